@@ -1,0 +1,55 @@
+namespace Uvnet.Interop;
+
+/// <summary>Translates this system's errno into Uvnet's portable status codes (negated Linux errno).</summary>
+internal static class Errno
+{
+    internal static int ToStatus(int errno)
+    {
+        if (errno <= 0)
+            return UvError.EIO;
+        if (OperatingSystem.IsLinux())
+            return -errno;
+        return -FromBsd(errno);
+    }
+
+    // Numbers 1..34 are the same on Linux and the BSDs, except 11 (EDEADLK there, EAGAIN on Linux).
+    private static int FromBsd(int errno) => errno switch
+    {
+        11 => 35, // EDEADLK
+        35 => 11, // EAGAIN / EWOULDBLOCK
+        36 => 115, // EINPROGRESS
+        37 => 114, // EALREADY
+        38 => 88, // ENOTSOCK
+        39 => 89, // EDESTADDRREQ
+        40 => 90, // EMSGSIZE
+        41 => 91, // EPROTOTYPE
+        42 => 92, // ENOPROTOOPT
+        43 => 93, // EPROTONOSUPPORT
+        45 or 102 => 95, // ENOTSUP / EOPNOTSUPP
+        47 => 97, // EAFNOSUPPORT
+        48 => 98, // EADDRINUSE
+        49 => 99, // EADDRNOTAVAIL
+        50 => 100, // ENETDOWN
+        51 => 101, // ENETUNREACH
+        53 => 103, // ECONNABORTED
+        54 => 104, // ECONNRESET
+        55 => 105, // ENOBUFS
+        56 => 106, // EISCONN
+        57 => 107, // ENOTCONN
+        58 => 108, // ESHUTDOWN
+        60 => 110, // ETIMEDOUT
+        61 => 111, // ECONNREFUSED
+        62 => 40, // ELOOP
+        63 => 36, // ENAMETOOLONG
+        64 => 112, // EHOSTDOWN
+        65 => 113, // EHOSTUNREACH
+        66 => 39, // ENOTEMPTY
+        78 => 38, // ENOSYS
+        85 when OperatingSystem.IsFreeBSD() => 125, // ECANCELED
+        89 when OperatingSystem.IsMacOS() => 125, // ECANCELED
+        _ => errno,
+    };
+
+    /// <summary>Linux errno of a status, for the few places that compare against raw errno.</summary>
+    internal const int EINTR = 4, EAGAIN = 11;
+}

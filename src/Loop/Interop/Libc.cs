@@ -1,0 +1,70 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Uvnet.Interop;
+
+/// <summary>
+/// The C library calls the loop makes. Signatures are blittable only (ints, nints, pointers) so every
+/// call is a plain transition with no marshalling; errno comes back through SetLastError.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    internal const string Name = "libc";
+
+    // Runs before the first call into the library: the resolver must be in place by then.
+    static Libc() => NativeLibrary.SetDllImportResolver(typeof(Libc).Assembly, Resolve);
+
+    // "libc" is not a file name on any of our systems (on Debian libc.so is a linker script), so name
+    // the real library for each OS.
+    private static nint Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (libraryName != Name)
+            return 0;
+        string file = OperatingSystem.IsLinux() ? "libc.so.6"
+            : OperatingSystem.IsMacOS() ? "/usr/lib/libSystem.dylib"
+            : "libc.so.7";
+        return NativeLibrary.Load(file, assembly, searchPath);
+    }
+
+    /// <summary>errno of the last call, as a negative Uvnet status.</summary>
+    internal static int LastStatus() => Errno.ToStatus(Marshal.GetLastPInvokeError());
+
+    [LibraryImport(Name, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Name, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Name, EntryPoint = "pipe", SetLastError = true)]
+    internal static partial int Pipe(int* fds);
+
+    [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int Fcntl(int fd, int command, int argument);
+
+    [LibraryImport(Name, EntryPoint = "dup", SetLastError = true)]
+    internal static partial int Dup(int fd);
+
+    internal const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
+    internal static int O_NONBLOCK => OperatingSystem.IsLinux() ? 0x800 : 0x4;
+
+    /// <summary>Sets O_NONBLOCK and FD_CLOEXEC, as every descriptor the loop watches needs.</summary>
+    internal static int SetNonBlockingCloseOnExec(int fd)
+    {
+        int flags = Fcntl(fd, F_GETFL, 0);
+        if (flags < 0 || Fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+            return LastStatus();
+        if (Fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+            return LastStatus();
+        return 0;
+    }
+
+    /// <summary>close(2) that retries nothing: on Linux the descriptor is gone even after EINTR.</summary>
+    internal static void CloseQuietly(int fd)
+    {
+        if (fd >= 0)
+            Close(fd);
+    }
+}

@@ -1,0 +1,162 @@
+using Uvnet.Io;
+
+namespace Uvnet;
+
+public sealed partial class Loop
+{
+    // Token 0 is the wakeup descriptor; I/O handles get slots from 1. A token is (generation << 32) | slot.
+    private const ulong WakeupToken = 0;
+
+    private IoHandle?[] _slots = new IoHandle?[64];
+    private int[] _freeSlots = new int[64];
+    private int _freeSlotCount;
+    private int _nextSlot = 1;
+    private uint _generation;
+
+    // Handles whose interest changed since the last poll; applied just before waiting.
+    private IoHandle[] _changes = new IoHandle[16];
+    private int _changeCount;
+
+    // Descriptors registered with the poller besides the wakeup: with none, a poll of 0 ms is no syscall.
+    private int _registeredCount;
+
+    /// <summary>Gives <paramref name="handle"/> (whose <see cref="IoHandle.Fd"/> is set) a slot in the loop's table.</summary>
+    internal void AttachIo(IoHandle handle)
+    {
+        int slot;
+        if (_freeSlotCount > 0)
+        {
+            slot = _freeSlots[--_freeSlotCount];
+        }
+        else
+        {
+            slot = _nextSlot++;
+            if (slot == _slots.Length)
+                Array.Resize(ref _slots, slot * 2);
+        }
+        _slots[slot] = handle;
+        handle.Slot = slot;
+        handle.Generation = ++_generation;
+        handle.Wanted = handle.Registered = IoEvents.None;
+    }
+
+    /// <summary>Stops watching <paramref name="handle"/>'s descriptor now and frees its slot; the caller closes the descriptor if it owns it.</summary>
+    internal void DetachIo(IoHandle handle)
+    {
+        if (handle.Slot == 0)
+            return;
+        if (handle.Registered != IoEvents.None)
+        {
+            _poller.Remove(handle.Fd, handle.Registered);
+            _registeredCount--;
+        }
+        handle.Wanted = handle.Registered = IoEvents.None;
+        _slots[handle.Slot] = null;
+        if (_freeSlotCount == _freeSlots.Length)
+            Array.Resize(ref _freeSlots, _freeSlotCount * 2);
+        _freeSlots[_freeSlotCount++] = handle.Slot;
+        handle.Slot = 0;
+        CancelPending(handle);
+    }
+
+    /// <summary>
+    /// Sets what <paramref name="handle"/> watches for. A descriptor not yet registered is registered at
+    /// once, so an error (EEXIST, EPERM) returns here; other changes wait for the next poll, where a stop
+    /// and restart in the same iteration cancel out.
+    /// </summary>
+    internal int Watch(IoHandle handle, IoEvents events)
+    {
+        if (handle.Wanted == events)
+            return 0;
+        if (handle.Registered == IoEvents.None && events != IoEvents.None)
+        {
+            int status = _poller.Add(handle.Fd, TokenOf(handle), events);
+            if (status < 0)
+                return status;
+            handle.Wanted = handle.Registered = events;
+            _registeredCount++;
+            return 0;
+        }
+        handle.Wanted = events;
+        if (!handle.InChangeList)
+        {
+            handle.InChangeList = true;
+            if (_changeCount == _changes.Length)
+                Array.Resize(ref _changes, _changeCount * 2);
+            _changes[_changeCount++] = handle;
+        }
+        return 0;
+    }
+
+    private static ulong TokenOf(IoHandle handle) => ((ulong)handle.Generation << 32) | (uint)handle.Slot;
+
+    private void ApplyChanges()
+    {
+        for (int i = 0; i < _changeCount; i++)
+        {
+            IoHandle h = _changes[i];
+            _changes[i] = null!;
+            h.InChangeList = false;
+            if (h.Slot == 0 || h.Wanted == h.Registered)
+                continue;
+            if (h.Wanted == IoEvents.None)
+            {
+                _poller.Remove(h.Fd, h.Registered);
+                _registeredCount--;
+            }
+            else
+            {
+                // Registered is never None here: Watch registers a new descriptor at once.
+                _poller.Modify(h.Fd, TokenOf(h), h.Wanted, h.Registered);
+            }
+            h.Registered = h.Wanted;
+        }
+        _changeCount = 0;
+    }
+
+    private void Poll(int timeout)
+    {
+        ApplyChanges();
+        if (timeout == 0 && _registeredCount == 0)
+        {
+            // Nothing but the wakeup to watch and no time to wait: answer it from memory, as libuv
+            // skips epoll_wait when it watches no descriptors.
+            if (Wakeup.IsSignalled)
+                OnWakeup();
+            return;
+        }
+
+        int count = _poller.Wait(timeout);
+        if (count <= 0)
+            return; // timeout, or EINTR: the loop iterates again and recomputes the timeout
+
+        for (int i = 0; i < count; i++)
+        {
+            IoEvents events = _poller.GetEvent(i, out ulong token);
+            int slot = (int)(uint)token;
+            if (slot == 0)
+            {
+                OnWakeup();
+                continue;
+            }
+            IoHandle? handle = _slots[slot];
+            // Closed (or closed and replaced) by an earlier callback of this batch: the event is stale.
+            if (handle is null || handle.Generation != (uint)(token >> 32))
+                continue;
+            IoEvents wanted = handle.Wanted;
+            // Give the handle only what it asked for, as libuv does; an error or hangup alone is reported
+            // as the interest it had, so that the handle's next read or write finds the error.
+            events &= wanted | IoEvents.Error | IoEvents.Hangup;
+            if ((events & ~(IoEvents.Error | IoEvents.Hangup)) == 0 && events != IoEvents.None)
+                events |= wanted;
+            if (events != IoEvents.None && wanted != IoEvents.None)
+                handle.OnIo(events);
+        }
+    }
+
+    private void DisposeIo()
+    {
+        Array.Clear(_slots);
+        _changeCount = 0;
+    }
+}

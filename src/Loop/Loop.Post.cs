@@ -1,0 +1,97 @@
+using Uvnet.Threading;
+
+namespace Uvnet;
+
+public sealed partial class Loop
+{
+    private readonly PostQueue _posted = new();
+    private readonly List<AsyncHandle> _asyncHandles = [];
+
+    /// <summary>Runs <paramref name="callback"/> on the loop thread in a later iteration. Any thread; callbacks run in posting order.</summary>
+    public void Post(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _posted.Enqueue(callback);
+        Wakeup.Signal();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/>(<paramref name="state"/>) on the loop thread in a later iteration.
+    /// Any thread. Allocates nothing per call when <typeparamref name="TState"/> is a reference type and the
+    /// callback is a cached delegate (a static lambda).
+    /// </summary>
+    public void Post<TState>(Action<TState> callback, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _posted.Enqueue(callback, state);
+        Wakeup.Signal();
+    }
+
+    internal void Post(SendOrPostCallback callback, object? state)
+    {
+        _posted.Enqueue(callback, state);
+        Wakeup.Signal();
+    }
+
+    /// <summary>
+    /// Runs the loop until <paramref name="task"/> completes, then returns its result (or throws its
+    /// exception). The loop's context is current, so the task's awaits resume on this thread; the loop
+    /// waits (without spinning) even when nothing else keeps it alive.
+    /// </summary>
+    public void RunUntil(Task task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        WaitFor(task);
+        task.GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="RunUntil(Task)"/>
+    public T RunUntil<T>(Task<T> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        WaitFor(task);
+        return task.GetAwaiter().GetResult();
+    }
+
+    private void WaitFor(Task task)
+    {
+        if (task.IsCompleted)
+            return;
+        // Completion may happen on any thread: make it wake the loop. Until then this keeps the loop alive.
+        task.ConfigureAwait(false).GetAwaiter().OnCompleted(Wakeup.Signal);
+        ActiveRequests++;
+        try
+        {
+            while (!task.IsCompleted)
+                Run(RunMode.Once);
+        }
+        finally
+        {
+            ActiveRequests--;
+        }
+    }
+
+    internal void AddAsync(AsyncHandle handle) => _asyncHandles.Add(handle);
+
+    internal void RemoveAsync(AsyncHandle handle) => _asyncHandles.Remove(handle);
+
+    /// <summary>The wakeup descriptor fired: run the async handles that were sent to and the posted work.</summary>
+    private void OnWakeup()
+    {
+        Wakeup.Acknowledge();
+        bool finished = false;
+        try
+        {
+            for (int i = 0; i < _asyncHandles.Count; i++)
+                _asyncHandles[i].Dispatch();
+            _posted.RunQueued();
+            finished = true;
+        }
+        finally
+        {
+            // A callback threw: what it left undone must still wake a later iteration.
+            if (!finished)
+                Wakeup.Signal();
+        }
+    }
+}

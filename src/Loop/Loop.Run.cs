@@ -1,0 +1,166 @@
+namespace Uvnet;
+
+public sealed partial class Loop
+{
+    private IoHandle? _pendingHead, _pendingTail;
+
+    /// <summary>
+    /// Runs the loop, as <c>uv_run</c>. Each iteration: update the time, run due timers, run pending I/O
+    /// callbacks, idle, prepare, poll for I/O, check, then close callbacks. Returns whether the loop is
+    /// still alive (<see cref="IsAlive"/>).
+    /// </summary>
+    /// <remarks>
+    /// The poll waits 0 ms when anything is pending, an idle handle is active or <see cref="Stop"/> was
+    /// called; otherwise until the next timer, or indefinitely when only I/O can wake it. While it runs,
+    /// the loop's <see cref="SynchronizationContext"/> is current on the calling thread.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The loop is already running (on this or another thread).</exception>
+    public bool Run(RunMode mode = RunMode.Default)
+    {
+        ThrowIfClosed();
+        if (_runningThreadId != 0)
+            throw new InvalidOperationException("The loop is already running; Run cannot be nested or shared between threads.");
+        _runningThreadId = Environment.CurrentManagedThreadId;
+        SynchronizationContext? previousContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
+        try
+        {
+            return RunIterations(mode);
+        }
+        finally
+        {
+            _stopRequested = false;
+            _runningThreadId = 0;
+            SynchronizationContext.SetSynchronizationContext(previousContext);
+        }
+    }
+
+    private bool RunIterations(RunMode mode)
+    {
+        bool alive = IsAlive;
+        if (!alive)
+            UpdateTime();
+        while (alive && !_stopRequested)
+        {
+            UpdateTime();
+            RunTimers();
+            bool ranPending = RunPending();
+            IdleQueue.Run();
+            PrepareQueue.Run();
+
+            int timeout = 0;
+            if ((mode == RunMode.Once && !ranPending) || mode == RunMode.Default)
+                timeout = BackendTimeout();
+            Poll(timeout);
+
+            CheckQueue.Run();
+            RunClosing();
+
+            if (mode == RunMode.Once)
+            {
+                // The poll may have waited for a timer: fire it in this iteration, as uv_run does.
+                UpdateTime();
+                RunTimers();
+            }
+            alive = IsAlive;
+            if (mode != RunMode.Default)
+                break;
+        }
+        return alive;
+    }
+
+    /// <summary>How long the poll may block: libuv's <c>uv_backend_timeout</c>.</summary>
+    private int BackendTimeout()
+    {
+        if (_stopRequested || (ActiveHandles == 0 && ActiveRequests == 0))
+            return 0;
+        if (_pendingHead is not null || IdleQueue.ActiveCount > 0 || _closingHead is not null || !_posted.IsEmpty)
+            return 0;
+        TimerHandle? next = Timers.Min;
+        if (next is null)
+            return -1;
+        long wait = next.Due - _now;
+        return wait <= 0 ? 0 : wait >= int.MaxValue ? int.MaxValue : (int)wait;
+    }
+
+    private void RunTimers()
+    {
+        // Timers started during this pass (including re-armed repeats) have start ids at or past the
+        // limit: they wait for the next pass even when already due.
+        long limit = _timerStartCounter;
+        while (Timers.Min is { } timer && timer.Due <= _now && timer.StartId < limit)
+            timer.Fire();
+    }
+
+    /// <summary>Defers <paramref name="handle"/>'s <see cref="IoHandle.OnPending"/> to the next pending phase (libuv's <c>uv__io_feed</c>).</summary>
+    internal void QueuePending(IoHandle handle)
+    {
+        if (handle.IsPending)
+            return;
+        handle.IsPending = true;
+        if (_pendingTail is null)
+            _pendingHead = handle;
+        else
+            _pendingTail.NextPending = handle;
+        _pendingTail = handle;
+    }
+
+    internal void CancelPending(IoHandle handle)
+    {
+        if (!handle.IsPending)
+            return;
+        IoHandle? previous = null;
+        for (IoHandle? h = _pendingHead; h is not null; previous = h, h = h.NextPending)
+        {
+            if (h != handle)
+                continue;
+            if (previous is null)
+                _pendingHead = h.NextPending;
+            else
+                previous.NextPending = h.NextPending;
+            if (_pendingTail == h)
+                _pendingTail = previous;
+            break;
+        }
+        handle.NextPending = null;
+        handle.IsPending = false;
+    }
+
+    private bool RunPending()
+    {
+        IoHandle? last = _pendingTail;
+        if (last is null)
+            return false;
+        // Only what was queued before the phase began: a callback that queues again runs next iteration.
+        while (_pendingHead is { } h)
+        {
+            _pendingHead = h.NextPending;
+            if (_pendingHead is null)
+                _pendingTail = null;
+            h.NextPending = null;
+            h.IsPending = false;
+            h.OnPending();
+            if (h == last)
+                break;
+        }
+        return true;
+    }
+
+    private void RunClosing()
+    {
+        Handle? last = _closingTail;
+        if (last is null)
+            return;
+        // Handles closed by these callbacks finish in the next iteration, as in libuv.
+        while (_closingHead is { } h)
+        {
+            _closingHead = h.NextClosing;
+            if (_closingHead is null)
+                _closingTail = null;
+            h.NextClosing = null;
+            h.FinishClose();
+            if (h == last)
+                break;
+        }
+    }
+}

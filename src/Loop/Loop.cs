@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Uvnet.Io;
+using Uvnet.Threading;
+using Uvnet.Timers;
+
+namespace Uvnet;
+
+/// <summary>
+/// An event loop, as libuv's <c>uv_loop_t</c>: it owns handles (timers, watchers, streams), waits for I/O
+/// with epoll or kqueue, and runs every callback on the thread that calls <see cref="Run(RunMode)"/>.
+/// </summary>
+/// <remarks>
+/// <para>One thread drives a loop at a time; any number of loops may run, each on its own thread. Members
+/// are for that thread only, except <see cref="Post(Action)"/>, its overloads and <see cref="AsyncHandle.Send"/>,
+/// which any thread may call. A call from another thread while the loop runs throws.</para>
+/// <para>A callback that throws: the exception leaves <see cref="Run(RunMode)"/> on the loop thread. The loop
+/// stays consistent (the handle that threw and every other handle keep their state; the rest of that phase's
+/// callbacks run in the next iteration, and level-triggered I/O is reported again), so the caller may handle
+/// the exception and call <see cref="Run(RunMode)"/> again.</para>
+/// </remarks>
+public sealed partial class Loop : IDisposable
+{
+    private static Loop? s_default;
+
+    // libuv's clock: milliseconds from a monotonic source, read once per iteration.
+    private static readonly long s_ticksPerMillisecond = Stopwatch.Frequency / 1000;
+
+    private readonly IPoller _poller;
+    private readonly LoopSynchronizationContext _synchronizationContext;
+    private long _now;
+    private long _timerStartCounter;
+    private bool _stopRequested;
+    private bool _closed;
+    private int _runningThreadId;
+
+    private Handle? _firstHandle;
+    private Handle? _closingHead, _closingTail;
+
+    /// <summary>Creates a loop with its own poller; dispose it (with no handles left) to release it.</summary>
+    public Loop()
+    {
+        _poller = OperatingSystem.IsLinux() ? new EpollPoller() : new KqueuePoller();
+        Wakeup = new Wakeup();
+        int status = _poller.Add(Wakeup.ReadFd, WakeupToken, IoEvents.Read);
+        if (status < 0)
+            throw new InvalidOperationException($"cannot watch the loop's wakeup descriptor: {UvError.Message(status)}");
+        _synchronizationContext = new LoopSynchronizationContext(this);
+        UpdateTime();
+    }
+
+    /// <summary>A process-wide loop, created on first use (libuv's <c>uv_default_loop</c>).</summary>
+    public static Loop Default => LazyInitializer.EnsureInitialized(ref s_default);
+
+    /// <summary>The loop's cached time in milliseconds, from a monotonic clock, updated once per iteration.</summary>
+    public long Now => _now;
+
+    /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted work.</summary>
+    public bool IsAlive =>
+        ActiveHandles > 0 || ActiveRequests > 0 || _closingHead is not null || _pendingHead is not null || !_posted.IsEmpty;
+
+    /// <summary>Number of handles on the loop that are not closed yet, closing ones included.</summary>
+    public int HandleCount { get; private set; }
+
+    /// <summary>Whether the calling thread is the one running the loop.</summary>
+    public bool IsLoopThread => _runningThreadId == Environment.CurrentManagedThreadId;
+
+    /// <summary>Active referenced handles (libuv's <c>active_handles</c>).</summary>
+    internal int ActiveHandles { get; set; }
+
+    /// <summary>Requests in flight (connect, write, shutdown...).</summary>
+    internal int ActiveRequests { get; set; }
+
+    internal TimerHeap Timers { get; } = new();
+
+    internal WatcherQueue<IdleHandle> IdleQueue { get; } = new();
+
+    internal WatcherQueue<PrepareHandle> PrepareQueue { get; } = new();
+
+    internal WatcherQueue<CheckHandle> CheckQueue { get; } = new();
+
+    internal Wakeup Wakeup { get; }
+
+    /// <summary>Re-reads the clock into <see cref="Now"/> (the loop does this at the start of each iteration).</summary>
+    public void UpdateTime() => _now = Stopwatch.GetTimestamp() / s_ticksPerMillisecond;
+
+    /// <summary>Makes <see cref="Run(RunMode)"/> return after the current iteration, as <c>uv_stop</c>.</summary>
+    public void Stop()
+    {
+        VerifyAccess();
+        _stopRequested = true;
+    }
+
+    /// <summary>Calls <paramref name="visitor"/> for every handle not yet closed, closing ones included, as <c>uv_walk</c>. The visitor may close handles.</summary>
+    public void Walk(Action<Handle> visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        VerifyAccess();
+        for (Handle? h = _firstHandle; h is not null;)
+        {
+            Handle? next = h.NextInLoop;
+            visitor(h);
+            h = next;
+        }
+    }
+
+    /// <summary>
+    /// Releases the loop's resources, as <c>uv_loop_close</c>: returns 0, or <see cref="UvError.EBUSY"/>
+    /// (and does nothing) while handles remain; close them and run the loop until their close callbacks ran.
+    /// </summary>
+    public int Close()
+    {
+        VerifyAccess();
+        if (_closed)
+            return 0;
+        if (HandleCount > 0 || _runningThreadId != 0)
+            return UvError.EBUSY;
+        _closed = true;
+        _poller.Dispose();
+        Wakeup.Dispose();
+        DisposeIo();
+        return 0;
+    }
+
+    /// <summary>Closes the loop.</summary>
+    /// <exception cref="InvalidOperationException">Handles remain (<see cref="UvError.EBUSY"/>).</exception>
+    public void Dispose()
+    {
+        if (Close() == UvError.EBUSY)
+            throw new InvalidOperationException($"The loop still has {HandleCount} handle(s): close them and run the loop before disposing it (EBUSY).");
+    }
+
+    internal long NextTimerStartId() => _timerStartCounter++;
+
+    internal void AddHandle(Handle handle)
+    {
+        handle.NextInLoop = _firstHandle;
+        if (_firstHandle is not null)
+            _firstHandle.PreviousInLoop = handle;
+        _firstHandle = handle;
+        HandleCount++;
+    }
+
+    internal void RemoveHandle(Handle handle)
+    {
+        if (handle.PreviousInLoop is not null)
+            handle.PreviousInLoop.NextInLoop = handle.NextInLoop;
+        else
+            _firstHandle = handle.NextInLoop;
+        if (handle.NextInLoop is not null)
+            handle.NextInLoop.PreviousInLoop = handle.PreviousInLoop;
+        handle.PreviousInLoop = handle.NextInLoop = null;
+        HandleCount--;
+    }
+
+    internal void QueueClosing(Handle handle)
+    {
+        if (_closingTail is null)
+            _closingHead = handle;
+        else
+            _closingTail.NextClosing = handle;
+        _closingTail = handle;
+    }
+
+    /// <summary>Throws when another thread calls while the loop runs: loops are single-threaded by design.</summary>
+    internal void VerifyAccess()
+    {
+        int running = _runningThreadId;
+        if (running != 0 && running != Environment.CurrentManagedThreadId)
+            throw new InvalidOperationException("The loop is running on another thread; use Loop.Post or an AsyncHandle to reach it.");
+    }
+
+    internal void ThrowIfClosed() => ObjectDisposedException.ThrowIf(_closed, this);
+}

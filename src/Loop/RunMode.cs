@@ -1,0 +1,14 @@
+namespace Uvnet;
+
+/// <summary>How long <see cref="Loop.Run(RunMode)"/> runs, as libuv's <c>uv_run_mode</c>.</summary>
+public enum RunMode
+{
+    /// <summary>Run until nothing keeps the loop alive, or <see cref="Loop.Stop"/> is called.</summary>
+    Default,
+
+    /// <summary>One iteration; waits for I/O (or the next timer) if nothing is pending.</summary>
+    Once,
+
+    /// <summary>One iteration that never blocks.</summary>
+    NoWait,
+}
