@@ -118,6 +118,7 @@ public sealed partial class Loop : IDisposable
         _poller.Dispose();
         Wakeup.Dispose();
         DisposeIo();
+        CloseReserveDescriptor();
         return 0;
     }
 

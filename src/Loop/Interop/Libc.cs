@@ -44,8 +44,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int Fcntl(int fd, int command, int argument);
 
-    [LibraryImport(Name, EntryPoint = "dup", SetLastError = true)]
-    internal static partial int Dup(int fd);
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
+    internal static partial int Open(byte* path, int flags);
+
+    internal static int O_CLOEXEC => OperatingSystem.IsLinux() ? 0x80000 : OperatingSystem.IsMacOS() ? 0x1000000 : 0x100000;
 
     internal const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
     internal static int O_NONBLOCK => OperatingSystem.IsLinux() ? 0x800 : 0x4;

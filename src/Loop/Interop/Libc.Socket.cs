@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+
+namespace Uvnet.Interop;
+
+internal static unsafe partial class Libc
+{
+    [LibraryImport(Name, EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport(Name, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, byte* address, int addressLength);
+
+    [LibraryImport(Name, EntryPoint = "listen", SetLastError = true)]
+    internal static partial int Listen(int fd, int backlog);
+
+    [LibraryImport(Name, EntryPoint = "accept4", SetLastError = true)]
+    internal static partial int Accept4(int fd, byte* address, int* addressLength, int flags);
+
+    [LibraryImport(Name, EntryPoint = "accept", SetLastError = true)]
+    internal static partial int Accept(int fd, byte* address, int* addressLength);
+
+    [LibraryImport(Name, EntryPoint = "connect", SetLastError = true)]
+    internal static partial int Connect(int fd, byte* address, int addressLength);
+
+    [LibraryImport(Name, EntryPoint = "shutdown", SetLastError = true)]
+    internal static partial int Shutdown(int fd, int how);
+
+    [LibraryImport(Name, EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
+
+    [LibraryImport(Name, EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(int fd, int level, int name, void* value, int length);
+
+    [LibraryImport(Name, EntryPoint = "getsockname", SetLastError = true)]
+    internal static partial int GetSockName(int fd, byte* address, int* addressLength);
+
+    [LibraryImport(Name, EntryPoint = "getpeername", SetLastError = true)]
+    internal static partial int GetPeerName(int fd, byte* address, int* addressLength);
+
+    [LibraryImport(Name, EntryPoint = "send", SetLastError = true)]
+    internal static partial nint Send(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Name, EntryPoint = "sendmsg", SetLastError = true)]
+    internal static partial nint SendMsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport(Name, EntryPoint = "writev", SetLastError = true)]
+    internal static partial nint Writev(int fd, IoVec* vectors, int count);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public byte* Base;
+        public nint Length;
+    }
+
+    /// <summary>Linux's struct msghdr (sendmsg is used on Linux only, for MSG_NOSIGNAL).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MsgHdr
+    {
+        public void* Name;
+        public int NameLength;
+        public IoVec* Iov;
+        public nint IovLength;
+        public void* Control;
+        public nint ControlLength;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Linger
+    {
+        public int OnOff;
+        public int Seconds;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Uvnet.Interop;
+
+/// <summary>Encodes and decodes struct sockaddr for IPv4, IPv6 and Unix-domain addresses.</summary>
+/// <remarks>Linux starts with a 16-bit family; the BSDs with a length byte and a family byte.</remarks>
+internal static class SockAddr
+{
+    /// <summary>Big enough for sockaddr_storage and sockaddr_un.</summary>
+    internal const int MaxSize = 128;
+
+    private static readonly bool s_bsd = !OperatingSystem.IsLinux();
+    private static readonly int s_unixPathMax = s_bsd ? 104 : 108;
+
+    internal static int Family(EndPoint endpoint) => endpoint switch
+    {
+        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } => SocketConstants.AF_INET6,
+        IPEndPoint => SocketConstants.AF_INET,
+        UnixDomainSocketEndPoint => SocketConstants.AF_UNIX,
+        _ => throw new ArgumentException($"Unsupported endpoint type {endpoint.GetType().Name}.", nameof(endpoint)),
+    };
+
+    /// <summary>Writes <paramref name="endpoint"/> as a sockaddr; returns its length, or a negative status (ENAMETOOLONG).</summary>
+    internal static int Write(EndPoint endpoint, Span<byte> destination)
+    {
+        destination[..MaxSize].Clear();
+        switch (endpoint)
+        {
+            case IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetwork:
+                WriteFamily(destination, SocketConstants.AF_INET, 16);
+                BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)ip.Port);
+                ip.Address.TryWriteBytes(destination[4..8], out _);
+                return 16;
+            case IPEndPoint ip:
+                WriteFamily(destination, SocketConstants.AF_INET6, 28);
+                BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)ip.Port);
+                ip.Address.TryWriteBytes(destination[8..24], out _);
+                BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], (uint)ip.Address.ScopeId);
+                return 28;
+            case UnixDomainSocketEndPoint unix:
+                string path = unix.ToString();
+                int length = Encoding.UTF8.GetByteCount(path);
+                if (length >= s_unixPathMax)
+                    return UvError.ENAMETOOLONG;
+                Encoding.UTF8.GetBytes(path, destination[2..]);
+                WriteFamily(destination, SocketConstants.AF_UNIX, 2 + length + 1);
+                return 2 + length + 1;
+            default:
+                throw new ArgumentException($"Unsupported endpoint type {endpoint.GetType().Name}.", nameof(endpoint));
+        }
+    }
+
+    private static void WriteFamily(Span<byte> destination, int family, int length)
+    {
+        if (s_bsd)
+        {
+            destination[0] = (byte)length;
+            destination[1] = (byte)family;
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination, (ushort)family);
+        }
+    }
+
+    /// <summary>Reads a sockaddr of <paramref name="length"/> bytes; null for a family it does not know.</summary>
+    internal static EndPoint? Read(ReadOnlySpan<byte> source, int length)
+    {
+        int family = s_bsd ? source[1] : BinaryPrimitives.ReadUInt16LittleEndian(source);
+        int port = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
+        if (family == SocketConstants.AF_INET)
+            return new IPEndPoint(new IPAddress(source[4..8]), port);
+        if (family == SocketConstants.AF_INET6)
+            return new IPEndPoint(new IPAddress(source[8..24], BinaryPrimitives.ReadUInt32LittleEndian(source[24..])), port);
+        if (family == SocketConstants.AF_UNIX)
+        {
+            ReadOnlySpan<byte> path = source[2..Math.Max(2, length)];
+            int end = path.IndexOf((byte)0);
+            string name = Encoding.UTF8.GetString(end < 0 ? path : path[..end]);
+            return name.Length == 0 ? null : new UnixDomainSocketEndPoint(name); // an unnamed (client) socket
+        }
+        return null;
+    }
+}

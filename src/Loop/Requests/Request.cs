@@ -1,0 +1,122 @@
+namespace Uvnet;
+
+/// <summary>
+/// One operation in flight on a stream (connect, write, shutdown), as libuv's <c>uv_req_t</c>. It
+/// completes exactly once, with a status: 0 or a negative <see cref="UvError"/> code
+/// (<see cref="UvError.ECANCELED"/> when its handle was closed first). A request object may be reused
+/// once its callback has run. While in flight it keeps the loop alive.
+/// </summary>
+public abstract class Request
+{
+    private protected Request()
+    {
+    }
+
+    /// <summary>Any object the user wants to keep with the request (libuv's <c>data</c>).</summary>
+    public object? Data { get; set; }
+
+    /// <summary>The stream the request runs on, or null when idle.</summary>
+    public StreamHandle? Stream { get; private protected set; }
+
+    /// <summary>Whether the request is in flight: started and its callback not yet run.</summary>
+    public bool IsActive { get; private set; }
+
+    internal void Begin(StreamHandle stream)
+    {
+        if (IsActive)
+            throw new InvalidOperationException($"This {GetType().Name} is still in flight; reuse it only after its callback.");
+        Stream = stream;
+        IsActive = true;
+        stream.Loop.ActiveRequests++;
+    }
+
+    /// <summary>Marks the request finished before its callback runs, so the callback may start it again.</summary>
+    private protected void End()
+    {
+        IsActive = false;
+        Stream!.Loop.ActiveRequests--;
+    }
+}
+
+/// <summary>A request whose callback receives the request itself and its status.</summary>
+/// <typeparam name="TSelf">The concrete request type.</typeparam>
+public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new()
+{
+    private Action<TSelf, int>? _callback;
+
+    // Requests rented by the convenience overloads (Write(data), Shutdown(), Connect(endpoint)) go back to
+    // this pool after their callback, so those overloads allocate nothing in the steady state.
+    private static readonly Microsoft.Extensions.ObjectPool.ObjectPool<TSelf> s_pool =
+        new Microsoft.Extensions.ObjectPool.DefaultObjectPool<TSelf>(new PoolPolicy(), PoolSize);
+
+    // Enough for every request a busy loop has in flight at once, as a cache rather than a bound.
+    private const int PoolSize = 1024;
+
+    private bool _pooled;
+
+    internal static TSelf Rent()
+    {
+        TSelf request = s_pool.Get();
+        request._pooled = true;
+        return request;
+    }
+
+    internal void Start(StreamHandle stream, Action<TSelf, int>? callback)
+    {
+        Begin(stream);
+        _callback = callback;
+    }
+
+    /// <summary>Runs the callback once; a pooled request returns to the pool after it.</summary>
+    internal void Complete(int status)
+    {
+        var callback = _callback;
+        _callback = null;
+        End();
+        try
+        {
+            callback?.Invoke((TSelf)this, status);
+        }
+        finally
+        {
+            if (_pooled && !IsActive)
+            {
+                _pooled = false;
+                Data = null;
+                Reset();
+                s_pool.Return((TSelf)this);
+            }
+        }
+    }
+
+    /// <summary>Returns a rented request that never started (its operation was refused) to the pool.</summary>
+    internal void ReturnUnstarted()
+    {
+        if (!_pooled || IsActive)
+            return;
+        _pooled = false;
+        s_pool.Return((TSelf)this);
+    }
+
+    /// <summary>Drops references the request holds, before it returns to the pool.</summary>
+    private protected virtual void Reset()
+    {
+    }
+
+    private sealed class PoolPolicy : Microsoft.Extensions.ObjectPool.IPooledObjectPolicy<TSelf>
+    {
+        public TSelf Create() => new();
+
+        public bool Return(TSelf obj) => true;
+    }
+}
+
+/// <summary>A connect in flight, as libuv's <c>uv_connect_t</c>.</summary>
+public sealed class ConnectRequest : Request<ConnectRequest>
+{
+}
+
+/// <summary>A half-close in flight, as libuv's <c>uv_shutdown_t</c>: it waits for queued writes, then shuts the writing side.</summary>
+public sealed class ShutdownRequest : Request<ShutdownRequest>
+{
+}

@@ -1,0 +1,49 @@
+using System.Net.Sockets;
+
+namespace Uvnet;
+
+/// <summary>A Unix-domain stream socket, as libuv's <c>uv_pipe_t</c> for local sockets: bind to a path, listen, accept, connect.</summary>
+public sealed class PipeHandle : StreamHandle
+{
+    /// <summary>Creates a pipe handle with no socket yet.</summary>
+    public PipeHandle(Loop loop) : base(loop)
+    {
+    }
+
+    /// <summary>The path the socket is bound to, or null.</summary>
+    public string? LocalPath => (SocketName(peer: false) as UnixDomainSocketEndPoint)?.ToString();
+
+    /// <summary>The path of the peer's socket, or null (clients are usually unnamed).</summary>
+    public string? RemotePath => (SocketName(peer: true) as UnixDomainSocketEndPoint)?.ToString();
+
+    /// <summary>Adopts a connected Unix socket (or any stream descriptor), which the handle then owns.</summary>
+    public int Open(int fd) => OpenDescriptor(fd);
+
+    /// <summary>Binds to the socket file <paramref name="path"/>, which must not exist. Returns 0 or a negative status (EADDRINUSE, ENAMETOOLONG, EACCES...).</summary>
+    public int Bind(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        VerifyUsable();
+        int status = EnsureSocket(Interop.SocketConstants.AF_UNIX);
+        return status < 0 ? status : BindSocket(new UnixDomainSocketEndPoint(path));
+    }
+
+    /// <summary>Connects to the socket at <paramref name="path"/>; the callback runs once, never inside this call.</summary>
+    public int Connect(ConnectRequest request, string path, Action<ConnectRequest, int>? callback)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return StartConnect(request, new UnixDomainSocketEndPoint(path), callback);
+    }
+
+    /// <summary>Connects with a request from the loop's pool.</summary>
+    public int Connect(string path, Action<ConnectRequest, int>? callback)
+    {
+        ConnectRequest request = ConnectRequest.Rent();
+        int status = Connect(request, path, callback);
+        if (status < 0)
+            request.ReturnUnstarted();
+        return status;
+    }
+
+    private protected override int EnsureListenable() => Fd >= 0 ? 0 : UvError.EINVAL;
+}

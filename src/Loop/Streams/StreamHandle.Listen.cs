@@ -1,0 +1,111 @@
+using Uvnet.Interop;
+
+namespace Uvnet;
+
+public abstract unsafe partial class StreamHandle
+{
+    // Connections accepted per wakeup of a listener, so a connection storm cannot starve established
+    // connections; the rest are accepted in the next iteration.
+    private const int MaxAcceptsPerWakeup = 128;
+
+    private ConnectionCallback? _onConnection;
+    private int _acceptedFd = -1;
+
+    /// <summary>
+    /// Starts listening, as <c>uv_listen</c>: <paramref name="onConnection"/> runs for each incoming connection
+    /// (call <see cref="Accept"/> in it) or accept error. If the callback does not accept, the listener stops
+    /// accepting until <see cref="Accept"/> is called. Returns 0 or a negative status.
+    /// </summary>
+    /// <remarks>
+    /// When the process runs out of descriptors (EMFILE, ENFILE), the listener closes a reserved descriptor,
+    /// accepts and closes the waiting connections (their clients see a reset rather than hanging), reopens
+    /// the reserve and reports the error through <paramref name="onConnection"/>: it never spins.
+    /// </remarks>
+    public int Listen(int backlog, ConnectionCallback onConnection)
+    {
+        ArgumentNullException.ThrowIfNull(onConnection);
+        VerifyUsable();
+        if (Has(StreamState.Listening))
+            return UvError.EALREADY;
+        int status = EnsureListenable();
+        if (status < 0)
+            return status;
+        if (Libc.Listen(Fd, backlog) < 0)
+            return Libc.LastStatus();
+        Loop.EnsureReserveDescriptor();
+        _onConnection = onConnection;
+        Set(StreamState.Listening, true);
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>Whether the stream is listening for connections.</summary>
+    public bool IsListening => Has(StreamState.Listening);
+
+    /// <summary>
+    /// Hands the connection announced to the connection callback to <paramref name="client"/>, a new stream of
+    /// the same kind on the same loop. Returns 0, or EAGAIN when no connection is waiting.
+    /// </summary>
+    public int Accept(StreamHandle client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        VerifyUsable();
+        if (client.Loop != Loop || client.GetType() != GetType())
+            throw new ArgumentException("The client must be a new stream of the same type on the same loop.", nameof(client));
+        if (client.Fd >= 0)
+            throw new ArgumentException("The client stream already has a descriptor.", nameof(client));
+        if (_acceptedFd < 0)
+            return UvError.EAGAIN;
+        client.Attach(_acceptedFd, connected: true);
+        _acceptedFd = -1;
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>Prepares a socket to listen on (a TCP handle binds an ephemeral port if it was not bound).</summary>
+    private protected abstract int EnsureListenable();
+
+    private void AcceptPending()
+    {
+        for (int count = MaxAcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
+        {
+            int fd = AcceptOne(Fd);
+            if (fd < 0)
+            {
+                int status = fd;
+                if (status == UvError.EAGAIN)
+                    return;
+                if (status == UvError.EINTR || status == UvError.ECONNABORTED)
+                    continue;
+                if (status == UvError.EMFILE || status == UvError.ENFILE)
+                    Loop.ShedPendingConnections(Fd);
+                _onConnection!(this, status);
+                return;
+            }
+            _acceptedFd = fd;
+            _onConnection!(this, 0);
+        }
+        // Not accepted by the callback: stop watching until Accept takes it.
+        UpdateInterest();
+    }
+
+    /// <summary>accept4 (or accept and fcntl) giving a non-blocking, close-on-exec descriptor, or a negative status.</summary>
+    internal static int AcceptOne(int listenFd)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            int fd = Libc.Accept4(listenFd, null, null, SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC);
+            return fd < 0 ? Libc.LastStatus() : fd;
+        }
+        int accepted = Libc.Accept(listenFd, null, null);
+        if (accepted < 0)
+            return Libc.LastStatus();
+        int status = Libc.SetNonBlockingCloseOnExec(accepted);
+        if (status < 0)
+        {
+            Libc.Close(accepted);
+            return status;
+        }
+        return accepted;
+    }
+}

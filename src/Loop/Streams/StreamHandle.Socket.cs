@@ -1,0 +1,76 @@
+using System.Net;
+using Uvnet.Interop;
+
+namespace Uvnet;
+
+public abstract unsafe partial class StreamHandle
+{
+    /// <summary>Creates the non-blocking socket of <paramref name="family"/> unless the stream has one.</summary>
+    private protected int EnsureSocket(int family)
+    {
+        if (Fd >= 0)
+            return 0;
+        int fd;
+        if (OperatingSystem.IsLinux())
+        {
+            fd = Libc.Socket(family, SocketConstants.SOCK_STREAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, 0);
+            if (fd < 0)
+                return Libc.LastStatus();
+        }
+        else
+        {
+            fd = Libc.Socket(family, SocketConstants.SOCK_STREAM, 0);
+            if (fd < 0)
+                return Libc.LastStatus();
+            int status = Libc.SetNonBlockingCloseOnExec(fd);
+            if (status < 0)
+            {
+                Libc.Close(fd);
+                return status;
+            }
+            // No MSG_NOSIGNAL on the BSDs: the socket itself must not raise SIGPIPE.
+            int on = 1;
+            if (OperatingSystem.IsMacOS())
+                Libc.SetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_NOSIGPIPE, &on, sizeof(int));
+        }
+        Attach(fd, connected: false);
+        return 0;
+    }
+
+    /// <summary>Adopts an existing descriptor (made non-blocking), as <c>uv_tcp_open</c> / <c>uv_pipe_open</c>.</summary>
+    private protected int OpenDescriptor(int fd)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        VerifyUsable();
+        if (Fd >= 0)
+            return UvError.EBUSY;
+        int status = Libc.SetNonBlockingCloseOnExec(fd);
+        if (status < 0)
+            return status;
+        Attach(fd, connected: true);
+        return 0;
+    }
+
+    private protected int BindSocket(EndPoint endpoint)
+    {
+        byte* address = stackalloc byte[SockAddr.MaxSize];
+        int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
+        if (length < 0)
+            return length;
+        return Libc.Bind(Fd, address, length) < 0 ? Libc.LastStatus() : 0;
+    }
+
+    private protected int SetOption(int level, int name, int value) =>
+        Libc.SetSockOpt(Fd, level, name, &value, sizeof(int)) < 0 ? Libc.LastStatus() : 0;
+
+    /// <summary>The address the socket is bound to, or null (no socket, or an unnamed one).</summary>
+    private protected EndPoint? SocketName(bool peer)
+    {
+        if (Fd < 0)
+            return null;
+        byte* address = stackalloc byte[SockAddr.MaxSize];
+        int length = SockAddr.MaxSize;
+        int r = peer ? Libc.GetPeerName(Fd, address, &length) : Libc.GetSockName(Fd, address, &length);
+        return r < 0 ? null : SockAddr.Read(new ReadOnlySpan<byte>(address, SockAddr.MaxSize), length);
+    }
+}

@@ -1,0 +1,248 @@
+using Uvnet.Interop;
+using Uvnet.Io;
+
+namespace Uvnet;
+
+public abstract unsafe partial class StreamHandle
+{
+    // iovec entries gathered into one writev/sendmsg: queued writes leave in as few system calls as possible.
+    private const int MaxIoVectors = 64;
+
+    private WriteRequest? _writeHead, _writeTail;
+    private WriteRequest? _doneHead, _doneTail;
+    private ShutdownRequest? _shutdown;
+
+    /// <summary>
+    /// Bytes handed to <see cref="Write(WriteRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, Action{WriteRequest, int})"/>
+    /// whose callbacks have not run yet: it falls only when write callbacks run, which makes it the
+    /// backpressure signal.
+    /// </summary>
+    public long WriteQueueSize { get; private set; }
+
+    /// <summary>Writes <paramref name="data"/> with a request from the loop's pool; <paramref name="callback"/> (optional) gets the status.</summary>
+    public int Write(ReadOnlyMemory<byte> data, Action<WriteRequest, int>? callback = null)
+    {
+        WriteRequest request = WriteRequest.Rent();
+        int status = Write(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), callback);
+        if (status < 0)
+            request.ReturnUnstarted();
+        return status;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="buffers"/> in order, as <c>uv_write</c>: tried at once when nothing is queued,
+    /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory stays pinned
+    /// until the callback, which runs once with 0 or a negative status, never inside this call. Returns 0,
+    /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when closed, ENOTCONN
+    /// when never connected); then the callback does not run.
+    /// </summary>
+    public int Write(WriteRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Action<WriteRequest, int>? callback)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        VerifyUsable();
+        if (Fd < 0)
+            return UvError.EBADF;
+        if (!IsWritable)
+            return Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN;
+        request.SetBuffers(buffers);
+        request.Start(this, callback);
+        WriteQueueSize += request.Size;
+
+        bool tryNow = _writeHead is null && !Has(StreamState.Connecting);
+        Append(ref _writeHead, ref _writeTail, request);
+        if (tryNow)
+        {
+            Flush();
+            if (_doneHead is not null)
+                Loop.QueuePending(this);
+        }
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>
+    /// Writes what it can of <paramref name="data"/> now, without queuing, as <c>uv_try_write</c>: the number of
+    /// bytes written, or EAGAIN when writes are queued or the socket is full, or another negative status.
+    /// </summary>
+    public int TryWrite(ReadOnlySpan<byte> data)
+    {
+        VerifyUsable();
+        if (Fd < 0)
+            return UvError.EBADF;
+        if (!IsWritable)
+            return UvError.EPIPE;
+        if (_writeHead is not null || Has(StreamState.Connecting))
+            return UvError.EAGAIN;
+        nint n;
+        fixed (byte* p = data)
+            n = SendOne(p, data.Length);
+        return n >= 0 ? (int)n : Libc.LastStatus();
+    }
+
+    /// <summary>
+    /// Half-closes the stream once every queued write has been written, as <c>uv_shutdown</c>. Returns 0, or
+    /// ENOTCONN when the stream is not writable (never connected, already shut down, closing).
+    /// </summary>
+    public int Shutdown(ShutdownRequest request, Action<ShutdownRequest, int>? callback)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        VerifyUsable();
+        if (Fd < 0 || !IsWritable || _shutdown is not null)
+            return UvError.ENOTCONN;
+        Set(StreamState.Writable, false);
+        request.Start(this, callback);
+        _shutdown = request;
+        if (_writeHead is null && !Has(StreamState.Connecting))
+            Loop.QueuePending(this);
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>Half-closes the stream with a request from the loop's pool; see <see cref="Shutdown(ShutdownRequest, Action{ShutdownRequest, int})"/>.</summary>
+    public int Shutdown(Action<ShutdownRequest, int>? callback = null)
+    {
+        ShutdownRequest request = ShutdownRequest.Rent();
+        int status = Shutdown(request, callback);
+        if (status < 0)
+            request.ReturnUnstarted();
+        return status;
+    }
+
+    private static void Append(ref WriteRequest? head, ref WriteRequest? tail, WriteRequest request)
+    {
+        request.Next = null;
+        if (tail is null)
+            head = request;
+        else
+            tail.Next = request;
+        tail = request;
+    }
+
+    private WriteRequest DequeueWrite()
+    {
+        WriteRequest request = _writeHead!;
+        _writeHead = request.Next;
+        if (_writeHead is null)
+            _writeTail = null;
+        return request;
+    }
+
+    private void CompleteWrite(WriteRequest request, int status)
+    {
+        request.Result = status;
+        Append(ref _doneHead, ref _doneTail, request);
+    }
+
+    /// <summary>Writes queued requests until the socket is full; finished ones move to the done queue.</summary>
+    private void Flush()
+    {
+        while (_writeHead is { } head)
+        {
+            if (head.IsDone)
+            {
+                CompleteWrite(DequeueWrite(), 0);
+                continue;
+            }
+            nint n = head.Next is null && head.RemainingBuffers == 1 && !head.IsPinned
+                ? SendCurrent(head)
+                : SendGathered();
+            if (n < 0)
+            {
+                int status = Libc.LastStatus();
+                if (status == UvError.EINTR)
+                    continue;
+                if (status == UvError.EAGAIN)
+                    break;
+                // ECONNRESET, EPIPE...: this request fails; the next ones will meet the same error.
+                CompleteWrite(DequeueWrite(), status);
+                continue;
+            }
+            long left = n;
+            while (_writeHead is { } h)
+            {
+                left = h.Advance(left);
+                if (!h.IsDone)
+                    break;
+                CompleteWrite(DequeueWrite(), 0);
+                if (left == 0)
+                    break;
+            }
+        }
+        // Whatever is left waits for the socket to become writable, from memory the kernel may read later.
+        for (WriteRequest? r = _writeHead; r is not null; r = r.Next)
+            r.Pin();
+    }
+
+    private nint SendCurrent(WriteRequest request)
+    {
+        ReadOnlySpan<byte> data = request.Current.Span;
+        fixed (byte* p = data)
+            return SendOne(p, data.Length);
+    }
+
+    private nint SendOne(byte* data, int length) =>
+        OperatingSystem.IsLinux()
+            ? Libc.Send(Fd, data, length, SocketConstants.MSG_NOSIGNAL)
+            : Libc.Write(Fd, data, length);
+
+    private nint SendGathered()
+    {
+        Libc.IoVec* vectors = stackalloc Libc.IoVec[MaxIoVectors];
+        int count = 0;
+        for (WriteRequest? r = _writeHead; r is not null && count < MaxIoVectors; r = r.Next)
+        {
+            r.Pin();
+            count += r.Fill(vectors + count, MaxIoVectors - count);
+        }
+        if (!OperatingSystem.IsLinux())
+            return Libc.Writev(Fd, vectors, count);
+        // sendmsg rather than writev for MSG_NOSIGNAL: a reset peer must not raise SIGPIPE.
+        Libc.MsgHdr message = new() { Iov = vectors, IovLength = count };
+        return Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
+    }
+
+    /// <summary>Runs the callbacks of finished writes, in order; <see cref="WriteQueueSize"/> falls as each runs.</summary>
+    private void RunWriteCallbacks()
+    {
+        bool finished = false;
+        try
+        {
+            while (_doneHead is { } request)
+            {
+                _doneHead = request.Next;
+                if (_doneHead is null)
+                    _doneTail = null;
+                WriteQueueSize -= request.Size;
+                int status = request.Result;
+                request.Release();
+                request.Complete(status);
+            }
+            finished = true;
+        }
+        finally
+        {
+            // A callback threw: the rest still run, in the next pending phase.
+            if (!finished && _doneHead is not null && !IsClosing)
+                Loop.QueuePending(this);
+        }
+        UpdateInterest();
+    }
+
+    private void CancelQueuedWrites()
+    {
+        while (_writeHead is not null)
+            CompleteWrite(DequeueWrite(), UvError.ECANCELED);
+    }
+
+    /// <summary>Once nothing is left to write, carries out a requested shutdown (libuv's uv__drain).</summary>
+    private void ShutdownIfDrained()
+    {
+        if (_shutdown is not { } request || _writeHead is not null || Has(StreamState.Connecting) || Fd < 0)
+            return;
+        _shutdown = null;
+        int status = Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0 ? Libc.LastStatus() : 0;
+        Set(StreamState.Shut, true);
+        UpdateInterest();
+        request.Complete(status);
+    }
+}

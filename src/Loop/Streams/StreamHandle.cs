@@ -1,0 +1,235 @@
+using Uvnet.Interop;
+using Uvnet.Io;
+
+namespace Uvnet;
+
+/// <summary>
+/// A duplex byte stream over a socket, as libuv's <c>uv_stream_t</c>: reads through alloc/read callbacks,
+/// writes and shutdowns as requests completed in order, listening and accepting. <see cref="TcpHandle"/>
+/// and <see cref="PipeHandle"/> build on it.
+/// </summary>
+/// <remarks>
+/// No callback runs inside the call that started its operation: a write that completes at once, or a
+/// connect refused at once, is reported in the loop's pending phase. Closing the stream cancels every
+/// request in flight: each callback runs once, with <see cref="UvError.ECANCELED"/>, before the close callback.
+/// </remarks>
+public abstract unsafe partial class StreamHandle : IoHandle
+{
+    /// <summary>The buffer size suggested to alloc callbacks, and the size of the loop's shared read buffer (libuv's 64 KiB).</summary>
+    public const int SuggestedReadSize = 64 * 1024;
+
+    // Reads per wakeup on one stream, as libuv's uv__read: prevents one busy connection from starving the
+    // others while the kernel still has data for it (level-triggered polling reports it again).
+    private const int MaxReadsPerWakeup = 32;
+
+    [Flags]
+    private enum StreamState : ushort
+    {
+        Readable = 1,
+        Writable = 2,
+        Reading = 4,
+        ReadEof = 8,
+        Listening = 16,
+        Connecting = 32,
+        Shut = 64,
+        ResetOnClose = 128,
+    }
+
+    private StreamState _state;
+    private AllocCallback? _alloc;
+    private ReadCallback? _read;
+
+    private protected StreamHandle(Loop loop) : base(loop)
+    {
+    }
+
+    /// <summary>Whether the stream can be read: connected and the peer has not ended.</summary>
+    public bool IsReadable => Has(StreamState.Readable);
+
+    /// <summary>Whether the stream can be written: connected and not shut down.</summary>
+    public bool IsWritable => Has(StreamState.Writable);
+
+    /// <summary>Whether <see cref="ReadStart(ReadCallback)"/> is in effect.</summary>
+    public bool IsReading => Has(StreamState.Reading);
+
+    private bool Has(StreamState s) => (_state & s) != 0;
+
+    private void Set(StreamState s, bool on) => _state = on ? _state | s : _state & ~s;
+
+    /// <summary>Starts reading into the loop's shared 64 KiB buffer: an idle stream holds no read buffer.</summary>
+    public int ReadStart(ReadCallback read) => ReadStart(null, read);
+
+    /// <summary>
+    /// Starts reading: before each read <paramref name="alloc"/> (null: the loop's shared buffer) gives the
+    /// buffer, then <paramref name="read"/> gets the result. Returns 0, or ENOTCONN when the stream is not
+    /// readable, EINVAL on a listening stream.
+    /// </summary>
+    public int ReadStart(AllocCallback? alloc, ReadCallback read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        VerifyUsable();
+        if (Has(StreamState.Listening))
+            return UvError.EINVAL;
+        if (Fd < 0 || !IsReadable)
+            return UvError.ENOTCONN;
+        _alloc = alloc;
+        _read = read;
+        Set(StreamState.Reading, true);
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>Stops reading; no read callback runs until the next <see cref="ReadStart(ReadCallback)"/>. Idempotent.</summary>
+    public void ReadStop()
+    {
+        Loop.VerifyAccess();
+        if (!IsReading)
+            return;
+        Set(StreamState.Reading, false);
+        UpdateInterest();
+    }
+
+    /// <summary>Derives what the descriptor is watched for, and whether the handle is active, from the stream's state.</summary>
+    private void UpdateInterest()
+    {
+        if (Fd < 0)
+            return;
+        IoEvents wanted = IoEvents.None;
+        if (IsReading || (Has(StreamState.Listening) && _acceptedFd < 0))
+            wanted |= IoEvents.Read;
+        if (Has(StreamState.Connecting) || _writeHead is not null)
+            wanted |= IoEvents.Write;
+        Loop.Watch(this, wanted);
+        SetActive(IsReading || Has(StreamState.Listening) || _connect is not null || _writeHead is not null || _shutdown is not null);
+    }
+
+    internal override void OnIo(IoEvents events)
+    {
+        if (Has(StreamState.Connecting))
+        {
+            FinishConnect(SocketError());
+            return;
+        }
+        if (Has(StreamState.Listening))
+        {
+            AcceptPending();
+            return;
+        }
+        if (IsReading && (events & (IoEvents.Read | IoEvents.Disconnect | IoEvents.Error | IoEvents.Hangup)) != 0)
+            ReadAvailable();
+        if (Fd >= 0 && _writeHead is not null && (events & (IoEvents.Write | IoEvents.Error | IoEvents.Hangup)) != 0)
+        {
+            Flush();
+            RunWriteCallbacks();
+            ShutdownIfDrained();
+        }
+    }
+
+    internal override void OnPending()
+    {
+        if (Has(StreamState.Connecting))
+        {
+            // Only a connect that finished inside Connect (refused at once, or a Unix socket's immediate
+            // success) queues a pending callback while connecting.
+            FinishConnect(_immediateConnectStatus);
+            return;
+        }
+        RunWriteCallbacks();
+        ShutdownIfDrained();
+    }
+
+    private void ReadAvailable()
+    {
+        for (int count = MaxReadsPerWakeup; count > 0 && IsReading; count--)
+        {
+            Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : _alloc(this, SuggestedReadSize);
+            if (buffer.IsEmpty)
+            {
+                _read!(this, UvError.ENOBUFS, buffer);
+                return;
+            }
+            nint n;
+            fixed (byte* p = buffer.Span)
+                n = Libc.Read(Fd, p, buffer.Length);
+            if (n > 0)
+            {
+                _read!(this, (int)n, buffer);
+                // A short read means the kernel's buffer is empty: skip the read that would say EAGAIN.
+                if (n < buffer.Length)
+                    return;
+                continue;
+            }
+            int status = n == 0 ? UvError.EOF : Libc.LastStatus();
+            if (status == UvError.EINTR)
+                continue;
+            if (status == UvError.EAGAIN)
+            {
+                _read!(this, 0, buffer);
+                return;
+            }
+            // End of file or an error: reading stops, the stream stays writable (half-open).
+            Set(StreamState.Reading, false);
+            if (status == UvError.EOF)
+                Set(StreamState.ReadEof | StreamState.Readable, false);
+            UpdateInterest();
+            _read!(this, status, buffer);
+            return;
+        }
+    }
+
+    /// <summary>Gives the stream a connected descriptor (accepted, opened, or from a new socket).</summary>
+    private protected void Attach(int fd, bool connected)
+    {
+        Fd = fd;
+        Loop.AttachIo(this);
+        if (connected)
+            Set(StreamState.Readable | StreamState.Writable, true);
+        OnAttached();
+    }
+
+    /// <summary>Applies options chosen before the descriptor existed (TCP_NODELAY, keep-alive).</summary>
+    private protected virtual void OnAttached()
+    {
+    }
+
+    /// <summary>Makes <see cref="Handle.Close"/> reset the connection (SO_LINGER 0: RST instead of FIN).</summary>
+    private protected void ResetOnClose() => Set(StreamState.ResetOnClose, true);
+
+    private protected override void OnClosing()
+    {
+        _state &= StreamState.ResetOnClose;
+        if (_acceptedFd >= 0)
+        {
+            Libc.Close(_acceptedFd);
+            _acceptedFd = -1;
+        }
+        if (Fd < 0)
+            return;
+        Loop.DetachIo(this);
+        if (Has(StreamState.ResetOnClose))
+        {
+            Libc.Linger linger = new() { OnOff = 1, Seconds = 0 };
+            Libc.SetSockOpt(Fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_LINGER, &linger, sizeof(Libc.Linger));
+        }
+        Libc.Close(Fd);
+        Fd = -1;
+    }
+
+    private protected override void OnClosed()
+    {
+        // As libuv's uv__stream_destroy: the connect first, then the writes in order (completed ones with
+        // their status, queued ones cancelled), then the shutdown.
+        if (_connect is { } connect)
+        {
+            _connect = null;
+            connect.Complete(UvError.ECANCELED);
+        }
+        CancelQueuedWrites();
+        RunWriteCallbacks();
+        if (_shutdown is { } shutdown)
+        {
+            _shutdown = null;
+            shutdown.Complete(UvError.ECANCELED);
+        }
+    }
+}

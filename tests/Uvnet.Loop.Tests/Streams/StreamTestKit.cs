@@ -1,0 +1,57 @@
+using System.Net;
+
+namespace Uvnet.Tests.Streams;
+
+/// <summary>Shared pieces of the stream tests: run a loop until a condition holds, with a deadline; free ports; echo servers.</summary>
+internal static class StreamTestKit
+{
+    internal static readonly IPEndPoint AnyLoopback = new(IPAddress.Loopback, 0);
+
+    /// <summary>Runs <paramref name="loop"/> until <paramref name="done"/> holds; fails after <paramref name="seconds"/>.</summary>
+    internal static void RunUntil(Loop loop, Func<bool> done, int seconds = 20)
+    {
+        var deadline = new TimerHandle(loop);
+        bool expired = false;
+        deadline.Start(_ => expired = true, seconds * 1000L);
+        deadline.Unref();
+        while (!done() && !expired)
+            loop.Run(RunMode.Once);
+        deadline.Close();
+        Assert.False(expired, $"condition not reached within {seconds} s");
+    }
+
+    /// <summary>Closes every handle left on the loop, runs their close callbacks, and asserts the loop closes.</summary>
+    internal static void CloseLoop(Loop loop)
+    {
+        loop.Walk(h => { if (!h.IsClosing) h.Close(); });
+        loop.Run(RunMode.Default);
+        Assert.Equal(0, loop.Close());
+    }
+
+    /// <summary>A TCP listener on 127.0.0.1 with an ephemeral port; each accepted connection goes to <paramref name="onClient"/>.</summary>
+    internal static TcpHandle Listen(Loop loop, Action<TcpHandle> onClient, IPEndPoint? at = null, int backlog = 511)
+    {
+        var server = new TcpHandle(loop);
+        Assert.Equal(0, server.Bind(at ?? AnyLoopback));
+        Assert.Equal(0, server.Listen(backlog, (s, status) =>
+        {
+            Assert.Equal(0, status);
+            var client = new TcpHandle(loop);
+            Assert.Equal(0, s.Accept(client));
+            onClient(client);
+        }));
+        return server;
+    }
+
+    /// <summary>Echoes everything it reads and ends its side after the peer's EOF.</summary>
+    internal static void Echo(StreamHandle stream) =>
+        Assert.Equal(0, stream.ReadStart((s, n, buffer) =>
+        {
+            if (n > 0)
+                Assert.Equal(0, s.Write(buffer[..n].ToArray()));
+            else if (n == UvError.EOF)
+                s.Shutdown((_, _) => s.Close());
+            else if (n < 0)
+                s.Close();
+        }));
+}
