@@ -28,6 +28,14 @@ internal static class StreamTestKit
         Assert.Equal(0, loop.Close());
     }
 
+    /// <summary>Streams on the loop that are not closing (each holds a descriptor).</summary>
+    internal static int OpenStreams(Loop loop)
+    {
+        int count = 0;
+        loop.Walk(h => count += h is StreamHandle && !h.IsClosing ? 1 : 0);
+        return count;
+    }
+
     /// <summary>A TCP listener on 127.0.0.1 with an ephemeral port; each accepted connection goes to <paramref name="onClient"/>.</summary>
     internal static TcpHandle Listen(Loop loop, Action<TcpHandle> onClient, IPEndPoint? at = null, int backlog = 511)
     {

@@ -7,7 +7,7 @@ public class TcpPingPongTests
     [Fact]
     public void Ping_pong_round_trips_over_loopback()
     {
-        using var loop = new Loop();
+        var loop = new Loop();
         var server = StreamTestKit.Listen(loop, StreamTestKit.Echo);
         var client = new TcpHandle(loop);
         int pongs = 0;

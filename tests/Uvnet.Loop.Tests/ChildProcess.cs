@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace Uvnet.Tests;
+
+/// <summary>
+/// The test assembly doubles as a program so that a test can run a scenario in a child process: one that
+/// lowers the descriptor limit, say, must not affect the test runner.
+/// </summary>
+public static class ChildProcess
+{
+    private static readonly Dictionary<string, Func<int>> s_scenarios = new()
+    {
+        ["emfile"] = Streams.EmfileScenario.Run,
+    };
+
+    /// <summary>Runs the named scenario; the exit code is the verdict (0: passed).</summary>
+    public static int Main(string[] args) =>
+        args.Length == 1 && s_scenarios.TryGetValue(args[0], out var scenario) ? scenario() : 2;
+
+    /// <summary>Runs <paramref name="scenario"/> in a child process and returns its exit code and output.</summary>
+    internal static (int ExitCode, string Output) Run(string scenario, int timeoutSeconds = 60)
+    {
+        var start = new ProcessStartInfo("dotnet", ["exec", typeof(ChildProcess).Assembly.Location, scenario])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeoutSeconds} s");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}

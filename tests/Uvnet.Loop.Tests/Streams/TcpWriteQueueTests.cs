@@ -1,0 +1,141 @@
+namespace Uvnet.Tests.Streams;
+
+/// <summary>The write queue, after libuv's tcp_write_queue_order, tcp_write_after_connect and tcp_shutdown_after_write.</summary>
+public class TcpWriteQueueTests
+{
+    [Fact]
+    public void Ten_thousand_writes_then_close_complete_in_order_with_ok_then_canceled()
+    {
+        var loop = new Loop();
+        TcpHandle? peer = null;
+        var server = StreamTestKit.Listen(loop, p => peer = p); // never reads: the queue backs up
+        var client = new TcpHandle(loop);
+        var statuses = new List<int>();
+        bool connected = false;
+        client.Connect(server.LocalEndPoint!, (_, status) => connected = status == 0);
+        StreamTestKit.RunUntil(loop, () => connected && peer is not null);
+
+        var chunk = new byte[16 * 1024];
+        for (int i = 0; i < 10_000; i++)
+        {
+            int index = i;
+            Assert.Equal(0, client.Write(chunk, (_, status) =>
+            {
+                Assert.Equal(index, statuses.Count); // callbacks run in write order
+                statuses.Add(status);
+            }));
+        }
+        Assert.Empty(statuses); // never inside Write
+        Assert.True(client.WriteQueueSize > 0);
+        bool closed = false;
+        client.Close(_ =>
+        {
+            Assert.Equal(10_000, statuses.Count); // every write callback before the close callback
+            closed = true;
+        });
+        StreamTestKit.RunUntil(loop, () => closed);
+
+        int ok = statuses.TakeWhile(s => s == 0).Count();
+        Assert.True(ok < 10_000, "the peer never read: some writes must still have been queued");
+        Assert.All(statuses.Skip(ok), s => Assert.Equal(UvError.ECANCELED, s));
+        Assert.Equal(0, client.WriteQueueSize);
+        StreamTestKit.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Write_queue_size_falls_only_when_write_callbacks_run()
+    {
+        var loop = new Loop();
+        var server = StreamTestKit.Listen(loop, _ => { });
+        var client = new TcpHandle(loop);
+        bool connected = false;
+        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
+        StreamTestKit.RunUntil(loop, () => connected);
+
+        long sizeInCallback = -1;
+        client.Write(new byte[100], (_, _) => sizeInCallback = client.WriteQueueSize);
+        Assert.Equal(100, client.WriteQueueSize); // written at once, but the callback has not run
+        StreamTestKit.RunUntil(loop, () => sizeInCallback >= 0);
+        Assert.Equal(0, sizeInCallback);
+        StreamTestKit.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Write_before_connect_completes_is_sent_once_connected()
+    {
+        var loop = new Loop();
+        var got = new List<byte>();
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var client = new TcpHandle(loop);
+        var order = new List<string>();
+        Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => order.Add($"connect {s}")));
+        Assert.Equal(0, client.Write("hello"u8.ToArray(), (_, s) => order.Add($"write {s}")));
+        StreamTestKit.RunUntil(loop, () => got.Count == 5);
+        Assert.Equal("hello"u8.ToArray(), got.ToArray());
+        StreamTestKit.RunUntil(loop, () => order.Count == 2);
+        Assert.Equal(["connect 0", "write 0"], order);
+        StreamTestKit.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Multiple_buffers_in_one_request_arrive_in_order()
+    {
+        var loop = new Loop();
+        var got = new List<byte>();
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var client = new TcpHandle(loop);
+        int status = 1;
+        client.Connect(server.LocalEndPoint!, (_, _) =>
+        {
+            ReadOnlyMemory<byte> a = "ab"u8.ToArray(), empty = Array.Empty<byte>(), c = "cde"u8.ToArray();
+            client.Write(new WriteRequest(), [a, empty, c], (_, s) => status = s);
+        });
+        StreamTestKit.RunUntil(loop, () => got.Count == 5 && status == 0);
+        Assert.Equal("abcde"u8.ToArray(), got.ToArray());
+        StreamTestKit.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Shutdown_waits_for_queued_writes_then_the_peer_sees_eof()
+    {
+        var loop = new Loop();
+        long received = 0;
+        bool eof = false;
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, _) =>
+        {
+            if (n > 0) received += n;
+            else if (n == UvError.EOF) eof = true;
+        }));
+        var client = new TcpHandle(loop);
+        var order = new List<string>();
+        client.Connect(server.LocalEndPoint!, (_, _) =>
+        {
+            for (int i = 0; i < 64; i++)
+                client.Write(new byte[64 * 1024], (_, s) => order.Add("write"));
+            Assert.Equal(0, client.Shutdown((_, s) => order.Add($"shutdown {s}")));
+        });
+        StreamTestKit.RunUntil(loop, () => eof);
+        Assert.Equal(64L * 64 * 1024, received);
+        Assert.Equal(65, order.Count);
+        Assert.Equal("shutdown 0", order[^1]);
+        StreamTestKit.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Second_shutdown_and_write_after_shutdown_are_refused()
+    {
+        var loop = new Loop();
+        var server = StreamTestKit.Listen(loop, _ => { });
+        var client = new TcpHandle(loop);
+        bool connected = false;
+        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
+        StreamTestKit.RunUntil(loop, () => connected);
+        int first = 1;
+        Assert.Equal(0, client.Shutdown((_, s) => first = s));
+        Assert.Equal(UvError.ENOTCONN, client.Shutdown());
+        Assert.Equal(UvError.EPIPE, client.Write(new byte[1]));
+        StreamTestKit.RunUntil(loop, () => first == 0);
+        Assert.False(client.IsWritable);
+        StreamTestKit.CloseLoop(loop);
+    }
+}
