@@ -51,6 +51,26 @@ internal static class StreamTestKit
         return server;
     }
 
+    /// <summary>A client connected to a fresh listener; the server side's accepted stream is <c>Peer</c>.</summary>
+    internal static (TcpHandle Client, TcpHandle Peer) Connected(Loop loop)
+    {
+        TcpHandle? peer = null;
+        var server = Listen(loop, p => peer = p);
+        var client = new TcpHandle(loop);
+        bool connected = false;
+        Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0));
+        RunUntil(loop, () => connected && peer is not null);
+        return (client, peer!);
+    }
+
+    /// <summary>A read callback that appends every byte read to <paramref name="into"/>.</summary>
+    internal static ReadCallback Collect(List<byte> into) =>
+        (_, n, buffer) =>
+        {
+            if (n > 0)
+                into.AddRange(buffer.Span[..n].ToArray());
+        };
+
     /// <summary>Echoes everything it reads and ends its side after the peer's EOF.</summary>
     internal static void Echo(StreamHandle stream) =>
         Assert.Equal(0, stream.ReadStart((s, n, buffer) =>

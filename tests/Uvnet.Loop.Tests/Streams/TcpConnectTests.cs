@@ -150,7 +150,7 @@ public class TcpConnectTests
             client.Connect(path, (_, s) =>
             {
                 Assert.Equal(0, s);
-                client.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); });
+                client.ReadStart(StreamTestKit.Collect(got));
                 client.Write("over a unix socket"u8.ToArray());
             });
             StreamTestKit.RunUntil(loop, () => got.Count == 18);

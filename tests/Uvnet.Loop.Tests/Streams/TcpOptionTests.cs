@@ -34,7 +34,7 @@ public class TcpOptionTests
     {
         var loop = new Loop();
         var got = new List<byte>();
-        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart(StreamTestKit.Collect(got)));
         var client = new TcpHandle(loop);
         bool connected = false;
         client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
@@ -50,7 +50,7 @@ public class TcpOptionTests
     {
         var loop = new Loop();
         var got = new List<byte>();
-        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart(StreamTestKit.Collect(got)));
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(server.LocalEndPoint!);
         var adopted = new TcpHandle(loop);

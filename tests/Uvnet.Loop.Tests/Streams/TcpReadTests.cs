@@ -3,22 +3,11 @@ namespace Uvnet.Tests.Streams;
 /// <summary>After libuv's tcp_read_stop, tcp_alloc_cb_fail, shutdown_eof and tcp_write_to_half_open_connection.</summary>
 public class TcpReadTests
 {
-    private static (TcpHandle Client, Func<TcpHandle?> Peer) Connected(Loop loop)
-    {
-        TcpHandle? peer = null;
-        var server = StreamTestKit.Listen(loop, p => peer = p);
-        var client = new TcpHandle(loop);
-        bool connected = false;
-        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
-        StreamTestKit.RunUntil(loop, () => connected && peer is not null);
-        return (client, () => peer);
-    }
-
     [Fact]
     public void Read_stop_stops_read_callbacks_and_read_start_resumes_them()
     {
         var loop = new Loop();
-        var (client, peer) = Connected(loop);
+        var (client, peer) = StreamTestKit.Connected(loop);
         int reads = 0;
         long bytes = 0;
         client.ReadStart((s, n, _) =>
@@ -28,9 +17,9 @@ public class TcpReadTests
             bytes += n;
             s.ReadStop();
         });
-        peer()!.Write(new byte[10]);
+        peer.Write(new byte[10]);
         StreamTestKit.RunUntil(loop, () => reads == 1);
-        peer()!.Write(new byte[10]);
+        peer.Write(new byte[10]);
         // Let the loop turn while stopped: a timer bounds it, and the data must stay unread.
         var idle = new TimerHandle(loop);
         bool waited = false;
@@ -47,14 +36,14 @@ public class TcpReadTests
     public void Empty_buffer_from_alloc_reports_ENOBUFS()
     {
         var loop = new Loop();
-        var (client, peer) = Connected(loop);
+        var (client, peer) = StreamTestKit.Connected(loop);
         int status = 0;
         client.ReadStart((_, _) => Memory<byte>.Empty, (s, n, _) =>
         {
             status = n;
             s.ReadStop();
         });
-        peer()!.Write(new byte[1]);
+        peer.Write(new byte[1]);
         StreamTestKit.RunUntil(loop, () => status != 0);
         Assert.Equal(UvError.ENOBUFS, status);
         StreamTestKit.CloseLoop(loop);
@@ -64,7 +53,7 @@ public class TcpReadTests
     public void User_alloc_buffer_receives_the_bytes()
     {
         var loop = new Loop();
-        var (client, peer) = Connected(loop);
+        var (client, peer) = StreamTestKit.Connected(loop);
         var mine = new byte[3];
         var got = new List<byte>();
         client.ReadStart((_, size) =>
@@ -78,7 +67,7 @@ public class TcpReadTests
             Assert.Same(mine, segment.Array);
             got.AddRange(buffer.Span[..n].ToArray());
         });
-        peer()!.Write("abcdefg"u8.ToArray());
+        peer.Write("abcdefg"u8.ToArray());
         StreamTestKit.RunUntil(loop, () => got.Count == 7);
         Assert.Equal("abcdefg"u8.ToArray(), got.ToArray());
         StreamTestKit.CloseLoop(loop);
@@ -88,12 +77,12 @@ public class TcpReadTests
     public void Peer_shutdown_gives_EOF_and_the_stream_can_still_write()
     {
         var loop = new Loop();
-        var (client, peer) = Connected(loop);
+        var (client, peer) = StreamTestKit.Connected(loop);
         int last = 1;
         var atPeer = new List<byte>();
-        peer()!.ReadStart((_, n, b) => { if (n > 0) atPeer.AddRange(b.Span[..n].ToArray()); });
+        peer.ReadStart(StreamTestKit.Collect(atPeer));
         client.ReadStart((_, n, _) => last = n);
-        peer()!.Shutdown();
+        peer.Shutdown();
         StreamTestKit.RunUntil(loop, () => last == UvError.EOF);
         Assert.False(client.IsReadable);
         Assert.False(client.IsReading);
@@ -108,9 +97,9 @@ public class TcpReadTests
     public void Close_reset_gives_the_peer_ECONNRESET()
     {
         var loop = new Loop();
-        var (client, peer) = Connected(loop);
+        var (client, peer) = StreamTestKit.Connected(loop);
         int status = 0;
-        peer()!.ReadStart((_, n, _) => { if (n < 0) status = n; });
+        peer.ReadStart((_, n, _) => { if (n < 0) status = n; });
         client.CloseReset();
         StreamTestKit.RunUntil(loop, () => status != 0);
         Assert.Equal(UvError.ECONNRESET, status);

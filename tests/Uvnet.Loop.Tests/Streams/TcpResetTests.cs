@@ -7,19 +7,14 @@ public class TcpResetTests
     public void Peer_reset_during_a_large_write_fails_the_writes_with_ECONNRESET_or_EPIPE()
     {
         var loop = new Loop();
-        TcpHandle? peer = null;
-        var server = StreamTestKit.Listen(loop, p => peer = p);
-        var client = new TcpHandle(loop);
-        bool connected = false;
-        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
-        StreamTestKit.RunUntil(loop, () => connected && peer is not null);
+        var (client, peer) = StreamTestKit.Connected(loop);
 
         var statuses = new List<int>();
         for (int i = 0; i < 64; i++)
             client.Write(new byte[1024 * 1024], (_, s) => statuses.Add(s));
         // The peer reads a little, then resets the connection with most of the data in flight.
         long read = 0;
-        peer!.ReadStart((p, n, _) =>
+        peer.ReadStart((p, n, _) =>
         {
             read += Math.Max(0, n);
             if (read > 256 * 1024 && !p.IsClosing)

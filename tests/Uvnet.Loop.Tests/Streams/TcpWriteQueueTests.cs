@@ -7,13 +7,8 @@ public class TcpWriteQueueTests
     public void Ten_thousand_writes_then_close_complete_in_order_with_ok_then_canceled()
     {
         var loop = new Loop();
-        TcpHandle? peer = null;
-        var server = StreamTestKit.Listen(loop, p => peer = p); // never reads: the queue backs up
-        var client = new TcpHandle(loop);
+        var (client, _) = StreamTestKit.Connected(loop); // the peer never reads: the queue backs up
         var statuses = new List<int>();
-        bool connected = false;
-        client.Connect(server.LocalEndPoint!, (_, status) => connected = status == 0);
-        StreamTestKit.RunUntil(loop, () => connected && peer is not null);
 
         var chunk = new byte[16 * 1024];
         for (int i = 0; i < 10_000; i++)
@@ -46,11 +41,7 @@ public class TcpWriteQueueTests
     public void Write_queue_size_falls_only_when_write_callbacks_run()
     {
         var loop = new Loop();
-        var server = StreamTestKit.Listen(loop, _ => { });
-        var client = new TcpHandle(loop);
-        bool connected = false;
-        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
-        StreamTestKit.RunUntil(loop, () => connected);
+        var (client, _) = StreamTestKit.Connected(loop);
 
         long sizeInCallback = -1;
         client.Write(new byte[100], (_, _) => sizeInCallback = client.WriteQueueSize);
@@ -65,7 +56,7 @@ public class TcpWriteQueueTests
     {
         var loop = new Loop();
         var got = new List<byte>();
-        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart(StreamTestKit.Collect(got)));
         var client = new TcpHandle(loop);
         var order = new List<string>();
         Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => order.Add($"connect {s}")));
@@ -82,7 +73,7 @@ public class TcpWriteQueueTests
     {
         var loop = new Loop();
         var got = new List<byte>();
-        var server = StreamTestKit.Listen(loop, p => p.ReadStart((_, n, b) => { if (n > 0) got.AddRange(b.Span[..n].ToArray()); }));
+        var server = StreamTestKit.Listen(loop, p => p.ReadStart(StreamTestKit.Collect(got)));
         var client = new TcpHandle(loop);
         int status = 1;
         client.Connect(server.LocalEndPoint!, (_, _) =>
@@ -125,11 +116,7 @@ public class TcpWriteQueueTests
     public void Second_shutdown_and_write_after_shutdown_are_refused()
     {
         var loop = new Loop();
-        var server = StreamTestKit.Listen(loop, _ => { });
-        var client = new TcpHandle(loop);
-        bool connected = false;
-        client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
-        StreamTestKit.RunUntil(loop, () => connected);
+        var (client, _) = StreamTestKit.Connected(loop);
         int first = 1;
         Assert.Equal(0, client.Shutdown((_, s) => first = s));
         Assert.Equal(UvError.ENOTCONN, client.Shutdown());
