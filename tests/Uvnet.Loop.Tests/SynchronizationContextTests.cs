@@ -1,0 +1,175 @@
+using Uvnet.Threading;
+
+namespace Uvnet.Tests;
+
+/// <summary>While a loop runs its SynchronizationContext is current, so awaits in callbacks resume on the loop thread; Loop.RunUntil.</summary>
+public sealed class SynchronizationContextTests
+{
+    [Fact]
+    public void LoopContextIsCurrentInsideCallbacksAndRestoredAfterRun()
+    {
+        using var scope = new LoopScope();
+        var before = SynchronizationContext.Current;
+        SynchronizationContext? inside = null;
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(_ => inside = SynchronizationContext.Current, 0);
+
+        scope.Loop.Run();
+
+        var context = Assert.IsType<LoopSynchronizationContext>(inside);
+        Assert.Same(scope.Loop, context.Loop);
+        Assert.Same(before, SynchronizationContext.Current);
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void AwaitInsideACallbackResumesOnTheLoopThread()
+    {
+        using var scope = new LoopScope();
+        int loopThread = Environment.CurrentManagedThreadId;
+        int resumedOn = 0, awaitedOn = 0;
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(async t =>
+        {
+            awaitedOn = await Task.Run(() => Environment.CurrentManagedThreadId);
+            resumedOn = Environment.CurrentManagedThreadId;
+            t.Close();
+        }, 0);
+
+        scope.RunUntil(() => resumedOn != 0);
+
+        Assert.NotEqual(loopThread, awaitedOn);
+        Assert.Equal(loopThread, resumedOn);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void TaskYieldInsideACallbackResumesOnTheLoopBeforeTheCheckPhase()
+    {
+        using var scope = new LoopScope();
+        var order = new List<string>();
+        var idle = new IdleHandle(scope.Loop);
+        idle.Start(async i =>
+        {
+            i.Stop();
+            order.Add("before yield");
+            await Task.Yield();
+            order.Add("after yield");
+            i.Close();
+        });
+        var check = new CheckHandle(scope.Loop);
+        check.Start(c =>
+        {
+            order.Add("check");
+            c.Close();
+        });
+
+        scope.RunUntil(() => idle.IsClosing);
+
+        Assert.Equal(["before yield", "after yield", "check"], order);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RunUntilRunsTheLoopUntilTheTaskCompletesAndReturnsItsResult()
+    {
+        using var scope = new LoopScope();
+        var timer = new TimerHandle(scope.Loop);
+        var done = new TaskCompletionSource<int>();
+        timer.Start(_ => done.SetResult(42), 10);
+
+        Assert.Equal(42, scope.Loop.RunUntil(done.Task));
+
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RunUntilWaitsForATaskCompletedByAnotherThreadWithNothingElseAlive()
+    {
+        using var scope = new LoopScope();
+        var done = new TaskCompletionSource();
+        var completer = new Thread(() => done.SetResult());
+
+        completer.Start();
+        scope.Loop.RunUntil(done.Task);
+
+        Assert.True(done.Task.IsCompletedSuccessfully);
+        Assert.True(completer.Join(LoopScope.DeadlineMs));
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RunUntilRethrowsTheTasksException()
+    {
+        using var scope = new LoopScope();
+        var timer = new TimerHandle(scope.Loop);
+        var done = new TaskCompletionSource();
+        timer.Start(_ => done.SetException(new FormatException("failed")), 0);
+
+        var error = Assert.Throws<FormatException>(() => scope.Loop.RunUntil(done.Task));
+
+        Assert.Equal("failed", error.Message);
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RunUntilReturnsAtOnceForACompletedTask()
+    {
+        using var scope = new LoopScope();
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(_ => Assert.Fail("the loop ran"), 0);
+
+        Assert.Equal(7, scope.Loop.RunUntil(Task.FromResult(7)));
+
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void SendFromAnotherThreadRunsOnTheLoopAndWaits()
+    {
+        using var scope = new LoopScope();
+        int loopThread = Environment.CurrentManagedThreadId;
+        int ranOn = 0;
+        var async = new AsyncHandle(scope.Loop, _ => { });
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(_ =>
+        {
+            var context = SynchronizationContext.Current!;
+            var other = new Thread(() =>
+            {
+                context.Send(_ => ranOn = Environment.CurrentManagedThreadId, null);
+                context.Post(_ => async.Close(), null);
+            });
+            other.Start();
+        }, 0);
+
+        Assert.False(scope.Loop.Run());
+
+        Assert.Equal(loopThread, ranOn);
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void SendFromTheLoopThreadRunsInline()
+    {
+        using var scope = new LoopScope();
+        var timer = new TimerHandle(scope.Loop);
+        bool ran = false;
+        timer.Start(_ =>
+        {
+            SynchronizationContext.Current!.Send(_ => ran = true, null);
+            Assert.True(ran);
+        }, 0);
+
+        scope.Loop.Run();
+
+        Assert.True(ran);
+        timer.Close();
+        scope.Finish();
+    }
+}
