@@ -104,6 +104,25 @@ public sealed class PhaseOrderTests
     }
 
     [Fact]
+    public void IdleStoppedInItsCallbackStillLetsCheckRunInRunOnce()
+    {
+        // libuv's idle_check.
+        using var scope = new LoopScope();
+        var idle = new IdleHandle(scope.Loop);
+        var check = new CheckHandle(scope.Loop);
+        int checkCalls = 0;
+        idle.Start(i => i.Stop());
+        check.Start(_ => checkCalls++);
+
+        Assert.True(scope.Loop.Run(RunMode.Once));
+
+        Assert.Equal(1, checkCalls);
+        idle.Close();
+        check.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void PendingCallbackQueuedByAPendingCallbackRunsInTheNextIteration()
     {
         using var scope = new LoopScope();
