@@ -51,7 +51,10 @@ public sealed partial class Loop : IDisposable
     /// <summary>A process-wide loop, created on first use (libuv's <c>uv_default_loop</c>).</summary>
     public static Loop Default => LazyInitializer.EnsureInitialized(ref s_default);
 
-    /// <summary>The loop's cached time in milliseconds, from a monotonic clock, updated once per iteration.</summary>
+    /// <summary>
+    /// The loop's cached time in milliseconds, from a monotonic clock: read at the start of each iteration and
+    /// again after the poll waited (so a timer started after a long wait counts from its end, as in libuv).
+    /// </summary>
     public long Now => _now;
 
     /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted work.</summary>

@@ -422,6 +422,45 @@ public sealed class TimerTests
     }
 
     [Fact]
+    public void TimerStartedInACheckCallbackCountsFromTheTimeThePollReturned()
+    {
+        // libuv's timer_from_check: the loop's time is refreshed after the poll waited, so a 50 ms timer
+        // started in the check phase (after a 50 ms wait) does not fire before the next iteration's prepare.
+        using var scope = new LoopScope();
+        var prepare = new PrepareHandle(scope.Loop);
+        var check = new CheckHandle(scope.Loop);
+        var timer = new TimerHandle(scope.Loop);
+        var order = new List<string>();
+
+        void TimerCallback(TimerHandle t)
+        {
+            t.Stop();
+            order.Add("timer");
+        }
+        check.Start(c =>
+        {
+            c.Stop();
+            timer.Stop();
+            timer.Start(TimerCallback, 50);
+            prepare.Start(p =>
+            {
+                p.Stop();
+                order.Add("prepare");
+            });
+            order.Add("check");
+        });
+        timer.Start(TimerCallback, 50);
+
+        scope.Loop.Run();
+
+        Assert.Equal(["check", "prepare", "timer"], order);
+        prepare.Close();
+        check.Close();
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void RunOnceFiresAZeroTimerThenWaitsForAShortOne()
     {
         // libuv's timer_run_once.
