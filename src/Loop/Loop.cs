@@ -48,7 +48,7 @@ public sealed partial class Loop : IDisposable
         UpdateTime();
     }
 
-    /// <summary>A process-wide loop, created on first use (libuv's <c>uv_default_loop</c>).</summary>
+    /// <summary>A process-wide loop, created on first use, and again on the next use after it was closed (libuv's <c>uv_default_loop</c>).</summary>
     public static Loop Default => LazyInitializer.EnsureInitialized(ref s_default);
 
     /// <summary>
@@ -118,6 +118,8 @@ public sealed partial class Loop : IDisposable
         if (HandleCount > 0 || _runningThreadId != 0)
             return UvError.EBUSY;
         _closed = true;
+        // A closed default loop is forgotten, so Default makes a new one, as uv_loop_close does for uv_default_loop.
+        Interlocked.CompareExchange(ref s_default, null, this);
         _poller.Dispose();
         Wakeup.Dispose();
         DisposeIo();

@@ -15,6 +15,38 @@ public sealed class LoopThreadingTests
     }
 
     [Fact]
+    public void DefaultLoopRunsHandlesAndClosesCleanly()
+    {
+        using var scope = new LoopScope(Loop.Default);
+        var timer = new TimerHandle(scope.Loop);
+        bool fired = false;
+        timer.Start(_ => fired = true, 1);
+
+        Assert.False(scope.Loop.Run());
+
+        Assert.True(fired);
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void DefaultLoopIsCreatedAgainAfterItWasClosed()
+    {
+        // uv_default_loop after uv_loop_close(uv_default_loop()) gives a fresh loop: libuv's tests rely on it.
+        Loop first = Loop.Default;
+        Assert.Equal(0, first.Close());
+
+        Loop second = Loop.Default;
+
+        Assert.NotSame(first, second);
+        using var scope = new LoopScope(second);
+        var idle = new IdleHandle(second);
+        idle.Start(i => i.Close());
+        Assert.False(second.Run());
+        scope.Finish();
+    }
+
+    [Fact]
     public void IndependentLoopsRunAtTheSameTimeOnTheirOwnThreads()
     {
         const int loops = 4;
