@@ -199,4 +199,14 @@ public sealed class AsyncTests
         Assert.Equal(rounds, calls);
         scope.Finish();
     }
+
+    [Fact]
+    public void NullCallbackIsAProgrammerError()
+    {
+        using var scope = new LoopScope();
+
+        Assert.Throws<ArgumentNullException>(() => new AsyncHandle(scope.Loop, null!));
+
+        scope.Finish();
+    }
 }

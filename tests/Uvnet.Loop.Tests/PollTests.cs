@@ -310,4 +310,14 @@ public sealed class PollTests
         Assert.Equal(1, calls);
         scope.Finish();
     }
+
+    [Fact]
+    public void NegativeDescriptorIsAProgrammerError()
+    {
+        using var scope = new LoopScope();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PollHandle(scope.Loop, -1));
+
+        scope.Finish();
+    }
 }
