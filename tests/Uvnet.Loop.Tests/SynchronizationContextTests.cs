@@ -129,6 +129,51 @@ public sealed class SynchronizationContextTests
     }
 
     [Fact]
+    public void AsyncCodeStartedByRunUntilResumesOnTheLoopThreadAfterEveryAwait()
+    {
+        using var scope = new LoopScope();
+        int loopThread = Environment.CurrentManagedThreadId;
+        var threads = new List<int>();
+
+        async Task<int> WorkAsync()
+        {
+            await Task.Yield();
+            threads.Add(Environment.CurrentManagedThreadId);
+            await Task.Run(() => { });
+            threads.Add(Environment.CurrentManagedThreadId);
+            var timer = new TimerHandle(scope.Loop);
+            var fired = new TaskCompletionSource();
+            timer.Start(_ => fired.SetResult(), 1);
+            await fired.Task;
+            threads.Add(Environment.CurrentManagedThreadId);
+            timer.Close();
+            return threads.Count;
+        }
+
+        Assert.Equal(3, scope.Loop.RunUntil(WorkAsync));
+
+        Assert.Equal([loopThread, loopThread, loopThread], threads);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RunUntilStartsAsyncCodeWithTheLoopContextCurrent()
+    {
+        using var scope = new LoopScope();
+        SynchronizationContext? seen = null;
+
+        scope.Loop.RunUntil(() =>
+        {
+            seen = SynchronizationContext.Current;
+            return Task.CompletedTask;
+        });
+
+        Assert.IsType<LoopSynchronizationContext>(seen);
+        Assert.IsNotType<LoopSynchronizationContext>(SynchronizationContext.Current);
+        scope.Finish();
+    }
+
+    [Fact]
     public void SendFromAnotherThreadRunsOnTheLoopAndWaits()
     {
         using var scope = new LoopScope();
