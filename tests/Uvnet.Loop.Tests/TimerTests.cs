@@ -402,7 +402,9 @@ public sealed class TimerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => timer.Start(_ => { }, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => timer.Start(_ => { }, 0, -1));
         Assert.Throws<ArgumentNullException>(() => timer.Start(null!, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => timer.Repeat = -1);
         Assert.False(timer.IsActive);
+        Assert.Equal(0, timer.Repeat);
 
         timer.Close();
         scope.Finish();
