@@ -72,6 +72,53 @@ public sealed class SynchronizationContextTests
     }
 
     [Fact]
+    public void ExceptionAfterAnAwaitInAnAsyncCallbackLeavesRun()
+    {
+        // An async void callback's exception is posted to the loop's context, so it leaves Run like any other.
+        using var scope = new LoopScope();
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(async t =>
+        {
+            t.Close();
+            await Task.Yield();
+            throw new FormatException("after the await");
+        }, 0);
+
+        var error = Assert.Throws<FormatException>(() => scope.Loop.Run());
+
+        Assert.Equal("after the await", error.Message);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void AnotherLoopRunInsideACallbackHasItsOwnContextAndRestoresTheOuterOne()
+    {
+        using var outer = new LoopScope();
+        using var inner = new LoopScope();
+        var timer = new TimerHandle(outer.Loop);
+        Loop? innerContextLoop = null, restoredContextLoop = null;
+        timer.Start(t =>
+        {
+            var idle = new IdleHandle(inner.Loop);
+            idle.Start(i =>
+            {
+                innerContextLoop = ((LoopSynchronizationContext)SynchronizationContext.Current!).Loop;
+                i.Close();
+            });
+            inner.Loop.Run();
+            restoredContextLoop = ((LoopSynchronizationContext)SynchronizationContext.Current!).Loop;
+            t.Close();
+        }, 0);
+
+        outer.Loop.Run();
+
+        Assert.Same(inner.Loop, innerContextLoop);
+        Assert.Same(outer.Loop, restoredContextLoop);
+        inner.Finish();
+        outer.Finish();
+    }
+
+    [Fact]
     public void RunUntilRunsTheLoopUntilTheTaskCompletesAndReturnsItsResult()
     {
         using var scope = new LoopScope();
