@@ -16,7 +16,9 @@ namespace Uvnet;
 /// <para>A callback that throws: the exception leaves <see cref="Run(RunMode)"/> on the loop thread. The loop
 /// stays consistent (the handle that threw and every other handle keep their state; the rest of that phase's
 /// callbacks run in the next iteration, and level-triggered I/O is reported again), so the caller may handle
-/// the exception and call <see cref="Run(RunMode)"/> again.</para>
+/// the exception and call <see cref="Run(RunMode)"/> again. An idle, prepare or check handle that threw and
+/// is still started runs again first in its next phase, so one that always throws holds back those after it:
+/// stop it, or close it, before running again.</para>
 /// </remarks>
 public sealed partial class Loop : IDisposable
 {
