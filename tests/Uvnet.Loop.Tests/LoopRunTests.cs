@@ -180,6 +180,27 @@ public sealed class LoopRunTests
     }
 
     [Fact]
+    public void StopInAPrepareCallbackKeepsThePollFromBlocking()
+    {
+        // Only an async handle, never sent to, is alive: the poll would wait for ever unless Stop makes it 0.
+        using var scope = new LoopScope();
+        var async = new AsyncHandle(scope.Loop, _ => { });
+        var prepare = new PrepareHandle(scope.Loop);
+        var check = new CheckHandle(scope.Loop);
+        bool checkRan = false;
+        prepare.Start(p => p.Loop.Stop());
+        check.Start(_ => checkRan = true);
+
+        Assert.True(scope.Loop.Run());
+
+        Assert.True(checkRan);
+        async.Close();
+        prepare.Close();
+        check.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void StopInsideACallbackEndsRunAfterThatIteration()
     {
         // libuv's loop_stop.

@@ -144,6 +144,32 @@ public sealed class PhaseOrderTests
         scope.Finish();
     }
 
+    [Fact]
+    public void PendingCallbackKeepsThePollFromBlocking()
+    {
+        // Only an async handle, never sent to, keeps the loop alive: work queued for the pending phase by a
+        // prepare callback must make the poll return at once, not wait for a send that never comes.
+        using var scope = new LoopScope();
+        var async = new AsyncHandle(scope.Loop, _ => { });
+        var prepare = new PrepareHandle(scope.Loop);
+        PendingHandle? pending = null;
+        pending = new PendingHandle(scope.Loop, () =>
+        {
+            async.Close();
+            prepare.Close();
+            pending!.Close();
+        });
+        prepare.Start(p =>
+        {
+            p.Stop();
+            pending.Queue();
+        });
+
+        Assert.False(scope.Loop.Run());
+
+        scope.Finish();
+    }
+
     /// <summary>An I/O handle with no descriptor whose only use is the pending queue (no public handle queues pending work yet).</summary>
     private sealed class PendingHandle(Loop loop, Action onPending) : IoHandle(loop)
     {
