@@ -127,6 +127,10 @@ public sealed partial class Loop
         }
 
         int count = _poller.Wait(timeout);
+        // The wait may have lasted long: refresh the clock before any callback (I/O here, check, close,
+        // the next timers) starts a timer from it, as libuv's uv__io_poll does.
+        if (timeout != 0)
+            UpdateTime();
         if (count <= 0)
             return; // timeout, or EINTR: the loop iterates again and recomputes the timeout
 

@@ -35,9 +35,13 @@ public sealed partial class Loop
 
     /// <summary>
     /// Runs the loop until <paramref name="task"/> completes, then returns its result (or throws its
-    /// exception). The loop's context is current, so the task's awaits resume on this thread; the loop
-    /// waits (without spinning) even when nothing else keeps it alive.
+    /// exception). The loop waits (without spinning) even when nothing else keeps it alive.
     /// </summary>
+    /// <remarks>
+    /// An await resumes on the loop thread when it captured the loop's context, as awaits inside loop
+    /// callbacks do. A task started before this call, outside the loop, captured the caller's context
+    /// instead, and its awaits resume there: start async code with <see cref="RunUntil(Func{Task})"/>.
+    /// </remarks>
     public void RunUntil(Task task)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -51,6 +55,39 @@ public sealed partial class Loop
         ArgumentNullException.ThrowIfNull(task);
         WaitFor(task);
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Calls <paramref name="start"/> with the loop's context current, then runs the loop until the task it
+    /// returned completes, and returns its result (or throws its exception). Every await in the started code
+    /// resumes on the loop thread, the first one included.
+    /// </summary>
+    public void RunUntil(Func<Task> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        RunUntil(StartInLoopContext(start));
+    }
+
+    /// <inheritdoc cref="RunUntil(Func{Task})"/>
+    public T RunUntil<T>(Func<Task<T>> start)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return RunUntil(StartInLoopContext(start));
+    }
+
+    private TTask StartInLoopContext<TTask>(Func<TTask> start)
+    {
+        VerifyAccess();
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
+        try
+        {
+            return start();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
     }
 
     private void WaitFor(Task task)

@@ -43,22 +43,26 @@ public sealed partial class Loop
         while (alive && !_stopRequested)
         {
             UpdateTime();
-            RunTimers();
-            bool ranPending = RunPending();
+            // libuv's can_sleep, taken before the callbacks run: Run(Once) waits in the poll only when the
+            // iteration found nothing to do, so an idle handle that stops itself does not make it block.
+            bool canSleep = _pendingHead is null && IdleQueue.ActiveCount == 0;
+            bool ranTimers = RunTimers();
+            RunPending();
             IdleQueue.Run();
             PrepareQueue.Run();
 
             int timeout = 0;
-            if ((mode == RunMode.Once && !ranPending) || mode == RunMode.Default)
+            if ((mode == RunMode.Once && canSleep && !ranTimers) || mode == RunMode.Default)
                 timeout = BackendTimeout();
             Poll(timeout);
 
             CheckQueue.Run();
             RunClosing();
 
-            if (mode == RunMode.Once)
+            if (mode == RunMode.Once && !ranTimers)
             {
-                // The poll may have waited for a timer: fire it in this iteration, as uv_run does.
+                // The poll may have waited for a timer: fire it in this iteration, as uv_run does. Only when
+                // no timer fired before the poll, so a repeating timer fires at most once per Run(Once).
                 UpdateTime();
                 RunTimers();
             }
@@ -83,13 +87,19 @@ public sealed partial class Loop
         return wait <= 0 ? 0 : wait >= int.MaxValue ? int.MaxValue : (int)wait;
     }
 
-    private void RunTimers()
+    /// <summary>Fires the due timers; returns whether any fired.</summary>
+    private bool RunTimers()
     {
         // Timers started during this pass (including re-armed repeats) have start ids at or past the
         // limit: they wait for the next pass even when already due.
         long limit = _timerStartCounter;
+        bool fired = false;
         while (Timers.Min is { } timer && timer.Due <= _now && timer.StartId < limit)
+        {
+            fired = true;
             timer.Fire();
+        }
+        return fired;
     }
 
     /// <summary>Defers <paramref name="handle"/>'s <see cref="IoHandle.OnPending"/> to the next pending phase (libuv's <c>uv__io_feed</c>).</summary>

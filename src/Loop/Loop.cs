@@ -16,7 +16,9 @@ namespace Uvnet;
 /// <para>A callback that throws: the exception leaves <see cref="Run(RunMode)"/> on the loop thread. The loop
 /// stays consistent (the handle that threw and every other handle keep their state; the rest of that phase's
 /// callbacks run in the next iteration, and level-triggered I/O is reported again), so the caller may handle
-/// the exception and call <see cref="Run(RunMode)"/> again.</para>
+/// the exception and call <see cref="Run(RunMode)"/> again. An idle, prepare or check handle that threw and
+/// is still started runs again first in its next phase, so one that always throws holds back those after it:
+/// stop it, or close it, before running again.</para>
 /// </remarks>
 public sealed partial class Loop : IDisposable
 {
@@ -48,10 +50,13 @@ public sealed partial class Loop : IDisposable
         UpdateTime();
     }
 
-    /// <summary>A process-wide loop, created on first use (libuv's <c>uv_default_loop</c>).</summary>
+    /// <summary>A process-wide loop, created on first use, and again on the next use after it was closed (libuv's <c>uv_default_loop</c>).</summary>
     public static Loop Default => LazyInitializer.EnsureInitialized(ref s_default);
 
-    /// <summary>The loop's cached time in milliseconds, from a monotonic clock, updated once per iteration.</summary>
+    /// <summary>
+    /// The loop's cached time in milliseconds, from a monotonic clock: read at the start of each iteration and
+    /// again after the poll waited (so a timer started after a long wait counts from its end, as in libuv).
+    /// </summary>
     public long Now => _now;
 
     /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted work.</summary>
@@ -115,6 +120,8 @@ public sealed partial class Loop : IDisposable
         if (HandleCount > 0 || _runningThreadId != 0)
             return UvError.EBUSY;
         _closed = true;
+        // A closed default loop is forgotten, so Default makes a new one, as uv_loop_close does for uv_default_loop.
+        Interlocked.CompareExchange(ref s_default, null, this);
         _poller.Dispose();
         Wakeup.Dispose();
         DisposeIo();

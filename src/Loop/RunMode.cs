@@ -6,7 +6,10 @@ public enum RunMode
     /// <summary>Run until nothing keeps the loop alive, or <see cref="Loop.Stop"/> is called.</summary>
     Default,
 
-    /// <summary>One iteration; waits for I/O (or the next timer) if nothing is pending.</summary>
+    /// <summary>
+    /// One iteration; waits for I/O (or the next timer) if the iteration found nothing to do before the poll: no
+    /// pending callback, no active idle handle, no timer that fired. A timer fires at most once per call.
+    /// </summary>
     Once,
 
     /// <summary>One iteration that never blocks.</summary>

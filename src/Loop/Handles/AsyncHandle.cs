@@ -12,9 +12,8 @@ public sealed class AsyncHandle : Handle
     private int _pending;
 
     /// <summary>Creates an active async handle on <paramref name="loop"/> that runs <paramref name="callback"/> after sends.</summary>
-    public AsyncHandle(Loop loop, Action<AsyncHandle> callback) : base(loop)
+    public AsyncHandle(Loop loop, Action<AsyncHandle> callback) : base(Validate(loop, callback))
     {
-        ArgumentNullException.ThrowIfNull(callback);
         _callback = callback;
         loop.AddAsync(this);
         SetActive(true);
@@ -36,6 +35,14 @@ public sealed class AsyncHandle : Handle
         if (IsClosing || Interlocked.Exchange(ref _pending, 0) == 0)
             return;
         _callback(this);
+    }
+
+    // Checked before the base constructor adds the handle to the loop, where a handle whose constructor
+    // threw could never be closed and would keep the loop from closing.
+    private static Loop Validate(Loop loop, Action<AsyncHandle> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return loop;
     }
 
     // Removed only in the closing phase, so the wakeup's pass over the async handles never sees the list shift.

@@ -12,9 +12,8 @@ public sealed class PollHandle : IoHandle
     private Action<PollHandle, int, PollEvents>? _callback;
 
     /// <summary>Creates a stopped poll handle for <paramref name="fd"/>, which the caller keeps owning.</summary>
-    public PollHandle(Loop loop, int fd) : base(loop)
+    public PollHandle(Loop loop, int fd) : base(Validate(loop, fd))
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(fd);
         Fd = fd;
         loop.AttachIo(this);
     }
@@ -61,6 +60,14 @@ public sealed class PollHandle : IoHandle
         if ((events & IoEvents.Priority) != 0) ready |= PollEvents.Prioritized;
         if (ready != PollEvents.None)
             _callback!(this, 0, ready);
+    }
+
+    // Checked before the base constructor adds the handle to the loop: a handle that throws from its
+    // constructor must not stay in the loop, where nobody could close it and the loop could never close.
+    private static Loop Validate(Loop loop, int fd)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        return loop;
     }
 
     private static IoEvents ToIo(PollEvents e) =>

@@ -12,6 +12,7 @@ namespace Uvnet;
 public sealed class TimerHandle : Handle
 {
     private Action<TimerHandle>? _callback;
+    private long _repeat;
 
     // Heap bookkeeping, owned by the loop's TimerHeap.
     internal long Due;
@@ -23,8 +24,18 @@ public sealed class TimerHandle : Handle
     {
     }
 
-    /// <summary>The repeat interval in milliseconds; 0 means the timer fires once. Takes effect at the next (re)start.</summary>
-    public long Repeat { get; set; }
+    /// <summary>The repeat interval in milliseconds; 0 means the timer fires once. Read when the timer fires (to re-arm it) and by <see cref="Again"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long Repeat
+    {
+        get => _repeat;
+        set
+        {
+            // A negative interval would re-arm the timer in the past: it would fire on every pass.
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _repeat = value;
+        }
+    }
 
     /// <summary>Milliseconds until the timer fires, against <see cref="Loop.Now"/>; 0 when stopped or already due.</summary>
     public long DueIn => IsActive ? Math.Max(0, Due - Loop.Now) : 0;

@@ -1,0 +1,323 @@
+using System.Net.Sockets;
+
+namespace Uvnet.Tests;
+
+/// <summary>PollHandle watches a descriptor the user owns for readable, writable and disconnect, as uv_poll_t; after libuv's test-poll.c.</summary>
+public sealed class PollTests
+{
+    [Fact]
+    public void PipeBecomesReadableWhenWrittenTo()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var seen = new List<(int Status, PollEvents Events)>();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, status, events) =>
+        {
+            seen.Add((status, events));
+            Assert.True(pipe.Read() > 0);
+            p.Close();
+        });
+        Assert.True(poll.IsActive);
+        Assert.Equal(pipe.ReadFd, poll.FileDescriptor);
+
+        Assert.Equal(3, pipe.Write(3));
+        Assert.False(scope.Loop.Run());
+
+        Assert.Equal([(0, PollEvents.Readable)], seen);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void EmptyPipeIsNotReadable()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (_, _, _) => Assert.Fail("an empty pipe was reported readable"));
+
+        Assert.True(scope.Loop.Run(RunMode.NoWait));
+
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void PipeWriteEndIsWritable()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        PollEvents seen = PollEvents.None;
+        var poll = scope.StartPoll(pipe.WriteFd, PollEvents.Writable, (p, status, events) =>
+        {
+            Assert.Equal(0, status);
+            seen = events;
+            p.Stop();
+        });
+
+        scope.Loop.Run();
+
+        Assert.Equal(PollEvents.Writable, seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void ReadinessIsLevelTriggeredUntilTheDataIsRead()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        int calls = 0;
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (_, _, _) => calls++);
+        pipe.Write();
+
+        scope.Loop.Run(RunMode.NoWait);
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.Equal(2, calls);
+
+        Assert.Equal(1, pipe.Read());
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.Equal(2, calls);
+
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void ReadableAndWritableCanBeWatchedTogetherAndChanged()
+    {
+        using var scope = new LoopScope();
+        using var pair = new TestSocketPair();
+        var seen = new List<PollEvents>();
+        void Record(PollHandle p, int status, PollEvents events)
+        {
+            Assert.Equal(0, status);
+            seen.Add(events);
+        }
+        var poll = scope.StartPoll(pair.ServerFd, PollEvents.Readable | PollEvents.Writable, Record);
+        pair.Client.Send([1]);
+        scope.RunUntil(() => seen.Count > 0 && seen[^1] == (PollEvents.Readable | PollEvents.Writable), RunMode.NoWait);
+
+        Assert.Equal(0, poll.Start(PollEvents.Writable, Record));
+        seen.Clear();
+        scope.Loop.Run(RunMode.NoWait);
+
+        Assert.Equal([PollEvents.Writable], seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void StoppedPollHandleReportsNothing()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (_, _, _) => Assert.Fail("a stopped poll handle was called"));
+        pipe.Write();
+
+        poll.Stop();
+        poll.Stop();
+
+        Assert.False(poll.IsActive);
+        Assert.False(scope.Loop.Run());
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void PollHandleCanBeRestartedAfterStop()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        int calls = 0;
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (_, _, _) => calls++);
+        poll.Stop();
+        scope.Loop.Run(RunMode.NoWait);
+
+        pipe.Write();
+        Assert.Equal(0, poll.Start(PollEvents.Readable, (p, _, _) =>
+        {
+            calls++;
+            p.Stop();
+        }));
+        scope.Loop.Run();
+
+        Assert.Equal(1, calls);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void ClosedWriteEndMakesTheReadEndReadable()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var seen = new List<(int Status, PollEvents Events)>();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, status, events) =>
+        {
+            seen.Add((status, events));
+            Assert.Equal(0, pipe.Read()); // end of file
+            p.Stop();
+        });
+
+        pipe.CloseWriteEnd();
+        scope.Loop.Run();
+
+        Assert.Equal([(0, PollEvents.Readable)], seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void ErrorOnTheDescriptorReportsEbadfAndStopsTheHandle()
+    {
+        // The write end of a pipe whose read end is closed reports EPOLLERR: status EBADF, as libuv's uv__poll_io.
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var seen = new List<(int Status, PollEvents Events)>();
+        var poll = scope.StartPoll(pipe.WriteFd, PollEvents.Readable, (p, status, events) =>
+        {
+            seen.Add((status, events));
+            Assert.False(p.IsActive);
+        });
+
+        pipe.CloseReadEnd();
+        Assert.False(scope.Loop.Run());
+
+        Assert.Equal([(UvError.EBADF, PollEvents.None)], seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void PeerShutdownIsReportedAsDisconnect()
+    {
+        using var scope = new LoopScope();
+        using var pair = new TestSocketPair();
+        PollEvents seen = PollEvents.None;
+        var poll = scope.StartPoll(pair.ServerFd, PollEvents.Readable | PollEvents.Disconnect, (p, status, events) =>
+        {
+            Assert.Equal(0, status);
+            seen = events;
+            p.Stop();
+        });
+
+        pair.Client.Shutdown(SocketShutdown.Send);
+        scope.Loop.Run();
+
+        Assert.Equal(PollEvents.Readable | PollEvents.Disconnect, seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void ClosingThePollHandleLeavesTheDescriptorOpen()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (_, _, _) => { });
+
+        poll.Close();
+        scope.Loop.Run();
+
+        Assert.Equal(1, pipe.Write());
+        Assert.Equal(1, pipe.Read());
+        scope.Finish();
+    }
+
+    [Fact]
+    public void DescriptorCanBeWatchedAgainByANewHandleAfterClose()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var first = new PollHandle(scope.Loop, pipe.ReadFd);
+        Assert.Equal(0, first.Start(PollEvents.Readable, (_, _, _) => Assert.Fail("a closed poll handle was called")));
+        first.Close();
+
+        var second = new PollHandle(scope.Loop, pipe.ReadFd);
+        bool called = false;
+        Assert.Equal(0, second.Start(PollEvents.Readable, (p, _, _) =>
+        {
+            called = true;
+            p.Close();
+        }));
+        pipe.Write();
+        scope.Loop.Run();
+
+        Assert.True(called);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void SecondHandleOnTheSameDescriptorGetsEexist()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var first = new PollHandle(scope.Loop, pipe.ReadFd);
+        var second = new PollHandle(scope.Loop, pipe.ReadFd);
+        Assert.Equal(0, first.Start(PollEvents.Readable, (_, _, _) => { }));
+
+        Assert.Equal(UvError.EEXIST, second.Start(PollEvents.Readable, (_, _, _) => { }));
+
+        Assert.False(second.IsActive);
+        first.Close();
+        second.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void RegularFileCannotBePolled()
+    {
+        using var scope = new LoopScope();
+        string path = Path.GetTempFileName();
+        try
+        {
+            using var file = File.OpenHandle(path, FileMode.Open);
+            var poll = new PollHandle(scope.Loop, (int)file.DangerousGetHandle());
+
+            Assert.Equal(UvError.EPERM, poll.Start(PollEvents.Readable, (_, _, _) => { }));
+
+            Assert.False(poll.IsActive);
+            poll.Close();
+            scope.Finish();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void HandleClosedByAnEarlierCallbackOfTheSamePollGetsNoEvent()
+    {
+        using var scope = new LoopScope();
+        using var a = new TestPipe();
+        using var b = new TestPipe();
+        var first = new PollHandle(scope.Loop, a.ReadFd);
+        var second = new PollHandle(scope.Loop, b.ReadFd);
+        int calls = 0;
+        void CloseBoth(PollHandle p, int status, PollEvents events)
+        {
+            calls++;
+            first.Close();
+            second.Close();
+        }
+        Assert.Equal(0, first.Start(PollEvents.Readable, CloseBoth));
+        Assert.Equal(0, second.Start(PollEvents.Readable, CloseBoth));
+        a.Write();
+        b.Write();
+
+        scope.Loop.Run();
+
+        Assert.Equal(1, calls);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void NegativeDescriptorIsAProgrammerError()
+    {
+        using var scope = new LoopScope();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PollHandle(scope.Loop, -1));
+
+        scope.Finish();
+    }
+}
