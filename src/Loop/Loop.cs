@@ -169,8 +169,11 @@ public sealed partial class Loop : IDisposable
         _closingTail = handle;
     }
 
-    /// <summary>Throws when another thread calls while the loop runs: loops are single-threaded by design.</summary>
-    internal void VerifyAccess()
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> when called from a thread other than the one running the
+    /// loop: loops are single-threaded by design. Layers built on the loop call it at their entry points.
+    /// </summary>
+    public void VerifyAccess()
     {
         int running = _runningThreadId;
         if (running != 0 && running != Environment.CurrentManagedThreadId)

@@ -54,7 +54,11 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
 
     private bool _pooled;
 
-    internal static TSelf Rent()
+    /// <summary>
+    /// A request from the shared pool. Once started, it returns to the pool by itself after its callback
+    /// (do not keep it); if the operation is refused, it goes back at once.
+    /// </summary>
+    public static TSelf Rent()
     {
         TSelf request = s_pool.Get();
         request._pooled = true;
@@ -89,13 +93,16 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
         }
     }
 
-    /// <summary>Returns a rented request that never started (its operation was refused) to the pool.</summary>
-    internal void ReturnUnstarted()
+    /// <summary>The operation was refused before it started: a rented request goes back to the pool; the status passes through.</summary>
+    internal int Refuse(int status)
     {
-        if (!_pooled || IsActive)
-            return;
-        _pooled = false;
-        s_pool.Return((TSelf)this);
+        if (_pooled && !IsActive)
+        {
+            _pooled = false;
+            Data = null;
+            s_pool.Return((TSelf)this);
+        }
+        return status;
     }
 
     /// <summary>Drops references the request holds, before it returns to the pool.</summary>

@@ -38,11 +38,7 @@ public sealed class PipeHandle : StreamHandle
     /// <summary>Connects with a request from the loop's pool.</summary>
     public int Connect(string path, Action<ConnectRequest, int>? callback)
     {
-        ConnectRequest request = ConnectRequest.Rent();
-        int status = Connect(request, path, callback);
-        if (status < 0)
-            request.ReturnUnstarted();
-        return status;
+        return Connect(ConnectRequest.Rent(), path, callback);
     }
 
     private protected override int EnsureListenable() => Fd >= 0 ? 0 : UvError.EINVAL;

@@ -14,19 +14,19 @@ public abstract unsafe partial class StreamHandle
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
         if (_connect is not null)
-            return UvError.EALREADY;
+            return request.Refuse(UvError.EALREADY);
         if (Has(StreamState.Listening))
-            return UvError.EINVAL;
+            return request.Refuse(UvError.EINVAL);
         int status = EnsureSocket(SockAddr.Family(endpoint));
         if (status < 0)
-            return status;
+            return request.Refuse(status);
         if (IsReadable && IsWritable && !Has(StreamState.Connecting))
-            return UvError.EISCONN;
+            return request.Refuse(UvError.EISCONN);
 
         byte* address = stackalloc byte[SockAddr.MaxSize];
         int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
         if (length < 0)
-            return length;
+            return request.Refuse(length);
         do
         {
             status = Libc.Connect(Fd, address, length) < 0 ? Libc.LastStatus() : 0;

@@ -22,11 +22,7 @@ public abstract unsafe partial class StreamHandle
     /// <summary>Writes <paramref name="data"/> with a request from the loop's pool; <paramref name="callback"/> (optional) gets the status.</summary>
     public int Write(ReadOnlyMemory<byte> data, Action<WriteRequest, int>? callback = null)
     {
-        WriteRequest request = WriteRequest.Rent();
-        int status = Write(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), callback);
-        if (status < 0)
-            request.ReturnUnstarted();
-        return status;
+        return Write(WriteRequest.Rent(), new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), callback);
     }
 
     /// <summary>
@@ -41,9 +37,9 @@ public abstract unsafe partial class StreamHandle
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
         if (Fd < 0)
-            return UvError.EBADF;
+            return request.Refuse(UvError.EBADF);
         if (!IsWritable)
-            return Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN;
+            return request.Refuse(Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN);
         request.SetBuffers(buffers);
         request.Start(this, callback);
         WriteQueueSize += request.Size;
@@ -88,7 +84,7 @@ public abstract unsafe partial class StreamHandle
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
         if (Fd < 0 || !IsWritable || _shutdown is not null)
-            return UvError.ENOTCONN;
+            return request.Refuse(UvError.ENOTCONN);
         Set(StreamState.Writable, false);
         request.Start(this, callback);
         _shutdown = request;
@@ -101,11 +97,7 @@ public abstract unsafe partial class StreamHandle
     /// <summary>Half-closes the stream with a request from the loop's pool; see <see cref="Shutdown(ShutdownRequest, Action{ShutdownRequest, int})"/>.</summary>
     public int Shutdown(Action<ShutdownRequest, int>? callback = null)
     {
-        ShutdownRequest request = ShutdownRequest.Rent();
-        int status = Shutdown(request, callback);
-        if (status < 0)
-            request.ReturnUnstarted();
-        return status;
+        return Shutdown(ShutdownRequest.Rent(), callback);
     }
 
     private static void Append(ref WriteRequest? head, ref WriteRequest? tail, WriteRequest request)

@@ -61,11 +61,7 @@ public sealed class TcpHandle : StreamHandle
     /// <summary>Connects with a request from the loop's pool; see <see cref="Connect(ConnectRequest, IPEndPoint, Action{ConnectRequest, int})"/>.</summary>
     public int Connect(IPEndPoint endpoint, Action<ConnectRequest, int>? callback)
     {
-        ConnectRequest request = ConnectRequest.Rent();
-        int status = Connect(request, endpoint, callback);
-        if (status < 0)
-            request.ReturnUnstarted();
-        return status;
+        return Connect(ConnectRequest.Rent(), endpoint, callback);
     }
 
     /// <summary>TCP_NODELAY: send small writes at once instead of coalescing them (Nagle). Applied when the socket exists.</summary>

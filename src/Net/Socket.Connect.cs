@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Uvnet.Net;
+
+public sealed partial class Socket
+{
+    private static readonly Action<ConnectRequest, int> s_onConnected = static (request, status) =>
+        ((Socket)request.Stream!.Data!).OnConnected(status);
+
+    private Action? _connectCallback;
+    private IPAddress[]? _addresses;
+    private int _addressIndex;
+    private int _port;
+
+    /// <summary>
+    /// Connects to <paramref name="port"/> on <paramref name="host"/>, as Node's <c>socket.connect</c>. A host
+    /// name is resolved on the thread pool (as libuv runs getaddrinfo off the loop) and reported through
+    /// <see cref="Lookup"/>; each address found is tried in turn until one connects. <paramref name="callback"/>
+    /// runs once connected, as a one-time <see cref="Connected"/> handler. Failure: <see cref="Error"/> (ECONNREFUSED,
+    /// ENOTFOUND...) then <see cref="Closed"/>. Writes before the connection are buffered and sent once connected.
+    /// </summary>
+    public void Connect(int port, string host = "localhost", Action? callback = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        BeginConnect(callback);
+        _port = port;
+        if (IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            ConnectTo([literal]);
+            return;
+        }
+        Loop.QueueWork(() => Dns.GetHostAddresses(host), (addresses, error) => OnLookup(host, addresses, error));
+    }
+
+    /// <summary>Connects to the Unix socket at <paramref name="path"/>.</summary>
+    public void Connect(string path, Action? callback = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        BeginConnect(callback);
+        var pipe = new PipeHandle(Loop);
+        Adopt(pipe);
+        int status = pipe.Connect(path, s_onConnected);
+        if (status < 0)
+            Fail(new NetException(status, "connect", path));
+    }
+
+    private void BeginConnect(Action? callback)
+    {
+        Loop.VerifyAccess();
+        if (_connecting || _handle is not null || _destroyed)
+            throw new InvalidOperationException("The socket is already connected, connecting or destroyed.");
+        _connecting = true;
+        _connectCallback = callback;
+    }
+
+    private void OnLookup(string host, IPAddress[]? addresses, Exception? error)
+    {
+        if (_destroyed)
+            return;
+        if (error is not null || addresses is null || addresses.Length == 0)
+        {
+            var notFound = new NetException(
+                error is SocketException { SocketErrorCode: SocketError.TryAgain } ? "EAI_AGAIN" : "ENOTFOUND",
+                $"getaddrinfo {(error as SocketException)?.SocketErrorCode.ToString() ?? "ENOTFOUND"} {host}", "getaddrinfo", host);
+            Lookup?.Invoke(this, new LookupResult(notFound, null, host));
+            Fail(notFound);
+            return;
+        }
+        Lookup?.Invoke(this, new LookupResult(null, addresses[0], host));
+        if (!_destroyed)
+            ConnectTo(addresses);
+    }
+
+    private void ConnectTo(IPAddress[] addresses)
+    {
+        _addresses = addresses;
+        _addressIndex = 0;
+        TryNextAddress();
+    }
+
+    private void TryNextAddress()
+    {
+        var tcp = new TcpHandle(Loop);
+        Adopt(tcp);
+        ApplyOptions(tcp);
+        IPAddress address = _addresses![_addressIndex];
+        int status = tcp.Connect(new IPEndPoint(address, _port), s_onConnected);
+        if (status < 0)
+            OnConnected(status);
+    }
+
+    private void OnConnected(int status)
+    {
+        if (_destroyed)
+            return;
+        if (status < 0)
+        {
+            string? address = _addresses?[_addressIndex].ToString();
+            // As Node's autoSelectFamily: "localhost" may resolve to ::1 first while the server listens on IPv4.
+            if (_addresses is not null && ++_addressIndex < _addresses.Length)
+            {
+                _handle!.Close();
+                TryNextAddress();
+                return;
+            }
+            Fail(new NetException(status, "connect", address, _addresses is null ? null : _port));
+            return;
+        }
+        _connecting = false;
+        FlushPendingWrites();
+        if (_writableEnded)
+            ShutdownWhenFlushed(); // End was called while connecting
+        StartReading();
+        RestartTimer();
+        Connected?.Invoke(this);
+        var callback = _connectCallback;
+        _connectCallback = null;
+        callback?.Invoke();
+        CompleteConnectAsync(null);
+    }
+}

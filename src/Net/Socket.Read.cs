@@ -1,0 +1,64 @@
+namespace Uvnet.Net;
+
+public sealed partial class Socket
+{
+    private static readonly ReadCallback s_onRead = static (stream, nread, buffer) =>
+        ((Socket)stream.Data!).OnRead(nread, buffer);
+
+    /// <summary>Whether reading is paused by <see cref="Pause"/> (or <see cref="ServerOptions.PauseOnConnect"/>).</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>Stops reading: no <see cref="Data"/> until <see cref="Resume"/>. The kernel buffers, then the peer is throttled by TCP.</summary>
+    public void Pause()
+    {
+        Loop.VerifyAccess();
+        _paused = true;
+        _handle?.ReadStop();
+    }
+
+    /// <summary>Restarts reading after <see cref="Pause"/>.</summary>
+    public void Resume()
+    {
+        Loop.VerifyAccess();
+        _paused = false;
+        StartReading();
+    }
+
+    private void StartReading()
+    {
+        if (_paused || _readerPaused || _connecting || _destroyed || _readableEnded || _handle is not { IsReading: false } handle)
+            return;
+        int status = handle.ReadStart(s_onRead);
+        if (status < 0)
+            Fail(new NetException(status, "read"));
+    }
+
+    private void OnRead(int nread, Memory<byte> buffer)
+    {
+        if (nread > 0)
+        {
+            BytesRead += nread;
+            RestartTimer();
+            ReadOnlyMemory<byte> data = buffer[..nread];
+            Data?.Invoke(this, data);
+            DeliverToAsyncReader(data);
+            return;
+        }
+        if (nread == 0)
+            return;
+        if (nread != UvError.EOF)
+        {
+            Fail(new NetException(nread, "read"));
+            return;
+        }
+        _readableEnded = true;
+        Ended?.Invoke(this);
+        DeliverToAsyncReader(ReadOnlyMemory<byte>.Empty);
+        if (_destroyed)
+            return;
+        if (_finished)
+            Destroy();
+        else if (!_options.AllowHalfOpen)
+            End(); // Node: without allowHalfOpen, our side ends once queued writes are flushed
+    }
+}

@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Uvnet.Net;
+
+/// <summary>
+/// A TCP or Unix-socket connection in the shape of Node's <c>net.Socket</c>: events (<see cref="Connected"/>,
+/// <see cref="Data"/>, <see cref="Ended"/>, <see cref="Drain"/>, <see cref="Timeout"/>, <see cref="Error"/>,
+/// <see cref="Closed"/>), backpressure through <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>'s
+/// return value, half-close, pause/resume, and async/await on the same loop.
+/// </summary>
+/// <remarks>
+/// Every member is for the loop's thread. Events are raised on the loop thread, never inside the call that
+/// caused them. An I/O error is raised as <see cref="Error"/> (then <see cref="Closed"/> with
+/// <c>hadError</c> true), never thrown.
+/// </remarks>
+public sealed partial class Socket : IDisposable
+{
+    private readonly SocketOptions _options;
+    private readonly Server? _server;
+    private StreamHandle? _handle;
+    private bool _connecting;
+    private bool _destroyed;
+    private bool _paused;
+    private bool _readableEnded;
+    private bool _writableEnded;
+    private bool _finished;
+    private NetException? _error;
+    private bool _unref;
+
+    /// <summary>Creates an unconnected socket on <paramref name="loop"/>; <see cref="Connect(int, string, Action?)"/> connects it.</summary>
+    public Socket(Loop loop, SocketOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        Loop = loop;
+        _options = options ?? new SocketOptions();
+    }
+
+    /// <summary>A socket over a stream the server accepted.</summary>
+    internal Socket(Loop loop, StreamHandle accepted, Server server, SocketOptions options, bool paused) : this(loop, options)
+    {
+        _server = server;
+        _paused = paused;
+        Adopt(accepted);
+        StartReading();
+    }
+
+    /// <summary>The loop this socket runs on.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>Raised once connected (not for sockets a server accepted).</summary>
+    public event Action<Socket>? Connected;
+
+    /// <summary>
+    /// Raised for each chunk read. The bytes are lent: valid only until the handler returns (they live in the
+    /// loop's shared read buffer). Keep a copy with <c>data.ToArray()</c>.
+    /// </summary>
+    public event Action<Socket, ReadOnlyMemory<byte>>? Data;
+
+    /// <summary>Raised when the peer ends its side (EOF). Without <see cref="SocketOptions.AllowHalfOpen"/> the socket then ends its own side.</summary>
+    public event Action<Socket>? Ended;
+
+    /// <summary>Raised when our side has ended and every write was flushed (Node's <c>'finish'</c>).</summary>
+    public event Action<Socket>? Finish;
+
+    /// <summary>Raised when the write buffer has emptied after a write returned false.</summary>
+    public event Action<Socket>? Drain;
+
+    /// <summary>Raised after <see cref="SetTimeout"/>'s milliseconds without a read or a write. The socket stays open.</summary>
+    public event Action<Socket>? Timeout;
+
+    /// <summary>Raised for an I/O error; <see cref="Closed"/> follows.</summary>
+    public event Action<Socket, NetException>? Error;
+
+    /// <summary>Raised once the socket is fully closed; the flag says whether it closed because of an error.</summary>
+    public event Action<Socket, bool>? Closed;
+
+    /// <summary>Raised after the host name of <see cref="Connect(int, string, Action?)"/> was looked up.</summary>
+    public event Action<Socket, LookupResult>? Lookup;
+
+    /// <summary>Any object the user wants to keep with the socket.</summary>
+    public object? UserData { get; set; }
+
+    /// <summary>Whether a connect (or its lookup) is in progress.</summary>
+    public bool Connecting => _connecting;
+
+    /// <summary>Whether the socket was destroyed (by <see cref="Destroy"/>, an error, or both sides ending).</summary>
+    public bool Destroyed => _destroyed;
+
+    /// <summary>The connection state, as Node's <c>readyState</c>.</summary>
+    public SocketReadyState ReadyState =>
+        _connecting ? SocketReadyState.Opening
+        : _handle is null || _destroyed ? SocketReadyState.Closed
+        : !_readableEnded && !_writableEnded ? SocketReadyState.Open
+        : !_readableEnded ? SocketReadyState.ReadOnly
+        : !_writableEnded ? SocketReadyState.WriteOnly
+        : SocketReadyState.Closed;
+
+    /// <summary>Bytes received.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>Bytes handed to <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>, flushed or still buffered.</summary>
+    public long BytesWritten { get; private set; }
+
+    /// <summary>The local endpoint (an <see cref="IPEndPoint"/>, or a <see cref="UnixDomainSocketEndPoint"/> for a path), or null.</summary>
+    public EndPoint? LocalEndPoint => _handle switch
+    {
+        TcpHandle tcp => tcp.LocalEndPoint,
+        PipeHandle { LocalPath: { } path } => new UnixDomainSocketEndPoint(path),
+        _ => null,
+    };
+
+    /// <summary>The peer's endpoint, or null (also for an unnamed Unix-socket peer).</summary>
+    public EndPoint? RemoteEndPoint => _handle switch
+    {
+        TcpHandle tcp => tcp.RemoteEndPoint,
+        PipeHandle { RemotePath: { } path } => new UnixDomainSocketEndPoint(path),
+        _ => null,
+    };
+
+    /// <summary>The local IP address as text, as Node's <c>localAddress</c>.</summary>
+    public string? LocalAddress => ((_handle as TcpHandle)?.LocalEndPoint)?.Address.ToString();
+
+    /// <summary>The local port, as Node's <c>localPort</c>.</summary>
+    public int? LocalPort => ((_handle as TcpHandle)?.LocalEndPoint)?.Port;
+
+    /// <summary>The peer's IP address as text, as Node's <c>remoteAddress</c>.</summary>
+    public string? RemoteAddress => ((_handle as TcpHandle)?.RemoteEndPoint)?.Address.ToString();
+
+    /// <summary>The peer's port, as Node's <c>remotePort</c>.</summary>
+    public int? RemotePort => ((_handle as TcpHandle)?.RemoteEndPoint)?.Port;
+
+    /// <summary>"IPv4" or "IPv6", as Node's <c>remoteFamily</c>.</summary>
+    public string? RemoteFamily => ((_handle as TcpHandle)?.RemoteEndPoint)?.AddressFamily switch
+    {
+        AddressFamily.InterNetwork => "IPv4",
+        AddressFamily.InterNetworkV6 => "IPv6",
+        _ => null,
+    };
+
+    /// <summary>The underlying stream handle, for libuv-level access; null before connecting.</summary>
+    public StreamHandle? Handle => _handle;
+
+    /// <summary>Lets the socket keep the loop alive (the default).</summary>
+    public void Ref()
+    {
+        _unref = false;
+        _handle?.Ref();
+    }
+
+    /// <summary>Lets the loop end while this socket is open.</summary>
+    public void Unref()
+    {
+        _unref = true;
+        _handle?.Unref();
+    }
+
+    private void Adopt(StreamHandle handle)
+    {
+        _handle = handle;
+        handle.Data = this;
+        if (_unref)
+            handle.Unref();
+    }
+
+    /// <summary>
+    /// Closes the connection now, as Node's <c>socket.destroy(error)</c>: queued writes are cancelled;
+    /// <see cref="Error"/> (when <paramref name="error"/> is given) and then <see cref="Closed"/> follow.
+    /// </summary>
+    public void Destroy(Exception? error = null)
+    {
+        Loop.VerifyAccess();
+        if (_destroyed)
+            return;
+        _destroyed = true;
+        _connecting = false;
+        _error = error as NetException ?? (error is null ? null : new NetException("ERR_SOCKET_DESTROYED", error.Message));
+        StopTimer();
+        FailAsyncOperations();
+        if (_handle is { IsClosing: false } handle)
+            handle.Close(static h => ((Socket)h.Data!).OnClosed());
+        else
+            Loop.Post(static s => s.OnClosed(), this);
+    }
+
+    /// <summary>Destroys the socket.</summary>
+    public void Dispose() => Destroy();
+
+    private void OnClosed()
+    {
+        CancelPendingWrites();
+        if (_error is { } error)
+            Error?.Invoke(this, error);
+        Closed?.Invoke(this, _error is not null);
+        _server?.OnSocketClosed(this);
+    }
+
+    /// <summary>Destroys with an I/O error: <see cref="Error"/> then <see cref="Closed"/>.</summary>
+    private void Fail(NetException error) => Destroy(error);
+}

@@ -1,0 +1,105 @@
+using System.Text;
+
+namespace Uvnet.Net.Tests;
+
+/// <summary>async/await on the loop: continuations resume on the loop thread; the Stream adapter.</summary>
+public class SocketAsyncTests
+{
+    [Fact]
+    public void Connect_write_and_read_with_await_resume_on_the_loop_thread()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop, NetTestKit.Echo);
+        int loopThread = Environment.CurrentManagedThreadId;
+        async Task<string> Talk()
+        {
+            var client = new Socket(loop);
+            await client.ConnectAsync(server.Port, "127.0.0.1");
+            Assert.Equal(loopThread, Environment.CurrentManagedThreadId);
+            await client.WriteAsync("round trip"u8.ToArray());
+            Assert.Equal(loopThread, Environment.CurrentManagedThreadId);
+            var buffer = new byte[64];
+            int total = 0;
+            while (total < 10)
+                total += await client.ReadAsync(buffer.AsMemory(total));
+            client.End();
+            Assert.Equal(0, await client.ReadAsync(buffer)); // EOF once the server ends too
+            return Encoding.ASCII.GetString(buffer, 0, total);
+        }
+        Assert.Equal("round trip", loop.RunUntil(Talk));
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Failed_connect_faults_the_task_with_the_net_error()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        int port = server.Port;
+        server.Close();
+        LoopDriver.RunUntil(loop, () => !server.IsListening);
+        var client = new Socket(loop);
+        var error = Assert.Throws<NetException>(() => loop.RunUntil(client.ConnectAsync(port, "127.0.0.1")));
+        Assert.Equal("ECONNREFUSED", error.Code);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Stream_adapter_round_trips_ten_MiB_through_an_echo_server()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop, peer =>
+        {
+            // Echo with backpressure, as a well-behaved Node server would.
+            peer.Data += (p, data) =>
+            {
+                if (!p.Write(data.ToArray()))
+                    p.Pause();
+            };
+            peer.Drain += p => p.Resume();
+        });
+        const int Size = 10 * 1024 * 1024;
+        var payload = new byte[Size];
+        new Random(7).NextBytes(payload);
+
+        async Task<byte[]> RoundTrip()
+        {
+            var client = new Socket(loop);
+            await client.ConnectAsync(server.Port, "127.0.0.1");
+            var stream = client.GetStream();
+            var received = new MemoryStream();
+            var reading = stream.CopyToAsync(received);
+            for (int offset = 0; offset < Size; offset += 256 * 1024)
+                await stream.WriteAsync(payload.AsMemory(offset, 256 * 1024));
+            stream.Dispose(); // ends our side; the server ends after echoing everything
+            await reading;
+            return received.ToArray();
+        }
+        byte[] echoed = loop.RunUntil(RoundTrip);
+        Assert.Equal(Size, echoed.Length);
+        Assert.True(payload.AsSpan().SequenceEqual(echoed));
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void StreamReader_reads_lines_from_the_socket()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop, peer => peer.End("first\nsecond\n"u8.ToArray()));
+        async Task<List<string>> ReadLines()
+        {
+            var client = new Socket(loop);
+            await client.ConnectAsync(server.Port, "127.0.0.1");
+            using var reader = new StreamReader(client.GetStream());
+            var lines = new List<string>();
+            while (await reader.ReadLineAsync() is { } line)
+                lines.Add(line);
+            return lines;
+        }
+        Assert.Equal(["first", "second"], loop.RunUntil(ReadLines));
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+}
