@@ -2,8 +2,6 @@ namespace Uvnet.Http.Parsing;
 
 public sealed partial class HttpRequestParser
 {
-    private const long MaxContentLengthBeforeDigit = (long.MaxValue - 9) / 10;
-
     // Sub-states of a Content-Length value.
     private const byte LengthDigits = 0;
     private const byte LengthTrailingSpace = 1;
@@ -117,7 +115,7 @@ public sealed partial class HttpRequestParser
         uint digit = (uint)(b - '0');
         if (digit <= 9 && _valueState == LengthDigits)
         {
-            if (_contentLength > MaxContentLengthBeforeDigit)
+            if (_contentLength > (long.MaxValue - digit) / 10)
             {
                 Fail(HttpParserError.InvalidContentLength, "Content-Length overflow", pos);
                 return false;

@@ -94,7 +94,7 @@ public sealed partial class HttpRequestParser
         pos = ParseUrlPrefix(data, pos);
         if (_state != ParserState.UrlPath)
         {
-            if (_error == HttpParserError.None && pos > mark)
+            if (pos > mark)
             {
                 handler.OnUrl(data[mark..pos]);
             }
