@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Uvnet.Http.Parsing;
 
 public sealed partial class HttpRequestParser
@@ -88,6 +90,63 @@ public sealed partial class HttpRequestParser
 
         _state = ParserState.HeaderValue;
         return true;
+    }
+
+    /// <summary>
+    /// For the fast path of a whole field line in the header section: takes the value of an ordinary field, an
+    /// Upgrade field, or a Connection field that is one common option; false (having done nothing) for
+    /// anything else, left to the byte-by-byte path.
+    /// </summary>
+    private bool TryTakeValueAtOnce(HeaderKind kind, ReadOnlySpan<byte> value)
+    {
+        if (kind == HeaderKind.General)
+        {
+            return true;
+        }
+
+        if ((_flags & HttpParserFlags.Trailing) != 0)
+        {
+            return false;
+        }
+
+        if (kind == HeaderKind.Upgrade)
+        {
+            _flags |= HttpParserFlags.Upgrade;
+            return true;
+        }
+
+        _headerKind = kind;
+        return kind == HeaderKind.Connection && TryTakeCommonValue(value);
+    }
+
+    /// <summary>
+    /// Interprets a whole Connection or Transfer-Encoding value that is a single common option; false (having
+    /// done nothing) for any other value, which the byte-by-byte path then interprets.
+    /// </summary>
+    private bool TryTakeCommonValue(ReadOnlySpan<byte> value)
+    {
+        value = value.TrimEnd(" \t"u8);
+        if (_headerKind == HeaderKind.Connection)
+        {
+            HttpParserFlags option = value.Length switch
+            {
+                10 when Ascii.EqualsIgnoreCase(value, "keep-alive"u8) => HttpParserFlags.ConnectionKeepAlive,
+                5 when Ascii.EqualsIgnoreCase(value, "close"u8) => HttpParserFlags.ConnectionClose,
+                7 when Ascii.EqualsIgnoreCase(value, "upgrade"u8) => HttpParserFlags.ConnectionUpgrade,
+                _ => HttpParserFlags.None,
+            };
+            _flags |= option;
+            return option != HttpParserFlags.None;
+        }
+
+        if (_headerKind == HeaderKind.TransferEncoding && !_chunkedSeen && Ascii.EqualsIgnoreCase(value, "chunked"u8))
+        {
+            _chunkedSeen = true;
+            _chunkedLast = true;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>Interprets one byte (a field-value character, not CR) of a framing or connection field.</summary>

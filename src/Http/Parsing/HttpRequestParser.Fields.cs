@@ -3,8 +3,8 @@ namespace Uvnet.Http.Parsing;
 public sealed partial class HttpRequestParser
 {
     /// <summary>
-    /// Parses one field line of the header or trailer section (RFC 9112 §5: name, colon, optional whitespace,
-    /// value, CRLF), or the empty line that ends the section. Returns at the end of the line, at the end of
+    /// Parses the field lines of the header or trailer section (RFC 9112 §5: name, colon, optional whitespace,
+    /// value, CRLF) and the empty line that ends it. Returns at the end of the section, at the end of
     /// <paramref name="data"/>, or on an error or a pause.
     /// </summary>
     private int ParseFieldLine<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
@@ -46,11 +46,21 @@ public sealed partial class HttpRequestParser
             return FailFieldStart(b, pos);
         }
 
-        if (++_headerCount > _maxHeaderCount)
+        if (_headerCount == _maxHeaderCount)
         {
             return Fail(HttpParserError.HeaderOverflow, "Too many header fields", pos);
         }
 
+        {
+            int simple = ParseWholeFieldLines(ref handler, data, pos);
+            if (simple != pos)
+            {
+                pos = simple;
+                goto NextLine;
+            }
+        }
+
+        _headerCount++;
         _scratchLength = 0;
         _state = ParserState.HeaderField;
 
@@ -124,12 +134,24 @@ public sealed partial class HttpRequestParser
 
         if (_state == ParserState.HeaderValueSpecial)
         {
-            goto SpecialValue;
+            // Usually the whole value is here and is one common option ("keep-alive", "chunked"): take it at
+            // once rather than byte by byte.
+            int end = HttpCharacters.IndexOfNotFieldValue(data[pos..]);
+            if (end < 0 || data[pos + end] != '\r' || !TryTakeCommonValue(data.Slice(pos, end)))
+            {
+                goto SpecialValue;
+            }
+
+            pos += end;
+            handler.OnHeaderValue(data[mark..pos]);
+            pos++;
+            _state = ParserState.HeaderValueLf;
+            goto ValueLf;
         }
 
     Value:
         {
-            int end = data[pos..].IndexOfAnyExcept(HttpCharacters.FieldValue);
+            int end = HttpCharacters.IndexOfNotFieldValue(data[pos..]);
             if (end < 0)
             {
                 handler.OnHeaderValue(data[mark..]);
@@ -197,8 +219,8 @@ public sealed partial class HttpRequestParser
             return Fail(HttpParserError.LfExpected, "Missing expected LF after header value", pos);
         }
 
-        _state = ParserState.HeaderFieldStart;
-        return pos + 1;
+        pos++;
+        goto NextLine;
 
     ValueStartLf:
         if (pos == data.Length)
@@ -216,9 +238,20 @@ public sealed partial class HttpRequestParser
             return Fail(HttpParserError.InvalidContentLength, "Empty Content-Length", pos + 1);
         }
 
-        _state = ParserState.HeaderFieldStart;
+        pos++;
         handler.OnHeaderValue(default);
-        return pos + 1;
+
+    NextLine:
+        // The next line follows in the same call (one call per header section, not per line) unless a
+        // callback paused or the input ended.
+        if (_pauseRequested || pos == data.Length)
+        {
+            _state = ParserState.HeaderFieldStart;
+            return pos;
+        }
+
+        mark = pos;
+        goto FieldStart;
 
     HeadersLf:
         if (pos == data.Length)
@@ -240,6 +273,56 @@ public sealed partial class HttpRequestParser
         }
 
         return CompleteHead(ref handler, pos);
+    }
+
+    /// <summary>
+    /// The common case, as Kestrel takes it: consecutive whole lines of ordinary fields with values, each found
+    /// with two vectorised scans and reported at once. Stops (returning where) at the first line that is not
+    /// such a line, having reported nothing of it: a split, a framing field, an empty value, an error, the end
+    /// of the section, a pause, or the field limit.
+    /// </summary>
+    private int ParseWholeFieldLines<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
+        where THandler : IHttpParserHandler, allows ref struct
+    {
+        while (_headerCount < _maxHeaderCount && !_pauseRequested)
+        {
+            ReadOnlySpan<byte> line = data[pos..];
+            int nameEnd = 0;
+            while ((uint)nameEnd < (uint)line.Length && HttpCharacters.IsToken(line[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            if (nameEnd == 0 || nameEnd == line.Length || line[nameEnd] != ':')
+            {
+                break;
+            }
+
+            int valueStart = nameEnd + 1;
+            while ((uint)valueStart < (uint)line.Length && line[valueStart] is (byte)' ' or (byte)'\t')
+            {
+                valueStart++;
+            }
+
+            int valueLength = HttpCharacters.IndexOfNotFieldValue(line[valueStart..]);
+            int lf = valueStart + valueLength + 1;
+            if (valueLength <= 0 || (uint)lf >= (uint)line.Length || line[lf - 1] != '\r' || line[lf] != '\n'
+                || !TryTakeValueAtOnce(KnownHeaders.Classify(line[..nameEnd]), line.Slice(valueStart, valueLength)))
+            {
+                break;
+            }
+
+            _headerCount++;
+            handler.OnHeaderField(line[..nameEnd]);
+            handler.OnHeaderValue(line.Slice(valueStart, valueLength));
+            pos += lf + 1;
+            if (pos == data.Length || data[pos] is (byte)'\r' or (byte)' ' or (byte)'\t')
+            {
+                break;
+            }
+        }
+
+        return pos;
     }
 
     private int FailFieldStart(byte b, int pos)

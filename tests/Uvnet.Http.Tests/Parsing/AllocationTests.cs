@@ -5,8 +5,15 @@ namespace Uvnet.Http.Tests.Parsing;
 /// <summary>The steady state allocates nothing: per request, per header, per body piece.</summary>
 public class AllocationTests
 {
+    public static TheoryData<string, byte[]> Requests() => new()
+    {
+        { "TechEmpower plaintext", SampleRequests.Plaintext },
+        { "browser, twelve fields", SampleRequests.Browser },
+        { "chunked upload", SampleRequests.Chunked },
+    };
+
     [Theory]
-    [MemberData(nameof(SampleRequests.All), MemberType = typeof(SampleRequests))]
+    [MemberData(nameof(Requests))]
     public void ParsingPipelinedRequestsAllocatesNothing(string name, byte[] request)
     {
         Assert.NotEmpty(name);

@@ -53,7 +53,7 @@ public class LifecycleTests
     public void RefusesExecuteAndResetFromItsOwnCallbacks()
     {
         var parser = new HttpRequestParser();
-        var handler = new ReentrantHandler { Parser = parser };
+        var handler = new RecordingHandler(parser) { ResetIn = "begin" };
         Assert.Throws<InvalidOperationException>(() => parser.Execute(ref handler, "GET / HTTP/1.1\r\n\r\n"u8, out _));
         Assert.Equal(HttpParserError.User, parser.Error);
     }
@@ -69,46 +69,5 @@ public class LifecycleTests
         Assert.Equal(7, parser.ContentLength);
         Assert.Equal(HttpParserFlags.ContentLength, parser.Flags);
         Assert.False(parser.ShouldKeepAlive);
-    }
-
-    private struct ReentrantHandler : IHttpParserHandler
-    {
-        public HttpRequestParser Parser;
-
-        public readonly void OnMessageBegin() => Parser.Reset();
-
-        public readonly void OnMethod(ReadOnlySpan<byte> method)
-        {
-        }
-
-        public readonly void OnUrl(ReadOnlySpan<byte> url)
-        {
-        }
-
-        public readonly void OnHeaderField(ReadOnlySpan<byte> name)
-        {
-        }
-
-        public readonly void OnHeaderValue(ReadOnlySpan<byte> value)
-        {
-        }
-
-        public readonly HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => HeadersCompleteAction.Continue;
-
-        public readonly void OnBody(ReadOnlySpan<byte> data)
-        {
-        }
-
-        public readonly void OnChunkHeader(long size)
-        {
-        }
-
-        public readonly void OnChunkComplete()
-        {
-        }
-
-        public readonly void OnMessageComplete()
-        {
-        }
     }
 }

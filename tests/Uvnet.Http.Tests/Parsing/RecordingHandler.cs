@@ -26,6 +26,9 @@ internal struct RecordingHandler : IHttpParserHandler
     /// <summary>A callback (by log prefix) that throws.</summary>
     public string? ThrowIn { get; set; }
 
+    /// <summary>A callback (by log prefix) that calls Reset on the parser running it, which it must refuse.</summary>
+    public string? ResetIn { get; set; }
+
     public readonly void OnMessageBegin() => Event("begin");
 
     public readonly void OnMethod(ReadOnlySpan<byte> method) => Span("method", method);
@@ -99,6 +102,11 @@ internal struct RecordingHandler : IHttpParserHandler
         if (kind == ThrowIn)
         {
             throw new InvalidOperationException("handler failure");
+        }
+
+        if (kind == ResetIn)
+        {
+            Parser.Reset();
         }
 
         if (kind == PauseIn)

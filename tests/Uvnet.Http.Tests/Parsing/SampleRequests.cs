@@ -45,11 +45,4 @@ internal static class SampleRequests
         "1a;name=value\r\nabcdefghijklmnopqrstuvwxyz\r\n" +
         "5\r\nhello\r\n" +
         "0\r\nX-Checksum: 42\r\n\r\n");
-
-    public static TheoryData<string, byte[]> All() => new()
-    {
-        { "TechEmpower plaintext", Plaintext },
-        { "browser, twelve fields", Browser },
-        { "chunked upload", Chunked },
-    };
 }
