@@ -65,19 +65,22 @@ internal static class HttpCharacters
     {
         ref byte start = ref MemoryMarshal.GetReference(span);
         int i = from;
-        // 16 bytes a step: every x64 and arm64 machine has it, and values are short enough that wider
-        // vectors gain little.
+        // 32 bytes a step as two 16-byte vectors: every x64 and arm64 machine has them, and two of them keep
+        // pace with one wide vector on the long values (user agents, cookies) that dominate a head.
         if (Vector128.IsHardwareAccelerated)
         {
             Vector128<byte> space = Vector128.Create((byte)' ');
             Vector128<byte> delete = Vector128.Create((byte)0x7F);
-            for (; i <= span.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            for (; i <= span.Length - (2 * Vector128<byte>.Count); i += 2 * Vector128<byte>.Count)
             {
-                Vector128<byte> bytes = Vector128.LoadUnsafe(ref start, (nuint)i);
-                Vector128<byte> found = Vector128.LessThan(bytes, space) | Vector128.Equals(bytes, delete);
-                if (found != Vector128<byte>.Zero)
+                Vector128<byte> low = Vector128.LoadUnsafe(ref start, (nuint)i);
+                Vector128<byte> high = Vector128.LoadUnsafe(ref start, (nuint)(i + Vector128<byte>.Count));
+                Vector128<byte> foundLow = Vector128.LessThan(low, space) | Vector128.Equals(low, delete);
+                Vector128<byte> foundHigh = Vector128.LessThan(high, space) | Vector128.Equals(high, delete);
+                if ((foundLow | foundHigh) != Vector128<byte>.Zero)
                 {
-                    return i + BitOperations.TrailingZeroCount(found.ExtractMostSignificantBits());
+                    uint mask = foundLow.ExtractMostSignificantBits() | (foundHigh.ExtractMostSignificantBits() << 16);
+                    return i + BitOperations.TrailingZeroCount(mask);
                 }
             }
         }

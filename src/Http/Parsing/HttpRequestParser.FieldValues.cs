@@ -125,7 +125,11 @@ public sealed partial class HttpRequestParser
     /// </summary>
     private bool TryTakeCommonValue(ReadOnlySpan<byte> value)
     {
-        value = value.TrimEnd(" \t"u8);
+        if (value[^1] is (byte)' ' or (byte)'\t')
+        {
+            value = value.TrimEnd(" \t"u8);
+        }
+
         if (_headerKind == HeaderKind.Connection)
         {
             HttpParserFlags option = value.Length switch

@@ -19,14 +19,23 @@ internal static class KnownHeaders
     public const int LongestName = 17;
 
     /// <summary>Which field a complete name is (field names are case-insensitive).</summary>
-    public static HeaderKind Classify(ReadOnlySpan<byte> name) => name.Length switch
+    public static HeaderKind Classify(ReadOnlySpan<byte> name)
     {
-        7 when Ascii.EqualsIgnoreCase(name, "upgrade"u8) => HeaderKind.Upgrade,
-        10 when Ascii.EqualsIgnoreCase(name, "connection"u8) => HeaderKind.Connection,
-        14 when Ascii.EqualsIgnoreCase(name, "content-length"u8) => HeaderKind.ContentLength,
-        17 when Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8) => HeaderKind.TransferEncoding,
-        _ => HeaderKind.General,
-    };
+        // Length and first letter rule out almost every other field before a comparison.
+        if (name.Length < 7)
+        {
+            return HeaderKind.General;
+        }
+
+        return (name.Length, name[0] | 0x20) switch
+        {
+            (7, 'u') when Ascii.EqualsIgnoreCase(name, "upgrade"u8) => HeaderKind.Upgrade,
+            (10, 'c') when Ascii.EqualsIgnoreCase(name, "connection"u8) => HeaderKind.Connection,
+            (14, 'c') when Ascii.EqualsIgnoreCase(name, "content-length"u8) => HeaderKind.ContentLength,
+            (17, 't') when Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8) => HeaderKind.TransferEncoding,
+            _ => HeaderKind.General,
+        };
+    }
 
     /// <summary>
     /// Whether a lower-case transfer coding is registered (RFC 9112 §7, the IANA registry): a server may
