@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 namespace Uvnet.Benchmarks;
@@ -8,5 +10,13 @@ namespace Uvnet.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // Results go to bench/BenchmarkDotNet.Artifacts (ignored by git), wherever the command runs from.
+        IConfig config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(BenchDirectory(), "BenchmarkDotNet.Artifacts"));
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
+
+    private static string BenchDirectory([CallerFilePath] string programFile = "") =>
+        Path.GetDirectoryName(Path.GetDirectoryName(programFile))!;
 }
