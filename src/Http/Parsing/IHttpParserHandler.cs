@@ -19,8 +19,9 @@ namespace Uvnet.Http.Parsing;
 /// A value starts after the optional whitespace that follows the colon and includes any trailing whitespace,
 /// as llhttp's does (RFC 9112 §5.1 says to drop it: <see cref="HttpRequestHead"/> does).</para>
 /// <para>A span is valid only during the call: copy what must outlive it. A callback may call
-/// <see cref="HttpRequestParser.Pause"/>: Execute then returns <see cref="HttpParserError.Paused"/> right after
-/// the bytes that callback reported. A callback must not call Execute or Reset of the parser running it. If a
+/// <see cref="HttpRequestParser.Pause"/>: Execute then returns <see cref="HttpParserError.Paused"/> at the end of
+/// the element that callback reported (after the delimiter of a method, target or field line; after a body
+/// piece, chunk line or message). A callback must not call Execute or Reset of the parser running it. If a
 /// callback throws, the exception leaves Execute and the parser stays in error (<see cref="HttpParserError.User"/>)
 /// until <see cref="HttpRequestParser.Reset"/>.</para>
 /// </remarks>
