@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Uvnet.Http.Parsing;
+
+/// <summary>
+/// The character classes of RFC 9110 and RFC 9112 the parser checks: a table for one byte at a time and
+/// <see cref="SearchValues{T}"/> for vectorised scans over runs (names, values, request-targets).
+/// </summary>
+internal static class HttpCharacters
+{
+    // tchar (RFC 9110 §5.6.2): the characters of methods, field names, transfer codings, chunk extensions.
+    private const string TokenPunctuation = "!#$%&'*+-.^_`|~";
+
+    // llhttp's USERINFO_CHARS plus '[' and ']' (IPv6 literals): what an authority may hold.
+    private const string AuthorityPunctuation = "-_.!~*'()%;:&=+$,[]";
+
+    [Flags]
+    private enum CharClass : byte
+    {
+        Token = 1,
+        FieldValue = 2,   // HTAB, SP, VCHAR, obs-text (RFC 9110 §5.5)
+        Target = 4,       // VCHAR: what a request-target's path, query and fragment may hold
+        Authority = 8,
+        QuotedText = 16,  // qdtext (RFC 9110 §5.6.4)
+        Alpha = 32,
+        QuotedPairText = 64, // HTAB, SP, VCHAR, obs-text after a backslash
+    }
+
+    private static readonly CharClass[] s_classes = BuildClasses();
+
+    /// <summary>The bytes of a token (tchar).</summary>
+    public static readonly SearchValues<byte> Token = SearchValues.Create(Members(CharClass.Token));
+
+    /// <summary>
+    /// The index of the first byte a field value must not hold (a control other than HTAB, or DEL; so the CR
+    /// that ends it), or -1. Hand-vectorised: two compares a vector, cheaper than a <see cref="SearchValues{T}"/>
+    /// bitmap lookup, and values are most of a head's bytes.
+    /// </summary>
+    public static int IndexOfNotFieldValue(ReadOnlySpan<byte> span)
+    {
+        int i = 0;
+        while (true)
+        {
+            i = IndexOfControlOrDelete(span, i);
+            if (i < 0 || span[i] != '\t')
+            {
+                return i;
+            }
+
+            i++;
+        }
+    }
+
+    /// <summary>The bytes of a request-target's path, query and fragment (VCHAR).</summary>
+    public static readonly SearchValues<byte> Target = SearchValues.Create(Members(CharClass.Target));
+
+    public static bool IsToken(byte b) => Is(b, CharClass.Token);
+
+    /// <summary>The index of the first byte below 0x20 or equal to 0x7F at or after <paramref name="from"/>, or -1.</summary>
+    private static int IndexOfControlOrDelete(ReadOnlySpan<byte> span, int from)
+    {
+        ref byte start = ref MemoryMarshal.GetReference(span);
+        int i = from;
+        // 32 bytes a step as two 16-byte vectors: every x64 and arm64 machine has them, and two of them keep
+        // pace with one wide vector on the long values (user agents, cookies) that dominate a head.
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<byte> space = Vector128.Create((byte)' ');
+            Vector128<byte> delete = Vector128.Create((byte)0x7F);
+            for (; i <= span.Length - (2 * Vector128<byte>.Count); i += 2 * Vector128<byte>.Count)
+            {
+                Vector128<byte> low = Vector128.LoadUnsafe(ref start, (nuint)i);
+                Vector128<byte> high = Vector128.LoadUnsafe(ref start, (nuint)(i + Vector128<byte>.Count));
+                Vector128<byte> foundLow = Vector128.LessThan(low, space) | Vector128.Equals(low, delete);
+                Vector128<byte> foundHigh = Vector128.LessThan(high, space) | Vector128.Equals(high, delete);
+                if ((foundLow | foundHigh) != Vector128<byte>.Zero)
+                {
+                    uint mask = foundLow.ExtractMostSignificantBits() | (foundHigh.ExtractMostSignificantBits() << 16);
+                    return i + BitOperations.TrailingZeroCount(mask);
+                }
+            }
+        }
+
+        for (; i < span.Length; i++)
+        {
+            if (span[i] is < (byte)' ' or 0x7F)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public static bool IsFieldValue(byte b) => Is(b, CharClass.FieldValue);
+
+    public static bool IsAuthority(byte b) => Is(b, CharClass.Authority);
+
+    public static bool IsQuotedText(byte b) => Is(b, CharClass.QuotedText);
+
+    public static bool IsQuotedPairText(byte b) => Is(b, CharClass.QuotedPairText);
+
+    public static bool IsAlpha(byte b) => Is(b, CharClass.Alpha);
+
+    /// <summary>The value of a hex digit, or -1.</summary>
+    public static int HexValue(byte b)
+    {
+        uint digit = (uint)(b - '0');
+        if (digit <= 9)
+        {
+            return (int)digit;
+        }
+
+        uint letter = (uint)((b | 0x20) - 'a');
+        return letter <= 5 ? (int)letter + 10 : -1;
+    }
+
+    /// <summary>ASCII lower case of a byte already known to be a token character.</summary>
+    public static byte ToLower(byte b) => (uint)(b - 'A') <= 'Z' - 'A' ? (byte)(b | 0x20) : b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Is(byte b, CharClass charClass) => (s_classes[b] & charClass) != 0;
+
+    private static CharClass[] BuildClasses()
+    {
+        var classes = new CharClass[256];
+        for (int b = 0; b < 256; b++)
+        {
+            bool alpha = (uint)((b | 0x20) - 'a') <= 'z' - 'a';
+            bool digit = (uint)(b - '0') <= 9;
+            bool vchar = b is >= 0x21 and <= 0x7E;
+            bool visibleOrWhite = vchar || b is '\t' or ' ' || b >= 0x80;
+            CharClass c = 0;
+            if (alpha || digit || TokenPunctuation.Contains((char)b))
+            {
+                c |= CharClass.Token;
+            }
+
+            if (visibleOrWhite)
+            {
+                c |= CharClass.FieldValue | CharClass.QuotedPairText;
+            }
+
+            if (vchar)
+            {
+                c |= CharClass.Target;
+            }
+
+            if (alpha || digit || AuthorityPunctuation.Contains((char)b))
+            {
+                c |= CharClass.Authority;
+            }
+
+            if (visibleOrWhite && b is not '"' and not '\\')
+            {
+                c |= CharClass.QuotedText;
+            }
+
+            if (alpha)
+            {
+                c |= CharClass.Alpha;
+            }
+
+            classes[b] = c;
+        }
+
+        return classes;
+    }
+
+    private static byte[] Members(CharClass charClass)
+    {
+        var members = new List<byte>();
+        for (int b = 0; b < 256; b++)
+        {
+            if ((s_classes[b] & charClass) != 0)
+            {
+                members.Add((byte)b);
+            }
+        }
+
+        return [.. members];
+    }
+}

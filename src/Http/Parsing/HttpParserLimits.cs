@@ -1,0 +1,44 @@
+namespace Uvnet.Http.Parsing;
+
+/// <summary>
+/// Bounds on what one request may make the parser read before its body, so a peer can never make it (or a
+/// handler that accumulates what it reports) hold unbounded memory. Exceeding one is
+/// <see cref="HttpParserError.HeaderOverflow"/>.
+/// </summary>
+public sealed record HttpParserLimits
+{
+    /// <summary>The defaults: 16 KiB of request line and headers (Node's default), 100 fields (Kestrel's).</summary>
+    public static HttpParserLimits Default { get; } = new();
+
+    /// <summary>
+    /// The most bytes the request line and header section may take, counting every byte from the method to
+    /// the empty line that ends the headers, CRLFs included. The trailer section of a chunked body has a
+    /// budget of its own of the same size. Default 16 KiB, Node's <c>--max-http-header-size</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxHeaderBytes
+    {
+        get => _maxHeaderBytes;
+        init => _maxHeaderBytes = RequirePositive(value);
+    }
+
+    /// <summary>
+    /// The most fields the header section (and, separately, the trailer section) may have. Default 100,
+    /// Kestrel's <c>MaxRequestHeaderCount</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxHeaderCount
+    {
+        get => _maxHeaderCount;
+        init => _maxHeaderCount = RequirePositive(value);
+    }
+
+    private readonly int _maxHeaderBytes = 16 * 1024;
+    private readonly int _maxHeaderCount = 100;
+
+    private static int RequirePositive(int value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+        return value;
+    }
+}

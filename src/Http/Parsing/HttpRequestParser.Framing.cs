@@ -1,0 +1,88 @@
+namespace Uvnet.Http.Parsing;
+
+public sealed partial class HttpRequestParser
+{
+    private const HttpParserFlags UpgradeRequested = HttpParserFlags.Upgrade | HttpParserFlags.ConnectionUpgrade;
+
+    /// <summary>
+    /// The header section ended: settles the framing (RFC 9112 §6.3) and asks the handler what follows.
+    /// </summary>
+    private int CompleteHead<THandler>(ref THandler handler, int pos)
+        where THandler : IHttpParserHandler, allows ref struct
+    {
+        if (_method == HttpRequestMethod.Pri)
+        {
+            // RFC 9113 §3.4: PRI only opens the HTTP/2 preface, which an HTTP/1.1 parser does not speak.
+            return Fail(HttpParserError.InvalidMethod, "PRI is reserved for the HTTP/2 connection preface", pos);
+        }
+
+        if ((_flags & HttpParserFlags.TransferEncoding) != 0)
+        {
+            if (!_chunkedLast)
+            {
+                // RFC 9112 §6.3 rule 4: chunked is not the final coding of a request: 400 and close.
+                return Fail(HttpParserError.InvalidTransferEncoding, "Request has invalid `Transfer-Encoding`", pos);
+            }
+
+            if (_unknownCoding)
+            {
+                return Fail(HttpParserError.UnknownTransferEncoding, "Unknown transfer coding", pos);
+            }
+
+            _flags |= HttpParserFlags.Chunked;
+        }
+
+        _upgrade = _method == HttpRequestMethod.Connect || (_flags & UpgradeRequested) == UpgradeRequested;
+        _state = ParserState.HeadersDone;
+        switch (handler.OnHeadersComplete(this))
+        {
+            case HeadersCompleteAction.SkipBody:
+                _flags |= HttpParserFlags.SkipBody;
+                break;
+            case HeadersCompleteAction.Upgrade:
+                _flags |= HttpParserFlags.SkipBody;
+                _upgrade = true;
+                break;
+            case HeadersCompleteAction.Pause:
+                _pauseRequested = true;
+                break;
+        }
+
+        return pos;
+    }
+
+    /// <summary>After the headers-complete callback (and any pause it asked for): where the body is.</summary>
+    private int ChooseBody<THandler>(ref THandler handler, int pos)
+        where THandler : IHttpParserHandler, allows ref struct
+    {
+        bool chunked = (_flags & HttpParserFlags.Chunked) != 0;
+        bool noBody = (_flags & HttpParserFlags.SkipBody) != 0 || (!chunked && _contentLength == 0);
+
+        // A CONNECT's bytes after its head belong to the tunnel, whatever its framing fields say (RFC 9110 §9.3.6).
+        if (noBody || (_upgrade && _method == HttpRequestMethod.Connect))
+        {
+            return CompleteMessage(ref handler, pos);
+        }
+
+        if (chunked)
+        {
+            _state = ParserState.ChunkSizeStart;
+        }
+        else
+        {
+            _remaining = _contentLength;
+            _state = ParserState.BodyIdentity;
+        }
+
+        return pos;
+    }
+
+    /// <summary>The message is complete: reports it, then waits for the next, or for nothing, or stops for an upgrade.</summary>
+    private int CompleteMessage<THandler>(ref THandler handler, int pos)
+        where THandler : IHttpParserHandler, allows ref struct
+    {
+        _state = ShouldKeepAlive ? ParserState.MessageStart : ParserState.Closed;
+        handler.OnMessageComplete();
+        return _upgrade ? SetPaused(HttpParserError.PausedUpgrade, "Pause on CONNECT/Upgrade", pos) : pos;
+    }
+}

@@ -1,0 +1,318 @@
+using System.Buffers.Binary;
+
+namespace Uvnet.Http.Parsing;
+
+public sealed partial class HttpRequestParser
+{
+    private static readonly ulong s_http11 = BinaryPrimitives.ReadUInt64LittleEndian("HTTP/1.1"u8);
+    private static readonly ulong s_http10 = BinaryPrimitives.ReadUInt64LittleEndian("HTTP/1.0"u8);
+
+    /// <summary>
+    /// Parses the request line (RFC 9112 §3): method, one space, request-target, one space, HTTP-version, CRLF.
+    /// Returns at its end, at the end of <paramref name="data"/>, or on an error or a pause.
+    /// </summary>
+    private int ParseRequestLine<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
+        where THandler : IHttpParserHandler, allows ref struct
+    {
+        int mark = pos;
+        byte b;
+        switch (_state)
+        {
+            case ParserState.Method:
+                goto Method;
+            case ParserState.UrlPath:
+                goto UrlPath;
+            case ParserState.Version:
+                goto Version;
+            case ParserState.RequestLineCr:
+                goto RequestLineCr;
+            case ParserState.RequestLineLf:
+                goto RequestLineLf;
+            default:
+                goto UrlPrefix;
+        }
+
+    Method:
+        {
+            if (_scratchLength == 0)
+            {
+                int common = KnownMethods.TryMatchCommon(data[pos..], out HttpRequestMethod method);
+                if (common > 0)
+                {
+                    _method = method;
+                    handler.OnMethod(data.Slice(pos, common));
+                    pos += common + 1;
+                    _state = ParserState.UrlStart;
+                    if (_pauseRequested)
+                    {
+                        return pos;
+                    }
+
+                    mark = pos;
+                    goto UrlPrefix;
+                }
+            }
+
+            int end = data[pos..].IndexOfAnyExcept(HttpCharacters.Token);
+            if (end < 0)
+            {
+                AppendScratch(data[mark..]);
+                handler.OnMethod(data[mark..]);
+                return data.Length;
+            }
+
+            pos += end;
+            ReadOnlySpan<byte> piece = data[mark..pos];
+            if (piece.Length > 0)
+            {
+                handler.OnMethod(piece);
+            }
+
+            if (_scratchLength == 0 && piece.IsEmpty)
+            {
+                return Fail(HttpParserError.InvalidMethod, "Invalid method encountered", pos);
+            }
+
+            if (data[pos] != ' ')
+            {
+                return Fail(HttpParserError.InvalidMethod, "Expected space after method", pos);
+            }
+
+            _method = KnownMethods.Classify(CompleteScratch(piece));
+            _scratchLength = 0;
+            _state = ParserState.UrlStart;
+            pos++;
+            if (_pauseRequested)
+            {
+                return pos;
+            }
+
+            mark = pos;
+        }
+
+    UrlPrefix:
+        pos = ParseUrlPrefix(data, pos);
+        if (_state != ParserState.UrlPath)
+        {
+            if (pos > mark)
+            {
+                handler.OnUrl(data[mark..pos]);
+            }
+
+            return pos;
+        }
+
+    UrlPath:
+        {
+            int end = data[pos..].IndexOfAnyExcept(HttpCharacters.Target);
+            if (end < 0)
+            {
+                handler.OnUrl(data[mark..]);
+                return data.Length;
+            }
+
+            pos += end;
+            if (pos > mark)
+            {
+                handler.OnUrl(data[mark..pos]);
+            }
+
+            b = data[pos];
+            if (b != ' ')
+            {
+                return b is (byte)'\r' or (byte)'\n'
+                    ? Fail(HttpParserError.InvalidVersion, "Missing HTTP version", pos)
+                    : Fail(HttpParserError.InvalidUrl, "Invalid characters in url", pos);
+            }
+
+            pos++;
+            _state = ParserState.Version;
+            _index = 0;
+            if (_pauseRequested)
+            {
+                return pos;
+            }
+        }
+
+    Version:
+        if (_index == 0 && data.Length - pos >= 10)
+        {
+            // The whole version and CRLF are here: one compare for the two versions there are.
+            ulong version = BinaryPrimitives.ReadUInt64LittleEndian(data[pos..]);
+            if ((version == s_http11 || version == s_http10) && data[pos + 8] == '\r' && data[pos + 9] == '\n')
+            {
+                _versionMajor = 1;
+                _versionMinor = version == s_http11 ? (byte)1 : (byte)0;
+                pos += 10;
+                _state = ParserState.HeaderFieldStart;
+                return pos;
+            }
+        }
+
+        for (; _index < 8; _index++, pos++)
+        {
+            if (pos == data.Length)
+            {
+                return pos;
+            }
+
+            b = data[pos];
+            switch (_index)
+            {
+                case < 5:
+                    if (b != "HTTP/"u8[_index])
+                    {
+                        return Fail(HttpParserError.InvalidConstant, "Expected HTTP/", pos);
+                    }
+
+                    break;
+                case 6:
+                    if (b != '.')
+                    {
+                        return Fail(HttpParserError.InvalidVersion, "Expected dot", pos);
+                    }
+
+                    break;
+                default:
+                    uint digit = (uint)(b - '0');
+                    if (digit > 9)
+                    {
+                        return Fail(HttpParserError.InvalidVersion, "Invalid version digit", pos);
+                    }
+
+                    if (_index == 5)
+                    {
+                        _versionMajor = (byte)digit;
+                    }
+                    else
+                    {
+                        _versionMinor = (byte)digit;
+                        if (_versionMajor != 1 || digit > 1)
+                        {
+                            return Fail(HttpParserError.UnsupportedVersion, "Unsupported HTTP version", pos + 1);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        _state = ParserState.RequestLineCr;
+
+    RequestLineCr:
+        if (pos == data.Length)
+        {
+            return pos;
+        }
+
+        if (data[pos] != '\r')
+        {
+            return Fail(HttpParserError.InvalidVersion, "Expected CRLF after version", pos);
+        }
+
+        pos++;
+        _state = ParserState.RequestLineLf;
+
+    RequestLineLf:
+        if (pos == data.Length)
+        {
+            return pos;
+        }
+
+        if (data[pos] != '\n')
+        {
+            return Fail(HttpParserError.Strict, "Expected CRLF after version", pos);
+        }
+
+        _state = ParserState.HeaderFieldStart;
+        return pos + 1;
+    }
+
+    /// <summary>
+    /// Checks a request-target up to its path (RFC 9112 §3.2): the first byte, an absolute-form's scheme and
+    /// authority, a CONNECT authority. Stops where the path, query or end begins, with the state
+    /// <see cref="ParserState.UrlPath"/> (whose bytes are all VCHAR and scanned vectorised), at the end of
+    /// <paramref name="data"/>, or on an error.
+    /// </summary>
+    private int ParseUrlPrefix(ReadOnlySpan<byte> data, int pos)
+    {
+        for (; pos < data.Length; pos++)
+        {
+            byte b = data[pos];
+            switch (_state)
+            {
+                case ParserState.UrlStart:
+                    if (_method == HttpRequestMethod.Connect)
+                    {
+                        // authority-form (RFC 9112 §3.2.3): it has no path, so it must start as a host.
+                        if (!HttpCharacters.IsAuthority(b))
+                        {
+                            return Fail(HttpParserError.InvalidUrl, "Unexpected start char in url", pos);
+                        }
+
+                        _state = ParserState.UrlServer;
+                        break;
+                    }
+
+                    if (b is (byte)'/' or (byte)'*')
+                    {
+                        _state = ParserState.UrlPath;
+                        return pos;
+                    }
+
+                    if (!HttpCharacters.IsAlpha(b))
+                    {
+                        return Fail(HttpParserError.InvalidUrl, "Unexpected start char in url", pos);
+                    }
+
+                    _state = ParserState.UrlSchema;
+                    break;
+                case ParserState.UrlSchema:
+                    if (b == ':')
+                    {
+                        _state = ParserState.UrlSchemaSlash;
+                    }
+                    else if (!HttpCharacters.IsAlpha(b))
+                    {
+                        return Fail(HttpParserError.InvalidUrl, "Unexpected char in url schema", pos);
+                    }
+
+                    break;
+                case ParserState.UrlSchemaSlash:
+                case ParserState.UrlSchemaSlashSlash:
+                    if (b != '/')
+                    {
+                        return Fail(HttpParserError.InvalidUrl, "Unexpected char in url schema", pos);
+                    }
+
+                    _state = _state == ParserState.UrlSchemaSlash ? ParserState.UrlSchemaSlashSlash : ParserState.UrlServer;
+                    break;
+                case ParserState.UrlServer:
+                case ParserState.UrlServerWithAt:
+                    if (b == '@')
+                    {
+                        if (_state == ParserState.UrlServerWithAt)
+                        {
+                            return Fail(HttpParserError.InvalidUrl, "Double @ in url", pos);
+                        }
+
+                        _state = ParserState.UrlServerWithAt;
+                    }
+                    else if (!HttpCharacters.IsAuthority(b))
+                    {
+                        if (b is (byte)'/' or (byte)'?' or (byte)' ' or (byte)'\r' or (byte)'\n')
+                        {
+                            _state = ParserState.UrlPath;
+                            return pos;
+                        }
+
+                        return Fail(HttpParserError.InvalidUrl, "Unexpected char in url server", pos);
+                    }
+
+                    break;
+            }
+        }
+
+        return pos;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text;
+
+namespace Uvnet.Http.Parsing;
+
+/// <summary>The fields whose values the parser itself interprets (framing and connection management).</summary>
+internal enum HeaderKind : byte
+{
+    General,
+    ContentLength,
+    TransferEncoding,
+    Connection,
+    Upgrade,
+}
+
+/// <summary>Recognises the fields of <see cref="HeaderKind"/> and the registered transfer codings.</summary>
+internal static class KnownHeaders
+{
+    /// <summary>The longest name <see cref="Classify"/> can recognise ("transfer-encoding").</summary>
+    public const int LongestName = 17;
+
+    /// <summary>Which field a complete name is (field names are case-insensitive).</summary>
+    public static HeaderKind Classify(ReadOnlySpan<byte> name)
+    {
+        // Length and first letter rule out almost every other field before a comparison.
+        if (name.Length < 7)
+        {
+            return HeaderKind.General;
+        }
+
+        return (name.Length, name[0] | 0x20) switch
+        {
+            (7, 'u') when Ascii.EqualsIgnoreCase(name, "upgrade"u8) => HeaderKind.Upgrade,
+            (10, 'c') when Ascii.EqualsIgnoreCase(name, "connection"u8) => HeaderKind.Connection,
+            (14, 'c') when Ascii.EqualsIgnoreCase(name, "content-length"u8) => HeaderKind.ContentLength,
+            (17, 't') when Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8) => HeaderKind.TransferEncoding,
+            _ => HeaderKind.General,
+        };
+    }
+
+    /// <summary>
+    /// Whether a lower-case transfer coding is registered (RFC 9112 §7, the IANA registry): a server may
+    /// implement it, so the parser frames the body and leaves the decoding to the server.
+    /// </summary>
+    public static bool IsRegisteredCoding(ReadOnlySpan<byte> coding) =>
+        coding.SequenceEqual("gzip"u8) || coding.SequenceEqual("deflate"u8) || coding.SequenceEqual("compress"u8)
+        || coding.SequenceEqual("x-gzip"u8) || coding.SequenceEqual("x-compress"u8);
+}

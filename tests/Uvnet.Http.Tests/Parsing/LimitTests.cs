@@ -1,0 +1,98 @@
+using Uvnet.Http.Parsing;
+
+namespace Uvnet.Http.Tests.Parsing;
+
+/// <summary>The head limits: an error at the first byte beyond them, never more memory.</summary>
+public class LimitTests
+{
+    private const string RequestLine = "GET / HTTP/1.1\r\n";
+
+    [Fact]
+    public void DefaultsAre16KiBAnd100Fields()
+    {
+        Assert.Equal(16 * 1024, HttpParserLimits.Default.MaxHeaderBytes);
+        Assert.Equal(100, HttpParserLimits.Default.MaxHeaderCount);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void RejectsLimitsThatAreNotPositive(int value)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderBytes = value });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderCount = value });
+    }
+
+    [Fact]
+    public void AcceptsAHeadOfExactlyMaxHeaderBytes()
+    {
+        string head = HeadOfLength(16 * 1024);
+        Assert.EndsWith("complete", ParserRun.Consistent(head + "GET / HTTP/1.1\r\n\r\n"));
+    }
+
+    [Fact]
+    public void RejectsAHeadOneByteOverMaxHeaderBytesAtThatByte()
+    {
+        string head = HeadOfLength((16 * 1024) + 1);
+        Assert.EndsWith($"error:HeaderOverflow@{16 * 1024}", ParserRun.Consistent(head));
+    }
+
+    [Fact]
+    public void RejectsALongRequestLineAgainstTheSameBudget()
+    {
+        var limits = new HttpParserLimits { MaxHeaderBytes = 64 };
+        string input = $"GET /{new string('a', 100)} HTTP/1.1\r\n\r\n";
+        Assert.EndsWith("error:HeaderOverflow@64", ParserRun.Consistent(input, limits));
+    }
+
+    [Fact]
+    public void CountsLeadingEmptyLinesOutsideTheBudget()
+    {
+        var limits = new HttpParserLimits { MaxHeaderBytes = RequestLine.Length + 2 };
+        Assert.EndsWith("complete", ParserRun.Consistent("\r\n\r\n\r\n" + RequestLine + "\r\n", limits));
+    }
+
+    [Fact]
+    public void GivesEachRequestOfAPipelineItsOwnBudget()
+    {
+        var limits = new HttpParserLimits { MaxHeaderBytes = RequestLine.Length + 2 };
+        string log = ParserRun.Consistent(string.Concat(Enumerable.Repeat(RequestLine + "\r\n", 20)), limits);
+        Assert.Equal(20, log.Split('\n').Count(line => line == "complete"));
+    }
+
+    [Fact]
+    public void AcceptsMaxHeaderCountFieldsAndRejectsOneMore()
+    {
+        var limits = new HttpParserLimits { MaxHeaderCount = 3 };
+        Assert.EndsWith("complete", ParserRun.Consistent(RequestLine + Fields(3) + "\r\n", limits));
+        Assert.StartsWith("error:HeaderOverflow@", ParserRun.Consistent(RequestLine + Fields(4) + "\r\n", limits).Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void AppliesTheLimitsToTheTrailerSectionSeparately()
+    {
+        var limits = new HttpParserLimits { MaxHeaderCount = 2 };
+        string chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX: 1\r\n\r\n0\r\n";
+        Assert.EndsWith("complete", ParserRun.Consistent(chunked + Fields(2) + "\r\n", limits));
+        Assert.StartsWith("error:HeaderOverflow@", ParserRun.Consistent(chunked + Fields(3) + "\r\n", limits).Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void NeverLimitsTheBody()
+    {
+        var limits = new HttpParserLimits { MaxHeaderBytes = 64 };
+        string body = new('b', 100_000);
+        Assert.EndsWith("complete", ParserRun.Whole($"POST / HTTP/1.1\r\nContent-Length: {body.Length}\r\n\r\n{body}", limits));
+    }
+
+    private static string Fields(int count) =>
+        string.Concat(Enumerable.Range(0, count).Select(i => $"F{i}: v\r\n"));
+
+    /// <summary>A request line and one field padded so the whole head, final CRLF included, has this length.</summary>
+    private static string HeadOfLength(int length)
+    {
+        const string Name = "X-Pad: ";
+        int padding = length - RequestLine.Length - Name.Length - 4;
+        return RequestLine + Name + new string('p', padding) + "\r\n\r\n";
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using Uvnet.Http.Parsing;
+
+namespace Uvnet.Http.Tests.Parsing;
+
+/// <summary>
+/// Randomised, with fixed seeds: mutations of valid requests never make the parser throw (so never index out
+/// of bounds: every read is a checked span access) and it reports the same whatever the split.
+/// </summary>
+public class PropertyTests
+{
+    private const int CasesPerSeed = 1000;
+
+    // Bytes that matter to the grammar, so mutations reach the interesting states often.
+    private static readonly byte[] s_interesting = Encoding.Latin1.GetBytes("\r\n \t:;,=\"\\/?#@*0123456789aAfFzZ-\0\x7F\xFF");
+
+    private static readonly byte[][] s_seeds =
+    [
+        SampleRequests.Plaintext,
+        SampleRequests.Browser,
+        SampleRequests.Chunked,
+        Encoding.ASCII.GetBytes("POST /p HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"),
+        Encoding.ASCII.GetBytes("PUT http://a@h:1/x HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3;a=\"q\\\"\"\r\nabc\r\n0\r\nT: 1\r\n\r\n"),
+        Encoding.ASCII.GetBytes("CONNECT h:443 HTTP/1.1\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n\r\nGET * HTTP/1.1\r\n\r\n"),
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MutatedRequestsNeverThrowAndAgreeAcrossSplits(int seed)
+    {
+        var random = new Random(seed);
+        for (int i = 0; i < CasesPerSeed; i++)
+        {
+            byte[] input = Mutate(s_seeds[random.Next(s_seeds.Length)], random);
+            string whole = ParserRun.Feed(input, [int.MaxValue]);
+            Assert.Equal(whole, ParserRun.Feed(input, [1]));
+            Assert.Equal(whole, ParserRun.RandomSplits(input, random.Next()));
+        }
+    }
+
+    [Fact]
+    public void RandomBytesNeverThrow()
+    {
+        var random = new Random(42);
+        for (int i = 0; i < CasesPerSeed; i++)
+        {
+            var input = new byte[random.Next(1, 200)];
+            random.NextBytes(input);
+            Assert.Equal(ParserRun.Feed(input, [int.MaxValue]), ParserRun.RandomSplits(input, i));
+        }
+    }
+
+    private static byte[] Mutate(byte[] original, Random random)
+    {
+        var bytes = new List<byte>(original);
+        int mutations = random.Next(1, 4);
+        for (int m = 0; m < mutations && bytes.Count > 0; m++)
+        {
+            int at = random.Next(bytes.Count);
+            byte value = random.Next(3) == 0 ? (byte)random.Next(256) : s_interesting[random.Next(s_interesting.Length)];
+            switch (random.Next(5))
+            {
+                case 0:
+                    bytes[at] = value;
+                    break;
+                case 1:
+                    bytes.Insert(at, value);
+                    break;
+                case 2:
+                    bytes.RemoveAt(at);
+                    break;
+                case 3:
+                    bytes.InsertRange(at, bytes.GetRange(at, Math.Min(random.Next(1, 20), bytes.Count - at)));
+                    break;
+                default:
+                    bytes.RemoveRange(at, bytes.Count - at);
+                    break;
+            }
+        }
+
+        return [.. bytes];
+    }
+}
