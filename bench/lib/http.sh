@@ -8,7 +8,8 @@ WRK_HEADERS=(-H 'Host: 127.0.0.1'
   -H 'Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7'
   -H 'Connection: keep-alive')
 
-# wrk_run <workload> <seconds>: one wrk run against $PORT, pinned to the load CPU, bounded.
+# wrk_run <workload> <seconds>: one wrk run against $PORT, pinned to the load CPU, bounded; the
+# connection count is the suffix of the workload name (keepalive-64: 64 connections).
 wrk_run() {
   local workload=$1 seconds=$2 conns=${1##*-} script=()
   [[ $workload == pipelined-* ]] && script=(-s "$BENCH_DIR/pipeline.lua")
@@ -46,9 +47,13 @@ run_http_once() {
   local before after hwm
   before=$(cpu_ticks "$CHILD_PID")
   wrk_run "$workload" "$HTTP_SECONDS" > "$log.wrk.log" 2>&1
-  after=$(cpu_ticks "$CHILD_PID")
-  hwm=$(status_kb "$CHILD_PID" VmHWM)
+  after=$(cpu_ticks "$CHILD_PID" 2> /dev/null)
+  hwm=$(status_kb "$CHILD_PID" VmHWM 2> /dev/null)
   stop_started "$WRAPPER_PID"
+  if [[ -z $before || -z $after || -z $hwm ]]; then
+    fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
+    return
+  fi
 
   local rps p50 p99 errors
   rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$log.wrk.log")

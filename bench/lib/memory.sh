@@ -28,16 +28,20 @@ run_memory_once() {
   wrk_run keepalive-16 1 > "$log.warmup.log" 2>&1
   sleep 1
   local idle with ready
-  idle=$(status_kb "$server" VmRSS)
+  idle=$(status_kb "$server" VmRSS 2> /dev/null)
 
   start_pinned "$LOAD_CPU" $((MEMORY_HOLD_SECONDS + 30)) "$log.client.log" \
     "$BUILD_DIR/memclient" --port "$PORT" --conns "$MEMORY_CONNS" --hold "$MEMORY_HOLD_SECONDS"
   local client_wrapper=$WRAPPER_PID
   ready=$(wait_for_line "$log.client.log" '^READY' "$MEMORY_HOLD_SECONDS" "$client_wrapper")
   sleep 1 # let the server finish what the last responses started
-  with=$(status_kb "$server" VmRSS)
+  with=$(status_kb "$server" VmRSS 2> /dev/null)
   stop_started "$client_wrapper"
   stop_started "$server_wrapper"
+  if [[ -z $idle || -z $with ]]; then
+    fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
+    return
+  fi
 
   local connected failed
   connected=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' <<< "$ready")

@@ -70,16 +70,18 @@ static void write_done(uv_write_t* req, int status) {
 
 static void respond(conn_t* conn, int count) {
   uv_buf_t bufs[64];
-  int nbufs = 0;
 
   /* The block is static and only rewritten by the date timer with bytes of the same length. */
-  while (count > 0 && nbufs < (int) (sizeof bufs / sizeof bufs[0])) {
-    int n = count < RESPONSES_PER_BLOCK ? count : RESPONSES_PER_BLOCK;
-    bufs[nbufs++] = uv_buf_init(block, (unsigned) (n * response_len));
-    count -= n;
+  while (count > 0) {
+    int nbufs = 0;
+    while (count > 0 && nbufs < (int) (sizeof bufs / sizeof bufs[0])) {
+      int n = count < RESPONSES_PER_BLOCK ? count : RESPONSES_PER_BLOCK;
+      bufs[nbufs++] = uv_buf_init(block, (unsigned) (n * response_len));
+      count -= n;
+    }
+    peer_check(uv_write(malloc(sizeof(uv_write_t)), (uv_stream_t*) &conn->tcp, bufs, nbufs, write_done),
+               "uv_write");
   }
-  peer_check(uv_write(malloc(sizeof(uv_write_t)), (uv_stream_t*) &conn->tcp, bufs, nbufs, write_done),
-             "uv_write");
 }
 
 static void alloc_shared(uv_handle_t* handle, size_t size, uv_buf_t* buf) {
