@@ -1,0 +1,72 @@
+namespace Uvnet.Bench.Report;
+
+/// <summary>A figure a workload reports: its key in the RESULT line, how to show it, which way is better.</summary>
+internal sealed record Metric(string Key, string Label, bool HigherIsBetter, double Divisor = 1, string Format = "N0");
+
+/// <summary>A workload as the report shows it: the first <see cref="ChartedMetrics"/> metrics get a chart panel each.</summary>
+internal sealed record Workload(string Name, string Suite, string Title, string Description, string Reference, Metric[] Metrics, int ChartedMetrics = 1)
+{
+    public IEnumerable<Metric> Charted => Metrics.Take(ChartedMetrics);
+}
+
+/// <summary>Every workload the harness runs, in report order, and the order peers appear in.</summary>
+internal static class Catalog
+{
+    private static readonly Metric Roundtrips = new("roundtrips_per_sec", "round trips/s", true);
+    private static readonly Metric Throughput = new("bytes_per_sec", "MiB/s", true, 1024 * 1024);
+    private static readonly Metric[] Http =
+    [
+        new("requests_per_sec", "requests/s", true),
+        new("p50_ms", "p50 ms", false, Format: "N2"),
+        new("p99_ms", "p99 ms", false, Format: "N2"),
+        new("cpu_pct", "server CPU %", false),
+        new("peak_rss_kb", "peak RSS MiB", false, 1024, "N1"),
+    ];
+
+    public static IReadOnlyList<Workload> Workloads { get; } =
+    [
+        new("pingpong-1", "reactor", "Ping-pong, 1 connection",
+            "libuv's benchmark-ping-pongs: \"PING\\n\" and its echo, client and server in one process on one core.", "libuv", [Roundtrips]),
+        new("pingpong-16", "reactor", "Ping-pong, 16 connections",
+            "The same with 16 clients at once on the one loop.", "libuv", [Roundtrips]),
+        new("pump-up", "reactor", "Pump, client writes",
+            "libuv's benchmark-pump: 64 KiB writes (one in flight) from the client, the server sinks; one connection, one process.", "libuv", [Throughput]),
+        new("pump-down", "reactor", "Pump, server writes",
+            "The same with the server writing and the client sinking.", "libuv", [Throughput]),
+        new("timers", "reactor", "Million timers",
+            "libuv's benchmark-million-timers with 1,000,000 timers over 1..1000 ms. CPU is the process's user+system time from the first insert to the last callback.", "libuv",
+            [
+                new("cpu_ms", "CPU ms", false),
+                new("peak_rss_kb", "peak RSS MiB", false, 1024, "N1"),
+                new("insert_ms", "insert ms", false),
+                new("fire_ms", "fire ms", false),
+            ], ChartedMetrics: 2),
+        new("loopcount", "reactor", "Loop count",
+            "libuv's benchmark-loop-count (timed): idle loop iterations per second. libuv's loop always watches its signal pipe, so every iteration makes an epoll_wait(0) call; a loop that watches no descriptor may skip it.", "libuv",
+            [new("iterations_per_sec", "iterations/s", true)]),
+        new("keepalive-64", "http", "Plaintext, keep-alive, 64 connections",
+            "TechEmpower plaintext with wrk, one request at a time per connection.", "kestrel", Http),
+        new("pipelined-64", "http", "Plaintext, pipelined x16, 64 connections",
+            "TechEmpower plaintext with wrk and bench/pipeline.lua: 16 requests written at once.", "kestrel", Http),
+        new("pipelined-256", "http", "Plaintext, pipelined x16, 256 connections",
+            "The same with 256 connections.", "kestrel", Http),
+        new("idle-10k", "memory", "Memory per idle keep-alive connection",
+            "10,000 connections, one plaintext request each, then held open: (RSS with them - RSS idle) / connections.", "kestrel",
+            [
+                new("kb_per_conn", "KiB per connection", false, Format: "N2"),
+                new("rss_idle_kb", "RSS idle MiB", false, 1024, "N1"),
+                new("rss_conns_kb", "RSS with connections MiB", false, 1024, "N1"),
+            ]),
+    ];
+
+    /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
+    public static IReadOnlyList<string> PeerOrder { get; } =
+        ["libuv", "libuv-ceiling", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet"];
+
+    public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
+    {
+        ["reactor"] = "Reactor (libuv's benchmark workloads)",
+        ["http"] = "HTTP (TechEmpower plaintext)",
+        ["memory"] = "Memory at scale",
+    };
+}

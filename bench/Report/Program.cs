@@ -1,0 +1,30 @@
+// Writes bench/results/README.md, one SVG per workload and runs.csv from the harness's raw data.
+//   usage: Uvnet.Bench.Report <raw dir> <results dir>
+using Uvnet.Bench.Report;
+
+if (args.Length != 2)
+{
+    Console.Error.WriteLine("usage: Uvnet.Bench.Report <raw dir> <results dir>");
+    return 2;
+}
+
+RunData data = RunData.Load(args[0]);
+if (data.Samples.Count == 0)
+{
+    Console.Error.WriteLine($"report: no samples in {args[0]}");
+    return 1;
+}
+string results = args[1];
+Directory.CreateDirectory(results);
+var summary = new Summary(data);
+
+foreach (Workload workload in Catalog.Workloads)
+{
+    var peers = summary.For(workload);
+    if (peers.Count > 0)
+        File.WriteAllText(Path.Combine(results, workload.Name + ".svg"), SvgChart.Render(workload, peers));
+}
+data.WriteCsv(Path.Combine(results, "runs.csv"));
+File.WriteAllText(Path.Combine(results, "README.md"), new MarkdownReport(data, summary).Render());
+Console.Error.WriteLine($"report: {Path.Combine(results, "README.md")}");
+return 0;

@@ -1,0 +1,79 @@
+# The HTTP suite: TechEmpower plaintext with wrk, the server pinned to one core and wrk to the other.
+
+HTTP_WORKLOADS=(keepalive-64 pipelined-64 pipelined-256)
+PIPELINE_DEPTH=16 # TechEmpower's pipelining depth
+
+# The headers TechEmpower's plaintext test sends.
+WRK_HEADERS=(-H 'Host: 127.0.0.1'
+  -H 'Accept: text/plain,text/html;q=0.9,application/xhtml+xml;q=0.9,application/xml;q=0.8,*/*;q=0.7'
+  -H 'Connection: keep-alive')
+
+# wrk_run <workload> <seconds>: one wrk run against $PORT, pinned to the load CPU, bounded; the
+# connection count is the suffix of the workload name (keepalive-64: 64 connections).
+wrk_run() {
+  local workload=$1 seconds=$2 conns=${1##*-} script=()
+  [[ $workload == pipelined-* ]] && script=(-s "$BENCH_DIR/pipeline.lua")
+  local url=http://127.0.0.1:$PORT/plaintext
+  timeout -k 5 $((seconds + 30)) taskset -c "$LOAD_CPU" \
+    wrk -t1 -c"$conns" -d"${seconds}s" --latency "${WRK_HEADERS[@]}" "${script[@]}" "$url" \
+    ${script[*]:+-- $PIPELINE_DEPTH}
+}
+
+# Milliseconds from a wrk latency figure ("331.00us", "1.89ms", "2.01s").
+wrk_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000
+    printf "%.3f", n
+  }'
+}
+
+# start_server <peer> <log> <bound>: sets WRAPPER_PID/CHILD_PID and PORT; returns non-zero if it never listened.
+start_server() {
+  fresh_port
+  start_pinned "$SERVER_CPU" "$3" "$2" ${HTTP_COMMAND[$1]} --port "$PORT" || return 1
+  wait_for_port "$PORT" "$CHILD_PID" 30
+}
+
+run_http_once() {
+  local workload=$1 round=$2 peer=$3
+  local log=$RAW_DIR/logs/$workload-$peer-$round
+  if ! start_server "$peer" "$log.server.log" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)); then
+    stop_started "$WRAPPER_PID"
+    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
+    return
+  fi
+  wrk_run "$workload" "$HTTP_WARMUP_SECONDS" > "$log.warmup.log" 2>&1
+  local before after hwm
+  before=$(cpu_ticks "$CHILD_PID")
+  wrk_run "$workload" "$HTTP_SECONDS" > "$log.wrk.log" 2>&1
+  after=$(cpu_ticks "$CHILD_PID" 2> /dev/null)
+  hwm=$(status_kb "$CHILD_PID" VmHWM 2> /dev/null)
+  stop_started "$WRAPPER_PID"
+  if [[ -z $before || -z $after || -z $hwm ]]; then
+    fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
+    return
+  fi
+
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$log.wrk.log")
+  p50=$(wrk_ms "$(awk '$1 == "50%" {print $2}' "$log.wrk.log")")
+  p99=$(wrk_ms "$(awk '$1 == "99%" {print $2}' "$log.wrk.log")")
+  # Socket errors (connect, read, write, timeout) and non-2xx answers: a fast wrong server is no result.
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' "$log.wrk.log")
+  if [[ -z $rps || $rps == 0 ]]; then
+    fail_run "$workload" "$peer" "$round" "no requests" "$log.wrk.log"
+    return
+  fi
+  local cpu_pct
+  cpu_pct=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v s="$HTTP_SECONDS" 'BEGIN {printf "%.0f", 100 * t / hz / s}')
+  record_result_line "$workload" "$peer" "$round" \
+    "RESULT requests_per_sec=$rps p50_ms=$p50 p99_ms=$p99 cpu_pct=$cpu_pct peak_rss_kb=$hwm errors=$errors"
+  progress_end "$rps req/s  p50 ${p50} ms  p99 ${p99} ms  cpu ${cpu_pct}%  hwm $((hwm / 1024)) MiB$( ((errors > 0)) && echo "  ERRORS $errors")"
+}
+
+run_http_suite() {
+  begin_suite http
+  say "== http: ${HTTP_WORKLOADS[*]} (server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU, ${HTTP_WARMUP_SECONDS} s warm-up + ${HTTP_SECONDS} s measured)"
+  interleave run_http_once "${HTTP_WORKLOADS[@]}" -- "${HTTP_PEERS[@]}"
+}

@@ -1,0 +1,32 @@
+# The peers each suite compares, in the order they run within a round; the first is the reference.
+# A reactor peer command gets "<workload> [--conns N] [--seconds S] [--count N]" appended; an HTTP
+# peer command gets "--port P".
+
+# How the harness starts `uvnet hello`; adjust here if src/Server's command line differs.
+UVNET_HELLO_ARGS=(hello --loops 1 --quiet)
+
+define_peers() {
+  local dotnet_peer=$BUILD_DIR/dotnet/Uvnet.Bench.DotnetPeer.dll
+  REACTOR_PEERS=(libuv node dotnet-async dotnet-saea dotnet-timer uvnet)
+  declare -gA REACTOR_COMMAND=(
+    [libuv]="$BUILD_DIR/libuv-reactor"
+    [node]="node $BENCH_DIR/peers/node/reactor.js"
+    [dotnet-async]="dotnet $dotnet_peer async"
+    [dotnet-saea]="dotnet $dotnet_peer saea"
+    [dotnet-timer]="dotnet $dotnet_peer timer"
+    [uvnet]="dotnet $BUILD_DIR/uvnet/Uvnet.Bench.UvnetPeer.dll"
+  )
+
+  HTTP_PEERS=(kestrel libuv-ceiling node)
+  declare -gA HTTP_COMMAND=(
+    [kestrel]="dotnet $BUILD_DIR/kestrel/Uvnet.Bench.KestrelPeer.dll"
+    [libuv-ceiling]="$BUILD_DIR/http-ceiling"
+    [node]="node $BENCH_DIR/peers/node/http.js"
+  )
+  if [[ -n ${UVNET_SERVER_DLL:-} ]]; then
+    HTTP_PEERS+=(uvnet)
+    HTTP_COMMAND[uvnet]="dotnet $UVNET_SERVER_DLL ${UVNET_HELLO_ARGS[*]}"
+  else
+    say "note: src/Server does not exist yet: the HTTP and memory suites run without uvnet"
+  fi
+}

@@ -1,0 +1,65 @@
+# Starting, watching and stopping the processes a run measures: only the ones this script started,
+# always by PID, always bounded by `timeout`.
+
+CLK_TCK=$(getconf CLK_TCK)
+# PIDs of the `timeout` wrappers still running, for the exit trap.
+declare -A STARTED_PIDS=()
+
+# start_pinned <cpu> <bound seconds> <log> <command...>: runs the command in the background under
+# `timeout`, pinned to one CPU. Sets WRAPPER_PID (the `timeout`) and CHILD_PID (the command itself:
+# taskset execs it, so its PID is the process that serves and allocates).
+start_pinned() {
+  local cpu=$1 bound=$2 log=$3
+  shift 3
+  timeout -k 5 "$bound" taskset -c "$cpu" "$@" > "$log" 2>&1 &
+  WRAPPER_PID=$!
+  STARTED_PIDS[$WRAPPER_PID]=1
+  CHILD_PID=
+  local i
+  for i in $(seq 50); do
+    CHILD_PID=$(cat "/proc/$WRAPPER_PID/task/$WRAPPER_PID/children" 2>/dev/null | awk '{print $1}')
+    [[ -n $CHILD_PID ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_started <wrapper pid>: SIGTERM to the `timeout`, which passes it to its child; then reap it.
+stop_started() {
+  kill -TERM "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  unset "STARTED_PIDS[$1]"
+}
+
+stop_all_started() {
+  local pid
+  for pid in "${!STARTED_PIDS[@]}"; do
+    stop_started "$pid"
+  done
+}
+
+# wait_for_port <port> <pid> <seconds>: until 127.0.0.1:port accepts, the process died, or time ran out.
+wait_for_port() {
+  local port=$1 pid=$2 deadline=$((SECONDS + $3))
+  while ((SECONDS < deadline)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# User + system CPU time of a process (all its threads) in clock ticks, from /proc/<pid>/stat
+# (fields 14 and 15; the text after the command name's closing parenthesis starts at field 3).
+cpu_ticks() {
+  sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+
+ticks_to_seconds() {
+  awk -v t="$1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# status_kb <pid> <VmRSS|VmHWM>
+status_kb() {
+  awk -v key="$2:" '$1 == key {print $2}' "/proc/$1/status"
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
+# rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
+#   bench/run.sh [--quick] [--only reactor|http|memory] [--rounds N]
+# Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
+set -uo pipefail
+
+source "$(dirname "$0")/lib/common.sh"
+source "$BENCH_DIR/lib/proc.sh"
+source "$BENCH_DIR/lib/setup.sh"
+source "$BENCH_DIR/lib/peers.sh"
+source "$BENCH_DIR/lib/reactor.sh"
+source "$BENCH_DIR/lib/http.sh"
+source "$BENCH_DIR/lib/memory.sh"
+
+usage() {
+  say "usage: bench/run.sh [--quick] [--only reactor|http|memory] [--rounds N]"
+  exit 2
+}
+
+use_full_settings
+SUITES=(reactor http memory)
+rounds_override=
+while (($# > 0)); do
+  case $1 in
+    --quick) use_quick_settings ;;
+    --only)
+      [[ ${2:-} =~ ^(reactor|http|memory)$ ]] || usage
+      SUITES=("$2")
+      shift
+      ;;
+    --rounds)
+      [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
+      rounds_override=$2
+      shift
+      ;;
+    *) usage ;;
+  esac
+  shift
+done
+[[ -n $rounds_override ]] && ROUNDS=$rounds_override
+
+trap 'stop_all_started' EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+ensure_tools
+build_peers
+define_peers
+write_machine_info
+
+# Runs planned (peers found UNSUPPORTED on the first round are skipped after it).
+for suite in "${SUITES[@]}"; do
+  case $suite in
+    reactor) RUN_TOTAL=$((RUN_TOTAL + ${#REACTOR_WORKLOADS[@]} * ROUNDS * ${#REACTOR_PEERS[@]})) ;;
+    http) RUN_TOTAL=$((RUN_TOTAL + ${#HTTP_WORKLOADS[@]} * ROUNDS * ${#HTTP_PEERS[@]})) ;;
+    memory) RUN_TOTAL=$((RUN_TOTAL + ROUNDS * ${#HTTP_PEERS[@]})) ;;
+  esac
+done
+say "$MODE run, $ROUNDS round(s), suites: ${SUITES[*]}, $RUN_TOTAL runs planned"
+
+for suite in "${SUITES[@]}"; do
+  "run_${suite}_suite"
+done
+
+dotnet "$BUILD_DIR/report/Uvnet.Bench.Report.dll" "$RAW_DIR" "$RESULTS_DIR" ||
+  die "the report could not be written"
+say "done in $(((SECONDS - START_SECONDS) / 60))m$(((SECONDS - START_SECONDS) % 60))s: ${RESULTS_DIR#"$ROOT_DIR"/}/README.md"
