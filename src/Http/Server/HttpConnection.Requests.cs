@@ -1,0 +1,162 @@
+using System.Text;
+using Uvnet.Http.Parsing;
+
+namespace Uvnet.Http.Server;
+
+internal sealed partial class HttpConnection
+{
+    private byte[] _urlBytes = [];
+    private int _urlLength;
+    private string _url = "";
+
+    /// <summary>The parser's callbacks: a struct, so the generic parser calls them directly.</summary>
+    private readonly struct ParserCallbacks(HttpConnection connection) : IHttpParserHandler
+    {
+        public void OnMessageBegin() => connection.OnMessageBegin();
+
+        public void OnMethod(ReadOnlySpan<byte> method) => connection._parsing!.Head.AppendMethod(method);
+
+        public void OnUrl(ReadOnlySpan<byte> url) => connection._parsing!.Head.AppendUrl(url);
+
+        public void OnHeaderField(ReadOnlySpan<byte> name) => connection._parsing!.Head.AppendHeaderName(name);
+
+        public void OnHeaderValue(ReadOnlySpan<byte> value) => connection._parsing!.Head.AppendHeaderValue(value);
+
+        public HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => connection.OnHeadersComplete(parser);
+
+        public void OnBody(ReadOnlySpan<byte> data) => connection._parsing!.OnBody(data);
+
+        public void OnChunkHeader(long size)
+        {
+        }
+
+        public void OnChunkComplete()
+        {
+        }
+
+        public void OnMessageComplete() => connection.OnMessageComplete();
+    }
+
+    private void OnMessageBegin()
+    {
+        IncomingMessage request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage();
+        request.Begin(this);
+        _parsing = request;
+        RequestStartedAt = Server.Loop.Now;
+        HeadersDone = false;
+    }
+
+    private HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser)
+    {
+        HeadersDone = true;
+        _parsing!.OnHeadersComplete(parser);
+        if (parser.IsUpgrade && Server.HasUpgradeHandlers)
+            return HeadersCompleteAction.Upgrade;
+        // Stop here so the request is dispatched outside the parser: a handler may do anything to the connection.
+        return HeadersCompleteAction.Pause;
+    }
+
+    private void OnMessageComplete()
+    {
+        IncomingMessage request = _parsing!;
+        _parsing = null;
+        RequestStartedAt = -1;
+        if (!request.ShouldKeepAlive)
+            _stopParsing = true; // nothing after a request that closes the connection is a request
+        request.OnComplete();
+        ReleaseIfDone(request);
+    }
+
+    /// <summary>The head of a request is complete: queue its response and hand both to the handler.</summary>
+    private void DispatchRequest(IncomingMessage request)
+    {
+        _requestCount++;
+        bool keepAlive = request.ShouldKeepAlive && !Server.IsClosing
+            && (Server.Options.MaxRequestsPerSocket == 0 || _requestCount < Server.Options.MaxRequestsPerSocket);
+        ServerResponse response = Enqueue(request, keepAlive);
+        if (!keepAlive)
+            _stopParsing = true;
+
+        if (request.HttpVersionMinor == 1 && !request.Head.TryGetHeaderValue("host"u8, out _))
+        {
+            // RFC 9112 §3.2: a server must answer an HTTP/1.1 request without Host with 400.
+            RaiseClientError(new HttpClientError(HttpParserError.None, 400, "missing Host header"));
+            Answer(response, 400);
+            return;
+        }
+        if (request.Head.TryGetHeaderValue("expect"u8, out ReadOnlySpan<byte> expect))
+        {
+            if (!Ascii.EqualsIgnoreCase(expect, "100-continue"u8))
+            {
+                Answer(response, 417);
+                return;
+            }
+            if (Server.HandlesCheckContinue)
+            {
+                Server.RaiseCheckContinue(request, response);
+                return;
+            }
+            response.WriteContinue();
+        }
+        Server.RaiseRequest(request, response);
+    }
+
+    /// <summary>Answers with an empty <paramref name="status"/> response and closes the connection after it.</summary>
+    private static void Answer(ServerResponse response, int status)
+    {
+        response.CloseAfter();
+        response.StatusCode = status;
+        response.End();
+    }
+
+    /// <summary>A request that cannot be parsed: its status (in turn, after earlier responses), then a clean close.</summary>
+    private void Refuse(HttpParserError error, int status, string reason)
+    {
+        _stopParsing = true;
+        var clientError = new HttpClientError(error, status, reason);
+        if (RaiseClientError(clientError))
+            return;
+        IncomingMessage request = _parsing ?? (_freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage());
+        if (_parsing is null)
+            request.Begin(this);
+        _parsing = null;
+        RequestStartedAt = -1;
+        request.MarkComplete();
+        Answer(Enqueue(request, keepAlive: false), status);
+    }
+
+    /// <summary>Raises ClientError; true when a handler took charge of the socket.</summary>
+    private bool RaiseClientError(HttpClientError error) => Server.RaiseClientError(error, Socket);
+
+    /// <summary>Parse errors and their statuses, as Node maps llhttp's.</summary>
+    private int RefusalStatus(HttpParserError error) => error switch
+    {
+        HttpParserError.HeaderOverflow when _parsing is { Head.HeaderCount: 0 } => 414, // still in the request line
+        HttpParserError.HeaderOverflow => 431,
+        HttpParserError.UnknownTransferEncoding => 501,
+        HttpParserError.UnsupportedVersion => 505,
+        _ => 400,
+    };
+
+    /// <summary>The connection changes protocol: the Upgrade handler gets the socket and the bytes read past the head.</summary>
+    private void Upgrade(IncomingMessage request, ReadOnlyMemory<byte> rest)
+    {
+        _detached = true;
+        _parsing = null;
+        RequestStartedAt = -1;
+        Server.Detach(this);
+        Server.RaiseUpgrade(request, Socket, rest.ToArray());
+    }
+
+    /// <summary>The URL as a string, reusing the last one when the bytes repeat (a keep-alive client asks for the same paths).</summary>
+    internal string InternUrl(ReadOnlySpan<byte> url)
+    {
+        if (url.SequenceEqual(_urlBytes.AsSpan(0, _urlLength)))
+            return _url;
+        if (_urlBytes.Length < url.Length)
+            _urlBytes = new byte[Math.Max(64, url.Length)];
+        url.CopyTo(_urlBytes);
+        _urlLength = url.Length;
+        return _url = Encoding.Latin1.GetString(url);
+    }
+}

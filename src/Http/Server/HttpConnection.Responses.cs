@@ -1,0 +1,131 @@
+using System.Buffers;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Server;
+
+internal sealed partial class HttpConnection
+{
+    /// <summary>Queues the response to <paramref name="request"/>; the first in the queue writes to the socket.</summary>
+    private ServerResponse Enqueue(IncomingMessage request, bool keepAlive)
+    {
+        ServerResponse response = _freeResponses.Count > 0 ? _freeResponses.Pop() : new ServerResponse();
+        response.Begin(this, request, keepAlive);
+        _waiting++;
+        if (_tail is null)
+        {
+            _head = _tail = response;
+            response.Attach();
+        }
+        else
+        {
+            _tail.Next = response;
+            _tail = response;
+        }
+        return response;
+    }
+
+    /// <summary>A response produced bytes: those of the head response leave now, or at the end of the read being parsed.</summary>
+    internal void OnResponseOutput(ServerResponse response)
+    {
+        if (response.IsAttached && !_inRead)
+            Flush();
+    }
+
+    /// <summary>A response ended: if it is the head, it and every ended response after it leave, in order.</summary>
+    internal void OnResponseEnded(ServerResponse response)
+    {
+        if (response != _head)
+            return; // it waits, buffered, for the responses before it
+        while (_head is { WritableEnded: true } done)
+        {
+            _head = done.Next;
+            if (_head is null)
+                _tail = null;
+            _waiting--;
+            done.RaiseFinish();
+            if (!done.KeepAlive)
+            {
+                CloseAfterFlush();
+                return;
+            }
+            done.Request.Answered = true;
+            if (!done.Request.Complete)
+                done.Request.StartDumping();
+            ReleaseIfDone(done.Request);
+            ReturnResponse(done);
+            _head?.Attach();
+        }
+        if (_head is null)
+            IdleSince = Server.Loop.Now;
+        if (!_inRead)
+        {
+            Flush();
+            ContinueReading();
+        }
+    }
+
+    /// <summary>The response said the connection ends: send what is written, then end our side.</summary>
+    private void CloseAfterFlush()
+    {
+        _stopParsing = true;
+        Flush();
+        Socket.End();
+        for (ServerResponse? r = _head; r is not null; r = r.Next)
+            r.RaiseClose();
+        _head = _tail = null;
+        _waiting = 0;
+    }
+
+    /// <summary>Hands the output to the socket in one write (one writev for a pipelined batch).</summary>
+    private void Flush()
+    {
+        if (Output.IsEmpty || Socket.Destroyed)
+            return;
+        ArraySegment<byte> bytes = Output.Detach();
+        _inFlight.Enqueue(bytes.Array!);
+        Socket.Write(bytes.AsMemory(), _onFlushed);
+    }
+
+    /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
+    private void OnFlushed(NetException? error)
+    {
+        if (_inFlight.TryDequeue(out byte[]? array))
+            ArrayPool<byte>.Shared.Return(array);
+    }
+
+    private void OnDrain()
+    {
+        _head?.RaiseDrain();
+        ContinueReading();
+    }
+
+    private void ReleaseIfDone(IncomingMessage request)
+    {
+        // A request goes back to the pool once both its body has been read and its response has finished.
+        if (!request.Complete || !request.Answered || request.Connection is null)
+            return;
+        request.Recycle();
+        _freeRequests.Push(request);
+    }
+
+    private void ReturnResponse(ServerResponse response)
+    {
+        response.Recycle();
+        _freeResponses.Push(response);
+    }
+
+    /// <summary>Closes the connection now (server shutdown, timeouts): pending responses get their Close event.</summary>
+    internal void Destroy() => Socket.Destroy();
+
+    /// <summary>A timeout struck: 408 if nothing was answered on this request yet, then close.</summary>
+    internal void TimeOut(string reason)
+    {
+        if (_head is null && _parsing is not null)
+        {
+            Refuse(Parsing.HttpParserError.None, 408, reason);
+            if (!Socket.Destroyed)
+                return;
+        }
+        Destroy();
+    }
+}

@@ -1,0 +1,202 @@
+using System.Buffers;
+using Uvnet.Http.Parsing;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// One HTTP/1.1 connection, in Node's pipelining model: every parsed request joins the queue of responses in
+/// request order; only the response at the head writes to the socket, later ones buffer until their turn. What
+/// a read's pipelined requests produce leaves in one write. Past <see cref="HttpServerOptions.MaxPipelinedRequests"/>
+/// waiting responses, or when the socket's writes back up, the connection stops reading until they drain.
+/// </summary>
+internal sealed partial class HttpConnection
+{
+    private readonly Action<NetException?> _onFlushed;
+    private readonly Queue<byte[]> _inFlight = new();
+    private readonly Stack<IncomingMessage> _freeRequests = new();
+    private readonly Stack<ServerResponse> _freeResponses = new();
+    private readonly HttpRequestParser _parser;
+
+    private ServerResponse? _head, _tail;
+    private int _waiting;
+    private IncomingMessage? _parsing;
+    private bool _inRead;
+    private bool _stopParsing;
+    private bool _readPaused;
+    private bool _detached;
+    private int _requestCount;
+    private byte[]? _unparsed;
+    private int _unparsedLength;
+    private ReadOnlyMemory<byte> _input;
+
+    // Timeout bookkeeping, read by the server's periodic check.
+    internal long RequestStartedAt = -1;
+    internal bool HeadersDone;
+    internal long IdleSince;
+    internal int IndexInServer;
+
+    internal HttpConnection(HttpServer server, Socket socket)
+    {
+        Server = server;
+        Socket = socket;
+        _parser = new HttpRequestParser(server.Options.ParserLimits);
+        _onFlushed = OnFlushed;
+        IdleSince = server.Loop.Now;
+        socket.Data += static (s, data) => ((HttpConnection)s.UserData!).OnData(data);
+        socket.Drain += static s => ((HttpConnection)s.UserData!).OnDrain();
+        socket.Ended += static s => ((HttpConnection)s.UserData!).OnPeerEnded();
+        socket.Closed += static (s, _) => ((HttpConnection)s.UserData!).OnClosed();
+        socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
+        socket.UserData = this;
+    }
+
+    internal HttpServer Server { get; }
+
+    internal Socket Socket { get; }
+
+    internal OutputBuffer Output { get; } = new();
+
+    /// <summary>Whether the connection is between requests with nothing in flight (closable by CloseIdleConnections).</summary>
+    internal bool IsIdle => _head is null && _parsing is null && !_detached;
+
+    /// <summary>Whether writes have backed up past the socket's high-water mark.</summary>
+    internal bool IsBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;
+
+    private void OnData(ReadOnlyMemory<byte> data)
+    {
+        if (_detached)
+            return;
+        _inRead = true;
+        try
+        {
+            Feed(data);
+        }
+        finally
+        {
+            _inRead = false;
+        }
+        Flush();
+        ThrottleReading();
+    }
+
+    /// <summary>Parses as much of <paramref name="data"/> as may be parsed now; keeps the rest for later.</summary>
+    private void Feed(ReadOnlyMemory<byte> data)
+    {
+        var callbacks = new ParserCallbacks(this);
+        while (!data.IsEmpty && CanParse)
+        {
+            _input = data;
+            HttpParserError error = _parser.Execute(ref callbacks, data.Span, out int consumed);
+            _input = default;
+            data = data[consumed..];
+            if (error == HttpParserError.None)
+                continue;
+            if (error == HttpParserError.Paused)
+            {
+                _parser.Resume();
+                DispatchRequest(_parsing!);
+                continue;
+            }
+            if (error == HttpParserError.PausedUpgrade)
+            {
+                Upgrade(_parsing!, data);
+                return;
+            }
+            Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
+            return;
+        }
+        if (!data.IsEmpty && !_stopParsing && !_detached)
+            Hold(data.Span);
+    }
+
+    private bool CanParse => !_stopParsing && !_detached && !Socket.Destroyed && _waiting < Server.Options.MaxPipelinedRequests
+        && _parsing is not { HoldsTooMuch: true };
+
+    /// <summary>Keeps unparsed bytes (the read buffer is the loop's, reused by the next read) until parsing may go on.</summary>
+    private void Hold(ReadOnlySpan<byte> rest)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_unparsedLength + rest.Length);
+        if (_unparsed is not null)
+        {
+            _unparsed.AsSpan(0, _unparsedLength).CopyTo(buffer);
+            ArrayPool<byte>.Shared.Return(_unparsed);
+        }
+        rest.CopyTo(buffer.AsSpan(_unparsedLength));
+        _unparsed = buffer;
+        _unparsedLength += rest.Length;
+    }
+
+    /// <summary>Parses held bytes and restarts reading once nothing holds the connection back.</summary>
+    private void ContinueReading()
+    {
+        if (_detached || Socket.Destroyed)
+            return;
+        if (_unparsed is { } held && CanParse)
+        {
+            int length = _unparsedLength;
+            _unparsed = null;
+            _unparsedLength = 0;
+            _inRead = true;
+            try
+            {
+                Feed(held.AsMemory(0, length));
+            }
+            finally
+            {
+                _inRead = false;
+                ArrayPool<byte>.Shared.Return(held);
+            }
+            Flush();
+        }
+        ThrottleReading();
+    }
+
+    /// <summary>Stops reading while responses back up (a pipelining flood must not grow memory); resumes when they drain.</summary>
+    private void ThrottleReading()
+    {
+        bool hold = !CanParse || _unparsed is not null || IsBackedUp;
+        if (hold && !_readPaused && !_stopParsing)
+        {
+            _readPaused = true;
+            Socket.Pause();
+        }
+        else if (!hold && _readPaused)
+        {
+            _readPaused = false;
+            Socket.Resume();
+        }
+    }
+
+    /// <summary>An unread body was asked for: lift the pause it caused.</summary>
+    internal void ResumeAfterBody() => ContinueReading();
+
+    /// <summary>A span of the current read, as memory over the same bytes (no copy): the parser's pieces come from it.</summary>
+    internal ReadOnlyMemory<byte> LendAsMemory(ReadOnlySpan<byte> piece) =>
+        _input.Span.Overlaps(piece, out int offset) ? _input.Slice(offset, piece.Length) : piece.ToArray();
+
+    private void OnPeerEnded()
+    {
+        // The client finished sending: what it sent is answered (RFC 9112 §9.6 allows a FIN after the request),
+        // then the socket closes (it does not allow half-open connections).
+        _stopParsing = true;
+        if (_parsing is not null && _parser.Finish() != HttpParserError.None)
+            Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
+    }
+
+    private void OnClosed()
+    {
+        for (ServerResponse? r = _head; r is not null; r = r.Next)
+        {
+            if (!r.Finished)
+                r.RaiseClose();
+        }
+        _head = _tail = null;
+        _waiting = 0;
+        Output.Release();
+        if (_unparsed is not null)
+            ArrayPool<byte>.Shared.Return(_unparsed);
+        _unparsed = null;
+        Server.OnConnectionClosed(this);
+    }
+}

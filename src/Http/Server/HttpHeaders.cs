@@ -1,0 +1,61 @@
+using System.Collections;
+using System.Text;
+using Uvnet.Http.Parsing;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// A request's header fields: case-insensitive lookup, repeated fields kept in arrival order, raw pairs as
+/// received. Built from the request's bytes on first use, so a handler that never looks allocates nothing.
+/// </summary>
+public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
+{
+    private readonly List<KeyValuePair<string, string>> _raw = [];
+
+    internal void Load(HttpRequestHead head)
+    {
+        _raw.Clear();
+        for (int i = 0; i < head.HeaderCount; i++)
+            _raw.Add(new(Encoding.Latin1.GetString(head.GetHeaderName(i)), Encoding.Latin1.GetString(head.GetHeaderValue(i))));
+    }
+
+    /// <summary>Number of fields, repeats included.</summary>
+    public int Count => _raw.Count;
+
+    /// <summary>The fields as received: names with their original case, in order (Node's <c>rawHeaders</c> as pairs).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Raw => _raw;
+
+    /// <summary>
+    /// The value of the field <paramref name="name"/> (any case), or null. Repeated fields are joined with
+    /// ", " (RFC 9110 §5.3), except <c>Set-Cookie</c>, whose first value is returned (use <see cref="GetAll"/>).
+    /// </summary>
+    public string? this[string name] => Get(name);
+
+    /// <inheritdoc cref="this[string]"/>
+    public string? Get(string name)
+    {
+        string? found = null;
+        foreach (var (n, v) in _raw)
+        {
+            if (!n.Equals(name, StringComparison.OrdinalIgnoreCase))
+                continue;
+            if (found is null)
+                found = v;
+            else if (!name.Equals("set-cookie", StringComparison.OrdinalIgnoreCase))
+                found = $"{found}, {v}";
+        }
+        return found;
+    }
+
+    /// <summary>Every value of the field <paramref name="name"/>, in arrival order.</summary>
+    public IReadOnlyList<string> GetAll(string name) =>
+        _raw.Where(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Value).ToList();
+
+    /// <summary>Whether a field named <paramref name="name"/> (any case) is present.</summary>
+    public bool Contains(string name) => _raw.Exists(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <inheritdoc/>
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _raw.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

@@ -1,0 +1,256 @@
+using System.Net;
+using System.Text;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// An HTTP/1.1 server in the shape of Node's <c>http.Server</c>: <see cref="Request"/> for each request, with
+/// keep-alive, pipelining (responses in request order), <c>Expect: 100-continue</c>, upgrades, and Node's
+/// timeouts. Create it with <see cref="Http.CreateServer(Loop, Action{IncomingMessage, ServerResponse}?, HttpServerOptions?)"/>.
+/// </summary>
+/// <remarks>
+/// A handler that throws: the client gets 500 if nothing was sent yet, otherwise the connection is destroyed;
+/// the server goes on serving. Everything runs on the loop's thread.
+/// </remarks>
+public sealed class HttpServer : IDisposable
+{
+    private readonly Net.Server _net;
+    private readonly List<HttpConnection> _connections = [];
+    private readonly TimerHandle _sweep;
+    private bool _closing;
+
+    internal HttpServer(Loop loop, HttpServerOptions options)
+    {
+        Loop = loop;
+        Options = options;
+        ServerHeaderLine = options.ServerHeader is null ? null : Encoding.ASCII.GetBytes($"Server: {options.ServerHeader}\r\n");
+        _net = new Net.Server(loop, OnConnection, new ServerOptions { NoDelay = options.NoDelay, ReusePort = options.ReusePort });
+        _net.Listening += _ => Listening?.Invoke(this);
+        _net.Error += (_, e) => Error?.Invoke(this, e);
+        _net.Closed += _ => OnNetClosed();
+        _sweep = new TimerHandle(loop);
+        _sweep.Unref(); // the timeouts' check alone never keeps the loop alive
+    }
+
+    /// <summary>The loop the server runs on.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>The settings the server was created with.</summary>
+    public HttpServerOptions Options { get; }
+
+    /// <summary>Raised for each request, once its head has arrived (the body follows on the request's events).</summary>
+    public event Action<IncomingMessage, ServerResponse>? Request;
+
+    /// <summary>Raised for each new connection.</summary>
+    public event Action<Socket>? Connection;
+
+    /// <summary>
+    /// Raised for a request the server refuses (malformed: 400, 414, 431, 501, 505; missing Host; timeouts: 408).
+    /// Without handlers the server answers with that status, <c>Connection: close</c>, and closes cleanly. A handler
+    /// takes charge of the socket (answer and close it) for parse errors.
+    /// </summary>
+    public event Action<HttpClientError, Socket>? ClientError;
+
+    /// <summary>Raised instead of <see cref="Request"/> for <c>Expect: 100-continue</c>; without handlers, <c>100 Continue</c> is sent automatically.</summary>
+    public event Action<IncomingMessage, ServerResponse>? CheckContinue;
+
+    /// <summary>
+    /// Raised for a request asking to change protocol (<c>Connection: upgrade</c>, or CONNECT): the handler owns
+    /// the socket from then on, and gets the bytes already read after the request's head. Without handlers such
+    /// requests are served as ordinary requests (RFC 9110 §7.8 lets a server ignore Upgrade).
+    /// </summary>
+    public event Action<IncomingMessage, Socket, byte[]>? Upgrade;
+
+    /// <summary>Raised once listening.</summary>
+    public event Action<HttpServer>? Listening;
+
+    /// <summary>Raised for listen errors (EADDRINUSE...).</summary>
+    public event Action<HttpServer, NetException>? Error;
+
+    /// <summary>Raised once the server has closed and every connection has ended.</summary>
+    public event Action<HttpServer>? Closed;
+
+    /// <summary>The port listened on.</summary>
+    public int Port => _net.Port;
+
+    /// <summary>The bound address.</summary>
+    public EndPoint? Address => _net.Address;
+
+    /// <summary>Open connections.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    internal DateHeader Date { get; } = new();
+
+    internal byte[]? ServerHeaderLine { get; }
+
+    internal bool IsClosing => _closing;
+
+    internal bool HasUpgradeHandlers => Upgrade is not null;
+
+    internal bool HandlesCheckContinue => CheckContinue is not null;
+
+    /// <summary>Listens on <paramref name="port"/> (0: a free one) and <paramref name="host"/> (null: every interface, dual stack).</summary>
+    public HttpServer Listen(int port = 0, string? host = null, int? backlog = null, Action? callback = null)
+    {
+        _net.Listen(port, host, backlog, callback);
+        StartSweep();
+        return this;
+    }
+
+    /// <summary>Listens on a Unix socket path.</summary>
+    public HttpServer Listen(string path, int? backlog = null, Action? callback = null)
+    {
+        _net.Listen(path, backlog, callback);
+        StartSweep();
+        return this;
+    }
+
+    /// <summary>
+    /// Stops accepting, closes idle keep-alive connections, and lets responses in flight finish (their connections
+    /// close after them). <see cref="Closed"/> follows once every connection has ended.
+    /// </summary>
+    public void Close(Action? callback = null)
+    {
+        Loop.VerifyAccess();
+        _closing = true;
+        if (callback is not null)
+            Closed += _ => callback();
+        _net.Close();
+        CloseIdleConnections();
+    }
+
+    /// <summary>Destroys every connection now, in flight or not.</summary>
+    public void CloseAllConnections()
+    {
+        foreach (HttpConnection c in _connections.ToArray())
+            c.Destroy();
+    }
+
+    /// <summary>Closes every connection that is between requests.</summary>
+    public void CloseIdleConnections()
+    {
+        foreach (HttpConnection c in _connections.ToArray())
+        {
+            if (c.IsIdle)
+                c.Destroy();
+        }
+    }
+
+    /// <summary>Closes the server (see <see cref="Close"/>).</summary>
+    public void Dispose()
+    {
+        if (!_closing)
+            Close();
+    }
+
+    private void OnConnection(Socket socket)
+    {
+        var connection = new HttpConnection(this, socket) { IndexInServer = _connections.Count };
+        _connections.Add(connection);
+        Connection?.Invoke(socket);
+    }
+
+    internal void OnConnectionClosed(HttpConnection connection) => Detach(connection);
+
+    /// <summary>Forgets a connection (closed, or upgraded to another protocol).</summary>
+    internal void Detach(HttpConnection connection)
+    {
+        int index = connection.IndexInServer;
+        if (index < 0 || index >= _connections.Count || _connections[index] != connection)
+            return;
+        HttpConnection last = _connections[^1];
+        _connections[index] = last;
+        last.IndexInServer = index;
+        _connections.RemoveAt(_connections.Count - 1);
+        connection.IndexInServer = -1;
+    }
+
+    private void OnNetClosed()
+    {
+        if (!_sweep.IsClosing)
+            _sweep.Close();
+        Closed?.Invoke(this);
+    }
+
+    internal void RaiseRequest(IncomingMessage request, ServerResponse response)
+    {
+        try
+        {
+            Request?.Invoke(request, response);
+        }
+        catch (Exception)
+        {
+            FailHandler(response);
+        }
+    }
+
+    internal void RaiseCheckContinue(IncomingMessage request, ServerResponse response)
+    {
+        try
+        {
+            CheckContinue?.Invoke(request, response);
+        }
+        catch (Exception)
+        {
+            FailHandler(response);
+        }
+    }
+
+    /// <summary>A handler threw (or its task faulted): 500 if nothing was sent, otherwise the connection is destroyed.</summary>
+    internal static void FailHandler(ServerResponse response)
+    {
+        if (response.WritableEnded)
+            return;
+        if (response.HeadersSent)
+        {
+            response.Connection.Destroy();
+            return;
+        }
+        response.CloseAfter();
+        response.StatusCode = 500;
+        response.End();
+    }
+
+    internal bool RaiseClientError(HttpClientError error, Socket socket)
+    {
+        if (ClientError is not { } handlers || error.Code == Parsing.HttpParserError.None)
+            return false;
+        handlers(error, socket);
+        return true;
+    }
+
+    internal void RaiseUpgrade(IncomingMessage request, Socket socket, byte[] head) => Upgrade?.Invoke(request, socket, head);
+
+    private void StartSweep()
+    {
+        long interval = Options.ConnectionsCheckingInterval;
+        if (!_sweep.IsActive && interval > 0)
+            _sweep.Start(static t => ((HttpServer)t.Data!).CheckTimeouts(), interval, interval);
+        _sweep.Data = this;
+    }
+
+    /// <summary>Node's connectionsCheckingInterval: one pass over the connections against the three timeouts.</summary>
+    private void CheckTimeouts()
+    {
+        long now = Loop.Now;
+        for (int i = _connections.Count - 1; i >= 0; i--)
+        {
+            if (i >= _connections.Count)
+                continue;
+            HttpConnection c = _connections[i];
+            if (c.RequestStartedAt >= 0)
+            {
+                long elapsed = now - c.RequestStartedAt;
+                if (!c.HeadersDone && Options.HeadersTimeout > 0 && elapsed >= Options.HeadersTimeout)
+                    c.TimeOut("headers timeout");
+                else if (Options.RequestTimeout > 0 && elapsed >= Options.RequestTimeout)
+                    c.TimeOut("request timeout");
+            }
+            else if (c.IsIdle && Options.KeepAliveTimeout > 0 && now - c.IdleSince >= Options.KeepAliveTimeout)
+            {
+                c.Destroy();
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using Uvnet.Http.Parsing;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>Settings of an <see cref="HttpServer"/>; each default says where it comes from.</summary>
+public sealed record HttpServerOptions
+{
+    /// <summary>Milliseconds an idle keep-alive connection waits for its next request before it is closed (Node: 5 s).</summary>
+    public long KeepAliveTimeout { get; init; } = 5_000;
+
+    /// <summary>Milliseconds a request's whole header section may take to arrive; then 408 and close (Node: 60 s). Stops slow senders.</summary>
+    public long HeadersTimeout { get; init; } = 60_000;
+
+    /// <summary>Milliseconds a whole request, body included, may take to arrive; then 408 and close (Node: 300 s). 0 turns it off.</summary>
+    public long RequestTimeout { get; init; } = 300_000;
+
+    /// <summary>How often connections are checked against the timeouts (Node: connectionsCheckingInterval, 30 s; 1 s here so that short timeouts are honoured closely).</summary>
+    public long ConnectionsCheckingInterval { get; init; } = 1_000;
+
+    /// <summary>Requests served on one connection before it is closed (0: no limit; Node's maxRequestsPerSocket).</summary>
+    public int MaxRequestsPerSocket { get; init; }
+
+    /// <summary>
+    /// Requests parsed ahead of their responses on one connection. Past this, the connection stops reading until
+    /// responses are written (with the socket's 16 KiB write high-water mark this bounds a pipelining client:
+    /// see the README).
+    /// </summary>
+    public int MaxPipelinedRequests { get; init; } = 128;
+
+    /// <summary>Limits of the request head (16 KiB and 100 fields by default, as Node).</summary>
+    public HttpParserLimits ParserLimits { get; init; } = HttpParserLimits.Default;
+
+    /// <summary>The <c>Server</c> header sent with every response, or null for none.</summary>
+    public string? ServerHeader { get; init; } = "uvnet";
+
+    /// <summary>TCP_NODELAY on accepted connections (Node's http default since v18).</summary>
+    public bool NoDelay { get; init; } = true;
+
+    /// <summary>Listen with SO_REUSEPORT so that one server per loop (one loop per core) shares the port.</summary>
+    public bool ReusePort { get; init; }
+}

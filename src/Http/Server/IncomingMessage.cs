@@ -1,0 +1,192 @@
+using System.Text;
+using Uvnet.Http.Parsing;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// A request, as Node's <c>http.IncomingMessage</c>: method, URL, version and headers, and the body as
+/// <see cref="Data"/>/<see cref="End"/> events or <see cref="ReadBodyAsync"/>.
+/// </summary>
+/// <remarks>
+/// Request and response objects are reused for later requests on the connection once the response has
+/// finished and the request's body has been read: do not keep them after that. Body bytes given to
+/// <see cref="Data"/> are lent for the duration of the handler. A body nobody reads is held (up to 64 KiB,
+/// then the connection stops reading) until the response ends, then discarded, as Node does.
+/// </remarks>
+public sealed class IncomingMessage
+{
+    // Body bytes held for a reader that has not asked yet; past this the connection pauses (Node's 16 KiB
+    // readable high-water mark, with room for a few TCP reads).
+    internal const int MaxHeldBody = 64 * 1024;
+
+    private readonly HttpHeaders _headers = new();
+    private readonly OutputBuffer _heldBody = new();
+    private bool _headersLoaded;
+    private string? _url;
+    private TaskCompletionSource<byte[]>? _bodyTask;
+
+    internal IncomingMessage()
+    {
+    }
+
+    internal HttpRequestHead Head { get; } = new();
+
+    internal HttpConnection? Connection { get; set; }
+
+    /// <summary>The method: "GET", "POST", or any other token the client sent.</summary>
+    public string Method { get; private set; } = "GET";
+
+    /// <summary>The parsed method, for comparisons without strings.</summary>
+    public HttpRequestMethod KnownMethod { get; private set; }
+
+    /// <summary>The request-target as sent ("/path?query"), not decoded.</summary>
+    public string Url => _url ??= Connection!.InternUrl(Head.Url);
+
+    /// <summary>The request-target's bytes, as sent; valid while the request is.</summary>
+    public ReadOnlySpan<byte> UrlBytes => Head.Url;
+
+    /// <summary>"1.1" or "1.0".</summary>
+    public string HttpVersion => HttpVersionMinor == 1 ? "1.1" : "1.0";
+
+    /// <summary>1.</summary>
+    public int HttpVersionMajor => 1;
+
+    /// <summary>1 or 0.</summary>
+    public int HttpVersionMinor { get; private set; }
+
+    /// <summary>The header fields.</summary>
+    public HttpHeaders Headers
+    {
+        get
+        {
+            if (!_headersLoaded)
+            {
+                _headers.Load(Head);
+                _headersLoaded = true;
+            }
+            return _headers;
+        }
+    }
+
+    /// <summary>The connection's socket.</summary>
+    public Socket Socket => Connection!.Socket;
+
+    /// <summary>Whether the whole request, body included, has arrived.</summary>
+    public bool Complete { get; private set; }
+
+    /// <summary>Whether the connection may serve another request after this one (RFC 9112 §9.3).</summary>
+    public bool ShouldKeepAlive { get; private set; }
+
+    /// <summary>Raised for each piece of the body, with the framing (chunks) removed. The bytes are lent for the handler's duration.</summary>
+    public event Action<IncomingMessage, ReadOnlyMemory<byte>>? Data;
+
+    /// <summary>Raised once the whole body has arrived.</summary>
+    public event Action<IncomingMessage>? End;
+
+    /// <summary>
+    /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
+    /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>.
+    /// </summary>
+    public Task<byte[]> ReadBodyAsync()
+    {
+        Connection!.Server.Loop.VerifyAccess();
+        if (Complete)
+            return Task.FromResult(TakeHeldBody());
+        _bodyTask ??= new TaskCompletionSource<byte[]>();
+        Connection.ResumeAfterBody();
+        return _bodyTask.Task;
+    }
+
+    /// <summary>Whether the body was left to the connection to drop (the response finished first).</summary>
+    internal bool Dumping { get; set; }
+
+    /// <summary>Whether its response has finished (the request may then be recycled once complete).</summary>
+    internal bool Answered { get; set; }
+
+    internal bool HoldsTooMuch => _bodyTask is null && _heldBody.Length >= MaxHeldBody;
+
+    internal void Begin(HttpConnection connection)
+    {
+        Connection = connection;
+        Head.Clear();
+        _headersLoaded = false;
+        _url = null;
+        Complete = false;
+        Dumping = false;
+        Answered = false;
+    }
+
+    internal void OnHeadersComplete(HttpRequestParser parser)
+    {
+        KnownMethod = parser.Method;
+        Method = MethodName(parser.Method, Head.Method);
+        HttpVersionMinor = parser.VersionMinor;
+        ShouldKeepAlive = parser.ShouldKeepAlive;
+    }
+
+    internal void OnBody(ReadOnlySpan<byte> data)
+    {
+        if (Data is { } handlers && !Dumping)
+        {
+            // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
+            handlers(this, Connection!.LendAsMemory(data));
+            return;
+        }
+        if (!Dumping)
+            _heldBody.Write(data);
+    }
+
+    internal void OnComplete()
+    {
+        Complete = true;
+        End?.Invoke(this);
+        if (_bodyTask is { } task)
+        {
+            _bodyTask = null;
+            task.SetResult(TakeHeldBody());
+        }
+    }
+
+    /// <summary>A refused request: nothing more of it will be read.</summary>
+    internal void MarkComplete() => Complete = true;
+
+    /// <summary>The response finished before the body arrived: drop what is held and what is still to come.</summary>
+    internal void StartDumping()
+    {
+        Dumping = true;
+        _heldBody.Release();
+    }
+
+    internal void Recycle()
+    {
+        Data = null;
+        End = null;
+        _heldBody.Release();
+        _bodyTask = null;
+        Connection = null;
+    }
+
+    private byte[] TakeHeldBody()
+    {
+        ArraySegment<byte> held = _heldBody.Detach();
+        byte[] body = held.AsSpan().ToArray();
+        if (held.Array is { Length: > 0 } array)
+            System.Buffers.ArrayPool<byte>.Shared.Return(array);
+        return body;
+    }
+
+    private static string MethodName(HttpRequestMethod method, ReadOnlySpan<byte> bytes) => method switch
+    {
+        HttpRequestMethod.Get => "GET",
+        HttpRequestMethod.Head => "HEAD",
+        HttpRequestMethod.Post => "POST",
+        HttpRequestMethod.Put => "PUT",
+        HttpRequestMethod.Delete => "DELETE",
+        HttpRequestMethod.Options => "OPTIONS",
+        HttpRequestMethod.Patch => "PATCH",
+        HttpRequestMethod.Connect => "CONNECT",
+        HttpRequestMethod.Trace => "TRACE",
+        _ => Encoding.ASCII.GetString(bytes),
+    };
+}

@@ -1,0 +1,90 @@
+using System.Buffers;
+using System.Text;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// Bytes waiting to be written, in an array rented from the shared pool. A flush hands the array to the
+/// socket (it goes back to the pool when the write completes) and the buffer rents a fresh one: the steady
+/// state allocates nothing.
+/// </summary>
+internal sealed class OutputBuffer
+{
+    // Large enough for a pipelined batch of small responses in one write, small enough to rent cheaply.
+    private const int InitialSize = 4096;
+
+    private byte[] _array = [];
+    private int _length;
+
+    internal int Length => _length;
+
+    internal bool IsEmpty => _length == 0;
+
+    internal Span<byte> GetSpan(int size)
+    {
+        if (_array.Length - _length < size)
+            Grow(size);
+        return _array.AsSpan(_length);
+    }
+
+    internal void Advance(int count) => _length += count;
+
+    internal void Write(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>Writes ASCII text (header names and values are validated as such before they get here).</summary>
+    internal void WriteAscii(string text)
+    {
+        int n = Encoding.Latin1.GetBytes(text, GetSpan(text.Length));
+        _length += n;
+    }
+
+    internal void WriteDecimal(long value)
+    {
+        value.TryFormat(GetSpan(20), out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        _length += written;
+    }
+
+    internal void WriteHex(long value)
+    {
+        value.TryFormat(GetSpan(16), out int written, "x", System.Globalization.CultureInfo.InvariantCulture);
+        _length += written;
+    }
+
+    /// <summary>Moves everything written into <paramref name="destination"/> and empties this buffer.</summary>
+    internal void MoveTo(OutputBuffer destination)
+    {
+        destination.Write(_array.AsSpan(0, _length));
+        _length = 0;
+    }
+
+    /// <summary>Takes the written bytes out: the caller owns the array (return it to the pool when written).</summary>
+    internal ArraySegment<byte> Detach()
+    {
+        var segment = new ArraySegment<byte>(_array, 0, _length);
+        _array = [];
+        _length = 0;
+        return segment;
+    }
+
+    /// <summary>Forgets what was written and gives the array back.</summary>
+    internal void Release()
+    {
+        if (_array.Length > 0)
+            ArrayPool<byte>.Shared.Return(_array);
+        _array = [];
+        _length = 0;
+    }
+
+    private void Grow(int size)
+    {
+        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(InitialSize, Math.Max(_length + size, _array.Length * 2)));
+        _array.AsSpan(0, _length).CopyTo(bigger);
+        if (_array.Length > 0)
+            ArrayPool<byte>.Shared.Return(_array);
+        _array = bigger;
+    }
+}

@@ -1,0 +1,178 @@
+namespace Uvnet.Http.Server;
+
+public sealed partial class ServerResponse
+{
+    /// <summary>Sets a header, replacing any of the same name (any case).</summary>
+    /// <exception cref="ArgumentException">The name is not a token, or the value holds CR, LF or NUL (response splitting).</exception>
+    /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
+    public ServerResponse SetHeader(string name, string value)
+    {
+        ThrowIfHeadersSent();
+        Validate(name, value);
+        RemoveHeaderCore(name);
+        _headers.Add(new(name, value));
+        return this;
+    }
+
+    /// <summary>Sets a header with several values, one field line each (as <c>Set-Cookie</c> needs).</summary>
+    public ServerResponse SetHeader(string name, IEnumerable<string> values)
+    {
+        ThrowIfHeadersSent();
+        RemoveHeaderCore(name);
+        foreach (string value in values)
+        {
+            Validate(name, value);
+            _headers.Add(new(name, value));
+        }
+        return this;
+    }
+
+    /// <summary>The value of the header <paramref name="name"/> (any case), or null; several values are joined with ", ".</summary>
+    public string? GetHeader(string name)
+    {
+        string? found = null;
+        foreach (var (n, v) in _headers)
+        {
+            if (n.Equals(name, StringComparison.OrdinalIgnoreCase))
+                found = found is null ? v : $"{found}, {v}";
+        }
+        return found;
+    }
+
+    /// <summary>Whether the header <paramref name="name"/> is set.</summary>
+    public bool HasHeader(string name) => _headers.Exists(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Removes the header <paramref name="name"/>.</summary>
+    public void RemoveHeader(string name)
+    {
+        ThrowIfHeadersSent();
+        RemoveHeaderCore(name);
+    }
+
+    /// <summary>The names of the headers set, in order.</summary>
+    public IReadOnlyList<string> GetHeaderNames() => _headers.Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>
+    /// Sends the head now with <paramref name="statusCode"/> and the headers set (plus <paramref name="headers"/>),
+    /// as Node's <c>writeHead</c>. A body written afterwards without a Content-Length header is chunked.
+    /// </summary>
+    public ServerResponse WriteHead(int statusCode, string? statusMessage = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
+    {
+        Connection.Server.Loop.VerifyAccess();
+        ThrowIfHeadersSent();
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 100);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 999);
+        StatusCode = statusCode;
+        StatusMessage = statusMessage ?? StatusMessage;
+        if (headers is not null)
+        {
+            foreach (var (name, value) in headers)
+                SetHeader(name, value);
+        }
+        WriteHeadCore(contentLength: null);
+        Connection.OnResponseOutput(this);
+        return this;
+    }
+
+    private void RemoveHeaderCore(string name) =>
+        _headers.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    private void ThrowIfHeadersSent()
+    {
+        if (HeadersSent)
+            throw new InvalidOperationException("Cannot change headers after they are sent (ERR_HTTP_HEADERS_SENT).");
+    }
+
+    private static void Validate(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(value);
+        foreach (char c in name)
+        {
+            if (c > 0x7e || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
+                throw new ArgumentException($"Invalid character in header name '{name}' (ERR_INVALID_HTTP_TOKEN).", nameof(name));
+        }
+        foreach (char c in value)
+        {
+            if (c is '\r' or '\n' or '\0' || c > 0xff)
+                throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
+        }
+    }
+
+    /// <summary>
+    /// Serialises the head: status line, the user's headers, Date and Server unless set, then the framing. With
+    /// <paramref name="contentLength"/> (from End) the length is known; otherwise the body is chunked (HTTP/1.1)
+    /// or delimited by closing the connection (HTTP/1.0).
+    /// </summary>
+    private void WriteHeadCore(int? contentLength)
+    {
+        HeadersSent = true;
+        int status = StatusCode;
+        // RFC 9110 §6.4.1: no content for 1xx, 204 and 304.
+        if (status is 204 or 304 || status < 200)
+            _hasBody = false;
+
+        OutputBuffer sink = Sink;
+        if (StatusMessage is null && StatusCodes.EncodedStatusLine(status) is { } line)
+        {
+            sink.Write(line);
+        }
+        else
+        {
+            sink.Write("HTTP/1.1 "u8);
+            sink.WriteDecimal(status);
+            sink.Write(" "u8);
+            sink.WriteAscii(StatusMessage ?? StatusCodes.ReasonPhrase(status));
+            sink.Write("\r\n"u8);
+        }
+
+        bool hasDate = false, hasServer = false, hasLength = false, hasEncoding = false;
+        foreach (var (name, value) in _headers)
+        {
+            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            hasServer |= name.Equals("Server", StringComparison.OrdinalIgnoreCase);
+            hasLength |= name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
+            hasEncoding |= name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
+            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            {
+                if (value.Contains("close", StringComparison.OrdinalIgnoreCase))
+                    KeepAlive = false;
+                continue; // written below from KeepAlive, once
+            }
+            sink.WriteAscii(name);
+            sink.Write(": "u8);
+            sink.WriteAscii(value);
+            sink.Write("\r\n"u8);
+        }
+        if (SendDate && !hasDate)
+            sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
+        if (!hasServer && Connection.Server.ServerHeaderLine is { } serverLine)
+            sink.Write(serverLine);
+
+        bool http10 = Request.HttpVersionMinor == 0;
+        if (status >= 200 && status is not (204 or 304) && !hasLength && !hasEncoding)
+        {
+            if (contentLength is { } length)
+            {
+                sink.Write("Content-Length: "u8);
+                sink.WriteDecimal(length);
+                sink.Write("\r\n"u8);
+            }
+            else if (!http10)
+            {
+                _chunked = _hasBody;
+                if (_chunked)
+                    sink.Write("Transfer-Encoding: chunked\r\n"u8);
+            }
+            else
+            {
+                KeepAlive = false; // HTTP/1.0 has no chunked coding: the end of the connection ends the body
+            }
+        }
+        if (!KeepAlive)
+            sink.Write("Connection: close\r\n"u8);
+        else if (http10)
+            sink.Write("Connection: keep-alive\r\n"u8);
+        sink.Write("\r\n"u8);
+    }
+}

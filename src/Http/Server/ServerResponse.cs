@@ -1,0 +1,185 @@
+using System.Text;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// A response, as Node's <c>http.ServerResponse</c>: status, headers, <see cref="Write(ReadOnlySpan{byte})"/>
+/// (chunked when no Content-Length was set) and <see cref="End(ReadOnlySpan{byte})"/> (with a computed
+/// Content-Length when it carries the whole body).
+/// </summary>
+/// <remarks>
+/// Responses leave in request order: a response whose request came after one still in progress is buffered
+/// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. The
+/// object is reused for a later request once it has finished (see <see cref="IncomingMessage"/>).
+/// </remarks>
+public sealed partial class ServerResponse
+{
+    private readonly List<KeyValuePair<string, string>> _headers = [];
+    private readonly OutputBuffer _held = new();
+    private bool _attached;
+    private bool _chunked;
+    private bool _hasBody;
+
+    internal ServerResponse()
+    {
+    }
+
+    internal HttpConnection Connection { get; private set; } = null!;
+
+    /// <summary>The request this response answers.</summary>
+    public IncomingMessage Request { get; private set; } = null!;
+
+    /// <summary>The connection's socket.</summary>
+    public Socket Socket => Connection.Socket;
+
+    /// <summary>The status code sent with the head (200 unless set).</summary>
+    public int StatusCode { get; set; } = 200;
+
+    /// <summary>The reason phrase sent with the head; null: the standard one for <see cref="StatusCode"/>.</summary>
+    public string? StatusMessage { get; set; }
+
+    /// <summary>Whether a <c>Date</c> header is added (unless one was set). TechEmpower and RFC 9110 §6.6.1 want it.</summary>
+    public bool SendDate { get; set; } = true;
+
+    /// <summary>Whether the head has been written; headers can no longer change.</summary>
+    public bool HeadersSent { get; private set; }
+
+    /// <summary>Whether <see cref="End(ReadOnlySpan{byte})"/> was called (Node's <c>writableEnded</c>).</summary>
+    public bool WritableEnded { get; private set; }
+
+    /// <summary>Whether the response has been handed to the socket completely (Node's <c>writableFinished</c>).</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>Whether the connection stays open after this response.</summary>
+    public bool KeepAlive { get; private set; }
+
+    /// <summary>Raised once the whole response has been handed to the socket.</summary>
+    public event Action<ServerResponse>? Finish;
+
+    /// <summary>Raised if the connection closes before the response finished.</summary>
+    public event Action<ServerResponse>? Close;
+
+    /// <summary>Raised when the socket's buffer has drained after a write returned false.</summary>
+    public event Action<ServerResponse>? Drain;
+
+    internal ServerResponse? Next { get; set; }
+
+    internal void Begin(HttpConnection connection, IncomingMessage request, bool keepAlive)
+    {
+        Connection = connection;
+        Request = request;
+        KeepAlive = keepAlive;
+        StatusCode = 200;
+        StatusMessage = null;
+        SendDate = true;
+        HeadersSent = WritableEnded = Finished = false;
+        _attached = _chunked = false;
+        _hasBody = request.KnownMethod != Parsing.HttpRequestMethod.Head;
+    }
+
+    internal void Recycle()
+    {
+        _headers.Clear();
+        _held.Release();
+        Finish = Close = Drain = null;
+        Next = null;
+        Request = null!;
+    }
+
+    /// <summary>Makes the connection close after this response (as <c>Connection: close</c>).</summary>
+    internal void CloseAfter() => KeepAlive = false;
+
+    /// <summary>Where bytes go: the connection's output when this response's turn has come, its own buffer before.</summary>
+    private OutputBuffer Sink => _attached ? Connection.Output : _held;
+
+    /// <summary>This response's turn has come: what it buffered moves to the connection's output.</summary>
+    internal void Attach()
+    {
+        _attached = true;
+        _held.MoveTo(Connection.Output);
+        _held.Release();
+    }
+
+    internal bool IsAttached => _attached;
+
+    /// <summary>
+    /// Writes <paramref name="data"/> as body (sending the head first; chunked when no Content-Length was set).
+    /// Returns false when the socket has buffered past its high-water mark: wait for <see cref="Drain"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">After <see cref="End(ReadOnlySpan{byte})"/> (write after end).</exception>
+    public bool Write(ReadOnlySpan<byte> data)
+    {
+        ThrowIfEnded();
+        if (!HeadersSent)
+            WriteHeadCore(contentLength: null);
+        WriteBody(data);
+        Connection.OnResponseOutput(this);
+        return !Connection.IsBackedUp;
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 body.</summary>
+    public bool Write(string text) => Write(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// Finishes the response, with <paramref name="data"/> as the last body bytes. When the head was not sent yet
+    /// and no Content-Length was set, the Content-Length is that of <paramref name="data"/>.
+    /// </summary>
+    public void End(ReadOnlySpan<byte> data = default)
+    {
+        Connection.Server.Loop.VerifyAccess();
+        if (WritableEnded)
+            return;
+        if (!HeadersSent)
+            WriteHeadCore(contentLength: data.Length);
+        WriteBody(data);
+        if (_chunked)
+            Sink.Write("0\r\n\r\n"u8);
+        WritableEnded = true;
+        Connection.OnResponseEnded(this);
+    }
+
+    /// <summary>Finishes the response with <paramref name="text"/> as UTF-8.</summary>
+    public void End(string text) => End(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.</summary>
+    public void WriteContinue()
+    {
+        ThrowIfHeadersSent();
+        Sink.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
+        Connection.OnResponseOutput(this);
+    }
+
+    private void WriteBody(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty || !_hasBody)
+            return;
+        OutputBuffer sink = Sink;
+        if (_chunked)
+        {
+            sink.WriteHex(data.Length);
+            sink.Write("\r\n"u8);
+            sink.Write(data);
+            sink.Write("\r\n"u8);
+            return;
+        }
+        sink.Write(data);
+    }
+
+    internal void RaiseFinish()
+    {
+        Finished = true;
+        Finish?.Invoke(this);
+    }
+
+    internal void RaiseClose() => Close?.Invoke(this);
+
+    internal void RaiseDrain() => Drain?.Invoke(this);
+
+    private void ThrowIfEnded()
+    {
+        Connection.Server.Loop.VerifyAccess();
+        if (WritableEnded)
+            throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
+    }
+}
