@@ -8,6 +8,7 @@ internal sealed partial class HttpConnection
     private byte[] _urlBytes = [];
     private int _urlLength;
     private string _url = "";
+    private IncomingMessage? _upgrading;
 
     /// <summary>The parser's callbacks: a struct, so the generic parser calls them directly.</summary>
     private readonly struct ParserCallbacks(HttpConnection connection) : IHttpParserHandler
@@ -51,7 +52,10 @@ internal sealed partial class HttpConnection
         HeadersDone = true;
         _parsing!.OnHeadersComplete(parser);
         if (parser.IsUpgrade && Server.HasUpgradeHandlers)
+        {
+            _upgrading = _parsing; // the message completes before Execute returns PausedUpgrade
             return HeadersCompleteAction.Upgrade;
+        }
         // Stop here so the request is dispatched outside the parser: a handler may do anything to the connection.
         return HeadersCompleteAction.Pause;
     }

@@ -11,6 +11,7 @@ internal sealed partial class HttpConnection
         ServerResponse response = _freeResponses.Count > 0 ? _freeResponses.Pop() : new ServerResponse();
         response.Begin(this, request, keepAlive);
         _waiting++;
+        Server.WaitingResponses++;
         if (_tail is null)
         {
             _head = _tail = response;
@@ -42,6 +43,7 @@ internal sealed partial class HttpConnection
             if (_head is null)
                 _tail = null;
             _waiting--;
+            Server.WaitingResponses--;
             done.RaiseFinish();
             if (!done.KeepAlive)
             {
@@ -73,6 +75,7 @@ internal sealed partial class HttpConnection
         for (ServerResponse? r = _head; r is not null; r = r.Next)
             r.RaiseClose();
         _head = _tail = null;
+        Server.WaitingResponses -= _waiting;
         _waiting = 0;
     }
 
@@ -83,6 +86,7 @@ internal sealed partial class HttpConnection
             return;
         ArraySegment<byte> bytes = Output.Detach();
         _inFlight.Enqueue(bytes.Array!);
+        Server.WritesIssued++;
         Socket.Write(bytes.AsMemory(), _onFlushed);
     }
 

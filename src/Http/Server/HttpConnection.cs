@@ -88,19 +88,21 @@ internal sealed partial class HttpConnection
         {
             _input = data;
             HttpParserError error = _parser.Execute(ref callbacks, data.Span, out int consumed);
-            _input = default;
             data = data[consumed..];
-            if (error == HttpParserError.None)
-                continue;
             if (error == HttpParserError.Paused)
             {
                 _parser.Resume();
                 DispatchRequest(_parsing!);
-                continue;
+                // Run the parser on no bytes: a request without a body completes there, not at the next read.
+                if (!_detached && !Socket.Destroyed)
+                    error = _parser.Execute(ref callbacks, default, out _);
             }
+            _input = default;
+            if (error is HttpParserError.None or HttpParserError.Paused)
+                continue;
             if (error == HttpParserError.PausedUpgrade)
             {
-                Upgrade(_parsing!, data);
+                Upgrade(_upgrading!, data);
                 return;
             }
             Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
@@ -192,6 +194,7 @@ internal sealed partial class HttpConnection
                 r.RaiseClose();
         }
         _head = _tail = null;
+        Server.WaitingResponses -= _waiting;
         _waiting = 0;
         Output.Release();
         if (_unparsed is not null)

@@ -82,6 +82,12 @@ public sealed class HttpServer : IDisposable
 
     internal DateHeader Date { get; } = new();
 
+    /// <summary>Writes handed to sockets (a diagnostic the tests read: a pipelined batch takes one).</summary>
+    internal long WritesIssued { get; set; }
+
+    /// <summary>Responses queued on all connections and not yet finished (a diagnostic the tests read).</summary>
+    internal int WaitingResponses { get; set; }
+
     internal byte[]? ServerHeaderLine { get; }
 
     internal bool IsClosing => _closing;
