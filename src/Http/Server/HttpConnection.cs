@@ -157,6 +157,8 @@ internal sealed partial class HttpConnection
     /// <summary>Stops reading while responses back up (a pipelining flood must not grow memory); resumes when they drain.</summary>
     private void ThrottleReading()
     {
+        if (_detached)
+            return; // the socket belongs to the upgrade handler now
         bool hold = !CanParse || _unparsed is not null || IsBackedUp;
         if (hold && !_readPaused && !_stopParsing)
         {
