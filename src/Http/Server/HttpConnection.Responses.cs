@@ -58,7 +58,14 @@ internal sealed partial class HttpConnection
             _head?.Attach();
         }
         if (_head is null)
+        {
             IdleSince = Server.Loop.Now;
+            if (_closeWhenDone)
+            {
+                CloseAfterFlush();
+                return;
+            }
+        }
         if (!_inRead)
         {
             Flush();
@@ -121,15 +128,36 @@ internal sealed partial class HttpConnection
     /// <summary>Closes the connection now (server shutdown, timeouts): pending responses get their Close event.</summary>
     internal void Destroy() => Socket.Destroy();
 
-    /// <summary>A timeout struck: 408 if nothing was answered on this request yet, then close.</summary>
+    /// <summary>A timeout struck: 408 if nothing was sent for the late request yet (then close), else destroy.</summary>
     internal void TimeOut(string reason)
     {
         if (_head is null && _parsing is not null)
         {
             Refuse(Parsing.HttpParserError.None, 408, reason);
-            if (!Socket.Destroyed)
-                return;
+            return;
+        }
+        if (_head is { HeadersSent: false } waiting && waiting == _tail)
+        {
+            // Its handler is still waiting for the body: answer for it, as Node's clientError default does.
+            _stopParsing = true;
+            Answer(waiting, 408);
+            return;
         }
         Destroy();
+    }
+
+    /// <summary>
+    /// Server shutdown: no new requests; responses not started yet say <c>Connection: close</c>, and the connection
+    /// closes once the last one has been sent.
+    /// </summary>
+    internal void CloseWhenDone()
+    {
+        _stopParsing = true;
+        _closeWhenDone = true;
+        for (ServerResponse? r = _head; r is not null; r = r.Next)
+        {
+            if (!r.HeadersSent)
+                r.CloseAfter();
+        }
     }
 }

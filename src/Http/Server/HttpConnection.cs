@@ -25,6 +25,7 @@ internal sealed partial class HttpConnection
     private bool _stopParsing;
     private bool _readPaused;
     private bool _detached;
+    private bool _closeWhenDone;
     private int _requestCount;
     private byte[]? _unparsed;
     private int _unparsedLength;

@@ -124,6 +124,7 @@ public sealed class HttpServer : IDisposable
             Closed += _ => callback();
         _net.Close();
         CloseIdleConnections();
+        CloseBusyConnectionsWhenDone();
     }
 
     /// <summary>Destroys every connection now, in flight or not.</summary>
@@ -141,6 +142,12 @@ public sealed class HttpServer : IDisposable
             if (c.IsIdle)
                 c.Destroy();
         }
+    }
+
+    private void CloseBusyConnectionsWhenDone()
+    {
+        foreach (HttpConnection c in _connections)
+            c.CloseWhenDone();
     }
 
     /// <summary>Closes the server (see <see cref="Close"/>).</summary>

@@ -1,0 +1,101 @@
+using System.Text;
+using Uvnet.Http.Server;
+
+namespace Uvnet.Http.Tests.Server;
+
+/// <summary>Node's three timeouts, checked every 50 ms here so that the tests stay short.</summary>
+public class TimeoutTests
+{
+    private static HttpServerOptions Fast(long keepAlive = 5_000, long headers = 60_000, long request = 300_000) => new()
+    {
+        KeepAliveTimeout = keepAlive,
+        HeadersTimeout = headers,
+        RequestTimeout = request,
+        ConnectionsCheckingInterval = 50,
+    };
+
+    [Fact]
+    public void Keep_alive_timeout_closes_an_idle_connection_after_its_response()
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End("ok"), Fast(keepAlive: 300));
+        var (raw, elapsed) = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string text = await RawClient.ReadToCloseAsync(socket);
+            return (text, clock.ElapsedMilliseconds);
+        });
+        Assert.StartsWith("HTTP/1.1 200 OK", raw);
+        Assert.True(elapsed >= 250, $"closed after {elapsed} ms");
+    }
+
+    [Fact]
+    public void Headers_timeout_cuts_a_slow_header_sender_with_408()
+    {
+        int handled = 0;
+        using var fixture = ServerFixture.Start((req, res) => { handled++; res.End(); }, Fast(headers: 300));
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n"));
+            // Trickle a header a byte every 50 ms (client pacing), slower than the timeout allows in total.
+            var reading = RawClient.ReadToCloseAsync(socket);
+            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+            foreach (byte b in "X-Slow: 1234567890"u8.ToArray())
+            {
+                if (reading.IsCompleted)
+                    break;
+                try { await socket.SendAsync(new[] { b }); } catch (System.Net.Sockets.SocketException) { break; }
+                await Task.WhenAny(reading, pace.WaitForNextTickAsync().AsTask());
+            }
+            return await reading;
+        });
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.Equal(0, handled);
+    }
+
+    [Fact]
+    public void Request_timeout_cuts_a_slow_body_with_408()
+    {
+        using var fixture = ServerFixture.Start(async (req, res) => res.End((await req.ReadBodyAsync()).Length.ToString()), Fast(request: 300));
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"));
+            return await RawClient.ReadToCloseAsync(socket);
+        });
+        Assert.StartsWith("HTTP/1.1 408 Request Timeout\r\n", raw);
+    }
+
+    [Fact]
+    public void Close_lets_the_response_in_flight_finish_then_closes_idle_and_busy_connections()
+    {
+        ServerResponse? inFlight = null;
+        using var fixture = ServerFixture.Start((req, res) => inFlight = res);
+        bool closed = false;
+        var client = fixture.Run(async () =>
+        {
+            var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return socket;
+        });
+        var idle = fixture.Run(() => RawClient.ConnectAsync(fixture.Port));
+        LoopDriver.RunUntil(fixture.Loop, () => inFlight is not null && fixture.Server.ConnectionCount == 2);
+
+        fixture.Server.Close(() => closed = true);
+        string idleSaw = fixture.Run(() => RawClient.ReadToCloseAsync(idle));
+        Assert.Equal("", idleSaw); // the idle connection was closed at once
+        Assert.False(closed);
+
+        inFlight!.End("finished");
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(client));
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.EndsWith("finished", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
+        client.Dispose();
+        idle.Dispose();
+    }
+}
