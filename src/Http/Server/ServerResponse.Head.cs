@@ -40,7 +40,7 @@ public sealed partial class ServerResponse
     }
 
     /// <summary>Whether the header <paramref name="name"/> is set.</summary>
-    public bool HasHeader(string name) => _headers.Exists(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    public bool HasHeader(string name) => IndexOfHeader(name, 0) >= 0;
 
     /// <summary>Removes the header <paramref name="name"/>.</summary>
     public void RemoveHeader(string name)
@@ -74,8 +74,22 @@ public sealed partial class ServerResponse
         return this;
     }
 
-    private void RemoveHeaderCore(string name) =>
-        _headers.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    // Plain loops, not lambdas: setting a header is on the per-request path and must not allocate a closure.
+    private void RemoveHeaderCore(string name)
+    {
+        for (int i = IndexOfHeader(name, 0); i >= 0; i = IndexOfHeader(name, i))
+            _headers.RemoveAt(i);
+    }
+
+    private int IndexOfHeader(string name, int start)
+    {
+        for (int i = start; i < _headers.Count; i++)
+        {
+            if (_headers[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+                return i;
+        }
+        return -1;
+    }
 
     private void ThrowIfHeadersSent()
     {
