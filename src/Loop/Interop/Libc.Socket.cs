@@ -43,6 +43,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "sendmsg", SetLastError = true)]
     internal static partial nint SendMsg(int fd, MsgHdr* message, int flags);
 
+    [LibraryImport(Name, EntryPoint = "sendfile", SetLastError = true)]
+    internal static partial nint SendFile(int outFd, int inFd, long* offset, nint count);
+
     [LibraryImport(Name, EntryPoint = "writev", SetLastError = true)]
     internal static partial nint Writev(int fd, IoVec* vectors, int count);
 

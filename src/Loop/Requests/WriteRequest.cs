@@ -23,7 +23,28 @@ public sealed unsafe class WriteRequest : Request<WriteRequest>
     /// <summary>Bytes this request adds to <see cref="StreamHandle.WriteQueueSize"/> until its callback.</summary>
     internal long Size { get; private set; }
 
-    internal bool IsDone => _index == _count;
+    internal bool IsDone => _index == _count && FileRemaining == 0;
+
+    // A file segment sent with sendfile(2) instead of buffers (see StreamHandle.SendFile).
+    private Microsoft.Win32.SafeHandles.SafeFileHandle? _file;
+    internal long FileOffset;
+    internal long FileRemaining;
+
+    internal bool IsFile => _file is not null;
+
+    internal int FileDescriptor => (int)_file!.DangerousGetHandle();
+
+    /// <summary>Makes this a file request: <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>; the handle is kept open until the callback.</summary>
+    internal void SetFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        SetBuffers(default);
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        _file = file;
+        FileOffset = offset;
+        FileRemaining = count;
+        Size = count;
+    }
 
     /// <summary>The first unwritten buffer (for the single-buffer fast path).</summary>
     internal ReadOnlyMemory<byte> Current => _buffers[_index][_offset..];
@@ -107,5 +128,11 @@ public sealed unsafe class WriteRequest : Request<WriteRequest>
         _pinned = false;
         _count = _index = _offset = 0;
         Next = null;
+        if (_file is not null)
+        {
+            _file.DangerousRelease();
+            _file = null;
+            FileRemaining = 0;
+        }
     }
 }

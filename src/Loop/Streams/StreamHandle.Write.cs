@@ -8,6 +8,10 @@ public abstract unsafe partial class StreamHandle
     // iovec entries gathered into one writev/sendmsg: queued writes leave in as few system calls as possible.
     private const int MaxIoVectors = 64;
 
+    // File bytes one flush sends before it lets the loop serve other streams (the socket stays watched for
+    // writable, so the rest goes in the next iteration): a large download must not hold the loop.
+    private const long MaxFileBytesPerFlush = 4 * 1024 * 1024;
+
     private WriteRequest? _writeHead, _writeTail;
     private WriteRequest? _doneHead, _doneTail;
     private ShutdownRequest? _shutdown;
@@ -41,6 +45,11 @@ public abstract unsafe partial class StreamHandle
         if (!IsWritable)
             return request.Refuse(Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN);
         request.SetBuffers(buffers);
+        return Enqueue(request, callback);
+    }
+
+    private int Enqueue(WriteRequest request, Action<WriteRequest, int>? callback)
+    {
         request.Start(this, callback);
         WriteQueueSize += request.Size;
 
@@ -54,6 +63,30 @@ public abstract unsafe partial class StreamHandle
         }
         UpdateInterest();
         return 0;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with sendfile(2),
+    /// in order with the stream's other writes: the bytes go from the page cache to the socket without passing
+    /// through user space. The handle is kept open until the callback. Linux only: elsewhere returns ENOTSUP.
+    /// Returns 0 or a negative status, as <see cref="Write(WriteRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, Action{WriteRequest, int})"/>.
+    /// </summary>
+    /// <remarks>A file shorter than announced completes the request with <see cref="UvError.EIO"/>.</remarks>
+    public int SendFile(WriteRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<WriteRequest, int>? callback)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        VerifyUsable();
+        if (!OperatingSystem.IsLinux())
+            return request.Refuse(UvError.ENOTSUP);
+        if (Fd < 0)
+            return request.Refuse(UvError.EBADF);
+        if (!IsWritable)
+            return request.Refuse(Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN);
+        request.SetFile(file, offset, count);
+        return Enqueue(request, callback);
     }
 
     /// <summary>
@@ -128,11 +161,25 @@ public abstract unsafe partial class StreamHandle
     /// <summary>Writes queued requests until the socket is full; finished ones move to the done queue.</summary>
     private void Flush()
     {
+        long fileBytes = 0;
         while (_writeHead is { } head)
         {
             if (head.IsDone)
             {
                 CompleteWrite(DequeueWrite(), 0);
+                continue;
+            }
+            if (head.IsFile)
+            {
+                if (fileBytes >= MaxFileBytesPerFlush)
+                    break;
+                int status = SendFileChunk(head, ref fileBytes);
+                if (status == UvError.EAGAIN)
+                    break;
+                if (status < 0)
+                    CompleteWrite(DequeueWrite(), status);
+                else if (head.IsDone)
+                    CompleteWrite(DequeueWrite(), 0);
                 continue;
             }
             nint n = head.Next is null && head.RemainingBuffers == 1 && !head.IsPinned
@@ -165,6 +212,24 @@ public abstract unsafe partial class StreamHandle
             r.Pin();
     }
 
+    /// <summary>One sendfile(2) call for the file request at the head: 0, EAGAIN, or an error.</summary>
+    private int SendFileChunk(WriteRequest request, ref long sentThisFlush)
+    {
+        long offset = request.FileOffset;
+        nint n = Libc.SendFile(Fd, request.FileDescriptor, &offset, (nint)Math.Min(request.FileRemaining, MaxFileBytesPerFlush));
+        if (n < 0)
+        {
+            int status = Libc.LastStatus();
+            return status == UvError.EINTR ? 0 : status;
+        }
+        if (n == 0)
+            return UvError.EIO; // the file ended before the announced length
+        request.FileOffset = offset;
+        request.FileRemaining -= n;
+        sentThisFlush += n;
+        return 0;
+    }
+
     private nint SendCurrent(WriteRequest request)
     {
         ReadOnlySpan<byte> data = request.Current.Span;
@@ -181,7 +246,7 @@ public abstract unsafe partial class StreamHandle
     {
         Libc.IoVec* vectors = stackalloc Libc.IoVec[MaxIoVectors];
         int count = 0;
-        for (WriteRequest? r = _writeHead; r is not null && count < MaxIoVectors; r = r.Next)
+        for (WriteRequest? r = _writeHead; r is not null && count < MaxIoVectors && !r.IsFile; r = r.Next)
         {
             r.Pin();
             count += r.Fill(vectors + count, MaxIoVectors - count);
