@@ -68,6 +68,37 @@ public sealed partial class Socket
         return belowMark;
     }
 
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with sendfile(2)
+    /// (no copy through user space), in order with other writes; backpressure and callback as
+    /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected. Linux only:
+    /// elsewhere the callback gets ENOTSUP.
+    /// </summary>
+    public bool SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<NetException?>? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        Loop.VerifyAccess();
+        if (_destroyed || _writableEnded || _connecting || _handle is null)
+        {
+            Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
+            return false;
+        }
+        BytesWritten += count;
+        RestartTimer();
+        var request = WriteRequest.Rent();
+        request.Data = callback;
+        int status = _handle.SendFile(request, file, offset, count, s_onWritten);
+        if (status < 0)
+        {
+            Loop.Post(static s => s.callback?.Invoke(new NetException(s.status, "sendfile")), (callback, status));
+            return false;
+        }
+        bool belowMark = WritableLength < WritableHighWaterMark;
+        if (!belowMark)
+            _needDrain = true;
+        return belowMark;
+    }
+
     /// <summary>Writes <paramref name="text"/> encoded as UTF-8.</summary>
     public bool Write(string text, Action<NetException?>? callback = null) =>
         Write(Encoding.UTF8.GetBytes(text), callback);

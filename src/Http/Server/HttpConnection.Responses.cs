@@ -97,10 +97,19 @@ internal sealed partial class HttpConnection
         Socket.Write(bytes.AsMemory(), _onFlushed);
     }
 
+    /// <summary>The head response's file body: what is written before it leaves first, then the file (sendfile).</summary>
+    internal void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        Flush();
+        _inFlight.Enqueue([]); // keeps the queue of in-flight arrays in step with the socket's writes
+        Server.WritesIssued++;
+        Socket.SendFile(file, offset, count, _onFlushed);
+    }
+
     /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
     private void OnFlushed(NetException? error)
     {
-        if (_inFlight.TryDequeue(out byte[]? array))
+        if (_inFlight.TryDequeue(out byte[]? array) && array.Length > 0)
             ArrayPool<byte>.Shared.Return(array);
     }
 

@@ -118,7 +118,7 @@ public sealed partial class ServerResponse
     /// <paramref name="contentLength"/> (from End) the length is known; otherwise the body is chunked (HTTP/1.1)
     /// or delimited by closing the connection (HTTP/1.0).
     /// </summary>
-    private void WriteHeadCore(int? contentLength)
+    private void WriteHeadCore(long? contentLength)
     {
         HeadersSent = true;
         int status = StatusCode;

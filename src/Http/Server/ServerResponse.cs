@@ -20,6 +20,7 @@ public sealed partial class ServerResponse
     private bool _attached;
     private bool _chunked;
     private bool _hasBody;
+    private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count)? _file;
 
     internal ServerResponse()
     {
@@ -82,6 +83,7 @@ public sealed partial class ServerResponse
     {
         _headers.Clear();
         _held.Release();
+        _file = null;
         Finish = Close = Drain = null;
         Next = null;
         Request = null!;
@@ -99,6 +101,8 @@ public sealed partial class ServerResponse
         _attached = true;
         _held.MoveTo(Connection.Output);
         _held.Release();
+        if (_file is not null)
+            SendPendingFile();
     }
 
     internal bool IsAttached => _attached;
@@ -141,6 +145,42 @@ public sealed partial class ServerResponse
 
     /// <summary>Finishes the response with <paramref name="text"/> as UTF-8.</summary>
     public void End(string text) => End(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// Finishes the response with <paramref name="count"/> bytes of <paramref name="file"/> from
+    /// <paramref name="offset"/> as its body, sent with sendfile(2): the bytes go from the page cache to the socket
+    /// without passing through user space, with the socket's backpressure. The Content-Length is
+    /// <paramref name="count"/> when the head was not sent yet. The handle must stay open until <see cref="Finish"/>.
+    /// </summary>
+    public void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ThrowIfEnded();
+        if (!HeadersSent)
+            WriteHeadCore(contentLength: count);
+        if (_hasBody && count > 0)
+        {
+            if (_chunked)
+            {
+                Sink.WriteHex(count);
+                Sink.Write("\r\n"u8);
+            }
+            _file = (file, offset, count);
+            if (_attached)
+                SendPendingFile();
+        }
+        End();
+    }
+
+    /// <summary>Hands the file to the socket after the bytes before it; the chunk's end follows it.</summary>
+    private void SendPendingFile()
+    {
+        var (file, offset, count) = _file!.Value;
+        _file = null;
+        Connection.SendFile(file, offset, count);
+        if (_chunked)
+            Sink.Write("\r\n"u8);
+    }
 
     /// <summary>Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.</summary>
     public void WriteContinue()

@@ -161,4 +161,51 @@ public class HttpServerBasicsTests
         fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         Assert.IsType<ArgumentException>(error);
     }
+
+    [Fact]
+    public void File_bodies_are_sent_with_sendfile_byte_exact_even_when_pipelined_behind_a_slow_response()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        string path = Path.GetTempFileName();
+        var content = new byte[3 * 1024 * 1024 + 7];
+        new Random(11).NextBytes(content);
+        File.WriteAllBytes(path, content);
+        try
+        {
+            using var file = File.OpenHandle(path);
+            ServerResponse? slow = null;
+            using var fixture = ServerFixture.Start((req, res) =>
+            {
+                if (req.Url == "/slow")
+                {
+                    slow = res;
+                    return;
+                }
+                res.SetHeader("Content-Type", "application/octet-stream");
+                res.SendFile(file, 0, content.Length);
+                slow?.End("slow done");
+            });
+            using var client = new HttpClient();
+            byte[] direct = fixture.Run(() => client.GetByteArrayAsync(fixture.Url("/file")));
+            Assert.True(content.AsSpan().SequenceEqual(direct));
+
+            // Pipelined behind a response that is still pending: the file waits for its turn.
+            string raw = fixture.Run(async () =>
+            {
+                using var socket = await RawClient.ConnectAsync(fixture.Port);
+                await socket.SendAsync(Encoding.ASCII.GetBytes("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+                return await RawClient.ReadToCloseAsync(socket);
+            });
+            int slowAt = raw.IndexOf("slow done", StringComparison.Ordinal);
+            int fileHead = raw.IndexOf($"Content-Length: {content.Length}", StringComparison.Ordinal);
+            Assert.True(slowAt > 0 && fileHead > slowAt, "the file response came before the one pending ahead of it");
+            byte[] body = Encoding.Latin1.GetBytes(raw[(raw.IndexOf("\r\n\r\n", fileHead, StringComparison.Ordinal) + 4)..]);
+            Assert.True(content.AsSpan().SequenceEqual(body));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
