@@ -104,7 +104,7 @@ public sealed partial class HttpRequestParser
 
     UrlPath:
         {
-            int end = data[pos..].IndexOfAnyExcept(HttpCharacters.Target);
+            int end = HttpCharacters.IndexOfNotTarget(data[pos..]);
             if (end < 0)
             {
                 handler.OnUrl(data[mark..]);
