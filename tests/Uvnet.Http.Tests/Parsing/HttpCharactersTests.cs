@@ -51,4 +51,23 @@ public class HttpCharactersTests
             Assert.Equal(-1, HttpCharacters.IndexOfNotTarget(Enumerable.Range(0, length).Select(i => (byte)(0x21 + (i % 94))).ToArray()));
         }
     }
+
+    [Fact]
+    public void IndexOfNotFieldValueFindsEveryControlAndDeleteAtEveryPosition()
+    {
+        for (int length = 1; length <= 70; length++)
+        {
+            for (int at = 0; at < length; at++)
+            {
+                foreach (byte b in new byte[] { 0x00, 0x0A, 0x0D, 0x1F, 0x7F })
+                {
+                    byte[] span = Enumerable.Repeat((byte)'\t', length).ToArray();
+                    span[at] = b;
+                    Assert.Equal(at, HttpCharacters.IndexOfNotFieldValue(span));
+                }
+            }
+
+            Assert.Equal(-1, HttpCharacters.IndexOfNotFieldValue(Enumerable.Range(0, length).Select(i => (byte)(i % 2 == 0 ? 0x80 + i : 0x20 + i)).ToArray()));
+        }
+    }
 }
