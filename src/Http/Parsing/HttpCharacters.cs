@@ -8,8 +8,9 @@ using System.Runtime.Intrinsics;
 namespace Uvnet.Http.Parsing;
 
 /// <summary>
-/// The character classes of RFC 9110 and RFC 9112 the parser checks: a table for one byte at a time and
-/// <see cref="SearchValues{T}"/> for vectorised scans over runs (names, values, request-targets).
+/// The character classes of RFC 9110 and RFC 9112 the parser checks: a table for one byte at a time, a
+/// <see cref="SearchValues{T}"/> for runs of token characters split across buffers, and hand-vectorised scans
+/// for the long runs of every request (field values, request-targets).
 /// </summary>
 internal static class HttpCharacters
 {
