@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -7,8 +8,9 @@ using System.Runtime.Intrinsics;
 namespace Uvnet.Http.Parsing;
 
 /// <summary>
-/// The character classes of RFC 9110 and RFC 9112 the parser checks: a table for one byte at a time and
-/// <see cref="SearchValues{T}"/> for vectorised scans over runs (names, values, request-targets).
+/// The character classes of RFC 9110 and RFC 9112 the parser checks: a table for one byte at a time, a
+/// <see cref="SearchValues{T}"/> for runs of token characters split across buffers, and hand-vectorised scans
+/// for the long runs of every request (field values, request-targets).
 /// </summary>
 internal static class HttpCharacters
 {
@@ -29,6 +31,9 @@ internal static class HttpCharacters
         Alpha = 32,
         QuotedPairText = 64, // HTAB, SP, VCHAR, obs-text after a backslash
     }
+
+    // Bit 5 of every byte of a word: set, it makes an ASCII letter lower case.
+    private const ulong FoldCase = 0x2020202020202020;
 
     private static readonly CharClass[] s_classes = BuildClasses();
 
@@ -55,8 +60,72 @@ internal static class HttpCharacters
         }
     }
 
-    /// <summary>The bytes of a request-target's path, query and fragment (VCHAR).</summary>
-    public static readonly SearchValues<byte> Target = SearchValues.Create(Members(CharClass.Target));
+    /// <summary>
+    /// The index of the first byte a request-target's path, query or fragment must not hold (not VCHAR: so the
+    /// space that ends it), or -1. One range compare a vector, inline: targets are short, and a
+    /// <see cref="SearchValues{T}"/> call costs more than the scan.
+    /// </summary>
+    public static int IndexOfNotTarget(ReadOnlySpan<byte> span)
+    {
+        ref byte start = ref MemoryMarshal.GetReference(span);
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<byte> first = Vector128.Create((byte)0x21);
+            Vector128<byte> width = Vector128.Create((byte)(0x7E - 0x21));
+            for (; i <= span.Length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                Vector128<byte> outside = Vector128.GreaterThan(Vector128.LoadUnsafe(ref start, (nuint)i) - first, width);
+                if (outside != Vector128<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(outside.ExtractMostSignificantBits());
+                }
+            }
+        }
+
+        for (; i < span.Length; i++)
+        {
+            if ((uint)(span[i] - 0x21) > 0x7E - 0x21)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> equals <paramref name="lower"/> ignoring ASCII case, by words: for names and
+    /// values (which hold no control characters) against a lower-case constant of letters, digits and '-' at
+    /// least 4 bytes long, of the same length. Every byte of such a constant has bit 5 set, so setting that bit
+    /// in <paramref name="text"/> folds its letters and makes no other byte of a name or value equal to it.
+    /// </summary>
+    public static bool EqualsLowerCase(ReadOnlySpan<byte> text, ReadOnlySpan<byte> lower)
+    {
+        Debug.Assert(text.Length == lower.Length && lower.Length >= sizeof(uint));
+        ref byte t = ref MemoryMarshal.GetReference(text);
+        ref byte l = ref MemoryMarshal.GetReference(lower);
+        int last = text.Length - sizeof(ulong);
+        if (last < 0)
+        {
+            // 4 to 7 bytes: the first four and the last four, overlapping.
+            last = text.Length - sizeof(uint);
+            return (Unsafe.ReadUnaligned<uint>(ref t) | 0x20202020u) == Unsafe.ReadUnaligned<uint>(ref l)
+                && (Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref t, last)) | 0x20202020u)
+                    == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref l, last));
+        }
+
+        for (int i = 0; i < last; i += sizeof(ulong))
+        {
+            if ((Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref t, i)) | FoldCase) != Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, i)))
+            {
+                return false;
+            }
+        }
+
+        return (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref t, last)) | FoldCase)
+            == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, last));
+    }
 
     public static bool IsToken(byte b) => Is(b, CharClass.Token);
 
@@ -82,6 +151,19 @@ internal static class HttpCharacters
                     uint mask = foundLow.ExtractMostSignificantBits() | (foundHigh.ExtractMostSignificantBits() << 16);
                     return i + BitOperations.TrailingZeroCount(mask);
                 }
+            }
+
+            // One vector more before the bytes one at a time: the last lines of a head end within 32 bytes of it.
+            if (i <= span.Length - Vector128<byte>.Count)
+            {
+                Vector128<byte> last = Vector128.LoadUnsafe(ref start, (nuint)i);
+                Vector128<byte> found = Vector128.LessThan(last, space) | Vector128.Equals(last, delete);
+                if (found != Vector128<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(found.ExtractMostSignificantBits());
+                }
+
+                i += Vector128<byte>.Count;
             }
         }
 

@@ -1,8 +1,8 @@
 namespace Uvnet.Http.Parsing;
 
 /// <summary>
-/// The request method: the methods llhttp knows for HTTP (RFC 9110 §9, PATCH, WebDAV, Subversion, UPnP, CalDAV,
-/// PURGE, QUERY, SOURCE); any other token is <see cref="Custom"/>. Every method's bytes reach
+/// The request method: the methods llhttp knows (for HTTP: RFC 9110 §9, PATCH, WebDAV, Subversion, UPnP, CalDAV,
+/// PURGE, QUERY, SOURCE; for RTSP: RFC 2326's); any other token is <see cref="Custom"/>. Every method's bytes reach
 /// <see cref="IHttpParserHandler.OnMethod"/>.
 /// </summary>
 /// <remarks>Numbered as llhttp's <c>llhttp_method_t</c>, so the two parsers' reports compare directly.</remarks>
@@ -112,6 +112,39 @@ public enum HttpRequestMethod : byte
 
     /// <summary>PRI (RFC 9113 §3.4: only in the HTTP/2 connection preface, so always an error here).</summary>
     Pri = 34,
+
+    /// <summary>DESCRIBE (RTSP).</summary>
+    Describe = 35,
+
+    /// <summary>ANNOUNCE (RTSP).</summary>
+    Announce = 36,
+
+    /// <summary>SETUP (RTSP).</summary>
+    Setup = 37,
+
+    /// <summary>PLAY (RTSP).</summary>
+    Play = 38,
+
+    /// <summary>PAUSE (RTSP).</summary>
+    Pause = 39,
+
+    /// <summary>TEARDOWN (RTSP).</summary>
+    Teardown = 40,
+
+    /// <summary>GET_PARAMETER (RTSP).</summary>
+    GetParameter = 41,
+
+    /// <summary>SET_PARAMETER (RTSP).</summary>
+    SetParameter = 42,
+
+    /// <summary>REDIRECT (RTSP).</summary>
+    Redirect = 43,
+
+    /// <summary>RECORD (RTSP).</summary>
+    Record = 44,
+
+    /// <summary>FLUSH (RAOP, over RTSP).</summary>
+    Flush = 45,
 
     /// <summary>QUERY (draft-ietf-httpbis-safe-method-w-body).</summary>
     Query = 46,

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Uvnet.Http.Parsing;
 
 public sealed partial class HttpRequestParser
@@ -134,16 +132,17 @@ public sealed partial class HttpRequestParser
         {
             HttpParserFlags option = value.Length switch
             {
-                10 when Ascii.EqualsIgnoreCase(value, "keep-alive"u8) => HttpParserFlags.ConnectionKeepAlive,
-                5 when Ascii.EqualsIgnoreCase(value, "close"u8) => HttpParserFlags.ConnectionClose,
-                7 when Ascii.EqualsIgnoreCase(value, "upgrade"u8) => HttpParserFlags.ConnectionUpgrade,
+                10 when HttpCharacters.EqualsLowerCase(value, "keep-alive"u8) => HttpParserFlags.ConnectionKeepAlive,
+                5 when HttpCharacters.EqualsLowerCase(value, "close"u8) => HttpParserFlags.ConnectionClose,
+                7 when HttpCharacters.EqualsLowerCase(value, "upgrade"u8) => HttpParserFlags.ConnectionUpgrade,
                 _ => HttpParserFlags.None,
             };
             _flags |= option;
             return option != HttpParserFlags.None;
         }
 
-        if (_headerKind == HeaderKind.TransferEncoding && !_chunkedSeen && Ascii.EqualsIgnoreCase(value, "chunked"u8))
+        if (_headerKind == HeaderKind.TransferEncoding && !_chunkedSeen && value.Length == 7
+            && HttpCharacters.EqualsLowerCase(value, "chunked"u8))
         {
             _chunkedSeen = true;
             _chunkedLast = true;

@@ -104,7 +104,7 @@ public sealed partial class HttpRequestParser
 
     UrlPath:
         {
-            int end = data[pos..].IndexOfAnyExcept(HttpCharacters.Target);
+            int end = HttpCharacters.IndexOfNotTarget(data[pos..]);
             if (end < 0)
             {
                 handler.OnUrl(data[mark..]);
@@ -120,8 +120,8 @@ public sealed partial class HttpRequestParser
             b = data[pos];
             if (b != ' ')
             {
-                return b is (byte)'\r' or (byte)'\n'
-                    ? Fail(HttpParserError.InvalidVersion, "Missing HTTP version", pos)
+                return b == '\r' ? EndSimpleRequestLine(pos)
+                    : b == '\n' ? Fail(HttpParserError.InvalidVersion, "Expected CRLF after url", pos)
                     : Fail(HttpParserError.InvalidUrl, "Invalid characters in url", pos);
             }
 
@@ -135,65 +135,97 @@ public sealed partial class HttpRequestParser
         }
 
     Version:
-        if (_index == 0 && data.Length - pos >= 10)
+        if (_index == 0)
         {
-            // The whole version and CRLF are here: one compare for the two versions there are.
-            ulong version = BinaryPrimitives.ReadUInt64LittleEndian(data[pos..]);
-            if ((version == s_http11 || version == s_http10) && data[pos + 8] == '\r' && data[pos + 9] == '\n')
+            if (data.Length - pos >= 10)
             {
-                _versionMajor = 1;
-                _versionMinor = version == s_http11 ? (byte)1 : (byte)0;
-                pos += 10;
-                _state = ParserState.HeaderFieldStart;
-                return pos;
+                // The whole version and CRLF are here: one compare for the two versions there are.
+                ulong version = BinaryPrimitives.ReadUInt64LittleEndian(data[pos..]);
+                if ((version == s_http11 || version == s_http10) && data[pos + 8] == '\r' && data[pos + 9] == '\n')
+                {
+                    _versionMajor = 1;
+                    _versionMinor = version == s_http11 ? (byte)1 : (byte)0;
+                    pos += 10;
+                    _state = ParserState.HeaderFieldStart;
+                    return pos;
+                }
             }
-        }
 
-        for (; _index < 8; _index++, pos++)
-        {
             if (pos == data.Length)
             {
                 return pos;
             }
 
-            b = data[pos];
-            switch (_index)
+            // The protocols llhttp knows start with different letters: the first one says which it must be.
+            HttpProtocol? protocol = data[pos] switch
             {
-                case < 5:
-                    if (b != "HTTP/"u8[_index])
+                (byte)'H' => HttpProtocol.Http,
+                (byte)'R' => HttpProtocol.Rtsp,
+                (byte)'I' => HttpProtocol.Ice,
+                _ => null,
+            };
+            if (protocol is not { } known)
+            {
+                return Fail(HttpParserError.InvalidConstant, "Expected HTTP/, RTSP/ or ICE/", pos);
+            }
+
+            _protocol = known;
+        }
+
+        {
+            // _index counts the bytes of "NAME/d.d" read so far.
+            ReadOnlySpan<byte> name = ProtocolName(_protocol);
+            for (; _index < name.Length + 3; _index++, pos++)
+            {
+                if (pos == data.Length)
+                {
+                    return pos;
+                }
+
+                b = data[pos];
+                if (_index < name.Length)
+                {
+                    if (b != name[_index])
                     {
-                        return Fail(HttpParserError.InvalidConstant, "Expected HTTP/", pos);
+                        return Fail(HttpParserError.InvalidConstant, "Expected HTTP/, RTSP/ or ICE/", pos);
                     }
 
-                    break;
-                case 6:
+                    if (_index == name.Length - 1 && !KnownMethods.IsAllowed(_protocol, _method))
+                    {
+                        return Fail(HttpParserError.InvalidConstant, "Invalid method for the protocol", pos);
+                    }
+
+                    continue;
+                }
+
+                if (_index == name.Length + 1)
+                {
                     if (b != '.')
                     {
                         return Fail(HttpParserError.InvalidVersion, "Expected dot", pos);
                     }
 
-                    break;
-                default:
-                    uint digit = (uint)(b - '0');
-                    if (digit > 9)
-                    {
-                        return Fail(HttpParserError.InvalidVersion, "Invalid version digit", pos);
-                    }
+                    continue;
+                }
 
-                    if (_index == 5)
-                    {
-                        _versionMajor = (byte)digit;
-                    }
-                    else
-                    {
-                        _versionMinor = (byte)digit;
-                        if (_versionMajor != 1 || digit > 1)
-                        {
-                            return Fail(HttpParserError.UnsupportedVersion, "Unsupported HTTP version", pos + 1);
-                        }
-                    }
+                uint digit = (uint)(b - '0');
+                if (digit > 9)
+                {
+                    return Fail(HttpParserError.InvalidVersion, "Invalid version digit", pos);
+                }
 
-                    break;
+                if (_index == name.Length)
+                {
+                    _versionMajor = (byte)digit;
+                }
+                else
+                {
+                    _versionMinor = (byte)digit;
+                    if (_versionMajor != 1 || digit > 1)
+                    {
+                        return Fail(HttpParserError.UnsupportedVersion, "Unsupported HTTP version", pos + 1);
+                    }
+                }
             }
         }
 
@@ -225,6 +257,26 @@ public sealed partial class HttpRequestParser
         }
 
         _state = ParserState.HeaderFieldStart;
+        return pos + 1;
+    }
+
+    private static ReadOnlySpan<byte> ProtocolName(HttpProtocol protocol) => protocol switch
+    {
+        HttpProtocol.Rtsp => "RTSP/"u8,
+        HttpProtocol.Ice => "ICE/"u8,
+        _ => "HTTP/"u8,
+    };
+
+    /// <summary>
+    /// The request-target ended at a CR: a request line without a version, HTTP/0.9's, which llhttp takes as
+    /// version 0.9 followed by a header section. The request is reported (so a server can answer 505, see
+    /// <see cref="IsHttp1"/>) and never keeps the connection alive; the line still ends in CRLF.
+    /// </summary>
+    private int EndSimpleRequestLine(int pos)
+    {
+        _versionMajor = 0;
+        _versionMinor = 9;
+        _state = ParserState.RequestLineLf;
         return pos + 1;
     }
 

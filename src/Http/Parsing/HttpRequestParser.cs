@@ -21,9 +21,23 @@ namespace Uvnet.Http.Parsing;
 /// Content-Length and Transfer-Encoding, two Content-Lengths, a malformed Content-Length, or a
 /// Transfer-Encoding whose final coding is not chunked; field names are tokens with no whitespace before the
 /// colon; field values have no control characters; obsolete line folding is an error; chunk sizes are hex
-/// digits without whitespace. Versions other than HTTP/1.0 and HTTP/1.1 are
-/// <see cref="HttpParserError.UnsupportedVersion"/>. A missing Host on HTTP/1.1 is left to the server (RFC
-/// 9112 §3.2 makes it the server's 400, not a framing matter).</para>
+/// digits without whitespace. Versions other than 1.0 and 1.1 are <see cref="HttpParserError.UnsupportedVersion"/>.
+/// A missing Host on HTTP/1.1 is left to the server (RFC 9112 §3.2 makes it the server's 400, not a framing
+/// matter).</para>
+/// <para><b>Other protocols.</b> As llhttp, the parser also recognises RTSP/1.x and ICE/1.x request lines (with
+/// the methods llhttp allows each) and an HTTP/0.9 request line (a target followed by CRLF, reported as version
+/// 0.9, then a header section): it reports them with their framing checked as strictly as HTTP's, and says so in
+/// <see cref="Protocol"/>, <see cref="VersionMajor"/> and <see cref="IsHttp1"/>, so that an HTTP server answers
+/// them 505 rather than serving them; such a request never keeps the connection alive.</para>
+/// <para><b>Where it differs from llhttp's strict mode</b> (each deliberate): any token is a method (RFC 9110
+/// §9.1; a server answers an unknown one 501), where llhttp refuses a method it does not list (<c>MKCOLA</c>) or
+/// one it lists for another protocol (<c>ANNOUNCE</c> over HTTP); a request line or field line ending in a bare LF
+/// is an error, where llhttp takes a bare LF after a target as HTTP/0.9; HTTP/0.9 and HTTP/2.0 written as
+/// versions, and RTSP/2.0, are <see cref="HttpParserError.UnsupportedVersion"/> where llhttp accepts them; a
+/// coding before the final chunked must be registered (<see cref="HttpParserError.UnknownTransferEncoding"/>);
+/// nothing may follow an HTTP/0.9, RTSP or ICE request on its connection. On llhttp's 134 strict request cases
+/// (its test/request/*.md, fed whole and byte by byte) the parser agrees on 132: the two others are the methods
+/// above.</para>
 /// <para><b>Errors</b> carry a stable code (<see cref="Error"/>), a reason for logs (<see cref="ErrorReason"/>)
 /// and the offset of the offending byte (<see cref="ErrorOffset"/>), counted from the first byte given to the
 /// parser since it was created or <see cref="Reset"/> (the start of the stream), as llhttp's tests count.</para>
@@ -46,6 +60,7 @@ public sealed partial class HttpRequestParser
 
     // The message being parsed.
     private HttpRequestMethod _method;
+    private HttpProtocol _protocol;
     private byte _versionMajor;
     private byte _versionMinor;
     private HttpParserFlags _flags;
@@ -105,11 +120,31 @@ public sealed partial class HttpRequestParser
     /// <summary>The current request's method (valid from the end of the method token).</summary>
     public HttpRequestMethod Method => _method;
 
-    /// <summary>The current request's major version (1), valid from the end of the request line.</summary>
+    /// <summary>
+    /// The protocol the current request line names (valid from the end of the request line): HTTP, or RTSP or ICE,
+    /// which llhttp also parses. Check <see cref="IsHttp1"/> before serving a request.
+    /// </summary>
+    public HttpProtocol Protocol => _protocol;
+
+    /// <summary>
+    /// The current request's major version (1; 0 for a request line without a version), valid from the end of
+    /// the request line.
+    /// </summary>
     public int VersionMajor => _versionMajor;
 
-    /// <summary>The current request's minor version (0 or 1), valid from the end of the request line.</summary>
+    /// <summary>
+    /// The current request's minor version (0 or 1; 9 for a request line without a version), valid from the end
+    /// of the request line.
+    /// </summary>
     public int VersionMinor => _versionMinor;
+
+    /// <summary>
+    /// Whether the current request is HTTP/1.0 or HTTP/1.1 (valid from the end of the request line): the only
+    /// requests an HTTP/1.1 server serves. For any other (<see cref="Protocol"/> RTSP or ICE, or an HTTP/0.9
+    /// request line) a server answers 505 HTTP Version Not Supported (RFC 9110 §15.6.6) and closes the
+    /// connection; <see cref="ShouldKeepAlive"/> is false for them.
+    /// </summary>
+    public bool IsHttp1 => _protocol == HttpProtocol.Http && _versionMajor == 1;
 
     /// <summary>What the current request's header section said (valid at headers complete).</summary>
     public HttpParserFlags Flags => _flags;
@@ -129,12 +164,18 @@ public sealed partial class HttpRequestParser
     /// <summary>
     /// Whether the connection may carry another request after this one (RFC 9112 §9.3): HTTP/1.1 unless
     /// <c>Connection: close</c>; HTTP/1.0 only with <c>Connection: keep-alive</c>, and never when it has a
-    /// Transfer-Encoding (RFC 9112 §6.1: its framing is faulty, close after it). Valid at headers complete.
+    /// Transfer-Encoding (RFC 9112 §6.1: its framing is faulty, close after it); never when not
+    /// <see cref="IsHttp1"/>. Valid at headers complete.
     /// </summary>
     public bool ShouldKeepAlive
     {
         get
         {
+            if (!IsHttp1)
+            {
+                return false;
+            }
+
             if (_versionMinor >= 1)
             {
                 return (_flags & HttpParserFlags.ConnectionClose) == 0;
@@ -352,6 +393,7 @@ public sealed partial class HttpRequestParser
     private void StartMessage()
     {
         _method = HttpRequestMethod.Custom;
+        _protocol = HttpProtocol.Http;
         _versionMajor = 0;
         _versionMinor = 0;
         _flags = HttpParserFlags.None;

@@ -82,7 +82,31 @@ internal static class KnownMethods
         ("UNLINK"u8.ToArray(), HttpRequestMethod.Unlink),
         ("SOURCE"u8.ToArray(), HttpRequestMethod.Source),
         ("PRI"u8.ToArray(), HttpRequestMethod.Pri),
+        ("DESCRIBE"u8.ToArray(), HttpRequestMethod.Describe),
+        ("ANNOUNCE"u8.ToArray(), HttpRequestMethod.Announce),
+        ("SETUP"u8.ToArray(), HttpRequestMethod.Setup),
+        ("PLAY"u8.ToArray(), HttpRequestMethod.Play),
+        ("PAUSE"u8.ToArray(), HttpRequestMethod.Pause),
+        ("TEARDOWN"u8.ToArray(), HttpRequestMethod.Teardown),
+        ("GET_PARAMETER"u8.ToArray(), HttpRequestMethod.GetParameter),
+        ("SET_PARAMETER"u8.ToArray(), HttpRequestMethod.SetParameter),
+        ("REDIRECT"u8.ToArray(), HttpRequestMethod.Redirect),
+        ("RECORD"u8.ToArray(), HttpRequestMethod.Record),
+        ("FLUSH"u8.ToArray(), HttpRequestMethod.Flush),
     ];
+
+    /// <summary>
+    /// Whether <paramref name="protocol"/> may carry <paramref name="method"/>, as llhttp decides: HTTP any token
+    /// (RFC 9110 §9.1 lets a server meet an unknown method with 501), RTSP its own methods and AirPlay's and
+    /// RAOP's, ICE only SOURCE.
+    /// </summary>
+    public static bool IsAllowed(HttpProtocol protocol, HttpRequestMethod method) => protocol switch
+    {
+        HttpProtocol.Rtsp => method is HttpRequestMethod.Options or HttpRequestMethod.Get or HttpRequestMethod.Post
+            or (>= HttpRequestMethod.Describe and <= HttpRequestMethod.Flush),
+        HttpProtocol.Ice => method == HttpRequestMethod.Source,
+        _ => true,
+    };
 
     /// <summary>The method a complete token names (methods are case-sensitive).</summary>
     public static HttpRequestMethod Classify(ReadOnlySpan<byte> token)

@@ -22,8 +22,13 @@ public class InvalidRequestTests
         { "scheme without //", "GET http:/x HTTP/1.1\r\n\r\n", HttpParserError.InvalidUrl },
         { "two @ in the authority", "GET http://a@b@c/ HTTP/1.1\r\n\r\n", HttpParserError.InvalidUrl },
         { "CONNECT without an authority", "CONNECT /x HTTP/1.1\r\n\r\n", HttpParserError.InvalidUrl },
-        { "HTTP/0.9 request line without version", "GET /\r\n\r\n", HttpParserError.InvalidVersion },
-        { "protocol not HTTP", "GET / RTSP/1.0\r\n\r\n", HttpParserError.InvalidConstant },
+        { "HTTP/0.9 request line ending in a bare LF", "GET /\n\r\n", HttpParserError.InvalidVersion },
+        { "HTTP/0.9 request line ending in a bare CR", "GET /\rHost: a\r\n\r\n", HttpParserError.Strict },
+        { "protocol neither HTTP, RTSP nor ICE", "GET / FTP/1.0\r\n\r\n", HttpParserError.InvalidConstant },
+        { "protocol that only starts as HTTP", "GET / HTTX/1.1\r\n\r\n", HttpParserError.InvalidConstant },
+        { "RTSP with a method RTSP lacks", "PUT / RTSP/1.0\r\n\r\n", HttpParserError.InvalidConstant },
+        { "ICE with a method other than SOURCE", "GET / ICE/1.0\r\n\r\n", HttpParserError.InvalidConstant },
+        { "RTSP/2.0", "OPTIONS * RTSP/2.0\r\n\r\n", HttpParserError.UnsupportedVersion },
         { "protocol in lower case", "GET / http/1.1\r\n\r\n", HttpParserError.InvalidConstant },
         { "version without dot", "GET / HTTP/1-1\r\n\r\n", HttpParserError.InvalidVersion },
         { "version with two digits", "GET / HTTP/1.10\r\n\r\n", HttpParserError.InvalidVersion },
@@ -92,6 +97,8 @@ public class InvalidRequestTests
         // Connection management.
         { "data after Connection: close", "GET / HTTP/1.1\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n\r\n", HttpParserError.ClosedConnection },
         { "data after an HTTP/1.0 request without keep-alive", "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n", HttpParserError.ClosedConnection },
+        { "data after an HTTP/0.9 request", "GET /\r\n\r\nGET / HTTP/1.1\r\n\r\n", HttpParserError.ClosedConnection },
+        { "data after an RTSP request with keep-alive", "OPTIONS * RTSP/1.0\r\nConnection: keep-alive\r\n\r\nOPTIONS * RTSP/1.0\r\n\r\n", HttpParserError.ClosedConnection },
     };
 
     [Theory]

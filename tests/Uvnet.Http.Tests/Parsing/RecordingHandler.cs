@@ -41,7 +41,8 @@ internal struct RecordingHandler : IHttpParserHandler
 
     public readonly HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser)
     {
-        Event($"headers {parser.Method} {parser.VersionMajor}.{parser.VersionMinor} flags={parser.Flags} cl={parser.ContentLength} keepalive={parser.ShouldKeepAlive} upgrade={parser.IsUpgrade}");
+        string protocol = parser.Protocol == HttpProtocol.Http ? "" : $"{parser.Protocol} ";
+        Event($"headers {parser.Method} {protocol}{parser.VersionMajor}.{parser.VersionMinor} flags={parser.Flags} cl={parser.ContentLength} keepalive={parser.ShouldKeepAlive} upgrade={parser.IsUpgrade}");
         return OnHeadersCompleteReturns;
     }
 

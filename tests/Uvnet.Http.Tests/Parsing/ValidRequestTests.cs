@@ -127,6 +127,21 @@ public class ValidRequestTests
             $"begin\nmethod:POST\nurl:/\nfield:Content-Length\nvalue:18\nheaders Post 1.1 flags=ContentLength cl=18 {KeepAlive}\nbody:GET /admin HTTP/1.\ncomplete\nbegin\nmethod:1\neof:InvalidEofState"
         },
         {
+            "RTSP and ICE request lines, as llhttp parses them, are reported as such and end the connection",
+            "ANNOUNCE /live RTSP/1.0\r\nCSeq: 1\r\n\r\n",
+            "begin\nmethod:ANNOUNCE\nurl:/live\nfield:CSeq\nvalue:1\nheaders Announce Rtsp 1.0 flags=None cl=0 keepalive=False upgrade=False\ncomplete"
+        },
+        {
+            "ICE takes SOURCE",
+            "SOURCE /stream ICE/1.0\r\nContent-Length: 2\r\n\r\nok",
+            "begin\nmethod:SOURCE\nurl:/stream\nfield:Content-Length\nvalue:2\nheaders Source Ice 1.0 flags=ContentLength cl=2 keepalive=False upgrade=False\nbody:ok\ncomplete"
+        },
+        {
+            "a request line without a version is HTTP/0.9's, with a header section, and ends the connection",
+            "GET /\r\nHost: a\r\n\r\n",
+            "begin\nmethod:GET\nurl:/\nfield:Host\nvalue:a\nheaders Get 0.9 flags=None cl=0 keepalive=False upgrade=False\ncomplete"
+        },
+        {
             "empty lines after Connection: close are ignored",
             "GET / HTTP/1.1\r\nConnection: close\r\n\r\n\r\n\r\n",
             "begin\nmethod:GET\nurl:/\nfield:Connection\nvalue:close\nheaders Get 1.1 flags=ConnectionClose cl=0 keepalive=False upgrade=False\ncomplete"
