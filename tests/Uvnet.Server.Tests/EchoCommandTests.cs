@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -90,13 +89,7 @@ public class EchoCommandTests
     [Fact]
     public async Task The_uvnet_program_echoes_and_exits_0_on_sigterm()
     {
-        string uvnet = Path.Join(AppContext.BaseDirectory, "uvnet.dll");
-        var start = new ProcessStartInfo("dotnet", ["exec", uvnet, "echo", "--port", "0", "--host", "127.0.0.1", "--loops", "2"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
+        using var process = UvnetProcess.Start("echo", "--port", "0", "--host", "127.0.0.1", "--loops", "2");
         try
         {
             var stderr = process.StandardError.ReadToEndAsync();
@@ -106,7 +99,7 @@ public class EchoCommandTests
             int port = int.Parse(first.Split(' ').Single(w => w.StartsWith("tcp://", StringComparison.Ordinal)).Split(':')[^1]);
             using (var client = new EchoClient("127.0.0.1", port))
                 Assert.Equal("over the net layer"u8.ToArray(), client.RoundTrip("over the net layer"u8.ToArray()));
-            SendSigterm(process);
+            UvnetProcess.Terminate(process);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(0, process.ExitCode);
             Assert.Contains("shutting down", await stderr);
@@ -116,12 +109,5 @@ public class EchoCommandTests
             if (!process.HasExited)
                 process.Kill();
         }
-    }
-
-    private static void SendSigterm(Process process)
-    {
-        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-        Assert.True(kill.WaitForExit(TimeSpan.FromSeconds(10)));
-        Assert.Equal(0, kill.ExitCode);
     }
 }

@@ -24,6 +24,9 @@ internal sealed class EchoConnection
         socket.Closed += (_, _) => onClosed(this);
     }
 
+    /// <summary>Whether reading is paused until the peer takes what it was sent.</summary>
+    public bool IsPaused => _socket.IsPaused;
+
     /// <summary>Ends our side once what was read is echoed; the connection closes when the peer ends too.</summary>
     public void End() => _socket.End();
 

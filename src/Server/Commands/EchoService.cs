@@ -24,6 +24,9 @@ public sealed class EchoService : ILoopService
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Whether some connection has stopped reading because its peer is not reading its echo.</summary>
+    internal bool AnyPaused => _connections.Any(c => c.IsPaused);
+
     /// <inheritdoc/>
     public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
     {
