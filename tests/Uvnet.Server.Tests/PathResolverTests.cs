@@ -103,6 +103,7 @@ public sealed class PathResolverTests : IDisposable
     [InlineData("/missing.txt")]
     [InlineData("/docs/missing/")]
     [InlineData("/index.html/more")]
+    [InlineData("/index.html/")]
     [InlineData("/%252e%252e/secret.txt")]
     public void Missing_files_are_not_found(string target) => Assert.Equal(PathResolutionStatus.NotFound, Status(target));
 

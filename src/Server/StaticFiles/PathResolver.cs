@@ -66,7 +66,8 @@ public sealed class PathResolver
             return PathResolution.Refused(PathResolutionStatus.Forbidden, "a symbolic link leads out of the root", urlPath);
         if (Directory.Exists(real))
             return PathResolution.Found(real, isDirectory: true, urlPath);
-        return File.Exists(real)
+        // "file.txt/" names a directory, as open(2) reads it (ENOTDIR): there is none.
+        return File.Exists(real) && !trailingSlash
             ? PathResolution.Found(real, isDirectory: false, urlPath)
             : PathResolution.Refused(PathResolutionStatus.NotFound, "no such file or directory", urlPath);
     }
