@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Net;
+
+namespace Uvnet.Server.Cli;
+
+/// <summary>
+/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--quiet] [--help] [--version]</c>.
+/// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
+/// option wins; <c>--help</c> wins over everything, errors included.
+/// </summary>
+public static class CommandLine
+{
+    /// <summary>
+    /// Parses <paramref name="args"/>. <paramref name="directoryExists"/> checks <c>serve</c>'s directory
+    /// (<see cref="Directory.Exists(string?)"/> when null).
+    /// </summary>
+    public static CommandLineResult Parse(IReadOnlyList<string> args, Func<string, bool>? directoryExists = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var parser = new Parser();
+        for (int i = 0; i < args.Count; i++)
+            i = parser.Take(args, i);
+        if (parser.Help)
+            return CommandLineResult.Help();
+        if (parser.Version)
+            return CommandLineResult.Version();
+        return parser.Error is { } error ? CommandLineResult.Fail(error) : parser.Finish(directoryExists ?? Directory.Exists);
+    }
+
+    /// <summary>The command named <paramref name="name"/>, or null.</summary>
+    private static UvnetCommand? CommandNamed(string name) => name switch
+    {
+        "serve" => UvnetCommand.Serve,
+        "hello" => UvnetCommand.Hello,
+        "echo" => UvnetCommand.Echo,
+        _ => null,
+    };
+
+    private sealed class Parser
+    {
+        private readonly List<string> _positionals = [];
+        private bool _optionsEnded;
+        private int? _port, _loops;
+        private string? _host;
+        private bool _quiet;
+
+        public bool Help { get; private set; }
+
+        public bool Version { get; private set; }
+
+        /// <summary>The first error met; parsing goes on so that a later <c>--help</c> still wins.</summary>
+        public string? Error { get; private set; }
+
+        /// <summary>Takes the argument at <paramref name="i"/> (and its value); returns the index of the last one used.</summary>
+        public int Take(IReadOnlyList<string> args, int i)
+        {
+            string arg = args[i];
+            if (_optionsEnded || arg.Length < 2 || arg[0] != '-')
+            {
+                _positionals.Add(arg);
+                return i;
+            }
+            if (arg == "--")
+            {
+                _optionsEnded = true;
+                return i;
+            }
+            int equals = arg.StartsWith("--", StringComparison.Ordinal) ? arg.IndexOf('=') : -1;
+            string name = equals < 0 ? arg : arg[..equals];
+            string? value = equals < 0 ? null : arg[(equals + 1)..];
+            switch (name)
+            {
+                case "-h" or "-?" or "--help":
+                    Help = true;
+                    break;
+                case "--version":
+                    Version = true;
+                    break;
+                case "-q" or "--quiet":
+                    if (value is not null)
+                        Fail($"option '{name}' takes no value");
+                    _quiet = true;
+                    break;
+                case "-p" or "--port":
+                    if (TakeValue(args, ref i, name, value) is { } port)
+                        _port = ParseNumber(name, port, 0, IPEndPoint.MaxPort) ?? _port;
+                    break;
+                case "--loops":
+                    if (TakeValue(args, ref i, name, value) is { } loops)
+                        _loops = ParseNumber(name, loops, 1, CommandLineOptions.MaxLoops) ?? _loops;
+                    break;
+                case "--host":
+                    if (TakeValue(args, ref i, name, value) is { } host)
+                        _host = ParseHost(host) ?? _host;
+                    break;
+                default:
+                    Fail($"unknown option '{name}'");
+                    break;
+            }
+            return i;
+        }
+
+        public CommandLineResult Finish(Func<string, bool> directoryExists)
+        {
+            int next = 0;
+            UvnetCommand command = UvnetCommand.Serve;
+            if (_positionals.Count > 0 && _positionals[0] == "help")
+                return CommandLineResult.Help();
+            if (_positionals.Count > 0 && CommandNamed(_positionals[0]) is { } named)
+            {
+                command = named;
+                next = 1;
+            }
+            string? directory = null;
+            if (command == UvnetCommand.Serve)
+            {
+                directory = next < _positionals.Count ? _positionals[next++] : ".";
+                if (!directoryExists(directory))
+                    return CommandLineResult.Fail($"no such directory: '{directory}'");
+            }
+            if (next < _positionals.Count)
+                return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
+            return CommandLineResult.Run(new CommandLineOptions
+            {
+                Command = command,
+                Directory = directory,
+                Port = _port ?? CommandLineOptions.DefaultPort(command),
+                Host = _host,
+                Loops = _loops ?? Environment.ProcessorCount,
+                Quiet = _quiet,
+            });
+        }
+
+        private string? TakeValue(IReadOnlyList<string> args, ref int i, string name, string? inlineValue)
+        {
+            if (inlineValue is not null)
+                return inlineValue;
+            if (i + 1 < args.Count)
+                return args[++i];
+            Fail($"option '{name}' needs a value");
+            return null;
+        }
+
+        private int? ParseNumber(string name, string text, int min, int max)
+        {
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max)
+                return n;
+            Fail($"option '{name}' takes a whole number from {min} to {max}, not '{text}'");
+            return null;
+        }
+
+        private string? ParseHost(string text)
+        {
+            string host = text.Length > 2 && text[0] == '[' && text[^1] == ']' ? text[1..^1] : text;
+            if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+                return "localhost";
+            // IPAddress.TryParse also takes "1" or "127.1" (inet_aton's shorthands): a mistyped port would pass.
+            bool fullForm = host.Contains(':') || host.Count(c => c == '.') == 3;
+            if (fullForm && IPAddress.TryParse(host, out IPAddress? address))
+                return address.ToString();
+            Fail($"option '--host' takes an IP address or localhost, not '{text}'");
+            return null;
+        }
+
+        private void Fail(string error) => Error ??= error;
+    }
+}

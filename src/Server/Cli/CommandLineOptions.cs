@@ -1,0 +1,38 @@
+namespace Uvnet.Server.Cli;
+
+/// <summary>What the command line asked for, with every default filled in (see <see cref="CommandLine.Parse"/>).</summary>
+public sealed record CommandLineOptions
+{
+    /// <summary>The port <c>serve</c> and <c>hello</c> listen on unless told otherwise (python -m http.server's and http-server's 8000/8080 habit).</summary>
+    public const int DefaultHttpPort = 8080;
+
+    /// <summary>
+    /// The port <c>echo</c> listens on unless told otherwise: the echo protocol's port 7 needs root, and 7000 is
+    /// taken by the AirPlay receiver on recent macOS, so 7007.
+    /// </summary>
+    public const int DefaultEchoPort = 7007;
+
+    /// <summary>The most loops <c>--loops</c> accepts: far beyond any core count, low enough to catch a typo.</summary>
+    public const int MaxLoops = 1024;
+
+    /// <summary>The command to run.</summary>
+    public UvnetCommand Command { get; init; } = UvnetCommand.Serve;
+
+    /// <summary>The directory <c>serve</c> serves, as given (<c>.</c> by default); null for the other commands.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>The port to listen on; 0 picks a free one (the start-up line says which).</summary>
+    public int Port { get; init; } = DefaultHttpPort;
+
+    /// <summary>The address to listen on (an IP address or <c>localhost</c>); null: every interface, IPv6 and IPv4.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>How many loops, each on its own thread and listening on the port through SO_REUSEPORT (one per processor by default).</summary>
+    public int Loops { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Whether the access log is off.</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>The default port of <paramref name="command"/>.</summary>
+    public static int DefaultPort(UvnetCommand command) => command == UvnetCommand.Echo ? DefaultEchoPort : DefaultHttpPort;
+}

@@ -1,0 +1,57 @@
+using System.Reflection;
+
+namespace Uvnet.Server.Cli;
+
+/// <summary>The text of <c>uvnet --help</c> and <c>uvnet --version</c>.</summary>
+public static class HelpText
+{
+    /// <summary>The help, for a machine with <paramref name="processorCount"/> processors (the default loop count).</summary>
+    public static string Get(int processorCount) => $"""
+        uvnet: a static file server, TechEmpower's hello endpoints and a TCP echo server,
+        on Uvnet's event loops (one per processor).
+
+        Usage:
+          uvnet [serve] [DIR] [options]   serve the files in DIR (default: the current directory)
+          uvnet hello [options]           TechEmpower's /plaintext and /json endpoints
+          uvnet echo [options]            a TCP echo server: sends back whatever it reads
+          uvnet help                      show this help
+
+        Options:
+          -p, --port N     the port to listen on; 0 picks a free one
+                           (default: {CommandLineOptions.DefaultHttpPort} for serve and hello, {CommandLineOptions.DefaultEchoPort} for echo)
+              --host H     the address to listen on: an IP address or localhost
+                           (default: every interface, IPv6 and IPv4)
+              --loops N    how many event loops, each on its own thread, all listening on
+                           the port through SO_REUSEPORT (default: one per processor, here {processorCount})
+          -q, --quiet      no access log (by default serve and hello log each request to
+                           stdout in the common log format)
+          -h, --help       show this help
+              --version    show the version
+
+        serve answers GET and HEAD: index.html for a directory, else a listing of it;
+        ETag and Last-Modified, with 304 for conditional requests; single byte ranges
+        (206, or 416 when out of range). Nothing outside DIR is served, symbolic links
+        leading out of it included.
+
+        Ctrl+C (SIGINT) or SIGTERM stops gracefully: no new connections, requests in
+        flight finish, idle connections close, and uvnet exits within a few seconds.
+        A second Ctrl+C quits at once.
+
+        Examples:
+          uvnet                              serve this directory on http://localhost:{CommandLineOptions.DefaultHttpPort}/
+          uvnet serve ./public --port 3000   serve ./public on port 3000
+          uvnet serve --host 127.0.0.1       serve to this machine only
+          uvnet hello --loops 4 --quiet      the benchmark endpoints on 4 loops, no log
+          uvnet echo --port 9000             then, in another terminal: nc localhost 9000
+
+        """;
+
+    /// <summary>The version line: <c>uvnet</c> and the package version.</summary>
+    public static string Version()
+    {
+        var assembly = typeof(HelpText).Assembly;
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
+        return $"uvnet {version}";
+    }
+}

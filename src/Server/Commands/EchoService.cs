@@ -1,0 +1,72 @@
+using Uvnet.Net;
+using NetServer = Uvnet.Net.Server;
+using Uvnet.Server.Hosting;
+
+namespace Uvnet.Server.Commands;
+
+/// <summary>One loop's echo server: a <see cref="NetServer"/> with SO_REUSEPORT and its connections.</summary>
+public sealed class EchoService : ILoopService
+{
+    private readonly Loop _loop;
+    private readonly HashSet<EchoConnection> _connections = [];
+    private readonly Action<EchoConnection> _onClosed;
+    private NetServer? _server;
+    private bool _stopping;
+
+    /// <summary>Creates the service on <paramref name="loop"/>; <see cref="Listen"/> starts it.</summary>
+    public EchoService(Loop loop)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        _loop = loop;
+        _onClosed = c => _connections.Remove(c);
+    }
+
+    /// <summary>Open connections.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Whether some connection has stopped reading because its peer is not reading its echo.</summary>
+    internal bool AnyPaused => _connections.Any(c => c.IsPaused);
+
+    /// <inheritdoc/>
+    public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
+    {
+        ArgumentNullException.ThrowIfNull(listening);
+        ArgumentNullException.ThrowIfNull(failed);
+        var server = new NetServer(_loop, OnConnection, new ServerOptions { ReusePort = true, NoDelay = true });
+        _server = server;
+        // Accept errors (EMFILE) while listening are the listener's to weather; only a failed listen is reported.
+        server.Error += (s, e) =>
+        {
+            if (!s.IsListening)
+                failed(e);
+        };
+        server.Listen(port, host, callback: () => listening(server.Port));
+    }
+
+    /// <summary>Stops accepting and ends every connection: each closes once its echo is flushed and its peer has ended.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        if (_server is { IsListening: true } server)
+            server.Close();
+        foreach (var connection in _connections)
+            connection.End();
+    }
+
+    /// <inheritdoc/>
+    public void Abort()
+    {
+        foreach (var connection in _connections.ToList())
+            connection.Destroy();
+    }
+
+    private void OnConnection(Socket socket)
+    {
+        if (_stopping)
+        {
+            socket.Destroy();
+            return;
+        }
+        _connections.Add(new EchoConnection(socket, _onClosed));
+    }
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Uvnet.Server.Hosting;
+
+/// <summary>
+/// Runs a server on several loops, each on its own thread with its own <see cref="ILoopService"/>, all listening
+/// on one port through SO_REUSEPORT (the kernel spreads the connections), and stops them gracefully within a
+/// bound: <see cref="Shutdown"/> asks every loop to <see cref="ILoopService.Stop"/>, and a loop timer calls
+/// <see cref="ILoopService.Abort"/> when the grace period is over.
+/// </summary>
+public sealed class ServerHost
+{
+    // After Abort closed every connection, the loops end within a few iterations; this is only the bound on a
+    // loop that is stuck, so that the process still exits.
+    private static readonly TimeSpan s_abortBound = TimeSpan.FromSeconds(2);
+
+    private readonly ServerHostOptions _options;
+    private readonly Func<Loop, ILoopService> _createService;
+    private readonly List<LoopWorker> _workers = [];
+    private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServerHost(ServerHostOptions options, Func<Loop, ILoopService> createService)
+    {
+        _options = options;
+        _createService = createService;
+    }
+
+    /// <summary>The port every loop listens on.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>How many loops run.</summary>
+    public int LoopCount => _workers.Count;
+
+    /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
+    public bool IsShuttingDown => _shutdownRequested.Task.IsCompleted;
+
+    /// <summary>Completes once every loop has ended and closed.</summary>
+    public Task Completion => Task.WhenAll(_workers.Select(w => w.Exited.Task));
+
+    /// <summary>
+    /// Starts <see cref="ServerHostOptions.Loops"/> loops, each with a service from <paramref name="createService"/>
+    /// (called on that loop's thread), and waits until all listen. On failure (a listen error, a timeout), the
+    /// loops already started are shut down, and <paramref name="error"/> says why.
+    /// </summary>
+    public static bool TryStart(ServerHostOptions options, Func<Loop, ILoopService> createService,
+        [NotNullWhen(true)] out ServerHost? host, [NotNullWhen(false)] out Exception? error)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(createService);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Loops, 1);
+        var starting = new ServerHost(options, createService);
+        // The first loop listens alone, so that with port 0 the others join the port it was given.
+        error = starting.StartLoops(1, options.Port);
+        if (error is null && options.Loops > 1)
+            error = starting.StartLoops(options.Loops - 1, starting.Port);
+        if (error is not null)
+        {
+            starting.Shutdown();
+            starting.WaitForExit();
+            host = null;
+            return false;
+        }
+        host = starting;
+        return true;
+    }
+
+    /// <summary>
+    /// Stops gracefully: every loop stops accepting and closes idle connections; connections still busy after
+    /// <see cref="ServerHostOptions.GracePeriod"/> are closed. Any thread; later calls do nothing.
+    /// </summary>
+    public void Shutdown()
+    {
+        if (!_shutdownRequested.TrySetResult())
+            return;
+        foreach (var worker in _workers)
+            worker.RequestStop();
+    }
+
+    /// <summary>
+    /// Waits until every loop has ended: without a bound while the server runs, and once <see cref="Shutdown"/> was
+    /// called, for the grace period and a little more at most. Returns whether the loops ended.
+    /// </summary>
+    public bool WaitForExit()
+    {
+        Task completion = Completion;
+        Task.WaitAny(completion, _shutdownRequested.Task);
+        return completion.Wait(_options.GracePeriod + s_abortBound);
+    }
+
+    private Exception? StartLoops(int count, int port)
+    {
+        var started = new List<LoopWorker>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var worker = new LoopWorker(_workers.Count, port, this);
+            _workers.Add(worker);
+            started.Add(worker);
+            worker.Start();
+        }
+        var listening = Task.WhenAll(started.Select(w => w.Listening.Task));
+        try
+        {
+            if (!listening.Wait(_options.StartTimeout))
+                return new TimeoutException($"the loops did not start listening within {_options.StartTimeout.TotalSeconds:0} s");
+        }
+        catch (AggregateException e)
+        {
+            return e.InnerExceptions[0];
+        }
+        Port = listening.Result[0];
+        return null;
+    }
+
+    /// <summary>One loop on its own thread, with its service.</summary>
+    private sealed class LoopWorker(int index, int port, ServerHost host)
+    {
+        private readonly Lock _gate = new();
+        private Loop? _loop;
+        private ILoopService? _service;
+        private bool _finished;
+        private bool _stopping;
+
+        public TaskCompletionSource<int> Listening { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Start()
+        {
+            // Background: a loop stuck past every bound must not keep the process alive.
+            var thread = new Thread(Run) { IsBackground = true, Name = $"uvnet loop {index}" };
+            thread.Start();
+        }
+
+        /// <summary>Any thread: asks the loop to stop, unless it has already ended.</summary>
+        public void RequestStop()
+        {
+            lock (_gate)
+            {
+                if (_loop is not null && !_finished)
+                    _loop.Post(static w => w.Stop(), this);
+            }
+        }
+
+        private void Run()
+        {
+            var loop = new Loop();
+            try
+            {
+                lock (_gate)
+                    _loop = loop;
+                _service = host._createService(loop);
+                _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), e => Listening.TrySetException(e));
+                // A shutdown asked for before this loop existed did not reach it.
+                if (host.IsShuttingDown)
+                    Stop();
+                RunUntilEnded(loop);
+            }
+            catch (Exception e)
+            {
+                Listening.TrySetException(e);
+                Report(e);
+            }
+            finally
+            {
+                lock (_gate)
+                    _finished = true;
+                Listening.TrySetException(new InvalidOperationException("the loop ended before it listened"));
+                CloseLoop(loop);
+                Exited.TrySetResult();
+            }
+        }
+
+        private void RunUntilEnded(Loop loop)
+        {
+            while (true)
+            {
+                try
+                {
+                    loop.Run(RunMode.Default);
+                    return;
+                }
+                catch (Exception e)
+                {
+                    // The loop stays consistent after a callback threw (see Loop's remarks): report it and go on.
+                    Report(e);
+                }
+            }
+        }
+
+        private void Stop()
+        {
+            if (_stopping || _service is not { } service)
+                return;
+            _stopping = true;
+            service.Stop();
+            var grace = new TimerHandle(_loop!);
+            grace.Start(_ => service.Abort(), (long)host._options.GracePeriod.TotalMilliseconds);
+            // The grace timer alone does not keep the loop alive: a loop whose connections all closed ends at once.
+            grace.Unref();
+        }
+
+        private void Report(Exception e)
+        {
+            if (host._options.LoopException is { } report)
+                report(index, e);
+            else
+                Console.Error.WriteLine($"uvnet: loop {index}: {e}");
+        }
+
+        private static void CloseLoop(Loop loop)
+        {
+            loop.Walk(static h =>
+            {
+                if (!h.IsClosing)
+                    h.Close();
+            });
+            loop.Run(RunMode.Default);
+            loop.Close();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace Uvnet.Server.Hosting;
+
+/// <summary>How <see cref="ServerHost.TryStart"/> runs a server.</summary>
+public sealed record ServerHostOptions
+{
+    /// <summary>
+    /// How long a graceful stop waits for connections to finish before closing them. Under docker's 10 s and
+    /// systemd's 90 s stop timeouts, so a SIGTERM ends in an orderly exit rather than a SIGKILL.
+    /// </summary>
+    public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many loops, each on its own thread.</summary>
+    public int Loops { get; init; } = 1;
+
+    /// <summary>The port to listen on; 0: a free one, chosen by the first loop and shared by the others.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The address to listen on; null: every interface, dual stack.</summary>
+    public string? Host { get; init; }
+
+    /// <summary>See <see cref="DefaultGracePeriod"/>.</summary>
+    public TimeSpan GracePeriod { get; init; } = DefaultGracePeriod;
+
+    /// <summary>How long every loop may take to start listening before the start counts as failed.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Told about an exception a callback threw on a loop (a bug: I/O errors are events, not exceptions); the
+    /// loop stays consistent and runs on. Null: written to stderr.
+    /// </summary>
+    public Action<int, Exception>? LoopException { get; init; }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace Uvnet.Server.Hosting;
+
+/// <summary>The start-up lines: where to point a browser (or <c>nc</c>).</summary>
+public static class StartupBanner
+{
+    /// <summary>
+    /// The URLs a person can open for a server on <paramref name="host"/> and <paramref name="port"/>: for every
+    /// interface (null, <c>0.0.0.0</c> or <c>::</c>), <c>http://localhost:port/</c> first and then each address of
+    /// <paramref name="lanAddresses"/> (see <see cref="LanAddresses"/>); otherwise the one address.
+    /// </summary>
+    public static IReadOnlyList<string> HttpUrls(string? host, int port, IEnumerable<IPAddress> lanAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(lanAddresses);
+        if (!IsEveryInterface(host))
+            return [$"http://{HostPort(host, port)}/"];
+        var urls = new List<string> { $"http://localhost:{port}/" };
+        urls.AddRange(lanAddresses.Select(a => $"http://{HostPort(a.ToString(), port)}/"));
+        return urls;
+    }
+
+    /// <summary><paramref name="host"/>:<paramref name="port"/>, with an IPv6 address in brackets; <c>localhost</c> for every interface.</summary>
+    public static string HostPort(string? host, int port)
+    {
+        string name = ConnectHost(host);
+        return name.Contains(':') ? $"[{name}]:{port}" : $"{name}:{port}";
+    }
+
+    /// <summary>The name a client on this machine connects to: <paramref name="host"/>, or <c>localhost</c> for every interface.</summary>
+    public static string ConnectHost(string? host) => IsEveryInterface(host) ? "localhost" : host!;
+
+    /// <summary>The lines <c>uvnet</c> prints once listening: the first URL, then any others, then how to stop.</summary>
+    public static string Format(string what, IReadOnlyList<string> urls, int loops)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var lines = new List<string> { $"{what} at {urls[0]}" };
+        lines.AddRange(urls.Skip(1).Select(url => $"  also at {url}"));
+        lines.Add($"{loops} {(loops == 1 ? "loop" : "loops")}; Ctrl+C to stop");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>This machine's IPv4 addresses on interfaces that are up, loopback excepted (empty when they cannot be read).</summary>
+    public static IReadOnlyList<IPAddress> LanAddresses()
+    {
+        try
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+                .Select(u => u.Address)
+                .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+                .Distinct()
+                .ToList();
+        }
+        catch (NetworkInformationException)
+        {
+            return [];
+        }
+    }
+
+    private static bool IsEveryInterface(string? host) => host is null or "0.0.0.0" or "::";
+}

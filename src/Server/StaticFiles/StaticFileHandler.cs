@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+
+namespace Uvnet.Server.StaticFiles;
+
+/// <summary>
+/// The static file server's decisions, without the server: from a <see cref="StaticFileRequest"/> to a
+/// <see cref="StaticFileResponse"/>. GET and HEAD only; a directory gets its <c>index.html</c> or a listing
+/// (after a redirect to the path with a trailing <c>/</c>); a file gets validators, conditional answers
+/// (304, 412) and single byte ranges (206, 416). Touches the file system (stat, realpath, directory reads), so
+/// a listing of a huge directory takes a moment; it never opens or reads a file.
+/// </summary>
+public sealed class StaticFileHandler
+{
+    /// <summary>The file a directory is answered with when it holds one.</summary>
+    public const string IndexFile = "index.html";
+
+    /// <summary>
+    /// Every response may be stored but must be revalidated before use: a person editing files sees each change
+    /// on reload, and an unchanged file costs a 304.
+    /// </summary>
+    public const string CacheControl = "no-cache";
+
+    private const string TextPlain = "text/plain; charset=utf-8";
+
+    private readonly PathResolver _resolver;
+
+    /// <summary>Serves the files under <paramref name="root"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
+    public StaticFileHandler(string root) => _resolver = new PathResolver(root);
+
+    /// <summary>The resolver, with the root's real path.</summary>
+    public PathResolver Resolver => _resolver;
+
+    /// <summary>Decides the response to <paramref name="request"/>, with <paramref name="now"/> as the current time.</summary>
+    public StaticFileResponse Handle(StaticFileRequest request, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        bool head = request.Method == "HEAD";
+        if (request.Method != "GET" && !head)
+            return Error(405, "Method Not Allowed", head, KeyValuePair.Create("Allow", "GET, HEAD"));
+        PathResolution resolution = _resolver.Resolve(request.Target);
+        switch (resolution.Status)
+        {
+            case PathResolutionStatus.BadRequest:
+                return Error(400, "Bad Request", head);
+            case PathResolutionStatus.Forbidden:
+                return Error(403, "Forbidden", head);
+            case PathResolutionStatus.NotFound:
+                return Error(404, "Not Found", head);
+        }
+        string urlPath = resolution.UrlPath!;
+        if (!resolution.IsDirectory)
+            return File(resolution.FullPath!, request, now);
+        if (!urlPath.EndsWith('/'))
+            return Redirect(urlPath + "/", request.Target, head);
+        if (_resolver.ResolveInside(Path.Join(resolution.FullPath, IndexFile)) is { } index && System.IO.File.Exists(index))
+            return File(index, request, now);
+        var entries = DirectoryListing.Read(resolution.FullPath!, _resolver);
+        string html = DirectoryListing.Render(urlPath, entries, isRoot: urlPath == "/");
+        return InMemory(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(html), head);
+    }
+
+    private static StaticFileResponse File(string path, StaticFileRequest request, DateTimeOffset now)
+    {
+        bool head = request.Method == "HEAD";
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return Error(404, "Not Found", head); // removed since it was resolved
+        FileValidators validators = FileValidators.For(info, now);
+        var headers = new List<KeyValuePair<string, string>>();
+        switch (ConditionalRequest.Evaluate(request.Method, request.Conditions, validators))
+        {
+            case PreconditionResult.NotModified:
+                // RFC 9110 §15.4.5: the fields a 200 would carry for caches; the ETag makes Last-Modified redundant.
+                headers.Add(new("ETag", validators.ETag.ToString()));
+                headers.Add(new("Cache-Control", CacheControl));
+                return new StaticFileResponse(304, headers, null, default, sendBody: false);
+            case PreconditionResult.PreconditionFailed:
+                return Error(412, "Precondition Failed", head);
+        }
+        RangeResult range = RangeRequest.Evaluate(request.Method, request.Range, request.IfRange, validators);
+        if (range.Outcome == RangeOutcome.NotSatisfiable)
+            return Error(416, "Range Not Satisfiable", head, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length)));
+        ByteRange run = range.Outcome == RangeOutcome.Partial ? range.Range : new ByteRange(0, validators.Length);
+        headers.Add(new("Content-Type", ContentTypes.ForPath(path)));
+        headers.Add(new("Content-Length", Number(run.Length)));
+        headers.Add(new("Last-Modified", validators.LastModifiedText));
+        headers.Add(new("ETag", validators.ETag.ToString()));
+        headers.Add(new("Accept-Ranges", "bytes"));
+        headers.Add(new("Cache-Control", CacheControl));
+        headers.Add(new("X-Content-Type-Options", "nosniff"));
+        if (range.Outcome == RangeOutcome.Partial)
+            headers.Add(new("Content-Range", run.ContentRange(validators.Length)));
+        int status = range.Outcome == RangeOutcome.Partial ? 206 : 200;
+        return new StaticFileResponse(status, headers, new FileBody(path, run.Offset, run.Length), default, sendBody: !head);
+    }
+
+    /// <summary>301 to the directory's path with its trailing slash, each segment re-encoded, the query kept.</summary>
+    private static StaticFileResponse Redirect(string urlPath, string target, bool head)
+    {
+        string encoded = string.Join('/', urlPath.Split('/').Select(Uri.EscapeDataString));
+        int query = target.IndexOf('?');
+        if (query >= 0)
+        {
+            int fragment = target.IndexOf('#', query);
+            encoded += fragment < 0 ? target[query..] : target[query..fragment];
+        }
+        return Error(301, "Moved Permanently", head, KeyValuePair.Create("Location", encoded));
+    }
+
+    private static StaticFileResponse Error(int status, string reason, bool head, params ReadOnlySpan<KeyValuePair<string, string>> extra) =>
+        InMemory(status, TextPlain, Encoding.UTF8.GetBytes($"{status} {reason}\n"), head, extra);
+
+    private static StaticFileResponse InMemory(int status, string contentType, byte[] body, bool head,
+        ReadOnlySpan<KeyValuePair<string, string>> extra = default)
+    {
+        var headers = new List<KeyValuePair<string, string>>
+        {
+            new("Content-Type", contentType),
+            new("Content-Length", Number(body.Length)),
+            new("Cache-Control", CacheControl),
+            new("X-Content-Type-Options", "nosniff"),
+        };
+        headers.AddRange(extra);
+        return new StaticFileResponse(status, headers, null, body, sendBody: !head);
+    }
+
+    private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
+}

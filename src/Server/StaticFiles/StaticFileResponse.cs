@@ -1,0 +1,53 @@
+namespace Uvnet.Server.StaticFiles;
+
+/// <summary>A run of a file to send as the body (with sendfile): <see cref="Length"/> bytes from <see cref="Offset"/>.</summary>
+/// <param name="Path">The file's resolved path.</param>
+/// <param name="Offset">Where the body starts in the file.</param>
+/// <param name="Length">How many bytes; the Content-Length.</param>
+public readonly record struct FileBody(string Path, long Offset, long Length);
+
+/// <summary>
+/// The response <see cref="StaticFileHandler"/> decided on: a status, header fields, and a body that is a run
+/// of a file (<see cref="File"/>), bytes in memory (<see cref="Body"/>), or nothing (<see cref="SendBody"/>
+/// false: HEAD, 304). Date, Server and Connection are the HTTP server's to add.
+/// </summary>
+public sealed class StaticFileResponse
+{
+    internal StaticFileResponse(int statusCode, List<KeyValuePair<string, string>> headers, FileBody? file, ReadOnlyMemory<byte> body, bool sendBody)
+    {
+        StatusCode = statusCode;
+        Headers = headers;
+        File = file;
+        Body = body;
+        SendBody = sendBody;
+    }
+
+    /// <summary>The status code: 200, 206, 301, 304, 400, 403, 404, 405, 412 or 416.</summary>
+    public int StatusCode { get; }
+
+    /// <summary>The header fields to set, in order; Content-Length among them whenever the status has a body.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+
+    /// <summary>The file run to send as the body, or null when the body is <see cref="Body"/>.</summary>
+    public FileBody? File { get; }
+
+    /// <summary>The body when it is not a file (a listing, an error page); empty otherwise.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>Whether to send the body: false for HEAD (whose Content-Length still tells GET's) and 304.</summary>
+    public bool SendBody { get; }
+
+    /// <summary>The body's length: the file run's or <see cref="Body"/>'s.</summary>
+    public long ContentLength => File?.Length ?? Body.Length;
+
+    /// <summary>The value of header field <paramref name="name"/> (case-insensitive), or null.</summary>
+    public string? Header(string name)
+    {
+        foreach (var (key, value) in Headers)
+        {
+            if (key.Equals(name, StringComparison.OrdinalIgnoreCase))
+                return value;
+        }
+        return null;
+    }
+}

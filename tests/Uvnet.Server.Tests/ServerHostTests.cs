@@ -1,0 +1,97 @@
+using Uvnet.Server.Hosting;
+
+namespace Uvnet.Server.Tests;
+
+public class ServerHostTests
+{
+    /// <summary>A service that "listens" by keeping a timer alive; what Stop and Abort do is the test's to choose.</summary>
+    private sealed class FakeService(Loop loop, bool stopCloses, Action? onListen = null) : ILoopService
+    {
+        private readonly TimerHandle _alive = new(loop);
+
+        public bool Aborted { get; private set; }
+
+        public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
+        {
+            _alive.Start(_ => { }, 1_000_000);
+            onListen?.Invoke();
+            loop.Post(() => listening(port == 0 ? 4242 : port));
+        }
+
+        public void Stop()
+        {
+            if (stopCloses)
+                _alive.Close();
+        }
+
+        public void Abort()
+        {
+            Aborted = true;
+            _alive.Close();
+        }
+    }
+
+    private static ServerHostOptions Options(int loops, Action<int, Exception>? loopException = null) => new()
+    {
+        Loops = loops,
+        GracePeriod = TimeSpan.FromMilliseconds(100),
+        LoopException = loopException ?? ((_, e) => Assert.Fail(e.ToString())),
+    };
+
+    [Fact]
+    public void Every_loop_gets_its_own_service_and_the_first_loops_port()
+    {
+        var loops = new System.Collections.Concurrent.ConcurrentBag<Loop>();
+        Assert.True(ServerHost.TryStart(Options(3), loop =>
+        {
+            loops.Add(loop);
+            return new FakeService(loop, stopCloses: true);
+        }, out var host, out _));
+        Assert.Equal(4242, host.Port);
+        Assert.Equal(3, loops.Distinct().Count());
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+    }
+
+    [Fact]
+    public void A_service_that_throws_while_listening_fails_the_start()
+    {
+        var boom = new InvalidOperationException("boom");
+        Assert.False(ServerHost.TryStart(Options(2, (_, _) => { }), _ => throw boom, out var host, out var error));
+        Assert.Null(host);
+        Assert.Same(boom, error);
+    }
+
+    [Fact]
+    public void A_callback_that_throws_is_reported_and_the_loop_runs_on()
+    {
+        var reported = new List<Exception>();
+        ServerHost? host = null;
+        Assert.True(ServerHost.TryStart(Options(1, (_, e) => { lock (reported) reported.Add(e); }),
+            loop => new FakeService(loop, stopCloses: true, () => loop.Post(() => throw new InvalidTimeZoneException())),
+            out host, out _));
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+        Assert.IsType<InvalidTimeZoneException>(Assert.Single(reported));
+    }
+
+    [Fact]
+    public void What_stop_leaves_open_is_aborted_after_the_grace_period()
+    {
+        FakeService? service = null;
+        Assert.True(ServerHost.TryStart(Options(1), loop => service = new FakeService(loop, stopCloses: false), out var host, out _));
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+        Assert.True(service!.Aborted);
+    }
+
+    [Fact]
+    public void Shutdown_twice_is_harmless()
+    {
+        Assert.True(ServerHost.TryStart(Options(2), loop => new FakeService(loop, stopCloses: true), out var host, out _));
+        host.Shutdown();
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+        Assert.True(host.IsShuttingDown);
+    }
+}

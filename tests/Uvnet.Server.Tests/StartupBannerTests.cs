@@ -1,0 +1,52 @@
+using System.Net;
+using Uvnet.Server.Cli;
+using Uvnet.Server.Commands;
+using Uvnet.Server.Hosting;
+
+namespace Uvnet.Server.Tests;
+
+public class StartupBannerTests
+{
+    private static readonly IPAddress[] s_lan = [IPAddress.Parse("192.168.1.20")];
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void Every_interface_shows_localhost_then_the_lan_addresses(string? host) =>
+        Assert.Equal(["http://localhost:8080/", "http://192.168.1.20:8080/"], StartupBanner.HttpUrls(host, 8080, s_lan));
+
+    [Theory]
+    [InlineData("127.0.0.1", "http://127.0.0.1:3000/")]
+    [InlineData("::1", "http://[::1]:3000/")]
+    [InlineData("localhost", "http://localhost:3000/")]
+    public void One_address_shows_one_url(string host, string url) =>
+        Assert.Equal([url], StartupBanner.HttpUrls(host, 3000, s_lan));
+
+    [Fact]
+    public void Serve_names_the_directory_the_urls_and_how_to_stop()
+    {
+        string banner = ServeCommand.Banner("/srv/site", new CommandLineOptions { Loops = 4 }, 8080, s_lan);
+        Assert.Equal(string.Join(Environment.NewLine,
+            "Serving /srv/site at http://localhost:8080/",
+            "  also at http://192.168.1.20:8080/",
+            "4 loops; Ctrl+C to stop"), banner);
+    }
+
+    [Fact]
+    public void Hello_names_both_endpoints()
+    {
+        string banner = HelloCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Hello, Loops = 1, Host = "127.0.0.1" }, 8080);
+        Assert.Contains("http://127.0.0.1:8080/plaintext", banner);
+        Assert.Contains("http://127.0.0.1:8080/json", banner);
+        Assert.Contains("1 loop;", banner);
+    }
+
+    [Fact]
+    public void Echo_says_how_to_try_it() =>
+        Assert.Contains("nc localhost 7007", EchoCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Echo }, 7007));
+
+    [Fact]
+    public void Listen_errors_are_explained_with_a_hint() =>
+        Assert.Contains("--port", CommandRunner.Describe(new Uvnet.Net.NetException(UvError.EADDRINUSE, "listen", "::", 8080)));
+}
