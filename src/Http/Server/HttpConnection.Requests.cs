@@ -9,6 +9,7 @@ internal sealed partial class HttpConnection
     private int _urlLength;
     private string _url = "";
     private IncomingMessage? _upgrading;
+    private bool _notHttp1;
 
     /// <summary>The parser's callbacks: a struct, so the generic parser calls them directly.</summary>
     private readonly struct ParserCallbacks(HttpConnection connection) : IHttpParserHandler
@@ -51,6 +52,12 @@ internal sealed partial class HttpConnection
     {
         HeadersDone = true;
         _parsing!.OnHeadersComplete(parser);
+        if (!parser.IsHttp1)
+        {
+            // RTSP, ICE and HTTP/0.9 parse (as llhttp does), but this is an HTTP/1.x server: 505 and close.
+            _notHttp1 = true;
+            return HeadersCompleteAction.Pause;
+        }
         if (parser.IsUpgrade && Server.HasUpgradeHandlers)
         {
             _upgrading = _parsing; // the message completes before Execute returns PausedUpgrade
@@ -81,6 +88,12 @@ internal sealed partial class HttpConnection
         if (!keepAlive)
             _stopParsing = true;
 
+        if (_notHttp1)
+        {
+            if (!RaiseClientError(new HttpClientError(HttpParserError.UnsupportedVersion, 505, "not HTTP/1.x")))
+                Answer(response, 505);
+            return;
+        }
         if (request.HttpVersionMinor == 1 && !request.Head.TryGetHeaderValue("host"u8, out _))
         {
             // RFC 9112 §3.2: a server must answer an HTTP/1.1 request without Host with 400.

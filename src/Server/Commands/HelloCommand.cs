@@ -25,11 +25,31 @@ public static class HelloCommand
         return StartupBanner.Format("uvnet hello: TechEmpower's plaintext and json tests", [root + "plaintext", root + "json"], options.Loops);
     }
 
-    /// <summary>
-    /// The HTTP seam: one loop's HTTP server, listening as <see cref="ILoopService"/> says, answering each request
-    /// per <see cref="HelloEndpoints.Route"/> and logging it to <paramref name="log"/> (null with <c>--quiet</c>).
-    /// Until the HTTP server exists, a stand-in that says so.
-    /// </summary>
-    private static ILoopService CreateHttpService(Loop loop, AccessLog? log) =>
-        new MissingHttpService("hello");
+    /// <summary>One loop's server, answering per <see cref="HelloEndpoints.Route"/> as TechEmpower's rules ask.</summary>
+    private static ILoopService CreateHttpService(Loop loop, AccessLog? log)
+    {
+        // The json body is serialised for each request, as the rules require, into a buffer the loop reuses:
+        // the response copies it.
+        var json = new System.Buffers.ArrayBufferWriter<byte>(64);
+        return new HttpLoopService(loop, (req, res) =>
+        {
+            switch (HelloEndpoints.Route(req.Url))
+            {
+                case HelloEndpoint.Plaintext:
+                    res.SetHeader("Content-Type", HelloEndpoints.PlaintextContentType);
+                    res.End(HelloEndpoints.PlaintextBody);
+                    return HelloEndpoints.PlaintextBody.Length;
+                case HelloEndpoint.Json:
+                    json.ResetWrittenCount();
+                    HelloEndpoints.WriteJson(json);
+                    res.SetHeader("Content-Type", HelloEndpoints.JsonContentType);
+                    res.End(json.WrittenSpan);
+                    return json.WrittenCount;
+                default:
+                    res.StatusCode = 404;
+                    res.End();
+                    return 0;
+            }
+        }, log);
+    }
 }

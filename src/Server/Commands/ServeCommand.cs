@@ -35,11 +35,43 @@ public static class ServeCommand
     internal static string Banner(string root, CommandLineOptions options, int port, IReadOnlyList<System.Net.IPAddress> lanAddresses) =>
         StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses), options.Loops);
 
-    /// <summary>
-    /// The HTTP seam: one loop's HTTP server, listening as <see cref="ILoopService"/> says, answering each request
-    /// with <paramref name="files"/> (<see cref="StaticFileHandler.Handle"/>) and logging it to
-    /// <paramref name="log"/> (null with <c>--quiet</c>). Until the HTTP server exists, a stand-in that says so.
-    /// </summary>
+    /// <summary>One loop's server, answering each request with <paramref name="files"/> (<see cref="StaticFileHandler.Handle"/>).</summary>
     private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log) =>
-        new MissingHttpService("serve");
+        new HttpLoopService(loop, (req, res) => Respond(files, req, res), log);
+
+    /// <summary>Applies the static-file decision; file bodies go out with sendfile(2). Returns the body length sent.</summary>
+    private static long Respond(StaticFileHandler files, Http.Server.IncomingMessage req, Http.Server.ServerResponse res)
+    {
+        StaticFileResponse decision = files.Handle(StaticFileRequest.From(req.Method, req.Url, name => req.Headers[name]), DateTimeOffset.UtcNow);
+        res.StatusCode = decision.StatusCode;
+        foreach (var (name, value) in decision.Headers)
+            res.SetHeader(name, value);
+        if (!decision.SendBody)
+        {
+            res.End();
+            return 0;
+        }
+        if (decision.File is not { } file)
+        {
+            res.End(decision.Body.Span);
+            return decision.Body.Length;
+        }
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(file.Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Gone or unreadable between the decision and the open.
+            res.RemoveHeader("Content-Length");
+            res.StatusCode = e is UnauthorizedAccessException ? 403 : 404;
+            res.End();
+            return 0;
+        }
+        res.Finish += _ => handle.Dispose();
+        res.Close += _ => handle.Dispose();
+        res.SendFile(handle, file.Offset, file.Length);
+        return file.Length;
+    }
 }

@@ -14,6 +14,7 @@ public class RefusalTests
     [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\n", 400)]
     [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-custom, chunked\r\n\r\n", 501)]
     [InlineData("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505)]
+    [InlineData("DESCRIBE rtsp://x/ RTSP/1.0\r\nCSeq: 1\r\n\r\n", 505)]
     public void Malformed_request_gets_its_status_and_a_close(string request, int status)
     {
         int handled = 0;

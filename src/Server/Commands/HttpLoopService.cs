@@ -1,0 +1,35 @@
+using Uvnet.Http;
+using Uvnet.Http.Server;
+using Uvnet.Server.Hosting;
+using Uvnet.Server.Logging;
+
+namespace Uvnet.Server.Commands;
+
+/// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: SO_REUSEPORT, graceful stop, access log.</summary>
+internal sealed class HttpLoopService : ILoopService
+{
+    private readonly HttpServer _server;
+
+    /// <summary>Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, which returns the body length to log.</summary>
+    internal HttpLoopService(Loop loop, Func<IncomingMessage, ServerResponse, long> handler, AccessLog? log)
+    {
+        _server = Http.Http.CreateServer(loop, (req, res) =>
+        {
+            long bytes = handler(req, res);
+            log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
+        }, new HttpServerOptions { ReusePort = true, ServerHeader = "uvnet" });
+    }
+
+    /// <inheritdoc/>
+    public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
+    {
+        _server.Error += (s, e) => failed(e);
+        _server.Listen(port, host, callback: () => listening(_server.Port));
+    }
+
+    /// <inheritdoc/>
+    public void Stop() => _server.Close();
+
+    /// <inheritdoc/>
+    public void Abort() => _server.CloseAllConnections();
+}
