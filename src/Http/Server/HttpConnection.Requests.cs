@@ -94,14 +94,15 @@ internal sealed partial class HttpConnection
                 Answer(response, 505);
             return;
         }
-        if (request.HttpVersionMinor == 1 && !request.Head.TryGetHeaderValue("host"u8, out _))
+        FindHostAndExpect(request.Head, out bool hasHost, out ReadOnlySpan<byte> expect);
+        if (request.HttpVersionMinor == 1 && !hasHost)
         {
             // RFC 9112 §3.2: a server must answer an HTTP/1.1 request without Host with 400.
             RaiseClientError(new HttpClientError(HttpParserError.None, 400, "missing Host header"));
             Answer(response, 400);
             return;
         }
-        if (request.Head.TryGetHeaderValue("expect"u8, out ReadOnlySpan<byte> expect))
+        if (!expect.IsEmpty)
         {
             if (!Ascii.EqualsIgnoreCase(expect, "100-continue"u8))
             {
@@ -116,6 +117,21 @@ internal sealed partial class HttpConnection
             response.WriteContinue();
         }
         Server.RaiseRequest(request, response);
+    }
+
+    /// <summary>One pass over the fields for the two the server itself acts on (names compared only when the length fits).</summary>
+    private static void FindHostAndExpect(HttpRequestHead head, out bool hasHost, out ReadOnlySpan<byte> expect)
+    {
+        hasHost = false;
+        expect = default;
+        for (int i = 0; i < head.HeaderCount; i++)
+        {
+            ReadOnlySpan<byte> name = head.GetHeaderName(i);
+            if (name.Length == 4 && Ascii.EqualsIgnoreCase(name, "host"u8))
+                hasHost = true;
+            else if (name.Length == 6 && expect.IsEmpty && Ascii.EqualsIgnoreCase(name, "expect"u8))
+                expect = head.GetHeaderValue(i);
+        }
     }
 
     /// <summary>Answers with an empty <paramref name="status"/> response and closes the connection after it.</summary>

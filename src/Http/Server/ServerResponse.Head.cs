@@ -97,21 +97,43 @@ public sealed partial class ServerResponse
             throw new InvalidOperationException("Cannot change headers after they are sent (ERR_HTTP_HEADERS_SENT).");
     }
 
+    // RFC 9110 §5.6.2 token characters; values may not hold CR, LF or NUL (response splitting) or non-Latin-1.
+    private static readonly System.Buffers.SearchValues<char> s_tokenChars =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    private static readonly System.Buffers.SearchValues<char> s_forbiddenInValues = System.Buffers.SearchValues.Create("\r\n\0");
+
     private static void Validate(string name, string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(value);
-        foreach (char c in name)
-        {
-            if (c > 0x7e || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
-                throw new ArgumentException($"Invalid character in header name '{name}' (ERR_INVALID_HTTP_TOKEN).", nameof(name));
-        }
-        foreach (char c in value)
-        {
-            if (c is '\r' or '\n' or '\0' || c > 0xff)
-                throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
-        }
+        if (name.AsSpan().ContainsAnyExcept(s_tokenChars))
+            throw new ArgumentException($"Invalid character in header name '{name}' (ERR_INVALID_HTTP_TOKEN).", nameof(name));
+        if (value.AsSpan().ContainsAny(s_forbiddenInValues) || value.AsSpan().ContainsAnyExceptInRange('\0', '\u00ff'))
+            throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
     }
+
+    /// <summary>Headers the head writer treats specially, recognised once when set rather than at every write.</summary>
+    [Flags]
+    private enum SpecialHeaders : byte
+    {
+        None = 0,
+        Date = 1,
+        Server = 2,
+        ContentLength = 4,
+        TransferEncoding = 8,
+        Connection = 16,
+    }
+
+    private static SpecialHeaders Classify(string name) => name.Length switch
+    {
+        4 when name.Equals("Date", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Date,
+        6 when name.Equals("Server", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Server,
+        10 when name.Equals("Connection", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Connection,
+        14 when name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.ContentLength,
+        17 when name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.TransferEncoding,
+        _ => SpecialHeaders.None,
+    };
 
     /// <summary>
     /// Serialises the head: status line, the user's headers, Date and Server unless set, then the framing. With
@@ -140,14 +162,12 @@ public sealed partial class ServerResponse
             sink.Write("\r\n"u8);
         }
 
-        bool hasDate = false, hasServer = false, hasLength = false, hasEncoding = false;
+        SpecialHeaders present = SpecialHeaders.None;
         foreach (var (name, value) in _headers)
         {
-            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
-            hasServer |= name.Equals("Server", StringComparison.OrdinalIgnoreCase);
-            hasLength |= name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase);
-            hasEncoding |= name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase);
-            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            SpecialHeaders kind = Classify(name);
+            present |= kind;
+            if (kind == SpecialHeaders.Connection)
             {
                 if (value.Contains("close", StringComparison.OrdinalIgnoreCase))
                     KeepAlive = false;
@@ -158,6 +178,8 @@ public sealed partial class ServerResponse
             sink.WriteAscii(value);
             sink.Write("\r\n"u8);
         }
+        bool hasDate = (present & SpecialHeaders.Date) != 0, hasServer = (present & SpecialHeaders.Server) != 0;
+        bool hasLength = (present & SpecialHeaders.ContentLength) != 0, hasEncoding = (present & SpecialHeaders.TransferEncoding) != 0;
         if (SendDate && !hasDate)
             sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
         if (!hasServer && Connection.Server.ServerHeaderLine is { } serverLine)

@@ -23,12 +23,20 @@ public static class StatusCodes
         [505] = "HTTP Version Not Supported",
     };
 
-    private static readonly Dictionary<int, byte[]> s_statusLines =
-        s_reasons.ToDictionary(p => p.Key, p => Encoding.ASCII.GetBytes($"HTTP/1.1 {p.Key} {p.Value}\r\n"));
+    // Indexed by status - 100: a response looks its line up without hashing.
+    private static readonly byte[]?[] s_statusLines = BuildStatusLines();
+
+    private static byte[]?[] BuildStatusLines()
+    {
+        var lines = new byte[]?[500];
+        foreach (var (status, reason) in s_reasons)
+            lines[status - 100] = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} {reason}\r\n");
+        return lines;
+    }
 
     /// <summary>The standard reason phrase of <paramref name="status"/>, or "Unknown".</summary>
     public static string ReasonPhrase(int status) => s_reasons.TryGetValue(status, out var reason) ? reason : "Unknown";
 
     /// <summary>"HTTP/1.1 200 OK\r\n" for a standard status with its standard phrase, else null.</summary>
-    internal static byte[]? EncodedStatusLine(int status) => s_statusLines.GetValueOrDefault(status);
+    internal static byte[]? EncodedStatusLine(int status) => (uint)(status - 100) < 500 ? s_statusLines[status - 100] : null;
 }
