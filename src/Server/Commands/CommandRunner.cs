@@ -24,7 +24,14 @@ public static class CommandRunner
         ArgumentNullException.ThrowIfNull(banner);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var hostOptions = new ServerHostOptions { Loops = options.Loops, Port = options.Port, Host = options.Host };
+        var hostOptions = new ServerHostOptions
+        {
+            Loops = options.Loops,
+            Port = options.Port,
+            Host = options.Host,
+            HandleSignals = true,
+            ShutdownStarted = () => error.WriteLine("uvnet: shutting down"),
+        };
         if (!ServerHost.TryStart(hostOptions, createService, out var host, out var startError))
         {
             error.WriteLine($"uvnet: cannot listen on {StartupBanner.HostPort(options.Host, options.Port)}: {Describe(startError)}");
@@ -32,15 +39,8 @@ public static class CommandRunner
         }
         output.WriteLine(banner(host.Port));
         output.Flush();
-        using (ShutdownSignals.Register(() =>
-        {
-            error.WriteLine("uvnet: shutting down");
-            host.Shutdown();
-        }))
-        {
-            if (!host.WaitForExit())
-                error.WriteLine("uvnet: some connections did not close in time; exiting anyway");
-        }
+        if (!host.WaitForExit())
+            error.WriteLine("uvnet: some connections did not close in time; exiting anyway");
         return host.IsShuttingDown ? 0 : 1;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 
 namespace Uvnet.Server.Hosting;
 
@@ -72,6 +73,7 @@ public sealed class ServerHost
     {
         if (!_shutdownRequested.TrySetResult())
             return;
+        _options.ShutdownStarted?.Invoke();
         foreach (var worker in _workers)
             worker.RequestStop();
     }
@@ -117,6 +119,7 @@ public sealed class ServerHost
         private readonly Lock _gate = new();
         private Loop? _loop;
         private ILoopService? _service;
+        private readonly List<SignalHandle> _signals = [];
         private bool _finished;
         private bool _stopping;
 
@@ -150,6 +153,7 @@ public sealed class ServerHost
                     _loop = loop;
                 _service = host._createService(loop);
                 _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), e => Listening.TrySetException(e));
+                WatchShutdownSignals(loop);
                 // A shutdown asked for before this loop existed did not reach it.
                 if (host.IsShuttingDown)
                     Stop();
@@ -187,8 +191,28 @@ public sealed class ServerHost
             }
         }
 
+        /// <summary>
+        /// SIGINT and SIGTERM, watched by each loop (libuv's signal handle): the first starts the graceful shutdown;
+        /// the handles then stop, so a second Ctrl+C takes the default action and quits at once.
+        /// </summary>
+        private void WatchShutdownSignals(Loop loop)
+        {
+            if (!host._options.HandleSignals || OperatingSystem.IsWindows())
+                return;
+            foreach (PosixSignal signal in (ReadOnlySpan<PosixSignal>)[PosixSignal.SIGINT, PosixSignal.SIGTERM])
+            {
+                var watcher = new SignalHandle(loop);
+                watcher.Start(signal, (_, _) => host.Shutdown());
+                watcher.Unref(); // the server's listener keeps the loop alive, not the signal watchers
+                _signals.Add(watcher);
+            }
+        }
+
         private void Stop()
         {
+            foreach (var watcher in _signals)
+                watcher.Close();
+            _signals.Clear();
             if (_stopping || _service is not { } service)
                 return;
             _stopping = true;

@@ -29,4 +29,10 @@ public sealed record ServerHostOptions
     /// loop stays consistent and runs on. Null: written to stderr.
     /// </summary>
     public Action<int, Exception>? LoopException { get; init; }
+
+    /// <summary>Whether each loop watches SIGINT and SIGTERM and shuts the host down gracefully on the first (the program does; tests need not).</summary>
+    public bool HandleSignals { get; init; }
+
+    /// <summary>Called once when the shutdown begins (on the thread that asked for it).</summary>
+    public Action? ShutdownStarted { get; init; }
 }

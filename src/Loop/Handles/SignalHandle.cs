@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+
+namespace Uvnet;
+
+/// <summary>
+/// Watches a POSIX signal, as libuv's <c>uv_signal_t</c>: while started, the signal's default action (such as
+/// ending the process on SIGTERM) is replaced by the callback, which runs on the loop thread. Signals that
+/// arrive before the callback runs are coalesced into one call. Several handles, on several loops, may watch the
+/// same signal: each is called. Stopping restores the default action once no handle watches the signal.
+/// </summary>
+/// <remarks>Built on .NET's <see cref="PosixSignalRegistration"/>: the runtime receives the signal on its own
+/// thread and this handle posts it to the loop.</remarks>
+public sealed class SignalHandle : Handle
+{
+    private static readonly Action<SignalHandle> s_dispatch = static h => h.Dispatch();
+
+    private PosixSignalRegistration? _registration;
+    private Action<SignalHandle, PosixSignal>? _callback;
+    private int _pending;
+
+    /// <summary>Creates a stopped signal handle on <paramref name="loop"/>.</summary>
+    public SignalHandle(Loop loop) : base(loop)
+    {
+    }
+
+    /// <summary>The signal watched, while started.</summary>
+    public PosixSignal Signal { get; private set; }
+
+    /// <summary>
+    /// Starts watching <paramref name="signal"/> (a <see cref="PosixSignal"/>, or a raw signal number cast to it);
+    /// a started handle switches to the new signal.
+    /// </summary>
+    public void Start(PosixSignal signal, Action<SignalHandle, PosixSignal> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        VerifyUsable();
+        Unregister();
+        _callback = callback;
+        Signal = signal;
+        _registration = PosixSignalRegistration.Create(signal, OnSignal);
+        SetActive(true);
+    }
+
+    /// <summary>Stops watching; the default action returns unless another handle watches the signal. Idempotent.</summary>
+    public void Stop()
+    {
+        Loop.VerifyAccess();
+        Unregister();
+        SetActive(false);
+    }
+
+    // On a runtime thread.
+    private void OnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        if (Interlocked.Exchange(ref _pending, 1) == 0)
+            Loop.Post(s_dispatch, this);
+    }
+
+    private void Dispatch()
+    {
+        Interlocked.Exchange(ref _pending, 0);
+        if (IsActive)
+            _callback!(this, Signal);
+    }
+
+    private void Unregister()
+    {
+        _registration?.Dispose();
+        _registration = null;
+    }
+
+    private protected override void OnClosing() => Unregister();
+}
