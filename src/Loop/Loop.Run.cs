@@ -78,7 +78,7 @@ public sealed partial class Loop
     {
         if (_stopRequested || (ActiveHandles == 0 && ActiveRequests == 0))
             return 0;
-        if (_pendingHead is not null || IdleQueue.ActiveCount > 0 || _closingHead is not null || !_posted.IsEmpty)
+        if (_pendingHead is not null || IdleQueue.ActiveCount > 0 || _closingCount > 0 || !_posted.IsEmpty)
             return 0;
         TimerHandle? next = Timers.Min;
         if (next is null)
@@ -158,19 +158,15 @@ public sealed partial class Loop
 
     private void RunClosing()
     {
-        Handle? last = _closingTail;
-        if (last is null)
-            return;
-        // Handles closed by these callbacks finish in the next iteration, as in libuv.
-        while (_closingHead is { } h)
+        // Only handles closed before the phase began: those closed by these callbacks finish next iteration,
+        // as in libuv. One at a time, so that a callback that throws leaves the rest queued.
+        for (int n = _closingCount; n > 0; n--)
         {
-            _closingHead = h.NextClosing;
-            if (_closingHead is null)
-                _closingTail = null;
-            h.NextClosing = null;
-            h.FinishClose();
-            if (h == last)
-                break;
+            var (handle, callback) = _closing[_closingStart];
+            _closing[_closingStart] = default;
+            _closingStart = (_closingStart + 1) % _closing.Length;
+            _closingCount--;
+            handle.FinishClose(callback);
         }
     }
 }

@@ -30,13 +30,15 @@ public sealed partial class Loop : IDisposable
     private readonly IPoller _poller;
     private readonly LoopSynchronizationContext _synchronizationContext;
     private long _now;
-    private long _timerStartCounter;
+    private int _timerStartCounter;
     private bool _stopRequested;
     private bool _closed;
     private int _runningThreadId;
 
     private Handle? _firstHandle;
-    private Handle? _closingHead, _closingTail;
+    // Handles closed and waiting for the closing phase, with their callbacks: a ring buffer, reused.
+    private (Handle Handle, Action<Handle>? Callback)[] _closing = new (Handle, Action<Handle>?)[16];
+    private int _closingStart, _closingCount;
 
     /// <summary>Creates a loop with its own poller; dispose it (with no handles left) to release it.</summary>
     public Loop()
@@ -61,7 +63,7 @@ public sealed partial class Loop : IDisposable
 
     /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted work.</summary>
     public bool IsAlive =>
-        ActiveHandles > 0 || ActiveRequests > 0 || _closingHead is not null || _pendingHead is not null || !_posted.IsEmpty;
+        ActiveHandles > 0 || ActiveRequests > 0 || _closingCount > 0 || _pendingHead is not null || !_posted.IsEmpty;
 
     /// <summary>Number of handles on the loop that are not closed yet, closing ones included.</summary>
     public int HandleCount { get; private set; }
@@ -137,7 +139,8 @@ public sealed partial class Loop : IDisposable
             throw new InvalidOperationException($"The loop still has {HandleCount} handle(s): close them and run the loop before disposing it (EBUSY).");
     }
 
-    internal long NextTimerStartId() => _timerStartCounter++;
+    // Wraps around after 2^32 starts: start ids are compared by their difference, which stays small.
+    internal int NextTimerStartId() => _timerStartCounter++;
 
     internal void AddHandle(Handle handle)
     {
@@ -160,13 +163,18 @@ public sealed partial class Loop : IDisposable
         HandleCount--;
     }
 
-    internal void QueueClosing(Handle handle)
+    internal void QueueClosing(Handle handle, Action<Handle>? callback)
     {
-        if (_closingTail is null)
-            _closingHead = handle;
-        else
-            _closingTail.NextClosing = handle;
-        _closingTail = handle;
+        if (_closingCount == _closing.Length)
+        {
+            var bigger = new (Handle, Action<Handle>?)[_closing.Length * 2];
+            for (int i = 0; i < _closingCount; i++)
+                bigger[i] = _closing[(_closingStart + i) % _closing.Length];
+            _closing = bigger;
+            _closingStart = 0;
+        }
+        _closing[(_closingStart + _closingCount) % _closing.Length] = (handle, callback);
+        _closingCount++;
     }
 
     /// <summary>

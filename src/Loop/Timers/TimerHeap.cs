@@ -42,7 +42,7 @@ internal sealed class TimerHeap
     }
 
     private static bool Less(TimerHandle a, TimerHandle b) =>
-        a.Due < b.Due || (a.Due == b.Due && a.StartId < b.StartId);
+        a.Due < b.Due || (a.Due == b.Due && a.StartId - b.StartId < 0); // start ids wrap: compare the difference
 
     private void SiftUp(int i)
     {
