@@ -101,7 +101,9 @@ public sealed partial class ServerResponse
     private static readonly System.Buffers.SearchValues<char> s_tokenChars =
         System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
-    private static readonly System.Buffers.SearchValues<char> s_forbiddenInValues = System.Buffers.SearchValues.Create("\r\n\0");
+    // Latin-1 but CR, LF and NUL: a value outside these would split the response or not encode.
+    private static readonly System.Buffers.SearchValues<char> s_valueChars = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(1, 255).Where(c => c is not ('\r' or '\n')).Select(c => (char)c)));
 
     private static void Validate(string name, string value)
     {
@@ -109,7 +111,7 @@ public sealed partial class ServerResponse
         ArgumentNullException.ThrowIfNull(value);
         if (name.AsSpan().ContainsAnyExcept(s_tokenChars))
             throw new ArgumentException($"Invalid character in header name '{name}' (ERR_INVALID_HTTP_TOKEN).", nameof(name));
-        if (value.AsSpan().ContainsAny(s_forbiddenInValues) || value.AsSpan().ContainsAnyExceptInRange('\0', '\u00ff'))
+        if (value.AsSpan().ContainsAnyExcept(s_valueChars))
             throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
     }
 
