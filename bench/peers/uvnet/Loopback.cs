@@ -4,14 +4,12 @@ namespace Uvnet.Bench.UvnetPeer;
 
 /// <summary>
 /// Client and server on one <see cref="Loop"/> over 127.0.0.1, as bench/peers/libuv/loopback.c: listen on a
-/// port the kernel picks, accept into a new handle, connect, and close every handle at the stop.
+/// port the kernel picks, accept into a new handle, connect (the stop is <see cref="Handles.CloseAll"/>).
 /// </summary>
 internal static class Loopback
 {
     // Enough for every connection a peer opens at once; the kernel caps it at somaxconn (as loopback.c).
     private const int ListenBacklog = 1024;
-
-    private static readonly Action<Handle> s_closeWalked = CloseIfOpen;
 
     /// <summary>Listens on 127.0.0.1 with a port the kernel picks; <see cref="TcpHandle.LocalEndPoint"/> says which.</summary>
     public static TcpHandle Listen(Loop loop, ConnectionCallback onConnection)
@@ -22,7 +20,7 @@ internal static class Loopback
         return server;
     }
 
-    /// <summary>Accepts the pending connection into a new handle (closed by <see cref="CloseAll"/>).</summary>
+    /// <summary>Accepts the pending connection into a new handle (closed by <see cref="Handles.CloseAll"/>).</summary>
     public static TcpHandle Accept(StreamHandle server)
     {
         var conn = new TcpHandle(server.Loop);
@@ -36,15 +34,6 @@ internal static class Loopback
         var client = new TcpHandle(loop);
         Check(client.Connect(server.LocalEndPoint!, onConnect), "connect");
         return client;
-    }
-
-    /// <summary>Closes every handle on the loop that is not closing yet, as libuv's tests end: the workload's stop.</summary>
-    public static void CloseAll(Loop loop) => loop.Walk(s_closeWalked);
-
-    private static void CloseIfOpen(Handle handle)
-    {
-        if (!handle.IsClosing)
-            handle.Close();
     }
 
     /// <summary>Aborts on a failed call, as peer_check: a benchmark that hit an error measures nothing.</summary>

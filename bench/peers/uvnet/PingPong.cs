@@ -183,6 +183,6 @@ internal sealed class PingPong
         _stopping = true;
         _stopTimestamp = Stopwatch.GetTimestamp();
         _steady.Stop(Pongs());
-        Loopback.CloseAll(timer.Loop);
+        Handles.CloseAll(timer.Loop);
     }
 }

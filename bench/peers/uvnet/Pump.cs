@@ -129,6 +129,6 @@ internal sealed class Pump
         _stopping = true;
         _stopTimestamp = Stopwatch.GetTimestamp();
         _steady.Stop(_reads);
-        Loopback.CloseAll(timer.Loop);
+        Handles.CloseAll(timer.Loop);
     }
 }
