@@ -1,24 +1,31 @@
 namespace Uvnet.Timers;
 
 /// <summary>
-/// A binary min-heap of started timers in an array, ordered by due time and then by start order, so
-/// equal due times fire in the order they were started. Each timer knows its index: stop is O(log n).
+/// A binary min-heap of started timers, ordered by due time and then by start order, so equal due times fire
+/// in the order they were started. Each timer knows its index: stop is O(log n). The array is paged: growing
+/// adds a page instead of copying the whole heap, so a million timers leave no abandoned arrays behind.
 /// </summary>
 internal sealed class TimerHeap
 {
-    private TimerHandle[] _items = new TimerHandle[16];
+    private const int PageShift = 12, PageSize = 1 << PageShift, PageMask = PageSize - 1;
+
+    private TimerHandle[][] _pages = [new TimerHandle[PageSize]];
     private int _count;
 
     internal int Count => _count;
 
-    internal TimerHandle? Min => _count > 0 ? _items[0] : null;
+    internal TimerHandle? Min => _count > 0 ? _pages[0][0] : null;
+
+    private ref TimerHandle Slot(int index) => ref _pages[index >> PageShift][index & PageMask];
 
     internal void Insert(TimerHandle timer)
     {
-        if (_count == _items.Length)
-            Array.Resize(ref _items, _count * 2);
         int i = _count++;
-        _items[i] = timer;
+        int page = i >> PageShift;
+        if (page == _pages.Length)
+            Array.Resize(ref _pages, _pages.Length * 2);
+        _pages[page] ??= new TimerHandle[PageSize];
+        Slot(i) = timer;
         timer.HeapIndex = i;
         SiftUp(i);
     }
@@ -30,15 +37,15 @@ internal sealed class TimerHeap
         int last = --_count;
         if (i != last)
         {
-            TimerHandle moved = _items[last];
-            _items[i] = moved;
+            TimerHandle moved = Slot(last);
+            Slot(i) = moved;
             moved.HeapIndex = i;
-            if (i > 0 && Less(moved, _items[(i - 1) / 2]))
+            if (i > 0 && Less(moved, Slot((i - 1) / 2)))
                 SiftUp(i);
             else
                 SiftDown(i);
         }
-        _items[last] = null!;
+        Slot(last) = null!;
     }
 
     private static bool Less(TimerHandle a, TimerHandle b) =>
@@ -46,42 +53,42 @@ internal sealed class TimerHeap
 
     private void SiftUp(int i)
     {
-        TimerHandle item = _items[i];
+        TimerHandle item = Slot(i);
         while (i > 0)
         {
             int parent = (i - 1) / 2;
-            TimerHandle p = _items[parent];
+            TimerHandle p = Slot(parent);
             if (!Less(item, p))
                 break;
-            _items[i] = p;
+            Slot(i) = p;
             p.HeapIndex = i;
             i = parent;
         }
-        _items[i] = item;
+        Slot(i) = item;
         item.HeapIndex = i;
     }
 
     private void SiftDown(int i)
     {
-        TimerHandle item = _items[i];
+        TimerHandle item = Slot(i);
         int half = _count / 2;
         while (i < half)
         {
             int child = 2 * i + 1;
-            TimerHandle c = _items[child];
+            TimerHandle c = Slot(child);
             int right = child + 1;
-            if (right < _count && Less(_items[right], c))
+            if (right < _count && Less(Slot(right), c))
             {
                 child = right;
-                c = _items[right];
+                c = Slot(right);
             }
             if (!Less(c, item))
                 break;
-            _items[i] = c;
+            Slot(i) = c;
             c.HeapIndex = i;
             i = child;
         }
-        _items[i] = item;
+        Slot(i) = item;
         item.HeapIndex = i;
     }
 }
