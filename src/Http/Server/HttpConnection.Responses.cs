@@ -37,6 +37,8 @@ internal sealed partial class HttpConnection
     {
         if (response != _head)
             return; // it waits, buffered, for the responses before it
+        if (Socket.Destroyed)
+            return; // nothing will be sent: the close that follows raises Close (not Finish) and recycles nothing
         while (_head is { WritableEnded: true } done)
         {
             _head = done.Next;

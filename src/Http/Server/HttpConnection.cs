@@ -182,11 +182,22 @@ internal sealed partial class HttpConnection
 
     private void OnPeerEnded()
     {
+        if (_detached)
+            return; // the socket belongs to the upgrade handler now
         // The client finished sending: what it sent is answered (RFC 9112 §9.6 allows a FIN after the request),
-        // then the socket closes (it does not allow half-open connections).
+        // then our side ends. The socket allows half-open connections (as Node's http server's does) so that it
+        // does not end on its own here and cut short a response still being written: the last response ends it.
         _stopParsing = true;
         if (_parsing is not null && _parser.Finish() != HttpParserError.None)
+        {
             Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
+            return;
+        }
+        _closeWhenDone = true;
+        if (_head is null)
+            Socket.End();
+        else if (!_tail!.HeadersSent)
+            _tail.CloseAfter(); // the last response says Connection: close (Node marks it _last)
     }
 
     private void OnClosed()

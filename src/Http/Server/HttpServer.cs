@@ -25,7 +25,12 @@ public sealed class HttpServer : IDisposable
         Loop = loop;
         Options = options;
         ServerHeaderLine = options.ServerHeader is null ? null : Encoding.ASCII.GetBytes($"Server: {options.ServerHeader}\r\n");
-        _net = new Net.Server(loop, OnConnection, new ServerOptions { NoDelay = options.NoDelay, ReusePort = options.ReusePort });
+        _net = new Net.Server(loop, OnConnection, new ServerOptions
+        {
+            NoDelay = options.NoDelay,
+            ReusePort = options.ReusePort,
+            AllowHalfOpen = true, // a client's FIN ends our side only after its responses (HttpConnection.OnPeerEnded), as Node
+        });
         _net.Listening += _ => Listening?.Invoke(this);
         _net.Error += (_, e) => Error?.Invoke(this, e);
         _net.Closed += _ => OnNetClosed();
