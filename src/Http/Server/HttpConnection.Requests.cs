@@ -149,6 +149,19 @@ internal sealed partial class HttpConnection
         var clientError = new HttpClientError(error, status, reason);
         if (RaiseClientError(clientError))
             return;
+        if (_parsing is { } dispatched && _tail?.Request == dispatched)
+        {
+            // The error is in the body of a request its handler already has: its response answers (or, if it has
+            // begun, the connection is destroyed), and a handler waiting for the body gets the error.
+            _parsing = null;
+            RequestStartedAt = -1;
+            dispatched.Abort(clientError);
+            if (_tail is { HeadersSent: false, WritableEnded: false } waiting)
+                Answer(waiting, status);
+            else
+                Destroy();
+            return;
+        }
         IncomingMessage request = _parsing ?? (_freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage());
         if (_parsing is null)
             request.Begin(this);

@@ -151,6 +151,17 @@ public sealed class IncomingMessage
     /// <summary>A refused request: nothing more of it will be read.</summary>
     internal void MarkComplete() => Complete = true;
 
+    /// <summary>Its body turned out malformed: nothing more of it will be read, and a reader waiting for it gets the error.</summary>
+    internal void Abort(HttpClientError error)
+    {
+        MarkComplete();
+        if (_bodyTask is { } task)
+        {
+            _bodyTask = null;
+            task.SetException(error);
+        }
+    }
+
     /// <summary>The response finished before the body arrived: drop what is held and what is still to come.</summary>
     internal void StartDumping()
     {
