@@ -109,15 +109,24 @@ public sealed class AllocationTests
         scope.Finish();
     }
 
-    /// <summary>Runs <paramref name="step"/> <see cref="WarmUp"/> times, then returns what <see cref="Measured"/> more steps allocated on this thread.</summary>
+    /// <summary>
+    /// Runs <paramref name="step"/> <see cref="WarmUp"/> times, then returns the least that <see cref="Measured"/> more
+    /// steps allocated on this thread, over three windows: a one-off runtime allocation (a tier-up, a type load on a
+    /// busy machine) can land in one window, while an allocation per step shows in all three.
+    /// </summary>
     private static long Measure(Action<int> step)
     {
         for (int i = 0; i < WarmUp; i++)
             step(i);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = WarmUp; i < WarmUp + Measured; i++)
-            step(i);
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int window = 0; window < 3 && least > 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = WarmUp; i < WarmUp + Measured; i++)
+                step(i);
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     private sealed class Counter

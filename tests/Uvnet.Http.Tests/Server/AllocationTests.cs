@@ -42,11 +42,16 @@ public class AllocationTests
         }
 
         Drive(Client(3000)); // warm up: pools, JIT tiers, the connection's buffers
-        var measured = Client(5000);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Drive(measured);
-        long perRequest = (GC.GetAllocatedBytesForCurrentThread() - before) / 5000;
-        // One connection's setup (socket, connection object, pools) is spread over the 5000 requests.
+        // The least of three windows: a one-off runtime allocation (a tier-up on a busy machine) can land in one,
+        // an allocation per request lands in all. Each connection's setup is spread over its 5000 requests.
+        long perRequest = long.MaxValue;
+        for (int window = 0; window < 3 && perRequest > 0; window++)
+        {
+            var measured = Client(5000);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Drive(measured);
+            perRequest = Math.Min(perRequest, (GC.GetAllocatedBytesForCurrentThread() - before) / 5000);
+        }
         Assert.True(perRequest == 0, $"{perRequest} bytes per request");
     }
 }
