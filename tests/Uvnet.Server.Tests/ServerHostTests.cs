@@ -11,6 +11,8 @@ public class ServerHostTests
 
         public bool Aborted { get; private set; }
 
+        public long ConnectionsAccepted => 0;
+
         public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
         {
             _alive.Start(_ => { }, 1_000_000);

@@ -49,4 +49,11 @@ public class StartupBannerTests
     [Fact]
     public void Listen_errors_are_explained_with_a_hint() =>
         Assert.Contains("--port", CommandRunner.Describe(new Uvnet.Net.NetException(UvError.EADDRINUSE, "listen", "::", 8080)));
+
+    [Theory]
+    [InlineData(new long[] { 1 }, "1 connection served")]
+    [InlineData(new long[] { 0 }, "0 connections served")]
+    [InlineData(new long[] { 7, 5 }, "12 connections served (loop 0: 7, loop 1: 5)")]
+    public void The_exit_line_counts_connections_per_loop(long[] perLoop, string line) =>
+        Assert.Equal(line, CommandRunner.Served(perLoop));
 }

@@ -113,6 +113,9 @@ internal sealed partial class HttpConnection
     {
         if (_inFlight.TryDequeue(out byte[]? array) && array.Length > 0)
             ArrayPool<byte>.Shared.Return(array);
+        // The keep-alive timeout counts from the last byte written, not from the response handed to the socket.
+        if (_head is null)
+            IdleSince = Server.Loop.Now;
     }
 
     private void OnDrain()
@@ -165,6 +168,12 @@ internal sealed partial class HttpConnection
     {
         _stopParsing = true;
         _closeWhenDone = true;
+        if (_head is null && _parsing is null)
+        {
+            // Every response has ended but the last is still being written: end our side once it is.
+            CloseAfterFlush();
+            return;
+        }
         for (ServerResponse? r = _head; r is not null; r = r.Next)
         {
             if (!r.HeadersSent)

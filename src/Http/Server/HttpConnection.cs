@@ -58,8 +58,12 @@ internal sealed partial class HttpConnection
 
     internal OutputBuffer Output { get; } = new();
 
-    /// <summary>Whether the connection is between requests with nothing in flight (closable by CloseIdleConnections).</summary>
-    internal bool IsIdle => _head is null && _parsing is null && !_detached;
+    /// <summary>
+    /// Whether the connection is between requests with nothing in flight (closable by CloseIdleConnections and the
+    /// keep-alive timeout). A finished response may still be on its way to the kernel (a large body, a sendfile):
+    /// until its last byte is, the connection is busy, as Node's response finishes only once its write has flushed.
+    /// </summary>
+    internal bool IsIdle => _head is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
     /// <summary>Whether writes have backed up past the socket's high-water mark.</summary>
     internal bool IsBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;

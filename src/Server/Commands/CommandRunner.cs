@@ -41,6 +41,7 @@ public static class CommandRunner
         output.Flush();
         if (!host.WaitForExit())
             error.WriteLine("uvnet: some connections did not close in time; exiting anyway");
+        error.WriteLine($"uvnet: {Served(host.ConnectionsPerLoop)}");
         return host.IsShuttingDown ? 0 : 1;
     }
 
@@ -63,6 +64,20 @@ public static class CommandRunner
         {
             log?.Complete(s_logFlushBound);
         }
+    }
+
+    /// <summary>
+    /// The last line at exit: the connections served, and with several loops how the kernel spread them
+    /// (<c>12 connections served (loop 0: 7, loop 1: 5)</c>), to see whether more loops are worth it.
+    /// </summary>
+    internal static string Served(IReadOnlyList<long> perLoop)
+    {
+        ArgumentNullException.ThrowIfNull(perLoop);
+        long total = perLoop.Sum();
+        string served = $"{total} {(total == 1 ? "connection" : "connections")} served";
+        if (perLoop.Count < 2)
+            return served;
+        return $"{served} ({string.Join(", ", perLoop.Select((n, i) => $"loop {i}: {n}"))})";
     }
 
     /// <summary>A listen error as a person reads it, with a hint for the usual ones.</summary>

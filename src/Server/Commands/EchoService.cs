@@ -12,6 +12,7 @@ public sealed class EchoService : ILoopService
     private readonly Action<EchoConnection> _onClosed;
     private NetServer? _server;
     private bool _stopping;
+    private long _accepted;
 
     /// <summary>Creates the service on <paramref name="loop"/>; <see cref="Listen"/> starts it.</summary>
     public EchoService(Loop loop)
@@ -23,6 +24,9 @@ public sealed class EchoService : ILoopService
 
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
+
+    /// <inheritdoc/>
+    public long ConnectionsAccepted => _accepted;
 
     /// <summary>Whether some connection has stopped reading because its peer is not reading its echo.</summary>
     internal bool AnyPaused => _connections.Any(c => c.IsPaused);
@@ -62,6 +66,7 @@ public sealed class EchoService : ILoopService
 
     private void OnConnection(Socket socket)
     {
+        _accepted++;
         if (_stopping)
         {
             socket.Destroy();

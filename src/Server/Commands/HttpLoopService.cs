@@ -9,6 +9,7 @@ namespace Uvnet.Server.Commands;
 internal sealed class HttpLoopService : ILoopService
 {
     private readonly HttpServer _server;
+    private long _accepted;
 
     /// <summary>Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, which returns the body length to log.</summary>
     internal HttpLoopService(Loop loop, Func<IncomingMessage, ServerResponse, long> handler, AccessLog? log)
@@ -18,7 +19,11 @@ internal sealed class HttpLoopService : ILoopService
             long bytes = handler(req, res);
             log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
         }, new HttpServerOptions { ReusePort = true, ServerHeader = "uvnet" });
+        _server.Connection += _ => _accepted++;
     }
+
+    /// <inheritdoc/>
+    public long ConnectionsAccepted => _accepted;
 
     /// <inheritdoc/>
     public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)

@@ -35,6 +35,12 @@ public sealed class ServerHost
     /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
     public bool IsShuttingDown => _shutdownRequested.Task.IsCompleted;
 
+    /// <summary>
+    /// The connections each loop accepted, in loop order: how the kernel spread them over the loops. Exact once
+    /// <see cref="WaitForExit"/> has returned true; a snapshot before.
+    /// </summary>
+    public IReadOnlyList<long> ConnectionsPerLoop => _workers.Select(w => w.ConnectionsAccepted).ToList();
+
     /// <summary>Completes once every loop has ended and closed.</summary>
     public Task Completion => Task.WhenAll(_workers.Select(w => w.Exited.Task));
 
@@ -126,6 +132,8 @@ public sealed class ServerHost
         public TaskCompletionSource<int> Listening { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long ConnectionsAccepted => Volatile.Read(ref _service)?.ConnectionsAccepted ?? 0;
 
         public void Start()
         {

@@ -75,9 +75,15 @@ internal sealed class ServerFixture : IDisposable
 /// <summary>A plain socket client, for what real clients will not send.</summary>
 internal static class RawClient
 {
-    internal static async Task<Socket> ConnectAsync(int port)
+    /// <summary>
+    /// Connects to <paramref name="port"/>; a <paramref name="receiveBuffer"/> size (set before connecting, so the
+    /// kernel does not grow it) keeps what the client leaves unread in the server's write queue.
+    /// </summary>
+    internal static async Task<Socket> ConnectAsync(int port, int? receiveBuffer = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBuffer is { } size)
+            socket.ReceiveBufferSize = size;
         await socket.ConnectAsync(IPAddress.Loopback, port);
         return socket;
     }
@@ -87,16 +93,39 @@ internal static class RawClient
     {
         var text = new StringBuilder();
         var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            int n;
-            try { n = await socket.ReceiveAsync(buffer); }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { break; }
-            if (n == 0)
-                break;
+        int n;
+        while ((n = await ReceiveOrEndAsync(socket, buffer)) > 0)
             text.Append(Encoding.Latin1.GetString(buffer, 0, n));
-        }
         return text.ToString();
+    }
+
+    /// <summary>One receive: the byte count, or 0 once the peer has closed (a reset counts as a close).</summary>
+    private static async Task<int> ReceiveOrEndAsync(Socket socket, byte[] buffer)
+    {
+        try { return await socket.ReceiveAsync(buffer); }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset) { return 0; }
+    }
+
+    /// <summary>Reads a response until the peer closes; the count of bytes after its head.</summary>
+    internal static async Task<long> CountBodyToCloseAsync(Socket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        var head = new List<byte>();
+        long body = -1;
+        int n;
+        while ((n = await ReceiveOrEndAsync(socket, buffer)) > 0)
+        {
+            if (body >= 0)
+            {
+                body += n;
+                continue;
+            }
+            head.AddRange(buffer.AsSpan(0, n));
+            int end = Encoding.Latin1.GetString(head.ToArray()).IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            if (end >= 0)
+                body = head.Count - (end + 4);
+        }
+        return Math.Max(body, 0);
     }
 
     /// <summary>Reads until <paramref name="done"/> holds for the text received so far.</summary>

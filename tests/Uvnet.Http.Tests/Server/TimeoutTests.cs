@@ -98,4 +98,53 @@ public class TimeoutTests
         client.Dispose();
         idle.Dispose();
     }
+
+    // More than the server's socket buffer (4 MiB at most) and the client's (64 KiB) take: the rest stays in the
+    // server's write queue while the client does not read.
+    private const int LargeBody = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Answers a request with a <see cref="LargeBody"/> response that the client does not read while the loop turns
+    /// for <paramref name="stalledMs"/> (after <paramref name="whileStalled"/>); then the client reads to the close.
+    /// Returns the body bytes that arrived.
+    /// </summary>
+    private static long ReadAfterStall(HttpServerOptions? options, long stalledMs, Action<ServerFixture>? whileStalled = null)
+    {
+        var body = new byte[LargeBody];
+        bool answered = false;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.End(body);
+            answered = true;
+        }, options);
+        using var socket = fixture.Run(async () =>
+        {
+            var s = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024);
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return s;
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => answered);
+        whileStalled?.Invoke(fixture);
+        LoopDriver.RunFor(fixture.Loop, stalledMs);
+        return fixture.Run(() => RawClient.CountBodyToCloseAsync(socket));
+    }
+
+    [Fact]
+    public void Keep_alive_timeout_waits_for_a_slow_reader_to_take_the_whole_response()
+    {
+        // The response was handed to the socket at once, but the client takes it only after several timeouts.
+        Assert.Equal(LargeBody, ReadAfterStall(Fast(keepAlive: 200), stalledMs: 600));
+    }
+
+    [Fact]
+    public void Close_lets_a_response_still_being_written_reach_the_client()
+    {
+        bool closed = false;
+        Assert.Equal(LargeBody, ReadAfterStall(null, stalledMs: 100, whileStalled: fixture =>
+        {
+            fixture.Server.Close(() => closed = true);
+            Assert.False(closed);
+        }));
+        Assert.True(closed);
+    }
 }

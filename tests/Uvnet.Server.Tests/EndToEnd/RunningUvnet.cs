@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Uvnet.Server.Tests.EndToEnd;
+
+/// <summary>
+/// The built <c>uvnet</c> running as a child process on a free loopback port, as a person runs it: its port read
+/// from the start-up line, its stdout and stderr collected line by line, every wait bounded.
+/// </summary>
+internal sealed partial class RunningUvnet : IDisposable
+{
+    /// <summary>The bound on every wait for the process: start-up, a log line, the exit.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private readonly Process _process;
+    private readonly Lines _output = new();
+    private readonly Lines _error = new();
+    private readonly Task _pumps;
+
+    private RunningUvnet(Process process)
+    {
+        _process = process;
+        _pumps = Task.WhenAll(_output.PumpAsync(process.StandardOutput), _error.PumpAsync(process.StandardError));
+    }
+
+    /// <summary>The port the server listens on.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>The URL of <paramref name="path"/> on this server.</summary>
+    public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
+
+    /// <summary>Starts <c>uvnet</c> with <paramref name="args"/> on 127.0.0.1, port 0, and waits for its start-up line.</summary>
+    public static async Task<RunningUvnet> StartAsync(params string[] args)
+    {
+        var running = new RunningUvnet(UvnetProcess.Start([.. args, "--host", "127.0.0.1", "--port", "0"]));
+        try
+        {
+            string first = await running.WaitForOutputAsync(line => StartupUrl().IsMatch(line));
+            running.Port = int.Parse(StartupUrl().Match(first).Groups[1].Value, CultureInfo.InvariantCulture);
+            return running;
+        }
+        catch
+        {
+            running.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The stdout lines so far.</summary>
+    public IReadOnlyList<string> Output => _output.Snapshot();
+
+    /// <summary>The stderr lines so far.</summary>
+    public IReadOnlyList<string> Error => _error.Snapshot();
+
+    /// <summary>Waits (bounded) for a stdout line that <paramref name="match"/> accepts; returns it.</summary>
+    public Task<string> WaitForOutputAsync(Func<string, bool> match) => _output.WaitForAsync(match, Bound);
+
+    /// <summary>Waits (bounded) for a stderr line that <paramref name="match"/> accepts; returns it.</summary>
+    public Task<string> WaitForErrorAsync(Func<string, bool> match) => _error.WaitForAsync(match, Bound);
+
+    /// <summary>Sends SIGTERM, as a service manager stopping the server does.</summary>
+    public void Terminate() => UvnetProcess.Terminate(_process);
+
+    /// <summary>Waits up to <paramref name="bound"/> for the process to exit and its streams to end; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan bound)
+    {
+        await _process.WaitForExitAsync().WaitAsync(bound);
+        await _pumps.WaitAsync(bound);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM and returns the exit code (bounded).</summary>
+    public Task<int> StopAsync()
+    {
+        Terminate();
+        return WaitForExitAsync(Bound);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill();
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/")]
+    private static partial Regex StartupUrl();
+
+    /// <summary>One stream's lines, with a wait for a line to arrive.</summary>
+    private sealed class Lines
+    {
+        private readonly List<string> _lines = [];
+        private readonly SemaphoreSlim _arrived = new(0);
+        private bool _ended;
+
+        /// <summary>
+        /// Reads <paramref name="reader"/> to its end on a thread of its own: a pipe's "async" reads block a
+        /// thread-pool thread, and two per process would starve the pool (the tests' own awaits then wait the
+        /// half second or more the pool takes to add a thread).
+        /// </summary>
+        public Task PumpAsync(StreamReader reader) => Task.Factory.StartNew(() =>
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                lock (_lines)
+                    _lines.Add(line);
+                _arrived.Release();
+            }
+            lock (_lines)
+                _ended = true;
+            _arrived.Release();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        public IReadOnlyList<string> Snapshot()
+        {
+            lock (_lines)
+                return [.. _lines];
+        }
+
+        public async Task<string> WaitForAsync(Func<string, bool> match, TimeSpan bound)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                lock (_lines)
+                {
+                    if (_lines.FirstOrDefault(match) is { } found)
+                        return found;
+                    if (_ended)
+                        Assert.Fail($"the stream ended without the line; it had:\n{string.Join('\n', _lines)}");
+                }
+                TimeSpan left = bound - deadline.Elapsed;
+                if (left <= TimeSpan.Zero || !await _arrived.WaitAsync(left))
+                    Assert.Fail($"no such line within {bound.TotalSeconds:0} s; the stream had:\n{string.Join('\n', Snapshot())}");
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace Uvnet.Server.Tests.EndToEnd;
+
+/// <summary><c>uvnet serve</c>'s process as a service manager sees it: several loops, and SIGTERM.</summary>
+public partial class ServeLifecycleTests
+{
+    [Fact]
+    public async Task Loops_2_serves_connections_on_both_loops()
+    {
+        using var tree = new TempTree();
+        tree.File("a.txt", "a");
+        using var server = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "2", "--quiet");
+        Assert.Contains("2 loops; Ctrl+C to stop", server.Output);
+        // SO_REUSEPORT spreads connections by a hash of their addresses: 32 of them all on one loop has odds of 2^-31.
+        const int connections = 32;
+        var responses = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttp.GetAsync(server.Port, "/a.txt")));
+        Assert.All(responses, r => Assert.Equal("a", r.BodyText));
+
+        Assert.Equal(0, await server.StopAsync());
+        var served = ServedLine().Match(server.Error[^1]);
+        Assert.True(served.Success, $"no per-loop count in: {server.Error[^1]}");
+        Assert.Equal(connections, int.Parse(served.Groups[1].Value));
+        Assert.True(int.Parse(served.Groups[2].Value) > 0 && int.Parse(served.Groups[3].Value) > 0, served.Value);
+    }
+
+    [Fact]
+    public async Task Sigterm_during_a_download_lets_it_finish_then_exits_0()
+    {
+        using var tree = new TempTree();
+        var big = MarkedSparseFile.Create(Path.Join(tree.Root, "big.bin"), 256L << 20);
+        using var server = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "1");
+        // A small receive buffer (set before connecting, so the kernel does not grow it) keeps most of the file in
+        // the server's queue while this client holds off reading: the download is truly in flight at the signal.
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 64 * 1024 };
+                await socket.ConnectAsync(context.DnsEndPoint, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { Timeout = RunningUvnet.Bound };
+        using var response = await client.GetAsync(server.Url("/big.bin"), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        bool signalled = false;
+        long received = await big.VerifyAsync(body, afterRead: async bytes =>
+        {
+            if (signalled || bytes < 1 << 20)
+                return;
+            signalled = true;
+            server.Terminate();
+            await server.WaitForErrorAsync(line => line == "uvnet: shutting down");
+        });
+        Assert.True(signalled);
+        Assert.Equal(big.Length, received);
+
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains(server.Output, line => line.EndsWith("\"GET /big.bin HTTP/1.1\" 200 268435456", StringComparison.Ordinal));
+        Assert.Equal("uvnet: 1 connection served", server.Error[^1]);
+    }
+
+    [GeneratedRegex(@"^uvnet: (\d+) connections served \(loop 0: (\d+), loop 1: (\d+)\)$")]
+    private static partial Regex ServedLine();
+}
