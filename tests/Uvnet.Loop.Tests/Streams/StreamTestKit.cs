@@ -7,27 +7,6 @@ internal static class StreamTestKit
 {
     internal static readonly IPEndPoint AnyLoopback = new(IPAddress.Loopback, 0);
 
-    /// <summary>Runs <paramref name="loop"/> until <paramref name="done"/> holds; fails after <paramref name="seconds"/>.</summary>
-    internal static void RunUntil(Loop loop, Func<bool> done, int seconds = 20)
-    {
-        var deadline = new TimerHandle(loop);
-        bool expired = false;
-        deadline.Start(_ => expired = true, seconds * 1000L);
-        deadline.Unref();
-        while (!done() && !expired)
-            loop.Run(RunMode.Once);
-        deadline.Close();
-        Assert.False(expired, $"condition not reached within {seconds} s");
-    }
-
-    /// <summary>Closes every handle left on the loop, runs their close callbacks, and asserts the loop closes.</summary>
-    internal static void CloseLoop(Loop loop)
-    {
-        loop.Walk(h => { if (!h.IsClosing) h.Close(); });
-        loop.Run(RunMode.Default);
-        Assert.Equal(0, loop.Close());
-    }
-
     /// <summary>Streams on the loop that are not closing (each holds a descriptor).</summary>
     internal static int OpenStreams(Loop loop)
     {
@@ -59,7 +38,7 @@ internal static class StreamTestKit
         var client = new TcpHandle(loop);
         bool connected = false;
         Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0));
-        RunUntil(loop, () => connected && peer is not null);
+        LoopDriver.RunUntil(loop, () => connected && peer is not null);
         return (client, peer!);
     }
 

@@ -44,7 +44,7 @@ public class TcpAllocationTests
             client.ReadStart(game.Bounce);
             game.Start(client);
         });
-        StreamTestKit.RunUntil(loop, () => game.RoundTrips >= 2000); // warm up: pools, tiered JIT
+        LoopDriver.RunUntil(loop, () => game.RoundTrips >= 2000); // warm up: pools, tiered JIT
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         int target = game.RoundTrips + 5000;
@@ -53,6 +53,6 @@ public class TcpAllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

@@ -21,10 +21,10 @@ public class TcpConnectTests
         int status = 1;
         Assert.Equal(0, client.Connect(ClosedPort(), (_, s) => status = s));
         Assert.Equal(1, status);
-        StreamTestKit.RunUntil(loop, () => status != 1);
+        LoopDriver.RunUntil(loop, () => status != 1);
         Assert.Equal(UvError.ECONNREFUSED, status);
         Assert.False(client.IsWritable);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -37,9 +37,9 @@ public class TcpConnectTests
         client.Connect(server.LocalEndPoint!, (_, s) => events.Add($"connect {UvError.Name(s)}"));
         client.Write(new byte[10], (_, s) => events.Add($"write {UvError.Name(s)}"));
         client.Close(_ => events.Add("close"));
-        StreamTestKit.RunUntil(loop, () => events.Contains("close"));
+        LoopDriver.RunUntil(loop, () => events.Contains("close"));
         Assert.Equal(["connect ECANCELED", "write ECANCELED", "close"], events);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -51,8 +51,8 @@ public class TcpConnectTests
         int first = 1;
         Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => first = s));
         Assert.Equal(UvError.EALREADY, client.Connect(server.LocalEndPoint!, null));
-        StreamTestKit.RunUntil(loop, () => first == 0);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => first == 0);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -64,11 +64,11 @@ public class TcpConnectTests
         var client = new TcpHandle(loop);
         int status = 1;
         client.Connect(new IPEndPoint(IPAddress.IPv6Loopback, server.LocalEndPoint!.Port), (_, s) => status = s);
-        StreamTestKit.RunUntil(loop, () => status == 0 && accepted is not null);
+        LoopDriver.RunUntil(loop, () => status == 0 && accepted is not null);
         Assert.Equal(IPAddress.IPv6Loopback, client.RemoteEndPoint!.Address);
         Assert.Equal(server.LocalEndPoint.Port, client.RemoteEndPoint.Port);
         Assert.Equal(client.LocalEndPoint!.Port, accepted!.RemoteEndPoint!.Port);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -80,9 +80,9 @@ public class TcpConnectTests
         var client = new TcpHandle(loop);
         int status = 1;
         client.Connect(new IPEndPoint(IPAddress.Loopback, server.LocalEndPoint!.Port), (_, s) => status = s);
-        StreamTestKit.RunUntil(loop, () => status == 0 && accepted is not null);
+        LoopDriver.RunUntil(loop, () => status == 0 && accepted is not null);
         Assert.True(accepted!.RemoteEndPoint!.Address.IsIPv4MappedToIPv6);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -96,10 +96,10 @@ public class TcpConnectTests
         var client = new TcpHandle(loop);
         int status = 1;
         client.Connect(new IPEndPoint(IPAddress.Loopback, only.LocalEndPoint!.Port), (_, s) => status = s);
-        StreamTestKit.RunUntil(loop, () => status != 1);
+        LoopDriver.RunUntil(loop, () => status != 1);
         Assert.Equal(UvError.ECONNREFUSED, status);
         server.Close();
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public class TcpConnectTests
         if (status == 0)
             status = second.Listen(16, (_, _) => { });
         Assert.Equal(UvError.EADDRINUSE, status);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public class TcpConnectTests
         Assert.Equal(0, second.Bind(first.LocalEndPoint!, TcpBindFlags.ReusePort));
         Assert.Equal(0, second.Listen(16, (_, _) => { }));
         Assert.Equal(first.LocalEndPoint!.Port, second.LocalEndPoint!.Port);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -153,9 +153,9 @@ public class TcpConnectTests
                 client.ReadStart(StreamTestKit.Collect(got));
                 client.Write("over a unix socket"u8.ToArray());
             });
-            StreamTestKit.RunUntil(loop, () => got.Count == 18);
+            LoopDriver.RunUntil(loop, () => got.Count == 18);
             Assert.Equal("over a unix socket"u8.ToArray(), got.ToArray());
-            StreamTestKit.CloseLoop(loop);
+            LoopDriver.CloseLoop(loop);
         }
         finally
         {

@@ -21,12 +21,12 @@ public class TcpOptionTests
         Assert.Equal(0, client.SetKeepAlive(true, 30));
         bool connected = false;
         client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
-        StreamTestKit.RunUntil(loop, () => connected);
+        LoopDriver.RunUntil(loop, () => connected);
         Assert.NotEqual(0, GetOption(client, (int)SocketOptionLevel.Tcp, (int)SocketOptionName.NoDelay));
         Assert.NotEqual(0, GetOption(client, (int)SocketOptionLevel.Socket, (int)SocketOptionName.KeepAlive));
         Assert.Equal(0, client.SetNoDelay(false));
         Assert.Equal(0, GetOption(client, (int)SocketOptionLevel.Tcp, (int)SocketOptionName.NoDelay));
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -39,10 +39,10 @@ public class TcpOptionTests
         bool connected = false;
         client.Connect(server.LocalEndPoint!, (_, s) => connected = s == 0);
         Assert.Equal(UvError.EAGAIN, client.TryWrite("x"u8)); // still connecting
-        StreamTestKit.RunUntil(loop, () => connected);
+        LoopDriver.RunUntil(loop, () => connected);
         Assert.Equal(3, client.TryWrite("abc"u8));
-        StreamTestKit.RunUntil(loop, () => got.Count == 3);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => got.Count == 3);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -58,8 +58,8 @@ public class TcpOptionTests
         socket.SafeHandle.SetHandleAsInvalid(); // the handle owns the descriptor now
         Assert.True(adopted.IsReadable && adopted.IsWritable);
         Assert.Equal(0, adopted.Write("adopted"u8.ToArray()));
-        StreamTestKit.RunUntil(loop, () => got.Count == 7);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => got.Count == 7);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -84,8 +84,8 @@ public class TcpOptionTests
         // The kernel hashes each connection to one listener: 64 all landing on one has odds of 2^-63.
         for (int i = 0; i < 64; i++)
             new TcpHandle(loop).Connect(listeners[0].LocalEndPoint!, (r, _) => r.Stream!.Close());
-        StreamTestKit.RunUntil(loop, () => accepted[0] + accepted[1] == 64);
+        LoopDriver.RunUntil(loop, () => accepted[0] + accepted[1] == 64);
         Assert.True(accepted[0] > 0 && accepted[1] > 0, $"{accepted[0]} / {accepted[1]}");
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

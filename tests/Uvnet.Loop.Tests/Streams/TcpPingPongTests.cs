@@ -30,7 +30,7 @@ public class TcpPingPongTests
             });
             client.Write(ping);
         }));
-        StreamTestKit.RunUntil(loop, () => pongs == 1000);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => pongs == 1000);
+        LoopDriver.CloseLoop(loop);
     }
 }

@@ -18,18 +18,18 @@ public class TcpReadTests
             s.ReadStop();
         });
         peer.Write(new byte[10]);
-        StreamTestKit.RunUntil(loop, () => reads == 1);
+        LoopDriver.RunUntil(loop, () => reads == 1);
         peer.Write(new byte[10]);
         // Let the loop turn while stopped: a timer bounds it, and the data must stay unread.
         var idle = new TimerHandle(loop);
         bool waited = false;
         idle.Start(_ => waited = true, 50);
-        StreamTestKit.RunUntil(loop, () => waited);
+        LoopDriver.RunUntil(loop, () => waited);
         Assert.Equal(1, reads);
         Assert.False(client.IsReading);
         client.ReadStart((_, n, _) => { if (n > 0) bytes += n; });
-        StreamTestKit.RunUntil(loop, () => bytes == 20);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => bytes == 20);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -44,9 +44,9 @@ public class TcpReadTests
             s.ReadStop();
         });
         peer.Write(new byte[1]);
-        StreamTestKit.RunUntil(loop, () => status != 0);
+        LoopDriver.RunUntil(loop, () => status != 0);
         Assert.Equal(UvError.ENOBUFS, status);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -68,9 +68,9 @@ public class TcpReadTests
             got.AddRange(buffer.Span[..n].ToArray());
         });
         peer.Write("abcdefg"u8.ToArray());
-        StreamTestKit.RunUntil(loop, () => got.Count == 7);
+        LoopDriver.RunUntil(loop, () => got.Count == 7);
         Assert.Equal("abcdefg"u8.ToArray(), got.ToArray());
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -83,14 +83,14 @@ public class TcpReadTests
         peer.ReadStart(StreamTestKit.Collect(atPeer));
         client.ReadStart((_, n, _) => last = n);
         peer.Shutdown();
-        StreamTestKit.RunUntil(loop, () => last == UvError.EOF);
+        LoopDriver.RunUntil(loop, () => last == UvError.EOF);
         Assert.False(client.IsReadable);
         Assert.False(client.IsReading);
         Assert.True(client.IsWritable);
         int written = 1;
         Assert.Equal(0, client.Write("still here"u8.ToArray(), (_, s) => written = s));
-        StreamTestKit.RunUntil(loop, () => atPeer.Count == 10 && written == 0);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => atPeer.Count == 10 && written == 0);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -101,9 +101,9 @@ public class TcpReadTests
         int status = 0;
         peer.ReadStart((_, n, _) => { if (n < 0) status = n; });
         client.CloseReset();
-        StreamTestKit.RunUntil(loop, () => status != 0);
+        LoopDriver.RunUntil(loop, () => status != 0);
         Assert.Equal(UvError.ECONNRESET, status);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -112,6 +112,6 @@ public class TcpReadTests
         var loop = new Loop();
         var tcp = new TcpHandle(loop);
         Assert.Equal(UvError.ENOTCONN, tcp.ReadStart((_, _, _) => { }));
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

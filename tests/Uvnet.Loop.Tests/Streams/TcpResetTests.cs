@@ -20,10 +20,10 @@ public class TcpResetTests
             if (read > 256 * 1024 && !p.IsClosing)
                 ((TcpHandle)p).CloseReset();
         });
-        StreamTestKit.RunUntil(loop, () => statuses.Count == 64, seconds: 30);
+        LoopDriver.RunUntil(loop, () => statuses.Count == 64, seconds: 30);
         int failed = statuses.Count(s => s != 0);
         Assert.True(failed > 0);
         Assert.All(statuses.Where(s => s != 0), s => Assert.True(s == UvError.ECONNRESET || s == UvError.EPIPE, UvError.Name(s)));
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

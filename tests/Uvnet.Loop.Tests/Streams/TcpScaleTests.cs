@@ -33,8 +33,8 @@ public class TcpScaleTests
                 client.Shutdown();
             });
         }
-        StreamTestKit.RunUntil(loop, () => done == 1000, seconds: 60);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.RunUntil(loop, () => done == 1000, seconds: 60);
+        LoopDriver.CloseLoop(loop);
     }
 
     /// <summary>
@@ -76,14 +76,14 @@ public class TcpScaleTests
         // Warm up the runtime's own descriptors before counting.
         target = 10;
         Cycle();
-        StreamTestKit.RunUntil(loop, () => cycles == target && StreamTestKit.OpenStreams(loop) == 1);
+        LoopDriver.RunUntil(loop, () => cycles == target && StreamTestKit.OpenStreams(loop) == 1);
         int before = OpenSockets();
         target = 5010;
         Cycle();
-        StreamTestKit.RunUntil(loop, () => cycles == target, seconds: 60);
+        LoopDriver.RunUntil(loop, () => cycles == target, seconds: 60);
         // The server side closes on EOF: give those reads their turn.
-        StreamTestKit.RunUntil(loop, () => StreamTestKit.OpenStreams(loop) == 1);
+        LoopDriver.RunUntil(loop, () => StreamTestKit.OpenStreams(loop) == 1);
         Assert.Equal(before, OpenSockets());
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

@@ -29,7 +29,7 @@ public class TcpSendFileTests
             Assert.Equal(0, client.SendFile(new WriteRequest(), file, 100, content.Length - 100, (_, s) => statuses.Add(s)));
             client.Write("|tail"u8.ToArray(), (_, s) => statuses.Add(s));
             client.Shutdown();
-            StreamTestKit.RunUntil(loop, () => eof, seconds: 60);
+            LoopDriver.RunUntil(loop, () => eof, seconds: 60);
 
             Assert.Equal([0, 0, 0], statuses);
             byte[] got = received.ToArray();
@@ -37,7 +37,7 @@ public class TcpSendFileTests
             Assert.Equal("head|"u8.ToArray(), got[..5]);
             Assert.True(content.AsSpan(100).SequenceEqual(got.AsSpan(5, content.Length - 100)));
             Assert.Equal("|tail"u8.ToArray(), got[^5..]);
-            StreamTestKit.CloseLoop(loop);
+            LoopDriver.CloseLoop(loop);
         }
         finally
         {
@@ -60,9 +60,9 @@ public class TcpSendFileTests
             using var file = File.OpenHandle(path);
             int status = 1;
             client.SendFile(new WriteRequest(), file, 0, 5000, (_, s) => status = s);
-            StreamTestKit.RunUntil(loop, () => status != 1);
+            LoopDriver.RunUntil(loop, () => status != 1);
             Assert.Equal(UvError.EIO, status);
-            StreamTestKit.CloseLoop(loop);
+            LoopDriver.CloseLoop(loop);
         }
         finally
         {

@@ -63,9 +63,9 @@ public class TcpTransferTests
             SendPattern(client, seed: 1);
         }));
 
-        StreamTestKit.RunUntil(loop, () => atServer.Eof && atClient.Eof, seconds: 60);
+        LoopDriver.RunUntil(loop, () => atServer.Eof && atClient.Eof, seconds: 60);
         Assert.Equal(Total, atServer.Received);
         Assert.Equal(Total, atClient.Received);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }

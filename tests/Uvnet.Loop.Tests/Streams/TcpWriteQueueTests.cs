@@ -28,13 +28,13 @@ public class TcpWriteQueueTests
             Assert.Equal(10_000, statuses.Count); // every write callback before the close callback
             closed = true;
         });
-        StreamTestKit.RunUntil(loop, () => closed);
+        LoopDriver.RunUntil(loop, () => closed);
 
         int ok = statuses.TakeWhile(s => s == 0).Count();
         Assert.True(ok < 10_000, "the peer never read: some writes must still have been queued");
         Assert.All(statuses.Skip(ok), s => Assert.Equal(UvError.ECANCELED, s));
         Assert.Equal(0, client.WriteQueueSize);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -46,9 +46,9 @@ public class TcpWriteQueueTests
         long sizeInCallback = -1;
         client.Write(new byte[100], (_, _) => sizeInCallback = client.WriteQueueSize);
         Assert.Equal(100, client.WriteQueueSize); // written at once, but the callback has not run
-        StreamTestKit.RunUntil(loop, () => sizeInCallback >= 0);
+        LoopDriver.RunUntil(loop, () => sizeInCallback >= 0);
         Assert.Equal(0, sizeInCallback);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -61,11 +61,11 @@ public class TcpWriteQueueTests
         var order = new List<string>();
         Assert.Equal(0, client.Connect(server.LocalEndPoint!, (_, s) => order.Add($"connect {s}")));
         Assert.Equal(0, client.Write("hello"u8.ToArray(), (_, s) => order.Add($"write {s}")));
-        StreamTestKit.RunUntil(loop, () => got.Count == 5);
+        LoopDriver.RunUntil(loop, () => got.Count == 5);
         Assert.Equal("hello"u8.ToArray(), got.ToArray());
-        StreamTestKit.RunUntil(loop, () => order.Count == 2);
+        LoopDriver.RunUntil(loop, () => order.Count == 2);
         Assert.Equal(["connect 0", "write 0"], order);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -81,9 +81,9 @@ public class TcpWriteQueueTests
             ReadOnlyMemory<byte> a = "ab"u8.ToArray(), empty = Array.Empty<byte>(), c = "cde"u8.ToArray();
             client.Write(new WriteRequest(), [a, empty, c], (_, s) => status = s);
         });
-        StreamTestKit.RunUntil(loop, () => got.Count == 5 && status == 0);
+        LoopDriver.RunUntil(loop, () => got.Count == 5 && status == 0);
         Assert.Equal("abcde"u8.ToArray(), got.ToArray());
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -105,11 +105,11 @@ public class TcpWriteQueueTests
                 client.Write(new byte[64 * 1024], (_, s) => order.Add("write"));
             Assert.Equal(0, client.Shutdown((_, s) => order.Add($"shutdown {s}")));
         });
-        StreamTestKit.RunUntil(loop, () => eof);
+        LoopDriver.RunUntil(loop, () => eof);
         Assert.Equal(64L * 64 * 1024, received);
         Assert.Equal(65, order.Count);
         Assert.Equal("shutdown 0", order[^1]);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 
     [Fact]
@@ -121,8 +121,8 @@ public class TcpWriteQueueTests
         Assert.Equal(0, client.Shutdown((_, s) => first = s));
         Assert.Equal(UvError.ENOTCONN, client.Shutdown());
         Assert.Equal(UvError.EPIPE, client.Write(new byte[1]));
-        StreamTestKit.RunUntil(loop, () => first == 0);
+        LoopDriver.RunUntil(loop, () => first == 0);
         Assert.False(client.IsWritable);
-        StreamTestKit.CloseLoop(loop);
+        LoopDriver.CloseLoop(loop);
     }
 }
