@@ -10,6 +10,9 @@ internal sealed partial class HttpConnection
     private string _url = "";
     private IncomingMessage? _upgrading;
     private bool _notHttp1;
+    private bool _bodyTooLarge;
+    private bool _lastRequest;
+    private long _bodyBytes;
 
     /// <summary>The parser's callbacks: a struct, so the generic parser calls them directly.</summary>
     private readonly struct ParserCallbacks(HttpConnection connection) : IHttpParserHandler
@@ -26,7 +29,7 @@ internal sealed partial class HttpConnection
 
         public HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => connection.OnHeadersComplete(parser);
 
-        public void OnBody(ReadOnlySpan<byte> data) => connection._parsing!.OnBody(data);
+        public void OnBody(ReadOnlySpan<byte> data) => connection.OnBody(data);
 
         public void OnChunkHeader(long size)
         {
@@ -51,7 +54,10 @@ internal sealed partial class HttpConnection
     private HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser)
     {
         HeadersDone = true;
+        _bodyBytes = 0;
         _parsing!.OnHeadersComplete(parser);
+        if (Server.Options.MaxRequestBodySize is { } max && parser.ContentLength > max)
+            _bodyTooLarge = true; // Feed answers 413 instead of dispatching; the body is never read
         if (!parser.IsHttp1)
         {
             // RTSP, ICE and HTTP/0.9 parse (as llhttp does), but this is an HTTP/1.x server: 505 and close.
@@ -67,12 +73,26 @@ internal sealed partial class HttpConnection
         return HeadersCompleteAction.Pause;
     }
 
+    /// <summary>A piece of the body: counted against <see cref="HttpServerOptions.MaxRequestBodySize"/>, then given to the request.</summary>
+    private void OnBody(ReadOnlySpan<byte> data)
+    {
+        _bodyBytes += data.Length;
+        if (Server.Options.MaxRequestBodySize is { } max && _bodyBytes > max)
+        {
+            // A chunked body grew past the limit: stop the parser here; Feed answers 413.
+            _bodyTooLarge = true;
+            _parser.Pause();
+            return;
+        }
+        _parsing!.OnBody(data);
+    }
+
     private void OnMessageComplete()
     {
         IncomingMessage request = _parsing!;
         _parsing = null;
         RequestStartedAt = -1;
-        if (!request.ShouldKeepAlive)
+        if (!request.ShouldKeepAlive || _lastRequest)
             _stopParsing = true; // nothing after a request that closes the connection is a request
         request.OnComplete();
         ReleaseIfDone(request);
@@ -86,7 +106,7 @@ internal sealed partial class HttpConnection
             && (Server.Options.MaxRequestsPerSocket == 0 || _requestCount < Server.Options.MaxRequestsPerSocket);
         ServerResponse response = Enqueue(request, keepAlive);
         if (!keepAlive)
-            _stopParsing = true;
+            _lastRequest = true; // its body is still read; nothing after it is
 
         if (_notHttp1)
         {

@@ -94,6 +94,12 @@ internal sealed partial class HttpConnection
             _input = data;
             HttpParserError error = _parser.Execute(ref callbacks, data.Span, out int consumed);
             data = data[consumed..];
+            if (error == HttpParserError.Paused && _bodyTooLarge)
+            {
+                _bodyTooLarge = false;
+                Refuse(HttpParserError.None, 413, "request body too large");
+                return;
+            }
             if (error == HttpParserError.Paused)
             {
                 _parser.Resume();

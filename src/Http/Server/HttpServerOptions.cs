@@ -21,6 +21,14 @@ public sealed record HttpServerOptions
     public int MaxRequestsPerSocket { get; init; }
 
     /// <summary>
+    /// The largest request body accepted, in bytes; null (the default, as Node) for no limit. A larger
+    /// Content-Length is answered with 413 before the handler sees the request; a chunked body that grows past it
+    /// is answered with 413 (or its connection destroyed if the response had begun), and the handler's body read
+    /// fails. Either way the connection closes.
+    /// </summary>
+    public long? MaxRequestBodySize { get; init; }
+
+    /// <summary>
     /// Requests parsed ahead of their responses on one connection. Past this, the connection stops reading until
     /// responses are written (with the socket's 16 KiB write high-water mark this bounds a pipelining client:
     /// see the README).
