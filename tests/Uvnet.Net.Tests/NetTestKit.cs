@@ -16,6 +16,18 @@ internal static class NetTestKit
         return server;
     }
 
+    /// <summary>A client connected to a fresh listening server; <c>Peer</c> is the server's side of the connection.</summary>
+    internal static (Server Server, Socket Client, Socket Peer) ConnectedPair(Loop loop, ServerOptions? options = null)
+    {
+        Socket? peer = null;
+        var server = ListeningServer(loop, p => peer = p, options);
+        var client = new Socket(loop);
+        bool connected = false;
+        client.Connect(server.Port, "127.0.0.1", () => connected = true);
+        LoopDriver.RunUntil(loop, () => connected && peer is not null);
+        return (server, client, peer!);
+    }
+
     /// <summary>Echoes what it reads; ends when the peer ends (allowHalfOpen off).</summary>
     internal static void Echo(Socket socket) => socket.Data += (s, data) => s.Write(data.ToArray());
 

@@ -68,12 +68,7 @@ public class ServerTests
     public void Close_stops_accepting_and_reports_closed_once_the_last_connection_ends()
     {
         var loop = new Loop();
-        Socket? peer = null;
-        var server = NetTestKit.ListeningServer(loop, p => peer = p);
-        var client = new Socket(loop);
-        bool connected = false;
-        client.Connect(server.Port, "127.0.0.1", () => connected = true);
-        LoopDriver.RunUntil(loop, () => connected && peer is not null);
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
 
         bool closed = false;
         NetException? callbackError = new("unset", "unset");

@@ -87,12 +87,7 @@ public class SocketFlowTests
     public void Timeout_fires_only_after_idleness_and_traffic_postpones_it()
     {
         var loop = new Loop();
-        Socket? peer = null;
-        var server = NetTestKit.ListeningServer(loop, p => peer = p);
-        var client = new Socket(loop);
-        bool connected = false;
-        client.Connect(server.Port, "127.0.0.1", () => connected = true);
-        LoopDriver.RunUntil(loop, () => connected && peer is not null);
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
 
         long timedOutAt = -1;
         client.Timeout += s => timedOutAt = loop.Now;
