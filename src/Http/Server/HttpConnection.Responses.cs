@@ -103,15 +103,14 @@ internal sealed partial class HttpConnection
     internal void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
     {
         Flush();
-        _inFlight.Enqueue([]); // keeps the queue of in-flight arrays in step with the socket's writes
         Server.WritesIssued++;
-        Socket.SendFile(file, offset, count, _onFlushed);
+        Socket.SendFile(file, offset, count); // no callback: only buffer writes return an array to the pool
     }
 
     /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
     private void OnFlushed(NetException? error)
     {
-        if (_inFlight.TryDequeue(out byte[]? array) && array.Length > 0)
+        if (_inFlight.TryDequeue(out byte[]? array))
             ArrayPool<byte>.Shared.Return(array);
         // The keep-alive timeout counts from the last byte written, not from the response handed to the socket.
         if (_head is null)

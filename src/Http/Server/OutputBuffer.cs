@@ -27,8 +27,6 @@ internal sealed class OutputBuffer
         return _array.AsSpan(_length);
     }
 
-    internal void Advance(int count) => _length += count;
-
     internal void Write(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(GetSpan(bytes.Length));

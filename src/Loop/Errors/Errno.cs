@@ -49,7 +49,4 @@ internal static class Errno
         89 when OperatingSystem.IsMacOS() => 125, // ECANCELED
         _ => errno,
     };
-
-    /// <summary>Linux errno of a status, for the few places that compare against raw errno.</summary>
-    internal const int EINTR = 4, EAGAIN = 11;
 }

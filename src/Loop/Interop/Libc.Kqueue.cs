@@ -13,8 +13,7 @@ internal static unsafe partial class Libc
     /// </summary>
     internal static int KeventSize => OperatingSystem.IsFreeBSD() ? 64 : 32;
 
-    internal const int KeventIdentOffset = 0, KeventFilterOffset = 8, KeventFlagsOffset = 10,
-        KeventDataOffset = 16, KeventUdataOffset = 24;
+    internal const int KeventIdentOffset = 0, KeventFilterOffset = 8, KeventFlagsOffset = 10, KeventUdataOffset = 24;
 
     [LibraryImport(Name, EntryPoint = "kqueue", SetLastError = true)]
     internal static partial int Kqueue();
