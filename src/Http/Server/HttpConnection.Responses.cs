@@ -62,7 +62,7 @@ internal sealed partial class HttpConnection
         if (_head is null)
         {
             IdleSince = Server.Loop.Now;
-            if (_closeWhenDone)
+            if (_closeWhenDone && !ReceivingHead)
             {
                 CloseAfterFlush();
                 return;
@@ -86,6 +86,13 @@ internal sealed partial class HttpConnection
         _head = _tail = null;
         Server.WaitingResponses -= _waiting;
         _waiting = 0;
+        if (_readPaused)
+        {
+            // Read on, discarding, until the client's FIN: closing with its bytes unread would send a reset, which
+            // can destroy the responses it has not read yet (a lingering close, as Apache's).
+            _readPaused = false;
+            Socket.Resume();
+        }
     }
 
     /// <summary>Hands the output to the socket in one write (one writev for a pipelined batch).</summary>
@@ -160,23 +167,21 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>
-    /// Server shutdown: no new requests; responses not started yet say <c>Connection: close</c>, and the connection
-    /// closes once the last one has been sent.
+    /// Server shutdown: every request already received (or on its way in) is answered, the last response says
+    /// <c>Connection: close</c>, and the connection closes once it has been sent; nothing after it is read.
     /// </summary>
     internal void CloseWhenDone()
     {
-        _stopParsing = true;
         _closeWhenDone = true;
-        if (_head is null && _parsing is null)
-        {
-            // Every response has ended but the last is still being written: end our side once it is.
-            CloseAfterFlush();
-            return;
-        }
-        for (ServerResponse? r = _head; r is not null; r = r.Next)
-        {
-            if (!r.HeadersSent)
-                r.CloseAfter();
-        }
+        if (_parsing is null)
+            _stopParsing = true;
+        else
+            _lastRequest = true; // its head or body is still arriving: parsing goes on to its end, not past it
+        if (ReceivingHead)
+            return; // dispatched while the server closes, its response says Connection: close and ends the connection
+        if (_head is null)
+            CloseAfterFlush(); // every response has ended (the last may still be being written): end our side after it
+        else if (!_tail!.HeadersSent)
+            _tail.CloseAfter();
     }
 }

@@ -65,6 +65,9 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal bool IsIdle => _head is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
+    /// <summary>Whether a request has begun arriving and its head is not complete yet.</summary>
+    private bool ReceivingHead => _parsing is not null && !HeadersDone;
+
     /// <summary>Whether writes have backed up past the socket's high-water mark.</summary>
     internal bool IsBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;
 
