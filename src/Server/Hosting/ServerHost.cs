@@ -200,8 +200,10 @@ public sealed class ServerHost
         }
 
         /// <summary>
-        /// SIGINT and SIGTERM, watched by each loop (libuv's signal handle): the first starts the graceful shutdown;
-        /// the handles then stop, so a second Ctrl+C takes the default action and quits at once.
+        /// SIGINT and SIGTERM, watched by each loop (libuv's signal handle): the first starts the graceful shutdown.
+        /// The SIGINT watcher then stops, so a second Ctrl+C takes the default action and quits at once; SIGTERM stays
+        /// watched, as a repeat of the same request: timeout(1) signals both the process and its group, so one stop
+        /// often arrives twice, and must not cut the graceful stop short.
         /// </summary>
         private void WatchShutdownSignals(Loop loop)
         {
@@ -219,8 +221,11 @@ public sealed class ServerHost
         private void Stop()
         {
             foreach (var watcher in _signals)
-                watcher.Close();
-            _signals.Clear();
+            {
+                if (watcher.Signal == PosixSignal.SIGINT)
+                    watcher.Close();
+            }
+            _signals.RemoveAll(watcher => watcher.IsClosing);
             if (_stopping || _service is not { } service)
                 return;
             _stopping = true;
