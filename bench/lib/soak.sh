@@ -6,7 +6,7 @@
 # it, and each loaded one holds its file open twice, for good). RSS: the
 # larger of 16 MiB and 10%, for what the runtime keeps without leaking: the GC's gen0 budget is sized by the
 # allocation rate it saw and freed heap stays committed for reuse; methods first hot under load get tier-1 code
-# late in the run. A leak of 8 bytes a request is more than that over a minute of full load.
+# late in the run. The report says what the margin comes to per request served: the smallest leak it could miss.
 SOAK_RSS_MARGIN_KB=16384
 SOAK_RSS_MARGIN_PERCENT=10
 # The server closes its connections as soon as wrk stops; a stats line comes every second.
@@ -92,15 +92,16 @@ sample() {
 }
 
 # sample_peak <log> <pid> <wrk pid> <csv>: samples once a second while wrk runs, each sample a line of the csv;
-# sets the PEAK_* maxima and PEAK_SAMPLES.
+# sets the PEAK_* maxima, PEAK_SAMPLES, and HALF (the sample half-way through, to see whether RSS still climbs).
 sample_peak() {
-  PEAK_RSS_KB=0 PEAK_FDS=0 PEAK_DLL_FDS=0 PEAK_HANDLES=0 PEAK_CONNS=0 PEAK_SAMPLES=0
+  PEAK_RSS_KB=0 PEAK_FDS=0 PEAK_DLL_FDS=0 PEAK_HANDLES=0 PEAK_CONNS=0 PEAK_SAMPLES=0 HALF=(0 0 0 0 0)
   echo 'sample,rss_kb,descriptors,assembly_descriptors,handles,connections' > "$4"
   while kill -0 "$3" 2> /dev/null; do
     sleep 1
     kill -0 "$2" 2> /dev/null || return 1
     sample "$2" "$(stats_line "$1" 0)"
     echo "$PEAK_SAMPLES,$RSS_KB,$FDS,$DLL_FDS,$HANDLES,$CONNS" >> "$4"
+    ((PEAK_SAMPLES == SOAK_SECONDS / 2)) && HALF=("$RSS_KB" "$FDS" "$DLL_FDS" "$HANDLES" "$CONNS")
     ((RSS_KB > PEAK_RSS_KB)) && PEAK_RSS_KB=$RSS_KB
     ((FDS > PEAK_FDS)) && PEAK_FDS=$FDS
     ((DLL_FDS > PEAK_DLL_FDS)) && PEAK_DLL_FDS=$DLL_FDS
@@ -176,7 +177,8 @@ soak_target() {
   say "   $(thousands "$requests") requests, $(thousands "${rps:-0}")/s, $errors errors; load average $load_before -> $load_after"
   LOAD_ROWS+=("| $name | $load | $(thousands "$requests") | $(thousands "${rps:-0}") | ${transfer:-?} | $errors | $load_before → $load_after |")
   SAMPLE_ROWS+=("| $name | start: idle after the warm-up | $(mib "${start[0]}") | ${start[1]} | ${start[3]} | ${start[2]} | 0 |")
-  SAMPLE_ROWS+=("| $name | peak under load ($PEAK_SAMPLES samples) | $(mib "$PEAK_RSS_KB") | $PEAK_FDS | $PEAK_DLL_FDS | $PEAK_HANDLES | $PEAK_CONNS |")
+  SAMPLE_ROWS+=("| $name | half-way through the load | $(mib "${HALF[0]}") | ${HALF[1]} | ${HALF[2]} | ${HALF[3]} | ${HALF[4]} |")
+  SAMPLE_ROWS+=("| $name | peak under load ($PEAK_SAMPLES samples, 1 s apart) | $(mib "$PEAK_RSS_KB") | $PEAK_FDS | $PEAK_DLL_FDS | $PEAK_HANDLES | $PEAK_CONNS |")
   SAMPLE_ROWS+=("| $name | end: idle after the load | $(mib "$RSS_KB") | $FDS | $DLL_FDS | $HANDLES | 0 |")
 
   local margin=$((start[0] * SOAK_RSS_MARGIN_PERCENT / 100))
