@@ -20,7 +20,9 @@ usage() {
 
 COMMAND="bench/soak.sh${*:+ $*}"
 SOAK_SECONDS=60
-SOAK_WARMUP_SECONDS=5 # JIT tiering and pools settle before the start sample, as in the HTTP suite
+# Long enough for JIT tiering, the GC's budgets and pools to settle before the start sample: under full load
+# serve's RSS climbed for its first 10 to 15 s and then stayed flat (results/raw/soak/*.samples.csv).
+SOAK_WARMUP_SECONDS=15
 SOAK_CONNS=64
 while (($# > 0)); do
   [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
@@ -40,6 +42,7 @@ for tool in dotnet wrk taskset timeout; do
   command -v "$tool" > /dev/null || die "$tool is missing (bench/run.sh installs wrk)"
 done
 mkdir -p "$SOAK_DIR" "$RAW_DIR/logs"
+note_machine
 say "building src/Server (Release) into ${BUILD_DIR#"$ROOT_DIR"/}/uvnet-server"
 build_dotnet "$ROOT_DIR/src/Server/Uvnet.Server.csproj" "$BUILD_DIR/uvnet-server"
 UVNET_SERVER_DLL=$(app_dll "$BUILD_DIR/uvnet-server")

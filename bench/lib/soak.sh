@@ -2,8 +2,8 @@
 # and idle after it; the checks on those samples, and the report.
 
 # What the idle samples after the load may exceed those before it by. Handles and descriptors: nothing (apart
-# from assembly files: the JIT loads an assembly when code it compiles late in the run, at tier 1, first needs
-# it, and each loaded one holds its file open twice, for good). RSS: the
+# from assembly files: code recompiled at tier 1 under load may first need an assembly then, and the runtime
+# holds a loaded assembly's file open for good). RSS: the
 # larger of 16 MiB and 10%, for what the runtime keeps without leaking: the GC's gen0 budget is sized by the
 # allocation rate it saw and freed heap stays committed for reuse; methods first hot under load get tier-1 code
 # late in the run. The report says what the margin comes to per request served: the smallest leak it could miss.
@@ -194,19 +194,24 @@ soak_target() {
   check "$name" "exit status after SIGTERM" "" "$status" 0 0
 }
 
+# note_machine: the machine, versions and commit as the run starts (the tree may change while it runs), and the time.
+note_machine() {
+  declare -gA MACHINE=()
+  local key value
+  while IFS='=' read -r key value; do
+    MACHINE[$key]=$value
+  done < <(machine_info 2> /dev/null)
+  SOAK_STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+}
+
 # write_soak_report <file> <command>: the settings, the load, the samples and the checks, as markdown.
 write_soak_report() {
   local file=$1 command=$2
-  local -A machine=()
-  local key value
-  while IFS='=' read -r key value; do
-    machine[$key]=$value
-  done < <(machine_info 2> /dev/null)
   {
     echo "# Soak: uvnet hello and uvnet serve under ${SOAK_SECONDS} s of wrk load"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), Uvnet ${machine[uvnet]}; ${machine[cpus]} CPUs (${machine[cpu_model]}),"
-    echo "${machine[kernel]}, .NET SDK ${machine[dotnet]}, wrk ${machine[wrk]}. Command: \`$command\`."
+    echo "$SOAK_STARTED, Uvnet ${MACHINE[uvnet]}; ${MACHINE[cpus]} CPUs (${MACHINE[cpu_model]}),"
+    echo "${MACHINE[kernel]}, .NET SDK ${MACHINE[dotnet]}, wrk ${MACHINE[wrk]}. Command: \`$command\`."
     echo
     echo "Each server ran \`--loops 1 --quiet --stats 1\` on 127.0.0.1, pinned to CPU $SERVER_CPU; wrk \`-t1\`"
     echo "\`-c$SOAK_CONNS\`, keep-alive, on CPU $LOAD_CPU, first ${SOAK_WARMUP_SECONDS} s to warm up, then ${SOAK_SECONDS} s measured. Samples: VmRSS;"
