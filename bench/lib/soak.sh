@@ -225,7 +225,7 @@ write_soak_report() {
       echo "**$SOAK_FAILURES bound(s) broken** (FAIL below)."
     fi
     echo
-    echo "| target | requests | served | per second | transfer/s | errors | load average |"
+    echo "| target | load | served | per second | transfer/s | errors | load average |"
     echo "| --- | --- | --- | --- | --- | --- | --- |"
     printf '%s\n' "${LOAD_ROWS[@]}"
     echo
