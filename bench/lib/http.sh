@@ -28,6 +28,17 @@ wrk_ms() {
   }'
 }
 
+# wrk_requests_per_sec <wrk log>: its "Requests/sec", rounded.
+wrk_requests_per_sec() {
+  awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$1"
+}
+
+# wrk_errors <wrk log>: socket errors (connect, read, write, timeout) and non-2xx answers, summed: a fast
+# wrong server is no result.
+wrk_errors() {
+  awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' "$1"
+}
+
 # start_server <peer> <log> <bound>: sets WRAPPER_PID/CHILD_PID and PORT; returns non-zero if it never listened.
 start_server() {
   fresh_port
@@ -56,11 +67,10 @@ run_http_once() {
   fi
 
   local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$log.wrk.log")
+  rps=$(wrk_requests_per_sec "$log.wrk.log")
   p50=$(wrk_ms "$(awk '$1 == "50%" {print $2}' "$log.wrk.log")")
   p99=$(wrk_ms "$(awk '$1 == "99%" {print $2}' "$log.wrk.log")")
-  # Socket errors (connect, read, write, timeout) and non-2xx answers: a fast wrong server is no result.
-  errors=$(awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' "$log.wrk.log")
+  errors=$(wrk_errors "$log.wrk.log")
   if [[ -z $rps || $rps == 0 ]]; then
     fail_run "$workload" "$peer" "$round" "no requests" "$log.wrk.log"
     return

@@ -24,11 +24,28 @@ start_pinned() {
   return 1
 }
 
-# stop_started <wrapper pid>: SIGTERM to the `timeout`, which passes it to its child; then reap it.
+# wait_started <wrapper pid>: waits for a started command to end and reaps it; returns its exit status
+# (`timeout` passes its child's on, or 124 when the bound cut it).
+wait_started() {
+  wait "$1" 2>/dev/null
+  local status=$?
+  unset "STARTED_PIDS[$1]"
+  return $status
+}
+
+# stop_started <wrapper pid>: SIGTERM to the `timeout`, which passes it to its child; then reaps it and returns
+# its exit status.
 stop_started() {
   kill -TERM "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-  unset "STARTED_PIDS[$1]"
+  wait_started "$1"
+}
+
+# terminate_started <wrapper pid> <child pid>: SIGTERM to the command itself, once, as a service manager sends it
+# (`timeout` passes a SIGTERM on twice, to its child and to its process group, and a second SIGTERM may mean "quit
+# now"); then reaps it and returns its exit status.
+terminate_started() {
+  kill -TERM "$2" 2>/dev/null
+  wait_started "$1"
 }
 
 stop_all_started() {

@@ -54,17 +54,20 @@ build_peers() {
 
 # machine.env: what the report says about where and with what it ran.
 write_machine_info() {
-  {
-    echo "cpus=$(nproc)"
-    echo "cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-    echo "kernel=$(uname -sr)"
-    echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
-    echo "dotnet=$(dotnet --version)"
-    echo "aspnetcore=$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
-    echo "node=$(node --version)"
-    echo "libuv=$(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
-    echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
-    echo "gcc=$(gcc -dumpfullversion)"
-    echo "uvnet=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT_DIR" diff --quiet HEAD 2>/dev/null || echo '+changes')"
-  } > "$RAW_DIR/machine.env"
+  machine_info > "$RAW_DIR/machine.env"
+}
+
+# key=value lines: the machine, its tools' versions, and Uvnet's commit (+changes when the tree differs from it).
+machine_info() {
+  echo "cpus=$(nproc)"
+  echo "cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "kernel=$(uname -sr)"
+  echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "dotnet=$(dotnet --version)"
+  echo "aspnetcore=$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
+  echo "node=$(node --version)"
+  echo "libuv=$(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
+  echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
+  echo "gcc=$(gcc -dumpfullversion)"
+  echo "uvnet=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT_DIR" diff --quiet HEAD 2>/dev/null || echo '+changes')"
 }

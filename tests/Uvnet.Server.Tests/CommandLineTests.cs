@@ -29,6 +29,7 @@ public class CommandLineTests
         Assert.Null(options.Host);
         Assert.Equal(Environment.ProcessorCount, options.Loops);
         Assert.False(options.Quiet);
+        Assert.Null(options.StatsInterval);
     }
 
     [Fact]
@@ -75,6 +76,12 @@ public class CommandLineTests
     public void Host_takes_an_ip_address_or_localhost(string given, string expected) =>
         Assert.Equal(expected, Run("--host", given).Host);
 
+    [Theory]
+    [InlineData("--stats", "1")]
+    [InlineData("--stats=1")]
+    public void Stats_takes_an_interval_in_seconds(params string[] args) =>
+        Assert.Equal(TimeSpan.FromSeconds(1), Run(["hello", .. args]).StatsInterval);
+
     [Fact]
     public void Port_zero_asks_for_a_free_port() => Assert.Equal(0, Run("-p", "0").Port);
 
@@ -108,6 +115,9 @@ public class CommandLineTests
     [InlineData("option '--host' takes an IP address or localhost, not 'example.com'", "--host", "example.com")]
     [InlineData("option '--host' takes an IP address or localhost, not '8080'", "--host", "8080")]
     [InlineData("option '--quiet' takes no value", "--quiet=yes")]
+    [InlineData("option '--stats' needs a value", "--stats")]
+    [InlineData("option '--stats' takes a whole number from 1 to 86400, not '0'", "--stats", "0")]
+    [InlineData("option '--stats' takes a whole number from 1 to 86400, not '0.5'", "--stats=0.5")]
     [InlineData("no such directory: 'missing'", "missing")]
     [InlineData("unexpected argument 'b'", "serve", "a", "b")]
     [InlineData("unexpected argument 'dir'", "echo", "dir")]
@@ -123,7 +133,7 @@ public class CommandLineTests
     public void Help_text_has_usage_commands_options_and_examples()
     {
         string help = HelpText.Get(processorCount: 6);
-        foreach (string part in new[] { "Usage:", "uvnet hello", "uvnet echo", "--port", "--host", "--loops", "--quiet", "--help", "Examples:", "here 6", "7007" })
+        foreach (string part in new[] { "Usage:", "uvnet hello", "uvnet echo", "--port", "--host", "--loops", "--quiet", "--stats", "--help", "Examples:", "here 6", "7007" })
             Assert.Contains(part, help);
         Assert.All(help.Split('\n'), line => Assert.True(line.Length <= 90, $"line too long for a terminal: {line}"));
     }

@@ -11,6 +11,8 @@ public class ServerHostTests
 
         public bool Aborted { get; private set; }
 
+        public int ConnectionCount => 0;
+
         public long ConnectionsAccepted => 0;
 
         public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
@@ -95,5 +97,50 @@ public class ServerHostTests
         host.Shutdown();
         Assert.True(host.WaitForExit());
         Assert.True(host.IsShuttingDown);
+    }
+
+    [Fact]
+    public void Every_loop_writes_stats_lines_and_they_do_not_keep_it_alive()
+    {
+        var output = new LineWriter();
+        var services = new System.Collections.Concurrent.ConcurrentBag<FakeService>();
+        var options = Options(2) with { StatsInterval = TimeSpan.FromMilliseconds(10), StatsOutput = output };
+        Assert.True(ServerHost.TryStart(options, loop =>
+        {
+            var service = new FakeService(loop, stopCloses: true);
+            services.Add(service);
+            return service;
+        }, out var host, out _));
+        // Each loop's handles: the service's timer and the stats timer.
+        Assert.True(SpinWait.SpinUntil(() => output.Lines.Contains("stats loop=0 handles=2 connections=0")
+            && output.Lines.Contains("stats loop=1 handles=2 connections=0"), TimeSpan.FromSeconds(10)), string.Join('\n', output.Lines));
+        Assert.All(output.Lines, line => Assert.Matches(@"^stats loop=[01] handles=2 connections=0$", line));
+        // Stop closes the service's timer: the loops end then, without waiting for the grace period's abort.
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+        Assert.All(services, s => Assert.False(s.Aborted));
+    }
+
+    /// <summary>Collects whole lines from any thread; a line is complete at its newline.</summary>
+    private sealed class LineWriter : TextWriter
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public IReadOnlyList<string> Lines
+        {
+            get
+            {
+                lock (_text)
+                    return _text.ToString().Split('\n')[..^1];
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (_text)
+                _text.Append(value);
+        }
     }
 }

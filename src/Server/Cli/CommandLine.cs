@@ -4,7 +4,7 @@ using System.Net;
 namespace Uvnet.Server.Cli;
 
 /// <summary>
-/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--quiet] [--help] [--version]</c>.
+/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
@@ -40,7 +40,7 @@ public static class CommandLine
     {
         private readonly List<string> _positionals = [];
         private bool _optionsEnded;
-        private int? _port, _loops;
+        private int? _port, _loops, _statsSeconds;
         private string? _host;
         private bool _quiet;
 
@@ -89,6 +89,10 @@ public static class CommandLine
                     if (TakeValue(args, ref i, name, value) is { } loops)
                         _loops = ParseNumber(name, loops, 1, CommandLineOptions.MaxLoops) ?? _loops;
                     break;
+                case "--stats":
+                    if (TakeValue(args, ref i, name, value) is { } seconds)
+                        _statsSeconds = ParseNumber(name, seconds, 1, CommandLineOptions.MaxStatsSeconds) ?? _statsSeconds;
+                    break;
                 case "--host":
                     if (TakeValue(args, ref i, name, value) is { } host)
                         _host = ParseHost(host) ?? _host;
@@ -128,6 +132,7 @@ public static class CommandLine
                 Host = _host,
                 Loops = _loops ?? Environment.ProcessorCount,
                 Quiet = _quiet,
+                StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
         }
 

@@ -15,6 +15,9 @@ public sealed record CommandLineOptions
     /// <summary>The most loops <c>--loops</c> accepts: far beyond any core count, low enough to catch a typo.</summary>
     public const int MaxLoops = 1024;
 
+    /// <summary>The longest interval <c>--stats</c> accepts, in seconds: a day.</summary>
+    public const int MaxStatsSeconds = 86_400;
+
     /// <summary>The command to run.</summary>
     public UvnetCommand Command { get; init; } = UvnetCommand.Serve;
 
@@ -32,6 +35,12 @@ public sealed record CommandLineOptions
 
     /// <summary>Whether the access log is off.</summary>
     public bool Quiet { get; init; }
+
+    /// <summary>
+    /// How often each loop writes a line of its handles and open connections to stderr (<c>--stats SECONDS</c>);
+    /// null: never.
+    /// </summary>
+    public TimeSpan? StatsInterval { get; init; }
 
     /// <summary>The default port of <paramref name="command"/>.</summary>
     public static int DefaultPort(UvnetCommand command) => command == UvnetCommand.Echo ? DefaultEchoPort : DefaultHttpPort;

@@ -25,6 +25,8 @@ public static class HelpText
                            the port through SO_REUSEPORT (default: one per processor, here {processorCount})
           -q, --quiet      no access log (by default serve and hello log each request to
                            stdout in the common log format)
+              --stats N    every N seconds, each loop prints its handles and open
+                           connections to stderr: stats loop=0 handles=5 connections=2
           -h, --help       show this help
               --version    show the version
 

@@ -30,6 +30,8 @@ public static class CommandRunner
             Port = options.Port,
             Host = options.Host,
             HandleSignals = true,
+            StatsInterval = options.StatsInterval,
+            StatsOutput = error,
             ShutdownStarted = () => error.WriteLine("uvnet: shutting down"),
         };
         if (!ServerHost.TryStart(hostOptions, createService, out var host, out var startError))

@@ -22,7 +22,7 @@ public sealed class EchoService : ILoopService
         _onClosed = c => _connections.Remove(c);
     }
 
-    /// <summary>Open connections.</summary>
+    /// <inheritdoc/>
     public int ConnectionCount => _connections.Count;
 
     /// <inheritdoc/>

@@ -23,6 +23,9 @@ internal sealed class HttpLoopService : ILoopService
     }
 
     /// <inheritdoc/>
+    public int ConnectionCount => _server.ConnectionCount;
+
+    /// <inheritdoc/>
     public long ConnectionsAccepted => _accepted;
 
     /// <inheritdoc/>

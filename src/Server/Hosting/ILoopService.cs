@@ -23,6 +23,9 @@ public interface ILoopService
     /// <summary>The grace period after <see cref="Stop"/> is over: close every connection still open, now.</summary>
     void Abort();
 
+    /// <summary>Connections open now (read on the loop's thread, for the <see cref="LoopStats"/> line).</summary>
+    int ConnectionCount { get; }
+
     /// <summary>Connections accepted so far (written on the loop's thread; read by others once the loop has ended).</summary>
     long ConnectionsAccepted { get; }
 }

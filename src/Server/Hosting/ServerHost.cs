@@ -19,11 +19,14 @@ public sealed class ServerHost
     private readonly Func<Loop, ILoopService> _createService;
     private readonly List<LoopWorker> _workers = [];
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Every loop writes its stats lines here: one lock keeps lines whole (Console.Error is already synchronized).
+    private readonly TextWriter _statsOutput;
 
     private ServerHost(ServerHostOptions options, Func<Loop, ILoopService> createService)
     {
         _options = options;
         _createService = createService;
+        _statsOutput = TextWriter.Synchronized(options.StatsOutput ?? Console.Error);
     }
 
     /// <summary>The port every loop listens on.</summary>
@@ -162,6 +165,8 @@ public sealed class ServerHost
                 _service = host._createService(loop);
                 _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), e => Listening.TrySetException(e));
                 WatchShutdownSignals(loop);
+                if (host._options.StatsInterval is { } interval)
+                    LoopStats.Start(loop, index, _service, interval, host._statsOutput);
                 // A shutdown asked for before this loop existed did not reach it.
                 if (host.IsShuttingDown)
                     Stop();

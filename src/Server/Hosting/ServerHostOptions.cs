@@ -33,6 +33,12 @@ public sealed record ServerHostOptions
     /// <summary>Whether each loop watches SIGINT and SIGTERM and shuts the host down gracefully on the first (the program does; tests need not).</summary>
     public bool HandleSignals { get; init; }
 
+    /// <summary>How often each loop writes a <see cref="LoopStats"/> line (its handles and open connections); null: never.</summary>
+    public TimeSpan? StatsInterval { get; init; }
+
+    /// <summary>Where the <see cref="LoopStats"/> lines go; null: stderr. Every loop writes to it, one line a call, through one lock.</summary>
+    public TextWriter? StatsOutput { get; init; }
+
     /// <summary>Called once when the shutdown begins (on the thread that asked for it).</summary>
     public Action? ShutdownStarted { get; init; }
 }

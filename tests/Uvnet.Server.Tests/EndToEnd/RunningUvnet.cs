@@ -57,10 +57,10 @@ internal sealed partial class RunningUvnet : IDisposable
     public IReadOnlyList<string> Error => _error.Snapshot();
 
     /// <summary>Waits (bounded) for a stdout line that <paramref name="match"/> accepts; returns it.</summary>
-    public Task<string> WaitForOutputAsync(Func<string, bool> match) => _output.WaitForAsync(match, Bound);
+    public Task<string> WaitForOutputAsync(Func<string, bool> match) => _output.WaitForAsync(match, Bound, 0);
 
-    /// <summary>Waits (bounded) for a stderr line that <paramref name="match"/> accepts; returns it.</summary>
-    public Task<string> WaitForErrorAsync(Func<string, bool> match) => _error.WaitForAsync(match, Bound);
+    /// <summary>Waits (bounded) for a stderr line from the <paramref name="from"/>th on that <paramref name="match"/> accepts; returns it.</summary>
+    public Task<string> WaitForErrorAsync(Func<string, bool> match, int from = 0) => _error.WaitForAsync(match, Bound, from);
 
     /// <summary>Sends SIGTERM, as a service manager stopping the server does.</summary>
     public void Terminate() => UvnetProcess.Terminate(_process);
@@ -121,14 +121,14 @@ internal sealed partial class RunningUvnet : IDisposable
                 return [.. _lines];
         }
 
-        public async Task<string> WaitForAsync(Func<string, bool> match, TimeSpan bound)
+        public async Task<string> WaitForAsync(Func<string, bool> match, TimeSpan bound, int from)
         {
             var deadline = Stopwatch.StartNew();
             while (true)
             {
                 lock (_lines)
                 {
-                    if (_lines.FirstOrDefault(match) is { } found)
+                    if (_lines.Skip(from).FirstOrDefault(match) is { } found)
                         return found;
                     if (_ended)
                         Assert.Fail($"the stream ended without the line; it had:\n{string.Join('\n', _lines)}");
