@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Uvnet.Http.Server;
 using Uvnet.Http.Tests.Server;
 
 namespace Uvnet.Http.Tests.Hardening;
@@ -14,6 +15,34 @@ public class FinAfterRequestTests
     [Fact]
     public void A_response_started_after_the_client_ended_still_arrives_whole() =>
         AssertWholeBodyArrives(answerAfterTheFin: true);
+
+    [Fact]
+    public void A_pipeline_longer_than_the_server_takes_at_once_then_a_fin_gets_every_answer_in_order()
+    {
+        // More requests than MaxPipelinedRequests, answered late: the server holds the rest of the pipeline, and
+        // the FIN behind it, until responses drain; the FIN must not cut the held requests off.
+        const int Requests = 40;
+        var pending = new Queue<ServerResponse>();
+        using var fixture = ServerFixture.Start((req, res) => pending.Enqueue(res), new HttpServerOptions { MaxPipelinedRequests = 4 });
+        using var socket = fixture.Run(async () =>
+        {
+            var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, Requests).Select(i => $"GET /{i} HTTP/1.1\r\nHost: x\r\n\r\n"))));
+            s.Shutdown(SocketShutdown.Send);
+            return s;
+        });
+        for (int answered = 0; answered < Requests; answered++)
+        {
+            LoopDriver.RunUntil(fixture.Loop, () => pending.Count > 0);
+            pending.Dequeue().End($"<{answered}>");
+        }
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket));
+        Assert.Equal(Requests, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        Assert.Equal(string.Concat(Enumerable.Range(0, Requests).Select(i => $"<{i}>")),
+            string.Concat(System.Text.RegularExpressions.Regex.Matches(raw, "<[0-9]+>").Select(m => m.Value)));
+        Assert.EndsWith("<39>", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+    }
 
     private static void AssertWholeBodyArrives(bool answerAfterTheFin)
     {

@@ -46,15 +46,15 @@ internal sealed class ServerFixture : IDisposable
         return new ServerFixture(loop, server);
     }
 
-    /// <summary>Runs <paramref name="client"/> on the thread pool while this thread drives the loop; fails after 30 s.</summary>
-    internal T Run<T>(Func<Task<T>> client)
+    /// <summary>Runs <paramref name="client"/> on the thread pool while this thread drives the loop; fails after <paramref name="bound"/> (30 s by default).</summary>
+    internal T Run<T>(Func<Task<T>> client, TimeSpan? bound = null)
     {
-        var work = Task.Run(client).WaitAsync(TimeSpan.FromSeconds(30));
+        var work = Task.Run(client).WaitAsync(bound ?? TimeSpan.FromSeconds(30));
         return Loop.RunUntil(work);
     }
 
     /// <inheritdoc cref="Run{T}"/>
-    internal void Run(Func<Task> client) => Run(async () => { await client(); return true; });
+    internal void Run(Func<Task> client, TimeSpan? bound = null) => Run(async () => { await client(); return true; }, bound);
 
     /// <summary>Sends <paramref name="request"/> on a raw connection and reads until the server closes it.</summary>
     internal string Exchange(string request) => Run(async () =>
