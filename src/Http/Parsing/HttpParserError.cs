@@ -95,4 +95,10 @@ public enum HttpParserError
     /// gzip, x-compress, x-gzip). A server answers 501 Not Implemented (RFC 9112 §6.1).
     /// </summary>
     UnknownTransferEncoding = 102,
+
+    /// <summary>
+    /// The chunk extensions of a chunked body passed <see cref="HttpParserLimits.MaxChunkExtensionBytes"/>. A server
+    /// answers 413 Content Too Large (as Node's HPE_CHUNK_EXTENSIONS_OVERFLOW).
+    /// </summary>
+    ChunkExtensionsOverflow = 103,
 }

@@ -2,8 +2,9 @@ namespace Uvnet.Http.Parsing;
 
 /// <summary>
 /// Bounds on what one request may make the parser read before its body, so a peer can never make it (or a
-/// handler that accumulates what it reports) hold unbounded memory. Exceeding one is
-/// <see cref="HttpParserError.HeaderOverflow"/>.
+/// handler that accumulates what it reports) hold unbounded memory, or read forever without progress. Exceeding
+/// one is <see cref="HttpParserError.HeaderOverflow"/> (<see cref="HttpParserError.ChunkExtensionsOverflow"/> for
+/// chunk extensions).
 /// </summary>
 public sealed record HttpParserLimits
 {
@@ -33,7 +34,21 @@ public sealed record HttpParserLimits
         init => _maxHeaderCount = RequirePositive(value);
     }
 
+    /// <summary>
+    /// The most bytes the chunk extensions of one request's chunked body may take, all chunks together (an
+    /// extension is skipped, not kept, but a peer could otherwise send them forever without a byte of body).
+    /// Default 16 KiB, as Node since CVE-2024-22019. Exceeding it is
+    /// <see cref="HttpParserError.ChunkExtensionsOverflow"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxChunkExtensionBytes
+    {
+        get => _maxChunkExtensionBytes;
+        init => _maxChunkExtensionBytes = RequirePositive(value);
+    }
+
     private readonly int _maxHeaderBytes = 16 * 1024;
+    private readonly int _maxChunkExtensionBytes = 16 * 1024;
     private readonly int _maxHeaderCount = 100;
 
     private static int RequirePositive(int value)

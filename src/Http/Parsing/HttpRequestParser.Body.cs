@@ -87,6 +87,11 @@ public sealed partial class HttpRequestParser
         for (; pos < data.Length; pos++)
         {
             byte b = data[pos];
+            if (_state >= ParserState.ChunkExtensionStart && ++_chunkExtensionBytes > _maxChunkExtensionBytes)
+            {
+                return Fail(HttpParserError.ChunkExtensionsOverflow, "Chunk extensions overflow", pos);
+            }
+
             switch (_state)
             {
                 case ParserState.ChunkSizeStart:

@@ -49,6 +49,7 @@ public sealed partial class HttpRequestParser
 {
     private readonly int _maxHeaderBytes;
     private readonly int _maxHeaderCount;
+    private readonly int _maxChunkExtensionBytes;
 
     private ParserState _state;
     private HttpParserError _error;
@@ -67,6 +68,7 @@ public sealed partial class HttpRequestParser
     private bool _upgrade;
     private long _contentLength;
     private long _remaining;
+    private int _chunkExtensionBytes;
 
     // The head being parsed: bytes and fields so far (against the limits), and the current field.
     private int _headBytes;
@@ -97,6 +99,7 @@ public sealed partial class HttpRequestParser
         ArgumentNullException.ThrowIfNull(limits);
         _maxHeaderBytes = limits.MaxHeaderBytes;
         _maxHeaderCount = limits.MaxHeaderCount;
+        _maxChunkExtensionBytes = limits.MaxChunkExtensionBytes;
     }
 
     /// <summary>
@@ -400,6 +403,7 @@ public sealed partial class HttpRequestParser
         _upgrade = false;
         _contentLength = 0;
         _remaining = 0;
+        _chunkExtensionBytes = 0;
         _headBytes = 0;
         _headerCount = 0;
         _scratchLength = 0;

@@ -171,15 +171,20 @@ internal sealed partial class HttpConnection
             return;
         if (_parsing is { } dispatched && _tail?.Request == dispatched)
         {
-            // The error is in the body of a request its handler already has: its response answers (or, if it has
-            // begun, the connection is destroyed), and a handler waiting for the body gets the error.
+            // The error is in the body of a request its handler already has. Its response answers with the status
+            // first, so that a handler woken by the error (its awaits may resume inline) finds it ended; a response
+            // the handler has ended already is sent, then the connection closes; one it has begun cannot be
+            // finished, so the connection is destroyed.
             _parsing = null;
             RequestStartedAt = -1;
-            dispatched.Abort(clientError);
-            if (_tail is { HeadersSent: false, WritableEnded: false } waiting)
-                Answer(waiting, status);
+            ServerResponse tail = _tail;
+            if (tail is { HeadersSent: false, WritableEnded: false })
+                Answer(tail, status);
+            else if (tail.WritableEnded)
+                _closeWhenDone = true;
             else
                 Destroy();
+            dispatched.Abort(clientError);
             return;
         }
         IncomingMessage request = _parsing ?? (_freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage());
@@ -200,6 +205,7 @@ internal sealed partial class HttpConnection
         HttpParserError.HeaderOverflow when _parsing is { Head.HeaderCount: 0 } => 414, // still in the request line
         HttpParserError.HeaderOverflow => 431,
         HttpParserError.UnknownTransferEncoding => 501,
+        HttpParserError.ChunkExtensionsOverflow => 413,
         HttpParserError.UnsupportedVersion => 505,
         _ => 400,
     };

@@ -12,6 +12,7 @@ public class LimitTests
     {
         Assert.Equal(16 * 1024, HttpParserLimits.Default.MaxHeaderBytes);
         Assert.Equal(100, HttpParserLimits.Default.MaxHeaderCount);
+        Assert.Equal(16 * 1024, HttpParserLimits.Default.MaxChunkExtensionBytes);
     }
 
     [Theory]
@@ -21,6 +22,29 @@ public class LimitTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderBytes = value });
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderCount = value });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxChunkExtensionBytes = value });
+    }
+
+    private const string ChunkedHead = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+    [Fact]
+    public void CountsChunkExtensionsOfAllChunksAgainstOneBudgetPerRequest()
+    {
+        // After each ";", "a=b" and the line's CR count: 4 bytes a chunk, so 8 chunks take the budget of 32.
+        var limits = new HttpParserLimits { MaxChunkExtensionBytes = 32 };
+        string eight = string.Concat(Enumerable.Repeat("1;a=b\r\nx\r\n", 8));
+        Assert.EndsWith("complete", ParserRun.Consistent(ChunkedHead + eight + "0\r\n\r\n", limits));
+        int overflowAt = ChunkedHead.Length + eight.Length + 2; // after "1;": the extension's first byte
+        Assert.EndsWith($"error:ChunkExtensionsOverflow@{overflowAt}", ParserRun.Consistent(ChunkedHead + eight + "1;a=b\r\nx\r\n0\r\n\r\n", limits));
+    }
+
+    [Fact]
+    public void GivesEachRequestItsOwnChunkExtensionBudget()
+    {
+        var limits = new HttpParserLimits { MaxChunkExtensionBytes = 4 };
+        string request = ChunkedHead + "1;a=b\r\nx\r\n0\r\n\r\n";
+        string log = ParserRun.Consistent(request + request + request, limits);
+        Assert.Equal(3, log.Split('\n').Count(line => line == "complete"));
     }
 
     [Fact]

@@ -36,6 +36,51 @@ public class RefusalTests
     }
 
     [Fact]
+    public void Endless_chunk_extensions_get_413_and_a_close_even_while_the_handler_waits_for_the_body()
+    {
+        Exception? bodyError = null;
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            bodyError = await Record.ExceptionAsync(req.ReadBodyAsync);
+            if (!res.WritableEnded)
+                res.End("unexpected");
+        });
+        // Node's CVE-2024-22019: extensions cost the peer nothing and carry no body; past 16 KiB they are refused.
+        string extensions = string.Concat(Enumerable.Repeat(";e=" + new string('v', 60), 300));
+        string raw = fixture.Exchange($"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1{extensions}\r\nx\r\n0\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 413 ", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.DoesNotContain("unexpected", raw);
+        Assert.NotNull(bodyError);
+    }
+
+    [Fact]
+    public void A_body_error_after_the_handler_answered_keeps_every_queued_response_then_closes()
+    {
+        ServerResponse? first = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/first")
+                first = res; // answered later: the second response waits behind it
+            else
+                res.End("second"); // answered before its body has arrived
+        });
+        using var socket = fixture.Run(async () =>
+        {
+            var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes(
+                "GET /first HTTP/1.1\r\nHost: x\r\n\r\nPOST /second HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n"));
+            return s;
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => first is not null && fixture.Server.WaitingResponses == 2);
+        first!.End("first");
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket));
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        Assert.True(raw.IndexOf("first", StringComparison.Ordinal) < raw.IndexOf("second", StringComparison.Ordinal), raw);
+        Assert.EndsWith("second", raw);
+    }
+
+    [Fact]
     public void Error_after_a_good_pipelined_request_answers_the_good_one_first()
     {
         using var fixture = ServerFixture.Start((req, res) => res.End("good"));
