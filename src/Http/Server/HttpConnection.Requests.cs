@@ -102,7 +102,8 @@ internal sealed partial class HttpConnection
     private void DispatchRequest(IncomingMessage request)
     {
         _requestCount++;
-        bool keepAlive = request.ShouldKeepAlive && !Server.IsClosing
+        // A CONNECT dispatched here was declined (no Upgrade handler): the bytes after it are a tunnel's, not HTTP.
+        bool keepAlive = request.ShouldKeepAlive && !Server.IsClosing && request.KnownMethod != HttpRequestMethod.Connect
             && (Server.Options.MaxRequestsPerSocket == 0 || _requestCount < Server.Options.MaxRequestsPerSocket);
         ServerResponse response = Enqueue(request, keepAlive);
         if (!keepAlive)

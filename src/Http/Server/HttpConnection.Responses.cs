@@ -172,15 +172,25 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal void CloseWhenDone()
     {
-        _closeWhenDone = true;
         if (_parsing is null)
             _stopParsing = true;
         else
             _lastRequest = true; // its head or body is still arriving: parsing goes on to its end, not past it
         if (ReceivingHead)
-            return; // dispatched while the server closes, its response says Connection: close and ends the connection
+            _closeWhenDone = true; // dispatched while the server closes, its response says Connection: close
+        else
+            CloseAfterLastResponse();
+    }
+
+    /// <summary>
+    /// The connection ends after the responses queued: the last says <c>Connection: close</c> if its head is still
+    /// to be written (Node marks it <c>_last</c>), and our side ends once it has been sent (at once when all have).
+    /// </summary>
+    private void CloseAfterLastResponse()
+    {
+        _closeWhenDone = true;
         if (_head is null)
-            CloseAfterFlush(); // every response has ended (the last may still be being written): end our side after it
+            CloseAfterFlush();
         else if (!_tail!.HeadersSent)
             _tail.CloseAfter();
     }

@@ -116,8 +116,20 @@ internal sealed partial class HttpConnection
                 continue;
             if (error == HttpParserError.PausedUpgrade)
             {
-                Upgrade(_upgrading!, data);
-                return;
+                if (_upgrading is { } upgrading)
+                {
+                    Upgrade(upgrading, data);
+                    return;
+                }
+                if (_parser.Method == HttpRequestMethod.Connect)
+                {
+                    // Declined (no Upgrade handler): what follows a CONNECT's head is a tunnel's, not HTTP.
+                    _stopParsing = true;
+                    CloseAfterLastResponse();
+                    return;
+                }
+                _parser.ResumeAfterUpgrade(); // declined: the Upgrade field is ignored and the next request may follow
+                continue;
             }
             Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
             return;
@@ -206,11 +218,7 @@ internal sealed partial class HttpConnection
             Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
             return;
         }
-        _closeWhenDone = true;
-        if (_head is null)
-            Socket.End();
-        else if (!_tail!.HeadersSent)
-            _tail.CloseAfter(); // the last response says Connection: close (Node marks it _last)
+        CloseAfterLastResponse();
     }
 
     private void OnClosed()

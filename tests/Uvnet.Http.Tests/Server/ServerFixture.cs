@@ -56,11 +56,16 @@ internal sealed class ServerFixture : IDisposable
     /// <inheritdoc cref="Run{T}"/>
     internal void Run(Func<Task> client, TimeSpan? bound = null) => Run(async () => { await client(); return true; }, bound);
 
-    /// <summary>Sends <paramref name="request"/> on a raw connection and reads until the server closes it.</summary>
-    internal string Exchange(string request) => Run(async () =>
+    /// <summary>
+    /// Sends <paramref name="request"/> on a raw connection (then, with <paramref name="endAfterSending"/>, ends the
+    /// client's side) and reads until the server closes it.
+    /// </summary>
+    internal string Exchange(string request, bool endAfterSending = false) => Run(async () =>
     {
         using var socket = await RawClient.ConnectAsync(Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+        if (endAfterSending)
+            socket.Shutdown(SocketShutdown.Send);
         return await RawClient.ReadToCloseAsync(socket);
     });
 
