@@ -24,6 +24,7 @@ public static class CommandRunner
         ArgumentNullException.ThrowIfNull(banner);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        StartupPreload.Run(typeof(CommandRunner).Assembly);
         var hostOptions = new ServerHostOptions
         {
             Loops = options.Loops,
