@@ -32,6 +32,7 @@ public static class CommandRunner
             Host = options.Host,
             HandleSignals = true,
             ShutdownStarted = () => error.WriteLine("uvnet: shutting down"),
+            AcceptError = new AcceptErrorLog(error, TimeProvider.System).Report,
         };
         if (!ServerHost.TryStart(hostOptions, createService, out var host, out var startError))
         {

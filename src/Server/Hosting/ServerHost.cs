@@ -160,7 +160,7 @@ public sealed class ServerHost
                 lock (_gate)
                     _loop = loop;
                 _service = host._createService(loop);
-                _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), e => Listening.TrySetException(e));
+                _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), OnError);
                 WatchShutdownSignals(loop);
                 // A shutdown asked for before this loop existed did not reach it.
                 if (host.IsShuttingDown)
@@ -180,6 +180,13 @@ public sealed class ServerHost
                 CloseLoop(loop);
                 Exited.TrySetResult();
             }
+        }
+
+        /// <summary>Before listening, an error fails the start; after, it is an accept error, which the service weathers.</summary>
+        private void OnError(Exception e)
+        {
+            if (!Listening.TrySetException(e))
+                host._options.AcceptError?.Invoke(e);
         }
 
         private void RunUntilEnded(Loop loop)
