@@ -9,6 +9,13 @@ public sealed unsafe partial class Loop
     // listener with connections it cannot accept would be reported ready forever: a 100% CPU spin.
     private int _reserveFd = -1;
 
+    // Loops on other threads share the process's descriptor table: between this loop freeing its reserve and
+    // accepting, another loop's accept would take the freed descriptor, the waiting connections would stay, and
+    // this loop, its reserve gone, could not shed again. Accepts and the shedding hold this lock, so the freed
+    // descriptor comes back to the loop that freed it (only a descriptor opened otherwise, a file say, can still
+    // take it: the listener then backs off, see StreamHandle.AcceptPending).
+    private static readonly Lock s_acceptGate = new();
+
     private byte[]? _sharedReadBuffer;
 
     /// <summary>The loop's one 64 KiB read buffer, lent to every stream reading with the default alloc.</summary>
@@ -30,28 +37,46 @@ public sealed unsafe partial class Loop
         }
     }
 
-    /// <summary>Out of descriptors: accept and close what waits on <paramref name="listenFd"/> using the reserve.</summary>
-    internal void ShedPendingConnections(int listenFd)
+    /// <summary>Accepts one connection on <paramref name="listenFd"/> (see <see cref="StreamHandle.AcceptOne"/>), in turn with other loops' accepts and shedding.</summary>
+    internal static int AcceptInTurn(int listenFd)
     {
-        if (_reserveFd < 0)
-            return;
-        Libc.Close(_reserveFd);
-        _reserveFd = -1;
-        while (true)
-        {
-            int fd = StreamHandle.AcceptOne(listenFd);
-            if (fd >= 0)
-            {
-                Libc.Close(fd);
-                continue;
-            }
-            if (fd != UvError.EINTR)
-                break;
-        }
-        _reserveFd = OpenReserve();
+        lock (s_acceptGate)
+            return StreamHandle.AcceptOne(listenFd);
     }
 
-    private void CloseReserveDescriptor()
+    /// <summary>
+    /// Out of descriptors: accepts and closes what waits on <paramref name="listenFd"/> using the reserve. Returns
+    /// whether nothing is left waiting; false when there is no reserve, or the freed descriptor was taken by an
+    /// open elsewhere in the process before the accept.
+    /// </summary>
+    internal bool ShedPendingConnections(int listenFd)
+    {
+        lock (s_acceptGate)
+        {
+            if (_reserveFd < 0)
+                return false;
+            Libc.Close(_reserveFd);
+            _reserveFd = -1;
+            int status;
+            while (true)
+            {
+                int fd = StreamHandle.AcceptOne(listenFd);
+                if (fd >= 0)
+                {
+                    Libc.Close(fd);
+                    continue;
+                }
+                status = fd;
+                if (status != UvError.EINTR)
+                    break;
+            }
+            _reserveFd = OpenReserve();
+            return status == UvError.EAGAIN;
+        }
+    }
+
+    /// <summary>Gives up the reserve (at close; tests also use it to play a reserve lost to another thread).</summary>
+    internal void CloseReserveDescriptor()
     {
         Libc.CloseQuietly(_reserveFd);
         _reserveFd = -1;

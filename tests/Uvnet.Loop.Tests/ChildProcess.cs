@@ -11,6 +11,7 @@ public static class ChildProcess
     private static readonly Dictionary<string, Func<int>> s_scenarios = new()
     {
         ["emfile"] = Streams.EmfileScenario.Run,
+        ["emfile-without-reserve"] = Streams.EmfileScenario.RunWithoutReserve,
     };
 
     /// <summary>Runs the named scenario; the exit code is the verdict (0: passed).</summary>

@@ -58,6 +58,17 @@ public class LoggingTests
         Assert.True(log.Complete(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public void A_line_after_complete_is_dropped()
+    {
+        var output = new StringWriter();
+        var log = new AccessLog(output);
+        Assert.True(log.Complete(TimeSpan.FromSeconds(10)));
+        log.Write(new AccessLogEntry("127.0.0.1", s_time, "GET", "/", "1.1", 200, 1));
+        Assert.Equal(1, log.Dropped);
+        Assert.Equal("", output.ToString());
+    }
+
     private sealed class BlockingWriter(ManualResetEventSlim gate) : TextWriter
     {
         public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;

@@ -4,8 +4,11 @@ namespace Uvnet.Server.Tests;
 
 public class ServerHostTests
 {
-    /// <summary>A service that "listens" by keeping a timer alive; what Stop and Abort do is the test's to choose.</summary>
-    private sealed class FakeService(Loop loop, bool stopCloses, Action? onListen = null) : ILoopService
+    /// <summary>
+    /// A service that "listens" by keeping a timer alive; what Stop and Abort do is the test's to choose, and it may
+    /// fail an accept once listening.
+    /// </summary>
+    private sealed class FakeService(Loop loop, bool stopCloses, Action? onListen = null, Exception? acceptError = null) : ILoopService
     {
         private readonly TimerHandle _alive = new(loop);
 
@@ -19,7 +22,12 @@ public class ServerHostTests
         {
             _alive.Start(_ => { }, 1_000_000);
             onListen?.Invoke();
-            loop.Post(() => listening(port == 0 ? 4242 : port));
+            loop.Post(() =>
+            {
+                listening(port == 0 ? 4242 : port);
+                if (acceptError is not null)
+                    failed(acceptError);
+            });
         }
 
         public void Stop()
@@ -35,11 +43,12 @@ public class ServerHostTests
         }
     }
 
-    private static ServerHostOptions Options(int loops, Action<int, Exception>? loopException = null) => new()
+    private static ServerHostOptions Options(int loops, Action<int, Exception>? loopException = null, Action<Exception>? acceptError = null) => new()
     {
         Loops = loops,
         GracePeriod = TimeSpan.FromMilliseconds(100),
         LoopException = loopException ?? ((_, e) => Assert.Fail(e.ToString())),
+        AcceptError = acceptError,
     };
 
     [Fact]
@@ -77,6 +86,20 @@ public class ServerHostTests
         host.Shutdown();
         Assert.True(host.WaitForExit());
         Assert.IsType<InvalidTimeZoneException>(Assert.Single(reported));
+    }
+
+    [Fact]
+    public void An_error_once_listening_is_an_accept_error_told_to_its_option_and_the_loops_serve_on()
+    {
+        var emfile = new Uvnet.Net.NetException(UvError.EMFILE, "accept");
+        var told = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        Assert.True(ServerHost.TryStart(Options(2, acceptError: told.Enqueue),
+            loop => new FakeService(loop, stopCloses: true, acceptError: emfile), out var host, out var error), error?.ToString());
+        Assert.True(SpinWait.SpinUntil(() => told.Count == 2, TimeSpan.FromSeconds(10)));
+        Assert.All(told, e => Assert.Same(emfile, e));
+        Assert.False(host.Completion.IsCompleted);
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
     }
 
     [Fact]

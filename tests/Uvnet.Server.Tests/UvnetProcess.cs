@@ -8,13 +8,27 @@ internal static class UvnetProcess
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts <c>uvnet</c> with <paramref name="args"/>, its output redirected.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(descriptorLimit: null, args);
+
+    /// <summary>
+    /// Starts <c>uvnet</c> with <paramref name="args"/>, its output redirected, allowed at most
+    /// <paramref name="descriptorLimit"/> open descriptors (null: the inherited limit). A shell lowers both the soft
+    /// and the hard RLIMIT_NOFILE (.NET raises the soft limit to the hard one at start-up) and then becomes
+    /// <c>uvnet</c> by exec, so the process's id is <c>uvnet</c>'s. With a limit, idle thread-pool threads also
+    /// retire after 100 ms rather than 20 s, as in a server that idled before running out of descriptors: out of
+    /// descriptors .NET cannot start a thread, so whatever the server then needs from the pool never comes.
+    /// </summary>
+    public static Process Start(int? descriptorLimit, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Join(AppContext.BaseDirectory, "uvnet.dll"), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        string[] command = ["dotnet", "exec", Path.Join(AppContext.BaseDirectory, "uvnet.dll"), .. args];
+        var start = descriptorLimit is { } limit
+            ? new ProcessStartInfo("/bin/sh", ["-c", "ulimit -n \"$1\" && shift && exec \"$@\"", "sh",
+                limit.ToString(System.Globalization.CultureInfo.InvariantCulture), .. command])
+            : new ProcessStartInfo(command[0], command[1..]);
+        if (descriptorLimit is not null)
+            start.Environment["DOTNET_ThreadPool_ThreadTimeoutMs"] = "100";
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         return Process.Start(start)!;
     }
 

@@ -8,8 +8,14 @@ public abstract unsafe partial class StreamHandle
     // connections; the rest are accepted in the next iteration.
     private const int MaxAcceptsPerWakeup = 128;
 
+    // Out of descriptors with nothing to shed the waiting connections with (the reserve was lost, see
+    // Loop.ShedPendingConnections), the listener stops watching for this long: otherwise, level-triggered, it
+    // would be woken at once, forever, by connections it cannot accept.
+    private const int AcceptRetryDelayMs = 100;
+
     private ConnectionCallback? _onConnection;
     private int _acceptedFd = -1;
+    private TimerHandle? _acceptRetry;
 
     /// <summary>
     /// Starts listening, as <c>uv_listen</c>: <paramref name="onConnection"/> runs for each incoming connection
@@ -19,7 +25,10 @@ public abstract unsafe partial class StreamHandle
     /// <remarks>
     /// When the process runs out of descriptors (EMFILE, ENFILE), the listener closes a reserved descriptor,
     /// accepts and closes the waiting connections (their clients see a reset rather than hanging), reopens
-    /// the reserve and reports the error through <paramref name="onConnection"/>: it never spins.
+    /// the reserve and reports the error through <paramref name="onConnection"/>: it never spins. Without a
+    /// reserve (none could be opened, or a file opened on another thread took the descriptor it freed), the
+    /// listener stops watching for 100 ms, with a timer handle of its own (unreferenced, closed with it), then
+    /// takes a reserve again if it can; the connections wait meanwhile.
     /// </remarks>
     public int Listen(int backlog, ConnectionCallback onConnection)
     {
@@ -69,7 +78,7 @@ public abstract unsafe partial class StreamHandle
     {
         for (int count = MaxAcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
         {
-            int fd = AcceptOne(Fd);
+            int fd = Loop.AcceptInTurn(Fd);
             if (fd < 0)
             {
                 int status = fd;
@@ -77,8 +86,8 @@ public abstract unsafe partial class StreamHandle
                     return;
                 if (status == UvError.EINTR || status == UvError.ECONNABORTED)
                     continue;
-                if (status == UvError.EMFILE || status == UvError.ENFILE)
-                    Loop.ShedPendingConnections(Fd);
+                if ((status == UvError.EMFILE || status == UvError.ENFILE) && !Loop.ShedPendingConnections(Fd))
+                    PauseAccepting();
                 _onConnection!(this, status);
                 return;
             }
@@ -86,6 +95,25 @@ public abstract unsafe partial class StreamHandle
             _onConnection!(this, 0);
         }
         // Not accepted by the callback: stop watching until Accept takes it.
+        UpdateInterest();
+    }
+
+    private void PauseAccepting()
+    {
+        Set(StreamState.AcceptPaused, true);
+        UpdateInterest();
+        if (_acceptRetry is null or { IsClosing: true })
+        {
+            _acceptRetry = new TimerHandle(Loop) { Data = this };
+            _acceptRetry.Unref(); // the listener keeps the loop alive, not its retry
+        }
+        _acceptRetry.Start(static t => ((StreamHandle)t.Data!).ResumeAccepting(), AcceptRetryDelayMs);
+    }
+
+    private void ResumeAccepting()
+    {
+        Set(StreamState.AcceptPaused, false);
+        Loop.EnsureReserveDescriptor();
         UpdateInterest();
     }
 

@@ -33,6 +33,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
         Connecting = 32,
         Shut = 64,
         ResetOnClose = 128,
+        AcceptPaused = 256,
     }
 
     private StreamState _state;
@@ -95,7 +96,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
         if (Fd < 0)
             return;
         IoEvents wanted = IoEvents.None;
-        if (IsReading || (Has(StreamState.Listening) && _acceptedFd < 0))
+        if (IsReading || (Has(StreamState.Listening) && _acceptedFd < 0 && !Has(StreamState.AcceptPaused)))
             wanted |= IoEvents.Read;
         if (Has(StreamState.Connecting) || _writeHead is not null)
             wanted |= IoEvents.Write;
@@ -203,6 +204,8 @@ public abstract unsafe partial class StreamHandle : IoHandle
             Libc.Close(_acceptedFd);
             _acceptedFd = -1;
         }
+        if (_acceptRetry is { IsClosing: false } retry)
+            retry.Close(); // unless Loop.Walk closed it first
         if (Fd < 0)
             return;
         Loop.DetachIo(this);

@@ -24,6 +24,7 @@ public static class CommandRunner
         ArgumentNullException.ThrowIfNull(banner);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
+        StartupPreload.Run(typeof(CommandRunner).Assembly);
         var hostOptions = new ServerHostOptions
         {
             Loops = options.Loops,
@@ -33,6 +34,7 @@ public static class CommandRunner
             StatsInterval = options.StatsInterval,
             StatsOutput = error,
             ShutdownStarted = () => error.WriteLine("uvnet: shutting down"),
+            AcceptError = new AcceptErrorLog(error, TimeProvider.System).Report,
         };
         if (!ServerHost.TryStart(hostOptions, createService, out var host, out var startError))
         {

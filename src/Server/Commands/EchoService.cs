@@ -38,12 +38,7 @@ public sealed class EchoService : ILoopService
         ArgumentNullException.ThrowIfNull(failed);
         var server = new NetServer(_loop, OnConnection, new ServerOptions { ReusePort = true, NoDelay = true });
         _server = server;
-        // Accept errors (EMFILE) while listening are the listener's to weather; only a failed listen is reported.
-        server.Error += (s, e) =>
-        {
-            if (!s.IsListening)
-                failed(e);
-        };
+        server.Error += (_, e) => failed(e);
         server.Listen(port, host, callback: () => listening(server.Port));
     }
 

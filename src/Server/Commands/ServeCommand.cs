@@ -39,6 +39,17 @@ public static class ServeCommand
     private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log) =>
         new HttpLoopService(loop, (req, res) => Respond(files, req, res), log);
 
+    /// <summary>
+    /// The status for a file found by the decision that then could not be opened: unreadable (403), gone since
+    /// (404), or the process out of descriptors (503: the server's shortage, which passes, not the file's absence).
+    /// </summary>
+    internal static int OpenFailureStatus(Exception error) => error switch
+    {
+        UnauthorizedAccessException => 403,
+        IOException { HResult: -UvError.EMFILE or -UvError.ENFILE } => 503, // .NET's HResult is the errno on Unix
+        _ => 404,
+    };
+
     /// <summary>Applies the static-file decision; file bodies go out with sendfile(2). Returns the body length sent.</summary>
     private static long Respond(StaticFileHandler files, Http.Server.IncomingMessage req, Http.Server.ServerResponse res)
     {
@@ -63,9 +74,10 @@ public static class ServeCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Gone or unreadable between the decision and the open.
             res.RemoveHeader("Content-Length");
-            res.StatusCode = e is UnauthorizedAccessException ? 403 : 404;
+            res.StatusCode = OpenFailureStatus(e);
+            if (res.StatusCode == 503)
+                res.SetHeader("Retry-After", "1");
             res.End();
             return 0;
         }

@@ -10,7 +10,8 @@ public interface ILoopService
     /// Starts listening on <paramref name="port"/> (0: any free one) and <paramref name="host"/> (null: every
     /// interface, dual stack), with SO_REUSEPORT so the other loops can listen on the same port. Calls
     /// <paramref name="listening"/> with the bound port once listening, or <paramref name="failed"/> with the
-    /// error (EADDRINUSE, EACCES...).
+    /// error (EADDRINUSE, EACCES...); once listening, <paramref name="failed"/> hears of errors accepting
+    /// connections (EMFILE...), which the service weathers.
     /// </summary>
     void Listen(int port, string? host, Action<int> listening, Action<Exception> failed);
 

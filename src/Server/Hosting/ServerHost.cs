@@ -163,7 +163,7 @@ public sealed class ServerHost
                 lock (_gate)
                     _loop = loop;
                 _service = host._createService(loop);
-                _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), e => Listening.TrySetException(e));
+                _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), OnError);
                 WatchShutdownSignals(loop);
                 if (host._options.StatsInterval is { } interval)
                     LoopStats.Start(loop, index, _service, interval, host._statsOutput);
@@ -185,6 +185,13 @@ public sealed class ServerHost
                 CloseLoop(loop);
                 Exited.TrySetResult();
             }
+        }
+
+        /// <summary>Before listening, an error fails the start; after, it is an accept error, which the service weathers.</summary>
+        private void OnError(Exception e)
+        {
+            if (!Listening.TrySetException(e))
+                host._options.AcceptError?.Invoke(e);
         }
 
         private void RunUntilEnded(Loop loop)

@@ -30,6 +30,12 @@ public sealed record ServerHostOptions
     /// </summary>
     public Action<int, Exception>? LoopException { get; init; }
 
+    /// <summary>
+    /// Told about an error accepting a connection on a loop that listens (EMFILE, ENFILE: out of descriptors; the
+    /// connections waiting are closed); the loop goes on. Null: ignored. Called on the loop's thread.
+    /// </summary>
+    public Action<Exception>? AcceptError { get; init; }
+
     /// <summary>Whether each loop watches SIGINT and SIGTERM and shuts the host down gracefully on the first (the program does; tests need not).</summary>
     public bool HandleSignals { get; init; }
 

@@ -44,6 +44,24 @@ internal static class RawHttp
     }
 
     /// <summary>
+    /// <see cref="GetAsync"/>, or null when the server closed or reset the connection without a word (as a server
+    /// out of descriptors sheds the connections it cannot take).
+    /// </summary>
+    public static async Task<RawResponse?> TryGetAsync(int port, string target)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await ExchangeAsync(port, Request(target));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return null;
+        }
+        return bytes.Length == 0 ? null : Assert.Single(Parse(bytes, ["GET"]));
+    }
+
+    /// <summary>
     /// Splits <paramref name="bytes"/> into responses framed by Content-Length, one per request method in
     /// <paramref name="methods"/> (a HEAD's response, and any 304, has no body); fails on anything left over.
     /// </summary>

@@ -33,7 +33,7 @@ public class ResetDownloadsTests
         using var server = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "1", "--quiet", "--stats", "1");
         Assert.Equal("a", (await RawHttp.GetAsync(server.Port, "/a.txt")).BodyText);
         // Counted once the stats show the first request's connection gone (the server may still hold it a moment).
-        string idle = await server.WaitForErrorAsync(line => line.EndsWith(" connections=0", StringComparison.Ordinal));
+        string idle = await server.WaitForErrorAsync(line => line.EndsWith(" connections=0", StringComparison.Ordinal), server.Error.Count);
         int socketsBefore = Sockets(server.Id);
 
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>

@@ -30,13 +30,53 @@ internal sealed partial class RunningUvnet : IDisposable
     /// <summary>The process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Whether the process is still running.</summary>
+    public bool IsRunning => !_process.HasExited;
+
+    /// <summary>The processor time the process has used so far, user and system (its utime and stime).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>The names of the process's threads (Linux: /proc), e.g. <c>.NET TP Worker</c> for the thread pool's.</summary>
+    public IReadOnlyList<string> ThreadNames
+    {
+        get
+        {
+            var names = new List<string>();
+            foreach (string task in Directory.GetDirectories($"/proc/{Id}/task"))
+            {
+                try
+                {
+                    names.Add(File.ReadAllText(Path.Join(task, "comm")).TrimEnd('\n'));
+                }
+                catch (IOException)
+                {
+                    // The thread ended since the listing.
+                }
+            }
+            return names;
+        }
+    }
+
     /// <summary>The URL of <paramref name="path"/> on this server.</summary>
     public Uri Url(string path) => new($"http://127.0.0.1:{Port}{path}");
 
     /// <summary>Starts <c>uvnet</c> with <paramref name="args"/> on 127.0.0.1, port 0, and waits for its start-up line.</summary>
-    public static async Task<RunningUvnet> StartAsync(params string[] args)
+    public static Task<RunningUvnet> StartAsync(params string[] args) => StartAsync(descriptorLimit: null, args);
+
+    /// <summary>
+    /// <see cref="StartAsync(string[])"/> with at most <paramref name="descriptorLimit"/> open descriptors (null: the
+    /// inherited limit; see <see cref="UvnetProcess.Start(int?, string[])"/>).
+    /// </summary>
+    public static async Task<RunningUvnet> StartAsync(int? descriptorLimit, params string[] args)
     {
-        var running = new RunningUvnet(UvnetProcess.Start([.. args, "--host", "127.0.0.1", "--port", "0"]));
+        var running = new RunningUvnet(UvnetProcess.Start(descriptorLimit, [.. args, "--host", "127.0.0.1", "--port", "0"]));
         try
         {
             string first = await running.WaitForOutputAsync(line => StartupUrl().IsMatch(line));
