@@ -143,6 +143,10 @@ public abstract unsafe partial class StreamHandle : IoHandle
         for (int count = MaxReadsPerWakeup; count > 0 && IsReading; count--)
         {
             Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : _alloc(this, SuggestedReadSize);
+            // The alloc callback closed the stream or stopped reading: nothing is read, so no read callback runs
+            // (a read on the closed descriptor would report EBADF to a stream the user already closed).
+            if (!IsReading)
+                return;
             if (buffer.IsEmpty)
             {
                 _read!(this, UvError.ENOBUFS, buffer);
