@@ -278,8 +278,9 @@ public abstract unsafe partial class StreamHandle
         }
         finally
         {
-            // A callback threw: the rest still run, in the next pending phase.
-            if (!finished && _doneHead is not null && !IsClosing)
+            // A callback threw: the rest still run, in the next pending phase, and so does a shutdown waiting
+            // for them (the callback that threw may have been the last, leaving nothing else to trigger it).
+            if (!finished && !IsClosing)
                 Loop.QueuePending(this);
         }
         UpdateInterest();

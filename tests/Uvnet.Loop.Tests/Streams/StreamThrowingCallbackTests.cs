@@ -1,0 +1,320 @@
+namespace Uvnet.Tests.Streams;
+
+/// <summary>
+/// A stream callback that throws, of every kind: the exception leaves Run, the stream keeps a consistent state
+/// (nothing it had in flight is lost: the requests behind the callback still complete), Run works again, and
+/// closing releases everything.
+/// </summary>
+public class StreamThrowingCallbackTests
+{
+    [Fact]
+    public void Alloc_that_throws_loses_no_data()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        int allocs = 0;
+        var received = new List<byte>();
+        peer.ReadStart((_, size) =>
+        {
+            if (++allocs == 1)
+                throw new CallbackException();
+            return new byte[size];
+        }, StreamTestKit.Collect(received));
+        client.Write("abc"u8.ToArray());
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.True(peer.IsReading);
+        scope.RunUntil(() => received.Count == 3); // the kernel kept the bytes; the next wakeup reads them
+        Assert.Equal("abc"u8.ToArray(), received);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Read_callback_that_throws_on_data_keeps_reading()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        var received = new List<byte>();
+        peer.ReadStart((_, n, buffer) =>
+        {
+            if (n <= 0)
+                return;
+            received.AddRange(buffer.Span[..n].ToArray());
+            if (received.Count == 3)
+                throw new CallbackException();
+        });
+        client.Write("abc"u8.ToArray());
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.True(peer.IsReading);
+        client.Write("def"u8.ToArray());
+        scope.RunUntil(() => received.Count == 6);
+        Assert.Equal("abcdef"u8.ToArray(), received);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Read_callback_that_throws_on_EOF_leaves_the_stream_half_open_and_writable()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        peer.ReadStart((_, n, _) =>
+        {
+            if (n == UvError.EOF)
+                throw new CallbackException();
+        });
+        client.Shutdown();
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.False(peer.IsReading);
+        Assert.False(peer.IsReadable);
+        Assert.True(peer.IsWritable);
+        var received = new List<byte>();
+        client.ReadStart(StreamTestKit.Collect(received));
+        int written = 1;
+        peer.Write("late"u8.ToArray(), (_, s) => written = s);
+        scope.RunUntil(() => written == 0 && received.Count == 4);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Read_callback_that_throws_on_a_reset_leaves_a_stream_that_closes_cleanly()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        string socket = SocketDescriptors.Identify(client.FileDescriptor);
+        int status = 0;
+        client.ReadStart((_, n, _) =>
+        {
+            status = n;
+            throw new CallbackException();
+        });
+        peer.CloseReset();
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.Equal(UvError.ECONNRESET, status);
+        Assert.False(client.IsReading);
+        bool closed = false;
+        client.Close(_ => closed = true);
+        scope.RunUntil(() => closed);
+        Assert.False(SocketDescriptors.IsOpen(socket));
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Write_callback_that_throws_lets_the_later_callbacks_and_a_queued_shutdown_complete()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        var events = new List<string>();
+        client.Write("a"u8.ToArray(), (_, s) =>
+        {
+            events.Add($"first {UvError.Name(s)}");
+            throw new CallbackException();
+        });
+        client.Write("b"u8.ToArray(), (_, s) => events.Add($"second {UvError.Name(s)}"));
+        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.Equal(["first OK"], events);
+        scope.RunUntil(() => events.Count == 3);
+        Assert.Equal(["first OK", "second OK", "shutdown OK"], events);
+        AssertPeerReads(scope, peer, "ab");
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Last_write_callback_that_throws_does_not_strand_the_shutdown_behind_it()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        var events = new List<string>();
+        client.Write("a"u8.ToArray(), (_, s) =>
+        {
+            events.Add($"write {UvError.Name(s)}");
+            throw new CallbackException();
+        });
+        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        scope.RunUntil(() => events.Count == 2);
+        Assert.Equal(["write OK", "shutdown OK"], events);
+        AssertPeerReads(scope, peer, "a");
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Shutdown_callback_that_throws_leaves_the_stream_shut_and_closable()
+    {
+        using var scope = new LoopScope();
+        var (client, peer) = StreamTestKit.Connected(scope.Loop);
+        client.Write("a"u8.ToArray());
+        client.Shutdown((_, _) => throw new CallbackException());
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.False(client.IsWritable);
+        Assert.Equal(UvError.EPIPE, client.Write(new byte[1]));
+        AssertPeerReads(scope, peer, "a");
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Connect_callback_that_throws_lets_the_writes_and_shutdown_queued_while_connecting_complete()
+    {
+        using var scope = new LoopScope();
+        TcpHandle? peer = null;
+        var listener = StreamTestKit.Listen(scope.Loop, p => peer = p);
+        var client = new TcpHandle(scope.Loop);
+        var events = new List<string>();
+        client.Connect(listener.LocalEndPoint!, (_, s) =>
+        {
+            events.Add($"connect {UvError.Name(s)}");
+            throw new CallbackException();
+        });
+        client.Write("queued"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
+        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        scope.RunUntil(() => events.Count == 3 && peer is not null);
+        Assert.Equal(["connect OK", "write OK", "shutdown OK"], events);
+        AssertPeerReads(scope, peer!, "queued");
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Failed_connect_callback_that_throws_still_cancels_the_queued_write()
+    {
+        using var scope = new LoopScope();
+        var client = new TcpHandle(scope.Loop);
+        var events = new List<string>();
+        client.Connect(ClosedPorts.Next(), (_, s) =>
+        {
+            events.Add($"connect {UvError.Name(s)}");
+            throw new CallbackException();
+        });
+        client.Write(new byte[1], (_, s) => events.Add($"write {UvError.Name(s)}"));
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        scope.RunUntil(() => events.Count == 2);
+        Assert.Equal(["connect ECONNREFUSED", "write ECANCELED"], events);
+        client.Close();
+        Assert.False(scope.Loop.Run()); // no request left in flight keeps the loop alive
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Connection_callback_that_throws_before_accepting_holds_the_connection_for_a_later_accept()
+    {
+        using var scope = new LoopScope();
+        var listener = new TcpHandle(scope.Loop);
+        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
+        int callbacks = 0;
+        Assert.Equal(0, listener.Listen(16, (s, _) =>
+        {
+            if (++callbacks == 1)
+                throw new CallbackException();
+            var next = new TcpHandle(s.Loop);
+            Assert.Equal(0, s.Accept(next));
+            StreamTestKit.Echo(next);
+        }));
+        var first = new TcpHandle(scope.Loop);
+        first.Connect(listener.LocalEndPoint!, null);
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        // As documented for a callback that does not accept: the connection waits for Accept.
+        var accepted = new TcpHandle(scope.Loop);
+        Assert.Equal(0, listener.Accept(accepted));
+        StreamTestKit.Echo(accepted);
+        AssertEchoes(scope, first);
+
+        // Accepting goes on: the next connection reaches the callback.
+        var second = new TcpHandle(scope.Loop);
+        second.Connect(listener.LocalEndPoint!, null);
+        AssertEchoes(scope, second);
+        Assert.Equal(2, callbacks);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Connection_callback_that_throws_after_accepting_keeps_the_listener_accepting()
+    {
+        using var scope = new LoopScope();
+        var listener = new TcpHandle(scope.Loop);
+        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
+        int callbacks = 0;
+        Assert.Equal(0, listener.Listen(16, (s, _) =>
+        {
+            var accepted = new TcpHandle(s.Loop);
+            Assert.Equal(0, s.Accept(accepted));
+            StreamTestKit.Echo(accepted);
+            if (++callbacks == 1)
+                throw new CallbackException();
+        }));
+        var first = new TcpHandle(scope.Loop);
+        first.Connect(listener.LocalEndPoint!, null);
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        AssertEchoes(scope, first);
+        var second = new TcpHandle(scope.Loop);
+        second.Connect(listener.LocalEndPoint!, null);
+        AssertEchoes(scope, second);
+        Assert.Equal(2, callbacks);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
+    public void Cancelled_write_callback_that_throws_lets_the_other_cancellations_and_the_close_callback_run()
+    {
+        using var scope = new LoopScope();
+        var (client, _) = StreamTestKit.Connected(scope.Loop);
+        var events = new List<string>();
+        client.Write(new byte[8 * 1024 * 1024], (_, s) =>
+        {
+            events.Add($"first {UvError.Name(s)}");
+            throw new CallbackException();
+        });
+        client.Write(new byte[1], (_, s) => events.Add($"second {UvError.Name(s)}"));
+        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+        client.Close(_ => events.Add("close"));
+
+        Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+        Assert.Equal(["first ECANCELED"], events);
+        Assert.Equal(1, Count(scope.Loop, client)); // not closed yet: the loop cannot be closed under its callbacks
+        scope.RunUntil(() => events.Contains("close"));
+        Assert.Equal(["first ECANCELED", "second ECANCELED", "shutdown ECANCELED", "close"], events);
+        scope.CloseAllAndFinish();
+    }
+
+    private static int Count(Loop loop, Handle handle)
+    {
+        int count = 0;
+        loop.Walk(h => count += h == handle ? 1 : 0);
+        return count;
+    }
+
+    /// <summary>The peer reads <paramref name="expected"/> and then the end of the stream.</summary>
+    private static void AssertPeerReads(LoopScope scope, StreamHandle peer, string expected)
+    {
+        var received = new List<byte>();
+        int end = 0;
+        peer.ReadStart((_, n, buffer) =>
+        {
+            if (n > 0)
+                received.AddRange(buffer.Span[..n].ToArray());
+            else if (n < 0)
+                end = n;
+        });
+        scope.RunUntil(() => end != 0);
+        Assert.Equal(UvError.EOF, end);
+        Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(received.ToArray()));
+    }
+
+    /// <summary>A round trip through an echoing peer over <paramref name="client"/> (connecting or connected).</summary>
+    private static void AssertEchoes(LoopScope scope, StreamHandle client)
+    {
+        var echoed = new List<byte>();
+        Assert.Equal(0, client.ReadStart(StreamTestKit.Collect(echoed)));
+        client.Write("ping"u8.ToArray());
+        scope.RunUntil(() => echoed.Count == 4);
+    }
+}
