@@ -33,9 +33,10 @@ public abstract unsafe partial class StreamHandle
     /// Writes <paramref name="buffers"/> in order, as <c>uv_write</c>: tried at once when nothing is queued,
     /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory stays pinned
     /// until the callback, which runs once with 0 or a negative status, never inside this call. Returns 0,
-    /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when closed, ENOTCONN
-    /// when never connected); then the callback does not run.
+    /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when the stream has no
+    /// socket, ENOTCONN when never connected); then the callback does not run.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed (see <see cref="StreamHandle"/>).</exception>
     public int Write(WriteRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Action<WriteRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -12,6 +12,11 @@ namespace Uvnet;
 /// No callback runs inside the call that started its operation: a write that completes at once, or a
 /// connect refused at once, is reported in the loop's pending phase. Closing the stream cancels every
 /// request in flight: each callback runs once, with <see cref="UvError.ECANCELED"/>, before the close callback.
+/// A stream may be closed from inside any of its callbacks; after that no other callback of it runs (an alloc
+/// callback that closes it gets no read callback). Using a stream once it is closing is a programmer error: every
+/// operation throws <see cref="ObjectDisposedException"/> and starts nothing (<see cref="ReadStop"/> stays a no-op).
+/// A callback that throws leaves the stream consistent, as <see cref="Loop"/> says: requests queued behind it
+/// still complete, in a later iteration.
 /// </remarks>
 public abstract unsafe partial class StreamHandle : IoHandle
 {
