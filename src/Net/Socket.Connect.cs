@@ -20,6 +20,8 @@ public sealed partial class Socket
     /// runs once connected, as a one-time <see cref="Connected"/> handler. Failure: <see cref="Error"/> (ECONNREFUSED,
     /// ENOTFOUND...) then <see cref="Closed"/>. Writes before the connection are buffered and sent once connected.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed (unlike Node, a
+    /// destroyed socket is not reused: create a new one).</exception>
     public void Connect(int port, string host = "localhost", Action? callback = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -36,6 +38,7 @@ public sealed partial class Socket
     }
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed.</exception>
     public void Connect(string path, Action? callback = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

@@ -31,8 +31,9 @@ public sealed partial class Socket
     /// Queues <paramref name="data"/> for writing, without copying: the memory must not change until
     /// <paramref name="callback"/> runs (with null, or the error). Returns false once more than
     /// <see cref="WritableHighWaterMark"/> bytes are buffered: stop writing until <see cref="Drain"/>.
-    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error (ERR_STREAM_WRITE_AFTER_END,
-    /// raised through the callback and <see cref="Error"/>); after destroy, the callback gets ERR_STREAM_DESTROYED.
+    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error, as in Node: nothing is written,
+    /// the callback gets ERR_STREAM_WRITE_AFTER_END, then the socket is destroyed with it (<see cref="Error"/>, then
+    /// <see cref="Closed"/>). After destroy, the callback gets ERR_STREAM_DESTROYED and no event is raised.
     /// </summary>
     public bool Write(ReadOnlyMemory<byte> data, Action<NetException?>? callback = null)
     {
