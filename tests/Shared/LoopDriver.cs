@@ -9,13 +9,25 @@ internal static class LoopDriver
     /// <summary>Runs <paramref name="loop"/> until <paramref name="done"/> holds; fails after <paramref name="seconds"/>.</summary>
     internal static void RunUntil(Loop loop, Func<bool> done, int seconds = 20)
     {
+        // The timer wakes a loop blocked in its poll; the clock ends the wait on a loop with nothing alive, whose
+        // Run returns at once without running timers.
         var deadline = new TimerHandle(loop);
         bool expired = false;
         deadline.Start(_ => expired = true, seconds * 1000L);
         deadline.Unref();
-        while (!done() && !expired)
-            loop.Run(RunMode.Once);
-        deadline.Close();
+        long end = Environment.TickCount64 + seconds * 1000L;
+        try
+        {
+            while (!done() && !expired)
+            {
+                loop.Run(RunMode.Once);
+                expired |= Environment.TickCount64 >= end;
+            }
+        }
+        finally
+        {
+            deadline.Close(); // also when a callback threw out of Run: a test may go on with the loop
+        }
         Assert.False(expired, $"condition not reached within {seconds} s");
     }
 
@@ -28,6 +40,18 @@ internal static class LoopDriver
         while (!elapsed)
             loop.Run(RunMode.Once);
         timer.Close();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="loop"/> until nothing keeps it alive, then asserts that no handle is left (where
+    /// <see cref="CloseLoop"/> closes what is) and closes it.
+    /// </summary>
+    internal static void AssertNothingLeft(Loop loop)
+    {
+        RunUntil(loop, () => !loop.IsAlive);
+        loop.Run(RunMode.NoWait); // the close of RunUntil's own timer
+        Assert.Equal(0, loop.HandleCount);
+        Assert.Equal(0, loop.Close());
     }
 
     /// <summary>Closes every handle left on the loop, runs their close callbacks, and asserts the loop closes.</summary>

@@ -39,9 +39,7 @@ public class SocketUseAfterDestroyTests
         bool serverClosed = false;
         server.Close(_ => serverClosed = true);
         LoopDriver.RunUntil(loop, () => serverClosed);
-        Assert.False(loop.Run()); // the last close callbacks
-        Assert.Equal(0, loop.HandleCount); // no timer, no stream left open by the call
-        Assert.Equal(0, loop.Close());
+        LoopDriver.AssertNothingLeft(loop); // no timer, no stream left open by the call
     }
 
     [Fact]
