@@ -13,6 +13,9 @@ namespace Uvnet.Http.Server;
 /// finished and the request's body has been read: do not keep them after that. Body bytes given to
 /// <see cref="Data"/> are lent for the duration of the handler. A body nobody reads is held (up to 64 KiB,
 /// then the connection stops reading) until the response ends, then discarded, as Node does.
+/// <para>A <see cref="Data"/> or <see cref="End"/> handler that throws is contained as a throwing request handler is
+/// (see <see cref="HttpServer"/>): the rest of the body is dropped, and the response gets 500 if nothing of it was
+/// sent, or its connection is destroyed if something was. The exception does not leave the loop.</para>
 /// </remarks>
 public sealed class IncomingMessage
 {
@@ -33,6 +36,9 @@ public sealed class IncomingMessage
     internal HttpRequestHead Head { get; } = new();
 
     internal HttpConnection? Connection { get; set; }
+
+    /// <summary>The response to this request while both are in use: a body handler that throws fails it.</summary>
+    internal ServerResponse? Response { get; set; }
 
     /// <summary>The method: "GET", "POST", or any other token the client sent.</summary>
     public string Method { get; private set; } = "GET";
@@ -129,8 +135,16 @@ public sealed class IncomingMessage
     {
         if (Data is { } handlers && !Dumping)
         {
-            // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
-            handlers(this, Connection!.LendAsMemory(data));
+            try
+            {
+                // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
+                handlers(this, Connection!.LendAsMemory(data));
+            }
+            catch (Exception)
+            {
+                Dumping = true; // the handler that threw gets no more of the body
+                FailResponse();
+            }
             return;
         }
         if (!Dumping)
@@ -140,12 +154,26 @@ public sealed class IncomingMessage
     internal void OnComplete()
     {
         Complete = true;
-        End?.Invoke(this);
+        try
+        {
+            End?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            FailResponse();
+        }
         if (_bodyTask is { } task)
         {
             _bodyTask = null;
             task.SetResult(TakeHeldBody());
         }
+    }
+
+    /// <summary>A body handler threw: contained as a throwing request handler is, inside the parser's callback (the exception must not unwind the parser).</summary>
+    private void FailResponse()
+    {
+        if (Response is { } response)
+            HttpServer.FailHandler(response);
     }
 
     /// <summary>A refused request: nothing more of it will be read.</summary>
@@ -176,6 +204,7 @@ public sealed class IncomingMessage
         _heldBody.Release();
         _bodyTask = null;
         Connection = null;
+        Response = null;
     }
 
     private byte[] TakeHeldBody()

@@ -12,6 +12,10 @@ namespace Uvnet.Http.Server;
 /// Responses leave in request order: a response whose request came after one still in progress is buffered
 /// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. The
 /// object is reused for a later request once it has finished (see <see cref="IncomingMessage"/>).
+/// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
+/// a throwing request handler is (its connection is destroyed, since the head was sent); a <see cref="Finish"/>
+/// handler leaves the finished response to be sent, after which its connection closes; a <see cref="Close"/> handler
+/// changes nothing, as the connection is closing already.</para>
 /// </remarks>
 public sealed partial class ServerResponse
 {
@@ -70,6 +74,7 @@ public sealed partial class ServerResponse
     {
         Connection = connection;
         Request = request;
+        request.Response = this;
         KeepAlive = keepAlive;
         StatusCode = 200;
         StatusMessage = null;
@@ -86,6 +91,8 @@ public sealed partial class ServerResponse
         _file = null;
         Finish = Close = Drain = null;
         Next = null;
+        if (Request.Response == this)
+            Request.Response = null;
         Request = null!;
     }
 
@@ -209,12 +216,39 @@ public sealed partial class ServerResponse
     internal void RaiseFinish()
     {
         Finished = true;
-        Finish?.Invoke(this);
+        try
+        {
+            Finish?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            CloseAfter(); // the response stands; its connection serves no more requests
+        }
     }
 
-    internal void RaiseClose() => Close?.Invoke(this);
+    internal void RaiseClose()
+    {
+        try
+        {
+            Close?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            // Contained: the connection is closing already, and its cleanup must go on.
+        }
+    }
 
-    internal void RaiseDrain() => Drain?.Invoke(this);
+    internal void RaiseDrain()
+    {
+        try
+        {
+            Drain?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            HttpServer.FailHandler(this);
+        }
+    }
 
     private void ThrowIfEnded()
     {
