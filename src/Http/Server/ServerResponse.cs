@@ -70,8 +70,12 @@ public sealed partial class ServerResponse
 
     internal ServerResponse? Next { get; set; }
 
+    /// <summary>Counts the uses of this pooled object: a late failure of an async handler must not touch a later request's response.</summary>
+    internal int Generation { get; private set; }
+
     internal void Begin(HttpConnection connection, IncomingMessage request, bool keepAlive)
     {
+        Generation++;
         Connection = connection;
         Request = request;
         request.Response = this;
