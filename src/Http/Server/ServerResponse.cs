@@ -59,7 +59,12 @@ public sealed partial class ServerResponse
     /// <summary>Whether the connection stays open after this response.</summary>
     public bool KeepAlive { get; private set; }
 
-    /// <summary>Raised once the whole response has been handed to the socket.</summary>
+    /// <summary>
+    /// Raised once the whole response has been handed to the socket: a handler may end the socket here (the response
+    /// still leaves whole) or destroy it (what the kernel has not taken yet is dropped, as with any destroy). Ending
+    /// or destroying the socket before Finish may cut the response short: to close after a response, set
+    /// <c>Connection: close</c>.
+    /// </summary>
     public event Action<ServerResponse>? Finish;
 
     /// <summary>Raised if the connection closes before the response finished.</summary>
@@ -220,9 +225,14 @@ public sealed partial class ServerResponse
     internal void RaiseFinish()
     {
         Finished = true;
+        if (Finish is null)
+            return;
+        // Finish says the response has been handed to the socket: hand it over now (rather than with the rest of a
+        // pipelined batch), so that a handler may end or destroy the socket without losing it.
+        Connection.Flush();
         try
         {
-            Finish?.Invoke(this);
+            Finish.Invoke(this);
         }
         catch (Exception)
         {
