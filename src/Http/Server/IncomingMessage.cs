@@ -92,7 +92,9 @@ public sealed class IncomingMessage
 
     /// <summary>
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
-    /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>.
+    /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>. Fails with a
+    /// <see cref="HttpClientError"/> for a malformed body, and with a <see cref="NetException"/> (ECONNRESET,
+    /// "aborted") when the connection closes first.
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
@@ -133,7 +135,11 @@ public sealed class IncomingMessage
 
     internal void OnBody(ReadOnlySpan<byte> data)
     {
-        if (Data is { } handlers && !Dumping)
+        // The parser goes on through the rest of a read after a handler destroyed the socket: as in Node, a
+        // destroyed request raises no more body events.
+        if (Dumping || IsDestroyed)
+            return;
+        if (Data is { } handlers)
         {
             try
             {
@@ -147,12 +153,18 @@ public sealed class IncomingMessage
             }
             return;
         }
-        if (!Dumping)
-            _heldBody.Write(data);
+        _heldBody.Write(data);
     }
+
+    private bool IsDestroyed => Connection!.Socket.Destroyed;
 
     internal void OnComplete()
     {
+        if (IsDestroyed)
+        {
+            AbortBody(); // the bytes after the destroy were dropped: no End, and no body
+            return;
+        }
         Complete = true;
         try
         {
@@ -179,8 +191,14 @@ public sealed class IncomingMessage
     /// <summary>A refused request: nothing more of it will be read.</summary>
     internal void MarkComplete() => Complete = true;
 
-    /// <summary>Its body turned out malformed: nothing more of it will be read, and a reader waiting for it gets the error.</summary>
-    internal void Abort(HttpClientError error)
+    /// <summary>
+    /// The connection closed, or was destroyed, before the whole body was read: a reader waiting for it gets
+    /// ECONNRESET ("aborted"), as in Node, rather than waiting forever.
+    /// </summary>
+    internal void AbortBody() => Abort(new NetException("ECONNRESET", "aborted"));
+
+    /// <summary>Its body turned out malformed, or will never arrive: nothing more of it will be read, and a reader waiting for it gets the error.</summary>
+    internal void Abort(Exception error)
     {
         MarkComplete();
         if (_bodyTask is { } task)
