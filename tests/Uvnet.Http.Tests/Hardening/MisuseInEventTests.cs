@@ -39,6 +39,20 @@ public class MisuseInEventTests
     }
 
     [Fact]
+    public void Destroy_inside_body_Data_dispatches_no_later_request_of_the_same_read()
+    {
+        var urls = new List<string>();
+        using var server = MisuseServer.Start((req, _) =>
+        {
+            urls.Add(req.Url);
+            req.Data += (r, _) => r.Socket.Destroy();
+        });
+        Assert.Equal("", server.Exchange(ChunkedBody + "GET /after HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal(["/misuse"], urls);
+        server.AssertServesNextAndHoldsNothing();
+    }
+
+    [Fact]
     public void Destroy_inside_body_Data_fails_a_body_reader_with_aborted()
     {
         Exception? failure = null;
