@@ -182,6 +182,44 @@ public class StreamThrowingCallbackTests
     }
 
     [Fact]
+    public void Unix_socket_connect_done_at_once_whose_callback_throws_lets_the_queued_requests_complete()
+    {
+        using var scope = new LoopScope();
+        string path = Path.Combine(Path.GetTempPath(), $"uvnet-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        try
+        {
+            StreamHandle? peer = null;
+            var listener = new PipeHandle(scope.Loop);
+            Assert.Equal(0, listener.Bind(path));
+            Assert.Equal(0, listener.Listen(16, (s, _) =>
+            {
+                peer = new PipeHandle(s.Loop);
+                Assert.Equal(0, s.Accept(peer));
+            }));
+            // A Unix socket connect succeeds inside connect(2): reported in the pending phase, a path of its own.
+            var client = new PipeHandle(scope.Loop);
+            var events = new List<string>();
+            client.Connect(path, (_, s) =>
+            {
+                events.Add($"connect {UvError.Name(s)}");
+                throw new CallbackException();
+            });
+            client.Write("queued"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
+            client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+
+            Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
+            scope.RunUntil(() => events.Count == 3 && peer is not null);
+            Assert.Equal(["connect OK", "write OK", "shutdown OK"], events);
+            AssertPeerReads(scope, peer!, "queued");
+            scope.CloseAllAndFinish();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Failed_connect_callback_that_throws_still_cancels_the_queued_write()
     {
         using var scope = new LoopScope();
