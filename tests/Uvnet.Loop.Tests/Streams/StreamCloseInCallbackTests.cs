@@ -58,19 +58,19 @@ public class StreamCloseInCallbackTests
         var loop = new Loop();
         var (client, peer) = StreamTestKit.Connected(loop);
         string socket = SocketDescriptors.Identify(peer.FileDescriptor);
-        var events = new List<string>();
+        var log = new CallbackLog();
         peer.ReadStart((s, n, _) =>
         {
-            events.Add($"read {UvError.Name(n)}");
+            log.Add($"read {UvError.Name(n)}");
             // A write the peer does not read, and a shutdown behind it, are in flight when the stream closes.
-            s.Write(new byte[8 * 1024 * 1024], (_, status) => events.Add($"write {UvError.Name(status)}"));
-            s.Shutdown((_, status) => events.Add($"shutdown {UvError.Name(status)}"));
-            s.Close(_ => events.Add("close"));
+            s.Write(new byte[8 * 1024 * 1024], (_, status) => log.Add($"write {UvError.Name(status)}"));
+            s.Shutdown((_, status) => log.Add($"shutdown {UvError.Name(status)}"));
+            s.Close(log.Closed);
         });
         client.Shutdown();
-        LoopDriver.RunUntil(loop, () => events.Contains("close"));
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close"));
 
-        Assert.Equal(["read EOF", "write ECANCELED", "shutdown ECANCELED", "close"], events);
+        Assert.Equal(["read EOF", "write ECANCELED", "shutdown ECANCELED", "close"], log.Events);
         Assert.False(SocketDescriptors.IsOpen(socket));
         LoopDriver.CloseLoop(loop);
     }
@@ -81,16 +81,16 @@ public class StreamCloseInCallbackTests
         var loop = new Loop();
         var (client, peer) = StreamTestKit.Connected(loop);
         string socket = SocketDescriptors.Identify(client.FileDescriptor);
-        var events = new List<string>();
+        var log = new CallbackLog();
         client.ReadStart((s, n, _) =>
         {
-            events.Add($"read {UvError.Name(n)}");
-            s.Close(_ => events.Add("close"));
+            log.Add($"read {UvError.Name(n)}");
+            s.Close(log.Closed);
         });
         peer.CloseReset();
-        LoopDriver.RunUntil(loop, () => events.Contains("close"));
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close"));
 
-        Assert.Equal(["read ECONNRESET", "close"], events);
+        Assert.Equal(["read ECONNRESET", "close"], log.Events);
         Assert.False(SocketDescriptors.IsOpen(socket));
         LoopDriver.CloseLoop(loop);
     }
@@ -101,18 +101,18 @@ public class StreamCloseInCallbackTests
         var loop = new Loop();
         var (client, peer) = StreamTestKit.Connected(loop);
         string socket = SocketDescriptors.Identify(client.FileDescriptor);
-        var events = new List<string>();
+        var log = new CallbackLog();
         // The first completes at once; the second (the peer reads nothing) and the third wait in the queue.
         client.Write(new byte[10], (r, s) =>
         {
-            events.Add($"first {UvError.Name(s)}");
-            r.Stream!.Close(_ => events.Add("close"));
+            log.Add($"first {UvError.Name(s)}");
+            r.Stream!.Close(log.Closed);
         });
-        client.Write(new byte[8 * 1024 * 1024], (_, s) => events.Add($"second {UvError.Name(s)}"));
-        client.Write(new byte[10], (_, s) => events.Add($"third {UvError.Name(s)}"));
-        LoopDriver.RunUntil(loop, () => events.Contains("close"));
+        client.Write(new byte[8 * 1024 * 1024], log.Write("second"));
+        client.Write(new byte[10], log.Write("third"));
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close"));
 
-        Assert.Equal(["first OK", "second ECANCELED", "third ECANCELED", "close"], events);
+        Assert.Equal(["first OK", "second ECANCELED", "third ECANCELED", "close"], log.Events);
         AssertConnectionEnded(loop, socket, peer);
         LoopDriver.CloseLoop(loop);
     }
@@ -123,27 +123,19 @@ public class StreamCloseInCallbackTests
         var loop = new Loop();
         var (client, peer) = StreamTestKit.Connected(loop);
         string socket = SocketDescriptors.Identify(client.FileDescriptor);
-        var events = new List<string>();
-        client.Write("data"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
+        var log = new CallbackLog();
+        client.Write("data"u8.ToArray(), log.Write());
         client.Shutdown((r, s) =>
         {
-            events.Add($"shutdown {UvError.Name(s)}");
-            r.Stream!.Close(_ => events.Add("close"));
+            log.Add($"shutdown {UvError.Name(s)}");
+            r.Stream!.Close(log.Closed);
         });
-        var received = new List<byte>();
-        int end = 0;
-        peer.ReadStart((_, n, buffer) =>
-        {
-            if (n > 0)
-                received.AddRange(buffer.Span[..n].ToArray());
-            else if (n < 0)
-                end = n;
-        });
-        LoopDriver.RunUntil(loop, () => events.Contains("close") && end != 0);
+        var read = new StreamReadLog(peer);
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close") && read.End != 0);
 
-        Assert.Equal(["write OK", "shutdown OK", "close"], events);
-        Assert.Equal("data"u8.ToArray(), received);
-        Assert.Equal(UvError.EOF, end);
+        Assert.Equal(["write OK", "shutdown OK", "close"], log.Events);
+        Assert.Equal("data", read.Text);
+        Assert.Equal(UvError.EOF, read.End);
         Assert.False(SocketDescriptors.IsOpen(socket));
         LoopDriver.CloseLoop(loop);
     }
@@ -155,31 +147,23 @@ public class StreamCloseInCallbackTests
         TcpHandle? peer = null;
         var listener = StreamTestKit.Listen(loop, p => peer = p);
         var client = new TcpHandle(loop);
-        var events = new List<string>();
+        var log = new CallbackLog();
         client.Connect(listener.LocalEndPoint!, (r, s) =>
         {
-            events.Add($"connect {UvError.Name(s)}");
-            r.Stream!.Close(_ => events.Add("close"));
+            log.Add($"connect {UvError.Name(s)}");
+            r.Stream!.Close(log.Closed);
         });
         string socket = SocketDescriptors.Identify(client.FileDescriptor);
-        client.Write("sent"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
-        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
-        LoopDriver.RunUntil(loop, () => events.Contains("close") && peer is not null);
+        client.Write("sent"u8.ToArray(), log.Write());
+        client.Shutdown(log.Shutdown());
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close") && peer is not null);
 
         // The write left with the connect (so it succeeded); the shutdown had not started.
-        Assert.Equal(["connect OK", "write OK", "shutdown ECANCELED", "close"], events);
+        Assert.Equal(["connect OK", "write OK", "shutdown ECANCELED", "close"], log.Events);
         Assert.False(SocketDescriptors.IsOpen(socket));
-        var received = new List<byte>();
-        int end = 0;
-        peer!.ReadStart((_, n, buffer) =>
-        {
-            if (n > 0)
-                received.AddRange(buffer.Span[..n].ToArray());
-            else if (n < 0)
-                end = n;
-        });
-        LoopDriver.RunUntil(loop, () => end != 0);
-        Assert.Equal("sent"u8.ToArray(), received);
+        var read = new StreamReadLog(peer!);
+        LoopDriver.RunUntil(loop, () => read.End != 0);
+        Assert.Equal("sent", read.Text);
         LoopDriver.CloseLoop(loop);
     }
 
@@ -188,17 +172,17 @@ public class StreamCloseInCallbackTests
     {
         var loop = new Loop();
         var client = new TcpHandle(loop);
-        var events = new List<string>();
+        var log = new CallbackLog();
         client.Connect(ClosedPorts.Next(), (r, s) =>
         {
-            events.Add($"connect {UvError.Name(s)}");
-            r.Stream!.Close(_ => events.Add("close"));
+            log.Add($"connect {UvError.Name(s)}");
+            r.Stream!.Close(log.Closed);
         });
         string socket = SocketDescriptors.Identify(client.FileDescriptor);
-        client.Write(new byte[10], (_, s) => events.Add($"write {UvError.Name(s)}"));
-        LoopDriver.RunUntil(loop, () => events.Contains("close"));
+        client.Write(new byte[10], log.Write());
+        LoopDriver.RunUntil(loop, () => log.Events.Contains("close"));
 
-        Assert.Equal(["connect ECONNREFUSED", "write ECANCELED", "close"], events);
+        Assert.Equal(["connect ECONNREFUSED", "write ECANCELED", "close"], log.Events);
         Assert.False(SocketDescriptors.IsOpen(socket));
         LoopDriver.CloseLoop(loop);
     }
@@ -207,42 +191,29 @@ public class StreamCloseInCallbackTests
     public void Close_of_the_listener_inside_the_connection_callback_stops_accepting()
     {
         var loop = new Loop();
-        var listener = new TcpHandle(loop);
-        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
-        string socket = SocketDescriptors.Identify(listener.FileDescriptor);
         int connections = 0;
         bool listenerClosed = false;
         TcpHandle? accepted = null;
-        Assert.Equal(0, listener.Listen(16, (s, status) =>
+        var listener = StreamTestKit.Listen(loop, (s, _) =>
         {
             connections++;
             accepted = new TcpHandle(loop);
             Assert.Equal(0, s.Accept(accepted));
             s.Close(_ => listenerClosed = true);
-        }));
-        // Two clients wait in the backlog: the first callback closes the listener before the second is taken.
-        var first = new TcpHandle(loop);
-        var second = new TcpHandle(loop);
-        int firstStatus = 1, secondEnd = 0;
-        first.Connect(listener.LocalEndPoint!, (_, s) => firstStatus = s);
-        second.Connect(listener.LocalEndPoint!, (r, s) =>
-        {
-            if (s < 0)
-                secondEnd = s;
-            else
-                r.Stream!.ReadStart((_, n, _) => secondEnd = n < 0 ? n : secondEnd);
         });
-        LoopDriver.RunUntil(loop, () => listenerClosed && firstStatus != 1 && secondEnd != 0);
+        string socket = SocketDescriptors.Identify(listener.FileDescriptor);
+        // Two clients wait in the backlog: the first callback closes the listener before the second is taken.
+        var (first, firstRead) = StreamTestKit.ConnectReading(listener);
+        var (_, secondRead) = StreamTestKit.ConnectReading(listener);
+        LoopDriver.RunUntil(loop, () => listenerClosed && accepted is not null && secondRead.End != 0);
 
         Assert.Equal(1, connections);
         Assert.False(SocketDescriptors.IsOpen(socket));
-        Assert.True(secondEnd is UvError.ECONNRESET or UvError.EOF or UvError.ECONNREFUSED, UvError.Name(secondEnd));
+        Assert.True(secondRead.End is UvError.ECONNRESET or UvError.EOF, UvError.Name(secondRead.End));
         // The connection accepted before the close works.
         StreamTestKit.Echo(accepted!);
-        var echoed = new List<byte>();
-        first.ReadStart(StreamTestKit.Collect(echoed));
         first.Write("ping"u8.ToArray());
-        LoopDriver.RunUntil(loop, () => echoed.Count == 4);
+        LoopDriver.RunUntil(loop, () => firstRead.Bytes.Count == 4);
         LoopDriver.CloseLoop(loop);
     }
 
@@ -250,23 +221,13 @@ public class StreamCloseInCallbackTests
     public void Close_of_the_listener_inside_the_connection_callback_without_accepting_releases_the_waiting_connection()
     {
         var loop = new Loop();
-        var listener = new TcpHandle(loop);
-        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
         bool closed = false;
-        Assert.Equal(0, listener.Listen(16, (s, _) => s.Close(_ => closed = true)));
-        var client = new TcpHandle(loop);
-        int end = 0;
-        client.Connect(listener.LocalEndPoint!, (r, s) =>
-        {
-            if (s < 0)
-                end = s;
-            else
-                r.Stream!.ReadStart((_, n, _) => end = n < 0 ? n : end);
-        });
-        LoopDriver.RunUntil(loop, () => closed && end != 0);
+        var listener = StreamTestKit.Listen(loop, (s, _) => s.Close(_ => closed = true));
+        var (_, read) = StreamTestKit.ConnectReading(listener);
+        LoopDriver.RunUntil(loop, () => closed && read.End != 0);
 
         // The descriptor accepted for the callback was closed with the listener: the client sees its connection end.
-        Assert.True(end is UvError.ECONNRESET or UvError.EOF, UvError.Name(end));
+        Assert.True(read.End is UvError.ECONNRESET or UvError.EOF, UvError.Name(read.End));
         LoopDriver.CloseLoop(loop);
     }
 
@@ -274,36 +235,25 @@ public class StreamCloseInCallbackTests
     public void Close_of_the_accepted_stream_inside_the_connection_callback_leaves_the_listener_accepting()
     {
         var loop = new Loop();
-        var listener = new TcpHandle(loop);
-        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
-        int connections = 0;
         var sockets = new List<string>();
-        Assert.Equal(0, listener.Listen(16, (s, _) =>
+        var listener = StreamTestKit.Listen(loop, (s, _) =>
         {
             var accepted = new TcpHandle(loop);
             Assert.Equal(0, s.Accept(accepted));
             sockets.Add(SocketDescriptors.Identify(accepted.FileDescriptor));
-            connections++;
-            if (connections == 1)
+            if (sockets.Count == 1)
                 accepted.Close();
             else
                 StreamTestKit.Echo(accepted);
-        }));
-        var first = new TcpHandle(loop);
-        int firstEnd = 0;
-        first.Connect(listener.LocalEndPoint!, (r, _) => r.Stream!.ReadStart((_, n, _) => firstEnd = n < 0 ? n : firstEnd));
-        LoopDriver.RunUntil(loop, () => firstEnd != 0);
+        });
+        var (_, firstRead) = StreamTestKit.ConnectReading(listener);
+        LoopDriver.RunUntil(loop, () => firstRead.End != 0);
         Assert.False(SocketDescriptors.IsOpen(sockets[0]));
 
-        var second = new TcpHandle(loop);
-        var echoed = new List<byte>();
-        second.Connect(listener.LocalEndPoint!, (r, _) =>
-        {
-            r.Stream!.ReadStart(StreamTestKit.Collect(echoed));
-            r.Stream.Write("ping"u8.ToArray());
-        });
-        LoopDriver.RunUntil(loop, () => echoed.Count == 4);
-        Assert.Equal(2, connections);
+        var (second, secondRead) = StreamTestKit.ConnectReading(listener);
+        second.Write("ping"u8.ToArray());
+        LoopDriver.RunUntil(loop, () => secondRead.Bytes.Count == 4);
+        Assert.Equal(2, sockets.Count);
         LoopDriver.CloseLoop(loop);
     }
 
@@ -311,9 +261,8 @@ public class StreamCloseInCallbackTests
     private static void AssertConnectionEnded(Loop loop, string socket, StreamHandle other)
     {
         Assert.False(SocketDescriptors.IsOpen(socket));
-        int end = 0;
-        Assert.Equal(0, other.ReadStart((_, n, _) => end = n < 0 ? n : end));
-        LoopDriver.RunUntil(loop, () => end != 0);
-        Assert.True(end is UvError.EOF or UvError.ECONNRESET, UvError.Name(end));
+        var read = new StreamReadLog(other);
+        LoopDriver.RunUntil(loop, () => read.End != 0);
+        Assert.True(read.End is UvError.EOF or UvError.ECONNRESET, UvError.Name(read.End));
     }
 }

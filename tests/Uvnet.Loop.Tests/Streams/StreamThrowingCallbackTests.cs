@@ -106,19 +106,15 @@ public class StreamThrowingCallbackTests
     {
         using var scope = new LoopScope();
         var (client, peer) = StreamTestKit.Connected(scope.Loop);
-        var events = new List<string>();
-        client.Write("a"u8.ToArray(), (_, s) =>
-        {
-            events.Add($"first {UvError.Name(s)}");
-            throw new CallbackException();
-        });
-        client.Write("b"u8.ToArray(), (_, s) => events.Add($"second {UvError.Name(s)}"));
-        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+        var log = new CallbackLog();
+        client.Write("a"u8.ToArray(), log.Write("first", thenThrow: true));
+        client.Write("b"u8.ToArray(), log.Write("second"));
+        client.Shutdown(log.Shutdown());
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-        Assert.Equal(["first OK"], events);
-        scope.RunUntil(() => events.Count == 3);
-        Assert.Equal(["first OK", "second OK", "shutdown OK"], events);
+        Assert.Equal(["first OK"], log.Events);
+        scope.RunUntil(() => log.Events.Count == 3);
+        Assert.Equal(["first OK", "second OK", "shutdown OK"], log.Events);
         AssertPeerReads(scope, peer, "ab");
         scope.CloseAllAndFinish();
     }
@@ -128,17 +124,13 @@ public class StreamThrowingCallbackTests
     {
         using var scope = new LoopScope();
         var (client, peer) = StreamTestKit.Connected(scope.Loop);
-        var events = new List<string>();
-        client.Write("a"u8.ToArray(), (_, s) =>
-        {
-            events.Add($"write {UvError.Name(s)}");
-            throw new CallbackException();
-        });
-        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+        var log = new CallbackLog();
+        client.Write("a"u8.ToArray(), log.Write(thenThrow: true));
+        client.Shutdown(log.Shutdown());
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-        scope.RunUntil(() => events.Count == 2);
-        Assert.Equal(["write OK", "shutdown OK"], events);
+        scope.RunUntil(() => log.Events.Count == 2);
+        Assert.Equal(["write OK", "shutdown OK"], log.Events);
         AssertPeerReads(scope, peer, "a");
         scope.CloseAllAndFinish();
     }
@@ -165,18 +157,14 @@ public class StreamThrowingCallbackTests
         TcpHandle? peer = null;
         var listener = StreamTestKit.Listen(scope.Loop, p => peer = p);
         var client = new TcpHandle(scope.Loop);
-        var events = new List<string>();
-        client.Connect(listener.LocalEndPoint!, (_, s) =>
-        {
-            events.Add($"connect {UvError.Name(s)}");
-            throw new CallbackException();
-        });
-        client.Write("queued"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
-        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+        var log = new CallbackLog();
+        client.Connect(listener.LocalEndPoint!, log.Connect(thenThrow: true));
+        client.Write("queued"u8.ToArray(), log.Write());
+        client.Shutdown(log.Shutdown());
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-        scope.RunUntil(() => events.Count == 3 && peer is not null);
-        Assert.Equal(["connect OK", "write OK", "shutdown OK"], events);
+        scope.RunUntil(() => log.Events.Count == 3 && peer is not null);
+        Assert.Equal(["connect OK", "write OK", "shutdown OK"], log.Events);
         AssertPeerReads(scope, peer!, "queued");
         scope.CloseAllAndFinish();
     }
@@ -198,18 +186,14 @@ public class StreamThrowingCallbackTests
             }));
             // A Unix socket connect succeeds inside connect(2): reported in the pending phase, a path of its own.
             var client = new PipeHandle(scope.Loop);
-            var events = new List<string>();
-            client.Connect(path, (_, s) =>
-            {
-                events.Add($"connect {UvError.Name(s)}");
-                throw new CallbackException();
-            });
-            client.Write("queued"u8.ToArray(), (_, s) => events.Add($"write {UvError.Name(s)}"));
-            client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
+            var log = new CallbackLog();
+            client.Connect(path, log.Connect(thenThrow: true));
+            client.Write("queued"u8.ToArray(), log.Write());
+            client.Shutdown(log.Shutdown());
 
             Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-            scope.RunUntil(() => events.Count == 3 && peer is not null);
-            Assert.Equal(["connect OK", "write OK", "shutdown OK"], events);
+            scope.RunUntil(() => log.Events.Count == 3 && peer is not null);
+            Assert.Equal(["connect OK", "write OK", "shutdown OK"], log.Events);
             AssertPeerReads(scope, peer!, "queued");
             scope.CloseAllAndFinish();
         }
@@ -224,17 +208,13 @@ public class StreamThrowingCallbackTests
     {
         using var scope = new LoopScope();
         var client = new TcpHandle(scope.Loop);
-        var events = new List<string>();
-        client.Connect(ClosedPorts.Next(), (_, s) =>
-        {
-            events.Add($"connect {UvError.Name(s)}");
-            throw new CallbackException();
-        });
-        client.Write(new byte[1], (_, s) => events.Add($"write {UvError.Name(s)}"));
+        var log = new CallbackLog();
+        client.Connect(ClosedPorts.Next(), log.Connect(thenThrow: true));
+        client.Write(new byte[1], log.Write());
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-        scope.RunUntil(() => events.Count == 2);
-        Assert.Equal(["connect ECONNREFUSED", "write ECANCELED"], events);
+        scope.RunUntil(() => log.Events.Count == 2);
+        Assert.Equal(["connect ECONNREFUSED", "write ECANCELED"], log.Events);
         client.Close();
         Assert.False(scope.Loop.Run()); // no request left in flight keeps the loop alive
         scope.Finish();
@@ -244,31 +224,22 @@ public class StreamThrowingCallbackTests
     public void Connection_callback_that_throws_before_accepting_holds_the_connection_for_a_later_accept()
     {
         using var scope = new LoopScope();
-        var listener = new TcpHandle(scope.Loop);
-        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
         int callbacks = 0;
-        Assert.Equal(0, listener.Listen(16, (s, _) =>
+        var listener = StreamTestKit.Listen(scope.Loop, (s, _) =>
         {
             if (++callbacks == 1)
                 throw new CallbackException();
-            var next = new TcpHandle(s.Loop);
-            Assert.Equal(0, s.Accept(next));
-            StreamTestKit.Echo(next);
-        }));
-        var first = new TcpHandle(scope.Loop);
-        first.Connect(listener.LocalEndPoint!, null);
+            StreamTestKit.AcceptEcho(s);
+        });
+        var first = StreamTestKit.ConnectReading(listener);
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
         // As documented for a callback that does not accept: the connection waits for Accept.
-        var accepted = new TcpHandle(scope.Loop);
-        Assert.Equal(0, listener.Accept(accepted));
-        StreamTestKit.Echo(accepted);
+        StreamTestKit.AcceptEcho(listener);
         AssertEchoes(scope, first);
 
         // Accepting goes on: the next connection reaches the callback.
-        var second = new TcpHandle(scope.Loop);
-        second.Connect(listener.LocalEndPoint!, null);
-        AssertEchoes(scope, second);
+        AssertEchoes(scope, StreamTestKit.ConnectReading(listener));
         Assert.Equal(2, callbacks);
         scope.CloseAllAndFinish();
     }
@@ -277,25 +248,18 @@ public class StreamThrowingCallbackTests
     public void Connection_callback_that_throws_after_accepting_keeps_the_listener_accepting()
     {
         using var scope = new LoopScope();
-        var listener = new TcpHandle(scope.Loop);
-        Assert.Equal(0, listener.Bind(StreamTestKit.AnyLoopback));
         int callbacks = 0;
-        Assert.Equal(0, listener.Listen(16, (s, _) =>
+        var listener = StreamTestKit.Listen(scope.Loop, (s, _) =>
         {
-            var accepted = new TcpHandle(s.Loop);
-            Assert.Equal(0, s.Accept(accepted));
-            StreamTestKit.Echo(accepted);
+            StreamTestKit.AcceptEcho(s);
             if (++callbacks == 1)
                 throw new CallbackException();
-        }));
-        var first = new TcpHandle(scope.Loop);
-        first.Connect(listener.LocalEndPoint!, null);
+        });
+        var first = StreamTestKit.ConnectReading(listener);
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
         AssertEchoes(scope, first);
-        var second = new TcpHandle(scope.Loop);
-        second.Connect(listener.LocalEndPoint!, null);
-        AssertEchoes(scope, second);
+        AssertEchoes(scope, StreamTestKit.ConnectReading(listener));
         Assert.Equal(2, callbacks);
         scope.CloseAllAndFinish();
     }
@@ -305,21 +269,17 @@ public class StreamThrowingCallbackTests
     {
         using var scope = new LoopScope();
         var (client, _) = StreamTestKit.Connected(scope.Loop);
-        var events = new List<string>();
-        client.Write(new byte[8 * 1024 * 1024], (_, s) =>
-        {
-            events.Add($"first {UvError.Name(s)}");
-            throw new CallbackException();
-        });
-        client.Write(new byte[1], (_, s) => events.Add($"second {UvError.Name(s)}"));
-        client.Shutdown((_, s) => events.Add($"shutdown {UvError.Name(s)}"));
-        client.Close(_ => events.Add("close"));
+        var log = new CallbackLog();
+        client.Write(new byte[8 * 1024 * 1024], log.Write("first", thenThrow: true));
+        client.Write(new byte[1], log.Write("second"));
+        client.Shutdown(log.Shutdown());
+        client.Close(log.Closed);
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => false));
-        Assert.Equal(["first ECANCELED"], events);
+        Assert.Equal(["first ECANCELED"], log.Events);
         Assert.Equal(1, Count(scope.Loop, client)); // not closed yet: the loop cannot be closed under its callbacks
-        scope.RunUntil(() => events.Contains("close"));
-        Assert.Equal(["first ECANCELED", "second ECANCELED", "shutdown ECANCELED", "close"], events);
+        scope.RunUntil(() => log.Events.Contains("close"));
+        Assert.Equal(["first ECANCELED", "second ECANCELED", "shutdown ECANCELED", "close"], log.Events);
         scope.CloseAllAndFinish();
     }
 
@@ -333,26 +293,16 @@ public class StreamThrowingCallbackTests
     /// <summary>The peer reads <paramref name="expected"/> and then the end of the stream.</summary>
     private static void AssertPeerReads(LoopScope scope, StreamHandle peer, string expected)
     {
-        var received = new List<byte>();
-        int end = 0;
-        peer.ReadStart((_, n, buffer) =>
-        {
-            if (n > 0)
-                received.AddRange(buffer.Span[..n].ToArray());
-            else if (n < 0)
-                end = n;
-        });
-        scope.RunUntil(() => end != 0);
-        Assert.Equal(UvError.EOF, end);
-        Assert.Equal(expected, System.Text.Encoding.ASCII.GetString(received.ToArray()));
+        var read = new StreamReadLog(peer);
+        scope.RunUntil(() => read.End != 0);
+        Assert.Equal(UvError.EOF, read.End);
+        Assert.Equal(expected, read.Text);
     }
 
-    /// <summary>A round trip through an echoing peer over <paramref name="client"/> (connecting or connected).</summary>
-    private static void AssertEchoes(LoopScope scope, StreamHandle client)
+    /// <summary>A round trip through an echoing peer over a client (connecting or connected).</summary>
+    private static void AssertEchoes(LoopScope scope, (TcpHandle Client, StreamReadLog Read) connection)
     {
-        var echoed = new List<byte>();
-        Assert.Equal(0, client.ReadStart(StreamTestKit.Collect(echoed)));
-        client.Write("ping"u8.ToArray());
-        scope.RunUntil(() => echoed.Count == 4);
+        connection.Client.Write("ping"u8.ToArray());
+        scope.RunUntil(() => connection.Read.Bytes.Count == 4);
     }
 }

@@ -19,15 +19,15 @@ public class StreamUseAfterCloseTests
     {
         using var scope = new LoopScope();
         var (client, peer) = StreamTestKit.Connected(scope.Loop);
-        var events = new List<string>();
-        client.Write(new byte[8 * 1024 * 1024], (_, s) => events.Add($"write {UvError.Name(s)}")); // still queued
-        client.Close(_ => events.Add("close"));
+        var log = new CallbackLog();
+        client.Write(new byte[8 * 1024 * 1024], log.Write()); // still queued
+        client.Close(log.Closed);
 
-        Assert.Throws<ObjectDisposedException>(() => Use(client, operation, events));
+        Assert.Throws<ObjectDisposedException>(() => Use(client, operation, log));
 
-        scope.RunUntil(() => events.Contains("close"));
-        Assert.Equal(["write ECANCELED", "close"], events); // nothing the refused call asked for ran
-        Assert.Throws<ObjectDisposedException>(() => Use(client, operation, events)); // closed, as closing
+        scope.RunUntil(() => log.Events.Contains("close"));
+        Assert.Equal(["write ECANCELED", "close"], log.Events); // nothing the refused call asked for ran
+        Assert.Throws<ObjectDisposedException>(() => Use(client, operation, log)); // closed, as closing
         scope.CloseAllAndFinish();
     }
 
@@ -62,9 +62,9 @@ public class StreamUseAfterCloseTests
         scope.CloseAllAndFinish();
     }
 
-    private static void Use(TcpHandle stream, string operation, List<string> events)
+    private static void Use(TcpHandle stream, string operation, CallbackLog log)
     {
-        Action<WriteRequest, int> onWrite = (_, s) => events.Add($"refused write ran {s}");
+        Action<WriteRequest, int> onWrite = (_, s) => log.Add($"refused write ran {s}");
         switch (operation)
         {
             case "Write":
@@ -81,16 +81,16 @@ public class StreamUseAfterCloseTests
                     stream.SendFile(new WriteRequest(), file, 0, 1, onWrite);
                 break;
             case "Shutdown":
-                stream.Shutdown((_, s) => events.Add($"refused shutdown ran {s}"));
+                stream.Shutdown((_, s) => log.Add($"refused shutdown ran {s}"));
                 break;
             case "ReadStart":
-                stream.ReadStart((_, n, _) => events.Add($"refused read ran {n}"));
+                stream.ReadStart((_, n, _) => log.Add($"refused read ran {n}"));
                 break;
             case "Connect":
-                stream.Connect(StreamTestKit.AnyLoopback, (_, s) => events.Add($"refused connect ran {s}"));
+                stream.Connect(StreamTestKit.AnyLoopback, (_, s) => log.Add($"refused connect ran {s}"));
                 break;
             case "Listen":
-                stream.Listen(1, (_, s) => events.Add($"refused listen ran {s}"));
+                stream.Listen(1, (_, s) => log.Add($"refused listen ran {s}"));
                 break;
             case "Accept":
                 stream.Accept(new TcpHandle(stream.Loop));
@@ -105,7 +105,7 @@ public class StreamUseAfterCloseTests
                 stream.SetKeepAlive(true, 1);
                 break;
             case "CloseReset":
-                stream.CloseReset(_ => events.Add("refused close ran"));
+                stream.CloseReset(_ => log.Add("refused close ran"));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation), operation, null);
