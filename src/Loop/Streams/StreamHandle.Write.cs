@@ -111,8 +111,9 @@ public abstract unsafe partial class StreamHandle
 
     /// <summary>
     /// Half-closes the stream once every queued write has been written, as <c>uv_shutdown</c>. Returns 0, or
-    /// ENOTCONN when the stream is not writable (never connected, already shut down, closing).
+    /// ENOTCONN when the stream is not writable (never connected, already shut down).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
     public int Shutdown(ShutdownRequest request, Action<ShutdownRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);

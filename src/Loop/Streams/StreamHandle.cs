@@ -69,6 +69,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
     /// buffer, then <paramref name="read"/> gets the result. Returns 0, or ENOTCONN when the stream is not
     /// readable, EINVAL on a listening stream.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
     public int ReadStart(AllocCallback? alloc, ReadCallback read)
     {
         ArgumentNullException.ThrowIfNull(read);
