@@ -8,6 +8,14 @@ namespace Uvnet.Net;
 /// <see cref="Connection"/> for each accepted <see cref="Socket"/>, <see cref="Close(Action{NetException?}?)"/>
 /// that stops accepting and reports <see cref="Closed"/> once every connection has ended.
 /// </summary>
+/// <remarks>
+/// A handler may close the server, or destroy the socket it was given, from inside any event. A handler that throws:
+/// the exception leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as an uncaught exception does in Node, and the
+/// handlers after it for that event do not run (Listen's and Close's callbacks count as the last handlers of
+/// <see cref="Listening"/> and <see cref="Closed"/>). The server stays consistent: it keeps listening, a connection
+/// accepted for a <see cref="Connection"/> handler that threw is a working socket counted until it closes, and after
+/// <see cref="Error"/> or <see cref="Closed"/> it can listen again.
+/// </remarks>
 public sealed class Server : IDisposable
 {
     private static readonly ConnectionCallback s_onConnection = static (listener, status) =>
@@ -189,10 +197,11 @@ public sealed class Server : IDisposable
 
     private void RaiseClosed()
     {
-        _closing = false;
-        Closed?.Invoke(this);
+        // Taken before the handlers run: one that listens and closes again gives the next close its own callback.
         var callback = _closeCallback;
         _closeCallback = null;
+        _closing = false;
+        Closed?.Invoke(this);
         callback?.Invoke(null);
     }
 

@@ -20,6 +20,8 @@ public sealed partial class Socket
     /// runs once connected, as a one-time <see cref="Connected"/> handler. Failure: <see cref="Error"/> (ECONNREFUSED,
     /// ENOTFOUND...) then <see cref="Closed"/>. Writes before the connection are buffered and sent once connected.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed (unlike Node, a
+    /// destroyed socket is not reused: create a new one).</exception>
     public void Connect(int port, string host = "localhost", Action? callback = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -36,6 +38,7 @@ public sealed partial class Socket
     }
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed.</exception>
     public void Connect(string path, Action? callback = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -65,13 +68,26 @@ public sealed partial class Socket
             var notFound = new NetException(
                 error is SocketException { SocketErrorCode: SocketError.TryAgain } ? "EAI_AGAIN" : "ENOTFOUND",
                 $"getaddrinfo {(error as SocketException)?.SocketErrorCode.ToString() ?? "ENOTFOUND"} {host}", "getaddrinfo", host);
-            Lookup?.Invoke(this, new LookupResult(notFound, null, host));
-            Fail(notFound);
+            try
+            {
+                Lookup?.Invoke(this, new LookupResult(notFound, null, host));
+            }
+            finally
+            {
+                Fail(notFound);
+            }
             return;
         }
-        Lookup?.Invoke(this, new LookupResult(null, addresses[0], host));
-        if (!_destroyed)
-            ConnectTo(addresses);
+        try
+        {
+            Lookup?.Invoke(this, new LookupResult(null, addresses[0], host));
+        }
+        finally
+        {
+            // Even when a Lookup handler threw: a socket stuck connecting would never connect nor close.
+            if (!_destroyed)
+                ConnectTo(addresses);
+        }
     }
 
     private void ConnectTo(IPAddress[] addresses)
@@ -115,10 +131,16 @@ public sealed partial class Socket
             ShutdownWhenFlushed(); // End was called while connecting
         StartReading();
         RestartTimer();
-        Connected?.Invoke(this);
         var callback = _connectCallback;
         _connectCallback = null;
-        callback?.Invoke();
-        CompleteConnectAsync(null);
+        try
+        {
+            Connected?.Invoke(this);
+            callback?.Invoke();
+        }
+        finally
+        {
+            CompleteConnectAsync(null); // even when a handler threw: an awaiting ConnectAsync would wait forever
+        }
     }
 }

@@ -5,26 +5,29 @@ public sealed partial class Socket
     private bool? _noDelay;
     private int? _keepAliveDelayMs;
 
-    /// <summary>TCP_NODELAY: send small writes at once (Nagle off). Kept until connected if needed.</summary>
+    /// <summary>TCP_NODELAY: send small writes at once (Nagle off). Kept until connected if needed; a no-op once destroyed.</summary>
     public Socket SetNoDelay(bool noDelay = true)
     {
         Loop.VerifyAccess();
         _noDelay = noDelay;
-        if (_handle is TcpHandle tcp)
+        if (OpenTcpHandle is { } tcp)
             tcp.SetNoDelay(noDelay);
         return this;
     }
 
-    /// <summary>SO_KEEPALIVE, first probe after <paramref name="initialDelayMs"/> of idleness (0: the system's default).</summary>
+    /// <summary>SO_KEEPALIVE, first probe after <paramref name="initialDelayMs"/> of idleness (0: the system's default); a no-op once destroyed.</summary>
     public Socket SetKeepAlive(bool enable = false, int initialDelayMs = 0)
     {
         Loop.VerifyAccess();
         ArgumentOutOfRangeException.ThrowIfNegative(initialDelayMs);
         _keepAliveDelayMs = enable ? initialDelayMs : null;
-        if (_handle is TcpHandle tcp)
+        if (OpenTcpHandle is { } tcp)
             ApplyKeepAlive(tcp);
         return this;
     }
+
+    // A destroyed socket's handle is closing, and a closing handle refuses options (as Node, whose handle is gone).
+    private TcpHandle? OpenTcpHandle => _handle is TcpHandle { IsClosing: false } tcp ? tcp : null;
 
     private void ApplyOptions(TcpHandle tcp)
     {

@@ -40,8 +40,14 @@ public sealed partial class Socket
             BytesRead += nread;
             RestartTimer();
             ReadOnlyMemory<byte> data = buffer[..nread];
-            Data?.Invoke(this, data);
-            DeliverToAsyncReader(data);
+            try
+            {
+                Data?.Invoke(this, data);
+            }
+            finally
+            {
+                DeliverToAsyncReader(data); // a Data handler that threw must not take the bytes from an async reader
+            }
             return;
         }
         if (nread == 0)
@@ -52,7 +58,19 @@ public sealed partial class Socket
             return;
         }
         _readableEnded = true;
-        Ended?.Invoke(this);
+        try
+        {
+            Ended?.Invoke(this);
+        }
+        finally
+        {
+            // Even when an Ended handler threw: a socket left open after both sides ended would never close.
+            AfterPeerEnded();
+        }
+    }
+
+    private void AfterPeerEnded()
+    {
         DeliverToAsyncReader(ReadOnlyMemory<byte>.Empty);
         if (_destroyed)
             return;

@@ -13,11 +13,14 @@ public sealed partial class Socket
     /// Raises <see cref="Timeout"/> after <paramref name="milliseconds"/> with no read or write (0 turns it off),
     /// as Node's <c>socket.setTimeout</c>. It fires once per idle period and does not close the socket; any
     /// read or write starts a new period. <paramref name="callback"/> is a one-time <see cref="Timeout"/> handler.
+    /// After <see cref="Destroy"/> it does nothing, as in Node.
     /// </summary>
     public Socket SetTimeout(long milliseconds, Action? callback = null)
     {
         Loop.VerifyAccess();
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        if (_destroyed)
+            return this; // a timer started now would outlive the socket: never closed, firing for nothing
         _timeoutMs = milliseconds;
         _timeoutCallback = callback;
         if (milliseconds == 0)

@@ -31,8 +31,9 @@ public sealed partial class Socket
     /// Queues <paramref name="data"/> for writing, without copying: the memory must not change until
     /// <paramref name="callback"/> runs (with null, or the error). Returns false once more than
     /// <see cref="WritableHighWaterMark"/> bytes are buffered: stop writing until <see cref="Drain"/>.
-    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error (ERR_STREAM_WRITE_AFTER_END,
-    /// raised through the callback and <see cref="Error"/>); after destroy, the callback gets ERR_STREAM_DESTROYED.
+    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error, as in Node: nothing is written,
+    /// the callback gets ERR_STREAM_WRITE_AFTER_END, then the socket is destroyed with it (<see cref="Error"/>, then
+    /// <see cref="Closed"/>). After destroy, the callback gets ERR_STREAM_DESTROYED and no event is raised.
     /// </summary>
     public bool Write(ReadOnlyMemory<byte> data, Action<NetException?>? callback = null)
     {
@@ -148,16 +149,25 @@ public sealed partial class Socket
         if (status < 0)
         {
             var error = new NetException(status, "write");
-            callback?.Invoke(error);
+            // Destroyed before the callback runs (Error and Closed follow later), so a callback that throws cannot
+            // leave a failed socket open.
             if (status != UvError.ECANCELED)
                 Fail(error);
+            callback?.Invoke(error);
             return;
         }
-        callback?.Invoke(null);
-        if (_needDrain && WritableLength == 0 && !_destroyed)
+        try
         {
-            _needDrain = false;
-            Drain?.Invoke(this);
+            callback?.Invoke(null);
+        }
+        finally
+        {
+            // Even when the callback threw: a writer waiting for Drain would wait forever.
+            if (_needDrain && WritableLength == 0 && !_destroyed)
+            {
+                _needDrain = false;
+                Drain?.Invoke(this);
+            }
         }
     }
 
@@ -178,12 +188,19 @@ public sealed partial class Socket
             return;
         }
         _finished = true;
-        Finish?.Invoke(this);
         var callback = _endCallback;
         _endCallback = null;
-        callback?.Invoke();
-        if (_readableEnded)
-            Destroy();
+        try
+        {
+            Finish?.Invoke(this);
+            callback?.Invoke();
+        }
+        finally
+        {
+            // Even when a handler threw: both sides have ended, so the socket closes.
+            if (_readableEnded)
+                Destroy();
+        }
     }
 
     /// <summary>Cancels buffered writes that never reached the handle (the socket was destroyed while connecting).</summary>

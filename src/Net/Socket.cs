@@ -10,9 +10,18 @@ namespace Uvnet.Net;
 /// return value, half-close, pause/resume, and async/await on the same loop.
 /// </summary>
 /// <remarks>
-/// Every member is for the loop's thread. Events are raised on the loop thread, never inside the call that
+/// <para>Every member is for the loop's thread. Events are raised on the loop thread, never inside the call that
 /// caused them. An I/O error is raised as <see cref="Error"/> (then <see cref="Closed"/> with
-/// <c>hadError</c> true), never thrown.
+/// <c>hadError</c> true), never thrown.</para>
+/// <para>A handler may call <see cref="Destroy"/> or <see cref="End(ReadOnlyMemory{byte}, Action?)"/> from inside
+/// any event: <see cref="Closed"/> then comes once, and nothing after it.</para>
+/// <para>A handler that throws (of any event, or a callback given to Connect, Write, End or SetTimeout): the
+/// exception leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as an uncaught exception does in Node, and the handlers
+/// after it for that event do not run (a one-time callback counts as the event's last handler). The socket has
+/// done, or still does, what the event stands for: <see cref="Closed"/> follows <see cref="Error"/>, a socket
+/// whose two sides have ended still closes, a failed write still destroys it, <see cref="Drain"/> still follows a
+/// write's callback, the bytes still reach a pending <see cref="ReadAsync"/>, <see cref="ConnectAsync(int, string)"/>
+/// still completes, and the descriptor is released when it closes. Run the loop again to carry on.</para>
 /// </remarks>
 public sealed partial class Socket : IDisposable
 {
@@ -188,11 +197,25 @@ public sealed partial class Socket : IDisposable
 
     private void OnClosed()
     {
-        CancelPendingWrites();
-        if (_error is { } error)
-            Error?.Invoke(this, error);
-        Closed?.Invoke(this, _error is not null);
-        _server?.OnSocketClosed(this);
+        // Each step runs even when a handler of the one before threw: Closed is never lost, and the server always
+        // counts the connection gone (its own Closed waits for that).
+        try
+        {
+            CancelPendingWrites();
+            if (_error is { } error)
+                Error?.Invoke(this, error);
+        }
+        finally
+        {
+            try
+            {
+                Closed?.Invoke(this, _error is not null);
+            }
+            finally
+            {
+                _server?.OnSocketClosed(this);
+            }
+        }
     }
 
     /// <summary>Destroys with an I/O error: <see cref="Error"/> then <see cref="Closed"/>.</summary>

@@ -9,17 +9,26 @@ internal static class LoopDriver
     /// <summary>Runs <paramref name="loop"/> until <paramref name="done"/> holds; fails after <paramref name="seconds"/>.</summary>
     internal static void RunUntil(Loop loop, Func<bool> done, int seconds = 20)
     {
+        // The timer wakes a loop blocked in its poll; the clock ends the wait on a loop with nothing alive, whose
+        // Run returns at once without running timers.
         var deadline = new TimerHandle(loop);
         bool expired = false;
         deadline.Start(_ => expired = true, seconds * 1000L);
         deadline.Unref();
-        // The clock bounds it too: with no active handle left the loop is not alive, and Run returns at once
-        // without running timers, so the deadline timer alone would never fire.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!done() && !expired && clock.Elapsed.TotalSeconds < seconds)
-            loop.Run(RunMode.Once);
-        deadline.Close();
-        Assert.True(done(), $"condition not reached within {seconds} s");
+        long end = Environment.TickCount64 + seconds * 1000L;
+        try
+        {
+            while (!done() && !expired)
+            {
+                loop.Run(RunMode.Once);
+                expired |= Environment.TickCount64 >= end;
+            }
+        }
+        finally
+        {
+            deadline.Close(); // also when a callback threw out of Run: a test may go on with the loop
+        }
+        Assert.False(expired, $"condition not reached within {seconds} s");
     }
 
     /// <summary>Lets the loop turn for <paramref name="milliseconds"/> (measured by a loop timer), to show that something does not happen.</summary>
@@ -31,6 +40,18 @@ internal static class LoopDriver
         while (!elapsed)
             loop.Run(RunMode.Once);
         timer.Close();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="loop"/> until nothing keeps it alive, then asserts that no handle is left (where
+    /// <see cref="CloseLoop"/> closes what is) and closes it.
+    /// </summary>
+    internal static void AssertNothingLeft(Loop loop)
+    {
+        RunUntil(loop, () => !loop.IsAlive);
+        loop.Run(RunMode.NoWait); // the close of RunUntil's own timer
+        Assert.Equal(0, loop.HandleCount);
+        Assert.Equal(0, loop.Close());
     }
 
     /// <summary>Closes every handle left on the loop, runs their close callbacks, and asserts the loop closes.</summary>

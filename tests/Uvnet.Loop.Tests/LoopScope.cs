@@ -65,6 +65,21 @@ internal sealed class LoopScope : IDisposable
         _finished = true;
     }
 
+    /// <summary>
+    /// Closes every handle still open (the listener and peers a test did not need), asserts that nothing else keeps
+    /// the loop alive (a request left in flight would: Run would wait until the deadline), then <see cref="Finish"/>.
+    /// </summary>
+    public void CloseAllAndFinish()
+    {
+        Loop.Walk(static h =>
+        {
+            if (!h.IsClosing)
+                h.Close();
+        });
+        Assert.False(Loop.Run());
+        Finish();
+    }
+
     /// <summary>Stops the deadline; after a failed test, closes what is left without asserting, to release descriptors.</summary>
     public void Dispose()
     {

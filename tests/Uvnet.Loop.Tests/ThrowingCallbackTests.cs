@@ -197,12 +197,4 @@ public sealed class ThrowingCallbackTests
         other.Close();
         scope.Finish();
     }
-
-    private sealed class CallbackException : Exception
-    {
-        public CallbackException()
-            : base("thrown by a test callback")
-        {
-        }
-    }
 }

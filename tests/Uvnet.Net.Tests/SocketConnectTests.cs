@@ -6,13 +6,6 @@ namespace Uvnet.Net.Tests;
 /// <summary>Connecting, after Node's test-net-connect-* and test-net-dns-lookup cases.</summary>
 public class SocketConnectTests
 {
-    private static int ClosedPort()
-    {
-        using var probe = new System.Net.Sockets.Socket(SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
     [Fact]
     public void Echo_server_and_client_exchange_text()
     {
@@ -44,7 +37,7 @@ public class SocketConnectTests
     public void Refused_connect_raises_error_with_code_syscall_address_and_port_then_close()
     {
         var loop = new Loop();
-        int port = ClosedPort();
+        int port = ClosedPorts.Next().Port;
         var client = new Socket(loop);
         NetException? error = null;
         bool? hadError = null;

@@ -17,7 +17,8 @@ public static class Http
 
     /// <summary>
     /// Creates a server with an async handler. A handler whose task faults is treated as one that threw (500, or
-    /// the connection destroyed if the head was sent). Its awaits resume on the loop thread.
+    /// the connection destroyed if the head was sent); a fault after its response has finished changes nothing.
+    /// Its awaits resume on the loop thread.
     /// </summary>
     public static HttpServer CreateServer(Loop loop, Func<IncomingMessage, ServerResponse, Task> handler, HttpServerOptions? options = null)
     {
@@ -27,11 +28,13 @@ public static class Http
             Task task = handler(request, response);
             if (task.IsCompletedSuccessfully)
                 return;
-            task.ContinueWith(static (t, r) =>
+            // The response object is pooled: by the time the task faults it may answer a later request.
+            int generation = response.Generation;
+            task.ContinueWith(t =>
             {
-                if (t.IsFaulted)
-                    HttpServer.FailHandler((ServerResponse)r!);
-            }, response, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.FromCurrentSynchronizationContext());
+                if (t.IsFaulted && response.Generation == generation)
+                    HttpServer.FailHandler(response);
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.FromCurrentSynchronizationContext());
         }, options);
     }
 }

@@ -101,6 +101,8 @@ internal sealed partial class HttpConnection
     /// <summary>The head of a request is complete: queue its response and hand both to the handler.</summary>
     private void DispatchRequest(IncomingMessage request)
     {
+        if (Socket.Destroyed)
+            return; // destroyed by a handler while the parser went on through the same read: nobody is there to answer
         _requestCount++;
         // A CONNECT dispatched here was declined (no Upgrade handler): the bytes after it are a tunnel's, not HTTP.
         bool keepAlive = request.ShouldKeepAlive && !Server.IsClosing && request.KnownMethod != HttpRequestMethod.Connect

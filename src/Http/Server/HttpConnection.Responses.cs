@@ -96,7 +96,7 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>Hands the output to the socket in one write (one writev for a pipelined batch).</summary>
-    private void Flush()
+    internal void Flush()
     {
         if (Output.IsEmpty || Socket.Destroyed)
             return;

@@ -223,6 +223,7 @@ internal sealed partial class HttpConnection
 
     private void OnClosed()
     {
+        _parsing?.AbortBody(); // a handler awaiting ReadBodyAsync would wait forever
         for (ServerResponse? r = _head; r is not null; r = r.Next)
         {
             if (!r.Finished)

@@ -10,8 +10,16 @@ namespace Uvnet.Http.Server;
 /// timeouts. Create it with <see cref="Http.CreateServer(Loop, Action{IncomingMessage, ServerResponse}?, HttpServerOptions?)"/>.
 /// </summary>
 /// <remarks>
-/// A handler that throws: the client gets 500 if nothing was sent yet, otherwise the connection is destroyed;
-/// the server goes on serving. Everything runs on the loop's thread.
+/// <para>User code the server runs for a connection or a request never lets an exception leave the loop; it is
+/// contained to that connection, and the server goes on serving the others. A <see cref="Request"/> or
+/// <see cref="CheckContinue"/> handler that throws (or an async handler whose task faults): the client gets 500 if
+/// nothing of the response was sent yet, otherwise the connection is destroyed. The same holds for the request's
+/// body events and the response's Drain (see <see cref="IncomingMessage"/> and <see cref="ServerResponse"/>). A
+/// <see cref="ClientError"/>, <see cref="Connection"/> or <see cref="Upgrade"/> handler that throws: the connection
+/// is destroyed (what the handler meant to send is unknown). The exception is not reported: catch it in the
+/// handler to log it. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/> concern the server, not
+/// a connection: an exception there leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as with <see cref="Net.Server"/>.</para>
+/// <para>Everything runs on the loop's thread.</para>
 /// </remarks>
 public sealed class HttpServer : IDisposable
 {
@@ -166,7 +174,14 @@ public sealed class HttpServer : IDisposable
     {
         var connection = new HttpConnection(this, socket) { IndexInServer = _connections.Count };
         _connections.Add(connection);
-        Connection?.Invoke(socket);
+        try
+        {
+            Connection?.Invoke(socket);
+        }
+        catch (Exception)
+        {
+            socket.Destroy(); // half set up by the handler that threw: not served
+        }
     }
 
     internal void OnConnectionClosed(HttpConnection connection) => Detach(connection);
@@ -234,11 +249,28 @@ public sealed class HttpServer : IDisposable
     {
         if (ClientError is not { } handlers || error.Code == Parsing.HttpParserError.None)
             return false;
-        handlers(error, socket);
+        try
+        {
+            handlers(error, socket);
+        }
+        catch (Exception)
+        {
+            socket.Destroy(); // the handler had charge of the socket: what it meant to send is unknown
+        }
         return true;
     }
 
-    internal void RaiseUpgrade(IncomingMessage request, Socket socket, byte[] head) => Upgrade?.Invoke(request, socket, head);
+    internal void RaiseUpgrade(IncomingMessage request, Socket socket, byte[] head)
+    {
+        try
+        {
+            Upgrade?.Invoke(request, socket, head);
+        }
+        catch (Exception)
+        {
+            socket.Destroy(); // the socket is the handler's: nothing else would ever close it
+        }
+    }
 
     private void StartSweep()
     {

@@ -13,6 +13,9 @@ namespace Uvnet.Http.Server;
 /// finished and the request's body has been read: do not keep them after that. Body bytes given to
 /// <see cref="Data"/> are lent for the duration of the handler. A body nobody reads is held (up to 64 KiB,
 /// then the connection stops reading) until the response ends, then discarded, as Node does.
+/// <para>A <see cref="Data"/> or <see cref="End"/> handler that throws is contained as a throwing request handler is
+/// (see <see cref="HttpServer"/>): the rest of the body is dropped, and the response gets 500 if nothing of it was
+/// sent, or its connection is destroyed if something was. The exception does not leave the loop.</para>
 /// </remarks>
 public sealed class IncomingMessage
 {
@@ -33,6 +36,9 @@ public sealed class IncomingMessage
     internal HttpRequestHead Head { get; } = new();
 
     internal HttpConnection? Connection { get; set; }
+
+    /// <summary>The response to this request while both are in use: a body handler that throws fails it.</summary>
+    internal ServerResponse? Response { get; set; }
 
     /// <summary>The method: "GET", "POST", or any other token the client sent.</summary>
     public string Method { get; private set; } = "GET";
@@ -86,7 +92,9 @@ public sealed class IncomingMessage
 
     /// <summary>
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
-    /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>.
+    /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>. Fails with a
+    /// <see cref="HttpClientError"/> for a malformed body, and with a <see cref="NetException"/> (ECONNRESET,
+    /// "aborted") when the connection closes first.
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
@@ -127,20 +135,45 @@ public sealed class IncomingMessage
 
     internal void OnBody(ReadOnlySpan<byte> data)
     {
-        if (Data is { } handlers && !Dumping)
+        // The parser goes on through the rest of a read after a handler destroyed the socket: as in Node, a
+        // destroyed request raises no more body events.
+        if (Dumping || IsDestroyed)
+            return;
+        if (Data is { } handlers)
         {
-            // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
-            handlers(this, Connection!.LendAsMemory(data));
+            try
+            {
+                // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
+                handlers(this, Connection!.LendAsMemory(data));
+            }
+            catch (Exception)
+            {
+                Dumping = true; // the handler that threw gets no more of the body
+                FailResponse();
+            }
             return;
         }
-        if (!Dumping)
-            _heldBody.Write(data);
+        _heldBody.Write(data);
     }
+
+    private bool IsDestroyed => Connection!.Socket.Destroyed;
 
     internal void OnComplete()
     {
+        if (IsDestroyed)
+        {
+            AbortBody(); // the bytes after the destroy were dropped: no End, and no body
+            return;
+        }
         Complete = true;
-        End?.Invoke(this);
+        try
+        {
+            End?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            FailResponse();
+        }
         if (_bodyTask is { } task)
         {
             _bodyTask = null;
@@ -148,11 +181,24 @@ public sealed class IncomingMessage
         }
     }
 
+    /// <summary>A body handler threw: contained as a throwing request handler is, inside the parser's callback (the exception must not unwind the parser).</summary>
+    private void FailResponse()
+    {
+        if (Response is { } response)
+            HttpServer.FailHandler(response);
+    }
+
     /// <summary>A refused request: nothing more of it will be read.</summary>
     internal void MarkComplete() => Complete = true;
 
-    /// <summary>Its body turned out malformed: nothing more of it will be read, and a reader waiting for it gets the error.</summary>
-    internal void Abort(HttpClientError error)
+    /// <summary>
+    /// The connection closed, or was destroyed, before the whole body was read: a reader waiting for it gets
+    /// ECONNRESET ("aborted"), as in Node, rather than waiting forever.
+    /// </summary>
+    internal void AbortBody() => Abort(new NetException("ECONNRESET", "aborted"));
+
+    /// <summary>Its body turned out malformed, or will never arrive: nothing more of it will be read, and a reader waiting for it gets the error.</summary>
+    internal void Abort(Exception error)
     {
         MarkComplete();
         if (_bodyTask is { } task)
@@ -176,6 +222,7 @@ public sealed class IncomingMessage
         _heldBody.Release();
         _bodyTask = null;
         Connection = null;
+        Response = null;
     }
 
     private byte[] TakeHeldBody()

@@ -12,6 +12,10 @@ namespace Uvnet.Http.Server;
 /// Responses leave in request order: a response whose request came after one still in progress is buffered
 /// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. The
 /// object is reused for a later request once it has finished (see <see cref="IncomingMessage"/>).
+/// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
+/// a throwing request handler is (its connection is destroyed, since the head was sent); a <see cref="Finish"/>
+/// handler leaves the finished response to be sent, after which its connection closes; a <see cref="Close"/> handler
+/// changes nothing, as the connection is closing already.</para>
 /// </remarks>
 public sealed partial class ServerResponse
 {
@@ -55,7 +59,12 @@ public sealed partial class ServerResponse
     /// <summary>Whether the connection stays open after this response.</summary>
     public bool KeepAlive { get; private set; }
 
-    /// <summary>Raised once the whole response has been handed to the socket.</summary>
+    /// <summary>
+    /// Raised once the whole response has been handed to the socket: a handler may end the socket here (the response
+    /// still leaves whole) or destroy it (what the kernel has not taken yet is dropped, as with any destroy). Ending
+    /// or destroying the socket before Finish may cut the response short: to close after a response, set
+    /// <c>Connection: close</c>.
+    /// </summary>
     public event Action<ServerResponse>? Finish;
 
     /// <summary>Raised if the connection closes before the response finished.</summary>
@@ -66,10 +75,15 @@ public sealed partial class ServerResponse
 
     internal ServerResponse? Next { get; set; }
 
+    /// <summary>Counts the uses of this pooled object: a late failure of an async handler must not touch a later request's response.</summary>
+    internal int Generation { get; private set; }
+
     internal void Begin(HttpConnection connection, IncomingMessage request, bool keepAlive)
     {
+        Generation++;
         Connection = connection;
         Request = request;
+        request.Response = this;
         KeepAlive = keepAlive;
         StatusCode = 200;
         StatusMessage = null;
@@ -86,6 +100,8 @@ public sealed partial class ServerResponse
         _file = null;
         Finish = Close = Drain = null;
         Next = null;
+        if (Request.Response == this)
+            Request.Response = null;
         Request = null!;
     }
 
@@ -209,12 +225,44 @@ public sealed partial class ServerResponse
     internal void RaiseFinish()
     {
         Finished = true;
-        Finish?.Invoke(this);
+        if (Finish is null)
+            return;
+        // Finish says the response has been handed to the socket: hand it over now (rather than with the rest of a
+        // pipelined batch), so that a handler may end or destroy the socket without losing it.
+        Connection.Flush();
+        try
+        {
+            Finish.Invoke(this);
+        }
+        catch (Exception)
+        {
+            CloseAfter(); // the response stands; its connection serves no more requests
+        }
     }
 
-    internal void RaiseClose() => Close?.Invoke(this);
+    internal void RaiseClose()
+    {
+        try
+        {
+            Close?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            // Contained: the connection is closing already, and its cleanup must go on.
+        }
+    }
 
-    internal void RaiseDrain() => Drain?.Invoke(this);
+    internal void RaiseDrain()
+    {
+        try
+        {
+            Drain?.Invoke(this);
+        }
+        catch (Exception)
+        {
+            HttpServer.FailHandler(this);
+        }
+    }
 
     private void ThrowIfEnded()
     {

@@ -77,7 +77,9 @@ public abstract class Handle : IDisposable
     /// <summary>
     /// Stops the handle, releases what it holds and cancels its requests (their callbacks get
     /// <see cref="UvError.ECANCELED"/>). <paramref name="callback"/> runs in the loop's closing phase,
-    /// after every cancelled request's callback; never inside this call.
+    /// after every cancelled request's callback; never inside this call. If a cancelled request's callback throws,
+    /// the exception leaves <see cref="Loop.Run(RunMode)"/>, and the remaining ones and <paramref name="callback"/>
+    /// run in the next closing phase.
     /// </summary>
     /// <exception cref="InvalidOperationException">The handle is already closing or closed.</exception>
     public void Close(Action<Handle>? callback = null)
@@ -112,8 +114,20 @@ public abstract class Handle : IDisposable
     internal void FinishClose(Action<Handle>? callback)
     {
         _state = (_state & State.Referenced) | State.Closed;
+        bool finished = false;
+        try
+        {
+            OnClosed();
+            finished = true;
+        }
+        finally
+        {
+            // A cancelled request's callback threw: the other cancellations and the close callback run in the next
+            // closing phase. The handle stays on the loop until then, so the loop cannot be closed under them.
+            if (!finished)
+                Loop.QueueClosing(this, callback);
+        }
         Loop.RemoveHandle(this);
-        OnClosed();
         callback?.Invoke(this);
     }
 

@@ -2,7 +2,8 @@ namespace Uvnet;
 
 /// <summary>
 /// Asked for a buffer before each read, as libuv's <c>uv_alloc_cb</c>. Return an empty buffer when the data
-/// cannot be taken now: the read callback then gets <see cref="UvError.ENOBUFS"/>.
+/// cannot be taken now: the read callback then gets <see cref="UvError.ENOBUFS"/>. If the callback closes the stream
+/// or stops reading, no read is made and the read callback does not run for that buffer.
 /// </summary>
 public delegate Memory<byte> AllocCallback(StreamHandle stream, int suggestedSize);
 

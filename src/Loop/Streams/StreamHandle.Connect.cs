@@ -74,7 +74,19 @@ public abstract unsafe partial class StreamHandle
             Flush(); // writes queued while connecting
         }
         UpdateInterest();
-        request.Complete(status);
+        bool completed = false;
+        try
+        {
+            request.Complete(status);
+            completed = true;
+        }
+        finally
+        {
+            // The connect callback threw: the writes and the shutdown queued while connecting still complete,
+            // in the next pending phase.
+            if (!completed && !IsClosing)
+                Loop.QueuePending(this);
+        }
         if (IsClosing)
             return;
         RunWriteCallbacks();

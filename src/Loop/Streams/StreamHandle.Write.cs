@@ -33,9 +33,10 @@ public abstract unsafe partial class StreamHandle
     /// Writes <paramref name="buffers"/> in order, as <c>uv_write</c>: tried at once when nothing is queued,
     /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory stays pinned
     /// until the callback, which runs once with 0 or a negative status, never inside this call. Returns 0,
-    /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when closed, ENOTCONN
-    /// when never connected); then the callback does not run.
+    /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when the stream has no
+    /// socket, ENOTCONN when never connected); then the callback does not run.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed (see <see cref="StreamHandle"/>).</exception>
     public int Write(WriteRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Action<WriteRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -110,8 +111,9 @@ public abstract unsafe partial class StreamHandle
 
     /// <summary>
     /// Half-closes the stream once every queued write has been written, as <c>uv_shutdown</c>. Returns 0, or
-    /// ENOTCONN when the stream is not writable (never connected, already shut down, closing).
+    /// ENOTCONN when the stream is not writable (never connected, already shut down).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
     public int Shutdown(ShutdownRequest request, Action<ShutdownRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -278,8 +280,9 @@ public abstract unsafe partial class StreamHandle
         }
         finally
         {
-            // A callback threw: the rest still run, in the next pending phase.
-            if (!finished && _doneHead is not null && !IsClosing)
+            // A callback threw: the rest still run, in the next pending phase, and so does a shutdown waiting
+            // for them (the callback that threw may have been the last, leaving nothing else to trigger it).
+            if (!finished && !IsClosing)
                 Loop.QueuePending(this);
         }
         UpdateInterest();

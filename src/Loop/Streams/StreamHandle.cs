@@ -12,6 +12,11 @@ namespace Uvnet;
 /// No callback runs inside the call that started its operation: a write that completes at once, or a
 /// connect refused at once, is reported in the loop's pending phase. Closing the stream cancels every
 /// request in flight: each callback runs once, with <see cref="UvError.ECANCELED"/>, before the close callback.
+/// A stream may be closed from inside any of its callbacks; after that no other callback of it runs (an alloc
+/// callback that closes it gets no read callback). Using a stream once it is closing is a programmer error: every
+/// operation throws <see cref="ObjectDisposedException"/> and starts nothing (<see cref="ReadStop"/> stays a no-op).
+/// A callback that throws leaves the stream consistent, as <see cref="Loop"/> says: requests queued behind it
+/// still complete, in a later iteration.
 /// </remarks>
 public abstract unsafe partial class StreamHandle : IoHandle
 {
@@ -65,6 +70,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
     /// buffer, then <paramref name="read"/> gets the result. Returns 0, or ENOTCONN when the stream is not
     /// readable, EINVAL on a listening stream.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
     public int ReadStart(AllocCallback? alloc, ReadCallback read)
     {
         ArgumentNullException.ThrowIfNull(read);
@@ -144,6 +150,10 @@ public abstract unsafe partial class StreamHandle : IoHandle
         for (int count = MaxReadsPerWakeup; count > 0 && IsReading; count--)
         {
             Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : _alloc(this, SuggestedReadSize);
+            // The alloc callback closed the stream or stopped reading: nothing is read, so no read callback runs
+            // (a read on the closed descriptor would report EBADF to a stream the user already closed).
+            if (!IsReading)
+                return;
             if (buffer.IsEmpty)
             {
                 _read!(this, UvError.ENOBUFS, buffer);

@@ -30,6 +30,23 @@ internal static class StreamTestKit
         return server;
     }
 
+    /// <summary>A TCP listener on 127.0.0.1 with an ephemeral port, whose connection callback is the caller's own.</summary>
+    internal static TcpHandle Listen(Loop loop, ConnectionCallback onConnection)
+    {
+        var listener = new TcpHandle(loop);
+        Assert.Equal(0, listener.Bind(AnyLoopback));
+        Assert.Equal(0, listener.Listen(16, onConnection));
+        return listener;
+    }
+
+    /// <summary>A client connecting to <paramref name="listener"/>, reading what it gets (the connect's status is not needed).</summary>
+    internal static (TcpHandle Client, StreamReadLog Read) ConnectReading(TcpHandle listener)
+    {
+        var client = new TcpHandle(listener.Loop);
+        Assert.Equal(0, client.Connect(listener.LocalEndPoint!, null));
+        return (client, new StreamReadLog(client));
+    }
+
     /// <summary>A client connected to a fresh listener; the server side's accepted stream is <c>Peer</c>.</summary>
     internal static (TcpHandle Client, TcpHandle Peer) Connected(Loop loop)
     {
@@ -49,6 +66,14 @@ internal static class StreamTestKit
             if (n > 0)
                 into.AddRange(buffer.Span[..n].ToArray());
         };
+
+    /// <summary>Accepts the connection waiting on <paramref name="listener"/> and echoes on it.</summary>
+    internal static void AcceptEcho(StreamHandle listener)
+    {
+        var accepted = new TcpHandle(listener.Loop);
+        Assert.Equal(0, listener.Accept(accepted));
+        Echo(accepted);
+    }
 
     /// <summary>Echoes everything it reads and ends its side after the peer's EOF.</summary>
     internal static void Echo(StreamHandle stream) =>

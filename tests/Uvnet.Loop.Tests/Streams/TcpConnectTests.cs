@@ -5,21 +5,13 @@ namespace Uvnet.Tests.Streams;
 /// <summary>After libuv's tcp_connect_error, tcp_close_while_connecting and the ipv6/pipe tests.</summary>
 public class TcpConnectTests
 {
-    /// <summary>A port nobody listens on: bound, never listened, then released.</summary>
-    private static IPEndPoint ClosedPort()
-    {
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)probe.LocalEndPoint!;
-    }
-
     [Fact]
     public void Refused_connect_reports_ECONNREFUSED_in_a_later_phase_never_inside_Connect()
     {
         var loop = new Loop();
         var client = new TcpHandle(loop);
         int status = 1;
-        Assert.Equal(0, client.Connect(ClosedPort(), (_, s) => status = s));
+        Assert.Equal(0, client.Connect(ClosedPorts.Next(), (_, s) => status = s));
         Assert.Equal(1, status);
         LoopDriver.RunUntil(loop, () => status != 1);
         Assert.Equal(UvError.ECONNREFUSED, status);
