@@ -35,6 +35,13 @@ internal sealed partial class HttpConnection
     internal long RequestStartedAt = -1;
     internal bool HeadersDone;
     internal long IdleSince;
+
+    /// <summary>
+    /// When our side ended with everything sent (-1: not yet): from then on only the client's FIN is awaited,
+    /// reading and discarding what it still sends, so that closing cannot reset a response it has not read. The
+    /// server's periodic check bounds the wait (<see cref="HttpServer.LingerTimeout"/>).
+    /// </summary>
+    internal long LingeringSince = -1;
     internal int IndexInServer;
 
     internal HttpConnection(HttpServer server, Socket socket)
@@ -47,6 +54,7 @@ internal sealed partial class HttpConnection
         socket.Data += static (s, data) => ((HttpConnection)s.UserData!).OnData(data);
         socket.Drain += static s => ((HttpConnection)s.UserData!).OnDrain();
         socket.Ended += static s => ((HttpConnection)s.UserData!).OnPeerEnded();
+        socket.Finish += static s => ((HttpConnection)s.UserData!).LingeringSince = s.Loop.Now;
         socket.Closed += static (s, _) => ((HttpConnection)s.UserData!).OnClosed();
         socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
         socket.UserData = this;

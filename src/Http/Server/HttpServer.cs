@@ -23,6 +23,14 @@ namespace Uvnet.Http.Server;
 /// </remarks>
 public sealed class HttpServer : IDisposable
 {
+    /// <summary>
+    /// How long a connection whose last response has been sent (and our side ended) waits for the client's FIN
+    /// before it is closed: long enough for a client still sending to stop (closing on its bytes would send a
+    /// reset, which can destroy the response before it reads it), short enough that a client keeping the socket
+    /// open does not hold it, nor the server's close, for a keep-alive timeout.
+    /// </summary>
+    internal const long LingerTimeout = 1000;
+
     private readonly Net.Server _net;
     private readonly List<HttpConnection> _connections = [];
     private readonly TimerHandle _sweep;
@@ -289,7 +297,12 @@ public sealed class HttpServer : IDisposable
             if (i >= _connections.Count)
                 continue;
             HttpConnection c = _connections[i];
-            if (c.RequestStartedAt >= 0)
+            if (c.LingeringSince >= 0)
+            {
+                if (now - c.LingeringSince >= LingerTimeout)
+                    c.Destroy();
+            }
+            else if (c.RequestStartedAt >= 0)
             {
                 long elapsed = now - c.RequestStartedAt;
                 if (!c.HeadersDone && Options.HeadersTimeout > 0 && elapsed >= Options.HeadersTimeout)

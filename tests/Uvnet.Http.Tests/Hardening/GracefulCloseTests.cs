@@ -49,52 +49,46 @@ public class GracefulCloseTests
         LoopDriver.RunUntil(fixture.Loop, () => closed);
     }
 
-    [Fact]
-    public void A_body_still_arriving_is_read_to_its_end_and_its_handler_answers()
+    /// <summary>
+    /// Sends <paramref name="first"/>, closes the server once it has read those bytes, sends <paramref name="rest"/>
+    /// and reads to the close; the server's Closed event must follow. Returns what the client received.
+    /// </summary>
+    private static string CloseWhileArriving(ServerFixture fixture, string first, string rest)
     {
-        using var fixture = ServerFixture.Start(async (req, res) => res.End((await req.ReadBodyAsync()).Length.ToString()));
         NetSocket? serverSide = null;
         fixture.Server.Connection += s => serverSide = s;
         bool closed = false;
-        const string head = "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n";
-        using var socket = Send(fixture, head + "01234");
-        LoopDriver.RunUntil(fixture.Loop, () => serverSide?.BytesRead == head.Length + 5);
-
-        fixture.Server.Close(() => closed = true);
-        string raw = fixture.Run(async () =>
-        {
-            await socket.SendAsync("56789"u8.ToArray());
-            return await RawClient.ReadToCloseAsync(socket);
-        });
-
-        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
-        Assert.Contains("Connection: close\r\n", raw);
-        Assert.EndsWith("\r\n\r\n10", raw);
-        LoopDriver.RunUntil(fixture.Loop, () => closed);
-    }
-
-    [Fact]
-    public void A_request_head_still_arriving_is_answered_with_connection_close()
-    {
-        using var fixture = ServerFixture.Start((req, res) => res.End(req.Url));
-        NetSocket? serverSide = null;
-        fixture.Server.Connection += s => serverSide = s;
-        bool closed = false;
-        const string first = "GET /late HTTP/1.1\r\nHo";
         using var socket = Send(fixture, first);
         LoopDriver.RunUntil(fixture.Loop, () => serverSide?.BytesRead == first.Length);
 
         fixture.Server.Close(() => closed = true);
         string raw = fixture.Run(async () =>
         {
-            await socket.SendAsync("st: x\r\n\r\n"u8.ToArray());
+            await socket.SendAsync(Encoding.ASCII.GetBytes(rest));
             return await RawClient.ReadToCloseAsync(socket);
         });
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
+        return raw;
+    }
 
+    [Fact]
+    public void A_body_still_arriving_is_read_to_its_end_and_its_handler_answers()
+    {
+        using var fixture = ServerFixture.Start(async (req, res) => res.End((await req.ReadBodyAsync()).Length.ToString()));
+        string raw = CloseWhileArriving(fixture, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234", "56789");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.EndsWith("\r\n\r\n10", raw);
+    }
+
+    [Fact]
+    public void A_request_head_still_arriving_is_answered_with_connection_close()
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End(req.Url));
+        string raw = CloseWhileArriving(fixture, "GET /late HTTP/1.1\r\nHo", "st: x\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
         Assert.Contains("Connection: close\r\n", raw);
         Assert.EndsWith("/late", raw);
-        LoopDriver.RunUntil(fixture.Loop, () => closed);
     }
 
     [Fact]
@@ -125,5 +119,18 @@ public class GracefulCloseTests
         socket.Shutdown(SocketShutdown.Send);
         LoopDriver.RunUntil(fixture.Loop, () => closed);
         socket.Dispose();
+    }
+
+    [Fact]
+    public void A_client_that_keeps_its_socket_open_after_connection_close_is_let_go_after_a_short_linger()
+    {
+        // No keep-alive timeout: only the linger bound can close a connection whose client never closes.
+        using var fixture = ServerFixture.Start((req, res) => res.End("bye"), new HttpServerOptions { KeepAliveTimeout = 0 });
+        using var socket = Send(fixture, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket)); // our FIN: the response is whole
+        Assert.EndsWith("bye", raw);
+        Assert.Equal(1, fixture.Server.ConnectionCount); // half-closed, waiting for the client's FIN
+
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
     }
 }
