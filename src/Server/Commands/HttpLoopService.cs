@@ -8,6 +8,12 @@ namespace Uvnet.Server.Commands;
 /// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: SO_REUSEPORT, graceful stop, access log.</summary>
 internal sealed class HttpLoopService : ILoopService
 {
+    /// <summary>
+    /// The largest request body taken: no endpoint of <c>serve</c> or <c>hello</c> reads one, so a larger one is
+    /// refused (413, then close) rather than read and thrown away for as long as the client cares to send.
+    /// </summary>
+    internal const long MaxRequestBodySize = 1 << 20;
+
     private readonly HttpServer _server;
     private long _accepted;
 
@@ -18,7 +24,7 @@ internal sealed class HttpLoopService : ILoopService
         {
             long bytes = handler(req, res);
             log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
-        }, new HttpServerOptions { ReusePort = true, ServerHeader = "uvnet" });
+        }, new HttpServerOptions { ReusePort = true, ServerHeader = "uvnet", MaxRequestBodySize = MaxRequestBodySize });
         _server.Connection += _ => _accepted++;
     }
 
