@@ -16,11 +16,30 @@ public sealed unsafe partial class Loop
     // take it: the listener then backs off, see StreamHandle.AcceptPending).
     private static readonly Lock s_acceptGate = new();
 
+    // The descriptors at the top of the table that accepted connections never take (an eighth of the table, at
+    // most 64): the process keeps room for what serving needs besides sockets (a file to send, a log), and the
+    // runtime for what it needs (a thread: .NET starts one to run a SIGTERM handler, and aborts if it cannot).
+    private const int MaxDescriptorHeadroom = 64;
+
     private byte[]? _sharedReadBuffer;
 
     /// <summary>The loop's one 64 KiB read buffer, lent to every stream reading with the default alloc.</summary>
     internal Memory<byte> SharedReadBuffer =>
         _sharedReadBuffer ??= GC.AllocateUninitializedArray<byte>(StreamHandle.SuggestedReadSize, pinned: true);
+
+    /// <summary>
+    /// The lowest descriptor an accepted connection may not have (descriptors are handed out lowest first, so one
+    /// at or above it means the table is nearly full): the soft descriptor limit less the headroom; int.MaxValue
+    /// when there is no limit.
+    /// </summary>
+    internal static int AcceptCeiling()
+    {
+        ulong* limits = stackalloc ulong[2];
+        if (Libc.GetRLimit(Libc.RLIMIT_NOFILE, limits) != 0 || limits[0] > int.MaxValue)
+            return int.MaxValue;
+        int limit = (int)limits[0];
+        return limit - Math.Min(MaxDescriptorHeadroom, limit / 8);
+    }
 
     internal void EnsureReserveDescriptor()
     {

@@ -47,6 +47,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
     internal static partial int Open(byte* path, int flags);
 
+    /// <summary>getrlimit: <paramref name="limits"/> receives the soft and hard limits (two 64-bit values on every system we run on).</summary>
+    [LibraryImport(Name, EntryPoint = "getrlimit", SetLastError = true)]
+    internal static partial int GetRLimit(int resource, ulong* limits);
+
+    internal static int RLIMIT_NOFILE => OperatingSystem.IsLinux() ? 7 : 8;
+
     internal static int O_CLOEXEC => OperatingSystem.IsLinux() ? 0x80000 : OperatingSystem.IsMacOS() ? 0x1000000 : 0x100000;
 
     internal const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;

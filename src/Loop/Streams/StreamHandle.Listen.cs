@@ -15,6 +15,7 @@ public abstract unsafe partial class StreamHandle
 
     private ConnectionCallback? _onConnection;
     private int _acceptedFd = -1;
+    private int _acceptCeiling = int.MaxValue;
     private TimerHandle? _acceptRetry;
 
     /// <summary>
@@ -28,7 +29,9 @@ public abstract unsafe partial class StreamHandle
     /// the reserve and reports the error through <paramref name="onConnection"/>: it never spins. Without a
     /// reserve (none could be opened, or a file opened on another thread took the descriptor it freed), the
     /// listener stops watching for 100 ms, with a timer handle of its own (unreferenced, closed with it), then
-    /// takes a reserve again if it can; the connections wait meanwhile.
+    /// takes a reserve again if it can; the connections wait meanwhile. Connections never take the top eighth of
+    /// the descriptor table (64 descriptors at most, read from the soft limit when listening starts): one accepted
+    /// there is closed and handled as EMFILE, so that the process keeps descriptors for files, logs and threads.
     /// </remarks>
     public int Listen(int backlog, ConnectionCallback onConnection)
     {
@@ -42,6 +45,7 @@ public abstract unsafe partial class StreamHandle
         if (Libc.Listen(Fd, backlog) < 0)
             return Libc.LastStatus();
         Loop.EnsureReserveDescriptor();
+        _acceptCeiling = Loop.AcceptCeiling();
         _onConnection = onConnection;
         Set(StreamState.Listening, true);
         UpdateInterest();
@@ -79,6 +83,12 @@ public abstract unsafe partial class StreamHandle
         for (int count = MaxAcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
         {
             int fd = Loop.AcceptInTurn(Fd);
+            if (fd >= _acceptCeiling)
+            {
+                // Into the headroom kept at the top of the table: shed as if the table were full.
+                Libc.Close(fd);
+                fd = UvError.EMFILE;
+            }
             if (fd < 0)
             {
                 int status = fd;

@@ -52,6 +52,19 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
         await StopCleanlyAsync(server);
     }
 
+    [Fact]
+    public async Task Sigterm_while_a_storm_holds_every_connection_it_can_stops_gracefully()
+    {
+        // .NET runs a signal handler on a thread it starts then, and aborts the process if it cannot: connections
+        // must leave descriptors free (the listener's headroom at the top of the table).
+        using var server = await RunningUvnet.StartAsync(DescriptorLimit, "hello", "--loops", "1", "--quiet");
+        using var storm = await ConnectionStorm.OpenAsync(server.Port, StormSize);
+        var outcome = await storm.RequestAsync(RawHttp.Request("/plaintext", close: false), s_settle);
+        Assert.True(outcome.Shed > 0, "the storm did not reach the descriptor limit");
+        AssertRunning(server);
+        await StopCleanlyAsync(server);
+    }
+
     /// <summary>
     /// Holds a storm against <paramref name="server"/>, each connection asking for <paramref name="target"/>;
     /// checks it stays up, idle, and answers correctly (<paramref name="duringStorm"/>, by default <paramref name="served"/>)
