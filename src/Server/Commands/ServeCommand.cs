@@ -67,6 +67,13 @@ public static class ServeCommand
             res.End(decision.Body.Span);
             return decision.Body.Length;
         }
+        if (file.Length == 0)
+        {
+            // Nothing to send, so nothing to open: this also keeps the loop from blocking in open(2) on a FIFO or a
+            // device under the folder, whose size is 0 too.
+            res.End();
+            return 0;
+        }
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
