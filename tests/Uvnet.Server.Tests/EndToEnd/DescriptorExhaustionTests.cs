@@ -16,10 +16,10 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
     private const int DescriptorLimit = 192;
     private const int StormSize = 400;
 
-    // The measuring window: how long the storm is held while the server's processor time is measured. A listener
-    // spinning on connections it cannot accept would use all of it; an idle server uses next to none. 30% leaves
-    // room for the runtime's background work (tiered JIT, GC) on a slow machine.
-    private static readonly TimeSpan s_hold = TimeSpan.FromSeconds(2);
+    // The measuring window, while the storm is held: the server's own --stats lines mark it, this many intervals
+    // of a second. A listener spinning on connections it cannot accept would use all of it; an idle server uses
+    // next to none. 30% leaves room for the runtime's background work (tiered JIT, GC) on a slow machine.
+    private const int WindowIntervals = 2;
     private const double MaxBusyShare = 0.3;
 
     // The bound on the storm's requests: each is answered or shed within milliseconds on a healthy server.
@@ -30,7 +30,7 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
     [InlineData(2)]
     public async Task Hello_weathers_a_storm_past_its_descriptor_limit_without_spinning_then_serves_again(int loops)
     {
-        using var server = await RunningUvnet.StartAsync(DescriptorLimit, "hello", "--loops", loops.ToString(CultureInfo.InvariantCulture));
+        using var server = await RunningUvnet.StartAsync(DescriptorLimit, "hello", "--loops", loops.ToString(CultureInfo.InvariantCulture), "--stats", "1");
         int served = await WeatherStormAsync(server, "/plaintext", r => r is { Status: 200, BodyText: "Hello, World!" });
         var json = await RawHttp.GetAsync(server.Port, "/json");
         Assert.Equal((200, "{\"message\":\"Hello, World!\"}"), (json.Status, json.BodyText));
@@ -44,7 +44,7 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
     {
         using var tree = new TempTree();
         tree.File("a.txt", "storm");
-        using var server = await RunningUvnet.StartAsync(DescriptorLimit, "serve", tree.Root, "--loops", "1", "--quiet");
+        using var server = await RunningUvnet.StartAsync(DescriptorLimit, "serve", tree.Root, "--loops", "1", "--quiet", "--stats", "1");
         // With every descriptor holding a connection, opening the file fails: the server is out of capacity (503),
         // not out of the file (404).
         await WeatherStormAsync(server, "/a.txt", r => r is { Status: 200, BodyText: "storm" },
@@ -83,9 +83,11 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
             var outcome = await storm.RequestAsync(RawHttp.Request(target, close: false), s_settle);
             AssertRunning(server);
 
+            await NextStatsLineAsync(server);
             TimeSpan before = server.ProcessorTime;
             var window = Stopwatch.StartNew();
-            await Task.Delay(s_hold); // the measuring window (see s_hold), not a wait for anything
+            for (int i = 0; i < WindowIntervals; i++)
+                await NextStatsLineAsync(server);
             AssertRunning(server);
             TimeSpan busy = server.ProcessorTime - before;
             double share = busy / window.Elapsed;
@@ -119,6 +121,10 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
         }
         return answered + 1 + more;
     }
+
+    /// <summary>Waits (bounded) for loop 0's next <c>--stats</c> line: the server's clock marks the measuring window.</summary>
+    private static Task NextStatsLineAsync(RunningUvnet server) =>
+        server.WaitForErrorAsync(line => line.StartsWith("stats loop=0 ", StringComparison.Ordinal), server.Error.Count);
 
     private static void AssertRunning(RunningUvnet server) =>
         Assert.True(server.IsRunning, $"uvnet died in the storm:\n{string.Join('\n', server.Error)}");
