@@ -116,19 +116,17 @@ public sealed partial class Loop
     private void OnWakeup()
     {
         Wakeup.Acknowledge();
-        bool finished = false;
         try
         {
             for (int i = 0; i < _asyncHandles.Count; i++)
                 _asyncHandles[i].Dispatch();
             _posted.RunQueued();
-            finished = true;
         }
-        finally
+        catch
         {
             // A callback threw: what it left undone must still wake a later iteration.
-            if (!finished)
-                Wakeup.Signal();
+            Wakeup.Signal();
+            throw;
         }
     }
 }

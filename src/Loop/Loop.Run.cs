@@ -136,11 +136,11 @@ public sealed partial class Loop
         handle.IsPending = false;
     }
 
-    private bool RunPending()
+    private void RunPending()
     {
         IoHandle? last = _pendingTail;
         if (last is null)
-            return false;
+            return;
         // Only what was queued before the phase began: a callback that queues again runs next iteration.
         while (_pendingHead is { } h)
         {
@@ -153,7 +153,6 @@ public sealed partial class Loop
             if (h == last)
                 break;
         }
-        return true;
     }
 
     private void RunClosing()

@@ -22,6 +22,7 @@ public sealed class Server : IDisposable
         ((Server)listener.Data!).OnConnection(listener, status);
 
     private readonly ServerOptions _options;
+    private readonly SocketOptions _socketOptions; // every accepted socket's, made once
     private StreamHandle? _listener;
     private bool _closing;
     private bool _unref;
@@ -33,6 +34,7 @@ public sealed class Server : IDisposable
         ArgumentNullException.ThrowIfNull(loop);
         Loop = loop;
         _options = options ?? new ServerOptions();
+        _socketOptions = _options.SocketOptions;
         if (connectionListener is not null)
             Connection += connectionListener;
     }
@@ -150,15 +152,12 @@ public sealed class Server : IDisposable
             client.Close();
             return;
         }
-        if (client is TcpHandle tcp)
-        {
-            if (_options.NoDelay)
-                tcp.SetNoDelay(true);
-            if (_options.KeepAlive)
-                tcp.SetKeepAlive(true, Math.Max(1, (_options.KeepAliveInitialDelay + 999) / 1000));
-        }
         ConnectionCount++;
-        var socket = new Socket(Loop, client, this, _options.SocketOptions, _options.PauseOnConnect);
+        var socket = new Socket(Loop, client, this, _socketOptions, _options.PauseOnConnect);
+        if (_options.NoDelay)
+            socket.SetNoDelay();
+        if (_options.KeepAlive)
+            socket.SetKeepAlive(true, _options.KeepAliveInitialDelay);
         Connection?.Invoke(socket);
     }
 

@@ -78,12 +78,8 @@ public sealed partial class Socket
         return new ValueTask<int>(_pendingRead.Task);
     }
 
-    /// <summary>Runs <paramref name="operation"/> on the loop thread and returns a task that follows the one it starts.</summary>
-    private Task<TResult> OnLoop<TState, TResult>(Func<TState, Task<TResult>> operation, TState state) =>
-        PostOperation(operation, state);
-
     private Task OnLoop<TState>(Func<TState, Task> operation, TState state) =>
-        PostOperation(s => Completed(operation(s)), state);
+        OnLoop(s => Completed(operation(s)), state);
 
     private static async Task<bool> Completed(Task task)
     {
@@ -91,7 +87,8 @@ public sealed partial class Socket
         return true;
     }
 
-    private Task<TResult> PostOperation<TState, TResult>(Func<TState, Task<TResult>> operation, TState state)
+    /// <summary>Runs <paramref name="operation"/> on the loop thread and returns a task that follows the one it starts.</summary>
+    private Task<TResult> OnLoop<TState, TResult>(Func<TState, Task<TResult>> operation, TState state)
     {
         var result = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         Loop.Post(static s =>

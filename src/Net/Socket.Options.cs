@@ -33,7 +33,8 @@ public sealed partial class Socket
     {
         if (_noDelay is { } noDelay)
             tcp.SetNoDelay(noDelay);
-        ApplyKeepAlive(tcp);
+        if (_keepAliveDelayMs is not null)
+            ApplyKeepAlive(tcp); // a new socket has keep-alive off already
     }
 
     private void ApplyKeepAlive(TcpHandle tcp)

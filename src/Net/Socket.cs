@@ -36,6 +36,8 @@ public sealed partial class Socket : IDisposable
     private bool _finished;
     private NetException? _error;
     private bool _unref;
+    private IPEndPoint? _remote;
+    private string? _remoteAddress;
 
     /// <summary>Creates an unconnected socket on <paramref name="loop"/>; <see cref="Connect(int, string, Action?)"/> connects it.</summary>
     public Socket(Loop loop, SocketOptions? options = null)
@@ -122,10 +124,13 @@ public sealed partial class Socket : IDisposable
     /// <summary>The peer's endpoint, or null (also for an unnamed Unix-socket peer).</summary>
     public EndPoint? RemoteEndPoint => _handle switch
     {
-        TcpHandle tcp => tcp.RemoteEndPoint,
+        TcpHandle => RemoteIPEndPoint,
         PipeHandle { RemotePath: { } path } => new UnixDomainSocketEndPoint(path),
         _ => null,
     };
+
+    // The peer never changes once connected: asked once (getpeername), as Node keeps _peername; null once destroyed.
+    private IPEndPoint? RemoteIPEndPoint => OpenTcpHandle is { } tcp ? _remote ??= tcp.RemoteEndPoint : null;
 
     /// <summary>The local IP address as text, as Node's <c>localAddress</c>.</summary>
     public string? LocalAddress => ((_handle as TcpHandle)?.LocalEndPoint)?.Address.ToString();
@@ -134,13 +139,13 @@ public sealed partial class Socket : IDisposable
     public int? LocalPort => ((_handle as TcpHandle)?.LocalEndPoint)?.Port;
 
     /// <summary>The peer's IP address as text, as Node's <c>remoteAddress</c>.</summary>
-    public string? RemoteAddress => ((_handle as TcpHandle)?.RemoteEndPoint)?.Address.ToString();
+    public string? RemoteAddress => RemoteIPEndPoint is { } remote ? _remoteAddress ??= remote.Address.ToString() : null;
 
     /// <summary>The peer's port, as Node's <c>remotePort</c>.</summary>
-    public int? RemotePort => ((_handle as TcpHandle)?.RemoteEndPoint)?.Port;
+    public int? RemotePort => RemoteIPEndPoint?.Port;
 
     /// <summary>"IPv4" or "IPv6", as Node's <c>remoteFamily</c>.</summary>
-    public string? RemoteFamily => ((_handle as TcpHandle)?.RemoteEndPoint)?.AddressFamily switch
+    public string? RemoteFamily => RemoteIPEndPoint?.AddressFamily switch
     {
         AddressFamily.InterNetwork => "IPv4",
         AddressFamily.InterNetworkV6 => "IPv6",

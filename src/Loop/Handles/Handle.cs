@@ -114,18 +114,16 @@ public abstract class Handle : IDisposable
     internal void FinishClose(Action<Handle>? callback)
     {
         _state = (_state & State.Referenced) | State.Closed;
-        bool finished = false;
         try
         {
             OnClosed();
-            finished = true;
         }
-        finally
+        catch
         {
             // A cancelled request's callback threw: the other cancellations and the close callback run in the next
             // closing phase. The handle stays on the loop until then, so the loop cannot be closed under them.
-            if (!finished)
-                Loop.QueueClosing(this, callback);
+            Loop.QueueClosing(this, callback);
+            throw;
         }
         Loop.RemoveHandle(this);
         callback?.Invoke(this);

@@ -83,18 +83,19 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
         }
         finally
         {
-            if (_pooled && !IsActive)
-            {
-                _pooled = false;
-                Data = null;
-                Reset();
-                s_pool.Return((TSelf)this);
-            }
+            ReturnToPool();
         }
     }
 
     /// <summary>The operation was refused before it started: a rented request goes back to the pool; the status passes through.</summary>
     internal int Refuse(int status)
+    {
+        ReturnToPool();
+        return status;
+    }
+
+    /// <summary>A rented request no longer in flight goes back to the pool, holding no reference.</summary>
+    private void ReturnToPool()
     {
         if (_pooled && !IsActive)
         {
@@ -102,12 +103,6 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
             Data = null;
             s_pool.Return((TSelf)this);
         }
-        return status;
-    }
-
-    /// <summary>Drops references the request holds, before it returns to the pool.</summary>
-    private protected virtual void Reset()
-    {
     }
 
     private sealed class PoolPolicy : Microsoft.Extensions.ObjectPool.IPooledObjectPolicy<TSelf>

@@ -74,18 +74,17 @@ public abstract unsafe partial class StreamHandle
             Flush(); // writes queued while connecting
         }
         UpdateInterest();
-        bool completed = false;
         try
         {
             request.Complete(status);
-            completed = true;
         }
-        finally
+        catch
         {
             // The connect callback threw: the writes and the shutdown queued while connecting still complete,
             // in the next pending phase.
-            if (!completed && !IsClosing)
+            if (!IsClosing)
                 Loop.QueuePending(this);
+            throw;
         }
         if (IsClosing)
             return;

@@ -263,7 +263,6 @@ public abstract unsafe partial class StreamHandle
     /// <summary>Runs the callbacks of finished writes, in order; <see cref="WriteQueueSize"/> falls as each runs.</summary>
     private void RunWriteCallbacks()
     {
-        bool finished = false;
         try
         {
             while (_doneHead is { } request)
@@ -276,14 +275,14 @@ public abstract unsafe partial class StreamHandle
                 request.Release();
                 request.Complete(status);
             }
-            finished = true;
         }
-        finally
+        catch
         {
             // A callback threw: the rest still run, in the next pending phase, and so does a shutdown waiting
             // for them (the callback that threw may have been the last, leaving nothing else to trigger it).
-            if (!finished && !IsClosing)
+            if (!IsClosing)
                 Loop.QueuePending(this);
+            throw;
         }
         UpdateInterest();
     }

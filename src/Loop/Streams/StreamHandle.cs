@@ -33,7 +33,6 @@ public abstract unsafe partial class StreamHandle : IoHandle
         Readable = 1,
         Writable = 2,
         Reading = 4,
-        ReadEof = 8,
         Listening = 16,
         Connecting = 32,
         Shut = 64,
@@ -181,7 +180,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
             // End of file or an error: reading stops, the stream stays writable (half-open).
             Set(StreamState.Reading, false);
             if (status == UvError.EOF)
-                Set(StreamState.ReadEof | StreamState.Readable, false);
+                Set(StreamState.Readable, false);
             UpdateInterest();
             _read!(this, status, buffer);
             return;
