@@ -108,6 +108,24 @@ internal static class KnownMethods
         _ => true,
     };
 
+    // Each known method's name as a string, indexed by the method: a request's Method without an allocation.
+    private static readonly string?[] s_names = NamesByMethod();
+
+    private static string?[] NamesByMethod()
+    {
+        var names = new string?[s_methods.Max(m => (int)m.Method) + 1];
+        foreach ((byte[] name, HttpRequestMethod method) in s_methods)
+        {
+            names[(int)method] = System.Text.Encoding.ASCII.GetString(name);
+        }
+
+        return names;
+    }
+
+    /// <summary>The name of a known method; null for <see cref="HttpRequestMethod.Custom"/>.</summary>
+    public static string? Name(HttpRequestMethod method) =>
+        (uint)method < (uint)s_names.Length ? s_names[(int)method] : null;
+
     /// <summary>The method a complete token names (methods are case-sensitive).</summary>
     public static HttpRequestMethod Classify(ReadOnlySpan<byte> token)
     {

@@ -44,8 +44,7 @@ internal sealed partial class HttpConnection
 
     private void OnMessageBegin()
     {
-        IncomingMessage request = _freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage();
-        request.Begin(this);
+        IncomingMessage request = RentRequest();
         _parsing = request;
         RequestStartedAt = Server.Loop.Now;
         HeadersDone = false;
@@ -157,8 +156,16 @@ internal sealed partial class HttpConnection
         }
     }
 
+    /// <summary>A request object from the connection's pool, begun on this connection.</summary>
+    private IncomingMessage RentRequest()
+    {
+        IncomingMessage request = _freeRequests.TryPop(out IncomingMessage? free) ? free : new IncomingMessage();
+        request.Begin(this);
+        return request;
+    }
+
     /// <summary>Answers with an empty <paramref name="status"/> response and closes the connection after it.</summary>
-    private static void Answer(ServerResponse response, int status)
+    internal static void Answer(ServerResponse response, int status)
     {
         response.CloseAfter();
         response.StatusCode = status;
@@ -175,24 +182,19 @@ internal sealed partial class HttpConnection
         if (_parsing is { } dispatched && _tail?.Request == dispatched)
         {
             // The error is in the body of a request its handler already has. Its response answers with the status
-            // first, so that a handler woken by the error (its awaits may resume inline) finds it ended; a response
-            // the handler has ended already is sent, then the connection closes; one it has begun cannot be
-            // finished, so the connection is destroyed.
+            // first (or, begun, cannot be finished: the connection is destroyed), so that a handler woken by the
+            // error (its awaits may resume inline) finds it ended; one the handler has ended is sent, then the
+            // connection closes.
             _parsing = null;
             RequestStartedAt = -1;
-            ServerResponse tail = _tail;
-            if (tail is { HeadersSent: false, WritableEnded: false })
-                Answer(tail, status);
-            else if (tail.WritableEnded)
-                _closeWhenDone = true;
+            if (_tail.WritableEnded)
+                CloseWhenDone();
             else
-                Destroy();
+                HttpServer.FailHandler(_tail, status);
             dispatched.Abort(clientError);
             return;
         }
-        IncomingMessage request = _parsing ?? (_freeRequests.Count > 0 ? _freeRequests.Pop() : new IncomingMessage());
-        if (_parsing is null)
-            request.Begin(this);
+        IncomingMessage request = _parsing ?? RentRequest();
         _parsing = null;
         RequestStartedAt = -1;
         request.MarkComplete();

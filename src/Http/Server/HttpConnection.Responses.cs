@@ -81,11 +81,7 @@ internal sealed partial class HttpConnection
         _stopParsing = true;
         Flush();
         Socket.End();
-        for (ServerResponse? r = _head; r is not null; r = r.Next)
-            r.RaiseClose();
-        _head = _tail = null;
-        Server.WaitingResponses -= _waiting;
-        _waiting = 0;
+        AbandonQueue();
         if (_readPaused)
         {
             // Read on, discarding, until the client's FIN: closing with its bytes unread would send a reset, which
@@ -93,6 +89,16 @@ internal sealed partial class HttpConnection
             _readPaused = false;
             Socket.Resume();
         }
+    }
+
+    /// <summary>The responses still queued will never be sent: each gets its Close event, and the queue empties.</summary>
+    private void AbandonQueue()
+    {
+        for (ServerResponse? r = _head; r is not null; r = r.Next)
+            r.RaiseClose();
+        _head = _tail = null;
+        Server.WaitingResponses -= _waiting;
+        _waiting = 0;
     }
 
     /// <summary>Hands the output to the socket in one write (one writev for a pipelined batch).</summary>
@@ -167,8 +173,10 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>
-    /// Server shutdown: every request already received (or on its way in) is answered, the last response says
-    /// <c>Connection: close</c>, and the connection closes once it has been sent; nothing after it is read.
+    /// The connection ends after the requests received or arriving (server shutdown, the client's FIN, a refusal):
+    /// a request on its way in is still read to its end and answered, nothing after it; the last response says
+    /// <c>Connection: close</c> if its head is still to be written (Node marks it <c>_last</c>); our side ends once
+    /// it has been sent (at once when all have).
     /// </summary>
     internal void CloseWhenDone()
     {
@@ -176,19 +184,9 @@ internal sealed partial class HttpConnection
             _stopParsing = true;
         else
             _lastRequest = true; // its head or body is still arriving: parsing goes on to its end, not past it
-        if (ReceivingHead)
-            _closeWhenDone = true; // dispatched while the server closes, its response says Connection: close
-        else
-            CloseAfterLastResponse();
-    }
-
-    /// <summary>
-    /// The connection ends after the responses queued: the last says <c>Connection: close</c> if its head is still
-    /// to be written (Node marks it <c>_last</c>), and our side ends once it has been sent (at once when all have).
-    /// </summary>
-    private void CloseAfterLastResponse()
-    {
         _closeWhenDone = true;
+        if (ReceivingHead)
+            return; // dispatched once it has arrived, its response says Connection: close (the server is closing)
         if (_head is null)
             CloseAfterFlush();
         else if (!_tail!.HeadersSent)

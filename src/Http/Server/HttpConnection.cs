@@ -83,6 +83,13 @@ internal sealed partial class HttpConnection
     {
         if (_detached)
             return;
+        FeedAndFlush(data);
+        ThrottleReading();
+    }
+
+    /// <summary>Feeds <paramref name="data"/>, then sends in one write what the requests it completed produced.</summary>
+    private void FeedAndFlush(ReadOnlyMemory<byte> data)
+    {
         _inRead = true;
         try
         {
@@ -93,7 +100,6 @@ internal sealed partial class HttpConnection
             _inRead = false;
         }
         Flush();
-        ThrottleReading();
     }
 
     /// <summary>Parses as much of <paramref name="data"/> as may be parsed now; keeps the rest for later.</summary>
@@ -129,14 +135,9 @@ internal sealed partial class HttpConnection
                     Upgrade(upgrading, data);
                     return;
                 }
-                if (_parser.Method == HttpRequestMethod.Connect)
-                {
-                    // Declined (no Upgrade handler): what follows a CONNECT's head is a tunnel's, not HTTP.
-                    _stopParsing = true;
-                    CloseAfterLastResponse();
-                    return;
-                }
-                _parser.ResumeAfterUpgrade(); // declined: the Upgrade field is ignored and the next request may follow
+                // Declined (no Upgrade handler): the Upgrade field is ignored and the next request may follow; after a
+                // CONNECT nothing is parsed (its response closes the connection, see DispatchRequest).
+                _parser.ResumeAfterUpgrade();
                 continue;
             }
             Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
@@ -173,17 +174,14 @@ internal sealed partial class HttpConnection
             int length = _unparsedLength;
             _unparsed = null;
             _unparsedLength = 0;
-            _inRead = true;
             try
             {
-                Feed(held.AsMemory(0, length));
+                FeedAndFlush(held.AsMemory(0, length));
             }
             finally
             {
-                _inRead = false;
                 ArrayPool<byte>.Shared.Return(held);
             }
-            Flush();
         }
         ThrottleReading();
     }
@@ -226,20 +224,13 @@ internal sealed partial class HttpConnection
             Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
             return;
         }
-        CloseAfterLastResponse();
+        CloseWhenDone();
     }
 
     private void OnClosed()
     {
         _parsing?.AbortBody(); // a handler awaiting ReadBodyAsync would wait forever
-        for (ServerResponse? r = _head; r is not null; r = r.Next)
-        {
-            if (!r.Finished)
-                r.RaiseClose();
-        }
-        _head = _tail = null;
-        Server.WaitingResponses -= _waiting;
-        _waiting = 0;
+        AbandonQueue();
         Output.Release();
         if (_unparsed is not null)
             ArrayPool<byte>.Shared.Return(_unparsed);

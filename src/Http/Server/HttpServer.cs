@@ -238,19 +238,18 @@ public sealed class HttpServer : IDisposable
         }
     }
 
-    /// <summary>A handler threw (or its task faulted): 500 if nothing was sent, otherwise the connection is destroyed.</summary>
-    internal static void FailHandler(ServerResponse response)
+    /// <summary>
+    /// A handler threw (or its task faulted), or its request went wrong: <paramref name="status"/> if nothing was
+    /// sent, otherwise the connection is destroyed (a response begun cannot be finished).
+    /// </summary>
+    internal static void FailHandler(ServerResponse response, int status = 500)
     {
         if (response.WritableEnded)
             return;
         if (response.HeadersSent)
-        {
             response.Connection.Destroy();
-            return;
-        }
-        response.CloseAfter();
-        response.StatusCode = 500;
-        response.End();
+        else
+            HttpConnection.Answer(response, status);
     }
 
     internal bool RaiseClientError(HttpClientError error, Socket socket)

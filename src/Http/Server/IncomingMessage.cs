@@ -128,7 +128,7 @@ public sealed class IncomingMessage
     internal void OnHeadersComplete(HttpRequestParser parser)
     {
         KnownMethod = parser.Method;
-        Method = MethodName(parser.Method, Head.Method);
+        Method = KnownMethods.Name(parser.Method) ?? Encoding.ASCII.GetString(Head.Method);
         HttpVersionMinor = parser.VersionMinor;
         ShouldKeepAlive = parser.ShouldKeepAlive;
     }
@@ -233,18 +233,4 @@ public sealed class IncomingMessage
             System.Buffers.ArrayPool<byte>.Shared.Return(array);
         return body;
     }
-
-    private static string MethodName(HttpRequestMethod method, ReadOnlySpan<byte> bytes) => method switch
-    {
-        HttpRequestMethod.Get => "GET",
-        HttpRequestMethod.Head => "HEAD",
-        HttpRequestMethod.Post => "POST",
-        HttpRequestMethod.Put => "PUT",
-        HttpRequestMethod.Delete => "DELETE",
-        HttpRequestMethod.Options => "OPTIONS",
-        HttpRequestMethod.Patch => "PATCH",
-        HttpRequestMethod.Connect => "CONNECT",
-        HttpRequestMethod.Trace => "TRACE",
-        _ => Encoding.ASCII.GetString(bytes),
-    };
 }

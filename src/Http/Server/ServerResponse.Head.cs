@@ -115,7 +115,7 @@ public sealed partial class ServerResponse
             throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
     }
 
-    /// <summary>Headers the head writer treats specially, recognised once when set rather than at every write.</summary>
+    /// <summary>Headers the head writer treats specially, recognised by <see cref="Classify"/> as it writes each field.</summary>
     [Flags]
     private enum SpecialHeaders : byte
     {
@@ -146,8 +146,9 @@ public sealed partial class ServerResponse
     {
         HeadersSent = true;
         int status = StatusCode;
-        // RFC 9110 §6.4.1: no content for 1xx, 204 and 304.
-        if (status is 204 or 304 || status < 200)
+        // RFC 9110 §6.4.1: no content (nor framing) for 1xx, 204 and 304.
+        bool statusAllowsBody = status >= 200 && status is not (204 or 304);
+        if (!statusAllowsBody)
             _hasBody = false;
 
         OutputBuffer sink = Sink;
@@ -188,7 +189,7 @@ public sealed partial class ServerResponse
             sink.Write(serverLine);
 
         bool http10 = Request.HttpVersionMinor == 0;
-        if (status >= 200 && status is not (204 or 304) && !hasLength && !hasEncoding)
+        if (statusAllowsBody && !hasLength && !hasEncoding)
         {
             if (contentLength is { } length)
             {
