@@ -24,7 +24,7 @@ internal sealed class HttpLoopService : ILoopService
         {
             long bytes = handler(req, res);
             log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
-        }, new HttpServerOptions { ReusePort = true, ServerHeader = "uvnet", MaxRequestBodySize = MaxRequestBodySize });
+        }, new HttpServerOptions { ReusePort = true, MaxRequestBodySize = MaxRequestBodySize }); // Server: uvnet by default
         _server.Connection += _ => _accepted++;
     }
 

@@ -88,8 +88,9 @@ public static class ServeCommand
             res.End();
             return 0;
         }
-        res.Finish += _ => handle.Dispose();
-        res.Close += _ => handle.Dispose();
+        Action<Http.Server.ServerResponse> release = _ => handle.Dispose();
+        res.Finish += release;
+        res.Close += release;
         res.SendFile(handle, file.Offset, file.Length);
         return file.Length;
     }

@@ -24,9 +24,6 @@ public enum HelloEndpoint
 /// </summary>
 public static class HelloEndpoints
 {
-    /// <summary>The Server header value.</summary>
-    public const string ServerName = "uvnet";
-
     /// <summary>The Content-Type of <c>/plaintext</c>.</summary>
     public const string PlaintextContentType = "text/plain";
 

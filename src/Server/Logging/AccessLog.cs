@@ -3,8 +3,8 @@ using System.Collections.Concurrent;
 namespace Uvnet.Server.Logging;
 
 /// <summary>
-/// The access log: loops hand it entries without waiting, and one thread of its own writes the lines (so a slow
-/// terminal or a full pipe never stalls a loop). When the writer falls <see cref="Capacity"/> lines behind,
+/// The access log: loops hand it entries without waiting, and one thread of its own formats and writes the lines
+/// (so neither the formatting nor a slow terminal or a full pipe stalls a loop). When the writer falls <see cref="Capacity"/> lines behind,
 /// further lines are dropped and counted rather than letting memory grow.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ public sealed class AccessLog
     /// <summary>Lines that may wait for the writer: a burst of this many requests is logged in full.</summary>
     public const int Capacity = 16 * 1024;
 
-    private readonly BlockingCollection<string> _lines = new(Capacity);
+    private readonly BlockingCollection<AccessLogEntry> _entries = new(Capacity);
     private readonly Thread _writer;
     private long _dropped;
 
@@ -38,7 +38,7 @@ public sealed class AccessLog
         bool added;
         try
         {
-            added = _lines.TryAdd(CommonLogFormat.Format(entry));
+            added = _entries.TryAdd(entry);
         }
         catch (InvalidOperationException)
         {
@@ -51,16 +51,16 @@ public sealed class AccessLog
     /// <summary>Takes no more entries and waits, up to <paramref name="timeout"/>, until every queued line is written.</summary>
     public bool Complete(TimeSpan timeout)
     {
-        _lines.CompleteAdding();
+        _entries.CompleteAdding();
         return _writer.Join(timeout);
     }
 
     private void WriteLines(TextWriter output)
     {
-        foreach (string line in _lines.GetConsumingEnumerable())
+        foreach (AccessLogEntry entry in _entries.GetConsumingEnumerable())
         {
-            output.WriteLine(line);
-            if (_lines.Count == 0)
+            output.WriteLine(CommonLogFormat.Format(entry));
+            if (_entries.Count == 0)
                 output.Flush();
         }
         output.Flush();

@@ -100,20 +100,21 @@ public static class DirectoryListing
         return html.ToString();
     }
 
+    private static readonly string[] s_units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+
     /// <summary>A size as a person reads it: <c>512 B</c>, <c>1.5 KiB</c>, <c>3.2 MiB</c>.</summary>
     public static string FormatSize(long bytes)
     {
         if (bytes < 1024)
             return string.Create(CultureInfo.InvariantCulture, $"{bytes} B");
-        string[] units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
         double value = bytes;
         int unit = -1;
-        while (value >= 1024 && unit < units.Length - 1)
+        while (value >= 1024 && unit < s_units.Length - 1)
         {
             value /= 1024;
             unit++;
         }
-        return string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[unit]}");
+        return string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {s_units[unit]}");
     }
 
     private static ListingEntry? Describe(FileSystemInfo info, PathResolver resolver)

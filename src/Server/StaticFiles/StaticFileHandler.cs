@@ -51,19 +51,18 @@ public sealed class StaticFileHandler
         }
         string urlPath = resolution.UrlPath!;
         if (!resolution.IsDirectory)
-            return File(resolution.FullPath!, request, now);
+            return File(resolution.FullPath!, request, head, now);
         if (!urlPath.EndsWith('/'))
             return Redirect(urlPath + "/", request.Target, head);
         if (_resolver.ResolveInside(Path.Join(resolution.FullPath, IndexFile)) is { } index && System.IO.File.Exists(index))
-            return File(index, request, now);
+            return File(index, request, head, now);
         var entries = DirectoryListing.Read(resolution.FullPath!, _resolver);
         string html = DirectoryListing.Render(urlPath, entries, isRoot: urlPath == "/");
         return InMemory(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(html), head);
     }
 
-    private static StaticFileResponse File(string path, StaticFileRequest request, DateTimeOffset now)
+    private static StaticFileResponse File(string path, StaticFileRequest request, bool head, DateTimeOffset now)
     {
-        bool head = request.Method == "HEAD";
         var info = new FileInfo(path);
         if (!info.Exists)
             return Error(404, "Not Found", head); // removed since it was resolved
