@@ -41,10 +41,8 @@ public abstract unsafe partial class StreamHandle
     {
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
-        if (Fd < 0)
-            return request.Refuse(UvError.EBADF);
-        if (!IsWritable)
-            return request.Refuse(Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN);
+        if (WriteRefusal() is < 0 and int refusal)
+            return request.Refuse(refusal);
         request.SetBuffers(buffers);
         return Enqueue(request, callback);
     }
@@ -82,10 +80,8 @@ public abstract unsafe partial class StreamHandle
         VerifyUsable();
         if (!OperatingSystem.IsLinux())
             return request.Refuse(UvError.ENOTSUP);
-        if (Fd < 0)
-            return request.Refuse(UvError.EBADF);
-        if (!IsWritable)
-            return request.Refuse(Has(StreamState.Shut) || _shutdown is not null ? UvError.EPIPE : UvError.ENOTCONN);
+        if (WriteRefusal() is < 0 and int refusal)
+            return request.Refuse(refusal);
         request.SetFile(file, offset, count);
         return Enqueue(request, callback);
     }
@@ -109,6 +105,10 @@ public abstract unsafe partial class StreamHandle
         return n >= 0 ? (int)n : Libc.LastStatus();
     }
 
+    /// <summary>Why a write cannot be queued now (0: it can): no descriptor, or not writable (EPIPE once shut down).</summary>
+    private int WriteRefusal() =>
+        Fd < 0 ? UvError.EBADF : IsWritable ? 0 : Has(StreamState.Shut) ? UvError.EPIPE : UvError.ENOTCONN;
+
     /// <summary>
     /// Half-closes the stream once every queued write has been written, as <c>uv_shutdown</c>. Returns 0, or
     /// ENOTCONN when the stream is not writable (never connected, already shut down).
@@ -121,6 +121,7 @@ public abstract unsafe partial class StreamHandle
         if (Fd < 0 || !IsWritable || _shutdown is not null)
             return request.Refuse(UvError.ENOTCONN);
         Set(StreamState.Writable, false);
+        Set(StreamState.Shut, true);
         request.Start(this, callback);
         _shutdown = request;
         if (_writeHead is null && !Has(StreamState.Connecting))
@@ -300,7 +301,6 @@ public abstract unsafe partial class StreamHandle
             return;
         _shutdown = null;
         int status = Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0 ? Libc.LastStatus() : 0;
-        Set(StreamState.Shut, true);
         UpdateInterest();
         request.Complete(status);
     }

@@ -35,7 +35,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
         Reading = 4,
         Listening = 16,
         Connecting = 32,
-        Shut = 64,
+        Shut = 64, // a shutdown was accepted: writes get EPIPE
         ResetOnClose = 128,
         AcceptPaused = 256,
     }
