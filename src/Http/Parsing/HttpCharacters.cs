@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Text;
 
 namespace Uvnet.Http.Parsing;
 
@@ -39,6 +40,15 @@ internal static class HttpCharacters
 
     /// <summary>The bytes of a token (tchar).</summary>
     public static readonly SearchValues<byte> Token = SearchValues.Create(Members(CharClass.Token));
+
+    /// <summary>The characters of a token, as text: what a response's field names are checked with.</summary>
+    public static readonly SearchValues<char> TokenText = SearchValues.Create(Encoding.Latin1.GetString(Members(CharClass.Token)));
+
+    /// <summary>
+    /// The characters of a field value (HTAB, SP, VCHAR, obs-text), as text: what a response's field values and
+    /// reason phrase are checked with. None is above 0xFF, so text made of them encodes to Latin-1 byte for byte.
+    /// </summary>
+    public static readonly SearchValues<char> FieldValueText = SearchValues.Create(Encoding.Latin1.GetString(Members(CharClass.FieldValue)));
 
     /// <summary>
     /// The index of the first byte a field value must not hold (a control other than HTAB, or DEL; so the CR

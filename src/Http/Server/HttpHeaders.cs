@@ -32,24 +32,30 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     public string? this[string name] => Get(name);
 
     /// <inheritdoc cref="this[string]"/>
-    public string? Get(string name)
+    public string? Get(string name) => Join(_raw, name);
+
+    /// <summary>Every value of the field <paramref name="name"/>, in arrival order.</summary>
+    public IReadOnlyList<string> GetAll(string name) => All(_raw, name);
+
+    /// <summary>The value of <paramref name="name"/> among <paramref name="fields"/>, by the rule of <see cref="Get"/> (a response's headers follow it too).</summary>
+    internal static string? Join(List<KeyValuePair<string, string>> fields, string name)
     {
         string? found = null;
-        foreach (var (n, v) in _raw)
+        foreach (var (n, v) in fields)
         {
             if (!n.Equals(name, StringComparison.OrdinalIgnoreCase))
                 continue;
             if (found is null)
                 found = v;
             else if (!name.Equals("set-cookie", StringComparison.OrdinalIgnoreCase))
-                found = $"{found}, {v}";
+                found = $"{found}, {v}"; // RFC 9110 §5.3; Set-Cookie values cannot be joined (RFC 6265 §3)
         }
         return found;
     }
 
-    /// <summary>Every value of the field <paramref name="name"/>, in arrival order.</summary>
-    public IReadOnlyList<string> GetAll(string name) =>
-        _raw.Where(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Value).ToList();
+    /// <summary>Every value of <paramref name="name"/> among <paramref name="fields"/>, in order.</summary>
+    internal static IReadOnlyList<string> All(List<KeyValuePair<string, string>> fields, string name) =>
+        fields.Where(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Value).ToList();
 
     /// <summary>Whether a field named <paramref name="name"/> (any case) is present.</summary>
     public bool Contains(string name) => _raw.Exists(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));

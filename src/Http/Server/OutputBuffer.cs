@@ -33,8 +33,8 @@ internal sealed class OutputBuffer
         _length += bytes.Length;
     }
 
-    /// <summary>Writes ASCII text (header names and values are validated as such before they get here).</summary>
-    internal void WriteAscii(string text)
+    /// <summary>Writes text byte for byte (header names and values are validated to hold nothing above 0xFF before they get here).</summary>
+    internal void WriteLatin1(string text)
     {
         int n = Encoding.Latin1.GetBytes(text, GetSpan(text.Length));
         _length += n;

@@ -1,89 +1,153 @@
+using System.Globalization;
+
 namespace Uvnet.Http.Server;
 
 public sealed partial class ServerResponse
 {
     /// <summary>Sets a header, replacing any of the same name (any case).</summary>
-    /// <exception cref="ArgumentException">The name is not a token, or the value holds CR, LF or NUL (response splitting).</exception>
+    /// <exception cref="ArgumentException">
+    /// The name is not a token (ERR_INVALID_HTTP_TOKEN); the value holds a control character other than HTAB (CR
+    /// and LF would split the response), DEL or a character above 0xFF (ERR_INVALID_CHAR); a Content-Length is not
+    /// a decimal number of bytes. Nothing is changed.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, string value)
     {
         ThrowIfHeadersSent();
-        Validate(name, value);
-        RemoveHeaderCore(name);
+        ValidateField(name, value);
+        RemoveHeaderCore(name, _headers.Count);
         _headers.Add(new(name, value));
         return this;
     }
 
-    /// <summary>Sets a header with several values, one field line each (as <c>Set-Cookie</c> needs).</summary>
+    /// <summary>
+    /// Sets a header with several values, one field line each, never joined (as <c>Set-Cookie</c> needs); it
+    /// replaces any header of the same name (any case).
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// As <see cref="SetHeader(string, string)"/> for any of the values, or several values for Content-Length.
+    /// Nothing is changed.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, IEnumerable<string> values)
     {
         ThrowIfHeadersSent();
-        RemoveHeaderCore(name);
-        foreach (string value in values)
-        {
-            Validate(name, value);
+        FieldValidation.ValidateName(name, "Header");
+        ArgumentNullException.ThrowIfNull(values);
+        IReadOnlyList<string> list = values as IReadOnlyList<string> ?? [.. values];
+        foreach (string value in list)
+            ValidateField(name, value);
+        if (list.Count > 1)
+            ThrowIfSingleValued(name);
+        RemoveHeaderCore(name, _headers.Count);
+        foreach (string value in list)
             _headers.Add(new(name, value));
-        }
         return this;
     }
 
-    /// <summary>The value of the header <paramref name="name"/> (any case), or null; several values are joined with ", ".</summary>
-    public string? GetHeader(string name)
-    {
-        string? found = null;
-        foreach (var (n, v) in _headers)
-        {
-            if (n.Equals(name, StringComparison.OrdinalIgnoreCase))
-                found = found is null ? v : $"{found}, {v}";
-        }
-        return found;
-    }
+    /// <summary>
+    /// The value of the header <paramref name="name"/> (any case), or null; several values are joined with ", ",
+    /// except <c>Set-Cookie</c>'s, whose first is returned (see <see cref="GetHeaderValues"/>).
+    /// </summary>
+    public string? GetHeader(string name) => HttpHeaders.Join(_headers, name);
+
+    /// <summary>Every value of the header <paramref name="name"/> (any case), in the order they are sent.</summary>
+    public IReadOnlyList<string> GetHeaderValues(string name) => HttpHeaders.All(_headers, name);
 
     /// <summary>Whether the header <paramref name="name"/> is set.</summary>
-    public bool HasHeader(string name) => IndexOfHeader(name, 0) >= 0;
+    public bool HasHeader(string name) => IndexOfHeader(name, 0, _headers.Count) >= 0;
 
     /// <summary>Removes the header <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public void RemoveHeader(string name)
     {
         ThrowIfHeadersSent();
-        RemoveHeaderCore(name);
+        RemoveHeaderCore(name, _headers.Count);
     }
 
     /// <summary>The names of the headers set, in order.</summary>
     public IReadOnlyList<string> GetHeaderNames() => _headers.Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     /// <summary>
-    /// Sends the head now with <paramref name="statusCode"/> and the headers set (plus <paramref name="headers"/>),
-    /// as Node's <c>writeHead</c>. A body written afterwards without a Content-Length header is chunked.
+    /// Sends the head now with <paramref name="statusCode"/> and the headers set (plus <paramref name="headers"/>,
+    /// which replace those of the same name set before; a name repeated in <paramref name="headers"/>, as
+    /// <c>Set-Cookie</c>, is sent once per pair), as Node's <c>writeHead</c>. A body written afterwards without a
+    /// Content-Length header is chunked.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="statusCode"/> is not between 100 and 999.</exception>
+    /// <exception cref="ArgumentException">
+    /// The status message or a header is invalid, as for <see cref="StatusMessage"/> and
+    /// <see cref="SetHeader(string, string)"/>, or <paramref name="headers"/> holds several Content-Lengths.
+    /// Nothing is changed.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse WriteHead(int statusCode, string? statusMessage = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
         Connection.Server.Loop.VerifyAccess();
         ThrowIfHeadersSent();
-        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 100);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 999);
+        ValidateStatusCode(statusCode);
+        FieldValidation.ValidateStatusMessage(statusMessage);
+        IReadOnlyList<KeyValuePair<string, string>> list = headers is null ? [] : headers as IReadOnlyList<KeyValuePair<string, string>> ?? [.. headers];
+        int lengths = 0;
+        foreach (var (name, value) in list)
+        {
+            ValidateField(name, value);
+            if (Classify(name) == SpecialHeaders.ContentLength && ++lengths > 1)
+                ThrowIfSingleValued(name);
+        }
+
         StatusCode = statusCode;
         StatusMessage = statusMessage ?? StatusMessage;
-        if (headers is not null)
+        int earlier = _headers.Count;
+        foreach (var (name, value) in list)
         {
-            foreach (var (name, value) in headers)
-                SetHeader(name, value);
+            earlier -= RemoveHeaderCore(name, earlier); // the ones set before; this list's own pairs all stay
+            _headers.Add(new(name, value));
         }
         WriteHeadCore(contentLength: null);
         Connection.OnResponseOutput(this);
         return this;
     }
 
-    // Plain loops, not lambdas: setting a header is on the per-request path and must not allocate a closure.
-    private void RemoveHeaderCore(string name)
+    private static void ValidateStatusCode(int statusCode)
     {
-        for (int i = IndexOfHeader(name, 0); i >= 0; i = IndexOfHeader(name, i))
-            _headers.RemoveAt(i);
+        // Three digits (RFC 9112 §4), as Node's ERR_HTTP_INVALID_STATUS_CODE.
+        ArgumentOutOfRangeException.ThrowIfLessThan(statusCode, 100);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 999);
     }
 
-    private int IndexOfHeader(string name, int start)
+    /// <summary>The check of every header a handler sets: the field's syntax, and a Content-Length the framing can trust.</summary>
+    private static void ValidateField(string name, string value)
     {
-        for (int i = start; i < _headers.Count; i++)
+        FieldValidation.ValidateName(name, "Header");
+        FieldValidation.ValidateValue(name, value, "header");
+        if (Classify(name) == SpecialHeaders.ContentLength && !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            throw new ArgumentException($"Content-Length must be a decimal number of bytes [\"{value}\"].", nameof(value));
+    }
+
+    private static void ThrowIfSingleValued(string name)
+    {
+        // RFC 9110 §8.6: one length; two would leave the client to pick (a smuggling vector).
+        if (Classify(name) == SpecialHeaders.ContentLength)
+            throw new ArgumentException("Content-Length takes a single value.", nameof(name));
+    }
+
+    // Plain loops, not lambdas: setting a header is on the per-request path and must not allocate a closure.
+    /// <summary>Removes the headers named <paramref name="name"/> among the first <paramref name="end"/>; how many.</summary>
+    private int RemoveHeaderCore(string name, int end)
+    {
+        int removed = 0;
+        for (int i = IndexOfHeader(name, 0, end); i >= 0; i = IndexOfHeader(name, i, end - removed))
+        {
+            _headers.RemoveAt(i);
+            removed++;
+        }
+        return removed;
+    }
+
+    private int IndexOfHeader(string name, int start, int end)
+    {
+        for (int i = start; i < end; i++)
         {
             if (_headers[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
                 return i;
@@ -95,24 +159,6 @@ public sealed partial class ServerResponse
     {
         if (HeadersSent)
             throw new InvalidOperationException("Cannot change headers after they are sent (ERR_HTTP_HEADERS_SENT).");
-    }
-
-    // RFC 9110 §5.6.2 token characters; values may not hold CR, LF or NUL (response splitting) or non-Latin-1.
-    private static readonly System.Buffers.SearchValues<char> s_tokenChars =
-        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-
-    // Latin-1 but CR, LF and NUL: a value outside these would split the response or not encode.
-    private static readonly System.Buffers.SearchValues<char> s_valueChars = System.Buffers.SearchValues.Create(
-        string.Concat(Enumerable.Range(1, 255).Where(c => c is not ('\r' or '\n')).Select(c => (char)c)));
-
-    private static void Validate(string name, string value)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(name);
-        ArgumentNullException.ThrowIfNull(value);
-        if (name.AsSpan().ContainsAnyExcept(s_tokenChars))
-            throw new ArgumentException($"Invalid character in header name '{name}' (ERR_INVALID_HTTP_TOKEN).", nameof(name));
-        if (value.AsSpan().ContainsAnyExcept(s_valueChars))
-            throw new ArgumentException($"Invalid character in the value of header '{name}' (ERR_INVALID_CHAR).", nameof(value));
     }
 
     /// <summary>Headers the head writer treats specially, recognised by <see cref="Classify"/> as it writes each field.</summary>
@@ -161,7 +207,7 @@ public sealed partial class ServerResponse
             sink.Write("HTTP/1.1 "u8);
             sink.WriteDecimal(status);
             sink.Write(" "u8);
-            sink.WriteAscii(StatusMessage ?? StatusCodes.ReasonPhrase(status));
+            sink.WriteLatin1(StatusMessage ?? StatusCodes.ReasonPhrase(status));
             sink.Write("\r\n"u8);
         }
 
@@ -176,9 +222,9 @@ public sealed partial class ServerResponse
                     KeepAlive = false;
                 continue; // written below from KeepAlive, once
             }
-            sink.WriteAscii(name);
+            sink.WriteLatin1(name);
             sink.Write(": "u8);
-            sink.WriteAscii(value);
+            sink.WriteLatin1(value);
             sink.Write("\r\n"u8);
         }
         bool hasDate = (present & SpecialHeaders.Date) != 0, hasServer = (present & SpecialHeaders.Server) != 0;

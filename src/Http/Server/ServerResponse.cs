@@ -24,6 +24,8 @@ public sealed partial class ServerResponse
     private bool _attached;
     private bool _chunked;
     private bool _hasBody;
+    private int _statusCode = 200;
+    private string? _statusMessage;
     private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count)? _file;
 
     internal ServerResponse()
@@ -39,10 +41,28 @@ public sealed partial class ServerResponse
     public Socket Socket => Connection.Socket;
 
     /// <summary>The status code sent with the head (200 unless set).</summary>
-    public int StatusCode { get; set; } = 200;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not between 100 and 999.</exception>
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            ValidateStatusCode(value);
+            _statusCode = value;
+        }
+    }
 
     /// <summary>The reason phrase sent with the head; null: the standard one for <see cref="StatusCode"/>.</summary>
-    public string? StatusMessage { get; set; }
+    /// <exception cref="ArgumentException">Set to text holding a control character other than HTAB (CR and LF would split the response), DEL or a character above 0xFF (ERR_INVALID_CHAR).</exception>
+    public string? StatusMessage
+    {
+        get => _statusMessage;
+        set
+        {
+            FieldValidation.ValidateStatusMessage(value);
+            _statusMessage = value;
+        }
+    }
 
     /// <summary>Whether a <c>Date</c> header is added (unless one was set). TechEmpower and RFC 9110 §6.6.1 want it.</summary>
     public bool SendDate { get; set; } = true;
