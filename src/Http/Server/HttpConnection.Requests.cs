@@ -164,9 +164,10 @@ internal sealed partial class HttpConnection
         return request;
     }
 
-    /// <summary>Answers with an empty <paramref name="status"/> response and closes the connection after it.</summary>
+    /// <summary>Answers with an empty <paramref name="status"/> response, without the handler's headers, and closes the connection after it.</summary>
     internal static void Answer(ServerResponse response, int status)
     {
+        response.ResetHead(); // a failed handler's headers (its Content-Length, its cookies) are not this answer's
         response.CloseAfter();
         response.StatusCode = status;
         response.End();

@@ -57,11 +57,23 @@ public sealed partial class ServerResponse
     /// <summary>Whether the header <paramref name="name"/> is set.</summary>
     public bool HasHeader(string name) => IndexOfHeader(name, 0, _headers.Count) >= 0;
 
-    /// <summary>Removes the header <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Removes the header <paramref name="name"/>. An automatic header stays removed, as in Node: no Date (this
+    /// sets <see cref="SendDate"/> to false), no Server, no <c>Connection</c> line (the connection still closes
+    /// when it would have; an HTTP/1.0 client, which then expects the close, gets it), no computed
+    /// <c>Content-Length</c> (an HTTP/1.1 body is then chunked) and no automatic chunked coding (the body is then
+    /// ended by closing the connection).
+    /// </summary>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public void RemoveHeader(string name)
     {
         ThrowIfHeadersSent();
+        ArgumentNullException.ThrowIfNull(name);
+        SpecialHeaders kind = Classify(name);
+        if (kind == SpecialHeaders.Date)
+            SendDate = false;
+        else
+            _removed |= kind;
         RemoveHeaderCore(name, _headers.Count);
     }
 
@@ -104,9 +116,18 @@ public sealed partial class ServerResponse
             earlier -= RemoveHeaderCore(name, earlier); // the ones set before; this list's own pairs all stay
             _headers.Add(new(name, value));
         }
-        WriteHeadCore(contentLength: null);
+        WriteHeadCore(PlanHead(contentLength: null));
         Connection.OnResponseOutput(this);
         return this;
+    }
+
+    /// <summary>Forgets what a handler set for the head, so that the server's own answer (500, 408) goes out clean.</summary>
+    internal void ResetHead()
+    {
+        _headers.Clear();
+        _removed = SpecialHeaders.None;
+        StatusMessage = null;
+        SendDate = true;
     }
 
     private static void ValidateStatusCode(int statusCode)
@@ -161,7 +182,7 @@ public sealed partial class ServerResponse
             throw new InvalidOperationException("Cannot change headers after they are sent (ERR_HTTP_HEADERS_SENT).");
     }
 
-    /// <summary>Headers the head writer treats specially, recognised by <see cref="Classify"/> as it writes each field.</summary>
+    /// <summary>Headers the head writer treats specially, recognised by <see cref="Classify"/>.</summary>
     [Flags]
     private enum SpecialHeaders : byte
     {
@@ -184,20 +205,140 @@ public sealed partial class ServerResponse
     };
 
     /// <summary>
-    /// Serialises the head: status line, the user's headers, Date and Server unless set, then the framing. With
-    /// <paramref name="contentLength"/> (from End) the length is known; otherwise the body is chunked (HTTP/1.1)
-    /// or delimited by closing the connection (HTTP/1.0).
+    /// What the head says about the body and the connection, decided from the headers before a byte is written, so
+    /// that a write the head cannot frame is refused with nothing sent.
     /// </summary>
-    private void WriteHeadCore(long? contentLength)
+    private struct HeadPlan
+    {
+        /// <summary>The handler's fields left out of the head (its Connection is always written from KeepAlive).</summary>
+        internal SpecialHeaders Skip;
+
+        /// <summary>The automatic fields written: Date, Server, Content-Length, Transfer-Encoding, Connection.</summary>
+        internal SpecialHeaders Add;
+
+        /// <summary>The Content-Length written automatically.</summary>
+        internal long Length;
+
+        /// <summary>The Content-Length the handler set, which the body must match; -1 when none binds it.</summary>
+        internal long Declared;
+
+        internal bool HasBody;
+        internal bool Chunked;
+        internal bool KeepAlive;
+    }
+
+    /// <summary>
+    /// Decides the framing from the headers set: the server frames the body as the head says, whatever the handler
+    /// set. <paramref name="contentLength"/> (from End) is the whole body's length, when known.
+    /// </summary>
+    private HeadPlan PlanHead(long? contentLength)
+    {
+        int status = StatusCode;
+        bool http10 = Request.HttpVersionMinor == 0;
+        var plan = new HeadPlan
+        {
+            Skip = SpecialHeaders.Connection,
+            Declared = -1,
+            // RFC 9110 §6.4.1: no content for 1xx, 204 and 304; nor for HEAD (cleared by Begin).
+            HasBody = _hasBody && status >= 200 && status is not (204 or 304),
+            KeepAlive = KeepAlive,
+        };
+        SpecialHeaders present = SpecialHeaders.None;
+        long declared = -1;
+        bool chunkedLast = false;
+        foreach (var (name, value) in _headers)
+        {
+            SpecialHeaders kind = Classify(name);
+            present |= kind;
+            if (kind == SpecialHeaders.Connection && value.Contains("close", StringComparison.OrdinalIgnoreCase))
+                plan.KeepAlive = false;
+            else if (kind == SpecialHeaders.ContentLength)
+                declared = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); // checked when set
+            else if (kind == SpecialHeaders.TransferEncoding)
+                chunkedLast = IsChunkedLast(value);
+        }
+        SpecialHeaders removed = _removed & ~present;
+        if (SendDate && (present & SpecialHeaders.Date) == 0)
+            plan.Add |= SpecialHeaders.Date;
+        if (((present | removed) & SpecialHeaders.Server) == 0)
+            plan.Add |= SpecialHeaders.Server;
+        if ((removed & SpecialHeaders.Connection) == 0)
+            plan.Add |= SpecialHeaders.Connection;
+        else if (http10)
+            plan.KeepAlive = false; // not told keep-alive, an HTTP/1.0 client waits for the close
+
+        if ((present & SpecialHeaders.TransferEncoding) != 0)
+        {
+            if (plan.HasBody && !http10)
+            {
+                plan.Skip |= SpecialHeaders.ContentLength; // RFC 9112 §6.2: never with Transfer-Encoding
+                plan.Chunked = chunkedLast;
+                if (!chunkedLast)
+                    plan.KeepAlive = false; // RFC 9112 §6.1: a body not chunked last is ended by the close
+                return plan;
+            }
+            // A response without content has no transfer coding (nor then a length: RFC 9112 §6.2), and HTTP/1.0
+            // knows none (RFC 9112 §6.1): there the body falls back on a length or the close.
+            plan.Skip |= SpecialHeaders.TransferEncoding;
+            if (!plan.HasBody)
+            {
+                plan.Skip |= SpecialHeaders.ContentLength;
+                if (chunkedLast && status is 204 or 304)
+                    plan.KeepAlive = false; // as Node: whoever set it may have misled a proxy about what follows
+                return plan;
+            }
+        }
+        if (status < 200 || status == 204)
+        {
+            plan.Skip |= SpecialHeaders.ContentLength; // RFC 9110 §8.6
+            return plan;
+        }
+        if ((present & SpecialHeaders.ContentLength) != 0)
+        {
+            plan.Declared = plan.HasBody ? declared : -1;
+            return plan;
+        }
+        if (status == 304)
+            return plan; // a 304's Content-Length is the selected representation's: only the handler knows it
+        if (contentLength is { } length && (removed & SpecialHeaders.ContentLength) == 0)
+        {
+            plan.Add |= SpecialHeaders.ContentLength; // a HEAD response's too: what GET would have sent
+            plan.Length = length;
+            return plan;
+        }
+        if (!plan.HasBody)
+            return plan;
+        if (http10)
+            plan.KeepAlive = false; // HTTP/1.0 has no chunked coding: the end of the connection ends the body
+        else if ((removed & SpecialHeaders.TransferEncoding) == 0)
+            plan.Add |= SpecialHeaders.TransferEncoding;
+        else
+            plan.KeepAlive = false; // as Node: with both framing headers removed, only the close ends the body
+        plan.Chunked = (plan.Add & SpecialHeaders.TransferEncoding) != 0;
+        return plan;
+    }
+
+    /// <summary>Whether chunked is the last transfer coding of <paramref name="value"/>: only then is the body chunked (RFC 9112 §6.1).</summary>
+    private static bool IsChunkedLast(string value)
+    {
+        ReadOnlySpan<char> codings = value.AsSpan().TrimEnd(" \t");
+        if (!codings.EndsWith("chunked", StringComparison.OrdinalIgnoreCase))
+            return false;
+        ReadOnlySpan<char> before = codings[..^"chunked".Length].TrimEnd(" \t");
+        return before.IsEmpty || before[^1] == ',';
+    }
+
+    /// <summary>Serialises the head as <paramref name="plan"/> says: status line, the handler's headers, then the automatic ones.</summary>
+    private void WriteHeadCore(in HeadPlan plan)
     {
         HeadersSent = true;
-        int status = StatusCode;
-        // RFC 9110 §6.4.1: no content (nor framing) for 1xx, 204 and 304.
-        bool statusAllowsBody = status >= 200 && status is not (204 or 304);
-        if (!statusAllowsBody)
-            _hasBody = false;
+        KeepAlive = plan.KeepAlive;
+        _hasBody = plan.HasBody;
+        _chunked = plan.Chunked;
+        _declaredLength = plan.Declared;
 
         OutputBuffer sink = Sink;
+        int status = StatusCode;
         if (StatusMessage is null && StatusCodes.EncodedStatusLine(status) is { } line)
         {
             sink.Write(line);
@@ -211,53 +352,34 @@ public sealed partial class ServerResponse
             sink.Write("\r\n"u8);
         }
 
-        SpecialHeaders present = SpecialHeaders.None;
         foreach (var (name, value) in _headers)
         {
-            SpecialHeaders kind = Classify(name);
-            present |= kind;
-            if (kind == SpecialHeaders.Connection)
-            {
-                if (value.Contains("close", StringComparison.OrdinalIgnoreCase))
-                    KeepAlive = false;
-                continue; // written below from KeepAlive, once
-            }
+            if ((Classify(name) & plan.Skip) != 0)
+                continue;
             sink.WriteLatin1(name);
             sink.Write(": "u8);
             sink.WriteLatin1(value);
             sink.Write("\r\n"u8);
         }
-        bool hasDate = (present & SpecialHeaders.Date) != 0, hasServer = (present & SpecialHeaders.Server) != 0;
-        bool hasLength = (present & SpecialHeaders.ContentLength) != 0, hasEncoding = (present & SpecialHeaders.TransferEncoding) != 0;
-        if (SendDate && !hasDate)
+        if ((plan.Add & SpecialHeaders.Date) != 0)
             sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
-        if (!hasServer && Connection.Server.ServerHeaderLine is { } serverLine)
+        if ((plan.Add & SpecialHeaders.Server) != 0 && Connection.Server.ServerHeaderLine is { } serverLine)
             sink.Write(serverLine);
-
-        bool http10 = Request.HttpVersionMinor == 0;
-        if (statusAllowsBody && !hasLength && !hasEncoding)
+        if ((plan.Add & SpecialHeaders.ContentLength) != 0)
         {
-            if (contentLength is { } length)
-            {
-                sink.Write("Content-Length: "u8);
-                sink.WriteDecimal(length);
-                sink.Write("\r\n"u8);
-            }
-            else if (!http10)
-            {
-                _chunked = _hasBody;
-                if (_chunked)
-                    sink.Write("Transfer-Encoding: chunked\r\n"u8);
-            }
-            else
-            {
-                KeepAlive = false; // HTTP/1.0 has no chunked coding: the end of the connection ends the body
-            }
+            sink.Write("Content-Length: "u8);
+            sink.WriteDecimal(plan.Length);
+            sink.Write("\r\n"u8);
         }
-        if (!KeepAlive)
-            sink.Write("Connection: close\r\n"u8);
-        else if (http10)
-            sink.Write("Connection: keep-alive\r\n"u8);
+        if ((plan.Add & SpecialHeaders.TransferEncoding) != 0)
+            sink.Write("Transfer-Encoding: chunked\r\n"u8);
+        if ((plan.Add & SpecialHeaders.Connection) != 0)
+        {
+            if (!KeepAlive)
+                sink.Write("Connection: close\r\n"u8);
+            else if (Request.HttpVersionMinor == 0)
+                sink.Write("Connection: keep-alive\r\n"u8);
+        }
         sink.Write("\r\n"u8);
     }
 }

@@ -24,6 +24,9 @@ public sealed partial class ServerResponse
     private bool _attached;
     private bool _chunked;
     private bool _hasBody;
+    private SpecialHeaders _removed;     // automatic headers the handler removed: they stay removed
+    private long _declaredLength;        // the handler's Content-Length the body must match, or -1
+    private long _bodyBytes;             // body bytes written so far
     private int _statusCode = 200;
     private string? _statusMessage;
     private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count)? _file;
@@ -111,6 +114,9 @@ public sealed partial class ServerResponse
         HeadersSent = WritableEnded = Finished = false;
         _attached = _chunked = false;
         _hasBody = request.KnownMethod != Parsing.HttpRequestMethod.Head;
+        _removed = SpecialHeaders.None;
+        _declaredLength = -1;
+        _bodyBytes = 0;
     }
 
     internal void Recycle()
@@ -147,12 +153,14 @@ public sealed partial class ServerResponse
     /// Writes <paramref name="data"/> as body (sending the head first; chunked when no Content-Length was set).
     /// Returns false when the socket has buffered past its high-water mark: wait for <see cref="Drain"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">After <see cref="End(ReadOnlySpan{byte})"/> (write after end).</exception>
+    /// <exception cref="InvalidOperationException">
+    /// After <see cref="End(ReadOnlySpan{byte})"/> (write after end), or the body would exceed the Content-Length
+    /// the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is written.
+    /// </exception>
     public bool Write(ReadOnlySpan<byte> data)
     {
         ThrowIfEnded();
-        if (!HeadersSent)
-            WriteHeadCore(contentLength: null);
+        StartBody(contentLength: null, data.Length);
         WriteBody(data);
         Connection.OnResponseOutput(this);
         return !Connection.IsBackedUp;
@@ -163,16 +171,23 @@ public sealed partial class ServerResponse
 
     /// <summary>
     /// Finishes the response, with <paramref name="data"/> as the last body bytes. When the head was not sent yet
-    /// and no Content-Length was set, the Content-Length is that of <paramref name="data"/>.
+    /// and no Content-Length was set, the Content-Length is that of <paramref name="data"/>. A body shorter than the
+    /// Content-Length the handler set closes the connection after it (as Node and Kestrel), so that the client
+    /// cannot read the next response as the rest of this one.
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The body would exceed the Content-Length the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is
+    /// written and the response is not ended.
+    /// </exception>
     public void End(ReadOnlySpan<byte> data = default)
     {
         Connection.Server.Loop.VerifyAccess();
         if (WritableEnded)
             return;
-        if (!HeadersSent)
-            WriteHeadCore(contentLength: data.Length);
+        StartBody(data.Length, data.Length);
         WriteBody(data);
+        if (_bodyBytes < _declaredLength)
+            CloseAfter();
         if (_chunked)
             Sink.Write("0\r\n\r\n"u8);
         WritableEnded = true;
@@ -192,10 +207,10 @@ public sealed partial class ServerResponse
     {
         ArgumentNullException.ThrowIfNull(file);
         ThrowIfEnded();
-        if (!HeadersSent)
-            WriteHeadCore(contentLength: count);
+        StartBody(count, count);
         if (_hasBody && count > 0)
         {
+            _bodyBytes += count;
             if (_chunked)
             {
                 Sink.WriteHex(count);
@@ -226,10 +241,36 @@ public sealed partial class ServerResponse
         Connection.OnResponseOutput(this);
     }
 
+    /// <summary>
+    /// Sends the head if it was not, once <paramref name="count"/> more body bytes are known to fit the Content-Length
+    /// the handler set: a longer body would run into the next response (Node's ERR_HTTP_CONTENT_LENGTH_MISMATCH).
+    /// </summary>
+    private void StartBody(long? contentLength, long count)
+    {
+        if (HeadersSent)
+        {
+            ThrowIfPastLength(_declaredLength, count);
+            return;
+        }
+        HeadPlan plan = PlanHead(contentLength);
+        ThrowIfPastLength(plan.Declared, count);
+        WriteHeadCore(plan);
+    }
+
+    private void ThrowIfPastLength(long declared, long count)
+    {
+        if (declared >= 0 && _bodyBytes + count > declared)
+        {
+            throw new InvalidOperationException(
+                $"Response body's content-length of {_bodyBytes + count} byte(s) does not match the content-length of {declared} byte(s) set in header (ERR_HTTP_CONTENT_LENGTH_MISMATCH).");
+        }
+    }
+
     private void WriteBody(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty || !_hasBody)
             return;
+        _bodyBytes += data.Length;
         OutputBuffer sink = Sink;
         if (_chunked)
         {

@@ -81,7 +81,7 @@ public static class ServeCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            res.RemoveHeader("Content-Length");
+            res.SetHeader("Content-Length", "0"); // the file's length no longer applies (removed, it would stay removed: chunked)
             res.StatusCode = OpenFailureStatus(e);
             if (res.StatusCode == 503)
                 res.SetHeader("Retry-After", "1");
