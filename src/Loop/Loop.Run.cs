@@ -1,3 +1,5 @@
+using Uvnet.Timers;
+
 namespace Uvnet;
 
 public sealed partial class Loop
@@ -94,7 +96,7 @@ public sealed partial class Loop
         // limit: they wait for the next pass even when already due.
         long limit = _timerStartCounter;
         bool fired = false;
-        while (Timers.Min is { } timer && timer.Due <= _now && timer.StartId < limit)
+        while (Timers.Min is { } timer && timer.Due <= _now && TimerHeap.StartedBefore(timer.StartId, limit))
         {
             fired = true;
             timer.Fire();

@@ -30,7 +30,7 @@ public sealed partial class Loop : IDisposable
     private readonly IPoller _poller;
     private readonly LoopSynchronizationContext _synchronizationContext;
     private long _now;
-    private int _timerStartCounter;
+    private long _timerStartCounter;
     private bool _stopRequested;
     private bool _closed;
     private int _runningThreadId;
@@ -139,8 +139,13 @@ public sealed partial class Loop : IDisposable
             throw new InvalidOperationException($"The loop still has {HandleCount} handle(s): close them and run the loop before disposing it (EBUSY).");
     }
 
-    // Wraps around after 2^32 starts: start ids are compared by their difference, which stays small.
-    internal int NextTimerStartId() => _timerStartCounter++;
+    // 64 bits, so that a timer may stay started while any number of others start (Net restarts one per read):
+    // 32 bits wrap within hours on a busy server. Start ids are compared only by their difference, so that
+    // even the wrap at 2^64 keeps the start order.
+    internal long NextTimerStartId() => unchecked(_timerStartCounter++);
+
+    /// <summary>Moves the start counter, so a test can take it across the wrap.</summary>
+    internal void SetTimerStartCounter(long value) => _timerStartCounter = value;
 
     internal void AddHandle(Handle handle)
     {

@@ -504,6 +504,55 @@ public sealed class TimerTests
         scope.Finish();
     }
 
+    [Fact]
+    public void TimersStartedAcrossTheStartCounterWrapAllFireInStartOrder()
+    {
+        // The start counter wraps after 2^64 starts: a timer started before the wrap has the largest id and
+        // one started after it the smallest. Compared by value, the first is never due (it blocked every
+        // later timer and the poll timeout stayed 0: the loop spun); compared by difference, both fire in order.
+        using var scope = new LoopScope();
+        scope.Loop.SetTimerStartCounter(long.MaxValue - 1);
+        var order = new List<int>();
+        var timers = new TimerHandle[4];
+        for (int i = 0; i < timers.Length; i++)
+        {
+            int id = i;
+            timers[i] = new TimerHandle(scope.Loop);
+            timers[i].Start(_ => order.Add(id), 0);
+        }
+
+        Assert.False(scope.Loop.Run());
+
+        Assert.Equal([0, 1, 2, 3], order);
+        foreach (TimerHandle timer in timers)
+            timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void TimerStartedInACallbackJustAfterTheWrapWaitsForTheNextPass()
+    {
+        using var scope = new LoopScope();
+        scope.Loop.SetTimerStartCounter(long.MaxValue);
+        var first = new TimerHandle(scope.Loop);
+        var second = new TimerHandle(scope.Loop);
+        var fired = new List<string>();
+        first.Start(_ =>
+        {
+            fired.Add("first");
+            second.Start(_ => fired.Add("second"), 0);
+        }, 0);
+
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.Equal(["first"], fired);
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.Equal(["first", "second"], fired);
+
+        first.Close();
+        second.Close();
+        scope.Finish();
+    }
+
     /// <summary>
     /// Lets real time pass without running the loop (libuv's tests call uv_sleep here): reads the clock
     /// until <paramref name="ms"/> went by. It waits on the clock itself, so it cannot end early.

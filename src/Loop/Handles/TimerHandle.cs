@@ -16,7 +16,7 @@ public sealed class TimerHandle : Handle
 
     // Heap bookkeeping, owned by the loop's TimerHeap.
     internal long Due;
-    internal int StartId;
+    internal long StartId;
     internal int HeapIndex = -1;
 
     /// <summary>Creates a stopped timer on <paramref name="loop"/>.</summary>

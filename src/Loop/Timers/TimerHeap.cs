@@ -49,7 +49,13 @@ internal sealed class TimerHeap
     }
 
     private static bool Less(TimerHandle a, TimerHandle b) =>
-        a.Due < b.Due || (a.Due == b.Due && a.StartId - b.StartId < 0); // start ids wrap: compare the difference
+        a.Due < b.Due || (a.Due == b.Due && StartedBefore(a.StartId, b.StartId));
+
+    /// <summary>
+    /// Whether start id <paramref name="a"/> was given out before <paramref name="b"/>. The counter wraps, so
+    /// the ids are compared by their difference (which wraps too and stays small) rather than by value.
+    /// </summary>
+    internal static bool StartedBefore(long a, long b) => unchecked(a - b) < 0;
 
     private void SiftUp(int i)
     {
