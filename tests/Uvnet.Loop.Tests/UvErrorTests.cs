@@ -1,3 +1,5 @@
+using Uvnet.Interop;
+
 namespace Uvnet.Tests;
 
 /// <summary>Status codes as libuv has them: negative errno values with names and messages.</summary>
@@ -30,5 +32,28 @@ public sealed class UvErrorTests
     {
         Assert.Contains("-9999", UvError.Name(-9999));
         Assert.Contains("-9999", UvError.Message(-9999));
+    }
+
+    [Theory]
+    [InlineData(100)] // EPROTO on macOS: passed through, it read as Linux's ENETDOWN
+    [InlineData(52)] // ENETRESET on the BSDs: passed through, it read as Linux's ENONET
+    public void BsdErrnoWithoutACodeBecomesAnUnknownCodeThatKeepsTheNumber(int errno)
+    {
+        int status = Errno.FromBsd(errno);
+
+        Assert.Equal(UvError.UnknownErrnoBase - errno, status);
+        Assert.NotEqual(-errno, status);
+        Assert.Equal("UNKNOWN", UvError.Name(status));
+        Assert.Contains($"errno {errno} ", UvError.Message(status));
+    }
+
+    [Theory]
+    [InlineData(5, UvError.EIO)]
+    [InlineData(35, UvError.EAGAIN)]
+    [InlineData(36, UvError.EINPROGRESS)]
+    [InlineData(61, UvError.ECONNREFUSED)]
+    public void BsdErrnoWithACodeBecomesThatCode(int errno, int status)
+    {
+        Assert.Equal(status, Errno.FromBsd(errno));
     }
 }

@@ -9,11 +9,23 @@ internal static class Errno
             return UvError.EIO;
         if (OperatingSystem.IsLinux())
             return -errno;
-        return -FromBsd(errno);
+        return FromBsd(errno);
     }
 
-    // Numbers 1..34 are the same on Linux and the BSDs, except 11 (EDEADLK there, EAGAIN on Linux).
-    private static int FromBsd(int errno) => errno switch
+    /// <summary>
+    /// A BSD errno as a status: the code of the same error, or, for an errno with no code here, an unknown
+    /// code that keeps the number (passed through, it would alias an unrelated Linux code: macOS's EPROTO,
+    /// 100, is Linux's ENETDOWN).
+    /// </summary>
+    internal static int FromBsd(int errno)
+    {
+        int linux = LinuxErrnoOfBsd(errno);
+        return linux != 0 ? -linux : UvError.UnknownErrnoBase - errno;
+    }
+
+    // Numbers 1..34 are the same on Linux and the BSDs, except 11 (EDEADLK there, EAGAIN on Linux); 0 for
+    // an errno without a Linux equivalent here.
+    private static int LinuxErrnoOfBsd(int errno) => errno switch
     {
         11 => 35, // EDEADLK
         35 => 11, // EAGAIN / EWOULDBLOCK
@@ -47,6 +59,7 @@ internal static class Errno
         78 => 38, // ENOSYS
         85 when OperatingSystem.IsFreeBSD() => 125, // ECANCELED
         89 when OperatingSystem.IsMacOS() => 125, // ECANCELED
-        _ => errno,
+        <= 34 => errno,
+        _ => 0,
     };
 }

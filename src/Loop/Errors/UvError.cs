@@ -24,6 +24,14 @@ public static class UvError
     public const int EAI_AGAIN = -3001, EAI_FAIL = -3002, EAI_NONAME = -3008;
 #pragma warning restore CS1591
 
+    /// <summary>
+    /// Where the codes of unknown system errors start: an errno of this system that has no code here (only
+    /// possible on the BSDs, whose numbers are translated) is reported as <c>UnknownErrnoBase - errno</c>, a
+    /// code no other error has, which keeps the number. <see cref="Name"/> says "UNKNOWN" and
+    /// <see cref="Message"/> gives the errno.
+    /// </summary>
+    public const int UnknownErrnoBase = -10000;
+
     private static readonly Dictionary<int, (string Name, string Message)> s_known = new()
     {
         [EPERM] = ("EPERM", "operation not permitted"),
@@ -82,9 +90,12 @@ public static class UvError
 
     /// <summary>The code's name, as libuv's <c>uv_err_name</c>: "ECONNREFUSED", "EOF".</summary>
     public static string Name(int status) =>
-        status == 0 ? "OK" : s_known.TryGetValue(status, out var e) ? e.Name : $"Unknown system error {status}";
+        status == 0 ? "OK" : s_known.TryGetValue(status, out var e) ? e.Name
+        : status < UnknownErrnoBase ? "UNKNOWN" : $"Unknown system error {status}";
 
     /// <summary>A human description, as libuv's <c>uv_strerror</c>: "connection refused".</summary>
     public static string Message(int status) =>
-        status == 0 ? "success" : s_known.TryGetValue(status, out var e) ? e.Message : $"Unknown system error {status}";
+        status == 0 ? "success" : s_known.TryGetValue(status, out var e) ? e.Message
+        : status < UnknownErrnoBase ? $"unknown system error (errno {UnknownErrnoBase - status} of this system)"
+        : $"Unknown system error {status}";
 }
