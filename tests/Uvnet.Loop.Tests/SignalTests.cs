@@ -52,4 +52,47 @@ public partial class SignalTests
         loop.Run();
         Assert.Equal(0, loop.Close());
     }
+
+    // A raw number no system has: PosixSignalRegistration refuses it.
+    private const PosixSignal NoSuchSignal = (PosixSignal)9999;
+
+    // SIGKILL: known, but the system refuses to let it be handled.
+    private const PosixSignal Sigkill = (PosixSignal)9;
+
+    [Theory]
+    [InlineData(NoSuchSignal)]
+    [InlineData(Sigkill)]
+    public void Refused_start_leaves_a_started_handle_watching_its_signal(PosixSignal refused)
+    {
+        using var scope = new LoopScope();
+        var handle = new SignalHandle(scope.Loop);
+        var calls = new List<PosixSignal>();
+        handle.Start(Sigwinch, (_, s) => calls.Add(s));
+
+        Exception error = Assert.ThrowsAny<Exception>(() => handle.Start(refused, (_, _) => calls.Add(refused)));
+        Assert.IsType(refused == Sigkill ? typeof(IOException) : typeof(PlatformNotSupportedException), error);
+
+        Assert.True(handle.IsActive);
+        Assert.Equal(Sigwinch, handle.Signal);
+        Assert.Equal(0, Kill(Environment.ProcessId, SigwinchNumber));
+        scope.RunUntil(() => calls.Count > 0);
+        Assert.Equal([Sigwinch], calls);
+        handle.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Refused_start_leaves_a_stopped_handle_stopped()
+    {
+        using var scope = new LoopScope();
+        var handle = new SignalHandle(scope.Loop);
+
+        Assert.Throws<PlatformNotSupportedException>(() => handle.Start(NoSuchSignal, (_, _) => { }));
+
+        Assert.False(handle.IsActive);
+        Assert.Equal(default, handle.Signal);
+        Assert.False(scope.Loop.Run()); // nothing keeps the loop alive
+        handle.Close();
+        scope.Finish();
+    }
 }

@@ -28,16 +28,23 @@ public sealed class SignalHandle : Handle
 
     /// <summary>
     /// Starts watching <paramref name="signal"/> (a <see cref="PosixSignal"/>, or a raw signal number cast to it);
-    /// a started handle switches to the new signal.
+    /// a started handle switches to the new signal and callback. When the system refuses the signal, the
+    /// handle is left as it was (still watching its previous signal, if any).
     /// </summary>
+    /// <exception cref="PlatformNotSupportedException">The signal is not known on this system.</exception>
+    /// <exception cref="IOException">The system refused to handle the signal (such as SIGKILL).</exception>
     public void Start(PosixSignal signal, Action<SignalHandle, PosixSignal> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         VerifyUsable();
+        // The new registration first, the old one dropped after: a refusal throws before anything changed, and
+        // a restart leaves no moment without a handler, in which the signal would take its default action
+        // (ending the process, for SIGTERM). A signal in the overlap reaches both; they coalesce into one call.
+        PosixSignalRegistration registration = PosixSignalRegistration.Create(signal, OnSignal);
         Unregister();
+        _registration = registration;
         _callback = callback;
         Signal = signal;
-        _registration = PosixSignalRegistration.Create(signal, OnSignal);
         SetActive(true);
     }
 
