@@ -7,12 +7,15 @@ public sealed partial class Loop
     private readonly PostQueue _posted = new();
     private readonly List<AsyncHandle> _asyncHandles = [];
 
-    /// <summary>Runs <paramref name="callback"/> on the loop thread in a later iteration. Any thread; callbacks run in posting order.</summary>
+    /// <summary>
+    /// Runs <paramref name="callback"/> on the loop thread in a later iteration. Any thread; callbacks run in
+    /// posting order. Queued callbacks keep the loop alive, and <see cref="Close"/> answers EBUSY until they ran.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The loop is closed: the callback could never run.</exception>
     public void Post(Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        _posted.Enqueue(callback);
-        Wakeup.Signal();
+        Posted(_posted.TryEnqueue(callback));
     }
 
     /// <summary>
@@ -20,16 +23,18 @@ public sealed partial class Loop
     /// Any thread. Allocates nothing per call when <typeparamref name="TState"/> is a reference type and the
     /// callback is a cached delegate (a static lambda).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The loop is closed: the callback could never run.</exception>
     public void Post<TState>(Action<TState> callback, TState state)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        _posted.Enqueue(callback, state);
-        Wakeup.Signal();
+        Posted(_posted.TryEnqueue(callback, state));
     }
 
-    internal void Post(SendOrPostCallback callback, object? state)
+    internal void Post(SendOrPostCallback callback, object? state) => Posted(_posted.TryEnqueue(callback, state));
+
+    private void Posted(bool queued)
     {
-        _posted.Enqueue(callback, state);
+        ObjectDisposedException.ThrowIf(!queued, this);
         Wakeup.Signal();
     }
 

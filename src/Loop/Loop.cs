@@ -112,14 +112,17 @@ public sealed partial class Loop : IDisposable
 
     /// <summary>
     /// Releases the loop's resources, as <c>uv_loop_close</c>: returns 0, or <see cref="UvError.EBUSY"/>
-    /// (and does nothing) while handles remain; close them and run the loop until their close callbacks ran.
+    /// (and does nothing) while handles remain, work queued with <see cref="QueueWork{TResult}"/> has not
+    /// called back, or posted callbacks have not run: close the handles and run the loop until it is no
+    /// longer alive. Once closed, <see cref="Post(Action)"/> throws.
     /// </summary>
     public int Close()
     {
         VerifyAccess();
         if (_closed)
             return 0;
-        if (HandleCount > 0 || _runningThreadId != 0)
+        // The post queue closes last, and only when empty: from then on a post throws instead of being lost.
+        if (HandleCount > 0 || ActiveRequests > 0 || _runningThreadId != 0 || !_posted.TryClose())
             return UvError.EBUSY;
         _closed = true;
         // A closed default loop is forgotten, so Default makes a new one, as uv_loop_close does for uv_default_loop.
@@ -132,11 +135,11 @@ public sealed partial class Loop : IDisposable
     }
 
     /// <summary>Closes the loop.</summary>
-    /// <exception cref="InvalidOperationException">Handles remain (<see cref="UvError.EBUSY"/>).</exception>
+    /// <exception cref="InvalidOperationException">Handles, work or posted callbacks remain (<see cref="UvError.EBUSY"/>).</exception>
     public void Dispose()
     {
         if (Close() == UvError.EBUSY)
-            throw new InvalidOperationException($"The loop still has {HandleCount} handle(s): close them and run the loop before disposing it (EBUSY).");
+            throw new InvalidOperationException($"The loop still has {HandleCount} handle(s), {ActiveRequests} request(s) in flight or posted callbacks: close the handles and run the loop until it is not alive before disposing it (EBUSY).");
     }
 
     // 64 bits, so that a timer may stay started while any number of others start (Net restarts one per read):

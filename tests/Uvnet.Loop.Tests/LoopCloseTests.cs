@@ -1,6 +1,6 @@
 namespace Uvnet.Tests;
 
-/// <summary>Loop.Close and Dispose refuse with EBUSY while handles remain, as uv_loop_close.</summary>
+/// <summary>Loop.Close and Dispose refuse with EBUSY while handles, queued work or posted callbacks remain, as uv_loop_close.</summary>
 public sealed class LoopCloseTests
 {
     [Fact]
@@ -96,5 +96,86 @@ public sealed class LoopCloseTests
 
         Assert.Throws<ObjectDisposedException>(() => loop.Run());
         Assert.Throws<ObjectDisposedException>(() => new TimerHandle(loop));
+    }
+
+    [Fact]
+    public void CloseIsBusyUntilQueuedWorkCalledBack()
+    {
+        using var scope = new LoopScope();
+        using var release = new ManualResetEventSlim();
+        int result = 0;
+        scope.Loop.QueueWork(() =>
+        {
+            release.Wait(); // the work stays in flight until the test lets it go
+            return 42;
+        }, (r, _) => result = r);
+
+        Assert.Equal(UvError.EBUSY, scope.Loop.Close());
+        Assert.Throws<InvalidOperationException>(scope.Loop.Dispose);
+
+        release.Set();
+        Assert.False(scope.Loop.Run());
+        Assert.Equal(42, result);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void CloseIsBusyUntilPostedCallbacksRan()
+    {
+        using var scope = new LoopScope();
+        bool ran = false;
+        scope.Loop.Post(() => ran = true);
+
+        Assert.Equal(UvError.EBUSY, scope.Loop.Close());
+
+        Assert.False(scope.Loop.Run());
+        Assert.True(ran);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void PostToAClosedLoopThrows()
+    {
+        var loop = new Loop();
+        Assert.Equal(0, loop.Close());
+
+        Assert.Throws<ObjectDisposedException>(() => loop.Post(() => { }));
+        Assert.Throws<ObjectDisposedException>(() => loop.Post(static _ => { }, "state"));
+    }
+
+    [Fact]
+    public void EveryPostRacingCloseEitherRunsOrThrows()
+    {
+        // A thread posts without pause while the loop thread tries to close: the close succeeds only between
+        // posts, and no post may be accepted and then dropped.
+        var loop = new Loop();
+        int accepted = 0, ran = 0;
+        var poster = new Thread(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    loop.Post(() => ran++);
+                    accepted++;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // the loop closed: this post was refused, not lost
+            }
+        });
+        poster.Start();
+
+        long deadline = Environment.TickCount64 + LoopScope.DeadlineMs;
+        while (loop.Close() == UvError.EBUSY)
+        {
+            Assert.True(Environment.TickCount64 < deadline, "the loop never closed");
+            loop.Run(RunMode.NoWait);
+        }
+
+        Assert.True(poster.Join(LoopScope.DeadlineMs));
+        Assert.True(accepted > 0);
+        Assert.Equal(accepted, ran);
     }
 }

@@ -26,12 +26,22 @@ internal sealed class LoopScope : IDisposable
     public LoopScope(Loop loop)
     {
         Loop = loop;
-        _watchdog = new Timer(
-            static state => ((Loop)state!).Post(static () => throw new TimeoutException($"the test did not finish within {DeadlineMs} ms")),
-            loop, DeadlineMs, Timeout.Infinite);
+        _watchdog = new Timer(static state => Expire((Loop)state!), loop, DeadlineMs, Timeout.Infinite);
     }
 
     public Loop Loop { get; }
+
+    private static void Expire(Loop loop)
+    {
+        try
+        {
+            loop.Post(static () => throw new TimeoutException($"the test did not finish within {DeadlineMs} ms"));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The test closed its loop just as the deadline passed (Dispose cannot stop a timer already firing).
+        }
+    }
 
     /// <summary>Runs the loop one iteration at a time (each may wait) until <paramref name="condition"/> holds; fails past the deadline.</summary>
     public void RunUntil(Func<bool> condition, RunMode mode = RunMode.Once)

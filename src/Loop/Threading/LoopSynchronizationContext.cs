@@ -12,10 +12,14 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
     /// <summary>The loop continuations run on.</summary>
     public Loop Loop { get; }
 
-    /// <inheritdoc/>
+    /// <summary>Queues <paramref name="d"/> to run on the loop thread, as <see cref="Loop.Post(Action)"/>.</summary>
+    /// <exception cref="ObjectDisposedException">The loop is closed: nothing can run on it any more (a
+    /// continuation of work still in flight when the loop closed ends here; finish such work first, with
+    /// <see cref="Loop.RunUntil(Task)"/>).</exception>
     public override void Post(SendOrPostCallback d, object? state) => Loop.Post(d, state);
 
     /// <summary>Runs <paramref name="d"/> on the loop thread and waits for it; runs it inline when already there.</summary>
+    /// <exception cref="ObjectDisposedException">The loop is closed (see <see cref="Post"/>).</exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
         if (Loop.IsLoopThread)
