@@ -41,8 +41,29 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "pipe", SetLastError = true)]
     internal static partial int Pipe(int* fds);
 
+    /// <summary>
+    /// fcntl(2) with an int argument. fcntl is variadic, and a variadic argument travels where the platform's
+    /// ABI puts one: in the third argument register on Linux and the x64 systems, but always on the stack on
+    /// Apple arm64, where a binding with a fixed third argument would hand fcntl whatever the stack held.
+    /// </summary>
+    internal static int Fcntl(int fd, int command, int argument) =>
+        VariadicArgumentsOnStack
+            ? FcntlArgumentOnStack(fd, command, 0, 0, 0, 0, 0, 0, argument)
+            : FcntlArgumentInRegister(fd, command, argument);
+
+    /// <summary>Apple arm64 (macOS here): variadic arguments go on the stack, in 8-byte slots, never in registers.</summary>
+    internal static readonly bool VariadicArgumentsOnStack =
+        OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+
+    // Where a variadic argument goes as a fixed one would: System V x64, AAPCS64 on Linux.
     [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
-    internal static partial int Fcntl(int fd, int command, int argument);
+    private static partial int FcntlArgumentInRegister(int fd, int command, int argument);
+
+    // .NET cannot declare a variadic call (dotnet/runtime#48796), so the documented workaround: six placeholders
+    // fill the argument registers x2..x7 left after fd and command, which puts the argument, ninth, in the first
+    // stack slot, where fcntl's va_arg reads it. An nint fills the whole 8-byte slot a variadic int occupies.
+    [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int FcntlArgumentOnStack(int fd, int command, nint x2, nint x3, nint x4, nint x5, nint x6, nint x7, nint argument);
 
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
     internal static partial int Open(byte* path, int flags);
