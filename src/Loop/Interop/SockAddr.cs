@@ -13,7 +13,6 @@ internal static class SockAddr
     internal const int MaxSize = 128;
 
     private static readonly bool s_bsd = !OperatingSystem.IsLinux();
-    private static readonly int s_unixPathMax = s_bsd ? 104 : 108;
 
     internal static int Family(EndPoint endpoint) => endpoint switch
     {
@@ -23,7 +22,7 @@ internal static class SockAddr
         _ => throw new ArgumentException($"Unsupported endpoint type {endpoint.GetType().Name}.", nameof(endpoint)),
     };
 
-    /// <summary>Writes <paramref name="endpoint"/> as a sockaddr; returns its length, or a negative status (ENAMETOOLONG).</summary>
+    /// <summary>Writes <paramref name="endpoint"/> as a sockaddr; returns its length.</summary>
     internal static int Write(EndPoint endpoint, Span<byte> destination)
     {
         destination[..MaxSize].Clear();
@@ -41,13 +40,14 @@ internal static class SockAddr
                 BinaryPrimitives.WriteUInt32LittleEndian(destination[24..], (uint)ip.Address.ScopeId);
                 return 28;
             case UnixDomainSocketEndPoint unix:
-                string path = unix.ToString();
-                int length = Encoding.UTF8.GetByteCount(path);
-                if (length >= s_unixPathMax)
-                    return UvError.ENAMETOOLONG;
-                Encoding.UTF8.GetBytes(path, destination[2..]);
-                WriteFamily(destination, SocketConstants.AF_UNIX, 2 + length + 1);
-                return 2 + length + 1;
+                // The path's own bytes, from the runtime's sockaddr_un: ToString renders an abstract name
+                // ("\0name") as "@name", which bind took for a file of that name. A file path ends with a NUL;
+                // an abstract name has none, and the length says where it ends. The endpoint's constructor
+                // refused paths longer than sun_path, so it fits.
+                SocketAddress address = unix.Serialize();
+                address.Buffer.Span[2..address.Size].CopyTo(destination[2..]);
+                WriteFamily(destination, SocketConstants.AF_UNIX, address.Size);
+                return address.Size;
             default:
                 throw new ArgumentException($"Unsupported endpoint type {endpoint.GetType().Name}.", nameof(endpoint));
         }
@@ -77,11 +77,27 @@ internal static class SockAddr
             return new IPEndPoint(new IPAddress(source[8..24], BinaryPrimitives.ReadUInt32LittleEndian(source[24..])), port);
         if (family == SocketConstants.AF_UNIX)
         {
-            ReadOnlySpan<byte> path = source[2..Math.Max(2, length)];
-            int end = path.IndexOf((byte)0);
-            string name = Encoding.UTF8.GetString(end < 0 ? path : path[..end]);
-            return name.Length == 0 ? null : new UnixDomainSocketEndPoint(name); // an unnamed (client) socket
+            string? path = UnixPath(source[2..Math.Max(2, length)]);
+            return path is null ? null : new UnixDomainSocketEndPoint(path);
         }
         return null;
+    }
+
+    /// <summary>The path of a Unix-domain endpoint as the system has it, "\0name" for an abstract name (ToString says "@name").</summary>
+    internal static string UnixPath(UnixDomainSocketEndPoint endpoint)
+    {
+        SocketAddress address = endpoint.Serialize();
+        return UnixPath(address.Buffer.Span[2..address.Size])!;
+    }
+
+    // sun_path and the bytes of it the address length covers; null for an unnamed (client) socket.
+    private static string? UnixPath(ReadOnlySpan<byte> path)
+    {
+        if (path.Length == 0)
+            return null;
+        if (path[0] == 0) // abstract: every byte counts, NULs included, up to the length
+            return path.Length == 1 ? null : Encoding.UTF8.GetString(path);
+        int end = path.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? path : path[..end]);
     }
 }

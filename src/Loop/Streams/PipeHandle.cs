@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using Uvnet.Interop;
 
 namespace Uvnet;
 
@@ -10,11 +12,13 @@ public sealed class PipeHandle : StreamHandle
     {
     }
 
-    /// <summary>The path the socket is bound to, or null.</summary>
-    public string? LocalPath => (SocketName(peer: false) as UnixDomainSocketEndPoint)?.ToString();
+    /// <summary>The path the socket is bound to ("\0name" for a Linux abstract name, as it was bound), or null.</summary>
+    public string? LocalPath => PathOf(SocketName(peer: false));
 
-    /// <summary>The path of the peer's socket, or null (clients are usually unnamed).</summary>
-    public string? RemotePath => (SocketName(peer: true) as UnixDomainSocketEndPoint)?.ToString();
+    /// <summary>The path of the peer's socket (see <see cref="LocalPath"/>), or null (clients are usually unnamed).</summary>
+    public string? RemotePath => PathOf(SocketName(peer: true));
+
+    private static string? PathOf(EndPoint? name) => name is UnixDomainSocketEndPoint unix ? SockAddr.UnixPath(unix) : null;
 
     /// <summary>Adopts a connected Unix socket (or any stream descriptor), which the handle then owns.</summary>
     public int Open(int fd) => OpenDescriptor(fd);
