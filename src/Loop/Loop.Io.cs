@@ -20,6 +20,11 @@ public sealed partial class Loop
     // Descriptors registered with the poller besides the wakeup: with none, a poll of 0 ms is no syscall.
     private int _registeredCount;
 
+    // Which handle's registration the poller holds for each descriptor number (libuv's loop->watchers): the
+    // poller knows descriptors by number, so a handle whose descriptor was closed under it and the number
+    // reused must not remove or change the registration of the number's new owner.
+    private IoHandle?[] _fdOwners = new IoHandle?[64];
+
     /// <summary>Gives <paramref name="handle"/> (whose <see cref="IoHandle.Fd"/> is set) a slot in the loop's table.</summary>
     internal void AttachIo(IoHandle handle)
     {
@@ -46,11 +51,8 @@ public sealed partial class Loop
         if (handle.Slot == 0)
             return;
         if (handle.Registered != IoEvents.None)
-        {
-            _poller.Remove(handle.Fd, handle.Registered);
-            _registeredCount--;
-        }
-        handle.Wanted = handle.Registered = IoEvents.None;
+            Unregister(handle);
+        handle.Wanted = IoEvents.None;
         _slots[handle.Slot] = null;
         if (_freeSlotCount == _freeSlots.Length)
             Array.Resize(ref _freeSlots, _freeSlotCount * 2);
@@ -73,6 +75,15 @@ public sealed partial class Loop
             int status = _poller.Add(handle.Fd, TokenOf(handle), events);
             if (status < 0)
                 return status;
+            // The poller took the number, so it held no registration of it: one the table still gives to
+            // another handle ended when that handle's descriptor was closed. Forget it without telling the
+            // poller, where the number now belongs to this handle.
+            if (OwnerOf(handle.Fd) is { } stale)
+            {
+                stale.Wanted = stale.Registered = IoEvents.None;
+                _registeredCount--;
+            }
+            SetOwner(handle.Fd, handle);
             handle.Wanted = handle.Registered = events;
             _registeredCount++;
             return 0;
@@ -88,6 +99,23 @@ public sealed partial class Loop
         return 0;
     }
 
+    private void Unregister(IoHandle handle)
+    {
+        _poller.Remove(handle.Fd, handle.Registered);
+        _fdOwners[handle.Fd] = null;
+        handle.Registered = IoEvents.None;
+        _registeredCount--;
+    }
+
+    private IoHandle? OwnerOf(int fd) => fd < _fdOwners.Length ? _fdOwners[fd] : null;
+
+    private void SetOwner(int fd, IoHandle handle)
+    {
+        if (fd >= _fdOwners.Length)
+            Array.Resize(ref _fdOwners, Math.Max(fd + 1, _fdOwners.Length * 2));
+        _fdOwners[fd] = handle;
+    }
+
     private static ulong TokenOf(IoHandle handle) => ((ulong)handle.Generation << 32) | (uint)handle.Slot;
 
     private void ApplyChanges()
@@ -101,14 +129,12 @@ public sealed partial class Loop
                 continue;
             if (h.Wanted == IoEvents.None)
             {
-                _poller.Remove(h.Fd, h.Registered);
-                _registeredCount--;
+                Unregister(h);
+                continue;
             }
-            else
-            {
-                // Registered is never None here: Watch registers a new descriptor at once.
-                _poller.Modify(h.Fd, TokenOf(h), h.Wanted, h.Registered);
-            }
+            // Registered is never None here: Watch registers a new descriptor at once, and a handle that lost
+            // its descriptor's number to another (see Watch) wants nothing.
+            _poller.Modify(h.Fd, TokenOf(h), h.Wanted, h.Registered);
             h.Registered = h.Wanted;
         }
         _changeCount = 0;
@@ -161,6 +187,7 @@ public sealed partial class Loop
     private void DisposeIo()
     {
         Array.Clear(_slots);
+        Array.Clear(_fdOwners);
         _changeCount = 0;
     }
 }

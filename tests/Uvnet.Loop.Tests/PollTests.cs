@@ -1,9 +1,10 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Uvnet.Tests;
 
 /// <summary>PollHandle watches a descriptor the user owns for readable, writable and disconnect, as uv_poll_t; after libuv's test-poll.c.</summary>
-public sealed class PollTests
+public sealed partial class PollTests
 {
     [Fact]
     public void PipeBecomesReadableWhenWrittenTo()
@@ -320,4 +321,60 @@ public sealed class PollTests
 
         scope.Finish();
     }
+
+    [Fact]
+    public void PollHandleClosedAfterItsDescriptorWasReusedLeavesTheNewOwnerWatching()
+    {
+        // The wrong order libuv warns about: the descriptor closed while watched, its number reused (dup2 does
+        // both at once, so no other test's descriptor can take the number in between), a second handle watching
+        // the number, and only then the first handle closed. It used to unregister the number, that is the
+        // second handle's registration.
+        using var scope = new LoopScope();
+        using var first = new TestPipe();
+        using var second = new TestPipe();
+        int reused = first.ReadFd;
+        int staleCalls = 0;
+        var stale = scope.StartPoll(reused, PollEvents.Readable, (_, _, _) => staleCalls++);
+        Assert.Equal(reused, Dup2(second.ReadFd, reused)); // closes the first pipe's read end; the number now reads the second pipe
+        bool readable = false;
+        var owner = scope.StartPoll(reused, PollEvents.Readable, (_, status, events) =>
+        {
+            Assert.Equal(0, status);
+            readable |= (events & PollEvents.Readable) != 0;
+        });
+
+        stale.Close();
+        Assert.Equal(1, second.Write());
+        scope.RunUntil(() => readable);
+
+        Assert.Equal(0, staleCalls);
+        owner.Close();
+        scope.Finish(); // the first pipe's disposal closes the number, now a copy of the second's read end
+    }
+
+    [Fact]
+    public void RestartOfAHandleWhoseDescriptorNumberWasReusedByAnotherGetsEexist()
+    {
+        using var scope = new LoopScope();
+        using var first = new TestPipe();
+        using var second = new TestPipe();
+        int reused = first.ReadFd;
+        var stale = scope.StartPoll(reused, PollEvents.Readable, (_, _, _) => { });
+        Assert.Equal(reused, Dup2(second.ReadFd, reused));
+        var owner = scope.StartPoll(reused, PollEvents.Readable, (_, _, _) => { });
+
+        stale.Stop();
+        Assert.Equal(UvError.EEXIST, stale.Start(PollEvents.Readable | PollEvents.Writable, (_, _, _) => { }));
+        bool readable = false;
+        owner.Start(PollEvents.Readable, (_, _, events) => readable |= (events & PollEvents.Readable) != 0);
+        Assert.Equal(1, second.Write());
+        scope.RunUntil(() => readable);
+
+        stale.Close();
+        owner.Close();
+        scope.Finish();
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int fd, int target);
 }

@@ -7,6 +7,13 @@ namespace Uvnet;
 /// writes or closes the descriptor: closing the handle only stops watching it. Only one handle may watch a
 /// descriptor at a time.
 /// </summary>
+/// <remarks>
+/// As with libuv: stop or close the handle first, then close the descriptor (at once is safe). A descriptor
+/// closed while it is watched stops reporting, and its number may be reused by the next descriptor opened,
+/// which the handle, restarted, would then watch. Closing the handle afterwards is harmless: once another
+/// handle on the loop watches the reused number, this one no longer touches that registration (and a restart
+/// gets EEXIST).
+/// </remarks>
 public sealed class PollHandle : IoHandle
 {
     private Action<PollHandle, int, PollEvents>? _callback;
