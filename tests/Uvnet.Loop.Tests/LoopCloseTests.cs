@@ -164,7 +164,8 @@ public sealed class LoopCloseTests
             {
                 // the loop closed: this post was refused, not lost
             }
-        });
+        })
+        { IsBackground = true }; // should the loop never close, the test fails without a poster left running
         poster.Start();
 
         long deadline = Environment.TickCount64 + LoopScope.DeadlineMs;
