@@ -10,9 +10,6 @@ public abstract class LoopWatcher<TSelf> : Handle where TSelf : LoopWatcher<TSel
     private readonly WatcherQueue<TSelf> _queue;
     private Action<TSelf>? _callback;
 
-    // Position in the phase's queue while started; -1 when stopped.
-    internal int QueueIndex = -1;
-
     private protected LoopWatcher(Loop loop, WatcherQueue<TSelf> queue) : base(loop) => _queue = queue;
 
     /// <summary>Starts calling <paramref name="callback"/> once per iteration. Starting a started handle only replaces the callback.</summary>

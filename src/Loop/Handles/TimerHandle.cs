@@ -17,7 +17,6 @@ public sealed class TimerHandle : Handle
     // Heap bookkeeping, owned by the loop's TimerHeap.
     internal long Due;
     internal long StartId;
-    internal int HeapIndex = -1;
 
     /// <summary>Creates a stopped timer on <paramref name="loop"/>.</summary>
     public TimerHandle(Loop loop) : base(loop)
@@ -89,7 +88,7 @@ public sealed class TimerHandle : Handle
 
     private void Disarm()
     {
-        if (HeapIndex < 0)
+        if (QueueIndex < 0)
             return;
         Loop.Timers.Remove(this);
         SetActive(false);

@@ -26,20 +26,20 @@ internal sealed class TimerHeap
             Array.Resize(ref _pages, _pages.Length * 2);
         _pages[page] ??= new TimerHandle[PageSize];
         Slot(i) = timer;
-        timer.HeapIndex = i;
+        timer.QueueIndex = i;
         SiftUp(i);
     }
 
     internal void Remove(TimerHandle timer)
     {
-        int i = timer.HeapIndex;
-        timer.HeapIndex = -1;
+        int i = timer.QueueIndex;
+        timer.QueueIndex = -1;
         int last = --_count;
         if (i != last)
         {
             TimerHandle moved = Slot(last);
             Slot(i) = moved;
-            moved.HeapIndex = i;
+            moved.QueueIndex = i;
             if (i > 0 && Less(moved, Slot((i - 1) / 2)))
                 SiftUp(i);
             else
@@ -67,11 +67,11 @@ internal sealed class TimerHeap
             if (!Less(item, p))
                 break;
             Slot(i) = p;
-            p.HeapIndex = i;
+            p.QueueIndex = i;
             i = parent;
         }
         Slot(i) = item;
-        item.HeapIndex = i;
+        item.QueueIndex = i;
     }
 
     private void SiftDown(int i)
@@ -91,10 +91,10 @@ internal sealed class TimerHeap
             if (!Less(c, item))
                 break;
             Slot(i) = c;
-            c.HeapIndex = i;
+            c.QueueIndex = i;
             i = child;
         }
         Slot(i) = item;
-        item.HeapIndex = i;
+        item.QueueIndex = i;
     }
 }
