@@ -147,14 +147,15 @@ public sealed class LoopCloseTests
     public void EveryPostRacingCloseEitherRunsOrThrows()
     {
         // A thread posts without pause while the loop thread tries to close: the close succeeds only between
-        // posts, and no post may be accepted and then dropped.
+        // posts (or once the poster is done), and no post may be accepted and then dropped.
+        const int MaxPosts = 1_000_000;
         var loop = new Loop();
         int accepted = 0, ran = 0;
         var poster = new Thread(() =>
         {
             try
             {
-                while (true)
+                while (accepted < MaxPosts)
                 {
                     loop.Post(() => ran++);
                     accepted++;
