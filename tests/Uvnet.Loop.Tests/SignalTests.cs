@@ -95,4 +95,14 @@ public partial class SignalTests
         handle.Close();
         scope.Finish();
     }
+
+    [Fact]
+    public void Restart_under_a_signal_storm_never_leaves_the_signal_to_its_default_action()
+    {
+        // SIGUSR1's default action ends the process, so the storm runs in a child: a restart that unregistered
+        // before registering left moments with no handler, and the child died of the signal.
+        var (exitCode, output) = ChildProcess.Run("signal-restart");
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {output}");
+        Assert.Contains("OK", output);
+    }
 }
