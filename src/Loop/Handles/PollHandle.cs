@@ -35,10 +35,10 @@ public sealed class PollHandle : IoHandle
     {
         ArgumentNullException.ThrowIfNull(callback);
         VerifyUsable();
-        _callback = callback;
         int status = Loop.Watch(this, ToIo(events));
         if (status < 0)
-            return status;
+            return status; // refused: the handle keeps its callback (and what it watched, if anything)
+        _callback = callback;
         SetActive(events != PollEvents.None);
         return 0;
     }
