@@ -133,7 +133,7 @@ public sealed partial class Socket
     }
 
     /// <summary>Hands read bytes (empty: EOF) to a pending read, or keeps a copy for the next one.</summary>
-    private void DeliverToAsyncReader(ReadOnlyMemory<byte> data)
+    private void DeliverToAsyncReader(ReadOnlySpan<byte> data)
     {
         if (!_asyncReading)
             return;
@@ -142,12 +142,12 @@ public sealed partial class Socket
         if (pending is not null)
         {
             taken = Math.Min(data.Length, _pendingReadBuffer.Length);
-            data.Span[..taken].CopyTo(_pendingReadBuffer.Span);
+            data[..taken].CopyTo(_pendingReadBuffer.Span);
             _pendingRead = null;
             _pendingReadBuffer = default;
         }
         // Keep the rest before completing the read: its continuation may run inline and read again.
-        ReadOnlyMemory<byte> rest = data[taken..];
+        ReadOnlySpan<byte> rest = data[taken..];
         if (!rest.IsEmpty)
         {
             (_chunks ??= new Queue<byte[]>()).Enqueue(rest.ToArray());

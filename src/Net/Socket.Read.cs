@@ -39,7 +39,7 @@ public sealed partial class Socket
         {
             BytesRead += nread;
             RestartTimer();
-            ReadOnlyMemory<byte> data = buffer[..nread];
+            ReadOnlySpan<byte> data = buffer.Span[..nread];
             try
             {
                 Data?.Invoke(this, data);
@@ -71,7 +71,7 @@ public sealed partial class Socket
 
     private void AfterPeerEnded()
     {
-        DeliverToAsyncReader(ReadOnlyMemory<byte>.Empty);
+        DeliverToAsyncReader([]);
         if (_destroyed)
             return;
         if (_finished)

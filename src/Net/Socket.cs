@@ -63,10 +63,10 @@ public sealed partial class Socket : IDisposable
     public event Action<Socket>? Connected;
 
     /// <summary>
-    /// Raised for each chunk read. The bytes are lent: valid only until the handler returns (they live in the
-    /// loop's shared read buffer). Keep a copy with <c>data.ToArray()</c>.
+    /// Raised for each chunk read. The bytes are a span over the loop's shared read buffer, valid only until the
+    /// handler returns: keep a copy with <c>data.ToArray()</c>.
     /// </summary>
-    public event Action<Socket, ReadOnlyMemory<byte>>? Data;
+    public event SocketDataHandler? Data;
 
     /// <summary>Raised when the peer ends its side (EOF). Without <see cref="SocketOptions.AllowHalfOpen"/> the socket then ends its own side.</summary>
     public event Action<Socket>? Ended;

@@ -35,7 +35,7 @@ internal static class NetTestKit
     internal static StringBuilder Collect(Socket socket)
     {
         var text = new StringBuilder();
-        socket.Data += (_, data) => text.Append(Encoding.UTF8.GetString(data.Span));
+        socket.Data += (_, data) => text.Append(Encoding.UTF8.GetString(data));
         return text;
     }
 }

@@ -29,7 +29,7 @@ public class EchoServiceTests
         LoopDriver.RunUntil(loop, () => service.AnyPaused);
 
         var received = new MemoryStream();
-        client.Data += (_, data) => received.Write(data.Span);
+        client.Data += (_, data) => received.Write(data);
         client.Resume();
         // The last echo can reach the client before its write completes on the server: then Drain resumes reading.
         LoopDriver.RunUntil(loop, () => received.Length == payload.Length && !service.AnyPaused);

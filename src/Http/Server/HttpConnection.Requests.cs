@@ -217,7 +217,7 @@ internal sealed partial class HttpConnection
     };
 
     /// <summary>The connection changes protocol: the Upgrade handler gets the socket and the bytes read past the head.</summary>
-    private void Upgrade(IncomingMessage request, ReadOnlyMemory<byte> rest)
+    private void Upgrade(IncomingMessage request, ReadOnlySpan<byte> rest)
     {
         _detached = true;
         _parsing = null;

@@ -29,7 +29,6 @@ internal sealed partial class HttpConnection
     private int _requestCount;
     private byte[]? _unparsed;
     private int _unparsedLength;
-    private ReadOnlyMemory<byte> _input;
 
     // Timeout bookkeeping, read by the server's periodic check.
     internal long RequestStartedAt = -1;
@@ -79,7 +78,7 @@ internal sealed partial class HttpConnection
     /// <summary>Whether writes have backed up past the socket's high-water mark.</summary>
     internal bool IsBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;
 
-    private void OnData(ReadOnlyMemory<byte> data)
+    private void OnData(ReadOnlySpan<byte> data)
     {
         if (_detached)
             return;
@@ -88,7 +87,7 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>Feeds <paramref name="data"/>, then sends in one write what the requests it completed produced.</summary>
-    private void FeedAndFlush(ReadOnlyMemory<byte> data)
+    private void FeedAndFlush(ReadOnlySpan<byte> data)
     {
         _inRead = true;
         try
@@ -103,13 +102,12 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>Parses as much of <paramref name="data"/> as may be parsed now; keeps the rest for later.</summary>
-    private void Feed(ReadOnlyMemory<byte> data)
+    private void Feed(ReadOnlySpan<byte> data)
     {
         var callbacks = new ParserCallbacks(this);
         while (!data.IsEmpty && CanParse)
         {
-            _input = data;
-            HttpParserError error = _parser.Execute(ref callbacks, data.Span, out int consumed);
+            HttpParserError error = _parser.Execute(ref callbacks, data, out int consumed);
             data = data[consumed..];
             if (error == HttpParserError.Paused && _bodyTooLarge)
             {
@@ -125,7 +123,6 @@ internal sealed partial class HttpConnection
                 if (!_detached && !Socket.Destroyed)
                     error = _parser.Execute(ref callbacks, default, out _);
             }
-            _input = default;
             if (error is HttpParserError.None or HttpParserError.Paused)
                 continue;
             if (error == HttpParserError.PausedUpgrade)
@@ -144,7 +141,7 @@ internal sealed partial class HttpConnection
             return;
         }
         if (!data.IsEmpty && !_stopParsing && !_detached)
-            Hold(data.Span);
+            Hold(data);
     }
 
     private bool CanParse => !_stopParsing && !_detached && !Socket.Destroyed && _waiting < Server.Options.MaxPipelinedRequests
@@ -176,7 +173,7 @@ internal sealed partial class HttpConnection
             _unparsedLength = 0;
             try
             {
-                FeedAndFlush(held.AsMemory(0, length));
+                FeedAndFlush(held.AsSpan(0, length));
             }
             finally
             {
@@ -206,10 +203,6 @@ internal sealed partial class HttpConnection
 
     /// <summary>An unread body was asked for: lift the pause it caused.</summary>
     internal void ResumeAfterBody() => ContinueReading();
-
-    /// <summary>A span of the current read, as memory over the same bytes (no copy): the parser's pieces come from it.</summary>
-    internal ReadOnlyMemory<byte> LendAsMemory(ReadOnlySpan<byte> piece) =>
-        _input.Span.Overlaps(piece, out int offset) ? _input.Slice(offset, piece.Length) : piece.ToArray();
 
     private void OnPeerEnded()
     {

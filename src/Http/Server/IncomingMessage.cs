@@ -84,8 +84,11 @@ public sealed class IncomingMessage
     /// <summary>Whether the connection may serve another request after this one (RFC 9112 §9.3).</summary>
     public bool ShouldKeepAlive { get; private set; }
 
-    /// <summary>Raised for each piece of the body, with the framing (chunks) removed. The bytes are lent for the handler's duration.</summary>
-    public event Action<IncomingMessage, ReadOnlyMemory<byte>>? Data;
+    /// <summary>
+    /// Raised for each piece of the body, with the framing (chunks) removed. The bytes are a span over a buffer the
+    /// connection reuses, valid only until the handler returns: keep a copy with <c>data.ToArray()</c>.
+    /// </summary>
+    public event RequestDataHandler? Data;
 
     /// <summary>Raised once the whole body has arrived.</summary>
     public event Action<IncomingMessage>? End;
@@ -143,8 +146,7 @@ public sealed class IncomingMessage
         {
             try
             {
-                // The parser's span lives in the socket's read buffer; lend it as memory without a copy.
-                handlers(this, Connection!.LendAsMemory(data));
+                handlers(this, data);
             }
             catch (Exception)
             {

@@ -33,12 +33,12 @@ internal sealed class EchoConnection
     /// <summary>Closes the connection now.</summary>
     public void Destroy() => _socket.Destroy();
 
-    private void OnData(Socket socket, ReadOnlyMemory<byte> data)
+    private void OnData(Socket socket, ReadOnlySpan<byte> data)
     {
         if (socket.WritableEnded)
             return; // stopping: what arrives after our end is dropped
         byte[] copy = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.Span.CopyTo(copy);
+        data.CopyTo(copy);
         _inFlight.Enqueue(copy);
         if (!socket.Write(copy.AsMemory(0, data.Length), _onWritten))
             socket.Pause();
