@@ -53,7 +53,9 @@ public sealed partial class Socket
     /// <summary>
     /// Reads the next bytes into <paramref name="buffer"/>: the count, or 0 once the peer has ended. Data that
     /// arrives before a read is asked for is kept (reading pauses past 64 KiB kept). Also raises <see cref="Data"/>
-    /// for any handlers. Fails with the <see cref="NetException"/> if the socket fails. One read at a time.
+    /// for any handlers. Fails with the <see cref="NetException"/> if the socket fails, and with
+    /// <see cref="ObjectDisposedException"/> if it was destroyed before the peer ended (what was read is then not the
+    /// whole stream, so it is never reported as its end). One read at a time.
     /// </summary>
     /// <remarks>
     /// Callable from any thread: library code that awaits with <c>ConfigureAwait(false)</c> (Stream.CopyToAsync,
@@ -71,8 +73,10 @@ public sealed partial class Socket
             return ValueTask.FromResult(TakeBuffered(buffer.Span));
         if (_error is not null)
             return ValueTask.FromException<int>(_error);
-        if (_readableEnded || (_destroyed && !_connecting))
+        if (_readableEnded)
             return ValueTask.FromResult(0);
+        if (_destroyed && !_connecting)
+            return ValueTask.FromException<int>(DestroyedBeforeEnd());
         _pendingRead = new TaskCompletionSource<int>();
         _pendingReadBuffer = buffer;
         return new ValueTask<int>(_pendingRead.Task);
@@ -171,7 +175,10 @@ public sealed partial class Socket
             task?.TrySetException(error);
     }
 
-    /// <summary>The socket is going away: pending async operations end with its error (a read with 0 when none).</summary>
+    /// <summary>
+    /// The socket is going away: pending async operations end with its error. A read pending here has not seen the
+    /// peer's end (that completes it), so it fails even without an error: 0 would pass a cut-off stream as whole.
+    /// </summary>
     private void FailAsyncOperations()
     {
         CompleteConnectAsync(_error ?? new NetException(UvError.ECANCELED, "connect"));
@@ -179,12 +186,12 @@ public sealed partial class Socket
         {
             _pendingRead = null;
             _pendingReadBuffer = default;
-            if (_error is null)
-                pending.SetResult(0);
-            else
-                pending.SetException(_error);
+            pending.SetException((Exception?)_error ?? DestroyedBeforeEnd());
         }
     }
+
+    private static ObjectDisposedException DestroyedBeforeEnd() =>
+        new(nameof(Socket), "The socket was destroyed before the peer ended the stream: what was read is not all of it.");
 
     /// <summary>A <see cref="System.IO.Stream"/> over this socket, for StreamReader, SslStream and any Stream code.</summary>
     public Stream GetStream() => new SocketStream(this);

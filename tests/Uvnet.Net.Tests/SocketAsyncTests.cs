@@ -102,4 +102,37 @@ public class SocketAsyncTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Destroy_while_ReadAsync_waits_fails_the_read_instead_of_reporting_the_end()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        async Task<Exception> ReadThenDestroy()
+        {
+            ValueTask<int> read = client.ReadAsync(new byte[16]);
+            loop.Post(() => client.Destroy()); // a later iteration: the read is waiting by then
+            return await Assert.ThrowsAsync<ObjectDisposedException>(async () => await read);
+        }
+        Assert.Contains("destroyed", loop.RunUntil(ReadThenDestroy).Message);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Destroy_while_a_stream_reader_waits_fails_it_so_a_cut_off_upload_never_looks_complete()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.Write("the first half of an upload"u8.ToArray()); // and never its end
+        client.Data += (s, _) => loop.Post(() => s.Destroy());
+        async Task<string> ReadToEnd()
+        {
+            using var reader = new StreamReader(client.GetStream());
+            return await reader.ReadToEndAsync();
+        }
+        Assert.Throws<ObjectDisposedException>(() => loop.RunUntil(ReadToEnd));
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }

@@ -2,7 +2,8 @@ namespace Uvnet.Net.Tests;
 
 /// <summary>
 /// Using a socket after Destroy(), as Node's net.Socket allows: writes fail through their callback with
-/// ERR_STREAM_DESTROYED, End, Pause, Resume and the options are no-ops, a read ends with 0; only Connect throws (a
+/// ERR_STREAM_DESTROYED, End, Pause, Resume and the options are no-ops, a read fails with ObjectDisposedException (never
+/// the end of stream: the peer did not end it); only Connect throws (a
 /// destroyed socket is not reused). None of them raises an event, starts anything, or leaves a handle behind.
 /// </summary>
 public class SocketUseAfterDestroyTests
@@ -32,7 +33,7 @@ public class SocketUseAfterDestroyTests
         {
             "Write" => ["close False", "write callback ERR_STREAM_DESTROYED"],
             "WriteAsync" => ["close False", "WriteAsync ERR_STREAM_DESTROYED"],
-            "ReadAsync" => ["close False", "ReadAsync 0"],
+            "ReadAsync" => ["close False", "ReadAsync ObjectDisposedException"],
             _ => ["close False"],
         };
         Assert.Equal(expected.Order(), log.Order());
@@ -102,6 +103,9 @@ public class SocketUseAfterDestroyTests
         log.Add($"WriteAsync {failure.Code}");
     }
 
-    private static async Task LogReadAsync(Socket client, List<string> log) =>
-        log.Add($"ReadAsync {await client.ReadAsync(new byte[4])}");
+    private static async Task LogReadAsync(Socket client, List<string> log)
+    {
+        var failure = await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.ReadAsync(new byte[4]));
+        log.Add($"ReadAsync {failure.GetType().Name}");
+    }
 }
