@@ -4,7 +4,7 @@ namespace Uvnet.Net;
 /// <see cref="Stream"/> over a <see cref="Socket"/>, so that StreamReader, SslStream or any Stream code runs
 /// on the loop. Asynchronous only: awaits resume on the loop thread (its synchronization context), and a
 /// synchronous Read or Write there would block the loop that must complete it, so they throw.
-/// Disposing ends the socket's writing side.
+/// Disposing ends the socket's writing side (sends the FIN), from any thread.
 /// </summary>
 public sealed class SocketStream : Stream
 {
@@ -72,11 +72,20 @@ public sealed class SocketStream : Stream
     /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    /// <summary>Ends the socket's writing side.</summary>
+    /// <summary>
+    /// Ends the socket's writing side once what was written has been sent. Callable from any thread, as the async
+    /// members are: code that awaited with <c>ConfigureAwait(false)</c> disposes from the thread pool, so the end is
+    /// posted to the loop there.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            _socket.End();
+        {
+            if (_socket.Loop.IsLoopThread)
+                _socket.End();
+            else
+                _socket.Loop.Post(static s => s.End(), _socket);
+        }
         base.Dispose(disposing);
     }
 }

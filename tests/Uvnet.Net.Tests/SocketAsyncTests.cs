@@ -135,4 +135,41 @@ public class SocketAsyncTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Stream_disposed_from_another_thread_sends_the_FIN_on_the_loop()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        bool peerEnded = false;
+        peer.Ended += _ => peerEnded = true;
+        Stream stream = client.GetStream();
+        Exception? failure = null;
+        bool disposed = false;
+        loop.Post(() =>
+        {
+            // The loop thread waits inside its callback, so the loop is surely running while the other thread disposes
+            // (a thread of its own: Task.Wait could run a pool task inline, on the loop thread).
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    stream.Dispose();
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            other.Start();
+            other.Join();
+            disposed = true;
+        });
+        LoopDriver.RunUntil(loop, () => disposed);
+        Assert.Null(failure);
+        LoopDriver.RunUntil(loop, () => peerEnded);
+        Assert.True(client.WritableEnded);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
