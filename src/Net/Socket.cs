@@ -89,8 +89,14 @@ public sealed partial class Socket : IDisposable
     /// <summary>Raised after the host name of <see cref="Connect(int, string, Action?)"/> was looked up.</summary>
     public event Action<Socket, LookupResult>? Lookup;
 
-    /// <summary>Any object the user wants to keep with the socket.</summary>
+    /// <summary>Any object the user wants to keep with the socket. Uvnet itself never uses it.</summary>
     public object? UserData { get; set; }
+
+    /// <summary>
+    /// The object a layer built on the socket keeps with it (the HTTP server's connection): its own field, because
+    /// <see cref="UserData"/> is the user's to set at any time.
+    /// </summary>
+    internal object? Owner { get; set; }
 
     /// <summary>Whether a connect (or its lookup) is in progress.</summary>
     public bool Connecting => _connecting;

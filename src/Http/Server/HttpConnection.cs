@@ -50,14 +50,18 @@ internal sealed partial class HttpConnection
         _parser = new HttpRequestParser(server.Options.ParserLimits);
         _onFlushed = OnFlushed;
         IdleSince = server.Loop.Now;
-        socket.Data += static (s, data) => ((HttpConnection)s.UserData!).OnData(data);
-        socket.Drain += static s => ((HttpConnection)s.UserData!).OnDrain();
-        socket.Ended += static s => ((HttpConnection)s.UserData!).OnPeerEnded();
-        socket.Finish += static s => ((HttpConnection)s.UserData!).LingeringSince = s.Loop.Now;
-        socket.Closed += static (s, _) => ((HttpConnection)s.UserData!).OnClosed();
+        socket.Data += static (s, data) => Of(s).OnData(data);
+        socket.Drain += static s => Of(s).OnDrain();
+        socket.Ended += static s => Of(s).OnPeerEnded();
+        socket.Finish += static s => Of(s).LingeringSince = s.Loop.Now;
+        socket.Closed += static (s, _) => Of(s).OnClosed();
         socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
-        socket.UserData = this;
+        socket.Owner = this;
     }
+
+    // Static handlers find their connection through the socket (no delegates per connection), in the socket's
+    // internal Owner: UserData is the user's, and a Connection handler that set it broke every event here.
+    private static HttpConnection Of(Socket socket) => (HttpConnection)socket.Owner!;
 
     internal HttpServer Server { get; }
 
