@@ -17,13 +17,14 @@ public static class Http
 
     /// <summary>
     /// Creates a server with an async handler. A handler whose task faults is treated as one that threw (500, or
-    /// the connection destroyed if the head was sent); a fault after its response has finished changes nothing.
-    /// Its awaits resume on the loop thread.
+    /// the connection destroyed if the head was sent) and reported through <see cref="HttpServer.HandlerError"/>; a
+    /// fault after its response has finished is reported and changes nothing else. Its awaits resume on the loop thread.
     /// </summary>
     public static HttpServer CreateServer(Loop loop, Func<IncomingMessage, ServerResponse, Task> handler, HttpServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return CreateServer(loop, (request, response) =>
+        HttpServer server = CreateServer(loop, (Action<IncomingMessage, ServerResponse>?)null, options);
+        server.Request += (request, response) =>
         {
             Task task = handler(request, response);
             if (task.IsCompletedSuccessfully)
@@ -32,9 +33,15 @@ public static class Http
             int generation = response.Generation;
             task.ContinueWith(t =>
             {
-                if (t.IsFaulted && response.Generation == generation)
+                if (!t.IsFaulted)
+                    return;
+                bool current = response.Generation == generation;
+                // Request is null once the response was recycled; the fault no longer concerns a request then.
+                server.ReportHandlerError(t.Exception.InnerExceptions is [var single] ? single : t.Exception, current ? response.Request : null);
+                if (current)
                     HttpServer.FailHandler(response);
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.FromCurrentSynchronizationContext());
-        }, options);
+        };
+        return server;
     }
 }

@@ -16,8 +16,8 @@ namespace Uvnet.Http.Server;
 /// nothing of the response was sent yet, otherwise the connection is destroyed. The same holds for the request's
 /// body events and the response's Drain (see <see cref="IncomingMessage"/> and <see cref="ServerResponse"/>). A
 /// <see cref="ClientError"/>, <see cref="Connection"/> or <see cref="Upgrade"/> handler that throws: the connection
-/// is destroyed (what the handler meant to send is unknown). The exception is not reported: catch it in the
-/// handler to log it. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/> concern the server, not
+/// is destroyed (what the handler meant to send is unknown). Every exception contained so is reported through
+/// <see cref="HandlerError"/>. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/> concern the server, not
 /// a connection: an exception there leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as with <see cref="Net.Server"/>.</para>
 /// <para>Everything runs on the loop's thread.</para>
 /// </remarks>
@@ -82,6 +82,17 @@ public sealed class HttpServer : IDisposable
     /// requests are served as ordinary requests (RFC 9110 §7.8 lets a server ignore Upgrade).
     /// </summary>
     public event Action<IncomingMessage, Socket, byte[]>? Upgrade;
+
+    /// <summary>
+    /// Raised when user code the server runs throws and the server contains the exception (see the remarks): a
+    /// <see cref="Request"/> or <see cref="CheckContinue"/> handler, the task of an async handler, a request's body
+    /// handlers, a response's events, a <see cref="Connection"/>, <see cref="Upgrade"/> or <see cref="ClientError"/>
+    /// handler. With the request concerned, readable during the event only (it is pooled); null when there is none
+    /// (Connection, ClientError) or none any more (an async handler that faulted after its response finished). Raised
+    /// before the server answers for the failure. A handler of this event that throws is ignored: it runs inside the
+    /// server's recovery from the first failure, which must complete.
+    /// </summary>
+    public event Action<Exception, IncomingMessage?>? HandlerError;
 
     /// <summary>Raised once listening.</summary>
     public event Action<HttpServer>? Listening;
@@ -186,8 +197,9 @@ public sealed class HttpServer : IDisposable
         {
             Connection?.Invoke(socket);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            ReportHandlerError(e, null);
             socket.Destroy(); // half set up by the handler that threw: not served
         }
     }
@@ -220,8 +232,9 @@ public sealed class HttpServer : IDisposable
         {
             Request?.Invoke(request, response);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            ReportHandlerError(e, request);
             FailHandler(response);
         }
     }
@@ -232,8 +245,9 @@ public sealed class HttpServer : IDisposable
         {
             CheckContinue?.Invoke(request, response);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            ReportHandlerError(e, request);
             FailHandler(response);
         }
     }
@@ -260,8 +274,9 @@ public sealed class HttpServer : IDisposable
         {
             handlers(error, socket);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            ReportHandlerError(e, null);
             socket.Destroy(); // the handler had charge of the socket: what it meant to send is unknown
         }
         return true;
@@ -273,9 +288,24 @@ public sealed class HttpServer : IDisposable
         {
             Upgrade?.Invoke(request, socket, head);
         }
+        catch (Exception e)
+        {
+            ReportHandlerError(e, request);
+            socket.Destroy(); // the socket is the handler's: nothing else would ever close it
+        }
+    }
+
+    /// <summary>Raises <see cref="HandlerError"/> for an exception of user code that the server contained.</summary>
+    internal void ReportHandlerError(Exception error, IncomingMessage? request)
+    {
+        try
+        {
+            HandlerError?.Invoke(error, request);
+        }
         catch (Exception)
         {
-            socket.Destroy(); // the socket is the handler's: nothing else would ever close it
+            // Ignored (see HandlerError): the recovery this report is part of must complete, and its caller may be
+            // inside the parser.
         }
     }
 

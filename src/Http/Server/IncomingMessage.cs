@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Uvnet.Http.Parsing;
 using Uvnet.Net;
@@ -47,10 +48,24 @@ public sealed class IncomingMessage
     public HttpRequestMethod KnownMethod { get; private set; }
 
     /// <summary>The request-target as sent ("/path?query"), not decoded.</summary>
-    public string Url => _url ??= Connection!.InternUrl(Head.Url);
+    public string Url
+    {
+        get
+        {
+            VerifyLoopThread();
+            return _url ??= Connection!.InternUrl(Head.Url);
+        }
+    }
 
     /// <summary>The request-target's bytes, as sent; valid while the request is.</summary>
-    public ReadOnlySpan<byte> UrlBytes => Head.Url;
+    public ReadOnlySpan<byte> UrlBytes
+    {
+        get
+        {
+            VerifyLoopThread();
+            return Head.Url;
+        }
+    }
 
     /// <summary>"1.1" or "1.0".</summary>
     public string HttpVersion => HttpVersionMinor == 1 ? "1.1" : "1.0";
@@ -66,6 +81,7 @@ public sealed class IncomingMessage
     {
         get
         {
+            VerifyLoopThread();
             if (!_headersLoaded)
             {
                 _headers.Load(Head);
@@ -101,13 +117,17 @@ public sealed class IncomingMessage
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
-        Connection!.Server.Loop.VerifyAccess();
+        VerifyLoopThread();
         if (Complete)
             return Task.FromResult(TakeHeldBody());
         _bodyTask ??= new TaskCompletionSource<byte[]>();
-        Connection.ResumeAfterBody();
+        Connection!.ResumeAfterBody();
         return _bodyTask.Task;
     }
+
+    /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
+    private void VerifyLoopThread([CallerMemberName] string member = "") =>
+        LoopThread.Verify(Connection!.Server.Loop, nameof(IncomingMessage), member);
 
     /// <summary>Whether the body was left to the connection to drop (the response finished first).</summary>
     internal bool Dumping { get; set; }
@@ -148,10 +168,10 @@ public sealed class IncomingMessage
             {
                 handlers(this, data);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 Dumping = true; // the handler that threw gets no more of the body
-                FailResponse();
+                FailResponse(e);
             }
             return;
         }
@@ -172,9 +192,9 @@ public sealed class IncomingMessage
         {
             End?.Invoke(this);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            FailResponse();
+            FailResponse(e);
         }
         if (_bodyTask is { } task)
         {
@@ -184,8 +204,9 @@ public sealed class IncomingMessage
     }
 
     /// <summary>A body handler threw: contained as a throwing request handler is, inside the parser's callback (the exception must not unwind the parser).</summary>
-    private void FailResponse()
+    private void FailResponse(Exception error)
     {
+        Connection!.Server.ReportHandlerError(error, this);
         if (Response is { } response)
             HttpServer.FailHandler(response);
     }

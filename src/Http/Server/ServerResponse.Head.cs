@@ -13,6 +13,7 @@ public sealed partial class ServerResponse
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, string value)
     {
+        VerifyLoopThread();
         ThrowIfHeadersSent();
         ValidateField(name, value);
         RemoveHeaderCore(name, _headers.Count);
@@ -31,6 +32,7 @@ public sealed partial class ServerResponse
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, IEnumerable<string> values)
     {
+        VerifyLoopThread();
         ThrowIfHeadersSent();
         FieldValidation.ValidateName(name, "Header");
         ArgumentNullException.ThrowIfNull(values);
@@ -49,13 +51,25 @@ public sealed partial class ServerResponse
     /// The value of the header <paramref name="name"/> (any case), or null; several values are joined with ", ",
     /// except <c>Set-Cookie</c>'s, whose first is returned (see <see cref="GetHeaderValues"/>).
     /// </summary>
-    public string? GetHeader(string name) => HttpHeaders.Join(_headers, name);
+    public string? GetHeader(string name)
+    {
+        VerifyLoopThread();
+        return HttpHeaders.Join(_headers, name);
+    }
 
     /// <summary>Every value of the header <paramref name="name"/> (any case), in the order they are sent.</summary>
-    public IReadOnlyList<string> GetHeaderValues(string name) => HttpHeaders.All(_headers, name);
+    public IReadOnlyList<string> GetHeaderValues(string name)
+    {
+        VerifyLoopThread();
+        return HttpHeaders.All(_headers, name);
+    }
 
     /// <summary>Whether the header <paramref name="name"/> is set.</summary>
-    public bool HasHeader(string name) => IndexOfHeader(name, 0, _headers.Count) >= 0;
+    public bool HasHeader(string name)
+    {
+        VerifyLoopThread();
+        return IndexOfHeader(name, 0, _headers.Count) >= 0;
+    }
 
     /// <summary>
     /// Removes the header <paramref name="name"/>. An automatic header stays removed, as in Node: no Date (this
@@ -67,6 +81,7 @@ public sealed partial class ServerResponse
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public void RemoveHeader(string name)
     {
+        VerifyLoopThread();
         ThrowIfHeadersSent();
         ArgumentNullException.ThrowIfNull(name);
         SpecialHeaders kind = Classify(name);
@@ -78,7 +93,11 @@ public sealed partial class ServerResponse
     }
 
     /// <summary>The names of the headers set, in order.</summary>
-    public IReadOnlyList<string> GetHeaderNames() => _headers.Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    public IReadOnlyList<string> GetHeaderNames()
+    {
+        VerifyLoopThread();
+        return _headers.Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
 
     /// <summary>
     /// Sends the head now with <paramref name="statusCode"/> and the headers set (plus <paramref name="headers"/>,
@@ -95,7 +114,7 @@ public sealed partial class ServerResponse
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse WriteHead(int statusCode, string? statusMessage = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
     {
-        Connection.Server.Loop.VerifyAccess();
+        VerifyLoopThread();
         ThrowIfHeadersSent();
         ValidateStatusCode(statusCode);
         FieldValidation.ValidateStatusMessage(statusMessage);

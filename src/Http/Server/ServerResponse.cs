@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Uvnet.Net;
 
@@ -50,6 +51,7 @@ public sealed partial class ServerResponse
         get => _statusCode;
         set
         {
+            VerifyLoopThread();
             ValidateStatusCode(value);
             _statusCode = value;
         }
@@ -62,13 +64,22 @@ public sealed partial class ServerResponse
         get => _statusMessage;
         set
         {
+            VerifyLoopThread();
             FieldValidation.ValidateStatusMessage(value);
             _statusMessage = value;
         }
     }
 
     /// <summary>Whether a <c>Date</c> header is added (unless one was set). TechEmpower and RFC 9110 §6.6.1 want it.</summary>
-    public bool SendDate { get; set; } = true;
+    public bool SendDate
+    {
+        get;
+        set
+        {
+            VerifyLoopThread();
+            field = value;
+        }
+    } = true;
 
     /// <summary>Whether the head has been written; headers can no longer change.</summary>
     public bool HeadersSent { get; private set; }
@@ -181,7 +192,7 @@ public sealed partial class ServerResponse
     /// </exception>
     public void End(ReadOnlySpan<byte> data = default)
     {
-        Connection.Server.Loop.VerifyAccess();
+        VerifyLoopThread();
         if (WritableEnded)
             return;
         StartBody(data.Length, data.Length);
@@ -236,6 +247,7 @@ public sealed partial class ServerResponse
     /// <summary>Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.</summary>
     public void WriteContinue()
     {
+        VerifyLoopThread();
         ThrowIfHeadersSent();
         Sink.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
         Connection.OnResponseOutput(this);
@@ -295,8 +307,9 @@ public sealed partial class ServerResponse
         {
             Finish.Invoke(this);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            Connection.Server.ReportHandlerError(e, Request);
             CloseAfter(); // the response stands; its connection serves no more requests
         }
     }
@@ -307,9 +320,10 @@ public sealed partial class ServerResponse
         {
             Close?.Invoke(this);
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Contained: the connection is closing already, and its cleanup must go on.
+            Connection.Server.ReportHandlerError(e, Request);
         }
     }
 
@@ -319,15 +333,20 @@ public sealed partial class ServerResponse
         {
             Drain?.Invoke(this);
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            Connection.Server.ReportHandlerError(e, Request);
             HttpServer.FailHandler(this);
         }
     }
 
-    private void ThrowIfEnded()
+    /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
+    private void VerifyLoopThread([CallerMemberName] string member = "") =>
+        LoopThread.Verify(Connection.Server.Loop, nameof(ServerResponse), member);
+
+    private void ThrowIfEnded([CallerMemberName] string member = "")
     {
-        Connection.Server.Loop.VerifyAccess();
+        VerifyLoopThread(member);
         if (WritableEnded)
             throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
     }

@@ -1,0 +1,109 @@
+using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Server;
+
+namespace Uvnet.Http.Tests.Hardening;
+
+/// <summary>
+/// Request and response members called from another thread while the loop runs (a handler that continued after
+/// ConfigureAwait(false), a thread-pool callback): refused at once with an exception that names the cause and the
+/// fix, before anything of the connection is touched.
+/// </summary>
+public class OffLoopThreadTests
+{
+    public static TheoryData<string> Members() =>
+    [
+        "WriteContinue", "SetHeader", "SetHeaders", "RemoveHeader", "GetHeader", "HasHeader", "GetHeaderNames",
+        "StatusCode", "StatusMessage", "SendDate", "Write", "End", "WriteHead", "Headers", "Url", "UrlBytes", "ReadBodyAsync",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Members))]
+    public void Member_called_off_the_loop_thread_throws_at_once_and_changes_nothing(string member)
+    {
+        Exception? failure = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.SetHeader("X-Kept", "yes");
+            // The loop thread waits here for the other thread: the loop is surely running while the member is called.
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    Call(member, req, res);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            other.Start();
+            other.Join();
+            res.End("untouched");
+        });
+        string raw = fixture.Exchange("GET /path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        var refused = Assert.IsType<InvalidOperationException>(failure);
+        string name = member == "SetHeaders" ? "SetHeader" : member; // SetHeader's overload for several values
+        Assert.Contains($".{name} was called off the loop's thread", refused.Message);
+        Assert.Contains("ConfigureAwait(false)", refused.Message);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw); // no 100 Continue, no other status, nothing written before
+        Assert.Contains("X-Kept: yes\r\n", raw);
+        Assert.Contains("Date: ", raw);
+        Assert.DoesNotContain("X-Off", raw);
+        Assert.EndsWith("\r\n\r\nuntouched", raw);
+    }
+
+    [Fact]
+    public void Async_handler_that_ends_its_response_from_the_thread_pool_gets_500_and_the_cause_is_reported()
+    {
+        var reports = new List<Exception>();
+        using var fixture = ServerFixture.Start(async (_, res) =>
+        {
+            using var called = new ManualResetEventSlim();
+            Task offLoop = Task.Run(() =>
+            {
+                try
+                {
+                    res.End("from the pool");
+                }
+                finally
+                {
+                    called.Set();
+                }
+            });
+            called.Wait(); // the loop thread waits: the loop is surely running while the pool thread calls End
+            await offLoop;
+        });
+        fixture.Server.HandlerError += (e, _) => reports.Add(e);
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 500 Internal Server Error\r\n", raw);
+        Assert.DoesNotContain("from the pool", raw);
+        var reported = Assert.IsType<InvalidOperationException>(Assert.Single(reports));
+        Assert.Contains("ServerResponse.End", reported.Message);
+    }
+
+    private static void Call(string member, IncomingMessage req, ServerResponse res)
+    {
+        switch (member)
+        {
+            case "WriteContinue": res.WriteContinue(); break;
+            case "SetHeader": res.SetHeader("X-Off", "thread"); break;
+            case "SetHeaders": res.SetHeader("X-Off", ["a", "b"]); break;
+            case "RemoveHeader": res.RemoveHeader("X-Kept"); break;
+            case "GetHeader": res.GetHeader("X-Kept"); break;
+            case "HasHeader": res.HasHeader("X-Kept"); break;
+            case "GetHeaderNames": res.GetHeaderNames(); break;
+            case "StatusCode": res.StatusCode = 404; break;
+            case "StatusMessage": res.StatusMessage = "X-Off"; break;
+            case "SendDate": res.SendDate = false; break;
+            case "Write": res.Write("X-Off"); break;
+            case "End": res.End("X-Off"); break;
+            case "WriteHead": res.WriteHead(404); break;
+            case "Headers": _ = req.Headers; break;
+            case "Url": _ = req.Url; break;
+            case "UrlBytes": _ = req.UrlBytes.Length; break;
+            case "ReadBodyAsync": req.ReadBodyAsync(); break;
+            default: throw new ArgumentOutOfRangeException(nameof(member), member, null);
+        }
+    }
+}
