@@ -5,7 +5,7 @@ using Uvnet.Server.Logging;
 
 namespace Uvnet.Server.Commands;
 
-/// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: SO_REUSEPORT, graceful stop, access log.</summary>
+/// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: SO_REUSEPORT, graceful stop, access log, handler failures on stderr.</summary>
 internal sealed class HttpLoopService : ILoopService
 {
     /// <summary>
@@ -17,8 +17,12 @@ internal sealed class HttpLoopService : ILoopService
     private readonly HttpServer _server;
     private long _accepted;
 
-    /// <summary>Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, which returns the body length to log.</summary>
-    internal HttpLoopService(Loop loop, Func<IncomingMessage, ServerResponse, long> handler, AccessLog? log)
+    /// <summary>
+    /// Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, which returns
+    /// the body length to log. A handler that throws gets its request a 500 and is told on <paramref name="errors"/>
+    /// (stderr unless given).
+    /// </summary>
+    internal HttpLoopService(Loop loop, Func<IncomingMessage, ServerResponse, long> handler, AccessLog? log, TextWriter? errors = null)
     {
         _server = Http.Http.CreateServer(loop, (req, res) =>
         {
@@ -26,6 +30,8 @@ internal sealed class HttpLoopService : ILoopService
             log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
         }, new HttpServerOptions { ReusePort = true, MaxRequestBodySize = MaxRequestBodySize }); // Server: uvnet by default
         _server.Connection += _ => _accepted++;
+        TextWriter errorOutput = errors ?? Console.Error;
+        _server.HandlerError += (e, req) => errorOutput.WriteLine(HandlerErrorLog.Format(e, req));
     }
 
     /// <inheritdoc/>

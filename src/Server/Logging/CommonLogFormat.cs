@@ -24,14 +24,24 @@ public static class CommonLogFormat
         line.Append(offset < TimeSpan.Zero ? '-' : '+')
             .Append(offset.Duration().ToString("hhmm", CultureInfo.InvariantCulture))
             .Append("] \"");
-        AppendEscaped(line, entry.Method);
-        line.Append(' ');
-        AppendEscaped(line, entry.Target);
-        line.Append(" HTTP/");
-        AppendEscaped(line, entry.HttpVersion);
+        AppendRequestLine(line, entry.Method, entry.Target, entry.HttpVersion);
         line.Append("\" ").Append(entry.StatusCode.ToString(CultureInfo.InvariantCulture)).Append(' ');
         line.Append(entry.BodyBytes > 0 ? entry.BodyBytes.ToString(CultureInfo.InvariantCulture) : "-");
         return line.ToString();
+    }
+
+    /// <summary>The request line (<c>GET /a.gif HTTP/1.0</c>) escaped as in <see cref="Format"/>, for other logs that name a request.</summary>
+    public static string RequestLine(string method, string target, string httpVersion) =>
+        AppendRequestLine(new StringBuilder(64), method, target, httpVersion).ToString();
+
+    private static StringBuilder AppendRequestLine(StringBuilder line, string method, string target, string httpVersion)
+    {
+        AppendEscaped(line, method);
+        line.Append(' ');
+        AppendEscaped(line, target);
+        line.Append(" HTTP/");
+        AppendEscaped(line, httpVersion);
+        return line;
     }
 
     private static string Host(string? address)
