@@ -19,7 +19,11 @@ namespace Uvnet.Http.Server;
 /// is destroyed (what the handler meant to send is unknown). Every exception contained so is reported through
 /// <see cref="HandlerError"/>. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/> concern the server, not
 /// a connection: an exception there leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as with <see cref="Net.Server"/>.</para>
-/// <para>Everything runs on the loop's thread.</para>
+/// <para>Everything runs on the loop's thread. A request's and a response's members that read or change their
+/// connection's state (headers, status, Write, End, WriteContinue, <c>req.Headers</c>, <c>req.Url</c>...) called from
+/// another thread while the loop runs throw <see cref="InvalidOperationException"/> before touching anything: an
+/// async handler that continued with <c>ConfigureAwait(false)</c> must come back to the loop (or post with
+/// <see cref="Uvnet.Loop.Post(Action)"/>).</para>
 /// </remarks>
 public sealed class HttpServer : IDisposable
 {
