@@ -12,7 +12,7 @@ public class OffLoopThreadTests
 {
     public static TheoryData<string> Members() =>
     [
-        "WriteContinue", "SetHeader", "SetHeaders", "RemoveHeader", "GetHeader", "HasHeader", "GetHeaderNames",
+        "WriteContinue", "SetHeader", "SetHeaders", "RemoveHeader", "GetHeader", "GetHeaderValues", "HasHeader", "GetHeaderNames",
         "StatusCode", "StatusMessage", "SendDate", "Write", "End", "WriteHead", "Headers", "Url", "UrlBytes", "ReadBodyAsync",
     ];
 
@@ -91,6 +91,7 @@ public class OffLoopThreadTests
             case "SetHeaders": res.SetHeader("X-Off", ["a", "b"]); break;
             case "RemoveHeader": res.RemoveHeader("X-Kept"); break;
             case "GetHeader": res.GetHeader("X-Kept"); break;
+            case "GetHeaderValues": res.GetHeaderValues("X-Kept"); break;
             case "HasHeader": res.HasHeader("X-Kept"); break;
             case "GetHeaderNames": res.GetHeaderNames(); break;
             case "StatusCode": res.StatusCode = 404; break;
