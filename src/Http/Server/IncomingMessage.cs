@@ -11,8 +11,9 @@ namespace Uvnet.Http.Server;
 /// </summary>
 /// <remarks>
 /// Request and response objects are reused for later requests on the connection once the response has
-/// finished and the request's body has been read: do not keep them after that. Body bytes given to
-/// <see cref="Data"/> are lent for the duration of the handler. A body nobody reads is held (up to 64 KiB,
+/// finished and the request's body has been read: do not keep them after that. Body bytes reach
+/// <see cref="Data"/> as a span, valid for the duration of the handler; <see cref="ReadBodyAsync"/> returns a copy
+/// the caller owns. A body nobody reads is held (up to 64 KiB,
 /// then the connection stops reading) until the response ends, then discarded, as Node does.
 /// <para>A <see cref="Data"/> or <see cref="End"/> handler that throws is contained as a throwing request handler is
 /// (see <see cref="HttpServer"/>): the rest of the body is dropped, and the response gets 500 if nothing of it was
