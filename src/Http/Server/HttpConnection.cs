@@ -60,7 +60,7 @@ internal sealed partial class HttpConnection
     }
 
     // Static handlers find their connection through the socket (no delegates per connection), in the socket's
-    // internal Owner: UserData is the user's, and a Connection handler that set it broke every event here.
+    // internal Owner: UserData is the user's to set at any time, from a Connection or Upgrade handler too.
     private static HttpConnection Of(Socket socket) => (HttpConnection)socket.Owner!;
 
     internal HttpServer Server { get; }
