@@ -7,7 +7,8 @@ namespace Uvnet.Http.Parsing;
 /// <remarks>
 /// Names and numbers mirror llhttp's <c>llhttp_errno_t</c> (<c>HPE_*</c>) where the two parsers share a
 /// condition, so logs and tests can be compared; the codes llhttp lacks (<see cref="HeaderOverflow"/>,
-/// <see cref="UnsupportedVersion"/>, <see cref="UnknownTransferEncoding"/>) start at 100. The names are stable:
+/// <see cref="UnsupportedVersion"/>, <see cref="UnknownTransferEncoding"/>, <see cref="ChunkExtensionsOverflow"/>,
+/// <see cref="MethodOverflow"/>) start at 100. The names are stable:
 /// a server maps them to responses (most to 400 Bad Request; see each member).
 /// </remarks>
 public enum HttpParserError
@@ -87,12 +88,16 @@ public enum HttpParserError
     /// </summary>
     HeaderOverflow = 100,
 
-    /// <summary>A well-formed version other than HTTP/1.0 and HTTP/1.1. A server answers 505.</summary>
+    /// <summary>
+    /// A well-formed version whose major is not 1 (HTTP/0.9 or 2.0 written as versions), or an RTSP or ICE version
+    /// other than 1.0 and 1.1. A server answers 505. (HTTP/1.2 to 1.9 are parsed as HTTP/1.1, RFC 9110 §2.5.)
+    /// </summary>
     UnsupportedVersion = 101,
 
     /// <summary>
-    /// A transfer coding before the final chunked that is not registered (RFC 9112 §7: compress, deflate,
-    /// gzip, x-compress, x-gzip). A server answers 501 Not Implemented (RFC 9112 §6.1).
+    /// A transfer coding before the final chunked (gzip, deflate, or any other): the parser removes only the
+    /// chunked framing, so the body would reach the handler still coded. A server answers 501 Not Implemented
+    /// (RFC 9112 §6.1).
     /// </summary>
     UnknownTransferEncoding = 102,
 
@@ -101,4 +106,10 @@ public enum HttpParserError
     /// answers 413 Content Too Large (as Node's HPE_CHUNK_EXTENSIONS_OVERFLOW).
     /// </summary>
     ChunkExtensionsOverflow = 103,
+
+    /// <summary>
+    /// The method token passed <see cref="HttpParserLimits.MaxMethodLength"/>. A server answers 501 Not Implemented
+    /// (RFC 9112 §3: a method longer than any it implements), without waiting for the rest of the request line.
+    /// </summary>
+    MethodOverflow = 104,
 }

@@ -4,11 +4,14 @@ namespace Uvnet.Http.Parsing;
 /// Bounds on what one request may make the parser read before its body, so a peer can never make it (or a
 /// handler that accumulates what it reports) hold unbounded memory, or read forever without progress. Exceeding
 /// one is <see cref="HttpParserError.HeaderOverflow"/> (<see cref="HttpParserError.ChunkExtensionsOverflow"/> for
-/// chunk extensions).
+/// chunk extensions, <see cref="HttpParserError.MethodOverflow"/> for the method).
 /// </summary>
 public sealed record HttpParserLimits
 {
-    /// <summary>The defaults: 16 KiB of request line and headers (Node's default), 100 fields (Kestrel's).</summary>
+    /// <summary>
+    /// The defaults: 16 KiB of request line and headers (Node's default), 100 fields (Kestrel's), 16 KiB of chunk
+    /// extensions (Node's), methods of up to 32 bytes.
+    /// </summary>
     public static HttpParserLimits Default { get; } = new();
 
     /// <summary>
@@ -47,7 +50,22 @@ public sealed record HttpParserLimits
         init => _maxChunkExtensionBytes = RequirePositive(value);
     }
 
+    /// <summary>
+    /// The longest method token accepted, in bytes; a longer one is <see cref="HttpParserError.MethodOverflow"/>
+    /// (a server answers 501 at once, RFC 9112 §3). Default 32: the longest method in IANA's HTTP Method
+    /// Registry, UPDATEREDIRECTREF, has 17 bytes, and nearly twice that leaves room for extension methods, while
+    /// a peer can no longer make the server read a request line's worth of bytes (up to
+    /// <see cref="MaxHeaderBytes"/>) of a method before refusing it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxMethodLength
+    {
+        get => _maxMethodLength;
+        init => _maxMethodLength = RequirePositive(value);
+    }
+
     private readonly int _maxHeaderBytes = 16 * 1024;
+    private readonly int _maxMethodLength = 32;
     private readonly int _maxChunkExtensionBytes = 16 * 1024;
     private readonly int _maxHeaderCount = 100;
 

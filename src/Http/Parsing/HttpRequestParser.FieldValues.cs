@@ -288,9 +288,11 @@ public sealed partial class HttpRequestParser
         {
             _chunkedSeen = true;
         }
-        else if (!KnownHeaders.IsRegisteredCoding(coding))
+        else
         {
-            _unknownCoding = true;
+            // The parser removes chunked framing and decodes nothing else: a body under another coding (even a
+            // registered one, gzip or deflate) would reach the handler still coded, unmarked. RFC 9112 §6.1: 501.
+            _otherCoding = true;
         }
     }
 

@@ -10,12 +10,6 @@ public sealed partial class HttpRequestParser
     private int CompleteHead<THandler>(ref THandler handler, int pos)
         where THandler : IHttpParserHandler, allows ref struct
     {
-        if (_method == HttpRequestMethod.Pri)
-        {
-            // RFC 9113 §3.4: PRI only opens the HTTP/2 preface, which an HTTP/1.1 parser does not speak.
-            return Fail(HttpParserError.InvalidMethod, "PRI is reserved for the HTTP/2 connection preface", pos);
-        }
-
         if ((_flags & HttpParserFlags.TransferEncoding) != 0)
         {
             if (!_chunkedLast)
@@ -24,9 +18,9 @@ public sealed partial class HttpRequestParser
                 return Fail(HttpParserError.InvalidTransferEncoding, "Request has invalid `Transfer-Encoding`", pos);
             }
 
-            if (_unknownCoding)
+            if (_otherCoding)
             {
-                return Fail(HttpParserError.UnknownTransferEncoding, "Unknown transfer coding", pos);
+                return Fail(HttpParserError.UnknownTransferEncoding, "Transfer coding not implemented", pos);
             }
 
             _flags |= HttpParserFlags.Chunked;

@@ -37,7 +37,7 @@ public sealed partial class HttpRequestParser
             if (_scratchLength == 0)
             {
                 int common = KnownMethods.TryMatchCommon(data[pos..], out HttpRequestMethod method);
-                if (common > 0)
+                if (common > 0 && common <= _maxMethodLength)
                 {
                     _method = method;
                     handler.OnMethod(data.Slice(pos, common));
@@ -54,8 +54,23 @@ public sealed partial class HttpRequestParser
             }
 
             int end = data[pos..].IndexOfAnyExcept(HttpCharacters.Token);
+            int length = end < 0 ? data.Length - pos : end;
+            if (_index + length > _maxMethodLength)
+            {
+                // RFC 9112 §3: a method longer than any the server implements gets 501, at once rather than at
+                // the end of a request line the head's limit would let run for kilobytes.
+                int over = pos + (_maxMethodLength - _index);
+                if (over > mark)
+                {
+                    handler.OnMethod(data[mark..over]);
+                }
+
+                return Fail(HttpParserError.MethodOverflow, "Method too long", over);
+            }
+
             if (end < 0)
             {
+                _index += length;
                 AppendScratch(data[mark..]);
                 handler.OnMethod(data[mark..]);
                 return data.Length;
@@ -80,6 +95,12 @@ public sealed partial class HttpRequestParser
 
             _method = KnownMethods.Classify(CompleteScratch(piece));
             _scratchLength = 0;
+            if (_method == HttpRequestMethod.Pri)
+            {
+                // RFC 9113 §3.4: PRI only opens the HTTP/2 preface, which an HTTP/1.1 parser does not speak.
+                return Fail(HttpParserError.InvalidMethod, "PRI is reserved for the HTTP/2 connection preface", pos);
+            }
+
             _state = ParserState.UrlStart;
             pos++;
             if (_pauseRequested)
@@ -218,13 +239,15 @@ public sealed partial class HttpRequestParser
                 {
                     _versionMajor = (byte)digit;
                 }
+                else if (_versionMajor != 1 || (digit > 1 && _protocol != HttpProtocol.Http))
+                {
+                    return Fail(HttpParserError.UnsupportedVersion, "Unsupported HTTP version", pos + 1);
+                }
                 else
                 {
-                    _versionMinor = (byte)digit;
-                    if (_versionMajor != 1 || digit > 1)
-                    {
-                        return Fail(HttpParserError.UnsupportedVersion, "Unsupported HTTP version", pos + 1);
-                    }
+                    // RFC 9110 §2.5: a higher minor version of a major one implements is processed as the highest
+                    // minor version implemented: HTTP/1.2 to 1.9 are HTTP/1.1.
+                    _versionMinor = (byte)Math.Min(digit, 1);
                 }
             }
         }
@@ -306,10 +329,22 @@ public sealed partial class HttpRequestParser
                         break;
                     }
 
-                    if (b is (byte)'/' or (byte)'*')
+                    if (b == '/')
                     {
                         _state = ParserState.UrlPath;
                         return pos;
+                    }
+
+                    if (b == '*')
+                    {
+                        // RFC 9112 §3.2.4: the asterisk-form is only for a server-wide OPTIONS.
+                        if (_method != HttpRequestMethod.Options)
+                        {
+                            return Fail(HttpParserError.InvalidUrl, "Asterisk-form is only for OPTIONS", pos);
+                        }
+
+                        _state = ParserState.UrlAsterisk;
+                        break;
                     }
 
                     if (!HttpCharacters.IsAlpha(b))
@@ -319,6 +354,15 @@ public sealed partial class HttpRequestParser
 
                     _state = ParserState.UrlSchema;
                     break;
+                case ParserState.UrlAsterisk:
+                    // The asterisk-form is "*" alone.
+                    if (b is not ((byte)' ' or (byte)'\r'))
+                    {
+                        return Fail(HttpParserError.InvalidUrl, "Unexpected char after asterisk-form", pos);
+                    }
+
+                    _state = ParserState.UrlPath;
+                    return pos;
                 case ParserState.UrlSchema:
                     if (b == ':')
                     {

@@ -21,7 +21,10 @@ namespace Uvnet.Http.Parsing;
 /// Content-Length and Transfer-Encoding, two Content-Lengths, a malformed Content-Length, or a
 /// Transfer-Encoding whose final coding is not chunked; field names are tokens with no whitespace before the
 /// colon; field values have no control characters; obsolete line folding is an error; chunk sizes are hex
-/// digits without whitespace. Versions other than 1.0 and 1.1 are <see cref="HttpParserError.UnsupportedVersion"/>.
+/// digits without whitespace; the asterisk-form target (<c>*</c>, alone) is only for OPTIONS (RFC 9112 §3.2.4); a
+/// method longer than <see cref="HttpParserLimits.MaxMethodLength"/> is refused at its first byte beyond. HTTP/1.2 to
+/// HTTP/1.9 are parsed as HTTP/1.1 (RFC 9110 §2.5); other versions than 1.x are
+/// <see cref="HttpParserError.UnsupportedVersion"/>.
 /// A missing Host on HTTP/1.1 is left to the server (RFC 9112 §3.2 makes it the server's 400, not a framing
 /// matter).</para>
 /// <para><b>Other protocols.</b> As llhttp, the parser also recognises RTSP/1.x and ICE/1.x request lines (with
@@ -33,8 +36,10 @@ namespace Uvnet.Http.Parsing;
 /// §9.1; a server answers an unknown one 501), where llhttp refuses a method it does not list (<c>MKCOLA</c>) or
 /// one it lists for another protocol (<c>ANNOUNCE</c> over HTTP); a request line or field line ending in a bare LF
 /// is an error, where llhttp takes a bare LF after a target as HTTP/0.9; HTTP/0.9 and HTTP/2.0 written as
-/// versions, and RTSP/2.0, are <see cref="HttpParserError.UnsupportedVersion"/> where llhttp accepts them; a
-/// coding before the final chunked must be registered (<see cref="HttpParserError.UnknownTransferEncoding"/>);
+/// versions, and RTSP/2.0, are <see cref="HttpParserError.UnsupportedVersion"/> where llhttp accepts them, and
+/// HTTP/1.2 is HTTP/1.1 where llhttp refuses it; any coding before the final chunked, even a registered one such as
+/// gzip, is <see cref="HttpParserError.UnknownTransferEncoding"/> (the parser decodes none, so the body would reach
+/// its handler still coded); an asterisk-form target with another method than OPTIONS is an error;
 /// nothing may follow an HTTP/0.9, RTSP or ICE request on its connection. On llhttp's 134 strict request cases
 /// (its test/request/*.md, fed whole and byte by byte) the parser agrees on 132: the two others are the methods
 /// above.</para>
@@ -50,6 +55,7 @@ public sealed partial class HttpRequestParser
     private readonly int _maxHeaderBytes;
     private readonly int _maxHeaderCount;
     private readonly int _maxChunkExtensionBytes;
+    private readonly int _maxMethodLength;
 
     private ParserState _state;
     private HttpParserError _error;
@@ -77,10 +83,10 @@ public sealed partial class HttpRequestParser
     private byte _valueState;
     private int _index;
 
-    // Transfer-Encoding, across all its fields: was chunked seen, is it the last coding, any unknown coding.
+    // Transfer-Encoding, across all its fields: was chunked seen, is it the last coding, any other coding.
     private bool _chunkedSeen;
     private bool _chunkedLast;
-    private bool _unknownCoding;
+    private bool _otherCoding;
     private bool _codingHasParameters;
 
     private ParserScratch _scratch;
@@ -100,6 +106,7 @@ public sealed partial class HttpRequestParser
         _maxHeaderBytes = limits.MaxHeaderBytes;
         _maxHeaderCount = limits.MaxHeaderCount;
         _maxChunkExtensionBytes = limits.MaxChunkExtensionBytes;
+        _maxMethodLength = limits.MaxMethodLength;
     }
 
     /// <summary>
@@ -136,8 +143,8 @@ public sealed partial class HttpRequestParser
     public int VersionMajor => _versionMajor;
 
     /// <summary>
-    /// The current request's minor version (0 or 1; 9 for a request line without a version), valid from the end
-    /// of the request line.
+    /// The current request's minor version (0 or 1, HTTP/1.2 to 1.9 being reported as 1; 9 for a request line
+    /// without a version), valid from the end of the request line.
     /// </summary>
     public int VersionMinor => _versionMinor;
 
@@ -406,10 +413,11 @@ public sealed partial class HttpRequestParser
         _chunkExtensionBytes = 0;
         _headBytes = 0;
         _headerCount = 0;
+        _index = 0;
         _scratchLength = 0;
         _chunkedSeen = false;
         _chunkedLast = false;
-        _unknownCoding = false;
+        _otherCoding = false;
     }
 
     /// <summary>Records an error at <paramref name="pos"/> of the current buffer; returns that position.</summary>

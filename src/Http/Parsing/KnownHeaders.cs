@@ -10,7 +10,7 @@ internal enum HeaderKind : byte
     Upgrade,
 }
 
-/// <summary>Recognises the fields of <see cref="HeaderKind"/> and the registered transfer codings.</summary>
+/// <summary>Recognises the fields of <see cref="HeaderKind"/>.</summary>
 internal static class KnownHeaders
 {
     /// <summary>The longest name <see cref="Classify"/> can recognise ("transfer-encoding").</summary>
@@ -34,12 +34,4 @@ internal static class KnownHeaders
             _ => HeaderKind.General,
         };
     }
-
-    /// <summary>
-    /// Whether a lower-case transfer coding is registered (RFC 9112 §7, the IANA registry): a server may
-    /// implement it, so the parser frames the body and leaves the decoding to the server.
-    /// </summary>
-    public static bool IsRegisteredCoding(ReadOnlySpan<byte> coding) =>
-        coding.SequenceEqual("gzip"u8) || coding.SequenceEqual("deflate"u8) || coding.SequenceEqual("compress"u8)
-        || coding.SequenceEqual("x-gzip"u8) || coding.SequenceEqual("x-compress"u8);
 }

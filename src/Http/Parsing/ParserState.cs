@@ -19,6 +19,7 @@ internal enum ParserState : byte
     UrlSchemaSlashSlash,
     UrlServer,
     UrlServerWithAt,
+    UrlAsterisk,
     UrlPath,
     Version,
     RequestLineCr,

@@ -210,7 +210,7 @@ internal sealed partial class HttpConnection
     {
         HttpParserError.HeaderOverflow when _parsing is { Head.HeaderCount: 0 } => 414, // still in the request line
         HttpParserError.HeaderOverflow => 431,
-        HttpParserError.UnknownTransferEncoding => 501,
+        HttpParserError.UnknownTransferEncoding or HttpParserError.MethodOverflow => 501,
         HttpParserError.ChunkExtensionsOverflow => 413,
         HttpParserError.UnsupportedVersion => 505,
         _ => 400,

@@ -37,7 +37,6 @@ public class InvalidRequestTests
         { "bare CR after the request line", "GET / HTTP/1.1\rHost: a\r\n\r\n", HttpParserError.Strict },
         { "HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", HttpParserError.UnsupportedVersion },
         { "HTTP/0.9 version", "GET / HTTP/0.9\r\n\r\n", HttpParserError.UnsupportedVersion },
-        { "HTTP/1.2", "GET / HTTP/1.2\r\n\r\n", HttpParserError.UnsupportedVersion },
         { "HTTP/2 connection preface", "PRI * HTTP/1.1\r\n\r\nSM\r\n\r\n", HttpParserError.InvalidMethod },
         { "bare CR before the request line", "\rGET / HTTP/1.1\r\n\r\n", HttpParserError.Strict },
 

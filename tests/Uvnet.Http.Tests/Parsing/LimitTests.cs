@@ -13,6 +13,7 @@ public class LimitTests
         Assert.Equal(16 * 1024, HttpParserLimits.Default.MaxHeaderBytes);
         Assert.Equal(100, HttpParserLimits.Default.MaxHeaderCount);
         Assert.Equal(16 * 1024, HttpParserLimits.Default.MaxChunkExtensionBytes);
+        Assert.Equal(32, HttpParserLimits.Default.MaxMethodLength);
     }
 
     [Theory]
@@ -23,6 +24,7 @@ public class LimitTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderBytes = value });
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxHeaderCount = value });
         Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxChunkExtensionBytes = value });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpParserLimits { MaxMethodLength = value });
     }
 
     private const string ChunkedHead = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";

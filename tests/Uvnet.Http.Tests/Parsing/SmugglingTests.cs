@@ -26,6 +26,8 @@ public class SmugglingTests
         { "§6.1: a coding that is not a token", "POST / HTTP/1.1\r\nTransfer-Encoding: \"chunked\"\r\n\r\n0\r\n\r\n", HttpParserError.InvalidTransferEncoding },
         { "§6.1: two codings without a comma", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip chunked\r\n\r\n0\r\n\r\n", HttpParserError.InvalidTransferEncoding },
         { "§6.1: unknown coding before chunked (501)", "POST / HTTP/1.1\r\nTransfer-Encoding: pigeons, chunked\r\n\r\n0\r\n\r\n", HttpParserError.UnknownTransferEncoding },
+        { "§6.1: gzip before chunked is not implemented (501)", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", HttpParserError.UnknownTransferEncoding },
+        { "§6.1: registered codings in earlier fields are not implemented (501)", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: deflate , Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", HttpParserError.UnknownTransferEncoding },
         { "§5.1: whitespace before the colon of Transfer-Encoding", "POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\nbody", HttpParserError.InvalidHeaderToken },
         { "§5.1: whitespace before the colon of Content-Length", "POST / HTTP/1.1\r\nContent-Length : 4\r\n\r\nbody", HttpParserError.InvalidHeaderToken },
         { "§5.2: Transfer-Encoding folded onto a second line", "POST / HTTP/1.1\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n", HttpParserError.InvalidHeaderToken },

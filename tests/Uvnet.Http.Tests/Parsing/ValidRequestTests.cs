@@ -44,12 +44,6 @@ public class ValidRequestTests
                 + "\nchunk 10\nbody:0123456789\nchunk-complete\nchunk 10\nbody:0123456789\nchunk-complete\nchunk 0\nchunk-complete\ncomplete"
         },
         {
-            "registered coding before the final chunked",
-            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: deflate , Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
-            $"begin\nmethod:POST\nurl:/\nfield:Transfer-Encoding\nvalue:gzip\nfield:Transfer-Encoding\nvalue:deflate , Chunked\nheaders Post 1.1 flags=Chunked, TransferEncoding cl=0 {KeepAlive}"
-                + "\nchunk 1\nbody:x\nchunk-complete\nchunk 0\nchunk-complete\ncomplete"
-        },
-        {
             "pipelined requests after empty lines",
             "\r\n\nGET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 2\r\n\r\nok\r\nDELETE /c HTTP/1.1\r\n\r\n",
             $"begin\nmethod:GET\nurl:/a\nheaders Get 1.1 flags=None cl=0 {KeepAlive}\ncomplete"
