@@ -23,9 +23,9 @@ internal sealed partial class HttpConnection
 
         public void OnUrl(ReadOnlySpan<byte> url) => connection._parsing!.Head.AppendUrl(url);
 
-        public void OnHeaderField(ReadOnlySpan<byte> name) => connection._parsing!.Head.AppendHeaderName(name);
+        public void OnHeaderField(ReadOnlySpan<byte> name) => connection._parsing!.AppendFieldName(name);
 
-        public void OnHeaderValue(ReadOnlySpan<byte> value) => connection._parsing!.Head.AppendHeaderValue(value);
+        public void OnHeaderValue(ReadOnlySpan<byte> value) => connection._parsing!.AppendFieldValue(value);
 
         public HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => connection.OnHeadersComplete(parser);
 
@@ -33,6 +33,8 @@ internal sealed partial class HttpConnection
 
         public void OnChunkHeader(long size)
         {
+            if (size == 0)
+                connection._parsing!.BeginTrailers(); // the fields after the last chunk are trailers (RFC 9112 §7.1.2)
         }
 
         public void OnChunkComplete()
@@ -63,7 +65,9 @@ internal sealed partial class HttpConnection
             _notHttp1 = true;
             return HeadersCompleteAction.Pause;
         }
-        if (parser.IsUpgrade && Server.HasUpgradeHandlers)
+        bool connect = parser.Method == HttpRequestMethod.Connect;
+        if (parser.IsUpgrade && (connect ? Server.HasConnectHandlers : Server.HasUpgradeHandlers)
+            && HostFault(_parsing.Head, parser.VersionMinor, out _) is null)
         {
             _upgrading = _parsing; // the message completes before Execute returns PausedUpgrade
             return HeadersCompleteAction.Upgrade;
@@ -116,15 +120,22 @@ internal sealed partial class HttpConnection
                 Answer(response, 505);
             return;
         }
-        FindHostAndExpect(request.Head, out bool hasHost, out ReadOnlySpan<byte> expect);
-        if (request.HttpVersionMinor == 1 && !hasHost)
+        if (HostFault(request.Head, request.HttpVersionMinor, out ReadOnlySpan<byte> expect) is { } fault)
         {
-            // RFC 9112 §3.2: a server must answer an HTTP/1.1 request without Host with 400.
-            RaiseClientError(new HttpClientError(HttpParserError.None, 400, "missing Host header"));
+            RaiseClientError(new HttpClientError(HttpParserError.None, 400, fault));
             Answer(response, 400);
             return;
         }
-        if (!expect.IsEmpty)
+        if (request.KnownMethod == HttpRequestMethod.Connect)
+        {
+            // No Connect handler (it would have taken the request as an upgrade): this server is no proxy, and does
+            // not implement the method for any resource (RFC 9110 §15.6.2). The bytes after it are not parsed.
+            Answer(response, 501);
+            return;
+        }
+        // RFC 9110 §10.1.1: an HTTP/1.0 client's 100-continue is ignored (HTTP/1.0 knows no 1xx, §15.2), and so is
+        // the rest of a field HTTP/1.0 does not define.
+        if (!expect.IsEmpty && request.HttpVersionMinor == 1)
         {
             if (!Ascii.EqualsIgnoreCase(expect, "100-continue"u8))
             {
@@ -141,19 +152,36 @@ internal sealed partial class HttpConnection
         Server.RaiseRequest(request, response);
     }
 
-    /// <summary>One pass over the fields for the two the server itself acts on (names compared only when the length fits).</summary>
-    private static void FindHostAndExpect(HttpRequestHead head, out bool hasHost, out ReadOnlySpan<byte> expect)
+    /// <summary>
+    /// One pass over the fields for the two the server itself acts on (names compared only when the length fits):
+    /// why the Host fields make the request a 400 (RFC 9112 §3.2: none on HTTP/1.1, more than one, or a value that
+    /// is not <c>uri-host [ ":" port ]</c>), or null; and the Expect field's value.
+    /// </summary>
+    private static string? HostFault(HttpRequestHead head, int minorVersion, out ReadOnlySpan<byte> expect)
     {
-        hasHost = false;
+        int hosts = 0;
+        ReadOnlySpan<byte> host = default;
         expect = default;
         for (int i = 0; i < head.HeaderCount; i++)
         {
             ReadOnlySpan<byte> name = head.GetHeaderName(i);
             if (name.Length == 4 && Ascii.EqualsIgnoreCase(name, "host"u8))
-                hasHost = true;
+            {
+                hosts++;
+                host = head.GetHeaderValue(i);
+            }
             else if (name.Length == 6 && expect.IsEmpty && Ascii.EqualsIgnoreCase(name, "expect"u8))
+            {
                 expect = head.GetHeaderValue(i);
+            }
         }
+        return hosts switch
+        {
+            0 when minorVersion == 1 => "missing Host header",
+            0 => null,
+            1 => HostSyntax.IsValid(host) ? null : "invalid Host header",
+            _ => "more than one Host header",
+        };
     }
 
     /// <summary>A request object from the connection's pool, begun on this connection.</summary>

@@ -136,8 +136,8 @@ internal sealed partial class HttpConnection
                     Upgrade(upgrading, data);
                     return;
                 }
-                // Declined (no Upgrade handler): the Upgrade field is ignored and the next request may follow; after a
-                // CONNECT nothing is parsed (its response closes the connection, see DispatchRequest).
+                // Declined (no Upgrade or Connect handler): the Upgrade field is ignored and the next request may
+                // follow; after a CONNECT nothing is parsed (its 501 closes the connection, see DispatchRequest).
                 _parser.ResumeAfterUpgrade();
                 continue;
             }

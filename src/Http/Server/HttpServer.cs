@@ -71,7 +71,8 @@ public sealed class HttpServer : IDisposable
     public event Action<Socket>? Connection;
 
     /// <summary>
-    /// Raised for a request the server refuses (malformed: 400, 414, 431, 501, 505; missing Host; timeouts: 408).
+    /// Raised for a request the server refuses (malformed: 400, 414, 431, 501, 505; a missing, repeated or invalid
+    /// Host; timeouts: 408).
     /// Without handlers the server answers with that status, <c>Connection: close</c>, and closes cleanly. A handler
     /// takes charge of the socket (answer and close it) for parse errors.
     /// </summary>
@@ -81,19 +82,28 @@ public sealed class HttpServer : IDisposable
     public event Action<IncomingMessage, ServerResponse>? CheckContinue;
 
     /// <summary>
-    /// Raised for a request asking to change protocol (<c>Connection: upgrade</c>, or CONNECT): the handler owns
-    /// the socket from then on, and gets the bytes already read after the request's head. Without handlers such
-    /// requests are served as ordinary requests (RFC 9110 §7.8 lets a server ignore Upgrade).
+    /// Raised for a request asking to change protocol (<c>Connection: upgrade</c> with an <c>Upgrade</c> field): the
+    /// handler owns the socket from then on, and gets the bytes already read after the request's head. Without
+    /// handlers such requests are served as ordinary requests (RFC 9110 §7.8 lets a server ignore Upgrade). CONNECT
+    /// never comes here: see <see cref="Connect"/>.
     /// </summary>
     public event Action<IncomingMessage, Socket, byte[]>? Upgrade;
 
     /// <summary>
+    /// Raised for a CONNECT request, as Node's <c>connect</c> event: the handler owns the socket from then on (it
+    /// answers, <c>HTTP/1.1 200 Connection Established</c> for a tunnel, and relays), and gets the bytes already read
+    /// after the request's head. CONNECT never reaches <see cref="Request"/>: without handlers it is answered
+    /// 501 Not Implemented and the connection closes, the bytes after it unread (a tunnel's, not requests).
+    /// </summary>
+    public event Action<IncomingMessage, Socket, byte[]>? Connect;
+
+    /// <summary>
     /// Raised when user code the server runs throws and the server contains the exception (see the remarks): a
     /// <see cref="Request"/> or <see cref="CheckContinue"/> handler, the task of an async handler, a request's body
-    /// handlers, a response's events, a <see cref="Connection"/>, <see cref="Upgrade"/> or <see cref="ClientError"/>
-    /// handler. With the request concerned, readable during the event only (it is pooled); null when there is none
-    /// (Connection, ClientError) or none any more (an async handler that faulted after its response finished). Raised
-    /// before the server answers for the failure. A handler of this event that throws is ignored: it runs inside the
+    /// handlers, a response's events, a <see cref="Connection"/>, <see cref="Upgrade"/>, <see cref="Connect"/> or
+    /// <see cref="ClientError"/> handler. With the request concerned, readable during the event only (it is pooled);
+    /// null when there is none (Connection, ClientError) or none any more (an async handler that faulted after its
+    /// response finished). Raised before the server answers for the failure. A handler of this event that throws is ignored: it runs inside the
     /// server's recovery from the first failure, which must complete.
     /// </summary>
     public event Action<Exception, IncomingMessage?>? HandlerError;
@@ -129,6 +139,8 @@ public sealed class HttpServer : IDisposable
     internal bool IsClosing => _closing;
 
     internal bool HasUpgradeHandlers => Upgrade is not null;
+
+    internal bool HasConnectHandlers => Connect is not null;
 
     internal bool HandlesCheckContinue => CheckContinue is not null;
 
@@ -290,7 +302,7 @@ public sealed class HttpServer : IDisposable
     {
         try
         {
-            Upgrade?.Invoke(request, socket, head);
+            (request.KnownMethod == Parsing.HttpRequestMethod.Connect ? Connect : Upgrade)?.Invoke(request, socket, head);
         }
         catch (Exception e)
         {

@@ -25,10 +25,23 @@ public sealed class IncomingMessage
     // readable high-water mark, with room for a few TCP reads).
     internal const int MaxHeldBody = 64 * 1024;
 
+    // What Trailers returns when the request had none (never loaded, so never changed: shared by every loop).
+    private static readonly HttpHeaders s_noTrailers = new();
+
     private readonly HttpHeaders _headers = new();
     private readonly OutputBuffer _heldBody = new();
     private bool _headersLoaded;
     private string? _url;
+    private string? _path;
+    private string? _query;
+
+    // The trailer section of a chunked body: kept apart from the head (RFC 9110 §6.5.2), made on the first request
+    // that has one.
+    private HttpRequestHead? _trailerHead;
+    private HttpHeaders? _trailers;
+    private bool _inTrailers;
+    private bool _hasTrailers;
+    private bool _trailersLoaded;
     private TaskCompletionSource<byte[]>? _bodyTask;
 
     internal IncomingMessage()
@@ -68,6 +81,49 @@ public sealed class IncomingMessage
         }
     }
 
+    /// <summary>
+    /// The path of the request-target, not decoded, whatever its form (RFC 9112 §3.2): <c>/a/b</c> for
+    /// <c>/a/b?x=1</c> and for the absolute-form <c>http://host/a/b?x=1</c> (<c>/</c> when that has no path),
+    /// <c>*</c> for <c>OPTIONS *</c>, empty for CONNECT's authority-form. Route by it rather than by <see cref="Url"/>.
+    /// For a target that is a path alone it is the <see cref="Url"/> string itself (no allocation).
+    /// </summary>
+    public string Path
+    {
+        get
+        {
+            if (_path is null)
+            {
+                ReadOnlySpan<byte> path = PathBytes;
+                _path = path.Length == Head.Url.Length ? Url : Encoding.Latin1.GetString(path);
+            }
+            return _path;
+        }
+    }
+
+    /// <summary>The bytes of <see cref="Path"/>, a slice of the target (no allocation); valid while the request is.</summary>
+    public ReadOnlySpan<byte> PathBytes
+    {
+        get
+        {
+            RequestTarget.Split(Head.Url, out ReadOnlySpan<byte> path, out _);
+            return path;
+        }
+    }
+
+    /// <summary>The query of the request-target, after its <c>?</c>, not decoded; empty when there is none.</summary>
+    public string Query
+    {
+        get
+        {
+            if (_query is null)
+            {
+                RequestTarget.Split(Head.Url, out _, out ReadOnlySpan<byte> query);
+                _query = query.IsEmpty ? "" : Encoding.Latin1.GetString(query);
+            }
+            return _query;
+        }
+    }
+
     /// <summary>"1.1" or "1.0".</summary>
     public string HttpVersion => HttpVersionMinor == 1 ? "1.1" : "1.0";
 
@@ -89,6 +145,27 @@ public sealed class IncomingMessage
                 _headersLoaded = true;
             }
             return _headers;
+        }
+    }
+
+    /// <summary>
+    /// The trailer fields that ended a chunked body, as Node's <c>req.trailers</c>: complete once <see cref="End"/> is
+    /// raised, empty when there were none. They are never merged into <see cref="Headers"/> (RFC 9110 §6.5.2: a
+    /// trailer <c>Host</c> must not pass for the request's). The trailer section has the header section's limits
+    /// (<see cref="HttpServerOptions.ParserLimits"/>), and may not carry framing fields.
+    /// </summary>
+    public HttpHeaders Trailers
+    {
+        get
+        {
+            if (!_hasTrailers)
+                return s_noTrailers;
+            if (!_trailersLoaded)
+            {
+                (_trailers ??= new HttpHeaders()).Load(_trailerHead!);
+                _trailersLoaded = true;
+            }
+            return _trailers!;
         }
     }
 
@@ -144,6 +221,11 @@ public sealed class IncomingMessage
         Head.Clear();
         _headersLoaded = false;
         _url = null;
+        _path = null;
+        _query = null;
+        _inTrailers = false;
+        _hasTrailers = false;
+        _trailersLoaded = false;
         Complete = false;
         Dumping = false;
         Answered = false;
@@ -156,6 +238,30 @@ public sealed class IncomingMessage
         HttpVersionMinor = parser.VersionMinor;
         ShouldKeepAlive = parser.ShouldKeepAlive;
     }
+
+    /// <summary>The last chunk has arrived: the fields that follow are trailers, not headers.</summary>
+    internal void BeginTrailers()
+    {
+        _inTrailers = true;
+        (_trailerHead ??= new HttpRequestHead()).Clear();
+    }
+
+    /// <summary>A piece of a field name, of the header section or (after <see cref="BeginTrailers"/>) of the trailer section.</summary>
+    internal void AppendFieldName(ReadOnlySpan<byte> name)
+    {
+        if (_inTrailers)
+        {
+            _hasTrailers = true;
+            _trailerHead!.AppendHeaderName(name);
+        }
+        else
+        {
+            Head.AppendHeaderName(name);
+        }
+    }
+
+    /// <summary>A piece of a field value, of the section its name is in.</summary>
+    internal void AppendFieldValue(ReadOnlySpan<byte> value) => (_inTrailers ? _trailerHead! : Head).AppendHeaderValue(value);
 
     internal void OnBody(ReadOnlySpan<byte> data)
     {

@@ -244,11 +244,16 @@ public sealed partial class ServerResponse
             Sink.Write("\r\n"u8);
     }
 
-    /// <summary>Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.</summary>
+    /// <summary>
+    /// Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.
+    /// Nothing is sent to an HTTP/1.0 client, which knows no 1xx responses (RFC 9110 §15.2).
+    /// </summary>
     public void WriteContinue()
     {
         VerifyLoopThread();
         ThrowIfHeadersSent();
+        if (Request.HttpVersionMinor == 0)
+            return;
         Sink.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
         Connection.OnResponseOutput(this);
     }

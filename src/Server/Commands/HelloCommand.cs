@@ -33,7 +33,7 @@ public static class HelloCommand
         var json = new System.Buffers.ArrayBufferWriter<byte>(64);
         return new HttpLoopService(loop, (req, res) =>
         {
-            switch (HelloEndpoints.Route(req.Url))
+            switch (HelloEndpoints.Route(req.PathBytes))
             {
                 case HelloEndpoint.Plaintext:
                     res.SetHeader("Content-Type", HelloEndpoints.PlaintextContentType);

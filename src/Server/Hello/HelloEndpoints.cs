@@ -41,19 +41,14 @@ public static class HelloEndpoints
     /// <summary>The <c>/plaintext</c> body: <c>Hello, World!</c>, static bytes.</summary>
     public static ReadOnlySpan<byte> PlaintextBody => "Hello, World!"u8;
 
-    /// <summary>Which endpoint <paramref name="target"/> (the request target; a query is ignored) names.</summary>
-    public static HelloEndpoint Route(string target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        int query = target.IndexOf('?');
-        ReadOnlySpan<char> path = query < 0 ? target : target.AsSpan(0, query);
-        return path switch
-        {
-            "/plaintext" => HelloEndpoint.Plaintext,
-            "/json" => HelloEndpoint.Json,
-            _ => HelloEndpoint.NotFound,
-        };
-    }
+    /// <summary>
+    /// Which endpoint <paramref name="path"/> names: a request's <c>PathBytes</c>, so that the origin-form
+    /// (<c>/plaintext?x</c>) and the absolute-form (<c>http://host/plaintext</c>, RFC 9112 §3.2.2) route alike.
+    /// </summary>
+    public static HelloEndpoint Route(ReadOnlySpan<byte> path) =>
+        path.SequenceEqual("/plaintext"u8) ? HelloEndpoint.Plaintext
+        : path.SequenceEqual("/json"u8) ? HelloEndpoint.Json
+        : HelloEndpoint.NotFound;
 
     /// <summary>
     /// Serialises <c>{"message":"Hello, World!"}</c> into <paramref name="output"/> and returns the byte count.

@@ -162,25 +162,6 @@ public class ConnectionRulesTests
     }
 
     [Fact]
-    public void Declined_connect_is_answered_then_the_connection_closes_and_the_tunnel_bytes_are_not_parsed()
-    {
-        int requests = 0;
-        using var fixture = ServerFixture.Start((req, res) =>
-        {
-            requests++;
-            res.StatusCode = 405;
-            res.End();
-        });
-        // The client does not end its side: the server must close by itself.
-        string raw = fixture.Exchange("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 405 Method Not Allowed\r\n", raw);
-        Assert.Contains("Connection: close\r\n", raw);
-        Assert.Equal(1, RawClient.Count(raw, "HTTP/1.1 "));
-        Assert.Equal(1, requests);
-        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
-    }
-
-    [Fact]
     public void A_client_that_ends_right_after_its_request_still_gets_the_response()
     {
         using var fixture = ServerFixture.Start(Ok);

@@ -42,6 +42,17 @@ public partial class HelloEndToEndTests(HelloFixture fixture) : IClassFixture<He
         Assert.True((DateTimeOffset.UtcNow - date).Duration() < TimeSpan.FromMinutes(1), response.Headers["date"]);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1/plaintext")]
+    [InlineData("http://elsewhere.example:8080/plaintext?x=1")]
+    [InlineData("/plaintext?x=1")]
+    public async Task A_target_in_absolute_form_or_with_a_query_is_routed_by_its_path(string target)
+    {
+        var response = RawHttp.Parse(await RawHttp.ExchangeAsync(fixture.Server.Port,
+            $"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"), ["GET"]);
+        Assert.Equal((200, "Hello, World!"), (Assert.Single(response).Status, response[0].BodyText));
+    }
+
     [Fact]
     public async Task Curl_gets_the_json_body()
     {
