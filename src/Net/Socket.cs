@@ -119,6 +119,12 @@ public sealed partial class Socket : IDisposable
     /// <summary>Bytes handed to <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>, flushed or still buffered.</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>
+    /// Bytes of <see cref="BytesWritten"/> the kernel has taken so far (the rest is <see cref="WritableLength"/>'s
+    /// or on its way); it grows as a slow reader reads, even inside one large write.
+    /// </summary>
+    public long BytesSent => _handle?.BytesSent ?? 0;
+
     /// <summary>The local endpoint (an <see cref="IPEndPoint"/>, or a <see cref="UnixDomainSocketEndPoint"/> for a path), or null.</summary>
     public EndPoint? LocalEndPoint => _handle switch
     {

@@ -35,6 +35,10 @@ internal sealed partial class HttpConnection
     internal bool HeadersDone;
     internal long IdleSince;
 
+    /// <summary>The socket's <see cref="Socket.BytesSent"/> when the periodic check last saw it move, and when that was.</summary>
+    internal long SentSeen;
+    internal long SendProgressAt;
+
     /// <summary>
     /// When our side ended with everything sent (-1: not yet): from then on only the client's FIN is awaited,
     /// reading and discarding what it still sends, so that closing cannot reset a response it has not read. The
@@ -49,7 +53,7 @@ internal sealed partial class HttpConnection
         Socket = socket;
         _parser = new HttpRequestParser(server.Options.ParserLimits);
         _onFlushed = OnFlushed;
-        IdleSince = server.Loop.Now;
+        IdleSince = SendProgressAt = server.Loop.Now;
         socket.Data += static (s, data) => Of(s).OnData(data);
         socket.Drain += static s => Of(s).OnDrain();
         socket.Ended += static s => Of(s).OnPeerEnded();

@@ -126,6 +126,13 @@ public sealed class HttpServer : IDisposable
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>
+    /// Connections destroyed because the client took none of the bytes waiting for it for
+    /// <see cref="HttpServerOptions.SendTimeout"/> (a slow read). A count rather than an event, as Kestrel counts what
+    /// its minimum response data rate cuts: the client is gone, and there is nothing left to answer.
+    /// </summary>
+    public long SendTimeouts { get; private set; }
+
     internal DateHeader Date { get; } = new();
 
     /// <summary>Writes handed to sockets (a diagnostic the tests read: a pipelined batch takes one).</summary>
@@ -333,7 +340,7 @@ public sealed class HttpServer : IDisposable
         _sweep.Data = this;
     }
 
-    /// <summary>Node's connectionsCheckingInterval: one pass over the connections against the three timeouts.</summary>
+    /// <summary>Node's connectionsCheckingInterval: one pass over the connections against the timeouts.</summary>
     private void CheckTimeouts()
     {
         long now = Loop.Now;
@@ -342,7 +349,12 @@ public sealed class HttpServer : IDisposable
             if (i >= _connections.Count)
                 continue;
             HttpConnection c = _connections[i];
-            if (c.LingeringSince >= 0)
+            if (SendStalled(c, now))
+            {
+                SendTimeouts++;
+                c.Destroy();
+            }
+            else if (c.LingeringSince >= 0)
             {
                 if (now - c.LingeringSince >= LingerTimeout)
                     c.Destroy();
@@ -360,5 +372,21 @@ public sealed class HttpServer : IDisposable
                 c.Destroy();
             }
         }
+    }
+
+    /// <summary>
+    /// Whether bytes have waited for the client for <see cref="HttpServerOptions.SendTimeout"/> without the kernel
+    /// taking any: progress is sampled here, once per check, so the send path itself keeps no clock.
+    /// </summary>
+    private bool SendStalled(HttpConnection c, long now)
+    {
+        long sent = c.Socket.BytesSent;
+        if (Options.SendTimeout == 0 || c.Socket.WritableLength == 0 || sent != c.SentSeen)
+        {
+            c.SentSeen = sent;
+            c.SendProgressAt = now;
+            return false;
+        }
+        return now - c.SendProgressAt >= Options.SendTimeout;
     }
 }

@@ -14,6 +14,27 @@ public sealed record HttpServerOptions
     /// <summary>Milliseconds a whole request, body included, may take to arrive; then 408 and close (Node: 300 s). 0 turns it off.</summary>
     public long RequestTimeout { get; init; } = 300_000;
 
+    /// <summary>
+    /// Milliseconds a connection with bytes waiting for the client may go without the client taking any of them; then
+    /// the connection is destroyed (a response already begun cannot be finished otherwise) and counted in
+    /// <see cref="HttpServer.SendTimeouts"/>. Stops a client that stops reading (a slow read) from holding its
+    /// connection and its queued response for as long as it likes. As nginx's <c>send_timeout</c> (60 s), it bounds
+    /// the time between two successful sends, not the whole response: a slow reader that makes progress is served.
+    /// Checked every <see cref="ConnectionsCheckingInterval"/>. 0 turns it off.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public long SendTimeout
+    {
+        get => _sendTimeout;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _sendTimeout = value;
+        }
+    }
+
+    private readonly long _sendTimeout = 60_000;
+
     /// <summary>How often connections are checked against the timeouts (Node: connectionsCheckingInterval, 30 s; 1 s here so that short timeouts are honoured closely).</summary>
     public long ConnectionsCheckingInterval { get; init; } = 1_000;
 

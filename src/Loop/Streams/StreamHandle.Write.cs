@@ -23,6 +23,13 @@ public abstract unsafe partial class StreamHandle
     /// </summary>
     public long WriteQueueSize { get; private set; }
 
+    /// <summary>
+    /// Bytes the kernel has taken from this stream's writes and file sends so far. It grows with every partial
+    /// send, within a large write whose callback (and <see cref="WriteQueueSize"/>'s fall) is still to come: the
+    /// measure of a slow reader's progress.
+    /// </summary>
+    public long BytesSent { get; private set; }
+
     /// <summary>Writes <paramref name="data"/> with a request from the loop's pool; <paramref name="callback"/> (optional) gets the status.</summary>
     public int Write(ReadOnlyMemory<byte> data, Action<WriteRequest, int>? callback = null)
     {
@@ -199,6 +206,7 @@ public abstract unsafe partial class StreamHandle
                 CompleteWrite(DequeueWrite(), status);
                 continue;
             }
+            BytesSent += n;
             long left = n;
             while (_writeHead is { } h)
             {
@@ -230,6 +238,7 @@ public abstract unsafe partial class StreamHandle
         request.FileOffset = offset;
         request.FileRemaining -= n;
         sentThisFlush += n;
+        BytesSent += n;
         return 0;
     }
 

@@ -117,16 +117,68 @@ public class TimeoutTests
             res.End(body);
             answered = true;
         }, options);
-        using var socket = fixture.Run(async () =>
-        {
-            var s = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024);
-            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-            return s;
-        });
+        using var socket = SendWithSmallWindow(fixture, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         LoopDriver.RunUntil(fixture.Loop, () => answered);
         whileStalled?.Invoke(fixture);
         LoopDriver.RunFor(fixture.Loop, stalledMs);
         return fixture.Run(() => RawClient.CountBodyToCloseAsync(socket));
+    }
+
+    /// <summary>
+    /// Connects with a 64 KiB receive buffer (so that what the client leaves unread stays in the server's write queue)
+    /// and sends <paramref name="request"/>.
+    /// </summary>
+    private static System.Net.Sockets.Socket SendWithSmallWindow(ServerFixture fixture, string request) => fixture.Run(async () =>
+    {
+        var socket = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request));
+        return socket;
+    });
+
+    [Fact]
+    public void Send_timeout_destroys_a_connection_whose_client_stopped_reading_and_counts_it()
+    {
+        var body = new byte[LargeBody];
+        using var fixture = ServerFixture.Start((req, res) => res.End(body), Fast() with { SendTimeout = 300 });
+        using var socket = SendWithSmallWindow(fixture, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.SendTimeouts == 1 && fixture.Server.ConnectionCount == 0);
+        Assert.InRange(fixture.Run(() => RawClient.CountBodyToCloseAsync(socket)), 0, LargeBody - 1);
+        Assert.Equal(1, fixture.Server.SendTimeouts);
+    }
+
+    [Fact]
+    public void Send_timeout_spares_a_slow_reader_that_keeps_taking_bytes_within_one_large_write()
+    {
+        // One write far larger than the socket buffers, taken slowly over about twice the timeout: its callback
+        // comes only at its end, so the check must see progress byte by byte. The client reads on this thread,
+        // between turns of the loop, so that nothing but the pacing decides the gaps.
+        const int Body = 32 * 1024 * 1024;
+        var body = new byte[Body];
+        using var fixture = ServerFixture.Start((req, res) => res.End(body), Fast() with { SendTimeout = 1500 });
+        using var socket = SendWithSmallWindow(fixture, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        long received = 0;
+        var buffer = new byte[64 * 1024];
+        while (received <= Body && fixture.Server.ConnectionCount > 0)
+        {
+            LoopDriver.RunFor(fixture.Loop, 100);
+            // At most 1 MiB a turn, and only what has arrived: a blocking read would stop the loop.
+            for (int budget = 1024 * 1024; budget > 0 && socket.Available > 0;)
+            {
+                int n = socket.Receive(buffer, Math.Min(buffer.Length, budget), System.Net.Sockets.SocketFlags.None);
+                received += n;
+                budget -= n;
+            }
+        }
+        received += fixture.Run(() => RawClient.ReadToCloseAsync(socket)).Length;
+        Assert.Equal(0, fixture.Server.SendTimeouts);
+        Assert.True(received > Body, $"received {received} bytes");
+    }
+
+    [Fact]
+    public void Send_timeout_must_not_be_negative()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HttpServerOptions { SendTimeout = -1 });
+        Assert.Equal(60_000, new HttpServerOptions().SendTimeout);
     }
 
     [Fact]
