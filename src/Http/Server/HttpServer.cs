@@ -15,10 +15,11 @@ namespace Uvnet.Http.Server;
 /// <see cref="CheckContinue"/> handler that throws (or an async handler whose task faults): the client gets 500 if
 /// nothing of the response was sent yet, otherwise the connection is destroyed. The same holds for the request's
 /// body events and the response's Drain (see <see cref="IncomingMessage"/> and <see cref="ServerResponse"/>). A
-/// <see cref="ClientError"/>, <see cref="Connection"/> or <see cref="Upgrade"/> handler that throws: the connection
-/// is destroyed (what the handler meant to send is unknown). Every exception contained so is reported through
-/// <see cref="HandlerError"/>. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/> concern the server, not
-/// a connection: an exception there leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as with <see cref="Net.Server"/>.</para>
+/// <see cref="ClientError"/>, <see cref="Connection"/>, <see cref="Upgrade"/> or <see cref="Connect"/> handler that
+/// throws: the connection is destroyed (what the handler meant to send is unknown). Every exception contained so is
+/// reported through <see cref="HandlerError"/>. <see cref="Listening"/>, <see cref="Error"/> and <see cref="Closed"/>
+/// concern the server, not a connection: an exception there leaves <see cref="Uvnet.Loop.Run(RunMode)"/>, as with
+/// <see cref="Net.Server"/>.</para>
 /// <para>Everything runs on the loop's thread. A request's and a response's members that read or change their
 /// connection's state (headers, status, Write, End, WriteContinue, <c>req.Headers</c>, <c>req.Url</c>...) called from
 /// another thread while the loop runs throw <see cref="InvalidOperationException"/> before touching anything: an
