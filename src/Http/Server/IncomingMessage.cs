@@ -91,6 +91,7 @@ public sealed class IncomingMessage
     {
         get
         {
+            VerifyLoopThread();
             if (_path is null)
             {
                 ReadOnlySpan<byte> path = PathBytes;
@@ -105,6 +106,7 @@ public sealed class IncomingMessage
     {
         get
         {
+            VerifyLoopThread();
             RequestTarget.Split(Head.Url, out ReadOnlySpan<byte> path, out _);
             return path;
         }
@@ -115,6 +117,7 @@ public sealed class IncomingMessage
     {
         get
         {
+            VerifyLoopThread();
             if (_query is null)
             {
                 RequestTarget.Split(Head.Url, out _, out ReadOnlySpan<byte> query);
@@ -158,6 +161,7 @@ public sealed class IncomingMessage
     {
         get
         {
+            VerifyLoopThread();
             if (!_hasTrailers)
                 return s_noTrailers;
             if (!_trailersLoaded)

@@ -14,6 +14,7 @@ public class OffLoopThreadTests
     [
         "WriteContinue", "SetHeader", "SetHeaders", "RemoveHeader", "GetHeader", "GetHeaderValues", "HasHeader", "GetHeaderNames",
         "StatusCode", "StatusMessage", "SendDate", "Write", "End", "WriteHead", "Headers", "Url", "UrlBytes", "ReadBodyAsync",
+        "Path", "PathBytes", "Query", "Trailers",
     ];
 
     [Theory]
@@ -104,6 +105,10 @@ public class OffLoopThreadTests
             case "Url": _ = req.Url; break;
             case "UrlBytes": _ = req.UrlBytes.Length; break;
             case "ReadBodyAsync": req.ReadBodyAsync(); break;
+            case "Path": _ = req.Path; break;
+            case "PathBytes": _ = req.PathBytes.Length; break;
+            case "Query": _ = req.Query; break;
+            case "Trailers": _ = req.Trailers; break;
             default: throw new ArgumentOutOfRangeException(nameof(member), member, null);
         }
     }
