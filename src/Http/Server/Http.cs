@@ -6,6 +6,7 @@ namespace Uvnet.Http;
 public static class Http
 {
     /// <summary>Creates a server on <paramref name="loop"/>; <paramref name="handler"/> handles each request.</summary>
+    /// <exception cref="ArgumentException"><see cref="HttpServerOptions.ServerHeader"/> is not a valid field value (ERR_INVALID_CHAR).</exception>
     public static HttpServer CreateServer(Loop loop, Action<IncomingMessage, ServerResponse>? handler = null, HttpServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
@@ -20,6 +21,7 @@ public static class Http
     /// the connection destroyed if the head was sent) and reported through <see cref="HttpServer.HandlerError"/>; a
     /// fault after its response has finished is reported and changes nothing else. Its awaits resume on the loop thread.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="HttpServerOptions.ServerHeader"/> is not a valid field value (ERR_INVALID_CHAR).</exception>
     public static HttpServer CreateServer(Loop loop, Func<IncomingMessage, ServerResponse, Task> handler, HttpServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);

@@ -45,7 +45,11 @@ public sealed class HttpServer : IDisposable
     {
         Loop = loop;
         Options = options;
-        ServerHeaderLine = options.ServerHeader is null ? null : Encoding.ASCII.GetBytes($"Server: {options.ServerHeader}\r\n");
+        // Written into every head as is: checked as a handler's header would be, so a misconfigured value cannot split
+        // each response; Latin-1 then sends the checked text byte for byte.
+        if (options.ServerHeader is { } serverHeader)
+            FieldValidation.ValidateValue("Server", serverHeader, "header");
+        ServerHeaderLine = options.ServerHeader is null ? null : Encoding.Latin1.GetBytes($"Server: {options.ServerHeader}\r\n");
         _net = new Net.Server(loop, OnConnection, new ServerOptions
         {
             NoDelay = options.NoDelay,

@@ -59,7 +59,11 @@ public sealed record HttpServerOptions
     /// <summary>Limits of the request head (16 KiB and 100 fields by default, as Node).</summary>
     public HttpParserLimits ParserLimits { get; init; } = HttpParserLimits.Default;
 
-    /// <summary>The <c>Server</c> header sent with every response, or null for none.</summary>
+    /// <summary>
+    /// The <c>Server</c> header sent with every response, or null for none. A value a header could not hold (a control
+    /// character other than HTAB, DEL, a character above 0xFF) makes creating the server throw
+    /// <see cref="ArgumentException"/> (ERR_INVALID_CHAR).
+    /// </summary>
     public string? ServerHeader { get; init; } = "uvnet";
 
     /// <summary>TCP_NODELAY on accepted connections (Node's http default since v18).</summary>

@@ -8,14 +8,15 @@ public sealed partial class ServerResponse
     /// <exception cref="ArgumentException">
     /// The name is not a token (ERR_INVALID_HTTP_TOKEN); the value holds a control character other than HTAB (CR
     /// and LF would split the response), DEL or a character above 0xFF (ERR_INVALID_CHAR); a Content-Length is not
-    /// a decimal number of bytes. Nothing is changed.
+    /// a decimal number of bytes; a Transfer-Encoding applies chunked more than once. Nothing is changed.
     /// </exception>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, string value)
     {
         VerifyLoopThread();
         ThrowIfHeadersSent();
-        ValidateField(name, value);
+        var framing = new FramingCheck();
+        ValidateField(name, value, ref framing);
         RemoveHeaderCore(name, _headers.Count);
         _headers.Add(new(name, value));
         return this;
@@ -26,8 +27,8 @@ public sealed partial class ServerResponse
     /// replaces any header of the same name (any case).
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// As <see cref="SetHeader(string, string)"/> for any of the values, or several values for Content-Length.
-    /// Nothing is changed.
+    /// As <see cref="SetHeader(string, string)"/> for any of the values, several values for Content-Length, or
+    /// values that apply chunked more than once. Nothing is changed.
     /// </exception>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse SetHeader(string name, IEnumerable<string> values)
@@ -36,14 +37,24 @@ public sealed partial class ServerResponse
         ThrowIfHeadersSent();
         FieldValidation.ValidateName(name, "Header");
         ArgumentNullException.ThrowIfNull(values);
-        IReadOnlyList<string> list = values as IReadOnlyList<string> ?? [.. values];
-        foreach (string value in list)
-            ValidateField(name, value);
-        if (list.Count > 1)
-            ThrowIfSingleValued(name);
-        RemoveHeaderCore(name, _headers.Count);
-        foreach (string value in list)
-            _headers.Add(new(name, value));
+        int earlier = _headers.Count;
+        var framing = new FramingCheck();
+        try
+        {
+            // One reading, each value checked as it is stored: a list read twice could hand over other values the
+            // second time, unchecked (a lazy sequence, a caller's own list).
+            foreach (string value in values)
+            {
+                ValidateField(name, value, ref framing);
+                _headers.Add(new(name, value));
+            }
+        }
+        catch
+        {
+            _headers.RemoveRange(earlier, _headers.Count - earlier); // nothing is changed
+            throw;
+        }
+        RemoveHeaderCore(name, earlier);
         return this;
     }
 
@@ -108,8 +119,8 @@ public sealed partial class ServerResponse
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="statusCode"/> is not between 100 and 999.</exception>
     /// <exception cref="ArgumentException">
     /// The status message or a header is invalid, as for <see cref="StatusMessage"/> and
-    /// <see cref="SetHeader(string, string)"/>, or <paramref name="headers"/> holds several Content-Lengths.
-    /// Nothing is changed.
+    /// <see cref="SetHeader(string, string)"/>, or <paramref name="headers"/> holds several Content-Lengths or applies
+    /// chunked more than once. Nothing is changed.
     /// </exception>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
     public ServerResponse WriteHead(int statusCode, string? statusMessage = null, IEnumerable<KeyValuePair<string, string>>? headers = null)
@@ -118,23 +129,27 @@ public sealed partial class ServerResponse
         ThrowIfHeadersSent();
         ValidateStatusCode(statusCode);
         FieldValidation.ValidateStatusMessage(statusMessage);
-        IReadOnlyList<KeyValuePair<string, string>> list = headers is null ? [] : headers as IReadOnlyList<KeyValuePair<string, string>> ?? [.. headers];
-        int lengths = 0;
-        foreach (var (name, value) in list)
+        int earlier = _headers.Count;
+        var framing = new FramingCheck();
+        try
         {
-            ValidateField(name, value);
-            if (Classify(name) == SpecialHeaders.ContentLength && ++lengths > 1)
-                ThrowIfSingleValued(name);
+            // One reading, each pair checked as it is stored (see SetHeader with values).
+            foreach (var (name, value) in headers ?? [])
+            {
+                ValidateField(name, value, ref framing);
+                _headers.Add(new(name, value));
+            }
+        }
+        catch
+        {
+            _headers.RemoveRange(earlier, _headers.Count - earlier); // nothing is changed
+            throw;
         }
 
         StatusCode = statusCode;
         StatusMessage = statusMessage ?? StatusMessage;
-        int earlier = _headers.Count;
-        foreach (var (name, value) in list)
-        {
-            earlier -= RemoveHeaderCore(name, earlier); // the ones set before; this list's own pairs all stay
-            _headers.Add(new(name, value));
-        }
+        for (int added = _headers.Count - earlier, i = 0; i < added; i++)
+            earlier -= RemoveHeaderCore(_headers[earlier + i].Key, earlier); // the ones set before; this list's own pairs all stay
         WriteHeadCore(PlanHead(contentLength: null));
         Connection.OnResponseOutput(this);
         return this;
@@ -156,20 +171,50 @@ public sealed partial class ServerResponse
         ArgumentOutOfRangeException.ThrowIfGreaterThan(statusCode, 999);
     }
 
-    /// <summary>The check of every header a handler sets: the field's syntax, and a Content-Length the framing can trust.</summary>
-    private static void ValidateField(string name, string value)
+    /// <summary>
+    /// The check of every header a handler sets: the field's syntax, and framing the client can trust, with the other
+    /// fields set in the same call (<paramref name="framing"/>).
+    /// </summary>
+    private static void ValidateField(string name, string value, ref FramingCheck framing)
     {
         FieldValidation.ValidateName(name, "Header");
         FieldValidation.ValidateValue(name, value, "header");
-        if (Classify(name) == SpecialHeaders.ContentLength && !long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            throw new ArgumentException($"Content-Length must be a decimal number of bytes [\"{value}\"].", nameof(value));
+        SpecialHeaders kind = Classify(name);
+        if (kind == SpecialHeaders.ContentLength)
+        {
+            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                throw new ArgumentException($"Content-Length must be a decimal number of bytes [\"{value}\"].", nameof(value));
+            // RFC 9110 §8.6: one length; two would leave the client to pick (a smuggling vector).
+            if (++framing.Lengths > 1)
+                throw new ArgumentException("Content-Length takes a single value.", nameof(name));
+        }
+        else if (kind == SpecialHeaders.TransferEncoding && (framing.Chunked += ChunkedCodings(value)) > 1)
+        {
+            // RFC 9112 §6.1: a client would undo chunked twice on a body the server chunks once.
+            throw new ArgumentException($"Transfer-Encoding must not apply chunked more than once [\"{value}\"].", nameof(value));
+        }
     }
 
-    private static void ThrowIfSingleValued(string name)
+    /// <summary>
+    /// What the framing fields set in one call (all of a name's fields are: each call replaces them) add up to. A
+    /// SetHeader or WriteHead call counts them as it checks each field.
+    /// </summary>
+    private struct FramingCheck
     {
-        // RFC 9110 §8.6: one length; two would leave the client to pick (a smuggling vector).
-        if (Classify(name) == SpecialHeaders.ContentLength)
-            throw new ArgumentException("Content-Length takes a single value.", nameof(name));
+        internal int Lengths;
+        internal int Chunked;
+    }
+
+    /// <summary>How many times a Transfer-Encoding value names chunked among its codings.</summary>
+    private static int ChunkedCodings(string value)
+    {
+        int count = 0;
+        foreach (Range coding in value.AsSpan().Split(','))
+        {
+            if (value.AsSpan()[coding].Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase))
+                count++;
+        }
+        return count;
     }
 
     // Plain loops, not lambdas: setting a header is on the per-request path and must not allocate a closure.

@@ -1,3 +1,4 @@
+using System.Collections;
 using Uvnet.Http.Server;
 
 namespace Uvnet.Http.Tests.Server;
@@ -198,6 +199,93 @@ public class ResponseHeadTests
             var (thrown, raw) = Attempt(attempt, body: "ok");
             Assert.IsType<ArgumentException>(thrown);
             Assert.Equal(1, RawClient.Count(raw, "Content-Length"));
+            Assert.Contains("Content-Length: 2", FieldLines(raw));
+            Assert.EndsWith("\r\n\r\nok", raw);
+        }
+    }
+
+    /// <summary>A list that reads <paramref name="first"/> once, then <paramref name="later"/>: a check that reads it again stores what it did not check.</summary>
+    private sealed class ChangesWhenReadAgain<T>(T first, T later) : IReadOnlyList<T>
+    {
+        private int _reads;
+
+        public T this[int index] => Next();
+
+        public int Count => 1;
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            yield return Next();
+        }
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private T Next() => _reads++ == 0 ? first : later;
+    }
+
+    [Fact]
+    public void SetHeader_stores_the_values_it_checked_so_a_list_that_changes_when_read_again_cannot_split_the_response()
+    {
+        string raw = Exchange(res =>
+        {
+            res.SetHeader("X-Listed", new ChangesWhenReadAgain<string>("ok", "ok\r\nX-Injected: 1"));
+            res.End();
+        });
+        Assert.DoesNotContain("X-Injected", raw);
+        Assert.Contains("X-Listed: ok", FieldLines(raw));
+    }
+
+    [Fact]
+    public void WriteHead_stores_the_pairs_it_checked_so_a_list_that_changes_when_read_again_cannot_split_the_response()
+    {
+        string raw = Exchange(res =>
+        {
+            res.WriteHead(200, headers: new ChangesWhenReadAgain<KeyValuePair<string, string>>(new("X-Listed", "ok"), new("X-Listed", "ok\r\nX-Injected: 1")));
+            res.End();
+        });
+        Assert.DoesNotContain("X-Injected", raw);
+        Assert.Contains("X-Listed: ok", FieldLines(raw));
+    }
+
+    [Theory]
+    [InlineData("uvnet\r\nX-Injected: 1")]
+    [InlineData("uvnet\0")]
+    [InlineData("uv\u0100net")]
+    public void ServerHeader_option_that_is_not_a_field_value_is_refused_when_the_server_is_created(string serverHeader)
+    {
+        var loop = new Loop();
+        try
+        {
+            var thrown = Assert.Throws<ArgumentException>(() => Http.CreateServer(loop, (req, res) => res.End(), new HttpServerOptions { ServerHeader = serverHeader }));
+            Assert.Contains("ERR_INVALID_CHAR", thrown.Message);
+        }
+        finally
+        {
+            LoopDriver.CloseLoop(loop);
+        }
+    }
+
+    [Fact]
+    public void ServerHeader_option_with_obs_text_is_sent_byte_for_byte()
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End(), new HttpServerOptions { ServerHeader = "uvnet caf\u00E9" });
+        Assert.Contains("Server: uvnet caf\u00E9", FieldLines(fixture.Exchange(OneRequest)));
+    }
+
+    [Fact]
+    public void Transfer_Encoding_applying_chunked_twice_throws_where_it_is_set_and_applies_nothing()
+    {
+        Action<ServerResponse>[] attempts =
+        [
+            res => res.SetHeader("Transfer-Encoding", "chunked, Chunked"),
+            res => res.SetHeader("Transfer-Encoding", ["chunked", "gzip, chunked"]),
+            res => res.WriteHead(200, headers: [new("Transfer-Encoding", "chunked"), new("transfer-encoding", "chunked")]),
+        ];
+        foreach (Action<ServerResponse> attempt in attempts)
+        {
+            var (thrown, raw) = Attempt(attempt, body: "ok");
+            Assert.IsType<ArgumentException>(thrown); // RFC 9112 §6.1: the client would decode the body twice
+            Assert.DoesNotContain("Transfer-Encoding", raw, StringComparison.OrdinalIgnoreCase);
             Assert.Contains("Content-Length: 2", FieldLines(raw));
             Assert.EndsWith("\r\n\r\nok", raw);
         }
