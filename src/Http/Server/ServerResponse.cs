@@ -214,9 +214,17 @@ public sealed partial class ServerResponse
     /// without passing through user space, with the socket's backpressure. The Content-Length is
     /// <paramref name="count"/> when the head was not sent yet. The handle must stay open until <see cref="Finish"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is negative; nothing is written.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// After <see cref="End(ReadOnlySpan{byte})"/>, or the body would exceed the Content-Length the handler set
+    /// (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is written.
+    /// </exception>
     public void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
     {
         ArgumentNullException.ThrowIfNull(file);
+        // Checked before the head, which would otherwise announce the count as its Content-Length.
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         ThrowIfEnded();
         StartBody(count, count);
         if (_hasBody && count > 0)
@@ -276,10 +284,11 @@ public sealed partial class ServerResponse
 
     private void ThrowIfPastLength(long declared, long count)
     {
-        if (declared >= 0 && _bodyBytes + count > declared)
+        // Compared with what is left, not as a sum: a count near long.MaxValue (SendFile's) would wrap the sum round.
+        if (declared >= 0 && count > declared - _bodyBytes)
         {
             throw new InvalidOperationException(
-                $"Response body's content-length of {_bodyBytes + count} byte(s) does not match the content-length of {declared} byte(s) set in header (ERR_HTTP_CONTENT_LENGTH_MISMATCH).");
+                $"Response body's content-length of {(ulong)_bodyBytes + (ulong)count} byte(s) does not match the content-length of {declared} byte(s) set in header (ERR_HTTP_CONTENT_LENGTH_MISMATCH).");
         }
     }
 

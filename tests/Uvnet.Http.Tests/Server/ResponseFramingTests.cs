@@ -286,6 +286,72 @@ public class ResponseFramingTests
         AssertSecondAnsweredRightAfter(rest, "ok");
     }
 
+    [Theory]
+    [InlineData(-1, 5)]
+    [InlineData(0, -5)]
+    public void SendFile_with_a_negative_offset_or_count_throws_and_sends_no_head(long offset, long count) => WithFile("hello", file =>
+    {
+        Exception? thrown = null;
+        bool sent = true;
+        string raw = Exchange(res =>
+        {
+            thrown = Record.Exception(() => res.SendFile(file, offset, count));
+            sent = res.HeadersSent;
+            res.End("ok");
+        });
+        Assert.IsType<ArgumentOutOfRangeException>(thrown);
+        Assert.False(sent);
+        var (fields, rest) = Split(raw);
+        Assert.Contains("Content-Length: 2", fields);
+        AssertSecondAnsweredRightAfter(rest, "ok");
+    });
+
+    [Fact]
+    public void SendFile_past_the_handler_set_Content_Length_throws_even_when_the_sum_of_lengths_overflows() => WithFile("hello", file =>
+    {
+        Exception? thrown = null;
+        string raw = Exchange(res =>
+        {
+            res.SetHeader("Content-Length", "10");
+            res.Write("abc");
+            thrown = Record.Exception(() => res.SendFile(file, 0, long.MaxValue - 1));
+            res.End("defghij");
+        });
+        Assert.Contains("ERR_HTTP_CONTENT_LENGTH_MISMATCH", Assert.IsType<InvalidOperationException>(thrown).Message);
+        AssertSecondAnsweredRightAfter(Split(raw).Body, "abcdefghij");
+    });
+
+    /// <summary>Runs <paramref name="test"/> with a temporary file holding <paramref name="content"/>, open for sending.</summary>
+    private static void WithFile(string content, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> test)
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllText(path, content);
+        try
+        {
+            using var file = File.OpenHandle(path);
+            test(file);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(103)]
+    public void Interim_status_sent_as_the_response_ends_the_connection_so_the_next_response_is_not_taken_for_the_final_one(int status)
+    {
+        string raw = Exchange(res =>
+        {
+            res.StatusCode = status;
+            res.End();
+        });
+        var (fields, rest) = Split(raw);
+        Assert.Contains("Connection: close", fields);
+        Assert.Equal("", rest); // a client waiting for the final response would take the second one for it
+    }
+
     [Fact]
     public void Answer_to_a_failed_handler_carries_none_of_its_headers()
     {
