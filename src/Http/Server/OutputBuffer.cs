@@ -52,12 +52,8 @@ internal sealed class OutputBuffer
         _length += written;
     }
 
-    /// <summary>Moves everything written into <paramref name="destination"/> and empties this buffer.</summary>
-    internal void MoveTo(OutputBuffer destination)
-    {
-        destination.Write(_array.AsSpan(0, _length));
-        _length = 0;
-    }
+    /// <summary>Copies the <paramref name="range"/> of what was written into <paramref name="destination"/>.</summary>
+    internal void CopyTo(OutputBuffer destination, Range range) => destination.Write(_array.AsSpan(0, _length)[range]);
 
     /// <summary>Takes the written bytes out: the caller owns the array (return it to the pool when written).</summary>
     internal ArraySegment<byte> Detach()

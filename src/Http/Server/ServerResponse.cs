@@ -30,7 +30,7 @@ public sealed partial class ServerResponse
     private long _bodyBytes;             // body bytes written so far
     private int _statusCode = 200;
     private string? _statusMessage;
-    private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count)? _file;
+    private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count, int At)? _file; // At: its place in _held
 
     internal ServerResponse()
     {
@@ -148,14 +148,22 @@ public sealed partial class ServerResponse
     /// <summary>Where bytes go: the connection's output when this response's turn has come, its own buffer before.</summary>
     private OutputBuffer Sink => _attached ? Connection.Output : _held;
 
-    /// <summary>This response's turn has come: what it buffered moves to the connection's output.</summary>
+    /// <summary>
+    /// This response's turn has come: what it buffered moves to the connection's output, with a file it queued in its
+    /// place, between the bytes written before it and those after it (its chunk's end, the last chunk).
+    /// </summary>
     internal void Attach()
     {
         _attached = true;
-        _held.MoveTo(Connection.Output);
+        int fileAt = _file?.At ?? _held.Length;
+        _held.CopyTo(Connection.Output, ..fileAt);
+        if (_file is { } file)
+        {
+            _file = null;
+            Connection.SendFile(file.File, file.Offset, file.Count);
+        }
+        _held.CopyTo(Connection.Output, fileAt..);
         _held.Release();
-        if (_file is not null)
-            SendPendingFile();
     }
 
     internal bool IsAttached => _attached;
@@ -230,26 +238,20 @@ public sealed partial class ServerResponse
         if (_hasBody && count > 0)
         {
             _bodyBytes += count;
+            OutputBuffer sink = Sink;
             if (_chunked)
             {
-                Sink.WriteHex(count);
-                Sink.Write("\r\n"u8);
+                sink.WriteHex(count);
+                sink.Write("\r\n"u8);
             }
-            _file = (file, offset, count);
             if (_attached)
-                SendPendingFile();
+                Connection.SendFile(file, offset, count); // after the bytes before it: it flushes them first
+            else
+                _file = (file, offset, count, _held.Length); // sent in its place by Attach
+            if (_chunked)
+                sink.Write("\r\n"u8);
         }
         End();
-    }
-
-    /// <summary>Hands the file to the socket after the bytes before it; the chunk's end follows it.</summary>
-    private void SendPendingFile()
-    {
-        var (file, offset, count) = _file!.Value;
-        _file = null;
-        Connection.SendFile(file, offset, count);
-        if (_chunked)
-            Sink.Write("\r\n"u8);
     }
 
     /// <summary>

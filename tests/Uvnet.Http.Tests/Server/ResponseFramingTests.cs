@@ -321,6 +321,31 @@ public class ResponseFramingTests
         AssertSecondAnsweredRightAfter(Split(raw).Body, "abcdefghij");
     });
 
+    [Fact]
+    public void Chunked_SendFile_behind_a_pending_response_goes_out_before_its_last_chunk() => WithFile("hello", file =>
+    {
+        ServerResponse? pending = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/pending")
+            {
+                pending = res;
+                return;
+            }
+            if (req.Url == "/second")
+            {
+                res.End("second");
+                return;
+            }
+            res.Write("ab"); // chunked, held while /pending is unanswered
+            res.SendFile(file, 0, 5);
+            pending?.End("pending");
+        });
+        string raw = fixture.Exchange("GET /pending HTTP/1.1\r\nHost: x\r\n\r\nGET /file HTTP/1.1\r\nHost: x\r\n\r\n" + Second);
+        string afterPending = raw[(raw.IndexOf("pending", StringComparison.Ordinal) + "pending".Length)..];
+        AssertSecondAnsweredRightAfter(Split(afterPending).Body, "2\r\nab\r\n5\r\nhello\r\n0\r\n\r\n");
+    });
+
     /// <summary>Runs <paramref name="test"/> with a temporary file holding <paramref name="content"/>, open for sending.</summary>
     private static void WithFile(string content, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> test)
     {
