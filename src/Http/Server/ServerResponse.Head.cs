@@ -188,7 +188,7 @@ public sealed partial class ServerResponse
             if (++framing.Lengths > 1)
                 throw new ArgumentException("Content-Length takes a single value.", nameof(name));
         }
-        else if (kind == SpecialHeaders.TransferEncoding && (framing.Chunked += ChunkedCodings(value)) > 1)
+        else if (kind == SpecialHeaders.TransferEncoding && (framing.Chunked += ReadCodings(value).Chunked) > 1)
         {
             // RFC 9112 §6.1: a client would undo chunked twice on a body the server chunks once.
             throw new ArgumentException($"Transfer-Encoding must not apply chunked more than once [\"{value}\"].", nameof(value));
@@ -205,16 +205,25 @@ public sealed partial class ServerResponse
         internal int Chunked;
     }
 
-    /// <summary>How many times a Transfer-Encoding value names chunked among its codings.</summary>
-    private static int ChunkedCodings(string value)
+    /// <summary>
+    /// Reads the transfer codings of a Transfer-Encoding value as a client does, ignoring empty list elements (RFC 9110
+    /// §5.6.1): how many are chunked, and whether the last is (null when the value names none). The body is chunked
+    /// only when chunked is last (RFC 9112 §6.1).
+    /// </summary>
+    private static (int Chunked, bool? ChunkedLast) ReadCodings(string value)
     {
-        int count = 0;
-        foreach (Range coding in value.AsSpan().Split(','))
+        int chunked = 0;
+        bool? last = null;
+        foreach (Range element in value.AsSpan().Split(','))
         {
-            if (value.AsSpan()[coding].Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase))
-                count++;
+            ReadOnlySpan<char> coding = value.AsSpan()[element].Trim(" \t");
+            if (coding.IsEmpty)
+                continue;
+            last = coding.Equals("chunked", StringComparison.OrdinalIgnoreCase);
+            if (last == true)
+                chunked++;
         }
-        return count;
+        return (chunked, last);
     }
 
     // Plain loops, not lambdas: setting a header is on the per-request path and must not allocate a closure.
@@ -320,8 +329,8 @@ public sealed partial class ServerResponse
                 plan.KeepAlive = false;
             else if (kind == SpecialHeaders.ContentLength)
                 declared = long.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); // checked when set
-            else if (kind == SpecialHeaders.TransferEncoding)
-                chunkedLast = IsChunkedLast(value);
+            else if (kind == SpecialHeaders.TransferEncoding && ReadCodings(value).ChunkedLast is { } last)
+                chunkedLast = last; // several fields make one list: its last coding is the last field's that names one
         }
         SpecialHeaders removed = _removed & ~present;
         if (SendDate && (present & SpecialHeaders.Date) == 0)
@@ -382,16 +391,6 @@ public sealed partial class ServerResponse
             plan.KeepAlive = false; // as Node: with both framing headers removed, only the close ends the body
         plan.Chunked = (plan.Add & SpecialHeaders.TransferEncoding) != 0;
         return plan;
-    }
-
-    /// <summary>Whether chunked is the last transfer coding of <paramref name="value"/>: only then is the body chunked (RFC 9112 §6.1).</summary>
-    private static bool IsChunkedLast(string value)
-    {
-        ReadOnlySpan<char> codings = value.AsSpan().TrimEnd(" \t");
-        if (!codings.EndsWith("chunked", StringComparison.OrdinalIgnoreCase))
-            return false;
-        ReadOnlySpan<char> before = codings[..^"chunked".Length].TrimEnd(" \t");
-        return before.IsEmpty || before[^1] == ',';
     }
 
     /// <summary>Serialises the head as <paramref name="plan"/> says: status line, the handler's headers, then the automatic ones.</summary>

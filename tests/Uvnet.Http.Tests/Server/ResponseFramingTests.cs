@@ -86,6 +86,22 @@ public class ResponseFramingTests
         Assert.Equal("zipped", rest); // the second request is not answered: the close ends this body
     }
 
+    [Theory]
+    [InlineData("chunked, ")]
+    [InlineData("gzip , chunked ,,")]
+    public void Handler_set_Transfer_Encoding_with_empty_list_elements_after_chunked_gets_a_chunked_body(string codings)
+    {
+        string raw = Exchange(res =>
+        {
+            res.SetHeader("Transfer-Encoding", codings);
+            res.Write("hello");
+            res.End();
+        });
+        var (fields, rest) = Split(raw);
+        Assert.Contains("Transfer-Encoding: " + codings, fields); // RFC 9110 §5.6.1: a client ignores the empty elements
+        AssertSecondAnsweredRightAfter(rest, "5\r\nhello\r\n0\r\n\r\n");
+    }
+
     [Fact]
     public void Write_past_the_handler_set_Content_Length_throws_ERR_HTTP_CONTENT_LENGTH_MISMATCH_and_writes_nothing()
     {
