@@ -41,7 +41,8 @@ public abstract unsafe partial class StreamHandle
     /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory stays pinned
     /// until the callback, which runs once with 0 or a negative status, never inside this call. Returns 0,
     /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when the stream has no
-    /// socket, ENOTCONN when never connected); then the callback does not run.
+    /// socket, ENOTCONN when never connected, EPIPE once a write has failed); then the callback does not run.
+    /// A write that fails fails those queued behind it with its status: the stream sends nothing after a failure.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stream is closing or closed (see <see cref="StreamHandle"/>).</exception>
     public int Write(WriteRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Action<WriteRequest, int>? callback)
@@ -102,7 +103,7 @@ public abstract unsafe partial class StreamHandle
         VerifyUsable();
         if (Fd < 0)
             return UvError.EBADF;
-        if (!IsWritable)
+        if (!IsWritable || Has(StreamState.WriteFailed))
             return UvError.EPIPE;
         if (_writeHead is not null || Has(StreamState.Connecting))
             return UvError.EAGAIN;
@@ -114,7 +115,10 @@ public abstract unsafe partial class StreamHandle
 
     /// <summary>Why a write cannot be queued now (0: it can): no descriptor, or not writable (EPIPE once shut down).</summary>
     private int WriteRefusal() =>
-        Fd < 0 ? UvError.EBADF : IsWritable ? 0 : Has(StreamState.Shut) ? UvError.EPIPE : UvError.ENOTCONN;
+        Fd < 0 ? UvError.EBADF
+        : Has(StreamState.WriteFailed) ? UvError.EPIPE // see FailWrites
+        : IsWritable ? 0
+        : Has(StreamState.Shut) ? UvError.EPIPE : UvError.ENOTCONN;
 
     /// <summary>
     /// Half-closes the stream once every queued write has been written, as <c>uv_shutdown</c>. Returns 0, or
@@ -187,8 +191,11 @@ public abstract unsafe partial class StreamHandle
                 if (status == UvError.EAGAIN)
                     break;
                 if (status < 0)
-                    CompleteWrite(DequeueWrite(), status);
-                else if (head.IsDone)
+                {
+                    FailWrites(status);
+                    break;
+                }
+                if (head.IsDone)
                     CompleteWrite(DequeueWrite(), 0);
                 continue;
             }
@@ -202,9 +209,8 @@ public abstract unsafe partial class StreamHandle
                     continue;
                 if (status == UvError.EAGAIN)
                     break;
-                // ECONNRESET, EPIPE...: this request fails; the next ones will meet the same error.
-                CompleteWrite(DequeueWrite(), status);
-                continue;
+                FailWrites(status); // ECONNRESET, EPIPE...
+                break;
             }
             BytesSent += n;
             long left = n;
@@ -297,10 +303,21 @@ public abstract unsafe partial class StreamHandle
         UpdateInterest();
     }
 
-    private void CancelQueuedWrites()
+    /// <summary>
+    /// The write at the head failed: it and those queued behind it complete with <paramref name="status"/>, and the
+    /// stream sends nothing more (later writes get EPIPE). Bytes sent after a gap (a file shorter than announced)
+    /// would be read as what the gap should have held: the next HTTP response as the rest of a body.
+    /// </summary>
+    private void FailWrites(int status)
+    {
+        Set(StreamState.WriteFailed, true);
+        CancelQueuedWrites(status);
+    }
+
+    private void CancelQueuedWrites(int status = UvError.ECANCELED)
     {
         while (_writeHead is not null)
-            CompleteWrite(DequeueWrite(), UvError.ECANCELED);
+            CompleteWrite(DequeueWrite(), status);
     }
 
     /// <summary>Once nothing is left to write, carries out a requested shutdown (libuv's uv__drain).</summary>

@@ -33,6 +33,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
         Readable = 1,
         Writable = 2,
         Reading = 4,
+        WriteFailed = 8, // a write failed: nothing more is sent (StreamHandle.FailWrites)
         Listening = 16,
         Connecting = 32,
         Shut = 64, // a shutdown was accepted: writes get EPIPE

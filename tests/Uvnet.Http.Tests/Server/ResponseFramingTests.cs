@@ -362,6 +362,22 @@ public class ResponseFramingTests
         AssertSecondAnsweredRightAfter(Split(afterPending).Body, "2\r\nab\r\n5\r\nhello\r\n0\r\n\r\n");
     });
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SendFile_of_a_file_shorter_than_announced_ends_the_connection_without_the_next_response(bool chunked) => WithFile("hello", file =>
+    {
+        string raw = Exchange(res =>
+        {
+            if (chunked)
+                res.Write("a");
+            res.SendFile(file, 0, 10); // the file ends after 5: the rest of the body never comes
+        });
+        var (fields, rest) = Split(raw);
+        Assert.Contains(chunked ? "Transfer-Encoding: chunked" : "Content-Length: 10", fields);
+        Assert.Equal(chunked ? "1\r\na\r\na\r\nhello" : "hello", rest); // the second response is not read as the rest
+    });
+
     /// <summary>Runs <paramref name="test"/> with a temporary file holding <paramref name="content"/>, open for sending.</summary>
     private static void WithFile(string content, Action<Microsoft.Win32.SafeHandles.SafeFileHandle> test)
     {
