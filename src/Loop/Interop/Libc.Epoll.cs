@@ -7,7 +7,7 @@ internal static unsafe partial class Libc
     internal const int EPOLL_CLOEXEC = 0x80000;
     internal const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
     internal const uint EPOLLIN = 0x1, EPOLLPRI = 0x2, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10,
-        EPOLLRDHUP = 0x2000;
+        EPOLLRDHUP = 0x2000, EPOLLEXCLUSIVE = 1u << 28;
 
     /// <summary>
     /// struct epoll_event is packed on x86-64 (12 bytes: events, then the data word at offset 4) and

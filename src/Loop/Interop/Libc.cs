@@ -90,6 +90,15 @@ internal static unsafe partial class Libc
         return 0;
     }
 
+    private static int F_DUPFD_CLOEXEC => OperatingSystem.IsLinux() ? 1030 : OperatingSystem.IsMacOS() ? 67 : 17;
+
+    /// <summary>dup(2) with FD_CLOEXEC set at once (no window for a fork to inherit it): the new descriptor or a negative status.</summary>
+    internal static int DuplicateCloseOnExec(int fd)
+    {
+        int duplicate = Fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        return duplicate < 0 ? LastStatus() : duplicate;
+    }
+
     /// <summary>close(2) that retries nothing: on Linux the descriptor is gone even after EINTR.</summary>
     internal static void CloseQuietly(int fd)
     {

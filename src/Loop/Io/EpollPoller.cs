@@ -26,8 +26,14 @@ internal sealed unsafe class EpollPoller : IPoller
 
     public int Add(int fd, ulong token, IoEvents events) => Control(Libc.EPOLL_CTL_ADD, fd, token, events);
 
-    public int Modify(int fd, ulong token, IoEvents events, IoEvents previous) =>
-        Control(Libc.EPOLL_CTL_MOD, fd, token, events);
+    public int Modify(int fd, ulong token, IoEvents events, IoEvents previous)
+    {
+        if (((events | previous) & IoEvents.Exclusive) == 0)
+            return Control(Libc.EPOLL_CTL_MOD, fd, token, events);
+        // EPOLLEXCLUSIVE is refused by EPOLL_CTL_MOD (EINVAL): such a registration is made anew.
+        Remove(fd, previous);
+        return Add(fd, token, events);
+    }
 
     public void Remove(int fd, IoEvents previous)
     {
@@ -63,6 +69,7 @@ internal sealed unsafe class EpollPoller : IPoller
         if ((e & IoEvents.Write) != 0) r |= Libc.EPOLLOUT;
         if ((e & IoEvents.Disconnect) != 0) r |= Libc.EPOLLRDHUP;
         if ((e & IoEvents.Priority) != 0) r |= Libc.EPOLLPRI;
+        if ((e & IoEvents.Exclusive) != 0) r |= Libc.EPOLLEXCLUSIVE;
         return r;
     }
 

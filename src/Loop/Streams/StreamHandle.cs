@@ -102,8 +102,10 @@ public abstract unsafe partial class StreamHandle : IoHandle
         if (Fd < 0)
             return;
         IoEvents wanted = IoEvents.None;
-        if (IsReading || (Has(StreamState.Listening) && _acceptedFd < 0 && !Has(StreamState.AcceptPaused)))
+        if (IsReading)
             wanted |= IoEvents.Read;
+        else if (Has(StreamState.Listening) && _acceptedFd < 0 && !Has(StreamState.AcceptPaused))
+            wanted |= IoEvents.Read | IoEvents.Exclusive; // a socket shared by loops wakes one of them (TcpBindFlags.SharePort)
         if (Has(StreamState.Connecting) || _writeHead is not null)
             wanted |= IoEvents.Write;
         Loop.Watch(this, wanted);

@@ -7,6 +7,7 @@ namespace Uvnet;
 /// <summary>A TCP stream or listener, as libuv's <c>uv_tcp_t</c>.</summary>
 public sealed class TcpHandle : StreamHandle
 {
+    private SharedPorts.Entry? _sharedPort;
     private bool? _noDelay;
     private (bool Enable, int Delay)? _keepAlive;
 
@@ -26,15 +27,30 @@ public sealed class TcpHandle : StreamHandle
 
     /// <summary>
     /// Binds to <paramref name="endpoint"/> (port 0: any free port), as <c>uv_tcp_bind</c>: SO_REUSEADDR set as
-    /// libuv sets it; an IPv6 address is dual-stack unless <see cref="TcpBindFlags.Ipv6Only"/>. Returns 0 or a
-    /// negative status (EADDRINUSE, EADDRNOTAVAIL, EACCES...).
+    /// libuv sets it; an IPv6 address is dual-stack unless <see cref="TcpBindFlags.Ipv6Only"/>; with
+    /// <see cref="TcpBindFlags.SharePort"/>, the socket another handle of this process bound to the same address
+    /// with that flag, if there is one. Returns 0 or a negative status (EADDRINUSE, EADDRNOTAVAIL, EACCES...).
     /// </summary>
     public int Bind(IPEndPoint endpoint, TcpBindFlags flags = TcpBindFlags.None)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if ((flags & ~(TcpBindFlags.Ipv6Only | TcpBindFlags.ReusePort | TcpBindFlags.SharePort)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(flags), flags, "Unknown bind flags.");
+        if ((flags & (TcpBindFlags.ReusePort | TcpBindFlags.SharePort)) == (TcpBindFlags.ReusePort | TcpBindFlags.SharePort))
+            throw new ArgumentException("ReusePort and SharePort exclude each other: SharePort keeps other processes off the port, ReusePort lets them on.", nameof(flags));
         VerifyUsable();
         if (endpoint.AddressFamily != AddressFamily.InterNetwork && endpoint.AddressFamily != AddressFamily.InterNetworkV6)
             return UvError.EAFNOSUPPORT;
+        if ((flags & TcpBindFlags.SharePort) == 0)
+            return BindSocket(endpoint, flags);
+        if (_sharedPort is not null)
+            return UvError.EINVAL; // bound already, as bind(2) says of a bound socket
+        return SharedPorts.Join(this, endpoint, flags, out _sharedPort);
+    }
+
+    /// <summary>Creates the socket unless there is one, sets the options of <paramref name="flags"/> and binds it.</summary>
+    internal int BindSocket(IPEndPoint endpoint, TcpBindFlags flags)
+    {
         int status = EnsureSocket(SockAddr.Family(endpoint));
         if (status < 0)
             return status;
@@ -45,6 +61,9 @@ public sealed class TcpHandle : StreamHandle
             status = SetOption(SocketConstants.IPPROTO_IPV6, SocketConstants.IPV6_V6ONLY, (flags & TcpBindFlags.Ipv6Only) != 0 ? 1 : 0);
         return status < 0 ? status : BindSocket(endpoint);
     }
+
+    /// <summary>Takes <paramref name="fd"/>, a duplicate of a socket another handle bound (see <see cref="SharedPorts"/>).</summary>
+    internal void AttachBound(int fd) => Attach(fd, connected: false);
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/>, as <c>uv_tcp_connect</c>. The callback runs once with 0 or a
@@ -111,6 +130,18 @@ public sealed class TcpHandle : StreamHandle
         if (_keepAlive is { } keepAlive)
             ApplyKeepAlive(keepAlive.Enable, keepAlive.Delay);
     }
+
+    private protected override void OnClosing()
+    {
+        base.OnClosing();
+        if (_sharedPort is { } shared)
+        {
+            _sharedPort = null;
+            SharedPorts.Leave(shared);
+        }
+    }
+
+    private protected override int AcceptsPerWakeup => _sharedPort is null ? base.AcceptsPerWakeup : 1;
 
     private protected override int EnsureListenable() => EnsureSocket(SocketConstants.AF_INET);
 }
