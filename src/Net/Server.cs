@@ -32,6 +32,8 @@ public sealed class Server : IDisposable
     public Server(Loop loop, Action<Socket>? connectionListener = null, ServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
+        if (options is { ReusePort: true, SharePort: true })
+            throw new ArgumentException("ReusePort and SharePort exclude each other: SharePort keeps other processes off the port, ReusePort lets them on.", nameof(options));
         Loop = loop;
         _options = options ?? new ServerOptions();
         _socketOptions = _options.SocketOptions;
@@ -90,7 +92,9 @@ public sealed class Server : IDisposable
         else if (!IPAddress.TryParse(host, out address!))
             address = host == "localhost" ? IPAddress.Loopback : throw new ArgumentException($"'{host}' is not an IP address; resolve it first.", nameof(host));
         var tcp = new TcpHandle(Loop);
-        TcpBindFlags flags = _options.ReusePort ? TcpBindFlags.ReusePort : TcpBindFlags.None;
+        TcpBindFlags flags = _options.ReusePort ? TcpBindFlags.ReusePort
+            : _options.SharePort ? TcpBindFlags.SharePort
+            : TcpBindFlags.None;
         int status = tcp.Bind(new IPEndPoint(address, port), flags);
         StartListening(tcp, status, backlog, callback, address.ToString(), port);
     }

@@ -34,8 +34,20 @@ public sealed record ServerOptions
     /// <summary>The listen backlog when <see cref="Server.Listen(int, string?, int?, Action?)"/> is not given one (Node's 511).</summary>
     public int Backlog { get; init; } = 511;
 
-    /// <summary>Binds with SO_REUSEPORT, so several loops (one per core) can listen on one port.</summary>
+    /// <summary>
+    /// Binds with SO_REUSEPORT (Node's <c>reusePort</c>), so several sockets listen on one port. The risk: any other
+    /// process of the same user that sets it too can then listen on the port, without an error, and take a share of
+    /// the connections. For one server per loop of this process, use <see cref="SharePort"/>. Not with it.
+    /// </summary>
     public bool ReusePort { get; init; }
+
+    /// <summary>
+    /// Lets the servers of this process that listen on one address and port with this option (one per loop, each
+    /// on its own thread) share one listening socket: the first binds the port, held against every other process
+    /// (EADDRINUSE), and the others accept from the same socket (<see cref="TcpBindFlags.SharePort"/>). Not with
+    /// <see cref="ReusePort"/>.
+    /// </summary>
+    public bool SharePort { get; init; }
 
     /// <summary>Options given to each accepted socket.</summary>
     internal SocketOptions SocketOptions => new() { AllowHalfOpen = AllowHalfOpen };

@@ -24,6 +24,31 @@ public class ServerTests
     }
 
     [Fact]
+    public void Share_port_servers_listen_on_one_port_that_no_other_program_can_take()
+    {
+        var loop = new Loop();
+        var options = new ServerOptions { SharePort = true };
+        var first = NetTestKit.ListeningServer(loop, options: options);
+        var second = new Server(loop, options: options);
+        bool listening = false;
+        second.Listen(first.Port, "127.0.0.1", callback: () => listening = true);
+        LoopDriver.RunUntil(loop, () => listening);
+        Assert.Equal(first.Port, second.Port);
+        Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, PortIntruder.TryListen(new IPEndPoint(IPAddress.Loopback, first.Port)));
+        first.Close();
+        second.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Reuse_port_with_share_port_is_refused()
+    {
+        var loop = new Loop();
+        Assert.Throws<ArgumentException>(() => new Server(loop, options: new ServerOptions { ReusePort = true, SharePort = true }));
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Default_listen_is_dual_stack_on_every_interface()
     {
         var loop = new Loop();

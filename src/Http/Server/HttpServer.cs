@@ -54,6 +54,7 @@ public sealed class HttpServer : IDisposable
         {
             NoDelay = options.NoDelay,
             ReusePort = options.ReusePort,
+            SharePort = options.SharePort,
             AllowHalfOpen = true, // a client's FIN ends our side only after its responses (HttpConnection.OnPeerEnded), as Node
         });
         _net.Listening += _ => Listening?.Invoke(this);

@@ -69,6 +69,12 @@ public sealed record HttpServerOptions
     /// <summary>TCP_NODELAY on accepted connections (Node's http default since v18).</summary>
     public bool NoDelay { get; init; } = true;
 
-    /// <summary>Listen with SO_REUSEPORT so that one server per loop (one loop per core) shares the port.</summary>
+    /// <summary>Listen with SO_REUSEPORT (see <see cref="Net.ServerOptions.ReusePort"/>: other processes can then share the port too).</summary>
     public bool ReusePort { get; init; }
+
+    /// <summary>
+    /// Share one listening socket with the other servers of this process on the same address and port, one per loop
+    /// (one loop per core), the port held against every other process: see <see cref="Net.ServerOptions.SharePort"/>.
+    /// </summary>
+    public bool SharePort { get; init; }
 }
