@@ -27,7 +27,7 @@ public sealed partial class ServerResponse
     private bool _hasBody;
     private SpecialHeaders _removed;     // automatic headers the handler removed: they stay removed
     private long _declaredLength;        // the handler's Content-Length the body must match, or -1
-    private long _bodyBytes;             // body bytes written so far
+    private long _bodyBytes;             // body bytes written so far (BodyBytesWritten)
     private int _statusCode = 200;
     private string? _statusMessage;
     private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count, int At)? _file; // At: its place in _held
@@ -89,6 +89,13 @@ public sealed partial class ServerResponse
 
     /// <summary>Whether the response has been handed to the socket completely (Node's <c>writableFinished</c>).</summary>
     public bool Finished { get; private set; }
+
+    /// <summary>
+    /// The body bytes this response has put on the wire so far (queued for the socket; chunk framing not counted):
+    /// 0 for one that carries no body, a response to HEAD among them, whatever the handler wrote. An access log's
+    /// size.
+    /// </summary>
+    public long BodyBytesWritten => _bodyBytes;
 
     /// <summary>Whether the connection stays open after this response.</summary>
     public bool KeepAlive { get; private set; }
