@@ -26,10 +26,30 @@ public class CommandLineTests
         Assert.Equal(UvnetCommand.Serve, options.Command);
         Assert.Equal(".", options.Directory);
         Assert.Equal(8080, options.Port);
-        Assert.Null(options.Host);
         Assert.Equal(Environment.ProcessorCount, options.Loops);
         Assert.False(options.Quiet);
         Assert.Null(options.StatsInterval);
+    }
+
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("hello")]
+    [InlineData("echo")]
+    public void Every_command_listens_on_localhost_only_unless_told(string command) =>
+        Assert.Equal("localhost", Run(command).Host);
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public void Host_widens_it_to_the_network(string host) => Assert.Equal(host, Run("--host", host).Host);
+
+    [Fact]
+    public void Dotfiles_are_hidden_unless_asked_for()
+    {
+        Assert.False(Run("serve").Dotfiles);
+        Assert.True(Run("serve", "--dotfiles").Dotfiles);
+        Assert.Equal("option '--dotfiles' is for serve only", Error("hello", "--dotfiles"));
+        Assert.Equal("option '--dotfiles' takes no value", Error("--dotfiles=yes"));
     }
 
     [Fact]

@@ -61,14 +61,25 @@ public sealed class DirectoryListingTests : IDisposable
     public void Reading_a_directory_keeps_links_within_the_root_and_drops_those_leading_out()
     {
         _tree.File("<script>&\"x\".txt", "abc");
-        _tree.File(".hidden", "h");
         _tree.Dir("sub");
         _tree.Link("inside", "sub");
         _tree.Link("outside", "/etc");
         _tree.Link("dangling", "nowhere");
         var entries = DirectoryListing.Read(_tree.Root, new PathResolver(_tree.Root)).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
-        Assert.Equal([".hidden", "<script>&\"x\".txt", "inside", "sub"], entries.Select(e => e.Name));
+        Assert.Equal(["<script>&\"x\".txt", "inside", "sub"], entries.Select(e => e.Name));
         Assert.True(entries.Single(e => e.Name == "inside").IsDirectory);
         Assert.Equal(3, entries.Single(e => e.Name.StartsWith('<')).Length);
+    }
+
+    [Fact]
+    public void Dotfiles_dot_folders_and_links_to_them_are_listed_only_when_served()
+    {
+        _tree.File("page.html", "p");
+        _tree.File(".env", "KEY=1");
+        _tree.File(".git/config", "[core]");
+        _tree.Link("env", ".env");
+        static List<string> Names(IReadOnlyList<ListingEntry> entries) => [.. entries.Select(e => e.Name).Order(StringComparer.Ordinal)];
+        Assert.Equal(["page.html"], Names(DirectoryListing.Read(_tree.Root, new PathResolver(_tree.Root))));
+        Assert.Equal([".env", ".git", "env", "page.html"], Names(DirectoryListing.Read(_tree.Root, new PathResolver(_tree.Root, serveDotfiles: true))));
     }
 }

@@ -21,6 +21,33 @@ public sealed class PathResolverTests : IDisposable
 
     private PathResolutionStatus Status(string target) => _resolver.Resolve(target).Status;
 
+    [Theory]
+    [InlineData("/.env")]
+    [InlineData("/.git/config")]
+    [InlineData("/.git/")]
+    [InlineData("/docs/.cache/x")]
+    [InlineData("/%2Egit/config")]
+    [InlineData("/env")] // a symlink to a dotfile
+    [InlineData("/git/config")] // through a symlink to a dot-folder
+    public void Dotfiles_and_dot_folders_are_not_found_unless_served(string target)
+    {
+        _tree.File(".env");
+        _tree.File(".git/config");
+        _tree.File("docs/.cache/x");
+        _tree.Link("env", ".env");
+        _tree.Link("git", ".git");
+        Assert.Equal(PathResolutionStatus.NotFound, Status(target));
+        Assert.True(new PathResolver(_tree.Root, serveDotfiles: true).Resolve(target).IsOk);
+    }
+
+    [Fact]
+    public void A_root_inside_a_dot_folder_is_served_all_the_same()
+    {
+        string root = _tree.Dir(".config/site");
+        _tree.File(".config/site/page.html");
+        Assert.True(new PathResolver(root).Resolve("/page.html").IsOk);
+    }
+
     [Fact]
     public void A_file_under_the_root_resolves_to_its_path()
     {

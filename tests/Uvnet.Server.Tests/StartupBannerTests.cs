@@ -26,11 +26,30 @@ public class StartupBannerTests
     [Fact]
     public void Serve_names_the_directory_the_urls_and_how_to_stop()
     {
-        string banner = ServeCommand.Banner("/srv/site", new CommandLineOptions { Loops = 4 }, 8080, s_lan);
+        string banner = ServeCommand.Banner("/srv/site", new CommandLineOptions { Loops = 4, Host = "0.0.0.0" }, 8080, s_lan);
         Assert.Equal(string.Join(Environment.NewLine,
             "Serving /srv/site at http://localhost:8080/",
             "  also at http://192.168.1.20:8080/",
             "4 loops; Ctrl+C to stop"), banner);
+    }
+
+    [Fact]
+    public void Serve_on_localhost_by_default_says_how_to_share_it_on_the_network()
+    {
+        string banner = ServeCommand.Banner("/srv/site", new CommandLineOptions { Loops = 4 }, 8080, s_lan);
+        Assert.Equal(string.Join(Environment.NewLine,
+            "Serving /srv/site at http://localhost:8080/",
+            "  this machine only: use --host 0.0.0.0 to share on the network",
+            "4 loops; Ctrl+C to stop"), banner);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void Every_command_on_a_loopback_address_says_how_to_share_it(string host)
+    {
+        Assert.Contains(StartupBanner.ShareHint, HelloCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Hello, Host = host }, 8080));
+        Assert.Contains(StartupBanner.ShareHint, EchoCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Echo, Host = host }, 7007));
     }
 
     [Fact]

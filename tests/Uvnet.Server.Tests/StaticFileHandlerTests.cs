@@ -33,6 +33,36 @@ public sealed class StaticFileHandlerTests : IDisposable
     private static string Text(StaticFileResponse response) => Encoding.UTF8.GetString(response.Body.Span);
 
     [Fact]
+    public void Every_response_carries_the_date_it_was_decided_at()
+    {
+        Assert.Equal(HttpDate.Format(s_now), Get("/hello.txt").Header("date"));
+        Assert.Equal(HttpDate.Format(s_now), Get("/missing").Header("date"));
+    }
+
+    [Theory]
+    [InlineData(0)] // written this very second
+    [InlineData(86_400)] // dated a day ahead
+    public void Last_modified_is_never_later_than_the_date_sent(int secondsAhead)
+    {
+        var now = new DateTimeOffset(2024, 3, 2, 12, 0, 0, 900, TimeSpan.Zero);
+        System.IO.File.SetLastWriteTimeUtc(_hello, now.AddSeconds(secondsAhead).UtcDateTime);
+        var response = _handler.Handle(StaticFileRequest.From("GET", "/hello.txt", _ => null), now);
+        Assert.True(HttpDate.TryParse(response.Header("date"), out var date));
+        Assert.True(HttpDate.TryParse(response.Header("last-modified"), out var lastModified));
+        Assert.True(lastModified <= date, $"{response.Header("last-modified")} > {response.Header("date")}");
+    }
+
+    [Fact]
+    public void A_dotfile_is_not_found_unless_served()
+    {
+        _tree.File(".env", "KEY=secret");
+        Assert.Equal(404, Get("/.env").StatusCode);
+        var served = new StaticFileHandler(_tree.Root, serveDotfiles: true)
+            .Handle(StaticFileRequest.From("GET", "/.env", _ => null), s_now);
+        Assert.Equal(200, served.StatusCode);
+    }
+
+    [Fact]
     public void A_file_is_sent_whole_with_its_type_length_and_validators()
     {
         var response = Get("/hello.txt");

@@ -4,7 +4,7 @@ using System.Net;
 namespace Uvnet.Server.Cli;
 
 /// <summary>
-/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
+/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
@@ -42,7 +42,7 @@ public static class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
-        private bool _quiet;
+        private bool _quiet, _dotfiles;
 
         public bool Help { get; private set; }
 
@@ -77,9 +77,10 @@ public static class CommandLine
                     Version = true;
                     break;
                 case "-q" or "--quiet":
-                    if (value is not null)
-                        Fail($"option '{name}' takes no value");
-                    _quiet = true;
+                    _quiet = TakeFlag(name, value);
+                    break;
+                case "--dotfiles":
+                    _dotfiles = TakeFlag(name, value);
                     break;
                 case "-p" or "--port":
                     if (TakeValue(args, ref i, name, value) is { } port)
@@ -124,16 +125,27 @@ public static class CommandLine
             }
             if (next < _positionals.Count)
                 return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
+            if (_dotfiles && command != UvnetCommand.Serve)
+                return CommandLineResult.Fail("option '--dotfiles' is for serve only");
             return CommandLineResult.Run(new CommandLineOptions
             {
                 Command = command,
                 Directory = directory,
                 Port = _port ?? CommandLineOptions.DefaultPort(command),
-                Host = _host,
+                Host = _host ?? CommandLineOptions.DefaultHost,
                 Loops = _loops ?? Environment.ProcessorCount,
                 Quiet = _quiet,
+                Dotfiles = _dotfiles,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
+        }
+
+        /// <summary>An option that takes no value: true, unless it was given one (an error).</summary>
+        private bool TakeFlag(string name, string? inlineValue)
+        {
+            if (inlineValue is not null)
+                Fail($"option '{name}' takes no value");
+            return true;
         }
 
         private string? TakeValue(IReadOnlyList<string> args, ref int i, string name, string? inlineValue)

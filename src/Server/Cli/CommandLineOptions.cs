@@ -12,6 +12,12 @@ public sealed record CommandLineOptions
     /// </summary>
     public const int DefaultEchoPort = 7007;
 
+    /// <summary>
+    /// The address every command listens on unless <c>--host</c> says otherwise: this machine only, as modern dev
+    /// servers do; <c>--host 0.0.0.0</c> (or <c>::</c>) shares it on the network.
+    /// </summary>
+    public const string DefaultHost = "localhost";
+
     /// <summary>The most loops <c>--loops</c> accepts: far beyond any core count, low enough to catch a typo.</summary>
     public const int MaxLoops = 1024;
 
@@ -27,11 +33,14 @@ public sealed record CommandLineOptions
     /// <summary>The port to listen on; 0 picks a free one (the start-up line says which).</summary>
     public int Port { get; init; } = DefaultHttpPort;
 
-    /// <summary>The address to listen on (an IP address or <c>localhost</c>); null: every interface, IPv6 and IPv4.</summary>
-    public string? Host { get; init; }
+    /// <summary>The address to listen on (an IP address or <c>localhost</c>, <see cref="DefaultHost"/>); null: every interface, IPv6 and IPv4.</summary>
+    public string? Host { get; init; } = DefaultHost;
 
-    /// <summary>How many loops, each on its own thread and listening on the port through SO_REUSEPORT (one per processor by default).</summary>
+    /// <summary>How many loops, each on its own thread, all accepting from one listening socket (one per processor by default).</summary>
     public int Loops { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Whether <c>serve</c> serves and lists dotfiles and dot-folders (<c>--dotfiles</c>); by default they are not found (404).</summary>
+    public bool Dotfiles { get; init; }
 
     /// <summary>Whether the access log is off.</summary>
     public bool Quiet { get; init; }

@@ -19,10 +19,12 @@ public static class HelpText
         Options:
           -p, --port N     the port to listen on; 0 picks a free one
                            (default: {CommandLineOptions.DefaultHttpPort} for serve and hello, {CommandLineOptions.DefaultEchoPort} for echo)
-              --host H     the address to listen on: an IP address or localhost
-                           (default: every interface, IPv6 and IPv4)
-              --loops N    how many event loops, each on its own thread, all listening on
-                           the port through SO_REUSEPORT (default: one per processor, here {processorCount})
+              --host H     the address to listen on: an IP address or localhost (default:
+                           localhost, this machine only; 0.0.0.0 or :: shares it on the network)
+              --loops N    how many event loops, each on its own thread, all accepting from
+                           one listening socket (default: one per processor, here {processorCount})
+              --dotfiles   serve: also serve and list dotfiles and dot-folders (.git, .env),
+                           which are otherwise not found (404)
           -q, --quiet      no access log (by default serve and hello log each request to
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open
@@ -33,7 +35,8 @@ public static class HelpText
         serve answers GET and HEAD: index.html for a directory, else a listing of it;
         ETag and Last-Modified, with 304 for conditional requests; single byte ranges
         (206, or 416 when out of range). Nothing outside DIR is served, symbolic links
-        leading out of it included.
+        leading out of it included, and no dotfile or dot-folder unless --dotfiles.
+        The port is uvnet's alone: another program listening on it means EADDRINUSE.
 
         Ctrl+C (SIGINT) or SIGTERM stops gracefully: no new connections, requests in
         flight finish, idle connections close, and uvnet exits within a few seconds.
@@ -42,7 +45,7 @@ public static class HelpText
         Examples:
           uvnet                              serve this directory on http://localhost:{CommandLineOptions.DefaultHttpPort}/
           uvnet serve ./public --port 3000   serve ./public on port 3000
-          uvnet serve --host 127.0.0.1       serve to this machine only
+          uvnet serve --host 0.0.0.0         serve to the network (IPv4), not just this machine
           uvnet hello --loops 4 --quiet      the benchmark endpoints on 4 loops, no log
           uvnet echo --port 9000             then, in another terminal: nc localhost 9000
 

@@ -20,6 +20,6 @@ public static class EchoCommand
     internal static string Banner(CommandLineOptions options, int port)
     {
         string url = $"tcp://{StartupBanner.HostPort(options.Host, port)} (try: nc {StartupBanner.ConnectHost(options.Host)} {port})";
-        return StartupBanner.Format("uvnet echo: a TCP echo server", [url], options.Loops);
+        return StartupBanner.Format("uvnet echo: a TCP echo server", [url], options.Loops, options.Host);
     }
 }

@@ -4,7 +4,7 @@ using Uvnet.Server.Hosting;
 
 namespace Uvnet.Server.Commands;
 
-/// <summary>One loop's echo server: a <see cref="NetServer"/> with SO_REUSEPORT and its connections.</summary>
+/// <summary>One loop's echo server: a <see cref="NetServer"/> sharing the port with the other loops (<see cref="ServerOptions.SharePort"/>), and its connections.</summary>
 public sealed class EchoService : ILoopService
 {
     private readonly Loop _loop;
@@ -36,7 +36,7 @@ public sealed class EchoService : ILoopService
     {
         ArgumentNullException.ThrowIfNull(listening);
         ArgumentNullException.ThrowIfNull(failed);
-        var server = new NetServer(_loop, OnConnection, new ServerOptions { ReusePort = true, NoDelay = true });
+        var server = new NetServer(_loop, OnConnection, new ServerOptions { SharePort = true, NoDelay = true });
         _server = server;
         server.Error += (_, e) => failed(e);
         server.Listen(port, host, callback: () => listening(server.Port));

@@ -22,7 +22,7 @@ public static class HelloCommand
     internal static string Banner(CommandLineOptions options, int port)
     {
         string root = StartupBanner.HttpUrls(options.Host, port, [])[0];
-        return StartupBanner.Format("uvnet hello: TechEmpower's plaintext and json tests", [root + "plaintext", root + "json"], options.Loops);
+        return StartupBanner.Format("uvnet hello: TechEmpower's plaintext and json tests", [root + "plaintext", root + "json"], options.Loops, options.Host);
     }
 
     /// <summary>One loop's server, answering per <see cref="HelloEndpoints.Route"/> as TechEmpower's rules ask.</summary>
@@ -38,17 +38,17 @@ public static class HelloCommand
                 case HelloEndpoint.Plaintext:
                     res.SetHeader("Content-Type", HelloEndpoints.PlaintextContentType);
                     res.End(HelloEndpoints.PlaintextBody);
-                    return HelloEndpoints.PlaintextBody.Length;
+                    break;
                 case HelloEndpoint.Json:
                     json.ResetWrittenCount();
                     HelloEndpoints.WriteJson(json);
                     res.SetHeader("Content-Type", HelloEndpoints.JsonContentType);
                     res.End(json.WrittenSpan);
-                    return json.WrittenCount;
+                    break;
                 default:
                     res.StatusCode = 404;
                     res.End();
-                    return 0;
+                    break;
             }
         }, log);
     }

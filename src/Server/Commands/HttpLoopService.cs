@@ -5,7 +5,7 @@ using Uvnet.Server.Logging;
 
 namespace Uvnet.Server.Commands;
 
-/// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: SO_REUSEPORT, graceful stop, access log, handler failures on stderr.</summary>
+/// <summary>One loop's HTTP server for <c>serve</c> and <c>hello</c>: one listening socket shared by the loops, graceful stop, access log, handler failures on stderr.</summary>
 internal sealed class HttpLoopService : ILoopService
 {
     /// <summary>
@@ -18,17 +18,17 @@ internal sealed class HttpLoopService : ILoopService
     private long _accepted;
 
     /// <summary>
-    /// Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, which returns
-    /// the body length to log. A handler that throws gets its request a 500 and is told on <paramref name="errors"/>
-    /// (stderr unless given).
+    /// Creates the service on <paramref name="loop"/>; each request goes to <paramref name="handler"/>, and is logged
+    /// with the body bytes its response put on the wire (none for HEAD, whatever the handler wrote). A handler that
+    /// throws gets its request a 500 and is told on <paramref name="errors"/> (stderr unless given).
     /// </summary>
-    internal HttpLoopService(Loop loop, Func<IncomingMessage, ServerResponse, long> handler, AccessLog? log, TextWriter? errors = null)
+    internal HttpLoopService(Loop loop, Action<IncomingMessage, ServerResponse> handler, AccessLog? log, TextWriter? errors = null)
     {
         _server = Http.Http.CreateServer(loop, (req, res) =>
         {
-            long bytes = handler(req, res);
-            log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, bytes));
-        }, new HttpServerOptions { ReusePort = true, MaxRequestBodySize = MaxRequestBodySize }); // Server: uvnet by default
+            handler(req, res);
+            log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, res.BodyBytesWritten));
+        }, new HttpServerOptions { SharePort = true, MaxRequestBodySize = MaxRequestBodySize }); // Server: uvnet by default
         _server.Connection += _ => _accepted++;
         TextWriter errorOutput = errors ?? Console.Error;
         _server.HandlerError += (e, req) => errorOutput.WriteLine(HandlerErrorLog.Format(e, req));

@@ -20,7 +20,7 @@ public static class ServeCommand
         StaticFileHandler files;
         try
         {
-            files = new StaticFileHandler(options.Directory ?? ".");
+            files = new StaticFileHandler(options.Directory ?? ".", options.Dotfiles);
         }
         catch (DirectoryNotFoundException e)
         {
@@ -33,7 +33,7 @@ public static class ServeCommand
 
     /// <summary>The start-up text: what is served, and the URLs to open.</summary>
     internal static string Banner(string root, CommandLineOptions options, int port, IReadOnlyList<System.Net.IPAddress> lanAddresses) =>
-        StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses), options.Loops);
+        StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses), options.Loops, options.Host);
 
     /// <summary>One loop's server, answering each request with <paramref name="files"/> (<see cref="StaticFileHandler.Handle"/>).</summary>
     private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log) =>
@@ -50,8 +50,8 @@ public static class ServeCommand
         _ => 404,
     };
 
-    /// <summary>Applies the static-file decision; file bodies go out with sendfile(2). Returns the body length sent.</summary>
-    private static long Respond(StaticFileHandler files, Http.Server.IncomingMessage req, Http.Server.ServerResponse res)
+    /// <summary>Applies the static-file decision; file bodies go out with sendfile(2).</summary>
+    private static void Respond(StaticFileHandler files, Http.Server.IncomingMessage req, Http.Server.ServerResponse res)
     {
         StaticFileResponse decision = files.Handle(StaticFileRequest.From(req.Method, req.Url, name => req.Headers[name]), DateTimeOffset.UtcNow);
         res.StatusCode = decision.StatusCode;
@@ -60,19 +60,19 @@ public static class ServeCommand
         if (!decision.SendBody)
         {
             res.End();
-            return 0;
+            return;
         }
         if (decision.File is not { } file)
         {
             res.End(decision.Body.Span);
-            return decision.Body.Length;
+            return;
         }
         if (file.Length == 0)
         {
             // Nothing to send, so nothing to open: this also keeps the loop from blocking in open(2) on a FIFO or a
             // device under the folder, whose size is 0 too.
             res.End();
-            return 0;
+            return;
         }
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
@@ -86,12 +86,11 @@ public static class ServeCommand
             if (res.StatusCode == 503)
                 res.SetHeader("Retry-After", "1");
             res.End();
-            return 0;
+            return;
         }
         Action<Http.Server.ServerResponse> release = _ => handle.Dispose();
         res.Finish += release;
         res.Close += release;
         res.SendFile(handle, file.Offset, file.Length);
-        return file.Length;
     }
 }

@@ -8,7 +8,8 @@ public interface ILoopService
 {
     /// <summary>
     /// Starts listening on <paramref name="port"/> (0: any free one) and <paramref name="host"/> (null: every
-    /// interface, dual stack), with SO_REUSEPORT so the other loops can listen on the same port. Calls
+    /// interface, dual stack), sharing its listening socket with the other loops of this process (the port held
+    /// against every other process: <see cref="TcpBindFlags.SharePort"/>). Calls
     /// <paramref name="listening"/> with the bound port once listening, or <paramref name="failed"/> with the
     /// error (EADDRINUSE, EACCES...); once listening, <paramref name="failed"/> hears of errors accepting
     /// connections (EMFILE...), which the service weathers.

@@ -5,7 +5,8 @@ namespace Uvnet.Server.Hosting;
 
 /// <summary>
 /// Runs a server on several loops, each on its own thread with its own <see cref="ILoopService"/>, all listening
-/// on one port through SO_REUSEPORT (the kernel spreads the connections), and stops them gracefully within a
+/// on one port through one shared socket (<see cref="TcpBindFlags.SharePort"/>: each connection goes to a loop that
+/// is waiting, and no other process can take the port), and stops them gracefully within a
 /// bound: <see cref="Shutdown"/> asks every loop to <see cref="ILoopService.Stop"/>, and a loop timer calls
 /// <see cref="ILoopService.Abort"/> when the grace period is over.
 /// </summary>

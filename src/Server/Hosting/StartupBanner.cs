@@ -32,12 +32,20 @@ public static class StartupBanner
     /// <summary>The name a client on this machine connects to: <paramref name="host"/>, or <c>localhost</c> for every interface.</summary>
     public static string ConnectHost(string? host) => IsEveryInterface(host) ? "localhost" : host!;
 
-    /// <summary>The lines <c>uvnet</c> prints once listening: the first URL, then any others, then how to stop.</summary>
-    public static string Format(string what, IReadOnlyList<string> urls, int loops)
+    /// <summary>The line under the URLs of a server listening on a loopback address: who can reach it, and how to widen that.</summary>
+    public const string ShareHint = "  this machine only: use --host 0.0.0.0 to share on the network";
+
+    /// <summary>
+    /// The lines <c>uvnet</c> prints once listening on <paramref name="host"/>: the first URL, then any others, then
+    /// <see cref="ShareHint"/> for a loopback address, then how to stop.
+    /// </summary>
+    public static string Format(string what, IReadOnlyList<string> urls, int loops, string? host)
     {
         ArgumentNullException.ThrowIfNull(urls);
         var lines = new List<string> { $"{what} at {urls[0]}" };
         lines.AddRange(urls.Skip(1).Select(url => $"  also at {url}"));
+        if (IsLoopback(host))
+            lines.Add(ShareHint);
         lines.Add($"{loops} {(loops == 1 ? "loop" : "loops")}; Ctrl+C to stop");
         return string.Join(Environment.NewLine, lines);
     }
@@ -62,4 +70,7 @@ public static class StartupBanner
     }
 
     private static bool IsEveryInterface(string? host) => host is null or "0.0.0.0" or "::";
+
+    private static bool IsLoopback(string? host) =>
+        host == "localhost" || (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
 }

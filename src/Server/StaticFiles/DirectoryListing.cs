@@ -19,14 +19,15 @@ public static class DirectoryListing
 {
     private static readonly EnumerationOptions s_everyEntry = new()
     {
-        AttributesToSkip = 0, // dot files too: the listing shows what the server serves
+        AttributesToSkip = 0, // dotfiles as the resolver decides (PathResolver.IsHidden), not as the file system hides them
         IgnoreInaccessible = true,
         RecurseSubdirectories = false,
     };
 
     /// <summary>
-    /// The entries of <paramref name="directory"/> that <paramref name="resolver"/> would serve: an entry that is
-    /// a symlink counts as what it leads to, and one leading out of the root (or nowhere) is left out.
+    /// The entries of <paramref name="directory"/> that <paramref name="resolver"/> would serve: hidden ones
+    /// (dotfiles) are left out; an entry that is a symlink counts as what it leads to, and one leading out of the
+    /// root, to a hidden name or nowhere is left out.
     /// </summary>
     public static IReadOnlyList<ListingEntry> Read(string directory, PathResolver resolver)
     {
@@ -37,7 +38,7 @@ public static class DirectoryListing
         {
             foreach (var info in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", s_everyEntry))
             {
-                if (Describe(info, resolver) is { } entry)
+                if (!resolver.IsHidden(info.Name) && Describe(info, resolver) is { } entry)
                     entries.Add(entry);
             }
         }

@@ -7,7 +7,10 @@ namespace Uvnet.Server.StaticFiles;
 /// Maps a raw request target to a path under a root directory, or refuses it. The target is percent-decoded
 /// exactly once; <c>..</c> segments, encoded separators (<c>%2F</c>, <c>%5C</c>) and backslashes are refused
 /// before the file system is touched; then every symlink on the way is resolved (as realpath(3) does) and the
-/// result must still be the root or below it, so a link leading out of the root is never followed.
+/// result must still be the root or below it, so a link leading out of the root is never followed. Dotfiles and
+/// dot-folders (<c>.git</c>, <c>.env</c>) are hidden unless asked for: a name starting with <c>.</c>, in the request
+/// or in the real path a symlink leads to, is not found (404), so serving a project's folder never hands out its
+/// repository, keys or editor state by accident.
 /// </summary>
 /// <remarks>
 /// Unix paths: <c>/</c> is the only separator. A backslash is refused rather than taken as part of a name, so
@@ -20,19 +23,33 @@ public sealed class PathResolver
     // Linux's own limit on symlinks followed in one lookup (MAXSYMLINKS); past it, ELOOP.
     private const int MaxSymlinks = 40;
 
-    /// <summary>Resolves <paramref name="root"/> (relative to the current directory, symlinks allowed) once.</summary>
+    /// <summary>
+    /// Resolves <paramref name="root"/> (relative to the current directory, symlinks allowed) once; dotfiles and
+    /// dot-folders under it are served only with <paramref name="serveDotfiles"/>.
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
-    public PathResolver(string root)
+    public PathResolver(string root, bool serveDotfiles = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         string? real = RealPath(Path.GetFullPath(root));
         if (real is null || !Directory.Exists(real))
             throw new DirectoryNotFoundException($"no such directory: '{root}'");
         Root = real;
+        ServesDotfiles = serveDotfiles;
     }
 
     /// <summary>The root's real path: absolute, no symlinks, no trailing separator (but <c>/</c> itself).</summary>
     public string Root { get; }
+
+    /// <summary>Whether names starting with <c>.</c> under the root are served (and listed); by default they are not found.</summary>
+    public bool ServesDotfiles { get; }
+
+    /// <summary>Whether the entry named <paramref name="name"/> is hidden: a dotfile or dot-folder, unless <see cref="ServesDotfiles"/>.</summary>
+    public bool IsHidden(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return !ServesDotfiles && name.StartsWith('.');
+    }
 
     /// <summary>
     /// Resolves <paramref name="target"/>, the request target as received (origin-form <c>/a%20b?q</c>, or
@@ -56,6 +73,8 @@ public sealed class PathResolver
                 return PathResolution.Refused(PathResolutionStatus.Forbidden, "'..' in the path", decoded.Path);
             segments.Add(segment);
         }
+        if (segments.Any(IsHidden))
+            return PathResolution.Refused(PathResolutionStatus.NotFound, HiddenReason, decoded.Path);
         bool trailingSlash = segments.Count > 0 && decoded.Path.EndsWith('/');
         string urlPath = "/" + string.Join('/', segments) + (trailingSlash ? "/" : "");
         // The root is real already: only the request's segments are walked.
@@ -64,6 +83,8 @@ public sealed class PathResolver
             return PathResolution.Refused(PathResolutionStatus.NotFound, "no such file or directory", urlPath);
         if (!Contains(real))
             return PathResolution.Refused(PathResolutionStatus.Forbidden, "a symbolic link leads out of the root", urlPath);
+        if (LeadsToHidden(real))
+            return PathResolution.Refused(PathResolutionStatus.NotFound, HiddenReason, urlPath);
         if (Directory.Exists(real))
             return PathResolution.Found(real, isDirectory: true, urlPath);
         // "file.txt/" names a directory, as open(2) reads it (ENOTDIR): there is none.
@@ -90,8 +111,14 @@ public sealed class PathResolver
     {
         ArgumentNullException.ThrowIfNull(path);
         string? real = RealPath(Path.GetFullPath(path));
-        return real is not null && Contains(real) ? real : null;
+        return real is not null && Contains(real) && !LeadsToHidden(real) ? real : null;
     }
+
+    private const string HiddenReason = "a dotfile or dot-folder, not served unless asked for";
+
+    /// <summary>Whether a name below the root in <paramref name="realPath"/> (under the root) is hidden: a symlink may lead into <c>.git</c>.</summary>
+    private bool LeadsToHidden(string realPath) =>
+        !ServesDotfiles && realPath.Length > Root.Length && realPath[Root.Length..].Split('/').Any(IsHidden);
 
     /// <summary>
     /// The path of a request target (what precedes <c>?</c> or <c>#</c>), still encoded; null when the target

@@ -25,17 +25,29 @@ public sealed class StaticFileHandler
 
     private readonly PathResolver _resolver;
 
-    /// <summary>Serves the files under <paramref name="root"/>.</summary>
+    /// <summary>Serves the files under <paramref name="root"/>; dotfiles and dot-folders only with <paramref name="serveDotfiles"/> (see <see cref="PathResolver"/>).</summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
-    public StaticFileHandler(string root) => _resolver = new PathResolver(root);
+    public StaticFileHandler(string root, bool serveDotfiles = false) => _resolver = new PathResolver(root, serveDotfiles);
 
     /// <summary>The resolver, with the root's real path.</summary>
     public PathResolver Resolver => _resolver;
 
-    /// <summary>Decides the response to <paramref name="request"/>, with <paramref name="now"/> as the current time.</summary>
+    /// <summary>
+    /// Decides the response to <paramref name="request"/>, with <paramref name="now"/> as the current time, which is
+    /// also the response's Date: a Last-Modified is never later than it (RFC 9110 §8.8.2.1), even for a file
+    /// written this second or dated in the future, which the HTTP server's own Date, cached per second, would not
+    /// promise.
+    /// </summary>
     public StaticFileResponse Handle(StaticFileRequest request, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
+        StaticFileResponse response = Decide(request, now);
+        response.AddDate(now);
+        return response;
+    }
+
+    private StaticFileResponse Decide(StaticFileRequest request, DateTimeOffset now)
+    {
         bool head = request.Method == "HEAD";
         if (request.Method != "GET" && !head)
             return Error(405, "Method Not Allowed", head, KeyValuePair.Create("Allow", "GET, HEAD"));

@@ -9,14 +9,17 @@ public readonly record struct FileBody(string Path, long Offset, long Length);
 /// <summary>
 /// The response <see cref="StaticFileHandler"/> decided on: a status, header fields, and a body that is a run
 /// of a file (<see cref="File"/>), bytes in memory (<see cref="Body"/>), or nothing (<see cref="SendBody"/>
-/// false: HEAD, 304). Date, Server and Connection are the HTTP server's to add.
+/// false: HEAD, 304). Its Date is the time its validators were decided at; Server and Connection are the HTTP
+/// server's to add.
 /// </summary>
 public sealed class StaticFileResponse
 {
+    private readonly List<KeyValuePair<string, string>> _headers;
+
     internal StaticFileResponse(int statusCode, List<KeyValuePair<string, string>> headers, FileBody? file, ReadOnlyMemory<byte> body, bool sendBody)
     {
         StatusCode = statusCode;
-        Headers = headers;
+        _headers = headers;
         File = file;
         Body = body;
         SendBody = sendBody;
@@ -26,7 +29,7 @@ public sealed class StaticFileResponse
     public int StatusCode { get; }
 
     /// <summary>The header fields to set, in order; Content-Length among them whenever the status has a body.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
+    public IReadOnlyList<KeyValuePair<string, string>> Headers => _headers;
 
     /// <summary>The file run to send as the body, or null when the body is <see cref="Body"/>.</summary>
     public FileBody? File { get; }
@@ -39,6 +42,9 @@ public sealed class StaticFileResponse
 
     /// <summary>The body's length: the file run's or <see cref="Body"/>'s.</summary>
     public long ContentLength => File?.Length ?? Body.Length;
+
+    /// <summary>Sets the Date field, first: <paramref name="now"/>, the time the response was decided at.</summary>
+    internal void AddDate(DateTimeOffset now) => _headers.Insert(0, new("Date", HttpDate.Format(now)));
 
     /// <summary>The value of header field <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? Header(string name)

@@ -101,13 +101,24 @@ public partial class HelloEndToEndTests(HelloFixture fixture) : IClassFixture<He
     }
 
     [Fact]
+    public async Task A_head_response_is_logged_with_the_body_it_sent_none()
+    {
+        string tag = Guid.NewGuid().ToString("N");
+        var response = await RawHttp.GetAsync(fixture.Server.Port, $"/plaintext?{tag}", "HEAD");
+        Assert.Equal(200, response.Status);
+        Assert.Empty(response.Body);
+        string logged = await fixture.Server.WaitForOutputAsync(line => line.Contains($"/plaintext?{tag}", StringComparison.Ordinal));
+        Assert.Matches(CommonLogLine($"HEAD /plaintext\\?{tag} HTTP/1\\.1", "200 -"), logged);
+    }
+
+    [Fact]
     public async Task Quiet_logs_no_requests()
     {
         using var quiet = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
         Assert.Equal("Hello, World!", (await RawHttp.GetAsync(quiet.Port, "/plaintext")).BodyText);
         Assert.Equal(0, await quiet.StopAsync());
-        // The start-up text only: the URLs of both endpoints, and the loop count.
-        Assert.Equal(3, quiet.Output.Count);
+        // The start-up text only: the URLs of both endpoints, how to share them, and the loop count.
+        Assert.Equal(4, quiet.Output.Count);
         Assert.DoesNotContain(quiet.Output, line => AnyLogLine().IsMatch(line));
     }
 

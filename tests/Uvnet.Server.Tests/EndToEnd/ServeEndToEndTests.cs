@@ -13,6 +13,7 @@ namespace Uvnet.Server.Tests.EndToEnd;
 public sealed class ServeFixture : IAsyncLifetime
 {
     public const string Secret = "TOP-SECRET-outside-the-root";
+    public const string DotSecret = "TOP-SECRET-in-a-dotfile";
     public const long BigLength = 1L << 30;
 
     private readonly TempTree _tree = new();
@@ -39,6 +40,13 @@ public sealed class ServeFixture : IAsyncLifetime
         _tree.Link("link-out.txt", "../secret.txt");
         _tree.Link("dir-out", _tree.Outside.FullName);
         _tree.Link("link-in.txt", "hello.txt");
+        // What a project folder holds and must not hand out: its repository, its keys, and a link to them.
+        _tree.File(".env", DotSecret);
+        _tree.File(".git/config", DotSecret);
+        _tree.File("docs/.secret/key.txt", DotSecret);
+        _tree.Link("env-link.txt", ".env");
+        // Dated a day ahead (a clock skewed, an archive unpacked from elsewhere): its Last-Modified is clamped.
+        File.SetLastWriteTimeUtc(_tree.File("future.txt", "from the future\n"), DateTime.UtcNow.AddDays(1));
         Big = MarkedSparseFile.Create(Path.Join(Root, "big.bin"), BigLength);
         Server = await RunningUvnet.StartAsync("serve", Root, "--loops", "1");
     }
@@ -154,6 +162,52 @@ public class ServeEndToEndTests(ServeFixture fixture, ITestOutputHelper log) : I
         var docs = await RawHttp.GetAsync(fixture.Server.Port, "/docs/");
         Assert.Contains("href=\"read%20me.txt\"", docs.BodyText);
         Assert.Contains("href=\"../\"", docs.BodyText);
+    }
+
+    [Theory]
+    [InlineData("/.env")]
+    [InlineData("/.git/config")]
+    [InlineData("/.git/")]
+    [InlineData("/.git")]
+    [InlineData("/docs/.secret/key.txt")]
+    [InlineData("/%2egit/config")]
+    [InlineData("/env-link.txt")] // a symlink to a dotfile
+    public async Task Dotfiles_and_dot_folders_are_not_found(string target)
+    {
+        var response = await RawHttp.GetAsync(fixture.Server.Port, target);
+        Assert.Equal(404, response.Status);
+        Assert.DoesNotContain(ServeFixture.DotSecret, response.BodyText);
+    }
+
+    [Fact]
+    public async Task Listings_leave_out_dotfiles_dot_folders_and_links_to_them()
+    {
+        var root = await RawHttp.GetAsync(fixture.Server.Port, "/");
+        Assert.Contains("href=\"hello.txt\"", root.BodyText);
+        Assert.DoesNotContain(".env", root.BodyText);
+        Assert.DoesNotContain(".git", root.BodyText);
+        Assert.DoesNotContain("env-link", root.BodyText);
+        Assert.DoesNotContain(".secret", (await RawHttp.GetAsync(fixture.Server.Port, "/docs/")).BodyText);
+    }
+
+    [Fact]
+    public async Task Last_modified_is_never_later_than_the_date_sent_even_for_a_file_from_the_future()
+    {
+        // The server's clock second and the wall clock's turn at different moments: ask until two wall-clock seconds
+        // have begun, so the answers straddle both kinds of turn.
+        long firstSecond = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var deadline = Stopwatch.StartNew();
+        int asked = 0;
+        while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() < firstSecond + 2 || asked < 5)
+        {
+            Assert.True(deadline.Elapsed < RunningUvnet.Bound, $"asked {asked} times");
+            var response = await RawHttp.GetAsync(fixture.Server.Port, "/future.txt");
+            asked++;
+            Assert.Equal(200, response.Status);
+            var date = DateTimeOffset.Parse(response.Headers["date"], System.Globalization.CultureInfo.InvariantCulture);
+            var lastModified = DateTimeOffset.Parse(response.Headers["last-modified"], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(lastModified <= date, $"Last-Modified {response.Headers["last-modified"]} after Date {response.Headers["date"]}");
+        }
     }
 
     [Theory]

@@ -14,7 +14,8 @@ public partial class ServeLifecycleTests
         tree.File("a.txt", "a");
         using var server = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "2", "--quiet");
         Assert.Contains("2 loops; Ctrl+C to stop", server.Output);
-        // SO_REUSEPORT spreads connections by a hash of their addresses: 32 of them all on one loop has odds of 2^-31.
+        // The loops share one listening socket: a connection wakes a loop that is waiting, and one that is busy
+        // accepting takes one connection per wakeup, so 32 at once are not all taken by the first loop woken.
         const int connections = 32;
         var responses = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => RawHttp.GetAsync(server.Port, "/a.txt")));
         Assert.All(responses, r => Assert.Equal("a", r.BodyText));
@@ -61,6 +62,27 @@ public partial class ServeLifecycleTests
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains(server.Output, line => line.EndsWith("\"GET /big.bin HTTP/1.1\" 200 268435456", StringComparison.Ordinal));
         Assert.Equal("uvnet: 1 connection served", server.Error[^1]);
+    }
+
+    [Fact]
+    public async Task Another_program_cannot_listen_on_the_port_while_uvnet_listens_on_it()
+    {
+        using var tree = new TempTree();
+        using var server = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "2", "--quiet");
+        Assert.Equal(SocketError.AddressAlreadyInUse, PortIntruder.TryListen(new IPEndPoint(IPAddress.Loopback, server.Port)));
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
+    public async Task A_second_uvnet_on_the_same_port_exits_with_eaddrinuse()
+    {
+        using var tree = new TempTree();
+        using var first = await RunningUvnet.StartAsync("serve", tree.Root, "--loops", "2", "--quiet");
+        string port = first.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (exitCode, _, error) = await UvnetProcess.RunAsync("serve", tree.Root, "--host", "127.0.0.1", "--port", port, "--loops", "2", "--quiet");
+        Assert.Equal(1, exitCode);
+        Assert.Contains("EADDRINUSE", error);
+        Assert.Equal(0, await first.StopAsync());
     }
 
     [GeneratedRegex(@"^uvnet: (\d+) connections served \(loop 0: (\d+), loop 1: (\d+)\)$")]
