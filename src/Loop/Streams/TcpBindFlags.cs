@@ -23,8 +23,9 @@ public enum TcpBindFlags
     /// The handles of this process that bind one address and port with this flag (one per loop, each on its own
     /// thread) share one socket: the first binds it (without SO_REUSEPORT, so the port is held against every other
     /// process, which gets EADDRINUSE, and a port already held gives this bind EADDRINUSE), the others open a
-    /// duplicate of it (dup(2)). They accept from its one queue, and a waiting connection wakes one of the loops
-    /// (EPOLLEXCLUSIVE) rather than all of them. The socket
+    /// duplicate of it (dup(2)). They accept from its one queue: a connection wakes one of the loops waiting
+    /// (EPOLLEXCLUSIVE) rather than all of them, and a loop accepts one connection per wakeup, so that a burst is
+    /// not all taken by the first loop woken. The socket
     /// is closed with the last of them. Port 0 binds a new socket on a free port, which the others then join by
     /// its number. Not with <see cref="ReusePort"/>.
     /// </summary>
