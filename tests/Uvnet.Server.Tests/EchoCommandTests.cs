@@ -81,9 +81,11 @@ public class EchoCommandTests
         using var other = new TcpListener(IPAddress.Loopback, 0);
         other.Start();
         int port = ((IPEndPoint)other.LocalEndpoint).Port;
-        var options = new ServerHostOptions { Loops = 2, Port = port, Host = "127.0.0.1" };
+        bool announced = false;
+        var options = new ServerHostOptions { Loops = 2, Port = port, Host = "127.0.0.1", ShutdownStarted = () => announced = true };
         Assert.False(ServerHost.TryStart(options, loop => new EchoService(loop), out _, out var error));
         Assert.Equal("EADDRINUSE", Assert.IsType<Uvnet.Net.NetException>(error).Code);
+        Assert.False(announced, "a server that never started announced a shutdown");
     }
 
     [Fact]

@@ -36,7 +36,8 @@ public static class HelpText
         ETag and Last-Modified, with 304 for conditional requests; single byte ranges
         (206, or 416 when out of range). Nothing outside DIR is served, symbolic links
         leading out of it included, and no dotfile or dot-folder unless --dotfiles.
-        The port is uvnet's alone: another program listening on it means EADDRINUSE.
+        uvnet holds its port alone: while it listens no other program can, and a port
+        already in use stops it with EADDRINUSE.
 
         Ctrl+C (SIGINT) or SIGTERM stops gracefully: no new connections, requests in
         flight finish, idle connections close, and uvnet exits within a few seconds.

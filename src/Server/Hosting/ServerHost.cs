@@ -66,7 +66,8 @@ public sealed class ServerHost
             error = starting.StartLoops(options.Loops - 1, starting.Port);
         if (error is not null)
         {
-            starting.Shutdown();
+            // Not Shutdown: a server that never started is not "shutting down" (ShutdownStarted stays untold).
+            starting.Stop(announce: false);
             starting.WaitForExit();
             host = null;
             return false;
@@ -79,11 +80,14 @@ public sealed class ServerHost
     /// Stops gracefully: every loop stops accepting and closes idle connections; connections still busy after
     /// <see cref="ServerHostOptions.GracePeriod"/> are closed. Any thread; later calls do nothing.
     /// </summary>
-    public void Shutdown()
+    public void Shutdown() => Stop(announce: true);
+
+    private void Stop(bool announce)
     {
         if (!_shutdownRequested.TrySetResult())
             return;
-        _options.ShutdownStarted?.Invoke();
+        if (announce)
+            _options.ShutdownStarted?.Invoke();
         foreach (var worker in _workers)
             worker.RequestStop();
     }

@@ -45,6 +45,6 @@ public sealed record ServerHostOptions
     /// <summary>Where the <see cref="LoopStats"/> lines go; null: stderr. Every loop writes to it, one line a call, through one lock.</summary>
     public TextWriter? StatsOutput { get; init; }
 
-    /// <summary>Called once when the shutdown begins (on the thread that asked for it).</summary>
+    /// <summary>Called once when the shutdown begins (on the thread that asked for it); not when the start fails.</summary>
     public Action? ShutdownStarted { get; init; }
 }

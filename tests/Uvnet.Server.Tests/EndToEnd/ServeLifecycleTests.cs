@@ -82,6 +82,7 @@ public partial class ServeLifecycleTests
         var (exitCode, _, error) = await UvnetProcess.RunAsync("serve", tree.Root, "--host", "127.0.0.1", "--port", port, "--loops", "2", "--quiet");
         Assert.Equal(1, exitCode);
         Assert.Contains("EADDRINUSE", error);
+        Assert.DoesNotContain("shutting down", error); // it never started
         Assert.Equal(0, await first.StopAsync());
     }
 
