@@ -156,7 +156,7 @@ public sealed class ServerHost
             lock (_gate)
             {
                 if (_loop is not null && !_finished)
-                    _loop.Post(static w => w.Stop(), this);
+                    _loop.Post(static w => w.StopUnlessEnded(), this);
             }
         }
 
@@ -233,6 +233,19 @@ public sealed class ServerHost
                 watcher.Unref(); // the server's listener keeps the loop alive, not the signal watchers
                 _signals.Add(watcher);
             }
+        }
+
+        /// <summary>
+        /// A stop posted just before the loop ended runs while its handles are being closed (CloseLoop): there is
+        /// nothing left to stop, and its signal watchers are closing already.
+        /// </summary>
+        private void StopUnlessEnded()
+        {
+            bool ended;
+            lock (_gate)
+                ended = _finished;
+            if (!ended)
+                Stop();
         }
 
         private void Stop()
