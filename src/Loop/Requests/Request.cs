@@ -15,16 +15,25 @@ public abstract class Request
     /// <summary>Any object the user wants to keep with the request (libuv's <c>data</c>).</summary>
     public object? Data { get; set; }
 
-    /// <summary>The stream the request runs on, or null when idle.</summary>
+    /// <summary>The stream the request runs on, while in flight and during its callback; null once idle.</summary>
     public StreamHandle? Stream { get; private protected set; }
 
     /// <summary>Whether the request is in flight: started and its callback not yet run.</summary>
     public bool IsActive { get; private set; }
 
-    internal void Begin(StreamHandle stream)
+    /// <summary>
+    /// Throws when the request is still in flight. Every operation calls it before it changes anything: a request
+    /// refused for reuse must leave the operation it carries (its buffers, its file, its stream's state) untouched.
+    /// </summary>
+    internal void VerifyIdle()
     {
         if (IsActive)
             throw new InvalidOperationException($"This {GetType().Name} is still in flight; reuse it only after its callback.");
+    }
+
+    private protected void Begin(StreamHandle stream)
+    {
+        System.Diagnostics.Debug.Assert(!IsActive, "VerifyIdle runs before the operation starts");
         Stream = stream;
         IsActive = true;
         stream.Loop.ActiveRequests++;

@@ -6,27 +6,34 @@ namespace Uvnet;
 public abstract unsafe partial class StreamHandle
 {
     private ConnectRequest? _connect;
-    private int _immediateConnectStatus;
+
+    // The connect's result when connect(2) gave it at once (refused, or a Unix socket accepted or refused at once),
+    // else EINPROGRESS: the kernel gives it later, through SO_ERROR. As libuv's delayed_error, it is kept until the
+    // connect is finished: the socket's SO_ERROR no longer holds an error connect(2) already returned, so a
+    // writable event reaching the poll phase before the pending phase must not read success there.
+    private int _connectStatus = UvError.EINPROGRESS;
 
     /// <summary>Starts a non-blocking connect to <paramref name="endpoint"/> on the stream's socket (created if needed).</summary>
     private protected int StartConnect(ConnectRequest request, EndPoint endpoint, Action<ConnectRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
+        request.VerifyIdle();
         if (_connect is not null)
             return request.Refuse(UvError.EALREADY);
         if (Has(StreamState.Listening))
             return request.Refuse(UvError.EINVAL);
-        int status = EnsureSocket(SockAddr.Family(endpoint));
-        if (status < 0)
-            return request.Refuse(status);
-        if (IsReadable && IsWritable && !Has(StreamState.Connecting))
+        // Connected, even half-closed: a connect(2) would only say EISCONN, and must not make the stream writable again.
+        if (IsReadable || IsWritable || Has(StreamState.Shut))
             return request.Refuse(UvError.EISCONN);
-
         byte* address = stackalloc byte[SockAddr.MaxSize];
         int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
         if (length < 0)
             return request.Refuse(length);
+        int status = EnsureSocket(SockAddr.Family(endpoint));
+        if (status < 0)
+            return request.Refuse(status);
+
         do
         {
             status = Libc.Connect(Fd, address, length) < 0 ? Libc.LastStatus() : 0;
@@ -35,17 +42,17 @@ public abstract unsafe partial class StreamHandle
 
         request.Start(this, callback);
         _connect = request;
+        _connectStatus = status;
         Set(StreamState.Connecting | StreamState.Readable | StreamState.Writable, true);
+        // Done already: reported in the pending phase, never inside this call.
         if (status != UvError.EINPROGRESS)
-        {
-            // Done already (refused on loopback, or a Unix socket accepted at once): report it in the
-            // pending phase, never inside this call.
-            _immediateConnectStatus = status;
             Loop.QueuePending(this);
-        }
         UpdateInterest();
         return 0;
     }
+
+    /// <summary>The finished connect's result: the one connect(2) gave at once, or the socket's (SO_ERROR).</summary>
+    private int ConnectResult() => _connectStatus != UvError.EINPROGRESS ? _connectStatus : SocketError();
 
     /// <summary>The socket's pending error (SO_ERROR): 0 once connected.</summary>
     private int SocketError()

@@ -45,10 +45,12 @@ public abstract unsafe partial class StreamHandle
     /// A write that fails fails those queued behind it with its status: the stream sends nothing after a failure.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stream is closing or closed (see <see cref="StreamHandle"/>).</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="request"/> is still in flight; the write it carries is left as it was.</exception>
     public int Write(WriteRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, Action<WriteRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
+        request.VerifyIdle();
         if (WriteRefusal() is < 0 and int refusal)
             return request.Refuse(refusal);
         request.SetBuffers(buffers);
@@ -79,13 +81,17 @@ public abstract unsafe partial class StreamHandle
     /// Returns 0 or a negative status, as <see cref="Write(WriteRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, Action{WriteRequest, int})"/>.
     /// </summary>
     /// <remarks>A file shorter than announced completes the request with <see cref="UvError.EIO"/>.</remarks>
+    /// <exception cref="ObjectDisposedException">The stream, or <paramref name="file"/>, is closed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="request"/> is still in flight; the write it carries is left as it was.</exception>
     public int SendFile(WriteRequest request, Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<WriteRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ObjectDisposedException.ThrowIf(file.IsClosed, file);
         VerifyUsable();
+        request.VerifyIdle();
         if (!OperatingSystem.IsLinux())
             return request.Refuse(UvError.ENOTSUP);
         if (WriteRefusal() is < 0 and int refusal)
@@ -125,10 +131,12 @@ public abstract unsafe partial class StreamHandle
     /// ENOTCONN when the stream is not writable (never connected, already shut down).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="request"/> is still in flight; the stream stays writable.</exception>
     public int Shutdown(ShutdownRequest request, Action<ShutdownRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
+        request.VerifyIdle();
         if (Fd < 0 || !IsWritable || _shutdown is not null)
             return request.Refuse(UvError.ENOTCONN);
         Set(StreamState.Writable, false);

@@ -10,11 +10,13 @@ namespace Uvnet;
 /// </summary>
 /// <remarks>
 /// No callback runs inside the call that started its operation: a write that completes at once, or a
-/// connect refused at once, is reported in the loop's pending phase. Closing the stream cancels every
+/// connect refused at once, is reported by the loop (in its pending phase, or its poll phase if that comes first). Closing the stream cancels every
 /// request in flight: each callback runs once, with <see cref="UvError.ECANCELED"/>, before the close callback.
 /// A stream may be closed from inside any of its callbacks; after that no other callback of it runs (an alloc
 /// callback that closes it gets no read callback). Using a stream once it is closing is a programmer error: every
 /// operation throws <see cref="ObjectDisposedException"/> and starts nothing (<see cref="ReadStop"/> stays a no-op).
+/// So is passing a request still in flight: the operation throws <see cref="InvalidOperationException"/> before
+/// it changes anything, so the operation that request carries goes on untouched.
 /// A callback that throws leaves the stream consistent, as <see cref="Loop"/> says: requests queued behind it
 /// still complete, in a later iteration.
 /// </remarks>
@@ -116,7 +118,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
     {
         if (Has(StreamState.Connecting))
         {
-            FinishConnect(SocketError());
+            FinishConnect(ConnectResult());
             return;
         }
         if (Has(StreamState.Listening))
@@ -136,11 +138,10 @@ public abstract unsafe partial class StreamHandle : IoHandle
 
     internal override void OnPending()
     {
-        if (Has(StreamState.Connecting))
+        // A connect that finished inside Connect is reported here; one still in progress waits for the poll phase.
+        if (Has(StreamState.Connecting) && _connectStatus != UvError.EINPROGRESS)
         {
-            // Only a connect that finished inside Connect (refused at once, or a Unix socket's immediate
-            // success) queues a pending callback while connecting.
-            FinishConnect(_immediateConnectStatus);
+            FinishConnect(_connectStatus);
             return;
         }
         RunWriteCallbacks();

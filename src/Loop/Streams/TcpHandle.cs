@@ -69,8 +69,10 @@ public sealed class TcpHandle : StreamHandle
     /// Connects to <paramref name="endpoint"/>, as <c>uv_tcp_connect</c>. The callback runs once with 0 or a
     /// negative status (ECONNREFUSED, ETIMEDOUT, ECANCELED when the handle closes first), never inside this
     /// call. Writes made before the connect completes are queued and sent once connected. Returns 0, or a
-    /// negative status when the connect cannot start (then the callback does not run).
+    /// negative status when the connect cannot start (then the callback does not run): EALREADY while connecting,
+    /// EISCONN once connected.
     /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="request"/> is still in flight; no connect is issued.</exception>
     public int Connect(ConnectRequest request, IPEndPoint endpoint, Action<ConnectRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
