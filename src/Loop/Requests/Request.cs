@@ -92,21 +92,31 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
         }
         finally
         {
-            ReturnToPool();
+            // Idle again, unless the callback started it anew: it lets go of its stream, which would keep a closed
+            // stream, its loop and the loop's read buffer alive (in the pool, for as long as the process runs).
+            if (!IsActive)
+            {
+                Stream = null;
+                ReturnToPool();
+            }
         }
     }
 
     /// <summary>The operation was refused before it started: a rented request goes back to the pool; the status passes through.</summary>
     internal int Refuse(int status)
     {
-        ReturnToPool();
+        // Refused inside its own callback (it still has its stream then): Complete returns it once the callback is
+        // done, not now, when another loop could rent it while this callback still runs.
+        if (Stream is null)
+            ReturnToPool();
         return status;
     }
 
-    /// <summary>A rented request no longer in flight goes back to the pool, holding no reference.</summary>
+    /// <summary>A rented request, idle, goes back to the pool holding no reference (its stream was let go when it finished).</summary>
     private void ReturnToPool()
     {
-        if (_pooled && !IsActive)
+        System.Diagnostics.Debug.Assert(!IsActive && Stream is null, "only an idle request returns to the pool");
+        if (_pooled)
         {
             _pooled = false;
             Data = null;
