@@ -59,10 +59,13 @@ public abstract unsafe partial class StreamHandle
     /// Hands the connection announced to the connection callback to <paramref name="client"/>, a new stream of
     /// the same kind on the same loop. Returns 0, or EAGAIN when no connection is waiting.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">This stream or <paramref name="client"/> is closing or closed; the
+    /// connection stays waiting for an <see cref="Accept"/> into a usable client.</exception>
     public int Accept(StreamHandle client)
     {
         ArgumentNullException.ThrowIfNull(client);
         VerifyUsable();
+        client.VerifyUsable();
         if (client.Loop != Loop || client.GetType() != GetType())
             throw new ArgumentException("The client must be a new stream of the same type on the same loop.", nameof(client));
         if (client.Fd >= 0)

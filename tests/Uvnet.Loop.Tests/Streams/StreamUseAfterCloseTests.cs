@@ -62,6 +62,31 @@ public class StreamUseAfterCloseTests
         scope.CloseAllAndFinish();
     }
 
+    [Fact]
+    public void Accept_into_a_closing_client_throws_and_the_connection_waits_for_a_usable_one()
+    {
+        using var scope = new LoopScope();
+        var loop = scope.Loop;
+        TcpHandle? accepted = null;
+        var listener = StreamTestKit.Listen(loop, (s, status) =>
+        {
+            Assert.Equal(0, status);
+            var closing = new TcpHandle(loop);
+            closing.Close();
+            Assert.Throws<ObjectDisposedException>(() => s.Accept(closing));
+            Assert.Equal(-1, closing.FileDescriptor);
+            accepted = new TcpHandle(loop);
+            Assert.Equal(0, s.Accept(accepted));
+        });
+        var (client, read) = StreamTestKit.ConnectReading(listener);
+        scope.RunUntil(() => accepted is not null);
+
+        // The connection went to the usable client: its close reaches the peer as a FIN.
+        accepted!.Close();
+        scope.RunUntil(() => read.End == UvError.EOF);
+        scope.CloseAllAndFinish();
+    }
+
     private static void Use(TcpHandle stream, string operation, CallbackLog log)
     {
         Action<WriteRequest, int> onWrite = (_, s) => log.Add($"refused write ran {s}");
