@@ -41,10 +41,16 @@ public sealed unsafe partial class Loop
         return limit - Math.Min(MaxDescriptorHeadroom, limit / 8);
     }
 
+    /// <summary>Takes a reserve descriptor if the loop has none, in turn with the accepts and the shedding.</summary>
     internal void EnsureReserveDescriptor()
     {
-        if (_reserveFd < 0)
-            _reserveFd = OpenReserve();
+        // Under the gate: between another loop's closing its reserve and its accepting, this open would take the
+        // descriptor that loop freed to shed its waiting connections, and leave it unable to shed them.
+        lock (s_acceptGate)
+        {
+            if (_reserveFd < 0)
+                _reserveFd = OpenReserve();
+        }
     }
 
     private static int OpenReserve()
