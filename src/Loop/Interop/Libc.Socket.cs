@@ -49,6 +49,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "writev", SetLastError = true)]
     internal static partial nint Writev(int fd, IoVec* vectors, int count);
 
+    // The access mode in F_GETFL's flags (the same on Linux and the BSDs): what an adopted descriptor may do.
+    internal const int O_ACCMODE = 3, O_RDONLY = 0, O_WRONLY = 1;
+
     [StructLayout(LayoutKind.Sequential)]
     internal struct IoVec
     {

@@ -12,6 +12,7 @@ internal static class SocketConstants
     internal static readonly int SOL_SOCKET = s_linux ? 1 : 0xffff;
     internal static readonly int SO_REUSEADDR = s_linux ? 2 : 0x4;
     internal static readonly int SO_ERROR = s_linux ? 4 : 0x1007;
+    internal static readonly int SO_TYPE = s_linux ? 3 : 0x1008;
     internal static readonly int SO_KEEPALIVE = s_linux ? 9 : 0x8;
     internal static readonly int SO_LINGER = s_linux ? 13 : 0x80;
     internal static readonly int SO_REUSEPORT = s_linux ? 15 : 0x200;

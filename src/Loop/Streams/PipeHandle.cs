@@ -20,7 +20,12 @@ public sealed class PipeHandle : StreamHandle
 
     private static string? PathOf(EndPoint? name) => name is UnixDomainSocketEndPoint unix ? SockAddr.UnixPath(unix) : null;
 
-    /// <summary>Adopts a connected Unix socket (or any stream descriptor), which the handle then owns.</summary>
+    /// <summary>
+    /// Adopts a connected Unix socket, or any stream descriptor (a pipe(2) end, a tty), which the handle then owns:
+    /// readable and writable as its access mode allows, as <c>uv_pipe_open</c>. A descriptor that is not a socket is
+    /// written with write/writev and read with read; <see cref="StreamHandle.Shutdown(Action{ShutdownRequest, int})"/>
+    /// on one reports ENOTSOCK, as libuv's. Returns 0 or a negative status (EBADF, EBUSY when the handle has a descriptor).
+    /// </summary>
     public int Open(int fd) => OpenDescriptor(fd);
 
     /// <summary>Binds to the socket file <paramref name="path"/>, which must not exist. Returns 0 or a negative status (EADDRINUSE, ENAMETOOLONG, EACCES...).</summary>

@@ -72,7 +72,7 @@ public abstract unsafe partial class StreamHandle
             throw new ArgumentException("The client stream already has a descriptor.", nameof(client));
         if (_acceptedFd < 0)
             return UvError.EAGAIN;
-        client.Attach(_acceptedFd, connected: true);
+        client.Attach(_acceptedFd, StreamState.Readable | StreamState.Writable);
         _acceptedFd = -1;
         UpdateInterest();
         return 0;

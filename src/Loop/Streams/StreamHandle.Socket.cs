@@ -33,21 +33,37 @@ public abstract unsafe partial class StreamHandle
             if (OperatingSystem.IsMacOS())
                 Libc.SetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_NOSIGPIPE, &on, sizeof(int));
         }
-        Attach(fd, connected: false);
+        Attach(fd, 0);
         return 0;
     }
 
-    /// <summary>Adopts an existing descriptor (made non-blocking), as <c>uv_tcp_open</c> / <c>uv_pipe_open</c>.</summary>
+    /// <summary>
+    /// Adopts an existing descriptor (made non-blocking), as <c>uv_tcp_open</c> / <c>uv_pipe_open</c>: readable and
+    /// writable as its access mode allows. One that is not a socket (a pipe, a tty) is written with write/writev:
+    /// send and sendmsg would fail every write with ENOTSOCK.
+    /// </summary>
     private protected int OpenDescriptor(int fd)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
         VerifyUsable();
         if (Fd >= 0)
             return UvError.EBUSY;
+        int mode = Libc.Fcntl(fd, Libc.F_GETFL, 0);
+        if (mode < 0)
+            return Libc.LastStatus();
+        int type;
+        int size = sizeof(int);
+        bool socket = Libc.GetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_TYPE, &type, &size) == 0;
         int status = Libc.SetNonBlockingCloseOnExec(fd);
         if (status < 0)
             return status;
-        Attach(fd, connected: true);
+        StreamState state = (mode & Libc.O_ACCMODE) switch
+        {
+            Libc.O_RDONLY => StreamState.Readable,
+            Libc.O_WRONLY => StreamState.Writable,
+            _ => StreamState.Readable | StreamState.Writable,
+        };
+        Attach(fd, socket ? state : state | StreamState.NotSocket);
         return 0;
     }
 

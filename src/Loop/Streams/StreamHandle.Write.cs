@@ -263,8 +263,12 @@ public abstract unsafe partial class StreamHandle
             return SendOne(p, data.Length);
     }
 
+    // send and sendmsg with MSG_NOSIGNAL, on a Linux socket: a reset peer must not raise SIGPIPE. Elsewhere
+    // write and writev (the BSDs' sockets have SO_NOSIGPIPE; a pipe or tty has no send).
+    private bool SendsWithNoSignal => OperatingSystem.IsLinux() && !Has(StreamState.NotSocket);
+
     private nint SendOne(byte* data, int length) =>
-        OperatingSystem.IsLinux()
+        SendsWithNoSignal
             ? Libc.Send(Fd, data, length, SocketConstants.MSG_NOSIGNAL)
             : Libc.Write(Fd, data, length);
 
@@ -277,9 +281,8 @@ public abstract unsafe partial class StreamHandle
             r.Pin();
             count += r.Fill(vectors + count, MaxIoVectors - count);
         }
-        if (!OperatingSystem.IsLinux())
+        if (!SendsWithNoSignal)
             return Libc.Writev(Fd, vectors, count);
-        // sendmsg rather than writev for MSG_NOSIGNAL: a reset peer must not raise SIGPIPE.
         Libc.MsgHdr message = new() { Iov = vectors, IovLength = count };
         return Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
     }

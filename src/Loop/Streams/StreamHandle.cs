@@ -30,7 +30,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
     private const int MaxReadsPerWakeup = 32;
 
     [Flags]
-    private enum StreamState : ushort
+    private protected enum StreamState : ushort
     {
         Readable = 1,
         Writable = 2,
@@ -41,6 +41,7 @@ public abstract unsafe partial class StreamHandle : IoHandle
         Shut = 64, // a shutdown was accepted: writes get EPIPE
         ResetOnClose = 128,
         AcceptPaused = 256,
+        NotSocket = 512, // an adopted pipe(2) or tty: written with write/writev, which need no socket
     }
 
     private StreamState _state;
@@ -191,13 +192,12 @@ public abstract unsafe partial class StreamHandle : IoHandle
         }
     }
 
-    /// <summary>Gives the stream a connected descriptor (accepted, opened, or from a new socket).</summary>
-    private protected void Attach(int fd, bool connected)
+    /// <summary>Gives the stream a descriptor (accepted, opened, or a new socket) and what it can do with it.</summary>
+    private protected void Attach(int fd, StreamState state)
     {
         Fd = fd;
         Loop.AttachIo(this);
-        if (connected)
-            Set(StreamState.Readable | StreamState.Writable, true);
+        Set(state, true);
         OnAttached();
     }
 

@@ -63,7 +63,7 @@ public sealed class TcpHandle : StreamHandle
     }
 
     /// <summary>Takes <paramref name="fd"/>, a duplicate of a socket another handle bound (see <see cref="SharedPorts"/>).</summary>
-    internal void AttachBound(int fd) => Attach(fd, connected: false);
+    internal void AttachBound(int fd) => Attach(fd, 0);
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/>, as <c>uv_tcp_connect</c>. The callback runs once with 0 or a
