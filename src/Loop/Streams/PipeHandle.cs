@@ -33,21 +33,41 @@ public sealed class PipeHandle : StreamHandle
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         VerifyUsable();
+        if (EndPointOf(path) is not { } endpoint)
+            return UvError.ENAMETOOLONG;
         int status = EnsureSocket(Interop.SocketConstants.AF_UNIX);
-        return status < 0 ? status : BindSocket(new UnixDomainSocketEndPoint(path));
+        return status < 0 ? status : BindSocket(endpoint);
     }
 
-    /// <summary>Connects to the socket at <paramref name="path"/>; the callback runs once, never inside this call.</summary>
+    /// <summary>
+    /// Connects to the socket at <paramref name="path"/>; the callback runs once, never inside this call. Returns 0,
+    /// or a negative status when the connect cannot start (ENAMETOOLONG, EALREADY, EISCONN), then the callback does not run.
+    /// </summary>
     public int Connect(ConnectRequest request, string path, Action<ConnectRequest, int>? callback)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return StartConnect(request, new UnixDomainSocketEndPoint(path), callback);
+        return StartConnect(request, EndPointOf(path), callback);
     }
 
     /// <summary>Connects with a request from the loop's pool.</summary>
     public int Connect(string path, Action<ConnectRequest, int>? callback)
     {
         return Connect(ConnectRequest.Rent(), path, callback);
+    }
+
+    /// <summary>The socket address of <paramref name="path"/>, or null when the path is too long for one (ENAMETOOLONG, as libuv says).</summary>
+    private static UnixDomainSocketEndPoint? EndPointOf(string path)
+    {
+        // The runtime's own bound on sun_path (108 bytes on Linux, 104 on the BSDs, the NUL included) decides: a
+        // status then, as for every other address the system refuses, rather than an exception from this call.
+        try
+        {
+            return new UnixDomainSocketEndPoint(path);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     private protected override int EnsureListenable() => Fd >= 0 ? 0 : UvError.EINVAL;

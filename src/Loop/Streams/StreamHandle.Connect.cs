@@ -13,8 +13,11 @@ public abstract unsafe partial class StreamHandle
     // writable event reaching the poll phase before the pending phase must not read success there.
     private int _connectStatus = UvError.EINPROGRESS;
 
-    /// <summary>Starts a non-blocking connect to <paramref name="endpoint"/> on the stream's socket (created if needed).</summary>
-    private protected int StartConnect(ConnectRequest request, EndPoint endpoint, Action<ConnectRequest, int>? callback)
+    /// <summary>
+    /// Starts a non-blocking connect to <paramref name="endpoint"/> on the stream's socket (created if needed); a
+    /// null endpoint is a Unix path too long for a socket address, refused with ENAMETOOLONG.
+    /// </summary>
+    private protected int StartConnect(ConnectRequest request, EndPoint? endpoint, Action<ConnectRequest, int>? callback)
     {
         ArgumentNullException.ThrowIfNull(request);
         VerifyUsable();
@@ -27,10 +30,10 @@ public abstract unsafe partial class StreamHandle
         if (IsReadable || IsWritable || Has(StreamState.Shut))
             return request.Refuse(UvError.EISCONN);
         byte* address = stackalloc byte[SockAddr.MaxSize];
-        int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
+        int length = endpoint is null ? UvError.ENAMETOOLONG : SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
         if (length < 0)
             return request.Refuse(length);
-        int status = EnsureSocket(SockAddr.Family(endpoint));
+        int status = EnsureSocket(SockAddr.Family(endpoint!));
         if (status < 0)
             return request.Refuse(status);
 

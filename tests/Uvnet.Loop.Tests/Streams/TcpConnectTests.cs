@@ -122,6 +122,22 @@ public class TcpConnectTests
     }
 
     [Fact]
+    public void Unix_socket_path_too_long_is_ENAMETOOLONG_and_makes_no_socket()
+    {
+        var loop = new Loop();
+        string path = "/tmp/" + new string('x', 200);
+        var server = new PipeHandle(loop);
+        Assert.Equal(UvError.ENAMETOOLONG, server.Bind(path));
+        var client = new PipeHandle(loop);
+        var request = new ConnectRequest();
+        Assert.Equal(UvError.ENAMETOOLONG, client.Connect(request, path, null));
+        Assert.False(request.IsActive);
+        Assert.Equal(-1, server.FileDescriptor);
+        Assert.Equal(-1, client.FileDescriptor);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Unix_socket_path_listens_accepts_and_echoes()
     {
         var loop = new Loop();
