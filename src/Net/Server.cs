@@ -85,12 +85,12 @@ public sealed class Server : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-        BeginListen();
         IPAddress address;
         if (host is null)
             address = System.Net.Sockets.Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
         else if (!IPAddress.TryParse(host, out address!))
             address = host == "localhost" ? IPAddress.Loopback : throw new ArgumentException($"'{host}' is not an IP address; resolve it first.", nameof(host));
+        BeginListen(); // after every argument is checked: it ends a close in progress
         var tcp = new TcpHandle(Loop);
         TcpBindFlags flags = _options.ReusePort ? TcpBindFlags.ReusePort
             : _options.SharePort ? TcpBindFlags.SharePort

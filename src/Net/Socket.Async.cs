@@ -18,17 +18,17 @@ public sealed partial class Socket
     /// <summary>Connects as <see cref="Connect(int, string, Action?)"/>; the task completes once connected, or fails with the <see cref="NetException"/>.</summary>
     public Task ConnectAsync(int port, string host = "localhost")
     {
-        _connectTask = new TaskCompletionSource();
-        Connect(port, host);
-        return _connectTask.Task;
+        var task = new TaskCompletionSource();
+        Connect(port, host, null, task);
+        return task.Task;
     }
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>; see <see cref="ConnectAsync(int, string)"/>.</summary>
     public Task ConnectAsync(string path)
     {
-        _connectTask = new TaskCompletionSource();
-        Connect(path);
-        return _connectTask.Task;
+        var task = new TaskCompletionSource();
+        Connect(path, null, task);
+        return task.Task;
     }
 
     /// <summary>

@@ -22,12 +22,14 @@ public sealed partial class Socket
     /// </summary>
     /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed (unlike Node, a
     /// destroyed socket is not reused: create a new one).</exception>
-    public void Connect(int port, string host = "localhost", Action? callback = null)
+    public void Connect(int port, string host = "localhost", Action? callback = null) => Connect(port, host, callback, null);
+
+    private void Connect(int port, string host, Action? callback, TaskCompletionSource? task)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         ArgumentException.ThrowIfNullOrEmpty(host);
-        BeginConnect(callback);
+        BeginConnect(callback, task);
         _port = port;
         if (IPAddress.TryParse(host, out IPAddress? literal))
         {
@@ -39,10 +41,12 @@ public sealed partial class Socket
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed.</exception>
-    public void Connect(string path, Action? callback = null)
+    public void Connect(string path, Action? callback = null) => Connect(path, callback, null);
+
+    private void Connect(string path, Action? callback, TaskCompletionSource? task)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        BeginConnect(callback);
+        BeginConnect(callback, task);
         var pipe = new PipeHandle(Loop);
         Adopt(pipe);
         int status = pipe.Connect(path, s_onConnected);
@@ -50,13 +54,18 @@ public sealed partial class Socket
             Fail(new NetException(status, "connect", path));
     }
 
-    private void BeginConnect(Action? callback)
+    /// <summary>
+    /// Refuses a socket that is connected, connecting or destroyed, then takes the connect's callback and task: a
+    /// refused ConnectAsync must not replace the task of the connect in flight, which would then never complete.
+    /// </summary>
+    private void BeginConnect(Action? callback, TaskCompletionSource? task)
     {
         Loop.VerifyAccess();
         if (_connecting || _handle is not null || _destroyed)
             throw new InvalidOperationException("The socket is already connected, connecting or destroyed.");
         _connecting = true;
         _connectCallback = callback;
+        _connectTask = task;
     }
 
     private void OnLookup(string host, IPAddress[]? addresses, Exception? error)

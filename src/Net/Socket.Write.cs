@@ -84,16 +84,18 @@ public sealed partial class Socket
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
             return false;
         }
-        BytesWritten += count;
-        RestartTimer();
         var request = WriteRequest.Rent();
         request.Data = callback;
+        // The handle checks the arguments and the file before it queues anything: the socket counts and restarts its
+        // timer only for a send that started.
         int status = _handle.SendFile(request, file, offset, count, s_onWritten);
         if (status < 0)
         {
             Loop.Post(static s => s.callback?.Invoke(new NetException(s.status, "sendfile")), (callback, status));
             return false;
         }
+        BytesWritten += count;
+        RestartTimer();
         bool belowMark = WritableLength < WritableHighWaterMark;
         if (!belowMark)
             _needDrain = true;
