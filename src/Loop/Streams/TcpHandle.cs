@@ -105,16 +105,17 @@ public sealed class TcpHandle : StreamHandle
 
     private int ApplyKeepAlive(bool enable, int delaySeconds)
     {
-        int status = SetOption(SocketConstants.SOL_SOCKET, SocketConstants.SO_KEEPALIVE, enable ? 1 : 0);
-        if (status < 0 || !enable)
-            return status;
-        // libuv's defaults: probes every second, 10 of them, after the idle delay.
-        status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPIDLE, delaySeconds);
-        if (status == 0)
+        // The timing first, the switch last: a delay the system refuses (past Linux's 32767 s, say) leaves keep-alive
+        // as it was instead of on with the system's default timing. libuv's defaults: probes every second, 10 of
+        // them, after the idle delay.
+        int status = 0;
+        if (enable)
+            status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPIDLE, delaySeconds);
+        if (status == 0 && enable)
             status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPINTVL, 1);
-        if (status == 0)
+        if (status == 0 && enable)
             status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPCNT, 10);
-        return status;
+        return status < 0 ? status : SetOption(SocketConstants.SOL_SOCKET, SocketConstants.SO_KEEPALIVE, enable ? 1 : 0);
     }
 
     /// <summary>Closes the connection with a reset (RST, via SO_LINGER 0) instead of an orderly FIN, as <c>uv_tcp_close_reset</c>.</summary>

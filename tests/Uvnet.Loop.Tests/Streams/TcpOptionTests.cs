@@ -30,6 +30,18 @@ public class TcpOptionTests
     }
 
     [Fact]
+    public void Keep_alive_refused_for_its_delay_stays_off()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // the bound is Linux's (MAX_TCP_KEEPIDLE)
+        var loop = new Loop();
+        var (client, _) = StreamTestKit.Connected(loop);
+        Assert.Equal(UvError.EINVAL, client.SetKeepAlive(true, 40_000));
+        Assert.Equal(0, GetOption(client, (int)SocketOptionLevel.Socket, (int)SocketOptionName.KeepAlive));
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Try_write_writes_at_once_and_refuses_while_writes_are_queued()
     {
         var loop = new Loop();
