@@ -6,6 +6,17 @@ namespace Uvnet.Tests;
 public sealed class SynchronizationContextTests
 {
     [Fact]
+    public void PostingNoCallbackThrowsAtTheCallAndQueuesNothing()
+    {
+        using var scope = new LoopScope();
+        var context = new LoopSynchronizationContext(scope.Loop);
+        Assert.Throws<ArgumentNullException>(() => context.Post(null!, null));
+        Assert.Throws<ArgumentNullException>(() => context.Send(null!, null));
+        Assert.False(scope.Loop.IsAlive); // nothing queued that would fail inside Run
+        scope.Finish();
+    }
+
+    [Fact]
     public void LoopContextIsCurrentInsideCallbacksAndRestoredAfterRun()
     {
         using var scope = new LoopScope();

@@ -7,21 +7,32 @@ namespace Uvnet.Threading;
 public sealed class LoopSynchronizationContext : SynchronizationContext
 {
     /// <summary>Creates the context of <paramref name="loop"/>.</summary>
-    public LoopSynchronizationContext(Loop loop) => Loop = loop;
+    public LoopSynchronizationContext(Loop loop)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        Loop = loop;
+    }
 
     /// <summary>The loop continuations run on.</summary>
     public Loop Loop { get; }
 
     /// <summary>Queues <paramref name="d"/> to run on the loop thread, as <see cref="Loop.Post(Action)"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="d"/> is null: refused here, on the caller's thread,
+    /// rather than failing later inside <see cref="Loop.Run(RunMode)"/>.</exception>
     /// <exception cref="ObjectDisposedException">The loop is closed: nothing can run on it any more (a
     /// continuation of work still in flight when the loop closed ends here; finish such work first, with
     /// <see cref="Loop.RunUntil(Task)"/>).</exception>
-    public override void Post(SendOrPostCallback d, object? state) => Loop.Post(d, state);
+    public override void Post(SendOrPostCallback d, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        Loop.Post(d, state);
+    }
 
     /// <summary>Runs <paramref name="d"/> on the loop thread and waits for it; runs it inline when already there.</summary>
     /// <exception cref="ObjectDisposedException">The loop is closed (see <see cref="Post"/>).</exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
+        ArgumentNullException.ThrowIfNull(d);
         if (Loop.IsLoopThread)
         {
             d(state);
