@@ -29,7 +29,17 @@ public sealed record ServerOptions
     public bool KeepAlive { get; init; }
 
     /// <summary>Idle milliseconds before the first keep-alive probe (rounded up to a second).</summary>
-    public int KeepAliveInitialDelay { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int KeepAliveInitialDelay
+    {
+        get;
+        // Checked here rather than for each accepted socket, where it threw with the connection already counted.
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    }
 
     /// <summary>The listen backlog when <see cref="Server.Listen(int, string?, int?, Action?)"/> is not given one (Node's 511).</summary>
     public int Backlog { get; init; } = 511;

@@ -67,4 +67,10 @@ public class RefusedCallTests
         Assert.Equal("ENAMETOOLONG", serverError!.Code);
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Negative_keep_alive_delay_is_refused_when_the_options_are_made()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ServerOptions { KeepAlive = true, KeepAliveInitialDelay = -1 });
+    }
 }
