@@ -22,7 +22,7 @@ public sealed partial class Loop
         ThrowIfClosed();
         if (_runningThreadId != 0)
             throw new InvalidOperationException("The loop is already running; Run cannot be nested or shared between threads.");
-        _runningThreadId = Environment.CurrentManagedThreadId;
+        _runningThreadId = _lastRunThreadId = Environment.CurrentManagedThreadId;
         SynchronizationContext? previousContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(_synchronizationContext);
         try

@@ -34,6 +34,7 @@ public sealed partial class Loop : IDisposable
     private bool _stopRequested;
     private bool _closed;
     private int _runningThreadId;
+    private int _lastRunThreadId;
 
     private Handle? _firstHandle;
     // Handles closed and waiting for the closing phase, with their callbacks: a ring buffer, reused.
@@ -70,6 +71,13 @@ public sealed partial class Loop : IDisposable
 
     /// <summary>Whether the calling thread is the one running the loop.</summary>
     public bool IsLoopThread => _runningThreadId == Environment.CurrentManagedThreadId;
+
+    /// <summary>
+    /// The thread running the loop or, between runs (Run(Once) in a loop, <see cref="RunUntil(Task)"/>), the one that
+    /// ran it last; 0 before the first run. Only that thread knows the loop is not about to run again, so state the
+    /// loop's callbacks made is its alone even between runs (<see cref="VerifyAccess"/> admits any thread then).
+    /// </summary>
+    internal int OwnerThreadId => _runningThreadId != 0 ? _runningThreadId : _lastRunThreadId;
 
     /// <summary>Active referenced handles (libuv's <c>active_handles</c>).</summary>
     internal int ActiveHandles { get; set; }

@@ -9,23 +9,20 @@ namespace Uvnet.Http.Server;
 /// </summary>
 internal static class LoopThread
 {
-    /// <summary>Throws <see cref="InvalidOperationException"/> naming <paramref name="type"/>.<paramref name="member"/> when <paramref name="loop"/> runs on another thread.</summary>
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> naming <paramref name="type"/>.<paramref name="member"/> unless
+    /// the caller runs <paramref name="loop"/> or, between runs, ran it last.
+    /// </summary>
     internal static void Verify(Loop loop, string type, [CallerMemberName] string member = "")
     {
-        if (loop.IsLoopThread)
+        // Not "any thread while the loop is not running" (Loop.VerifyAccess's rule, for setting handles up): a loop
+        // driven by Run(Once) or RunUntil stops between iterations, and a thread-pool call admitted then would race
+        // the next one. A request exists only once its loop has run, so the thread that ran it is always known.
+        if (loop.OwnerThreadId == Environment.CurrentManagedThreadId)
             return;
-        // Off the loop's thread: only the loop knows whether it is running (a stopped loop admits any thread, as
-        // Loop.VerifyAccess does); its refusal is re-thrown with what the caller did and what to do instead.
-        try
-        {
-            loop.VerifyAccess();
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new InvalidOperationException(
-                $"{type}.{member} was called off the loop's thread: a request and its response belong to the loop that " +
-                "received them, and their state is their connection's. Call it on the loop: do not continue with " +
-                "ConfigureAwait(false) or on a thread-pool callback before touching them, or post the call with Loop.Post.", e);
-        }
+        throw new InvalidOperationException(
+            $"{type}.{member} was called off the loop's thread: a request and its response belong to the loop that " +
+            "received them, and their state is their connection's. Call it on the loop: do not continue with " +
+            "ConfigureAwait(false) or on a thread-pool callback before touching them, or post the call with Loop.Post.");
     }
 }

@@ -83,6 +83,44 @@ public class OffLoopThreadTests
         Assert.Contains("ServerResponse.End", reported.Message);
     }
 
+    [Fact]
+    public void Member_called_from_another_thread_while_the_loop_is_between_runs_throws_and_changes_nothing()
+    {
+        // Driving a loop with Run(Once), as Loop.RunUntil does, leaves it not running between iterations: a thread
+        // pool continuation that calls then must be refused as well, or it races the loop's next iteration.
+        ServerResponse? kept = null;
+        using var fixture = ServerFixture.Start((_, res) => kept = res);
+        Task<string> client = Task.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray());
+            return await RawClient.ReadToCloseAsync(socket);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => kept is not null);
+
+        Exception? failure = null;
+        var other = new Thread(() =>
+        {
+            try
+            {
+                kept!.SetHeader("X-Off", "thread");
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        other.Start();
+        other.Join();
+        kept!.End("untouched"); // the thread that ran the loop last may: the loop cannot run meanwhile
+        string raw = fixture.Loop.RunUntil(client.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var refused = Assert.IsType<InvalidOperationException>(failure);
+        Assert.Contains("ServerResponse.SetHeader was called off the loop's thread", refused.Message);
+        Assert.DoesNotContain("X-Off", raw);
+        Assert.EndsWith("\r\n\r\nuntouched", raw);
+    }
+
     private static void Call(string member, IncomingMessage req, ServerResponse res)
     {
         switch (member)
