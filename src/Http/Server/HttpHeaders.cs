@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Uvnet.Http.Parsing;
 
@@ -6,24 +7,41 @@ namespace Uvnet.Http.Server;
 
 /// <summary>
 /// A request's header fields: case-insensitive lookup, repeated fields kept in arrival order, raw pairs as
-/// received. Built from the request's bytes on first use, so a handler that never looks allocates nothing.
+/// received. Built from the request's bytes on first use, so a handler that never looks allocates nothing. Its
+/// members are for its loop's thread, as the request's are (the connection reloads it for its next request).
 /// </summary>
 public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
 {
     private readonly List<KeyValuePair<string, string>> _raw = [];
+    private Loop? _loop; // null while never loaded (a request's empty Trailers, shared): nothing there ever changes
 
-    internal void Load(HttpRequestHead head)
+    internal void Load(HttpRequestHead head, Loop loop)
     {
+        _loop = loop;
         _raw.Clear();
         for (int i = 0; i < head.HeaderCount; i++)
             _raw.Add(new(Encoding.Latin1.GetString(head.GetHeaderName(i)), Encoding.Latin1.GetString(head.GetHeaderValue(i))));
     }
 
     /// <summary>Number of fields, repeats included.</summary>
-    public int Count => _raw.Count;
+    public int Count
+    {
+        get
+        {
+            VerifyLoopThread();
+            return _raw.Count;
+        }
+    }
 
     /// <summary>The fields as received: names with their original case, in order (Node's <c>rawHeaders</c> as pairs).</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> Raw => _raw;
+    public IReadOnlyList<KeyValuePair<string, string>> Raw
+    {
+        get
+        {
+            VerifyLoopThread();
+            return _raw;
+        }
+    }
 
     /// <summary>
     /// The value of the field <paramref name="name"/> (any case), or null. Repeated fields are joined with
@@ -32,10 +50,18 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     public string? this[string name] => Get(name);
 
     /// <inheritdoc cref="this[string]"/>
-    public string? Get(string name) => Join(_raw, name);
+    public string? Get(string name)
+    {
+        VerifyLoopThread();
+        return Join(_raw, name);
+    }
 
     /// <summary>Every value of the field <paramref name="name"/>, in arrival order.</summary>
-    public IReadOnlyList<string> GetAll(string name) => All(_raw, name);
+    public IReadOnlyList<string> GetAll(string name)
+    {
+        VerifyLoopThread();
+        return All(_raw, name);
+    }
 
     /// <summary>The value of <paramref name="name"/> among <paramref name="fields"/>, by the rule of <see cref="Get"/> (a response's headers follow it too).</summary>
     internal static string? Join(List<KeyValuePair<string, string>> fields, string name)
@@ -58,10 +84,25 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
         fields.Where(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => p.Value).ToList();
 
     /// <summary>Whether a field named <paramref name="name"/> (any case) is present.</summary>
-    public bool Contains(string name) => _raw.Exists(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    public bool Contains(string name)
+    {
+        VerifyLoopThread();
+        return _raw.Exists(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <inheritdoc/>
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _raw.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+    {
+        VerifyLoopThread();
+        return _raw.GetEnumerator();
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
+    private void VerifyLoopThread([CallerMemberName] string member = "")
+    {
+        if (_loop is not null)
+            LoopThread.Verify(_loop, nameof(HttpHeaders), member);
+    }
 }

@@ -44,6 +44,10 @@ public sealed class IncomingMessage
     private bool _trailersLoaded;
     private TaskCompletionSource<byte[]>? _bodyTask;
 
+    // The body events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
+    private RequestDataHandler? _data;
+    private Action<IncomingMessage>? _end;
+
     internal IncomingMessage()
     {
     }
@@ -144,7 +148,7 @@ public sealed class IncomingMessage
             VerifyLoopThread();
             if (!_headersLoaded)
             {
-                _headers.Load(Head);
+                _headers.Load(Head, Connection!.Server.Loop);
                 _headersLoaded = true;
             }
             return _headers;
@@ -166,7 +170,7 @@ public sealed class IncomingMessage
                 return s_noTrailers;
             if (!_trailersLoaded)
             {
-                (_trailers ??= new HttpHeaders()).Load(_trailerHead!);
+                (_trailers ??= new HttpHeaders()).Load(_trailerHead!, Connection!.Server.Loop);
                 _trailersLoaded = true;
             }
             return _trailers!;
@@ -186,10 +190,18 @@ public sealed class IncomingMessage
     /// Raised for each piece of the body, with the framing (chunks) removed. The bytes are a span over a buffer the
     /// connection reuses, valid only until the handler returns: keep a copy with <c>data.ToArray()</c>.
     /// </summary>
-    public event RequestDataHandler? Data;
+    public event RequestDataHandler? Data
+    {
+        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _data, value, add: true);
+        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _data, value, add: false);
+    }
 
     /// <summary>Raised once the whole body has arrived.</summary>
-    public event Action<IncomingMessage>? End;
+    public event Action<IncomingMessage>? End
+    {
+        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _end, value, add: true);
+        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _end, value, add: false);
+    }
 
     /// <summary>
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
@@ -273,7 +285,7 @@ public sealed class IncomingMessage
         // destroyed request raises no more body events.
         if (Dumping || IsDestroyed)
             return;
-        if (Data is { } handlers)
+        if (_data is { } handlers)
         {
             try
             {
@@ -301,7 +313,7 @@ public sealed class IncomingMessage
         Complete = true;
         try
         {
-            End?.Invoke(this);
+            _end?.Invoke(this);
         }
         catch (Exception e)
         {
@@ -351,8 +363,8 @@ public sealed class IncomingMessage
 
     internal void Recycle()
     {
-        Data = null;
-        End = null;
+        _data = null;
+        _end = null;
         _heldBody.Release();
         _bodyTask = null;
         Connection = null;

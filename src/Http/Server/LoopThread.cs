@@ -25,4 +25,16 @@ internal static class LoopThread
             "received them, and their state is their connection's. Call it on the loop: do not continue with " +
             "ConfigureAwait(false) or on a thread-pool callback before touching them, or post the call with Loop.Post.");
     }
+
+    /// <summary>
+    /// Adds (or removes) <paramref name="handler"/> to an event's <paramref name="handlers"/> once <see cref="Verify"/>
+    /// admits the caller: a pooled object's handlers are cleared for its next use on the loop, so a handler added from
+    /// another thread could land on the next request's object.
+    /// </summary>
+    internal static void Subscribe<T>(Loop loop, string type, ref T? handlers, T? handler, bool add, [CallerMemberName] string member = "")
+        where T : Delegate
+    {
+        Verify(loop, type, member);
+        handlers = (T?)(add ? Delegate.Combine(handlers, handler) : Delegate.Remove(handlers, handler));
+    }
 }

@@ -32,6 +32,9 @@ public sealed partial class ServerResponse
     private string? _statusMessage;
     private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count, int At)? _file; // At: its place in _held
 
+    // The events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
+    private Action<ServerResponse>? _finish, _close, _drain;
+
     internal ServerResponse()
     {
     }
@@ -106,13 +109,25 @@ public sealed partial class ServerResponse
     /// or destroying the socket before Finish may cut the response short: to close after a response, set
     /// <c>Connection: close</c>.
     /// </summary>
-    public event Action<ServerResponse>? Finish;
+    public event Action<ServerResponse>? Finish
+    {
+        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _finish, value, add: true);
+        remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _finish, value, add: false);
+    }
 
     /// <summary>Raised if the connection closes before the response finished.</summary>
-    public event Action<ServerResponse>? Close;
+    public event Action<ServerResponse>? Close
+    {
+        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: true);
+        remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: false);
+    }
 
     /// <summary>Raised when the socket's buffer has drained after a write returned false.</summary>
-    public event Action<ServerResponse>? Drain;
+    public event Action<ServerResponse>? Drain
+    {
+        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: true);
+        remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: false);
+    }
 
     internal ServerResponse? Next { get; set; }
 
@@ -142,7 +157,7 @@ public sealed partial class ServerResponse
         _headers.Clear();
         _held.Release();
         _file = null;
-        Finish = Close = Drain = null;
+        _finish = _close = _drain = null;
         Next = null;
         if (Request.Response == this)
             Request.Response = null;
@@ -321,14 +336,14 @@ public sealed partial class ServerResponse
     internal void RaiseFinish()
     {
         Finished = true;
-        if (Finish is null)
+        if (_finish is null)
             return;
         // Finish says the response has been handed to the socket: hand it over now (rather than with the rest of a
         // pipelined batch), so that a handler may end or destroy the socket without losing it.
         Connection.Flush();
         try
         {
-            Finish.Invoke(this);
+            _finish.Invoke(this);
         }
         catch (Exception e)
         {
@@ -341,7 +356,7 @@ public sealed partial class ServerResponse
     {
         try
         {
-            Close?.Invoke(this);
+            _close?.Invoke(this);
         }
         catch (Exception e)
         {
@@ -354,7 +369,7 @@ public sealed partial class ServerResponse
     {
         try
         {
-            Drain?.Invoke(this);
+            _drain?.Invoke(this);
         }
         catch (Exception e)
         {

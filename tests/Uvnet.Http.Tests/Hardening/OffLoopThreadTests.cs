@@ -15,6 +15,8 @@ public class OffLoopThreadTests
         "WriteContinue", "SetHeader", "SetHeaders", "RemoveHeader", "GetHeader", "GetHeaderValues", "HasHeader", "GetHeaderNames",
         "StatusCode", "StatusMessage", "SendDate", "Write", "End", "WriteHead", "Headers", "Url", "UrlBytes", "ReadBodyAsync",
         "Path", "PathBytes", "Query", "Trailers",
+        "HeaderLookup", "HeaderValues", "HeaderContains", "HeaderCount", "RawHeaders", "HeaderEnumerator",
+        "Data", "End event", "Finish", "Close", "Drain",
     ];
 
     [Theory]
@@ -25,12 +27,13 @@ public class OffLoopThreadTests
         using var fixture = ServerFixture.Start((req, res) =>
         {
             res.SetHeader("X-Kept", "yes");
+            HttpHeaders headers = req.Headers; // taken on the loop, as a handler would before it awaits
             // The loop thread waits here for the other thread: the loop is surely running while the member is called.
             var other = new Thread(() =>
             {
                 try
                 {
-                    Call(member, req, res);
+                    Call(member, req, res, headers);
                 }
                 catch (Exception e)
                 {
@@ -44,7 +47,18 @@ public class OffLoopThreadTests
         string raw = fixture.Exchange("GET /path HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
         var refused = Assert.IsType<InvalidOperationException>(failure);
-        string name = member == "SetHeaders" ? "SetHeader" : member; // SetHeader's overload for several values
+        string name = member switch
+        {
+            "SetHeaders" => "SetHeader", // SetHeader's overload for several values
+            "End event" => "End",
+            "HeaderLookup" => "Get",
+            "HeaderValues" => "GetAll",
+            "HeaderContains" => "Contains",
+            "HeaderCount" => "Count",
+            "RawHeaders" => "Raw",
+            "HeaderEnumerator" => "GetEnumerator",
+            _ => member,
+        };
         Assert.Contains($".{name} was called off the loop's thread", refused.Message);
         Assert.Contains("ConfigureAwait(false)", refused.Message);
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw); // no 100 Continue, no other status, nothing written before
@@ -121,7 +135,7 @@ public class OffLoopThreadTests
         Assert.EndsWith("\r\n\r\nuntouched", raw);
     }
 
-    private static void Call(string member, IncomingMessage req, ServerResponse res)
+    private static void Call(string member, IncomingMessage req, ServerResponse res, HttpHeaders headers)
     {
         switch (member)
         {
@@ -147,6 +161,19 @@ public class OffLoopThreadTests
             case "PathBytes": _ = req.PathBytes.Length; break;
             case "Query": _ = req.Query; break;
             case "Trailers": _ = req.Trailers; break;
+            // A request's headers are reloaded for the connection's next request, on the loop: a handler that kept
+            // the collection must not read it from another thread (nor keep a handler the next request would get).
+            case "HeaderLookup": _ = headers["host"]; break;
+            case "HeaderValues": headers.GetAll("host"); break;
+            case "HeaderContains": headers.Contains("host"); break;
+            case "HeaderCount": _ = headers.Count; break;
+            case "RawHeaders": _ = headers.Raw; break;
+            case "HeaderEnumerator": headers.GetEnumerator(); break;
+            case "Data": req.Data += (_, _) => { }; break;
+            case "End event": req.End += _ => { }; break;
+            case "Finish": res.Finish += _ => { }; break;
+            case "Close": res.Close += _ => { }; break;
+            case "Drain": res.Drain += _ => { }; break;
             default: throw new ArgumentOutOfRangeException(nameof(member), member, null);
         }
     }
