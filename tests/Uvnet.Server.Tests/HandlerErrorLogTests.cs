@@ -33,6 +33,30 @@ public class HandlerErrorLogTests
     public void The_request_line_is_escaped_so_a_request_cannot_forge_log_lines() =>
         Assert.Equal("GET /a\\x0auvnet: forged HTTP/1.1", CommonLogFormat.RequestLine("GET", "/a\nuvnet: forged", "1.1"));
 
+    [Fact]
+    public void An_exception_that_quotes_client_bytes_cannot_forge_log_lines_or_send_terminal_escapes()
+    {
+        // .NET's FormatException quotes its input: a handler that parses a request's body passes the client's bytes on.
+        Exception error;
+        try
+        {
+            throw new FormatException("The input string '1\r\nuvnet: a handler failed on \"GET /admin HTTP/1.1\"\u001b[2J\u009b31m' was not in a correct format.");
+        }
+        catch (FormatException e)
+        {
+            error = e;
+        }
+
+        string logged = HandlerErrorLog.Format(error, null);
+
+        string[] lines = logged.Split('\n');
+        Assert.Single(lines, line => line.StartsWith("uvnet:", StringComparison.Ordinal));
+        Assert.StartsWith("uvnet: a handler failed outside a request (or after its response finished): System.FormatException: The input string '1\\x0d", lines[0]);
+        Assert.All(lines.Skip(1), line => Assert.StartsWith("  ", line)); // the forged line and the stack, indented
+        Assert.Contains(lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(logged, c => char.IsControl(c) && c != '\n');
+    }
+
     private static async Task<string> Exchange(int port, string request)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

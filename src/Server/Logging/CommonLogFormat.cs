@@ -66,7 +66,8 @@ public static class CommonLogFormat
         }
     }
 
-    private static void AppendHexEscape(StringBuilder line, char c)
+    /// <summary>Appends <paramref name="c"/> as the <c>\xNN</c> escapes of its UTF-8 bytes.</summary>
+    internal static void AppendHexEscape(StringBuilder line, char c)
     {
         Span<byte> utf8 = stackalloc byte[4];
         int count = Encoding.UTF8.GetBytes([c], utf8);
