@@ -170,6 +170,7 @@ public sealed partial class Socket : IDisposable
     /// <summary>Lets the socket keep the loop alive (the default).</summary>
     public void Ref()
     {
+        Loop.VerifyAccess(); // the loop counts its referenced handles without locks
         _unref = false;
         _handle?.Ref();
     }
@@ -177,6 +178,7 @@ public sealed partial class Socket : IDisposable
     /// <summary>Lets the loop end while this socket is open.</summary>
     public void Unref()
     {
+        Loop.VerifyAccess();
         _unref = true;
         _handle?.Unref();
     }

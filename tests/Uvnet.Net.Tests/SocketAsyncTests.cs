@@ -172,4 +172,32 @@ public class SocketAsyncTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Ref_and_Unref_from_another_thread_while_the_loop_runs_throw_and_change_nothing()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        Exception? unref = null, reference = null;
+        bool called = false;
+        loop.Post(() =>
+        {
+            // The loop thread waits inside its callback: the loop is surely running while the other thread calls.
+            var other = new Thread(() =>
+            {
+                unref = Record.Exception(client.Unref);
+                reference = Record.Exception(client.Ref);
+            });
+            other.Start();
+            other.Join();
+            called = true;
+        });
+        LoopDriver.RunUntil(loop, () => called);
+        Assert.IsType<InvalidOperationException>(unref); // the loop's count of referenced handles is the loop's
+        Assert.IsType<InvalidOperationException>(reference);
+        Assert.True(client.Handle!.HasRef);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
