@@ -75,16 +75,27 @@ public sealed class SocketStream : Stream
     /// <summary>
     /// Ends the socket's writing side once what was written has been sent. Callable from any thread, as the async
     /// members are: code that awaited with <c>ConfigureAwait(false)</c> disposes from the thread pool, so the end is
-    /// posted to the loop there.
+    /// posted to the loop there. Never throws: after the loop closed, there is nothing left to end.
     /// </summary>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
             if (_socket.Loop.IsLoopThread)
+            {
                 _socket.End();
+            }
             else
-                _socket.Loop.Post(static s => s.End(), _socket);
+            {
+                try
+                {
+                    _socket.Loop.Post(static s => s.End(), _socket);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The loop closed, which it does only once its handles have: the socket sends nothing more.
+                }
+            }
         }
         base.Dispose(disposing);
     }

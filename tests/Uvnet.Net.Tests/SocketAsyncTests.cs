@@ -200,4 +200,14 @@ public class SocketAsyncTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Stream_disposed_after_its_loop_closed_does_not_throw()
+    {
+        var loop = new Loop();
+        Stream stream = new Socket(loop).GetStream();
+        Assert.Equal(0, loop.Close());
+        stream.Dispose(); // Dispose never throws: a closed loop's sockets have nothing left to end
+        stream.Dispose();
+    }
 }
