@@ -19,7 +19,7 @@ namespace Uvnet.Net;
 public sealed class Server : IDisposable
 {
     private static readonly ConnectionCallback s_onConnection = static (listener, status) =>
-        ((Server)listener.Data!).OnConnection(listener, status);
+        ((Server)listener.Owner!).OnConnection(listener, status);
 
     private readonly ServerOptions _options;
     private readonly SocketOptions _socketOptions; // every accepted socket's, made once
@@ -118,7 +118,7 @@ public sealed class Server : IDisposable
 
     private void StartListening(StreamHandle handle, int status, int? backlog, Action? callback, string address, int? port)
     {
-        handle.Data = this;
+        handle.Owner = this;
         if (status == 0)
             status = handle.Listen(backlog ?? _options.Backlog, s_onConnection);
         if (status < 0)
@@ -189,7 +189,7 @@ public sealed class Server : IDisposable
         _closing = true;
         _closeCallback = callback;
         _listener = null;
-        listener.Close(static h => ((Server)h.Data!).OnListenerClosed());
+        listener.Close(static h => ((Server)((StreamHandle)h).Owner!).OnListenerClosed());
     }
 
     private void OnListenerClosed()

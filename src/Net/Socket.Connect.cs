@@ -6,7 +6,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private static readonly Action<ConnectRequest, int> s_onConnected = static (request, status) =>
-        ((Socket)request.Stream!.Data!).OnConnected(status);
+        ((Socket)request.Stream!.Owner!).OnConnected(status);
 
     private Action? _connectCallback;
     private IPAddress[]? _addresses;

@@ -3,7 +3,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private static readonly ReadCallback s_onRead = static (stream, nread, buffer) =>
-        ((Socket)stream.Data!).OnRead(nread, buffer);
+        ((Socket)stream.Owner!).OnRead(nread, buffer);
 
     /// <summary>Whether reading is paused by <see cref="Pause"/> (or <see cref="ServerOptions.PauseOnConnect"/>).</summary>
     public bool IsPaused => _paused;

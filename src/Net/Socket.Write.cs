@@ -5,10 +5,10 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private static readonly Action<WriteRequest, int> s_onWritten = static (request, status) =>
-        ((Socket)request.Stream!.Data!).OnWritten(status, request.Data as Action<NetException?>);
+        ((Socket)request.Stream!.Owner!).OnWritten(status, request.Data as Action<NetException?>);
 
     private static readonly Action<ShutdownRequest, int> s_onShutdown = static (request, status) =>
-        ((Socket)request.Stream!.Data!).OnShutdown(status);
+        ((Socket)request.Stream!.Owner!).OnShutdown(status);
 
     private List<(ReadOnlyMemory<byte> Data, Action<NetException?>? Callback)>? _pendingWrites;
     private long _pendingBytes;

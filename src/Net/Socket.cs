@@ -186,7 +186,7 @@ public sealed partial class Socket : IDisposable
     private void Adopt(StreamHandle handle)
     {
         _handle = handle;
-        handle.Data = this;
+        handle.Owner = this;
         if (_unref)
             handle.Unref();
     }
@@ -206,7 +206,7 @@ public sealed partial class Socket : IDisposable
         StopTimer();
         FailAsyncOperations();
         if (_handle is { IsClosing: false } handle)
-            handle.Close(static h => ((Socket)h.Data!).OnClosed());
+            handle.Close(static h => ((Socket)((StreamHandle)h).Owner!).OnClosed());
         else
             Loop.Post(static s => s.OnClosed(), this);
     }

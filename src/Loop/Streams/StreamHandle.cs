@@ -22,6 +22,12 @@ namespace Uvnet;
 /// </remarks>
 public abstract unsafe partial class StreamHandle : IoHandle
 {
+    /// <summary>
+    /// The object of the layer built on this stream (a Net socket or server), which its static callbacks find here:
+    /// its own field, because <see cref="Handle.Data"/> is the user's to set at any time (a socket hands its handle out).
+    /// </summary>
+    internal object? Owner { get; set; }
+
     /// <summary>The buffer size suggested to alloc callbacks, and the size of the loop's shared read buffer (libuv's 64 KiB).</summary>
     public const int SuggestedReadSize = 64 * 1024;
 
