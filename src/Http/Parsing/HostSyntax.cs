@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,9 +14,26 @@ internal static class HostSyntax
     private const int MaxIpLiteral = 47;
 
     /// <summary>Whether <paramref name="value"/> (a Host field value without surrounding whitespace) is <c>uri-host [ ":" port ]</c>.</summary>
-    public static bool IsValid(ReadOnlySpan<byte> value)
+    public static bool IsValid(ReadOnlySpan<byte> value) => IsValid(value, out _);
+
+    /// <summary>
+    /// Whether the authority of an absolute-form target is <c>uri-host [ ":" port ]</c> with a host: RFC 9110 §4.2.1
+    /// makes an http URI with an empty host invalid, and §4.2.4 userinfo an error (the grammar leaves out its "@").
+    /// </summary>
+    public static bool IsValidAbsoluteAuthority(ReadOnlySpan<byte> authority) => IsValid(authority, out int hostEnd) && hostEnd > 0;
+
+    /// <summary>
+    /// Whether a CONNECT target is the authority-form <c>uri-host ":" port</c> (RFC 9112 §3.2.3), with a host and a
+    /// port from 1 to 65535: RFC 9110 §9.3.6 has a server reject an empty or invalid port.
+    /// </summary>
+    public static bool IsValidConnectTarget(ReadOnlySpan<byte> target) =>
+        IsValid(target, out int hostEnd) && hostEnd > 0 && hostEnd < target.Length
+        && int.TryParse(target[(hostEnd + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+        && port is > 0 and <= ushort.MaxValue;
+
+    /// <summary>Whether <paramref name="value"/> is <c>uri-host [ ":" port ]</c>; where its host ends.</summary>
+    private static bool IsValid(ReadOnlySpan<byte> value, out int hostEnd)
     {
-        int hostEnd;
         if (!value.IsEmpty && value[0] == '[')
         {
             hostEnd = value.IndexOf((byte)']') + 1;

@@ -67,7 +67,7 @@ internal sealed partial class HttpConnection
         }
         bool connect = parser.Method == HttpRequestMethod.Connect;
         if (parser.IsUpgrade && (connect ? Server.HasConnectHandlers : Server.HasUpgradeHandlers)
-            && HostFault(_parsing.Head, parser.VersionMinor, out _) is null)
+            && AuthorityFault(_parsing.Head, parser.VersionMinor, connect, out _) is null)
         {
             _upgrading = _parsing; // the message completes before Execute returns PausedUpgrade
             return HeadersCompleteAction.Upgrade;
@@ -120,7 +120,8 @@ internal sealed partial class HttpConnection
                 Answer(response, 505);
             return;
         }
-        if (HostFault(request.Head, request.HttpVersionMinor, out ReadOnlySpan<byte> expect) is { } fault)
+        if (AuthorityFault(request.Head, request.HttpVersionMinor, request.KnownMethod == HttpRequestMethod.Connect,
+                out ReadOnlySpan<byte> expect) is { } fault)
         {
             RaiseClientError(new HttpClientError(HttpParserError.None, 400, fault));
             Answer(response, 400);
@@ -153,11 +154,13 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>
-    /// One pass over the fields for the two the server itself acts on (names compared only when the length fits):
-    /// why the Host fields make the request a 400 (RFC 9112 §3.2: none on HTTP/1.1, more than one, or a value that
-    /// is not <c>uri-host [ ":" port ]</c>), or null; and the Expect field's value.
+    /// Why the request's authority makes it a 400, or null: a target's authority that is not <c>uri-host [ ":" port ]</c>
+    /// (CONNECT's with a port of 1 to 65535, RFC 9110 §9.3.6; absolute-form's with a host, RFC 9110 §4.2.1), or the
+    /// Host fields (RFC 9112 §3.2: none on HTTP/1.1, more than one, or a value outside that grammar). With one pass
+    /// over the fields for the two the server itself acts on (names compared only when the length fits), the Expect
+    /// field's value.
     /// </summary>
-    private static string? HostFault(HttpRequestHead head, int minorVersion, out ReadOnlySpan<byte> expect)
+    private static string? AuthorityFault(HttpRequestHead head, int minorVersion, bool connect, out ReadOnlySpan<byte> expect)
     {
         int hosts = 0;
         ReadOnlySpan<byte> host = default;
@@ -175,6 +178,9 @@ internal sealed partial class HttpConnection
                 expect = head.GetHeaderValue(i);
             }
         }
+        if (connect ? !HostSyntax.IsValidConnectTarget(head.Url)
+            : RequestTarget.IsAbsoluteForm(head.Url, out ReadOnlySpan<byte> authority) && !HostSyntax.IsValidAbsoluteAuthority(authority))
+            return "invalid authority in the request-target";
         return hosts switch
         {
             0 when minorVersion == 1 => "missing Host header",

@@ -26,7 +26,10 @@ public class RequestTargetAndHostTests
     [InlineData("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n")]
     [InlineData("GET / HTTP/1.1\r\nHost: \"a\"\r\n\r\n")]
     [InlineData("GET http://a/ HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n")]
-    public void A_repeated_or_malformed_host_gets_400_and_a_close(string request)
+    public void A_repeated_or_malformed_host_gets_400_and_a_close(string request) => AssertRefusedWith400AndClose(request);
+
+    /// <summary>Sends <paramref name="request"/> and a request behind it: one 400 that closes, no handler run.</summary>
+    private static void AssertRefusedWith400AndClose(string request)
     {
         int handled = 0;
         using var fixture = ServerFixture.Start((req, res) => { handled++; res.End(); });
@@ -107,15 +110,37 @@ public class RequestTargetAndHostTests
     [InlineData("/plaintext?x=1&y", "/plaintext", "x=1&y")]
     [InlineData("http://a.example/plaintext", "/plaintext", "")]
     [InlineData("http://a.example:8080/p/q?r=s", "/p/q", "r=s")]
-    [InlineData("https://u@[::1]:8443?k", "/", "k")]
+    [InlineData("https://[::1]:8443?k", "/", "k")]
     [InlineData("http://a.example", "/", "")]
     [InlineData("/", "/", "")]
-    public void Path_and_query_are_parsed_from_the_target_in_any_form(string target, string path, string query)
+    [InlineData("/a#f", "/a", "")]
+    [InlineData("/a?x=1#f", "/a", "x=1")]
+    [InlineData("/a#f?x", "/a", "")]
+    [InlineData("http://a.example/p#f", "/p", "")]
+    [InlineData("/#", "/", "")]
+    public void Path_and_query_are_parsed_from_the_target_in_any_form_without_its_fragment(string target, string path, string query)
     {
+        // A request-target has no fragment (RFC 9112 §3.2), but the parser lets '#' through as llhttp does: it must
+        // not become part of the path a handler routes by.
         using var fixture = ServerFixture.Start((req, res) =>
             res.End($"{req.Path}|{Encoding.ASCII.GetString(req.PathBytes)}|{req.Query}|{req.Url}"));
         string raw = fixture.Exchange($"GET {target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         Assert.EndsWith($"\r\n\r\n{path}|{path}|{query}|{target}", raw);
+    }
+
+    [Theory]
+    [InlineData("http://")]
+    [InlineData("https://?q")]
+    [InlineData("http://:80/x")]
+    [InlineData("http://u@a.example/x")]
+    [InlineData("http://[::1/x")]
+    [InlineData("http://a.example:80:80/x")]
+    [InlineData("http://a.example:x/x")]
+    public void An_absolute_form_target_whose_authority_is_not_host_and_port_gets_400_and_a_close(string target)
+    {
+        // RFC 9110 §4.2.1: an http URI with an empty host is invalid; §4.2.4: userinfo is an error; the Host field's
+        // own grammar applies to the authority that replaces it (RFC 9112 §3.2.2).
+        AssertRefusedWith400AndClose($"GET {target} HTTP/1.1\r\nHost: a\r\n\r\n");
     }
 
     [Fact]
@@ -217,6 +242,46 @@ public class RequestTargetAndHostTests
         Assert.Equal("example.com:443", authority);
         Assert.Equal("early"u8.ToArray(), head);
         Assert.Equal((0, 0), (requests, upgrades));
+    }
+
+    [Theory]
+    [InlineData("example.com")]
+    [InlineData("example.com:")]
+    [InlineData("example.com:0")]
+    [InlineData("example.com:65536")]
+    [InlineData("example.com:99999999999")]
+    [InlineData("u@example.com:443")]
+    [InlineData("example.com:443/x")]
+    [InlineData("example.com:443?x")]
+    [InlineData("example.com:443#x")]
+    [InlineData("[::1:443")]
+    [InlineData(":443")]
+    [InlineData("*")]
+    [InlineData("http://example.com:443")]
+    public void A_connect_target_that_is_not_host_and_port_gets_400_and_never_reaches_the_connect_handler(string target)
+    {
+        // RFC 9112 §3.2.3: CONNECT's target is uri-host ":" port; RFC 9110 §9.3.6: a server MUST reject an empty or
+        // invalid port, typically with 400.
+        int connects = 0;
+        using var fixture = ServerFixture.Start(Ok);
+        fixture.Server.Connect += (_, socket, _) => { connects++; socket.Destroy(); };
+        string raw = fixture.Exchange($"CONNECT {target} HTTP/1.1\r\nHost: example.com:443\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 400 Bad Request\r\n", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.Equal(0, connects);
+    }
+
+    [Theory]
+    [InlineData("[::1]:443")]
+    [InlineData("127.0.0.1:1")]
+    [InlineData("example.com:65535")]
+    public void A_connect_target_of_host_and_port_reaches_the_connect_handler(string target)
+    {
+        string? authority = null;
+        using var fixture = ServerFixture.Start(Ok);
+        fixture.Server.Connect += (req, socket, _) => { authority = req.Url; socket.Destroy(); };
+        fixture.Exchange($"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
+        Assert.Equal(target, authority);
     }
 
     [Fact]
