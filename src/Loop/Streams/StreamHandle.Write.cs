@@ -24,9 +24,9 @@ public abstract unsafe partial class StreamHandle
     public long WriteQueueSize { get; private set; }
 
     /// <summary>
-    /// Bytes the kernel has taken from this stream's writes and file sends so far. It grows with every partial
-    /// send, within a large write whose callback (and <see cref="WriteQueueSize"/>'s fall) is still to come: the
-    /// measure of a slow reader's progress.
+    /// Bytes the kernel has taken from this stream's writes (<see cref="TryWrite"/>'s included) and file sends so
+    /// far. It grows with every partial send, within a large write whose callback (and
+    /// <see cref="WriteQueueSize"/>'s fall) is still to come: the measure of a slow reader's progress.
     /// </summary>
     public long BytesSent { get; private set; }
 
@@ -116,7 +116,10 @@ public abstract unsafe partial class StreamHandle
         nint n;
         fixed (byte* p = data)
             n = SendOne(p, data.Length);
-        return n >= 0 ? (int)n : Libc.LastStatus();
+        if (n < 0)
+            return Libc.LastStatus();
+        BytesSent += n;
+        return (int)n;
     }
 
     /// <summary>Why a write cannot be queued now (0: it can): no descriptor, or not writable (EPIPE once shut down).</summary>
