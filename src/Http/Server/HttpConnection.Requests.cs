@@ -253,6 +253,9 @@ internal sealed partial class HttpConnection
     /// <summary>The connection changes protocol: the Upgrade handler gets the socket and the bytes read past the head.</summary>
     private void Upgrade(IncomingMessage request, ReadOnlySpan<byte> rest)
     {
+        // The responses given to the requests pipelined before it are still in the batch this read collects: they go
+        // first, or the new protocol's bytes would precede them (and a handler that ends the socket would lose them).
+        Flush();
         _detached = true;
         _parsing = null;
         RequestStartedAt = -1;

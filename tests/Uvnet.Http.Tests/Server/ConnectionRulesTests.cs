@@ -142,6 +142,19 @@ public class ConnectionRulesTests
         Assert.EndsWith("earlylate", raw);
     }
 
+    [Theory]
+    [InlineData("CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n")]
+    [InlineData("GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")]
+    public void A_response_given_before_a_pipelined_upgrade_reaches_the_client_before_the_new_protocol(string upgrade)
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End("first"));
+        fixture.Server.Connect += (_, socket, _) => socket.End("TUNNEL"u8.ToArray());
+        fixture.Server.Upgrade += (_, socket, _) => socket.End("TUNNEL"u8.ToArray());
+        string raw = fixture.Exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n" + upgrade);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.EndsWith("\r\n\r\nfirstTUNNEL", raw);
+    }
+
     [Fact]
     public void Upgrade_request_without_an_upgrade_handler_is_served_as_a_normal_request()
     {
