@@ -99,7 +99,9 @@ public sealed class HttpServer : IDisposable
     /// Raised for a CONNECT request, as Node's <c>connect</c> event: the handler owns the socket from then on (it
     /// answers, <c>HTTP/1.1 200 Connection Established</c> for a tunnel, and relays), and gets the bytes already read
     /// after the request's head. CONNECT never reaches <see cref="Request"/>: without handlers it is answered
-    /// 501 Not Implemented and the connection closes, the bytes after it unread (a tunnel's, not requests).
+    /// 501 Not Implemented and the connection closes, the bytes after it unread (a tunnel's, not requests). A target
+    /// that is not <c>host:port</c> with a port from 1 to 65535 is answered 400 and closed, never raised here
+    /// (RFC 9110 §9.3.6).
     /// </summary>
     public event Action<IncomingMessage, Socket, byte[]>? Connect;
 
