@@ -25,6 +25,7 @@ public sealed class Server : IDisposable
     private readonly SocketOptions _socketOptions; // every accepted socket's, made once
     private StreamHandle? _listener;
     private bool _closing;
+    private bool _listenerClosing;
     private bool _unref;
     private Action<NetException?>? _closeCallback;
 
@@ -133,9 +134,11 @@ public sealed class Server : IDisposable
             handle.Unref();
         Loop.Post(static s =>
         {
+            if (s.server._listener != s.handle)
+                return; // closed before the loop came round: it never listened for anyone
             s.server.Listening?.Invoke(s.server);
             s.callback?.Invoke();
-        }, (server: this, callback));
+        }, (server: this, handle, callback));
     }
 
     private void OnConnection(StreamHandle listener, int status)
@@ -168,8 +171,8 @@ public sealed class Server : IDisposable
     internal void OnSocketClosed(Socket socket)
     {
         ConnectionCount--;
-        if (_closing && ConnectionCount == 0 && _listener is null)
-            RaiseClosed();
+        if (_closing && ConnectionCount == 0 && _listener is null && !_listenerClosing)
+            RaiseClosed(); // a listener still closing raises it when it has (OnListenerClosed): once
     }
 
     /// <summary>
@@ -189,11 +192,13 @@ public sealed class Server : IDisposable
         _closing = true;
         _closeCallback = callback;
         _listener = null;
+        _listenerClosing = true;
         listener.Close(static h => ((Server)((StreamHandle)h).Owner!).OnListenerClosed());
     }
 
     private void OnListenerClosed()
     {
+        _listenerClosing = false;
         if (ConnectionCount == 0)
             RaiseClosed();
     }

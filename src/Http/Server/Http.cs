@@ -20,6 +20,7 @@ public static class Http
     /// Creates a server with an async handler. A handler whose task faults is treated as one that threw (500, or
     /// the connection destroyed if the head was sent) and reported through <see cref="HttpServer.HandlerError"/>; a
     /// fault after its response has finished is reported and changes nothing else. Its awaits resume on the loop thread.
+    /// The request and response are not reused before the task completes.
     /// </summary>
     /// <exception cref="ArgumentException"><see cref="HttpServerOptions.ServerHeader"/> is not a valid field value (ERR_INVALID_CHAR).</exception>
     public static HttpServer CreateServer(Loop loop, Func<IncomingMessage, ServerResponse, Task> handler, HttpServerOptions? options = null)
@@ -29,20 +30,8 @@ public static class Http
         server.Request += (request, response) =>
         {
             Task task = handler(request, response);
-            if (task.IsCompletedSuccessfully)
-                return;
-            // The response object is pooled: by the time the task faults it may answer a later request.
-            int generation = response.Generation;
-            task.ContinueWith(t =>
-            {
-                if (!t.IsFaulted)
-                    return;
-                bool current = response.Generation == generation;
-                // Request is null once the response was recycled; the fault no longer concerns a request then.
-                server.ReportHandlerError(t.Exception.InnerExceptions is [var single] ? single : t.Exception, current ? response.Request : null);
-                if (current)
-                    HttpServer.FailHandler(response);
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.FromCurrentSynchronizationContext());
+            if (!task.IsCompletedSuccessfully)
+                response.HoldUntil(task); // the pair is not reused while the task can still use it
         };
         return server;
     }

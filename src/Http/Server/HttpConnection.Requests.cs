@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Uvnet.Http.Parsing;
 
@@ -9,6 +10,8 @@ internal sealed partial class HttpConnection
     private int _urlLength;
     private string _url = "";
     private IncomingMessage? _upgrading;
+    private IncomingMessage? _completed;
+    private bool _clientErrorTaken;
     private bool _notHttp1;
     private bool _bodyTooLarge;
     private bool _lastRequest;
@@ -97,6 +100,19 @@ internal sealed partial class HttpConnection
         RequestStartedAt = -1;
         if (!request.ShouldKeepAlive || _lastRequest)
             _stopParsing = true; // nothing after a request that closes the connection is a request
+        if (_parser.IsUpgrade)
+        {
+            Complete(request); // the parser stops after it by itself (PausedUpgrade)
+            return;
+        }
+        // Its End event runs in Feed, outside the parser (see Feed).
+        _completed = request;
+        _parser.Pause();
+    }
+
+    /// <summary>The whole request has arrived: its End event, then it goes back to the pool if its response is done too.</summary>
+    private void Complete(IncomingMessage request)
+    {
         request.OnComplete();
         ReleaseIfDone(request);
     }
@@ -108,9 +124,11 @@ internal sealed partial class HttpConnection
             return; // destroyed by a handler while the parser went on through the same read: nobody is there to answer
         _requestCount++;
         // A CONNECT dispatched here was declined (no Upgrade handler): the bytes after it are a tunnel's, not HTTP.
-        bool keepAlive = request.ShouldKeepAlive && !Server.IsClosing && request.KnownMethod != HttpRequestMethod.Connect
+        // A server that is closing still keeps the connection for the requests already received (see EndsAfter).
+        bool keepAlive = request.ShouldKeepAlive && request.KnownMethod != HttpRequestMethod.Connect
             && (Server.Options.MaxRequestsPerSocket == 0 || _requestCount < Server.Options.MaxRequestsPerSocket);
         ServerResponse response = Enqueue(request, keepAlive);
+        request.Dispatched = true; // from here on its response is its one final response
         if (!keepAlive)
             _lastRequest = true; // its body is still read; nothing after it is
 
@@ -145,12 +163,27 @@ internal sealed partial class HttpConnection
             }
             if (Server.HandlesCheckContinue)
             {
-                Server.RaiseCheckContinue(request, response);
+                Hand(request, response, checkContinue: true);
                 return;
             }
             response.WriteContinue();
         }
-        Server.RaiseRequest(request, response);
+        Hand(request, response, checkContinue: false);
+    }
+
+    /// <summary>
+    /// Gives the pair to the user's handler, which holds it for its call (and an async handler until its task
+    /// completes): the pair is not reused while the handler may still use it (see <see cref="ServerResponse.Held"/>).
+    /// </summary>
+    private void Hand(IncomingMessage request, ServerResponse response, bool checkContinue)
+    {
+        request.Held = true;
+        response.Hold();
+        if (checkContinue)
+            Server.RaiseCheckContinue(request, response);
+        else
+            Server.RaiseRequest(request, response);
+        response.LetGo();
     }
 
     /// <summary>
@@ -207,31 +240,39 @@ internal sealed partial class HttpConnection
         response.End();
     }
 
-    /// <summary>A request that cannot be parsed: its status (in turn, after earlier responses), then a clean close.</summary>
+    /// <summary>
+    /// A request that cannot be parsed: its status (in turn, after earlier responses), then a clean close; raised as
+    /// ClientError once (the request is forgotten, so the client's FIN that follows is no second error).
+    /// </summary>
     private void Refuse(HttpParserError error, int status, string reason)
     {
         _stopParsing = true;
+        IncomingMessage? request = _parsing;
+        RequestStartedAt = -1;
         var clientError = new HttpClientError(error, status, reason);
-        if (RaiseClientError(clientError))
-            return;
-        if (_parsing is { } dispatched && _tail?.Request == dispatched)
+        if (request is { Dispatched: true })
         {
-            // The error is in the body of a request its handler already has. Its response answers with the status
-            // first (or, begun, cannot be finished: the connection is destroyed), so that a handler woken by the
-            // error (its awaits may resume inline) finds it ended; one the handler has ended is sent, then the
-            // connection closes.
             _parsing = null;
-            RequestStartedAt = -1;
-            if (_tail.WritableEnded)
-                CloseWhenDone();
+            // The error is in the body of a request that already has its response: exactly one final response per
+            // request (RFC 9110 §15), so no second one. Not begun, its response answers with the status first (so
+            // that a handler woken by the error, whose awaits may resume inline, finds it ended); begun, it cannot be
+            // finished (the connection is destroyed); ended or sent, the connection closes after it.
+            _closeWhenDone = true;
+            if (request.Response is { WritableEnded: false } response)
+                HttpServer.FailHandler(response, status);
             else
-                HttpServer.FailHandler(_tail, status);
-            dispatched.Abort(clientError);
+                CloseIfDone();
+            request.Abort(clientError);
             return;
         }
-        IncomingMessage request = _parsing ?? RentRequest();
+        // While the handler runs, the request is still the one being parsed and the socket the handler's: a server
+        // closed from it neither sees an idle connection nor ends the socket under the handler.
+        _clientErrorTaken = true;
+        _clientErrorTaken = RaiseClientError(clientError);
         _parsing = null;
-        RequestStartedAt = -1;
+        if (_clientErrorTaken)
+            return;
+        request ??= RentRequest();
         request.MarkComplete();
         Answer(Enqueue(request, keepAlive: false), status);
     }
@@ -250,17 +291,46 @@ internal sealed partial class HttpConnection
         _ => 400,
     };
 
-    /// <summary>The connection changes protocol: the Upgrade handler gets the socket and the bytes read past the head.</summary>
-    private void Upgrade(IncomingMessage request, ReadOnlySpan<byte> rest)
+    /// <summary>
+    /// An Upgrade request was parsed: the connection changes protocol once every earlier response has been handed to
+    /// the socket (nothing of HTTP may follow the handler's 101 into the new protocol); until then the bytes after it
+    /// are held and reading stops.
+    /// </summary>
+    private void UpgradeInTurn(IncomingMessage request, ReadOnlySpan<byte> rest)
     {
-        // The responses given to the requests pipelined before it are still in the batch this read collects: they go
-        // first, or the new protocol's bytes would precede them (and a handler that ends the socket would lose them).
-        Flush();
-        _detached = true;
         _parsing = null;
         RequestStartedAt = -1;
+        if (_head is null)
+            Upgrade(request, rest.ToArray());
+        else
+            _pendingUpgrade = request; // Feed holds the rest; Advance hands over once the queue is empty
+    }
+
+    /// <summary>The queue has emptied behind a pending Upgrade: hand the socket over with the bytes held after its head.</summary>
+    private void UpgradePending(IncomingMessage request)
+    {
+        _pendingUpgrade = null;
+        byte[] rest = _unparsed is { } held ? held.AsSpan(0, _unparsedLength).ToArray() : [];
+        if (_unparsed is not null)
+            ArrayPool<byte>.Shared.Return(_unparsed);
+        _unparsed = null;
+        _unparsedLength = 0;
+        Upgrade(request, rest);
+    }
+
+    /// <summary>The connection changes protocol: the Upgrade handler gets the socket, reading, and the bytes read past the head.</summary>
+    private void Upgrade(IncomingMessage request, byte[] rest)
+    {
+        Flush(); // the earlier responses go first
+        _detached = true;
         Server.Detach(this);
-        Server.RaiseUpgrade(request, Socket, rest.ToArray());
+        if (_readPaused)
+        {
+            // Paused while bytes were held or responses backed up: the socket is the handler's now, and reads.
+            _readPaused = false;
+            Socket.Resume();
+        }
+        Server.RaiseUpgrade(request, Socket, rest);
     }
 
     /// <summary>The URL as a string, reusing the last one when the bytes repeat (a keep-alive client asks for the same paths).</summary>

@@ -32,12 +32,33 @@ internal sealed partial class HttpConnection
             Flush();
     }
 
-    /// <summary>A response ended: if it is the head, it and every ended response after it leave, in order.</summary>
+    /// <summary>
+    /// A response ended: if it is the head, its bytes leave now; it and every ended response after it leave the queue
+    /// once the user's code has returned (see <see cref="Advance"/>).
+    /// </summary>
     internal void OnResponseEnded(ServerResponse response)
     {
-        if (response != _head)
-            return; // it waits, buffered, for the responses before it
-        if (Socket.Destroyed)
+        if (response != _head || Socket.Destroyed || _inRead)
+            return; // buffered for its turn; or nothing will be sent; or the read's parser loop advances after the handler
+        Flush();
+        ContinueLater();
+    }
+
+    /// <summary>Advances the queue if its head has ended.</summary>
+    private void AdvanceIfEnded()
+    {
+        if (_head is { WritableEnded: true })
+            Advance();
+    }
+
+    /// <summary>
+    /// The head response and every ended response after it leave, in order; the next one gets the socket (and the
+    /// Drain it missed). Runs only where no user code is under way (between parser steps, after a handler returned,
+    /// from the loop): never inside a user's End, so that the line after it cannot see the next request.
+    /// </summary>
+    private void Advance()
+    {
+        if (Socket.Destroyed || _detached)
             return; // nothing will be sent: the close that follows raises Close (not Finish) and recycles nothing
         while (_head is { WritableEnded: true } done)
         {
@@ -52,27 +73,48 @@ internal sealed partial class HttpConnection
                 CloseAfterFlush();
                 return;
             }
-            done.Request.Answered = true;
-            if (!done.Request.Complete)
-                done.Request.StartDumping();
-            ReleaseIfDone(done.Request);
-            ReturnResponse(done);
-            _head?.Attach();
+            IncomingMessage request = done.Request;
+            request.Answered = true;
+            if (!request.Complete && !request.IsConsumed)
+                request.StartDumping(); // nobody reads it: dropped, as Node dumps an unconsumed body
+            if (!done.Held)
+            {
+                ReleaseIfDone(request);
+                ReturnResponse(done);
+            }
+            if (_head is { } next)
+            {
+                next.Attach();
+                if (next.NeedsDrain && !IsBackedUp)
+                    next.RaiseDrain(); // it waited for the socket with a full buffer: it has it now
+            }
         }
         if (_head is null)
         {
             IdleSince = Server.Loop.Now;
-            if (_closeWhenDone && !ReceivingHead)
+            if (_pendingUpgrade is { } upgrading)
             {
-                CloseAfterFlush();
+                UpgradePending(upgrading);
                 return;
             }
+            CloseIfDone();
         }
         if (!_inRead)
         {
             Flush();
             ContinueReading();
         }
+    }
+
+    /// <summary>The last holder of a response let go (see <see cref="ServerResponse.LetGo"/>): the pair is reused once both are done.</summary>
+    internal void OnLetGo(ServerResponse response)
+    {
+        IncomingMessage request = response.Request;
+        request.Held = false;
+        if (!response.Finished)
+            return; // Advance recycles it when it leaves the queue
+        ReturnResponse(response);
+        ReleaseIfDone(request);
     }
 
     /// <summary>The response said the connection ends: send what is written, then end our side.</summary>
@@ -138,8 +180,8 @@ internal sealed partial class HttpConnection
 
     private void ReleaseIfDone(IncomingMessage request)
     {
-        // A request goes back to the pool once both its body has been read and its response has finished.
-        if (!request.Complete || !request.Answered || request.Connection is null)
+        // A request goes back to the pool once its body has been read, its response has finished, and no handler holds it.
+        if (!request.Complete || !request.Answered || request.Held || request.Connection is null)
             return;
         request.Recycle();
         _freeRequests.Push(request);
@@ -173,23 +215,38 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>
-    /// The connection ends after the requests received or arriving (server shutdown, the client's FIN, a refusal):
-    /// a request on its way in is still read to its end and answered, nothing after it; the last response says
-    /// <c>Connection: close</c> if its head is still to be written (Node marks it <c>_last</c>); our side ends once
-    /// it has been sent (at once when all have).
+    /// The server is closing: the connection ends after the requests already received or arriving (parsed, held or
+    /// on their way in), each answered; the last response says <c>Connection: close</c> (see <see cref="EndsAfter"/>)
+    /// and our side ends once it has been sent. A connection whose last response was sent before as keep-alive
+    /// reads on for what the client sent before it learnt of the close; the server's periodic check closes it once
+    /// it is idle (<see cref="HttpServer.Close"/>).
     /// </summary>
     internal void CloseWhenDone()
     {
-        if (_parsing is null)
-            _stopParsing = true;
-        else
-            _lastRequest = true; // its head or body is still arriving: parsing goes on to its end, not past it
         _closeWhenDone = true;
-        if (ReceivingHead)
-            return; // dispatched once it has arrived, its response says Connection: close (the server is closing)
-        if (_head is null)
+        CloseIfDone();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="response"/> is the last this connection sends: it is ending (server stop, client FIN)
+    /// and nothing follows the response's request, neither a later request nor bytes received.
+    /// </summary>
+    internal bool EndsAfter(ServerResponse response) =>
+        _closeWhenDone && response == _tail && _unparsed is null && _restOfRead == 0 && _pendingUpgrade is null
+        && (_parsing is null || _parsing == response.Request);
+
+    /// <summary>Ends our side if the connection is to end and nothing is left to answer.</summary>
+    private void CloseIfDone()
+    {
+        if (!_closeWhenDone || _head is not null || _detached || Socket.Destroyed)
+            return;
+        if (_unparsed is not null && CanParse)
+            return; // held requests are still to be answered
+        if (_parsing is not null && !_stopParsing)
+            return; // a request on its way in is read to its end and answered
+        if (_clientErrorTaken && !_peerEnded)
+            return; // the ClientError handler has charge of the socket: ended by it, or after the client's FIN
+        if (_stopParsing || _peerEnded)
             CloseAfterFlush();
-        else if (!_tail!.HeadersSent)
-            _tail.CloseAfter();
     }
 }

@@ -8,7 +8,11 @@ namespace Uvnet.Http.Server;
 /// One HTTP/1.1 connection, in Node's pipelining model: every parsed request joins the queue of responses in
 /// request order; only the response at the head writes to the socket, later ones buffer until their turn. What
 /// a read's pipelined requests produce leaves in one write. Past <see cref="HttpServerOptions.MaxPipelinedRequests"/>
-/// waiting responses, or when the socket's writes back up, the connection stops reading until they drain.
+/// waiting responses, or when the socket's writes (and the responses buffered behind the head) back up, the
+/// connection stops reading until they drain.
+/// <para>User code never runs the connection on: an ended response leaves the queue, and the next request is parsed and
+/// dispatched, only after the handler's call returns (between parser steps) or from the loop (a posted continuation),
+/// never inside the user's <c>End</c>, <c>ReadBodyAsync</c> or event handler.</para>
 /// </summary>
 internal sealed partial class HttpConnection
 {
@@ -26,6 +30,10 @@ internal sealed partial class HttpConnection
     private bool _readPaused;
     private bool _detached;
     private bool _closeWhenDone;
+    private bool _peerEnded;
+    private bool _continuePosted;
+    private int _restOfRead;
+    private IncomingMessage? _pendingUpgrade;
     private int _requestCount;
     private byte[]? _unparsed;
     private int _unparsedLength;
@@ -80,11 +88,17 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal bool IsIdle => _head is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
-    /// <summary>Whether a request has begun arriving and its head is not complete yet.</summary>
-    private bool ReceivingHead => _parsing is not null && !HeadersDone;
+    /// <summary>Whether writes have backed up past the socket's high-water mark, counting what queued responses hold.</summary>
+    internal bool IsBackedUp => Socket.WritableLength + Output.Length + QueuedLength() >= Socket.WritableHighWaterMark;
 
-    /// <summary>Whether writes have backed up past the socket's high-water mark.</summary>
-    internal bool IsBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;
+    /// <summary>The bytes buffered by the responses waiting behind the head (the head writes to <see cref="Output"/>).</summary>
+    private long QueuedLength()
+    {
+        long length = 0;
+        for (ServerResponse? r = _head?.Next; r is not null; r = r.Next)
+            length += r.HeldLength;
+        return length;
+    }
 
     private void OnData(ReadOnlySpan<byte> data)
     {
@@ -101,6 +115,7 @@ internal sealed partial class HttpConnection
         try
         {
             Feed(data);
+            AdvanceIfEnded(); // a refusal answered, or a response ended in the read's last step
         }
         finally
         {
@@ -109,36 +124,60 @@ internal sealed partial class HttpConnection
         Flush();
     }
 
-    /// <summary>Parses as much of <paramref name="data"/> as may be parsed now; keeps the rest for later.</summary>
+    /// <summary>
+    /// Parses as much of <paramref name="data"/> as may be parsed now; keeps the rest for later. The parser stops
+    /// (pauses) after each request's head and after each request's end, so that the handler and the request's End
+    /// event run outside it, where the bytes after the request are known.
+    /// </summary>
     private void Feed(ReadOnlySpan<byte> data)
     {
         var callbacks = new ParserCallbacks(this);
-        while (!data.IsEmpty && CanParse)
+        bool resumed = false;
+        while (true)
         {
-            HttpParserError error = _parser.Execute(ref callbacks, data, out int consumed);
+            ReadOnlySpan<byte> input;
+            if (!data.IsEmpty && CanParse)
+                input = data;
+            else if (resumed && !_detached && !Socket.Destroyed)
+                input = default; // after a pause, the parser runs on no bytes: a request without a body completes there
+            else
+                break;
+            resumed = false;
+            HttpParserError error = _parser.Execute(ref callbacks, input, out int consumed);
             data = data[consumed..];
-            if (error == HttpParserError.Paused && _bodyTooLarge)
-            {
-                _bodyTooLarge = false;
-                Refuse(HttpParserError.None, 413, "request body too large");
-                return;
-            }
+            _restOfRead = data.Length;
             if (error == HttpParserError.Paused)
             {
                 _parser.Resume();
-                DispatchRequest(_parsing!);
-                // Run the parser on no bytes: a request without a body completes there, not at the next read.
-                if (!_detached && !Socket.Destroyed)
-                    error = _parser.Execute(ref callbacks, default, out _);
+                resumed = true;
+                if (_bodyTooLarge)
+                {
+                    _bodyTooLarge = false;
+                    Refuse(HttpParserError.None, 413, "request body too large");
+                    break;
+                }
+                if (_completed is { } completed)
+                {
+                    _completed = null;
+                    Complete(completed);
+                }
+                else
+                {
+                    DispatchRequest(_parsing!);
+                }
+                AdvanceIfEnded(); // a handler or body event ended its response: it leaves now that user code has returned
+                continue;
             }
-            if (error is HttpParserError.None or HttpParserError.Paused)
+            AdvanceIfEnded();
+            if (error == HttpParserError.None)
                 continue;
             if (error == HttpParserError.PausedUpgrade)
             {
                 if (_upgrading is { } upgrading)
                 {
-                    Upgrade(upgrading, data);
-                    return;
+                    _upgrading = null;
+                    UpgradeInTurn(upgrading, data);
+                    break;
                 }
                 // Declined (no Upgrade or Connect handler): the Upgrade field is ignored and the next request may
                 // follow; after a CONNECT nothing is parsed (its 501 closes the connection, see DispatchRequest).
@@ -146,14 +185,15 @@ internal sealed partial class HttpConnection
                 continue;
             }
             Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
-            return;
+            break;
         }
-        if (!data.IsEmpty && !_stopParsing && !_detached)
+        _restOfRead = 0;
+        if (!data.IsEmpty && !_stopParsing && !_detached && !Socket.Destroyed)
             Hold(data);
     }
 
     private bool CanParse => !_stopParsing && !_detached && !Socket.Destroyed && _waiting < Server.Options.MaxPipelinedRequests
-        && _parsing is not { HoldsTooMuch: true };
+        && _parsing is not { HoldsTooMuch: true } && _pendingUpgrade is null;
 
     /// <summary>Keeps unparsed bytes (the read buffer is the loop's, reused by the next read) until parsing may go on.</summary>
     private void Hold(ReadOnlySpan<byte> rest)
@@ -187,9 +227,29 @@ internal sealed partial class HttpConnection
             {
                 ArrayPool<byte>.Shared.Return(held);
             }
+            if (_peerEnded && _unparsed is null && !_detached)
+                EndOfInput(); // the client's FIN came while these bytes were held: it ends the input after them
         }
         ThrottleReading();
     }
+
+    /// <summary>
+    /// Runs the connection on from the loop (flush, advance the queue, parse held bytes) when user code asked for it
+    /// outside a read: an End or a body read from a callback must return before the next request is dispatched.
+    /// </summary>
+    private void ContinueLater()
+    {
+        if (_continuePosted)
+            return;
+        _continuePosted = true;
+        Server.Loop.Post(s_continue, this);
+    }
+
+    private static readonly Action<HttpConnection> s_continue = static c =>
+    {
+        c._continuePosted = false;
+        c.Advance();
+    };
 
     /// <summary>Stops reading while responses back up (a pipelining flood must not grow memory); resumes when they drain.</summary>
     private void ThrottleReading()
@@ -209,23 +269,39 @@ internal sealed partial class HttpConnection
         }
     }
 
-    /// <summary>An unread body was asked for: lift the pause it caused.</summary>
-    internal void ResumeAfterBody() => ContinueReading();
+    /// <summary>An unread body was asked for: lift the pause it caused (from the loop: the reader's call returns first).</summary>
+    internal void ResumeAfterBody()
+    {
+        if (!_inRead)
+            ContinueLater(); // within a read, the parser's loop goes on by itself
+    }
 
     private void OnPeerEnded()
     {
         if (_detached)
             return; // the socket belongs to the upgrade handler now
         // The client finished sending: what it sent is answered (RFC 9112 §9.6 allows a FIN after the request),
-        // then our side ends. The socket allows half-open connections (as Node's http server's does) so that it
-        // does not end on its own here and cut short a response still being written: the last response ends it.
-        _stopParsing = true;
-        if (_parsing is not null && _parser.Finish() != HttpParserError.None)
+        // held pipelined requests included, then our side ends. The socket allows half-open connections (as Node's
+        // http server's does) so that it does not end on its own here and cut short a response still being written:
+        // the last response ends it.
+        _peerEnded = true;
+        _closeWhenDone = true;
+        if (_unparsed is null)
+            EndOfInput();
+    }
+
+    /// <summary>Everything the client sent has been parsed: a request cut short is refused, and the connection ends after its responses.</summary>
+    private void EndOfInput()
+    {
+        if (_parsing is null)
+        {
+            _stopParsing = true;
+            CloseIfDone();
+        }
+        else if (!_stopParsing && _parser.Finish() != HttpParserError.None)
         {
             Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
-            return;
         }
-        CloseWhenDone();
     }
 
     private void OnClosed()

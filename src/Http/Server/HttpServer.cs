@@ -151,8 +151,6 @@ public sealed class HttpServer : IDisposable
 
     internal byte[]? ServerHeaderLine { get; }
 
-    internal bool IsClosing => _closing;
-
     internal bool HasUpgradeHandlers => Upgrade is not null;
 
     internal bool HasConnectHandlers => Connect is not null;
@@ -176,8 +174,11 @@ public sealed class HttpServer : IDisposable
     }
 
     /// <summary>
-    /// Stops accepting, closes idle keep-alive connections, and lets responses in flight finish (their connections
-    /// close after them). <see cref="Closed"/> follows once every connection has ended.
+    /// Stops accepting, closes idle keep-alive connections, and answers every request already received or arriving
+    /// on the others (pipelined ones included), the last response on each with <c>Connection: close</c>; our side of
+    /// each ends once it has been sent. A connection whose last response went out as keep-alive before the close is
+    /// closed at the next connections check (<see cref="HttpServerOptions.ConnectionsCheckingInterval"/>) once idle,
+    /// after answering what its client sent meanwhile. <see cref="Closed"/> follows once every connection has ended.
     /// </summary>
     public void Close(Action? callback = null)
     {
@@ -348,6 +349,13 @@ public sealed class HttpServer : IDisposable
         _sweep.Data = this;
     }
 
+    /// <summary>
+    /// How long a connection may stay idle: the keep-alive timeout; once closing, one check interval, time enough for
+    /// what a client sent after a response that went out as keep-alive before the close to arrive and be answered.
+    /// </summary>
+    private long IdleLimit => _closing ? Options.ConnectionsCheckingInterval
+        : Options.KeepAliveTimeout > 0 ? Options.KeepAliveTimeout : long.MaxValue;
+
     /// <summary>Node's connectionsCheckingInterval: one pass over the connections against the timeouts.</summary>
     private void CheckTimeouts()
     {
@@ -375,7 +383,7 @@ public sealed class HttpServer : IDisposable
                 else if (Options.RequestTimeout > 0 && elapsed >= Options.RequestTimeout)
                     c.TimeOut("request timeout");
             }
-            else if (c.IsIdle && Options.KeepAliveTimeout > 0 && now - c.IdleSince >= Options.KeepAliveTimeout)
+            else if (c.IsIdle && now - c.IdleSince >= IdleLimit)
             {
                 c.Destroy();
             }

@@ -10,8 +10,11 @@ namespace Uvnet.Http.Server;
 /// <see cref="Data"/>/<see cref="End"/> events or <see cref="ReadBodyAsync"/>.
 /// </summary>
 /// <remarks>
-/// Request and response objects are reused for later requests on the connection once the response has
-/// finished and the request's body has been read: do not keep them after that. Body bytes reach
+/// Request and response objects are reused for later requests on the connection, but only once the response has
+/// finished, the request's body has been read, and the handler has let them go: a synchronous handler by returning
+/// with its response ended, an async one (<see cref="Http.CreateServer(Loop, Func{IncomingMessage, ServerResponse, Task}, HttpServerOptions?)"/>)
+/// by completing its task. A handler that returns before its response has ended may keep both for as long as it
+/// likes: they are never reused. Do not keep them past the handler otherwise. Body bytes reach
 /// <see cref="Data"/> as a span, valid for the duration of the handler; <see cref="ReadBodyAsync"/> returns a copy
 /// the caller owns. A body nobody reads is held (up to 64 KiB,
 /// then the connection stops reading) until the response ends, then discarded, as Node does.
@@ -229,6 +232,15 @@ public sealed class IncomingMessage
     /// <summary>Whether its response has finished (the request may then be recycled once complete).</summary>
     internal bool Answered { get; set; }
 
+    /// <summary>Whether it has its response (queued for a handler or answered by the server): that is its one final response.</summary>
+    internal bool Dispatched { get; set; }
+
+    /// <summary>Whether its handler still holds it (see <see cref="ServerResponse.Held"/>): not recycled then.</summary>
+    internal bool Held { get; set; }
+
+    /// <summary>Whether someone reads the body (Data handlers or <see cref="ReadBodyAsync"/>): it is not dumped when the response finishes first, as in Node.</summary>
+    internal bool IsConsumed => _data is not null || _bodyTask is not null;
+
     internal bool HoldsTooMuch => _bodyTask is null && _heldBody.Length >= MaxHeldBody;
 
     internal void Begin(HttpConnection connection)
@@ -245,6 +257,8 @@ public sealed class IncomingMessage
         Complete = false;
         Dumping = false;
         Answered = false;
+        Dispatched = false;
+        Held = false;
     }
 
     internal void OnHeadersComplete(HttpRequestParser parser)

@@ -315,8 +315,9 @@ public sealed partial class ServerResponse
             // RFC 9110 §6.4.1: no content for 1xx, 204 and 304; nor for HEAD (cleared by Begin).
             HasBody = _hasBody && status >= 200 && status is not (204 or 304),
             // A 1xx is interim (RFC 9110 §15.2): sent as the response, it leaves the client waiting for the final one,
-            // which only the close can tell it will not come; kept alive, it would take the next response for it.
-            KeepAlive = KeepAlive && status >= 200,
+            // which only the close can tell it will not come; kept alive, it would take the next response for it. The
+            // last response of a closing connection says so.
+            KeepAlive = KeepAlive && status >= 200 && !Connection.EndsAfter(this),
         };
         SpecialHeaders present = SpecialHeaders.None;
         long declared = -1;

@@ -12,7 +12,9 @@ namespace Uvnet.Http.Server;
 /// <remarks>
 /// Responses leave in request order: a response whose request came after one still in progress is buffered
 /// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. The
-/// object is reused for a later request once it has finished (see <see cref="IncomingMessage"/>).
+/// object is reused for a later request only once it has finished and the handler has let it go (see
+/// <see cref="IncomingMessage"/>): until then every member acts on this request alone, and once ended a second
+/// <see cref="End(ReadOnlySpan{byte})"/> does nothing and a write throws.
 /// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
 /// a throwing request handler is (its connection is destroyed, since the head was sent); a <see cref="Finish"/>
 /// handler leaves the finished response to be sent, after which its connection closes; a <see cref="Close"/> handler
@@ -131,12 +133,26 @@ public sealed partial class ServerResponse
 
     internal ServerResponse? Next { get; set; }
 
-    /// <summary>Counts the uses of this pooled object: a late failure of an async handler must not touch a later request's response.</summary>
-    internal int Generation { get; private set; }
+    /// <summary>
+    /// Who still holds this response and its request: the handler's call while it runs, and each task it left
+    /// running (<see cref="HoldUntil"/>). While held, the pair is not reused, whatever the state of the response.
+    /// </summary>
+    private int _holds;
+
+    /// <summary>
+    /// The handler let go before the response ended: the code that ends it later (a callback, a timer) may keep the
+    /// references for as long as it likes, so the pair is never reused (the garbage collector takes it).
+    /// </summary>
+    internal bool Kept { get; private set; }
+
+    /// <summary>Whether a handler or a task it started still holds the response (it is not reused then).</summary>
+    internal bool Held => _holds > 0 || Kept;
+
+    /// <summary>A Write returned false: Drain is owed, even if the response only gets the socket later (Node's missed drain).</summary>
+    internal bool NeedsDrain { get; private set; }
 
     internal void Begin(HttpConnection connection, IncomingMessage request, bool keepAlive)
     {
-        Generation++;
         Connection = connection;
         Request = request;
         request.Response = this;
@@ -144,8 +160,9 @@ public sealed partial class ServerResponse
         StatusCode = 200;
         StatusMessage = null;
         SendDate = true;
-        HeadersSent = WritableEnded = Finished = false;
+        HeadersSent = WritableEnded = Finished = NeedsDrain = false;
         _attached = _chunked = false;
+        _holds = 0;
         _hasBody = request.KnownMethod != Parsing.HttpRequestMethod.Head;
         _removed = SpecialHeaders.None;
         _declaredLength = -1;
@@ -162,6 +179,41 @@ public sealed partial class ServerResponse
         if (Request.Response == this)
             Request.Response = null;
         Request = null!;
+    }
+
+    /// <summary>A handler gets the response (and its request): the pair is not reused until it lets go.</summary>
+    internal void Hold() => _holds++;
+
+    /// <summary>
+    /// The pair is held until <paramref name="task"/> completes; a fault is reported and handled as a handler that
+    /// threw (the response is still this request's: it is not reused before).
+    /// </summary>
+    internal void HoldUntil(Task task)
+    {
+        Hold();
+        task.ContinueWith(static (t, state) =>
+        {
+            var response = (ServerResponse)state!;
+            if (t.Exception is { } fault)
+            {
+                response.Connection.Server.ReportHandlerError(fault.InnerExceptions is [var single] ? single : fault, response.Request);
+                HttpServer.FailHandler(response);
+            }
+            response.LetGo();
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.FromCurrentSynchronizationContext());
+    }
+
+    /// <summary>A holder let go: the last one leaves the pair to the connection, or, the response not ended yet, to the user for good.</summary>
+    internal void LetGo()
+    {
+        if (--_holds > 0)
+            return;
+        if (!WritableEnded)
+        {
+            Kept = true;
+            return;
+        }
+        Connection.OnLetGo(this);
     }
 
     /// <summary>Makes the connection close after this response (as <c>Connection: close</c>).</summary>
@@ -190,9 +242,13 @@ public sealed partial class ServerResponse
 
     internal bool IsAttached => _attached;
 
+    /// <summary>Bytes buffered while waiting for its turn: they count toward the connection's backpressure.</summary>
+    internal int HeldLength => _held.Length;
+
     /// <summary>
     /// Writes <paramref name="data"/> as body (sending the head first; chunked when no Content-Length was set).
-    /// Returns false when the socket has buffered past its high-water mark: wait for <see cref="Drain"/>.
+    /// Returns false when the socket has buffered past its high-water mark (counting what the responses waiting for
+    /// their turn hold): wait for <see cref="Drain"/>, raised too when a waiting response gets the socket.
     /// </summary>
     /// <exception cref="InvalidOperationException">
     /// After <see cref="End(ReadOnlySpan{byte})"/> (write after end), or the body would exceed the Content-Length
@@ -204,7 +260,10 @@ public sealed partial class ServerResponse
         StartBody(contentLength: null, data.Length);
         WriteBody(data);
         Connection.OnResponseOutput(this);
-        return !Connection.IsBackedUp;
+        if (!Connection.IsBackedUp)
+            return true;
+        NeedsDrain = true;
+        return false;
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 body.</summary>
@@ -367,6 +426,7 @@ public sealed partial class ServerResponse
 
     internal void RaiseDrain()
     {
+        NeedsDrain = false;
         try
         {
             _drain?.Invoke(this);

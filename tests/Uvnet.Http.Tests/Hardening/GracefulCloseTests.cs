@@ -92,15 +92,22 @@ public class GracefulCloseTests
     }
 
     [Fact]
-    public void Requests_the_server_has_not_read_do_not_reset_the_connection_and_it_closes_once_the_client_does()
+    public void Requests_the_server_had_not_read_at_the_close_are_all_answered_the_last_with_close()
     {
-        // One request at a time: the rest of the client's pipeline stays unread (held, then in the kernel).
+        // One request at a time: at the close, most of the client's pipeline is unread (held, then in the kernel).
+        const int count = 2_000;
         var options = new HttpServerOptions { MaxPipelinedRequests = 1, KeepAliveTimeout = 0 };
         ServerResponse? first = null;
-        using var fixture = ServerFixture.Start((req, res) => first ??= res, options);
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (first is null)
+                first = res;
+            else
+                res.End(req.Url);
+        }, options);
         bool closed = false;
-        string pipeline = string.Concat(Enumerable.Range(0, 20_000).Select(i => Get($"/{i}")));
-        Socket socket = fixture.Run(async () =>
+        string pipeline = string.Concat(Enumerable.Range(0, count).Select(i => Get($"/{i}")));
+        using Socket socket = fixture.Run(async () =>
         {
             var s = await RawClient.ConnectAsync(fixture.Port);
             _ = s.SendAsync(Encoding.ASCII.GetBytes(pipeline)); // completes only as far as the kernels buffer it
@@ -109,16 +116,80 @@ public class GracefulCloseTests
         LoopDriver.RunUntil(fixture.Loop, () => first is not null);
 
         fixture.Server.Close(() => closed = true);
-        first!.End("only");
+        first!.End("first");
         string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket));
-        Assert.Single(Responses(raw));
-        Assert.Contains("Connection: close\r\n", raw);
-        Assert.EndsWith("only", raw);
-
-        // The server reads on (discarding) until the client's FIN, then closes; no keep-alive timeout is needed.
-        socket.Shutdown(SocketShutdown.Send);
+        string[] responses = Responses(raw);
+        Assert.Equal(count, responses.Length);
+        Assert.EndsWith("first", responses[0]);
+        Assert.EndsWith($"/{count - 1}", responses[^1]);
+        Assert.Equal(1, RawClient.Count(raw, "Connection: close\r\n"));
+        Assert.Contains("Connection: close\r\n", responses[^1]);
         LoopDriver.RunUntil(fixture.Loop, () => closed);
-        socket.Dispose();
+    }
+
+    [Fact]
+    public void Close_with_more_pipelined_requests_than_the_pipeline_limit_answers_them_all_the_last_with_close()
+    {
+        // Default options: 128 requests are parsed and wait for their handlers; the other 2 are held unparsed.
+        const int count = 130;
+        var pending = new List<ServerResponse>();
+        bool closing = false;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (closing)
+                res.End(req.Url);
+            else
+                pending.Add(res);
+        });
+        bool closed = false;
+        using var socket = Send(fixture, string.Concat(Enumerable.Range(0, count).Select(i => Get($"/{i}"))));
+        LoopDriver.RunUntil(fixture.Loop, () => pending.Count == 128);
+
+        closing = true;
+        fixture.Server.Close(() => closed = true);
+        foreach (ServerResponse res in pending)
+            res.End(res.Request.Url);
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket));
+        string[] responses = Responses(raw);
+        Assert.Equal(count, responses.Length);
+        for (int i = 0; i < count; i++)
+            Assert.EndsWith($"/{i}", responses[i]);
+        Assert.Equal(1, RawClient.Count(raw, "Connection: close\r\n"));
+        Assert.Contains("Connection: close\r\n", responses[^1]);
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
+    }
+
+    [Fact]
+    public void Requests_pipelined_behind_a_large_download_during_the_close_are_answered()
+    {
+        // The download backs the socket up, so the server stops reading: the requests behind it wait in the kernel.
+        byte[] large = new byte[8 * 1024 * 1024];
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/large")
+                res.End(large);
+            else
+                res.End(req.Url);
+        });
+        NetSocket? serverSide = null;
+        fixture.Server.Connection += s => serverSide = s;
+        bool closed = false;
+        using var socket = fixture.Run(() => RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024));
+        fixture.Run(() => socket.SendAsync(Encoding.ASCII.GetBytes(Get("/large"))));
+        LoopDriver.RunUntil(fixture.Loop, () => serverSide is { WritableLength: > 0 });
+
+        fixture.Server.Close(() => closed = true);
+        string raw = fixture.Run(async () =>
+        {
+            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/a") + Get("/b")));
+            return await RawClient.ReadToCloseAsync(socket);
+        });
+        string[] responses = Responses(raw);
+        Assert.Equal(3, responses.Length);
+        Assert.EndsWith("/a", responses[1]);
+        Assert.EndsWith("/b", responses[2]);
+        Assert.Contains("Connection: close\r\n", responses[2]);
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
     }
 
     [Fact]

@@ -1,0 +1,141 @@
+using System.Text;
+using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Server;
+
+namespace Uvnet.Http.Tests.Hardening;
+
+/// <summary>
+/// Requests and responses are pooled per connection: code that still holds one after its response ended (a second
+/// End, a late read, a Drain handler that throws) acts on its own request or on nothing, never on the next one.
+/// </summary>
+public class StaleObjectTests
+{
+    private static string Get(string path, bool close = false) =>
+        $"GET {path} HTTP/1.1\r\nHost: x\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
+
+    [Fact]
+    public void A_second_End_from_an_async_handler_does_not_answer_the_next_request()
+    {
+        var firstAnsweredTwice = new TaskCompletionSource();
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                res.StatusCode = 504;
+                res.End("watchdog"); // a watchdog answers first...
+                await Task.Yield();
+                if (!res.HeadersSent)
+                    res.SetHeader("X-Late", "yes");
+                res.End("late"); // ...then the slow path answers again: ignored (Node), never the next request's answer
+                firstAnsweredTwice.SetResult();
+                return;
+            }
+            await firstAnsweredTwice.Task;
+            res.End("two");
+        });
+        string raw = fixture.Exchange(Get("/1") + Get("/2", close: true));
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 "));
+        Assert.StartsWith("HTTP/1.1 504 ", raw);
+        Assert.DoesNotContain("late", raw);
+        Assert.DoesNotContain("X-Late", raw);
+        Assert.EndsWith("two", raw);
+    }
+
+    [Fact]
+    public void A_handler_still_running_after_its_response_sees_its_own_request()
+    {
+        var secondDispatched = new TaskCompletionSource();
+        string? urlAfter = null, hostAfter = null;
+        byte[]? bodyAfter = null;
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                res.End("one");
+                await secondDispatched.Task; // the next request on the connection has its handler by now
+                urlAfter = req.Url;
+                hostAfter = req.Headers["host"];
+                bodyAfter = await req.ReadBodyAsync();
+                return;
+            }
+            secondDispatched.SetResult();
+            byte[] body = await req.ReadBodyAsync();
+            res.End(Encoding.ASCII.GetString(body));
+        });
+        string raw = fixture.Exchange(
+            "POST /1 HTTP/1.1\r\nHost: one\r\nContent-Length: 0\r\n\r\n" +
+            "POST /2 HTTP/1.1\r\nHost: two\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecret");
+        Assert.EndsWith("secret", raw); // the owner of the body read all of it
+        LoopDriver.RunUntil(fixture.Loop, () => bodyAfter is not null);
+        Assert.Equal("/1", urlAfter);
+        Assert.Equal("one", hostAfter);
+        Assert.Empty(bodyAfter!);
+    }
+
+    [Fact]
+    public void End_outside_a_read_returns_before_the_next_request_is_dispatched()
+    {
+        // One request at a time: the second waits, unparsed, until the first's response has ended.
+        var options = new HttpServerOptions { MaxPipelinedRequests = 1 };
+        int dispatched = 0, dispatchedDuringEnd = -1;
+        string? urlAfterEnd = null;
+        bool writeAfterEndThrew = false;
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            dispatched++;
+            if (req.Url != "/1")
+            {
+                res.End("two");
+                return;
+            }
+            await Task.Yield(); // End from the loop, outside any read
+            int before = dispatched;
+            res.End("one");
+            dispatchedDuringEnd = dispatched - before;
+            urlAfterEnd = req.Url;
+            try
+            {
+                res.Write("more");
+            }
+            catch (InvalidOperationException)
+            {
+                writeAfterEndThrew = true;
+            }
+        }, options);
+        string raw = fixture.Exchange(Get("/1") + Get("/2", close: true));
+        Assert.Equal(0, dispatchedDuringEnd);
+        Assert.Equal("/1", urlAfterEnd);
+        Assert.True(writeAfterEndThrew);
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        Assert.DoesNotContain("more", raw);
+        Assert.EndsWith("two", raw);
+    }
+
+    [Fact]
+    public void A_Drain_handler_that_ends_then_throws_does_not_fail_the_next_request()
+    {
+        var options = new HttpServerOptions { MaxPipelinedRequests = 1 };
+        byte[] large = new byte[1024 * 1024];
+        Loop? loop = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                if (!res.Write(large))
+                {
+                    res.Drain += r =>
+                    {
+                        r.End();
+                        throw new CallbackException();
+                    };
+                }
+                return;
+            }
+            loop!.Post(() => res.End("two")); // answered a moment later: a 500 in between would be the wrong one
+        }, options);
+        loop = fixture.Loop;
+        string raw = fixture.Exchange(Get("/1") + Get("/2", close: true));
+        Assert.DoesNotContain("500 Internal Server Error", raw);
+        Assert.EndsWith("two", raw);
+    }
+}
