@@ -120,7 +120,15 @@ internal sealed partial class HttpConnection
     /// <summary>The response said the connection ends: send what is written, then end our side.</summary>
     private void CloseAfterFlush()
     {
-        _stopParsing = true;
+        if (_parsing is { Dispatched: true, IsConsumed: true })
+        {
+            _lastRequest = true; // a body its handler reads on is read to its end, as in Node; nothing after it
+        }
+        else
+        {
+            _stopParsing = true;
+            RequestStartedAt = -1; // what still arrives is discarded: the linger bound applies, not the request timeout
+        }
         Flush();
         Socket.End();
         AbandonQueue();

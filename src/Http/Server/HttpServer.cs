@@ -370,8 +370,10 @@ public sealed class HttpServer : IDisposable
                 SendTimeouts++;
                 c.Destroy();
             }
-            else if (c.LingeringSince >= 0)
+            else if (c.LingeringSince >= 0 && c.RequestStartedAt < 0)
             {
+                // Our side has ended and no request is still arriving (a body its handler reads on is bounded by the
+                // request timeout instead).
                 if (now - c.LingeringSince >= LingerTimeout)
                     c.Destroy();
             }
