@@ -226,8 +226,8 @@ internal sealed partial class HttpConnection
     /// The server is closing: the connection ends after the requests already received or arriving (parsed, held or
     /// on their way in), each answered; the last response says <c>Connection: close</c> (see <see cref="EndsAfter"/>)
     /// and our side ends once it has been sent. A connection whose last response was sent before as keep-alive
-    /// reads on for what the client sent before it learnt of the close; the server's periodic check closes it once
-    /// it is idle (<see cref="HttpServer.Close"/>).
+    /// reads on for what the client sent before it learnt of the close, and ends once it has stayed idle across a
+    /// poll (<see cref="EndWhenIdle"/>).
     /// </summary>
     internal void CloseWhenDone()
     {
@@ -256,5 +256,17 @@ internal sealed partial class HttpConnection
             return; // the ClientError handler has charge of the socket: ended by it, or after the client's FIN
         if (_stopParsing || _peerEnded)
             CloseAfterFlush();
+    }
+
+    /// <summary>Whether the server's stop check found the connection idle at its last pass (see <see cref="HttpServer.Close"/>).</summary>
+    internal bool IdleAtLastCheck;
+
+    /// <summary>The server is closing and the connection stayed idle across a poll: nothing more came from its client; our side ends.</summary>
+    internal void EndWhenIdle()
+    {
+        if (_clientErrorTaken)
+            return; // the socket is the ClientError handler's: ended by it, after the client's FIN, or by the keep-alive timeout
+        _stopParsing = true;
+        CloseAfterFlush();
     }
 }

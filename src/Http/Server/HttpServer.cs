@@ -39,6 +39,8 @@ public sealed class HttpServer : IDisposable
     private readonly Net.Server _net;
     private readonly List<HttpConnection> _connections = [];
     private readonly TimerHandle _sweep;
+    private CheckHandle? _stopCheck;
+    private IdleHandle? _stopSpin;
     private bool _closing;
 
     internal HttpServer(Loop loop, HttpServerOptions options)
@@ -177,8 +179,8 @@ public sealed class HttpServer : IDisposable
     /// Stops accepting, closes idle keep-alive connections, and answers every request already received or arriving
     /// on the others (pipelined ones included), the last response on each with <c>Connection: close</c>; our side of
     /// each ends once it has been sent. A connection whose last response went out as keep-alive before the close is
-    /// closed at the next connections check (<see cref="HttpServerOptions.ConnectionsCheckingInterval"/>) once idle,
-    /// after answering what its client sent meanwhile. <see cref="Closed"/> follows once every connection has ended.
+    /// closed once it has stayed idle across a poll for I/O, reading: what its client sent before it learnt of the
+    /// close has been answered by then. <see cref="Closed"/> follows once every connection has ended.
     /// </summary>
     public void Close(Action? callback = null)
     {
@@ -189,6 +191,7 @@ public sealed class HttpServer : IDisposable
         _net.Close();
         CloseIdleConnections();
         CloseBusyConnectionsWhenDone();
+        StartStopCheck();
     }
 
     /// <summary>Destroys every connection now, in flight or not.</summary>
@@ -251,11 +254,59 @@ public sealed class HttpServer : IDisposable
         connection.IndexInServer = -1;
     }
 
+    /// <summary>
+    /// Closing: after each poll for I/O, ends the connections that were idle, reading, at the check before it too, so
+    /// that requests their clients sent before the close (in the kernel while reading was paused) are seen first.
+    /// Neither handle keeps the loop alive; the idle one only keeps a poll from blocking while a connection waits for
+    /// its second check.
+    /// </summary>
+    private void StartStopCheck()
+    {
+        if (_stopCheck is not null)
+            return;
+        _stopCheck = new CheckHandle(Loop) { Data = this };
+        _stopCheck.Unref();
+        _stopSpin = new IdleHandle(Loop);
+        _stopSpin.Unref();
+        _stopCheck.Start(static h => ((HttpServer)h.Data!).EndConnectionsIdleAcrossAPoll());
+    }
+
+    private void EndConnectionsIdleAcrossAPoll()
+    {
+        bool waiting = false;
+        for (int i = _connections.Count - 1; i >= 0; i--)
+        {
+            if (i >= _connections.Count)
+                continue;
+            HttpConnection c = _connections[i];
+            if (!c.IsIdle)
+                c.IdleAtLastCheck = false;
+            else if (c.IdleAtLastCheck)
+                c.EndWhenIdle();
+            else
+                waiting = c.IdleAtLastCheck = true;
+        }
+        if (waiting)
+            _stopSpin!.Start(static _ => { });
+        else
+            _stopSpin!.Stop();
+    }
+
     private void OnNetClosed()
     {
-        if (!_sweep.IsClosing)
-            _sweep.Close();
+        CloseUnlessClosing(_sweep);
+        CloseUnlessClosing(_stopCheck);
+        CloseUnlessClosing(_stopSpin);
+        _stopCheck = null;
+        _stopSpin = null;
         Closed?.Invoke(this);
+    }
+
+    /// <summary>Closes a handle of the server's, unless it is closing already (a loop closed with everything on it).</summary>
+    private static void CloseUnlessClosing(Handle? handle)
+    {
+        if (handle is { IsClosing: false })
+            handle.Close();
     }
 
     internal void RaiseRequest(IncomingMessage request, ServerResponse response)
@@ -349,13 +400,6 @@ public sealed class HttpServer : IDisposable
         _sweep.Data = this;
     }
 
-    /// <summary>
-    /// How long a connection may stay idle: the keep-alive timeout; once closing, one check interval, time enough for
-    /// what a client sent after a response that went out as keep-alive before the close to arrive and be answered.
-    /// </summary>
-    private long IdleLimit => _closing ? Options.ConnectionsCheckingInterval
-        : Options.KeepAliveTimeout > 0 ? Options.KeepAliveTimeout : long.MaxValue;
-
     /// <summary>Node's connectionsCheckingInterval: one pass over the connections against the timeouts.</summary>
     private void CheckTimeouts()
     {
@@ -385,7 +429,7 @@ public sealed class HttpServer : IDisposable
                 else if (Options.RequestTimeout > 0 && elapsed >= Options.RequestTimeout)
                     c.TimeOut("request timeout");
             }
-            else if (c.IsIdle && now - c.IdleSince >= IdleLimit)
+            else if (c.IsIdle && Options.KeepAliveTimeout > 0 && now - c.IdleSince >= Options.KeepAliveTimeout)
             {
                 c.Destroy();
             }

@@ -193,6 +193,28 @@ public class GracefulCloseTests
     }
 
     [Fact]
+    public void A_connection_whose_last_response_began_as_keep_alive_before_the_close_ends_once_idle()
+    {
+        // No keep-alive timeout: only the stop itself can end the connection.
+        ServerResponse? pending = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Write("begun "); // the head goes out as keep-alive: the close comes later
+            pending = res;
+        }, new HttpServerOptions { KeepAliveTimeout = 0 });
+        bool closed = false;
+        using var socket = Send(fixture, Get("/"));
+        LoopDriver.RunUntil(fixture.Loop, () => pending is not null);
+
+        fixture.Server.Close(() => closed = true);
+        pending!.End("ended");
+        string raw = fixture.Run(() => RawClient.ReadToCloseAsync(socket));
+        Assert.Single(Responses(raw));
+        Assert.EndsWith("0\r\n\r\n", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
+    }
+
+    [Fact]
     public void A_client_that_keeps_its_socket_open_after_connection_close_is_let_go_after_a_short_linger()
     {
         // No keep-alive timeout: only the linger bound can close a connection whose client never closes.
