@@ -32,6 +32,22 @@ public class OneFinalResponseTests
         Assert.EndsWith("hello", raw);
     }
 
+    [Fact]
+    public void A_body_too_slow_after_the_response_was_sent_closes_without_a_408()
+    {
+        var options = new HttpServerOptions { RequestTimeout = 500, ConnectionsCheckingInterval = 100 };
+        using var fixture = ServerFixture.Start((req, res) => res.End("hello"), options);
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            // Half the body, and no more: the request timeout strikes after the response has gone out.
+            await socket.SendAsync(Encoding.ASCII.GetBytes("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234"));
+            return await RawClient.ReadToCloseAsync(socket);
+        });
+        Assert.Equal(1, RawClient.Count(raw, "HTTP/1.1 "));
+        Assert.EndsWith("hello", raw);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the response closes the connection: the upload is still read to its end, as in Node
