@@ -158,7 +158,7 @@ public sealed class LoopCloseTests
                 while (accepted < MaxPosts)
                 {
                     loop.Post(() => ran++);
-                    accepted++;
+                    Volatile.Write(ref accepted, accepted + 1);
                 }
             }
             catch (ObjectDisposedException)
@@ -169,7 +169,14 @@ public sealed class LoopCloseTests
         { IsBackground = true }; // should the loop never close, the test fails without a poster left running
         poster.Start();
 
+        // The race needs the poster running: a close before its first post would test nothing (and under load the
+        // thread can start late).
         long deadline = Environment.TickCount64 + LoopScope.DeadlineMs;
+        while (Volatile.Read(ref accepted) == 0)
+        {
+            Assert.True(Environment.TickCount64 < deadline, "the poster never posted");
+            Thread.Yield();
+        }
         while (loop.Close() == UvError.EBUSY)
         {
             Assert.True(Environment.TickCount64 < deadline, "the loop never closed");
