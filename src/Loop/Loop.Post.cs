@@ -32,10 +32,20 @@ public sealed partial class Loop
 
     internal void Post(SendOrPostCallback callback, object? state) => Posted(_posted.TryEnqueue(callback, state));
 
-    private void Posted(bool queued)
+    /// <summary>
+    /// <see cref="Post{TState}(Action{TState}, TState)"/> that tells rather than throws: false, and nothing queued,
+    /// once the loop is closed. For posts from a runtime thread, where an exception ends the process.
+    /// </summary>
+    internal bool TryPost<TState>(Action<TState> callback, TState state) => Queued(_posted.TryEnqueue(callback, state));
+
+    private void Posted(bool queued) => ObjectDisposedException.ThrowIf(!Queued(queued), this);
+
+    /// <summary>Wakes the loop for a callback that was <paramref name="queued"/>; returns <paramref name="queued"/>.</summary>
+    private bool Queued(bool queued)
     {
-        ObjectDisposedException.ThrowIf(!queued, this);
-        Wakeup.Signal();
+        if (queued)
+            Wakeup.Signal();
+        return queued;
     }
 
     /// <summary>

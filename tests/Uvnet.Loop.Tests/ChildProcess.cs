@@ -13,6 +13,7 @@ public static class ChildProcess
         ["emfile"] = Streams.EmfileScenario.Run,
         ["emfile-without-reserve"] = Streams.EmfileScenario.RunWithoutReserve,
         ["signal-restart"] = SignalRestartScenario.Run,
+        ["signal-after-close"] = SignalAfterCloseScenario.Run,
     };
 
     /// <summary>Runs the named scenario; the exit code is the verdict (0: passed).</summary>

@@ -105,4 +105,14 @@ public partial class SignalTests
         Assert.True(exitCode == 0, $"exit code {exitCode}: {output}");
         Assert.Contains("OK", output);
     }
+
+    [Fact]
+    public void Signal_that_reaches_a_handle_after_its_loop_closed_is_dropped_without_ending_the_process()
+    {
+        // The runtime calls its handlers on a thread of its own, where an exception ends the process: in a child.
+        // The handle posted to its closed loop, which threw ObjectDisposedException there (uvnet exited with 134).
+        var (exitCode, output) = ChildProcess.Run("signal-after-close");
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {output}");
+        Assert.Contains("OK", output);
+    }
 }

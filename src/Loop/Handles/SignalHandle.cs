@@ -56,12 +56,15 @@ public sealed class SignalHandle : Handle
         SetActive(false);
     }
 
-    // On a runtime thread.
+    // On a runtime thread, where an exception ends the process. The runtime calls every handler registered when
+    // the signal arrived, one after the other: this one may run after the handle closed and its loop closed too
+    // (a handler called before it stopped the loop, as uvnet's first loop stops them all). The signal then has
+    // no callback to reach and is dropped; Post would throw ObjectDisposedException.
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
         if (Interlocked.Exchange(ref _pending, 1) == 0)
-            Loop.Post(s_dispatch, this);
+            Loop.TryPost(s_dispatch, this);
     }
 
     private void Dispatch()
