@@ -132,8 +132,9 @@ public class DescriptorExhaustionTests(ITestOutputHelper output)
     /// <summary>Stops <paramref name="server"/> and checks its stderr: no exception, and one notice of the shortage rather than one per refusal.</summary>
     private static async Task StopCleanlyAsync(RunningUvnet server)
     {
-        Assert.Equal(0, await server.StopAsync());
+        int exitCode = await server.StopAsync();
         string stderr = string.Join('\n', server.Error);
+        Assert.True(exitCode == 0, $"uvnet exited with {exitCode}:\n{stderr}");
         Assert.DoesNotContain("Exception", stderr, StringComparison.Ordinal);
         Assert.InRange(server.Error.Count(line => line.Contains("EMFILE", StringComparison.Ordinal)), 1, 2);
     }
