@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using Uvnet.Server.Commands;
 using Uvnet.Server.Hosting;
 
 namespace Uvnet.Server.Tests;
@@ -64,6 +67,30 @@ public class ServerHostTests
         Assert.Equal(3, loops.Distinct().Count());
         host.Shutdown();
         Assert.True(host.WaitForExit());
+    }
+
+    [Fact]
+    public void Localhost_holds_both_loopback_addresses_so_no_other_program_takes_the_one_a_client_tries_first()
+    {
+        // Where localhost is ::1 as well (most systems' /etc/hosts, every browser), clients try ::1 first: a
+        // server on 127.0.0.1 alone leaves [::1]:port to any program, which then gets that traffic.
+        Assert.True(ServerHost.TryStart(Options(2) with { Host = "localhost" }, loop => new EchoService(loop), out var host, out var error), error?.Message);
+        try
+        {
+            Assert.Equal(SocketError.AddressAlreadyInUse, PortIntruder.TryListen(new IPEndPoint(IPAddress.Loopback, host.Port)));
+            Assert.Equal(SocketError.AddressAlreadyInUse, PortIntruder.TryListen(new IPEndPoint(IPAddress.IPv6Loopback, host.Port)));
+            using var client = new TcpClient(AddressFamily.InterNetworkV6) { ReceiveTimeout = 30_000 };
+            client.Connect(IPAddress.IPv6Loopback, host.Port);
+            client.GetStream().Write("ping"u8);
+            byte[] echoed = new byte[4];
+            client.GetStream().ReadExactly(echoed);
+            Assert.Equal("ping"u8.ToArray(), echoed);
+        }
+        finally
+        {
+            host.Shutdown();
+            Assert.True(host.WaitForExit());
+        }
     }
 
     [Fact]

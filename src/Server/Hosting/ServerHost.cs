@@ -167,7 +167,7 @@ public sealed class ServerHost
             {
                 lock (_gate)
                     _loop = loop;
-                _service = host._createService(loop);
+                _service = new LoopServices(loop, host._createService, host._options.Host);
                 _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), OnError);
                 WatchShutdownSignals(loop);
                 if (host._options.StatsInterval is { } interval)

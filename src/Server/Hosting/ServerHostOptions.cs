@@ -15,7 +15,7 @@ public sealed record ServerHostOptions
     /// <summary>The port to listen on; 0: a free one, chosen by the first loop and shared by the others.</summary>
     public int Port { get; init; }
 
-    /// <summary>The address to listen on; null: every interface, dual stack.</summary>
+    /// <summary>The address to listen on; <c>localhost</c>: 127.0.0.1 and ::1 (see <see cref="LoopServices"/>); null: every interface, dual stack.</summary>
     public string? Host { get; init; }
 
     /// <summary>See <see cref="DefaultGracePeriod"/>.</summary>
