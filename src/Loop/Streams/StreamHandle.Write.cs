@@ -70,7 +70,13 @@ public abstract unsafe partial class StreamHandle
             if (_doneHead is not null)
                 Loop.QueuePending(this);
         }
-        UpdateInterest();
+        if (UpdateInterest() is < 0 and int refused)
+        {
+            // What is left cannot be told when to go (see UpdateInterest): it fails, reported in the pending phase.
+            FailWrites(refused);
+            Loop.QueuePending(this);
+            UpdateInterest();
+        }
         return 0;
     }
 

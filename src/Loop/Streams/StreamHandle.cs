@@ -77,7 +77,8 @@ public abstract unsafe partial class StreamHandle : IoHandle
     /// <summary>
     /// Starts reading: before each read <paramref name="alloc"/> (null: the loop's shared buffer) gives the
     /// buffer, then <paramref name="read"/> gets the result. Returns 0, or ENOTCONN when the stream is not
-    /// readable, EINVAL on a listening stream.
+    /// readable, EINVAL on a listening stream, or the poller's refusal of the descriptor (EPERM for a regular file
+    /// or /dev/null adopted with <see cref="PipeHandle.Open"/>, EEXIST when another handle of the loop watches it).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stream is closing or closed.</exception>
     public int ReadStart(AllocCallback? alloc, ReadCallback read)
@@ -88,10 +89,17 @@ public abstract unsafe partial class StreamHandle : IoHandle
             return UvError.EINVAL;
         if (Fd < 0 || !IsReadable)
             return UvError.ENOTCONN;
+        Set(StreamState.Reading, true);
+        int status = UpdateInterest();
+        if (status < 0)
+        {
+            // The poller refused the descriptor: no read could ever be reported, so the stream must not wait for one.
+            Set(StreamState.Reading, false);
+            UpdateInterest();
+            return status;
+        }
         _alloc = alloc;
         _read = read;
-        Set(StreamState.Reading, true);
-        UpdateInterest();
         return 0;
     }
 
@@ -105,11 +113,15 @@ public abstract unsafe partial class StreamHandle : IoHandle
         UpdateInterest();
     }
 
-    /// <summary>Derives what the descriptor is watched for, and whether the handle is active, from the stream's state.</summary>
-    private void UpdateInterest()
+    /// <summary>
+    /// Derives what the descriptor is watched for, and whether the handle is active, from the stream's state. Returns
+    /// 0, or the poller's refusal of a descriptor it did not watch yet (EPERM: a regular file or /dev/null adopted
+    /// with <see cref="PipeHandle.Open"/>; EEXIST: another handle of the loop watches it), which leaves it unwatched.
+    /// </summary>
+    private int UpdateInterest()
     {
         if (Fd < 0)
-            return;
+            return 0;
         IoEvents wanted = IoEvents.None;
         if (IsReading)
             wanted |= IoEvents.Read;
@@ -117,8 +129,9 @@ public abstract unsafe partial class StreamHandle : IoHandle
             wanted |= IoEvents.Read | IoEvents.Exclusive; // a socket shared by loops wakes one of them (TcpBindFlags.SharePort)
         if (Has(StreamState.Connecting) || _writeHead is not null)
             wanted |= IoEvents.Write;
-        Loop.Watch(this, wanted);
+        int status = Loop.Watch(this, wanted);
         SetActive(IsReading || Has(StreamState.Listening) || _connect is not null || _writeHead is not null || _shutdown is not null);
+        return status;
     }
 
     internal override void OnIo(IoEvents events)
