@@ -30,7 +30,14 @@ public sealed partial class Loop
         Posted(_posted.TryEnqueue(callback, state));
     }
 
-    internal void Post(SendOrPostCallback callback, object? state) => Posted(_posted.TryEnqueue(callback, state));
+    /// <summary>Queues <paramref name="callback"/>(<paramref name="state"/>) as <see cref="Post(Action)"/>; false, and nothing queued, once the loop is closed.</summary>
+    internal bool TryPost(SendOrPostCallback callback, object? state)
+    {
+        if (!_posted.TryEnqueue(callback, state))
+            return false;
+        Wakeup.Signal();
+        return true;
+    }
 
     /// <summary>
     /// <see cref="Post{TState}(Action{TState}, TState)"/> that tells rather than throws: false, and nothing queued,

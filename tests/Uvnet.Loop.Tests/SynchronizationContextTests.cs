@@ -17,6 +17,23 @@ public sealed class SynchronizationContextTests
     }
 
     [Fact]
+    public void AContinuationPostedAfterTheLoopClosedIsDroppedNotThrown()
+    {
+        // An await still pending when the loop closed (work the loop did not know of) resumes through Post, called by
+        // the TPL on the thread that completed the awaited task: an exception there is rethrown on the thread pool,
+        // which ends the process. The explicit Loop.Post still throws to its caller.
+        var loop = new Loop();
+        var context = new LoopSynchronizationContext(loop);
+        Assert.Equal(0, loop.Close());
+        bool ran = false;
+        context.Post(_ => ran = true, null);
+        Assert.False(ran);
+        Assert.Throws<ObjectDisposedException>(() => loop.Post(() => { }));
+        Assert.Throws<ObjectDisposedException>(() => context.Send(_ => ran = true, null)); // its caller waits: it must know
+        Assert.False(ran);
+    }
+
+    [Fact]
     public void LoopContextIsCurrentInsideCallbacksAndRestoredAfterRun()
     {
         using var scope = new LoopScope();

@@ -19,17 +19,22 @@ public sealed class LoopSynchronizationContext : SynchronizationContext
     /// <summary>Queues <paramref name="d"/> to run on the loop thread, as <see cref="Loop.Post(Action)"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="d"/> is null: refused here, on the caller's thread,
     /// rather than failing later inside <see cref="Loop.Run(RunMode)"/>.</exception>
-    /// <exception cref="ObjectDisposedException">The loop is closed: nothing can run on it any more (a
-    /// continuation of work still in flight when the loop closed ends here; finish such work first, with
-    /// <see cref="Loop.RunUntil(Task)"/>).</exception>
+    /// <remarks>
+    /// Once the loop is closed, <paramref name="d"/> is dropped: the await it resumes never completes, as a Node
+    /// promise's continuations never run once the process's loop has ended, and as WPF's dispatcher drops work after
+    /// shutdown. Its caller is the TPL, on whatever thread completed the awaited task: an exception from here would
+    /// not reach the awaiting code but be rethrown on the thread pool, ending the process (work still in flight when
+    /// a loop closes, a database call say, would take down every other loop with it). Finish such work before
+    /// closing, with <see cref="Loop.RunUntil(Task)"/>.
+    /// </remarks>
     public override void Post(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
-        Loop.Post(d, state);
+        Loop.TryPost(d, state);
     }
 
     /// <summary>Runs <paramref name="d"/> on the loop thread and waits for it; runs it inline when already there.</summary>
-    /// <exception cref="ObjectDisposedException">The loop is closed (see <see cref="Post"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The loop is closed: <paramref name="d"/> could never run, and the caller, waiting for it, is told at once.</exception>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
