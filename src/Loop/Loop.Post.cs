@@ -30,20 +30,14 @@ public sealed partial class Loop
         Posted(_posted.TryEnqueue(callback, state));
     }
 
-    /// <summary>Queues <paramref name="callback"/>(<paramref name="state"/>) as <see cref="Post(Action)"/>; false, and nothing queued, once the loop is closed.</summary>
-    internal bool TryPost(SendOrPostCallback callback, object? state)
-    {
-        if (!_posted.TryEnqueue(callback, state))
-            return false;
-        Wakeup.Signal();
-        return true;
-    }
-
     /// <summary>
     /// <see cref="Post{TState}(Action{TState}, TState)"/> that tells rather than throws: false, and nothing queued,
     /// once the loop is closed. For posts from a runtime thread, where an exception ends the process.
     /// </summary>
     internal bool TryPost<TState>(Action<TState> callback, TState state) => Queued(_posted.TryEnqueue(callback, state));
+
+    /// <inheritdoc cref="TryPost{TState}(Action{TState}, TState)"/>
+    internal bool TryPost(SendOrPostCallback callback, object? state) => Queued(_posted.TryEnqueue(callback, state));
 
     private void Posted(bool queued) => ObjectDisposedException.ThrowIf(!Queued(queued), this);
 

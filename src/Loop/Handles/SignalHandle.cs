@@ -60,7 +60,7 @@ public sealed class SignalHandle : Handle
     // the signal arrived, one after the other: this one may run after the handle closed and its loop closed too
     // (a handler called before it stopped the loop, as uvnet's first loop stops them all). The signal then has
     // no callback to reach and is dropped; Post would throw ObjectDisposedException.
-    private void OnSignal(PosixSignalContext context)
+    internal void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
         if (Interlocked.Exchange(ref _pending, 1) == 0)
