@@ -50,9 +50,7 @@ public sealed partial class Loop
     {
         if (handle.Slot == 0)
             return;
-        if (handle.Registered != IoEvents.None)
-            Unregister(handle);
-        handle.Wanted = IoEvents.None;
+        Unwatch(handle);
         _slots[handle.Slot] = null;
         if (_freeSlotCount == _freeSlots.Length)
             Array.Resize(ref _freeSlots, _freeSlotCount * 2);
@@ -97,6 +95,19 @@ public sealed partial class Loop
             _changes[_changeCount++] = handle;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Stops watching <paramref name="handle"/>'s descriptor now, not at the next poll, as libuv's uv_poll_stop does
+    /// (uv__platform_invalidate_fd): a start that follows registers the descriptor anew, so it watches what the number
+    /// is by then. Deferred, a stop and restart cancelled out and kept a registration that a descriptor closed and
+    /// replaced under the handle had already ended.
+    /// </summary>
+    internal void Unwatch(IoHandle handle)
+    {
+        if (handle.Registered != IoEvents.None)
+            Unregister(handle);
+        handle.Wanted = IoEvents.None;
     }
 
     private void Unregister(IoHandle handle)

@@ -375,6 +375,35 @@ public sealed partial class PollTests
         scope.Finish();
     }
 
+    [Fact]
+    public void PollHandleRestartedAfterItsDescriptorWasReplacedWatchesTheNewOne()
+    {
+        // As documented (and as libuv, whose uv_poll_stop removes the descriptor from epoll at once): the number
+        // reused under a watching handle, the handle stopped and started again watches what the number is now. The
+        // stop was deferred to the next poll, where the restart cancelled it, so the poller kept nothing for the new
+        // descriptor and no event ever came.
+        using var scope = new LoopScope();
+        using var first = new TestPipe();
+        using var second = new TestPipe();
+        int reused = first.ReadFd;
+        bool readable = false;
+        Action<PollHandle, int, PollEvents> onReady = (_, status, events) =>
+        {
+            Assert.Equal(0, status);
+            readable |= (events & PollEvents.Readable) != 0;
+        };
+        var poll = scope.StartPoll(reused, PollEvents.Readable, onReady);
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.Equal(reused, Dup2(second.ReadFd, reused)); // the first pipe's read end closed under the handle
+        poll.Stop();
+        Assert.Equal(0, poll.Start(PollEvents.Readable, onReady));
+        Assert.Equal(1, second.Write());
+        scope.RunUntil(() => readable);
+
+        poll.Close();
+        scope.Finish(); // the first pipe's disposal closes the number, now a copy of the second's read end
+    }
+
     [LibraryImport("libc.so.6", EntryPoint = "dup2", SetLastError = true)]
     private static partial int Dup2(int fd, int target);
 }

@@ -47,7 +47,7 @@ public sealed class PollHandle : IoHandle
     public void Stop()
     {
         Loop.VerifyAccess();
-        Loop.Watch(this, IoEvents.None);
+        Loop.Unwatch(this);
         SetActive(false);
     }
 
@@ -55,7 +55,7 @@ public sealed class PollHandle : IoHandle
     {
         if ((events & IoEvents.Error) != 0 && (events & IoEvents.Priority) == 0)
         {
-            Loop.Watch(this, IoEvents.None);
+            Loop.Unwatch(this);
             SetActive(false);
             _callback!(this, UvError.EBADF, PollEvents.None);
             return;
