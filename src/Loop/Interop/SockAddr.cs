@@ -66,33 +66,29 @@ internal static class SockAddr
         }
     }
 
-    /// <summary>Reads a sockaddr of <paramref name="length"/> bytes; null for a family it does not know.</summary>
-    internal static EndPoint? Read(ReadOnlySpan<byte> source, int length)
+    /// <summary>Reads an IPv4 or IPv6 sockaddr; null for another family (a Unix-domain one is read by <see cref="ReadUnixPath"/>).</summary>
+    internal static IPEndPoint? Read(ReadOnlySpan<byte> source)
     {
-        int family = s_bsd ? source[1] : BinaryPrimitives.ReadUInt16LittleEndian(source);
+        int family = FamilyOf(source);
         int port = BinaryPrimitives.ReadUInt16BigEndian(source[2..]);
         if (family == SocketConstants.AF_INET)
             return new IPEndPoint(new IPAddress(source[4..8]), port);
         if (family == SocketConstants.AF_INET6)
             return new IPEndPoint(new IPAddress(source[8..24], BinaryPrimitives.ReadUInt32LittleEndian(source[24..])), port);
-        if (family == SocketConstants.AF_UNIX)
-        {
-            string? path = UnixPath(source[2..Math.Max(2, length)]);
-            return path is null ? null : new UnixDomainSocketEndPoint(path);
-        }
         return null;
     }
 
-    /// <summary>The path of a Unix-domain endpoint as the system has it, "\0name" for an abstract name (ToString says "@name").</summary>
-    internal static string UnixPath(UnixDomainSocketEndPoint endpoint)
+    /// <summary>
+    /// The path in a Unix-domain sockaddr of <paramref name="length"/> bytes, as the system has it ("\0name" for an
+    /// abstract name); null for another family or an unnamed socket. Read from the bytes, never through a
+    /// <see cref="UnixDomainSocketEndPoint"/>: the peer chose them, and a name that is not UTF-8 (or a path that fills
+    /// sun_path without a NUL) decodes to more than an endpoint holds, which threw.
+    /// </summary>
+    internal static string? ReadUnixPath(ReadOnlySpan<byte> source, int length)
     {
-        SocketAddress address = endpoint.Serialize();
-        return UnixPath(address.Buffer.Span[2..address.Size])!;
-    }
-
-    // sun_path and the bytes of it the address length covers; null for an unnamed (client) socket.
-    private static string? UnixPath(ReadOnlySpan<byte> path)
-    {
+        if (FamilyOf(source) != SocketConstants.AF_UNIX)
+            return null;
+        ReadOnlySpan<byte> path = source[2..Math.Clamp(length, 2, source.Length)];
         if (path.Length == 0)
             return null;
         if (path[0] == 0) // abstract: every byte counts, NULs included, up to the length
@@ -100,4 +96,6 @@ internal static class SockAddr
         int end = path.IndexOf((byte)0);
         return Encoding.UTF8.GetString(end < 0 ? path : path[..end]);
     }
+
+    private static int FamilyOf(ReadOnlySpan<byte> source) => s_bsd ? source[1] : BinaryPrimitives.ReadUInt16LittleEndian(source);
 }

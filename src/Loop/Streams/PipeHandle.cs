@@ -13,12 +13,10 @@ public sealed class PipeHandle : StreamHandle
     }
 
     /// <summary>The path the socket is bound to ("\0name" for a Linux abstract name, as it was bound), or null.</summary>
-    public string? LocalPath => PathOf(SocketName(peer: false));
+    public string? LocalPath => SocketPath(peer: false);
 
     /// <summary>The path of the peer's socket (see <see cref="LocalPath"/>), or null (clients are usually unnamed).</summary>
-    public string? RemotePath => PathOf(SocketName(peer: true));
-
-    private static string? PathOf(EndPoint? name) => name is UnixDomainSocketEndPoint unix ? SockAddr.UnixPath(unix) : null;
+    public string? RemotePath => SocketPath(peer: true);
 
     /// <summary>
     /// Adopts a connected Unix socket, or any stream descriptor (a pipe(2) end, a tty), which the handle then owns:

@@ -79,14 +79,29 @@ public abstract unsafe partial class StreamHandle
     private protected int SetOption(int level, int name, int value) =>
         Libc.SetSockOpt(Fd, level, name, &value, sizeof(int)) < 0 ? Libc.LastStatus() : 0;
 
-    /// <summary>The address the socket is bound to, or null (no socket, or an unnamed one).</summary>
-    private protected EndPoint? SocketName(bool peer)
+    /// <summary>The IP address the socket is bound to (or its peer's), or null (no socket, or not an IP one).</summary>
+    private protected IPEndPoint? SocketEndPoint(bool peer)
+    {
+        byte* address = stackalloc byte[SockAddr.MaxSize];
+        return ReadSocketName(peer, address) < 0 ? null : SockAddr.Read(new ReadOnlySpan<byte>(address, SockAddr.MaxSize));
+    }
+
+    /// <summary>The Unix path the socket is bound to (or its peer's), or null (no socket, not a Unix one, or unnamed).</summary>
+    private protected string? SocketPath(bool peer)
+    {
+        byte* address = stackalloc byte[SockAddr.MaxSize];
+        int length = ReadSocketName(peer, address);
+        return length < 0 ? null : SockAddr.ReadUnixPath(new ReadOnlySpan<byte>(address, SockAddr.MaxSize), length);
+    }
+
+    /// <summary>getsockname or getpeername into <paramref name="address"/> (<see cref="SockAddr.MaxSize"/> bytes): the address's length, or -1.</summary>
+    private int ReadSocketName(bool peer, byte* address)
     {
         if (Fd < 0)
-            return null;
-        byte* address = stackalloc byte[SockAddr.MaxSize];
+            return -1;
+        new Span<byte>(address, SockAddr.MaxSize).Clear();
         int length = SockAddr.MaxSize;
         int r = peer ? Libc.GetPeerName(Fd, address, &length) : Libc.GetSockName(Fd, address, &length);
-        return r < 0 ? null : SockAddr.Read(new ReadOnlySpan<byte>(address, SockAddr.MaxSize), length);
+        return r < 0 ? -1 : length;
     }
 }

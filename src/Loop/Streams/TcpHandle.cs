@@ -17,10 +17,10 @@ public sealed class TcpHandle : StreamHandle
     }
 
     /// <summary>The local address, or null before the socket exists.</summary>
-    public IPEndPoint? LocalEndPoint => SocketName(peer: false) as IPEndPoint;
+    public IPEndPoint? LocalEndPoint => SocketEndPoint(peer: false);
 
     /// <summary>The peer's address, or null when not connected.</summary>
-    public IPEndPoint? RemoteEndPoint => SocketName(peer: true) as IPEndPoint;
+    public IPEndPoint? RemoteEndPoint => SocketEndPoint(peer: true);
 
     /// <summary>Adopts a connected TCP socket descriptor, which the handle then owns. Returns 0 or a negative status.</summary>
     public int Open(int fd) => OpenDescriptor(fd);
