@@ -41,6 +41,26 @@ public partial class SignalTests
     }
 
     [Fact]
+    public void A_signal_the_runtime_delivers_after_Stop_keeps_its_default_action()
+    {
+        // The runtime runs the handlers it copied when the signal arrived, possibly after the handle stopped: the
+        // stopped handle cancelled the signal anyway, so a second Ctrl+C, meant to quit once the watcher stopped,
+        // did nothing.
+        using var scope = new LoopScope();
+        var handle = new SignalHandle(scope.Loop);
+        bool called = false;
+        handle.Start(Sigwinch, (_, _) => called = true);
+        handle.Stop();
+        var afterStop = new PosixSignalContext(Sigwinch);
+        handle.OnSignal(afterStop);
+        Assert.False(afterStop.Cancel);
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.False(called);
+        handle.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void Unreferenced_signal_handle_does_not_keep_the_loop_alive()
     {
         var loop = new Loop();

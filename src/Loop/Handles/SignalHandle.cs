@@ -15,6 +15,9 @@ public sealed class SignalHandle : Handle
     private static readonly Action<SignalHandle> s_dispatch = static h => h.Dispatch();
 
     private PosixSignalRegistration? _registration;
+
+    // Whether a signal reaching OnSignal is the handle's to take: read on the runtime's thread.
+    private volatile bool _watching;
     private Action<SignalHandle, PosixSignal>? _callback;
     private int _pending;
 
@@ -40,7 +43,19 @@ public sealed class SignalHandle : Handle
         // The new registration first, the old one dropped after: a refusal throws before anything changed, and
         // a restart leaves no moment without a handler, in which the signal would take its default action
         // (ending the process, for SIGTERM). A signal in the overlap reaches both; they coalesce into one call.
-        PosixSignalRegistration registration = PosixSignalRegistration.Create(signal, OnSignal);
+        // Watching from before the registration exists, so that a signal at once is already taken (see OnSignal).
+        bool wasWatching = _watching;
+        _watching = true;
+        PosixSignalRegistration registration;
+        try
+        {
+            registration = PosixSignalRegistration.Create(signal, OnSignal);
+        }
+        catch
+        {
+            _watching = wasWatching;
+            throw;
+        }
         Unregister();
         _registration = registration;
         _callback = callback;
@@ -52,16 +67,21 @@ public sealed class SignalHandle : Handle
     public void Stop()
     {
         Loop.VerifyAccess();
+        _watching = false;
         Unregister();
         SetActive(false);
     }
 
     // On a runtime thread, where an exception ends the process. The runtime calls every handler registered when
-    // the signal arrived, one after the other: this one may run after the handle closed and its loop closed too
-    // (a handler called before it stopped the loop, as uvnet's first loop stops them all). The signal then has
-    // no callback to reach and is dropped; Post would throw ObjectDisposedException.
+    // the signal arrived, one after the other, without Dispose waiting for them: this one may run after the handle
+    // stopped or closed, and its loop closed too (a handler called before it stopped the loop, as uvnet's first loop
+    // stops them all). A handle no longer watching leaves the signal alone: cancelled, it would lose its default
+    // action (the Ctrl+C meant to quit once the watcher stopped). Once the loop closed the signal is dropped; Post
+    // would throw ObjectDisposedException.
     internal void OnSignal(PosixSignalContext context)
     {
+        if (!_watching)
+            return;
         context.Cancel = true;
         if (Interlocked.Exchange(ref _pending, 1) == 0)
             Loop.TryPost(s_dispatch, this);
@@ -80,5 +100,9 @@ public sealed class SignalHandle : Handle
         _registration = null;
     }
 
-    private protected override void OnClosing() => Unregister();
+    private protected override void OnClosing()
+    {
+        _watching = false;
+        Unregister();
+    }
 }
