@@ -110,6 +110,17 @@ public sealed partial class Loop
         handle.Wanted = IoEvents.None;
     }
 
+    /// <summary>
+    /// Registers <paramref name="handle"/>'s descriptor anew, now, unless a change of what it watches for is
+    /// waiting for the next poll: an exclusive registration (<see cref="IoEvents.Exclusive"/>) thereby becomes the
+    /// last of the loops watching the descriptor to be woken by it.
+    /// </summary>
+    internal void Requeue(IoHandle handle)
+    {
+        if (handle.Registered != IoEvents.None && handle.Wanted == handle.Registered)
+            _poller.Requeue(handle.Fd, TokenOf(handle), handle.Registered);
+    }
+
     private void Unregister(IoHandle handle)
     {
         _poller.Remove(handle.Fd, handle.Registered);

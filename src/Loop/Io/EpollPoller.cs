@@ -35,6 +35,15 @@ internal sealed unsafe class EpollPoller : IPoller
         return Add(fd, token, events);
     }
 
+    // An exclusive wakeup goes to the first epoll instance, in the order of the descriptor's wait queue, that has a
+    // thread in epoll_wait (ep_poll_callback reports the wakeup done only then, and __wake_up_common stops there);
+    // EPOLL_CTL_ADD appends an exclusive entry to that queue, so a registration made anew is the last woken.
+    public int Requeue(int fd, ulong token, IoEvents events)
+    {
+        Remove(fd, events);
+        return Add(fd, token, events);
+    }
+
     public void Remove(int fd, IoEvents previous)
     {
         byte* ev = stackalloc byte[16];

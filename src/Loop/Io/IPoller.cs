@@ -12,6 +12,13 @@ internal interface IPoller : IDisposable
     /// <summary>Changes what <paramref name="fd"/> is watched for; <paramref name="previous"/> is what was registered.</summary>
     int Modify(int fd, ulong token, IoEvents events, IoEvents previous);
 
+    /// <summary>
+    /// Registers <paramref name="fd"/> anew as it is (<paramref name="events"/>), so that an
+    /// <see cref="IoEvents.Exclusive"/> registration goes to the back of the order in which the pollers watching the
+    /// descriptor are woken; 0 or a negative status.
+    /// </summary>
+    int Requeue(int fd, ulong token, IoEvents events);
+
     /// <summary>Stops watching <paramref name="fd"/>.</summary>
     void Remove(int fd, IoEvents previous);
 

@@ -43,6 +43,9 @@ internal sealed unsafe class KqueuePoller : IPoller
         return Libc.Kevent(_kq, changes, n, null, 0, null) < 0 ? Libc.LastStatus() : 0;
     }
 
+    // kqueue has no exclusive wakeup (IoEvents.Exclusive), hence no order of its pollers to change.
+    public int Requeue(int fd, ulong token, IoEvents events) => 0;
+
     public void Remove(int fd, IoEvents previous) => Modify(fd, 0, IoEvents.None, previous);
 
     private void SetChange(byte* kev, int fd, short filter, ushort flags, ulong token)

@@ -79,19 +79,22 @@ public abstract unsafe partial class StreamHandle
     }
 
     /// <summary>
-    /// How many connections one wakeup accepts at most. A socket shared by loops (<see cref="TcpBindFlags.SharePort"/>)
-    /// takes one, as nginx does by default (<c>multi_accept off</c>): draining the queue hands a burst of connections
-    /// to whichever loop woke first (measured: 64 of 65), while one at a time leaves the rest to the loops that the
-    /// next connections wake, which are those waiting, not this busy one.
+    /// Whether other loops listen on this socket too (<see cref="TcpBindFlags.SharePort"/>). Such a listener takes one
+    /// connection per wakeup, as nginx does by default (<c>multi_accept off</c>): draining the queue hands a burst of
+    /// connections to whichever loop woke first (measured: 64 of 65), while one at a time leaves the rest to the
+    /// loops that the next connections wake. And each connection sends it to the back of the loops the socket wakes
+    /// (<see cref="Loop.Requeue"/>): the kernel wakes the first loop waiting in the order they registered the socket,
+    /// so the first loop, whenever idle, would take every connection (measured, two loops and a connection per
+    /// request: 73% to one), while requeued the next connection wakes another idle loop (measured: 50%).
     /// </summary>
-    private protected virtual int AcceptsPerWakeup => MaxAcceptsPerWakeup;
+    private protected virtual bool SharedByLoops => false;
 
     /// <summary>Prepares a socket to listen on (a TCP handle binds an ephemeral port if it was not bound).</summary>
     private protected abstract int EnsureListenable();
 
     private void AcceptPending()
     {
-        for (int count = AcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
+        for (int count = SharedByLoops ? 1 : MaxAcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
         {
             int fd = Loop.AcceptInTurn(Fd);
             if (fd >= _acceptCeiling)
@@ -113,6 +116,8 @@ public abstract unsafe partial class StreamHandle
                 return;
             }
             _acceptedFd = fd;
+            if (SharedByLoops)
+                Loop.Requeue(this);
             _onConnection!(this, 0);
         }
         // Not accepted by the callback: stop watching until Accept takes it.

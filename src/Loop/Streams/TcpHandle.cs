@@ -144,7 +144,7 @@ public sealed class TcpHandle : StreamHandle
         }
     }
 
-    private protected override int AcceptsPerWakeup => _sharedPort is null ? base.AcceptsPerWakeup : 1;
+    private protected override bool SharedByLoops => _sharedPort is not null;
 
     private protected override int EnsureListenable() => EnsureSocket(SocketConstants.AF_INET);
 }

@@ -39,6 +39,72 @@ public class TcpSharePortTests
     }
 
     [Fact]
+    public void Successive_connections_to_a_port_shared_by_two_idle_loops_spread_across_both()
+    {
+        // Each loop on its own thread, idle in its poll when a connection comes: the kernel wakes the first of them
+        // in the order they registered the socket, so without requeueing the first loop would take every one.
+        const int connections = 8;
+        int[] acceptedBy = new int[2];
+        using var accepted = new SemaphoreSlim(0);
+        IPEndPoint? endpoint = null;
+        using var bound = new ManualResetEventSlim();
+        using var joined = new CountdownEvent(2);
+        var stops = new AsyncHandle?[2];
+        var errors = new Exception?[2];
+        var threads = new Thread[2];
+        for (int n = 0; n < 2; n++)
+        {
+            int index = n;
+            threads[n] = new Thread(() => errors[index] = Record.Exception(() =>
+            {
+                var loop = new Loop();
+                // The second loop joins the socket the first one bound.
+                Assert.True(index == 0 || bound.Wait(TimeSpan.FromSeconds(20)));
+                var listener = ShareListen(loop, endpoint ?? StreamTestKit.AnyLoopback, _ =>
+                {
+                    Interlocked.Increment(ref acceptedBy[index]);
+                    accepted.Release();
+                });
+                stops[index] = new AsyncHandle(loop, a =>
+                {
+                    a.Close();
+                    listener.Close();
+                });
+                if (index == 0)
+                {
+                    endpoint = listener.LocalEndPoint!;
+                    bound.Set();
+                }
+                joined.Signal();
+                loop.Run();
+                Assert.Equal(0, loop.Close());
+            }));
+            threads[n].Start();
+        }
+        try
+        {
+            Assert.True(joined.Wait(TimeSpan.FromSeconds(20)));
+            // One at a time, each accepted before the next connects, so that both loops are idle at each connection.
+            for (int i = 0; i < connections; i++)
+            {
+                using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                client.Connect(endpoint!);
+                Assert.True(accepted.Wait(TimeSpan.FromSeconds(20)), $"connection {i} not accepted");
+            }
+        }
+        finally
+        {
+            foreach (var stop in stops)
+                stop?.Send();
+            foreach (var thread in threads)
+                Assert.True(thread.Join(TimeSpan.FromSeconds(20)));
+        }
+        Assert.Null(errors[0]);
+        Assert.Null(errors[1]);
+        Assert.True(acceptedBy[0] >= connections / 4 && acceptedBy[1] >= connections / 4, $"loop 0: {acceptedBy[0]}, loop 1: {acceptedBy[1]}");
+    }
+
+    [Fact]
     public void The_shared_socket_closes_with_the_last_handle_that_shares_it()
     {
         var loop = new Loop();
