@@ -24,7 +24,9 @@ namespace Uvnet.Http.Server;
 /// connection's state (headers, status, Write, End, WriteContinue, <c>req.Headers</c>, <c>req.Url</c>...) called from
 /// another thread while the loop runs throw <see cref="InvalidOperationException"/> before touching anything: an
 /// async handler that continued with <c>ConfigureAwait(false)</c> must come back to the loop (or post with
-/// <see cref="Uvnet.Loop.Post(Action)"/>).</para>
+/// <see cref="Uvnet.Loop.Post(Action)"/>), or send with <see cref="ServerResponse.WriteAsync(ReadOnlyMemory{byte})"/>
+/// and <see cref="ServerResponse.EndAsync(ReadOnlyMemory{byte})"/>, which may be called from any thread and post
+/// themselves to the loop.</para>
 /// </remarks>
 public sealed class HttpServer : IDisposable
 {

@@ -5,7 +5,8 @@ namespace Uvnet.Http.Server;
 /// <summary>
 /// Keeps requests and responses on their loop's thread: their state is their connection's (its output, its header
 /// cache, the pooled objects), which the loop changes without locks, so a call from another thread is refused
-/// before it touches anything.
+/// before it touches anything. <see cref="ServerResponse.WriteAsync(ReadOnlyMemory{byte})"/> and
+/// <see cref="ServerResponse.EndAsync(ReadOnlyMemory{byte})"/> are the exceptions: they post themselves to the loop.
 /// </summary>
 internal static class LoopThread
 {
@@ -22,8 +23,10 @@ internal static class LoopThread
             return;
         throw new InvalidOperationException(
             $"{type}.{member} was called off the loop's thread: a request and its response belong to the loop that " +
-            "received them, and their state is their connection's. Call it on the loop: do not continue with " +
-            "ConfigureAwait(false) or on a thread-pool callback before touching them, or post the call with Loop.Post.");
+            "received them, and their state is their connection's. To send from any thread, await " +
+            "ServerResponse.WriteAsync and EndAsync, which post to the loop. Call everything else on the loop: do not " +
+            "continue with ConfigureAwait(false) or on a thread-pool callback before touching them, or post the call " +
+            "with Loop.Post.");
     }
 
     /// <summary>

@@ -11,8 +11,11 @@ namespace Uvnet.Http.Server;
 /// </summary>
 /// <remarks>
 /// Responses leave in request order: a response whose request came after one still in progress is buffered
-/// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. The
-/// object is reused for a later request only once it has finished and the handler has let it go (see
+/// until its turn. Bytes given to Write and End are copied, so the caller may reuse its buffer at once. Members are
+/// called on the loop's thread, but for <see cref="WriteAsync(ReadOnlyMemory{byte})"/> and
+/// <see cref="EndAsync(ReadOnlyMemory{byte})"/>, which any thread may call (their memory must then stay unchanged
+/// until their task completes). The object is reused for a later request only once it has finished and the handler
+/// has let it go (see
 /// <see cref="IncomingMessage"/>): until then every member acts on this request alone, and once ended a second
 /// <see cref="End(ReadOnlySpan{byte})"/> does nothing and a write throws.
 /// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
@@ -156,6 +159,7 @@ public sealed partial class ServerResponse
         Connection = connection;
         Request = request;
         request.Response = this;
+        BeginUse();
         KeepAlive = keepAlive;
         StatusCode = 200;
         StatusMessage = null;
@@ -171,6 +175,7 @@ public sealed partial class ServerResponse
 
     internal void Recycle()
     {
+        EndUse();
         _headers.Clear();
         _held.Release();
         _file = null;
@@ -395,11 +400,14 @@ public sealed partial class ServerResponse
     internal void RaiseFinish()
     {
         Finished = true;
-        if (_finish is null)
+        if (_finish is null && _finishTask is null && _drainTask is null)
             return;
         // Finish says the response has been handed to the socket: hand it over now (rather than with the rest of a
         // pipelined batch), so that a handler may end or destroy the socket without losing it.
         Connection.Flush();
+        CompleteFinishTasks();
+        if (_finish is null)
+            return;
         try
         {
             _finish.Invoke(this);
@@ -413,6 +421,7 @@ public sealed partial class ServerResponse
 
     internal void RaiseClose()
     {
+        FailTasks();
         try
         {
             _close?.Invoke(this);
@@ -427,6 +436,7 @@ public sealed partial class ServerResponse
     internal void RaiseDrain()
     {
         NeedsDrain = false;
+        CompleteDrainTask();
         try
         {
             _drain?.Invoke(this);

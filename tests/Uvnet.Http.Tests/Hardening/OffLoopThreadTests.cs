@@ -61,6 +61,7 @@ public class OffLoopThreadTests
         };
         Assert.Contains($".{name} was called off the loop's thread", refused.Message);
         Assert.Contains("ConfigureAwait(false)", refused.Message);
+        Assert.Contains("ServerResponse.WriteAsync and EndAsync", refused.Message); // the members that work from any thread
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw); // no 100 Continue, no other status, nothing written before
         Assert.Contains("X-Kept: yes\r\n", raw);
         Assert.Contains("Date: ", raw);
