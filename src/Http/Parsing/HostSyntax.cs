@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -12,6 +13,10 @@ internal static class HostSyntax
 {
     // "[" and the longest IPv6 text (45 characters: eight groups with an embedded IPv4 address) and "]".
     private const int MaxIpLiteral = 47;
+
+    // unreserved (RFC 3986 §2.3) and sub-delims (§2.2).
+    private static readonly SearchValues<byte> s_unreservedOrSubDelim =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;="u8);
 
     /// <summary>Whether <paramref name="value"/> (a Host field value without surrounding whitespace) is <c>uri-host [ ":" port ]</c>.</summary>
     public static bool IsValid(ReadOnlySpan<byte> value) => IsValid(value, out _);
@@ -64,25 +69,22 @@ internal static class HostSyntax
     /// <summary>reg-name = *( unreserved / pct-encoded / sub-delims ), which also covers IPv4address.</summary>
     private static bool IsRegName(ReadOnlySpan<byte> name)
     {
-        for (int i = 0; i < name.Length; i++)
+        // Every request's Host goes through here: a SearchValues scan, not a per-byte classification call.
+        while (true)
         {
-            byte b = name[i];
-            if (b == '%')
+            int i = name.IndexOfAnyExcept(s_unreservedOrSubDelim);
+            if (i < 0)
             {
-                if (i + 2 >= name.Length || HttpCharacters.HexValue(name[i + 1]) < 0 || HttpCharacters.HexValue(name[i + 2]) < 0)
-                {
-                    return false;
-                }
-
-                i += 2;
+                return true;
             }
-            else if (!IsUnreservedOrSubDelim(b))
+
+            if (name[i] != '%' || i + 2 >= name.Length || HttpCharacters.HexValue(name[i + 1]) < 0 || HttpCharacters.HexValue(name[i + 2]) < 0)
             {
                 return false;
             }
-        }
 
-        return true;
+            name = name[(i + 3)..];
+        }
     }
 
     /// <summary>IP-literal = "[" ( IPv6address / IPvFuture ) "]".</summary>
@@ -108,7 +110,7 @@ internal static class HostSyntax
 
             foreach (byte b in inside[(dot + 1)..])
             {
-                if (b != ':' && !IsUnreservedOrSubDelim(b))
+                if (b != ':' && !s_unreservedOrSubDelim.Contains(b))
                 {
                     return false;
                 }
@@ -136,13 +138,4 @@ internal static class HostSyntax
 
         return IPAddress.TryParse(text[..inside.Length], out IPAddress? address) && address.AddressFamily == AddressFamily.InterNetworkV6;
     }
-
-    private static bool IsUnreservedOrSubDelim(byte b) =>
-        HttpCharacters.IsAlpha(b) || (uint)(b - '0') <= 9 || b switch
-        {
-            (byte)'-' or (byte)'.' or (byte)'_' or (byte)'~' => true, // unreserved
-            (byte)'!' or (byte)'$' or (byte)'&' or (byte)'\'' or (byte)'(' or (byte)')'
-                or (byte)'*' or (byte)'+' or (byte)',' or (byte)';' or (byte)'=' => true, // sub-delims
-            _ => false,
-        };
 }
