@@ -47,6 +47,9 @@ public sealed class IncomingMessage
     private bool _trailersLoaded;
     private TaskCompletionSource<byte[]>? _bodyTask;
 
+    // Bytes of the body were discarded (see Dumping): a read of it would be an upload cut short, so it fails instead.
+    private bool _bodyDropped;
+
     // The body events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
     private RequestDataHandler? _data;
     private Action<IncomingMessage>? _end;
@@ -210,13 +213,16 @@ public sealed class IncomingMessage
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
     /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>. Fails with a
     /// <see cref="HttpClientError"/> for a malformed body, and with a <see cref="NetException"/> (ECONNRESET,
-    /// "aborted") when the connection closes first.
+    /// "aborted") when the connection closes first, and with an <see cref="InvalidOperationException"/> when bytes of
+    /// the body were dropped: its response finished while nobody read it (it is dumped then, as in Node), or a
+    /// <see cref="Data"/> handler threw. Read the body before ending the response, or start reading it (this call, or
+    /// a Data handler) before the response ends.
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
         VerifyLoopThread();
         if (Complete)
-            return Task.FromResult(TakeHeldBody());
+            return _bodyDropped ? Task.FromException<byte[]>(BodyDropped()) : Task.FromResult(TakeHeldBody());
         _bodyTask ??= new TaskCompletionSource<byte[]>();
         Connection!.ResumeAfterBody();
         return _bodyTask.Task;
@@ -256,6 +262,7 @@ public sealed class IncomingMessage
         _trailersLoaded = false;
         Complete = false;
         Dumping = false;
+        _bodyDropped = false;
         Answered = false;
         Dispatched = false;
         Held = false;
@@ -298,7 +305,10 @@ public sealed class IncomingMessage
         // The parser goes on through the rest of a read after a handler destroyed the socket: as in Node, a
         // destroyed request raises no more body events.
         if (Dumping || IsDestroyed)
+        {
+            _bodyDropped |= Dumping && !data.IsEmpty;
             return;
+        }
         if (_data is { } handlers)
         {
             try
@@ -336,7 +346,10 @@ public sealed class IncomingMessage
         if (_bodyTask is { } task)
         {
             _bodyTask = null;
-            task.SetResult(TakeHeldBody());
+            if (_bodyDropped)
+                task.SetException(BodyDropped());
+            else
+                task.SetResult(TakeHeldBody());
         }
     }
 
@@ -372,6 +385,7 @@ public sealed class IncomingMessage
     internal void StartDumping()
     {
         Dumping = true;
+        _bodyDropped = _heldBody.Length > 0;
         _heldBody.Release();
     }
 
@@ -384,6 +398,9 @@ public sealed class IncomingMessage
         Connection = null;
         Response = null;
     }
+
+    private static InvalidOperationException BodyDropped() => new(
+        "The request body was dropped: its response finished before anything read it. Call ReadBodyAsync (or subscribe Data) before ending the response.");
 
     private byte[] TakeHeldBody()
     {
