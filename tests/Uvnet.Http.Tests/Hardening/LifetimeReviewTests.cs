@@ -75,4 +75,106 @@ public class LifetimeReviewTests
         }, TimeSpan.FromSeconds(10));
         Assert.True(read.IsFaulted, read.IsCompletedSuccessfully ? "the dropped body was read as complete" : "not completed");
     }
+
+    [Fact]
+    public void An_upgrade_waiting_behind_a_response_hears_the_FIN_its_client_sent_meanwhile()
+    {
+        // GET, Upgrade and the new protocol's first bytes, then the client's FIN, all before the GET is answered: the
+        // upgraded socket gets the bytes and then its end, and closes when its handler ends it in turn.
+        var first = new TaskCompletionSource<ServerResponse>();
+        using var fixture = ServerFixture.Start((req, res) => first.SetResult(res));
+        fixture.Server.Upgrade += (req, socket, rest) =>
+        {
+            socket.Write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
+            socket.Write(rest);
+            socket.Data += (s, data) => s.Write(data.ToArray());
+            socket.Ended += s => s.End();
+        };
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/1") +
+                "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nping"));
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            ServerResponse response = await first.Task;
+            fixture.Loop.Post(() => response.End("one"));
+            return await RawClient.ReadToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(10));
+        Assert.StartsWith("HTTP/1.1 200 ", raw);
+        Assert.EndsWith("Upgrade: echo\r\nConnection: Upgrade\r\n\r\nping", raw);
+    }
+
+    [Fact]
+    public void An_upgrade_waiting_behind_a_response_is_handed_over_when_the_server_closes_meanwhile()
+    {
+        var first = new TaskCompletionSource<ServerResponse>();
+        using var fixture = ServerFixture.Start((req, res) => first.SetResult(res));
+        fixture.Server.Upgrade += (req, socket, rest) =>
+        {
+            socket.Write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
+            socket.Data += (s, data) => s.End(data.ToArray());
+        };
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/1") +
+                "GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"));
+            ServerResponse response = await first.Task;
+            fixture.Loop.Post(() =>
+            {
+                fixture.Server.Close();
+                response.End("one");
+            });
+            await RawClient.ReadUntilAsync(socket, t => t.EndsWith("Connection: Upgrade\r\n\r\n", StringComparison.Ordinal));
+            await socket.SendAsync("ping"u8.ToArray());
+            return await RawClient.ReadToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(10));
+        Assert.Equal("ping", raw);
+    }
+
+    [Fact]
+    public void Pipelined_requests_answered_in_reverse_order_each_get_their_own_body_and_headers()
+    {
+        // A proxy's upstream: many users' requests on one connection, answered out of order by async handlers that
+        // read the body, answer, and then go on touching their request and response after others were dispatched.
+        const int count = 40;
+        var turns = new TaskCompletionSource[count + 1];
+        for (int i = 0; i <= count; i++)
+            turns[i] = new TaskCompletionSource();
+        turns[count].SetResult();
+        var stale = new List<string>();
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            int n = int.Parse(req.Url.AsSpan(1));
+            string user = req.Headers["x-user"]!;
+            byte[] body = await req.ReadBodyAsync();
+            await turns[n + 1].Task; // the later request answers first
+            res.SetHeader("X-User", user);
+            res.End($"{n}:{user}:{Encoding.ASCII.GetString(body)}");
+            turns[n].SetResult();
+            await Task.Yield();
+            if (req.Url != $"/{n}" || req.Headers["x-user"] != user)
+                stale.Add($"{n} sees {req.Url} {req.Headers["x-user"]}");
+            res.End("stale"); // ignored: ended already
+        });
+        var request = new StringBuilder();
+        for (int i = 0; i < count; i++)
+        {
+            string body = $"secret-of-user-{i}";
+            request.Append($"POST /{i} HTTP/1.1\r\nHost: x\r\nX-User: u{i}\r\nContent-Length: {body.Length}\r\n");
+            request.Append(i == count - 1 ? "Connection: close\r\n\r\n" : "\r\n").Append(body);
+        }
+        string raw = fixture.Exchange(request.ToString());
+        Assert.Empty(stale);
+        Assert.Equal(count, RawClient.Count(raw, "HTTP/1.1 200 "));
+        Assert.DoesNotContain("stale", raw);
+        int at = 0;
+        for (int i = 0; i < count; i++)
+        {
+            at = raw.IndexOf($"X-User: u{i}\r\n", at, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"response {i} out of place");
+            at = raw.IndexOf($"{i}:u{i}:secret-of-user-{i}", at, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"body {i} out of place");
+        }
+    }
 }
