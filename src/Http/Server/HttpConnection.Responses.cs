@@ -68,7 +68,10 @@ internal sealed partial class HttpConnection
             _waiting--;
             Server.WaitingResponses--;
             done.RaiseFinish();
-            if (!done.KeepAlive)
+            // A Finish handler may end the socket (the response it finished still leaves whole): then no later
+            // response may follow it, since a write after the end fails the socket and the destroy that follows cuts
+            // off the bytes the kernel has not taken yet. The connection ends as after a Connection: close response.
+            if (!done.KeepAlive || Socket.WritableEnded)
             {
                 CloseAfterFlush();
                 return;

@@ -177,4 +177,40 @@ public class LifetimeReviewTests
             Assert.True(at >= 0, $"body {i} out of place");
         }
     }
+
+    [Fact]
+    public void A_Finish_handler_that_ends_the_socket_leaves_its_response_whole_with_later_responses_queued()
+    {
+        // Finish's promise: the socket may be ended there and the finished response still leaves whole. A response
+        // pipelined behind it, already ended, must not be written after that end (a write after end fails the socket,
+        // and the destroy that follows cuts off what the kernel had not taken yet).
+        byte[] large = new byte[4 * 1024 * 1024];
+        var settled = new TaskCompletionSource();
+        Loop? loop = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                res.Finish += r =>
+                {
+                    r.Socket.End();
+                    // The client reads only once what this read's parsing does next has run (posted work included),
+                    // so that the kernel, with a small receive buffer, still holds back most of the response then.
+                    loop!.Post(() => loop.Post(settled.SetResult));
+                };
+                res.End(large);
+                return;
+            }
+            res.End("two");
+        });
+        loop = fixture.Loop;
+        long body = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/1") + Get("/2")));
+            await settled.Task;
+            return await RawClient.CountBodyToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(15));
+        Assert.Equal(large.Length, body);
+    }
 }
