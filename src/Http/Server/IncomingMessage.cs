@@ -47,8 +47,9 @@ public sealed class IncomingMessage
     private bool _trailersLoaded;
     private TaskCompletionSource<byte[]>? _bodyTask;
 
-    // Bytes of the body were discarded (see Dumping): a read of it would be an upload cut short, so it fails instead.
-    private bool _bodyDropped;
+    // Why the body will never be whole (cut off, malformed, or bytes of it discarded, see Dumping): a read made after
+    // the fact fails with it too, rather than taking the part that was held for the whole body.
+    private Exception? _bodyFault;
 
     // The body events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
     private RequestDataHandler? _data;
@@ -212,17 +213,18 @@ public sealed class IncomingMessage
     /// <summary>
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
     /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>. Fails with a
-    /// <see cref="HttpClientError"/> for a malformed body, and with a <see cref="NetException"/> (ECONNRESET,
-    /// "aborted") when the connection closes first, and with an <see cref="InvalidOperationException"/> when bytes of
-    /// the body were dropped: its response finished while nobody read it (it is dumped then, as in Node), or a
-    /// <see cref="Data"/> handler threw. Read the body before ending the response, or start reading it (this call, or
-    /// a Data handler) before the response ends.
+    /// <see cref="HttpClientError"/> for a malformed body, with a <see cref="NetException"/> (ECONNRESET, "aborted")
+    /// when the connection closes first, and with an <see cref="InvalidOperationException"/> when bytes of the body
+    /// were dropped: its response finished while nobody read it (it is dumped then, as in Node), or a
+    /// <see cref="Data"/> handler threw. A read asked for after the body went wrong fails the same way: the part
+    /// received is never handed over as the whole. Read the body (this call, or a Data handler) before ending the
+    /// response.
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
         VerifyLoopThread();
         if (Complete)
-            return _bodyDropped ? Task.FromException<byte[]>(BodyDropped()) : Task.FromResult(TakeHeldBody());
+            return _bodyFault is { } fault ? Task.FromException<byte[]>(fault) : Task.FromResult(TakeHeldBody());
         _bodyTask ??= new TaskCompletionSource<byte[]>();
         Connection!.ResumeAfterBody();
         return _bodyTask.Task;
@@ -262,7 +264,7 @@ public sealed class IncomingMessage
         _trailersLoaded = false;
         Complete = false;
         Dumping = false;
-        _bodyDropped = false;
+        _bodyFault = null;
         Answered = false;
         Dispatched = false;
         Held = false;
@@ -306,7 +308,8 @@ public sealed class IncomingMessage
         // destroyed request raises no more body events.
         if (Dumping || IsDestroyed)
         {
-            _bodyDropped |= Dumping && !data.IsEmpty;
+            if (Dumping && !data.IsEmpty)
+                DropBody();
             return;
         }
         if (_data is { } handlers)
@@ -346,8 +349,8 @@ public sealed class IncomingMessage
         if (_bodyTask is { } task)
         {
             _bodyTask = null;
-            if (_bodyDropped)
-                task.SetException(BodyDropped());
+            if (_bodyFault is { } fault)
+                task.SetException(fault);
             else
                 task.SetResult(TakeHeldBody());
         }
@@ -374,10 +377,11 @@ public sealed class IncomingMessage
     internal void Abort(Exception error)
     {
         MarkComplete();
+        _bodyFault ??= error; // a read asked for later fails too: what was held is not the body
         if (_bodyTask is { } task)
         {
             _bodyTask = null;
-            task.SetException(error);
+            task.SetException(_bodyFault);
         }
     }
 
@@ -385,7 +389,8 @@ public sealed class IncomingMessage
     internal void StartDumping()
     {
         Dumping = true;
-        _bodyDropped = _heldBody.Length > 0;
+        if (_heldBody.Length > 0)
+            DropBody();
         _heldBody.Release();
     }
 
@@ -399,7 +404,8 @@ public sealed class IncomingMessage
         Response = null;
     }
 
-    private static InvalidOperationException BodyDropped() => new(
+    /// <summary>Bytes of the body were discarded: it can no longer be read whole.</summary>
+    private void DropBody() => _bodyFault ??= new InvalidOperationException(
         "The request body was dropped: its response finished before anything read it. Call ReadBodyAsync (or subscribe Data) before ending the response.");
 
     private byte[] TakeHeldBody()

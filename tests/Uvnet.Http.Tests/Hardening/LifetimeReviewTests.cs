@@ -213,4 +213,33 @@ public class LifetimeReviewTests
         }, TimeSpan.FromSeconds(15));
         Assert.Equal(large.Length, body);
     }
+
+    [Fact]
+    public void ReadBodyAsync_after_the_upload_was_cut_off_fails_instead_of_returning_the_part_received()
+    {
+        // The handler asks for the body only after the client has gone, halfway through its upload: the part that
+        // arrived must not be handed over as the whole body.
+        var cut = new TaskCompletionSource();
+        var read = new TaskCompletionSource<Task<byte[]>>();
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            await cut.Task;
+            read.SetResult(req.ReadBodyAsync());
+        });
+        fixture.Server.Request += (req, res) => req.Socket.Closed += (_, _) => cut.TrySetResult();
+        fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello"));
+            socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            await RawClient.ReadToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(10));
+        Task<byte[]> body = fixture.Run(async () =>
+        {
+            Task<byte[]> body = await read.Task;
+            await Task.WhenAny(body);
+            return body;
+        }, TimeSpan.FromSeconds(10));
+        Assert.True(body.IsFaulted, body.IsCompletedSuccessfully ? "the part received was read as the whole body" : "not completed");
+    }
 }
