@@ -29,11 +29,11 @@ public abstract unsafe partial class StreamHandle
         // Connected, even half-closed: a connect(2) would only say EISCONN, and must not make the stream writable again.
         if (IsReadable || IsWritable || Has(StreamState.Shut))
             return request.Refuse(UvError.EISCONN);
+        if (endpoint is null)
+            return request.Refuse(UvError.ENAMETOOLONG);
         byte* address = stackalloc byte[SockAddr.MaxSize];
-        int length = endpoint is null ? UvError.ENAMETOOLONG : SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
-        if (length < 0)
-            return request.Refuse(length);
-        int status = EnsureSocket(SockAddr.Family(endpoint!));
+        int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
+        int status = EnsureSocket(SockAddr.Family(endpoint));
         if (status < 0)
             return request.Refuse(status);
 

@@ -71,8 +71,6 @@ public abstract unsafe partial class StreamHandle
     {
         byte* address = stackalloc byte[SockAddr.MaxSize];
         int length = SockAddr.Write(endpoint, new Span<byte>(address, SockAddr.MaxSize));
-        if (length < 0)
-            return length;
         return Libc.Bind(Fd, address, length) < 0 ? Libc.LastStatus() : 0;
     }
 
