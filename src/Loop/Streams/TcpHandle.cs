@@ -110,11 +110,13 @@ public sealed class TcpHandle : StreamHandle
         // them, after the idle delay.
         int status = 0;
         if (enable)
+        {
             status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPIDLE, delaySeconds);
-        if (status == 0 && enable)
-            status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPINTVL, 1);
-        if (status == 0 && enable)
-            status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPCNT, 10);
+            if (status == 0)
+                status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPINTVL, 1);
+            if (status == 0)
+                status = SetOption(SocketConstants.IPPROTO_TCP, SocketConstants.TCP_KEEPCNT, 10);
+        }
         return status < 0 ? status : SetOption(SocketConstants.SOL_SOCKET, SocketConstants.SO_KEEPALIVE, enable ? 1 : 0);
     }
 
