@@ -54,7 +54,7 @@ public sealed record HttpParserLimits
     /// The longest method token accepted, in bytes; a longer one is <see cref="HttpParserError.MethodOverflow"/>
     /// (a server answers 501 at once, RFC 9112 §3). Default 32: the longest method in IANA's HTTP Method
     /// Registry, UPDATEREDIRECTREF, has 17 bytes, and nearly twice that leaves room for extension methods, while
-    /// a peer can no longer make the server read a request line's worth of bytes (up to
+    /// a peer cannot make the server read a request line's worth of bytes (up to
     /// <see cref="MaxHeaderBytes"/>) of a method before refusing it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
