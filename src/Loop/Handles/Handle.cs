@@ -25,7 +25,7 @@ public abstract class Handle : IDisposable
 
     // The handle's position in the loop's queue of its kind while started (the timer heap, a watcher phase's
     // queue), -1 when in none. Here rather than in those classes because it fills the padding after the state
-    // byte: it costs no handle anything, where in TimerHandle, beside the 64-bit start id, it took 8 bytes.
+    // byte: it costs no handle anything, where in TimerHandle, beside the 64-bit start id, it would take 8 bytes.
     internal int QueueIndex = -1;
 
     // The loop's list of handles (for Walk). A closing handle's close callback waits in the loop's closing
