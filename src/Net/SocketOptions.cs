@@ -33,7 +33,7 @@ public sealed record ServerOptions
     public int KeepAliveInitialDelay
     {
         get;
-        // Checked here rather than for each accepted socket, where it threw with the connection already counted.
+        // Checked here rather than for each accepted socket, where it would throw with the connection already counted.
         init
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
