@@ -41,7 +41,7 @@ internal static class SockAddr
                 return 28;
             case UnixDomainSocketEndPoint unix:
                 // The path's own bytes, from the runtime's sockaddr_un: ToString renders an abstract name
-                // ("\0name") as "@name", which bind took for a file of that name. A file path ends with a NUL;
+                // ("\0name") as "@name", which bind would take for a file of that name. A file path ends with a NUL;
                 // an abstract name has none, and the length says where it ends. The endpoint's constructor
                 // refused paths longer than sun_path, so it fits.
                 SocketAddress address = unix.Serialize();
@@ -82,7 +82,7 @@ internal static class SockAddr
     /// The path in a Unix-domain sockaddr of <paramref name="length"/> bytes, as the system has it ("\0name" for an
     /// abstract name); null for another family or an unnamed socket. Read from the bytes, never through a
     /// <see cref="UnixDomainSocketEndPoint"/>: the peer chose them, and a name that is not UTF-8 (or a path that fills
-    /// sun_path without a NUL) decodes to more than an endpoint holds, which threw.
+    /// sun_path without a NUL) decodes to more than an endpoint holds, which would throw.
     /// </summary>
     internal static string? ReadUnixPath(ReadOnlySpan<byte> source, int length)
     {
