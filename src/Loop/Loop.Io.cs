@@ -100,7 +100,7 @@ public sealed partial class Loop
     /// <summary>
     /// Stops watching <paramref name="handle"/>'s descriptor now, not at the next poll, as libuv's uv_poll_stop does
     /// (uv__platform_invalidate_fd): a start that follows registers the descriptor anew, so it watches what the number
-    /// is by then. Deferred, a stop and restart cancelled out and kept a registration that a descriptor closed and
+    /// is by then. Deferred, a stop and restart would cancel out and keep a registration that a descriptor closed and
     /// replaced under the handle had already ended.
     /// </summary>
     internal void Unwatch(IoHandle handle)
