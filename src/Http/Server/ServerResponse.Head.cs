@@ -38,22 +38,7 @@ public sealed partial class ServerResponse
         FieldValidation.ValidateName(name, "Header");
         ArgumentNullException.ThrowIfNull(values);
         int earlier = _headers.Count;
-        var framing = new FramingCheck();
-        try
-        {
-            // One reading, each value checked as it is stored: a list read twice could hand over other values the
-            // second time, unchecked (a lazy sequence, a caller's own list).
-            foreach (string value in values)
-            {
-                ValidateField(name, value, ref framing);
-                _headers.Add(new(name, value));
-            }
-        }
-        catch
-        {
-            _headers.RemoveRange(earlier, _headers.Count - earlier); // nothing is changed
-            throw;
-        }
+        AddCheckedFields(values.Select(value => new KeyValuePair<string, string>(name, value)));
         RemoveHeaderCore(name, earlier);
         return this;
     }
@@ -130,21 +115,8 @@ public sealed partial class ServerResponse
         ValidateStatusCode(statusCode);
         FieldValidation.ValidateStatusMessage(statusMessage);
         int earlier = _headers.Count;
-        var framing = new FramingCheck();
-        try
-        {
-            // One reading, each pair checked as it is stored (see SetHeader with values).
-            foreach (var (name, value) in headers ?? [])
-            {
-                ValidateField(name, value, ref framing);
-                _headers.Add(new(name, value));
-            }
-        }
-        catch
-        {
-            _headers.RemoveRange(earlier, _headers.Count - earlier); // nothing is changed
-            throw;
-        }
+        if (headers is not null)
+            AddCheckedFields(headers);
 
         StatusCode = statusCode;
         StatusMessage = statusMessage ?? StatusMessage;
@@ -153,6 +125,30 @@ public sealed partial class ServerResponse
         WriteHeadCore(PlanHead(contentLength: null));
         Connection.OnResponseOutput(this);
         return this;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="fields"/>, each checked as it is stored, in one reading: a list read twice could hand
+    /// over other values the second time, unchecked (a lazy sequence, a caller's own list). If one is refused, the
+    /// ones appended are taken back, so nothing is changed.
+    /// </summary>
+    private void AddCheckedFields(IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        int earlier = _headers.Count;
+        var framing = new FramingCheck();
+        try
+        {
+            foreach (var (name, value) in fields)
+            {
+                ValidateField(name, value, ref framing);
+                _headers.Add(new(name, value));
+            }
+        }
+        catch
+        {
+            _headers.RemoveRange(earlier, _headers.Count - earlier);
+            throw;
+        }
     }
 
     /// <summary>Forgets what a handler set for the head, so that the server's own answer (500, 408) goes out clean.</summary>
