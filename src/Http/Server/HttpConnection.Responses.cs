@@ -185,7 +185,11 @@ internal sealed partial class HttpConnection
 
     private void OnDrain()
     {
-        _head?.RaiseDrain();
+        // Only to a response that was told to wait (its Write returned false), as Node's kNeedDrain: the socket may
+        // have backed up on an earlier response's bytes, and a Drain handler that writes on demand must not be woken
+        // for a wait it never began.
+        if (_head is { NeedsDrain: true } head)
+            head.RaiseDrain();
         ContinueReading();
     }
 
