@@ -127,7 +127,7 @@ public sealed partial class ServerResponse
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: false);
     }
 
-    /// <summary>Raised when the socket's buffer has drained after a write returned false.</summary>
+    /// <summary>Raised when the socket's buffer has drained after a write of this response returned false, unless it has ended since.</summary>
     public event Action<ServerResponse>? Drain
     {
         add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: true);
@@ -437,6 +437,8 @@ public sealed partial class ServerResponse
     {
         NeedsDrain = false;
         CompleteDrainTask();
+        if (WritableEnded)
+            return; // nothing more can be written (Node checks !finished): its handler would only meet write after end
         try
         {
             _drain?.Invoke(this);

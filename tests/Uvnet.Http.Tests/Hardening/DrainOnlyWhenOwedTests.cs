@@ -46,4 +46,38 @@ public class DrainOnlyWhenOwedTests
         LoopDriver.RunUntil(fixture.Loop, () => socketDrained); // the case under test: the socket drained while /2 was the head
         Assert.Equal(0, drains);
     }
+
+    [Fact]
+    public void A_response_that_ended_after_its_Write_returned_false_gets_no_Drain_when_its_turn_comes()
+    {
+        byte[] large = new byte[4 * 1024 * 1024];
+        bool secondWaited = false;
+        int drainsAfterEnd = 0;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                // Backs the socket up, and ends only once it has drained: its turn passes to /2 from the loop.
+                if (res.Write(large))
+                    res.End();
+                else
+                    res.Drain += r => r.End();
+                return;
+            }
+            res.SetHeader("Connection", "close");
+            res.Drain += r => drainsAfterEnd += r.WritableEnded ? 1 : 0;
+            secondWaited = !res.Write("two");
+            res.End(); // ends at once, without waiting for the Drain its Write asked for
+        });
+        long body = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(
+                "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return await RawClient.CountBodyToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(20));
+        Assert.True(secondWaited); // the case under test happened: /2 was told to wait, as a queued response
+        Assert.True(body > large.Length);
+        Assert.Equal(0, drainsAfterEnd);
+    }
 }
