@@ -68,6 +68,8 @@ internal sealed partial class HttpConnection
             _waiting--;
             Server.WaitingResponses--;
             done.RaiseFinish();
+            if (Socket.Destroyed)
+                return; // its Finish handler destroyed the socket: the responses behind it were never sent, so the close raises their Close
             // A Finish handler may end the socket (the response it finished still leaves whole): then no later
             // response may follow it, since a write after the end fails the socket and the destroy that follows cuts
             // off the bytes the kernel has not taken yet. The connection ends as after a Connection: close response.
