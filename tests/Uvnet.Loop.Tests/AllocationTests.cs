@@ -78,17 +78,20 @@ public sealed class AllocationTests
     {
         using var scope = new LoopScope();
         var counter = new Counter();
+        int posted = 0;
 
         long allocated = Measure(i =>
         {
             scope.Loop.Post(s_onPost, counter);
+            posted++;
             if (i % 4 == 0)
                 scope.Loop.Run(RunMode.NoWait);
         });
         scope.Loop.Run();
 
         Assert.Equal(0, allocated);
-        Assert.Equal(WarmUp + Measured, counter.Value);
+        // Measure runs a second or third window when a one-off runtime allocation lands in the first.
+        Assert.Equal(posted, counter.Value);
         scope.Finish();
     }
 
