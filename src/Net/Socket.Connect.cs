@@ -135,8 +135,9 @@ public sealed partial class Socket
             return;
         }
         _connecting = false;
+        _connected = true;
         FlushPendingWrites();
-        if (_writableEnded)
+        if (_writableEnded && !_destroyed)
             ShutdownWhenFlushed(); // End was called while connecting
         StartReading();
         RestartTimer();
@@ -150,6 +151,9 @@ public sealed partial class Socket
         finally
         {
             CompleteConnectAsync(null); // even when a handler threw: an awaiting ConnectAsync would wait forever
+            ResetIfAsked(); // a ResetAndDestroy called while connecting, after the 'connect' listeners as Node's
         }
+        if (!_destroyed)
+            Ready?.Invoke(this);
     }
 }

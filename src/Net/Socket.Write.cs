@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Uvnet.Net;
@@ -5,21 +6,37 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private static readonly Action<WriteRequest, int> s_onWritten = static (request, status) =>
-        ((Socket)request.Stream!.Owner!).OnWritten(status, request.Data as Action<NetException?>);
+        ((Socket)request.Stream!.Owner!).OnWritten(status, request.Data);
 
     private static readonly Action<ShutdownRequest, int> s_onShutdown = static (request, status) =>
         ((Socket)request.Stream!.Owner!).OnShutdown(status);
 
-    private List<(ReadOnlyMemory<byte> Data, Action<NetException?>? Callback)>? _pendingWrites;
+    // Writes held back while connecting or corked, sent together (one writev) when both are over. Two lists
+    // rather than one of pairs: the data list is handed to the handle as a span, without a copy.
+    private List<ReadOnlyMemory<byte>>? _pendingData;
+    private List<Action<NetException?>?>? _pendingCallbacks;
     private long _pendingBytes;
+    private int _corked;
+    // Bytes handed to the current handle: with its BytesSent, what the kernel has not taken yet (libuv's
+    // write_queue_size), which falls as the kernel takes bytes rather than when callbacks run.
+    private long _handedBytes;
+    // Handle writes whose callbacks have not run: Drain waits for the last, as Node's afterWrite.
+    private int _writesInFlight;
     private bool _needDrain;
+    private bool _destroySoon;
     private Action? _endCallback;
+    // The callback of a write after end, run first when the socket it destroyed closes (before Error, as Node).
+    private Action<NetException?>? _refusedWriteCallback;
 
     /// <summary>The buffered byte count past which writes return false.</summary>
     public int WritableHighWaterMark => _options.WritableHighWaterMark;
 
-    /// <summary>Bytes written but not yet flushed to the kernel (Node's <c>writableLength</c>).</summary>
-    public long WritableLength => (_handle?.WriteQueueSize ?? 0) + _pendingBytes;
+    /// <summary>
+    /// Bytes written but not yet taken by the kernel (Node's <c>writableLength</c>): those held while connecting or
+    /// corked, and those queued on the handle (libuv's <c>write_queue_size</c>). A write the kernel takes at once
+    /// never counts; 0 once destroyed.
+    /// </summary>
+    public long WritableLength => _destroyed ? 0 : _pendingBytes + (_handle is { } handle ? _handedBytes - handle.BytesSent : 0);
 
     /// <summary>Whether a write returned false and <see cref="Drain"/> has not been raised yet.</summary>
     public bool WritableNeedDrain => _needDrain;
@@ -27,65 +44,80 @@ public sealed partial class Socket
     /// <summary>Whether <see cref="End(ReadOnlyMemory{byte}, Action?)"/> was called.</summary>
     public bool WritableEnded => _writableEnded;
 
+    /// <summary>Whether our side has ended and every write was flushed (Node's <c>writableFinished</c>): <see cref="Finish"/> was raised.</summary>
+    public bool WritableFinished => _finished;
+
+    /// <summary>How many <see cref="Cork"/> calls wait for their <see cref="Uncork"/> (Node's <c>writableCorked</c>).</summary>
+    public int WritableCorked => _corked;
+
+    /// <summary>
+    /// Whether writes are accepted (Node's <c>writable</c>): true from creation (writes before the connection are
+    /// buffered) until <see cref="End(ReadOnlyMemory{byte}, Action?)"/> or destroy.
+    /// </summary>
+    public bool Writable => !_destroyed && !_writableEnded;
+
     /// <summary>
     /// Queues <paramref name="data"/> for writing, without copying: the memory must not change until
-    /// <paramref name="callback"/> runs (with null, or the error). Returns false once more than
-    /// <see cref="WritableHighWaterMark"/> bytes are buffered: stop writing until <see cref="Drain"/>.
-    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error, as in Node: nothing is written,
-    /// the callback gets ERR_STREAM_WRITE_AFTER_END, then the socket is destroyed with it (<see cref="Error"/>, then
-    /// <see cref="Closed"/>). After destroy, the callback gets ERR_STREAM_DESTROYED and no event is raised.
+    /// <paramref name="callback"/> runs (with null, or the error). Returns false, as Node, when the bytes not yet
+    /// taken by the kernel, this write's included, reach <see cref="WritableHighWaterMark"/> (so a single write of
+    /// that size returns false): stop writing until <see cref="Drain"/>. Writes the kernel takes at once count
+    /// nothing afterwards, however many a loop turn makes.
+    /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error, as in Node: nothing is written, the
+    /// socket is destroyed at once, and the callback gets ERR_STREAM_WRITE_AFTER_END (EPIPE once the peer has ended
+    /// too and the socket is not half-open: "This socket has been ended by the other party") before
+    /// <see cref="Error"/> and <see cref="Closed"/>. After destroy, the callback gets ERR_STREAM_DESTROYED and no event
+    /// is raised. A write buffered while connecting that the socket's destroy cuts gets
+    /// ERR_SOCKET_CLOSED_BEFORE_CONNECTION; one held by <see cref="Cork"/>, the destroy's error or ERR_STREAM_DESTROYED.
     /// </summary>
     public bool Write(ReadOnlyMemory<byte> data, Action<NetException?>? callback = null)
     {
         Loop.VerifyAccess();
         if (_destroyed)
         {
-            Loop.Post(static cb => cb?.Invoke(new NetException("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed")), callback);
+            Loop.Post(static cb => cb?.Invoke(StreamDestroyed()), callback);
             return false;
         }
         if (_writableEnded)
         {
-            var error = new NetException("ERR_STREAM_WRITE_AFTER_END", "write after end");
-            Loop.Post(static s => s.socket.Fail(s.error), (socket: this, error));
-            Loop.Post(static s => s.callback?.Invoke(s.error), (callback, error));
+            RefuseWriteAfterEnd(callback);
             return false;
         }
         if (data.IsEmpty && callback is null)
             return !_needDrain;
         BytesWritten += data.Length;
         RestartTimer();
-        if (_connecting || _handle is null)
+        long queued = WritableLength + data.Length; // counted before the kernel is offered the bytes, as Node
+        if (_corked > 0 || _connecting || _handle is null)
         {
-            (_pendingWrites ??= []).Add((data, callback));
+            (_pendingData ??= []).Add(data);
+            (_pendingCallbacks ??= []).Add(callback);
             _pendingBytes += data.Length;
         }
         else
         {
-            WriteToHandle(data, callback);
+            WriteToHandle(new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), data.Length, callback);
         }
-        bool belowMark = WritableLength < WritableHighWaterMark;
-        if (!belowMark)
-            _needDrain = true;
-        return belowMark;
+        return BelowHighWaterMark(queued);
     }
 
     /// <summary>
     /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with sendfile(2)
     /// (no copy through user space), in order with other writes; backpressure and callback as
-    /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected. Linux only:
-    /// elsewhere the callback gets ENOTSUP.
+    /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected and not
+    /// corked. Linux only: elsewhere the callback gets ENOTSUP.
     /// </summary>
     public bool SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<NetException?>? callback = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         Loop.VerifyAccess();
-        if (_destroyed || _writableEnded || _connecting || _handle is null)
+        if (_destroyed || _writableEnded || _connecting || _handle is null || _corked > 0)
         {
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
             return false;
         }
         var request = WriteRequest.Rent();
         request.Data = callback;
+        long queued = WritableLength + count;
         // The handle checks the arguments and the file before it queues anything: the socket counts and restarts its
         // timer only for a send that started.
         int status = _handle.SendFile(request, file, offset, count, s_onWritten);
@@ -94,12 +126,11 @@ public sealed partial class Socket
             Loop.Post(static s => s.callback?.Invoke(new NetException(s.status, "sendfile")), (callback, status));
             return false;
         }
+        _handedBytes += count;
+        _writesInFlight++;
         BytesWritten += count;
         RestartTimer();
-        bool belowMark = WritableLength < WritableHighWaterMark;
-        if (!belowMark)
-            _needDrain = true;
-        return belowMark;
+        return BelowHighWaterMark(queued);
     }
 
     /// <summary>Writes <paramref name="text"/> encoded as UTF-8.</summary>
@@ -107,9 +138,31 @@ public sealed partial class Socket
         Write(Encoding.UTF8.GetBytes(text), callback);
 
     /// <summary>
-    /// Ends our side, as Node's <c>socket.end(data)</c>: writes <paramref name="data"/> if any, then half-closes
-    /// once everything is flushed (<see cref="Finish"/>). The socket closes when the peer has ended too (or at
-    /// once, without <see cref="SocketOptions.AllowHalfOpen"/>, when it already had).
+    /// Holds every write until the matching <see cref="Uncork"/>, as Node's <c>writable.cork()</c>: then they leave
+    /// together, in one writev. Corks nest: each needs its uncork. <see cref="End(ReadOnlyMemory{byte}, Action?)"/>
+    /// uncorks them all.
+    /// </summary>
+    public void Cork()
+    {
+        Loop.VerifyAccess();
+        _corked++;
+    }
+
+    /// <summary>Undoes one <see cref="Cork"/>; the last sends what they held. Without a cork it does nothing, as Node.</summary>
+    public void Uncork()
+    {
+        Loop.VerifyAccess();
+        if (_corked == 0)
+            return;
+        if (--_corked == 0)
+            FlushPendingWrites();
+    }
+
+    /// <summary>
+    /// Ends our side, as Node's <c>socket.end(data)</c>: writes <paramref name="data"/> if any, sends what
+    /// <see cref="Cork"/> held, then half-closes once everything is flushed (<see cref="Finish"/>, then
+    /// <paramref name="callback"/>). The socket closes when the peer has ended too (or at once, without
+    /// <see cref="SocketOptions.AllowHalfOpen"/>, when it already had).
     /// </summary>
     public void End(ReadOnlyMemory<byte> data = default, Action? callback = null)
     {
@@ -120,34 +173,112 @@ public sealed partial class Socket
             Write(data);
         _writableEnded = true;
         _endCallback = callback;
-        if (!_connecting && _handle is not null)
+        _corked = 0; // as Node's end(): a corked stream is uncorked
+        FlushPendingWrites();
+        if (!_connecting && _handle is not null && !_destroyed)
             ShutdownWhenFlushed();
     }
 
-    private void WriteToHandle(ReadOnlyMemory<byte> data, Action<NetException?>? callback)
+    /// <summary>Ends our side after writing <paramref name="text"/> encoded as UTF-8, as Node's <c>socket.end(string)</c>.</summary>
+    public void End(string text, Action? callback = null) => End(text, Encoding.UTF8, callback);
+
+    /// <summary>Ends our side after writing <paramref name="text"/> in <paramref name="encoding"/>, as Node's <c>socket.end(data, encoding)</c>.</summary>
+    public void End(string text, Encoding encoding, Action? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(encoding);
+        Loop.VerifyAccess();
+        End(encoding.GetBytes(text), callback);
+    }
+
+    /// <summary>
+    /// Ends our side and destroys the socket once every write is flushed (<see cref="Finish"/>), as Node's
+    /// <c>socket.destroySoon()</c>; at once if that already happened or the socket never connected.
+    /// </summary>
+    public void DestroySoon()
+    {
+        Loop.VerifyAccess();
+        if (_destroyed)
+            return;
+        End();
+        if (_finished || (_handle is null && !_connecting))
+            Destroy();
+        else
+            _destroySoon = true;
+    }
+
+    private bool BelowHighWaterMark(long queued)
+    {
+        bool below = queued < WritableHighWaterMark;
+        if (!below)
+            _needDrain = true;
+        return below;
+    }
+
+    private void RefuseWriteAfterEnd(Action<NetException?>? callback)
+    {
+        // Node's writeAfterFIN: once the peer's end has ended a socket that is not half-open, the error names the peer.
+        var error = _readableEnded && !_options.AllowHalfOpen
+            ? new NetException("EPIPE", "This socket has been ended by the other party")
+            : new NetException("ERR_STREAM_WRITE_AFTER_END", "write after end");
+        _refusedWriteCallback = callback;
+        Destroy(error);
+    }
+
+    private static NetException StreamDestroyed() => new("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed");
+
+    /// <summary>Hands <paramref name="buffers"/> to the handle as one request; <paramref name="callbacks"/> is one callback, an array of them, or null.</summary>
+    private void WriteToHandle(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long bytes, object? callbacks)
     {
         var request = WriteRequest.Rent();
-        request.Data = callback;
-        int status = _handle!.Write(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), s_onWritten);
+        request.Data = callbacks;
+        int status = _handle!.Write(request, buffers, s_onWritten);
         if (status < 0)
         {
             request.Data = null;
-            Fail(new NetException(status, "write"));
+            var error = new NetException(status, "write");
+            Fail(error);
+            if (callbacks is not null)
+                Loop.Post(static s => Complete(s.callbacks, s.error), (callbacks, error));
+            return;
+        }
+        _handedBytes += bytes;
+        _writesInFlight++;
+    }
+
+    /// <summary>Sends the writes held while connecting or corked, in one request, once neither holds them.</summary>
+    private void FlushPendingWrites()
+    {
+        if (_pendingData is not { Count: > 0 } data || _corked > 0 || _connecting || _destroyed || _handle is null)
+            return;
+        List<Action<NetException?>?> callbacks = _pendingCallbacks!;
+        object? state = callbacks.Count == 1 ? callbacks[0]
+            : callbacks.Exists(static c => c is not null) ? callbacks.ToArray()
+            : null;
+        long bytes = _pendingBytes;
+        _pendingBytes = 0;
+        WriteToHandle(CollectionsMarshal.AsSpan(data), bytes, state); // the request copies the list of buffers
+        data.Clear();
+        callbacks.Clear();
+    }
+
+    private static void Complete(object? callbacks, NetException? error)
+    {
+        if (callbacks is Action<NetException?> callback)
+        {
+            callback(error);
+            return;
+        }
+        if (callbacks is Action<NetException?>?[] batch)
+        {
+            foreach (var each in batch)
+                each?.Invoke(error);
         }
     }
 
-    private void FlushPendingWrites()
+    private void OnWritten(int status, object? callbacks)
     {
-        if (_pendingWrites is null)
-            return;
-        foreach (var (data, callback) in _pendingWrites)
-            WriteToHandle(data, callback);
-        _pendingWrites = null;
-        _pendingBytes = 0;
-    }
-
-    private void OnWritten(int status, Action<NetException?>? callback)
-    {
+        _writesInFlight--;
         if (status < 0)
         {
             var error = new NetException(status, "write");
@@ -155,17 +286,18 @@ public sealed partial class Socket
             // leave a failed socket open.
             if (status != UvError.ECANCELED)
                 Fail(error);
-            callback?.Invoke(error);
+            Complete(callbacks, error);
             return;
         }
         try
         {
-            callback?.Invoke(null);
+            Complete(callbacks, null);
         }
         finally
         {
-            // Even when the callback threw: a writer waiting for Drain would wait forever.
-            if (_needDrain && WritableLength == 0 && !_destroyed)
+            // Even when the callback threw: a writer waiting for Drain would wait forever. After the last callback
+            // of what the kernel took, as Node's afterWrite.
+            if (_needDrain && _writesInFlight == 0 && WritableLength == 0 && !_destroyed)
             {
                 _needDrain = false;
                 Drain?.Invoke(this);
@@ -199,21 +331,33 @@ public sealed partial class Socket
         }
         finally
         {
-            // Even when a handler threw: both sides have ended, so the socket closes.
-            if (_readableEnded)
+            // Even when a handler threw: both sides have ended (or DestroySoon asked), so the socket closes.
+            if (_readableEnded || _destroySoon)
                 Destroy();
         }
     }
 
-    /// <summary>Cancels buffered writes that never reached the handle (the socket was destroyed while connecting).</summary>
+    /// <summary>
+    /// Fails the writes that never reached the handle, once the socket has closed: cut before the connection was
+    /// made (ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node), or held by a cork (the destroy's error, else
+    /// ERR_STREAM_DESTROYED, as Node's errorBuffer); and first the callback of a write after end.
+    /// </summary>
     private void CancelPendingWrites()
     {
-        if (_pendingWrites is null)
+        if (_refusedWriteCallback is { } refused)
+        {
+            _refusedWriteCallback = null;
+            refused(_error);
+        }
+        if (_pendingData is not { Count: > 0 })
             return;
-        var error = new NetException(UvError.ECANCELED, "write");
-        foreach (var (_, callback) in _pendingWrites)
-            callback?.Invoke(error);
-        _pendingWrites = null;
+        var error = !_connected
+            ? new NetException("ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "Socket closed before the connection was established")
+            : _error ?? StreamDestroyed();
+        var callbacks = _pendingCallbacks!.ToArray();
+        _pendingData.Clear();
+        _pendingCallbacks.Clear();
         _pendingBytes = 0;
+        Complete(callbacks, error);
     }
 }

@@ -36,7 +36,9 @@ public sealed partial class Socket : IDisposable
     private bool _finished;
     private NetException? _error;
     private bool _unref;
+    private bool _connected;
     private IPEndPoint? _remote;
+    private IPEndPoint? _local;
     private string? _remoteAddress;
 
     /// <summary>Creates an unconnected socket on <paramref name="loop"/>; <see cref="Connect(int, string, Action?)"/> connects it.</summary>
@@ -52,6 +54,7 @@ public sealed partial class Socket : IDisposable
     {
         _server = server;
         _paused = paused;
+        _connected = true;
         Adopt(accepted);
         StartReading();
     }
@@ -128,7 +131,7 @@ public sealed partial class Socket : IDisposable
     /// <summary>The local endpoint (an <see cref="IPEndPoint"/>, or a <see cref="UnixDomainSocketEndPoint"/> for a path), or null.</summary>
     public EndPoint? LocalEndPoint => _handle switch
     {
-        TcpHandle tcp => tcp.LocalEndPoint,
+        TcpHandle => LocalIPEndPoint,
         PipeHandle { LocalPath: { } path } => new UnixDomainSocketEndPoint(path),
         _ => null,
     };
@@ -141,22 +144,26 @@ public sealed partial class Socket : IDisposable
         _ => null,
     };
 
-    // The peer never changes once connected: asked once (getpeername), as Node keeps _peername; null once destroyed.
-    private IPEndPoint? RemoteIPEndPoint => OpenTcpHandle is { } tcp ? _remote ??= tcp.RemoteEndPoint : null;
+    // Neither end changes once connected: asked once (getpeername, getsockname), as Node keeps _peername, and kept
+    // when the socket is destroyed (Destroy asks first), so Closed handlers and later code still read them.
+    private IPEndPoint? RemoteIPEndPoint => _remote ?? (_connected && OpenTcpHandle is { } tcp ? _remote = tcp.RemoteEndPoint : null);
 
-    /// <summary>The local IP address as text, as Node's <c>localAddress</c>.</summary>
-    public string? LocalAddress => ((_handle as TcpHandle)?.LocalEndPoint)?.Address.ToString();
+    // While connecting, the local end is not settled yet (Node drops its cached one on connect): asked, not kept.
+    private IPEndPoint? LocalIPEndPoint => _local ?? (OpenTcpHandle is not { } tcp ? null : _connected ? _local = tcp.LocalEndPoint : tcp.LocalEndPoint);
 
-    /// <summary>The local port, as Node's <c>localPort</c>.</summary>
-    public int? LocalPort => ((_handle as TcpHandle)?.LocalEndPoint)?.Port;
+    /// <summary>The local IP address as text, as Node's <c>localAddress</c>; still there once closed.</summary>
+    public string? LocalAddress => LocalIPEndPoint?.Address.ToString();
 
-    /// <summary>The peer's IP address as text, as Node's <c>remoteAddress</c>.</summary>
+    /// <summary>The local port, as Node's <c>localPort</c>; still there once closed.</summary>
+    public int? LocalPort => LocalIPEndPoint?.Port;
+
+    /// <summary>The peer's IP address as text, as Node's <c>remoteAddress</c>; still there once closed.</summary>
     public string? RemoteAddress => RemoteIPEndPoint is { } remote ? _remoteAddress ??= remote.Address.ToString() : null;
 
-    /// <summary>The peer's port, as Node's <c>remotePort</c>.</summary>
+    /// <summary>The peer's port, as Node's <c>remotePort</c>; still there once closed.</summary>
     public int? RemotePort => RemoteIPEndPoint?.Port;
 
-    /// <summary>"IPv4" or "IPv6", as Node's <c>remoteFamily</c>.</summary>
+    /// <summary>"IPv4" or "IPv6", as Node's <c>remoteFamily</c>; still there once closed.</summary>
     public string? RemoteFamily => RemoteIPEndPoint?.AddressFamily switch
     {
         AddressFamily.InterNetwork => "IPv4",
@@ -186,6 +193,7 @@ public sealed partial class Socket : IDisposable
     private void Adopt(StreamHandle handle)
     {
         _handle = handle;
+        _handedBytes = 0; // counted against this handle's BytesSent
         handle.Owner = this;
         if (_unref)
             handle.Unref();
@@ -205,14 +213,26 @@ public sealed partial class Socket : IDisposable
         _error = error as NetException ?? (error is null ? null : new NetException("ERR_SOCKET_DESTROYED", error.Message));
         StopTimer();
         FailAsyncOperations();
-        if (_handle is { IsClosing: false } handle)
-            handle.Close(static h => ((Socket)((StreamHandle)h).Owner!).OnClosed());
+        KeepEndpoints();
+        if (_handle is TcpHandle { IsClosing: false } tcp && _resetOnClose)
+            tcp.CloseReset(s_onHandleClosed);
+        else if (_handle is { IsClosing: false } handle)
+            handle.Close(s_onHandleClosed);
         else
             Loop.Post(static s => s.OnClosed(), this);
     }
 
     /// <summary>Destroys the socket.</summary>
     public void Dispose() => Destroy();
+
+    private static readonly Action<Handle> s_onHandleClosed = static h => ((Socket)((StreamHandle)h).Owner!).OnClosed();
+
+    /// <summary>Asks for both ends before the handle goes, so they stay readable once closed (see <see cref="RemoteAddress"/>).</summary>
+    private void KeepEndpoints()
+    {
+        _ = RemoteIPEndPoint;
+        _ = LocalIPEndPoint;
+    }
 
     private void OnClosed()
     {
