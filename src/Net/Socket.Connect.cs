@@ -136,6 +136,7 @@ public sealed partial class Socket
         }
         _connecting = false;
         _connected = true;
+        KeepEndpoints();
         FlushPendingWrites();
         if (_writableEnded && !_destroyed)
             ShutdownWhenFlushed(); // End was called while connecting

@@ -56,6 +56,7 @@ public sealed partial class Socket : IDisposable
         _paused = paused;
         _connected = true;
         Adopt(accepted);
+        _ = RemoteIPEndPoint; // see KeepEndpoints
         StartReading();
     }
 
@@ -227,7 +228,10 @@ public sealed partial class Socket : IDisposable
 
     private static readonly Action<Handle> s_onHandleClosed = static h => ((Socket)((StreamHandle)h).Owner!).OnClosed();
 
-    /// <summary>Asks for both ends before the handle goes, so they stay readable once closed (see <see cref="RemoteAddress"/>).</summary>
+    /// <summary>
+    /// Asks for both ends before the handle goes, so they stay readable once closed (see <see cref="RemoteAddress"/>).
+    /// The peer is asked for as soon as connected too: once both sides have ended, getpeername fails (ENOTCONN).
+    /// </summary>
     private void KeepEndpoints()
     {
         _ = RemoteIPEndPoint;
