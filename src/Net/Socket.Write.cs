@@ -103,16 +103,29 @@ public sealed partial class Socket
     /// <summary>
     /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with sendfile(2)
     /// (no copy through user space), in order with other writes; backpressure and callback as
-    /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected and not
-    /// corked. Linux only: elsewhere the callback gets ENOTSUP.
+    /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected. A file is not
+    /// held by <see cref="Cork"/>: what the cork holds is sent first. Linux only: elsewhere the callback gets ENOTSUP.
     /// </summary>
     public bool SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<NetException?>? callback = null)
     {
         ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ObjectDisposedException.ThrowIf(file.IsClosed, file); // checked before the cork's writes go (below)
         Loop.VerifyAccess();
-        if (_destroyed || _writableEnded || _connecting || _handle is null || _corked > 0)
+        if (_destroyed || _writableEnded || _connecting || _handle is null)
         {
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
+            return false;
+        }
+        // A file cannot wait in the cork's list: what the cork holds goes first, so the bytes keep their order.
+        int corked = _corked;
+        _corked = 0;
+        FlushPendingWrites();
+        _corked = corked;
+        if (_destroyed)
+        {
+            Loop.Post(static cb => cb?.Invoke(StreamDestroyed()), callback);
             return false;
         }
         var request = WriteRequest.Rent();

@@ -37,6 +37,37 @@ public class SocketWriteContractTests
     }
 
     [Fact]
+    public void SendFile_while_corked_sends_what_the_cork_holds_first()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // sendfile is Linux-only
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "file");
+            var loop = new Loop();
+            var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+            var got = NetTestKit.Collect(peer);
+            using var file = File.OpenHandle(path);
+            client.Cork();
+            client.Write("held ");
+            Assert.Throws<ArgumentOutOfRangeException>(() => client.SendFile(file, -1, 4));
+            Assert.Equal(0, client.BytesSent); // a refused call sent nothing
+            client.SendFile(file, 0, 4);
+            client.Write(" after");
+            client.Uncork();
+            LoopDriver.RunUntil(loop, () => got.ToString() == "held file after");
+            client.Destroy();
+            server.Close();
+            LoopDriver.CloseLoop(loop);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Nested_corks_send_only_at_the_last_uncork_and_an_extra_uncork_does_nothing()
     {
         var loop = new Loop();
