@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -192,6 +193,13 @@ public sealed partial class Socket
             ShutdownWhenFlushed();
     }
 
+    /// <summary>Ends our side with no more data, as Node's <c>socket.end(callback)</c>: <paramref name="callback"/> runs after <see cref="Finish"/>.</summary>
+    public void End(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        End(ReadOnlyMemory<byte>.Empty, callback);
+    }
+
     /// <summary>Ends our side after writing <paramref name="text"/> encoded as UTF-8, as Node's <c>socket.end(string)</c>.</summary>
     public void End(string text, Action? callback = null) => End(text, Encoding.UTF8, callback);
 
@@ -282,11 +290,23 @@ public sealed partial class Socket
             callback(error);
             return;
         }
-        if (callbacks is Action<NetException?>?[] batch)
+        if (callbacks is not Action<NetException?>?[] batch)
+            return;
+        // Each write of a batch has its own callback: one that throws must not cost the others theirs (a WriteAsync
+        // would wait forever). The first exception leaves afterwards, as a throwing callback does.
+        ExceptionDispatchInfo? thrown = null;
+        foreach (var each in batch)
         {
-            foreach (var each in batch)
+            try
+            {
                 each?.Invoke(error);
+            }
+            catch (Exception e)
+            {
+                thrown ??= ExceptionDispatchInfo.Capture(e);
+            }
         }
+        thrown?.Throw();
     }
 
     private void OnWritten(int status, object? callbacks)

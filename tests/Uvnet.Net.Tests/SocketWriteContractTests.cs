@@ -68,6 +68,24 @@ public class SocketWriteContractTests
     }
 
     [Fact]
+    public void A_throwing_callback_of_a_corked_write_leaves_the_others_theirs_and_Drain()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        var log = new List<string>();
+        client.Drain += _ => log.Add("drain");
+        client.Cork();
+        client.Write(new byte[10_000], _ => throw new CallbackException());
+        Assert.False(client.Write(new byte[10_000], _ => log.Add("second")));
+        client.Uncork();
+        Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => false, seconds: 5));
+        Assert.Equal(["second", "drain"], log);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Nested_corks_send_only_at_the_last_uncork_and_an_extra_uncork_does_nothing()
     {
         var loop = new Loop();
@@ -333,6 +351,63 @@ public class SocketWriteContractTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // Node's test-net-socket-end-callback: end(cb), end(data, cb), end(data, encoding, cb) each run the callback.
+    [Fact]
+    public void End_runs_its_callback_in_each_form()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop, s => s.Resume());
+        int called = 0;
+        var forms = new Action<Socket>[]
+        {
+            s => s.End(() => called++),
+            s => s.End("foo", () => called++),
+            s => s.End("foo", Encoding.UTF8, () => called++),
+        };
+        foreach (var end in forms)
+        {
+            var client = new Socket(loop);
+            client.Connect(server.Port, "127.0.0.1", () => end(client));
+        }
+        LoopDriver.RunUntil(loop, () => called == 3);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    // Node's test-net-sync-cork: cork, two writes, uncork, a hundred times in one turn: never backpressure.
+    [Fact]
+    public void Corked_pairs_of_small_writes_in_one_turn_never_return_false()
+    {
+        var loop = new Loop();
+        bool peerClosed = false;
+        NetException? peerError = null;
+        var server = NetTestKit.ListeningServer(loop, s =>
+        {
+            s.Error += (_, e) => peerError = e;
+            s.Closed += (_, _) => peerClosed = true;
+        });
+        var client = new Socket(loop);
+        int rounds = 0;
+        client.Connect(server.Port, "127.0.0.1", () =>
+        {
+            var buffer = new byte[] { (byte)'a', (byte)'a' };
+            bool result = true;
+            for (; rounds < 100 && result; rounds++)
+            {
+                client.Cork();
+                client.Write(buffer);
+                result = client.Write(buffer);
+                client.Uncork();
+            }
+            client.End();
+        });
+        LoopDriver.RunUntil(loop, () => peerClosed);
+        Assert.Equal(100, rounds);
+        Assert.Null(peerError);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void End_with_null_text_or_encoding_throws_and_leaves_the_socket_writable()
     {
@@ -340,6 +415,7 @@ public class SocketWriteContractTests
         var (server, client, _) = NetTestKit.ConnectedPair(loop);
         Assert.Throws<ArgumentNullException>(() => client.End((string)null!));
         Assert.Throws<ArgumentNullException>(() => client.End("x", (Encoding)null!));
+        Assert.Throws<ArgumentNullException>(() => client.End((Action)null!));
         Assert.True(client.Writable);
         client.Destroy();
         server.Close();
