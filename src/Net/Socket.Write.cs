@@ -35,7 +35,8 @@ public sealed partial class Socket
     /// <summary>
     /// Bytes written but not yet taken by the kernel (Node's <c>writableLength</c>): those held while connecting or
     /// corked, and those queued on the handle (libuv's <c>write_queue_size</c>). A write the kernel takes at once
-    /// never counts; 0 once destroyed.
+    /// never counts; 0 once destroyed. Bytes written on <see cref="Handle"/> directly are not the socket's: they
+    /// upset this count.
     /// </summary>
     public long WritableLength => _destroyed ? 0 : _pendingBytes + (_handle is { } handle ? _handedBytes - handle.BytesSent : 0);
 

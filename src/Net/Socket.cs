@@ -54,8 +54,8 @@ public sealed partial class Socket : IDisposable
     {
         _server = server;
         _paused = paused;
-        _connected = true;
         Adopt(accepted);
+        _connected = true;
         _ = RemoteIPEndPoint; // see KeepEndpoints
         StartReading();
     }
@@ -194,7 +194,11 @@ public sealed partial class Socket : IDisposable
     private void Adopt(StreamHandle handle)
     {
         _handle = handle;
-        _handedBytes = 0; // counted against this handle's BytesSent
+        // A new connection (or attempt): its own count against this handle's BytesSent, its own ends.
+        _handedBytes = 0;
+        _connected = false;
+        _remote = _local = null;
+        _remoteAddress = null;
         handle.Owner = this;
         if (_unref)
             handle.Unref();
