@@ -165,8 +165,9 @@ public class SocketWriteContractTests
         LoopDriver.CloseLoop(loop);
     }
 
-    // Node's test-net-connect-buffer: a write while connecting counts its UTF-8 bytes once; with a high-water mark of
-    // 0 it returns false; the end's data follows it.
+    // Node's test-net-connect-buffer and test-net-connect-buffer2: a write while connecting counts its UTF-8 bytes
+    // once; with a high-water mark of 0 it returns false; the end's data follows it; pending until connected, and
+    // again once closed.
     [Fact]
     public void Write_while_connecting_counts_its_bytes_once_and_end_data_follows()
     {
@@ -180,13 +181,20 @@ public class SocketWriteContractTests
         });
         var client = new Socket(loop, new SocketOptions { WritableHighWaterMark = 0 });
         bool connected = false, written = false;
+        bool? pendingAtClose = null;
+        Assert.True(client.Pending);
         client.Connect(server.Port, "127.0.0.1", () => connected = true);
+        Assert.True(client.Pending);
+        Assert.True(client.Connecting);
         Assert.Equal(SocketReadyState.Opening, client.ReadyState);
         bool result = client.Write("L'État, c'est ", _ =>
         {
             Assert.True(connected);
+            Assert.Equal(Encoding.UTF8.GetByteCount("L'État, c'est moi"), client.BytesWritten);
+            Assert.False(client.Pending);
             written = true;
         });
+        client.Closed += (s, _) => pendingAtClose = s.Pending;
         Assert.Equal(Encoding.UTF8.GetByteCount("L'État, c'est "), client.BytesWritten);
         Assert.False(result);
         client.End("moi");
@@ -195,6 +203,8 @@ public class SocketWriteContractTests
         Assert.Equal("L'État, c'est moi", received.ToString());
         Assert.Equal(Encoding.UTF8.GetByteCount("L'État, c'est moi"), client.BytesWritten);
         client.Destroy();
+        LoopDriver.RunUntil(loop, () => pendingAtClose is not null);
+        Assert.True(pendingAtClose);
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
@@ -244,6 +254,41 @@ public class SocketWriteContractTests
         Assert.Equal(1, drains);
         Assert.True(client.Write(new byte[10]));
         client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    // Node's test-net-write-fully-async-buffer (20 rounds rather than 200): write until false, again on each Drain.
+    [Fact]
+    public void Writing_until_false_and_again_on_each_Drain_delivers_everything()
+    {
+        var loop = new Loop();
+        long received = 0;
+        bool peerEnded = false;
+        var server = NetTestKit.ListeningServer(loop, s =>
+        {
+            s.Data += (_, d) => received += d.Length;
+            s.Ended += _ => peerEnded = true;
+        });
+        var client = new Socket(loop);
+        var data = new byte[1_000_000];
+        int rounds = 0;
+        void WriteLoop(Socket s)
+        {
+            if (rounds++ == 20)
+            {
+                s.End();
+                return;
+            }
+            while (s.Write(data.ToArray()))
+            {
+            }
+        }
+        client.Drain += WriteLoop;
+        client.Connect(server.Port, "127.0.0.1", () => WriteLoop(client));
+        LoopDriver.RunUntil(loop, () => peerEnded);
+        Assert.Equal(21, rounds);
+        Assert.Equal(client.BytesWritten, received);
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
