@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Uvnet.Net;
 
 /// <summary>
-/// A TCP or Unix-socket server in the shape of Node's <c>net.Server</c>: <see cref="Listen(int, string?, int?, Action?)"/>,
+/// A TCP or Unix-socket server in the shape of Node's <c>net.Server</c>: <see cref="Listen(int, string?, Action?)"/>,
 /// <see cref="Connection"/> for each accepted <see cref="Socket"/>, <see cref="Close(Action{NetException?}?)"/>
 /// that stops accepting and reports <see cref="Closed"/> once every connection has ended.
 /// </summary>
@@ -57,8 +57,28 @@ public sealed class Server : IDisposable
     /// <summary>Raised once the server has stopped listening and every connection has closed (Node's <c>'close'</c>).</summary>
     public event Action<Server>? Closed;
 
-    /// <summary>Connections beyond this many open ones are closed as soon as they are accepted (0: no limit).</summary>
-    public int MaxConnections { get; set; }
+    /// <summary>
+    /// Raised for each connection refused because <see cref="MaxConnections"/> were open (Node's <c>'drop'</c>), with
+    /// the dropped connection's addresses; the connection is already closed.
+    /// </summary>
+    public event Action<Server, DroppedConnection>? Drop;
+
+    /// <summary>
+    /// As Node's <c>server.maxConnections</c>: once this many connections are open, each new one is closed as soon as
+    /// it is accepted and reported through <see cref="Drop"/> (0 drops every connection); null, the default, sets no limit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? MaxConnections
+    {
+        get;
+        set
+        {
+            Loop.VerifyAccess();
+            if (value is { } limit)
+                ArgumentOutOfRangeException.ThrowIfNegative(limit, nameof(value));
+            field = value;
+        }
+    }
 
     /// <summary>Open connections accepted by this server.</summary>
     public int ConnectionCount { get; private set; }
@@ -78,14 +98,31 @@ public sealed class Server : IDisposable
     public int Port => (Address as IPEndPoint)?.Port ?? 0;
 
     /// <summary>
-    /// Listens on <paramref name="port"/> (0: any free one; see <see cref="Port"/>) on <paramref name="host"/>:
-    /// an IP address, or null for every interface, dual stack (IPv6 and IPv4) as Node does. Failure is raised
-    /// through <see cref="Error"/>; <paramref name="callback"/> is a one-time <see cref="Listening"/> handler.
+    /// Listens on <paramref name="port"/> (0, the default: any free one; see <see cref="Port"/>) on every interface,
+    /// as Node's <c>server.listen(port, callback)</c>; see <see cref="Listen(int, string?, int?, Action?)"/>.
     /// </summary>
-    public void Listen(int port = 0, string? host = null, int? backlog = null, Action? callback = null)
+    public void Listen(int port = 0, Action? callback = null) => Listen(port, null, null, callback);
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> on <paramref name="host"/>, as Node's <c>server.listen(port, host, callback)</c>;
+    /// see <see cref="Listen(int, string?, int?, Action?)"/>.
+    /// </summary>
+    public void Listen(int port, string? host, Action? callback = null) => Listen(port, host, null, callback);
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (0: any free one; see <see cref="Port"/>) on <paramref name="host"/>:
+    /// an IP address, or null for every interface, dual stack (IPv6 and IPv4) as Node does, with a listen queue of
+    /// <paramref name="backlog"/> (null: <see cref="ServerOptions.Backlog"/>). Failure is raised through
+    /// <see cref="Error"/>; <paramref name="callback"/> is a one-time <see cref="Listening"/> handler.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The port is not 0–65535, or the backlog is negative.</exception>
+    /// <exception cref="ArgumentException">The host is not an IP address (nor "localhost").</exception>
+    /// <exception cref="InvalidOperationException">The server is already listening (ERR_SERVER_ALREADY_LISTEN).</exception>
+    public void Listen(int port, string? host, int? backlog, Action? callback = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        ThrowIfNegativeBacklog(backlog);
         IPAddress address;
         if (host is null)
             address = System.Net.Sockets.Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
@@ -100,13 +137,46 @@ public sealed class Server : IDisposable
         StartListening(tcp, status, backlog, callback, address.ToString(), port);
     }
 
-    /// <summary>Listens on the Unix socket <paramref name="path"/> (which must not exist).</summary>
-    public void Listen(string path, int? backlog = null, Action? callback = null)
+    /// <summary>Listens on the Unix socket <paramref name="path"/> (which must not exist), as Node's <c>server.listen(path, callback)</c>.</summary>
+    public void Listen(string path, Action? callback = null) => Listen(path, null, callback);
+
+    /// <summary>Listens on the Unix socket <paramref name="path"/> (which must not exist) with a listen queue of <paramref name="backlog"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The backlog is negative.</exception>
+    /// <exception cref="InvalidOperationException">The server is already listening (ERR_SERVER_ALREADY_LISTEN).</exception>
+    public void Listen(string path, int? backlog, Action? callback = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ThrowIfNegativeBacklog(backlog);
         BeginListen();
         var pipe = new PipeHandle(Loop);
         StartListening(pipe, pipe.Bind(path), backlog, callback, path, null);
+    }
+
+    /// <summary>
+    /// Listens as Node's <c>server.listen(options, callback)</c>: on <see cref="ListenOptions.Port"/> (with
+    /// <see cref="ListenOptions.Host"/>) when it is set, otherwise on <see cref="ListenOptions.Path"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options name neither a port nor a path, or both.</exception>
+    public void Listen(ListenOptions options, Action? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (options)
+        {
+            case { Port: { } port, Path: null }:
+                Listen(port, options.Host, options.Backlog, callback);
+                break;
+            case { Port: null, Path: { } path }:
+                Listen(path, options.Backlog, callback);
+                break;
+            default:
+                throw new ArgumentException("Listen options must name a port or a path, not both (ERR_INVALID_ARG_VALUE).", nameof(options));
+        }
+    }
+
+    private static void ThrowIfNegativeBacklog(int? backlog)
+    {
+        if (backlog is { } value)
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(backlog));
     }
 
     private void BeginListen()
@@ -154,9 +224,9 @@ public sealed class Server : IDisposable
             client.Close();
             return;
         }
-        if (MaxConnections > 0 && ConnectionCount >= MaxConnections)
+        if (ConnectionCount >= MaxConnections)
         {
-            client.Close();
+            DropConnection(client);
             return;
         }
         ConnectionCount++;
@@ -166,6 +236,19 @@ public sealed class Server : IDisposable
         if (_options.KeepAlive)
             socket.SetKeepAlive(true, _options.KeepAliveInitialDelay);
         Connection?.Invoke(socket);
+    }
+
+    /// <summary>Closes a connection over <see cref="MaxConnections"/> at once, then tells <see cref="Drop"/> whose it was.</summary>
+    private void DropConnection(StreamHandle client)
+    {
+        // Read before the close (a closing handle answers nothing); closed before the handlers run, so a handler
+        // that throws cannot leave the connection open.
+        DroppedConnection? dropped = Drop is null ? null : client is TcpHandle tcp
+            ? new DroppedConnection(tcp.LocalEndPoint, tcp.RemoteEndPoint)
+            : default(DroppedConnection);
+        client.Close();
+        if (dropped is { } connection)
+            Drop?.Invoke(this, connection);
     }
 
     internal void OnSocketClosed(Socket socket)
