@@ -40,9 +40,11 @@ public sealed partial class Socket
             BytesRead += nread;
             RestartTimer();
             ReadOnlySpan<byte> data = buffer.Span[..nread];
+            string? text = DecodeText(data);
             try
             {
                 Data?.Invoke(this, data);
+                RaiseText(text);
             }
             finally
             {
@@ -60,6 +62,7 @@ public sealed partial class Socket
         _readableEnded = true;
         try
         {
+            RaiseHeldText();
             Ended?.Invoke(this);
         }
         finally
