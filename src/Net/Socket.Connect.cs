@@ -20,8 +20,11 @@ public sealed partial class Socket
     /// runs once connected, as a one-time <see cref="Connected"/> handler. Failure: <see cref="Error"/> (ECONNREFUSED,
     /// ENOTFOUND...) then <see cref="Closed"/>. Writes before the connection are buffered and sent once connected.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed (unlike Node, a
-    /// destroyed socket is not reused: create a new one).</exception>
+    /// <remarks>As Node, a socket that has closed (by <see cref="Destroy"/>, an error or both sides ending) connects
+    /// again, from a <see cref="Closed"/> handler or later: its handlers stay subscribed, its state and counters start
+    /// afresh.</remarks>
+    /// <exception cref="InvalidOperationException">The socket is connected or connecting, or destroyed and not closed
+    /// yet (connect again once <see cref="Closed"/> is raised).</exception>
     public void Connect(int port, string host = "localhost", Action? callback = null) => Connect(port, host, callback, null);
 
     private void Connect(int port, string host, Action? callback, TaskCompletionSource? task)
@@ -39,8 +42,8 @@ public sealed partial class Socket
         Loop.QueueWork(() => Dns.GetHostAddresses(host), (addresses, error) => OnLookup(host, addresses, error));
     }
 
-    /// <summary>Connects to the Unix socket at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidOperationException">The socket is connected, connecting or destroyed.</exception>
+    /// <summary>Connects to the Unix socket at <paramref name="path"/>; a closed socket connects again as with <see cref="Connect(int, string, Action?)"/>.</summary>
+    /// <exception cref="InvalidOperationException">The socket is connected or connecting, or destroyed and not closed yet.</exception>
     public void Connect(string path, Action? callback = null) => Connect(path, callback, null);
 
     private void Connect(string path, Action? callback, TaskCompletionSource? task)
@@ -55,14 +58,19 @@ public sealed partial class Socket
     }
 
     /// <summary>
-    /// Refuses a socket that is connected, connecting or destroyed, then takes the connect's callback and task: a
-    /// refused ConnectAsync must not replace the task of the connect in flight, which would then never complete.
+    /// Refuses a socket that is connected, connecting or still closing, resets one that has closed, then takes the
+    /// connect's callback and task: a refused ConnectAsync must not replace the task of the connect in flight, which
+    /// would then never complete.
     /// </summary>
     private void BeginConnect(Action? callback, TaskCompletionSource? task)
     {
         Loop.VerifyAccess();
-        if (_connecting || _handle is not null || _destroyed)
-            throw new InvalidOperationException("The socket is already connected, connecting or destroyed.");
+        if (_destroyed ? !_closed : _connecting || _handle is not null)
+            throw new InvalidOperationException(_destroyed
+                ? "The socket is destroyed and still closing: connect it again once Closed is raised."
+                : "The socket is already connected or connecting.");
+        if (_destroyed)
+            ResetForReconnect();
         _connecting = true;
         _connectCallback = callback;
         _connectTask = task;

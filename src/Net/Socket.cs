@@ -26,7 +26,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket : IDisposable
 {
     private readonly SocketOptions _options;
-    private readonly Server? _server;
+    private Server? _server; // null for a socket this process connected (also once an accepted one connects again)
     private StreamHandle? _handle;
     private bool _connecting;
     private bool _destroyed;
@@ -165,12 +165,7 @@ public sealed partial class Socket : IDisposable
     public int? RemotePort => RemoteIPEndPoint?.Port;
 
     /// <summary>"IPv4" or "IPv6", as Node's <c>remoteFamily</c>; still there once closed.</summary>
-    public string? RemoteFamily => RemoteIPEndPoint?.AddressFamily switch
-    {
-        AddressFamily.InterNetwork => "IPv4",
-        AddressFamily.InterNetworkV6 => "IPv6",
-        _ => null,
-    };
+    public string? RemoteFamily => Net.FamilyName(RemoteIPEndPoint);
 
     /// <summary>The underlying stream handle, for libuv-level access; null before connecting.</summary>
     public StreamHandle? Handle => _handle;
@@ -244,23 +239,27 @@ public sealed partial class Socket : IDisposable
 
     private void OnClosed()
     {
+        // Taken first: a Closed handler may connect the socket again, which clears them for the next connection.
+        NetException? error = _error;
+        Server? server = _server;
         // Each step runs even when a handler of the one before threw: Closed is never lost, and the server always
         // counts the connection gone (its own Closed waits for that).
         try
         {
             CancelPendingWrites();
-            if (_error is { } error)
+            if (error is not null)
                 Error?.Invoke(this, error);
         }
         finally
         {
             try
             {
-                Closed?.Invoke(this, _error is not null);
+                _closed = true; // from here Connect may start a new connection (Node reuses a closed socket)
+                Closed?.Invoke(this, error is not null);
             }
             finally
             {
-                _server?.OnSocketClosed(this);
+                server?.OnSocketClosed(this);
             }
         }
     }

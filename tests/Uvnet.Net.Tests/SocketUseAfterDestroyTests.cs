@@ -4,7 +4,7 @@ namespace Uvnet.Net.Tests;
 /// Using a socket after Destroy(), as Node's net.Socket allows: writes fail through their callback with
 /// ERR_STREAM_DESTROYED, End, Pause, Resume and the options are no-ops, a read fails with ObjectDisposedException (never
 /// the end of stream: the peer did not end it); only Connect throws (a
-/// destroyed socket is not reused). None of them raises an event, starts anything, or leaves a handle behind.
+/// destroyed socket connects again only once it has closed: see SocketReconnectTests). None of them raises an event, starts anything, or leaves a handle behind.
 /// </summary>
 public class SocketUseAfterDestroyTests
 {

@@ -1,0 +1,39 @@
+namespace Uvnet.Net;
+
+public sealed partial class Socket
+{
+    private bool _closed; // Closed has been raised for the last connection: Connect may start another
+
+    /// <summary>
+    /// Makes a closed socket new again before it connects, as Node's <c>connect</c> does with a destroyed socket
+    /// (<c>_undestroy</c>, a fresh handle): the handlers stay, <see cref="UserData"/>, <see cref="Pause"/>, Ref/Unref
+    /// and the TCP options stay; the last connection's state, counters and leftovers go. A connection accepted by a
+    /// server no longer counts as that server's.
+    /// </summary>
+    private void ResetForReconnect()
+    {
+        _destroyed = false;
+        _closed = false;
+        _handle = null;
+        _server = null;
+        _readableEnded = false;
+        _writableEnded = false;
+        _finished = false;
+        _error = null;
+        _addresses = null; // a path connect after a TCP one must not retry the old addresses
+        _remote = null;
+        _remoteAddress = null;
+        BytesRead = 0;
+        BytesWritten = 0;
+        _needDrain = false;
+        _endCallback = null;
+        _timer = null; // closed by the destroy; SetTimeout starts a new one
+        _timeoutMs = 0;
+        _timeoutCallback = null;
+        _readerPaused = false;
+        _chunks = null; // bytes of the last connection no async reader took
+        _chunkOffset = 0;
+        _buffered = 0;
+        _textDecoder?.Reset();
+    }
+}
