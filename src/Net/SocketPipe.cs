@@ -1,0 +1,128 @@
+using System.Buffers;
+
+namespace Uvnet.Net;
+
+/// <summary>
+/// One <see cref="Socket.Pipe"/>: copies what the source reads to the destination, pausing the source while the
+/// destination's <see cref="Socket.Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/> says it is full and
+/// resuming it at <see cref="Socket.Drain"/>, as Node's <c>readable.pipe</c>.
+/// </summary>
+internal sealed class SocketPipe
+{
+    private readonly bool _end;
+    private readonly SocketDataHandler _onData;
+    private readonly Action<Socket> _onDrain;
+    private readonly Action<Socket> _onSourceEnded;
+    private readonly Action<Socket> _onDestinationFinish;
+    private readonly Action<Socket, bool> _onClosed;
+    private readonly Stack<Chunk> _freeChunks = new();
+    private bool _pausedSource; // paused by this pipe, which resumes it
+
+    public SocketPipe(Socket source, Socket destination, bool end)
+    {
+        Source = source;
+        Destination = destination;
+        _end = end;
+        _onData = OnData;
+        _onDrain = _ => ResumeSource();
+        _onSourceEnded = _ => OnSourceEnded();
+        _onDestinationFinish = _ => Source.Unpipe(Destination);
+        _onClosed = (_, _) => Source.Unpipe(Destination);
+    }
+
+    public Socket Source { get; }
+
+    public Socket Destination { get; }
+
+    public void Start()
+    {
+        Source.Data += _onData;
+        Source.Ended += _onSourceEnded;
+        Source.Closed += _onClosed;
+        Destination.Drain += _onDrain;
+        Destination.Finish += _onDestinationFinish;
+        Destination.Closed += _onClosed;
+        // As Node: a destination that is already full holds the source back; otherwise the source flows.
+        if (Destination.WritableNeedDrain)
+            PauseSource();
+        else
+            Source.Resume();
+    }
+
+    /// <summary>Detaches from both sockets; the source, if this pipe paused it, is resumed only by its owner from now on.</summary>
+    public void Stop()
+    {
+        Source.Data -= _onData;
+        Source.Ended -= _onSourceEnded;
+        Source.Closed -= _onClosed;
+        Destination.Drain -= _onDrain;
+        Destination.Finish -= _onDestinationFinish;
+        Destination.Closed -= _onClosed;
+    }
+
+    private void OnData(Socket source, ReadOnlySpan<byte> data)
+    {
+        if (Destination.Destroyed)
+        {
+            Source.Unpipe(Destination); // destroyed before it was piped to: no Closed will come to stop the pipe
+            return;
+        }
+        // The span is the loop's read buffer: the write needs a copy that lives until the write's callback.
+        Chunk chunk = _freeChunks.TryPop(out Chunk? free) ? free : new Chunk(this);
+        ReadOnlyMemory<byte> copy = chunk.Fill(data);
+        if (!Destination.Write(copy, chunk.Written))
+            PauseSource();
+    }
+
+    private void OnSourceEnded()
+    {
+        if (_end)
+            Destination.End();
+    }
+
+    private void PauseSource()
+    {
+        if (Source.IsPaused)
+            return; // paused by its owner: not this pipe's to resume
+        _pausedSource = true;
+        Source.Pause();
+    }
+
+    private void ResumeSource()
+    {
+        if (!_pausedSource)
+            return;
+        _pausedSource = false;
+        Source.Resume();
+    }
+
+    /// <summary>A copy of one read, kept until its write completes, then reused by the pipe (no allocation per read).</summary>
+    private sealed class Chunk
+    {
+        private readonly SocketPipe _pipe;
+        private byte[]? _buffer;
+
+        public Chunk(SocketPipe pipe)
+        {
+            _pipe = pipe;
+            Written = OnWritten;
+        }
+
+        public Action<NetException?> Written { get; }
+
+        public ReadOnlyMemory<byte> Fill(ReadOnlySpan<byte> data)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+            data.CopyTo(_buffer);
+            return _buffer.AsMemory(0, data.Length);
+        }
+
+        // Runs once per write, also when it failed or was cancelled: the socket no longer holds the memory.
+        private void OnWritten(NetException? error)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer!);
+            _buffer = null;
+            _pipe._freeChunks.Push(this);
+        }
+    }
+}
