@@ -58,4 +58,13 @@ public sealed partial class Socket
     }
 
     private SocketPipe? FindPipe(Socket destination) => _pipes?.Find(p => p.Destination == destination);
+
+    /// <summary>Stops a pipe whose source (this socket) has closed; a reconnected socket must not be paused by it.</summary>
+    internal void RemovePipe(SocketPipe pipe)
+    {
+        pipe.Stop();
+        _pipes!.Remove(pipe);
+    }
+
+    internal bool PipeAwaitsDrain() => _pipes!.Exists(static p => p.AwaitingDrain);
 }

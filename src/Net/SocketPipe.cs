@@ -16,7 +16,7 @@ internal sealed class SocketPipe
     private readonly Action<Socket> _onDestinationFinish;
     private readonly Action<Socket, bool> _onClosed;
     private readonly Stack<Chunk> _freeChunks = new();
-    private bool _pausedSource; // paused by this pipe, which resumes it
+    private bool _awaitingDrain; // this pipe paused the source until its destination drains
 
     public SocketPipe(Socket source, Socket destination, bool end)
     {
@@ -27,12 +27,15 @@ internal sealed class SocketPipe
         _onDrain = _ => ResumeSource();
         _onSourceEnded = _ => OnSourceEnded();
         _onDestinationFinish = _ => Source.Unpipe(Destination);
-        _onClosed = (_, _) => Source.Unpipe(Destination);
+        _onClosed = (socket, _) => OnClosed(socket);
     }
 
     public Socket Source { get; }
 
     public Socket Destination { get; }
+
+    /// <summary>Whether this pipe holds the source paused until its destination drains.</summary>
+    public bool AwaitingDrain => _awaitingDrain;
 
     public void Start()
     {
@@ -77,23 +80,33 @@ internal sealed class SocketPipe
     private void OnSourceEnded()
     {
         if (_end)
-            Destination.End();
+            Destination.End(); // the pipe stops when the destination finishes
+        else
+            Source.Unpipe(Destination); // as Node: nothing more will come
+    }
+
+    private void OnClosed(Socket socket)
+    {
+        if (socket == Source)
+            Source.RemovePipe(this); // without pausing: a Closed handler before this one may have connected it again
+        else
+            Source.Unpipe(Destination);
     }
 
     private void PauseSource()
     {
-        if (Source.IsPaused)
-            return; // paused by its owner: not this pipe's to resume
-        _pausedSource = true;
+        _awaitingDrain = true;
         Source.Pause();
     }
 
+    // As Node's awaitDrainWriters: a source piped to several destinations flows again once none of them is full.
     private void ResumeSource()
     {
-        if (!_pausedSource)
+        if (!_awaitingDrain)
             return;
-        _pausedSource = false;
-        Source.Resume();
+        _awaitingDrain = false;
+        if (!Source.PipeAwaitsDrain())
+            Source.Resume();
     }
 
     /// <summary>A copy of one read, kept until its write completes, then reused by the pipe (no allocation per read).</summary>

@@ -196,6 +196,53 @@ public class SocketPipeTests
         p.Close();
     }
 
+    // test-stream-pipe-await-drain: a source piped to two destinations waits for both to drain.
+    [Fact]
+    public void A_source_piped_to_two_destinations_flows_again_only_once_both_drained()
+    {
+        var p = TwoPairs.Open();
+        var (server3, client3, peer3) = NetTestKit.ConnectedPair(p.Loop);
+        p.Peer2.Pause(); // neither destination's reader reads yet
+        peer3.Pause();
+        p.Peer.Pipe(p.Client2);
+        p.Peer.Pipe(client3);
+        var payload = new byte[Total];
+        p.Client.Write(payload);
+        LoopDriver.RunUntil(p.Loop, () => p.Peer.IsPaused && p.Client2.WritableNeedDrain && client3.WritableNeedDrain);
+        bool drained2 = false;
+        p.Client2.Drain += _ => drained2 = true;
+        p.Peer2.Resume();
+        LoopDriver.RunUntil(p.Loop, () => drained2);
+        Assert.True(p.Peer.IsPaused); // the other destination is still full
+        long got3 = 0;
+        peer3.Data += (_, data) => got3 += data.Length;
+        peer3.Resume();
+        LoopDriver.RunUntil(p.Loop, () => got3 == Total);
+        client3.Destroy();
+        server3.Close();
+        p.Close();
+    }
+
+    [Fact]
+    public void A_source_reconnected_from_its_closed_handler_is_not_paused_by_its_old_pipe()
+    {
+        var p = TwoPairs.Open();
+        p.Client.Pipe(p.Client2);
+        bool reconnected = false;
+        p.Client.Closed += (s, _) =>
+        {
+            if (!reconnected)
+                s.Connect(p.Server.Port, "127.0.0.1", () => reconnected = true);
+        };
+        p.Client.Destroy();
+        LoopDriver.RunUntil(p.Loop, () => reconnected);
+        Assert.False(p.Client.IsPaused);
+        p.Client.Write("no longer piped");
+        LoopDriver.RunFor(p.Loop, 20);
+        Assert.Equal(0, p.Client2.BytesWritten);
+        p.Close();
+    }
+
     [Fact]
     public void Pipe_refuses_another_loops_socket_and_a_second_pipe_to_the_same_destination()
     {
