@@ -52,6 +52,45 @@ public static class Net
         return socket;
     }
 
+    /// <summary>
+    /// Creates a socket with <paramref name="options"/> and connects it to their <see cref="ConnectOptions.Port"/> (on
+    /// their host) or, without a port, their <see cref="ConnectOptions.Path"/>, as Node's
+    /// <c>net.createConnection(options, connectListener)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options name neither a port nor a path, or both.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The port is not 0–65535, or a delay or the timeout is negative.</exception>
+    public static Socket CreateConnection(Loop loop, ConnectOptions options, Action? connectListener = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
+        if ((options.Port is null) == (options.Path is null))
+            throw new ArgumentException("Connect options must name a port or a path, not both (ERR_INVALID_ARG_VALUE).", nameof(options));
+        if (options.Port is { } port)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(port, nameof(options));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort, nameof(options));
+            ArgumentException.ThrowIfNullOrEmpty(options.Host, nameof(options));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegative(options.KeepAliveInitialDelay, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Timeout, nameof(options));
+        var socket = new Socket(loop, new SocketOptions { AllowHalfOpen = options.AllowHalfOpen });
+        if (options.NoDelay)
+            socket.SetNoDelay();
+        if (options.KeepAlive)
+            socket.SetKeepAlive(true, options.KeepAliveInitialDelay);
+        if (options.Timeout > 0)
+            socket.SetTimeout(options.Timeout);
+        if (options.Port is { } tcpPort)
+            socket.Connect(tcpPort, options.Host, connectListener);
+        else
+            socket.Connect(options.Path!, connectListener);
+        return socket;
+    }
+
+    /// <summary>Node's alias of <see cref="CreateConnection(Loop, ConnectOptions, Action?)"/>.</summary>
+    public static Socket Connect(Loop loop, ConnectOptions options, Action? connectListener = null) =>
+        CreateConnection(loop, options, connectListener);
+
     /// <summary>Node's alias of <see cref="CreateConnection(Loop, int, Action?)"/>.</summary>
     public static Socket Connect(Loop loop, int port, Action? connectListener = null) => CreateConnection(loop, port, connectListener);
 

@@ -78,6 +78,39 @@ public class NetModuleTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    // test-net-connect-options-allowhalfopen: the client stays writable after the server ends.
+    [Fact]
+    public void Create_connection_with_options_applies_allow_half_open()
+    {
+        var loop = new Loop();
+        Socket? peer = null;
+        var server = NetTestKit.ListeningServer(loop, p => peer = p);
+        bool ended = false;
+        var client = Net.Connect(loop, new ConnectOptions { Port = server.Port, Host = "127.0.0.1", AllowHalfOpen = true, NoDelay = true });
+        client.Ended += _ => ended = true;
+        LoopDriver.RunUntil(loop, () => peer is not null);
+        var got = NetTestKit.Collect(peer!);
+        peer!.End();
+        LoopDriver.RunUntil(loop, () => ended);
+        Assert.False(client.WritableEnded); // half open: our side is still ours to end
+        client.Write("after the peer's end");
+        client.End();
+        LoopDriver.RunUntil(loop, () => got.ToString() == "after the peer's end");
+        LoopDriver.RunUntil(loop, () => server.ConnectionCount == 0 && client.Destroyed);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Connect_options_with_neither_or_both_a_port_and_a_path_are_refused()
+    {
+        var loop = new Loop();
+        Assert.Throws<ArgumentException>(() => Net.CreateConnection(loop, new ConnectOptions()));
+        Assert.Throws<ArgumentException>(() => Net.CreateConnection(loop, new ConnectOptions { Port = 1, Path = "/tmp/x.sock" }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Net.CreateConnection(loop, new ConnectOptions { Port = 1, Timeout = -1 }));
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // test-net-isip
     [Theory]
     [InlineData("127.0.0.1", 4)]
