@@ -39,7 +39,12 @@ public sealed partial class Socket
             ConnectTo([literal]);
             return;
         }
-        Loop.QueueWork(() => Dns.GetHostAddresses(host), (addresses, error) => OnLookup(host, addresses, error));
+        int connection = _connection;
+        Loop.QueueWork(() => Dns.GetHostAddresses(host), (addresses, error) =>
+        {
+            if (connection == _connection) // not a lookup of a connection destroyed since (the socket may connect again)
+                OnLookup(host, addresses, error);
+        });
     }
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>; a closed socket connects again as with <see cref="Connect(int, string, Action?)"/>.</summary>

@@ -3,6 +3,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private bool _closed; // Closed has been raised for the last connection: Connect may start another
+    private int _connection; // counts the connections made: a lookup still running for an earlier one is ignored
 
     /// <summary>
     /// Makes a closed socket new again before it connects, as Node's <c>connect</c> does with a destroyed socket
@@ -14,6 +15,7 @@ public sealed partial class Socket
     {
         _destroyed = false;
         _closed = false;
+        _connection++;
         _handle = null;
         _server = null;
         _readableEnded = false;

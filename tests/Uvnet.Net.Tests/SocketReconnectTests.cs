@@ -129,6 +129,35 @@ public class SocketReconnectTests
     }
 
     [Fact]
+    public void A_lookup_still_running_for_a_destroyed_connection_does_not_touch_the_next_one()
+    {
+        var loop = new Loop();
+        int accepted = 0;
+        var server = NetTestKit.ListeningServer(loop, _ => accepted++);
+        var client = new Socket(loop);
+        int lookups = 0;
+        client.Lookup += (_, _) => lookups++;
+        bool reconnected = false, connected = false;
+        client.Closed += (s, _) =>
+        {
+            if (reconnected)
+                return;
+            reconnected = true;
+            s.Connect(server.Port, "127.0.0.1", () => connected = true);
+        };
+        client.Connect(server.Port, "localhost"); // resolved on the thread pool
+        client.Destroy();
+        LoopDriver.RunUntil(loop, () => connected && accepted == 1);
+        LoopDriver.RunFor(loop, 200); // the first lookup ends meanwhile: it must not connect a second time
+        Assert.Equal(1, accepted);
+        Assert.Equal(0, lookups);
+        Assert.Equal(SocketReadyState.Open, client.ReadyState);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void A_timeout_set_on_the_next_connection_fires()
     {
         var loop = new Loop();
