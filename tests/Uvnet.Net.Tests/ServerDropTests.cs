@@ -70,6 +70,33 @@ public class ServerDropTests
     }
 
     [Fact]
+    public void A_unix_socket_connection_is_dropped_without_addresses()
+    {
+        var loop = new Loop();
+        string path = Path.Combine(Path.GetTempPath(), $"uvnet-drop-{Guid.NewGuid():N}.sock");
+        try
+        {
+            var server = new Server(loop) { MaxConnections = 0 };
+            DroppedConnection? drop = null;
+            server.Drop += (_, d) => drop = d;
+            bool listening = false;
+            server.Listen(path, () => listening = true);
+            LoopDriver.RunUntil(loop, () => listening);
+            var client = new Socket(loop);
+            client.Connect(path);
+            LoopDriver.RunUntil(loop, () => drop is not null);
+            Assert.Equal(default(DroppedConnection), drop);
+            client.Destroy();
+            server.Close();
+            LoopDriver.CloseLoop(loop);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Max_connections_is_unlimited_by_default()
     {
         var loop = new Loop();
