@@ -7,9 +7,10 @@ public sealed partial class Socket
 
     /// <summary>
     /// Makes a closed socket new again before it connects, as Node's <c>connect</c> does with a destroyed socket
-    /// (<c>_undestroy</c>, a fresh handle): the handlers stay, <see cref="UserData"/>, <see cref="Pause"/>, Ref/Unref
-    /// and the TCP options stay; the last connection's state, counters and leftovers go. A connection accepted by a
-    /// server no longer counts as that server's.
+    /// (<c>_undestroy</c>, a fresh handle): the handlers stay, <see cref="UserData"/>, <see cref="Pause"/>, Cork,
+    /// Ref/Unref and the TCP options stay (as Node keeps its flowing and corked state); the last connection's state,
+    /// counters and leftovers go (its pending writes were failed when it closed). A connection accepted by a server
+    /// no longer counts as that server's.
     /// </summary>
     private void ResetForReconnect()
     {
@@ -23,12 +24,13 @@ public sealed partial class Socket
         _finished = false;
         _error = null;
         _addresses = null; // a path connect after a TCP one must not retry the old addresses
-        _remote = null;
-        _remoteAddress = null;
-        BytesRead = 0;
+        BytesRead = 0; // the endpoints and the handle's own counts start afresh in Adopt
         BytesWritten = 0;
         _needDrain = false;
         _endCallback = null;
+        _destroySoon = false;
+        _resetOnClose = false;
+        _resetWhenConnected = false;
         _timer = null; // closed by the destroy; SetTimeout starts a new one
         _timeoutMs = 0;
         _timeoutCallback = null;

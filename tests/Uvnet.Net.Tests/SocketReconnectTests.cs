@@ -158,6 +158,25 @@ public class SocketReconnectTests
     }
 
     [Fact]
+    public void A_destroy_soon_of_the_last_connection_does_not_cut_the_next()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop, s => s.Ended += p => p.End("late reply"), new ServerOptions { AllowHalfOpen = true });
+        var client = new Socket(loop, new SocketOptions { AllowHalfOpen = true });
+        int closes = 0;
+        client.Closed += (_, _) => closes++;
+        client.Connect(server.Port, "127.0.0.1", () => client.DestroySoon());
+        LoopDriver.RunUntil(loop, () => closes == 1);
+
+        var got = NetTestKit.Collect(client);
+        client.Connect(server.Port, "127.0.0.1", () => client.End()); // half-open: reads on after its end
+        LoopDriver.RunUntil(loop, () => closes == 2);
+        Assert.Equal("late reply", got.ToString());
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void A_timeout_set_on_the_next_connection_fires()
     {
         var loop = new Loop();
