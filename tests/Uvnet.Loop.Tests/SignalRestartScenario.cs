@@ -9,18 +9,16 @@ namespace Uvnet.Tests;
 internal static partial class SignalRestartScenario
 {
     private const int Restarts = 20_000;
-    private const int Sigusr1 = 10, Sigwinch = 28; // Linux's numbers
+    private const int Sigusr1 = 10; // Linux's number
 
     [LibraryImport("libc.so.6", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
     internal static int Run()
     {
-        using var scope = new LoopScope();
+        // Never disposed: see the end.
+        var scope = new LoopScope();
         var handle = new SignalHandle(scope.Loop);
-        var marker = new SignalHandle(scope.Loop);
-        bool markerSeen = false;
-        marker.Start((PosixSignal)Sigwinch, (_, _) => markerSeen = true);
         Action<SignalHandle, PosixSignal> callback = (_, _) => { };
         handle.Start((PosixSignal)Sigusr1, callback);
         bool stop = false;
@@ -40,13 +38,9 @@ internal static partial class SignalRestartScenario
         Volatile.Write(ref stop, true);
         sender.Join();
 
-        // Every SIGUSR1 sent reached the runtime before its kill returned, and the runtime takes signals in
-        // order: once the marker's callback ran, none is left that could find the handle stopped.
-        Kill(Environment.ProcessId, Sigwinch);
-        scope.RunUntil(() => markerSeen);
-        handle.Close();
-        marker.Close();
-        scope.Finish();
+        // The handle is left watching as the process exits. The runtime hands each signal to a thread-pool work item,
+        // and those run in no fixed order, so no later signal can tell that every SIGUSR1 was dispatched; a handle
+        // stopped or closed here would leave the stragglers their default action, as it should, and end the child.
         Console.WriteLine($"OK: {Restarts} restarts under {sent} signals");
         return 0;
     }
