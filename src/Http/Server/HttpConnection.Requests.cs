@@ -135,13 +135,13 @@ internal sealed partial class HttpConnection
         if (_notHttp1)
         {
             if (!RaiseClientError(new HttpClientError(HttpParserError.UnsupportedVersion, 505, "not HTTP/1.x")))
-                Answer(response, 505);
+                Answer(response, 505, bare: true);
             return;
         }
         if (AuthorityFault(request.Head, request.HttpVersionMinor, request.KnownMethod == HttpRequestMethod.Connect,
-                out ReadOnlySpan<byte> expect) is { } fault)
+                out ReadOnlySpan<byte> expect) is not null)
         {
-            RaiseClientError(new HttpClientError(HttpParserError.None, 400, fault));
+            // Not a parse error: answered as Node answers a missing Host (a response of the server's, no ClientError).
             Answer(response, 400);
             return;
         }
@@ -231,12 +231,26 @@ internal sealed partial class HttpConnection
         return request;
     }
 
-    /// <summary>Answers with an empty <paramref name="status"/> response, without the handler's headers, and closes the connection after it.</summary>
-    internal static void Answer(ServerResponse response, int status)
+    /// <summary>
+    /// Answers with an empty <paramref name="status"/> response, without the handler's headers, and closes the connection
+    /// after it. <paramref name="bare"/>: the status line and <c>Connection: close</c> alone, byte for byte Node's answer
+    /// to a request it could not parse or that timed out (its socketOnError: no Date, Server or Content-Length; the
+    /// close ends the empty body).
+    /// </summary>
+    internal static void Answer(ServerResponse response, int status, bool bare = false)
     {
         response.ResetHead(); // a failed handler's headers (its Content-Length, its cookies) are not this answer's
         response.CloseAfter();
         response.StatusCode = status;
+        if (bare)
+        {
+            // Removed automatic headers stay removed (as Node's removeHeader): without both framing fields the close
+            // ends the body, which is empty.
+            response.SendDate = false;
+            response.RemoveHeader("Server");
+            response.RemoveHeader("Content-Length");
+            response.RemoveHeader("Transfer-Encoding");
+        }
         response.End();
     }
 
@@ -244,12 +258,12 @@ internal sealed partial class HttpConnection
     /// A request that cannot be parsed: its status (in turn, after earlier responses), then a clean close; raised as
     /// ClientError once (the request is forgotten, so the client's FIN that follows is no second error).
     /// </summary>
-    private void Refuse(HttpParserError error, int status, string reason)
+    private void Refuse(HttpClientError clientError)
     {
         _stopParsing = true;
         IncomingMessage? request = _parsing;
         RequestStartedAt = -1;
-        var clientError = new HttpClientError(error, status, reason);
+        int status = clientError.StatusCode;
         if (request is { Dispatched: true })
         {
             _parsing = null;
@@ -259,7 +273,7 @@ internal sealed partial class HttpConnection
             // finished (the connection is destroyed); ended or sent, the connection closes after it.
             _closeWhenDone = true;
             if (request.Response is { WritableEnded: false } response)
-                HttpServer.FailHandler(response, status);
+                HttpServer.FailHandler(response, status, bare: true);
             else
                 CloseIfDone();
             request.Abort(clientError);
@@ -274,7 +288,7 @@ internal sealed partial class HttpConnection
             return;
         request ??= RentRequest();
         request.MarkComplete();
-        Answer(Enqueue(request, keepAlive: false), status);
+        Answer(Enqueue(request, keepAlive: false), status, bare: true);
     }
 
     /// <summary>Raises ClientError; true when a handler took charge of the socket.</summary>

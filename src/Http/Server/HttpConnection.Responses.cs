@@ -213,19 +213,27 @@ internal sealed partial class HttpConnection
     /// <summary>Closes the connection now (server shutdown, timeouts): pending responses get their Close event.</summary>
     internal void Destroy() => Socket.Destroy();
 
-    /// <summary>A timeout struck: 408 if nothing was sent for the late request yet (then close), else destroy.</summary>
-    internal void TimeOut(string reason)
+    /// <summary>
+    /// The headers or request timeout struck (Node's ERR_HTTP_REQUEST_TIMEOUT, raised as ClientError): 408 if nothing
+    /// was sent for the late request yet (then close), else destroy. A connection that has sent nothing since it
+    /// opened is late with its first request: it gets the 408 too, as in Node.
+    /// </summary>
+    internal void TimeOut()
     {
-        if (_head is null && _parsing is not null)
+        if (_head is null)
         {
-            Refuse(Parsing.HttpParserError.None, 408, reason);
+            Refuse(HttpClientError.RequestTimeout());
             return;
         }
         if (_head is { HeadersSent: false } waiting && waiting == _tail)
         {
-            // Its handler is still waiting for the body: answer for it, as Node's clientError default does.
+            // Its handler is still waiting for the body: answer for it, as Node's clientError default does, unless a
+            // ClientError handler takes charge of the socket.
             _stopParsing = true;
-            Answer(waiting, 408);
+            RequestStartedAt = -1;
+            _clientErrorTaken = RaiseClientError(HttpClientError.RequestTimeout());
+            if (!_clientErrorTaken)
+                Answer(waiting, 408, bare: true);
             return;
         }
         Destroy();

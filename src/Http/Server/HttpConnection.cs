@@ -38,8 +38,10 @@ internal sealed partial class HttpConnection
     private byte[]? _unparsed;
     private int _unparsedLength;
 
-    // Timeout bookkeeping, read by the server's periodic check.
-    internal long RequestStartedAt = -1;
+    // Timeout bookkeeping, read by the server's periodic check. The first request is late from the connection's
+    // start, as in Node (its parser counts headersTimeout from its initialisation): a client that connects and sends
+    // nothing gets 408 at the headers timeout; the keep-alive timeout applies only between requests.
+    internal long RequestStartedAt;
     internal bool HeadersDone;
     internal long IdleSince;
 
@@ -61,7 +63,7 @@ internal sealed partial class HttpConnection
         Socket = socket;
         _parser = new HttpRequestParser(server.Options.ParserLimits);
         _onFlushed = OnFlushed;
-        IdleSince = SendProgressAt = server.Loop.Now;
+        IdleSince = SendProgressAt = RequestStartedAt = server.Loop.Now;
         socket.Data += static (s, data) => Of(s).OnData(data);
         socket.Drain += static s => Of(s).OnDrain();
         socket.Ended += static s => Of(s).OnPeerEnded();
@@ -153,7 +155,7 @@ internal sealed partial class HttpConnection
                 if (_bodyTooLarge)
                 {
                     _bodyTooLarge = false;
-                    Refuse(HttpParserError.None, 413, "request body too large");
+                    Refuse(HttpClientError.BodyTooLarge());
                     break;
                 }
                 if (_completed is { } completed)
@@ -184,7 +186,7 @@ internal sealed partial class HttpConnection
                 _parser.ResumeAfterUpgrade();
                 continue;
             }
-            Refuse(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString());
+            Refuse(new HttpClientError(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString()));
             break;
         }
         _restOfRead = 0;
@@ -300,7 +302,7 @@ internal sealed partial class HttpConnection
         }
         else if (!_stopParsing && _parser.Finish() != HttpParserError.None)
         {
-            Refuse(HttpParserError.InvalidEofState, 400, "the connection ended inside a request");
+            Refuse(new HttpClientError(HttpParserError.InvalidEofState, 400, "the connection ended inside a request"));
         }
     }
 

@@ -341,19 +341,19 @@ public sealed class HttpServer : IDisposable
     /// A handler threw (or its task faulted), or its request went wrong: <paramref name="status"/> if nothing was
     /// sent, otherwise the connection is destroyed (a response begun cannot be finished).
     /// </summary>
-    internal static void FailHandler(ServerResponse response, int status = 500)
+    internal static void FailHandler(ServerResponse response, int status = 500, bool bare = false)
     {
         if (response.WritableEnded)
             return;
         if (response.HeadersSent)
             response.Connection.Destroy();
         else
-            HttpConnection.Answer(response, status);
+            HttpConnection.Answer(response, status, bare);
     }
 
     internal bool RaiseClientError(HttpClientError error, Socket socket)
     {
-        if (ClientError is not { } handlers || error.Code == Parsing.HttpParserError.None)
+        if (ClientError is not { } handlers || !error.IsRaised)
             return false;
         try
         {
@@ -426,10 +426,9 @@ public sealed class HttpServer : IDisposable
             else if (c.RequestStartedAt >= 0)
             {
                 long elapsed = now - c.RequestStartedAt;
-                if (!c.HeadersDone && Options.HeadersTimeout > 0 && elapsed >= Options.HeadersTimeout)
-                    c.TimeOut("headers timeout");
-                else if (Options.RequestTimeout > 0 && elapsed >= Options.RequestTimeout)
-                    c.TimeOut("request timeout");
+                if ((!c.HeadersDone && Options.HeadersTimeout > 0 && elapsed >= Options.HeadersTimeout)
+                    || (Options.RequestTimeout > 0 && elapsed >= Options.RequestTimeout))
+                    c.TimeOut();
             }
             else if (c.IsIdle && Options.KeepAliveTimeout > 0 && now - c.IdleSince >= Options.KeepAliveTimeout)
             {
