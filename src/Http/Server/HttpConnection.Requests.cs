@@ -158,31 +158,31 @@ internal sealed partial class HttpConnection
         {
             if (!Ascii.EqualsIgnoreCase(expect, "100-continue"u8))
             {
-                Answer(response, 417);
+                if (Server.HandlesCheckExpectation)
+                    Hand(request, response, RequestEvent.CheckExpectation);
+                else
+                    Answer(response, 417);
                 return;
             }
             if (Server.HandlesCheckContinue)
             {
-                Hand(request, response, checkContinue: true);
+                Hand(request, response, RequestEvent.CheckContinue);
                 return;
             }
             response.WriteContinue();
         }
-        Hand(request, response, checkContinue: false);
+        Hand(request, response, RequestEvent.Request);
     }
 
     /// <summary>
     /// Gives the pair to the user's handler, which holds it for its call (and an async handler until its task
     /// completes): the pair is not reused while the handler may still use it (see <see cref="ServerResponse.Held"/>).
     /// </summary>
-    private void Hand(IncomingMessage request, ServerResponse response, bool checkContinue)
+    private void Hand(IncomingMessage request, ServerResponse response, RequestEvent kind)
     {
         request.Held = true;
         response.Hold();
-        if (checkContinue)
-            Server.RaiseCheckContinue(request, response);
-        else
-            Server.RaiseRequest(request, response);
+        Server.RaiseRequest(kind, request, response);
         response.LetGo();
     }
 

@@ -70,6 +70,9 @@ internal sealed partial class HttpConnection
             done.RaiseFinish();
             if (Socket.Destroyed)
                 return; // its Finish handler destroyed the socket: the responses behind it were never sent, so the close raises their Close
+            FinishRequest(done.Request);
+            if (Socket.Destroyed)
+                return; // so did its request's Close handler
             // A Finish handler may end the socket (the response it finished still leaves whole): then no later
             // response may follow it, since a write after the end fails the socket and the destroy that follows cuts
             // off the bytes the kernel has not taken yet. The connection ends as after a Connection: close response.
@@ -80,7 +83,7 @@ internal sealed partial class HttpConnection
             }
             IncomingMessage request = done.Request;
             request.Answered = true;
-            if (!request.Complete && !request.IsConsumed)
+            if (!request.BodyDone && !request.IsConsumed)
                 request.StartDumping(); // nobody reads it: dropped, as Node dumps an unconsumed body
             if (!done.Held)
             {
@@ -146,11 +149,27 @@ internal sealed partial class HttpConnection
         }
     }
 
-    /// <summary>The responses still queued will never be sent: each gets its Close event, and the queue empties.</summary>
+    /// <summary>
+    /// A request's response has finished: the request is done with if its body has arrived (its Close), or was cut
+    /// short (aborted, as Node's request destroyed by a parse error); otherwise its Close follows its body's end.
+    /// </summary>
+    private static void FinishRequest(IncomingMessage request)
+    {
+        request.ResponseFinished = true;
+        if (request.Complete)
+            request.RaiseClose();
+        else if (request.BodyDone)
+            request.OnConnectionClosed();
+    }
+
+    /// <summary>The responses still queued will never be sent: each gets its Close event (and its request is aborted), and the queue empties.</summary>
     private void AbandonQueue()
     {
         for (ServerResponse? r = _head; r is not null; r = r.Next)
+        {
             r.RaiseClose();
+            r.Request.OnConnectionClosed();
+        }
         _head = _tail = null;
         Server.WaitingResponses -= _waiting;
         _waiting = 0;
@@ -198,7 +217,7 @@ internal sealed partial class HttpConnection
     private void ReleaseIfDone(IncomingMessage request)
     {
         // A request goes back to the pool once its body has been read, its response has finished, and no handler holds it.
-        if (!request.Complete || !request.Answered || request.Held || request.Connection is null)
+        if (!request.BodyDone || !request.Answered || request.Held || request.Connection is null)
             return;
         request.Recycle();
         _freeRequests.Push(request);

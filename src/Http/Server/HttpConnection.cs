@@ -70,7 +70,10 @@ internal sealed partial class HttpConnection
         socket.Finish += static s => Of(s).LingeringSince = s.Loop.Now;
         socket.Closed += static (s, _) => Of(s).OnClosed();
         socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
+        socket.Timeout += static s => Of(s).OnTimeout();
         socket.Owner = this;
+        if (server.SocketTimeout > 0)
+            socket.SetTimeout(server.SocketTimeout);
     }
 
     // Static handlers find their connection through the socket (no delegates per connection), in the socket's
@@ -306,9 +309,23 @@ internal sealed partial class HttpConnection
         }
     }
 
+    /// <summary>
+    /// The socket's idle timeout (<see cref="HttpServer.SetTimeout"/>, <see cref="IncomingMessage.SetTimeout"/>), as
+    /// Node's socketOnTimeout: raised on the request still arriving and on the server; destroyed when nobody handles it.
+    /// </summary>
+    private void OnTimeout()
+    {
+        if (_detached || Socket.Destroyed)
+            return; // the socket belongs to the upgrade handler now
+        bool handled = _parsing?.RaiseTimeout() == true;
+        handled |= Server.RaiseTimeout(Socket);
+        if (!handled)
+            Socket.Destroy();
+    }
+
     private void OnClosed()
     {
-        _parsing?.AbortBody(); // a handler awaiting ReadBodyAsync would wait forever
+        _parsing?.OnConnectionClosed(); // aborted: a handler awaiting ReadBodyAsync would wait forever
         AbandonQueue();
         Output.Release();
         if (_unparsed is not null)

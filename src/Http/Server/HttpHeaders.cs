@@ -15,11 +15,13 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     private readonly List<KeyValuePair<string, string>> _raw = [];
     private Loop? _loop; // null while never loaded (a request's empty Trailers, shared): nothing there ever changes
 
-    internal void Load(HttpRequestHead head, Loop loop)
+    /// <summary>Loads the fields of <paramref name="head"/>, the first <paramref name="maxCount"/> of them (0: all), as Node's maxHeadersCount.</summary>
+    internal void Load(HttpRequestHead head, Loop loop, int maxCount)
     {
         _loop = loop;
         _raw.Clear();
-        for (int i = 0; i < head.HeaderCount; i++)
+        int count = maxCount == 0 ? head.HeaderCount : Math.Min(maxCount, head.HeaderCount);
+        for (int i = 0; i < count; i++)
             _raw.Add(new(Encoding.Latin1.GetString(head.GetHeaderName(i)), Encoding.Latin1.GetString(head.GetHeaderValue(i))));
     }
 

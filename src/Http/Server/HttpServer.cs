@@ -92,6 +92,22 @@ public sealed class HttpServer : IDisposable
     public event Action<IncomingMessage, ServerResponse>? CheckContinue;
 
     /// <summary>
+    /// Raised instead of <see cref="Request"/> for an HTTP/1.1 request whose <c>Expect</c> is anything but
+    /// <c>100-continue</c>, as Node's <c>checkExpectation</c>: the handler answers it (417 if it cannot meet the
+    /// expectation). Without handlers such requests get <c>417 Expectation Failed</c> and the connection closes.
+    /// A handler that throws is contained as a <see cref="Request"/> handler is.
+    /// </summary>
+    public event Action<IncomingMessage, ServerResponse>? CheckExpectation;
+
+    /// <summary>
+    /// Raised when a connection has been idle (nothing read or written) for the time given to
+    /// <see cref="SetTimeout"/>, with its socket, as Node's server <c>timeout</c> event. With a handler here (or a
+    /// <see cref="IncomingMessage.Timeout"/> handler on the request still arriving) the socket is left open: the
+    /// handler decides (<c>socket.Destroy()</c>); without one the socket is destroyed.
+    /// </summary>
+    public event Action<Socket>? Timeout;
+
+    /// <summary>
     /// Raised for a request asking to change protocol (<c>Connection: upgrade</c> with an <c>Upgrade</c> field): the
     /// handler owns the socket from then on, and gets the bytes already read after the request's head. Without
     /// handlers such requests are served as ordinary requests (RFC 9110 §7.8 lets a server ignore Upgrade). CONNECT
@@ -139,6 +155,34 @@ public sealed class HttpServer : IDisposable
     public int ConnectionCount => _connections.Count;
 
     /// <summary>
+    /// The idle time, in milliseconds, after which a connection raises <see cref="Timeout"/> (0, the default as in
+    /// Node: none). Set with <see cref="SetTimeout"/>; applies to connections accepted from then on, as Node's
+    /// <c>server.timeout</c>.
+    /// </summary>
+    public long SocketTimeout { get; private set; }
+
+    /// <summary>
+    /// The most header fields of a request that <see cref="IncomingMessage.Headers"/> holds, as Node's
+    /// <c>server.maxHeadersCount</c>: the fields past it are left out (truncated, not refused), 0 for no limit;
+    /// 2000 by default, as Node. The server itself still sees every field (Host, Content-Length and the other framing
+    /// fields are checked whole), and the parser's own bound (<see cref="HttpServerOptions.ParserLimits"/>, 100 fields
+    /// and 16 KiB) still answers 431 past it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MaxHeadersCount
+    {
+        get => _maxHeadersCount;
+        set
+        {
+            Loop.VerifyAccess();
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxHeadersCount = value;
+        }
+    }
+
+    private int _maxHeadersCount = 2000;
+
+    /// <summary>
     /// Connections destroyed because the client took none of the bytes waiting for it for
     /// <see cref="HttpServerOptions.SendTimeout"/> (a slow read). A count rather than an event, as Kestrel counts what
     /// its minimum response data rate cuts: the client is gone, and there is nothing left to answer.
@@ -160,6 +204,8 @@ public sealed class HttpServer : IDisposable
     internal bool HasConnectHandlers => Connect is not null;
 
     internal bool HandlesCheckContinue => CheckContinue is not null;
+
+    internal bool HandlesCheckExpectation => CheckExpectation is not null;
 
     /// <summary>Listens on <paramref name="port"/> (0: a free one) and <paramref name="host"/> (null: every interface, dual stack).</summary>
     public HttpServer Listen(int port = 0, string? host = null, int? backlog = null, Action? callback = null)
@@ -201,6 +247,42 @@ public sealed class HttpServer : IDisposable
     {
         foreach (HttpConnection c in _connections.ToArray())
             c.Destroy();
+    }
+
+    /// <summary>
+    /// Raises <see cref="Timeout"/> for a connection idle (nothing read or written) for <paramref name="milliseconds"/>
+    /// (0 turns it off), as Node's <c>server.setTimeout</c>: it applies to the connections accepted from now on.
+    /// <paramref name="callback"/>, when given, is added to <see cref="Timeout"/>. The keep-alive, headers and request
+    /// timeouts (<see cref="HttpServerOptions"/>) are separate and still apply.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is negative.</exception>
+    public HttpServer SetTimeout(long milliseconds, Action<Socket>? callback = null)
+    {
+        Loop.VerifyAccess();
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        SocketTimeout = milliseconds;
+        if (callback is not null)
+            Timeout += callback;
+        return this;
+    }
+
+    /// <summary>Lets the listening server keep the loop alive (the default), as Node's <c>server.ref()</c>.</summary>
+    public HttpServer Ref()
+    {
+        Loop.VerifyAccess();
+        _net.Ref();
+        return this;
+    }
+
+    /// <summary>
+    /// Lets the loop end while the server listens, as Node's <c>server.unref()</c>: <see cref="Uvnet.Loop.Run(RunMode)"/>
+    /// returns once nothing else (an open connection, a timer) keeps the loop alive. Open connections still do.
+    /// </summary>
+    public HttpServer Unref()
+    {
+        Loop.VerifyAccess();
+        _net.Unref();
+        return this;
     }
 
     /// <summary>Closes every connection that is between requests.</summary>
@@ -311,11 +393,17 @@ public sealed class HttpServer : IDisposable
             handle.Close();
     }
 
-    internal void RaiseRequest(IncomingMessage request, ServerResponse response)
+    /// <summary>Raises the event a request goes to (<see cref="Request"/>, <see cref="CheckContinue"/> or <see cref="CheckExpectation"/>), containing a handler that throws.</summary>
+    internal void RaiseRequest(RequestEvent kind, IncomingMessage request, ServerResponse response)
     {
         try
         {
-            Request?.Invoke(request, response);
+            (kind switch
+            {
+                RequestEvent.CheckContinue => CheckContinue,
+                RequestEvent.CheckExpectation => CheckExpectation,
+                _ => Request,
+            })?.Invoke(request, response);
         }
         catch (Exception e)
         {
@@ -324,17 +412,21 @@ public sealed class HttpServer : IDisposable
         }
     }
 
-    internal void RaiseCheckContinue(IncomingMessage request, ServerResponse response)
+    /// <summary>A connection stayed idle for <see cref="SocketTimeout"/>: true when a handler took it (else the socket is destroyed).</summary>
+    internal bool RaiseTimeout(Socket socket)
     {
+        if (Timeout is not { } handlers)
+            return false;
         try
         {
-            CheckContinue?.Invoke(request, response);
+            handlers(socket);
         }
         catch (Exception e)
         {
-            ReportHandlerError(e, request);
-            FailHandler(response);
+            ReportHandlerError(e, null);
+            socket.Destroy(); // as for a throwing Connection handler: what the handler meant to do is unknown
         }
+        return true;
     }
 
     /// <summary>
@@ -452,4 +544,12 @@ public sealed class HttpServer : IDisposable
         }
         return now - c.SendProgressAt >= Options.SendTimeout;
     }
+}
+
+/// <summary>The event a request is raised as.</summary>
+internal enum RequestEvent
+{
+    Request,
+    CheckContinue,
+    CheckExpectation,
 }

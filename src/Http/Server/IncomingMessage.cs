@@ -54,6 +54,17 @@ public sealed class IncomingMessage
     // The body events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
     private RequestDataHandler? _data;
     private Action<IncomingMessage>? _end;
+    private Action<IncomingMessage>? _close, _timeout;
+    private Action<IncomingMessage, Exception>? _error;
+
+    // Node's readableEnded: the whole body reached someone reading it (a Data, End or ReadBodyAsync reader). A request
+    // destroyed before that is aborted.
+    private bool _readToEnd;
+    private bool _closed;
+    private bool _destroyed;
+
+    // What Destroy was given: raised as Error once the socket it destroyed has closed (null: no Error, as Node).
+    private Exception? _destroyError;
 
     internal IncomingMessage()
     {
@@ -155,7 +166,7 @@ public sealed class IncomingMessage
             VerifyLoopThread();
             if (!_headersLoaded)
             {
-                _headers.Load(Head, Connection!.Server.Loop);
+                _headers.Load(Head, Connection!.Server.Loop, Connection.Server.MaxHeadersCount);
                 _headersLoaded = true;
             }
             return _headers;
@@ -177,7 +188,7 @@ public sealed class IncomingMessage
                 return s_noTrailers;
             if (!_trailersLoaded)
             {
-                (_trailers ??= new HttpHeaders()).Load(_trailerHead!, Connection!.Server.Loop);
+                (_trailers ??= new HttpHeaders()).Load(_trailerHead!, Connection!.Server.Loop, maxCount: 0);
                 _trailersLoaded = true;
             }
             return _trailers!;
@@ -187,8 +198,18 @@ public sealed class IncomingMessage
     /// <summary>The connection's socket.</summary>
     public Socket Socket => Connection!.Socket;
 
-    /// <summary>Whether the whole request, body included, has arrived.</summary>
+    /// <summary>
+    /// Whether the whole request, body included, has arrived and been parsed, as Node's <c>message.complete</c>:
+    /// false for a request refused, cut by the connection's close or destroyed before its end.
+    /// </summary>
     public bool Complete { get; private set; }
+
+    /// <summary>
+    /// Whether the request was aborted, as Node's <c>message.aborted</c>: its connection closed, or it was
+    /// <see cref="Destroy"/>ed, before its body had been read to its end (a request whose body nobody reads counts
+    /// as not read until its response has finished). Set before <see cref="Error"/> and <see cref="Close"/>.
+    /// </summary>
+    public bool Aborted { get; private set; }
 
     /// <summary>Whether the connection may serve another request after this one (RFC 9112 §9.3).</summary>
     public bool ShouldKeepAlive { get; private set; }
@@ -211,6 +232,79 @@ public sealed class IncomingMessage
     }
 
     /// <summary>
+    /// Raised once for every request, as Node's <c>close</c> on <c>req</c>, when the request is done with: right after
+    /// <see cref="End"/> when someone reads the body (a Data, End or ReadBodyAsync reader), otherwise once its
+    /// response has finished and the body has arrived; or, for a request cut short (<see cref="Aborted"/>), once its
+    /// connection has closed, after <see cref="Error"/>. Not raised for an upgraded or CONNECT request, whose socket
+    /// the handler owns.
+    /// </summary>
+    public event Action<IncomingMessage>? Close
+    {
+        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _close, value, add: true);
+        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _close, value, add: false);
+    }
+
+    /// <summary>
+    /// Raised before <see cref="Close"/> when the connection closes before the request is done (a
+    /// <see cref="NetException"/> ECONNRESET, "aborted", as Node's), or with the error given to <see cref="Destroy"/>.
+    /// </summary>
+    public event Action<IncomingMessage, Exception>? Error
+    {
+        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _error, value, add: true);
+        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _error, value, add: false);
+    }
+
+    /// <summary>
+    /// Raised while this request is still arriving when its connection has been idle for the socket's timeout (see
+    /// <see cref="SetTimeout"/> and <see cref="HttpServer.SetTimeout"/>), as Node's <c>timeout</c> on <c>req</c>.
+    /// A handler here keeps the socket from being destroyed: it decides.
+    /// </summary>
+    public event Action<IncomingMessage>? Timeout
+    {
+        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: true);
+        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: false);
+    }
+
+    /// <summary>
+    /// Sets the connection's idle timeout to <paramref name="milliseconds"/> (0: none), as Node's
+    /// <c>req.setTimeout</c>: <see cref="Timeout"/> is raised while the request still arrives, and
+    /// <paramref name="callback"/>, when given, is added to it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is negative.</exception>
+    public IncomingMessage SetTimeout(long milliseconds, Action<IncomingMessage>? callback = null)
+    {
+        VerifyLoopThread();
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        if (callback is not null)
+            _timeout += callback;
+        Connection!.Socket.SetTimeout(milliseconds);
+        return this;
+    }
+
+    /// <summary>
+    /// Destroys the request, as Node's <c>req.destroy(error)</c>. A request not yet read to its end is
+    /// <see cref="Aborted"/>: its connection is destroyed (with <paramref name="error"/>, raised on the socket), and once
+    /// it has closed the request raises <see cref="Error"/> (when <paramref name="error"/> is given) and
+    /// <see cref="Close"/>. A request already read to its end only raises <see cref="Close"/> (now, if not raised
+    /// yet): its response can still be sent. A second call does nothing.
+    /// </summary>
+    public void Destroy(Exception? error = null)
+    {
+        VerifyLoopThread();
+        if (_destroyed || _closed)
+            return;
+        _destroyed = true;
+        if (_readToEnd)
+        {
+            RaiseClose();
+            return;
+        }
+        Aborted = true;
+        _destroyError = error;
+        Connection!.Socket.Destroy(error); // the close that follows raises Error and Close (OnConnectionClosed)
+    }
+
+    /// <summary>
     /// The whole body, once it has arrived (empty when there is none). Reading resumes if it had paused for an
     /// unread body. Everything is kept in memory: for large bodies, use <see cref="Data"/>. Fails with a
     /// <see cref="HttpClientError"/> for a malformed body, with a <see cref="NetException"/> (ECONNRESET, "aborted")
@@ -223,8 +317,13 @@ public sealed class IncomingMessage
     public Task<byte[]> ReadBodyAsync()
     {
         VerifyLoopThread();
-        if (Complete)
-            return _bodyFault is { } fault ? Task.FromException<byte[]>(fault) : Task.FromResult(TakeHeldBody());
+        if (BodyDone)
+        {
+            if (_bodyFault is { } fault)
+                return Task.FromException<byte[]>(fault);
+            _readToEnd = true;
+            return Task.FromResult(TakeHeldBody());
+        }
         _bodyTask ??= new TaskCompletionSource<byte[]>();
         Connection!.ResumeAfterBody();
         return _bodyTask.Task;
@@ -234,8 +333,14 @@ public sealed class IncomingMessage
     private void VerifyLoopThread([CallerMemberName] string member = "") =>
         LoopThread.Verify(Connection!.Server.Loop, nameof(IncomingMessage), member);
 
+    /// <summary>Whether nothing more of the request will be read: it is complete, refused or cut short.</summary>
+    internal bool BodyDone { get; private set; }
+
     /// <summary>Whether the body was left to the connection to drop (the response finished first).</summary>
     internal bool Dumping { get; set; }
+
+    /// <summary>Whether its response has finished (raised Finish): the request is done with once its body has arrived.</summary>
+    internal bool ResponseFinished { get; set; }
 
     /// <summary>Whether its response has finished (the request may then be recycled once complete).</summary>
     internal bool Answered { get; set; }
@@ -262,7 +367,9 @@ public sealed class IncomingMessage
         _inTrailers = false;
         _hasTrailers = false;
         _trailersLoaded = false;
-        Complete = false;
+        Complete = BodyDone = Aborted = false;
+        _readToEnd = _closed = _destroyed = ResponseFinished = false;
+        _destroyError = null;
         Dumping = false;
         _bodyFault = null;
         Answered = false;
@@ -337,7 +444,8 @@ public sealed class IncomingMessage
             AbortBody(); // the bytes after the destroy were dropped: no End, and no body
             return;
         }
-        Complete = true;
+        Complete = BodyDone = true;
+        _readToEnd = (IsConsumed || _end is not null) && _bodyFault is null;
         try
         {
             _end?.Invoke(this);
@@ -354,6 +462,67 @@ public sealed class IncomingMessage
             else
                 task.SetResult(TakeHeldBody());
         }
+        if (_readToEnd || ResponseFinished)
+            RaiseClose(); // read to its end, or dropped after its response: done with, as Node's autoDestroy after end
+    }
+
+    /// <summary>Raises <see cref="Close"/> once; a handler that throws is reported (the request is done with: nothing to fail).</summary>
+    internal void RaiseClose()
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        try
+        {
+            _close?.Invoke(this);
+        }
+        catch (Exception e)
+        {
+            Connection!.Server.ReportHandlerError(e, this);
+        }
+    }
+
+    /// <summary>
+    /// The connection closed (or will never send this request's response): a request not done with is aborted, as
+    /// Node's abortIncoming (unless it was read to its end), raises <see cref="Error"/> (ECONNRESET "aborted", or the
+    /// error given to <see cref="Destroy"/>) and then <see cref="Close"/>.
+    /// </summary>
+    internal void OnConnectionClosed()
+    {
+        if (_closed)
+            return;
+        AbortBody(); // a reader waiting for the body gets ECONNRESET rather than waiting forever
+        if (!_readToEnd)
+            Aborted = true;
+        Exception? error = _destroyed ? _destroyError : new NetException("ECONNRESET", "aborted");
+        if (error is not null && _error is { } handlers)
+        {
+            try
+            {
+                handlers(this, error);
+            }
+            catch (Exception e)
+            {
+                Connection!.Server.ReportHandlerError(e, this);
+            }
+        }
+        RaiseClose();
+    }
+
+    /// <summary>The connection has been idle for its socket's timeout: true when a <see cref="Timeout"/> handler took it.</summary>
+    internal bool RaiseTimeout()
+    {
+        if (_timeout is not { } handlers)
+            return false;
+        try
+        {
+            handlers(this);
+        }
+        catch (Exception e)
+        {
+            FailResponse(e);
+        }
+        return true;
     }
 
     /// <summary>A body handler threw: contained as a throwing request handler is, inside the parser's callback (the exception must not unwind the parser).</summary>
@@ -365,7 +534,7 @@ public sealed class IncomingMessage
     }
 
     /// <summary>A refused request: nothing more of it will be read.</summary>
-    internal void MarkComplete() => Complete = true;
+    internal void MarkComplete() => BodyDone = true;
 
     /// <summary>
     /// The connection closed, or was destroyed, before the whole body was read: a reader waiting for it gets
@@ -398,6 +567,8 @@ public sealed class IncomingMessage
     {
         _data = null;
         _end = null;
+        _close = _timeout = null;
+        _error = null;
         _heldBody.Release();
         _bodyTask = null;
         Connection = null;
