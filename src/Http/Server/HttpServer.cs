@@ -81,10 +81,12 @@ public sealed class HttpServer : IDisposable
     public event Action<Socket>? Connection;
 
     /// <summary>
-    /// Raised for a request the server refuses (malformed: 400, 414, 431, 501, 505; a missing, repeated or invalid
-    /// Host; timeouts: 408).
-    /// Without handlers the server answers with that status, <c>Connection: close</c>, and closes cleanly. A handler
-    /// takes charge of the socket (answer and close it) for parse errors.
+    /// Raised, as Node's <c>clientError</c>, for a request the server cannot parse (400, 413, 414, 431, 501, 505; the
+    /// error's <see cref="HttpClientError.Code"/> is llhttp's HPE_* name) and for one cut by the headers or request
+    /// timeout (408, ERR_HTTP_REQUEST_TIMEOUT). A handler takes charge of the socket: it answers and closes it. Without
+    /// handlers the server answers, after the responses ahead, with Node's bare refusal (the status line and
+    /// <c>Connection: close</c>, nothing else) and closes cleanly. A missing, repeated or invalid Host is answered 400
+    /// by the server (with its Date and Content-Length), as Node, without this event.
     /// </summary>
     public event Action<HttpClientError, Socket>? ClientError;
 
