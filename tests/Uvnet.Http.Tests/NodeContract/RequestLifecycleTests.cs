@@ -231,4 +231,52 @@ public class RequestLifecycleTests
         LoopDriver.RunUntil(fixture.Loop, () => reported.Count == 2);
         Assert.All(reported, e => Assert.Equal("close handler", e.Message));
     }
+
+    [Fact]
+    public void Destroy_inside_a_Data_handler_aborts_once_and_raises_no_more_body_events()
+    {
+        var events = new List<string>();
+        bool complete = true;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            req.Data += (r, _) => { events.Add("data"); r.Destroy(new InvalidOperationException("enough")); };
+            req.End += _ => events.Add("end");
+            req.Error += (_, e) => events.Add("error:" + e.Message);
+            req.Close += r => { events.Add("close"); complete = r.Complete; };
+        });
+        fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            // Half the body: the handler destroys the request on its first piece.
+            await s.SendAsync(Encoding.ASCII.GetBytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc"));
+            await RawClient.ReadToCloseAsync(s);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        LoopDriver.RunFor(fixture.Loop, 50);
+        Assert.Equal(["data", "error:enough", "close"], events);
+        Assert.False(complete);
+    }
+
+    [Fact]
+    public void Destroy_inside_Close_and_Error_handlers_does_nothing_more()
+    {
+        int errors = 0, closes = 0;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            req.Error += (r, _) => { errors++; r.Destroy(); };
+            req.Close += r => { closes++; r.Destroy(new InvalidOperationException("again")); };
+            res.Write("partial");
+        });
+        fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            await RawClient.ReadUntilAsync(s, t => t.Contains("partial", StringComparison.Ordinal));
+            s.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => closes > 0 && fixture.Server.ConnectionCount == 0);
+        LoopDriver.RunFor(fixture.Loop, 50);
+        Assert.Equal(1, errors);
+        Assert.Equal(1, closes);
+    }
 }

@@ -202,4 +202,44 @@ public class ServerMemberTests
         Assert.StartsWith("HTTP/1.1 400 ", raw);
         Assert.Equal(0, handled);
     }
+
+    // test-http-set-timeout-server.js, fastTimeout and idleTimeout: a kept-alive connection idle after its response
+    // times out once; the handler destroys it.
+    [Fact]
+    public void An_idle_kept_alive_connection_raises_Timeout_once_and_the_handler_closes_it()
+    {
+        int timeouts = 0;
+        using var fixture = ServerFixture.Start((req, res) => res.End("ok"));
+        fixture.Server.SetTimeout(30, socket =>
+        {
+            timeouts++;
+            socket.Destroy();
+        });
+        string raw = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return await RawClient.ReadToCloseAsync(s);
+        });
+        Assert.StartsWith("HTTP/1.1 200 OK", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+        Assert.Equal(1, timeouts);
+    }
+
+    [Fact]
+    public void A_Timeout_handler_that_throws_is_reported_and_its_socket_destroyed()
+    {
+        Exception? reported = null;
+        using var fixture = ServerFixture.Start((req, res) => { });
+        fixture.Server.HandlerError += (e, _) => reported = e;
+        fixture.Server.SetTimeout(30, _ => throw new InvalidOperationException("timeout handler"));
+        string raw = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return await RawClient.ReadToCloseAsync(s);
+        });
+        Assert.Equal("", raw);
+        Assert.Equal("timeout handler", reported!.Message);
+    }
 }
