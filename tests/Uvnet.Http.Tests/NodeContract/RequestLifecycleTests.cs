@@ -65,15 +65,7 @@ public class RequestLifecycleTests
             req.Close += r => { closes++; abortedAtClose = r.Aborted; };
             res.Write("hello");
         });
-        fixture.Run(async () =>
-        {
-            using var s = await RawClient.ConnectAsync(fixture.Port);
-            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-            await RawClient.ReadUntilAsync(s, t => t.Contains("hello", StringComparison.Ordinal));
-            // Node's client req.abort() destroys its socket; here a reset, since a FIN alone is a client done
-            // sending, whose response is still owed (RFC 9112 §9.6: see FinAfterRequestTests).
-            s.LingerState = new System.Net.Sockets.LingerOption(true, 0);
-        });
+        ResetOnceSeen(fixture, "hello");
         LoopDriver.RunUntil(fixture.Loop, () => closes > 0);
         Assert.False(abortedBefore);
         Assert.True(abortedAtError);
@@ -267,16 +259,23 @@ public class RequestLifecycleTests
             req.Close += r => { closes++; r.Destroy(new InvalidOperationException("again")); };
             res.Write("partial");
         });
-        fixture.Run(async () =>
-        {
-            using var s = await RawClient.ConnectAsync(fixture.Port);
-            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-            await RawClient.ReadUntilAsync(s, t => t.Contains("partial", StringComparison.Ordinal));
-            s.LingerState = new System.Net.Sockets.LingerOption(true, 0);
-        });
+        ResetOnceSeen(fixture, "partial");
         LoopDriver.RunUntil(fixture.Loop, () => closes > 0 && fixture.Server.ConnectionCount == 0);
         LoopDriver.RunFor(fixture.Loop, 50);
         Assert.Equal(1, errors);
         Assert.Equal(1, closes);
     }
+
+    /// <summary>
+    /// Sends a GET and resets the connection once <paramref name="seen"/> has arrived: Node's client req.abort()
+    /// destroys its socket; here a reset, since a FIN alone is a client done sending, whose response is still owed
+    /// (RFC 9112 §9.6: see FinAfterRequestTests).
+    /// </summary>
+    private static void ResetOnceSeen(ServerFixture fixture, string seen) => fixture.Run(async () =>
+    {
+        using var s = await RawClient.ConnectAsync(fixture.Port);
+        await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        await RawClient.ReadUntilAsync(s, t => t.Contains(seen, StringComparison.Ordinal));
+        s.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+    });
 }
