@@ -286,6 +286,11 @@ internal sealed partial class HttpConnection
         _parsing = null;
         if (_clientErrorTaken)
             return;
+        if (clientError.Code == HttpClientError.RequestTimeoutCode && _requestCount > 0)
+        {
+            Destroy(); // not the first request: closed without an answer, as Node (see TimeOut)
+            return;
+        }
         request ??= RentRequest();
         request.MarkComplete();
         Answer(Enqueue(request, keepAlive: false), status, bare: true);

@@ -235,7 +235,10 @@ internal sealed partial class HttpConnection
     /// <summary>
     /// The headers or request timeout struck (Node's ERR_HTTP_REQUEST_TIMEOUT, raised as ClientError): 408 if nothing
     /// was sent for the late request yet (then close), else destroy. A connection that has sent nothing since it
-    /// opened is late with its first request: it gets the 408 too, as in Node.
+    /// opened is late with its first request: it gets the 408 too, as in Node. A later request on a kept-alive
+    /// connection is closed without an answer, as Node does since its commit e8d7fedf (its tests
+    /// test-http-server-headers-timeout-keepalive and -request-timeout-keepalive expect nothing): a client that
+    /// reuses a pooled connection and sees it close retries, where a 408 would be read as its request's answer.
     /// </summary>
     internal void TimeOut()
     {
@@ -251,7 +254,11 @@ internal sealed partial class HttpConnection
             _stopParsing = true;
             RequestStartedAt = -1;
             _clientErrorTaken = RaiseClientError(HttpClientError.RequestTimeout());
-            if (!_clientErrorTaken)
+            if (_clientErrorTaken)
+                return;
+            if (_requestCount > 1)
+                Destroy(); // not the connection's first request: closed without an answer, as above
+            else
                 Answer(waiting, 408, bare: true);
             return;
         }

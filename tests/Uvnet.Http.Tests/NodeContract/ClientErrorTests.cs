@@ -127,4 +127,25 @@ public class ClientErrorTests
         Assert.Contains("Connection: close\r\n", raw);
         Assert.Equal(0, errors);
     }
+
+    // test-http-server-headers-timeout-keepalive.js and test-http-server-request-timeout-keepalive.js: a later request
+    // on a kept-alive connection that times out is closed without a 408 (Node's commit e8d7fedf).
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_later_request_on_a_kept_alive_connection_that_times_out_is_closed_without_an_answer(bool headersTimeout)
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End(),
+            headersTimeout ? Fast(keepAlive: 0, headers: 300, request: 0) : Fast(keepAlive: 0, headers: 0, request: 300));
+        var (first, second) = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            string one = await RawClient.ReadUntilAsync(s, t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal));
+            await s.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nConnection: "));
+            return (one, await RawClient.ReadToCloseAsync(s));
+        });
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", first);
+        Assert.Equal("", second);
+    }
 }
