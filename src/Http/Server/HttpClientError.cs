@@ -28,7 +28,10 @@ public sealed class HttpClientError : Exception
     /// <summary>A body past <see cref="HttpServerOptions.MaxRequestBodySize"/>: answered 413, not raised as ClientError (Node has no such limit).</summary>
     internal static HttpClientError BodyTooLarge() => new(HttpParserError.None, 413, "Request body too large", "ERR_HTTP_REQUEST_BODY_TOO_LARGE");
 
-    /// <summary>Whether it goes to <see cref="HttpServer.ClientError"/>: parse errors and timeouts, as Node's clientError.</summary>
+    /// <summary>
+    /// Whether it goes to <see cref="HttpServer.ClientError"/>, and unhandled gets Node's bare refusal: parse errors and
+    /// timeouts, what Node's socketOnError handles.
+    /// </summary>
     internal bool IsRaised => ParserError != HttpParserError.None || Code == RequestTimeoutCode;
 
     /// <summary>

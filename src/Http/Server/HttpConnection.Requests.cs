@@ -273,7 +273,7 @@ internal sealed partial class HttpConnection
             // finished (the connection is destroyed); ended or sent, the connection closes after it.
             _closeWhenDone = true;
             if (request.Response is { WritableEnded: false } response)
-                HttpServer.FailHandler(response, status, bare: true);
+                HttpServer.FailHandler(response, status, bare: clientError.IsRaised);
             else
                 CloseIfDone();
             request.Abort(clientError);
@@ -293,7 +293,9 @@ internal sealed partial class HttpConnection
         }
         request ??= RentRequest();
         request.MarkComplete();
-        Answer(Enqueue(request, keepAlive: false), status, bare: true);
+        // Parse errors and timeouts get Node's bare bytes (its socketOnError); a body past MaxRequestBodySize, a limit
+        // Node does not have, gets an ordinary response of the server's.
+        Answer(Enqueue(request, keepAlive: false), status, bare: clientError.IsRaised);
     }
 
     /// <summary>Raises ClientError; true when a handler took charge of the socket.</summary>

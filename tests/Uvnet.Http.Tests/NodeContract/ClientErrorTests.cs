@@ -148,4 +148,19 @@ public class ClientErrorTests
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", first);
         Assert.Equal("", second);
     }
+
+    [Fact]
+    public void A_body_past_MaxRequestBodySize_gets_an_ordinary_framed_413_not_a_ClientError()
+    {
+        // Node has no such limit, so no bare bytes to match: the answer is framed (a client reading it by its length
+        // needs no close), and ClientError is not raised.
+        using var fixture = ServerFixture.Start((req, res) => res.End(), new HttpServerOptions { MaxRequestBodySize = 10 });
+        int errors = 0;
+        fixture.Server.ClientError += (_, _) => errors++;
+        string raw = fixture.Exchange("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 413 ", raw);
+        Assert.Contains("Content-Length: 0\r\n", raw);
+        Assert.Contains("Connection: close\r\n", raw);
+        Assert.Equal(0, errors);
+    }
 }
