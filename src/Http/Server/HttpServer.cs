@@ -209,16 +209,32 @@ public sealed class HttpServer : IDisposable
 
     internal bool HandlesCheckExpectation => CheckExpectation is not null;
 
-    /// <summary>Listens on <paramref name="port"/> (0: a free one) and <paramref name="host"/> (null: every interface, dual stack).</summary>
-    public HttpServer Listen(int port = 0, string? host = null, int? backlog = null, Action? callback = null)
+    /// <summary>
+    /// Listens on <paramref name="port"/> (0, the default: a free one) on every interface, as Node's
+    /// <c>server.listen(port, callback)</c>; see <see cref="Listen(int, string?, int?, Action?)"/>.
+    /// </summary>
+    public HttpServer Listen(int port = 0, Action? callback = null) => Listen(port, null, null, callback);
+
+    /// <summary>Listens on <paramref name="port"/> on <paramref name="host"/>, as Node's <c>server.listen(port, host, callback)</c>.</summary>
+    public HttpServer Listen(int port, string? host, Action? callback = null) => Listen(port, host, null, callback);
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (0: a free one) and <paramref name="host"/> (null: every interface, dual
+    /// stack), with a listen queue of <paramref name="backlog"/>; <paramref name="callback"/> is a one-time
+    /// <see cref="Listening"/> handler (see <see cref="Net.Server.Listen(int, string?, int?, Action?)"/>).
+    /// </summary>
+    public HttpServer Listen(int port, string? host, int? backlog, Action? callback = null)
     {
         _net.Listen(port, host, backlog, callback);
         StartSweep();
         return this;
     }
 
-    /// <summary>Listens on a Unix socket path.</summary>
-    public HttpServer Listen(string path, int? backlog = null, Action? callback = null)
+    /// <summary>Listens on a Unix socket path, as Node's <c>server.listen(path, callback)</c>.</summary>
+    public HttpServer Listen(string path, Action? callback = null) => Listen(path, null, callback);
+
+    /// <summary>Listens on a Unix socket path with a listen queue of <paramref name="backlog"/>.</summary>
+    public HttpServer Listen(string path, int? backlog, Action? callback = null)
     {
         _net.Listen(path, backlog, callback);
         StartSweep();

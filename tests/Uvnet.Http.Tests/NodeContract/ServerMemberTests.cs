@@ -242,4 +242,22 @@ public class ServerMemberTests
         Assert.Equal("", raw);
         Assert.Equal("timeout handler", reported!.Message);
     }
+
+    // Every test-http-* starts with server.listen(0, callback) or server.listen(0, host, callback).
+    [Fact]
+    public void Listen_takes_Nodes_argument_order()
+    {
+        var loop = new Loop();
+        var first = Http.CreateServer(loop, (req, res) => res.End());
+        var second = Http.CreateServer(loop, (req, res) => res.End());
+        int listening = 0;
+        Assert.Same(first, first.Listen(0, () => listening++));
+        Assert.Same(second, second.Listen(0, "127.0.0.1", () => listening++));
+        LoopDriver.RunUntil(loop, () => listening == 2);
+        Assert.NotEqual(0, first.Port);
+        Assert.NotEqual(0, second.Port);
+        first.Close();
+        second.Close();
+        LoopDriver.AssertNothingLeft(loop);
+    }
 }
