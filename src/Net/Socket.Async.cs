@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Uvnet.Net;
 
 public sealed partial class Socket
@@ -6,93 +8,121 @@ public sealed partial class Socket
     // through TCP instead of growing memory.
     private const int AsyncReadHighWaterMark = 64 * 1024;
 
-    private TaskCompletionSource? _connectTask;
+    private static readonly AllocCallback s_onAlloc = static (stream, _) => ((Socket)stream.Owner!).OnAlloc();
+
+    // One operation of each kind, reused (see SocketOperation).
+    private SocketOperation? _connectOperation;
+    private SocketOperation? _readOperation;
+    private SocketOperation? _writeOperation;
+
+    private SocketOperation? _connectTask;
+    private SocketOperation? _pendingRead;
+    private Memory<byte> _pendingReadBuffer;
     private bool _asyncReading;
     private bool _readerPaused;
-    private Queue<byte[]>? _chunks;
-    private int _chunkOffset;
-    private long _buffered;
-    private TaskCompletionSource<int>? _pendingRead;
-    private Memory<byte> _pendingReadBuffer;
+    private bool _readingIntoPending;
 
-    /// <summary>Connects as <see cref="Connect(int, string, Action?)"/>; the task completes once connected, or fails with the <see cref="NetException"/>.</summary>
-    public Task ConnectAsync(int port, string host = "localhost")
-    {
-        var task = new TaskCompletionSource();
-        Connect(port, host, null, task);
-        return task.Task;
-    }
+    // Bytes read while no read was pending, at _kept[_keptStart.._keptEnd): copied out of the loop's shared buffer
+    // into an array rented from the shared pool, sized to what is kept (at most twice), returned once read out, so an
+    // idle connection holds none.
+    private byte[]? _kept;
+    private int _keptStart;
+    private int _keptEnd;
+
+    /// <summary>
+    /// Connects as <see cref="Connect(int, string, Action?)"/>; the task completes once connected, or fails with the
+    /// <see cref="NetException"/>. Allocates nothing when the socket's previous connect task was awaited.
+    /// </summary>
+    public ValueTask ConnectAsync(int port, string host = "localhost") =>
+        Start(ref _connectOperation, static (socket, s, operation) => socket.Connect(s.port, s.host, null, operation), (port, host));
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>; see <see cref="ConnectAsync(int, string)"/>.</summary>
-    public Task ConnectAsync(string path)
+    public ValueTask ConnectAsync(string path) =>
+        Start(ref _connectOperation, static (socket, p, operation) => socket.Connect(p, null, operation), path);
+
+    /// <summary>Claims an operation from <paramref name="slot"/> and starts it; a start that throws (a refused call) gives it back.</summary>
+    private ValueTask Start<TState>(ref SocketOperation? slot, Action<Socket, TState, SocketOperation> start, TState state)
     {
-        var task = new TaskCompletionSource();
-        Connect(path, null, task);
-        return task.Task;
+        SocketOperation operation = SocketOperation.Claim(ref slot, Loop);
+        try
+        {
+            start(this, state, operation);
+        }
+        catch
+        {
+            operation.Release(); // refused before it started: an operation in flight keeps its own
+            throw;
+        }
+        return operation.Task;
     }
 
     /// <summary>
     /// Writes <paramref name="data"/>; the task completes when the kernel has taken every byte, or fails with the
-    /// error. Callable from any thread (see <see cref="ReadAsync"/>).
+    /// error. The memory must not change until then. Several writes may be in flight; on the loop thread, one at a
+    /// time allocates nothing. Callable from any thread (see <see cref="ReadAsync"/>).
     /// </summary>
-    public Task WriteAsync(ReadOnlyMemory<byte> data)
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> data)
     {
-        if (!Loop.IsLoopThread)
-            return OnLoop(static s => s.socket.WriteAsync(s.data), (socket: this, data));
-        var done = new TaskCompletionSource();
-        Write(data, error =>
-        {
-            if (error is null)
-                done.TrySetResult();
-            else
-                done.TrySetException(error);
-        });
-        return done.Task;
+        if (!SocketOperation.IsOwnerThread(Loop))
+            return new ValueTask(OnLoop(static s => s.socket.WriteAsync(s.data), (socket: this, data)));
+        return Start(ref _writeOperation, static (socket, d, operation) => socket.Write(d, operation.Callback), data);
     }
 
     /// <summary>
     /// Reads the next bytes into <paramref name="buffer"/>: the count, or 0 once the peer has ended. Data that
-    /// arrives before a read is asked for is kept (reading pauses past 64 KiB kept). Also raises <see cref="Data"/>
-    /// for any handlers. Fails with the <see cref="NetException"/> if the socket fails, and with
-    /// <see cref="ObjectDisposedException"/> if it was destroyed before the peer ended (what was read is then not the
-    /// whole stream, so it is never reported as its end). One read at a time.
+    /// arrives before a read is asked for is kept (reading pauses past 64 KiB kept); while a read waits, the socket
+    /// reads straight into its buffer. Also raises <see cref="Data"/> for any handlers. Fails with the
+    /// <see cref="NetException"/> if the socket fails, and with <see cref="ObjectDisposedException"/> if it was
+    /// destroyed before the peer ended (what was read is then not the whole stream, so it is never reported as its
+    /// end). One read at a time; on the loop thread it allocates nothing.
     /// </summary>
     /// <remarks>
-    /// Callable from any thread: library code that awaits with <c>ConfigureAwait(false)</c> (Stream.CopyToAsync,
+    /// <para>An empty <paramref name="buffer"/> waits for data without taking any (the zero-byte read of SslStream and
+    /// System.IO.Pipelines): it completes with 0 once bytes can be read (or the peer ended), and the bytes stay where
+    /// they are (kept, or in the kernel) for the next read.</para>
+    /// <para>Callable from any thread: library code that awaits with <c>ConfigureAwait(false)</c> (Stream.CopyToAsync,
     /// StreamReader, SslStream) continues on the thread pool, so a call from off the loop thread is posted to
-    /// the loop. Awaits that captured the loop's context resume on the loop thread.
+    /// the loop. Awaits on the loop thread resume there, inline when the read completes (as a <see cref="Data"/>
+    /// handler runs), never inside the call that completed it (a <see cref="Destroy"/> fails a pending read from the
+    /// close callback that follows).</para>
     /// </remarks>
     public ValueTask<int> ReadAsync(Memory<byte> buffer)
     {
-        if (!Loop.IsLoopThread)
-            return new ValueTask<int>(OnLoop(static s => s.socket.ReadAsync(s.buffer).AsTask(), (socket: this, buffer)));
+        if (!SocketOperation.IsOwnerThread(Loop))
+            return new ValueTask<int>(OnLoop(static s => s.socket.ReadAsync(s.buffer), (socket: this, buffer)));
         if (_pendingRead is not null)
             throw new InvalidOperationException("A read is already pending on this socket.");
         _asyncReading = true;
-        if (_chunks is { Count: > 0 })
-            return ValueTask.FromResult(TakeBuffered(buffer.Span));
+        if (_keptEnd > _keptStart)
+            return ValueTask.FromResult(TakeKept(buffer.Span));
         if (_error is not null)
             return ValueTask.FromException<int>(_error);
         if (_readableEnded)
             return ValueTask.FromResult(0);
         if (_destroyed && !_connecting)
             return ValueTask.FromException<int>(DestroyedBeforeEnd());
-        _pendingRead = new TaskCompletionSource<int>();
+        _pendingRead = SocketOperation.Claim(ref _readOperation, Loop);
         _pendingReadBuffer = buffer;
-        return new ValueTask<int>(_pendingRead.Task);
+        if (_readerPaused)
+        {
+            // Nothing is kept, so the pause was a zero-byte read's: the bytes it saw are wanted now.
+            _readerPaused = false;
+            StartReading();
+        }
+        return _pendingRead.TaskOfInt;
     }
 
-    private Task OnLoop<TState>(Func<TState, Task> operation, TState state) =>
+    private Task OnLoop<TState>(Func<TState, ValueTask> operation, TState state) =>
         OnLoop(s => Completed(operation(s)), state);
 
-    private static async Task<bool> Completed(Task task)
+    private static async ValueTask<bool> Completed(ValueTask task)
     {
         await task.ConfigureAwait(false);
         return true;
     }
 
     /// <summary>Runs <paramref name="operation"/> on the loop thread and returns a task that follows the one it starts.</summary>
-    private Task<TResult> OnLoop<TState, TResult>(Func<TState, Task<TResult>> operation, TState state)
+    private Task<TResult> OnLoop<TState, TResult>(Func<TState, ValueTask<TResult>> operation, TState state)
     {
         var result = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         Loop.Post(static s =>
@@ -100,7 +130,7 @@ public sealed partial class Socket
             Task<TResult> task;
             try
             {
-                task = s.operation(s.state);
+                task = s.operation(s.state).AsTask();
             }
             catch (Exception e)
             {
@@ -112,81 +142,131 @@ public sealed partial class Socket
         return result.Task;
     }
 
-    private int TakeBuffered(Span<byte> destination)
+    /// <summary>
+    /// Chooses the buffer of the next read: the pending read's, so the bytes land where the reader wants them (empty
+    /// for a zero-byte read: nothing is read and the read callback gets ENOBUFS), else the loop's shared buffer.
+    /// </summary>
+    private Memory<byte> OnAlloc()
     {
-        int copied = 0;
-        while (copied < destination.Length && _chunks!.TryPeek(out byte[]? chunk))
+        _readingIntoPending = _pendingRead is not null; // nothing is kept then: kept bytes complete a read at once
+        return _readingIntoPending ? _pendingReadBuffer : Loop.SharedReadBuffer;
+    }
+
+    /// <summary>
+    /// Hands read bytes to the async reader, once the Data handlers had them (even when one threw: it must not take
+    /// the bytes from an async reader): they are already in the pending read's buffer, or they are kept.
+    /// </summary>
+    private void DeliverToAsyncReader(ReadOnlySpan<byte> data)
+    {
+        if (_readingIntoPending)
+            CompletePendingRead(data.Length);
+        else
+            Keep(data);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="data"/> for the async reader (none yet: only Data handlers want it), hands what is kept
+    /// to a read a Data handler started, and pauses reading past the high-water mark.
+    /// </summary>
+    private void Keep(ReadOnlySpan<byte> data)
+    {
+        if (!_asyncReading)
+            return;
+        int kept = _keptEnd - _keptStart;
+        if (_kept is null || _kept.Length - _keptEnd < data.Length)
         {
-            int n = Math.Min(chunk.Length - _chunkOffset, destination.Length - copied);
-            chunk.AsSpan(_chunkOffset, n).CopyTo(destination[copied..]);
-            copied += n;
-            _chunkOffset += n;
-            if (_chunkOffset == chunk.Length)
-            {
-                _chunks.Dequeue();
-                _chunkOffset = 0;
-            }
+            // Moved to the front of the array when they fit there, else to one twice as large (the pool's sizes).
+            byte[] target = _kept is not null && _kept.Length - kept >= data.Length ? _kept : ArrayPool<byte>.Shared.Rent(kept + data.Length);
+            _kept.AsSpan(_keptStart, kept).CopyTo(target);
+            if (_kept is not null && target != _kept)
+                ArrayPool<byte>.Shared.Return(_kept);
+            _kept = target;
+            _keptStart = 0;
+            _keptEnd = kept;
         }
-        _buffered -= copied;
-        if (_readerPaused && _buffered < AsyncReadHighWaterMark)
+        data.CopyTo(_kept.AsSpan(_keptEnd));
+        _keptEnd += data.Length;
+        if (_pendingRead is not null)
+            CompletePendingRead(TakeKept(_pendingReadBuffer.Span));
+        if (_keptEnd - _keptStart >= AsyncReadHighWaterMark && !_readerPaused)
+        {
+            _readerPaused = true;
+            _handle?.ReadStop();
+        }
+    }
+
+    /// <summary>
+    /// A zero-byte read waits and the socket is readable: it completes, and reading stops until a read with a
+    /// buffer comes, so the bytes stay in the kernel (where TCP throttles the peer) instead of being copied.
+    /// </summary>
+    private void OnReadable()
+    {
+        _readerPaused = true;
+        _handle!.ReadStop();
+        CompletePendingRead(0);
+    }
+
+    /// <summary>Completes the pending read with <paramref name="count"/> (0 for the peer's end, or for a zero-byte read).</summary>
+    private void CompletePendingRead(int count) => TakePendingRead()?.Complete(count);
+
+    /// <summary>The pending read, no longer pending: cleared before it completes, as its continuation may run inline and read again.</summary>
+    private SocketOperation? TakePendingRead()
+    {
+        SocketOperation? read = _pendingRead;
+        _pendingRead = null;
+        _pendingReadBuffer = default;
+        return read;
+    }
+
+    /// <summary>Copies kept bytes into <paramref name="destination"/> (nothing for a zero-byte read); resumes reading below the high-water mark.</summary>
+    private int TakeKept(Span<byte> destination)
+    {
+        int count = Math.Min(destination.Length, _keptEnd - _keptStart);
+        _kept.AsSpan(_keptStart, count).CopyTo(destination);
+        _keptStart += count;
+        if (_keptStart == _keptEnd)
+            DropKept();
+        if (_readerPaused && _keptEnd - _keptStart < AsyncReadHighWaterMark)
         {
             _readerPaused = false;
             StartReading();
         }
-        return copied;
+        return count;
     }
 
-    /// <summary>Hands read bytes (empty: EOF) to a pending read, or keeps a copy for the next one.</summary>
-    private void DeliverToAsyncReader(ReadOnlySpan<byte> data)
+    /// <summary>Gives the kept array back to the pool (read out, or left by a connection that is over).</summary>
+    private void DropKept()
     {
-        if (!_asyncReading)
-            return;
-        TaskCompletionSource<int>? pending = _pendingRead;
-        int taken = 0;
-        if (pending is not null)
-        {
-            taken = Math.Min(data.Length, _pendingReadBuffer.Length);
-            data[..taken].CopyTo(_pendingReadBuffer.Span);
-            _pendingRead = null;
-            _pendingReadBuffer = default;
-        }
-        // Keep the rest before completing the read: its continuation may run inline and read again.
-        ReadOnlySpan<byte> rest = data[taken..];
-        if (!rest.IsEmpty)
-        {
-            (_chunks ??= new Queue<byte[]>()).Enqueue(rest.ToArray());
-            _buffered += rest.Length;
-            if (_buffered >= AsyncReadHighWaterMark && !_readerPaused)
-            {
-                _readerPaused = true;
-                _handle?.ReadStop();
-            }
-        }
-        pending?.SetResult(taken);
+        if (_kept is not null)
+            ArrayPool<byte>.Shared.Return(_kept);
+        _kept = null;
+        _keptStart = 0;
+        _keptEnd = 0;
     }
 
     private void CompleteConnectAsync(NetException? error)
     {
         var task = _connectTask;
         _connectTask = null;
-        if (error is null)
-            task?.TrySetResult();
-        else
-            task?.TrySetException(error);
+        task?.Complete(error);
     }
 
     /// <summary>
-    /// The socket is going away: pending async operations end with its error. A read pending here has not seen the
+    /// The socket has closed: pending async operations end with its error. A read pending here has not seen the
     /// peer's end (that completes it), so it fails even without an error: 0 would pass a cut-off stream as whole.
+    /// Called from the close callback, not from <see cref="Destroy"/>: a continuation that runs inline then runs in
+    /// a loop callback, as an event handler, never inside the user's call.
     /// </summary>
     private void FailAsyncOperations()
     {
-        CompleteConnectAsync(_error ?? new NetException(UvError.ECANCELED, "connect"));
-        if (_pendingRead is { } pending)
+        try
         {
-            _pendingRead = null;
-            _pendingReadBuffer = default;
-            pending.SetException((Exception?)_error ?? DestroyedBeforeEnd());
+            CompleteConnectAsync(_error ?? new NetException(UvError.ECANCELED, "connect"));
+        }
+        finally
+        {
+            // Even when the connect's continuation threw: the reader would wait forever.
+            TakePendingRead()?.Complete((Exception?)_error ?? DestroyedBeforeEnd());
         }
     }
 

@@ -27,7 +27,7 @@ public sealed partial class Socket
     /// yet (connect again once <see cref="Closed"/> is raised).</exception>
     public void Connect(int port, string host = "localhost", Action? callback = null) => Connect(port, host, callback, null);
 
-    private void Connect(int port, string host, Action? callback, TaskCompletionSource? task)
+    private void Connect(int port, string host, Action? callback, SocketOperation? task)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
@@ -51,7 +51,7 @@ public sealed partial class Socket
     /// <exception cref="InvalidOperationException">The socket is connected or connecting, or destroyed and not closed yet.</exception>
     public void Connect(string path, Action? callback = null) => Connect(path, callback, null);
 
-    private void Connect(string path, Action? callback, TaskCompletionSource? task)
+    private void Connect(string path, Action? callback, SocketOperation? task)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         BeginConnect(callback, task);
@@ -67,7 +67,7 @@ public sealed partial class Socket
     /// connect's callback and task: a refused ConnectAsync must not replace the task of the connect in flight, which
     /// would then never complete.
     /// </summary>
-    private void BeginConnect(Action? callback, TaskCompletionSource? task)
+    private void BeginConnect(Action? callback, SocketOperation? task)
     {
         Loop.VerifyAccess();
         if (_destroyed ? !_closed : _connecting || _handle is not null)

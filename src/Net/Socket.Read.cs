@@ -28,7 +28,7 @@ public sealed partial class Socket
     {
         if (_paused || _readerPaused || _connecting || _destroyed || _readableEnded || _handle is not { IsReading: false } handle)
             return;
-        int status = handle.ReadStart(s_onRead);
+        int status = handle.ReadStart(s_onAlloc, s_onRead);
         if (status < 0)
             Fail(new NetException(status, "read"));
     }
@@ -54,6 +54,11 @@ public sealed partial class Socket
         }
         if (nread == 0)
             return;
+        if (nread == UvError.ENOBUFS)
+        {
+            OnReadable(); // OnAlloc gave a zero-byte read's empty buffer
+            return;
+        }
         if (nread != UvError.EOF)
         {
             Fail(new NetException(nread, "read"));
@@ -74,7 +79,7 @@ public sealed partial class Socket
 
     private void AfterPeerEnded()
     {
-        DeliverToAsyncReader([]);
+        CompletePendingRead(0);
         if (_destroyed)
             return;
         if (_finished)

@@ -35,9 +35,7 @@ public sealed partial class Socket
         _timeoutMs = 0;
         _timeoutCallback = null;
         _readerPaused = false;
-        _chunks = null; // bytes of the last connection no async reader took
-        _chunkOffset = 0;
-        _buffered = 0;
+        DropKept(); // bytes of the last connection no async reader took
         _textDecoder?.Reset();
     }
 }

@@ -67,8 +67,8 @@ public sealed partial class Socket : IDisposable
     public event Action<Socket>? Connected;
 
     /// <summary>
-    /// Raised for each chunk read. The bytes are a span over the loop's shared read buffer, valid only until the
-    /// handler returns: keep a copy with <c>data.ToArray()</c>.
+    /// Raised for each chunk read. The bytes are a span over a read buffer (the loop's shared one, or the buffer of a
+    /// pending <see cref="ReadAsync"/>), valid only until the handler returns: keep a copy with <c>data.ToArray()</c>.
     /// </summary>
     public event SocketDataHandler? Data;
 
@@ -212,7 +212,6 @@ public sealed partial class Socket : IDisposable
         _connecting = false;
         _error = error as NetException ?? (error is null ? null : new NetException("ERR_SOCKET_DESTROYED", error.Message));
         StopTimer();
-        FailAsyncOperations();
         KeepEndpoints();
         if (_handle is TcpHandle { IsClosing: false } tcp && _resetOnClose)
             tcp.CloseReset(s_onHandleClosed);
@@ -246,6 +245,7 @@ public sealed partial class Socket : IDisposable
         // counts the connection gone (its own Closed waits for that).
         try
         {
+            FailAsyncOperations();
             CancelPendingWrites();
             if (error is not null)
                 Error?.Invoke(this, error);

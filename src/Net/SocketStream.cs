@@ -44,11 +44,11 @@ public sealed class SocketStream : Stream
 
     /// <summary>Writes <paramref name="buffer"/>; completes when the kernel has taken it. The memory must not change until then.</summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        new(_socket.WriteAsync(buffer));
+        _socket.WriteAsync(buffer);
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _socket.WriteAsync(buffer.AsMemory(offset, count));
+        _socket.WriteAsync(buffer.AsMemory(offset, count)).AsTask();
 
     /// <summary>Nothing to do: writes go to the socket as they are made.</summary>
     public override void Flush()

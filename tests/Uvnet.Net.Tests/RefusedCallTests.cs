@@ -12,7 +12,7 @@ public class RefusedCallTests
         var loop = new Loop();
         var server = NetTestKit.ListeningServer(loop);
         var client = new Socket(loop);
-        Task first = client.ConnectAsync(server.Port, "127.0.0.1");
+        Task first = client.ConnectAsync(server.Port, "127.0.0.1").AsTask();
         Assert.Throws<InvalidOperationException>(() => { _ = client.ConnectAsync(server.Port, "127.0.0.1"); }); // thrown by the call itself
         LoopDriver.RunUntil(loop, () => first.IsCompleted);
         Assert.True(first.IsCompletedSuccessfully);

@@ -40,7 +40,7 @@ public class SocketAsyncTests
         server.Close();
         LoopDriver.RunUntil(loop, () => !server.IsListening);
         var client = new Socket(loop);
-        var error = Assert.Throws<NetException>(() => loop.RunUntil(client.ConnectAsync(port, "127.0.0.1")));
+        var error = Assert.Throws<NetException>(() => loop.RunUntil(client.ConnectAsync(port, "127.0.0.1").AsTask()));
         Assert.Equal("ECONNREFUSED", error.Code);
         LoopDriver.CloseLoop(loop);
     }

@@ -77,7 +77,7 @@ public class SocketThrowingHandlerTests
         var server = NetTestKit.ListeningServer(loop);
         var client = new Socket(loop);
         client.Connected += _ => throw new CallbackException();
-        Task connect = client.ConnectAsync(server.Port, "127.0.0.1");
+        Task connect = client.ConnectAsync(server.Port, "127.0.0.1").AsTask();
 
         Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => false, seconds: 5));
         LoopDriver.RunUntil(loop, () => connect.IsCompleted);

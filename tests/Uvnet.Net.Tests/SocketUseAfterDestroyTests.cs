@@ -99,7 +99,7 @@ public class SocketUseAfterDestroyTests
 
     private static async Task LogWriteAsync(Socket client, List<string> log)
     {
-        var failure = await Assert.ThrowsAsync<NetException>(() => client.WriteAsync("x"u8.ToArray()));
+        var failure = await Assert.ThrowsAsync<NetException>(() => client.WriteAsync("x"u8.ToArray()).AsTask());
         log.Add($"WriteAsync {failure.Code}");
     }
 
