@@ -69,9 +69,10 @@ public sealed partial class Socket
     }
 
     /// <summary>
-    /// Reads the next bytes into <paramref name="buffer"/>: the count, or 0 once the peer has ended. Data that
-    /// arrives before a read is asked for is kept (reading pauses past 64 KiB kept); while a read waits, the socket
-    /// reads straight into its buffer. Also raises <see cref="Data"/> for any handlers. Fails with the
+    /// Reads the next bytes into <paramref name="buffer"/>: the count, or 0 once the peer has ended (and on every read
+    /// after). While a read waits, the socket reads straight into its buffer; from the first read on, data that
+    /// arrives while none waits is kept for the next (reading pauses past 64 KiB kept; before the first, bytes go only
+    /// to <see cref="Data"/> handlers). Also raises <see cref="Data"/> for any handlers. Fails with the
     /// <see cref="NetException"/> if the socket fails, and with <see cref="ObjectDisposedException"/> if it was
     /// destroyed before the peer ended (what was read is then not the whole stream, so it is never reported as its
     /// end). One read at a time; on the loop thread it allocates nothing.
