@@ -40,8 +40,11 @@ public sealed partial class Socket
     /// </summary>
     public long WritableLength => _destroyed ? 0 : _pendingBytes + (_handle is { } handle ? _handedBytes - handle.BytesSent : 0);
 
-    /// <summary>Whether a write returned false and <see cref="Drain"/> has not been raised yet.</summary>
-    public bool WritableNeedDrain => _needDrain;
+    /// <summary>
+    /// Whether a write returned false and <see cref="Drain"/> has not been raised yet; false once ended or destroyed,
+    /// as Node's <c>writableNeedDrain</c> (no Drain comes then).
+    /// </summary>
+    public bool WritableNeedDrain => _needDrain && !_writableEnded && !_destroyed;
 
     /// <summary>Whether <see cref="End(ReadOnlyMemory{byte}, Action?)"/> was called.</summary>
     public bool WritableEnded => _writableEnded;
@@ -330,8 +333,8 @@ public sealed partial class Socket
         finally
         {
             // Even when the callback threw: a writer waiting for Drain would wait forever. After the last callback
-            // of what the kernel took, as Node's afterWrite.
-            if (_needDrain && _writesInFlight == 0 && WritableLength == 0 && !_destroyed)
+            // of what the kernel took, and not once ended (nothing may be written then), as Node's afterWrite.
+            if (_needDrain && _writesInFlight == 0 && WritableLength == 0 && !_destroyed && !_writableEnded)
             {
                 _needDrain = false;
                 Drain?.Invoke(this);

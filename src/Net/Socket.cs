@@ -78,7 +78,7 @@ public sealed partial class Socket : IDisposable
     /// <summary>Raised when our side has ended and every write was flushed (Node's <c>'finish'</c>).</summary>
     public event Action<Socket>? Finish;
 
-    /// <summary>Raised when the write buffer has emptied after a write returned false.</summary>
+    /// <summary>Raised when the write buffer has emptied after a write returned false; not once the socket has ended (Node's afterWrite).</summary>
     public event Action<Socket>? Drain;
 
     /// <summary>Raised after <see cref="SetTimeout"/>'s milliseconds without a read or a write. The socket stays open.</summary>

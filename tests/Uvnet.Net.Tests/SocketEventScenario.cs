@@ -3,7 +3,7 @@ namespace Uvnet.Net.Tests;
 /// <summary>
 /// Makes one kind of event happen on a client socket with a test's handler attached, and logs every event the
 /// client raises. Left alone, each scenario ends with both sides closed: the server's side ends the connection
-/// (or, for Drain, WriteCallback and Timeout, the client ends it), so a socket a misbehaving handler left half-torn
+/// (for Drain and WriteCallback once it has read the client's write; for Timeout the client ends it), so a socket a misbehaving handler left half-torn
 /// shows as a close that never comes.
 /// </summary>
 internal sealed class SocketEventScenario
@@ -43,9 +43,23 @@ internal sealed class SocketEventScenario
         var server = NetTestKit.ListeningServer(loop, peer =>
         {
             if (kind is "Data")
+            {
                 peer.End("hello"u8.ToArray());
-            else if (kind is not ("Drain" or "WriteCallback" or "Timeout"))
+            }
+            else if (kind is "Drain" or "WriteCallback")
+            {
+                // Not the client: Drain is never raised once the client has ended (Node's afterWrite).
+                long read = 0;
+                peer.Data += (p, data) =>
+                {
+                    if ((read += data.Length) == MuchBytes)
+                        p.End();
+                };
+            }
+            else if (kind is not "Timeout")
+            {
                 peer.End();
+            }
         });
         var client = new Socket(loop, new SocketOptions { AllowHalfOpen = kind == "EndCallback" });
         var scenario = new SocketEventScenario(loop, server, client);
@@ -68,9 +82,9 @@ internal sealed class SocketEventScenario
             case "EndCallback": client.Ended += s => s.End(callback: () => Handle(s)); break;
             case "Drain":
                 client.Drain += Handle;
-                onConnected = () => WriteMuchThenEnd(client, null);
+                onConnected = () => WriteMuch(client, null);
                 break;
-            case "WriteCallback": onConnected = () => WriteMuchThenEnd(client, _ => Handle(client)); break;
+            case "WriteCallback": onConnected = () => WriteMuch(client, _ => Handle(client)); break;
             case "Timeout":
                 client.Timeout += Handle;
                 onConnected = () => client.SetTimeout(1);
@@ -123,10 +137,9 @@ internal sealed class SocketEventScenario
         Client.Closed += (_, hadError) => Log.Add($"close {hadError}");
     }
 
-    /// <summary>More than the high-water mark (so Drain follows), then the client's end.</summary>
-    private static void WriteMuchThenEnd(Socket client, Action<NetException?>? callback)
-    {
-        Assert.False(client.Write(new byte[1024 * 1024], callback));
-        client.End();
-    }
+    private const int MuchBytes = 1024 * 1024;
+
+    /// <summary>More than the high-water mark, so Drain follows; the server's side ends once it has read it all.</summary>
+    private static void WriteMuch(Socket client, Action<NetException?>? callback) =>
+        Assert.False(client.Write(new byte[MuchBytes], callback));
 }

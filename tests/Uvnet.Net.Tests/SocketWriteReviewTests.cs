@@ -1,0 +1,157 @@
+namespace Uvnet.Net.Tests;
+
+/// <summary>
+/// Findings of a review of the write and state contracts (Cork, DestroySoon, ResetAndDestroy, End's callback, Drain):
+/// events raised once and in Node's order, callbacks never lost, in every state and from inside handlers.
+/// </summary>
+public class SocketWriteReviewTests
+{
+    // Node's afterWrite raises 'drain' only while the stream is neither ending nor destroyed, and writableNeedDrain
+    // is false once it ends: a writer cannot write after end, so a Drain telling it to write on is wrong.
+    [Fact]
+    public void Drain_is_not_raised_once_the_socket_has_ended()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        var log = new List<string>();
+        client.Drain += _ => log.Add("drain");
+        client.Finish += _ => log.Add("finish");
+        Assert.False(client.Write(new byte[client.WritableHighWaterMark], _ => log.Add("written")));
+        client.End();
+        Assert.False(client.WritableNeedDrain); // Node's writableNeedDrain: false once ending
+        LoopDriver.RunUntil(loop, () => log.Contains("finish"));
+        LoopDriver.RunFor(loop, 20);
+        Assert.Equal(["written", "finish"], log);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void WritableNeedDrain_is_false_once_destroyed()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        Assert.False(client.Write(new byte[client.WritableHighWaterMark]));
+        client.Destroy();
+        Assert.False(client.WritableNeedDrain); // Node's writableNeedDrain: false once destroyed
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Destroy_while_a_corked_batch_is_in_flight_fails_each_of_its_callbacks_once()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.Pause(); // the kernel's buffers fill: the batch stays queued on the handle
+        var results = new List<string>();
+        client.Cork();
+        for (int i = 0; i < 3; i++)
+        {
+            int n = i;
+            client.Write(new byte[8 * 1024 * 1024], e => results.Add($"{n} {e?.Code}"));
+        }
+        client.Uncork();
+        LoopDriver.RunUntil(loop, () => client.BytesSent > 0);
+        Assert.True(client.WritableLength > 0);
+        client.Destroy();
+        bool closed = false;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(loop, () => closed);
+        LoopDriver.RunFor(loop, 20);
+        Assert.Equal(["0 ECANCELED", "1 ECANCELED", "2 ECANCELED"], results);
+        Assert.Equal(0, client.WritableLength);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void ResetAndDestroy_of_a_socket_ending_with_writes_queued_resets_and_closes_once_without_Finish()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.Pause();
+        int fd = client.Handle!.FileDescriptor;
+        string inode = SocketDescriptors.Identify(fd);
+        var log = new List<string>();
+        client.Finish += _ => log.Add("finish");
+        client.Error += (_, e) => log.Add($"error {e.Code}");
+        client.Closed += (_, hadError) => log.Add($"close {hadError}");
+        client.Write(new byte[8 * 1024 * 1024], e => log.Add($"write {e?.Code}"));
+        client.End();
+        client.ResetAndDestroy();
+        LoopDriver.RunUntil(loop, () => log.Contains("close False"));
+        LoopDriver.RunFor(loop, 20);
+        Assert.Equal(["write ECANCELED", "close False"], log);
+        Assert.False(SocketDescriptors.IsOpen(inode));
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void ResetAndDestroy_of_an_accepted_socket_resets_the_client()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        NetException? clientError = null;
+        client.Error += (_, e) => clientError = e;
+        bool peerClosed = false;
+        peer.Closed += (_, hadError) => peerClosed = !hadError;
+        peer.ResetAndDestroy();
+        LoopDriver.RunUntil(loop, () => clientError is not null && peerClosed);
+        Assert.Equal("ECONNRESET", clientError!.Code);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void DestroySoon_inside_a_Drain_handler_flushes_then_closes_once()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        long received = 0;
+        peer.Data += (_, d) => received += d.Length;
+        var log = new List<string>();
+        client.Drain += s =>
+        {
+            log.Add("drain");
+            s.Write("tail");
+            s.DestroySoon();
+        };
+        client.Finish += _ => log.Add("finish");
+        client.Closed += (_, hadError) => log.Add($"close {hadError}");
+        Assert.False(client.Write(new byte[client.WritableHighWaterMark]));
+        LoopDriver.RunUntil(loop, () => log.Contains("close False") && received == client.WritableHighWaterMark + 4);
+        Assert.Equal(["drain", "finish", "close False"], log);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Uncork_and_End_inside_a_corked_write_callback_send_what_was_corked_since()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        var got = NetTestKit.Collect(peer);
+        bool peerEnded = false;
+        peer.Ended += _ => peerEnded = true;
+        var log = new List<string>();
+        client.Cork();
+        client.Write("a", _ =>
+        {
+            log.Add("a");
+            client.Cork();
+            client.Write("c", e => log.Add($"c {e?.Code}"));
+            client.End("d");
+        });
+        client.Write("b", e => log.Add($"b {e?.Code}"));
+        client.Uncork();
+        LoopDriver.RunUntil(loop, () => peerEnded);
+        Assert.Equal("abcd", got.ToString());
+        Assert.Equal(["a", "b ", "c "], log);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+}
