@@ -180,13 +180,29 @@ public sealed partial class Socket
     /// Ends our side, as Node's <c>socket.end(data)</c>: writes <paramref name="data"/> if any, sends what
     /// <see cref="Cork"/> held, then half-closes once everything is flushed (<see cref="Finish"/>, then
     /// <paramref name="callback"/>). The socket closes when the peer has ended too (or at once, without
-    /// <see cref="SocketOptions.AllowHalfOpen"/>, when it already had).
+    /// <see cref="SocketOptions.AllowHalfOpen"/>, when it already had). Again on an ended socket, as Node: data is a
+    /// write after end; <paramref name="callback"/> alone runs after <see cref="Finish"/> (at once if it was raised).
+    /// A socket destroyed before <see cref="Finish"/> never runs it (Node calls it with the error).
     /// </summary>
     public void End(ReadOnlyMemory<byte> data = default, Action? callback = null)
     {
         Loop.VerifyAccess();
-        if (_destroyed || _writableEnded)
+        if (_destroyed)
             return;
+        if (_writableEnded)
+        {
+            if (!data.IsEmpty)
+            {
+                Write(data); // as Node's end(data) after end: a write after end, which destroys the socket
+                return;
+            }
+            // As Node's end(cb) on a stream already ending: the callback waits for Finish (or follows it at once).
+            if (callback is not null && _finished)
+                Loop.Post(static cb => cb(), callback);
+            else
+                _endCallback += callback;
+            return;
+        }
         if (!data.IsEmpty)
             Write(data);
         _writableEnded = true;

@@ -39,6 +39,57 @@ public class SocketWriteReviewTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // Node's end(cb) on a stream already ending queues cb for 'finish' (writable.js end: kOnFinished).
+    [Fact]
+    public void End_callback_given_to_a_second_End_runs_after_Finish()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        var log = new List<string>();
+        client.Finish += _ => log.Add("finish");
+        client.End(() => log.Add("first"));
+        client.End(() => log.Add("second"));
+        LoopDriver.RunUntil(loop, () => log.Count == 3);
+        Assert.Equal(["finish", "first", "second"], log);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void End_callback_given_after_Finish_runs_on_a_later_turn()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        client.End();
+        LoopDriver.RunUntil(loop, () => client.WritableFinished);
+        bool ran = false;
+        client.End(() => ran = true);
+        Assert.False(ran); // never inside the call
+        LoopDriver.RunUntil(loop, () => ran);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    // Node's end(data) on an ended stream writes, which is a write after end: the socket is destroyed with the error.
+    [Fact]
+    public void End_with_data_on_an_ended_socket_is_a_write_after_end()
+    {
+        var loop = new Loop();
+        var (server, client, _) = NetTestKit.ConnectedPair(loop);
+        var log = new List<string>();
+        client.Error += (_, e) => log.Add($"error {e.Code}");
+        client.Closed += (_, hadError) => log.Add($"close {hadError}");
+        client.End();
+        client.End("late");
+        Assert.True(client.Destroyed);
+        LoopDriver.RunUntil(loop, () => log.Contains("close True"));
+        Assert.Equal(["error ERR_STREAM_WRITE_AFTER_END", "close True"], log);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void Destroy_while_a_corked_batch_is_in_flight_fails_each_of_its_callbacks_once()
     {
