@@ -92,17 +92,15 @@ public sealed partial class Socket
         BytesWritten += data.Length;
         RestartTimer();
         long queued = WritableLength + data.Length; // counted before the kernel is offered the bytes, as Node
-        if (_corked > 0 || _connecting || _handle is null)
+        if (_corked > 0 || _connecting || _handle is null
+            || !WriteToHandle(new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), data.Length, callback))
         {
             (_pendingData ??= []).Add(data);
             (_pendingCallbacks ??= []).Add(callback);
             _pendingBytes += data.Length;
         }
-        else
-        {
-            WriteToHandle(new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), data.Length, callback);
-        }
-        return BelowHighWaterMark(queued);
+        // Node's write returns false for a stream it destroyed, to break a while (write(...)) loop.
+        return BelowHighWaterMark(queued) && !_destroyed;
     }
 
     /// <summary>
@@ -268,8 +266,13 @@ public sealed partial class Socket
 
     private static NetException StreamDestroyed() => new("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed");
 
-    /// <summary>Hands <paramref name="buffers"/> to the handle as one request; <paramref name="callbacks"/> is one callback, an array of them, or null.</summary>
-    private void WriteToHandle(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long bytes, object? callbacks)
+    /// <summary>
+    /// Hands <paramref name="buffers"/> to the handle as one request; <paramref name="callbacks"/> is one callback, an
+    /// array of them, or null. False when the handle refused them because an earlier write failed (EPIPE) whose
+    /// callback is still to come: that callback destroys the socket with the cause (ECONNRESET...), so the caller
+    /// keeps these, and the close fails them with that cause, as Node's errorBuffer (an EPIPE here would hide it).
+    /// </summary>
+    private bool WriteToHandle(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long bytes, object? callbacks)
     {
         var request = WriteRequest.Rent();
         request.Data = callbacks;
@@ -277,14 +280,17 @@ public sealed partial class Socket
         if (status < 0)
         {
             request.Data = null;
+            if (status == UvError.EPIPE && _writesInFlight > 0)
+                return false;
             var error = new NetException(status, "write");
             Fail(error);
             if (callbacks is not null)
                 Loop.Post(static s => Complete(s.callbacks, s.error), (callbacks, error));
-            return;
+            return true;
         }
         _handedBytes += bytes;
         _writesInFlight++;
+        return true;
     }
 
     /// <summary>Sends the writes held while connecting or corked, in one request, once neither holds them.</summary>
@@ -296,9 +302,9 @@ public sealed partial class Socket
         object? state = callbacks.Count == 1 ? callbacks[0]
             : callbacks.Exists(static c => c is not null) ? callbacks.ToArray()
             : null;
-        long bytes = _pendingBytes;
+        if (!WriteToHandle(CollectionsMarshal.AsSpan(data), _pendingBytes, state)) // the request copies the list of buffers
+            return; // kept for the close, which fails them with the cause
         _pendingBytes = 0;
-        WriteToHandle(CollectionsMarshal.AsSpan(data), bytes, state); // the request copies the list of buffers
         data.Clear();
         callbacks.Clear();
     }

@@ -90,6 +90,31 @@ public class SocketWriteReviewTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // A write the kernel refuses (the peer reset) fails the handle's later writes with EPIPE at once; the socket's
+    // error must still be the cause, as Node's (the failed write's ECONNRESET), and Write must not return true for a
+    // socket it destroyed.
+    [Fact]
+    public void A_write_in_the_same_turn_as_one_the_reset_failed_reports_the_reset_not_EPIPE()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        var log = new List<string>();
+        client.Error += (_, e) => log.Add($"error {e.Code}");
+        client.Closed += (_, hadError) => log.Add($"close {hadError}");
+        client.Pause(); // the reset must surface through the writes, not a read
+        bool peerClosed = false;
+        peer.Closed += (_, _) => peerClosed = true;
+        peer.ResetAndDestroy();
+        LoopDriver.RunUntil(loop, () => peerClosed);
+        client.Write("a", e => log.Add($"a {e?.Code}"));
+        bool second = client.Write("b", e => log.Add($"b {e?.Code}"));
+        Assert.False(second && client.Destroyed); // never true for a socket the call destroyed
+        LoopDriver.RunUntil(loop, () => log.Contains("close True"));
+        Assert.Equal(["a ECONNRESET", "b ECONNRESET", "error ECONNRESET", "close True"], log); // b: the cause, as Node's errorBuffer
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void Destroy_while_a_corked_batch_is_in_flight_fails_each_of_its_callbacks_once()
     {
