@@ -398,16 +398,25 @@ public sealed partial class Socket
 
     /// <summary>
     /// Fails the writes that never reached the handle, once the socket has closed: cut before the connection was
-    /// made (ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node), or held by a cork (the destroy's error, else
-    /// ERR_STREAM_DESTROYED, as Node's errorBuffer); and first the callback of a write after end.
+    /// made (ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node), or held by a cork or behind a failed write (the destroy's
+    /// error, else ERR_STREAM_DESTROYED, as Node's errorBuffer); and first the callback of a write after end.
     /// </summary>
     private void CancelPendingWrites()
     {
-        if (_refusedWriteCallback is { } refused)
+        var refused = _refusedWriteCallback;
+        _refusedWriteCallback = null;
+        try
         {
-            _refusedWriteCallback = null;
-            refused(_error);
+            refused?.Invoke(_error);
         }
+        finally
+        {
+            FailHeldWrites(); // even when that callback threw: a WriteAsync among them would wait forever
+        }
+    }
+
+    private void FailHeldWrites()
+    {
         if (_pendingData is not { Count: > 0 })
             return;
         var error = !_connected

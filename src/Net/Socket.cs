@@ -247,19 +247,25 @@ public sealed partial class Socket : IDisposable
         {
             FailAsyncOperations();
             CancelPendingWrites();
-            if (error is not null)
-                Error?.Invoke(this, error);
         }
         finally
         {
             try
             {
-                _closed = true; // from here Connect may start a new connection (Node reuses a closed socket)
-                Closed?.Invoke(this, error is not null);
+                if (error is not null)
+                    Error?.Invoke(this, error); // even when a write's callback threw: Closed follows Error
             }
             finally
             {
-                server?.OnSocketClosed(this);
+                try
+                {
+                    _closed = true; // from here Connect may start a new connection (Node reuses a closed socket)
+                    Closed?.Invoke(this, error is not null);
+                }
+                finally
+                {
+                    server?.OnSocketClosed(this);
+                }
             }
         }
     }

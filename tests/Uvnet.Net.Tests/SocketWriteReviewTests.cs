@@ -115,6 +115,29 @@ public class SocketWriteReviewTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // The class's contract for a throwing callback: what follows still comes. A write after end's callback runs
+    // first at the close; one that throws must not cost the writes held while connecting their callbacks (a
+    // WriteAsync would wait forever), nor the socket its Error.
+    [Fact]
+    public void A_throwing_write_after_end_callback_still_fails_the_held_writes_and_raises_Error()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        var client = new Socket(loop);
+        var log = new List<string>();
+        client.Error += (_, e) => log.Add($"error {e.Code}");
+        client.Closed += (_, hadError) => log.Add($"close {hadError}");
+        client.Connect(server.Port, "127.0.0.1");
+        client.Write("held", e => log.Add($"held {e?.Code}"));
+        client.End();
+        client.Write("late", _ => throw new CallbackException());
+        Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => false, seconds: 5));
+        LoopDriver.RunUntil(loop, () => log.Contains("close True"));
+        Assert.Equal(["held ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "error ERR_STREAM_WRITE_AFTER_END", "close True"], log);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void Destroy_while_a_corked_batch_is_in_flight_fails_each_of_its_callbacks_once()
     {
