@@ -93,7 +93,7 @@ internal sealed partial class HttpConnection
             if (_head is { } next)
             {
                 next.Attach();
-                if (next.NeedsDrain && !IsBackedUp)
+                if (next.NeedsDrain && !IsHeadBackedUp)
                     next.RaiseDrain(); // it waited for the socket with a full buffer: it has it now
             }
         }

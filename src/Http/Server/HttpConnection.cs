@@ -94,7 +94,16 @@ internal sealed partial class HttpConnection
     internal bool IsIdle => _head is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
     /// <summary>Whether writes have backed up past the socket's high-water mark, counting what queued responses hold.</summary>
-    internal bool IsBackedUp => Socket.WritableLength + Output.Length + QueuedLength() >= Socket.WritableHighWaterMark;
+    internal bool IsBackedUp => HeadBacklog + QueuedLength() >= Socket.WritableHighWaterMark;
+
+    /// <summary>
+    /// Whether the head response must wait: the socket's backlog and what the head has not handed it yet. Not the
+    /// bytes queued behind it, which leave only after the head ends: a head told to wait for them would wait for a
+    /// Drain no socket write owes it (as Node's, whose attached response answers with the socket's own backpressure).
+    /// </summary>
+    internal bool IsHeadBackedUp => HeadBacklog >= Socket.WritableHighWaterMark;
+
+    private long HeadBacklog => Socket.WritableLength + Output.Length;
 
     /// <summary>The bytes buffered by the responses waiting behind the head (the head writes to <see cref="Output"/>).</summary>
     private long QueuedLength()

@@ -252,8 +252,9 @@ public sealed partial class ServerResponse
 
     /// <summary>
     /// Writes <paramref name="data"/> as body (sending the head first; chunked when no Content-Length was set).
-    /// Returns false when the socket has buffered past its high-water mark (counting what the responses waiting for
-    /// their turn hold): wait for <see cref="Drain"/>, raised too when a waiting response gets the socket.
+    /// Returns false when the socket has buffered past its high-water mark (for a response waiting for its turn,
+    /// counting what the responses waiting hold): wait for <see cref="Drain"/>, raised too when a waiting response
+    /// gets the socket.
     /// </summary>
     /// <exception cref="InvalidOperationException">
     /// After <see cref="End(ReadOnlySpan{byte})"/> (write after end), or the body would exceed the Content-Length
@@ -265,7 +266,7 @@ public sealed partial class ServerResponse
         StartBody(contentLength: null, data.Length);
         WriteBody(data);
         Connection.OnResponseOutput(this);
-        if (!Connection.IsBackedUp)
+        if (IsAttached ? !Connection.IsHeadBackedUp : !Connection.IsBackedUp)
             return true;
         NeedsDrain = true;
         return false;
