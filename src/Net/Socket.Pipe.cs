@@ -30,7 +30,8 @@ public sealed partial class Socket
 
     /// <summary>
     /// Stops piping to <paramref name="destination"/> (null: to every destination), as Node's <c>readable.unpipe</c>.
-    /// Once no pipe is left, this socket (unless destroyed) is paused, as in Node: data would otherwise flow to no one.
+    /// Once no pipe is left, this socket (unless destroyed) is paused, as in Node: data would otherwise flow to no one;
+    /// while others are left, it flows on if only <paramref name="destination"/> held it back.
     /// </summary>
     public Socket Unpipe(Socket? destination = null)
     {
@@ -47,6 +48,10 @@ public sealed partial class Socket
         {
             pipe.Stop();
             pipes.Remove(pipe);
+            // As Node's pipe cleanup (ondrain): a source held back only by this destination flows on to the others,
+            // whose Drain may never come (an ended destination raises none).
+            if (pipe.AwaitingDrain && pipes.Count > 0 && !PipeAwaitsDrain() && !_destroyed)
+                Resume();
         }
         else
         {

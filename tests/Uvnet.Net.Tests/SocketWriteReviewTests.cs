@@ -138,6 +138,33 @@ public class SocketWriteReviewTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // Node's pipe cleanup: a destination unpiped while the source waits for its drain calls ondrain, so the source
+    // flows on to the others. Needed the more now that an ended destination raises no Drain.
+    [Fact]
+    public void Unpiping_the_destination_the_source_waits_for_lets_it_flow_to_the_others()
+    {
+        var loop = new Loop();
+        var (sourceServer, writer, source) = NetTestKit.ConnectedPair(loop);
+        var (fullServer, full, fullPeer) = NetTestKit.ConnectedPair(loop);
+        var (openServer, open, openPeer) = NetTestKit.ConnectedPair(loop);
+        fullPeer.Pause(); // never reads: the pipe to it backs up
+        long received = 0;
+        openPeer.Data += (_, d) => received += d.Length;
+        source.Pipe(full);
+        source.Pipe(open);
+        const int Total = 32 * 1024 * 1024;
+        writer.Write(new byte[Total]);
+        LoopDriver.RunUntil(loop, () => source.IsPaused && full.WritableNeedDrain && !open.WritableNeedDrain); // only the full one holds it
+        source.Unpipe(full);
+        LoopDriver.RunUntil(loop, () => received == Total);
+        foreach (var socket in new[] { writer, source, full, fullPeer, open, openPeer })
+            socket.Destroy();
+        sourceServer.Close();
+        fullServer.Close();
+        openServer.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void Destroy_while_a_corked_batch_is_in_flight_fails_each_of_its_callbacks_once()
     {
