@@ -17,6 +17,9 @@ internal sealed class SocketPipe
     private readonly Action<Socket, bool> _onClosed;
     private readonly Stack<Chunk> _freeChunks = new();
     private bool _awaitingDrain; // this pipe paused the source until its destination drains
+    // Unpiped: the source is no longer this pipe's to pause or resume, even from a Data or Drain event already being
+    // raised when an earlier handler unpiped it (as Node's pipe checks cleanedUp).
+    private bool _stopped;
 
     public SocketPipe(Socket source, Socket destination, bool end)
     {
@@ -50,11 +53,15 @@ internal sealed class SocketPipe
             PauseSource();
         else
             Source.Resume();
+        // As Node: a source whose end was already raised ends (or unpipes from) the destination on the next turn.
+        if (Source.ReadableEnded)
+            Source.Loop.Post(static pipe => pipe.OnSourceEndedBeforePipe(), this);
     }
 
     /// <summary>Detaches from both sockets; the source, if this pipe paused it, is resumed only by its owner from now on.</summary>
     public void Stop()
     {
+        _stopped = true;
         Source.Data -= _onData;
         Source.Ended -= _onSourceEnded;
         Source.Closed -= _onClosed;
@@ -85,6 +92,12 @@ internal sealed class SocketPipe
             Source.Unpipe(Destination); // as Node: nothing more will come
     }
 
+    private void OnSourceEndedBeforePipe()
+    {
+        if (!_stopped)
+            OnSourceEnded();
+    }
+
     private void OnClosed(Socket socket)
     {
         if (socket == Source)
@@ -95,6 +108,8 @@ internal sealed class SocketPipe
 
     private void PauseSource()
     {
+        if (_stopped)
+            return; // the chunk was written, as Node's ondata does, but the source is its owner's again
         _awaitingDrain = true;
         Source.Pause();
     }
@@ -102,7 +117,7 @@ internal sealed class SocketPipe
     // As Node's awaitDrainWriters: a source piped to several destinations flows again once none of them is full.
     private void ResumeSource()
     {
-        if (!_awaitingDrain)
+        if (!_awaitingDrain || _stopped)
             return;
         _awaitingDrain = false;
         if (!Source.PipeAwaitsDrain())

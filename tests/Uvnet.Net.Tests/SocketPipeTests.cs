@@ -243,6 +243,90 @@ public class SocketPipeTests
         p.Close();
     }
 
+    /// <summary>A socket that never connects: writes wait in it, so it is as full as <paramref name="bytes"/> makes it.</summary>
+    private static Socket Unconnected(Loop loop, int bytes)
+    {
+        var socket = new Socket(loop);
+        socket.Write(new byte[bytes]);
+        return socket;
+    }
+
+    // Node's pipe cleanup calls ondrain for a destination the source awaits: a full destination that goes away must
+    // not hold the source back from the others forever.
+    [Fact]
+    public void A_full_destination_that_closes_no_longer_holds_the_source_back_from_the_others()
+    {
+        var p = TwoPairs.Open();
+        var full = Unconnected(p.Loop, p.Client2.WritableHighWaterMark);
+        Assert.True(full.WritableNeedDrain);
+        p.Peer.Pipe(p.Client2);
+        p.Peer.Pipe(full);
+        Assert.True(p.Peer.IsPaused);
+        bool fullClosed = false;
+        full.Closed += (_, _) => fullClosed = true;
+        full.Destroy();
+        LoopDriver.RunUntil(p.Loop, () => fullClosed);
+        Assert.False(p.Peer.IsPaused); // the other destination is not full
+        var got = NetTestKit.Collect(p.Peer2);
+        p.Client.Write("still flows");
+        LoopDriver.RunUntil(p.Loop, () => got.ToString() == "still flows", seconds: 5);
+        p.Close();
+    }
+
+    // Node's pipe pause() does nothing once the pipe is cleaned up: a chunk already on its way to a pipe that an
+    // earlier Data handler unpiped must not pause a source that handler resumed.
+    [Fact]
+    public void A_pipe_unpiped_by_an_earlier_data_handler_does_not_pause_the_source()
+    {
+        var p = TwoPairs.Open();
+        var nearlyFull = Unconnected(p.Loop, p.Client2.WritableHighWaterMark - 1);
+        p.Peer.Data += (s, _) =>
+        {
+            s.Unpipe(nearlyFull);
+            s.Resume(); // reads on without the pipe
+        };
+        p.Peer.Pipe(nearlyFull);
+        p.Client.Write("x");
+        LoopDriver.RunUntil(p.Loop, () => p.Peer.BytesRead == 1);
+        Assert.False(p.Peer.IsPaused);
+        nearlyFull.Destroy();
+        p.Close();
+    }
+
+    // The same for the pipe's Drain handler: once unpiped (here by an earlier Drain handler), it must not resume a
+    // source left without pipes, whose reads would go to no one.
+    [Fact]
+    public void A_pipe_unpiped_by_an_earlier_drain_handler_does_not_resume_the_source()
+    {
+        var p = TwoPairs.Open();
+        var full = Unconnected(p.Loop, p.Client2.WritableHighWaterMark);
+        bool drained = false;
+        full.Drain += _ =>
+        {
+            p.Peer.Unpipe(full);
+            drained = true;
+        };
+        p.Peer.Pipe(full);
+        Assert.True(p.Peer.IsPaused);
+        full.Connect(p.Server2.Port, "127.0.0.1"); // what it holds is sent once connected: Drain
+        LoopDriver.RunUntil(p.Loop, () => drained);
+        Assert.True(p.Peer.IsPaused);
+        full.Destroy();
+        p.Close();
+    }
+
+    // Node's pipe: a source whose end was already emitted ends the destination on the next tick.
+    [Fact]
+    public void Piping_a_source_whose_peer_already_ended_ends_the_destination()
+    {
+        var p = TwoPairs.Open(sourceOptions: new ServerOptions { AllowHalfOpen = true });
+        p.Client.End();
+        LoopDriver.RunUntil(p.Loop, () => p.Peer.ReadableEnded);
+        p.Peer.Pipe(p.Client2);
+        LoopDriver.RunUntil(p.Loop, () => p.Client2.WritableEnded, seconds: 5);
+        p.Close();
+    }
+
     [Fact]
     public void Pipe_refuses_another_loops_socket_and_a_second_pipe_to_the_same_destination()
     {
