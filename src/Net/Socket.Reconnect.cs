@@ -24,7 +24,12 @@ public sealed partial class Socket
         _finished = false;
         _error = null;
         _addresses = null; // a path connect after a TCP one must not retry the old addresses
-        BytesRead = 0; // the endpoints and the handle's own counts start afresh in Adopt
+        // As Node drops _peername and _sockname: while the next connection is looked up, the last one's ends are not
+        // the socket's, and a write cut then was cut before the connection.
+        _connected = false;
+        _remote = _local = null;
+        _remoteAddress = null;
+        BytesRead = 0; // the handle's own counts start afresh in Adopt
         BytesWritten = 0;
         _needDrain = false;
         _endCallback = null;

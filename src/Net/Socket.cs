@@ -189,11 +189,7 @@ public sealed partial class Socket : IDisposable
     private void Adopt(StreamHandle handle)
     {
         _handle = handle;
-        // A new connection (or attempt): its own count against this handle's BytesSent, its own ends.
-        _handedBytes = 0;
-        _connected = false;
-        _remote = _local = null;
-        _remoteAddress = null;
+        _handedBytes = 0; // a new connection (or attempt): its own count against this handle's BytesSent
         handle.Owner = this;
         if (_unref)
             handle.Unref();

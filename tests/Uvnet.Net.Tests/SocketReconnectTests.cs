@@ -245,4 +245,51 @@ public class SocketReconnectTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    /// <summary>A client whose first connection to <paramref name="server"/> has closed, now looking up "localhost" for the next.</summary>
+    private static Socket LookingUpAfterAClosedConnection(Loop loop, Server server)
+    {
+        var client = new Socket(loop);
+        int closes = 0;
+        client.Closed += (_, _) => closes++;
+        client.Connect(server.Port, "127.0.0.1", () => client.Destroy());
+        LoopDriver.RunUntil(loop, () => closes == 1);
+        Assert.Equal("127.0.0.1", client.RemoteAddress); // still readable once closed
+        client.Connect(server.Port, "localhost"); // resolved on the thread pool: no handle yet
+        Assert.True(client.Connecting);
+        return client;
+    }
+
+    // Node's connect of a destroyed socket drops _peername and _sockname: while the next connection is looked up, the
+    // last one's ends are not the socket's.
+    [Fact]
+    public void The_next_connection_does_not_report_the_last_ones_addresses_while_looking_up()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        var client = LookingUpAfterAClosedConnection(loop, server);
+        Assert.Null(client.RemoteAddress);
+        Assert.Null(client.RemotePort);
+        Assert.Null(client.LocalAddress);
+        Assert.Null(client.RemoteEndPoint);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void A_write_cut_during_the_next_connections_lookup_fails_as_closed_before_connection()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        var client = LookingUpAfterAClosedConnection(loop, server);
+        NetException? error = null;
+        bool called = false;
+        client.Write("never sent", e => (error, called) = (e, true));
+        client.Destroy();
+        LoopDriver.RunUntil(loop, () => called);
+        Assert.Equal("ERR_SOCKET_CLOSED_BEFORE_CONNECTION", error?.Code);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
