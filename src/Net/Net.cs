@@ -71,6 +71,10 @@ public static class Net
             ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort, nameof(options));
             ArgumentException.ThrowIfNullOrEmpty(options.Host, nameof(options));
         }
+        else
+        {
+            ArgumentException.ThrowIfNullOrEmpty(options.Path, nameof(options)); // before the options start a timer
+        }
         ArgumentOutOfRangeException.ThrowIfNegative(options.KeepAliveInitialDelay, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.Timeout, nameof(options));
         var socket = new Socket(loop, new SocketOptions { AllowHalfOpen = options.AllowHalfOpen });

@@ -111,6 +111,14 @@ public class NetModuleTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    [Fact]
+    public void Connect_options_with_an_empty_path_are_refused_without_leaving_a_timer()
+    {
+        var loop = new Loop();
+        Assert.Throws<ArgumentException>(() => Net.CreateConnection(loop, new ConnectOptions { Path = "", Timeout = 60_000 }));
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // test-net-isip
     [Theory]
     [InlineData("127.0.0.1", 4)]
