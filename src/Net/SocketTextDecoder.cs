@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Text;
 
@@ -11,12 +12,12 @@ namespace Uvnet.Net;
 /// </summary>
 internal sealed class SocketTextDecoder
 {
-    private enum Kind { Text, Ascii, Hex, Base64, Base64Url }
+    private enum Kind { Text, Utf16, Ascii, Hex, Base64, Base64Url }
 
     private readonly Kind _kind;
     private readonly Encoding? _encoding;
     private readonly Decoder? _decoder;
-    private readonly byte[] _held = new byte[2]; // base64: the bytes of a group not complete yet
+    private readonly byte[] _held = new byte[2]; // base64: the bytes of a group not complete yet; utf16le: of a unit or a pair
     private int _heldCount;
 
     private SocketTextDecoder(string name, Kind kind, Encoding? encoding)
@@ -34,7 +35,7 @@ internal sealed class SocketTextDecoder
     public static SocketTextDecoder? Create(string name) => name.ToLowerInvariant() switch
     {
         "utf8" or "utf-8" => new("utf8", Kind.Text, new UTF8Encoding(false)),
-        "utf16le" or "utf-16le" or "ucs2" or "ucs-2" => new("utf16le", Kind.Text, new UnicodeEncoding(false, false)),
+        "utf16le" or "utf-16le" or "ucs2" or "ucs-2" => new("utf16le", Kind.Utf16, null),
         "latin1" or "binary" => new("latin1", Kind.Text, Encoding.Latin1),
         "ascii" => new("ascii", Kind.Ascii, null),
         "hex" => new("hex", Kind.Hex, null),
@@ -50,6 +51,7 @@ internal sealed class SocketTextDecoder
     public string Decode(ReadOnlySpan<byte> data) => _kind switch
     {
         Kind.Text => DecodeText(data, flush: false),
+        Kind.Utf16 => DecodeUtf16(data),
         Kind.Ascii => DecodeAscii(data),
         Kind.Hex => Convert.ToHexStringLower(data),
         _ => DecodeBase64(data),
@@ -66,6 +68,11 @@ internal sealed class SocketTextDecoder
                 string rest = Encode(_held.AsSpan(0, _heldCount));
                 _heldCount = 0;
                 return rest;
+            case Kind.Utf16:
+                // As Node's end(): a single trailing byte is dropped, a held high surrogate comes out as it is.
+                string surrogate = _heldCount == 2 ? ((char)BinaryPrimitives.ReadUInt16LittleEndian(_held)).ToString() : "";
+                _heldCount = 0;
+                return surrogate;
             default:
                 return "";
         }
@@ -101,6 +108,35 @@ internal sealed class SocketTextDecoder
         string text = new(chars, 0, data.Length);
         ArrayPool<char>.Shared.Return(chars);
         return text;
+    }
+
+    /// <summary>
+    /// UTF-16LE as Node's decoder: every code unit as it is (a C# string, as a JS one, may hold a lone surrogate, which
+    /// a .NET decoder would replace), holding back an odd byte or a high surrogate whose low one has not come yet.
+    /// </summary>
+    private string DecodeUtf16(ReadOnlySpan<byte> data)
+    {
+        int total = _heldCount + data.Length;
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            _held.AsSpan(0, _heldCount).CopyTo(bytes);
+            data.CopyTo(bytes.AsSpan(_heldCount));
+            int whole = total & ~1;
+            if (whole == total && whole > 0 && char.IsHighSurrogate((char)BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(whole - 2))))
+                whole -= 2;
+            _heldCount = total - whole;
+            bytes.AsSpan(whole, _heldCount).CopyTo(_held);
+            return string.Create(whole / 2, bytes, static (chars, units) =>
+            {
+                for (int i = 0; i < chars.Length; i++)
+                    chars[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(units.AsSpan(2 * i));
+            });
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     private string DecodeBase64(ReadOnlySpan<byte> data)
