@@ -315,6 +315,25 @@ public class SocketPipeTests
         p.Close();
     }
 
+    // Node's writableNeedDrain is false once the destination is destroyed: a pipe to a destination destroyed while full
+    // must not pause the source for a Drain that will never come (nor a Closed that already came).
+    [Fact]
+    public void Piping_to_a_destination_destroyed_while_full_does_not_hold_the_source_paused()
+    {
+        var p = TwoPairs.Open();
+        var full = Unconnected(p.Loop, p.Client2.WritableHighWaterMark);
+        bool closed = false;
+        full.Closed += (_, _) => closed = true;
+        full.Destroy();
+        LoopDriver.RunUntil(p.Loop, () => closed);
+        var got = NetTestKit.Collect(p.Peer);
+        p.Peer.Pipe(full);
+        Assert.False(p.Peer.IsPaused);
+        p.Client.Write("read");
+        LoopDriver.RunUntil(p.Loop, () => got.ToString() == "read", seconds: 5);
+        p.Close();
+    }
+
     // Node's pipe: a source whose end was already emitted ends the destination on the next tick.
     [Fact]
     public void Piping_a_source_whose_peer_already_ended_ends_the_destination()
