@@ -40,9 +40,9 @@ public sealed partial class Socket
             BytesRead += nread;
             RestartTimer();
             ReadOnlySpan<byte> data = buffer.Span[..nread];
-            string? text = DecodeText(data);
             try
             {
+                string? text = DecodeText(data); // inside: an Encoding that throws on bad bytes must not take them from an async reader
                 Data?.Invoke(this, data);
                 RaiseText(text);
             }

@@ -143,4 +143,28 @@ public class SocketEncodingTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    // An Encoding given to SetEncoding may throw on bad bytes (DecoderExceptionFallback): the exception leaves Run as a
+    // handler's does, and the bytes still reach a pending ReadAsync.
+    [Fact]
+    public async Task A_decoder_that_throws_does_not_take_the_bytes_from_an_async_reader()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        client.SetEncoding(new UTF8Encoding(false, throwOnInvalidBytes: true));
+        client.Text += (_, _) => { };
+        var buffer = new byte[16];
+        Task<int>? read = null;
+        loop.Post(() => read = client.ReadAsync(buffer).AsTask()); // on the loop thread, so it waits before the data comes
+        LoopDriver.RunUntil(loop, () => read is not null);
+        peer.Write(new byte[] { 0xFF });
+
+        Assert.Throws<DecoderFallbackException>(() => LoopDriver.RunUntil(loop, () => false, seconds: 5));
+        LoopDriver.RunUntil(loop, () => read!.IsCompleted, seconds: 5);
+        Assert.Equal(1, await read!);
+        Assert.Equal(0xFF, buffer[0]);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
