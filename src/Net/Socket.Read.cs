@@ -67,8 +67,15 @@ public sealed partial class Socket
         _readableEnded = true;
         try
         {
-            RaiseHeldText();
-            Ended?.Invoke(this);
+            try
+            {
+                RaiseHeldText();
+            }
+            finally
+            {
+                // Even when a Text handler threw: Ended is an event of its own (a half-open socket's handler ends our side).
+                Ended?.Invoke(this);
+            }
         }
         finally
         {

@@ -167,4 +167,27 @@ public class SocketEncodingTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    // The held text is Text's, Ended is an event of its own: a Text handler that throws on the end's text must not
+    // cost the Ended handlers their turn (a half-open socket's Ended handler is what ends our side).
+    [Fact]
+    public void A_text_handler_that_throws_on_the_held_text_still_lets_ended_be_raised()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop, new ServerOptions { AllowHalfOpen = true });
+        peer.Text += (_, t) =>
+        {
+            if (t == "\uFFFD")
+                throw new CallbackException();
+        };
+        peer.Ended += s => s.End();
+        bool closed = false;
+        peer.Closed += (_, _) => closed = true;
+        client.End(new byte[] { (byte)'x', 0xE2, 0x82 });
+        Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => closed, seconds: 5));
+        LoopDriver.RunUntil(loop, () => closed, seconds: 5);
+        server.Close();
+        LoopDriver.RunUntil(loop, () => server.ConnectionCount == 0);
+        LoopDriver.CloseLoop(loop);
+    }
 }
