@@ -299,6 +299,7 @@ public sealed class Server : IDisposable
     /// <summary>Lets the server keep the loop alive while listening (the default).</summary>
     public void Ref()
     {
+        Loop.VerifyAccess(); // the loop counts its referenced handles without locks
         _unref = false;
         _listener?.Ref();
     }
@@ -306,6 +307,7 @@ public sealed class Server : IDisposable
     /// <summary>Lets the loop end while the server listens.</summary>
     public void Unref()
     {
+        Loop.VerifyAccess();
         _unref = true;
         _listener?.Unref();
     }

@@ -9,25 +9,13 @@ public class NetApiOffLoopTests
         var loop = new Loop();
         var (server, client, peer) = NetTestKit.ConnectedPair(loop);
         server.MaxConnections = 5;
-        var errors = new List<Exception?>();
-        bool called = false;
-        loop.Post(() =>
-        {
-            // The loop thread waits inside its callback: the loop is surely running while the other thread calls.
-            var other = new Thread(() =>
-            {
-                errors.Add(Record.Exception(() => client.Pipe(peer)));
-                errors.Add(Record.Exception(() => client.Unpipe()));
-                errors.Add(Record.Exception(() => client.SetEncoding("hex")));
-                errors.Add(Record.Exception(() => server.MaxConnections = 1));
-                errors.Add(Record.Exception(() => new Server(loop).Listen(0, "127.0.0.1", () => { })));
-                errors.Add(Record.Exception(() => Net.CreateConnection(loop, server.Port, "127.0.0.1")));
-            });
-            other.Start();
-            other.Join();
-            called = true;
-        });
-        LoopDriver.RunUntil(loop, () => called);
+        var errors = NetTestKit.ExceptionsOffTheLoop(loop,
+            () => client.Pipe(peer),
+            () => client.Unpipe(),
+            () => client.SetEncoding("hex"),
+            () => server.MaxConnections = 1,
+            () => new Server(loop).Listen(0, "127.0.0.1", () => { }),
+            () => Net.CreateConnection(loop, server.Port, "127.0.0.1"));
         Assert.All(errors, e => Assert.IsType<InvalidOperationException>(e));
         Assert.Equal(5, server.MaxConnections);
         Assert.Null(client.ReadableEncoding);
@@ -36,5 +24,19 @@ public class NetApiOffLoopTests
         client.Destroy();
         server.Close();
         LoopDriver.CloseLoop(loop);
+    }
+
+    // The loop counts its referenced handles without locks: as Socket.Ref/Unref, the server's refuse another thread.
+    [Fact]
+    public void Server_ref_and_unref_called_off_the_loop_throw_and_change_nothing()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        var errors = NetTestKit.ExceptionsOffTheLoop(loop, server.Unref, server.Ref);
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.IsType<InvalidOperationException>(e));
+        Assert.True(loop.IsAlive); // still referenced by the listening server
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
     }
 }
