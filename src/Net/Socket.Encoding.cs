@@ -10,8 +10,10 @@ public sealed partial class Socket
     /// Raised for each chunk read, decoded as text (Node's <c>'data'</c> after <c>setEncoding</c>): in the encoding
     /// given to <see cref="SetEncoding(string)"/>, UTF-8 if none was. It follows <see cref="Data"/>, which still hands
     /// out the bytes. A character split across reads is held back until its remaining bytes arrive (never raised
-    /// as an empty string); what is still held when the peer ends is raised before <see cref="Ended"/>. Decoding
-    /// allocates a string per chunk, and happens only while this event has handlers.
+    /// as an empty string); what is still held when the peer ends is raised before <see cref="Ended"/>, as Node's
+    /// StringDecoder ends (U+FFFD for an incomplete UTF-8 character, padded base64; utf16le keeps a lone surrogate as
+    /// it is and drops a single trailing byte). Decoding allocates a string per chunk, and happens only while this
+    /// event has handlers.
     /// </summary>
     public event Action<Socket, string>? Text;
 
