@@ -245,29 +245,32 @@ public sealed partial class Socket
         _keptEnd = 0;
     }
 
-    private void CompleteConnectAsync(NetException? error)
+    private void CompleteConnectAsync(NetException? error) => TakeConnectTask()?.Complete(error);
+
+    private SocketOperation? TakeConnectTask()
     {
         var task = _connectTask;
         _connectTask = null;
-        task?.Complete(error);
+        return task;
     }
 
     /// <summary>
-    /// The socket has closed: pending async operations end with its error. A read pending here has not seen the
-    /// peer's end (that completes it), so it fails even without an error: 0 would pass a cut-off stream as whole.
-    /// Called from the close callback, not from <see cref="Destroy"/>: a continuation that runs inline then runs in
-    /// a loop callback, as an event handler, never inside the user's call.
+    /// The socket has closed: the async operations that were pending (<paramref name="connect"/>,
+    /// <paramref name="read"/>) end with its <paramref name="error"/>. A read pending here has not seen the peer's end
+    /// (that completes it), so it fails even without an error: 0 would pass a cut-off stream as whole. Called from the
+    /// close callback, not from <see cref="Destroy"/>: a continuation that runs inline then runs in a loop callback,
+    /// as an event handler, never inside the user's call.
     /// </summary>
-    private void FailAsyncOperations()
+    private static void FailAsyncOperations(SocketOperation? connect, SocketOperation? read, NetException? error)
     {
         try
         {
-            CompleteConnectAsync(_error ?? new NetException(UvError.ECANCELED, "connect"));
+            connect?.Complete(error ?? new NetException(UvError.ECANCELED, "connect"));
         }
         finally
         {
             // Even when the connect's continuation threw: the reader would wait forever.
-            TakePendingRead()?.Complete((Exception?)_error ?? DestroyedBeforeEnd());
+            read?.Complete((Exception?)error ?? DestroyedBeforeEnd());
         }
     }
 

@@ -237,11 +237,14 @@ public sealed partial class Socket : IDisposable
         // Taken first: a Closed handler may connect the socket again, which clears them for the next connection.
         NetException? error = _error;
         Server? server = _server;
-        // Each step runs even when a handler of the one before threw: Closed is never lost, and the server always
-        // counts the connection gone (its own Closed waits for that).
+        // Taken now, failed last: an await of them resumes inline, and the C# way to connect again is to retry a
+        // ConnectAsync from its catch, which can only start once Closed was raised.
+        SocketOperation? connect = TakeConnectTask();
+        SocketOperation? read = TakePendingRead();
+        // Each step runs even when a handler of the one before threw: Closed is never lost, the server always counts
+        // the connection gone (its own Closed waits for that), and no await is left waiting.
         try
         {
-            FailAsyncOperations();
             CancelPendingWrites();
         }
         finally
@@ -260,7 +263,14 @@ public sealed partial class Socket : IDisposable
                 }
                 finally
                 {
-                    server?.OnSocketClosed(this);
+                    try
+                    {
+                        server?.OnSocketClosed(this);
+                    }
+                    finally
+                    {
+                        FailAsyncOperations(connect, read, error);
+                    }
                 }
             }
         }

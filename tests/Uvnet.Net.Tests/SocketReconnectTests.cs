@@ -292,4 +292,39 @@ public class SocketReconnectTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    // The C# form of connecting again: a failed ConnectAsync retried from its await. Under the loop's context the
+    // await resumes inline as the socket closes, so the socket must already take a new connect there.
+    [Fact]
+    public async Task A_connect_async_that_failed_is_retried_from_its_await()
+    {
+        var loop = new Loop();
+        var server = NetTestKit.ListeningServer(loop);
+        var client = new Socket(loop);
+        int closes = 0;
+        client.Closed += (_, _) => closes++;
+        string? firstError = null;
+        async Task ConnectWithRetry()
+        {
+            try
+            {
+                await client.ConnectAsync(ClosedPorts.Next().Port, "127.0.0.1");
+            }
+            catch (NetException e)
+            {
+                firstError = e.Code;
+            }
+            await client.ConnectAsync(server.Port, "127.0.0.1");
+        }
+        Task? connecting = null;
+        loop.Post(() => connecting = ConnectWithRetry()); // in a loop callback: its awaits have the loop's context
+        LoopDriver.RunUntil(loop, () => connecting is { IsCompleted: true }, seconds: 10);
+        await connecting!; // completed: rethrows what the retry threw
+        Assert.Equal("ECONNREFUSED", firstError);
+        Assert.Equal(SocketReadyState.Open, client.ReadyState);
+        Assert.Equal(1, closes); // the failed connection's Closed, once
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
