@@ -100,6 +100,7 @@ internal sealed partial class HttpConnection
         if (_head is null)
         {
             IdleSince = Server.Loop.Now;
+            RestoreServerTimeout();
             if (_pendingUpgrade is { } upgrading)
             {
                 UpgradePending(upgrading);

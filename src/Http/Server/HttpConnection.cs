@@ -37,6 +37,7 @@ internal sealed partial class HttpConnection
     private int _requestCount;
     private byte[]? _unparsed;
     private int _unparsedLength;
+    private bool _requestTimeoutSet;
 
     // Timeout bookkeeping, read by the server's periodic check. The first request is late from the connection's
     // start, as in Node (its parser counts headersTimeout from its initialisation): a client that connects and sends
@@ -330,6 +331,25 @@ internal sealed partial class HttpConnection
         handled |= Server.RaiseTimeout(Socket);
         if (!handled)
             Socket.Destroy();
+    }
+
+    /// <summary>A request's <see cref="IncomingMessage.SetTimeout"/>: the socket's idle timeout until the responses queued have gone.</summary>
+    internal void SetRequestTimeout(long milliseconds)
+    {
+        _requestTimeoutSet = true;
+        Socket.SetTimeout(milliseconds);
+    }
+
+    /// <summary>
+    /// No response is left to send: a timeout set by a request gives way to the server's, as Node replaces it when
+    /// the connection goes idle (its keep-alive timeout, then server.timeout for the next request).
+    /// </summary>
+    private void RestoreServerTimeout()
+    {
+        if (!_requestTimeoutSet)
+            return;
+        _requestTimeoutSet = false;
+        Socket.SetTimeout(Server.SocketTimeout);
     }
 
     private void OnClosed()

@@ -268,7 +268,9 @@ public sealed class IncomingMessage
     /// <summary>
     /// Sets the connection's idle timeout to <paramref name="milliseconds"/> (0: none), as Node's
     /// <c>req.setTimeout</c>: <see cref="Timeout"/> is raised while the request still arrives, and
-    /// <paramref name="callback"/>, when given, is added to it.
+    /// <paramref name="callback"/>, when given, is added to it. It lasts until the connection has no response left
+    /// to send; then the server's (<see cref="HttpServer.SetTimeout"/>) applies again, as in Node, so that a later
+    /// request on the kept-alive connection does not inherit it.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is negative.</exception>
     public IncomingMessage SetTimeout(long milliseconds, Action<IncomingMessage>? callback = null)
@@ -277,7 +279,7 @@ public sealed class IncomingMessage
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
         if (callback is not null)
             _timeout += callback;
-        Connection!.Socket.SetTimeout(milliseconds);
+        Connection!.SetRequestTimeout(milliseconds);
         return this;
     }
 
