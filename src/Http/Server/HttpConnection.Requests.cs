@@ -277,6 +277,13 @@ internal sealed partial class HttpConnection
             else
                 CloseIfDone();
             request.Abort(clientError);
+            if (request.ResponseFinished)
+            {
+                // Its response has left the queue (the body was being dropped): nothing else will end the request,
+                // which is cut short as by a close (as FinishRequest does for a response that finishes after this).
+                request.OnConnectionClosed();
+                ReleaseIfDone(request);
+            }
             return;
         }
         // While the handler runs, the request is still the one being parsed and the socket the handler's: a server

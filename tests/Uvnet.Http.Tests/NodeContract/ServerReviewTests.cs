@@ -67,4 +67,35 @@ public class ServerReviewTests
         Assert.Equal("", raw);
         Assert.Equal(1, requestTimeouts);
     }
+
+    // A request whose response finished first has its body dropped as it arrives; a timeout or a parse error in that
+    // body cuts it short. Its Close (raised once for every request) must still come.
+    [Theory]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")]
+    [InlineData("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n")]
+    public void A_body_cut_after_its_response_finished_still_closes_the_request_once_aborted(string request)
+    {
+        int closes = 0;
+        bool aborted = false;
+        var options = new HttpServerOptions { RequestTimeout = 200, ConnectionsCheckingInterval = 50 };
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            req.Close += r =>
+            {
+                closes++;
+                aborted = r.Aborted;
+            };
+            res.End("early");
+        }, options);
+        string raw = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Ascii(request));
+            return await RawClient.ReadToCloseAsync(s);
+        });
+        Assert.EndsWith("early", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => closes > 0 && fixture.Server.ConnectionCount == 0);
+        Assert.Equal(1, closes);
+        Assert.True(aborted);
+    }
 }
