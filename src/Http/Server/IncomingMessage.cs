@@ -444,6 +444,8 @@ public sealed class IncomingMessage
         if (IsDestroyed)
         {
             AbortBody(); // the bytes after the destroy were dropped: no End, and no body
+            if (ResponseFinished)
+                OnConnectionClosed(); // no longer parsed nor queued, the close would not reach it: cut short now
             return;
         }
         Complete = BodyDone = true;

@@ -98,4 +98,35 @@ public class ServerReviewTests
         Assert.Equal(1, closes);
         Assert.True(aborted);
     }
+
+    // The response finished, then a Data handler destroys the connection while the rest of the body is in the same
+    // read: the parser completes the request after the destroy, when it is neither parsed nor queued any more.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Destroyed_in_a_Data_handler_after_its_response_finished_the_request_still_closes_once(bool destroyRequest)
+    {
+        int closes = 0;
+        bool aborted = false;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            req.Close += r =>
+            {
+                closes++;
+                aborted = r.Aborted;
+            };
+            req.Data += (r, _) =>
+            {
+                if (destroyRequest)
+                    r.Destroy();
+                else
+                    r.Socket.Destroy();
+            };
+            res.End("early");
+        });
+        fixture.Exchange("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+        LoopDriver.RunUntil(fixture.Loop, () => closes > 0 && fixture.Server.ConnectionCount == 0);
+        Assert.Equal(1, closes);
+        Assert.True(aborted);
+    }
 }
