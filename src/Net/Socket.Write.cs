@@ -46,6 +46,12 @@ public sealed partial class Socket
     /// </summary>
     public bool WritableNeedDrain => _needDrain && !_writableEnded && !_destroyed;
 
+    /// <summary>
+    /// Run by <see cref="End(ReadOnlyMemory{byte}, Action?)"/> before our side ends (by whoever calls it), for the layer
+    /// built on the socket (see <see cref="Owner"/>): it may write what it holds back, which then leaves before the FIN.
+    /// </summary>
+    internal Action<Socket>? BeforeEnd { get; set; }
+
     /// <summary>Whether <see cref="End(ReadOnlyMemory{byte}, Action?)"/> was called.</summary>
     public bool WritableEnded => _writableEnded;
 
@@ -201,6 +207,11 @@ public sealed partial class Socket
                 _endCallback += callback;
             return;
         }
+        // Node's end() comes after the writes the layers above made: one that holds bytes back to send a batch in one
+        // write (the HTTP server's pipelined responses) hands them over first, or they would be lost behind the FIN.
+        BeforeEnd?.Invoke(this);
+        if (_destroyed)
+            return;
         if (!data.IsEmpty)
             Write(data);
         _writableEnded = true;

@@ -52,11 +52,18 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>
-    /// The head response and every ended response after it leave, in order; the next one gets the socket (and the
-    /// Drain it missed). Runs only where no user code is under way (between parser steps, after a handler returned,
-    /// from the loop): never inside a user's End, so that the line after it cannot see the next request.
+    /// The head response and every ended response after it leave the queue, in order, for the list of those waiting
+    /// for their last write to complete (<see cref="Finishing"/>); the next one gets the socket (and the Drain it
+    /// missed). Runs only where no user code is under way (between parser steps, after a handler returned, from the
+    /// loop): never inside a user's End, so that the line after it cannot see the next request.
     /// </summary>
     private void Advance()
+    {
+        AdvanceQueue();
+        FinishWritten(); // a response whose bytes had all been written before it left the queue finishes now
+    }
+
+    private void AdvanceQueue()
     {
         if (Socket.Destroyed || _detached)
             return; // nothing will be sent: the close that follows raises Close (not Finish) and recycles nothing
@@ -65,31 +72,25 @@ internal sealed partial class HttpConnection
             _head = done.Next;
             if (_head is null)
                 _tail = null;
+            done.Next = null;
             _waiting--;
             Server.WaitingResponses--;
-            done.RaiseFinish();
-            if (Socket.Destroyed)
-                return; // its Finish handler destroyed the socket: the responses behind it were never sent, so the close raises their Close
-            FinishRequest(done.Request);
-            if (Socket.Destroyed)
-                return; // so did its request's Close handler
-            // A Finish handler may end the socket (the response it finished still leaves whole): then no later
-            // response may follow it, since a write after the end fails the socket and the destroy that follows cuts
-            // off the bytes the kernel has not taken yet. The connection ends as after a Connection: close response.
+            // A user who ended the socket (or a response that closes the connection) ends the queue here: a later
+            // response written after the end would fail the socket, and the destroy that follows cut off the bytes the
+            // kernel has not taken yet. The connection ends as after a Connection: close response.
             if (!done.KeepAlive || Socket.WritableEnded)
             {
-                CloseAfterFlush();
+                Finishing(done);
+                if (!Socket.Destroyed)
+                    CloseAfterFlush();
                 return;
             }
             IncomingMessage request = done.Request;
-            request.Answered = true;
             if (!request.BodyDone && !request.IsConsumed)
                 request.StartDumping(); // nobody reads it: dropped, as Node dumps an unconsumed body
-            if (!done.Held)
-            {
-                ReleaseIfDone(request);
-                ReturnResponse(done);
-            }
+            Finishing(done);
+            if (Socket.Destroyed)
+                return; // its request's Close handler destroyed the socket: the close raises Close for the rest
             if (_head is { } next)
             {
                 next.Attach();
@@ -115,6 +116,89 @@ internal sealed partial class HttpConnection
         }
     }
 
+    /// <summary>
+    /// A response left the queue: it finishes (Finish, then Close) once the write carrying its last bytes completes,
+    /// as Node's 'finish' comes from the socket's write callback. The responses of a pipelined batch share one write,
+    /// so its completion finishes them all, with no post per response.
+    /// </summary>
+    private void Finishing(ServerResponse response)
+    {
+        if (!response.Observed)
+        {
+            // Nobody can tell when it finishes (no handler, callback or task; its handler let go): it is done now, and
+            // the pair goes back to the pool at once, so a pipelined batch needs no more pairs than one response takes.
+            response.FinishUnobserved();
+            FinishRequest(response.Request);
+            Retire(response);
+            return;
+        }
+        response.FinishWrite = LastWrite;
+        if (_finishingTail is null)
+            _finishing = _finishingTail = response;
+        else
+            _finishingTail = _finishingTail.NextFinishing = response;
+    }
+
+    /// <summary>The number of the write that carries what the head response has written so far (<see cref="Output"/> is the next one).</summary>
+    internal long LastWrite => Output.IsEmpty ? _writesIssued : _writesIssued + 1;
+
+    /// <summary>Writes handed to the socket whose completion has come (they complete in order).</summary>
+    internal long WritesCompleted => _writesCompleted;
+
+    /// <summary>
+    /// Raises the events of what the completed writes carried: the write callbacks, then Finish and Close of each
+    /// response whose last bytes they were, in order, and the pair goes back to the pool unless a handler holds it.
+    /// Stops once a handler destroyed the socket: what follows hears Close from the close instead.
+    /// </summary>
+    private void FinishWritten()
+    {
+        while (_finishing is { } done && done.FinishWrite <= _writesCompleted && !Socket.Destroyed)
+        {
+            _finishing = done.NextFinishing;
+            if (_finishing is null)
+                _finishingTail = null;
+            done.NextFinishing = null;
+            done.RaiseFinish();
+            FinishRequest(done.Request);
+            done.RaiseClose();
+            Retire(done);
+        }
+        if (!Socket.Destroyed)
+            _head?.CompleteWriteCallbacks(_writesCompleted);
+        if (Socket.WritableEnded && !Socket.Destroyed && !_ended)
+            CloseAfterFlush(); // a Finish handler or a callback ended the socket: nothing queued, nor parsed later, can follow the FIN
+    }
+
+    /// <summary>A response has finished: the pair goes back to the pool, unless a handler still holds it (then when it lets go).</summary>
+    private void Retire(ServerResponse done)
+    {
+        IncomingMessage request = done.Request;
+        request.Answered = true;
+        if (!done.Held)
+        {
+            ReleaseIfDone(request);
+            ReturnResponse(done);
+        }
+    }
+
+    /// <summary>Someone ends the socket (the user, or the connection itself): what the connection holds for its batch write leaves first.</summary>
+    private void OnSocketEnding()
+    {
+        if (!_detached)
+            Flush();
+    }
+
+    /// <summary>
+    /// A Finish handler threw: as with a handler that fails after its response was sent, the connection serves no more
+    /// requests; it ends once the responses already queued have been handed over.
+    /// </summary>
+    internal void EndAfterQueue()
+    {
+        _stopParsing = true;
+        _closeWhenDone = true;
+        CloseIfDone();
+    }
+
     /// <summary>The last holder of a response let go (see <see cref="ServerResponse.LetGo"/>): the pair is reused once both are done.</summary>
     internal void OnLetGo(ServerResponse response)
     {
@@ -129,6 +213,7 @@ internal sealed partial class HttpConnection
     /// <summary>The response said the connection ends: send what is written, then end our side.</summary>
     private void CloseAfterFlush()
     {
+        _ended = true;
         if (_parsing is { Dispatched: true, IsConsumed: true })
         {
             _lastRequest = true; // a body its handler reads on is read to its end, as in Node; nothing after it
@@ -163,6 +248,19 @@ internal sealed partial class HttpConnection
             request.OnConnectionClosed();
     }
 
+
+    /// <summary>The responses that left the queue but whose last write never completed: each gets its Close event (not Finish).</summary>
+    private void AbandonFinishing()
+    {
+        ServerResponse? r = _finishing;
+        _finishing = _finishingTail = null;
+        for (; r is not null; r = r.NextFinishing)
+        {
+            r.RaiseClose();
+            r.Request.OnConnectionClosed();
+        }
+    }
+
     /// <summary>The responses still queued will never be sent: each gets its Close event (and its request is aborted), and the queue empties.</summary>
     private void AbandonQueue()
     {
@@ -181,9 +279,18 @@ internal sealed partial class HttpConnection
     {
         if (Output.IsEmpty || Socket.Destroyed)
             return;
+        if (Socket.WritableEnded)
+        {
+            // The user ended the socket (what was held then left first): a write now would fail it, write after end,
+            // and the destroy that follows would cut off what the kernel has not taken yet. Never sent: the close
+            // raises Close for its responses.
+            Output.Release();
+            return;
+        }
         ArraySegment<byte> bytes = Output.Detach();
         _inFlight.Enqueue(bytes.Array!);
         Server.WritesIssued++;
+        _writesIssued++;
         Socket.Write(bytes.AsMemory(), _onFlushed);
     }
 
@@ -192,7 +299,8 @@ internal sealed partial class HttpConnection
     {
         Flush();
         Server.WritesIssued++;
-        Socket.SendFile(file, offset, count); // no callback: only buffer writes return an array to the pool
+        _writesIssued++;
+        Socket.SendFile(file, offset, count, _onFileSent);
     }
 
     /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
@@ -200,9 +308,25 @@ internal sealed partial class HttpConnection
     {
         if (_inFlight.TryDequeue(out byte[]? array))
             ArrayPool<byte>.Shared.Return(array);
+        OnWriteCompleted(error);
+    }
+
+    /// <summary>A file body was sent (in order with the buffer writes): no array to return.</summary>
+    private void OnFileSent(NetException? error)
+    {
+        if (error is not null && !Socket.Destroyed)
+            Socket.Destroy(); // its head announced bytes that never came: the response cannot be finished
+        OnWriteCompleted(error);
+    }
+
+    private void OnWriteCompleted(NetException? error)
+    {
+        _writesCompleted++;
         // The keep-alive timeout counts from the last byte written, not from the response handed to the socket.
         if (_head is null)
             IdleSince = Server.Loop.Now;
+        if (error is null)
+            FinishWritten(); // a failed write destroyed the socket: its close raises Close for what waits
     }
 
     private void OnDrain()

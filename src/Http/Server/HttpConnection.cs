@@ -17,12 +17,15 @@ namespace Uvnet.Http.Server;
 internal sealed partial class HttpConnection
 {
     private readonly Action<NetException?> _onFlushed;
+    private readonly Action<NetException?> _onFileSent;
     private readonly Queue<byte[]> _inFlight = new();
     private readonly Stack<IncomingMessage> _freeRequests = new();
     private readonly Stack<ServerResponse> _freeResponses = new();
     private readonly HttpRequestParser _parser;
 
     private ServerResponse? _head, _tail;
+    private ServerResponse? _finishing, _finishingTail; // left the queue, waiting for their last write to complete
+    private long _writesIssued, _writesCompleted;
     private int _waiting;
     private IncomingMessage? _parsing;
     private bool _inRead;
@@ -30,6 +33,7 @@ internal sealed partial class HttpConnection
     private bool _readPaused;
     private bool _detached;
     private bool _closeWhenDone;
+    private bool _ended; // CloseAfterFlush ran: our side ends (or has ended) and nothing more is served
     private bool _peerEnded;
     private bool _continuePosted;
     private int _restOfRead;
@@ -64,6 +68,7 @@ internal sealed partial class HttpConnection
         Socket = socket;
         _parser = new HttpRequestParser(server.Options.ParserLimits);
         _onFlushed = OnFlushed;
+        _onFileSent = OnFileSent;
         IdleSince = SendProgressAt = RequestStartedAt = server.Loop.Now;
         socket.Data += static (s, data) => Of(s).OnData(data);
         socket.Drain += static s => Of(s).OnDrain();
@@ -72,6 +77,7 @@ internal sealed partial class HttpConnection
         socket.Closed += static (s, _) => Of(s).OnClosed();
         socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
         socket.Timeout += static s => Of(s).OnTimeout();
+        socket.BeforeEnd = static s => Of(s).OnSocketEnding();
         socket.Owner = this;
         if (server.SocketTimeout > 0)
             socket.SetTimeout(server.SocketTimeout);
@@ -92,7 +98,7 @@ internal sealed partial class HttpConnection
     /// keep-alive timeout). A finished response may still be on its way to the kernel (a large body, a sendfile):
     /// until its last byte is, the connection is busy, as Node's response finishes only once its write has flushed.
     /// </summary>
-    internal bool IsIdle => _head is null && _parsing is null && !_detached && Socket.WritableLength == 0;
+    internal bool IsIdle => _head is null && _finishing is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
     /// <summary>Whether writes have backed up past the socket's high-water mark, counting what queued responses hold.</summary>
     internal bool IsBackedUp => HeadBacklog + QueuedLength() >= Socket.WritableHighWaterMark;
@@ -355,6 +361,7 @@ internal sealed partial class HttpConnection
     private void OnClosed()
     {
         _parsing?.OnConnectionClosed(); // aborted: a handler awaiting ReadBodyAsync would wait forever
+        AbandonFinishing();
         AbandonQueue();
         Output.Release();
         if (_unparsed is not null)

@@ -54,6 +54,7 @@ public sealed class HttpServer : IDisposable
         if (options.ServerHeader is { } serverHeader)
             FieldValidation.ValidateValue("Server", serverHeader, "header");
         ServerHeaderLine = options.ServerHeader is null ? null : Encoding.Latin1.GetBytes($"Server: {options.ServerHeader}\r\n");
+        KeepAliveLines = Encoding.ASCII.GetBytes(KeepAliveField(options));
         _net = new Net.Server(loop, OnConnection, new ServerOptions
         {
             NoDelay = options.NoDelay,
@@ -200,6 +201,22 @@ public sealed class HttpServer : IDisposable
     internal int WaitingResponses { get; set; }
 
     internal byte[]? ServerHeaderLine { get; }
+
+    /// <summary>What a keep-alive response says of its connection, rendered once (it depends on the options alone).</summary>
+    internal byte[] KeepAliveLines { get; }
+
+    /// <summary>
+    /// Node's fields of a keep-alive response: <c>Connection: keep-alive</c>, and <c>Keep-Alive: timeout=N</c> (the
+    /// keep-alive timeout in whole seconds, rounded down) with <c>, max=M</c> when requests per socket are limited.
+    /// </summary>
+    private static string KeepAliveField(HttpServerOptions options)
+    {
+        const string connection = "Connection: keep-alive\r\n";
+        if (options.KeepAliveTimeout <= 0)
+            return connection;
+        string max = options.MaxRequestsPerSocket > 0 ? FormattableString.Invariant($", max={options.MaxRequestsPerSocket}") : "";
+        return FormattableString.Invariant($"{connection}Keep-Alive: timeout={options.KeepAliveTimeout / 1000}{max}\r\n");
+    }
 
     internal bool HasUpgradeHandlers => Upgrade is not null;
 

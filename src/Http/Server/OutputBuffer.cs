@@ -40,6 +40,15 @@ internal sealed class OutputBuffer
         _length += n;
     }
 
+    /// <summary>Writes a field line, <c>name: value</c> and CRLF (both checked by <see cref="FieldValidation"/> before).</summary>
+    internal void WriteField(string name, string value)
+    {
+        WriteLatin1(name);
+        Write(": "u8);
+        WriteLatin1(value);
+        Write("\r\n"u8);
+    }
+
     internal void WriteDecimal(long value)
     {
         value.TryFormat(GetSpan(20), out int written, default, System.Globalization.CultureInfo.InvariantCulture);

@@ -22,7 +22,7 @@ public sealed partial class ServerResponse
     private bool _abandoned;
 
     /// <summary>
-    /// Writes <paramref name="data"/> as body, as <see cref="Write(ReadOnlySpan{byte})"/>, from any thread. The task
+    /// Writes <paramref name="data"/> as body, as <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/>, from any thread. The task
     /// completes once the bytes are queued below the socket's high-water mark, or else at <see cref="Drain"/> (or when
     /// the response has been handed to the socket whole): awaiting each write honours backpressure.
     /// </summary>
@@ -30,7 +30,7 @@ public sealed partial class ServerResponse
     /// On the loop's thread it acts at once. From another thread (an await that continued with
     /// <c>ConfigureAwait(false)</c>, a thread-pool callback) the call is posted to the loop, after the calls posted
     /// before it: as with <see cref="Stream.WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, the memory must
-    /// not change until the task completes. The task fails with what <see cref="Write(ReadOnlySpan{byte})"/> throws
+    /// not change until the task completes. The task fails with what <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/> throws
     /// (write after end, ERR_HTTP_CONTENT_LENGTH_MISMATCH; nothing written), with a <see cref="NetException"/>
     /// ERR_STREAM_DESTROYED when the connection is gone or gave the response up, and with
     /// <see cref="ObjectDisposedException"/> when the response is no longer in use (answered and left to the pool
@@ -46,13 +46,13 @@ public sealed partial class ServerResponse
     }
 
     /// <summary>
-    /// Finishes the response with <paramref name="data"/> as the last body bytes, as <see cref="End(ReadOnlySpan{byte})"/>,
+    /// Finishes the response with <paramref name="data"/> as the last body bytes, as <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>,
     /// from any thread. The task completes once the whole response has been handed to the socket (<see cref="Finish"/>).
     /// </summary>
     /// <remarks>
     /// Called on and off the loop's thread as <see cref="WriteAsync(ReadOnlyMemory{byte})"/>, and fails as it does,
     /// and also when the response had already ended: a second end is reported (ERR_STREAM_WRITE_AFTER_END with data,
-    /// ERR_STREAM_ALREADY_FINISHED without) rather than ignored as <see cref="End(ReadOnlySpan{byte})"/> ignores it, since
+    /// ERR_STREAM_ALREADY_FINISHED without) rather than ignored as <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/> ignores it, since
     /// its caller awaits a response that is not the one it meant to send. Fails with a <see cref="NetException"/>
     /// ERR_STREAM_DESTROYED when the connection closes before the response was handed over whole.
     /// </remarks>
@@ -97,9 +97,10 @@ public sealed partial class ServerResponse
                     "This response is no longer in use: it was answered and its handler let go, so the connection reuses it " +
                     "for a later request. Call it only while the handler (or the task it returned) runs.");
             }
-            if (end && WritableEnded)
+            if (WritableEnded)
             {
-                throw new InvalidOperationException(data.IsEmpty
+                // Reported through the task alone: Write's Error event is for callers that have no task to watch.
+                throw new InvalidOperationException(end && data.IsEmpty
                     ? "Cannot call end after a stream was finished (ERR_STREAM_ALREADY_FINISHED)."
                     : "write after end (ERR_STREAM_WRITE_AFTER_END).");
             }
@@ -160,6 +161,7 @@ public sealed partial class ServerResponse
         _drainTask = _finishTask = null;
         drain?.SetException(Destroyed());
         finish?.SetException(Destroyed());
+        FailCallbacks();
     }
 
     /// <summary>A call made off the loop's thread, with the use it was made for; it is its own task's source.</summary>

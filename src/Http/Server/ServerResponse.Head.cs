@@ -88,11 +88,67 @@ public sealed partial class ServerResponse
         RemoveHeaderCore(name, _headers.Count);
     }
 
-    /// <summary>The names of the headers set, in order.</summary>
+    /// <summary>The names of the headers set, lower-cased as Node's <c>getHeaderNames</c>, each once, in the order first set.</summary>
     public IReadOnlyList<string> GetHeaderNames()
     {
         VerifyLoopThread();
-        return _headers.Select(h => h.Key).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return _headers.Select(h => h.Key.ToLowerInvariant()).Distinct().ToList();
+    }
+
+    /// <summary>
+    /// A copy of the headers set, as Node's <c>getHeaders</c>: keyed by lower-cased name (looked up in any case), each
+    /// value as <see cref="GetHeader"/> gives it (several joined with ", "; for <c>Set-Cookie</c>, whose values cannot be
+    /// joined, see <see cref="GetHeaderValues"/>). Changing the copy changes nothing in the response.
+    /// </summary>
+    public Dictionary<string, string> GetHeaders()
+    {
+        VerifyLoopThread();
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, _) in _headers)
+        {
+            if (!headers.ContainsKey(name))
+                headers.Add(name.ToLowerInvariant(), HttpHeaders.Join(_headers, name)!);
+        }
+        return headers;
+    }
+
+    /// <summary>
+    /// Sets the trailer fields sent after a chunked body, as Node's <c>addTrailers</c> (each call replaces those of the
+    /// call before). They are sent only when the body is chunked (an HTTP/1.1 response without Content-Length); otherwise
+    /// they are dropped, as in Node. Announce them with a <c>Trailer</c> header (RFC 9110 §6.6.2): set before the head
+    /// is sent, it keeps <see cref="End(ReadOnlySpan{byte}, Action{Uvnet.Net.NetException?}?)"/> from computing a
+    /// Content-Length, so that the body is chunked.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A name is not a token (ERR_INVALID_HTTP_TOKEN) or a value holds a control character other than HTAB, DEL or a
+    /// character above 0xFF (ERR_INVALID_CHAR). Nothing is changed.
+    /// </exception>
+    public void AddTrailers(IEnumerable<KeyValuePair<string, string>> trailers)
+    {
+        VerifyLoopThread();
+        ArgumentNullException.ThrowIfNull(trailers);
+        var fields = new List<KeyValuePair<string, string>>(); // read once, checked whole before anything changes
+        foreach (var (name, value) in trailers)
+        {
+            FieldValidation.ValidateName(name, "Trailer");
+            FieldValidation.ValidateValue(name, value, "trailer");
+            fields.Add(new(name, value));
+        }
+        (_trailers ??= []).Clear();
+        _trailers.AddRange(fields);
+    }
+
+    /// <summary>The end of a chunked body: the last chunk, the trailers, the empty line.</summary>
+    private void WriteLastChunk()
+    {
+        OutputBuffer sink = Sink;
+        sink.Write("0\r\n"u8);
+        if (_trailers is not null)
+        {
+            foreach (var (name, value) in _trailers)
+                sink.WriteField(name, value);
+        }
+        sink.Write("\r\n"u8);
     }
 
     /// <summary>
@@ -261,12 +317,16 @@ public sealed partial class ServerResponse
         ContentLength = 4,
         TransferEncoding = 8,
         Connection = 16,
+        Trailer = 32,
+        KeepAlive = 64,
     }
 
     private static SpecialHeaders Classify(string name) => name.Length switch
     {
         4 when name.Equals("Date", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Date,
         6 when name.Equals("Server", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Server,
+        7 when name.Equals("Trailer", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Trailer,
+        10 when name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.KeepAlive,
         10 when name.Equals("Connection", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.Connection,
         14 when name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.ContentLength,
         17 when name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) => SpecialHeaders.TransferEncoding,
@@ -291,6 +351,9 @@ public sealed partial class ServerResponse
         /// <summary>The Content-Length the handler set, which the body must match; -1 when none binds it.</summary>
         internal long Declared;
 
+        /// <summary>The special fields the handler set.</summary>
+        internal SpecialHeaders Present;
+
         internal bool HasBody;
         internal bool Chunked;
         internal bool KeepAlive;
@@ -300,7 +363,18 @@ public sealed partial class ServerResponse
     /// Decides the framing from the headers set: the server frames the body as the head says, whatever the handler
     /// set. <paramref name="contentLength"/> (from End) is the whole body's length, when known.
     /// </summary>
+    /// <exception cref="InvalidOperationException">A <c>Trailer</c> header on a body that is not chunked (ERR_HTTP_TRAILER_INVALID).</exception>
     private HeadPlan PlanHead(long? contentLength)
+    {
+        HeadPlan plan = PlanFraming(contentLength);
+        // As Node: trailers announced for a body that cannot carry them (only a chunked one can, RFC 9112 §7.1.2). A
+        // response without content carries no trailers either, but its Trailer field may describe what GET would get.
+        if ((plan.Present & SpecialHeaders.Trailer) != 0 && plan.HasBody && !plan.Chunked)
+            throw new InvalidOperationException("Trailers are invalid with this transfer encoding (ERR_HTTP_TRAILER_INVALID).");
+        return plan;
+    }
+
+    private HeadPlan PlanFraming(long? contentLength)
     {
         int status = StatusCode;
         bool http10 = Request.HttpVersionMinor == 0;
@@ -329,6 +403,7 @@ public sealed partial class ServerResponse
             else if (kind == SpecialHeaders.TransferEncoding && ReadCodings(value).ChunkedLast is { } last)
                 chunkedLast = last; // several fields make one list: its last coding is the last field's that names one
         }
+        plan.Present = present;
         SpecialHeaders removed = _removed & ~present;
         if (SendDate && (present & SpecialHeaders.Date) == 0)
             plan.Add |= SpecialHeaders.Date;
@@ -372,7 +447,8 @@ public sealed partial class ServerResponse
         }
         if (status == 304)
             return plan; // a 304's Content-Length is the selected representation's: only the handler knows it
-        if (contentLength is { } length && (removed & SpecialHeaders.ContentLength) == 0)
+        // A Trailer field asks for trailers, which only a chunked body carries (as Node: no computed length then).
+        if (contentLength is { } length && ((removed | present) & (SpecialHeaders.ContentLength | SpecialHeaders.Trailer)) == 0)
         {
             plan.Add |= SpecialHeaders.ContentLength; // a HEAD response's too: what GET would have sent
             plan.Length = length;
@@ -416,12 +492,8 @@ public sealed partial class ServerResponse
 
         foreach (var (name, value) in _headers)
         {
-            if ((Classify(name) & plan.Skip) != 0)
-                continue;
-            sink.WriteLatin1(name);
-            sink.Write(": "u8);
-            sink.WriteLatin1(value);
-            sink.Write("\r\n"u8);
+            if ((Classify(name) & plan.Skip) == 0)
+                sink.WriteField(name, value);
         }
         if ((plan.Add & SpecialHeaders.Date) != 0)
             sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
@@ -437,10 +509,14 @@ public sealed partial class ServerResponse
             sink.Write("Transfer-Encoding: chunked\r\n"u8);
         if ((plan.Add & SpecialHeaders.Connection) != 0)
         {
+            // As Node: keep-alive said, with the idle timeout (and request limit) the client may retire the connection
+            // by before the server closes it, which avoids the race of a request sent as the server closes.
             if (!KeepAlive)
                 sink.Write("Connection: close\r\n"u8);
-            else if (Request.HttpVersionMinor == 0)
-                sink.Write("Connection: keep-alive\r\n"u8);
+            else if ((plan.Present & SpecialHeaders.KeepAlive) != 0)
+                sink.Write("Connection: keep-alive\r\n"u8); // the handler's Keep-Alive field says the rest
+            else
+                sink.Write(Connection.Server.KeepAliveLines);
         }
         sink.Write("\r\n"u8);
     }

@@ -5,8 +5,8 @@ using Uvnet.Net;
 namespace Uvnet.Http.Server;
 
 /// <summary>
-/// A response, as Node's <c>http.ServerResponse</c>: status, headers, <see cref="Write(ReadOnlySpan{byte})"/>
-/// (chunked when no Content-Length was set) and <see cref="End(ReadOnlySpan{byte})"/> (with a computed
+/// A response, as Node's <c>http.ServerResponse</c>: status, headers, <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/>
+/// (chunked when no Content-Length was set) and <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/> (with a computed
 /// Content-Length when it carries the whole body).
 /// </summary>
 /// <remarks>
@@ -16,8 +16,9 @@ namespace Uvnet.Http.Server;
 /// <see cref="EndAsync(ReadOnlyMemory{byte})"/>, which any thread may call (their memory must then stay unchanged
 /// until their task completes). The object is reused for a later request only once it has finished and the handler
 /// has let it go (see
-/// <see cref="IncomingMessage"/>): until then every member acts on this request alone, and once ended a second
-/// <see cref="End(ReadOnlySpan{byte})"/> does nothing and a write throws.
+/// <see cref="IncomingMessage"/>): until then every member acts on this request alone. Once ended, a write (or an end
+/// with data) raises <see cref="Error"/> with ERR_STREAM_WRITE_AFTER_END, as Node, and an end without data does
+/// nothing.
 /// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
 /// a throwing request handler is (its connection is destroyed, since the head was sent); a <see cref="Finish"/>
 /// handler leaves the finished response to be sent, after which its connection closes; a <see cref="Close"/> handler
@@ -27,6 +28,7 @@ public sealed partial class ServerResponse
 {
     private readonly List<KeyValuePair<string, string>> _headers = [];
     private readonly OutputBuffer _held = new();
+    private List<KeyValuePair<string, string>>? _trailers; // AddTrailers' fields; the list is kept across uses
     private bool _attached;
     private bool _chunked;
     private bool _hasBody;
@@ -39,6 +41,7 @@ public sealed partial class ServerResponse
 
     // The events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
     private Action<ServerResponse>? _finish, _close, _drain;
+    private Action<ServerResponse, NetException>? _error;
 
     internal ServerResponse()
     {
@@ -92,11 +95,21 @@ public sealed partial class ServerResponse
     /// <summary>Whether the head has been written; headers can no longer change.</summary>
     public bool HeadersSent { get; private set; }
 
-    /// <summary>Whether <see cref="End(ReadOnlySpan{byte})"/> was called (Node's <c>writableEnded</c>).</summary>
+    /// <summary>Whether <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/> was called (Node's <c>writableEnded</c>).</summary>
     public bool WritableEnded { get; private set; }
 
-    /// <summary>Whether the response has been handed to the socket completely (Node's <c>writableFinished</c>).</summary>
+    /// <summary>
+    /// Whether the whole response has been handed to the socket and the write that carried its last bytes completed
+    /// (<see cref="Finish"/> was raised): Node's <c>writableFinished</c>, not Node's deprecated <c>finished</c>, which is
+    /// <see cref="WritableEnded"/>.
+    /// </summary>
     public bool Finished { get; private set; }
+
+    /// <summary>Node's <c>writableFinished</c>: the same as <see cref="Finished"/>, under the name a port of Node code looks for.</summary>
+    public bool WritableFinished => Finished;
+
+    /// <summary>Whether <see cref="Close"/> was raised (Node's <c>closed</c>): after <see cref="Finish"/>, or when the connection closed first.</summary>
+    public bool Closed { get; private set; }
 
     /// <summary>
     /// The body bytes this response has put on the wire so far (queued for the socket; chunk framing not counted):
@@ -109,10 +122,11 @@ public sealed partial class ServerResponse
     public bool KeepAlive { get; private set; }
 
     /// <summary>
-    /// Raised once the whole response has been handed to the socket: a handler may end the socket here (the response
-    /// still leaves whole) or destroy it (what the kernel has not taken yet is dropped, as with any destroy). Ending
-    /// or destroying the socket before Finish may cut the response short: to close after a response, set
-    /// <c>Connection: close</c>.
+    /// Raised once the whole response has been handed to the socket, from the completion of the write that carried its
+    /// last bytes (as Node's <c>'finish'</c>, from the socket's write callback): never inside <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>,
+    /// so a handler subscribed right after End still sees it. A handler may end the socket here or destroy it (the
+    /// responses behind it that are not finished yet then hear only <see cref="Close"/>). To close after a response,
+    /// set <c>Connection: close</c>, or end the socket after End: what the response wrote leaves before the FIN.
     /// </summary>
     public event Action<ServerResponse>? Finish
     {
@@ -120,7 +134,11 @@ public sealed partial class ServerResponse
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _finish, value, add: false);
     }
 
-    /// <summary>Raised if the connection closes before the response finished.</summary>
+    /// <summary>
+    /// Raised once for every response, as Node's <c>'close'</c>: right after <see cref="Finish"/>, or when the connection
+    /// closes before the response finished (then without Finish; a pending <see cref="EndAsync(ReadOnlyMemory{byte})"/>
+    /// and the callbacks still waiting get ERR_STREAM_DESTROYED). Check <see cref="Finished"/> to tell them apart.
+    /// </summary>
     public event Action<ServerResponse>? Close
     {
         add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: true);
@@ -134,7 +152,25 @@ public sealed partial class ServerResponse
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: false);
     }
 
+    /// <summary>
+    /// Raised for a misuse Node reports as the stream's <c>'error'</c> rather than throwing: a write, or an end with
+    /// data, after <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/> (ERR_STREAM_WRITE_AFTER_END). Raised
+    /// from the loop after the call returned, after the call's callback. Without a handler, the error is reported
+    /// through <see cref="HttpServer.HandlerError"/> (where Node would throw it as uncaught).
+    /// </summary>
+    public event Action<ServerResponse, NetException>? Error
+    {
+        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _error, value, add: true);
+        remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _error, value, add: false);
+    }
+
     internal ServerResponse? Next { get; set; }
+
+    /// <summary>The next response waiting, as this one, for its last write to complete (see <see cref="HttpConnection"/>).</summary>
+    internal ServerResponse? NextFinishing { get; set; }
+
+    /// <summary>The number of the connection's write that carries this response's last bytes: Finish comes with its completion.</summary>
+    internal long FinishWrite { get; set; }
 
     /// <summary>
     /// Who still holds this response and its request: the handler's call while it runs, and each task it left
@@ -164,7 +200,7 @@ public sealed partial class ServerResponse
         StatusCode = 200;
         StatusMessage = null;
         SendDate = true;
-        HeadersSent = WritableEnded = Finished = NeedsDrain = false;
+        HeadersSent = WritableEnded = Finished = Closed = NeedsDrain = false;
         _attached = _chunked = false;
         _holds = 0;
         _hasBody = request.KnownMethod != Parsing.HttpRequestMethod.Head;
@@ -180,7 +216,11 @@ public sealed partial class ServerResponse
         _held.Release();
         _file = null;
         _finish = _close = _drain = null;
-        Next = null;
+        _error = null;
+        _endCallback = null;
+        _callbacks?.Clear();
+        _trailers?.Clear();
+        Next = NextFinishing = null;
         if (Request.Response == this)
             Request.Response = null;
         Request = null!;
@@ -243,6 +283,7 @@ public sealed partial class ServerResponse
         }
         _held.CopyTo(Connection.Output, fileAt..);
         _held.Release();
+        AssignWriteCallbacks();
     }
 
     internal bool IsAttached => _attached;
@@ -255,53 +296,95 @@ public sealed partial class ServerResponse
     /// Returns false when the socket has buffered past its high-water mark (for a response waiting for its turn,
     /// counting what the responses waiting hold): wait for <see cref="Drain"/>, raised too when a waiting response
     /// gets the socket.
+    /// <paramref name="callback"/> runs once the bytes have been handed to the socket and their write completed (with
+    /// null), or with the error when they never will be (the connection closed first: ERR_STREAM_DESTROYED); never
+    /// inside this call.
     /// </summary>
+    /// <remarks>
+    /// After <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/> nothing is written and false is returned;
+    /// <paramref name="callback"/> gets ERR_STREAM_WRITE_AFTER_END, then <see cref="Error"/> is raised with it (Node's
+    /// write after end). On a connection already closed, <paramref name="callback"/> gets ERR_STREAM_DESTROYED.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">
-    /// After <see cref="End(ReadOnlySpan{byte})"/> (write after end), or the body would exceed the Content-Length
-    /// the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is written.
+    /// The body would exceed the Content-Length the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH), or a
+    /// <c>Trailer</c> header was set on a body that is not chunked (ERR_HTTP_TRAILER_INVALID); nothing is written.
     /// </exception>
-    public bool Write(ReadOnlySpan<byte> data)
+    public bool Write(ReadOnlySpan<byte> data, Action<NetException?>? callback = null)
     {
-        ThrowIfEnded();
+        VerifyLoopThread();
+        if (RefuseWrite(callback))
+            return false;
         StartBody(contentLength: null, data.Length);
         WriteBody(data);
         Connection.OnResponseOutput(this);
+        AddWriteCallback(callback);
         if (IsAttached ? !Connection.IsHeadBackedUp : !Connection.IsBackedUp)
             return true;
         NeedsDrain = true;
         return false;
     }
 
-    /// <summary>Writes <paramref name="text"/> as UTF-8 body.</summary>
-    public bool Write(string text) => Write(Encoding.UTF8.GetBytes(text));
+    /// <summary>Writes <paramref name="text"/> as UTF-8 body; see <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/>.</summary>
+    public bool Write(string text, Action<NetException?>? callback = null) => Write(Encoding.UTF8.GetBytes(text), callback);
 
     /// <summary>
-    /// Finishes the response, with <paramref name="data"/> as the last body bytes. When the head was not sent yet
-    /// and no Content-Length was set, the Content-Length is that of <paramref name="data"/>. A body shorter than the
-    /// Content-Length the handler set closes the connection after it (as Node and Kestrel), so that the client
-    /// cannot read the next response as the rest of this one.
+    /// Finishes the response, with <paramref name="data"/> as the last body bytes (and the trailers of
+    /// <see cref="AddTrailers"/> on a chunked body). When the head was not sent yet and no Content-Length was set, the
+    /// Content-Length is that of <paramref name="data"/>. A body shorter than the Content-Length the handler set closes
+    /// the connection after it (as Node and Kestrel), so that the client cannot read the next response as the rest of
+    /// this one. <paramref name="callback"/> runs at <see cref="Finish"/> (with null), or with ERR_STREAM_DESTROYED
+    /// when the connection closes first.
     /// </summary>
+    /// <remarks>
+    /// Called again once ended: without data it does nothing but take <paramref name="callback"/> (run at Finish, or
+    /// at once with ERR_STREAM_ALREADY_FINISHED when the response has finished); with data it is a write after end
+    /// (see <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/>), as in Node.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">
-    /// The body would exceed the Content-Length the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is
-    /// written and the response is not ended.
+    /// The body would exceed the Content-Length the handler set (ERR_HTTP_CONTENT_LENGTH_MISMATCH), or a
+    /// <c>Trailer</c> header was set on a body that is not chunked (ERR_HTTP_TRAILER_INVALID); nothing is written and
+    /// the response is not ended.
     /// </exception>
-    public void End(ReadOnlySpan<byte> data = default)
+    public void End(ReadOnlySpan<byte> data = default, Action<NetException?>? callback = null)
     {
         VerifyLoopThread();
         if (WritableEnded)
+        {
+            if (!data.IsEmpty)
+                RefuseWrite(callback);
+            else if (callback is not null)
+                AddEndCallback(callback);
             return;
+        }
         StartBody(data.Length, data.Length);
         WriteBody(data);
         if (_bodyBytes < _declaredLength)
             CloseAfter();
         if (_chunked)
-            Sink.Write("0\r\n\r\n"u8);
+            WriteLastChunk();
         WritableEnded = true;
+        if (callback is not null)
+            AddEndCallback(callback);
         Connection.OnResponseEnded(this);
     }
 
-    /// <summary>Finishes the response with <paramref name="text"/> as UTF-8.</summary>
-    public void End(string text) => End(Encoding.UTF8.GetBytes(text));
+    /// <summary>Finishes the response with <paramref name="text"/> as UTF-8; see <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>.</summary>
+    public void End(string text, Action<NetException?>? callback = null) => End(Encoding.UTF8.GetBytes(text), callback);
+
+    /// <summary>
+    /// Sends the head now, if it was not, as Node's <c>flushHeaders</c>: the body's framing is decided from the headers
+    /// set so far (without a Content-Length, an HTTP/1.1 body is chunked), and the head is handed to the socket at once
+    /// when the response has its turn (otherwise it leaves with the response, after those before it).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A <c>Trailer</c> header was set on a body that is not chunked (ERR_HTTP_TRAILER_INVALID); nothing is sent.</exception>
+    public void FlushHeaders()
+    {
+        VerifyLoopThread();
+        if (!HeadersSent)
+            WriteHeadCore(PlanHead(contentLength: null));
+        if (_attached)
+            Connection.Flush();
+    }
 
     /// <summary>
     /// Finishes the response with <paramref name="count"/> bytes of <paramref name="file"/> from
@@ -311,7 +394,7 @@ public sealed partial class ServerResponse
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is negative; nothing is written.</exception>
     /// <exception cref="InvalidOperationException">
-    /// After <see cref="End(ReadOnlySpan{byte})"/>, or the body would exceed the Content-Length the handler set
+    /// After <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>, or the body would exceed the Content-Length the handler set
     /// (ERR_HTTP_CONTENT_LENGTH_MISMATCH); nothing is written.
     /// </exception>
     public void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
@@ -320,7 +403,9 @@ public sealed partial class ServerResponse
         // Checked before the head, which would otherwise announce the count as its Content-Length.
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ThrowIfEnded();
+        VerifyLoopThread();
+        if (WritableEnded)
+            throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
         StartBody(count, count);
         if (_hasBody && count > 0)
         {
@@ -339,20 +424,6 @@ public sealed partial class ServerResponse
                 sink.Write("\r\n"u8);
         }
         End();
-    }
-
-    /// <summary>
-    /// Sends an interim <c>100 Continue</c>: the client may send the body it announced with <c>Expect: 100-continue</c>.
-    /// Nothing is sent to an HTTP/1.0 client, which knows no 1xx responses (RFC 9110 §15.2).
-    /// </summary>
-    public void WriteContinue()
-    {
-        VerifyLoopThread();
-        ThrowIfHeadersSent();
-        if (Request.HttpVersionMinor == 0)
-            return;
-        Sink.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-        Connection.OnResponseOutput(this);
     }
 
     /// <summary>
@@ -398,38 +469,51 @@ public sealed partial class ServerResponse
         sink.Write(data);
     }
 
+    /// <summary>Whether anything waits for Finish or Close: a handler, a callback, a task, or a holder that may subscribe still.</summary>
+    internal bool Observed => _finish is not null || _close is not null || _endCallback is not null || HasWriteCallbacks
+        || _finishTask is not null || _drainTask is not null || Held;
+
+    /// <summary>Finished with nobody to tell (see <see cref="Observed"/>): the state says so, no event is raised.</summary>
+    internal void FinishUnobserved() => Finished = Closed = true;
+
+    /// <summary>The write carrying the response's last bytes completed: Finish, then the callbacks waiting for it.</summary>
     internal void RaiseFinish()
     {
         Finished = true;
-        if (_finish is null && _finishTask is null && _drainTask is null)
-            return;
-        // Finish says the response has been handed to the socket: hand it over now (rather than with the rest of a
-        // pipelined batch), so that a handler may end or destroy the socket without losing it.
-        Connection.Flush();
+        CompleteWriteCallbacks(long.MaxValue);
         CompleteFinishTasks();
-        if (_finish is null)
-            return;
+        Action<NetException?>? end = _endCallback;
+        _endCallback = null;
         try
         {
-            _finish.Invoke(this);
+            _finish?.Invoke(this);
+            end?.Invoke(null);
         }
         catch (Exception e)
         {
             Connection.Server.ReportHandlerError(e, Request);
-            CloseAfter(); // the response stands; its connection serves no more requests
+            Connection.EndAfterQueue(); // the response stands; its connection serves no more requests
         }
     }
 
+    /// <summary>
+    /// Close, once: after Finish, or when the connection gave the response up before it finished (then what waits for
+    /// it fails: tasks, write and end callbacks).
+    /// </summary>
     internal void RaiseClose()
     {
-        FailTasks();
+        if (Closed)
+            return;
+        Closed = true;
+        if (!Finished)
+            FailTasks();
         try
         {
             _close?.Invoke(this);
         }
         catch (Exception e)
         {
-            // Contained: the connection is closing already, and its cleanup must go on.
+            // Contained: the connection goes on (after Finish) or is closing already, and its cleanup must go on.
             Connection.Server.ReportHandlerError(e, Request);
         }
     }
@@ -454,11 +538,4 @@ public sealed partial class ServerResponse
     /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
     private void VerifyLoopThread([CallerMemberName] string member = "") =>
         LoopThread.Verify(Connection.Server.Loop, nameof(ServerResponse), member);
-
-    private void ThrowIfEnded([CallerMemberName] string member = "")
-    {
-        VerifyLoopThread(member);
-        if (WritableEnded)
-            throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
-    }
 }

@@ -181,37 +181,46 @@ public class LifetimeReviewTests
     [Fact]
     public void A_Finish_handler_that_ends_the_socket_leaves_its_response_whole_with_later_responses_queued()
     {
-        // Finish's promise: the socket may be ended there and the finished response still leaves whole. A response
-        // pipelined behind it, already ended, must not be written after that end (a write after end fails the socket,
-        // and the destroy that follows cuts off what the kernel had not taken yet).
+        // Finish's promise: the socket may be ended there and the finished response still leaves whole. Finish comes once
+        // the write carrying the response's last byte completed (Node's socket write callback), so a response pipelined
+        // behind it in the same read shares that write and leaves whole too; one ended after the FIN must not be
+        // written (a write after end fails the socket, and the destroy that follows cuts off what the kernel had not
+        // taken yet).
         byte[] large = new byte[4 * 1024 * 1024];
-        var settled = new TaskCompletionSource();
-        Loop? loop = null;
+        ServerResponse? third = null;
+        bool thirdClosed = false;
         using var fixture = ServerFixture.Start((req, res) =>
         {
-            if (req.Url == "/1")
+            switch (req.Url)
             {
-                res.Finish += r =>
-                {
-                    r.Socket.End();
-                    // The client reads only once what this read's parsing does next has run (posted work included),
-                    // so that the kernel, with a small receive buffer, still holds back most of the response then.
-                    loop!.Post(() => loop.Post(settled.SetResult));
-                };
-                res.End(large);
-                return;
+                case "/1":
+                    res.Finish += r =>
+                    {
+                        r.Socket.End();
+                        third!.End("three"); // after the FIN: never written
+                    };
+                    res.End(large);
+                    break;
+                case "/2":
+                    res.End("two");
+                    break;
+                default:
+                    third = res;
+                    res.Close += r => thirdClosed = !r.Finished;
+                    break;
             }
-            res.End("two");
         });
-        loop = fixture.Loop;
-        long body = fixture.Run(async () =>
+        string raw = fixture.Run(async () =>
         {
             using var socket = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 64 * 1024);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/1") + Get("/2")));
-            await settled.Task;
-            return await RawClient.CountBodyToCloseAsync(socket);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(Get("/1") + Get("/2") + Get("/3")));
+            return await RawClient.ReadToCloseAsync(socket);
         }, TimeSpan.FromSeconds(15));
-        Assert.Equal(large.Length, body);
+        int head = raw.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        Assert.Equal(new string('\0', large.Length), raw.Substring(head, large.Length));
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        Assert.EndsWith("\r\n\r\ntwo", raw);
+        LoopDriver.RunUntil(fixture.Loop, () => thirdClosed);
     }
 
     [Fact]

@@ -31,16 +31,21 @@ public class MisuseTests
     }
 
     [Fact]
-    public void Write_after_end_throws_and_the_response_is_unchanged()
+    public void Write_after_end_raises_Error_with_ERR_STREAM_WRITE_AFTER_END_and_the_response_is_unchanged()
     {
-        Exception? thrown = null;
+        // Node's test-http-res-write-after-end.js: write after end returns false and emits 'error', it does not throw.
+        var codes = new List<string>();
+        var returned = new List<bool>();
         using var fixture = ServerFixture.Start((req, res) =>
         {
+            res.Error += (_, e) => codes.Add(e.Code!);
             res.End(req.Url);
-            thrown ??= Record.Exception(() => res.Write("more"));
+            returned.Add(res.Write("more"));
         });
         string raw = fixture.Exchange(TwoRequests);
-        Assert.IsType<InvalidOperationException>(thrown);
+        LoopDriver.RunUntil(fixture.Loop, () => codes.Count == 2);
+        Assert.Equal([false, false], returned);
+        Assert.Equal(["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_WRITE_AFTER_END"], codes);
         Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
         Assert.DoesNotContain("more", raw);
     }
