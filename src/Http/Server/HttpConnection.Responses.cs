@@ -298,6 +298,8 @@ internal sealed partial class HttpConnection
     internal void SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
     {
         Flush();
+        if (Socket.WritableEnded || Socket.Destroyed)
+            return; // never sent, as Flush drops what follows the user's end: the close raises Close for the response
         Server.WritesIssued++;
         _writesIssued++;
         Socket.SendFile(file, offset, count, _onFileSent);

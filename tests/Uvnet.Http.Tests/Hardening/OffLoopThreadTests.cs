@@ -17,6 +17,7 @@ public class OffLoopThreadTests
         "Path", "PathBytes", "Query", "Trailers",
         "HeaderLookup", "HeaderValues", "HeaderContains", "HeaderCount", "RawHeaders", "HeaderEnumerator",
         "Data", "End event", "Finish", "Close", "Drain",
+        "WriteProcessing", "WriteEarlyHints", "AddTrailers", "GetHeaders", "FlushHeaders", "Error",
     ];
 
     [Theory]
@@ -175,6 +176,12 @@ public class OffLoopThreadTests
             case "Finish": res.Finish += _ => { }; break;
             case "Close": res.Close += _ => { }; break;
             case "Drain": res.Drain += _ => { }; break;
+            case "WriteProcessing": res.WriteProcessing(); break;
+            case "WriteEarlyHints": res.WriteEarlyHints([new("Link", "</a.css>")]); break;
+            case "AddTrailers": res.AddTrailers([new("X-Off", "thread")]); break;
+            case "GetHeaders": res.GetHeaders(); break;
+            case "FlushHeaders": res.FlushHeaders(); break;
+            case "Error": res.Error += (_, _) => { }; break;
             default: throw new ArgumentOutOfRangeException(nameof(member), member, null);
         }
     }

@@ -1,0 +1,125 @@
+using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Server;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Tests.Response;
+
+/// <summary>
+/// The callbacks of Write and End (Node's test-http-write-callbacks.js, test-http-res-write-after-end.js): run once the
+/// bytes were written, or with the error that kept them from it; never inside the call.
+/// </summary>
+public class CallbackTests
+{
+    private const string ClosingGet = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+    private static string Code(NetException? error) => error?.Code ?? "ok";
+
+    [Fact]
+    public void Write_and_End_callbacks_run_in_order_once_written_never_inside_the_call()
+    {
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Finish += _ => log.Add("finish");
+            res.Write("hello ", e => log.Add($"write {Code(e)}"));
+            res.End("world", e => log.Add($"end {Code(e)}"));
+            log.Add("returned");
+        });
+        string raw = fixture.Exchange(ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 4);
+        Assert.EndsWith("6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n", raw);
+        Assert.Equal(["returned", "write ok", "finish", "end ok"], log);
+    }
+
+    [Fact]
+    public void A_queued_responses_write_callback_waits_until_its_bytes_were_written()
+    {
+        ServerResponse? first = null;
+        bool written = false, writtenBeforeItsTurn = true;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                first = res;
+                return;
+            }
+            res.Write("two", _ => written = true);
+            Loop loop = req.Socket.Loop;
+            // Several loop turns (write completions included) pass before /1 ends and /2 gets the socket.
+            loop.Post(() => loop.Post(() => loop.Post(() =>
+            {
+                writtenBeforeItsTurn = written;
+                first!.End("one");
+                res.End();
+            })));
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n" + "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => written);
+        Assert.False(writtenBeforeItsTurn);
+        Assert.EndsWith("3\r\ntwo\r\n0\r\n\r\n", raw);
+    }
+
+    [Fact]
+    public void Callbacks_waiting_when_the_connection_closes_get_ERR_STREAM_DESTROYED()
+    {
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+                return; // never ended: /2's bytes wait behind it
+            res.Write("two", e => log.Add($"write {Code(e)}"));
+            res.End("more", e => log.Add($"end {Code(e)}"));
+            req.Socket.Destroy();
+        });
+        fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 2);
+        Assert.Equal(["write ERR_STREAM_DESTROYED", "end ERR_STREAM_DESTROYED"], log);
+    }
+
+    [Fact]
+    public void Write_after_end_gives_its_callback_the_error_then_raises_Error()
+    {
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Error += (_, e) => log.Add($"error {e.Code}");
+            res.End("done");
+            Assert.False(res.Write("late", e => log.Add($"callback {Code(e)}")));
+            res.End("later"); // an end with data is a write after end too
+        });
+        string raw = fixture.Exchange(ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 3);
+        Assert.Equal(["callback ERR_STREAM_WRITE_AFTER_END", "error ERR_STREAM_WRITE_AFTER_END", "error ERR_STREAM_WRITE_AFTER_END"], log);
+        Assert.EndsWith("\r\n\r\ndone", raw);
+    }
+
+    [Fact]
+    public void Write_after_end_without_an_Error_handler_is_reported_as_a_HandlerError()
+    {
+        var reported = new List<Exception>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.End("done");
+            res.Write("late");
+        });
+        fixture.Server.HandlerError += (e, _) => reported.Add(e);
+        fixture.Exchange(ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => reported.Count == 1);
+        Assert.Equal("ERR_STREAM_WRITE_AFTER_END", Assert.IsType<NetException>(reported[0]).Code);
+    }
+
+    [Fact]
+    public void End_again_takes_its_callback_for_Finish_or_reports_ERR_STREAM_ALREADY_FINISHED_after_it()
+    {
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.End("done");
+            res.End(callback: e => log.Add($"before finish {Code(e)}"));
+            res.Finish += r => r.End(callback: e => log.Add($"after finish {Code(e)}"));
+        });
+        fixture.Exchange(ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 2);
+        Assert.Equal(["before finish ok", "after finish ERR_STREAM_ALREADY_FINISHED"], log);
+    }
+}
