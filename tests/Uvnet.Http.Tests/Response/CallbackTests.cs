@@ -122,4 +122,44 @@ public class CallbackTests
         LoopDriver.RunUntil(fixture.Loop, () => log.Count == 2);
         Assert.Equal(["before finish ok", "after finish ERR_STREAM_ALREADY_FINISHED"], log);
     }
+
+    [Fact]
+    public void Destroy_inside_a_write_callback_stops_there_and_the_response_hears_Close_once()
+    {
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Finish += _ => log.Add("finish");
+            res.Close += r => log.Add($"close finished={r.Finished}");
+            res.Write("a", _ =>
+            {
+                log.Add("write");
+                req.Socket.Destroy();
+            });
+            res.Write("b", e => log.Add($"second {Code(e)}"));
+            req.Socket.Loop.Post(() => res.End("c", e => log.Add($"end {Code(e)}")));
+        });
+        fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => log.Contains("end ERR_STREAM_DESTROYED"));
+        // "b" left in the same write as "a" (one write per read's batch): its callback is told so, truthfully. The end
+        // came after the destroy: never sent, so no Finish, and Close once.
+        Assert.Equal(["write", "second ok", "close finished=False", "end ERR_STREAM_DESTROYED"], log);
+    }
+
+    [Fact]
+    public void A_write_callback_that_throws_is_reported_and_its_begun_response_destroys_the_connection()
+    {
+        var reported = new List<Exception>();
+        bool closed = false;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Close += _ => closed = true;
+            res.Write("begun", _ => throw new CallbackException());
+        });
+        fixture.Server.HandlerError += (e, _) => reported.Add(e);
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => closed);
+        Assert.IsType<CallbackException>(Assert.Single(reported));
+        Assert.DoesNotContain("0\r\n\r\n", raw); // never finished: the connection was cut
+    }
 }

@@ -6,19 +6,13 @@ namespace Uvnet.Http.Tests.Response;
 /// <summary>Reading the headers set, and sending the head early, as Node's getHeaders, getHeaderNames and flushHeaders.</summary>
 public class HeaderCopyTests
 {
-    private static string Exchange(Action<ServerResponse> handler)
-    {
-        using var fixture = ServerFixture.Start((_, res) => handler(res));
-        return fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    }
-
     [Fact]
     public void GetHeaders_returns_a_copy_keyed_by_lower_cased_names()
     {
         // Node's test-http-mutable-headers.js: getHeaders() is a copy with lower-cased names.
         Dictionary<string, string>? headers = null;
         bool? hasAfterCopyChanged = null;
-        Exchange(res =>
+        OneRequest.Exchange(res =>
         {
             res.SetHeader("X-Test-Header", "testing");
             res.SetHeader("Set-Cookie", ["a=1", "b=2"]);
@@ -36,7 +30,7 @@ public class HeaderCopyTests
     public void GetHeaderNames_lists_each_name_once_lower_cased()
     {
         IReadOnlyList<string>? names = null;
-        Exchange(res =>
+        OneRequest.Exchange(res =>
         {
             res.SetHeader("X-Test-Header", "testing");
             res.SetHeader("Content-Type", "text/plain");
@@ -70,7 +64,7 @@ public class HeaderCopyTests
     public void SetHeader_after_FlushHeaders_throws_ERR_HTTP_HEADERS_SENT()
     {
         Exception? thrown = null;
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.FlushHeaders();
             thrown = Record.Exception(() => res.SetHeader("X-Late", "1"));

@@ -7,17 +7,11 @@ namespace Uvnet.Http.Tests.Response;
 /// <summary>1xx responses a handler sends before the final one: 103 Early Hints and 102 Processing, as Node's.</summary>
 public class InterimResponseTests
 {
-    private static string Exchange(Action<ServerResponse> handler, string version = "1.1")
-    {
-        using var fixture = ServerFixture.Start((_, res) => handler(res));
-        return fixture.Exchange($"GET / HTTP/{version}\r\nHost: x\r\nConnection: close\r\n\r\n");
-    }
-
     [Fact]
     public void WriteEarlyHints_sends_103_with_the_links_joined_and_the_other_fields()
     {
         // Node's test-http-early-hints.js: an array of links becomes one Link field; other hints follow as fields.
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.WriteEarlyHints([
                 new("Link", "</styles.css>; rel=preload; as=style"),
@@ -40,7 +34,7 @@ public class InterimResponseTests
     {
         // Node's test-http-early-hints-invalid-argument.js: ERR_INVALID_ARG_VALUE, thrown before anything is written.
         Exception? thrown = null;
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             thrown = Record.Exception(() => res.WriteEarlyHints([new("Link", "</ok.css>; rel=preload"), new("Link", link)]));
             res.End("ok");
@@ -52,7 +46,7 @@ public class InterimResponseTests
     [Fact]
     public void WriteEarlyHints_without_a_link_sends_nothing()
     {
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.WriteEarlyHints([new("X-Other", "1")]);
             res.End("ok");
@@ -65,7 +59,7 @@ public class InterimResponseTests
     public void WriteProcessing_sends_102_before_the_final_response()
     {
         // Node's test-http-information-processing.js.
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.WriteProcessing();
             res.End("done");
@@ -76,12 +70,12 @@ public class InterimResponseTests
     [Fact]
     public void Interim_responses_are_never_sent_to_an_HTTP_1_0_client()
     {
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.WriteProcessing();
             res.WriteEarlyHints([new("Link", "</a.css>; rel=preload")]);
             res.End("done");
-        }, version: "1.0");
+        }, minor: 0);
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
         Assert.DoesNotContain("102", raw);
         Assert.DoesNotContain("103", raw);
@@ -91,7 +85,7 @@ public class InterimResponseTests
     public void Interim_responses_after_the_head_throw_ERR_HTTP_HEADERS_SENT()
     {
         Exception? hints = null, processing = null;
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.Write("a");
             hints = Record.Exception(() => res.WriteEarlyHints([new("Link", "</a.css>")]));

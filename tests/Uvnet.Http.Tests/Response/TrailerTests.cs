@@ -6,16 +6,10 @@ namespace Uvnet.Http.Tests.Response;
 /// <summary>Response trailers, as Node's <c>addTrailers</c> and the <c>Trailer</c> field (Node's test-http-set-trailers.js).</summary>
 public class TrailerTests
 {
-    private static string Exchange(Action<ServerResponse> handler, string version = "1.1")
-    {
-        using var fixture = ServerFixture.Start((_, res) => handler(res));
-        return fixture.Exchange($"GET / HTTP/{version}\r\nHost: x\r\nConnection: close\r\n\r\n");
-    }
-
     [Fact]
     public void AddTrailers_sends_the_fields_after_the_last_chunk()
     {
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.Write("hello");
             res.AddTrailers([new("x-foo", "bar")]);
@@ -28,7 +22,7 @@ public class TrailerTests
     [Fact]
     public void AddTrailers_replaces_the_trailers_of_an_earlier_call()
     {
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.Write("a");
             res.AddTrailers([new("x-old", "1")]);
@@ -42,12 +36,12 @@ public class TrailerTests
     public void Trailers_are_dropped_when_the_body_is_not_chunked()
     {
         // test-http-set-trailers.js: an HTTP/1.0 client gets no trailers (its body is ended by the close).
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.Write("hello");
             res.AddTrailers([new("x-foo", "bar")]);
             res.End();
-        }, version: "1.0");
+        }, minor: 0);
         Assert.DoesNotContain("x-foo", raw);
         Assert.EndsWith("\r\n\r\nhello", raw);
     }
@@ -55,7 +49,7 @@ public class TrailerTests
     [Fact]
     public void A_Trailer_header_makes_End_chunk_the_body_rather_than_compute_a_Content_Length()
     {
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.SetHeader("Trailer", "x-digest");
             res.AddTrailers([new("x-digest", "abc")]);
@@ -70,7 +64,7 @@ public class TrailerTests
     public void A_Trailer_header_on_a_body_with_a_Content_Length_throws_ERR_HTTP_TRAILER_INVALID_and_sends_nothing()
     {
         Exception? thrown = null;
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.SetHeader("Trailer", "x-digest");
             res.SetHeader("Content-Length", "4");
@@ -90,7 +84,7 @@ public class TrailerTests
     public void AddTrailers_refuses_an_invalid_field_and_keeps_the_trailers_set_before(string name, string value, string code)
     {
         Exception? thrown = null;
-        string raw = Exchange(res =>
+        string raw = OneRequest.Exchange(res =>
         {
             res.Write("a");
             res.AddTrailers([new("x-kept", "1")]);
