@@ -162,4 +162,43 @@ public class CallbackTests
         Assert.IsType<CallbackException>(Assert.Single(reported));
         Assert.DoesNotContain("0\r\n\r\n", raw); // never finished: the connection was cut
     }
+
+    [Fact]
+    public void Callbacks_chain_from_WriteContinue_through_the_writes_to_End()
+    {
+        // Node's test-http-write-callbacks.js, server side: writeContinue(cb), then in turn write(cb), write(cb), end(cb).
+        string received = "";
+        bool endCallback = false;
+        using var fixture = ServerFixture.Start((_, res) => res.End("Bad Request.\nMust send Expect:100-continue\n"));
+        fixture.Server.CheckContinue += (req, res) =>
+        {
+            req.Data += (_, data) => received += System.Text.Encoding.ASCII.GetString(data);
+            res.WriteContinue(e =>
+            {
+                Assert.Null(e);
+                req.End += _ => res.Write("asdf", e =>
+                {
+                    Assert.Null(e);
+                    res.Write("foo", e =>
+                    {
+                        Assert.Null(e);
+                        res.End("bar", _ => endCallback = true);
+                    });
+                });
+            });
+        };
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(
+                "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"));
+            string interim = await RawClient.ReadUntilAsync(socket, t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal));
+            Assert.Equal("HTTP/1.1 100 Continue\r\n\r\n", interim);
+            await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes("bazquuxblerg"));
+            return await RawClient.ReadToCloseAsync(socket);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => endCallback);
+        Assert.Equal("bazquuxblerg", received);
+        Assert.EndsWith("4\r\nasdf\r\n3\r\nfoo\r\n3\r\nbar\r\n0\r\n\r\n", raw);
+    }
 }
