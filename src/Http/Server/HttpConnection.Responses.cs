@@ -38,8 +38,16 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal void OnResponseEnded(ServerResponse response)
     {
-        if (response != _head || Socket.Destroyed || _inRead)
-            return; // buffered for its turn; or nothing will be sent; or the read's parser loop advances after the handler
+        if (response != _head || Socket.Destroyed)
+            return; // buffered for its turn; or nothing will be sent
+        if (_inRead)
+        {
+            // The read's parser loop advances after the handler. Its batch waits for the requests after this one; when
+            // none follows in the read, the batch is complete: it leaves now, as Node's end() writes into the socket.
+            if (_restOfRead == 0 && _unparsed is null)
+                Flush();
+            return;
+        }
         Flush();
         ContinueLater();
     }
@@ -141,6 +149,12 @@ internal sealed partial class HttpConnection
 
     /// <summary>The number of the write that carries what the head response has written so far (<see cref="Output"/> is the next one).</summary>
     internal long LastWrite => Output.IsEmpty ? _writesIssued : _writesIssued + 1;
+
+    /// <summary>Writes handed to the socket so far.</summary>
+    internal long WritesIssued => _writesIssued;
+
+    /// <summary>Whether <paramref name="response"/> is the one whose bytes go to <see cref="Output"/>.</summary>
+    internal bool IsHead(ServerResponse response) => response == _head;
 
     /// <summary>Writes handed to the socket whose completion has come (they complete in order).</summary>
     internal long WritesCompleted => _writesCompleted;

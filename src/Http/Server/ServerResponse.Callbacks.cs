@@ -82,10 +82,13 @@ public sealed partial class ServerResponse
             (_callbacks ??= []).Add((callback, write));
     }
 
-    /// <summary>Keeps an End callback for Finish; one given after Finish (or after the connection gave up) gets its error at once.</summary>
+    /// <summary>
+    /// Keeps an End callback for Finish, as Node's end(cb) listens for 'finish'; once the response is written whole
+    /// (<see cref="WritableFinished"/>, which Node checks), or the connection gave up, it gets its error instead.
+    /// </summary>
     private void AddEndCallback(Action<NetException?> callback)
     {
-        if (Finished)
+        if (WritableFinished)
             ReportLater(new NetException("ERR_STREAM_ALREADY_FINISHED", "Cannot call end after a stream was finished"), callback, raiseError: false);
         else if (_abandoned)
             ReportLater(Destroyed(), callback, raiseError: false);

@@ -105,8 +105,16 @@ public sealed partial class ServerResponse
     /// </summary>
     public bool Finished { get; private set; }
 
-    /// <summary>Node's <c>writableFinished</c>: the same as <see cref="Finished"/>, under the name a port of Node code looks for.</summary>
-    public bool WritableFinished => Finished;
+    /// <summary>
+    /// Node's <c>writableFinished</c>: the response has ended and the kernel has taken every byte of it, which may be
+    /// before <see cref="Finish"/> is raised (Node's getter reads the socket's queue the same way). A response ended
+    /// while a read's pipelined requests are answered waits for the batch's one write.
+    /// </summary>
+    public bool WritableFinished => Finished || (WritableEnded && IsFlushed && Connection.Socket.WritableLength == 0);
+
+    /// <summary>Whether every byte of the response has been handed to the socket (none held back, for its turn or its batch).</summary>
+    private bool IsFlushed => _attached && !Closed
+        && (Connection.IsHead(this) ? Connection.Output.IsEmpty && _file is null : FinishWrite > 0 && FinishWrite <= Connection.WritesIssued);
 
     /// <summary>Whether <see cref="Close"/> was raised (Node's <c>closed</c>): after <see cref="Finish"/>, or when the connection closed first.</summary>
     public bool Closed { get; private set; }
@@ -201,6 +209,7 @@ public sealed partial class ServerResponse
         StatusMessage = null;
         SendDate = true;
         HeadersSent = WritableEnded = Finished = Closed = NeedsDrain = false;
+        FinishWrite = 0;
         _attached = _chunked = false;
         _holds = 0;
         _hasBody = request.KnownMethod != Parsing.HttpRequestMethod.Head;

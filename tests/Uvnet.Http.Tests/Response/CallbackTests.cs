@@ -109,18 +109,47 @@ public class CallbackTests
     }
 
     [Fact]
-    public void End_again_takes_its_callback_for_Finish_or_reports_ERR_STREAM_ALREADY_FINISHED_after_it()
+    public void Ending_again_reports_ERR_STREAM_ALREADY_FINISHED_or_a_write_after_end()
     {
+        // Node's test-http-outgoing-end-multiple.js: the response, alone in its read, is written within End, so a
+        // second end(cb) finds it written whole (writableFinished) and gets ERR_STREAM_ALREADY_FINISHED; an end with data
+        // is a write after end (callback and 'error'); end(cb) in 'finish' is already finished too.
         var log = new List<string>();
         using var fixture = ServerFixture.Start((req, res) =>
         {
-            res.End("done");
-            res.End(callback: e => log.Add($"before finish {Code(e)}"));
-            res.Finish += r => r.End(callback: e => log.Add($"after finish {Code(e)}"));
+            res.End("testing ended state", e => log.Add($"first {Code(e)}"));
+            Assert.True(res.WritableFinished);
+            Assert.False(res.Finished); // Finish itself comes from the write's completion, later
+            res.End(callback: e => log.Add($"again {Code(e)}"));
+            res.End("end", e => log.Add($"with data {Code(e)}"));
+            res.Error += (_, e) => log.Add($"error {e.Code}");
+            res.Finish += r => r.End(callback: e => log.Add($"in finish {Code(e)}"));
         });
         fixture.Exchange(ClosingGet);
-        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 2);
-        Assert.Equal(["before finish ok", "after finish ERR_STREAM_ALREADY_FINISHED"], log);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 5);
+        Assert.Equal(
+            ["first ok", "again ERR_STREAM_ALREADY_FINISHED", "with data ERR_STREAM_WRITE_AFTER_END",
+             "error ERR_STREAM_WRITE_AFTER_END", "in finish ERR_STREAM_ALREADY_FINISHED"], log);
+    }
+
+    [Fact]
+    public void Ending_again_inside_a_pipelined_batch_waits_for_Finish()
+    {
+        // The batch's one write has not left yet when the handler ends again: not written whole, so end(cb) waits for
+        // Finish, as Node's does while its socket still holds the bytes.
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.End(req.Url);
+            if (req.Url == "/1")
+            {
+                Assert.False(res.WritableFinished);
+                res.End(callback: e => log.Add($"again {Code(e)}"));
+            }
+        });
+        fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n" + ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 1);
+        Assert.Equal(["again ok"], log);
     }
 
     [Fact]
