@@ -23,7 +23,8 @@ public sealed partial class ServerResponse
     {
         if (WritableEnded)
         {
-            ReportLater(new NetException("ERR_STREAM_WRITE_AFTER_END", "write after end"), callback, raiseError: true);
+            // As Node, no 'error' once the response has closed (Node's destroyed response): the callback alone hears it.
+            ReportLater(new NetException("ERR_STREAM_WRITE_AFTER_END", "write after end"), callback, raiseError: !Closed);
             return true;
         }
         if (_abandoned || Connection.Socket.Destroyed)
@@ -52,8 +53,8 @@ public sealed partial class ServerResponse
         try
         {
             callback?.Invoke(error);
-            if (!raiseError || (Closed && !Finished))
-                return; // Node emits no 'error' on a response whose connection closed first
+            if (!raiseError)
+                return;
             if (_error is { } handlers)
                 handlers(this, error!);
             else

@@ -230,4 +230,23 @@ public class CallbackTests
         Assert.Equal("bazquuxblerg", received);
         Assert.EndsWith("4\r\nasdf\r\n3\r\nfoo\r\n3\r\nbar\r\n0\r\n\r\n", raw);
     }
+
+    [Fact]
+    public void Write_after_the_response_closed_gets_only_its_callback()
+    {
+        // Node's test-http-server-write-after-end.js: once the response has closed, a write after end errs its callback
+        // and raises no 'error'.
+        var log = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.Error += (_, e) => log.Add($"error {e.Code}");
+            res.Close += r => r.Write("world", e => log.Add($"callback {Code(e)}"));
+            res.Write("hello");
+            res.End();
+        });
+        fixture.Exchange(ClosingGet);
+        LoopDriver.RunUntil(fixture.Loop, () => log.Count == 1);
+        LoopDriver.RunFor(fixture.Loop, 20);
+        Assert.Equal(["callback ERR_STREAM_WRITE_AFTER_END"], log);
+    }
 }
