@@ -17,12 +17,13 @@ namespace Uvnet.Http.Server;
 /// until their task completes). The object is reused for a later request only once it has finished and the handler
 /// has let it go (see
 /// <see cref="IncomingMessage"/>): until then every member acts on this request alone. Once ended, a write (or an end
-/// with data) raises <see cref="Error"/> with ERR_STREAM_WRITE_AFTER_END, as Node, and an end without data does
-/// nothing.
-/// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler as
-/// a throwing request handler is (its connection is destroyed, since the head was sent); a <see cref="Finish"/>
-/// handler leaves the finished response to be sent, after which its connection closes; a <see cref="Close"/> handler
-/// changes nothing, as the connection is closing already.</para>
+/// with data) raises <see cref="Error"/> with ERR_STREAM_WRITE_AFTER_END, as Node, and an end without data only takes
+/// its callback.
+/// <para>Handlers that throw are contained (the exception does not leave the loop): a <see cref="Drain"/> handler or a
+/// write callback as a throwing request handler is (its connection is destroyed when the head was sent); after a
+/// throwing <see cref="Finish"/> handler the connection serves no more requests (it ends once the responses already
+/// queued have been handed over); a <see cref="Close"/> or <see cref="Error"/> handler is reported and changes nothing
+/// else.</para>
 /// </remarks>
 public sealed partial class ServerResponse
 {
