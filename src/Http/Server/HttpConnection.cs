@@ -327,13 +327,15 @@ internal sealed partial class HttpConnection
 
     /// <summary>
     /// The socket's idle timeout (<see cref="HttpServer.SetTimeout"/>, <see cref="IncomingMessage.SetTimeout"/>), as
-    /// Node's socketOnTimeout: raised on the request still arriving and on the server; destroyed when nobody handles it.
+    /// Node's socketOnTimeout: raised on the request still arriving, on the response first still to be sent and on the
+    /// server; destroyed when nobody handles it.
     /// </summary>
     private void OnTimeout()
     {
         if (_detached || Socket.Destroyed)
             return; // the socket belongs to the upgrade handler now
         bool handled = _parsing?.RaiseTimeout() == true;
+        handled |= _head?.RaiseTimeout() == true;
         handled |= Server.RaiseTimeout(Socket);
         if (!handled)
             Socket.Destroy();

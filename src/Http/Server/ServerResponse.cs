@@ -225,7 +225,7 @@ public sealed partial class ServerResponse
         _headers.Clear();
         _held.Release();
         _file = null;
-        _finish = _close = _drain = null;
+        _finish = _close = _drain = _timeout = null;
         _error = null;
         _endCallback = null;
         _callbacks?.Clear();

@@ -100,16 +100,57 @@ public class ServerMemberTests
                 r.Socket.Destroy();
             });
         });
-        string raw = fixture.Run(async () =>
-        {
-            using var s = await RawClient.ConnectAsync(fixture.Port);
-            await s.SendAsync(Encoding.ASCII.GetBytes("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nHello"));
-            return await RawClient.ReadToCloseAsync(s);
-        });
+        string raw = fixture.Exchange("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nHello");
         LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
         Assert.Equal("", raw);
         Assert.Equal(1, timeouts);
         Assert.Same(request, returned);
+    }
+
+    // test-http-set-timeout-server.js, serverResponseTimeout: res.setTimeout while the response is unanswered.
+    [Fact]
+    public void Response_SetTimeout_raises_the_responses_Timeout_while_it_is_unanswered()
+    {
+        int timeouts = 0;
+        ServerResponse? returned = null, response = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            response = res;
+            returned = res.SetTimeout(50, r =>
+            {
+                timeouts++;
+                r.Socket.Destroy();
+            });
+        });
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+        Assert.Equal("", raw);
+        Assert.Equal(1, timeouts);
+        Assert.Same(response, returned);
+    }
+
+    // A response's Timeout handler takes the timeout, as Node's: the socket is not destroyed, and it may still answer.
+    [Fact]
+    public void A_responses_Timeout_handler_keeps_the_socket_and_may_still_answer()
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.SetTimeout(50, r => r.End("late")));
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.EndsWith("\r\n\r\nlate", raw);
+    }
+
+    [Fact]
+    public void Response_SetTimeout_refuses_a_negative_time_and_changes_nothing()
+    {
+        Exception? refused = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            refused = Record.Exception(() => res.SetTimeout(-1, _ => res.End("timed out")));
+            res.End("ok");
+        });
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.IsType<ArgumentOutOfRangeException>(refused);
+        Assert.EndsWith("\r\n\r\nok", raw);
     }
 
     // test-http-set-timeout-server.js, serverRequestNotTimeoutAfterEnd: a request that has arrived whole gets no
