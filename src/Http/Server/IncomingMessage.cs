@@ -89,7 +89,7 @@ public sealed class IncomingMessage
         get
         {
             VerifyLoopThread();
-            return _url ??= Connection!.InternUrl(Head.Url);
+            return _url ??= Live.InternUrl(Head.Url);
         }
     }
 
@@ -166,7 +166,7 @@ public sealed class IncomingMessage
             VerifyLoopThread();
             if (!_headersLoaded)
             {
-                _headers.Load(Head, Connection!.Server.Loop, Connection.Server.MaxHeadersCount);
+                _headers.Load(Head, Live.Server.Loop, Live.Server.MaxHeadersCount);
                 _headersLoaded = true;
             }
             return _headers;
@@ -188,7 +188,7 @@ public sealed class IncomingMessage
                 return s_noTrailers;
             if (!_trailersLoaded)
             {
-                (_trailers ??= new HttpHeaders()).Load(_trailerHead!, Connection!.Server.Loop, maxCount: 0);
+                (_trailers ??= new HttpHeaders()).Load(_trailerHead!, Live.Server.Loop, maxCount: 0);
                 _trailersLoaded = true;
             }
             return _trailers!;
@@ -196,7 +196,7 @@ public sealed class IncomingMessage
     }
 
     /// <summary>The connection's socket.</summary>
-    public Socket Socket => Connection!.Socket;
+    public Socket Socket => Live.Socket;
 
     /// <summary>
     /// Whether the whole request, body included, has arrived and been parsed, as Node's <c>message.complete</c>:
@@ -220,15 +220,15 @@ public sealed class IncomingMessage
     /// </summary>
     public event RequestDataHandler? Data
     {
-        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _data, value, add: true);
-        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _data, value, add: false);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _data, value, add: true);
+        remove => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _data, value, add: false);
     }
 
     /// <summary>Raised once the whole body has arrived.</summary>
     public event Action<IncomingMessage>? End
     {
-        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _end, value, add: true);
-        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _end, value, add: false);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _end, value, add: true);
+        remove => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _end, value, add: false);
     }
 
     /// <summary>
@@ -240,8 +240,8 @@ public sealed class IncomingMessage
     /// </summary>
     public event Action<IncomingMessage>? Close
     {
-        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _close, value, add: true);
-        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _close, value, add: false);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _close, value, add: true);
+        remove => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _close, value, add: false);
     }
 
     /// <summary>
@@ -250,8 +250,8 @@ public sealed class IncomingMessage
     /// </summary>
     public event Action<IncomingMessage, Exception>? Error
     {
-        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _error, value, add: true);
-        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _error, value, add: false);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _error, value, add: true);
+        remove => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _error, value, add: false);
     }
 
     /// <summary>
@@ -261,8 +261,8 @@ public sealed class IncomingMessage
     /// </summary>
     public event Action<IncomingMessage>? Timeout
     {
-        add => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: true);
-        remove => LoopThread.Subscribe(Connection!.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: false);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: true);
+        remove => LoopThread.Subscribe(Live.Server.Loop, nameof(IncomingMessage), ref _timeout, value, add: false);
     }
 
     /// <summary>
@@ -279,7 +279,7 @@ public sealed class IncomingMessage
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
         if (callback is not null)
             _timeout += callback;
-        Connection!.SetRequestTimeout(milliseconds);
+        Live.SetRequestTimeout(milliseconds);
         return this;
     }
 
@@ -303,7 +303,7 @@ public sealed class IncomingMessage
         }
         Aborted = true;
         _destroyError = error;
-        Connection!.Socket.Destroy(error); // the close that follows raises Error and Close (OnConnectionClosed)
+        Live.Socket.Destroy(error); // the close that follows raises Error and Close (OnConnectionClosed)
     }
 
     /// <summary>
@@ -327,13 +327,18 @@ public sealed class IncomingMessage
             return Task.FromResult(TakeHeldBody());
         }
         _bodyTask ??= new TaskCompletionSource<byte[]>();
-        Connection!.ResumeAfterBody();
+        Live.ResumeAfterBody();
         return _bodyTask.Task;
     }
 
     /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
+    // The connection, for any member: a request kept past its use (recycled with its connection, or answered and
+    // back in the pool) names the misuse instead of failing inside with a NullReferenceException.
+    private HttpConnection Live => Connection ?? throw new ObjectDisposedException(nameof(IncomingMessage),
+        "This request was answered and recycled; do not keep a request or its response past the handler.");
+
     private void VerifyLoopThread([CallerMemberName] string member = "") =>
-        LoopThread.Verify(Connection!.Server.Loop, nameof(IncomingMessage), member);
+        LoopThread.Verify(Live.Server.Loop, nameof(IncomingMessage), member);
 
     /// <summary>Whether nothing more of the request will be read: it is complete, refused or cut short.</summary>
     internal bool BodyDone { get; private set; }
@@ -437,7 +442,7 @@ public sealed class IncomingMessage
         _heldBody.Write(data);
     }
 
-    private bool IsDestroyed => Connection!.Socket.Destroyed;
+    private bool IsDestroyed => Live.Socket.Destroyed;
 
     internal void OnComplete()
     {
@@ -482,7 +487,7 @@ public sealed class IncomingMessage
         }
         catch (Exception e)
         {
-            Connection!.Server.ReportHandlerError(e, this);
+            Live.Server.ReportHandlerError(e, this);
         }
     }
 
@@ -507,7 +512,7 @@ public sealed class IncomingMessage
             }
             catch (Exception e)
             {
-                Connection!.Server.ReportHandlerError(e, this);
+                Live.Server.ReportHandlerError(e, this);
             }
         }
         RaiseClose();
@@ -532,7 +537,7 @@ public sealed class IncomingMessage
     /// <summary>A body handler threw: contained as a throwing request handler is, inside the parser's callback (the exception must not unwind the parser).</summary>
     private void FailResponse(Exception error)
     {
-        Connection!.Server.ReportHandlerError(error, this);
+        Live.Server.ReportHandlerError(error, this);
         if (Response is { } response)
             HttpServer.FailHandler(response);
     }

@@ -132,4 +132,24 @@ public class StaleObjectTests
         Assert.DoesNotContain("500 Internal Server Error", raw);
         Assert.EndsWith("two", raw);
     }
+
+    [Fact]
+    public void A_request_kept_past_its_use_refuses_its_members_as_disposed()
+    {
+        IncomingMessage? kept = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            kept = req;
+            res.End("one");
+        });
+        string raw = fixture.Exchange(Get("/1", close: true));
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+        Assert.EndsWith("one", raw);
+        // Recycled with its connection: a member reached through the stale reference names the misuse (it threw
+        // NullReferenceException from inside the request).
+        Assert.Throws<ObjectDisposedException>(() => kept!.Destroy());
+        Assert.Throws<ObjectDisposedException>(() => kept!.SetTimeout(10));
+        Assert.Throws<ObjectDisposedException>(() => kept!.Close += _ => { });
+        Assert.Throws<ObjectDisposedException>(() => _ = kept!.Socket);
+    }
 }
