@@ -147,8 +147,12 @@ internal sealed partial class HttpConnection
             _finishingTail = _finishingTail.NextFinishing = response;
     }
 
-    /// <summary>The number of the write that carries what the head response has written so far (<see cref="Output"/> is the next one).</summary>
-    internal long LastWrite => Output.IsEmpty ? _writesIssued : _writesIssued + 1;
+    /// <summary>
+    /// The number of the write that carries what the head response has written so far (<see cref="Output"/> is the next
+    /// one). None does once bytes of it were dropped after the user ended the socket: no completion reports them sent (as
+    /// Node, whose write after the socket's end fails the socket); the close raises Close and fails what waits instead.
+    /// </summary>
+    internal long LastWrite => _dropped ? long.MaxValue : Output.IsEmpty ? _writesIssued : _writesIssued + 1;
 
     /// <summary>Writes handed to the socket so far.</summary>
     internal long WritesIssued => _writesIssued;
@@ -299,6 +303,7 @@ internal sealed partial class HttpConnection
             // and the destroy that follows would cut off what the kernel has not taken yet. Never sent: the close
             // raises Close for its responses.
             Output.Release();
+            _dropped = true;
             return;
         }
         ArraySegment<byte> bytes = Output.Detach();
@@ -313,7 +318,10 @@ internal sealed partial class HttpConnection
     {
         Flush();
         if (Socket.WritableEnded || Socket.Destroyed)
-            return; // never sent, as Flush drops what follows the user's end: the close raises Close for the response
+        {
+            _dropped = true; // never sent, as Flush drops what follows the user's end: the close raises Close for the response
+            return;
+        }
         Server.WritesIssued++;
         _writesIssued++;
         Socket.SendFile(file, offset, count, _onFileSent);

@@ -34,6 +34,7 @@ internal sealed partial class HttpConnection
     private bool _detached;
     private bool _closeWhenDone;
     private bool _ended; // CloseAfterFlush ran: our side ends (or has ended) and nothing more is served
+    private bool _dropped; // bytes of the head response were dropped after the user ended the socket: it never finishes
     private bool _peerEnded;
     private bool _continuePosted;
     private int _restOfRead;
