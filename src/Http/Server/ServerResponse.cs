@@ -115,7 +115,7 @@ public sealed partial class ServerResponse
 
     /// <summary>Whether every byte of the response has been handed to the socket (none held back, for its turn or its batch).</summary>
     private bool IsFlushed => _attached && !Closed
-        && (Connection.IsHead(this) ? Connection.Output.IsEmpty && _file is null : FinishWrite > 0 && FinishWrite <= Connection.WritesIssued);
+        && (Connection.IsHead(this) ? Connection.LastWrite <= Connection.WritesIssued && _file is null : FinishWrite > 0 && FinishWrite <= Connection.WritesIssued);
 
     /// <summary>Whether <see cref="Close"/> was raised (Node's <c>closed</c>): after <see cref="Finish"/>, or when the connection closed first.</summary>
     public bool Closed { get; private set; }

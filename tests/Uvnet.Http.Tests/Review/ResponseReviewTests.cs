@@ -9,18 +9,20 @@ public class ResponseReviewTests
     [Fact]
     public void A_response_ended_after_the_user_ended_the_socket_closes_without_finish()
     {
-        bool finished = false, closed = false;
+        bool finished = false, closed = false, writableFinished = true;
         using var fixture = ServerFixture.Start((req, res) =>
         {
             res.Finish += _ => finished = true;
             res.Close += _ => closed = true;
             req.Socket.End();
             res.End("never sent"); // Node: a write after the socket's end fails it; 'finish' never comes
+            writableFinished = res.WritableFinished;
         });
         string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
         Assert.DoesNotContain("never sent", raw);
         LoopDriver.RunUntil(fixture.Loop, () => closed);
         Assert.False(finished);
+        Assert.False(writableFinished);
     }
 
     [Fact]
@@ -57,5 +59,47 @@ public class ResponseReviewTests
         Assert.DoesNotContain("never sent", raw);
         LoopDriver.RunUntil(fixture.Loop, () => results.Count == 1);
         Assert.NotNull(results[0]);
+    }
+
+    [Fact]
+    public void Interim_responses_of_a_pipelined_response_wait_for_the_responses_before_it()
+    {
+        ServerResponse? first = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                first = res;
+                return;
+            }
+            res.WriteProcessing();
+            res.WriteEarlyHints([new("Link", "</a.css>; rel=preload")]);
+            res.FlushHeaders();
+            res.End("two");
+            first!.End("one");
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        int one = raw.IndexOf("one", StringComparison.Ordinal);
+        Assert.True(one > 0 && one < raw.IndexOf("102 Processing", StringComparison.Ordinal), raw);
+        Assert.True(raw.IndexOf("103 Early Hints", StringComparison.Ordinal) > one, raw);
+        Assert.EndsWith("two\r\n0\r\n\r\n", raw);
+    }
+
+    [Fact]
+    public void Each_pipelined_response_hears_its_own_events_once_in_order()
+    {
+        var events = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            string url = req.Url;
+            res.Finish += r => events.Add($"finish {url} {r.Request.Url}");
+            res.Close += r => events.Add($"close {url} {r.Request.Url}");
+            res.Write(url, e => events.Add($"write {url} {e is null}"));
+            res.End(callback: e => events.Add($"end {url} {e is null}"));
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(fixture.Loop, () => events.Count == 12);
+        string[] expected = ["/1", "/2", "/3"];
+        Assert.Equal(expected.SelectMany(u => new[] { $"write {u} True", $"finish {u} {u}", $"end {u} True", $"close {u} {u}" }), events);
     }
 }
