@@ -47,10 +47,11 @@ public sealed partial class Socket
     public bool WritableNeedDrain => _needDrain && !_writableEnded && !_destroyed;
 
     /// <summary>
-    /// Run by <see cref="End(ReadOnlyMemory{byte}, Action?)"/> before our side ends (by whoever calls it), for the layer
-    /// built on the socket (see <see cref="Owner"/>): it may write what it holds back, which then leaves before the FIN.
+    /// Run before the socket writes, sends a file or ends (by whoever calls it), for the layer built on the socket (see
+    /// <see cref="Owner"/>): it may write what it holds back, which then leaves first, in call order as in Node. The
+    /// layer's own write finds nothing held back (it took its bytes before writing them).
     /// </summary>
-    internal Action<Socket>? BeforeEnd { get; set; }
+    internal Action<Socket>? BeforeOutput { get; set; }
 
     /// <summary>Whether <see cref="End(ReadOnlyMemory{byte}, Action?)"/> was called.</summary>
     public bool WritableEnded => _writableEnded;
@@ -93,6 +94,17 @@ public sealed partial class Socket
             RefuseWriteAfterEnd(callback);
             return false;
         }
+        if (BeforeOutput is { } before)
+        {
+            // What the layer above holds back (the HTTP server's batch of pipelined responses) goes first, as in Node,
+            // where it would have been written already: a user's write to the socket follows it.
+            before(this);
+            if (_destroyed)
+            {
+                Loop.Post(static cb => cb?.Invoke(StreamDestroyed()), callback);
+                return false;
+            }
+        }
         if (data.IsEmpty && callback is null)
             return !_needDrain;
         BytesWritten += data.Length;
@@ -127,6 +139,7 @@ public sealed partial class Socket
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
             return false;
         }
+        BeforeOutput?.Invoke(this); // as for Write
         // A file cannot wait in the cork's list: what the cork holds goes first, so the bytes keep their order.
         int corked = _corked;
         _corked = 0;
@@ -209,7 +222,7 @@ public sealed partial class Socket
         }
         // Node's end() comes after the writes the layers above made: one that holds bytes back to send a batch in one
         // write (the HTTP server's pipelined responses) hands them over first, or they would be lost behind the FIN.
-        BeforeEnd?.Invoke(this);
+        BeforeOutput?.Invoke(this);
         if (_destroyed)
             return;
         if (!data.IsEmpty)

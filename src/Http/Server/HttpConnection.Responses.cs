@@ -199,8 +199,11 @@ internal sealed partial class HttpConnection
         }
     }
 
-    /// <summary>Someone ends the socket (the user, or the connection itself): what the connection holds for its batch write leaves first.</summary>
-    private void OnSocketEnding()
+    /// <summary>
+    /// Someone writes to the socket or ends it (the user, or the connection itself): what the connection holds for its
+    /// batch write leaves first, so that bytes leave in the order they were written, as in Node.
+    /// </summary>
+    private void OnSocketOutput()
     {
         if (!_detached)
             Flush();

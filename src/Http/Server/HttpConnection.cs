@@ -78,7 +78,7 @@ internal sealed partial class HttpConnection
         socket.Closed += static (s, _) => Of(s).OnClosed();
         socket.Error += static (_, _) => { }; // a reset peer is routine: the close that follows cleans up
         socket.Timeout += static s => Of(s).OnTimeout();
-        socket.BeforeEnd = static s => Of(s).OnSocketEnding();
+        socket.BeforeOutput = static s => Of(s).OnSocketOutput();
         socket.Owner = this;
         if (server.SocketTimeout > 0)
             socket.SetTimeout(server.SocketTimeout);

@@ -102,4 +102,37 @@ public class ResponseReviewTests
         string[] expected = ["/1", "/2", "/3"];
         Assert.Equal(expected.SelectMany(u => new[] { $"write {u} True", $"finish {u} {u}", $"end {u} True", $"close {u} {u}" }), events);
     }
+
+    [Fact]
+    public void A_write_to_the_socket_follows_what_the_responses_wrote_before_it()
+    {
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.SetHeader("Content-Length", "3");
+            res.Write("ab");
+            req.Socket.Write("c"u8.ToArray()); // as Node: in call order with what the response wrote
+            req.Socket.End();
+        });
+        string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.EndsWith("\r\n\r\nabc", raw);
+    }
+
+    [Fact]
+    public void A_write_to_the_socket_follows_the_earlier_pipelined_responses()
+    {
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                res.End("one");
+                return;
+            }
+            req.Socket.Write("HTTP/1.1 204 No Content\r\n\r\n"u8.ToArray());
+            req.Socket.End();
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
+        Assert.EndsWith("one" + "HTTP/1.1 204 No Content\r\n\r\n", raw);
+    }
 }
