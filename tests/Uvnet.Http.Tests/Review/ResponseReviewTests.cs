@@ -135,4 +135,80 @@ public class ResponseReviewTests
         Assert.StartsWith("HTTP/1.1 200 OK\r\n", raw);
         Assert.EndsWith("one" + "HTTP/1.1 204 No Content\r\n\r\n", raw);
     }
+
+    [Theory]
+    [InlineData("HEAD", 200)]
+    [InlineData("GET", 204)]
+    [InlineData("GET", 304)]
+    public void A_response_without_content_carries_no_last_chunk_nor_trailers(string method, int status)
+    {
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.StatusCode = status;
+            res.SetHeader("Trailer", "X-Sum");
+            res.AddTrailers([new("X-Sum", "1")]);
+            res.FlushHeaders();
+            res.Write("body");
+            res.End();
+        });
+        string raw = fixture.Exchange($"{method} / HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        int second = raw.IndexOf("HTTP/1.1", 1, StringComparison.Ordinal);
+        Assert.True(second > 0, raw);
+        Assert.EndsWith("\r\n\r\n", raw[..second]);
+        Assert.DoesNotContain("X-Sum: 1", raw[..second]);
+    }
+
+    [Fact]
+    public void A_file_sent_after_the_user_ended_the_socket_closes_without_finish()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllText(path, "file body");
+        try
+        {
+            using var file = File.OpenHandle(path);
+            bool finished = false, closed = false;
+            using var fixture = ServerFixture.Start((req, res) =>
+            {
+                res.Finish += _ => finished = true;
+                res.Close += _ => closed = true;
+                req.Socket.End();
+                res.SendFile(file, 0, 9);
+            });
+            string raw = fixture.Exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            Assert.DoesNotContain("file body", raw);
+            LoopDriver.RunUntil(fixture.Loop, () => closed);
+            Assert.False(finished);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Pipelined_file_responses_finish_in_order_after_their_bytes()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllText(path, "file body");
+        try
+        {
+            using var file = File.OpenHandle(path);
+            var events = new List<string>();
+            using var fixture = ServerFixture.Start((req, res) =>
+            {
+                string url = req.Url;
+                res.Finish += _ => events.Add("finish " + url);
+                res.Close += r => events.Add($"close {url} {r.Finished}");
+                res.SendFile(file, 0, 9);
+            });
+            string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            Assert.Equal(2, RawClient.Count(raw, "file body"));
+            LoopDriver.RunUntil(fixture.Loop, () => events.Count == 4);
+            Assert.Equal(["finish /1", "close /1 True", "finish /2", "close /2 True"], events);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
