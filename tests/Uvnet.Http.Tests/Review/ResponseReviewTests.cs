@@ -1,4 +1,5 @@
 using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Response;
 using Uvnet.Http.Tests.Server;
 
 namespace Uvnet.Http.Tests.Review;
@@ -210,5 +211,48 @@ public class ResponseReviewTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void EndAsync_in_a_pipelined_batch_completes_on_its_own_pair()
+    {
+        var seen = new List<string>();
+        using var fixture = ServerFixture.Start(async (req, res) =>
+        {
+            string url = req.Url;
+            if (url == "/2")
+            {
+                res.End("two"); // nobody listens: recycled as it leaves the queue
+                return;
+            }
+            await res.EndAsync(url);
+            seen.Add($"{url} {req.Url} {res.Finished} {res.Request.Url}");
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        Assert.Equal(4, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        LoopDriver.RunUntil(fixture.Loop, () => seen.Count == 2);
+        Assert.Equal(["/1 /1 True /1", "/3 /3 True /3"], seen);
+    }
+
+    [Theory]
+    [InlineData("X-Ok\r\nX-Evil", "1")]
+    [InlineData("X-Ok", "1\r\nX-Evil: 1")]
+    [InlineData("X-Ok", "1\nX-Evil: 1")]
+    [InlineData("", "1")]
+    [InlineData("X Ok", "1")]
+    public void AddTrailers_refuses_what_would_split_the_message_and_keeps_the_trailers_before(string name, string value)
+    {
+        Exception? thrown = null;
+        string raw = OneRequest.Exchange(res =>
+        {
+            res.AddTrailers([new("X-Before", "1")]);
+            thrown = Record.Exception(() => res.AddTrailers([new("X-Fine", "2"), new(name, value)]));
+            res.Write("a");
+            res.End();
+        });
+        Assert.IsType<ArgumentException>(thrown);
+        Assert.DoesNotContain("X-Evil", raw);
+        Assert.DoesNotContain("X-Fine", raw);
+        Assert.EndsWith("0\r\nX-Before: 1\r\n\r\n", raw);
     }
 }
