@@ -255,4 +255,31 @@ public class ResponseReviewTests
         Assert.DoesNotContain("X-Fine", raw);
         Assert.EndsWith("0\r\nX-Before: 1\r\n\r\n", raw);
     }
+
+    [Fact]
+    public void Ending_the_socket_in_a_Finish_handler_finishes_the_batch_already_written_and_closes_the_rest()
+    {
+        var events = new List<string>();
+        ServerResponse? pending = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            string url = req.Url;
+            res.Finish += _ =>
+            {
+                events.Add("finish " + url);
+                if (url == "/1")
+                    req.Socket.End();
+            };
+            res.Close += r => events.Add($"close {url} {r.Finished}");
+            if (url == "/3")
+                pending = res; // answered later: after the end, never sent
+            else
+                res.End(url);
+        });
+        string raw = fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+        LoopDriver.RunUntil(fixture.Loop, () => events.Count == 5);
+        Assert.Equal(["finish /1", "close /1 True", "finish /2", "close /2 True", "close /3 False"], events);
+        Assert.Null(Record.Exception(() => pending!.End("late"))); // closed: dropped, no throw
+    }
 }
