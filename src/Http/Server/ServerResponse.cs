@@ -378,6 +378,9 @@ public sealed partial class ServerResponse
         Connection.OnResponseEnded(this);
     }
 
+    /// <summary>Finishes the response with no more body, as Node's <c>res.end(callback)</c>; see <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>.</summary>
+    public void End(Action<NetException?> callback) => End(ReadOnlySpan<byte>.Empty, callback);
+
     /// <summary>Finishes the response with <paramref name="text"/> as UTF-8; see <see cref="End(ReadOnlySpan{byte}, Action{NetException?}?)"/>.</summary>
     public void End(string text, Action<NetException?>? callback = null) => End(Encoding.UTF8.GetBytes(text), callback);
 

@@ -120,7 +120,7 @@ public class CallbackTests
             res.End("testing ended state", e => log.Add($"first {Code(e)}"));
             Assert.True(res.WritableFinished);
             Assert.False(res.Finished); // Finish itself comes from the write's completion, later
-            res.End(callback: e => log.Add($"again {Code(e)}"));
+            res.End(e => log.Add($"again {Code(e)}")); // Node's res.end(cb)
             res.End("end", e => log.Add($"with data {Code(e)}"));
             res.Error += (_, e) => log.Add($"error {e.Code}");
             res.Finish += r => r.End(callback: e => log.Add($"in finish {Code(e)}"));
@@ -144,7 +144,7 @@ public class CallbackTests
             if (req.Url == "/1")
             {
                 Assert.False(res.WritableFinished);
-                res.End(callback: e => log.Add($"again {Code(e)}"));
+                res.End(e => log.Add($"again {Code(e)}")); // Node's res.end(cb)
             }
         });
         fixture.Exchange("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n" + ClosingGet);
