@@ -21,6 +21,9 @@ public sealed partial class Socket
     private bool _asyncReading;
     private bool _readerPaused;
     private bool _readingIntoPending;
+    private bool _flowing; // Resume was called: bytes nobody takes are dropped (Node's readableFlowing)
+    private bool _flushPosted; // a consumer came while bytes were kept: FlushKept hands them out
+    private bool _endHeld; // the peer ended while bytes were kept for nobody: its end waits for them to be taken
 
     // Bytes read while no read was pending, at _kept[_keptStart.._keptEnd): copied out of the loop's shared buffer
     // into an array rented from the shared pool, sized to what is kept (at most twice), returned once read out, so an
@@ -71,8 +74,9 @@ public sealed partial class Socket
     /// <summary>
     /// Reads the next bytes into <paramref name="buffer"/>: the count, or 0 once the peer has ended (and on every read
     /// after). While a read waits, the socket reads straight into its buffer; from the first read on, data that
-    /// arrives while none waits is kept for the next (reading pauses past 64 KiB kept; before the first, bytes go only
-    /// to <see cref="Data"/> handlers). Also raises <see cref="Data"/> for any handlers. Fails with the
+    /// arrives while none waits is kept for the next (reading pauses past 64 KiB kept), and so are bytes that arrive
+    /// before the first read while nobody consumes them (no <see cref="Data"/> or <see cref="Text"/> handler, no pipe,
+    /// no <see cref="Resume"/>), with the peer's end: a read that comes late still gets every byte, then 0. Also raises <see cref="Data"/> for any handlers. Fails with the
     /// <see cref="NetException"/> if the socket fails, and with <see cref="ObjectDisposedException"/> if it was
     /// destroyed before the peer ended (what was read is then not the whole stream, so it is never reported as its
     /// end). One read at a time; on the loop thread it allocates nothing.
@@ -95,7 +99,12 @@ public sealed partial class Socket
             throw new InvalidOperationException("A read is already pending on this socket.");
         _asyncReading = true;
         if (_keptEnd > _keptStart)
-            return ValueTask.FromResult(TakeKept(buffer.Span));
+        {
+            int count = TakeKept(buffer.Span);
+            if (_endHeld && _keptEnd == _keptStart)
+                Loop.Post(static s => s.ReleaseHeldEnd(), this); // an event, so not inside this call
+            return ValueTask.FromResult(count);
+        }
         if (_error is not null)
             return ValueTask.FromException<int>(_error);
         if (_readableEnded)
@@ -154,25 +163,12 @@ public sealed partial class Socket
     }
 
     /// <summary>
-    /// Hands read bytes to the async reader, once the Data handlers had them (even when one threw: it must not take
-    /// the bytes from an async reader): they are already in the pending read's buffer, or they are kept.
-    /// </summary>
-    private void DeliverToAsyncReader(ReadOnlySpan<byte> data)
-    {
-        if (_readingIntoPending)
-            CompletePendingRead(data.Length);
-        else
-            Keep(data);
-    }
-
-    /// <summary>
-    /// Keeps <paramref name="data"/> for the async reader (none yet: only Data handlers want it), hands what is kept
-    /// to a read a Data handler started, and pauses reading past the high-water mark.
+    /// Keeps <paramref name="data"/> for the async reader, or for whoever consumes it first (see
+    /// <see cref="HoldsReads"/>), hands what is kept to a pending read (one a Data handler started), and pauses
+    /// reading past the high-water mark.
     /// </summary>
     private void Keep(ReadOnlySpan<byte> data)
     {
-        if (!_asyncReading)
-            return;
         int kept = _keptEnd - _keptStart;
         if (_kept is null || _kept.Length - _keptEnd < data.Length)
         {
@@ -194,6 +190,67 @@ public sealed partial class Socket
             _readerPaused = true;
             _handle?.ReadStop();
         }
+    }
+
+    /// <summary>
+    /// Whether bytes read now are kept rather than handed out: nobody consumes them yet (no <see cref="Data"/> or
+    /// <see cref="Text"/> handler, no pipe, no <see cref="ReadAsync"/>, no <see cref="Resume"/>), as Node's paused
+    /// mode buffers them; or a consumer came and the kept bytes it gets first are not handed out yet.
+    /// </summary>
+    private bool HoldsReads =>
+        (_flushPosted && _keptEnd > _keptStart) || !(_asyncReading || _flowing || _data is not null || _text is not null);
+
+    /// <summary>A consumer came (a handler, a Resume): bytes kept for nobody go out first, from a loop callback.</summary>
+    private void OnConsumerAdded()
+    {
+        if ((_keptEnd > _keptStart || _endHeld) && !_flushPosted)
+        {
+            _flushPosted = true;
+            Loop.Post(static s => s.FlushKept(), this);
+        }
+    }
+
+    /// <summary>
+    /// Hands bytes kept for nobody to the consumers that came since (the async reader keeps them for itself as
+    /// well), then resumes reading and raises the peer's end if it was held.
+    /// </summary>
+    private void FlushKept()
+    {
+        _flushPosted = false;
+        if (_paused || _destroyed || HoldsReads)
+            return; // paused again, gone (kept for a late ReadAsync), or its consumer left already
+        if (_keptEnd > _keptStart)
+        {
+            // Taken out of the store first: a handler may read (ReadAsync), and Emit keeps them again for it.
+            byte[] kept = _kept!;
+            int start = _keptStart;
+            int end = _keptEnd;
+            _kept = null;
+            _keptStart = _keptEnd = 0;
+            try
+            {
+                Emit(kept.AsSpan(start, end - start), inPendingRead: false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(kept);
+            }
+            if (_readerPaused && _keptEnd - _keptStart < AsyncReadHighWaterMark)
+            {
+                _readerPaused = false;
+                StartReading();
+            }
+        }
+        ReleaseHeldEnd();
+    }
+
+    /// <summary>Raises the peer's end held while bytes were kept for nobody, now that they were taken.</summary>
+    private void ReleaseHeldEnd()
+    {
+        if (!_endHeld || _destroyed)
+            return;
+        _endHeld = false;
+        OnPeerEnded();
     }
 
     /// <summary>

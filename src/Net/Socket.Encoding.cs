@@ -5,6 +5,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private SocketTextDecoder? _textDecoder;
+    private Action<Socket, string>? _text;
 
     /// <summary>
     /// Raised for each chunk read, decoded as text (Node's <c>'data'</c> after <c>setEncoding</c>): in the encoding
@@ -15,7 +16,15 @@ public sealed partial class Socket
     /// it is and drops a single trailing byte). Decoding allocates a string per chunk, and happens only while this
     /// event has handlers.
     /// </summary>
-    public event Action<Socket, string>? Text;
+    public event Action<Socket, string>? Text
+    {
+        add
+        {
+            _text += value;
+            OnConsumerAdded();
+        }
+        remove => _text -= value;
+    }
 
     /// <summary>The encoding <see cref="Text"/> decodes with (Node's <c>readableEncoding</c>): the one set, "utf8" once Text has decoded without one, otherwise null.</summary>
     public string? ReadableEncoding => _textDecoder?.Name;
@@ -50,7 +59,7 @@ public sealed partial class Socket
     /// </summary>
     private string? DecodeText(ReadOnlySpan<byte> data)
     {
-        if (Text is null)
+        if (_text is null)
             return null;
         _textDecoder ??= SocketTextDecoder.Create("utf8")!;
         string text = _textDecoder.Decode(data);
@@ -60,13 +69,13 @@ public sealed partial class Socket
     /// <summary>Raises <see cref="Text"/> with what the decoder still holds, once the peer has ended.</summary>
     private void RaiseHeldText()
     {
-        if (Text is not null && _textDecoder?.Flush() is { Length: > 0 } rest)
-            Text.Invoke(this, rest);
+        if (_text is not null && _textDecoder?.Flush() is { Length: > 0 } rest)
+            _text.Invoke(this, rest);
     }
 
     private void RaiseText(string? text)
     {
         if (text is not null)
-            Text?.Invoke(this, text);
+            _text?.Invoke(this, text);
     }
 }

@@ -16,11 +16,16 @@ public sealed partial class Socket
         _handle?.ReadStop();
     }
 
-    /// <summary>Restarts reading after <see cref="Pause"/>.</summary>
+    /// <summary>
+    /// Restarts reading after <see cref="Pause"/>. As Node's <c>resume</c>, the socket flows from then on: bytes that
+    /// no <see cref="Data"/> handler or <see cref="ReadAsync"/> takes are dropped, not kept, so the peer's end is seen.
+    /// </summary>
     public void Resume()
     {
         Loop.VerifyAccess();
         _paused = false;
+        _flowing = true;
+        OnConsumerAdded(); // what was kept flows out first
         StartReading();
     }
 
@@ -40,16 +45,10 @@ public sealed partial class Socket
             BytesRead += nread;
             RestartTimer();
             ReadOnlySpan<byte> data = buffer.Span[..nread];
-            try
-            {
-                string? text = DecodeText(data); // inside: an Encoding that throws on bad bytes must not take them from an async reader
-                Data?.Invoke(this, data);
-                RaiseText(text);
-            }
-            finally
-            {
-                DeliverToAsyncReader(data); // a Data handler that threw must not take the bytes from an async reader
-            }
+            if (HoldsReads)
+                Keep(data);
+            else
+                Emit(data, _readingIntoPending);
             return;
         }
         if (nread == 0)
@@ -65,6 +64,36 @@ public sealed partial class Socket
             return;
         }
         _readableEnded = true;
+        if (HoldsReads && _keptEnd > _keptStart)
+            _endHeld = true; // raised once the kept bytes are taken: Ended never comes before the data
+        else
+            OnPeerEnded();
+    }
+
+    /// <summary>
+    /// Raises <see cref="Data"/> and <see cref="Text"/> for <paramref name="data"/>, then hands it to the async
+    /// reader (already in its buffer when <paramref name="inPendingRead"/>, else kept for it).
+    /// </summary>
+    private void Emit(ReadOnlySpan<byte> data, bool inPendingRead)
+    {
+        try
+        {
+            string? text = DecodeText(data); // inside: an Encoding that throws on bad bytes must not take them from an async reader
+            _data?.Invoke(this, data);
+            RaiseText(text);
+        }
+        finally
+        {
+            // A Data handler that threw must not take the bytes from an async reader.
+            if (inPendingRead)
+                CompletePendingRead(data.Length);
+            else if (_asyncReading)
+                Keep(data);
+        }
+    }
+
+    private void OnPeerEnded()
+    {
         try
         {
             try

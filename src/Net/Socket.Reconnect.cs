@@ -40,6 +40,7 @@ public sealed partial class Socket
         _timeoutMs = 0;
         _timeoutCallback = null;
         _readerPaused = false;
+        _endHeld = false;
         DropKept(); // bytes of the last connection no async reader took
         _textDecoder?.Reset();
     }

@@ -26,6 +26,7 @@ namespace Uvnet.Net;
 public sealed partial class Socket : IDisposable
 {
     private readonly SocketOptions _options;
+    private SocketDataHandler? _data;
     private Server? _server; // null for a socket this process connected (also once an accepted one connects again)
     private StreamHandle? _handle;
     private bool _connecting;
@@ -67,10 +68,21 @@ public sealed partial class Socket : IDisposable
     public event Action<Socket>? Connected;
 
     /// <summary>
-    /// Raised for each chunk read. The bytes are a span over a read buffer (the loop's shared one, or the buffer of a
-    /// pending <see cref="ReadAsync"/>), valid only until the handler returns: keep a copy with <c>data.ToArray()</c>.
+    /// Raised for each chunk read. The bytes are a span over a read buffer (the loop's shared one, the buffer of a
+    /// pending <see cref="ReadAsync"/>, or the bytes kept while nobody read), valid only until the handler returns:
+    /// keep a copy with <c>data.ToArray()</c>. As Node's <c>'data'</c>: bytes that arrived before any handler (and
+    /// before any <see cref="ReadAsync"/>) were kept, and the first handler added gets them first, in one chunk, from
+    /// a loop callback soon after (unless the socket is paused or destroyed by then).
     /// </summary>
-    public event SocketDataHandler? Data;
+    public event SocketDataHandler? Data
+    {
+        add
+        {
+            _data += value;
+            OnConsumerAdded();
+        }
+        remove => _data -= value;
+    }
 
     /// <summary>Raised when the peer ends its side (EOF). Without <see cref="SocketOptions.AllowHalfOpen"/> the socket then ends its own side.</summary>
     public event Action<Socket>? Ended;
