@@ -200,10 +200,13 @@ public sealed partial class Socket
     private bool HoldsReads =>
         (_flushPosted && _keptEnd > _keptStart) || !(_asyncReading || _flowing || _data is not null || _text is not null);
 
-    /// <summary>A consumer came (a handler, a Resume): bytes kept for nobody go out first, from a loop callback.</summary>
+    /// <summary>
+    /// A consumer came (a handler, a Resume): bytes kept for nobody go out first, from a loop callback. Once an async
+    /// reader has started, what is kept is its own (the handlers there had it as it arrived): nothing is replayed.
+    /// </summary>
     private void OnConsumerAdded()
     {
-        if ((_keptEnd > _keptStart || _endHeld) && !_flushPosted)
+        if (!_asyncReading && (_keptEnd > _keptStart || _endHeld) && !_flushPosted)
         {
             _flushPosted = true;
             Loop.Post(static s => s.FlushKept(), this);
