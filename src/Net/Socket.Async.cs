@@ -18,6 +18,7 @@ public sealed partial class Socket
     private SocketOperation? _connectTask;
     private SocketOperation? _pendingRead;
     private Memory<byte> _pendingReadBuffer;
+    private CancellationTokenRegistration _readCancellation;
     private bool _asyncReading;
     private bool _readerPaused;
     private bool _readingIntoPending;
@@ -62,7 +63,7 @@ public sealed partial class Socket
     /// <summary>
     /// Writes <paramref name="data"/>; the task completes when the kernel has taken every byte, or fails with the
     /// error. The memory must not change until then. Several writes may be in flight; on the loop thread, one at a
-    /// time allocates nothing. Callable from any thread (see <see cref="ReadAsync"/>).
+    /// time allocates nothing. Callable from any thread (see <see cref="ReadAsync(Memory{byte})"/>).
     /// </summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data)
     {
@@ -91,12 +92,24 @@ public sealed partial class Socket
     /// handler runs), never inside the call that completed it (a <see cref="Destroy"/> fails a pending read from the
     /// close callback that follows).</para>
     /// </remarks>
-    public ValueTask<int> ReadAsync(Memory<byte> buffer)
+    public ValueTask<int> ReadAsync(Memory<byte> buffer) => ReadAsync(buffer, default);
+
+    /// <summary>
+    /// <see cref="ReadAsync(Memory{byte})"/> that <paramref name="cancellationToken"/> cancels (SocketStream's): a read
+    /// cancelled while it waits completes with <see cref="OperationCanceledException"/>, and nothing is read into its
+    /// buffer from then on (the bytes that come next are kept for the next read).
+    /// </summary>
+    internal ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (!SocketOperation.IsOwnerThread(Loop))
-            return new ValueTask<int>(OnLoop(static s => s.socket.ReadAsync(s.buffer), (socket: this, buffer)));
+        {
+            return new ValueTask<int>(OnLoop(
+                static s => s.socket.ReadAsync(s.buffer, s.cancellationToken), (socket: this, buffer, cancellationToken)));
+        }
         if (_pendingRead is not null)
             throw new InvalidOperationException("A read is already pending on this socket.");
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<int>(cancellationToken);
         _asyncReading = true;
         if (_keptEnd > _keptStart)
         {
@@ -113,6 +126,16 @@ public sealed partial class Socket
             return ValueTask.FromException<int>(DestroyedBeforeEnd());
         _pendingRead = SocketOperation.Claim(ref _readOperation, Loop);
         _pendingReadBuffer = buffer;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _readCancellation = cancellationToken.UnsafeRegister(
+                static (s, token) =>
+                {
+                    var (socket, read, version) = ((Socket, SocketOperation, short))s!;
+                    socket.PostCancelRead(read, version, token);
+                },
+                (this, _pendingRead, _pendingRead.Version));
+        }
         if (_readerPaused)
         {
             // Nothing is kept, so the pause was a zero-byte read's: the bytes it saw are wanted now.
@@ -120,6 +143,28 @@ public sealed partial class Socket
             StartReading();
         }
         return _pendingRead.TaskOfInt;
+    }
+
+    /// <summary>
+    /// The token of a pending read was cancelled (on any thread): the loop completes that read, if it still waits
+    /// (it may have completed, and its operation carry another read, by the time this runs).
+    /// </summary>
+    private void PostCancelRead(SocketOperation read, short version, CancellationToken token)
+    {
+        try
+        {
+            Loop.Post(static s =>
+            {
+                if (s.socket._pendingRead != s.read || s.read.Version != s.version)
+                    return;
+                s.socket.TakePendingRead(); // no longer the buffer reads go to
+                s.read.Complete(new OperationCanceledException(s.token));
+            }, (socket: this, read, version, token));
+        }
+        catch (ObjectDisposedException)
+        {
+            // The loop closed, after its sockets did: the read was failed when this one closed.
+        }
     }
 
     private Task OnLoop<TState>(Func<TState, ValueTask> operation, TState state) =>
@@ -194,7 +239,7 @@ public sealed partial class Socket
 
     /// <summary>
     /// Whether bytes read now are kept rather than handed out: nobody consumes them yet (no <see cref="Data"/> or
-    /// <see cref="Text"/> handler, no pipe, no <see cref="ReadAsync"/>, no <see cref="Resume"/>), as Node's paused
+    /// <see cref="Text"/> handler, no pipe, no <see cref="ReadAsync(Memory{byte})"/>, no <see cref="Resume"/>), as Node's paused
     /// mode buffers them; or a consumer came and the kept bytes it gets first are not handed out yet.
     /// </summary>
     private bool HoldsReads =>
@@ -276,6 +321,8 @@ public sealed partial class Socket
         SocketOperation? read = _pendingRead;
         _pendingRead = null;
         _pendingReadBuffer = default;
+        _readCancellation.Unregister();
+        _readCancellation = default;
         return read;
     }
 

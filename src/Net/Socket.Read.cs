@@ -18,7 +18,7 @@ public sealed partial class Socket
 
     /// <summary>
     /// Restarts reading after <see cref="Pause"/>. As Node's <c>resume</c>, the socket flows from then on: bytes that
-    /// no <see cref="Data"/> handler or <see cref="ReadAsync"/> takes are dropped, not kept, so the peer's end is seen.
+    /// no <see cref="Data"/> handler or <see cref="ReadAsync(Memory{byte})"/> takes are dropped, not kept, so the peer's end is seen.
     /// </summary>
     public void Resume()
     {

@@ -20,7 +20,7 @@ namespace Uvnet.Net;
 /// after it for that event do not run (a one-time callback counts as the event's last handler). The socket has
 /// done, or still does, what the event stands for: <see cref="Closed"/> follows <see cref="Error"/>, a socket
 /// whose two sides have ended still closes, a failed write still destroys it, <see cref="Drain"/> still follows a
-/// write's callback, the bytes still reach a pending <see cref="ReadAsync"/>, <see cref="ConnectAsync(int, string)"/>
+/// write's callback, the bytes still reach a pending <see cref="ReadAsync(Memory{byte})"/>, <see cref="ConnectAsync(int, string)"/>
 /// still completes, and the descriptor is released when it closes. Run the loop again to carry on.</para>
 /// </remarks>
 public sealed partial class Socket : IDisposable
@@ -69,9 +69,9 @@ public sealed partial class Socket : IDisposable
 
     /// <summary>
     /// Raised for each chunk read. The bytes are a span over a read buffer (the loop's shared one, the buffer of a
-    /// pending <see cref="ReadAsync"/>, or the bytes kept while nobody read), valid only until the handler returns:
+    /// pending <see cref="ReadAsync(Memory{byte})"/>, or the bytes kept while nobody read), valid only until the handler returns:
     /// keep a copy with <c>data.ToArray()</c>. As Node's <c>'data'</c>: bytes that arrived before any handler (and
-    /// before any <see cref="ReadAsync"/>) were kept, and the first handler added gets them first, in one chunk, from
+    /// before any <see cref="ReadAsync(Memory{byte})"/>) were kept, and the first handler added gets them first, in one chunk, from
     /// a loop callback soon after (unless the socket is paused or destroyed by then).
     /// </summary>
     public event SocketDataHandler? Data

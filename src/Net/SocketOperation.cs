@@ -38,6 +38,9 @@ internal sealed class SocketOperation : IValueTaskSource<int>, IValueTaskSource
     /// </summary>
     internal static bool IsOwnerThread(Loop loop) => loop.OwnerThreadId is var owner && (owner == 0 || owner == Environment.CurrentManagedThreadId);
 
+    /// <summary>The current run's token: it changes when the operation is reused.</summary>
+    internal short Version => _core.Version;
+
     /// <summary>A ValueTask over this operation's current run.</summary>
     internal ValueTask Task => new(this, _core.Version);
 

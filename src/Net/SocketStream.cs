@@ -36,11 +36,11 @@ public sealed class SocketStream : Stream
 
     /// <inheritdoc/>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _socket.ReadAsync(buffer);
+        _socket.ReadAsync(buffer, cancellationToken);
 
     /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _socket.ReadAsync(buffer.AsMemory(offset, count)).AsTask();
+        _socket.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Writes <paramref name="buffer"/>; completes when the kernel has taken it. The memory must not change until then.</summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
