@@ -267,29 +267,33 @@ public sealed partial class Socket
         _flushPosted = false;
         if (_paused || _destroyed || HoldsReads)
             return; // paused again, gone (kept for a late ReadAsync), or its consumer left already
-        if (_keptEnd > _keptStart)
+        if (_keptEnd == _keptStart)
         {
-            // Taken out of the store first: a handler may read (ReadAsync), and Emit keeps them again for it.
-            byte[] kept = _kept!;
-            int start = _keptStart;
-            int end = _keptEnd;
-            _kept = null;
-            _keptStart = _keptEnd = 0;
-            try
-            {
-                Emit(kept.AsSpan(start, end - start), inPendingRead: false);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(kept);
-            }
+            ReleaseHeldEnd();
+            return;
+        }
+        // Taken out of the store first: a handler may read (ReadAsync), and Emit keeps them again for it.
+        byte[] kept = _kept!;
+        int start = _keptStart;
+        int end = _keptEnd;
+        _kept = null;
+        _keptStart = _keptEnd = 0;
+        try
+        {
+            Emit(kept.AsSpan(start, end - start), inPendingRead: false);
+        }
+        finally
+        {
+            // Even when a handler threw: reading must not stay paused, nor the end stay held, for good.
+            ArrayPool<byte>.Shared.Return(kept);
             if (_readerPaused && _keptEnd - _keptStart < AsyncReadHighWaterMark)
             {
                 _readerPaused = false;
                 StartReading();
             }
+            if (_endHeld)
+                Loop.Post(static s => s.ReleaseHeldEnd(), this); // its own event, after the data's
         }
-        ReleaseHeldEnd();
     }
 
     /// <summary>Raises the peer's end held while bytes were kept for nobody, now that they were taken.</summary>

@@ -225,4 +225,27 @@ public class SocketPausedModeTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void A_late_Data_handler_that_throws_on_the_kept_bytes_leaves_reading_resumed_and_the_end_still_comes()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.End(new byte[KeptBound * 4]);
+        LoopDriver.RunUntil(loop, () => client.BytesRead >= KeptBound); // kept, reading paused, the end unread
+        long handed = 0;
+        client.Data += (_, data) =>
+        {
+            handed += data.Length;
+            if (handed == data.Length)
+                throw new CallbackException(); // on the kept bytes
+        };
+        bool ended = false;
+        client.Ended += _ => ended = true;
+        Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => false, seconds: 5));
+        LoopDriver.RunUntil(loop, () => ended && client.Destroyed);
+        Assert.Equal(KeptBound * 4, handed);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
