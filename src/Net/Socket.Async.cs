@@ -22,7 +22,7 @@ public sealed partial class Socket
     private bool _asyncReading;
     private bool _readerPaused;
     private bool _readingIntoPending;
-    private bool _flowing; // Resume was called: bytes nobody takes are dropped (Node's readableFlowing)
+    private bool _flowing; // a handler came, or Resume: bytes nobody takes are dropped from then on (Node's readableFlowing)
     private bool _flushPosted; // a consumer came while bytes were kept: FlushKept hands them out
     private bool _endHeld; // the peer ended while bytes were kept for nobody: its end waits for them to be taken
 
@@ -238,19 +238,22 @@ public sealed partial class Socket
     }
 
     /// <summary>
-    /// Whether bytes read now are kept rather than handed out: nobody consumes them yet (no <see cref="Data"/> or
-    /// <see cref="Text"/> handler, no pipe, no <see cref="ReadAsync(Memory{byte})"/>, no <see cref="Resume"/>), as Node's paused
-    /// mode buffers them; or a consumer came and the kept bytes it gets first are not handed out yet.
+    /// Whether bytes read now are kept rather than handed out: nobody consumed any yet (no <see cref="Data"/> or
+    /// <see cref="Text"/> handler came, no pipe, no <see cref="ReadAsync(Memory{byte})"/>, no <see cref="Resume"/>),
+    /// as Node's paused mode buffers them; or a consumer came and the kept bytes it gets first are not handed out yet.
     /// </summary>
-    private bool HoldsReads =>
-        (_flushPosted && _keptEnd > _keptStart) || !(_asyncReading || _flowing || _data is not null || _text is not null);
+    private bool HoldsReads => (_flushPosted && _keptEnd > _keptStart) || !(_asyncReading || _flowing);
 
     /// <summary>
-    /// A consumer came (a handler, a Resume): bytes kept for nobody go out first, from a loop callback. Once an async
-    /// reader has started, what is kept is its own (the handlers there had it as it arrived): nothing is replayed.
+    /// A consumer came (a handler, a Resume): the socket flows from now on unless paused (as Node's on('data') resumes
+    /// a stream not explicitly paused; a handler removed later leaves it flowing), and bytes kept for nobody go out
+    /// first, from a loop callback. Once an async reader has started, what is kept is its own (the handlers there had
+    /// it as it arrived): nothing is replayed.
     /// </summary>
     private void OnConsumerAdded()
     {
+        if (!_paused)
+            _flowing = true;
         if (!_asyncReading && (_keptEnd > _keptStart || _endHeld) && !_flushPosted)
         {
             _flushPosted = true;

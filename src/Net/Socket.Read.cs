@@ -24,8 +24,7 @@ public sealed partial class Socket
     {
         Loop.VerifyAccess();
         _paused = false;
-        _flowing = true;
-        OnConsumerAdded(); // what was kept flows out first
+        OnConsumerAdded(); // flowing, and what was kept goes out first
         StartReading();
     }
 

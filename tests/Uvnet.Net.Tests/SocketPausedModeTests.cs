@@ -248,4 +248,29 @@ public class SocketPausedModeTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void A_one_shot_Data_handler_leaves_the_socket_flowing_so_the_end_comes()
+    {
+        // Node's socket.once('data', ...) then on('end', ...): the stream stays flowing once the listener is gone.
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop, new ServerOptions { AllowHalfOpen = true });
+        string? first = null;
+        void Once(Socket s, ReadOnlySpan<byte> data)
+        {
+            first = Encoding.ASCII.GetString(data);
+            s.Data -= Once;
+        }
+        client.Data += Once;
+        bool ended = false;
+        client.Ended += _ => ended = true;
+        peer.Write("first"u8.ToArray());
+        LoopDriver.RunUntil(loop, () => first is not null);
+        peer.End("dropped, as in Node"u8.ToArray());
+        LoopDriver.RunUntil(loop, () => ended);
+        Assert.Equal("first", first);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
