@@ -14,7 +14,8 @@ public sealed partial class Socket
     /// as an empty string); what is still held when the peer ends is raised before <see cref="Ended"/>, as Node's
     /// StringDecoder ends (U+FFFD for an incomplete UTF-8 character, padded base64; utf16le keeps a lone surrogate as
     /// it is and drops a single trailing byte). Decoding allocates a string per chunk, and happens only while this
-    /// event has handlers.
+    /// event has handlers. Like <see cref="Data"/>'s first handler, the first handler here gets the bytes kept while
+    /// nobody read, first.
     /// </summary>
     public event Action<Socket, string>? Text
     {
