@@ -309,6 +309,7 @@ public class SocketPipeTests
         };
         p.Peer.Pipe(full);
         Assert.True(p.Peer.IsPaused);
+        p.Server2.Connection += s => s.Resume(); // drops what full sends: unread bytes would hold its end
         full.Connect(p.Server2.Port, "127.0.0.1"); // what it holds is sent once connected: Drain
         LoopDriver.RunUntil(p.Loop, () => drained);
         Assert.True(p.Peer.IsPaused);
