@@ -42,13 +42,17 @@ public sealed class SocketStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         _socket.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    /// <summary>Writes <paramref name="buffer"/>; completes when the kernel has taken it. The memory must not change until then.</summary>
+    /// <summary>
+    /// Writes <paramref name="buffer"/>; completes when the kernel has taken it. The memory must not change until then.
+    /// A token already cancelled writes nothing; one cancelled later does not stop the write (bytes handed to the
+    /// socket are sent).
+    /// </summary>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _socket.WriteAsync(buffer);
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : _socket.WriteAsync(buffer);
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _socket.WriteAsync(buffer.AsMemory(offset, count)).AsTask();
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Nothing to do: writes go to the socket as they are made.</summary>
     public override void Flush()

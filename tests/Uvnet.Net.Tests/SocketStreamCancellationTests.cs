@@ -86,4 +86,22 @@ public class SocketStreamCancellationTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void A_write_with_a_token_already_cancelled_completes_cancelled_and_sends_nothing()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        var got = NetTestKit.Collect(peer);
+        var stream = client.GetStream();
+        Task cancelled = stream.WriteAsync("never"u8.ToArray(), 0, 5, new CancellationToken(true));
+        Assert.True(cancelled.IsCanceled);
+        loop.RunUntil(() => stream.WriteAsync("sent"u8.ToArray()).AsTask());
+        LoopDriver.RunUntil(loop, () => got.Length == 4);
+        Assert.Equal("sent", got.ToString());
+        Assert.Equal(4, client.BytesWritten);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
