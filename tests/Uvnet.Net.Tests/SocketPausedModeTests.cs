@@ -273,4 +273,62 @@ public class SocketPausedModeTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void Bytes_kept_for_nobody_and_a_held_end_do_not_outlive_a_reconnect()
+    {
+        var loop = new Loop();
+        var peers = new List<Socket>();
+        var server = NetTestKit.ListeningServer(loop, peers.Add, new ServerOptions { AllowHalfOpen = true });
+        var client = new Socket(loop);
+        client.Connect(server.Port, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => peers.Count == 1);
+        peers[0].End("old"u8.ToArray());
+        LoopDriver.RunUntil(loop, () => client.ReadyState == SocketReadyState.WriteOnly); // kept, the end held
+        bool reconnected = false;
+        bool reconnecting = false;
+        client.Closed += (s, _) =>
+        {
+            if (!reconnecting)
+            {
+                reconnecting = true;
+                s.Connect(server.Port, "127.0.0.1", () => reconnected = true);
+            }
+        };
+        client.Destroy();
+        LoopDriver.RunUntil(loop, () => reconnected && peers.Count == 2);
+        bool ended = false;
+        client.Ended += _ => ended = true;
+        peers[1].Write("new"u8.ToArray());
+        var buffer = new byte[16];
+        int n = loop.RunUntil(() => client.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal("new", Encoding.ASCII.GetString(buffer, 0, n));
+        Assert.False(ended); // the last connection's held end is not raised on this one
+        client.Destroy();
+        peers[1].Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Destroy_inside_a_late_Data_handler_stops_the_kept_bytes_and_the_held_end()
+    {
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.End(new byte[KeptBound * 2]);
+        LoopDriver.RunUntil(loop, () => client.BytesRead >= KeptBound);
+        var log = new List<string>();
+        client.Data += (s, data) =>
+        {
+            log.Add("data");
+            s.Destroy();
+        };
+        client.Ended += _ => log.Add("end");
+        client.Closed += (_, _) => log.Add("close");
+        LoopDriver.RunUntil(loop, () => log.Contains("close"));
+        LoopDriver.RunFor(loop, 20);
+        Assert.Equal(["data", "close"], log);
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
