@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -105,6 +106,17 @@ public sealed partial class Socket
                 return false;
             }
         }
+        return WriteCore(data, callback);
+    }
+
+    /// <summary>
+    /// The write of the layer built on the socket (see <see cref="Owner"/>) of what it held back: the socket is open and
+    /// not ended (the layer checked), and <see cref="BeforeOutput"/> would find nothing to hand over, so it is skipped.
+    /// </summary>
+    internal bool WriteHeldBack(ReadOnlyMemory<byte> data, Action<NetException?> callback) => WriteCore(data, callback);
+
+    private bool WriteCore(ReadOnlyMemory<byte> data, Action<NetException?>? callback)
+    {
         if (data.IsEmpty && callback is null)
             return !_needDrain;
         BytesWritten += data.Length;
@@ -333,15 +345,18 @@ public sealed partial class Socket
         callbacks.Clear();
     }
 
+    // Inlined at each write's completion: a single callback (every write but a corked batch) is called directly.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Complete(object? callbacks, NetException? error)
     {
         if (callbacks is Action<NetException?> callback)
-        {
             callback(error);
-            return;
-        }
-        if (callbacks is not Action<NetException?>?[] batch)
-            return;
+        else if (callbacks is Action<NetException?>?[] batch)
+            CompleteBatch(batch, error);
+    }
+
+    private static void CompleteBatch(Action<NetException?>?[] batch, NetException? error)
+    {
         // Each write of a batch has its own callback: one that throws must not cost the others theirs (a WriteAsync
         // would wait forever). The first exception leaves afterwards, as a throwing callback does.
         ExceptionDispatchInfo? thrown = null;

@@ -313,7 +313,7 @@ internal sealed partial class HttpConnection
         _inFlight.Enqueue(bytes.Array!);
         Server.WritesIssued++;
         _writesIssued++;
-        Socket.Write(bytes.AsMemory(), _onFlushed);
+        Socket.WriteHeldBack(bytes.AsMemory(), _onFlushed); // what BeforeOutput would hand over is this very write
     }
 
     /// <summary>The head response's file body: what is written before it leaves first, then the file (sendfile).</summary>

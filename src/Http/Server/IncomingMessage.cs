@@ -481,9 +481,11 @@ public sealed class IncomingMessage
         if (_closed)
             return;
         _closed = true;
+        if (_close is not { } handlers)
+            return; // the common case: no handler, no protected call
         try
         {
-            _close?.Invoke(this);
+            handlers(this);
         }
         catch (Exception e)
         {

@@ -490,9 +490,11 @@ public sealed partial class ServerResponse
             sink.Write("\r\n"u8);
         }
 
+        // The plan knows which kinds are present: when none is to be skipped, no name needs classifying again.
+        bool skipSome = (plan.Present & plan.Skip) != 0;
         foreach (var (name, value) in _headers)
         {
-            if ((Classify(name) & plan.Skip) == 0)
+            if (!skipSome || (Classify(name) & plan.Skip) == 0)
                 sink.WriteField(name, value);
         }
         if ((plan.Add & SpecialHeaders.Date) != 0)
