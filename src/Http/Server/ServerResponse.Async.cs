@@ -92,11 +92,7 @@ public sealed partial class ServerResponse
         try
         {
             if (use != _use || (use & 1) == 0)
-            {
-                throw new ObjectDisposedException(nameof(ServerResponse),
-                    "This response is no longer in use: it was answered and its handler let go, so the connection reuses it " +
-                    "for a later request. Call it only while the handler (or the task it returned) runs.");
-            }
+                throw NoLongerInUse();
             if (WritableEnded)
             {
                 // Reported through the task alone: Write's Error event is for callers that have no task to watch.
@@ -125,6 +121,16 @@ public sealed partial class ServerResponse
 
     private static NetException Destroyed() =>
         new("ERR_STREAM_DESTROYED", "Cannot call write after a stream was destroyed: the connection closed before the response was sent.");
+
+    private static ObjectDisposedException NoLongerInUse() => new(nameof(ServerResponse),
+        "This response is no longer in use: it was answered and its handler let go, so the connection reuses it " +
+        "for a later request. Call it only while the handler (or the task it returned) runs.");
+
+    /// <summary>
+    /// The connection, for a member that adds to the response's state: once recycled (and until the next request
+    /// begins with it), a handler added through a stale reference would be raised for the next request's response.
+    /// </summary>
+    private HttpConnection Live => (_use & 1) != 0 ? Connection : throw NoLongerInUse();
 
     /// <summary>A new use begins (see <see cref="_use"/>).</summary>
     private void BeginUse()

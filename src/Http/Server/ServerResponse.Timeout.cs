@@ -12,7 +12,7 @@ public sealed partial class ServerResponse
     /// </summary>
     public event Action<ServerResponse>? Timeout
     {
-        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _timeout, value, add: true);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(ServerResponse), ref _timeout, value, add: true);
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _timeout, value, add: false);
     }
 
@@ -22,13 +22,15 @@ public sealed partial class ServerResponse
     /// <see cref="IncomingMessage.SetTimeout"/>, it lasts until the connection has no response left to send.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The response was answered and recycled (kept past its handler).</exception>
     public ServerResponse SetTimeout(long milliseconds, Action<ServerResponse>? callback = null)
     {
         VerifyLoopThread();
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        HttpConnection connection = Live; // a recycled response would set the next request's timeout and handler
         if (callback is not null)
             _timeout += callback;
-        Connection.SetRequestTimeout(milliseconds);
+        connection.SetRequestTimeout(milliseconds);
         return this;
     }
 

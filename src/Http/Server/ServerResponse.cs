@@ -139,7 +139,7 @@ public sealed partial class ServerResponse
     /// </summary>
     public event Action<ServerResponse>? Finish
     {
-        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _finish, value, add: true);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(ServerResponse), ref _finish, value, add: true);
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _finish, value, add: false);
     }
 
@@ -150,14 +150,14 @@ public sealed partial class ServerResponse
     /// </summary>
     public event Action<ServerResponse>? Close
     {
-        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: true);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(ServerResponse), ref _close, value, add: true);
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _close, value, add: false);
     }
 
     /// <summary>Raised when the socket's buffer has drained after a write of this response returned false, unless it has ended since.</summary>
     public event Action<ServerResponse>? Drain
     {
-        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: true);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(ServerResponse), ref _drain, value, add: true);
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _drain, value, add: false);
     }
 
@@ -169,7 +169,7 @@ public sealed partial class ServerResponse
     /// </summary>
     public event Action<ServerResponse, NetException>? Error
     {
-        add => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _error, value, add: true);
+        add => LoopThread.Subscribe(Live.Server.Loop, nameof(ServerResponse), ref _error, value, add: true);
         remove => LoopThread.Subscribe(Connection.Server.Loop, nameof(ServerResponse), ref _error, value, add: false);
     }
 

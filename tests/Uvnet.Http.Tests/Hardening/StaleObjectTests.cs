@@ -152,4 +152,55 @@ public class StaleObjectTests
         Assert.Throws<ObjectDisposedException>(() => kept!.Close += _ => { });
         Assert.Throws<ObjectDisposedException>(() => _ = kept!.Socket);
     }
+
+    [Fact]
+    public void A_response_kept_past_its_use_cannot_subscribe_a_handler_for_the_next_request()
+    {
+        // The pooled response is the next request's once it begins again: a handler added through the stale
+        // reference in between (res.SetTimeout's callback, an event) was raised for the next request's response,
+        // and a Timeout handler there took that request's timeout (in Node, the old res is left alone).
+        ServerResponse? kept = null;
+        Exception? staleSetTimeout = null, staleFinish = null;
+        int staleTimeouts = 0, staleFinishes = 0;
+        var staleCalled = new TaskCompletionSource();
+        Loop? loop = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                kept = res;
+                res.Finish += _ => loop!.Post(() =>
+                {
+                    // A loop turn after Finish: the response has been recycled.
+                    staleSetTimeout = Record.Exception(() => kept!.SetTimeout(0, r =>
+                    {
+                        staleTimeouts++;
+                        r.Socket.Destroy();
+                    }));
+                    staleFinish = Record.Exception(() => kept!.Finish += _ => staleFinishes++);
+                    staleCalled.SetResult();
+                });
+                res.End("one");
+                return;
+            }
+            res.SetTimeout(50); // no handler: the timeout destroys the socket
+        });
+        loop = fixture.Loop;
+        string raw = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/1")));
+            string first = await RawClient.ReadUntilAsync(s, text => text.EndsWith("one"));
+            await staleCalled.Task;
+            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/2")));
+            return first + await RawClient.ReadToCloseAsync(s);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+        Assert.EndsWith("one", raw);
+        Assert.Equal(1, RawClient.Count(raw, "HTTP/1.1 "));
+        Assert.IsType<ObjectDisposedException>(staleSetTimeout);
+        Assert.IsType<ObjectDisposedException>(staleFinish);
+        Assert.Equal(0, staleTimeouts);
+        Assert.Equal(0, staleFinishes);
+    }
 }
