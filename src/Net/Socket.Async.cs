@@ -120,8 +120,8 @@ public sealed partial class Socket
         }
         if (_error is not null)
             return ValueTask.FromException<int>(_error);
-        if (_readableEnded)
-            return ValueTask.FromResult(0);
+        if (_readableEnded && (!_endHeld || _destroyed))
+            return ValueTask.FromResult(0); // a held end waits: the kept bytes may be on their way to a late Data handler, then to this read
         if (_destroyed && !_connecting)
             return ValueTask.FromException<int>(DestroyedBeforeEnd());
         _pendingRead = SocketOperation.Claim(ref _readOperation, Loop);

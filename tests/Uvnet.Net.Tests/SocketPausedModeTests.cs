@@ -331,4 +331,35 @@ public class SocketPausedModeTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void A_ReadAsync_started_by_a_late_Data_handler_gets_the_kept_bytes_before_the_held_end()
+    {
+        // The kept bytes are out of the store while the late handler has them (Emit keeps them again for a reader it
+        // starts): a read begun there saw the peer's end (read) and returned 0, and the bytes came after the end.
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        peer.End("bye"u8.ToArray());
+        LoopDriver.RunUntil(loop, () => client.ReadyState == SocketReadyState.WriteOnly); // the end was read, held
+        var buffer = new byte[16];
+        ValueTask<int> first = default;
+        bool started = false;
+        client.Data += (_, _) =>
+        {
+            if (started)
+                return;
+            started = true;
+            first = client.ReadAsync(buffer);
+        };
+        LoopDriver.RunUntil(loop, () => started);
+        async Task<(string, int)> Rest()
+        {
+            int n = await first;
+            return (Encoding.ASCII.GetString(buffer, 0, n), await client.ReadAsync(buffer));
+        }
+        Assert.Equal(("bye", 0), loop.RunUntil(Rest().WaitAsync(TimeSpan.FromSeconds(20))));
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
