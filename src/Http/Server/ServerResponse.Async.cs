@@ -127,8 +127,9 @@ public sealed partial class ServerResponse
         "for a later request. Call it only while the handler (or the task it returned) runs.");
 
     /// <summary>
-    /// The connection, for a member that adds to the response's state: once recycled (and until the next request
-    /// begins with it), a handler added through a stale reference would be raised for the next request's response.
+    /// The connection, for the members: once recycled (and until the next request begins with it), a handler added
+    /// through a stale reference would be raised for the next request's response, and a write's report would let go
+    /// of a pair nobody holds.
     /// </summary>
     private HttpConnection Live => (_use & 1) != 0 ? Connection : throw NoLongerInUse();
 

@@ -549,6 +549,7 @@ public sealed partial class ServerResponse
     }
 
     /// <summary>Refuses a call from off the loop's thread (see <see cref="LoopThread"/>).</summary>
+    // Through Live: a response kept past its use (recycled, until the next request takes it) is refused as disposed.
     private void VerifyLoopThread([CallerMemberName] string member = "") =>
-        LoopThread.Verify(Connection.Server.Loop, nameof(ServerResponse), member);
+        LoopThread.Verify(Live.Server.Loop, nameof(ServerResponse), member);
 }

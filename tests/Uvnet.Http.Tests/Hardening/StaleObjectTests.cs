@@ -203,4 +203,46 @@ public class StaleObjectTests
         Assert.Equal(0, staleTimeouts);
         Assert.Equal(0, staleFinishes);
     }
+
+    [Fact]
+    public void A_write_through_a_response_kept_past_its_use_is_refused_and_the_connection_serves_on()
+    {
+        // Once recycled, a write with a callback held the idle pair for its report and let it go after: the let-go
+        // reached the connection with no request (NullReferenceException on the loop), the pair not even in use.
+        ServerResponse? kept = null;
+        Exception? staleWrite = null;
+        int staleCallbacks = 0;
+        var staleCalled = new TaskCompletionSource();
+        Loop? loop = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/1")
+            {
+                kept = res;
+                res.Finish += _ => loop!.Post(() =>
+                {
+                    // A loop turn after Finish: the response has been recycled.
+                    staleWrite = Record.Exception(() => kept!.Write("late", _ => staleCallbacks++));
+                    staleCalled.SetResult();
+                });
+                res.End("one");
+                return;
+            }
+            res.End("two");
+        });
+        loop = fixture.Loop;
+        string raw = fixture.Run(async () =>
+        {
+            using var s = await RawClient.ConnectAsync(fixture.Port);
+            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/1")));
+            string first = await RawClient.ReadUntilAsync(s, text => text.EndsWith("one"));
+            await staleCalled.Task;
+            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/2", close: true)));
+            return first + await RawClient.ReadToCloseAsync(s);
+        });
+        Assert.IsType<ObjectDisposedException>(staleWrite);
+        Assert.Equal(0, staleCallbacks);
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 "));
+        Assert.EndsWith("two", raw);
+    }
 }
