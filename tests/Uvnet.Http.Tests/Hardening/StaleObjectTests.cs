@@ -153,6 +153,17 @@ public class StaleObjectTests
         Assert.Throws<ObjectDisposedException>(() => _ = kept!.Socket);
     }
 
+    /// <summary>Sends /1 (answered "one"), waits for the stale call made after its recycling, then sends <paramref name="second"/>.</summary>
+    private static string ExchangeAroundStaleCall(ServerFixture fixture, Task staleCalled, string second) => fixture.Run(async () =>
+    {
+        using var s = await RawClient.ConnectAsync(fixture.Port);
+        await s.SendAsync(Encoding.ASCII.GetBytes(Get("/1")));
+        string first = await RawClient.ReadUntilAsync(s, text => text.EndsWith("one"));
+        await staleCalled;
+        await s.SendAsync(Encoding.ASCII.GetBytes(second));
+        return first + await RawClient.ReadToCloseAsync(s);
+    });
+
     [Fact]
     public void A_response_kept_past_its_use_cannot_subscribe_a_handler_for_the_next_request()
     {
@@ -186,15 +197,7 @@ public class StaleObjectTests
             res.SetTimeout(50); // no handler: the timeout destroys the socket
         });
         loop = fixture.Loop;
-        string raw = fixture.Run(async () =>
-        {
-            using var s = await RawClient.ConnectAsync(fixture.Port);
-            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/1")));
-            string first = await RawClient.ReadUntilAsync(s, text => text.EndsWith("one"));
-            await staleCalled.Task;
-            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/2")));
-            return first + await RawClient.ReadToCloseAsync(s);
-        });
+        string raw = ExchangeAroundStaleCall(fixture, staleCalled.Task, Get("/2"));
         LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
         Assert.EndsWith("one", raw);
         Assert.Equal(1, RawClient.Count(raw, "HTTP/1.1 "));
@@ -231,15 +234,7 @@ public class StaleObjectTests
             res.End("two");
         });
         loop = fixture.Loop;
-        string raw = fixture.Run(async () =>
-        {
-            using var s = await RawClient.ConnectAsync(fixture.Port);
-            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/1")));
-            string first = await RawClient.ReadUntilAsync(s, text => text.EndsWith("one"));
-            await staleCalled.Task;
-            await s.SendAsync(Encoding.ASCII.GetBytes(Get("/2", close: true)));
-            return first + await RawClient.ReadToCloseAsync(s);
-        });
+        string raw = ExchangeAroundStaleCall(fixture, staleCalled.Task, Get("/2", close: true));
         Assert.IsType<ObjectDisposedException>(staleWrite);
         Assert.Equal(0, staleCallbacks);
         Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 "));
