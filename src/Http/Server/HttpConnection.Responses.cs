@@ -93,7 +93,7 @@ internal sealed partial class HttpConnection
                     CloseAfterFlush();
                 return;
             }
-            IncomingMessage request = done.Request;
+            IncomingMessage request = done.AnsweredRequest;
             if (!request.BodyDone && !request.IsConsumed)
                 request.StartDumping(); // nobody reads it: dropped, as Node dumps an unconsumed body
             Finishing(done);
@@ -136,7 +136,7 @@ internal sealed partial class HttpConnection
             // Nobody can tell when it finishes (no handler, callback or task; its handler let go): it is done now, and
             // the pair goes back to the pool at once, so a pipelined batch needs no more pairs than one response takes.
             response.FinishUnobserved();
-            FinishRequest(response.Request);
+            FinishRequest(response.AnsweredRequest);
             Retire(response);
             return;
         }
@@ -177,7 +177,7 @@ internal sealed partial class HttpConnection
                 _finishingTail = null;
             done.NextFinishing = null;
             done.RaiseFinish();
-            FinishRequest(done.Request);
+            FinishRequest(done.AnsweredRequest);
             done.RaiseClose();
             Retire(done);
         }
@@ -190,7 +190,7 @@ internal sealed partial class HttpConnection
     /// <summary>A response has finished: the pair goes back to the pool, unless a handler still holds it (then when it lets go).</summary>
     private void Retire(ServerResponse done)
     {
-        IncomingMessage request = done.Request;
+        IncomingMessage request = done.AnsweredRequest;
         request.Answered = true;
         if (!done.Held)
         {
@@ -223,7 +223,7 @@ internal sealed partial class HttpConnection
     /// <summary>The last holder of a response let go (see <see cref="ServerResponse.LetGo"/>): the pair is reused once both are done.</summary>
     internal void OnLetGo(ServerResponse response)
     {
-        IncomingMessage request = response.Request;
+        IncomingMessage request = response.AnsweredRequest;
         request.Held = false;
         if (!response.Finished)
             return; // Advance recycles it when it leaves the queue
@@ -278,7 +278,7 @@ internal sealed partial class HttpConnection
         for (; r is not null; r = r.NextFinishing)
         {
             r.RaiseClose();
-            r.Request.OnConnectionClosed();
+            r.AnsweredRequest.OnConnectionClosed();
         }
     }
 
@@ -288,7 +288,7 @@ internal sealed partial class HttpConnection
         for (ServerResponse? r = _head; r is not null; r = r.Next)
         {
             r.RaiseClose();
-            r.Request.OnConnectionClosed();
+            r.AnsweredRequest.OnConnectionClosed();
         }
         _head = _tail = null;
         Server.WaitingResponses -= _waiting;
@@ -436,7 +436,7 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal bool EndsAfter(ServerResponse response) =>
         _closeWhenDone && response == _tail && _unparsed is null && _restOfRead == 0 && _pendingUpgrade is null
-        && (_parsing is null || _parsing == response.Request);
+        && (_parsing is null || _parsing == response.AnsweredRequest);
 
     /// <summary>Ends our side if the connection is to end and nothing is left to answer.</summary>
     private void CloseIfDone()

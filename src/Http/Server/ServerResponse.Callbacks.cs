@@ -58,11 +58,11 @@ public sealed partial class ServerResponse
             if (_error is { } handlers)
                 handlers(this, error!);
             else
-                Connection.Server.ReportHandlerError(error!, Request); // where Node would throw it as uncaught
+                Connection.Server.ReportHandlerError(error!, _request); // where Node would throw it as uncaught
         }
         catch (Exception e)
         {
-            Connection.Server.ReportHandlerError(e, Request);
+            Connection.Server.ReportHandlerError(e, _request);
             HttpServer.FailHandler(this);
         }
         finally
@@ -128,7 +128,7 @@ public sealed partial class ServerResponse
             catch (Exception e)
             {
                 // As a throwing Drain handler: the response may be left half written, so the handler's failure rule applies.
-                Connection.Server.ReportHandlerError(e, Request);
+                Connection.Server.ReportHandlerError(e, _request);
                 HttpServer.FailHandler(this);
             }
         }

@@ -377,7 +377,7 @@ public sealed partial class ServerResponse
     private HeadPlan PlanFraming(long? contentLength)
     {
         int status = StatusCode;
-        bool http10 = Request.HttpVersionMinor == 0;
+        bool http10 = _request.HttpVersionMinor == 0;
         var plan = new HeadPlan
         {
             Skip = SpecialHeaders.Connection,

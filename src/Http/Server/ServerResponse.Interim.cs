@@ -25,7 +25,7 @@ public sealed partial class ServerResponse
     {
         VerifyLoopThread(member);
         ThrowIfHeadersSent();
-        if (Request.HttpVersionMinor != 0)
+        if (_request.HttpVersionMinor != 0)
             Sink.Write(response);
         AfterInterim(callback);
     }
@@ -60,7 +60,7 @@ public sealed partial class ServerResponse
             else
                 throw new ArgumentException($"The argument 'hints' must be an array or string of format \"</styles.css>; rel=preload; as=style\". Received \"{value}\" (ERR_INVALID_ARG_VALUE).", nameof(hints));
         }
-        if (links.Count > 0 && Request.HttpVersionMinor != 0)
+        if (links.Count > 0 && _request.HttpVersionMinor != 0)
         {
             OutputBuffer sink = Sink;
             sink.Write("HTTP/1.1 103 Early Hints\r\nLink: "u8);

@@ -46,7 +46,7 @@ public sealed partial class ServerResponse
         catch (Exception e)
         {
             // As for a throwing server Timeout handler: what the handler meant to do with the socket is unknown.
-            Connection.Server.ReportHandlerError(e, Request);
+            Connection.Server.ReportHandlerError(e, _request);
             Socket.Destroy();
         }
         return true;

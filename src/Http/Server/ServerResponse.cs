@@ -50,11 +50,18 @@ public sealed partial class ServerResponse
 
     internal HttpConnection Connection { get; private set; } = null!;
 
+    private IncomingMessage _request = null!;
+
     /// <summary>The request this response answers.</summary>
-    public IncomingMessage Request { get; private set; } = null!;
+    /// <exception cref="ObjectDisposedException">The response is no longer in use (kept past its use, it would name a later request, or none).</exception>
+    public IncomingMessage Request => (_use & 1) != 0 ? _request : throw NoLongerInUse();
+
+    /// <summary>The request, for the connection's bookkeeping, which may run as the pair is let go.</summary>
+    internal IncomingMessage AnsweredRequest => _request;
 
     /// <summary>The connection's socket.</summary>
-    public Socket Socket => Connection.Socket;
+    /// <exception cref="ObjectDisposedException">The response is no longer in use.</exception>
+    public Socket Socket => Live.Socket;
 
     /// <summary>The status code sent with the head (200 unless set).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not between 100 and 999.</exception>
@@ -202,7 +209,7 @@ public sealed partial class ServerResponse
     internal void Begin(HttpConnection connection, IncomingMessage request, bool keepAlive)
     {
         Connection = connection;
-        Request = request;
+        _request = request;
         request.Response = this;
         BeginUse();
         KeepAlive = keepAlive;
@@ -231,9 +238,9 @@ public sealed partial class ServerResponse
         _callbacks?.Clear();
         _trailers?.Clear();
         Next = NextFinishing = null;
-        if (Request.Response == this)
-            Request.Response = null;
-        Request = null!;
+        if (_request.Response == this)
+            _request.Response = null;
+        _request = null!;
     }
 
     /// <summary>A handler gets the response (and its request): the pair is not reused until it lets go.</summary>
@@ -251,7 +258,7 @@ public sealed partial class ServerResponse
             var response = (ServerResponse)state!;
             if (t.Exception is { } fault)
             {
-                response.Connection.Server.ReportHandlerError(fault.InnerExceptions is [var single] ? single : fault, response.Request);
+                response.Connection.Server.ReportHandlerError(fault.InnerExceptions is [var single] ? single : fault, response._request);
                 HttpServer.FailHandler(response);
             }
             response.LetGo();
@@ -504,7 +511,7 @@ public sealed partial class ServerResponse
         }
         catch (Exception e)
         {
-            Connection.Server.ReportHandlerError(e, Request);
+            Connection.Server.ReportHandlerError(e, _request);
             Connection.EndAfterQueue(); // the response stands; its connection serves no more requests
         }
     }
@@ -527,7 +534,7 @@ public sealed partial class ServerResponse
         catch (Exception e)
         {
             // Contained: the connection goes on (after Finish) or is closing already, and its cleanup must go on.
-            Connection.Server.ReportHandlerError(e, Request);
+            Connection.Server.ReportHandlerError(e, _request);
         }
     }
 
@@ -543,7 +550,7 @@ public sealed partial class ServerResponse
         }
         catch (Exception e)
         {
-            Connection.Server.ReportHandlerError(e, Request);
+            Connection.Server.ReportHandlerError(e, _request);
             HttpServer.FailHandler(this);
         }
     }

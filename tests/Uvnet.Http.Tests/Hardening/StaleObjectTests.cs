@@ -134,12 +134,14 @@ public class StaleObjectTests
     }
 
     [Fact]
-    public void A_request_kept_past_its_use_refuses_its_members_as_disposed()
+    public void A_request_and_response_kept_past_their_use_refuse_their_members_as_disposed()
     {
         IncomingMessage? kept = null;
+        ServerResponse? keptResponse = null;
         using var fixture = ServerFixture.Start((req, res) =>
         {
             kept = req;
+            keptResponse = res;
             res.End("one");
         });
         string raw = fixture.Exchange(Get("/1", close: true));
@@ -151,6 +153,9 @@ public class StaleObjectTests
         Assert.Throws<ObjectDisposedException>(() => kept!.SetTimeout(10));
         Assert.Throws<ObjectDisposedException>(() => kept!.Close += _ => { });
         Assert.Throws<ObjectDisposedException>(() => _ = kept!.Socket);
+        // Its response likewise: Request returned null (the next request once reused), Socket the last connection.
+        Assert.Throws<ObjectDisposedException>(() => keptResponse!.Request);
+        Assert.Throws<ObjectDisposedException>(() => keptResponse!.Socket);
     }
 
     /// <summary>Sends /1 (answered "one"), waits for the stale call made after its recycling, then sends <paramref name="second"/>.</summary>
