@@ -20,7 +20,7 @@ public enum HeadersCompleteAction
 
     /// <summary>
     /// Continue as <see cref="Continue"/>, but stop now with <see cref="HttpParserError.Paused"/> until
-    /// <see cref="HttpRequestParser.Resume"/>.
+    /// <see cref="HttpMessageParser.Resume"/>.
     /// </summary>
     Pause = 3,
 }

@@ -55,7 +55,13 @@ public enum HttpParserError
     /// <summary>A chunk size that is not hex digits followed by CRLF or extensions, or that overflows.</summary>
     InvalidChunkSize = 12,
 
-    /// <summary>The stream ended in the middle of a request (<see cref="HttpRequestParser.Finish"/>).</summary>
+    /// <summary>
+    /// A response's status code is not three digits, or is not followed by a space or the end of the line, or the
+    /// reason phrase has a control character.
+    /// </summary>
+    InvalidStatus = 13,
+
+    /// <summary>The stream ended in the middle of a message (<see cref="HttpRequestParser.Finish"/>, <c>HttpResponseParser.Finish</c>).</summary>
     InvalidEofState = 14,
 
     /// <summary>
@@ -64,7 +70,7 @@ public enum HttpParserError
     /// </summary>
     InvalidTransferEncoding = 15,
 
-    /// <summary>Parsing paused: by <see cref="HttpRequestParser.Pause"/> or <see cref="HeadersCompleteAction.Pause"/>.</summary>
+    /// <summary>Parsing paused: by <see cref="HttpMessageParser.Pause"/> or <see cref="HeadersCompleteAction.Pause"/>.</summary>
     Paused = 21,
 
     /// <summary>

@@ -88,7 +88,7 @@ public sealed class HttpRequestHead
     }
 
     /// <summary>Appends a piece of a field name: a new field unless it continues the name just appended.</summary>
-    /// <param name="piece">What <see cref="IHttpParserHandler.OnHeaderField"/> received.</param>
+    /// <param name="piece">What <see cref="IHttpMessageParserHandler.OnHeaderField"/> received.</param>
     public void AppendHeaderName(ReadOnlySpan<byte> piece)
     {
         if (_last != Part.Name)
@@ -107,7 +107,7 @@ public sealed class HttpRequestHead
     }
 
     /// <summary>Appends a piece of the value of the field whose name was appended last.</summary>
-    /// <param name="piece">What <see cref="IHttpParserHandler.OnHeaderValue"/> received.</param>
+    /// <param name="piece">What <see cref="IHttpMessageParserHandler.OnHeaderValue"/> received.</param>
     /// <exception cref="InvalidOperationException">No field name was appended before.</exception>
     public void AppendHeaderValue(ReadOnlySpan<byte> piece)
     {

@@ -27,27 +27,12 @@ public sealed partial class HttpRequestParser
         }
 
         _upgrade = _method == HttpRequestMethod.Connect || (_flags & UpgradeRequested) == UpgradeRequested;
-        _state = ParserState.HeadersDone;
-        switch (handler.OnHeadersComplete(this))
-        {
-            case HeadersCompleteAction.SkipBody:
-                _flags |= HttpParserFlags.SkipBody;
-                break;
-            case HeadersCompleteAction.Upgrade:
-                _flags |= HttpParserFlags.SkipBody;
-                _upgrade = true;
-                break;
-            case HeadersCompleteAction.Pause:
-                _pauseRequested = true;
-                break;
-        }
-
+        ApplyHeadersComplete(handler.OnHeadersComplete(this));
         return pos;
     }
 
     /// <summary>After the headers-complete callback (and any pause it asked for): where the body is.</summary>
-    private int ChooseBody<THandler>(ref THandler handler, int pos)
-        where THandler : IHttpParserHandler, allows ref struct
+    private void ChooseBody()
     {
         bool chunked = (_flags & HttpParserFlags.Chunked) != 0;
         bool noBody = (_flags & HttpParserFlags.SkipBody) != 0 || (!chunked && _contentLength == 0);
@@ -55,28 +40,11 @@ public sealed partial class HttpRequestParser
         // A CONNECT's bytes after its head belong to the tunnel, whatever its framing fields say (RFC 9110 §9.3.6).
         if (noBody || (_upgrade && _method == HttpRequestMethod.Connect))
         {
-            return CompleteMessage(ref handler, pos);
-        }
-
-        if (chunked)
-        {
-            _state = ParserState.ChunkSizeStart;
+            _state = ParserState.MessageDone;
         }
         else
         {
-            _remaining = _contentLength;
-            _state = ParserState.BodyIdentity;
+            BeginFramedBody();
         }
-
-        return pos;
-    }
-
-    /// <summary>The message is complete: reports it, then waits for the next, or for nothing, or stops for an upgrade.</summary>
-    private int CompleteMessage<THandler>(ref THandler handler, int pos)
-        where THandler : IHttpParserHandler, allows ref struct
-    {
-        _state = ShouldKeepAlive ? ParserState.MessageStart : ParserState.Closed;
-        handler.OnMessageComplete();
-        return _upgrade ? SetPaused(HttpParserError.PausedUpgrade, "Pause on CONNECT/Upgrade", pos) : pos;
     }
 }

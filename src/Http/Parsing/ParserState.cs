@@ -1,8 +1,8 @@
 namespace Uvnet.Http.Parsing;
 
 /// <summary>
-/// Where the parser stands between two bytes. The order matters: the head states (request line, header
-/// and trailer sections) are contiguous, so the header limits can be applied to a range.
+/// Where the parser stands between two bytes. The order matters: the head states (status line or request line,
+/// header and trailer sections) are contiguous, so the header limits can be applied to a range.
 /// </summary>
 internal enum ParserState : byte
 {
@@ -11,7 +11,10 @@ internal enum ParserState : byte
     MessageStartLf,
     Closed,
 
-    // The head: request line, header section and trailer section.
+    // The head: status line (responses) or request line (requests), header section and trailer section.
+    StatusLine,
+    StatusReason,
+    StatusLineLf,
     Method,
     UrlStart,
     UrlSchema,
@@ -33,11 +36,14 @@ internal enum ParserState : byte
     HeaderValueLf,
     HeadersLf,
 
-    // Decisions taken without input, pending after a pause.
+    // Decisions taken without input: the framing at the end of the head, and after a pause the body's choice
+    // or the message's completion.
+    HeadersEnd,
     HeadersDone,
     MessageDone,
 
     // The body.
+    BodyToEof,
     BodyIdentity,
     ChunkSizeStart,
     ChunkSize,

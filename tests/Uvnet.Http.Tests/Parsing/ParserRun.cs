@@ -4,21 +4,22 @@ using Uvnet.Http.Parsing;
 namespace Uvnet.Http.Tests.Parsing;
 
 /// <summary>
-/// Feeds an input to a fresh parser in pieces (whole, byte by byte, or in random splits), resuming after every
-/// pause and stopping at an upgrade or an error; the result is the log of callbacks and how it ended.
+/// Feeds an input to a fresh parser (a request parser, unless a response parser is asked for) in pieces (whole,
+/// byte by byte, or in random splits), resuming after every pause and stopping at an upgrade or an error; the
+/// result is the log of callbacks and how it ended (for a response, <c>Finish</c>'s callbacks included).
 /// </summary>
 internal static class ParserRun
 {
-    public static string Whole(string input, HttpParserLimits? limits = null) =>
-        Feed(Bytes(input), [int.MaxValue], limits);
+    public static string Whole(string input, HttpParserLimits? limits = null, bool response = false) =>
+        Feed(Bytes(input), [int.MaxValue], limits, response);
 
-    public static string ByteByByte(string input, HttpParserLimits? limits = null) =>
-        Feed(Bytes(input), [1], limits);
+    public static string ByteByByte(string input, HttpParserLimits? limits = null, bool response = false) =>
+        Feed(Bytes(input), [1], limits, response);
 
-    public static string RandomSplits(string input, int seed, HttpParserLimits? limits = null) =>
-        RandomSplits(Bytes(input), seed, limits);
+    public static string RandomSplits(string input, int seed, HttpParserLimits? limits = null, bool response = false) =>
+        RandomSplits(Bytes(input), seed, limits, response);
 
-    public static string RandomSplits(byte[] input, int seed, HttpParserLimits? limits = null)
+    public static string RandomSplits(byte[] input, int seed, HttpParserLimits? limits = null, bool response = false)
     {
         var random = new Random(seed);
         var sizes = new List<int> { 1 };
@@ -29,44 +30,45 @@ internal static class ParserRun
             total += size;
         }
 
-        return Feed(input, sizes, limits);
+        return Feed(input, sizes, limits, response);
     }
 
     /// <summary>Asserts that whole, byte by byte and several random splits report the same; returns that.</summary>
-    public static string Consistent(string input, HttpParserLimits? limits = null)
+    public static string Consistent(string input, HttpParserLimits? limits = null, bool response = false)
     {
-        string whole = Whole(input, limits);
-        Assert.Equal(whole, ByteByByte(input, limits));
+        string whole = Whole(input, limits, response);
+        Assert.Equal(whole, ByteByByte(input, limits, response));
         for (int seed = 1; seed <= 5; seed++)
         {
-            Assert.Equal(whole, RandomSplits(input, seed, limits));
+            Assert.Equal(whole, RandomSplits(input, seed, limits, response));
         }
 
         return whole;
     }
 
     /// <summary>Asserts that the input, however split, stops with <paramref name="error"/>.</summary>
-    public static void AssertStopsWith(string input, HttpParserError error) =>
-        Assert.StartsWith($"error:{error}@", Consistent(input).Split('\n')[^1]);
+    public static void AssertStopsWith(string input, HttpParserError error, bool response = false) =>
+        Assert.StartsWith($"error:{error}@", Consistent(input, response: response).Split('\n')[^1]);
 
     public static byte[] Bytes(string input) => Encoding.Latin1.GetBytes(input);
 
     /// <summary>Feeds <paramref name="input"/> in pieces of the given sizes (the last repeated).</summary>
-    public static string Feed(byte[] input, IReadOnlyList<int> sizes, HttpParserLimits? limits = null)
+    public static string Feed(byte[] input, IReadOnlyList<int> sizes, HttpParserLimits? limits = null, bool response = false)
     {
-        var parser = new HttpRequestParser(limits ?? HttpParserLimits.Default);
+        limits ??= HttpParserLimits.Default;
+        HttpMessageParser parser = response ? new HttpResponseParser(limits) : new HttpRequestParser(limits);
         var handler = new RecordingHandler(parser);
         return Feed(parser, ref handler, input, sizes);
     }
 
-    public static string Feed(HttpRequestParser parser, ref RecordingHandler handler, byte[] input, IReadOnlyList<int> sizes)
+    public static string Feed(HttpMessageParser parser, ref RecordingHandler handler, byte[] input, IReadOnlyList<int> sizes)
     {
         int pos = 0;
         int piece = 0;
         while (true)
         {
             int size = Math.Min(sizes[Math.Min(piece++, sizes.Count - 1)], input.Length - pos);
-            HttpParserError error = parser.Execute(ref handler, input.AsSpan(pos, size), out int consumed);
+            HttpParserError error = Execute(parser, ref handler, input.AsSpan(pos, size), out int consumed);
             Assert.InRange(consumed, 0, size);
             pos += consumed;
             if (error == HttpParserError.Paused)
@@ -91,7 +93,9 @@ internal static class ParserRun
 
             if (pos == input.Length)
             {
-                HttpParserError end = parser.Finish();
+                HttpParserError end = parser is HttpRequestParser request
+                    ? request.Finish()
+                    : ((HttpResponseParser)parser).Finish(ref handler);
                 if (end != HttpParserError.None)
                 {
                     handler.Log.Add($"eof:{end}");
@@ -103,4 +107,9 @@ internal static class ParserRun
 
         return string.Join('\n', handler.Log);
     }
+
+    public static HttpParserError Execute(HttpMessageParser parser, ref RecordingHandler handler, ReadOnlySpan<byte> data, out int consumed) =>
+        parser is HttpRequestParser request
+            ? request.Execute(ref handler, data, out consumed)
+            : ((HttpResponseParser)parser).Execute(ref handler, data, out consumed);
 }

@@ -4,19 +4,19 @@ using Uvnet.Http.Parsing;
 namespace Uvnet.Http.Tests.Parsing;
 
 /// <summary>
-/// Writes every callback as one line of a log, joining the pieces of a span that arrive in consecutive calls,
-/// so a log does not depend on how the input was split.
+/// Writes every callback of a request or a response parser as one line of a log, joining the pieces of a span
+/// that arrive in consecutive calls, so a log does not depend on how the input was split.
 /// </summary>
-internal struct RecordingHandler : IHttpParserHandler
+internal struct RecordingHandler : IHttpParserHandler, IHttpResponseParserHandler
 {
-    public RecordingHandler(HttpRequestParser parser)
+    public RecordingHandler(HttpMessageParser parser)
     {
         Parser = parser;
     }
 
     public List<string> Log { get; } = [];
 
-    public HttpRequestParser Parser { get; }
+    public HttpMessageParser Parser { get; }
 
     public HeadersCompleteAction OnHeadersCompleteReturns { get; set; }
 
@@ -29,11 +29,20 @@ internal struct RecordingHandler : IHttpParserHandler
     /// <summary>A callback (by log prefix) that calls Reset on the parser running it, which it must refuse.</summary>
     public string? ResetIn { get; set; }
 
+    /// <summary>A callback (by log prefix) that calls a response parser's Finish, which it must refuse.</summary>
+    public string? FinishIn { get; set; }
+
     public readonly void OnMessageBegin() => Event("begin");
 
     public readonly void OnMethod(ReadOnlySpan<byte> method) => Span("method", method);
 
     public readonly void OnUrl(ReadOnlySpan<byte> url) => Span("url", url);
+
+    public readonly void OnStatus(ReadOnlySpan<byte> reason)
+    {
+        Assert.False(reason.IsEmpty, "the parser never reports an empty reason piece");
+        Span("status", reason);
+    }
 
     public readonly void OnHeaderField(ReadOnlySpan<byte> name) => Span("field", name);
 
@@ -43,6 +52,12 @@ internal struct RecordingHandler : IHttpParserHandler
     {
         string protocol = parser.Protocol == HttpProtocol.Http ? "" : $"{parser.Protocol} ";
         Event($"headers {parser.Method} {protocol}{parser.VersionMajor}.{parser.VersionMinor} flags={parser.Flags} cl={parser.ContentLength} keepalive={parser.ShouldKeepAlive} upgrade={parser.IsUpgrade}");
+        return OnHeadersCompleteReturns;
+    }
+
+    public readonly HeadersCompleteAction OnHeadersComplete(HttpResponseParser parser)
+    {
+        Event($"headers {parser.StatusCode} {parser.VersionMajor}.{parser.VersionMinor} flags={parser.Flags} cl={parser.ContentLength} keepalive={parser.ShouldKeepAlive} upgrade={parser.IsUpgrade}");
         return OnHeadersCompleteReturns;
     }
 
@@ -107,7 +122,20 @@ internal struct RecordingHandler : IHttpParserHandler
 
         if (kind == ResetIn)
         {
-            Parser.Reset();
+            if (Parser is HttpRequestParser request)
+            {
+                request.Reset();
+            }
+            else
+            {
+                ((HttpResponseParser)Parser).Reset();
+            }
+        }
+
+        if (kind == FinishIn)
+        {
+            RecordingHandler self = this;
+            ((HttpResponseParser)Parser).Finish(ref self);
         }
 
         if (kind == PauseIn)

@@ -1,18 +1,23 @@
 namespace Uvnet.Http.Parsing;
 
-public sealed partial class HttpRequestParser
+public abstract partial class HttpMessageParser
 {
     private const long MaxChunkSizeBeforeDigit = long.MaxValue >> 4;
 
     /// <summary>
-    /// Parses body bytes: a Content-Length body, or a chunked body's size lines, extensions and data
-    /// (RFC 9112 §7.1). Returns at the end of each element, of <paramref name="data"/>, or on an error.
+    /// Parses body bytes: a body delimited by the close (every byte is body), a Content-Length body, or a chunked
+    /// body's size lines, extensions and data (RFC 9112 §7.1). Returns at the end of each element, of
+    /// <paramref name="data"/>, or on an error.
     /// </summary>
     private int ParseBody<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
-        where THandler : IHttpParserHandler, allows ref struct
+        where THandler : IHttpMessageParserHandler, allows ref struct
     {
         switch (_state)
         {
+            case ParserState.BodyToEof:
+                handler.OnBody(data[pos..]);
+                return data.Length;
+
             case ParserState.BodyIdentity:
             case ParserState.ChunkData:
                 {

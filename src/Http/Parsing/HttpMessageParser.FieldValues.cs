@@ -1,6 +1,6 @@
 namespace Uvnet.Http.Parsing;
 
-public sealed partial class HttpRequestParser
+public abstract partial class HttpMessageParser
 {
     // Sub-states of a Content-Length value.
     private const byte LengthDigits = 0;

@@ -1,6 +1,6 @@
 namespace Uvnet.Http.Parsing;
 
-public sealed partial class HttpRequestParser
+public abstract partial class HttpMessageParser
 {
     /// <summary>
     /// Parses the field lines of the header or trailer section (RFC 9112 §5: name, colon, optional whitespace,
@@ -8,7 +8,7 @@ public sealed partial class HttpRequestParser
     /// <paramref name="data"/>, or on an error or a pause.
     /// </summary>
     private int ParseFieldLine<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
-        where THandler : IHttpParserHandler, allows ref struct
+        where THandler : IHttpMessageParserHandler, allows ref struct
     {
         int mark = pos;
         byte b = 0;
@@ -272,7 +272,9 @@ public sealed partial class HttpRequestParser
             return pos;
         }
 
-        return CompleteHead(ref handler, pos);
+        // The framing is settled by the parser of each kind of message, which owns the headers-complete callback.
+        _state = ParserState.HeadersEnd;
+        return pos;
     }
 
     /// <summary>
@@ -282,7 +284,7 @@ public sealed partial class HttpRequestParser
     /// of the section, a pause, or the field limit.
     /// </summary>
     private int ParseWholeFieldLines<THandler>(ref THandler handler, ReadOnlySpan<byte> data, int pos)
-        where THandler : IHttpParserHandler, allows ref struct
+        where THandler : IHttpMessageParserHandler, allows ref struct
     {
         while (_headerCount < _maxHeaderCount && !_pauseRequested)
         {
