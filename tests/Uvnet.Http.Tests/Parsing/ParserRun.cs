@@ -19,18 +19,22 @@ internal static class ParserRun
     public static string RandomSplits(string input, int seed, HttpParserLimits? limits = null, bool response = false) =>
         RandomSplits(Bytes(input), seed, limits, response);
 
-    public static string RandomSplits(byte[] input, int seed, HttpParserLimits? limits = null, bool response = false)
+    public static string RandomSplits(byte[] input, int seed, HttpParserLimits? limits = null, bool response = false) =>
+        Feed(input, RandomSizes(input.Length, seed), limits, response);
+
+    /// <summary>Random piece sizes for an input of <paramref name="length"/> bytes, the first piece one byte.</summary>
+    public static List<int> RandomSizes(int length, int seed)
     {
         var random = new Random(seed);
         var sizes = new List<int> { 1 };
-        for (int total = 1; total < input.Length;)
+        for (int total = 1; total < length;)
         {
-            int size = random.Next(1, Math.Max(2, input.Length / 3));
+            int size = random.Next(1, Math.Max(2, length / 3));
             sizes.Add(size);
             total += size;
         }
 
-        return Feed(input, sizes, limits, response);
+        return sizes;
     }
 
     /// <summary>Asserts that whole, byte by byte and several random splits report the same; returns that.</summary>
@@ -61,7 +65,11 @@ internal static class ParserRun
         return Feed(parser, ref handler, input, sizes);
     }
 
-    public static string Feed(HttpMessageParser parser, ref RecordingHandler handler, byte[] input, IReadOnlyList<int> sizes)
+    /// <summary>
+    /// Feeds <paramref name="input"/> to <paramref name="parser"/> in pieces of the given sizes (the last repeated),
+    /// then says the stream ended unless <paramref name="finish"/> is false.
+    /// </summary>
+    public static string Feed(HttpMessageParser parser, ref RecordingHandler handler, byte[] input, IReadOnlyList<int> sizes, bool finish = true)
     {
         int pos = 0;
         int piece = 0;
@@ -93,8 +101,8 @@ internal static class ParserRun
 
             if (pos == input.Length)
             {
-                HttpParserError end = parser is HttpRequestParser request
-                    ? request.Finish()
+                HttpParserError end = !finish ? HttpParserError.None
+                    : parser is HttpRequestParser request ? request.Finish()
                     : ((HttpResponseParser)parser).Finish(ref handler);
                 if (end != HttpParserError.None)
                 {
