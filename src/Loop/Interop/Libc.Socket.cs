@@ -43,6 +43,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "sendmsg", SetLastError = true)]
     internal static partial nint SendMsg(int fd, MsgHdr* message, int flags);
 
+    [LibraryImport(Name, EntryPoint = "recvmsg", SetLastError = true)]
+    internal static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
+
     [LibraryImport(Name, EntryPoint = "sendfile", SetLastError = true)]
     internal static partial nint SendFile(int outFd, int inFd, long* offset, nint count);
 
@@ -59,10 +62,17 @@ internal static unsafe partial class Libc
         public nint Length;
     }
 
-    /// <summary>Linux's struct msghdr (sendmsg is used on Linux only, for MSG_NOSIGNAL).</summary>
+    /// <summary>
+    /// Linux's struct msghdr. The BSDs' has the same offsets up to msg_control on 64-bit systems (its int msg_iovlen
+    /// fills the low half of the nint here, the rest is padding), then a 32-bit msg_controllen and msg_flags where
+    /// this has the nint <see cref="ControlLength"/>: with no control data, <see cref="ReceivedFlags"/> reads them.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MsgHdr
     {
+        /// <summary>msg_flags as recvmsg set them, on Linux or a BSD (little-endian 64-bit, no control data).</summary>
+        internal readonly int ReceivedFlags => OperatingSystem.IsLinux() ? Flags : (int)((ulong)ControlLength >> 32);
+
         public void* Name;
         public int NameLength;
         public IoVec* Iov;

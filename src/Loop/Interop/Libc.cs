@@ -105,4 +105,28 @@ internal static unsafe partial class Libc
         if (fd >= 0)
             Close(fd);
     }
+
+    /// <summary>A new socket of <paramref name="family"/> and <paramref name="type"/>, non-blocking and close-on-exec: its descriptor or a negative status.</summary>
+    internal static int NonBlockingSocket(int family, int type)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            int socket = Socket(family, type | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, 0);
+            return socket < 0 ? LastStatus() : socket;
+        }
+        int fd = Socket(family, type, 0);
+        if (fd < 0)
+            return LastStatus();
+        int status = SetNonBlockingCloseOnExec(fd);
+        if (status < 0)
+        {
+            Close(fd);
+            return status;
+        }
+        // No MSG_NOSIGNAL on the BSDs: the socket itself must not raise SIGPIPE.
+        int on = 1;
+        if (OperatingSystem.IsMacOS())
+            SetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_NOSIGPIPE, &on, sizeof(int));
+        return fd;
+    }
 }

@@ -7,7 +7,7 @@ namespace Uvnet.Interop;
 
 /// <summary>Encodes and decodes struct sockaddr for IPv4, IPv6 and Unix-domain addresses.</summary>
 /// <remarks>Linux starts with a 16-bit family; the BSDs with a length byte and a family byte.</remarks>
-internal static class SockAddr
+internal static unsafe class SockAddr
 {
     /// <summary>Big enough for sockaddr_storage and sockaddr_un.</summary>
     internal const int MaxSize = 128;
@@ -98,4 +98,22 @@ internal static class SockAddr
     }
 
     private static int FamilyOf(ReadOnlySpan<byte> source) => s_bsd ? source[1] : BinaryPrimitives.ReadUInt16LittleEndian(source);
+
+    /// <summary>The IP address socket <paramref name="fd"/> is bound to (or its peer's), or null (no socket, or not an IP one).</summary>
+    internal static IPEndPoint? OfSocket(int fd, bool peer)
+    {
+        byte* address = stackalloc byte[MaxSize];
+        return ReadSocketName(fd, peer, address) < 0 ? null : Read(new ReadOnlySpan<byte>(address, MaxSize));
+    }
+
+    /// <summary>getsockname or getpeername into <paramref name="address"/> (<see cref="MaxSize"/> bytes): the address's length, or -1.</summary>
+    internal static int ReadSocketName(int fd, bool peer, byte* address)
+    {
+        if (fd < 0)
+            return -1;
+        new Span<byte>(address, MaxSize).Clear();
+        int length = MaxSize;
+        int r = peer ? Libc.GetPeerName(fd, address, &length) : Libc.GetSockName(fd, address, &length);
+        return r < 0 ? -1 : length;
+    }
 }

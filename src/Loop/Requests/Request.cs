@@ -1,7 +1,7 @@
 namespace Uvnet;
 
 /// <summary>
-/// One operation in flight on a stream (connect, write, shutdown), as libuv's <c>uv_req_t</c>. It
+/// One operation in flight on a handle (a stream's connect, write, shutdown; a UDP send), as libuv's <c>uv_req_t</c>. It
 /// completes exactly once, with a status: 0 or a negative <see cref="UvError"/> code
 /// (<see cref="UvError.ECANCELED"/> when its handle was closed first). A request object may be reused
 /// once its callback has run. While in flight it keeps the loop alive.
@@ -15,8 +15,11 @@ public abstract class Request
     /// <summary>Any object the user wants to keep with the request (libuv's <c>data</c>).</summary>
     public object? Data { get; set; }
 
-    /// <summary>The stream the request runs on, while in flight and during its callback; null once idle.</summary>
-    public StreamHandle? Stream { get; private protected set; }
+    /// <summary>The stream the request runs on, while in flight and during its callback; null once idle (and for a UDP send).</summary>
+    public StreamHandle? Stream => Handle as StreamHandle;
+
+    /// <summary>The handle the request runs on (a stream, a UDP handle), while in flight and during its callback; null once idle.</summary>
+    public Handle? Handle { get; private set; }
 
     /// <summary>Whether the request is in flight: started and its callback not yet run.</summary>
     public bool IsActive { get; private set; }
@@ -31,19 +34,22 @@ public abstract class Request
             throw new InvalidOperationException($"This {GetType().Name} is still in flight; reuse it only after its callback.");
     }
 
-    private protected void Begin(StreamHandle stream)
+    private protected void Begin(Handle handle)
     {
         System.Diagnostics.Debug.Assert(!IsActive, "VerifyIdle runs before the operation starts");
-        Stream = stream;
+        Handle = handle;
         IsActive = true;
-        stream.Loop.ActiveRequests++;
+        handle.Loop.ActiveRequests++;
     }
+
+    /// <summary>Lets go of the handle once idle (see <see cref="Request{TSelf}.Complete"/>).</summary>
+    private protected void Forget() => Handle = null;
 
     /// <summary>Marks the request finished before its callback runs, so the callback may start it again.</summary>
     private protected void End()
     {
         IsActive = false;
-        Stream!.Loop.ActiveRequests--;
+        Handle!.Loop.ActiveRequests--;
     }
 }
 
@@ -74,9 +80,9 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
         return request;
     }
 
-    internal void Start(StreamHandle stream, Action<TSelf, int>? callback)
+    internal void Start(Handle handle, Action<TSelf, int>? callback)
     {
-        Begin(stream);
+        Begin(handle);
         _callback = callback;
     }
 
@@ -96,7 +102,7 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
             // stream, its loop and the loop's read buffer alive (in the pool, for as long as the process runs).
             if (!IsActive)
             {
-                Stream = null;
+                Forget();
                 ReturnToPool();
             }
         }
@@ -107,7 +113,7 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
     {
         // Refused inside its own callback (it still has its stream then): Complete returns it once the callback is
         // done, not now, when another loop could rent it while this callback still runs.
-        if (Stream is null)
+        if (Handle is null)
             ReturnToPool();
         return status;
     }
@@ -115,7 +121,7 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
     /// <summary>A rented request, idle, goes back to the pool holding no reference (its stream was let go when it finished).</summary>
     private void ReturnToPool()
     {
-        System.Diagnostics.Debug.Assert(!IsActive && Stream is null, "only an idle request returns to the pool");
+        System.Diagnostics.Debug.Assert(!IsActive && Handle is null, "only an idle request returns to the pool");
         if (_pooled)
         {
             _pooled = false;

@@ -10,29 +10,9 @@ public abstract unsafe partial class StreamHandle
     {
         if (Fd >= 0)
             return 0;
-        int fd;
-        if (OperatingSystem.IsLinux())
-        {
-            fd = Libc.Socket(family, SocketConstants.SOCK_STREAM | SocketConstants.SOCK_NONBLOCK | SocketConstants.SOCK_CLOEXEC, 0);
-            if (fd < 0)
-                return Libc.LastStatus();
-        }
-        else
-        {
-            fd = Libc.Socket(family, SocketConstants.SOCK_STREAM, 0);
-            if (fd < 0)
-                return Libc.LastStatus();
-            int status = Libc.SetNonBlockingCloseOnExec(fd);
-            if (status < 0)
-            {
-                Libc.Close(fd);
-                return status;
-            }
-            // No MSG_NOSIGNAL on the BSDs: the socket itself must not raise SIGPIPE.
-            int on = 1;
-            if (OperatingSystem.IsMacOS())
-                Libc.SetSockOpt(fd, SocketConstants.SOL_SOCKET, SocketConstants.SO_NOSIGPIPE, &on, sizeof(int));
-        }
+        int fd = Libc.NonBlockingSocket(family, SocketConstants.SOCK_STREAM);
+        if (fd < 0)
+            return fd;
         Attach(fd, 0);
         return 0;
     }
@@ -78,28 +58,13 @@ public abstract unsafe partial class StreamHandle
         Libc.SetSockOpt(Fd, level, name, &value, sizeof(int)) < 0 ? Libc.LastStatus() : 0;
 
     /// <summary>The IP address the socket is bound to (or its peer's), or null (no socket, or not an IP one).</summary>
-    private protected IPEndPoint? SocketEndPoint(bool peer)
-    {
-        byte* address = stackalloc byte[SockAddr.MaxSize];
-        return ReadSocketName(peer, address) < 0 ? null : SockAddr.Read(new ReadOnlySpan<byte>(address, SockAddr.MaxSize));
-    }
+    private protected IPEndPoint? SocketEndPoint(bool peer) => SockAddr.OfSocket(Fd, peer);
 
     /// <summary>The Unix path the socket is bound to (or its peer's), or null (no socket, not a Unix one, or unnamed).</summary>
     private protected string? SocketPath(bool peer)
     {
         byte* address = stackalloc byte[SockAddr.MaxSize];
-        int length = ReadSocketName(peer, address);
+        int length = SockAddr.ReadSocketName(Fd, peer, address);
         return length < 0 ? null : SockAddr.ReadUnixPath(new ReadOnlySpan<byte>(address, SockAddr.MaxSize), length);
-    }
-
-    /// <summary>getsockname or getpeername into <paramref name="address"/> (<see cref="SockAddr.MaxSize"/> bytes): the address's length, or -1.</summary>
-    private int ReadSocketName(bool peer, byte* address)
-    {
-        if (Fd < 0)
-            return -1;
-        new Span<byte>(address, SockAddr.MaxSize).Clear();
-        int length = SockAddr.MaxSize;
-        int r = peer ? Libc.GetPeerName(Fd, address, &length) : Libc.GetSockName(Fd, address, &length);
-        return r < 0 ? -1 : length;
     }
 }

@@ -5,7 +5,7 @@ using Uvnet.Interop;
 namespace Uvnet;
 
 /// <summary>A TCP stream or listener, as libuv's <c>uv_tcp_t</c>.</summary>
-public sealed class TcpHandle : StreamHandle
+public sealed class TcpHandle : StreamHandle, SharedPorts.IMember
 {
     private SharedPorts.Entry? _sharedPort;
     private bool? _noDelay;
@@ -45,11 +45,11 @@ public sealed class TcpHandle : StreamHandle
             return BindSocket(endpoint, flags);
         if (_sharedPort is not null)
             return UvError.EINVAL; // bound already, as bind(2) says of a bound socket
-        return SharedPorts.Join(this, endpoint, flags, out _sharedPort);
+        return SharedPorts.Join(this, endpoint, (flags & TcpBindFlags.Ipv6Only) != 0, out _sharedPort);
     }
 
     /// <summary>Creates the socket unless there is one, sets the options of <paramref name="flags"/> and binds it.</summary>
-    internal int BindSocket(IPEndPoint endpoint, TcpBindFlags flags)
+    private int BindSocket(IPEndPoint endpoint, TcpBindFlags flags)
     {
         int status = EnsureSocket(SockAddr.Family(endpoint));
         if (status < 0)
@@ -62,8 +62,10 @@ public sealed class TcpHandle : StreamHandle
         return status < 0 ? status : BindSocket(endpoint);
     }
 
-    /// <summary>Takes <paramref name="fd"/>, a duplicate of a socket another handle bound (see <see cref="SharedPorts"/>).</summary>
-    internal void AttachBound(int fd) => Attach(fd, 0);
+    int SharedPorts.IMember.BindToShare(IPEndPoint endpoint, bool ipv6Only) =>
+        BindSocket(endpoint, ipv6Only ? TcpBindFlags.Ipv6Only : TcpBindFlags.None);
+
+    void SharedPorts.IMember.AttachBound(int fd) => Attach(fd, 0);
 
     /// <summary>
     /// Connects to <paramref name="endpoint"/>, as <c>uv_tcp_connect</c>. The callback runs once with 0 or a

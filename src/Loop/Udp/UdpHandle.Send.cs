@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using Uvnet.Interop;
+
+namespace Uvnet;
+
+public sealed unsafe partial class UdpHandle
+{
+    // Buffers one datagram may gather (Linux's UIO_MAXIOV): sendmsg refuses more.
+    private const int MaxBuffersPerDatagram = 1024;
+
+    private UdpSendRequest? _sendHead, _sendTail;
+    private UdpSendRequest? _doneHead, _doneTail;
+
+    /// <summary>Bytes of datagrams handed to a send whose callbacks have not run yet (libuv's <c>send_queue_size</c>).</summary>
+    public long SendQueueSize { get; private set; }
+
+    /// <summary>Sends whose callbacks have not run yet (libuv's <c>send_queue_count</c>).</summary>
+    public long SendQueueCount { get; private set; }
+
+    /// <summary>Sends <paramref name="data"/> as one datagram with a request from the pool; see <see cref="Send(UdpSendRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, IPEndPoint?, Action{UdpSendRequest, int}?)"/>.</summary>
+    public int Send(ReadOnlyMemory<byte> data, IPEndPoint? destination, Action<UdpSendRequest, int>? callback = null)
+    {
+        return Send(UdpSendRequest.Rent(), new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), destination, callback);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="buffers"/> as one datagram, as <c>uv_udp_send</c>: to <paramref name="destination"/>, or,
+    /// with null, to the connected peer. Tried at once when nothing is queued, otherwise queued and sent when the
+    /// socket is writable; sends complete in order. The callback runs once with 0 or a negative status (EMSGSIZE for a
+    /// datagram too large, ECONNREFUSED on a connected socket whose peer's port was found closed, ECANCELED when
+    /// the handle closes first), never inside this call. Binds to a free port first when the socket is not bound.
+    /// Returns 0, or a negative status when the send cannot start (then the callback does not run): EISCONN with a
+    /// destination on a connected socket, EDESTADDRREQ without one on an unconnected socket, EINVAL for no buffers or
+    /// more than 1,024, or a destination of the other family.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="request"/> is still in flight; the send it carries is left as it was.</exception>
+    public int Send(UdpSendRequest request, ReadOnlySpan<ReadOnlyMemory<byte>> buffers, IPEndPoint? destination, Action<UdpSendRequest, int>? callback)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        VerifyUsable();
+        request.VerifyIdle();
+        if (SendRefusal(buffers, destination, out long size) is < 0 and int refusal)
+            return request.Refuse(refusal);
+        request.Set(buffers, size, destination);
+        request.Start(this, callback);
+        SendQueueSize += size;
+        bool tryNow = SendQueueCount == 0;
+        SendQueueCount++;
+        Append(ref _sendHead, ref _sendTail, request);
+        if (tryNow)
+        {
+            Flush();
+            if (_doneHead is not null)
+                Loop.QueuePending(this);
+        }
+        UpdateInterest();
+        return 0;
+    }
+
+    /// <summary>
+    /// Sends one datagram now, without queuing, as <c>uv_udp_try_send</c>: the number of bytes sent, or EAGAIN when
+    /// sends are queued or the socket is full, or another negative status (as <see cref="Send(UdpSendRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, IPEndPoint?, Action{UdpSendRequest, int}?)"/>
+    /// refuses, or as the system fails the send: EMSGSIZE, ECONNREFUSED...).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
+    public int TrySend(ReadOnlySpan<byte> data, IPEndPoint? destination)
+    {
+        VerifyUsable();
+        if (SendRefusal(default, destination, out _, data.Length) is < 0 and int refusal)
+            return refusal;
+        if (SendQueueCount != 0)
+            return UvError.EAGAIN;
+        byte* address = stackalloc byte[SockAddr.MaxSize];
+        int length = destination is null ? 0 : SockAddr.Write(destination, new Span<byte>(address, SockAddr.MaxSize));
+        nint n;
+        do
+        {
+            fixed (byte* p = data)
+            {
+                Libc.IoVec vector = new() { Base = p, Length = data.Length };
+                Libc.MsgHdr message = new() { Name = length == 0 ? null : address, NameLength = length, Iov = &vector, IovLength = 1 };
+                n = Libc.SendMsg(Fd, &message, 0);
+            }
+        }
+        while (n < 0 && Libc.LastStatus() == UvError.EINTR);
+        return n < 0 ? Libc.LastStatus() : (int)n;
+    }
+
+    /// <summary>
+    /// Why a datagram cannot be sent (0: it can, and the socket exists then, bound if it was not): libuv's
+    /// uv__udp_check_before_send and deferred bind. <paramref name="single"/> is the length of a lone span (TrySend).
+    /// </summary>
+    private int SendRefusal(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, IPEndPoint? destination, out long size, int single = -1)
+    {
+        size = single;
+        if (destination is not null && _connected)
+            return UvError.EISCONN;
+        if (destination is null && !_connected)
+            return UvError.EDESTADDRREQ;
+        if (single < 0)
+        {
+            if (buffers.Length is < 1 or > MaxBuffersPerDatagram)
+                return UvError.EINVAL;
+            size = 0;
+            foreach (ReadOnlyMemory<byte> b in buffers)
+                size += b.Length;
+        }
+        if (destination is null)
+            return 0;
+        if (destination.AddressFamily != AddressFamily.InterNetwork && destination.AddressFamily != AddressFamily.InterNetworkV6)
+            return UvError.EAFNOSUPPORT;
+        int status = BindIfUnbound(destination.AddressFamily);
+        if (status < 0)
+            return status;
+        // An IPv4 destination from an IPv6 socket would need its mapped form; libuv passes it on and the system says
+        // EINVAL (EAFNOSUPPORT on the BSDs), which this says before anything is queued.
+        return (destination.AddressFamily == AddressFamily.InterNetworkV6) == _ipv6 ? 0 : UvError.EINVAL;
+    }
+
+    private UdpSendRequest DequeueSend()
+    {
+        UdpSendRequest request = _sendHead!;
+        _sendHead = request.Next;
+        if (_sendHead is null)
+            _sendTail = null;
+        return request;
+    }
+
+    private void CompleteSend(UdpSendRequest request, int status)
+    {
+        request.Result = status;
+        Append(ref _doneHead, ref _doneTail, request);
+    }
+
+    private static void Append(ref UdpSendRequest? head, ref UdpSendRequest? tail, UdpSendRequest request)
+    {
+        request.Next = null;
+        if (tail is null)
+            head = request;
+        else
+            tail.Next = request;
+        tail = request;
+    }
+
+    /// <summary>Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue.</summary>
+    private void Flush()
+    {
+        while (_sendHead is { } head)
+        {
+            nint n = head.SendTo(Fd);
+            if (n >= 0)
+            {
+                CompleteSend(DequeueSend(), 0);
+                continue;
+            }
+            int status = Libc.LastStatus();
+            if (status == UvError.EINTR)
+                continue;
+            if (status == UvError.EAGAIN)
+                break;
+            // This datagram fails (EMSGSIZE, ECONNREFUSED...); those behind it are datagrams of their own and go on.
+            CompleteSend(DequeueSend(), status);
+        }
+        // Whatever is left waits for the socket to become writable, from memory the kernel reads later.
+        for (UdpSendRequest? r = _sendHead; r is not null; r = r.Next)
+            r.Pin();
+    }
+
+    /// <summary>Runs the callbacks of finished sends, in order; the queue's size and count fall as each runs.</summary>
+    private void RunSendCallbacks()
+    {
+        try
+        {
+            while (_doneHead is { } request)
+            {
+                _doneHead = request.Next;
+                if (_doneHead is null)
+                    _doneTail = null;
+                SendQueueSize -= request.Size;
+                SendQueueCount--;
+                int status = request.Result;
+                request.Release();
+                request.Complete(status);
+            }
+        }
+        catch
+        {
+            // A callback threw: the rest still run, in the next pending phase.
+            if (!IsClosing)
+                Loop.QueuePending(this);
+            throw;
+        }
+        UpdateInterest();
+    }
+}

@@ -1,0 +1,282 @@
+using System.Net;
+
+namespace Uvnet.Tests.Udp;
+
+/// <summary>Sending and receiving datagrams, ported from libuv's test-udp-send-and-recv.c and its neighbours.</summary>
+public sealed class UdpSendAndReceiveTests
+{
+    // libuv: udp_send_and_recv (a PING answered by a PONG, each with its sender's address).
+    [Fact]
+    public void Ping_and_pong_carry_the_senders_address()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = UdpTestKit.Bound(scope.Loop);
+        var atServer = UdpTestKit.Record(server);
+        var atClient = UdpTestKit.Record(client);
+        int sent = -1;
+
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("PING"), server.LocalEndPoint, (_, status) => sent = status));
+        scope.RunUntil(() => atServer.Count == 1);
+        Assert.Equal(0, sent);
+        Assert.Equal("PING", UdpTestKit.Text(atServer[0]));
+        Assert.Equal(client.LocalEndPoint, atServer[0].Sender);
+        Assert.Equal(UdpRecvFlags.None, atServer[0].Flags);
+
+        Assert.Equal(0, server.Send(UdpTestKit.Bytes("PONG"), atServer[0].Sender));
+        scope.RunUntil(() => atClient.Count == 1);
+        Assert.Equal("PONG", UdpTestKit.Text(atClient[0]));
+        Assert.Equal(server.LocalEndPoint, atClient[0].Sender);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_send_and_recv sends one datagram of several buffers (uv_udp_send with nbufs > 1).
+    [Fact]
+    public void Buffers_of_one_send_form_one_datagram()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        var request = new UdpSendRequest();
+        ReadOnlyMemory<byte>[] parts = [UdpTestKit.Bytes("HE"), UdpTestKit.Bytes("L"), UdpTestKit.Bytes("LO")];
+
+        Assert.Equal(0, client.Send(request, parts, server.LocalEndPoint, null));
+        Assert.Equal(5, client.SendQueueSize);
+        Assert.Equal(1, client.SendQueueCount);
+        scope.RunUntil(() => received.Count == 1);
+        Assert.Equal("HELLO", UdpTestKit.Text(received[0]));
+        Assert.Equal(0, client.SendQueueSize);
+        Assert.Equal(0, client.SendQueueCount);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_send_immediate and udp_send_hang_loop: sends complete in order, never inside the call.
+    [Fact]
+    public void Sends_complete_in_order_and_never_inside_the_call()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        var completed = new List<int>();
+        for (int i = 0; i < 50; i++)
+        {
+            int n = i;
+            Assert.Equal(0, client.Send(new byte[] { (byte)i }, server.LocalEndPoint, (_, status) =>
+            {
+                Assert.Equal(0, status);
+                completed.Add(n);
+            }));
+        }
+        Assert.Empty(completed);
+        Assert.Equal(50, client.SendQueueCount);
+        scope.RunUntil(() => completed.Count == 50 && received.Count == 50);
+        Assert.Equal(Enumerable.Range(0, 50), completed);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => (byte)i), received.Select(d => d.Data[0]));
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_send_and_recv's empty datagram (nread 0 with an address) is not "nothing to read" (nread 0, no address).
+    [Fact]
+    public void An_empty_datagram_is_reported_with_its_sender()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = UdpTestKit.Bound(scope.Loop);
+        var received = UdpTestKit.Record(server);
+
+        Assert.Equal(0, client.Send(ReadOnlyMemory<byte>.Empty, server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 1);
+        Assert.Equal(0, received[0].NRead);
+        Assert.Equal(client.LocalEndPoint, received[0].Sender);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: UV_UDP_PARTIAL (MSG_TRUNC): a buffer smaller than the datagram gets its start, flagged partial.
+    [Fact]
+    public void A_datagram_larger_than_the_buffer_is_flagged_partial()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var small = new byte[4];
+        var received = UdpTestKit.Record(server, (_, _) => small);
+
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("ABCDEFGH"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 1);
+        Assert.Equal("ABCD", UdpTestKit.Text(received[0]));
+        Assert.Equal(UdpRecvFlags.Partial, received[0].Flags);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_alloc_cb_fail: an empty buffer gives the receive callback ENOBUFS.
+    [Fact]
+    public void An_empty_buffer_from_alloc_is_reported_as_ENOBUFS()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server, (_, _) => Memory<byte>.Empty);
+
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("X"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count >= 1);
+        Assert.Equal(UvError.ENOBUFS, received[0].NRead);
+        Assert.Null(received[0].Sender);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_recv_in_a_row: stopping inside the receive callback stops at once; closing there too.
+    [Fact]
+    public void Stop_or_close_inside_the_receive_callback_ends_the_callbacks()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        int calls = 0;
+        Assert.Equal(0, server.ReceiveStart((h, n, _, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            calls++;
+            h.Close();
+        }));
+        for (int i = 0; i < 5; i++)
+            Assert.Equal(0, client.Send(UdpTestKit.Bytes("X"), server.LocalEndPoint));
+        scope.RunUntil(() => server.IsClosed && client.SendQueueCount == 0);
+        Assert.Equal(1, calls);
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_dgram_too_big: a datagram over 64 KiB fails its send with EMSGSIZE, and the next send still goes.
+    [Fact]
+    public void An_oversized_datagram_fails_with_EMSGSIZE_and_the_next_goes()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        var statuses = new List<int>();
+
+        Assert.Equal(0, client.Send(new byte[65536], server.LocalEndPoint, (_, s) => statuses.Add(s)));
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("OK"), server.LocalEndPoint, (_, s) => statuses.Add(s)));
+        scope.RunUntil(() => statuses.Count == 2 && received.Count == 1);
+        Assert.Equal([UvError.EMSGSIZE, 0], statuses);
+        Assert.Equal("OK", UdpTestKit.Text(received[0]));
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_send_and_recv closes with sends queued: each completes once with ECANCELED before the close callback.
+    [Fact]
+    public void Closing_cancels_queued_sends_before_the_close_callback()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var log = new List<string>();
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("A"), server.LocalEndPoint, (_, s) => log.Add($"send {UvError.Name(s)}")));
+        client.Close(_ => log.Add("closed"));
+        scope.RunUntil(() => client.IsClosed);
+        // Sent at once (the socket had room), so its callback, due in the pending phase, runs at the close with 0.
+        Assert.Equal(["send OK", "closed"], log);
+        server.Close();
+        scope.Finish();
+    }
+
+    // libuv: uv__udp_check_before_send: refusals are statuses, and the callback does not run.
+    [Fact]
+    public void Refused_sends_return_a_status_and_run_no_callback()
+    {
+        using var scope = new LoopScope();
+        var client = new UdpHandle(scope.Loop);
+        var request = new UdpSendRequest();
+        bool called = false;
+        Action<UdpSendRequest, int> callback = (_, _) => called = true;
+        var to = new IPEndPoint(IPAddress.Loopback, 9);
+
+        Assert.Equal(UvError.EDESTADDRREQ, client.Send(request, [UdpTestKit.Bytes("X")], null, callback));
+        Assert.Equal(UvError.EINVAL, client.Send(request, ReadOnlySpan<ReadOnlyMemory<byte>>.Empty, to, callback));
+        Assert.Equal(-1, client.FileDescriptor); // refused before the deferred bind
+        Assert.Equal(UvError.EINVAL, client.Send(request, new ReadOnlyMemory<byte>[1025], to, callback));
+        Assert.False(request.IsActive);
+        scope.Loop.Run(RunMode.NoWait);
+        Assert.False(called);
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: uv_udp_send with a request in flight is a programmer error here: it throws and the first send goes on.
+    [Fact]
+    public void A_request_in_flight_is_refused_and_its_send_goes_on()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        var request = new UdpSendRequest();
+        int calls = 0;
+        Assert.Equal(0, client.Send(request, [UdpTestKit.Bytes("1")], server.LocalEndPoint, (_, _) => calls++));
+        Assert.Throws<InvalidOperationException>(() => client.Send(request, [UdpTestKit.Bytes("2")], server.LocalEndPoint, null));
+        scope.RunUntil(() => calls == 1 && received.Count == 1);
+        Assert.Equal("1", UdpTestKit.Text(received[0]));
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    // libuv: udp_ref/udp_ref2/udp_ref3 (test-ref.c): a bound, receiving handle keeps the loop alive unless unref'd.
+    [Fact]
+    public void A_receiving_handle_keeps_the_loop_alive_unless_unreferenced()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        Assert.False(server.IsActive);
+        UdpTestKit.Record(server);
+        Assert.True(server.IsActive);
+        Assert.True(scope.Loop.IsAlive);
+        server.Unref();
+        Assert.False(scope.Loop.IsAlive);
+        server.ReceiveStop();
+        Assert.False(server.IsActive);
+        server.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Calls_from_another_thread_while_the_loop_runs_and_after_close_are_refused()
+    {
+        using var scope = new LoopScope();
+        var udp = new UdpHandle(scope.Loop);
+        Exception? error = null;
+        bool done = false;
+        scope.Loop.Post(() =>
+        {
+            var other = new Thread(() => error = Record.Exception(() => udp.Bind(UdpTestKit.AnyLoopback4)));
+            other.Start();
+            other.Join();
+            done = true;
+        });
+        scope.RunUntil(() => done);
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.Equal(-1, udp.FileDescriptor);
+        udp.Close();
+        Assert.Throws<ObjectDisposedException>(() => udp.Bind(UdpTestKit.AnyLoopback4));
+        Assert.Throws<ObjectDisposedException>(() => udp.Send(UdpTestKit.Bytes("X"), UdpTestKit.AnyLoopback4));
+        scope.Finish();
+    }
+}
