@@ -61,4 +61,16 @@ internal static class LoopDriver
         loop.Run(RunMode.Default);
         Assert.Equal(0, loop.Close());
     }
+
+    /// <summary>
+    /// Runs <paramref name="loop"/> one iteration at a time until <paramref name="done"/> holds and returns the bytes the
+    /// loop thread allocated meanwhile (for the zero-allocation tests; warm the path up first).
+    /// </summary>
+    internal static long AllocatedUntil(Loop loop, Func<bool> done)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        while (!done())
+            loop.Run(RunMode.Once);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
 }

@@ -9,7 +9,7 @@ public static class UvError
 {
 #pragma warning disable CS1591 // the names are the POSIX names; Message says what each means
     public const int EPERM = -1, ENOENT = -2, EINTR = -4, EIO = -5, EBADF = -9, EAGAIN = -11, ENOMEM = -12,
-        EACCES = -13, EFAULT = -14, EBUSY = -16, EEXIST = -17, ENOTDIR = -20, EISDIR = -21, EINVAL = -22,
+        EACCES = -13, EFAULT = -14, EBUSY = -16, EEXIST = -17, ENODEV = -19, ENOTDIR = -20, EISDIR = -21, EINVAL = -22,
         ENFILE = -23, EMFILE = -24, ENOSPC = -28, EPIPE = -32, ERANGE = -34, ENAMETOOLONG = -36, ENOSYS = -38,
         ENOTEMPTY = -39, ELOOP = -40, ENOTSOCK = -88, EDESTADDRREQ = -89, EMSGSIZE = -90, EPROTOTYPE = -91,
         ENOPROTOOPT = -92, EPROTONOSUPPORT = -93, ENOTSUP = -95, EAFNOSUPPORT = -97, EADDRINUSE = -98,
@@ -45,6 +45,7 @@ public static class UvError
         [EFAULT] = ("EFAULT", "bad address in system call argument"),
         [EBUSY] = ("EBUSY", "resource busy or locked"),
         [EEXIST] = ("EEXIST", "file already exists"),
+        [ENODEV] = ("ENODEV", "no such device"),
         [ENOTDIR] = ("ENOTDIR", "not a directory"),
         [EISDIR] = ("EISDIR", "illegal operation on a directory"),
         [EINVAL] = ("EINVAL", "invalid argument"),

@@ -46,11 +46,8 @@ public class TcpAllocationTests
         });
         LoopDriver.RunUntil(loop, () => game.RoundTrips >= 2000); // warm up: pools, tiered JIT
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
         int target = game.RoundTrips + 5000;
-        while (game.RoundTrips < target)
-            loop.Run(RunMode.Once);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = LoopDriver.AllocatedUntil(loop, () => game.RoundTrips >= target);
 
         Assert.Equal(0, allocated);
         LoopDriver.CloseLoop(loop);

@@ -181,9 +181,9 @@ public sealed class UdpSendAndReceiveTests
         scope.Finish();
     }
 
-    // libuv: udp_send_and_recv closes with sends queued: each completes once with ECANCELED before the close callback.
+    // libuv: uv__udp_finish_close runs completed sends' callbacks before the close callback.
     [Fact]
-    public void Closing_cancels_queued_sends_before_the_close_callback()
+    public void A_send_done_before_close_reports_its_status_before_the_close_callback()
     {
         using var scope = new LoopScope();
         var server = UdpTestKit.Bound(scope.Loop);
