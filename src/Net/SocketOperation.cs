@@ -95,14 +95,24 @@ internal sealed class SocketOperation : IValueTaskSource<int>, IValueTaskSource
         // resuming there inline is what posting to the context would do, a turn sooner and without allocating the
         // post. Completions never come from inside a user's call (a Destroy fails pending operations from the close
         // callback), so the continuation runs where an event handler could.
+        _core.OnCompleted(continuation, state, token, ResumeInlineOnLoop(_loop, flags));
+    }
+
+    /// <summary>
+    /// <paramref name="flags"/> without <see cref="ValueTaskSourceOnCompletedFlags.UseSchedulingContext"/> when the
+    /// await happens under <paramref name="loop"/>'s context on its thread (see <see cref="OnCompleted"/>): the
+    /// continuation then runs inline where the operation completes. Shared by every loop-completed awaitable of Net.
+    /// </summary>
+    internal static ValueTaskSourceOnCompletedFlags ResumeInlineOnLoop(Loop loop, ValueTaskSourceOnCompletedFlags flags)
+    {
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
-            && IsOwnerThread(_loop)
+            && IsOwnerThread(loop)
             && SynchronizationContext.Current is LoopSynchronizationContext context
-            && context.Loop == _loop
+            && context.Loop == loop
             && TaskScheduler.Current == TaskScheduler.Default)
         {
             flags &= ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext;
         }
-        _core.OnCompleted(continuation, state, token, flags);
+        return flags;
     }
 }

@@ -52,6 +52,12 @@ public sealed unsafe partial class UdpHandle : IoHandle, SharedPorts.IMember
         }
     }
 
+    /// <summary>
+    /// The object of the layer built on this handle (Net's dgram socket), which its static callbacks find here: its own
+    /// field, because <see cref="Handle.Data"/> is the user's.
+    /// </summary>
+    internal object? Owner { get; set; }
+
     /// <summary>The local address (libuv's <c>uv_udp_getsockname</c>), or null before the socket exists.</summary>
     public IPEndPoint? LocalEndPoint => Fd < 0 ? null : SockAddr.OfSocket(Fd, peer: false);
 

@@ -1,0 +1,115 @@
+using System.Net;
+
+namespace Uvnet.Net;
+
+public sealed partial class DgramSocket
+{
+    private DgramReceiveOperation? _receiveOperation;
+    private DgramReceiveOperation? _pendingReceive;
+    private Memory<byte> _pendingBuffer;
+    private CancellationTokenRegistration _receiveCancellation;
+
+    // The text of the last sender's address: the handle hands out the same endpoint for consecutive datagrams of one
+    // sender, so a steady peer costs no string per datagram.
+    private IPEndPoint? _lastSender;
+    private string? _lastSenderText;
+
+    /// <summary>
+    /// Raised for each datagram received once bound (Node's <c>'message'</c>), with the sender; datagrams that arrive
+    /// while the socket has no handler and no pending <see cref="ReceiveAsync(Memory{byte}, CancellationToken)"/> are
+    /// dropped, as Node drops them.
+    /// </summary>
+    public event DgramMessageHandler? Message;
+
+    /// <summary>
+    /// Receives the next datagram into <paramref name="buffer"/> (the kernel writes it there: no copy), with its sender.
+    /// A datagram larger than the buffer is cut (<see cref="DgramReceiveResult.Truncated"/>). <see cref="Message"/> is
+    /// raised for it as well. Awaited on the loop, it resumes inline, with no thread-pool hop, so a loop of receives
+    /// misses no datagram. A receive error (ECONNREFUSED on a connected socket) fails the task instead of raising
+    /// <see cref="Error"/>; a close fails it with ERR_SOCKET_DGRAM_NOT_RUNNING; cancellation with
+    /// <see cref="OperationCanceledException"/>. Allocates nothing when the previous receive was awaited.
+    /// </summary>
+    /// <exception cref="NetException">ERR_SOCKET_DGRAM_NOT_RUNNING: the socket is closed.</exception>
+    /// <exception cref="InvalidOperationException">The socket was never bound (nor sent, nor connected), or a receive is pending already.</exception>
+    /// <exception cref="ArgumentException"><paramref name="buffer"/> is empty.</exception>
+    public ValueTask<DgramReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Loop.VerifyAccess();
+        if (buffer.IsEmpty)
+            throw new ArgumentException("A datagram needs room.", nameof(buffer));
+        HealthCheck();
+        if (_bindState == BindState.Unbound)
+            throw new InvalidOperationException("Bind the socket (or send, or connect) before receiving.");
+        if (_pendingReceive is not null)
+            throw new InvalidOperationException("A receive is pending already; await it first.");
+        if (cancellationToken.IsCancellationRequested)
+            return ValueTask.FromCanceled<DgramReceiveResult>(cancellationToken);
+        DgramReceiveOperation operation = DgramReceiveOperation.Claim(ref _receiveOperation, Loop);
+        _pendingReceive = operation;
+        _pendingBuffer = buffer;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _receiveCancellation = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (socket, operation) = ((DgramSocket, DgramReceiveOperation))state!;
+                socket.Loop.Post(static s => s.socket.CancelReceive(s.operation, s.token), (socket, operation, token));
+            }, (this, operation));
+        }
+        return operation.Task;
+    }
+
+    private void CancelReceive(DgramReceiveOperation operation, CancellationToken token)
+    {
+        if (_pendingReceive == operation)
+            TakePendingReceive()!.Fail(new OperationCanceledException(token));
+    }
+
+    private DgramReceiveOperation? TakePendingReceive()
+    {
+        DgramReceiveOperation? pending = _pendingReceive;
+        _pendingReceive = null;
+        _pendingBuffer = default;
+        _receiveCancellation.Dispose();
+        _receiveCancellation = default;
+        return pending;
+    }
+
+    private void FailPendingReceive(NetException error) => TakePendingReceive()?.Fail(error);
+
+    private Memory<byte> OnAlloc() => _pendingReceive is null ? Loop.SharedReadBuffer : _pendingBuffer;
+
+    private void OnReceive(int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags)
+    {
+        if (sender is null)
+        {
+            if (nread < 0)
+            {
+                var error = new NetException(nread, "recvmsg");
+                if (TakePendingReceive() is { } failed)
+                    failed.Fail(error);
+                else
+                    Error?.Invoke(this, error);
+            }
+            return; // nread 0 without a sender: nothing more to read now
+        }
+        bool truncated = (flags & UdpRecvFlags.Partial) != 0;
+        DgramReceiveOperation? pending = _pendingReceive is not null && buffer.Equals(_pendingBuffer) ? TakePendingReceive() : null;
+        try
+        {
+            if (Message is { } message)
+            {
+                if (!ReferenceEquals(sender, _lastSender))
+                {
+                    _lastSender = sender;
+                    _lastSenderText = sender.Address.ToString();
+                }
+                message(this, buffer.Span[..nread], new DgramRemoteInfo(sender, _lastSenderText!, nread, truncated));
+            }
+        }
+        finally
+        {
+            // Even when a handler threw: the receive has its datagram.
+            pending?.Complete(new DgramReceiveResult(nread, sender, truncated));
+        }
+    }
+}
