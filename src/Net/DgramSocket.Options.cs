@@ -117,7 +117,7 @@ public sealed partial class DgramSocket
         if (status < 0)
         {
             string call = (receive ? "uv_recv_buffer_size" : "uv_send_buffer_size");
-            throw new NetException("ERR_SOCKET_BUFFER_SIZE", $"Could not get or set buffer size: {call} returned {UvError.Name(status)} ({UvError.Message(status)})", call);
+            throw new NetException("ERR_SOCKET_BUFFER_SIZE", $"Could not get or set buffer size: {call} returned {UvError.Name(status)} ({UvError.Message(status)})");
         }
         return value;
     }

@@ -95,16 +95,19 @@ public sealed partial class DgramSocket
     {
         BindIfUnbound(handle);
         if (_bindState == BindState.Bound)
-        {
             SendNow(handle, message, port, address, remote, callback);
-            return;
-        }
+        else
+            SendWhenBound(message, port, address, remote, callback);
+    }
+
+    // Apart from Enqueue: a lambda capturing parameters allocates its closure on entry to the method that holds it,
+    // whichever path runs, and the bound path must allocate nothing.
+    private void SendWhenBound(ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback) =>
         WhenBound(() =>
         {
             if (_handle is { } bound)
                 SendNow(bound, message, port, address, remote, callback);
         });
-    }
 
     private void SendNow(UdpHandle handle, ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback)
     {
@@ -129,7 +132,12 @@ public sealed partial class DgramSocket
             Transmit(handle, message, remote, address, port, callback);
             return;
         }
-        Resolve(address!, (ip, error) =>
+        SendAfterLookup(handle, message, port, address!, callback);
+    }
+
+    // Apart from SendNow, for the reason SendWhenBound is apart from Enqueue.
+    private void SendAfterLookup(UdpHandle handle, ReadOnlyMemory<byte> message, int port, string address, Action<NetException?, int>? callback) =>
+        Resolve(address, (ip, error) =>
         {
             if (_handle != handle)
                 return;
@@ -143,7 +151,6 @@ public sealed partial class DgramSocket
             }
             Transmit(handle, message, new IPEndPoint(ip!, port), address, port, callback);
         });
-    }
 
     private void Transmit(UdpHandle handle, ReadOnlyMemory<byte> message, IPEndPoint? remote, string? address, int port, Action<NetException?, int>? callback)
     {

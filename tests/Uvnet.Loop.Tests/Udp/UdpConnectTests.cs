@@ -68,7 +68,7 @@ public sealed class UdpConnectTests
     {
         using var scope = new LoopScope();
         var client = new UdpHandle(scope.Loop);
-        Assert.Equal(0, client.Connect(ClosedUdpPort()));
+        Assert.Equal(0, client.Connect(ClosedPorts.NextUdp()));
         var received = UdpTestKit.Record(client);
         Assert.Equal(0, client.Send(UdpTestKit.Bytes("ANYONE"), null));
         scope.RunUntil(() => received.Count == 1);
@@ -84,7 +84,7 @@ public sealed class UdpConnectTests
     {
         using var scope = new LoopScope();
         var client = new UdpHandle(scope.Loop);
-        Assert.Equal(0, client.Connect(ClosedUdpPort()));
+        Assert.Equal(0, client.Connect(ClosedPorts.NextUdp()));
         var statuses = new List<int>();
         Assert.Equal(0, client.Send(UdpTestKit.Bytes("1"), null, (_, s) => statuses.Add(s)));
         scope.RunUntil(() => statuses.Count == 1);
@@ -105,11 +105,4 @@ public sealed class UdpConnectTests
         scope.Finish();
     }
 
-    /// <summary>A UDP port of loopback nobody listens on: bound by a socket that is then closed.</summary>
-    private static IPEndPoint ClosedUdpPort()
-    {
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return (IPEndPoint)probe.LocalEndPoint!;
-    }
 }

@@ -47,9 +47,7 @@ public sealed class DgramBindTests
     {
         var loop = new Loop();
         var socket = Dgram.CreateSocket(loop, type);
-        bool listening = false;
-        socket.Bind(0, null, () => listening = true);
-        LoopDriver.RunUntil(loop, () => listening);
+        DgramTestKit.Listen(loop, socket, 0, null);
         DgramAddress address = socket.Address();
         Assert.Equal(any, address.Address);
         Assert.Equal(family, address.Family);
@@ -66,9 +64,7 @@ public sealed class DgramBindTests
         var socket = Dgram.CreateSocket(loop, "udp4");
         var unbound = Assert.Throws<NetException>(() => socket.Address());
         Assert.Equal(("EBADF", "getsockname"), (unbound.Code, unbound.Syscall));
-        bool listening = false;
-        socket.Bind(0, "127.0.0.1", () => listening = true);
-        LoopDriver.RunUntil(loop, () => listening);
+        DgramTestKit.Listen(loop, socket, 0, "127.0.0.1");
         Assert.Equal("127.0.0.1", socket.Address().Address);
         DgramTestKit.CloseAll(loop, socket);
         Assert.Equal("ERR_SOCKET_DGRAM_NOT_RUNNING", Assert.Throws<NetException>(() => socket.Address()).Code);
@@ -173,9 +169,7 @@ public sealed class DgramBindTests
         var loop = new Loop();
         var socket = Dgram.CreateSocket(loop, "udp4");
         Assert.Same(socket, socket.Unref());
-        bool listening = false;
-        socket.Bind(0, "127.0.0.1", () => listening = true);
-        LoopDriver.RunUntil(loop, () => listening);
+        DgramTestKit.Listen(loop, socket, 0, "127.0.0.1");
         loop.Run(RunMode.NoWait); // the close of RunUntil's deadline timer
         Assert.False(loop.IsAlive);
         Assert.Same(socket, socket.Ref());

@@ -10,8 +10,14 @@ internal static class DgramTestKit
     {
         var socket = Dgram.CreateSocket(loop, options ?? new DgramSocketOptions { Type = type });
         socket.Error += (_, e) => Assert.Fail(e.Message);
+        return Listen(loop, socket, 0, socket.Type == "udp6" ? "::1" : "127.0.0.1");
+    }
+
+    /// <summary>Binds <paramref name="socket"/> and runs the loop until it listens.</summary>
+    internal static DgramSocket Listen(Loop loop, DgramSocket socket, int port = 0, string? address = null)
+    {
         bool listening = false;
-        socket.Bind(0, socket.Type == "udp6" ? "::1" : "127.0.0.1", () => listening = true);
+        socket.Bind(port, address, () => listening = true);
         LoopDriver.RunUntil(loop, () => listening);
         return socket;
     }
@@ -31,6 +37,13 @@ internal static class DgramTestKit
         foreach (DgramSocket s in sockets)
             s.Close(() => closed++);
         LoopDriver.RunUntil(loop, () => closed == sockets.Length);
+    }
+
+    /// <summary>The result of a task that has completed successfully (asserted): for tests that drove the loop until it did.</summary>
+    internal static T ResultOf<T>(ValueTask<T> task)
+    {
+        Assert.True(task.IsCompletedSuccessfully);
+        return task.Result;
     }
 
     internal static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);

@@ -1,0 +1,62 @@
+namespace Uvnet.Net.Tests.Datagrams;
+
+/// <summary>
+/// The dgram hot paths allocate nothing in the steady state, as the loop's (tests/Uvnet.Loop.Tests/Udp/UdpAllocationTests.cs):
+/// Message handlers answering with Send(msg, rinfo.Port, rinfo.Address), and awaited ReceiveAsync loops.
+/// </summary>
+public sealed class DgramAllocationTests
+{
+    [Fact]
+    public void Echoing_through_Message_and_Send_allocates_nothing()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        byte[] payload = new byte[64];
+        int roundTrips = 0;
+        server.Message += (s, data, remote) => s.Send(payload, remote.Port, remote.Address);
+        client.Message += (s, data, remote) =>
+        {
+            roundTrips++;
+            s.Send(payload, remote.Port, remote.Address);
+        };
+        client.Send(payload, server.Address().Port, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => roundTrips >= 2000);
+        int target = roundTrips + 5000;
+        Assert.Equal(0, LoopDriver.AllocatedUntil(loop, () => roundTrips >= target));
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void An_awaited_ReceiveAsync_loop_allocates_nothing()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        byte[] payload = new byte[64];
+        byte[] buffer = new byte[2048];
+        int received = 0;
+        bool stop = false;
+        int serverPort = server.Address().Port;
+        int clientPort = client.Address().Port;
+        client.Message += (s, _, _) => s.Send(payload, serverPort, "127.0.0.1");
+        loop.Post(async () =>
+        {
+            while (!stop)
+            {
+                DgramReceiveResult r = await server.ReceiveAsync(buffer);
+                received++;
+                server.Send(payload, r.RemoteEndPoint);
+            }
+        });
+        client.Send(payload, serverPort, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => received >= 2000);
+        int target = received + 5000;
+        Assert.Equal(0, LoopDriver.AllocatedUntil(loop, () => received >= target));
+        stop = true;
+        LoopDriver.RunUntil(loop, () => received > target);
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.CloseLoop(loop);
+    }
+}

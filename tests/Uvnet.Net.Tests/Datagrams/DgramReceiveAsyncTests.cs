@@ -1,0 +1,108 @@
+namespace Uvnet.Net.Tests.Datagrams;
+
+/// <summary>ReceiveAsync: the C# way to take datagrams, on the loop, with no thread-pool hop and no allocation per datagram.</summary>
+public sealed class DgramReceiveAsyncTests
+{
+    [Fact]
+    public void ReceiveAsync_gets_the_datagram_in_the_callers_buffer_with_its_sender()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        var buffer = new byte[16];
+        DgramReceiveResult? result = null;
+        int messageEvents = 0;
+        server.Message += (_, _, _) => messageEvents++;
+        int loopThread = Environment.CurrentManagedThreadId, resumedOn = 0;
+        loop.Post(async () =>
+        {
+            result = await server.ReceiveAsync(buffer);
+            resumedOn = Environment.CurrentManagedThreadId;
+        });
+        loop.Run(RunMode.NoWait);
+        client.Send("ping", server.Address().Port);
+        LoopDriver.RunUntil(loop, () => result is not null);
+        Assert.Equal(4, result!.Value.Size);
+        Assert.Equal("ping", System.Text.Encoding.ASCII.GetString(buffer, 0, 4));
+        Assert.Equal(client.Address().Port, result.Value.RemoteEndPoint.Port);
+        Assert.False(result.Value.Truncated);
+        Assert.Equal(1, messageEvents);
+        Assert.Equal(loopThread, resumedOn);
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void A_datagram_larger_than_the_buffer_is_truncated()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        var buffer = new byte[3];
+        var receive = server.ReceiveAsync(buffer);
+        client.Send("abcdef", server.Address().Port);
+        LoopDriver.RunUntil(loop, () => receive.IsCompleted);
+        DgramReceiveResult result = DgramTestKit.ResultOf(receive);
+        Assert.True(result.Truncated);
+        Assert.Equal("abc", System.Text.Encoding.ASCII.GetString(buffer));
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void Close_cancel_and_misuse_end_a_receive()
+    {
+        var loop = new Loop();
+        var unbound = Dgram.CreateSocket(loop, "udp4");
+        Assert.Throws<InvalidOperationException>(() => unbound.ReceiveAsync(new byte[8]));
+        var socket = DgramTestKit.Bound(loop);
+        Assert.Throws<ArgumentException>(() => socket.ReceiveAsync(Memory<byte>.Empty));
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.True(socket.ReceiveAsync(new byte[8], cancel.Token).IsCanceled);
+        var pending = socket.ReceiveAsync(new byte[8]);
+        Assert.Throws<InvalidOperationException>(() => socket.ReceiveAsync(new byte[8]));
+
+        DgramTestKit.CloseAll(loop, socket, unbound);
+        Assert.True(pending.IsFaulted);
+        var error = Assert.IsType<NetException>(pending.AsTask().Exception!.InnerException);
+        Assert.Equal("ERR_SOCKET_DGRAM_NOT_RUNNING", error.Code);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void Cancelling_a_pending_receive_fails_it_and_frees_the_socket_for_the_next()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        using var cancel = new CancellationTokenSource();
+        var first = server.ReceiveAsync(new byte[8], cancel.Token);
+        cancel.Cancel();
+        LoopDriver.RunUntil(loop, () => first.IsCompleted);
+        Assert.True(first.IsCanceled);
+        var buffer = new byte[8];
+        var second = server.ReceiveAsync(buffer);
+        client.Send("next", server.Address().Port);
+        LoopDriver.RunUntil(loop, () => second.IsCompleted);
+        Assert.Equal(4, DgramTestKit.ResultOf(second).Size);
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void A_receive_error_fails_the_pending_receive()
+    {
+        var loop = new Loop();
+        var client = Dgram.CreateSocket(loop, "udp4");
+        bool connected = false;
+        client.Connect(ClosedPorts.NextUdp().Port, "127.0.0.1", _ => connected = true);
+        LoopDriver.RunUntil(loop, () => connected);
+        var receive = client.ReceiveAsync(new byte[8]);
+        client.Send("x");
+        LoopDriver.RunUntil(loop, () => receive.IsCompleted);
+        Assert.Equal("ECONNREFUSED", Assert.IsType<NetException>(receive.AsTask().Exception!.InnerException).Code);
+        DgramTestKit.CloseAll(loop, client);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+}
