@@ -53,6 +53,15 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Udp_is_an_echo_flag()
+    {
+        Assert.False(Run("echo").Udp);
+        Assert.True(Run("echo", "--udp").Udp);
+        Assert.Equal("option '--udp' is for echo only", Error("hello", "--udp"));
+        Assert.Equal("option '--udp' is for echo only", Error("serve", "--udp"));
+    }
+
+    [Fact]
     public void A_first_argument_that_is_not_a_command_is_the_directory_to_serve()
     {
         var options = Run("public");

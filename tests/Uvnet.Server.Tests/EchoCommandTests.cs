@@ -8,7 +8,7 @@ namespace Uvnet.Server.Tests;
 
 public class EchoCommandTests
 {
-    private static ServerHost StartEcho(int loops, TimeSpan? grace = null)
+    private static ServerHost StartEcho(int loops, TimeSpan? grace = null, bool udp = false)
     {
         var options = new ServerHostOptions
         {
@@ -18,8 +18,43 @@ public class EchoCommandTests
             GracePeriod = grace ?? ServerHostOptions.DefaultGracePeriod,
             LoopException = (_, e) => Assert.Fail(e.ToString()),
         };
-        Assert.True(ServerHost.TryStart(options, loop => new EchoService(loop), out var host, out var error), error?.ToString());
+        Assert.True(ServerHost.TryStart(options, loop => new EchoService(loop, udp), out var host, out var error), error?.ToString());
         return host;
+    }
+
+    [Fact]
+    public void Udp_echoes_datagrams_on_the_tcp_port_of_every_loop_and_stops_with_the_host()
+    {
+        var host = StartEcho(loops: 2, udp: true);
+        using (var tcp = new EchoClient("127.0.0.1", host.Port))
+            Assert.Equal("tcp still"u8.ToArray(), tcp.RoundTrip("tcp still"u8.ToArray()));
+        using (var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
+        {
+            udp.Client.ReceiveTimeout = 10_000;
+            var server = new IPEndPoint(IPAddress.Loopback, host.Port);
+            for (int i = 0; i < 20; i++)
+            {
+                byte[] message = Encoding.UTF8.GetBytes($"datagram {i}");
+                udp.Send(message, server);
+                IPEndPoint? from = null;
+                Assert.Equal(message, udp.Receive(ref from));
+                Assert.Equal(server, from);
+            }
+        }
+        host.Shutdown();
+        Assert.True(host.WaitForExit());
+        // The UDP port was released with the loops.
+        using var again = new UdpClient(new IPEndPoint(IPAddress.Loopback, host.Port));
+    }
+
+    [Fact]
+    public void A_udp_port_taken_fails_the_start_with_eaddrinuse()
+    {
+        using var other = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)other.Client.LocalEndPoint!).Port;
+        var options = new ServerHostOptions { Loops = 1, Port = port, Host = "127.0.0.1" };
+        Assert.False(ServerHost.TryStart(options, loop => new EchoService(loop, udp: true), out _, out var error));
+        Assert.Equal("EADDRINUSE", Assert.IsType<Uvnet.Net.NetException>(error).Code);
     }
 
     [Fact]

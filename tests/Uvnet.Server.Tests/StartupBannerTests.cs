@@ -66,6 +66,14 @@ public class StartupBannerTests
         Assert.Contains("nc localhost 7007", EchoCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Echo }, 7007));
 
     [Fact]
+    public void Echo_with_udp_names_both_addresses()
+    {
+        string banner = EchoCommand.Banner(new CommandLineOptions { Command = UvnetCommand.Echo, Udp = true }, 7007);
+        Assert.Contains("tcp://localhost:7007", banner);
+        Assert.Contains("udp://localhost:7007 (try: nc -u localhost 7007)", banner);
+    }
+
+    [Fact]
     public void Listen_errors_are_explained_with_a_hint() =>
         Assert.Contains("--port", CommandRunner.Describe(new Uvnet.Net.NetException(UvError.EADDRINUSE, "listen", "::", 8080)));
 

@@ -4,7 +4,7 @@ using System.Net;
 namespace Uvnet.Server.Cli;
 
 /// <summary>
-/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
+/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--udp] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
@@ -42,7 +42,7 @@ public static class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
-        private bool _quiet, _dotfiles;
+        private bool _quiet, _dotfiles, _udp;
 
         public bool Help { get; private set; }
 
@@ -81,6 +81,9 @@ public static class CommandLine
                     break;
                 case "--dotfiles":
                     _dotfiles = TakeFlag(name, value);
+                    break;
+                case "--udp":
+                    _udp = TakeFlag(name, value);
                     break;
                 case "-p" or "--port":
                     if (TakeValue(args, ref i, name, value) is { } port)
@@ -127,6 +130,8 @@ public static class CommandLine
                 return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
             if (_dotfiles && command != UvnetCommand.Serve)
                 return CommandLineResult.Fail("option '--dotfiles' is for serve only");
+            if (_udp && command != UvnetCommand.Echo)
+                return CommandLineResult.Fail("option '--udp' is for echo only");
             return CommandLineResult.Run(new CommandLineOptions
             {
                 Command = command,
@@ -136,6 +141,7 @@ public static class CommandLine
                 Loops = _loops ?? Environment.ProcessorCount,
                 Quiet = _quiet,
                 Dotfiles = _dotfiles,
+                Udp = _udp,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
         }

@@ -42,6 +42,9 @@ public sealed record CommandLineOptions
     /// <summary>Whether <c>serve</c> serves and lists dotfiles and dot-folders (<c>--dotfiles</c>); by default they are not found (404).</summary>
     public bool Dotfiles { get; init; }
 
+    /// <summary>Whether <c>echo</c> also echoes UDP datagrams on its port (<c>--udp</c>).</summary>
+    public bool Udp { get; init; }
+
     /// <summary>Whether the access log is off.</summary>
     public bool Quiet { get; init; }
 

@@ -25,6 +25,7 @@ public static class HelpText
                            one listening socket (default: one per processor, here {processorCount})
               --dotfiles   serve: also serve and list dotfiles and dot-folders (.git, .env),
                            which are otherwise not found (404)
+              --udp        echo: also echo UDP datagrams, on the same port
           -q, --quiet      no access log (by default serve and hello log each request to
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open

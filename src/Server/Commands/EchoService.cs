@@ -4,21 +4,27 @@ using Uvnet.Server.Hosting;
 
 namespace Uvnet.Server.Commands;
 
-/// <summary>One loop's echo server: a <see cref="NetServer"/> sharing the port with the other loops (<see cref="ServerOptions.SharePort"/>), and its connections.</summary>
+/// <summary>
+/// One loop's echo server: a <see cref="NetServer"/> sharing the port with the other loops (<see cref="ServerOptions.SharePort"/>),
+/// and its connections; with <c>udp</c>, a UDP echo on the same port as well (<see cref="UdpEcho"/>).
+/// </summary>
 public sealed class EchoService : ILoopService
 {
     private readonly Loop _loop;
     private readonly HashSet<EchoConnection> _connections = [];
     private readonly Action<EchoConnection> _onClosed;
+    private readonly bool _udp;
     private NetServer? _server;
+    private UdpEcho? _udpEcho;
     private bool _stopping;
     private long _accepted;
 
-    /// <summary>Creates the service on <paramref name="loop"/>; <see cref="Listen"/> starts it.</summary>
-    public EchoService(Loop loop)
+    /// <summary>Creates the service on <paramref name="loop"/>, with a UDP echo beside the TCP one when <paramref name="udp"/>; <see cref="Listen"/> starts it.</summary>
+    public EchoService(Loop loop, bool udp = false)
     {
         ArgumentNullException.ThrowIfNull(loop);
         _loop = loop;
+        _udp = udp;
         _onClosed = c => _connections.Remove(c);
     }
 
@@ -39,7 +45,16 @@ public sealed class EchoService : ILoopService
         var server = new NetServer(_loop, OnConnection, new ServerOptions { SharePort = true, NoDelay = true });
         _server = server;
         server.Error += (_, e) => failed(e);
-        server.Listen(port, host, callback: () => listening(server.Port));
+        server.Listen(port, host, callback: () =>
+        {
+            // The UDP echo takes the port the TCP listener got (a free one when asked for 0).
+            if (_udp && UdpEcho.Start(_loop, host, server.Port, out _udpEcho) is < 0 and int status)
+            {
+                failed(new NetException(status, "bind", host, server.Port));
+                return;
+            }
+            listening(server.Port);
+        });
     }
 
     /// <summary>Stops accepting and ends every connection: each closes once its echo is flushed and its peer has ended.</summary>
@@ -48,6 +63,7 @@ public sealed class EchoService : ILoopService
         _stopping = true;
         if (_server is { IsListening: true } server)
             server.Close();
+        _udpEcho?.Stop();
         foreach (var connection in _connections)
             connection.End();
     }
