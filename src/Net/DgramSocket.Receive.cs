@@ -9,10 +9,10 @@ public sealed partial class DgramSocket
     private Memory<byte> _pendingBuffer;
     private CancellationTokenRegistration _receiveCancellation;
 
-    // The text of the last sender's address: the handle hands out the same endpoint for consecutive datagrams of one
-    // sender, so a steady peer costs no string per datagram.
-    private IPEndPoint? _lastSender;
-    private string? _lastSenderText;
+    // The text of senders' addresses, by endpoint: the handle hands out the same endpoint for every datagram of a
+    // sender it knows, so steady peers cost no string per datagram. Direct-mapped, as the handle's own cache.
+    private const int SenderTextCacheSize = 64;
+    private (IPEndPoint EndPoint, string Text)[]? _senderTexts;
 
     /// <summary>
     /// Raised for each datagram received once bound (Node's <c>'message'</c>), with the sender; datagrams that arrive
@@ -98,12 +98,7 @@ public sealed partial class DgramSocket
         {
             if (Message is { } message)
             {
-                if (!ReferenceEquals(sender, _lastSender))
-                {
-                    _lastSender = sender;
-                    _lastSenderText = sender.Address.ToString();
-                }
-                message(this, buffer.Span[..nread], new DgramRemoteInfo(sender, _lastSenderText!, nread, truncated));
+                message(this, buffer.Span[..nread], new DgramRemoteInfo(sender, AddressText(sender), nread, truncated));
             }
         }
         finally
@@ -111,5 +106,14 @@ public sealed partial class DgramSocket
             // Even when a handler threw: the receive has its datagram.
             pending?.Complete(new DgramReceiveResult(nread, sender, truncated));
         }
+    }
+
+    private string AddressText(IPEndPoint sender)
+    {
+        _senderTexts ??= new (IPEndPoint, string)[SenderTextCacheSize];
+        ref (IPEndPoint EndPoint, string Text) slot = ref _senderTexts[(uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(sender) % SenderTextCacheSize];
+        if (!ReferenceEquals(slot.EndPoint, sender))
+            slot = (sender, sender.Address.ToString());
+        return slot.Text;
     }
 }

@@ -9,15 +9,20 @@ public sealed unsafe partial class UdpHandle
     // (or faster than) they are read (level-triggered polling reports the rest again).
     private const int MaxReceivesPerWakeup = 32;
 
-    // sockaddr_in6, the largest sender address; the last sender is kept to hand the same endpoint out again.
+    // sockaddr_in6, the largest sender address.
     private const int MaxSenderSize = 28;
+
+    // Senders whose endpoints are handed out again, by a hash of their address: a server answering a few dozen
+    // peers allocates no endpoint per datagram. A sender may sit in any of SenderProbes slots from its hash's, so that
+    // two senders of one hash do not take turns; past that, a newcomer takes one of those slots in turn.
+    private const int SenderCacheSize = 64;
+    private const int SenderProbes = 4;
 
     private bool _receiving;
     private UdpAllocCallback? _alloc;
     private UdpRecvCallback? _receive;
-    private byte[]? _lastSender;
-    private int _lastSenderLength;
-    private IPEndPoint? _lastSenderEndPoint;
+    private KnownSender?[]? _senders;
+    private int _senderEvictions;
 
     /// <summary>Whether <see cref="ReceiveStart(UdpAllocCallback?, UdpRecvCallback)"/> is in effect.</summary>
     public bool IsReceiving => _receiving;
@@ -97,21 +102,42 @@ public sealed unsafe partial class UdpHandle
         }
     }
 
-    /// <summary>The sender's endpoint: the one handed out last when the address is the same, so a steady peer allocates nothing.</summary>
+    /// <summary>The sender's endpoint: the one handed out before for the same address, so steady peers allocate nothing.</summary>
     private IPEndPoint? Sender(ReadOnlySpan<byte> address)
     {
-        if (_lastSenderEndPoint is not null && address.SequenceEqual(_lastSender.AsSpan(0, _lastSenderLength)))
-            return _lastSenderEndPoint;
+        // FNV-1a over the address's bytes (at most 28): cheap, and the port and the address's low bytes spread it.
+        uint hash = 2166136261;
+        foreach (byte b in address)
+            hash = (hash ^ b) * 16777619;
+        KnownSender?[] senders = _senders ??= new KnownSender?[SenderCacheSize];
+        int free = -1;
+        for (int probe = 0; probe < SenderProbes; probe++)
+        {
+            int index = (int)((hash + probe) % SenderCacheSize);
+            if (senders[index] is not { } known)
+                free = free < 0 ? index : free;
+            else if (address.SequenceEqual(known.Address.AsSpan(0, known.Length)))
+                return known.EndPoint;
+        }
         Span<byte> padded = stackalloc byte[SockAddr.MaxSize];
         padded.Clear();
         address.CopyTo(padded);
-        IPEndPoint? sender = SockAddr.Read(padded);
-        if (sender is null)
+        if (SockAddr.Read(padded) is not { } sender)
             return null;
-        _lastSender ??= new byte[MaxSenderSize];
-        address.CopyTo(_lastSender);
-        _lastSenderLength = address.Length;
-        _lastSenderEndPoint = sender;
+        if (free < 0)
+            free = (int)((hash + (uint)(_senderEvictions++ % SenderProbes)) % SenderCacheSize);
+        KnownSender slot = senders[free] ??= new KnownSender();
+        address.CopyTo(slot.Address);
+        slot.Length = address.Length;
+        slot.EndPoint = sender;
         return sender;
+    }
+
+    /// <summary>A sender's raw address and the endpoint handed out for it.</summary>
+    private sealed class KnownSender
+    {
+        public readonly byte[] Address = new byte[MaxSenderSize];
+        public int Length;
+        public IPEndPoint EndPoint = null!;
     }
 }

@@ -66,6 +66,7 @@ public delegate Memory<byte> UdpAllocCallback(UdpHandle handle, int suggestedSiz
 /// </summary>
 /// <remarks>
 /// With the loop's default buffer, the bytes are valid only until the callback returns. <paramref name="sender"/> is
-/// reused for the next datagram from the same address (so a steady peer costs no allocation): keep it, do not change it.
+/// handed out again for later datagrams from the same address (so steady peers cost no allocation): keep it if you
+/// like, but do not change it.
 /// </remarks>
 public delegate void UdpRecvCallback(UdpHandle handle, int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags);

@@ -47,6 +47,26 @@ public sealed class UdpAllocationTests
         LoopDriver.CloseLoop(loop);
     }
 
+    // A server answering many peers: each sender's endpoint is handed out again, not made anew per datagram.
+    [Fact]
+    public void A_server_echoing_sixteen_peers_allocates_nothing()
+    {
+        var loop = new Loop();
+        var game = new PingPong();
+        var server = UdpTestKit.Bound(loop);
+        Assert.Equal(0, server.ReceiveStart(game.Echo));
+        for (int i = 0; i < 16; i++)
+        {
+            var client = UdpTestKit.Bound(loop);
+            Assert.Equal(0, client.ReceiveStart(game.Bounce));
+            Assert.Equal(0, client.Send(new byte[64], server.LocalEndPoint));
+        }
+        LoopDriver.RunUntil(loop, () => game.RoundTrips >= 4000);
+        int target = game.RoundTrips + 10000;
+        Assert.Equal(0, LoopDriver.AllocatedUntil(loop, () => game.RoundTrips >= target));
+        LoopDriver.CloseLoop(loop);
+    }
+
     [Fact]
     public void TrySend_allocates_nothing()
     {
