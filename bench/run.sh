@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|http|memory] [--rounds N]
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory] [--rounds N]
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
 set -uo pipefail
 
@@ -10,22 +10,23 @@ source "$BENCH_DIR/lib/proc.sh"
 source "$BENCH_DIR/lib/setup.sh"
 source "$BENCH_DIR/lib/peers.sh"
 source "$BENCH_DIR/lib/reactor.sh"
+source "$BENCH_DIR/lib/udp.sh"
 source "$BENCH_DIR/lib/http.sh"
 source "$BENCH_DIR/lib/memory.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|http|memory] [--rounds N]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory] [--rounds N]"
   exit 2
 }
 
 use_full_settings
-SUITES=(reactor http memory)
+SUITES=(reactor udp http memory)
 rounds_override=
 while (($# > 0)); do
   case $1 in
     --quick) use_quick_settings ;;
     --only)
-      [[ ${2:-} =~ ^(reactor|http|memory)$ ]] || usage
+      [[ ${2:-} =~ ^(reactor|udp|http|memory)$ ]] || usage
       SUITES=("$2")
       shift
       ;;
@@ -52,6 +53,7 @@ write_machine_info
 for suite in "${SUITES[@]}"; do
   case $suite in
     reactor) RUN_TOTAL=$((RUN_TOTAL + ${#REACTOR_WORKLOADS[@]} * ROUNDS * ${#REACTOR_PEERS[@]})) ;;
+    udp) RUN_TOTAL=$((RUN_TOTAL + ${#UDP_WORKLOADS[@]} * ROUNDS * ${#UDP_PEERS[@]})) ;;
     http) RUN_TOTAL=$((RUN_TOTAL + ${#HTTP_WORKLOADS[@]} * ROUNDS * ${#HTTP_PEERS[@]})) ;;
     memory) RUN_TOTAL=$((RUN_TOTAL + ROUNDS * ${#HTTP_PEERS[@]})) ;;
   esac

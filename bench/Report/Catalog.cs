@@ -14,6 +14,7 @@ internal static class Catalog
 {
     private static readonly Metric Roundtrips = new("roundtrips_per_sec", "round trips/s", true);
     private static readonly Metric Throughput = new("bytes_per_sec", "MiB/s", true, 1024 * 1024);
+    private static readonly Metric Datagrams = new("datagrams_per_sec", "datagrams/s", true);
     private static readonly Metric[] Http =
     [
         new("requests_per_sec", "requests/s", true),
@@ -44,6 +45,11 @@ internal static class Catalog
         new("loopcount", "reactor", "Loop count",
             "libuv's benchmark-loop-count (timed): idle loop iterations per second. libuv's loop always watches its signal pipe, so every iteration makes an epoll_wait(0) call; a loop that watches no descriptor may skip it.", "libuv",
             [new("iterations_per_sec", "iterations/s", true)]),
+        new("udp-echo-64", "udp", "UDP echo, 64 B datagrams",
+            "After libuv's benchmark-ping-udp: 16 client sockets each send a 64 B datagram to an echo server in the same process and send the next when the echo arrives; echoed datagrams per second, one core.", "libuv",
+            [Datagrams]),
+        new("udp-echo-1200", "udp", "UDP echo, 1,200 B datagrams",
+            "The same with 1,200 B datagrams (a QUIC packet's size).", "libuv", [Datagrams]),
         new("keepalive-64", "http", "Plaintext, keep-alive, 64 connections",
             "TechEmpower plaintext with wrk, one request at a time per connection.", "kestrel", Http),
         new("pipelined-64", "http", "Plaintext, pipelined x16, 64 connections",
@@ -66,6 +72,7 @@ internal static class Catalog
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
     {
         ["reactor"] = "Reactor (libuv's benchmark workloads)",
+        ["udp"] = "UDP (libuv's benchmark-ping-udp, echoed)",
         ["http"] = "HTTP (TechEmpower plaintext)",
         ["memory"] = "Memory at scale",
     };

@@ -32,7 +32,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
                .AppendLine("> figures are not measurements: the absolute numbers and the ratios mean little, all the more")
                .AppendLine("> when other work shared the machine. Take figures from a full run on an idle machine.").AppendLine();
         }
-        if (!data.Samples.Any(s => s.Peer == "uvnet" && s.Suite != "reactor"))
+        if (!data.Samples.Any(s => s.Peer == "uvnet" && s.Suite is "http" or "memory"))
         {
             _md.AppendLine("> `uvnet hello` is not measured: src/Server did not exist when this ran, so the HTTP and")
                .AppendLine("> memory suites compare the other peers only.").AppendLine();

@@ -36,6 +36,8 @@ internal static class Targets
         new("loopcount", "iterations_per_sec", "uvnet", "libuv", 1.0, Bound.AtLeast),
         new("timers", "cpu_ms", "uvnet", "libuv", 1.3, Bound.AtMost),
         new("timers", "peak_rss_kb", "uvnet", "libuv", 1.0, Bound.AtMost),
+        new("udp-echo-64", "datagrams_per_sec", "uvnet", "libuv", 1.0, Bound.AtLeast),
+        new("udp-echo-1200", "datagrams_per_sec", "uvnet", "libuv", 1.0, Bound.AtLeast),
         new("pipelined-64", "requests_per_sec", "uvnet", "kestrel", 1.5, Bound.AtLeast),
         new("pipelined-256", "requests_per_sec", "uvnet", "kestrel", 1.5, Bound.AtLeast),
         new("keepalive-64", "requests_per_sec", "uvnet", "kestrel", 1.25, Bound.AtLeast),

@@ -17,6 +17,9 @@ define_peers() {
     [uvnet]="dotnet $BUILD_DIR/uvnet/Uvnet.Bench.UvnetPeer.dll"
   )
 
+  # The UDP suite's peers: the reactor peers that have UDP (the same commands).
+  UDP_PEERS=(libuv node uvnet)
+
   HTTP_PEERS=(kestrel libuv-ceiling node)
   declare -gA HTTP_COMMAND=(
     [kestrel]="dotnet $BUILD_DIR/kestrel/Uvnet.Bench.KestrelPeer.dll"

@@ -11,6 +11,7 @@ reactor_arguments() {
     pump-down) echo "pump-down --conns 1 --seconds $REACTOR_SECONDS" ;;
     timers) echo "timers --count $TIMER_COUNT" ;;
     loopcount) echo "loopcount --seconds $REACTOR_SECONDS" ;;
+    *) udp_arguments "$1" ;; # the UDP suite's workloads run the same way (lib/udp.sh)
   esac
 }
 

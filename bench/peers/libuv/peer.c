@@ -10,11 +10,14 @@
 #define DEFAULT_CONNS 1
 #define DEFAULT_SECONDS 5
 #define DEFAULT_COUNT 1000000L
+/* udp-echo's datagram: 64 B, a small message (DNS, StatsD); --size up to a full 64 KiB datagram. */
+#define DEFAULT_SIZE 64
+#define MAX_SIZE 65507
 
 static void usage(const char* program) {
   fprintf(stderr,
-          "usage: %s <pingpong|pump-up|pump-down|timers|loopcount> "
-          "[--conns N] [--seconds S] [--count N]\n",
+          "usage: %s <pingpong|pump-up|pump-down|timers|loopcount|udp-echo> "
+          "[--conns N] [--seconds S] [--count N] [--size B]\n",
           program);
   exit(2);
 }
@@ -26,6 +29,7 @@ void peer_parse_args(int argc, char** argv, peer_args_t* args) {
   args->conns = DEFAULT_CONNS;
   args->seconds = DEFAULT_SECONDS;
   args->count = DEFAULT_COUNT;
+  args->size = DEFAULT_SIZE;
   for (i = 1; i < argc; i++) {
     if (argv[i][0] != '-' && args->workload == NULL)
       args->workload = argv[i];
@@ -35,10 +39,13 @@ void peer_parse_args(int argc, char** argv, peer_args_t* args) {
       args->seconds = atoi(argv[++i]);
     else if (i + 1 < argc && strcmp(argv[i], "--count") == 0)
       args->count = atol(argv[++i]);
+    else if (i + 1 < argc && strcmp(argv[i], "--size") == 0)
+      args->size = atoi(argv[++i]);
     else
       usage(argv[0]);
   }
-  if (args->workload == NULL || args->conns < 1 || args->seconds < 1 || args->count < 1)
+  if (args->workload == NULL || args->conns < 1 || args->seconds < 1 || args->count < 1 ||
+      args->size < 1 || args->size > MAX_SIZE)
     usage(argv[0]);
 }
 

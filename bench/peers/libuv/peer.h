@@ -1,5 +1,5 @@
 /* The CLI contract every reactor peer follows (see bench/README.md):
- *   <peer> <workload> [--conns N] [--seconds S] [--count N]
+ *   <peer> <workload> [--conns N] [--seconds S] [--count N] [--size B]
  * progress on stderr, exactly one "RESULT key=value ..." line on stdout. */
 #ifndef BENCH_PEER_H
 #define BENCH_PEER_H
@@ -11,6 +11,7 @@ typedef struct {
   int conns;
   int seconds;
   long count;
+  int size; /* bytes per datagram (udp-echo) */
 } peer_args_t;
 
 /* Fills args from argv; on a usage error prints it and exits with status 2. */

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     return run_timers(&args);
   if (strcmp(args.workload, "loopcount") == 0)
     return run_loopcount(&args);
+  if (strcmp(args.workload, "udp-echo") == 0)
+    return run_udp_echo(&args);
   peer_unsupported();
   return 0;
 }

@@ -8,5 +8,6 @@ int run_pingpong(const peer_args_t* args);
 int run_pump(const peer_args_t* args, int up);
 int run_timers(const peer_args_t* args);
 int run_loopcount(const peer_args_t* args);
+int run_udp_echo(const peer_args_t* args);
 
 #endif

@@ -10,6 +10,7 @@ const workloads = {
   'pump-down': () => require('./pump')(args, false),
   timers: () => require('./timers')(args),
   loopcount: () => require('./loopcount')(args),
+  'udp-echo': () => require('./udpecho')(args),
 };
 
 const run = workloads[args.workload];

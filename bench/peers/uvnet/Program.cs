@@ -1,4 +1,4 @@
-// The Uvnet reactor peer: <workload> [--conns N] [--seconds S] [--count N], as every reactor peer (bench/README.md).
+// The Uvnet reactor peer: <workload> [--conns N] [--seconds S] [--count N] [--size B], as every reactor peer (bench/README.md).
 // Every workload runs on one Loop in one thread, written after the libuv peer's file of the same name.
 using Uvnet.Bench;
 using Uvnet.Bench.UvnetPeer;
@@ -11,5 +11,6 @@ return peerArgs.Workload switch
     "pump-down" => Pump.Run(peerArgs, up: false),
     "timers" => UvnetTimers.Run(peerArgs),
     "loopcount" => LoopCount.Run(peerArgs),
+    "udp-echo" => UdpEcho.Run(peerArgs),
     _ => PeerOutput.Unsupported(),
 };

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Uvnet.Bench.UvnetPeer;
+
+/// <summary>
+/// UDP echo, after bench/peers/libuv/udpecho.c (libuv's test/benchmark-ping-udp.c) with the echo server on the same
+/// loop: each of --conns client sockets sends one --size byte datagram to the server, which sends it back; the client
+/// sends the next when the echo arrives, for --seconds.
+/// </summary>
+/// <remarks>
+/// As the libuv peer: every socket receives into one shared buffer (here the loop's default one) and sends at once
+/// with <see cref="UdpHandle.TrySend"/>, queuing a copy (a request from the loop's pool) only when the socket is full.
+/// Every callback is a delegate made once: nothing is allocated per datagram.
+/// </remarks>
+internal sealed class UdpEcho
+{
+    private sealed class Client
+    {
+        public UdpHandle Udp = null!;
+        public long Echoes;
+    }
+
+    private readonly UdpRecvCallback _serverReceive;
+    private readonly UdpRecvCallback _clientReceive;
+    private readonly Action<UdpSendRequest, int> _copySent = static (_, _) => { };
+    private readonly Client[] _clients;
+    private readonly byte[] _payload;
+    private IPEndPoint _server = null!;
+    private bool _stopping;
+    private long _startTimestamp, _stopTimestamp;
+    private SteadyState _steady = null!;
+
+    private UdpEcho(int conns, int size)
+    {
+        _clients = new Client[conns];
+        _payload = new byte[size];
+        _serverReceive = ServerReceive;
+        _clientReceive = ClientReceive;
+    }
+
+    public static int Run(PeerArgs args)
+    {
+        using var loop = new Loop();
+        var echo = new UdpEcho(args.Conns, args.Size);
+        UdpHandle server = BindLoopback(loop, echo._serverReceive);
+        echo._server = server.LocalEndPoint!;
+        PeerOutput.Progress($"udp-echo: {args.Conns} client(s), {args.Size} B datagrams, for {args.Seconds} s on one loop");
+
+        echo._startTimestamp = Stopwatch.GetTimestamp();
+        for (int i = 0; i < args.Conns; i++)
+        {
+            var client = new Client { Udp = BindLoopback(loop, echo._clientReceive) };
+            client.Udp.Data = client;
+            echo._clients[i] = client;
+            echo.Send(client.Udp, echo._payload, echo._server);
+        }
+        var stop = new TimerHandle(loop);
+        stop.Start(echo.Stop, args.Seconds * 1000L);
+        echo._steady = SteadyState.Start(loop, echo.Echoes);
+        loop.Run();
+        echo._steady.Report("echoes");
+
+        // The stop timer ends the measurement; what ran after it (closing) is not counted.
+        double seconds = Stopwatch.GetElapsedTime(echo._startTimestamp, echo._stopTimestamp).TotalSeconds;
+        return PeerOutput.Result(("datagrams_per_sec", Math.Round(echo.Echoes() / seconds)), ("conns", args.Conns), ("size", args.Size));
+    }
+
+    private static UdpHandle BindLoopback(Loop loop, UdpRecvCallback receive)
+    {
+        var udp = new UdpHandle(loop);
+        Loopback.Check(udp.Bind(new IPEndPoint(IPAddress.Loopback, 0)), "bind");
+        // The loop's default buffer, as the libuv peer's one static buffer: safe to share, since a receive callback
+        // sends (or copies) its bytes before returning.
+        Loopback.Check(udp.ReceiveStart(receive), "receive start");
+        return udp;
+    }
+
+    private long Echoes()
+    {
+        long echoes = 0;
+        foreach (Client c in _clients)
+            echoes += c.Echoes;
+        return echoes;
+    }
+
+    /// <summary>Sends one datagram now, or queues a copy when the socket is full.</summary>
+    private void Send(UdpHandle udp, ReadOnlySpan<byte> data, IPEndPoint to)
+    {
+        int status = udp.TrySend(data, to);
+        if (status >= 0)
+            return;
+        if (status != UvError.EAGAIN)
+            Loopback.Check(status, "try send");
+        Loopback.Check(udp.Send(data.ToArray(), to, _copySent), "send");
+    }
+
+    private void ServerReceive(UdpHandle udp, int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags)
+    {
+        Loopback.Check(Math.Min(nread, 0), "receive (server)");
+        if (sender is not null)
+            Send(udp, buffer.Span[..nread], sender);
+    }
+
+    private void ClientReceive(UdpHandle udp, int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags)
+    {
+        Loopback.Check(Math.Min(nread, 0), "receive (client)");
+        if (sender is null)
+            return;
+        ((Client)udp.Data!).Echoes++;
+        if (!_stopping)
+            Send(udp, _payload, _server);
+    }
+
+    private void Stop(TimerHandle timer)
+    {
+        _stopping = true;
+        _stopTimestamp = Stopwatch.GetTimestamp();
+        _steady.Stop(Echoes());
+        Handles.CloseAll(timer.Loop);
+    }
+}
