@@ -26,9 +26,11 @@ public sealed partial class DgramSocket
         _connectCallback = callback;
         BindIfUnbound(handle);
         string host = address ?? (_ipv6 ? "::1" : "127.0.0.1");
-        WhenBound(() =>
+        WhenBound(bindError =>
         {
-            if (_handle == handle)
+            if (bindError is not null)
+                AbandonConnect(bindError);
+            else if (_handle == handle)
                 Resolve(host, (ip, error) => FinishConnect(handle, ip, host, port, error));
         });
     }
@@ -57,6 +59,15 @@ public sealed partial class DgramSocket
         _connectState = ConnectState.Connected;
         Connected?.Invoke(this);
         callback?.Invoke(null);
+    }
+
+    /// <summary>The bind a connect waited for failed (raised as <see cref="Error"/> already): the connect's callback hears of it.</summary>
+    private void AbandonConnect(NetException bindError)
+    {
+        Action<NetException?>? callback = _connectCallback;
+        _connectCallback = null;
+        _connectState = ConnectState.Disconnected;
+        callback?.Invoke(bindError);
     }
 
     /// <summary>Forgets the peer, as Node's <c>socket.disconnect()</c>: sends need an address again.</summary>

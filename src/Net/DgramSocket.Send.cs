@@ -103,9 +103,11 @@ public sealed partial class DgramSocket
     // Apart from Enqueue: a lambda capturing parameters allocates its closure on entry to the method that holds it,
     // whichever path runs, and the bound path must allocate nothing.
     private void SendWhenBound(ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback) =>
-        WhenBound(() =>
+        WhenBound(bindError =>
         {
-            if (_handle is { } bound)
+            if (bindError is not null)
+                callback?.Invoke(bindError, 0);
+            else if (_handle is { } bound)
                 SendNow(bound, message, port, address, remote, callback);
         });
 

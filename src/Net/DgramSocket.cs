@@ -46,7 +46,10 @@ public sealed partial class DgramSocket
     private UdpHandle? _handle; // null once closed
     private BindState _bindState;
     private ConnectState _connectState;
-    private List<Action>? _queue; // what waits for the bind to finish: sends, a connect, a close (Node's state.queue)
+    // What waits for the bind to finish (Node's state.queue): sends and a connect, each told the bind's error or null;
+    // and a close asked for meanwhile, which follows them.
+    private List<Action<NetException?>>? _queue;
+    private bool _closeQueued;
     private Action? _listeningCallback;
     private Action? _closeCallback;
 
@@ -124,20 +127,27 @@ public sealed partial class DgramSocket
             if (status < 0)
                 error = new NetException(status, "bind", ip!.ToString(), port);
         }
+        List<Action<NetException?>>? queue = _queue;
+        _queue = null;
         if (error is not null)
         {
             _bindState = BindState.Unbound;
-            _queue = null;
             _listeningCallback = null;
-            Error?.Invoke(this, error);
+            try
+            {
+                Error?.Invoke(this, error);
+            }
+            finally
+            {
+                // Node leaves what waited in its queue for good; here each send's callback hears of the failure.
+                RunQueued(queue, error);
+            }
             return;
         }
         _bindState = BindState.Bound;
         handle.ReceiveStart(s_onAlloc, s_onReceive);
         Action? callback = _listeningCallback;
         _listeningCallback = null;
-        List<Action>? queue = _queue;
-        _queue = null;
         try
         {
             Listening?.Invoke(this);
@@ -146,9 +156,26 @@ public sealed partial class DgramSocket
         finally
         {
             // What waited for the bind goes, even when a handler threw (a queued send's callback must run once).
+            RunQueued(queue, null);
+        }
+    }
+
+    /// <summary>Runs what waited for the bind, then the close asked for meanwhile.</summary>
+    private void RunQueued(List<Action<NetException?>>? queue, NetException? bindError)
+    {
+        try
+        {
             if (queue is not null)
-                foreach (Action queued in queue)
-                    queued();
+                foreach (Action<NetException?> queued in queue)
+                    queued(bindError);
+        }
+        finally
+        {
+            if (_closeQueued && _handle is not null)
+            {
+                _closeQueued = false;
+                Close();
+            }
         }
     }
 
@@ -159,12 +186,12 @@ public sealed partial class DgramSocket
             StartBind(handle, 0, null, null);
     }
 
-    /// <summary>Runs <paramref name="action"/> now when bound, else once the bind finishes (Node's enqueue).</summary>
-    private void WhenBound(Action action)
+    /// <summary>Runs <paramref name="action"/> now when bound (with null), else once the bind finishes, with its error or null (Node's enqueue).</summary>
+    private void WhenBound(Action<NetException?> action)
     {
         if (_bindState == BindState.Bound)
         {
-            action();
+            action(null);
             return;
         }
         (_queue ??= []).Add(action);
@@ -211,13 +238,9 @@ public sealed partial class DgramSocket
         UdpHandle handle = HealthCheck();
         if (callback is not null)
             _closeCallback += callback;
-        if (_queue is { } queue)
+        if (_queue is not null)
         {
-            queue.Add(() =>
-            {
-                if (_handle is not null)
-                    Close();
-            });
+            _closeQueued = true;
             return;
         }
         _handle = null;

@@ -93,6 +93,27 @@ public sealed class DgramBindTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    // What waited for a bind that failed is told so, and a close asked for meanwhile still closes the socket.
+    [Fact]
+    public void A_failed_bind_fails_the_sends_waiting_for_it_and_a_queued_close_still_closes()
+    {
+        var loop = new Loop();
+        var first = DgramTestKit.Bound(loop);
+        var second = Dgram.CreateSocket(loop, "udp4");
+        var log = new List<string>();
+        second.Error += (_, e) => log.Add($"error {e.Code}");
+        second.Closed += _ => log.Add("closed");
+        second.Bind(first.Address().Port, "127.0.0.1");
+        second.Send(DgramTestKit.Bytes("x"), 9, "127.0.0.1", (e, n) => log.Add($"send {e?.Code} {n}"));
+        second.Connect(9, "127.0.0.1", e => log.Add($"connect {e?.Code}"));
+        second.Close();
+        Assert.Empty(log);
+        LoopDriver.RunUntil(loop, () => log.Contains("closed"));
+        Assert.Equal(["error EADDRINUSE", "send EADDRINUSE 0", "connect EADDRINUSE", "closed"], log);
+        DgramTestKit.CloseAll(loop, first);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // Node: test-dgram-bind.js's port checks (validatePort with zero allowed).
     [Theory]
     [InlineData(-1)]
