@@ -33,7 +33,8 @@ public sealed unsafe partial class UdpHandle
     /// <summary>
     /// Starts receiving, as <c>uv_udp_recv_start</c>: before each receive <paramref name="alloc"/> (null: the loop's
     /// shared buffer) gives the buffer, then <paramref name="receive"/> gets the datagram. Returns 0, EBADF when the
-    /// handle has no socket (bind it first), or EALREADY when receiving already.
+    /// handle has no socket (bind it first), EALREADY when receiving already, or the poller's refusal of the descriptor
+    /// (EEXIST when another handle of the loop watches a descriptor given to <see cref="Open"/>).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
     public int ReceiveStart(UdpAllocCallback? alloc, UdpRecvCallback receive)
@@ -44,10 +45,17 @@ public sealed unsafe partial class UdpHandle
             return UvError.EBADF;
         if (_receiving)
             return UvError.EALREADY;
+        _receiving = true;
+        int status = UpdateInterest();
+        if (status < 0)
+        {
+            // The poller refused the descriptor: no datagram could ever be reported, so the handle must not wait for one.
+            _receiving = false;
+            UpdateInterest();
+            return status;
+        }
         _alloc = alloc;
         _receive = receive;
-        _receiving = true;
-        UpdateInterest();
         return 0;
     }
 

@@ -236,18 +236,22 @@ public sealed unsafe partial class UdpHandle : IoHandle, SharedPorts.IMember
 
     internal override void OnPending() => RunSendCallbacks();
 
-    /// <summary>Derives what the descriptor is watched for, and whether the handle is active.</summary>
-    private void UpdateInterest()
+    /// <summary>
+    /// Derives what the descriptor is watched for, and whether the handle is active. Returns 0, or the poller's refusal
+    /// of a descriptor it did not watch yet (EEXIST: another handle of the loop watches an adopted descriptor).
+    /// </summary>
+    private int UpdateInterest()
     {
         if (Fd < 0)
-            return;
+            return 0;
         IoEvents wanted = IoEvents.None;
         if (_receiving)
             wanted |= _sharedPort is null || _sendHead is not null ? IoEvents.Read : IoEvents.Read | IoEvents.Exclusive;
         if (_sendHead is not null)
             wanted |= IoEvents.Write;
-        Loop.Watch(this, wanted);
+        int status = Loop.Watch(this, wanted);
         SetActive(_receiving || SendQueueCount > 0);
+        return status;
     }
 
     private protected override void OnClosing()

@@ -103,6 +103,27 @@ public sealed class UdpBindTests
         socket.SafeHandle.SetHandleAsInvalid();
     }
 
+    // libuv: uv_udp_open answers EEXIST for a descriptor the loop watches already; here the start of receiving does,
+    // and the handle is left not receiving.
+    [Fact]
+    public void Receiving_on_a_descriptor_another_handle_watches_is_EEXIST()
+    {
+        using var scope = new LoopScope();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var poll = scope.StartPoll(fd, PollEvents.Readable, static (_, _, _) => { });
+        var udp = new UdpHandle(scope.Loop);
+        Assert.Equal(0, udp.Open(fd));
+        Assert.Equal(UvError.EEXIST, udp.ReceiveStart((_, _, _, _, _) => { }));
+        Assert.False(udp.IsReceiving);
+        Assert.False(udp.IsActive);
+        poll.Close();
+        udp.Close();
+        scope.Finish();
+        socket.SafeHandle.SetHandleAsInvalid(); // the handle closed the descriptor
+    }
+
     // libuv: udp_open_bound refuses a TCP socket here (uv_udp_open of a stream socket).
     [Fact]
     public void A_stream_socket_is_refused()
