@@ -10,9 +10,12 @@ public sealed partial class DgramSocket
     private CancellationTokenRegistration _receiveCancellation;
 
     // The text of senders' addresses, by endpoint: the handle hands out the same endpoint for every datagram of a
-    // sender it knows, so steady peers cost no string per datagram. Direct-mapped, as the handle's own cache.
+    // sender it knows, so steady peers cost no string per datagram. A sender may sit in any of CacheProbes slots from
+    // its hash's, as in the handle's own cache; past that, a newcomer takes one of them in turn.
     private const int SenderTextCacheSize = 64;
+    private const int CacheProbes = 4;
     private (IPEndPoint EndPoint, string Text)[]? _senderTexts;
+    private int _senderTextEvictions;
 
     /// <summary>
     /// Raised for each datagram received once bound (Node's <c>'message'</c>), with the sender; datagrams that arrive
@@ -110,10 +113,19 @@ public sealed partial class DgramSocket
 
     private string AddressText(IPEndPoint sender)
     {
-        _senderTexts ??= new (IPEndPoint, string)[SenderTextCacheSize];
-        ref (IPEndPoint EndPoint, string Text) slot = ref _senderTexts[(uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(sender) % SenderTextCacheSize];
-        if (!ReferenceEquals(slot.EndPoint, sender))
-            slot = (sender, sender.Address.ToString());
-        return slot.Text;
+        (IPEndPoint EndPoint, string Text)[] texts = _senderTexts ??= new (IPEndPoint, string)[SenderTextCacheSize];
+        uint hash = (uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(sender);
+        int free = -1;
+        for (int probe = 0; probe < CacheProbes; probe++)
+        {
+            int index = (int)((hash + (uint)probe) % SenderTextCacheSize);
+            if (texts[index].EndPoint is null)
+                free = free < 0 ? index : free;
+            else if (ReferenceEquals(texts[index].EndPoint, sender))
+                return texts[index].Text;
+        }
+        string text = sender.Address.ToString();
+        texts[free >= 0 ? free : (int)((hash + (uint)(_senderTextEvictions++ % CacheProbes)) % SenderTextCacheSize)] = (sender, text);
+        return text;
     }
 }

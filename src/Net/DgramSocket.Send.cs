@@ -14,9 +14,11 @@ public sealed partial class DgramSocket
     // Send states waiting for reuse: a steady sender allocates none.
     private PendingSend? _freeSends;
 
-    // The last destination given as text, so that answering a sender (rinfo.Address, rinfo.Port) parses nothing.
-    private string? _lastDestination;
-    private IPEndPoint? _lastDestinationEndPoint;
+    // Destinations given as text, by address and port, so that answering senders (rinfo.Address, rinfo.Port) parses
+    // and allocates nothing. As the handle's cache of senders: any of CacheProbes slots from the hash's, then in turn.
+    private const int DestinationCacheSize = 64;
+    private (string Address, IPEndPoint EndPoint)[]? _destinations;
+    private int _destinationEvictions;
 
     /// <summary>
     /// Sends <paramref name="message"/> as one datagram to <paramref name="port"/> on <paramref name="address"/> (null:
@@ -118,23 +120,40 @@ public sealed partial class DgramSocket
             Transmit(handle, message, null, null, 0, callback); // the connected form
             return;
         }
-        address ??= remote is null ? (_ipv6 ? "::1" : "127.0.0.1") : null;
-        if (remote is null && address == _lastDestination && _lastDestinationEndPoint!.Port == port)
-            remote = _lastDestinationEndPoint;
         if (remote is not null)
         {
-            Transmit(handle, message, remote, address, port, callback);
+            Transmit(handle, message, remote, null, port, callback);
             return;
         }
-        if (TryParseAddress(address!) is { } literal)
+        address ??= _ipv6 ? "::1" : "127.0.0.1";
+        if (KnownDestination(address, port) is { } known)
         {
-            remote = new IPEndPoint(literal, port);
-            _lastDestination = address;
-            _lastDestinationEndPoint = remote;
-            Transmit(handle, message, remote, address, port, callback);
+            Transmit(handle, message, known, address, port, callback);
             return;
         }
-        SendAfterLookup(handle, message, port, address!, callback);
+        SendAfterLookup(handle, message, port, address, callback);
+    }
+
+    /// <summary>The endpoint of an IP literal (or "localhost") and a port, from the cache when sent to before; null for a name to look up.</summary>
+    private IPEndPoint? KnownDestination(string address, int port)
+    {
+        (string Address, IPEndPoint EndPoint)[] destinations = _destinations ??= new (string, IPEndPoint)[DestinationCacheSize];
+        uint hash = (uint)HashCode.Combine(address, port);
+        int free = -1;
+        for (int probe = 0; probe < CacheProbes; probe++)
+        {
+            int index = (int)((hash + (uint)probe) % DestinationCacheSize);
+            (string Address, IPEndPoint EndPoint) known = destinations[index];
+            if (known.EndPoint is null)
+                free = free < 0 ? index : free;
+            else if (known.EndPoint.Port == port && known.Address == address)
+                return known.EndPoint;
+        }
+        if (TryParseAddress(address) is not { } literal)
+            return null;
+        var endPoint = new IPEndPoint(literal, port);
+        destinations[free >= 0 ? free : (int)((hash + (uint)(_destinationEvictions++ % CacheProbes)) % DestinationCacheSize)] = (address, endPoint);
+        return endPoint;
     }
 
     // Apart from SendNow, for the reason SendWhenBound is apart from Enqueue.
