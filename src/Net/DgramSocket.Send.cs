@@ -111,6 +111,8 @@ public sealed partial class DgramSocket
                 callback?.Invoke(bindError, 0);
             else if (_handle is { } bound)
                 SendNow(bound, message, port, address, remote, callback);
+            else
+                callback?.Invoke(NotRunning(), 0); // closed by a Listening handler before its turn
         });
 
     private void SendNow(UdpHandle handle, ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback)
@@ -161,7 +163,10 @@ public sealed partial class DgramSocket
         Resolve(address, (ip, error) =>
         {
             if (_handle != handle)
+            {
+                callback?.Invoke(NotRunning(), 0); // closed while the name was looked up
                 return;
+            }
             if (error is not null)
             {
                 if (callback is not null)

@@ -246,7 +246,7 @@ public sealed partial class DgramSocket
         _handle = null;
         _bindState = BindState.Unbound;
         _connectState = ConnectState.Disconnected;
-        FailPendingReceive(new NetException("ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running"));
+        FailPendingReceive(NotRunning());
         handle.Close(static h => ((DgramSocket)((UdpHandle)h).Owner!).RaiseClosed());
     }
 
@@ -295,7 +295,9 @@ public sealed partial class DgramSocket
     }
 
     /// <summary>The handle, or ERR_SOCKET_DGRAM_NOT_RUNNING once closed (Node's healthCheck).</summary>
-    private UdpHandle HealthCheck() => _handle ?? throw new NetException("ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
+    private UdpHandle HealthCheck() => _handle ?? throw NotRunning();
+
+    private static NetException NotRunning() => new("ERR_SOCKET_DGRAM_NOT_RUNNING", "Not running");
 
     private static NetException NotConnected() => new("ERR_SOCKET_DGRAM_NOT_CONNECTED", "Not connected");
 

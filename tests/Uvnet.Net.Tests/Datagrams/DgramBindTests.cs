@@ -114,6 +114,21 @@ public sealed class DgramBindTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    // Node: test-dgram-close-in-listening.js: a close from the Listening handler; the send that waited for the bind
+    // is told the socket is not running (Node throws it from inside its queue), and nothing is sent.
+    [Fact]
+    public void A_close_in_the_Listening_handler_fails_the_waiting_send()
+    {
+        var loop = new Loop();
+        var socket = Dgram.CreateSocket(loop, "udp4");
+        var log = new List<string>();
+        socket.Listening += s => s.Close(() => log.Add("closed"));
+        socket.Send(DgramTestKit.Bytes("x"), 9, "127.0.0.1", (e, n) => log.Add($"send {e?.Code} {n}"));
+        LoopDriver.RunUntil(loop, () => log.Contains("closed"));
+        Assert.Equal(["send ERR_SOCKET_DGRAM_NOT_RUNNING 0", "closed"], log);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // Node: test-dgram-bind.js's port checks (validatePort with zero allowed).
     [Theory]
     [InlineData(-1)]
