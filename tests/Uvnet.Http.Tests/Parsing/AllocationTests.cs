@@ -2,7 +2,7 @@ using Uvnet.Http.Parsing;
 
 namespace Uvnet.Http.Tests.Parsing;
 
-/// <summary>The steady state allocates nothing: per request, per header, per body piece.</summary>
+/// <summary>The steady state allocates nothing: per request or response, per header, per body piece.</summary>
 public class AllocationTests
 {
     public static TheoryData<string, byte[]> Requests() => new()
@@ -12,14 +12,28 @@ public class AllocationTests
         { "chunked upload", SampleRequests.Chunked },
     };
 
+    public static TheoryData<string, byte[]> Responses() => new()
+    {
+        { "TechEmpower plaintext", SampleResponses.Plaintext },
+        { "API answer, eleven fields", SampleResponses.Api },
+        { "chunked with a trailer", SampleResponses.Chunked },
+    };
+
     [Theory]
     [MemberData(nameof(Requests))]
-    public void ParsingPipelinedRequestsAllocatesNothing(string name, byte[] request)
+    public void ParsingPipelinedRequestsAllocatesNothing(string name, byte[] request) =>
+        AssertAllocatesNothing(name, new HttpRequestParser(), request);
+
+    [Theory]
+    [MemberData(nameof(Responses))]
+    public void ParsingPipelinedResponsesAllocatesNothing(string name, byte[] response) =>
+        AssertAllocatesNothing(name, new HttpResponseParser(), response);
+
+    private static void AssertAllocatesNothing(string name, HttpMessageParser parser, byte[] message)
     {
         Assert.NotEmpty(name);
-        var parser = new HttpRequestParser();
         var handler = new HeadAccumulatingHandler(new HttpRequestHead());
-        byte[] pipeline = [.. Enumerable.Repeat(request, 16).SelectMany(bytes => bytes)];
+        byte[] pipeline = [.. Enumerable.Repeat(message, 16).SelectMany(bytes => bytes)];
         Parse(parser, ref handler, pipeline, 100);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -32,21 +46,33 @@ public class AllocationTests
         Assert.Equal(16 * 1100, handler.Messages);
     }
 
-    private static void Parse(HttpRequestParser parser, ref HeadAccumulatingHandler handler, byte[] pipeline, int times)
+    private static void Parse(HttpMessageParser parser, ref HeadAccumulatingHandler handler, byte[] pipeline, int times)
     {
         for (int i = 0; i < times; i++)
         {
             // Half whole, half in two reads, so the split paths are measured as well.
             if (i % 2 == 0)
             {
-                parser.Execute(ref handler, pipeline, out _);
+                Execute(parser, ref handler, pipeline);
             }
             else
             {
                 int half = pipeline.Length / 2;
-                parser.Execute(ref handler, pipeline.AsSpan(0, half), out _);
-                parser.Execute(ref handler, pipeline.AsSpan(half), out _);
+                Execute(parser, ref handler, pipeline.AsSpan(0, half));
+                Execute(parser, ref handler, pipeline.AsSpan(half));
             }
+        }
+    }
+
+    private static void Execute(HttpMessageParser parser, ref HeadAccumulatingHandler handler, ReadOnlySpan<byte> data)
+    {
+        if (parser is HttpRequestParser request)
+        {
+            request.Execute(ref handler, data, out _);
+        }
+        else
+        {
+            ((HttpResponseParser)parser).Execute(ref handler, data, out _);
         }
     }
 }

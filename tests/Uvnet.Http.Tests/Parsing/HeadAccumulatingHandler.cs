@@ -2,8 +2,11 @@ using Uvnet.Http.Parsing;
 
 namespace Uvnet.Http.Tests.Parsing;
 
-/// <summary>The easy path: a struct handler that gathers the head into an <see cref="HttpRequestHead"/>.</summary>
-internal struct HeadAccumulatingHandler(HttpRequestHead head) : IHttpParserHandler
+/// <summary>
+/// The easy path: a struct handler that gathers the head into an <see cref="HttpRequestHead"/> (for a response, its
+/// fields; the status is the parser's).
+/// </summary>
+internal struct HeadAccumulatingHandler(HttpRequestHead head) : IHttpParserHandler, IHttpResponseParserHandler
 {
     public int Messages { get; private set; }
 
@@ -19,7 +22,13 @@ internal struct HeadAccumulatingHandler(HttpRequestHead head) : IHttpParserHandl
 
     public readonly void OnHeaderValue(ReadOnlySpan<byte> value) => head.AppendHeaderValue(value);
 
+    public readonly void OnStatus(ReadOnlySpan<byte> reason)
+    {
+    }
+
     public readonly HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => HeadersCompleteAction.Continue;
+
+    public readonly HeadersCompleteAction OnHeadersComplete(HttpResponseParser parser) => HeadersCompleteAction.Continue;
 
     public void OnBody(ReadOnlySpan<byte> data) => BodyBytes += data.Length;
 

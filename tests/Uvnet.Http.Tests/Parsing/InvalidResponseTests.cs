@@ -66,6 +66,15 @@ public class InvalidResponseTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void ParsesTheSameSplitInTwoAtEveryPoint(string name, string input, HttpParserError expected)
+    {
+        Assert.NotEmpty(name);
+        Assert.NotEqual(HttpParserError.None, expected);
+        ParserRun.AssertEverySplitPointAgrees(input, response: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void StopsWithTheSameErrorWholeByteByByteAndInRandomSplits(string name, string input, HttpParserError expected)
     {
         Assert.NotEmpty(name);

@@ -55,6 +55,11 @@ public partial class LlhttpResponseCaseTests
             Assert.Equal(whole, Run(test, ParserRun.RandomSizes(test.Input.Length, seed)));
         }
 
+        for (int at = 1; at < test.Input.Length; at++)
+        {
+            Assert.Equal(whole, Run(test, [at, int.MaxValue]));
+        }
+
         string expected = ErrorOneByteLater(test.Expected, whole);
         if (s_differences.ContainsKey(name))
         {

@@ -50,6 +50,17 @@ internal static class ParserRun
         return whole;
     }
 
+    /// <summary>Asserts that the input split in two at every point reports what it does whole.</summary>
+    public static void AssertEverySplitPointAgrees(string input, bool response = false)
+    {
+        byte[] bytes = Bytes(input);
+        string whole = Feed(bytes, [int.MaxValue], response: response);
+        for (int at = 1; at < bytes.Length; at++)
+        {
+            Assert.Equal(whole, Feed(bytes, [at, int.MaxValue], response: response));
+        }
+    }
+
     /// <summary>Asserts that the input, however split, stops with <paramref name="error"/>.</summary>
     public static void AssertStopsWith(string input, HttpParserError error, bool response = false) =>
         Assert.StartsWith($"error:{error}@", Consistent(input, response: response).Split('\n')[^1]);

@@ -166,6 +166,15 @@ public class ValidResponseTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void ParsesTheSameSplitInTwoAtEveryPoint(string name, string input, string expected)
+    {
+        Assert.NotEmpty(name);
+        Assert.NotEmpty(expected);
+        ParserRun.AssertEverySplitPointAgrees(input, response: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void ParsesTheSameWholeByteByByteAndInRandomSplits(string name, string input, string expected)
     {
         Assert.NotEmpty(name);
