@@ -11,7 +11,8 @@ namespace Uvnet.Benchmarks.Http;
 /// Uvnet's request parser against Kestrel's <c>HttpParser&lt;T&gt;</c> on the same bytes, in one run: each
 /// request is parsed by both, one after the other (grouped by request, Kestrel the baseline). Both handlers
 /// ignore what they are given, so only parsing is measured. Kestrel's parser reads the head only: for the
-/// chunked request it stops at the body, which Uvnet's parser also decodes.
+/// chunked request it stops at the body, which Uvnet's parser also decodes. Uvnet's response parser on the
+/// sample responses, alone (Kestrel has no response parser; the responses' rows compare with the requests').
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -22,6 +23,7 @@ public class HttpParserBenchmark
     private const int RequestsPerInvoke = 512;
 
     private readonly HttpRequestParser _uvnet = new();
+    private readonly HttpResponseParser _uvnetResponses = new();
     private readonly HttpParser<KestrelHandler> _kestrel = new();
 
     [Benchmark(OperationsPerInvoke = RequestsPerInvoke)]
@@ -48,6 +50,18 @@ public class HttpParserBenchmark
     [BenchmarkCategory("Chunked")]
     public void KestrelChunkedHeadOnly() => ParseWithKestrel(SampleRequests.Chunked);
 
+    [Benchmark(OperationsPerInvoke = RequestsPerInvoke)]
+    [BenchmarkCategory("Response plaintext")]
+    public void UvnetResponsePlaintext() => ParseResponsesWithUvnet(SampleResponses.Plaintext);
+
+    [Benchmark(OperationsPerInvoke = RequestsPerInvoke)]
+    [BenchmarkCategory("Response API")]
+    public void UvnetResponseApi() => ParseResponsesWithUvnet(SampleResponses.Api);
+
+    [Benchmark(OperationsPerInvoke = RequestsPerInvoke)]
+    [BenchmarkCategory("Response chunked")]
+    public void UvnetResponseChunked() => ParseResponsesWithUvnet(SampleResponses.Chunked);
+
     private void ParseWithUvnet(byte[] request)
     {
         var handler = default(UvnetHandler);
@@ -56,6 +70,18 @@ public class HttpParserBenchmark
             if (_uvnet.Execute(ref handler, request, out _) != HttpParserError.None)
             {
                 throw new InvalidOperationException(_uvnet.ErrorReason);
+            }
+        }
+    }
+
+    private void ParseResponsesWithUvnet(byte[] response)
+    {
+        var handler = default(UvnetHandler);
+        for (int i = 0; i < RequestsPerInvoke; i++)
+        {
+            if (_uvnetResponses.Execute(ref handler, response, out _) != HttpParserError.None)
+            {
+                throw new InvalidOperationException(_uvnetResponses.ErrorReason);
             }
         }
     }
@@ -73,7 +99,7 @@ public class HttpParserBenchmark
         }
     }
 
-    private struct UvnetHandler : IHttpParserHandler
+    private struct UvnetHandler : IHttpParserHandler, IHttpResponseParserHandler
     {
         public readonly void OnMessageBegin()
         {
@@ -95,7 +121,13 @@ public class HttpParserBenchmark
         {
         }
 
+        public readonly void OnStatus(ReadOnlySpan<byte> reason)
+        {
+        }
+
         public readonly HeadersCompleteAction OnHeadersComplete(HttpRequestParser parser) => HeadersCompleteAction.Continue;
+
+        public readonly HeadersCompleteAction OnHeadersComplete(HttpResponseParser parser) => HeadersCompleteAction.Continue;
 
         public readonly void OnBody(ReadOnlySpan<byte> data)
         {
