@@ -100,9 +100,10 @@ public abstract partial class HttpMessageParser
     public long ContentLength => _contentLength;
 
     /// <summary>
-    /// Whether the connection changes protocol when the current message is complete, after which Execute stops
-    /// with <see cref="HttpParserError.PausedUpgrade"/> (valid at headers complete; see each parser's
-    /// <c>IsUpgrade</c> rules), or the headers-complete callback said <see cref="HeadersCompleteAction.Upgrade"/>.
+    /// Whether the connection changes protocol when the current message is complete, Execute then stopping with
+    /// <see cref="HttpParserError.PausedUpgrade"/> (valid at headers complete): for a request, CONNECT or an Upgrade
+    /// field with <c>Connection: upgrade</c>; for a response, status 101; for either, the headers-complete callback
+    /// saying <see cref="HeadersCompleteAction.Upgrade"/>.
     /// </summary>
     public bool IsUpgrade => _upgrade;
 

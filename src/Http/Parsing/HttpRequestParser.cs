@@ -93,10 +93,6 @@ public sealed partial class HttpRequestParser : HttpMessageParser
     /// Transfer-Encoding (RFC 9112 §6.1: its framing is faulty, close after it); never when not
     /// <see cref="IsHttp1"/>. Valid at headers complete.
     /// </summary>
-    /// <remarks>
-    /// A request switches protocol (<see cref="HttpMessageParser.IsUpgrade"/>) when it is a CONNECT, or has an
-    /// Upgrade field with <c>Connection: upgrade</c>, or the headers-complete callback says so.
-    /// </remarks>
     public bool ShouldKeepAlive => IsHttp1 && ConnectionPersists;
 
     /// <summary>

@@ -68,10 +68,6 @@ public sealed partial class HttpResponseParser : HttpMessageParser
     /// <see cref="HeadersCompleteAction.SkipBody"/> (which makes a response without framing fields end at its
     /// head rather than at the close).
     /// </summary>
-    /// <remarks>
-    /// A response switches protocol (<see cref="HttpMessageParser.IsUpgrade"/>) when its status is 101, or the
-    /// headers-complete callback says <see cref="HeadersCompleteAction.Upgrade"/>.
-    /// </remarks>
     public bool ShouldKeepAlive => ConnectionPersists && !BodyRunsToClose;
 
     /// <summary>Whether the body is delimited by the close (valid at headers complete; see ShouldKeepAlive).</summary>
@@ -103,10 +99,11 @@ public sealed partial class HttpResponseParser : HttpMessageParser
     /// <summary>
     /// Says the stream ended (llhttp's <c>llhttp_finish</c>). A response whose body runs to the close is complete
     /// now: Finish calls <paramref name="handler"/>'s <see cref="IHttpMessageParserHandler.OnMessageComplete"/>
-    /// (which is how the caller learns it) and returns <see cref="HttpParserError.None"/>. Between responses (or
-    /// after an upgrade) it returns None and calls nothing. In the middle of any other response it returns
-    /// <see cref="HttpParserError.InvalidEofState"/> (the response was cut short; the parser enters that error).
-    /// A parser already stopped by an error returns that error.
+    /// (which is how the caller learns it) and returns <see cref="HttpParserError.None"/>; so it does for a
+    /// response wholly received but left pending by a pause (after its head or its last body byte), whose
+    /// remaining callbacks it raises. Between responses (or after an upgrade) it returns None and calls nothing. In
+    /// the middle of any other response it returns <see cref="HttpParserError.InvalidEofState"/> (the response was
+    /// cut short; the parser enters that error). A parser already stopped by an error returns that error.
     /// </summary>
     /// <typeparam name="THandler">The callbacks.</typeparam>
     /// <param name="handler">The callbacks, to complete a close-delimited response.</param>
@@ -121,16 +118,23 @@ public sealed partial class HttpResponseParser : HttpMessageParser
             return done;
         }
 
-        if (_state != ParserState.BodyToEof)
+        if (_state is not (ParserState.HeadersDone or ParserState.MessageDone or ParserState.BodyToEof))
         {
             return FailAtEof();
         }
 
-        // Completed as any message is, with the guards of Execute: a pause the caller asked for is moot now.
+        // All of the response has arrived: what a pause left pending (the body's choice, the completion) runs now,
+        // with Execute's guards, and a body running to the close ends here. A pause asked for is moot at the end.
         Resume();
-        _state = ParserState.MessageDone;
-        HttpParserError error = Execute(ref handler, default, out _);
-        return error == HttpParserError.Paused ? HttpParserError.None : error;
+        Execute(ref handler, default, out _);
+        if (_state == ParserState.BodyToEof && _error is HttpParserError.None or HttpParserError.Paused)
+        {
+            Resume();
+            _state = ParserState.MessageDone;
+            Execute(ref handler, default, out _);
+        }
+
+        return FinishBetweenMessages() ?? FailAtEof();
     }
 
     /// <summary>Forgets everything, errors included: the parser is as new, at the start of a stream.</summary>

@@ -58,6 +58,22 @@ public class ResponseLifecycleTests
         Assert.Equal("complete", handler.Log[^1]);
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\n\r\n", "headers", HttpParserError.None)]
+    [InlineData("HTTP/1.1 204 No Content\r\n\r\n", "headers", HttpParserError.None)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc", "body", HttpParserError.None)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", "headers", HttpParserError.InvalidEofState)]
+    public void FinishCompletesAResponseLeftPendingByAPause(string input, string pauseIn, HttpParserError expected)
+    {
+        var parser = new HttpResponseParser();
+        var handler = new RecordingHandler(parser) { PauseIn = pauseIn };
+        Assert.Equal(HttpParserError.Paused, parser.Execute(ref handler, ParserRun.Bytes(input), out int consumed));
+        Assert.Equal(input.Length, consumed);
+        Assert.Equal(expected, parser.Finish(ref handler));
+        Assert.Equal(expected == HttpParserError.None, handler.Log[^1] == "complete");
+        Assert.Single(handler.Log, line => line.StartsWith("headers", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void FinishRefusesToBeCalledFromACallback()
     {
