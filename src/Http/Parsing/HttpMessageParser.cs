@@ -15,17 +15,17 @@ namespace Uvnet.Http.Parsing;
 /// </remarks>
 public abstract partial class HttpMessageParser
 {
-    private protected readonly int _maxHeaderBytes;
-    private protected readonly int _maxHeaderCount;
-    private protected readonly int _maxChunkExtensionBytes;
+    private readonly int _maxHeaderBytes;
+    private readonly int _maxHeaderCount;
+    private readonly int _maxChunkExtensionBytes;
 
     private protected ParserState _state;
     private protected HttpParserError _error;
     private string? _reason;
     private long _errorOffset;
-    private protected long _streamOffset;
+    private long _streamOffset;
     private protected bool _pauseRequested;
-    private protected bool _executing;
+    private bool _executing;
 
     // The message being parsed.
     private protected byte _versionMajor;
