@@ -2,7 +2,8 @@ namespace Uvnet.Http.Parsing;
 
 /// <summary>
 /// What stopped <see cref="HttpRequestParser.Execute{THandler}(ref THandler, ReadOnlySpan{byte}, out int)"/>:
-/// nothing (<see cref="None"/>), a pause, or an error in the request.
+/// nothing (<see cref="None"/>), a pause, or an error in the request or response (for
+/// <see cref="HttpResponseParser"/> too).
 /// </summary>
 /// <remarks>
 /// Names and numbers mirror llhttp's <c>llhttp_errno_t</c> (<c>HPE_*</c>) where the two parsers share a
@@ -37,10 +38,13 @@ public enum HttpParserError
     /// <summary>The request-target has a character or a shape RFC 9112 §3.2 does not allow.</summary>
     InvalidUrl = 7,
 
-    /// <summary>The protocol name after the request-target is not <c>HTTP/</c>.</summary>
+    /// <summary>The protocol name after the request-target, or at the start of a status line, is not <c>HTTP/</c>.</summary>
     InvalidConstant = 8,
 
-    /// <summary>The version is malformed or missing, or the request line does not end right after it.</summary>
+    /// <summary>
+    /// The version is malformed or missing, or the request line does not end right after it, or the status line has
+    /// no single space after it.
+    /// </summary>
     InvalidVersion = 9,
 
     /// <summary>
@@ -65,7 +69,7 @@ public enum HttpParserError
     InvalidEofState = 14,
 
     /// <summary>
-    /// Transfer-Encoding on a request whose final coding is not chunked, chunked applied twice or not last,
+    /// Transfer-Encoding on a request whose final coding is not chunked; on any message, chunked applied twice or not last,
     /// a malformed coding, or Transfer-Encoding beside Content-Length. RFC 9112 §6.3: 400 and close.
     /// </summary>
     InvalidTransferEncoding = 15,
@@ -74,7 +78,8 @@ public enum HttpParserError
     Paused = 21,
 
     /// <summary>
-    /// A CONNECT or Upgrade request is complete; the bytes after it belong to another protocol.
+    /// A CONNECT or Upgrade request, or a 101 response (or one the headers-complete callback said Upgrade for), is
+    /// complete; the bytes after it belong to another protocol.
     /// </summary>
     PausedUpgrade = 22,
 
@@ -88,7 +93,7 @@ public enum HttpParserError
     UnexpectedSpace = 30,
 
     /// <summary>
-    /// The request line and header section (or the trailer section) passed
+    /// The start line and header section (or the trailer section) passed
     /// <see cref="HttpParserLimits.MaxHeaderBytes"/>, or had more than <see cref="HttpParserLimits.MaxHeaderCount"/>
     /// fields. A server answers 431 Request Header Fields Too Large.
     /// </summary>

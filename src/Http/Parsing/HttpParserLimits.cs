@@ -1,7 +1,7 @@
 namespace Uvnet.Http.Parsing;
 
 /// <summary>
-/// Bounds on what one request may make the parser read before its body, so a peer can never make it (or a
+/// Bounds on what one request (or response) may make the parser read before its body, so a peer can never make it (or a
 /// handler that accumulates what it reports) hold unbounded memory, or read forever without progress. Exceeding
 /// one is <see cref="HttpParserError.HeaderOverflow"/> (<see cref="HttpParserError.ChunkExtensionsOverflow"/> for
 /// chunk extensions, <see cref="HttpParserError.MethodOverflow"/> for the method).
@@ -15,7 +15,8 @@ public sealed record HttpParserLimits
     public static HttpParserLimits Default { get; } = new();
 
     /// <summary>
-    /// The most bytes the request line and header section may take, counting every byte from the method to
+    /// The most bytes the start line (request or status line) and header section may take, counting every byte from the
+    /// method (or the status line's first byte) to
     /// the empty line that ends the headers, CRLFs included. The trailer section of a chunked body has a
     /// budget of its own of the same size. Default 16 KiB, Node's <c>--max-http-header-size</c>.
     /// </summary>
@@ -38,7 +39,7 @@ public sealed record HttpParserLimits
     }
 
     /// <summary>
-    /// The most bytes the chunk extensions of one request's chunked body may take, all chunks together (an
+    /// The most bytes the chunk extensions of one message's chunked body may take, all chunks together (an
     /// extension is skipped, not kept, but a peer could otherwise send them forever without a byte of body).
     /// Default 16 KiB, as Node since CVE-2024-22019. Exceeding it is
     /// <see cref="HttpParserError.ChunkExtensionsOverflow"/>.
