@@ -33,19 +33,29 @@ internal static class UvnetProcess
     }
 
     /// <summary>Runs <c>uvnet</c> with <paramref name="args"/> to its end; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) => RunAsync(Start(args), s_timeout);
+
+    /// <summary>Runs <paramref name="start"/> (its output redirected here) to its end within <paramref name="bound"/>; returns its exit code and output.</summary>
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(ProcessStartInfo start, TimeSpan bound)
     {
-        using var process = Start(args);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        return RunAsync(Process.Start(start)!, bound);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(Process started, TimeSpan bound)
+    {
+        using var process = started;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().WaitAsync(s_timeout);
+            await process.WaitForExitAsync().WaitAsync(bound);
         }
         finally
         {
             if (!process.HasExited)
-                process.Kill();
+                process.Kill(entireProcessTree: true);
         }
         return (process.ExitCode, await output, await error);
     }

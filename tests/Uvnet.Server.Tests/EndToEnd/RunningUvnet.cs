@@ -74,9 +74,23 @@ internal sealed partial class RunningUvnet : IDisposable
     /// <see cref="StartAsync(string[])"/> with at most <paramref name="descriptorLimit"/> open descriptors (null: the
     /// inherited limit; see <see cref="UvnetProcess.Start(int?, string[])"/>).
     /// </summary>
-    public static async Task<RunningUvnet> StartAsync(int? descriptorLimit, params string[] args)
+    public static Task<RunningUvnet> StartAsync(int? descriptorLimit, params string[] args) =>
+        StartAsync(UvnetProcess.Start(descriptorLimit, [.. args, "--host", "127.0.0.1", "--port", "0"]));
+
+    /// <summary>
+    /// <see cref="StartAsync(string[])"/> with the <c>uvnet</c> at <paramref name="executable"/> (e.g. the one
+    /// <c>dotnet tool install</c> put in a folder) rather than the one built beside the tests.
+    /// </summary>
+    public static Task<RunningUvnet> StartExecutableAsync(string executable, params string[] args) =>
+        StartAsync(Process.Start(new ProcessStartInfo(executable, [.. args, "--host", "127.0.0.1", "--port", "0"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!);
+
+    private static async Task<RunningUvnet> StartAsync(Process process)
     {
-        var running = new RunningUvnet(UvnetProcess.Start(descriptorLimit, [.. args, "--host", "127.0.0.1", "--port", "0"]));
+        var running = new RunningUvnet(process);
         try
         {
             string first = await running.WaitForOutputAsync(line => StartupUrl().IsMatch(line));
