@@ -21,7 +21,7 @@ public sealed class PackagesTests(PackedFolder packed) : IClassFixture<PackedFol
     [Fact]
     public void Every_src_project_is_packed_with_version_description_readme_repository_and_symbols()
     {
-        var projects = Directory.GetFiles(Path.Join(PackedFolder.RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories);
+        var projects = Directory.GetFiles(Path.Join(Repository.Root, "src"), "*.csproj", SearchOption.AllDirectories);
         Assert.Contains(projects, p => p.EndsWith("Uvnet.Loop.csproj", StringComparison.Ordinal));
         foreach (string project in projects)
         {

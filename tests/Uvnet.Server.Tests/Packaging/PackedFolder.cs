@@ -16,9 +16,6 @@ public sealed class PackedFolder : IAsyncLifetime
 
     private readonly string _root = Directory.CreateTempSubdirectory("uvnet-packages-").FullName;
 
-    /// <summary>The repository's root: the folder holding Uvnet.sln, above the test binaries.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
-
     /// <summary>The folder the packages were packed into.</summary>
     public string Packages => Path.Join(_root, "packages");
 
@@ -32,7 +29,7 @@ public sealed class PackedFolder : IAsyncLifetime
     {
         // One pack for every src/ project, found by the same rule Directory.Build.props packs by: a list in a
         // temporary solution, so one build serves them all.
-        var projects = Directory.GetFiles(Path.Join(RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories);
+        var projects = Directory.GetFiles(Path.Join(Repository.Root, "src"), "*.csproj", SearchOption.AllDirectories);
         string solution = Path.Join(_root, "src.slnx");
         File.WriteAllText(solution, "<Solution>\n"
             + string.Concat(projects.Select(p => $"  <Project Path=\"{p}\" />\n")) + "</Solution>\n");
@@ -86,15 +83,5 @@ public sealed class PackedFolder : IAsyncLifetime
         var (exitCode, output, error) = await UvnetProcess.RunAsync(start, s_commandBound);
         Assert.True(exitCode == 0, $"{start.FileName} {string.Join(' ', start.ArgumentList)} exited with {exitCode}\n{output}{error}");
         return output;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Join(folder.FullName, "Uvnet.sln")))
-                return folder.FullName;
-        }
-        throw new InvalidOperationException($"no Uvnet.sln above {AppContext.BaseDirectory}");
     }
 }
