@@ -108,7 +108,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
         foreach (Metric metric in workload.Metrics)
         {
             Stats? stats = result[metric.Key];
-            row.Append(stats is null ? " – |" : $" {Format.MedianRange(metric, stats)} |");
+            row.Append(!metric.Measured ? " not measured |" : stats is null ? " – |" : $" {Format.MedianRange(metric, stats)} |");
             if (workload.Charted.Contains(metric))
             {
                 double? ratio = summary.Ratio(workload, metric.Key, result.Peer, workload.Reference);
@@ -134,7 +134,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
     {
         _md.AppendLine("## How it was measured").AppendLine()
            .AppendLine("- Each workload runs every peer in turn, and the rounds interleave (A B C A B C), so drift on the machine spreads over all peers. Medians with min–max over the rounds.")
-           .AppendLine("- Reactor workloads: one process per run (client and server on one loop where the runtime allows), pinned to CPU 0 with `taskset`. Each peer prints its own figure (bench/README.md has the contract).")
+           .AppendLine("- Reactor workloads: one process per run (client and server on one loop where the runtime allows), pinned to CPU 0 with `taskset`. Each peer prints its own figure (bench/FINDINGS.md has the contract).")
            .AppendLine("- HTTP: the server pinned to CPU 0, `wrk -t1` pinned to CPU 1, a warm-up run first, then the measured run with `--latency`. Server CPU % is utime+stime from /proc/<pid>/stat over the measured run (100% = one core); peak RSS is VmHWM at its end. A server well under 100% CPU was waiting for wrk: on two cores, the libuv ceiling shows what one core of wrk can drive.")
            .AppendLine("- Memory: after a short warm-up, RSS idle (VmRSS), then `memclient` (libuv, CPU 1) opens the connections, sends one request on each, reads the responses and holds them; RSS again one second after the last response.")
            .AppendLine("- Everything runs against 127.0.0.1 only and every process is bounded with `timeout`.");

@@ -22,7 +22,7 @@ foreach (Workload workload in Catalog.Workloads)
 {
     var peers = summary.For(workload);
     if (peers.Count > 0)
-        File.WriteAllText(Path.Combine(results, workload.Name + ".svg"), SvgChart.Render(workload, peers));
+        File.WriteAllText(Path.Combine(results, workload.Name + ".svg"), SvgChart.Render(workload, peers, data.RunLabel(workload.Suite)));
 }
 data.WriteCsv(Path.Combine(results, "runs.csv"));
 File.WriteAllText(Path.Combine(results, "README.md"), new MarkdownReport(data, summary).Render());

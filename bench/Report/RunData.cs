@@ -25,6 +25,20 @@ internal sealed class RunData
 
     public IReadOnlyDictionary<string, string> Machine { get; }
 
+    /// <summary>
+    /// What kind of run <paramref name="suite"/>'s figures come from, for a chart's caption: "full run, 3 rounds,
+    /// 2026-11-21 04:20 UTC", or a smoke run's warning.
+    /// </summary>
+    public string RunLabel(string suite)
+    {
+        var settings = SuiteSettings.GetValueOrDefault(suite) ?? new Dictionary<string, string>();
+        string rounds = settings.GetValueOrDefault("rounds") is "1" ? "1 round" : $"{settings.GetValueOrDefault("rounds", "?")} rounds";
+        string date = settings.GetValueOrDefault("date", "date unknown");
+        return settings.GetValueOrDefault("mode") == "quick"
+            ? $"smoke run (bench/run.sh --quick), {rounds}, {date}: not a measurement"
+            : $"full run, {rounds}, {date}";
+    }
+
     public static RunData Load(string rawDir)
     {
         var samples = new List<Sample>();

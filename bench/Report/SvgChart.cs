@@ -12,12 +12,14 @@ internal static class SvgChart
     private const int Width = 720, LabelWidth = 120, BarArea = 440, RowHeight = 26, PanelHeader = 44, Margin = 12;
     private const string ReferenceColor = "#868e96", UvnetColor = "#e8590c", OtherColor = "#4c6ef5";
 
-    public static string Render(Workload workload, IReadOnlyList<PeerResult> results)
+    /// <summary>The chart of <paramref name="workload"/>, captioned with <paramref name="runLabel"/> (full or smoke run, rounds, date).</summary>
+    public static string Render(Workload workload, IReadOnlyList<PeerResult> results, string runLabel)
     {
         var body = new StringBuilder();
         int y = Margin;
         body.Append(Text(Margin, y + 16, workload.Title, "font-size=\"16\" font-weight=\"bold\""));
-        y += 28;
+        body.Append(Text(Margin, y + 34, runLabel, "fill=\"#555\" font-size=\"11\""));
+        y += 46;
         foreach (Metric metric in workload.Charted)
             y = Panel(body, workload, metric, results, y);
         return $"""

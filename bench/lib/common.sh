@@ -28,8 +28,12 @@ use_full_settings() {
   MEMORY_CONNS=10000
 }
 
+# A quick run is a smoke test: its report goes to bench/results-quick/ (git-ignored, beside results/ so the
+# report's links still resolve), never over the committed full run's.
 use_quick_settings() {
   MODE=quick
+  RESULTS_DIR=$BENCH_DIR/results-quick
+  RAW_DIR=$RESULTS_DIR/raw
   ROUNDS=1
   REACTOR_SECONDS=2
   TIMER_COUNT=1000000
