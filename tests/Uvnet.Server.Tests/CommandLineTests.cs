@@ -2,7 +2,7 @@ using Uvnet.Server.Cli;
 
 namespace Uvnet.Server.Tests;
 
-public class CommandLineTests
+public partial class CommandLineTests
 {
     private static CommandLineOptions Run(params string[] args)
     {

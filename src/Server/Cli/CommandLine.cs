@@ -4,7 +4,8 @@ using System.Net;
 namespace Uvnet.Server.Cli;
 
 /// <summary>
-/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--udp] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
+/// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--udp] [--cors] [--cache SECONDS]
+/// [--spa] [-H 'Name: value']... [--quiet] [--stats SECONDS] [--help] [--version]</c>.
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
@@ -42,7 +43,9 @@ public static class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
-        private bool _quiet, _dotfiles, _udp;
+        private bool _quiet, _dotfiles, _udp, _cors, _spa;
+        private int? _cacheSeconds;
+        private readonly List<KeyValuePair<string, string>> _headers = [];
 
         public bool Help { get; private set; }
 
@@ -84,6 +87,26 @@ public static class CommandLine
                     break;
                 case "--udp":
                     _udp = TakeFlag(name, value);
+                    break;
+                case "--cors":
+                    _cors = TakeFlag(name, value);
+                    break;
+                case "--spa":
+                    _spa = TakeFlag(name, value);
+                    break;
+                case "--cache":
+                    if (TakeValue(args, ref i, name, value) is { } cache)
+                        _cacheSeconds = ParseNumber(name, cache, 0, CommandLineOptions.MaxCacheSeconds) ?? _cacheSeconds;
+                    break;
+                case "-H" or "--header":
+                    // Repeatable: each adds a field (not "the last wins").
+                    if (TakeValue(args, ref i, name, value) is { } header)
+                    {
+                        if (StaticFiles.ExtraHeader.Parse(header, out string? problem) is { } field)
+                            _headers.Add(field);
+                        else
+                            Fail($"option '{name}': {problem}");
+                    }
                     break;
                 case "-p" or "--port":
                     if (TakeValue(args, ref i, name, value) is { } port)
@@ -128,8 +151,8 @@ public static class CommandLine
             }
             if (next < _positionals.Count)
                 return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
-            if (_dotfiles && command != UvnetCommand.Serve)
-                return CommandLineResult.Fail("option '--dotfiles' is for serve only");
+            if (command != UvnetCommand.Serve && ServeOnlyOptionGiven() is { } serveOnly)
+                return CommandLineResult.Fail($"option '{serveOnly}' is for serve only");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
             return CommandLineResult.Run(new CommandLineOptions
@@ -142,9 +165,17 @@ public static class CommandLine
                 Quiet = _quiet,
                 Dotfiles = _dotfiles,
                 Udp = _udp,
+                Cors = _cors,
+                MaxAge = _cacheSeconds is { } cacheSeconds ? TimeSpan.FromSeconds(cacheSeconds) : null,
+                SinglePageApplication = _spa,
+                ExtraHeaders = [.. _headers],
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
         }
+
+        /// <summary>The first option given that only <c>serve</c> has, or null.</summary>
+        private string? ServeOnlyOptionGiven() =>
+            _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa" : _cacheSeconds is not null ? "--cache" : _headers.Count > 0 ? "--header" : null;
 
         /// <summary>An option that takes no value: true, unless it was given one (an error).</summary>
         private bool TakeFlag(string name, string? inlineValue)

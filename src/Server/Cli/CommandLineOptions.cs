@@ -45,6 +45,21 @@ public sealed record CommandLineOptions
     /// <summary>Whether <c>echo</c> also echoes UDP datagrams on its port (<c>--udp</c>).</summary>
     public bool Udp { get; init; }
 
+    /// <summary>Whether <c>serve</c> lets any origin read its responses (<c>--cors</c>; see <see cref="StaticFiles.StaticFileOptions.Cors"/>).</summary>
+    public bool Cors { get; init; }
+
+    /// <summary>How long <c>serve</c> lets caches use a file unrevalidated (<c>--cache SECONDS</c>); null: revalidate on every use.</summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>Whether <c>serve</c> answers paths that name nothing with the root's index.html (<c>--spa</c>).</summary>
+    public bool SinglePageApplication { get; init; }
+
+    /// <summary>Fields <c>serve</c> adds to every response (<c>-H 'Name: value'</c>, repeatable), in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ExtraHeaders { get; init; } = [];
+
+    /// <summary>The most seconds <c>--cache</c> accepts: a year, the longest max-age caches are asked to honour (RFC 9111 §5.2.2.1's habit).</summary>
+    public const int MaxCacheSeconds = 31_536_000;
+
     /// <summary>Whether the access log is off.</summary>
     public bool Quiet { get; init; }
 

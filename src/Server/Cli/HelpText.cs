@@ -26,6 +26,14 @@ public static class HelpText
               --dotfiles   serve: also serve and list dotfiles and dot-folders (.git, .env),
                            which are otherwise not found (404)
               --udp        echo: also echo UDP datagrams, on the same port
+              --cors       serve: let any origin read the files from a browser
+                           (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
+              --cache N    serve: let caches use a file for N seconds without asking
+                           (Cache-Control: max-age=N; default no-cache: revalidate each time)
+              --spa        serve: answer paths that name nothing with ./index.html
+                           (a single-page app's routes)
+          -H, --header 'Name: value'
+                           serve: add this field to every response (repeatable)
           -q, --quiet      no access log (by default serve and hello log each request to
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open
@@ -47,6 +55,7 @@ public static class HelpText
         Examples:
           uvnet                              serve this directory on http://localhost:{CommandLineOptions.DefaultHttpPort}/
           uvnet serve ./public --port 3000   serve ./public on port 3000
+          uvnet serve dist --spa --cors      a single-page app, readable from other origins
           uvnet serve --host 0.0.0.0         serve to the network (IPv4), not just this machine
           uvnet hello --loops 4 --quiet      the benchmark endpoints on 4 loops, no log
           uvnet echo --port 9000             then, in another terminal: nc localhost 9000

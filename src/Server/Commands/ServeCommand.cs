@@ -20,7 +20,14 @@ public static class ServeCommand
         StaticFileHandler files;
         try
         {
-            files = new StaticFileHandler(options.Directory ?? ".", options.Dotfiles);
+            files = new StaticFileHandler(options.Directory ?? ".", new StaticFileOptions
+            {
+                ServeDotfiles = options.Dotfiles,
+                Cors = options.Cors,
+                MaxAge = options.MaxAge,
+                SinglePageApplication = options.SinglePageApplication,
+                ExtraHeaders = options.ExtraHeaders,
+            });
         }
         catch (DirectoryNotFoundException e)
         {

@@ -23,11 +23,42 @@ public sealed class StaticFileHandler
 
     private const string TextPlain = "text/plain; charset=utf-8";
 
+    /// <summary>What a CORS preflight may ask for: the conditional and range fields, the only ones this server reads.</summary>
+    private const string CorsAllowedHeaders = "Range, If-Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since";
+
+    /// <summary>The response fields a cross-origin script may read beyond the safelisted ones: those of validators and ranges.</summary>
+    private const string CorsExposedHeaders = "ETag, Last-Modified, Accept-Ranges, Content-Range";
+
     private readonly PathResolver _resolver;
+    private readonly StaticFileOptions _options;
+    private readonly string _fileCacheControl;
 
     /// <summary>Serves the files under <paramref name="root"/>; dotfiles and dot-folders only with <paramref name="serveDotfiles"/> (see <see cref="PathResolver"/>).</summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
-    public StaticFileHandler(string root, bool serveDotfiles = false) => _resolver = new PathResolver(root, serveDotfiles);
+    public StaticFileHandler(string root, bool serveDotfiles = false)
+        : this(root, new StaticFileOptions { ServeDotfiles = serveDotfiles })
+    {
+    }
+
+    /// <summary>Serves the files under <paramref name="root"/> as <paramref name="options"/> say.</summary>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
+    public StaticFileHandler(string root, StaticFileOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(options.ExtraHeaders);
+        if (options.MaxAge is { } maxAge)
+            ArgumentOutOfRangeException.ThrowIfNegative(maxAge.Ticks, nameof(options));
+        foreach (var (name, value) in options.ExtraHeaders)
+        {
+            if (ExtraHeader.Problem(name, value) is { } problem)
+                throw new ArgumentException($"extra header: {problem}", nameof(options));
+        }
+        _resolver = new PathResolver(root, options.ServeDotfiles);
+        _options = options;
+        _fileCacheControl = options.MaxAge is { TotalSeconds: >= 1 } age
+            ? string.Create(CultureInfo.InvariantCulture, $"max-age={(long)age.TotalSeconds}")
+            : CacheControl;
+    }
 
     /// <summary>The resolver, with the root's real path.</summary>
     public PathResolver Resolver => _resolver;
@@ -43,15 +74,27 @@ public sealed class StaticFileHandler
         ArgumentNullException.ThrowIfNull(request);
         StaticFileResponse response = Decide(request, now);
         response.AddDate(now);
+        if (_options.Cors)
+        {
+            response.AddHeader("Access-Control-Allow-Origin", "*");
+            response.AddHeader("Access-Control-Expose-Headers", CorsExposedHeaders);
+        }
+        foreach (var (name, value) in _options.ExtraHeaders)
+            response.AddHeader(name, value);
         return response;
     }
 
     private StaticFileResponse Decide(StaticFileRequest request, DateTimeOffset now)
     {
         bool head = request.Method == "HEAD";
+        if (_options.Cors && request.Method == "OPTIONS")
+            return Preflight();
         if (request.Method != "GET" && !head)
-            return Error(405, "Method Not Allowed", head, KeyValuePair.Create("Allow", "GET, HEAD"));
+            return Error(405, "Method Not Allowed", head, KeyValuePair.Create("Allow", AllowedMethods));
         PathResolution resolution = _resolver.Resolve(request.Target);
+        if (resolution.Status == PathResolutionStatus.NotFound && _options.SinglePageApplication
+            && _resolver.ResolveInside(Path.Join(_resolver.Root, IndexFile)) is { } appIndex && System.IO.File.Exists(appIndex))
+            return File(appIndex, request, head, now);
         switch (resolution.Status)
         {
             case PathResolutionStatus.BadRequest:
@@ -73,7 +116,19 @@ public sealed class StaticFileHandler
         return InMemory(200, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(html), head);
     }
 
-    private static StaticFileResponse File(string path, StaticFileRequest request, bool head, DateTimeOffset now)
+    /// <summary>The methods answered: GET and HEAD, and OPTIONS with CORS.</summary>
+    private string AllowedMethods => _options.Cors ? "GET, HEAD, OPTIONS" : "GET, HEAD";
+
+    /// <summary>A CORS preflight's answer (the Allow-Origin is added to every response): 204, what may be asked.</summary>
+    private StaticFileResponse Preflight() => new(204,
+    [
+        new("Allow", AllowedMethods),
+        new("Access-Control-Allow-Methods", AllowedMethods),
+        new("Access-Control-Allow-Headers", CorsAllowedHeaders),
+        new("Cache-Control", CacheControl),
+    ], null, default, sendBody: false);
+
+    private StaticFileResponse File(string path, StaticFileRequest request, bool head, DateTimeOffset now)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -85,7 +140,7 @@ public sealed class StaticFileHandler
             case PreconditionResult.NotModified:
                 // RFC 9110 §15.4.5: the fields a 200 would carry for caches; the ETag makes Last-Modified redundant.
                 headers.Add(new("ETag", validators.ETag.ToString()));
-                headers.Add(new("Cache-Control", CacheControl));
+                headers.Add(new("Cache-Control", _fileCacheControl));
                 return new StaticFileResponse(304, headers, null, default, sendBody: false);
             case PreconditionResult.PreconditionFailed:
                 return Error(412, "Precondition Failed", head);
@@ -99,7 +154,7 @@ public sealed class StaticFileHandler
         headers.Add(new("Last-Modified", validators.LastModifiedText));
         headers.Add(new("ETag", validators.ETag.ToString()));
         headers.Add(new("Accept-Ranges", "bytes"));
-        headers.Add(new("Cache-Control", CacheControl));
+        headers.Add(new("Cache-Control", _fileCacheControl));
         headers.Add(new("X-Content-Type-Options", "nosniff"));
         if (range.Outcome == RangeOutcome.Partial)
             headers.Add(new("Content-Range", run.ContentRange(validators.Length)));

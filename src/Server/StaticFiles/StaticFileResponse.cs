@@ -25,7 +25,7 @@ public sealed class StaticFileResponse
         SendBody = sendBody;
     }
 
-    /// <summary>The status code: 200, 206, 301, 304, 400, 403, 404, 405, 412 or 416.</summary>
+    /// <summary>The status code: 200, 204 (a CORS preflight), 206, 301, 304, 400, 403, 404, 405, 412 or 416.</summary>
     public int StatusCode { get; }
 
     /// <summary>The header fields to set, in order; Content-Length among them whenever the status has a body.</summary>
@@ -45,6 +45,13 @@ public sealed class StaticFileResponse
 
     /// <summary>Sets the Date field, first: <paramref name="now"/>, the time the response was decided at.</summary>
     internal void AddDate(DateTimeOffset now) => _headers.Insert(0, new("Date", HttpDate.Format(now)));
+
+    /// <summary>Sets field <paramref name="name"/>, replacing a field of that name the decision set.</summary>
+    internal void AddHeader(string name, string value)
+    {
+        _headers.RemoveAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        _headers.Add(new(name, value));
+    }
 
     /// <summary>The value of header field <paramref name="name"/> (case-insensitive), or null.</summary>
     public string? Header(string name)

@@ -134,6 +134,19 @@ internal sealed partial class RunningUvnet : IDisposable
         return WaitForExitAsync(Bound);
     }
 
+    /// <summary>Sends SIGTERM, asserts a graceful exit (0) within the bound, and disposes, whatever the exit.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        try
+        {
+            Assert.Equal(0, await StopAsync());
+        }
+        finally
+        {
+            Dispose();
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -55,11 +55,10 @@ public sealed class ServeFixture : IAsyncLifetime
     {
         try
         {
-            Assert.Equal(0, await Server.StopAsync());
+            await Server.StopGracefullyAsync();
         }
         finally
         {
-            Server.Dispose();
             _tree.Dispose();
         }
     }

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text;
+
+namespace Uvnet.Server.Tests.EndToEnd;
+
+/// <summary><c>uvnet serve --cors --cache 60 --spa -H ...</c> on a single-page app's folder.</summary>
+public sealed class ServeFlagsFixture : IAsyncLifetime
+{
+    public const string Index = "<!doctype html><h1>app</h1>\n";
+
+    private readonly TempTree _tree = new();
+
+    internal RunningUvnet Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _tree.File("index.html", Index);
+        _tree.File("app.js", "console.log('app')\n");
+        Server = await RunningUvnet.StartAsync("serve", _tree.Root, "--loops", "1", "--cors", "--cache", "60", "--spa",
+            "-H", "X-Frame-Options: DENY", "--header=Referrer-Policy: no-referrer");
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Server.StopGracefullyAsync();
+        }
+        finally
+        {
+            _tree.Dispose();
+        }
+    }
+}
+
+/// <summary>The serve flags end to end, with HttpClient and curl.</summary>
+public class ServeFlagsEndToEndTests(ServeFlagsFixture fixture) : IClassFixture<ServeFlagsFixture>
+{
+    private static readonly HttpClient s_client = new() { Timeout = RunningUvnet.Bound };
+
+    [Fact]
+    public async Task A_file_comes_with_cors_max_age_and_the_extra_fields_through_HttpClient()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, fixture.Server.Url("/app.js"));
+        request.Headers.Add("Origin", "http://elsewhere.test");
+        using var response = await s_client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("*", Assert.Single(response.Headers.GetValues("Access-Control-Allow-Origin")));
+        Assert.Equal(TimeSpan.FromSeconds(60), response.Headers.CacheControl?.MaxAge);
+        Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal("no-referrer", Assert.Single(response.Headers.GetValues("Referrer-Policy")));
+        Assert.Equal("console.log('app')\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_client_side_route_gets_the_app_through_curl()
+    {
+        byte[] body = await Curl.RunAsync(fixture.Server.Url("/settings/profile").ToString());
+        Assert.Equal(ServeFlagsFixture.Index, Encoding.UTF8.GetString(body));
+    }
+
+    [Fact]
+    public async Task A_preflight_from_curl_gets_204_with_the_allowed_methods_and_fields()
+    {
+        string head = Encoding.UTF8.GetString(await Curl.RunAsync("-i", "-X", "OPTIONS",
+            "-H", "Origin: http://elsewhere.test", "-H", "Access-Control-Request-Method: GET",
+            "-H", "Access-Control-Request-Headers: range", fixture.Server.Url("/app.js").ToString()));
+        Assert.StartsWith("HTTP/1.1 204", head, StringComparison.Ordinal);
+        Assert.Contains("Access-Control-Allow-Origin: *\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("Range", head, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revalidating_a_file_keeps_its_max_age_on_the_304()
+    {
+        using var first = await s_client.GetAsync(fixture.Server.Url("/app.js"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, fixture.Server.Url("/app.js"));
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        using var again = await s_client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(60), again.Headers.CacheControl?.MaxAge);
+        Assert.Equal("*", Assert.Single(again.Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+}
