@@ -7,7 +7,8 @@ namespace Uvnet.Server.StaticFiles;
 /// The static file server's decisions, without the server: from a <see cref="StaticFileRequest"/> to a
 /// <see cref="StaticFileResponse"/>. GET and HEAD only; a directory gets its <c>index.html</c> or a listing
 /// (after a redirect to the path with a trailing <c>/</c>); a file gets validators, conditional answers
-/// (304, 412) and single byte ranges (206, 416). Touches the file system (stat, realpath, directory reads), so
+/// (304, 412) and single byte ranges (206, 416), and is sent as its precompressed sibling (<c>.br</c>, <c>.gz</c>)
+/// when one exists and the client accepts its coding (see <see cref="ContentCoding"/>). Touches the file system (stat, realpath, directory reads), so
 /// a listing of a huge directory takes a moment; it never opens or reads a file.
 /// </summary>
 public sealed class StaticFileHandler
@@ -128,13 +129,37 @@ public sealed class StaticFileHandler
         new("Cache-Control", CacheControl),
     ], null, default, sendBody: false);
 
+    /// <summary>
+    /// The file to send for <paramref name="path"/>: a precompressed sibling the client accepts (and its coding),
+    /// else the file itself; and whether any sibling exists, so the response varies by Accept-Encoding.
+    /// </summary>
+    private (string Path, string? Coding, bool Varies) Representation(string path, string? acceptEncoding)
+    {
+        var siblings = new Dictionary<string, string>();
+        foreach (var (coding, suffix) in ContentCoding.Siblings)
+        {
+            if (_resolver.ResolveInside(path + suffix) is { } sibling && System.IO.File.Exists(sibling))
+                siblings[coding] = sibling;
+        }
+        string? chosen = ContentCoding.Choose(acceptEncoding, siblings.Keys);
+        return chosen is null ? (path, null, siblings.Count > 0) : (siblings[chosen], chosen, true);
+    }
+
     private StaticFileResponse File(string path, StaticFileRequest request, bool head, DateTimeOffset now)
     {
-        var info = new FileInfo(path);
+        var (served, coding, varies) = Representation(path, request.AcceptEncoding);
+        var info = new FileInfo(served);
         if (!info.Exists)
             return Error(404, "Not Found", head); // removed since it was resolved
         FileValidators validators = FileValidators.For(info, now);
+        if (coding is not null)
+        {
+            // Each coding is a representation of its own: its tag must differ from the file's, whatever the sibling's dates.
+            validators = validators with { ETag = validators.ETag with { Opaque = $"{validators.ETag.Opaque[..^1]}-{coding}\"" } };
+        }
         var headers = new List<KeyValuePair<string, string>>();
+        if (varies)
+            headers.Add(new("Vary", "Accept-Encoding"));
         switch (ConditionalRequest.Evaluate(request.Method, request.Conditions, validators))
         {
             case PreconditionResult.NotModified:
@@ -150,6 +175,8 @@ public sealed class StaticFileHandler
             return Error(416, "Range Not Satisfiable", head, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length)));
         ByteRange run = range.Outcome == RangeOutcome.Partial ? range.Range : new ByteRange(0, validators.Length);
         headers.Add(new("Content-Type", ContentTypes.ForPath(path)));
+        if (coding is not null)
+            headers.Add(new("Content-Encoding", coding));
         headers.Add(new("Content-Length", Number(run.Length)));
         headers.Add(new("Last-Modified", validators.LastModifiedText));
         headers.Add(new("ETag", validators.ETag.ToString()));
@@ -159,7 +186,7 @@ public sealed class StaticFileHandler
         if (range.Outcome == RangeOutcome.Partial)
             headers.Add(new("Content-Range", run.ContentRange(validators.Length)));
         int status = range.Outcome == RangeOutcome.Partial ? 206 : 200;
-        return new StaticFileResponse(status, headers, new FileBody(path, run.Offset, run.Length), default, sendBody: !head);
+        return new StaticFileResponse(status, headers, new FileBody(served, run.Offset, run.Length), default, sendBody: !head);
     }
 
     /// <summary>301 to the directory's path with its trailing slash, each segment re-encoded, the query kept.</summary>

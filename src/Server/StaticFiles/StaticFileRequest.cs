@@ -18,6 +18,9 @@ public sealed record StaticFileRequest
     /// <summary>The If-Range field.</summary>
     public string? IfRange { get; init; }
 
+    /// <summary>The Accept-Encoding field: which precompressed sibling (<c>.br</c>, <c>.gz</c>) the client takes.</summary>
+    public string? AcceptEncoding { get; init; }
+
     /// <summary>
     /// A request from its method, target and a lookup of its header fields by name (case-insensitive, repeated
     /// fields joined with <c>", "</c>, null when absent): <c>name =&gt; request.Headers[name]</c>.
@@ -38,6 +41,7 @@ public sealed record StaticFileRequest
             },
             Range = header("range"),
             IfRange = header("if-range"),
+            AcceptEncoding = header("accept-encoding"),
         };
     }
 }

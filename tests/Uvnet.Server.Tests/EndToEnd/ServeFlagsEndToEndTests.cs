@@ -1,12 +1,15 @@
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 
 namespace Uvnet.Server.Tests.EndToEnd;
 
-/// <summary><c>uvnet serve --cors --cache 60 --spa -H ...</c> on a single-page app's folder.</summary>
+/// <summary><c>uvnet serve --cors --cache 60 --spa -H ...</c> on a single-page app's folder, its script precompressed.</summary>
 public sealed class ServeFlagsFixture : IAsyncLifetime
 {
     public const string Index = "<!doctype html><h1>app</h1>\n";
+
+    public const string Style = "body { font-family: sans-serif; margin: 0 auto; max-width: 40em; }\n";
 
     private readonly TempTree _tree = new();
 
@@ -16,6 +19,9 @@ public sealed class ServeFlagsFixture : IAsyncLifetime
     {
         _tree.File("index.html", Index);
         _tree.File("app.js", "console.log('app')\n");
+        _tree.File("style.css", Style);
+        File.WriteAllBytes(Path.Join(_tree.Root, "style.css.br"), PrecompressedTests.Compress(Style, s => new BrotliStream(s, CompressionLevel.SmallestSize)));
+        File.WriteAllBytes(Path.Join(_tree.Root, "style.css.gz"), PrecompressedTests.Compress(Style, s => new GZipStream(s, CompressionLevel.SmallestSize)));
         Server = await RunningUvnet.StartAsync("serve", _tree.Root, "--loops", "1", "--cors", "--cache", "60", "--spa",
             "-H", "X-Frame-Options: DENY", "--header=Referrer-Policy: no-referrer");
     }
@@ -81,5 +87,33 @@ public class ServeFlagsEndToEndTests(ServeFlagsFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(60), again.Headers.CacheControl?.MaxAge);
         Assert.Equal("*", Assert.Single(again.Headers.GetValues("Access-Control-Allow-Origin")));
+    }
+
+    [Theory]
+    [InlineData(DecompressionMethods.GZip, "gzip")]
+    [InlineData(DecompressionMethods.Brotli, "br")]
+    public async Task HttpClient_gets_a_precompressed_sibling_and_decodes_it_to_the_file(DecompressionMethods methods, string coding)
+    {
+        // A decoding client asks for the coding itself and hides it once decoded.
+        using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = methods }) { Timeout = RunningUvnet.Bound };
+        using var decoded = await client.GetAsync(fixture.Server.Url("/style.css"));
+        Assert.Contains("Accept-Encoding", decoded.Headers.Vary);
+        Assert.Equal(ServeFlagsFixture.Style, await decoded.Content.ReadAsStringAsync());
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, fixture.Server.Url("/style.css"));
+        request.Headers.Add("Accept-Encoding", coding);
+        using var encoded = await s_client.SendAsync(request);
+        Assert.Equal(coding, Assert.Single(encoded.Content.Headers.ContentEncoding));
+        Assert.Equal("text/css; charset=utf-8", encoded.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
+    public async Task Curl_compressed_gets_brotli_or_gzip_and_decodes_it_and_plain_curl_gets_the_file()
+    {
+        string url = fixture.Server.Url("/style.css").ToString();
+        Assert.Equal(ServeFlagsFixture.Style, Encoding.UTF8.GetString(await Curl.RunAsync("--compressed", url)));
+        Assert.Equal(ServeFlagsFixture.Style, Encoding.UTF8.GetString(await Curl.RunAsync(url)));
+        string head = Encoding.UTF8.GetString(await Curl.RunAsync("-sI", "-H", "Accept-Encoding: gzip", url));
+        Assert.Contains("Content-Encoding: gzip\r\n", head, StringComparison.Ordinal);
     }
 }
