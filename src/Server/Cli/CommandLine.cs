@@ -45,6 +45,7 @@ public static class CommandLine
         private string? _host;
         private bool _quiet, _dotfiles, _udp, _cors, _spa;
         private int? _cacheSeconds;
+        private StaticFiles.BasicCredentials? _credentials;
         private readonly List<KeyValuePair<string, string>> _headers = [];
 
         public bool Help { get; private set; }
@@ -97,6 +98,22 @@ public static class CommandLine
                 case "--cache":
                     if (TakeValue(args, ref i, name, value) is { } cache)
                         _cacheSeconds = ParseNumber(name, cache, 0, CommandLineOptions.MaxCacheSeconds) ?? _cacheSeconds;
+                    break;
+                case "--auth":
+                    if (TakeValue(args, ref i, name, value) is { } auth)
+                    {
+                        try
+                        {
+                            if (StaticFiles.BasicCredentials.Parse(auth) is { } credentials)
+                                _credentials = credentials;
+                            else
+                                Fail($"option '{name}' takes user:password");
+                        }
+                        catch (ArgumentException e)
+                        {
+                            Fail($"option '{name}': {e.Message}");
+                        }
+                    }
                     break;
                 case "-H" or "--header":
                     // Repeatable: each adds a field (not "the last wins").
@@ -155,12 +172,15 @@ public static class CommandLine
                 return CommandLineResult.Fail($"option '{serveOnly}' is for serve only");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
+            string host = _host ?? CommandLineOptions.DefaultHost;
+            if (_credentials is not null && !IsLoopback(host))
+                return CommandLineResult.Fail("option '--auth' sends the password in clear: it needs --host localhost, 127.0.0.1 or ::1 until uvnet serves TLS");
             return CommandLineResult.Run(new CommandLineOptions
             {
                 Command = command,
                 Directory = directory,
                 Port = _port ?? CommandLineOptions.DefaultPort(command),
-                Host = _host ?? CommandLineOptions.DefaultHost,
+                Host = host,
                 Loops = _loops ?? Environment.ProcessorCount,
                 Quiet = _quiet,
                 Dotfiles = _dotfiles,
@@ -169,13 +189,19 @@ public static class CommandLine
                 MaxAge = _cacheSeconds is { } cacheSeconds ? TimeSpan.FromSeconds(cacheSeconds) : null,
                 SinglePageApplication = _spa,
                 ExtraHeaders = [.. _headers],
+                Credentials = _credentials,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
         }
 
         /// <summary>The first option given that only <c>serve</c> has, or null.</summary>
         private string? ServeOnlyOptionGiven() =>
-            _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa" : _cacheSeconds is not null ? "--cache" : _headers.Count > 0 ? "--header" : null;
+            _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa" : _cacheSeconds is not null ? "--cache"
+            : _headers.Count > 0 ? "--header" : _credentials is not null ? "--auth" : null;
+
+        /// <summary>Whether <paramref name="host"/> (as <see cref="ParseHost"/> gives it) is this machine only.</summary>
+        private static bool IsLoopback(string host) =>
+            host == "localhost" || (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
 
         /// <summary>An option that takes no value: true, unless it was given one (an error).</summary>
         private bool TakeFlag(string name, string? inlineValue)

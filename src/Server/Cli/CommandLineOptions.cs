@@ -54,6 +54,9 @@ public sealed record CommandLineOptions
     /// <summary>Whether <c>serve</c> answers paths that name nothing with the root's index.html (<c>--spa</c>).</summary>
     public bool SinglePageApplication { get; init; }
 
+    /// <summary>The credentials <c>serve</c> asks every request for (<c>--auth user:pass</c>); null: none.</summary>
+    public StaticFiles.BasicCredentials? Credentials { get; init; }
+
     /// <summary>Fields <c>serve</c> adds to every response (<c>-H 'Name: value'</c>, repeatable), in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraHeaders { get; init; } = [];
 

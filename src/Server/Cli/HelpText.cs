@@ -32,6 +32,8 @@ public static class HelpText
                            (Cache-Control: max-age=N; default no-cache: revalidate each time)
               --spa        serve: answer paths that name nothing with ./index.html
                            (a single-page app's routes)
+              --auth U:P   serve: ask every request for this user and password (HTTP Basic;
+                           only on localhost, 127.0.0.1 or ::1 until uvnet serves TLS)
           -H, --header 'Name: value'
                            serve: add this field to every response (repeatable)
           -q, --quiet      no access log (by default serve and hello log each request to

@@ -27,6 +27,7 @@ public static class ServeCommand
                 MaxAge = options.MaxAge,
                 SinglePageApplication = options.SinglePageApplication,
                 ExtraHeaders = options.ExtraHeaders,
+                Credentials = options.Credentials,
             });
         }
         catch (DirectoryNotFoundException e)

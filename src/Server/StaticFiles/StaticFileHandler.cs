@@ -90,6 +90,8 @@ public sealed class StaticFileHandler
         bool head = request.Method == "HEAD";
         if (_options.Cors && request.Method == "OPTIONS")
             return Preflight();
+        if (_options.Credentials is { } credentials && !credentials.Admits(request.Authorization))
+            return Error(401, "Unauthorized", head, KeyValuePair.Create("WWW-Authenticate", BasicCredentials.Challenge));
         if (request.Method != "GET" && !head)
             return Error(405, "Method Not Allowed", head, KeyValuePair.Create("Allow", AllowedMethods));
         PathResolution resolution = _resolver.Resolve(request.Target);

@@ -25,6 +25,9 @@ public sealed record StaticFileOptions
     /// </summary>
     public bool SinglePageApplication { get; init; }
 
+    /// <summary>The credentials a request must carry (<c>--auth user:pass</c>, HTTP Basic); null: none asked for. A CORS preflight is answered without them, as browsers send none.</summary>
+    public BasicCredentials? Credentials { get; init; }
+
     /// <summary>Fields added to every response (<c>-H 'Name: value'</c>), after the server's own, which one of the same name replaces.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraHeaders { get; init; } = [];
 }

@@ -18,6 +18,9 @@ public sealed record StaticFileRequest
     /// <summary>The If-Range field.</summary>
     public string? IfRange { get; init; }
 
+    /// <summary>The Authorization field, checked against <see cref="StaticFileOptions.Credentials"/>.</summary>
+    public string? Authorization { get; init; }
+
     /// <summary>The Accept-Encoding field: which precompressed sibling (<c>.br</c>, <c>.gz</c>) the client takes.</summary>
     public string? AcceptEncoding { get; init; }
 
@@ -42,6 +45,7 @@ public sealed record StaticFileRequest
             Range = header("range"),
             IfRange = header("if-range"),
             AcceptEncoding = header("accept-encoding"),
+            Authorization = header("authorization"),
         };
     }
 }

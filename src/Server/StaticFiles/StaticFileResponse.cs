@@ -25,7 +25,7 @@ public sealed class StaticFileResponse
         SendBody = sendBody;
     }
 
-    /// <summary>The status code: 200, 204 (a CORS preflight), 206, 301, 304, 400, 403, 404, 405, 412 or 416.</summary>
+    /// <summary>The status code: 200, 204 (a CORS preflight), 206, 301, 304, 400, 401, 403, 404, 405, 412 or 416.</summary>
     public int StatusCode { get; }
 
     /// <summary>The header fields to set, in order; Content-Length among them whenever the status has a body.</summary>

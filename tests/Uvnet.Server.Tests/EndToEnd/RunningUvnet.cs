@@ -17,6 +17,7 @@ internal sealed partial class RunningUvnet : IDisposable
     private readonly Lines _output = new();
     private readonly Lines _error = new();
     private readonly Task _pumps;
+    private bool _disposed;
 
     private RunningUvnet(Process process)
     {
@@ -147,8 +148,12 @@ internal sealed partial class RunningUvnet : IDisposable
         }
     }
 
+    /// <summary>Kills the process if it still runs; a second call (after <see cref="StopGracefullyAsync"/>) does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             _process.Kill();
         _process.Dispose();
