@@ -33,9 +33,9 @@ public class RangeRequestTests
         Assert.Equal(RangeOutcome.NotSatisfiable, RangeRequest.Parse(range, 1000).Outcome);
 
     [Theory]
-    [InlineData("bytes=0-1,5-6")]
-    [InlineData("bytes=-1, 0-0")]
     [InlineData("bytes=5-1")]
+    [InlineData("bytes=0-1,5-1")] // one invalid member: the whole field is ignored
+    [InlineData("bytes=0-1,x")]
     [InlineData("bytes=a-b")]
     [InlineData("bytes=-")]
     [InlineData("bytes=")]
@@ -44,8 +44,37 @@ public class RangeRequestTests
     [InlineData("bytes=+1-2")]
     [InlineData("items=0-1")]
     [InlineData("")]
-    public void Invalid_or_multiple_ranges_are_ignored_for_the_whole_file(string range) =>
+    public void Invalid_ranges_are_ignored_for_the_whole_file(string range) =>
         Assert.Equal(RangeOutcome.Full, RangeRequest.Parse(range, 1000).Outcome);
+
+    [Theory]
+    [InlineData("bytes=0-1,5-6", "0+2 5+2")]
+    [InlineData("bytes=-1, 0-0", "999+1 0+1")] // in the order asked
+    [InlineData("bytes=0-9,,2000-3000, 990-", "0+10 990+10")] // the unsatisfiable one dropped
+    public void Several_ranges_are_multipart_in_the_order_asked_without_the_unsatisfiable(string range, string expected)
+    {
+        RangeResult result = RangeRequest.Parse(range, 1000);
+        Assert.Equal(RangeOutcome.Multipart, result.Outcome);
+        Assert.Equal(expected, string.Join(' ', result.Ranges.Select(r => $"{r.Offset}+{r.Length}")));
+    }
+
+    [Fact]
+    public void Several_ranges_of_which_one_is_satisfiable_are_a_single_range() =>
+        Assert.Equal(Partial(10, 5), RangeRequest.Parse("bytes=10-14, 2000-", 1000));
+
+    [Fact]
+    public void Several_ranges_none_satisfiable_are_not_satisfiable() =>
+        Assert.Equal(RangeOutcome.NotSatisfiable, RangeRequest.Parse("bytes=1000-, 2000-3000", 1000).Outcome);
+
+    [Theory]
+    [InlineData("bytes=0-999,0-999")] // overlaps asking for more than the file: an amplification
+    [InlineData("bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,13-13,14-14,15-15,16-16,17-17,18-18,19-19,20-20,21-21,22-22,23-23,24-24,25-25,26-26,27-27,28-28,29-29,30-30,31-31,32-32")]
+    public void Too_many_ranges_or_more_bytes_than_the_file_get_the_whole_file(string range) =>
+        Assert.Equal(RangeOutcome.Full, RangeRequest.Parse(range, 1000).Outcome);
+
+    [Fact]
+    public void Thirty_two_ranges_are_still_multipart() =>
+        Assert.Equal(32, RangeRequest.Parse("bytes=" + string.Join(',', Enumerable.Range(0, 32).Select(i => $"{i}-{i}")), 1000).Ranges.Count);
 
     [Fact]
     public void An_empty_file_has_no_satisfiable_position_and_sends_a_suffix_whole()

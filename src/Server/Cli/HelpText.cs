@@ -44,9 +44,11 @@ public static class HelpText
               --version    show the version
 
         serve answers GET and HEAD: index.html for a directory, else a listing of it;
-        ETag and Last-Modified, with 304 for conditional requests; single byte ranges
-        (206, or 416 when out of range). Nothing outside DIR is served, symbolic links
-        leading out of it included, and no dotfile or dot-folder unless --dotfiles.
+        ETag and Last-Modified, with 304 for conditional requests; byte ranges (206,
+        several as multipart/byteranges, or 416 when out of range); a file's .br or .gz
+        sibling when the client accepts that encoding. Nothing outside DIR is served,
+        symbolic links leading out of it included, and no dotfile or dot-folder unless
+        --dotfiles.
         uvnet holds its port alone: while it listens no other program can, and a port
         already in use stops it with EADDRINUSE.
 

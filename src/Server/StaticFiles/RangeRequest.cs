@@ -23,23 +23,34 @@ public enum RangeOutcome
 
     /// <summary>416 Range Not Satisfiable, with <c>Content-Range: bytes */size</c>.</summary>
     NotSatisfiable,
+
+    /// <summary>206 Partial Content with several ranges (<see cref="RangeResult.Ranges"/>) as multipart/byteranges.</summary>
+    Multipart,
 }
 
 /// <summary>The answer to a Range field: the outcome and, for <see cref="RangeOutcome.Partial"/>, the range.</summary>
 public readonly record struct RangeResult(RangeOutcome Outcome, ByteRange Range)
 {
+    /// <summary>For <see cref="RangeOutcome.Multipart"/>, the ranges in the order asked; otherwise empty.</summary>
+    public IReadOnlyList<ByteRange> Ranges { get; init; } = [];
+
     internal static RangeResult Full => new(RangeOutcome.Full, default);
 
     internal static RangeResult NotSatisfiable => new(RangeOutcome.NotSatisfiable, default);
 }
 
 /// <summary>
-/// Range requests (RFC 9110 §14) for a single byte range: <c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>.
-/// Several ranges (multipart/byteranges) are not supported: such a request, like a Range that does not parse
-/// or names another unit, gets the whole representation (200), which the RFC allows a server to send.
+/// Range requests (RFC 9110 §14): <c>bytes=a-b</c>, <c>bytes=a-</c>, <c>bytes=-n</c>, and several of them
+/// (multipart/byteranges, §14.6). A Range that does not parse or names another unit gets the whole
+/// representation (200), as the RFC has it; so does one asking for more than <see cref="MaxRanges"/> ranges or
+/// for more bytes than the representation holds (overlaps), which §14.2 lets a server refuse that way: a few
+/// bytes of request must not cost many times the file.
 /// </summary>
 public static class RangeRequest
 {
+    /// <summary>The most ranges one request gets as multipart/byteranges (Apache's default is 200; a PDF viewer asks for a handful).</summary>
+    public const int MaxRanges = 32;
+
     /// <summary>
     /// Decides the answer to a <paramref name="method"/> request with <paramref name="range"/> and
     /// <paramref name="ifRange"/> (null when absent) for a representation with <paramref name="validators"/>.
@@ -77,10 +88,36 @@ public static class RangeRequest
         if (equals < 0 || !value[..equals].Trim().Equals("bytes", StringComparison.OrdinalIgnoreCase))
             return RangeResult.Full;
         ReadOnlySpan<char> set = value[(equals + 1)..].Trim();
-        // The list rule allows empty members ("bytes=0-1,"); a second real member is a multi-range request.
-        set = set.Trim(',').Trim();
-        if (set.IsEmpty || set.Contains(','))
+        var satisfiable = new List<ByteRange>();
+        int members = 0;
+        foreach (Range member in set.Split(','))
+        {
+            // The list rule allows empty members ("bytes=0-1,").
+            ReadOnlySpan<char> spec = set[member].Trim();
+            if (spec.IsEmpty)
+                continue;
+            if (++members > MaxRanges)
+                return RangeResult.Full;
+            RangeResult one = ParseOne(spec, size);
+            if (one.Outcome == RangeOutcome.Full)
+                return RangeResult.Full; // one invalid member makes the whole field invalid: ignored
+            if (one.Outcome == RangeOutcome.Partial)
+                satisfiable.Add(one.Range);
+        }
+        if (members == 0)
             return RangeResult.Full;
+        if (satisfiable.Count == 0)
+            return RangeResult.NotSatisfiable;
+        if (satisfiable.Count == 1)
+            return new RangeResult(RangeOutcome.Partial, satisfiable[0]);
+        if (satisfiable.Sum(r => r.Length) > size)
+            return RangeResult.Full;
+        return new RangeResult(RangeOutcome.Multipart, default) { Ranges = satisfiable };
+    }
+
+    /// <summary>One byte-range-spec of a representation of <paramref name="size"/> bytes: Partial, NotSatisfiable, or Full when invalid.</summary>
+    private static RangeResult ParseOne(ReadOnlySpan<char> set, long size)
+    {
         int dash = set.IndexOf('-');
         if (dash < 0)
             return RangeResult.Full;

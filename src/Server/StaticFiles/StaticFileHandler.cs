@@ -7,9 +7,10 @@ namespace Uvnet.Server.StaticFiles;
 /// The static file server's decisions, without the server: from a <see cref="StaticFileRequest"/> to a
 /// <see cref="StaticFileResponse"/>. GET and HEAD only; a directory gets its <c>index.html</c> or a listing
 /// (after a redirect to the path with a trailing <c>/</c>); a file gets validators, conditional answers
-/// (304, 412) and single byte ranges (206, 416), and is sent as its precompressed sibling (<c>.br</c>, <c>.gz</c>)
+/// (304, 412) and byte ranges (206, one range or several as multipart/byteranges; 416), and is sent as its precompressed sibling (<c>.br</c>, <c>.gz</c>)
 /// when one exists and the client accepts its coding (see <see cref="ContentCoding"/>). Touches the file system (stat, realpath, directory reads), so
-/// a listing of a huge directory takes a moment; it never opens or reads a file.
+/// a listing of a huge directory takes a moment; it reads a file only for a multipart/byteranges body, at most
+/// <see cref="MultipartByteRanges.MaxBytes"/> of it.
 /// </summary>
 public sealed class StaticFileHandler
 {
@@ -173,22 +174,50 @@ public sealed class StaticFileHandler
                 return Error(412, "Precondition Failed", head);
         }
         RangeResult range = RangeRequest.Evaluate(request.Method, request.Range, request.IfRange, validators);
+        if (range.Outcome == RangeOutcome.Multipart && range.Ranges.Sum(r => r.Length) > MultipartByteRanges.MaxBytes)
+            range = RangeResult.Full;
+        if (range.Outcome == RangeOutcome.Multipart)
+            return Multipart(served, ContentTypes.ForPath(path), coding, validators, range.Ranges, headers);
         if (range.Outcome == RangeOutcome.NotSatisfiable)
             return Error(416, "Range Not Satisfiable", head, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length)));
         ByteRange run = range.Outcome == RangeOutcome.Partial ? range.Range : new ByteRange(0, validators.Length);
-        headers.Add(new("Content-Type", ContentTypes.ForPath(path)));
+        AddRepresentationHeaders(headers, ContentTypes.ForPath(path), coding, run.Length, validators);
+        if (range.Outcome == RangeOutcome.Partial)
+            headers.Add(new("Content-Range", run.ContentRange(validators.Length)));
+        int status = range.Outcome == RangeOutcome.Partial ? 206 : 200;
+        return new StaticFileResponse(status, headers, new FileBody(served, run.Offset, run.Length), default, sendBody: !head);
+    }
+
+    /// <summary>206 to a GET with several ranges of <paramref name="served"/> as multipart/byteranges, after <paramref name="headers"/> (Vary).</summary>
+    private StaticFileResponse Multipart(string served, string contentType, string? coding, in FileValidators validators,
+        IReadOnlyList<ByteRange> ranges, List<KeyValuePair<string, string>> headers)
+    {
+        (string multipartType, byte[] body) parts;
+        try
+        {
+            parts = MultipartByteRanges.Render(served, contentType, validators.Length, ranges);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return e is UnauthorizedAccessException ? Error(403, "Forbidden", head: false) : Error(404, "Not Found", head: false);
+        }
+        AddRepresentationHeaders(headers, parts.multipartType, coding, parts.body.Length, validators);
+        return new StaticFileResponse(206, headers, null, parts.body, sendBody: true);
+    }
+
+    /// <summary>The fields of a file's 200 or 206: type, coding, length, validators, ranges, caching.</summary>
+    private void AddRepresentationHeaders(List<KeyValuePair<string, string>> headers, string contentType, string? coding,
+        long contentLength, in FileValidators validators)
+    {
+        headers.Add(new("Content-Type", contentType));
         if (coding is not null)
             headers.Add(new("Content-Encoding", coding));
-        headers.Add(new("Content-Length", Number(run.Length)));
+        headers.Add(new("Content-Length", Number(contentLength)));
         headers.Add(new("Last-Modified", validators.LastModifiedText));
         headers.Add(new("ETag", validators.ETag.ToString()));
         headers.Add(new("Accept-Ranges", "bytes"));
         headers.Add(new("Cache-Control", _fileCacheControl));
         headers.Add(new("X-Content-Type-Options", "nosniff"));
-        if (range.Outcome == RangeOutcome.Partial)
-            headers.Add(new("Content-Range", run.ContentRange(validators.Length)));
-        int status = range.Outcome == RangeOutcome.Partial ? 206 : 200;
-        return new StaticFileResponse(status, headers, new FileBody(served, run.Offset, run.Length), default, sendBody: !head);
     }
 
     /// <summary>301 to the directory's path with its trailing slash, each segment re-encoded, the query kept.</summary>

@@ -20,6 +20,7 @@ public sealed class ServeFlagsFixture : IAsyncLifetime
         _tree.File("index.html", Index);
         _tree.File("app.js", "console.log('app')\n");
         _tree.File("style.css", Style);
+        _tree.File("abc.txt", "abcdefghijklmnopqrstuvwxyz");
         File.WriteAllBytes(Path.Join(_tree.Root, "style.css.br"), PrecompressedTests.Compress(Style, s => new BrotliStream(s, CompressionLevel.SmallestSize)));
         File.WriteAllBytes(Path.Join(_tree.Root, "style.css.gz"), PrecompressedTests.Compress(Style, s => new GZipStream(s, CompressionLevel.SmallestSize)));
         Server = await RunningUvnet.StartAsync("serve", _tree.Root, "--loops", "1", "--cors", "--cache", "60", "--spa",
@@ -115,5 +116,24 @@ public class ServeFlagsEndToEndTests(ServeFlagsFixture fixture) : IClassFixture<
         Assert.Equal(ServeFlagsFixture.Style, Encoding.UTF8.GetString(await Curl.RunAsync(url)));
         string head = Encoding.UTF8.GetString(await Curl.RunAsync("-sI", "-H", "Accept-Encoding: gzip", url));
         Assert.Contains("Content-Encoding: gzip\r\n", head, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Several_ranges_arrive_as_multipart_byteranges_through_HttpClient_and_curl()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, fixture.Server.Url("/abc.txt"));
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue();
+        request.Headers.Range.Ranges.Add(new(0, 2));
+        request.Headers.Range.Ranges.Add(new(null, 3));
+        using var response = await s_client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal([("text/plain; charset=utf-8", "bytes 0-2/26", "abc"), ("text/plain; charset=utf-8", "bytes 23-25/26", "xyz")],
+            MultipartRangesTests.Parts(response.Content.Headers.ContentType!.ToString(), await response.Content.ReadAsStringAsync()));
+
+        string curled = Encoding.ASCII.GetString(await Curl.RunAsync("-i", "-r", "1-1,4-5", fixture.Server.Url("/abc.txt").ToString()));
+        string[] headAndBody = curled.Split("\r\n\r\n", 2);
+        Assert.StartsWith("HTTP/1.1 206", headAndBody[0], StringComparison.Ordinal);
+        string type = headAndBody[0].Split("\r\n").Single(l => l.StartsWith("Content-Type: ", StringComparison.Ordinal))["Content-Type: ".Length..];
+        Assert.Equal(["b", "ef"], MultipartRangesTests.Parts(type, headAndBody[1]).Select(p => p.Body));
     }
 }
