@@ -54,6 +54,9 @@ public sealed record CommandLineOptions
     /// <summary>Whether <c>serve</c> answers paths that name nothing with the root's index.html (<c>--spa</c>).</summary>
     public bool SinglePageApplication { get; init; }
 
+    /// <summary>Whether <c>serve</c> opens the served URL in a browser once it listens (<c>--open</c>; <c>$BROWSER</c> chooses which).</summary>
+    public bool OpenBrowser { get; init; }
+
     /// <summary>The credentials <c>serve</c> asks every request for (<c>--auth user:pass</c>); null: none.</summary>
     public StaticFiles.BasicCredentials? Credentials { get; init; }
 

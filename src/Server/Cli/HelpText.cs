@@ -34,6 +34,7 @@ public static class HelpText
                            (a single-page app's routes)
               --auth U:P   serve: ask every request for this user and password (HTTP Basic;
                            only on localhost, 127.0.0.1 or ::1 until uvnet serves TLS)
+          -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)
           -H, --header 'Name: value'
                            serve: add this field to every response (repeatable)
           -q, --quiet      no access log (by default serve and hello log each request to

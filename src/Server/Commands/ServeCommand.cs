@@ -35,8 +35,13 @@ public static class ServeCommand
             error.WriteLine($"uvnet: {e.Message}");
             return Program.UsageError;
         }
-        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log),
-            port => Banner(files.Resolver.Root, options, port, StartupBanner.LanAddresses()), output, error);
+        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log), port =>
+        {
+            // The banner is made once, when the server listens: the moment a browser can load the page.
+            if (options.OpenBrowser)
+                Browser.Open(new Uri(StartupBanner.HttpUrls(options.Host, port, []).First()), error);
+            return Banner(files.Resolver.Root, options, port, StartupBanner.LanAddresses());
+        }, output, error);
     }
 
     /// <summary>The start-up text: what is served, and the URLs to open.</summary>
