@@ -5,7 +5,7 @@ namespace Uvnet.Server.Cli;
 
 /// <summary>
 /// Parses <c>uvnet [serve|hello|echo] [dir] [--port N] [--host H] [--loops N] [--dotfiles] [--udp] [--cors] [--cache SECONDS]
-/// [--spa] [-H 'Name: value']... [--auth USER:PASS] [--open] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
+/// [--spa] [-H 'Name: value']... [--auth USER:PASS] [--open] [--compress] [--quiet] [--stats SECONDS] [--help] [--version]</c>.
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
@@ -43,7 +43,7 @@ public static class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
-        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open;
+        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress;
         private int? _cacheSeconds;
         private StaticFiles.BasicCredentials? _credentials;
         private readonly List<KeyValuePair<string, string>> _headers = [];
@@ -94,6 +94,9 @@ public static class CommandLine
                     break;
                 case "--spa":
                     _spa = TakeFlag(name, value);
+                    break;
+                case "--compress":
+                    _compress = TakeFlag(name, value);
                     break;
                 case "-o" or "--open":
                     _open = TakeFlag(name, value);
@@ -194,6 +197,7 @@ public static class CommandLine
                 ExtraHeaders = [.. _headers],
                 Credentials = _credentials,
                 OpenBrowser = _open,
+                Compress = _compress,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
         }
@@ -201,7 +205,8 @@ public static class CommandLine
         /// <summary>The first option given that only <c>serve</c> has, or null.</summary>
         private string? ServeOnlyOptionGiven() =>
             _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa" : _cacheSeconds is not null ? "--cache"
-            : _headers.Count > 0 ? "--header" : _credentials is not null ? "--auth" : _open ? "--open" : null;
+            : _headers.Count > 0 ? "--header" : _credentials is not null ? "--auth" : _open ? "--open"
+            : _compress ? "--compress" : null;
 
         /// <summary>Whether <paramref name="host"/> (as <see cref="ParseHost"/> gives it) is this machine only.</summary>
         private static bool IsLoopback(string host) =>

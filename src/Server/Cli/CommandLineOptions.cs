@@ -54,6 +54,9 @@ public sealed record CommandLineOptions
     /// <summary>Whether <c>serve</c> answers paths that name nothing with the root's index.html (<c>--spa</c>).</summary>
     public bool SinglePageApplication { get; init; }
 
+    /// <summary>Whether <c>serve</c> compresses text files on the fly (<c>--compress</c>; see <see cref="StaticFiles.StaticFileOptions.Compress"/>).</summary>
+    public bool Compress { get; init; }
+
     /// <summary>Whether <c>serve</c> opens the served URL in a browser once it listens (<c>--open</c>; <c>$BROWSER</c> chooses which).</summary>
     public bool OpenBrowser { get; init; }
 

@@ -30,6 +30,8 @@ public static class HelpText
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking
                            (Cache-Control: max-age=N; default no-cache: revalidate each time)
+              --compress   serve: compress text files on the fly (Brotli or gzip) for
+                           clients that take it; a .br or .gz beside a file is used as is
               --spa        serve: answer paths that name nothing with ./index.html
                            (a single-page app's routes)
               --auth U:P   serve: ask every request for this user and password (HTTP Basic;

@@ -28,6 +28,7 @@ public static class ServeCommand
                 SinglePageApplication = options.SinglePageApplication,
                 ExtraHeaders = options.ExtraHeaders,
                 Credentials = options.Credentials,
+                Compress = options.Compress,
             });
         }
         catch (DirectoryNotFoundException e)

@@ -34,6 +34,7 @@ public sealed class StaticFileHandler
     private readonly PathResolver _resolver;
     private readonly StaticFileOptions _options;
     private readonly string _fileCacheControl;
+    private readonly CompressedCache? _compressed;
 
     /// <summary>Serves the files under <paramref name="root"/>; dotfiles and dot-folders only with <paramref name="serveDotfiles"/> (see <see cref="PathResolver"/>).</summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> is not a directory.</exception>
@@ -57,6 +58,7 @@ public sealed class StaticFileHandler
         }
         _resolver = new PathResolver(root, options.ServeDotfiles);
         _options = options;
+        _compressed = options.Compress ? new CompressedCache(CompressedCache.DefaultCapacityBytes) : null;
         _fileCacheControl = options.MaxAge is { TotalSeconds: >= 1 } age
             ? string.Create(CultureInfo.InvariantCulture, $"max-age={(long)age.TotalSeconds}")
             : CacheControl;
@@ -154,6 +156,14 @@ public sealed class StaticFileHandler
         var info = new FileInfo(served);
         if (!info.Exists)
             return Error(404, "Not Found", head); // removed since it was resolved
+        string contentType = ContentTypes.ForPath(path);
+        bool onTheFly = false;
+        if (coding is null && _compressed is not null && CompressedCache.Compressible(contentType, info.Length))
+        {
+            varies = true;
+            coding = request.Range is null ? ContentCoding.Choose(request.AcceptEncoding, ["br", "gzip"]) : null;
+            onTheFly = coding is not null;
+        }
         FileValidators validators = FileValidators.For(info, now);
         if (coding is not null)
         {
@@ -176,16 +186,35 @@ public sealed class StaticFileHandler
         RangeResult range = RangeRequest.Evaluate(request.Method, request.Range, request.IfRange, validators);
         if (range.Outcome == RangeOutcome.Multipart && range.Ranges.Sum(r => r.Length) > MultipartByteRanges.MaxBytes)
             range = RangeResult.Full;
+        if (onTheFly)
+            return Compressed(served, contentType, coding!, validators, headers, head);
         if (range.Outcome == RangeOutcome.Multipart)
-            return Multipart(served, ContentTypes.ForPath(path), coding, validators, range.Ranges, headers);
+            return Multipart(served, contentType, coding, validators, range.Ranges, headers);
         if (range.Outcome == RangeOutcome.NotSatisfiable)
             return Error(416, "Range Not Satisfiable", head, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length)));
         ByteRange run = range.Outcome == RangeOutcome.Partial ? range.Range : new ByteRange(0, validators.Length);
-        AddRepresentationHeaders(headers, ContentTypes.ForPath(path), coding, run.Length, validators);
+        AddRepresentationHeaders(headers, contentType, coding, run.Length, validators);
         if (range.Outcome == RangeOutcome.Partial)
             headers.Add(new("Content-Range", run.ContentRange(validators.Length)));
         int status = range.Outcome == RangeOutcome.Partial ? 206 : 200;
         return new StaticFileResponse(status, headers, new FileBody(served, run.Offset, run.Length), default, sendBody: !head);
+    }
+
+    /// <summary>200 with <paramref name="served"/> compressed in <paramref name="coding"/> (from the cache when it was before), after <paramref name="headers"/> (Vary).</summary>
+    private StaticFileResponse Compressed(string served, string contentType, string coding, in FileValidators validators,
+        List<KeyValuePair<string, string>> headers, bool head)
+    {
+        byte[] body;
+        try
+        {
+            body = _compressed!.Get(served, validators.ETag, coding);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ReadFailure(e, head);
+        }
+        AddRepresentationHeaders(headers, contentType, coding, body.Length, validators);
+        return new StaticFileResponse(200, headers, null, body, sendBody: !head);
     }
 
     /// <summary>206 to a GET with several ranges of <paramref name="served"/> as multipart/byteranges, after <paramref name="headers"/> (Vary).</summary>
@@ -199,11 +228,15 @@ public sealed class StaticFileHandler
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return e is UnauthorizedAccessException ? Error(403, "Forbidden", head: false) : Error(404, "Not Found", head: false);
+            return ReadFailure(e, head: false);
         }
         AddRepresentationHeaders(headers, parts.multipartType, coding, parts.body.Length, validators);
         return new StaticFileResponse(206, headers, null, parts.body, sendBody: true);
     }
+
+    /// <summary>A file the decision found that could then not be read (a race with its removal or its permissions): 403 or 404.</summary>
+    private static StaticFileResponse ReadFailure(Exception error, bool head) =>
+        error is UnauthorizedAccessException ? Error(403, "Forbidden", head) : Error(404, "Not Found", head);
 
     /// <summary>The fields of a file's 200 or 206: type, coding, length, validators, ranges, caching.</summary>
     private void AddRepresentationHeaders(List<KeyValuePair<string, string>> headers, string contentType, string? coding,

@@ -25,6 +25,13 @@ public sealed record StaticFileOptions
     /// </summary>
     public bool SinglePageApplication { get; init; }
 
+    /// <summary>
+    /// Whether text files with no precompressed sibling are compressed on the fly (<c>--compress</c>) for a client
+    /// that accepts Brotli or gzip, and kept compressed by entity tag in a bounded cache. A request with a Range
+    /// gets the file as it is (ranges of the file, by sendfile), as nginx does.
+    /// </summary>
+    public bool Compress { get; init; }
+
     /// <summary>The credentials a request must carry (<c>--auth user:pass</c>, HTTP Basic); null: none asked for. A CORS preflight is answered without them, as browsers send none.</summary>
     public BasicCredentials? Credentials { get; init; }
 

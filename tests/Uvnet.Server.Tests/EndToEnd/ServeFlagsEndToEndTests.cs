@@ -4,10 +4,12 @@ using System.Text;
 
 namespace Uvnet.Server.Tests.EndToEnd;
 
-/// <summary><c>uvnet serve --cors --cache 60 --spa -H ...</c> on a single-page app's folder, its script precompressed.</summary>
+/// <summary><c>uvnet serve --cors --cache 60 --spa --compress -H ...</c> on a single-page app's folder, its style precompressed.</summary>
 public sealed class ServeFlagsFixture : IAsyncLifetime
 {
     public const string Index = "<!doctype html><h1>app</h1>\n";
+
+    public static readonly string Notes = string.Concat(Enumerable.Range(0, 200).Select(i => $"- note {i}\n"));
 
     public const string Style = "body { font-family: sans-serif; margin: 0 auto; max-width: 40em; }\n";
 
@@ -21,9 +23,10 @@ public sealed class ServeFlagsFixture : IAsyncLifetime
         _tree.File("app.js", "console.log('app')\n");
         _tree.File("style.css", Style);
         _tree.File("abc.txt", "abcdefghijklmnopqrstuvwxyz");
+        _tree.File("notes.md", Notes);
         File.WriteAllBytes(Path.Join(_tree.Root, "style.css.br"), PrecompressedTests.Compress(Style, s => new BrotliStream(s, CompressionLevel.SmallestSize)));
         File.WriteAllBytes(Path.Join(_tree.Root, "style.css.gz"), PrecompressedTests.Compress(Style, s => new GZipStream(s, CompressionLevel.SmallestSize)));
-        Server = await RunningUvnet.StartAsync("serve", _tree.Root, "--loops", "1", "--cors", "--cache", "60", "--spa",
+        Server = await RunningUvnet.StartAsync("serve", _tree.Root, "--loops", "1", "--cors", "--cache", "60", "--spa", "--compress",
             "-H", "X-Frame-Options: DENY", "--header=Referrer-Policy: no-referrer");
     }
 
@@ -135,5 +138,17 @@ public class ServeFlagsEndToEndTests(ServeFlagsFixture fixture) : IClassFixture<
         Assert.StartsWith("HTTP/1.1 206", headAndBody[0], StringComparison.Ordinal);
         string type = headAndBody[0].Split("\r\n").Single(l => l.StartsWith("Content-Type: ", StringComparison.Ordinal))["Content-Type: ".Length..];
         Assert.Equal(["b", "ef"], MultipartRangesTests.Parts(type, headAndBody[1]).Select(p => p.Body));
+    }
+
+    [Fact]
+    public async Task Compress_sends_text_compressed_that_curl_and_HttpClient_decode()
+    {
+        string url = fixture.Server.Url("/notes.md").ToString();
+        Assert.Equal(ServeFlagsFixture.Notes, Encoding.UTF8.GetString(await Curl.RunAsync("--compressed", url)));
+        string head = Encoding.UTF8.GetString(await Curl.RunAsync("-sI", "-H", "Accept-Encoding: br", url));
+        Assert.Contains("Content-Encoding: br\r\n", head, StringComparison.Ordinal);
+        using var client = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.All }) { Timeout = RunningUvnet.Bound };
+        Assert.Equal(ServeFlagsFixture.Notes, await client.GetStringAsync(url));
+        Assert.Equal(ServeFlagsFixture.Notes, await s_client.GetStringAsync(url)); // no Accept-Encoding: as it is
     }
 }

@@ -1,0 +1,85 @@
+using System.IO.Compression;
+
+namespace Uvnet.Server.StaticFiles;
+
+/// <summary>
+/// <c>--compress</c>: text files compressed on the fly (Brotli or gzip, System.IO.Compression) and kept by entity
+/// tag, so a file is compressed once per version and coding. The cache holds at most a bounded number of bytes,
+/// the least recently used going first. Every loop of the server shares it, so it locks.
+/// </summary>
+internal sealed class CompressedCache(long capacityBytes)
+{
+    /// <summary>The default bound on the bytes kept: a site's text assets, not a second copy of a large folder.</summary>
+    public const long DefaultCapacityBytes = 32L << 20;
+
+    /// <summary>Below this, the coding's own overhead eats most of the gain (nginx's gzip_min_length habit, a little higher).</summary>
+    public const long MinFileBytes = 256;
+
+    /// <summary>Above this a file is sent as it is: compressing runs on the loop and must stay short.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<(string Key, byte[] Bytes)>> _entries = [];
+    private readonly LinkedList<(string Key, byte[] Bytes)> _byUse = [];
+    private long _bytes;
+
+    /// <summary>How many compressed versions are kept.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _entries.Count;
+        }
+    }
+
+    /// <summary>Whether a file of <paramref name="contentType"/> and <paramref name="length"/> bytes is worth compressing: text, JSON, XML, SVG, JavaScript, WebAssembly.</summary>
+    public static bool Compressible(string contentType, long length) =>
+        length is >= MinFileBytes and <= MaxFileBytes
+        && (contentType.StartsWith("text/", StringComparison.Ordinal) || contentType.StartsWith("application/wasm", StringComparison.Ordinal)
+            || contentType.Split(';')[0] is var type && (type.EndsWith("json", StringComparison.Ordinal) || type.EndsWith("xml", StringComparison.Ordinal)
+                || type.EndsWith("javascript", StringComparison.Ordinal)));
+
+    /// <summary>The file at <paramref name="path"/> (version <paramref name="tag"/>) in <paramref name="coding"/>, compressed now or found kept.</summary>
+    /// <exception cref="IOException">The file could not be read.</exception>
+    public byte[] Get(string path, EntityTag tag, string coding)
+    {
+        string key = $"{coding}\n{tag}\n{path}";
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(key, out var found))
+            {
+                _byUse.Remove(found);
+                _byUse.AddFirst(found);
+                return found.Value.Bytes;
+            }
+        }
+        byte[] compressed = Compress(File.ReadAllBytes(path), coding);
+        lock (_lock)
+        {
+            if (!_entries.ContainsKey(key) && compressed.Length <= capacityBytes)
+            {
+                _entries[key] = _byUse.AddFirst((key, compressed));
+                _bytes += compressed.Length;
+                while (_bytes > capacityBytes && _byUse.Last is { } oldest)
+                {
+                    _byUse.RemoveLast();
+                    _entries.Remove(oldest.Value.Key);
+                    _bytes -= oldest.Value.Bytes.Length;
+                }
+            }
+        }
+        return compressed;
+    }
+
+    private static byte[] Compress(byte[] bytes, string coding)
+    {
+        var output = new MemoryStream();
+        // Fastest: the work runs on a loop thread once per version; Brotli's level 1 still beats gzip's best on text.
+        using (Stream stream = coding == "br"
+            ? new BrotliStream(output, CompressionLevel.Fastest)
+            : new GZipStream(output, CompressionLevel.Fastest))
+            stream.Write(bytes);
+        return output.ToArray();
+    }
+}
