@@ -33,7 +33,8 @@ public sealed class PackedFolder : IAsyncLifetime
         string solution = Path.Join(_root, "src.slnx");
         File.WriteAllText(solution, "<Solution>\n"
             + string.Concat(projects.Select(p => $"  <Project Path=\"{p}\" />\n")) + "</Solution>\n");
-        await RunDotnetAsync(_root, "pack", solution, "-c", "Release", "-o", Packages);
+        // With the machine's own global packages folder: the projects' obj/ keep pointing at it for the next build.
+        await RunDotnetAsync(_root, isolated: false, "pack", solution, "-c", "Release", "-o", Packages);
 
         string machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -59,15 +60,16 @@ public sealed class PackedFolder : IAsyncLifetime
     /// Runs <c>dotnet</c> with <paramref name="args"/> in <paramref name="directory"/>, with this folder's own global
     /// packages folder; asserts it exited 0 and returns its stdout.
     /// </summary>
-    public Task<string> DotnetAsync(string directory, params string[] args) => RunDotnetAsync(directory, args);
+    public Task<string> DotnetAsync(string directory, params string[] args) => RunDotnetAsync(directory, isolated: true, args);
 
-    private async Task<string> RunDotnetAsync(string directory, params string[] args)
+    private async Task<string> RunDotnetAsync(string directory, bool isolated, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", args)
         {
             WorkingDirectory = directory,
         };
-        start.Environment["NUGET_PACKAGES"] = Path.Join(_root, "nuget-cache");
+        if (isolated)
+            start.Environment["NUGET_PACKAGES"] = Path.Join(_root, "nuget-cache");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         // The test host's own MSBuild settings must not leak into the child build.
