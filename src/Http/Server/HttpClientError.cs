@@ -50,7 +50,7 @@ public sealed class HttpClientError : Exception
     public int StatusCode { get; }
 
     /// <summary>llhttp's <c>llhttp_errno_name</c> for each code; the codes past llhttp's are this parser's limits, named as Node reports them.</summary>
-    private static string CodeOf(HttpParserError error) => error switch
+    internal static string CodeOf(HttpParserError error) => error switch
     {
         HttpParserError.Strict => "HPE_STRICT",
         HttpParserError.LfExpected => "HPE_LF_EXPECTED",
