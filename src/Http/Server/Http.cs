@@ -1,3 +1,4 @@
+using Uvnet.Http.Client;
 using Uvnet.Http.Server;
 
 namespace Uvnet.Http;
@@ -35,4 +36,39 @@ public static class Http
         };
         return server;
     }
+    /// <summary>
+    /// Makes a request, as Node's <c>http.request</c>: it takes a connection from its agent on the next loop turn and
+    /// sends nothing before <see cref="ClientRequest.Write(ReadOnlySpan{byte})"/>, <see cref="ClientRequest.End(ReadOnlySpan{byte})"/>
+    /// or <see cref="ClientRequest.FlushHeaders"/>. <paramref name="callback"/> is a <see cref="ClientRequest.Response"/> handler.
+    /// </summary>
+    /// <exception cref="ArgumentException">The method, path, host or a header is invalid (Node's ERR_INVALID_HTTP_TOKEN,
+    /// ERR_UNESCAPED_CHARACTERS, ERR_INVALID_CHAR): nothing is sent.</exception>
+    /// <exception cref="InvalidOperationException">Called off the loop's thread.</exception>
+    public static ClientRequest Request(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
+        LoopThread.Verify(loop, nameof(Http), unstarted: true);
+        var request = new ClientRequest(loop, options, options.NoAgent ? null : options.Agent ?? Agent.GetGlobal(loop));
+        if (callback is not null)
+            request.Response += (_, response) => callback(response);
+        loop.Post(static r => r.Start(), request);
+        return request;
+    }
+
+    /// <summary>Makes a request to an absolute <c>http:</c> URL (see <see cref="Request(Loop, RequestOptions, Action{ClientResponse}?)"/>).</summary>
+    public static ClientRequest Request(Loop loop, string url, Action<ClientResponse>? callback = null) =>
+        Request(loop, RequestOptions.FromUrl(url), callback);
+
+    /// <summary>A GET, ended at once, as Node's <c>http.get</c>.</summary>
+    public static ClientRequest Get(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null)
+    {
+        ClientRequest request = Request(loop, options with { Method = "GET" }, callback);
+        request.End();
+        return request;
+    }
+
+    /// <summary>A GET of an absolute <c>http:</c> URL, ended at once.</summary>
+    public static ClientRequest Get(Loop loop, string url, Action<ClientResponse>? callback = null) =>
+        Get(loop, RequestOptions.FromUrl(url), callback);
 }

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using Uvnet.Http.Server;
+
+namespace Uvnet.Http.Client;
+
+/// <summary>
+/// A pool of keep-alive connections on one loop, keyed by host and port, as Node's <c>http.Agent</c>: requests take an
+/// idle connection (<see cref="AgentScheduling"/>), open a new one under <see cref="AgentOptions.MaxSockets"/> per
+/// origin and <see cref="AgentOptions.MaxTotalSockets"/> in all, or wait in their origin's queue. An idle connection
+/// keeps reading, so a server's FIN, RST or stray bytes remove it at once; it closes after its idle timeout, which
+/// is kept under the server's <c>Keep-Alive: timeout</c> hint. A connection whose response was malformed or cut, or
+/// not read off the wire, is never reused. Members are for the loop's thread.
+/// </summary>
+public sealed class Agent
+{
+    private static readonly ConditionalWeakTable<Loop, Agent> s_global = new();
+
+    private readonly Dictionary<(string Host, int Port), ConnectionPool> _pools = [];
+    private int _totalSockets;
+
+    /// <summary>An agent on <paramref name="loop"/> (defaults: Node's global agent's).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public Agent(Loop loop, AgentOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        options ??= new AgentOptions();
+        options.Validate();
+        Loop = loop;
+        Options = options;
+    }
+
+    /// <summary>The loop's default agent (Node's <c>http.globalAgent</c>, one per loop), used when a request names none.</summary>
+    public static Agent GetGlobal(Loop loop)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        return s_global.GetValue(loop, static l => new Agent(l));
+    }
+
+    /// <summary>The loop whose connections these are.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>The settings.</summary>
+    public AgentOptions Options { get; }
+
+    /// <summary>The counts for one origin (all zero when it was never used).</summary>
+    public PoolStats GetStats(string host, int port)
+    {
+        LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
+        return _pools.TryGetValue((host, port), out ConnectionPool? pool)
+            ? new PoolStats(pool.Count, pool.FreeCount, pool.WaitingCount, pool.Created, pool.Reused)
+            : default;
+    }
+
+    /// <summary>Open or connecting connections across every origin.</summary>
+    public int TotalSockets
+    {
+        get
+        {
+            LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
+            return _totalSockets;
+        }
+    }
+
+    /// <summary>Closes every idle connection (Node's <c>agent.destroy()</c> closes busy ones too: here their requests own them).</summary>
+    public void Destroy()
+    {
+        LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
+        foreach (ConnectionPool pool in _pools.Values)
+            pool.DestroyFree();
+    }
+
+    internal void AddRequest(ClientRequest request, bool fresh)
+    {
+        var key = (request.Host, request.Port);
+        if (!_pools.TryGetValue(key, out ConnectionPool? pool))
+            _pools[key] = pool = new ConnectionPool(this, request.Host, request.Port);
+        pool.Add(request, fresh);
+    }
+
+    /// <summary>Counts a new connection of <paramref name="pool"/> against the total, closing another origin's idle one if needed.</summary>
+    internal bool ReserveSocket(ConnectionPool pool)
+    {
+        if (_totalSockets >= Options.MaxTotalSockets)
+        {
+            // As Node: an idle connection elsewhere gives way to a request that has none.
+            ConnectionPool? donor = _pools.Values.FirstOrDefault(p => p.FreeCount > 0);
+            if (donor is null || !donor.CloseOneFree())
+                return false;
+        }
+        _totalSockets++;
+        return true;
+    }
+
+    internal void OnSocketRemoved(ConnectionPool pool)
+    {
+        _totalSockets--;
+        if (pool.TryServeWaiting())
+            return;
+        foreach (ConnectionPool other in _pools.Values)
+        {
+            if (other != pool && other.TryServeWaiting())
+                return;
+        }
+    }
+}
+
+/// <summary>One origin's counts in an <see cref="Agent"/> (as undici's pool stats).</summary>
+/// <param name="Connected">Open or connecting connections, idle ones included.</param>
+/// <param name="Free">Idle connections.</param>
+/// <param name="Pending">Requests waiting for a connection.</param>
+/// <param name="Created">Connections opened so far.</param>
+/// <param name="Reused">Requests served by a connection that had served another.</param>
+public readonly record struct PoolStats(int Connected, int Free, int Pending, long Created, long Reused);

@@ -1,0 +1,386 @@
+using System.Buffers;
+using System.Text;
+using Uvnet.Http.Parsing;
+using Uvnet.Http.Server;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Client;
+
+/// <summary>
+/// One upstream connection: its socket, the response parser, and the request it serves. Between requests it sits in
+/// its <see cref="ConnectionPool"/>, still reading, so a server's FIN, RST or stray bytes remove it at once.
+/// </summary>
+internal sealed class ClientConnection
+{
+    // Static handlers find their connection through the socket's Owner (no delegates per connection); removed as a
+    // set when an upgrade hands the socket over.
+    private static readonly SocketDataHandler s_onData = static (s, data) => Of(s).OnData(data);
+    private static readonly Action<Socket> s_onEnded = static s => Of(s).OnEnded();
+    private static readonly Action<Socket, bool> s_onClosed = static (s, _) => Of(s).OnClosed();
+    private static readonly Action<Socket, NetException> s_onError = static (s, e) => Of(s)._socketError ??= e;
+    private static readonly Action<Socket> s_onTimeout = static s => Of(s).OnTimeout();
+    private static readonly Action<Socket> s_onDrain = static s => Of(s)._request?.OnDrain();
+
+    private readonly HttpResponseParser _parser = new();
+    private readonly HttpRequestHead _head = new();
+    private readonly Queue<byte[]> _inFlight = new();
+    private readonly Action<NetException?> _onWritten;
+    private HttpRequestHead? _trailerHead;
+    private byte[] _reason = new byte[64];
+    private int _reasonLength;
+    private ClientRequest? _request;
+    private ClientResponse? _response;
+    private NetException? _socketError;
+    private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny;
+
+    /// <summary>A connection of <paramref name="pool"/>'s origin.</summary>
+    internal ClientConnection(ConnectionPool pool)
+        : this(pool.Agent.Loop, pool.Host, pool.Port) => Pool = pool;
+
+    /// <summary>A connection of <paramref name="request"/>'s own (Node's <c>agent: false</c>), closed after its response.</summary>
+    internal ClientConnection(ClientRequest request)
+        : this(request.Loop, request.Host, request.Port)
+    {
+    }
+
+    private ClientConnection(Loop loop, string host, int port)
+    {
+        _onWritten = OnWritten;
+        Socket = new Socket(loop) { Owner = this };
+        Socket.Data += s_onData;
+        Socket.Ended += s_onEnded;
+        Socket.Closed += s_onClosed;
+        Socket.Error += s_onError;
+        Socket.Timeout += s_onTimeout;
+        Socket.Drain += s_onDrain;
+        Socket.Connect(port, host);
+    }
+
+    private static ClientConnection Of(Socket socket) => (ClientConnection)socket.Owner!;
+
+    internal Socket Socket { get; }
+
+    internal ConnectionPool? Pool { get; }
+
+    /// <summary>Requests whose responses completed on this connection.</summary>
+    internal int Served { get; private set; }
+
+    /// <summary>The server's <c>Keep-Alive: timeout=N</c> hint in milliseconds, or -1.</summary>
+    internal long KeepAliveHint { get; private set; } = -1;
+
+    /// <summary>Whether it waits in its pool, with no request.</summary>
+    internal bool IsFree { get; private set; }
+
+    /// <summary>Whether it can serve another request: open, and no FIN read.</summary>
+    internal bool IsUsable => !_destroyed && !Socket.Destroyed && !Socket.ReadableEnded;
+
+    /// <summary>Gives the connection to <paramref name="request"/>, which sends what it has.</summary>
+    internal void Assign(ClientRequest request, bool reused)
+    {
+        IsFree = false;
+        _request = request;
+        _receivedAny = false;
+        _socketError = null;
+        Socket.Ref();
+        request.OnAssigned(this, reused);
+    }
+
+    /// <summary>Puts the connection in its pool's idle set: it no longer keeps the loop alive, and closes after <paramref name="idleTimeout"/>.</summary>
+    internal void MarkFree(long idleTimeout)
+    {
+        IsFree = true;
+        Socket.Unref();
+        Socket.SetTimeout(idleTimeout);
+    }
+
+    /// <summary>Writes bytes rented from the shared pool; the array goes back when the write completes.</summary>
+    internal void Write(ArraySegment<byte> bytes)
+    {
+        _inFlight.Enqueue(bytes.Array!);
+        Socket.Write(bytes.AsMemory(), _onWritten);
+    }
+
+    /// <summary>Stops reading while a response holds 64 KiB nobody has taken, and reads again once it is taken.</summary>
+    internal void SetBodyBackpressure(bool full)
+    {
+        if (full && !Socket.IsPaused)
+            Socket.Pause();
+        else if (!full && Socket.IsPaused)
+            Socket.Resume();
+    }
+
+    /// <summary>Destroys the connection without reporting to its request or response (whoever calls reports).</summary>
+    internal void Destroy()
+    {
+        _request = null;
+        _response = null;
+        Kill();
+    }
+
+    private void Kill()
+    {
+        if (_destroyed)
+            return;
+        _destroyed = true;
+        _parser.Pause(); // a callback that destroyed the connection stops the Execute that runs it
+        Socket.Destroy();
+    }
+
+    private void OnWritten(NetException? error)
+    {
+        if (_inFlight.TryDequeue(out byte[]? array))
+            ArrayPool<byte>.Shared.Return(array);
+        if (error is null && _inFlight.Count == 0)
+            _request?.OnWritesFlushed();
+    }
+
+    private void OnData(ReadOnlySpan<byte> data)
+    {
+        if (_detached || _destroyed)
+            return;
+        if (_request is null)
+        {
+            // Bytes nobody asked for on an idle connection: it can never be trusted with a request again.
+            Kill();
+            return;
+        }
+        if (!_receivedAny)
+        {
+            _receivedAny = true;
+            _request.OnResponseBytes();
+        }
+        var handler = new Handler(this);
+        HttpParserError error = _parser.Execute(ref handler, data, out int consumed);
+        if (_destroyed)
+            return;
+        switch (error)
+        {
+            case HttpParserError.None:
+                return;
+            case HttpParserError.Paused when _messageDone:
+                _parser.Resume();
+                if (consumed < data.Length)
+                    Kill(); // bytes past the response, unasked: never reused (RFC 9112 §9.3.2 needs a request first)
+                CompleteMessage();
+                return;
+            case HttpParserError.PausedUpgrade:
+                HandOver(data[consumed..].ToArray());
+                return;
+            default:
+                FailResponse(new HttpResponseError(error, _parser.ErrorReason ?? error.ToString()));
+                return;
+        }
+    }
+
+    private void OnEnded()
+    {
+        if (_detached || _destroyed || _response is null)
+            return;
+        // A body delimited by the close ends here (Finish completes it through the handler); any other framing cut
+        // short is an error, which the close that follows reports.
+        var handler = new Handler(this);
+        if (_parser.Finish(ref handler) == HttpParserError.None && _messageDone)
+        {
+            _keepAlive = false;
+            CompleteMessage();
+        }
+    }
+
+    private void OnClosed()
+    {
+        if (_detached)
+            return;
+        _destroyed = true;
+        while (_inFlight.TryDequeue(out byte[]? array))
+            ArrayPool<byte>.Shared.Return(array);
+        Pool?.Remove(this);
+        ClientRequest? request = _request;
+        ClientResponse? response = _response;
+        _request = null;
+        _response = null;
+        if (request is null)
+            return;
+        if (response is not null)
+            response.OnAborted(new NetException("ECONNRESET", "aborted"));
+        else if (!_receivedAny && Served > 0 && request.CanRetry)
+            request.Retry();
+        else
+            request.Fail(_socketError ?? new NetException("ECONNRESET", "socket hang up"));
+    }
+
+    private void OnTimeout()
+    {
+        if (_detached)
+            return;
+        if (IsFree)
+            Kill();
+        else
+            _request?.OnTimeout();
+    }
+
+    /// <summary>The response's body is off the wire: the connection goes back to its pool, or closes.</summary>
+    private void CompleteMessage()
+    {
+        ClientRequest request = _request!;
+        ClientResponse response = _response!;
+        _request = null;
+        _response = null;
+        _messageDone = false;
+        request.OnWireComplete(); // from now the request cannot reach this connection, which may serve the next one
+        Served++;
+        SetBodyBackpressure(false);
+        bool reusable = _keepAlive && request.WritableEnded && IsUsable && Pool is not null;
+        if (reusable)
+            Pool!.Release(this);
+        else
+            Kill();
+        response.OnWireComplete();
+    }
+
+    /// <summary>A malformed response: the connection is destroyed, and the request or response reports it.</summary>
+    private void FailResponse(Exception error)
+    {
+        ClientRequest? request = _request;
+        ClientResponse? response = _response;
+        Destroy();
+        if (response is not null)
+            response.OnAborted(error);
+        else
+            request?.Fail(error);
+    }
+
+    /// <summary>101 (or 2xx to CONNECT): the socket leaves the pool and goes to the request's Upgrade handler.</summary>
+    private void HandOver(byte[] head)
+    {
+        ClientRequest request = _request!;
+        ClientResponse response = _response!;
+        _request = null;
+        _response = null;
+        _detached = true;
+        Socket.Data -= s_onData;
+        Socket.Ended -= s_onEnded;
+        Socket.Closed -= s_onClosed;
+        Socket.Error -= s_onError;
+        Socket.Timeout -= s_onTimeout;
+        Socket.Drain -= s_onDrain;
+        Socket.Owner = null;
+        Socket.SetTimeout(0);
+        Pool?.Remove(this);
+        if (!request.OnUpgrade(response, Socket, head))
+            Socket.Destroy();
+    }
+
+    private void OnHeadersComplete(HttpResponseParser parser)
+    {
+        ClientRequest request = _request!;
+        ReadOnlySpan<byte> reason = _reason.AsSpan(0, _reasonLength);
+        int status = parser.StatusCode;
+        if (status is >= 100 and < 200 && status != 101)
+        {
+            _interim = true;
+            var headers = new HttpHeaders();
+            headers.Load(_head, Socket.Loop, maxCount: 0);
+            request.OnInformation(new InformationalResponse(status, Encoding.Latin1.GetString(reason), headers));
+            return;
+        }
+        _keepAlive = parser.ShouldKeepAlive;
+        KeepAliveHint = ReadKeepAliveHint(_head);
+        _response = new ClientResponse(request, this, _head, reason, parser);
+        if (status == 101 || request.IsConnect && status is >= 200 and < 300)
+        {
+            _upgrade = true;
+            return;
+        }
+        request.OnResponse(_response);
+    }
+
+    private HeadersCompleteAction HeadersDone(HttpResponseParser parser)
+    {
+        OnHeadersComplete(parser);
+        if (_destroyed)
+            return HeadersCompleteAction.SkipBody; // Kill paused the parser: nothing more is read
+        if (_interim)
+            return HeadersCompleteAction.Continue;
+        if (_upgrade)
+            return HeadersCompleteAction.Upgrade;
+        return _request!.IsHead ? HeadersCompleteAction.SkipBody : HeadersCompleteAction.Continue;
+    }
+
+    private void OnMessageComplete()
+    {
+        if (_interim)
+        {
+            _interim = false; // the final response follows on the same parser
+            return;
+        }
+        if (_upgrade)
+            return; // Execute stops with PausedUpgrade: HandOver takes it from there
+        if (_inTrailers && _trailerHead!.HeaderCount > 0)
+            _response!.SetTrailers(_trailerHead);
+        _messageDone = true;
+        _parser.Pause(); // the pool's work happens after Execute returns, with what it left unread known
+    }
+
+    /// <summary>The seconds of <c>Keep-Alive: timeout=N</c> (RFC 2068 §19.7.1.1), in milliseconds, or -1.</summary>
+    private static long ReadKeepAliveHint(HttpRequestHead head)
+    {
+        if (!head.TryGetHeaderValue("keep-alive"u8, out ReadOnlySpan<byte> value))
+            return -1;
+        int at = value.IndexOf("timeout="u8);
+        if (at < 0)
+            return -1;
+        long seconds = 0;
+        int digits = 0;
+        foreach (byte b in value[(at + 8)..])
+        {
+            if (b is < (byte)'0' or > (byte)'9' || ++digits > 9)
+                break;
+            seconds = seconds * 10 + (b - '0');
+        }
+        return digits == 0 ? -1 : seconds * 1000;
+    }
+
+    private void AppendReason(ReadOnlySpan<byte> piece)
+    {
+        if (_reason.Length - _reasonLength < piece.Length)
+            Array.Resize(ref _reason, Math.Max(_reason.Length * 2, _reasonLength + piece.Length));
+        piece.CopyTo(_reason.AsSpan(_reasonLength));
+        _reasonLength += piece.Length;
+    }
+
+    private readonly struct Handler(ClientConnection connection) : IHttpResponseParserHandler
+    {
+        public void OnMessageBegin()
+        {
+            connection._head.Clear();
+            connection._reasonLength = 0;
+            connection._inTrailers = false;
+        }
+
+        public void OnStatus(ReadOnlySpan<byte> reason) => connection.AppendReason(reason);
+
+        public void OnHeaderField(ReadOnlySpan<byte> name) =>
+            (connection._inTrailers ? connection._trailerHead! : connection._head).AppendHeaderName(name);
+
+        public void OnHeaderValue(ReadOnlySpan<byte> value) =>
+            (connection._inTrailers ? connection._trailerHead! : connection._head).AppendHeaderValue(value);
+
+        public HeadersCompleteAction OnHeadersComplete(HttpResponseParser parser) => connection.HeadersDone(parser);
+
+        public void OnBody(ReadOnlySpan<byte> data) => connection._response?.OnBody(data);
+
+        public void OnChunkHeader(long size)
+        {
+            if (size != 0)
+                return;
+            connection._inTrailers = true;
+            (connection._trailerHead ??= new HttpRequestHead()).Clear();
+        }
+
+        public void OnChunkComplete()
+        {
+        }
+
+        public void OnMessageComplete() => connection.OnMessageComplete();
+    }
+}

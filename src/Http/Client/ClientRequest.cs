@@ -1,0 +1,525 @@
+using System.Text;
+using Uvnet.Http.Parsing;
+using Uvnet.Http.Server;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Client;
+
+/// <summary>
+/// An outgoing request, as Node's <c>http.ClientRequest</c>: made by <see cref="Http.Request(Loop, RequestOptions, Action{ClientResponse}?)"/>,
+/// it takes a connection from its <see cref="Agent"/> on the next loop turn, sends its head with the first
+/// <see cref="Write(ReadOnlySpan{byte})"/>, <see cref="End(ReadOnlySpan{byte})"/> or <see cref="FlushHeaders"/>,
+/// and raises <see cref="Response"/> when the response's head arrives. Members are for the loop's thread.
+/// </summary>
+/// <remarks>
+/// Framing as Node's: a body given whole to End is sent with Content-Length; a body written before End is chunked;
+/// GET, HEAD, DELETE, OPTIONS, TRACE and CONNECT without a body send neither; a Content-Length or
+/// Transfer-Encoding set by the caller is kept. Events are raised in Node's order: <see cref="Socket"/>,
+/// <see cref="Information"/> for each interim response, <see cref="Response"/>, then <see cref="Close"/> once the
+/// response has closed; or <see cref="Error"/> then <see cref="Close"/>.
+/// </remarks>
+public sealed class ClientRequest
+{
+    // The high-water mark of what a request holds before its connection is assigned, as a socket's.
+    private const int HighWaterMark = 16 * 1024;
+
+    // A request sent on a reused connection keeps what it sent, up to this, for the one retry of the reuse race.
+    private const int MaxReplay = 64 * 1024;
+
+    private readonly List<KeyValuePair<string, string>> _headers = [];
+    private readonly OutputBuffer _out = new();
+    private OutputBuffer? _replay;
+    private OutputBuffer? _replayBytes; // what the retry sends first, until its fresh connection is assigned
+    private ClientConnection? _connection;
+    private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried, _wroteBody;
+    private long _timeout;
+
+    private Action<ClientRequest, ClientResponse>? _response;
+    private Action<ClientRequest, InformationalResponse>? _information;
+    private Action<ClientRequest>? _continue, _timeoutEvent, _close, _finish, _drain;
+    private Action<ClientRequest, ClientResponse, Socket, ReadOnlyMemory<byte>>? _upgrade;
+    private Action<ClientRequest, Socket>? _socket;
+    private Action<ClientRequest, Exception>? _error;
+
+    internal ClientRequest(Loop loop, RequestOptions options, Agent? agent)
+    {
+        Loop = loop;
+        Agent = agent;
+        Method = options.Method;
+        Path = options.Path;
+        Host = options.Hostname ?? options.Host;
+        Port = options.Port;
+        Validate(Method, Path, Host, Port);
+        if (options.Headers is { } headers)
+        {
+            foreach (var (name, value) in headers)
+            {
+                FieldValidation.ValidateName(name, "Header");
+                FieldValidation.ValidateValue(name, value, "header");
+                _headers.Add(new(name, value));
+            }
+        }
+        if (!HasHeader("Host"))
+        {
+            string host = Host.Contains(':') ? $"[{Host}]" : Host;
+            _headers.Add(new("Host", Port == 80 ? host : $"{host}:{Port}"));
+        }
+        _timeout = options.Timeout > 0 ? options.Timeout : agent?.Options.Timeout ?? 0;
+    }
+
+    /// <summary>The loop the request runs on.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>The agent whose pool serves it; null for <see cref="RequestOptions.NoAgent"/>.</summary>
+    public Agent? Agent { get; }
+
+    /// <summary>The method.</summary>
+    public string Method { get; }
+
+    /// <summary>The request-target.</summary>
+    public string Path { get; }
+
+    /// <summary>The host connected to.</summary>
+    public string Host { get; }
+
+    /// <summary>The port connected to.</summary>
+    public int Port { get; }
+
+    /// <summary>The connection's socket once one is assigned (<see cref="Socket"/> event), else null.</summary>
+    public Socket? Connection => _connection?.Socket;
+
+    /// <summary>Whether the request went out on a connection that had served another (Node's <c>reusedSocket</c>).</summary>
+    public bool ReusedSocket { get; private set; }
+
+    /// <summary>Whether the head has been formatted for sending (Node's <c>headersSent</c>): headers can no longer change.</summary>
+    public bool HeadersSent => _headSent;
+
+    /// <summary>Whether <see cref="End(ReadOnlySpan{byte})"/> was called (Node's <c>writableEnded</c>).</summary>
+    public bool WritableEnded => _ended;
+
+    /// <summary>Whether every byte of the request was handed to the kernel (Node's <c>writableFinished</c>).</summary>
+    public bool WritableFinished => _finished;
+
+    /// <summary>Whether <see cref="Destroy"/> was called.</summary>
+    public bool Destroyed => _destroyed;
+
+    /// <summary>The response once its head arrived (Node's <c>req.res</c>).</summary>
+    public ClientResponse? Res { get; private set; }
+
+    internal bool IsHead => Method == "HEAD";
+
+    internal bool IsConnect => Method == "CONNECT";
+
+    internal long TimeoutMs => _timeout;
+
+    /// <summary>The response's head arrived (the callback given to Http.Request is one of these handlers).</summary>
+    public event Action<ClientRequest, ClientResponse>? Response { add => Sub(ref _response, value, true); remove => Sub(ref _response, value, false); }
+
+    /// <summary>An interim 1xx response other than 101 arrived (100 Continue, 103 Early Hints...), as Node's <c>information</c>.</summary>
+    public event Action<ClientRequest, InformationalResponse>? Information { add => Sub(ref _information, value, true); remove => Sub(ref _information, value, false); }
+
+    /// <summary>The server answered 100 Continue: send the body of an <c>Expect: 100-continue</c> request now.</summary>
+    public event Action<ClientRequest>? Continue { add => Sub(ref _continue, value, true); remove => Sub(ref _continue, value, false); }
+
+    /// <summary>
+    /// The server switched protocols (101, or 2xx to CONNECT): the socket is handed over with the bytes read past the
+    /// response's head. With no handler the socket is destroyed, as Node's.
+    /// </summary>
+    public event Action<ClientRequest, ClientResponse, Socket, ReadOnlyMemory<byte>>? Upgrade { add => Sub(ref _upgrade, value, true); remove => Sub(ref _upgrade, value, false); }
+
+    /// <summary>A connection was assigned (new or reused).</summary>
+    public event Action<ClientRequest, Socket>? Socket { add => Sub(ref _socket, value, true); remove => Sub(ref _socket, value, false); }
+
+    /// <summary>The socket was idle for the request's timeout; nothing is ended: call <see cref="Destroy"/> to give up.</summary>
+    public event Action<ClientRequest>? Timeout { add => Sub(ref _timeoutEvent, value, true); remove => Sub(ref _timeoutEvent, value, false); }
+
+    /// <summary>
+    /// The request failed before its response arrived: connect errors (ECONNREFUSED, ENOTFOUND, ETIMEDOUT...), ECONNRESET
+    /// "socket hang up" when the connection closed first, an <see cref="HttpResponseError"/> for a malformed response,
+    /// or the error given to <see cref="Destroy"/>. <see cref="Close"/> follows.
+    /// </summary>
+    public event Action<ClientRequest, Exception>? Error { add => Sub(ref _error, value, true); remove => Sub(ref _error, value, false); }
+
+    /// <summary>Raised once, last: after the response closed, or after Error, or after Destroy.</summary>
+    public event Action<ClientRequest>? Close { add => Sub(ref _close, value, true); remove => Sub(ref _close, value, false); }
+
+    /// <summary>The whole request was handed to the kernel.</summary>
+    public event Action<ClientRequest>? Finish { add => Sub(ref _finish, value, true); remove => Sub(ref _finish, value, false); }
+
+    /// <summary>A <see cref="Write(ReadOnlySpan{byte})"/> returned false and the bytes have since gone out: write more.</summary>
+    public event Action<ClientRequest>? Drain { add => Sub(ref _drain, value, true); remove => Sub(ref _drain, value, false); }
+
+    /// <summary>Sets a header field, replacing one of the same name (any case).</summary>
+    /// <exception cref="ArgumentException">The name is not a token or the value holds CR, LF, NUL or another forbidden character.</exception>
+    /// <exception cref="InvalidOperationException">The head was sent (ERR_HTTP_HEADERS_SENT).</exception>
+    public void SetHeader(string name, string value)
+    {
+        VerifyLoopThread();
+        FieldValidation.ValidateName(name, "Header");
+        FieldValidation.ValidateValue(name, value, "header");
+        VerifyHeadNotSent("set");
+        _headers.RemoveAll(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        _headers.Add(new(name, value));
+    }
+
+    /// <summary>The value of a header field set on the request, or null.</summary>
+    public string? GetHeader(string name)
+    {
+        VerifyLoopThread();
+        ArgumentNullException.ThrowIfNull(name);
+        return HttpHeaders.Join(_headers, name);
+    }
+
+    /// <summary>Whether a header field of that name is set.</summary>
+    public bool HasHeader(string name) => GetHeader(name) is not null;
+
+    /// <summary>Removes a header field (Node's default Host too).</summary>
+    /// <exception cref="InvalidOperationException">The head was sent (ERR_HTTP_HEADERS_SENT).</exception>
+    public void RemoveHeader(string name)
+    {
+        VerifyLoopThread();
+        ArgumentNullException.ThrowIfNull(name);
+        VerifyHeadNotSent("remove");
+        _headers.RemoveAll(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Sends the head now, with a chunked body to follow unless a Content-Length was set.</summary>
+    public void FlushHeaders()
+    {
+        VerifyWritable();
+        if (!_headSent)
+            WriteHead(contentLength: -1);
+        Flush();
+    }
+
+    /// <summary>
+    /// Sends a piece of the body (copied: the caller may reuse its buffer). Returns false once what waits to be sent
+    /// reaches 16 KiB: stop until <see cref="Drain"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The request was ended (ERR_STREAM_WRITE_AFTER_END) or destroyed.</exception>
+    public bool Write(ReadOnlySpan<byte> data)
+    {
+        VerifyWritable();
+        if (!_headSent)
+            WriteHead(contentLength: -1);
+        WriteBody(data);
+        Flush();
+        bool below = Backlog < HighWaterMark;
+        _needDrain |= !below;
+        return below;
+    }
+
+    /// <summary>Sends <paramref name="text"/> as UTF-8 (see <see cref="Write(ReadOnlySpan{byte})"/>).</summary>
+    public bool Write(string text) => Write(Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text))));
+
+    /// <summary>Ends the request, with a last piece of body: the whole body when nothing was written before (Content-Length).</summary>
+    /// <exception cref="InvalidOperationException">The request was ended already or destroyed.</exception>
+    public void End(ReadOnlySpan<byte> data = default)
+    {
+        VerifyWritable();
+        if (!_headSent)
+            WriteHead(contentLength: data.Length);
+        WriteBody(data);
+        if (_chunked)
+            _out.Write("0\r\n\r\n"u8);
+        _ended = true;
+        Flush();
+    }
+
+    /// <summary>Ends the request with <paramref name="text"/> as UTF-8.</summary>
+    public void End(string text) => End(Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text))));
+
+    /// <summary>
+    /// Destroys the request and its connection (never reused). <see cref="Error"/> is raised with
+    /// <paramref name="error"/> when one is given, then <see cref="Close"/>, on a later turn; a response in progress is
+    /// aborted. Calls after the first do nothing.
+    /// </summary>
+    public void Destroy(Exception? error = null)
+    {
+        VerifyLoopThread();
+        if (_destroyed)
+            return;
+        _destroyed = true;
+        ReleaseOutput();
+        ClientConnection? connection = _connection;
+        _connection = null;
+        connection?.Destroy();
+        if (Res is { } res && !res.Complete)
+            res.OnAborted(error ?? new NetException("ECONNRESET", "aborted"));
+        Loop.Post(static s => s.request.Fail(s.error), (request: this, error));
+    }
+
+    /// <summary>Node's <c>abort()</c>: <see cref="Destroy"/> without an error.</summary>
+    public void Abort() => Destroy();
+
+    /// <summary>
+    /// Raises <see cref="Timeout"/> after <paramref name="milliseconds"/> of inactivity on the socket (0: off), from
+    /// now if a connection is assigned, else from its assignment.
+    /// </summary>
+    public ClientRequest SetTimeout(long milliseconds, Action<ClientRequest>? callback = null)
+    {
+        VerifyLoopThread();
+        ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
+        _timeout = milliseconds;
+        if (callback is not null)
+            _timeoutEvent += callback;
+        _connection?.Socket.SetTimeout(milliseconds);
+        return this;
+    }
+
+    /// <summary>Takes a connection: posted by Http.Request, so handlers subscribed after it see every event.</summary>
+    internal void Start()
+    {
+        if (_destroyed)
+            return;
+        if (Agent is { } agent)
+            agent.AddRequest(this, fresh: false);
+        else
+            new ClientConnection(this).Assign(this, reused: false);
+    }
+
+    internal void OnAssigned(ClientConnection connection, bool reused)
+    {
+        _connection = connection;
+        ReusedSocket = reused;
+        // A request sent on a reused connection may meet the server's close of it: kept for one retry, when the
+        // retry is safe (RFC 9110 §9.2.2: idempotent, or nothing of a body sent).
+        if (reused && !_retried && (IsIdempotent || !_wroteBody))
+            _replay = new OutputBuffer();
+        connection.Socket.SetTimeout(_timeout);
+        _socket?.Invoke(this, connection.Socket);
+        if (_replayBytes is { } replay)
+        {
+            _replayBytes = null;
+            connection.Write(replay.Detach());
+        }
+        Flush();
+        if (_needDrain && Backlog < HighWaterMark)
+        {
+            _needDrain = false;
+            _drain?.Invoke(this);
+        }
+    }
+
+    /// <summary>Whether the connection's close before any response byte may be retried once on a fresh connection.</summary>
+    internal bool CanRetry => _replay is not null && !_destroyed;
+
+    /// <summary>Sends the request again on a fresh connection (the reuse race), what was sent first.</summary>
+    internal void Retry()
+    {
+        _retried = true;
+        _replayBytes = _replay;
+        _replay = null;
+        _connection = null;
+        Agent!.AddRequest(this, fresh: true);
+    }
+
+    /// <summary>A byte of the response arrived: the request is answered, never retried.</summary>
+    internal void OnResponseBytes()
+    {
+        if (_replay is null)
+            return;
+        _replay.Release();
+        _replay = null;
+    }
+
+    internal void OnInformation(InformationalResponse info)
+    {
+        _information?.Invoke(this, info);
+        if (info.StatusCode == 100)
+            _continue?.Invoke(this);
+    }
+
+    internal void OnResponse(ClientResponse response)
+    {
+        Res = response;
+        if (_response is null)
+            response.Resume(); // nobody asked for it: dumped, as Node does, so the connection goes back to its pool
+        else
+            _response(this, response);
+    }
+
+    internal bool OnUpgrade(ClientResponse response, Socket socket, ReadOnlyMemory<byte> head)
+    {
+        _connection = null;
+        Res = response;
+        if (_upgrade is null)
+            return false;
+        _upgrade(this, response, socket, head);
+        RaiseClose();
+        return true;
+    }
+
+    internal void OnTimeout() => _timeoutEvent?.Invoke(this);
+
+    internal void OnDrain()
+    {
+        if (!_needDrain || Backlog >= HighWaterMark)
+            return;
+        _needDrain = false;
+        _drain?.Invoke(this);
+    }
+
+    /// <summary>Every write the connection was given completed.</summary>
+    internal void OnWritesFlushed()
+    {
+        if (!_ended || _finished || !_out.IsEmpty)
+            return;
+        _finished = true;
+        _finish?.Invoke(this);
+    }
+
+    /// <summary>The response is off the wire: its connection goes on without this request (a Destroy now destroys nothing of it).</summary>
+    internal void OnWireComplete() => _connection = null;
+
+    /// <summary>The response is done (ended, or aborted with its own Error): the request closes after it.</summary>
+    internal void OnResponseClosed()
+    {
+        _connection = null;
+        RaiseClose();
+    }
+
+    /// <summary>The request failed before its response: Error (when there is one) then Close, once.</summary>
+    internal void Fail(Exception? error)
+    {
+        _connection = null;
+        ReleaseOutput();
+        if (_closed)
+            return;
+        if (error is not null)
+            _error?.Invoke(this, error);
+        RaiseClose();
+    }
+
+    /// <summary>Whether the request is still waiting for a connection (a pool skips one destroyed while queued).</summary>
+    internal bool IsWaiting => !_destroyed && _connection is null && !_closed;
+
+    private bool IsIdempotent => Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
+    private long Backlog => _out.Length + (_connection?.Socket.WritableLength ?? 0);
+
+    private void RaiseClose()
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        _close?.Invoke(this);
+    }
+
+    private void WriteHead(long contentLength)
+    {
+        _headSent = true;
+        _out.WriteLatin1(Method);
+        _out.Write(" "u8);
+        _out.WriteLatin1(Path);
+        _out.Write(" HTTP/1.1\r\n"u8);
+        foreach (var (name, value) in _headers)
+            _out.WriteField(name, value);
+        if (!HasHeader("Connection"))
+            _out.Write(Agent is { Options.KeepAlive: true } ? "Connection: keep-alive\r\n"u8 : "Connection: close\r\n"u8);
+        if (HasHeader("Content-Length") || HasHeader("Transfer-Encoding"))
+            _chunked = GetHeader("Transfer-Encoding")?.EndsWith("chunked", StringComparison.OrdinalIgnoreCase) == true;
+        else if (contentLength < 0)
+        {
+            _chunked = true;
+            _out.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+        else if (contentLength > 0 || !(Method is "GET" or "HEAD" or "DELETE" or "OPTIONS" or "TRACE" or "CONNECT"))
+        {
+            _out.Write("Content-Length: "u8);
+            _out.WriteDecimal(contentLength);
+            _out.Write("\r\n"u8);
+        }
+        _out.Write("\r\n"u8);
+    }
+
+    private void WriteBody(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+            return;
+        if (!IsIdempotent)
+            DropReplay(); // a non-idempotent request that sent a body is never sent twice
+        _wroteBody = true;
+        if (_chunked)
+        {
+            _out.WriteHex(data.Length);
+            _out.Write("\r\n"u8);
+            _out.Write(data);
+            _out.Write("\r\n"u8);
+        }
+        else
+            _out.Write(data);
+    }
+
+    /// <summary>Hands what is buffered to the connection, keeping a copy while a retry is possible.</summary>
+    private void Flush()
+    {
+        if (_connection is null || _out.IsEmpty)
+            return;
+        if (_replay is not null)
+        {
+            if (_replay.Length + _out.Length > MaxReplay)
+                DropReplay();
+            else
+                _out.CopyTo(_replay, Range.All);
+        }
+        _connection.Write(_out.Detach());
+    }
+
+    private void DropReplay()
+    {
+        _replay?.Release();
+        _replay = null;
+    }
+
+    private void ReleaseOutput()
+    {
+        _out.Release();
+        DropReplay();
+        _replayBytes?.Release();
+        _replayBytes = null;
+    }
+
+    private void VerifyWritable()
+    {
+        VerifyLoopThread();
+        if (_ended)
+            throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
+        if (_destroyed)
+            throw new InvalidOperationException("Cannot call write after a stream was destroyed (ERR_STREAM_DESTROYED).");
+    }
+
+    private void VerifyHeadNotSent(string action)
+    {
+        if (_headSent)
+            throw new InvalidOperationException($"Cannot {action} headers after they are sent to the client (ERR_HTTP_HEADERS_SENT).");
+    }
+
+    private void VerifyLoopThread([System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
+        LoopThread.Verify(Loop, nameof(ClientRequest), unstarted: true, member);
+
+    private void Sub<T>(ref T? handlers, T? handler, bool add, [System.Runtime.CompilerServices.CallerMemberName] string member = "")
+        where T : Delegate => LoopThread.Subscribe(Loop, nameof(ClientRequest), unstarted: true, ref handlers, handler, add, member);
+
+    private static void Validate(string method, string path, string host, int port)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        if (method.Length == 0 || method.AsSpan().ContainsAnyExcept(HttpCharacters.TokenText))
+            throw new ArgumentException($"Method must be a valid HTTP token [\"{method}\"] (ERR_INVALID_HTTP_TOKEN).", nameof(method));
+        // Node's INVALID_PATH_REGEX, /[^\u0021-\u00ff]/: a space, CR, LF or NUL would split or smuggle the request line.
+        if (path.Length == 0 || path.AsSpan().ContainsAnyExceptInRange('\u0021', '\u00ff'))
+            throw new ArgumentException("Request path contains unescaped characters (ERR_UNESCAPED_CHARACTERS).", nameof(path));
+        if (host.AsSpan().ContainsAnyExceptInRange('\u0021', '\u007e') || host.AsSpan().ContainsAny("/?#@"))
+            throw new ArgumentException($"Invalid host [\"{host}\"] (ERR_INVALID_ARG_VALUE).", nameof(host));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+    }
+}
+
+/// <summary>An interim response (1xx other than 101), as the object of Node's <c>information</c> event.</summary>
+/// <param name="StatusCode">100, 102, 103...</param>
+/// <param name="StatusMessage">The reason phrase.</param>
+/// <param name="Headers">Its header fields.</param>
+public sealed record InformationalResponse(int StatusCode, string StatusMessage, HttpHeaders Headers);

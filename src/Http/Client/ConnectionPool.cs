@@ -1,0 +1,166 @@
+namespace Uvnet.Http.Client;
+
+/// <summary>
+/// One origin's connections in an <see cref="Agent"/> (Node's per-name <c>sockets</c>, <c>freeSockets</c> and
+/// <c>requests</c>): idle ones kept for reuse, requests waiting for a connection past <see cref="AgentOptions.MaxSockets"/>.
+/// </summary>
+internal sealed class ConnectionPool(Agent agent, string host, int port)
+{
+    private readonly List<ClientConnection> _free = [];
+    private readonly Queue<ClientRequest> _waiting = new();
+
+    internal Agent Agent { get; } = agent;
+
+    internal string Host { get; } = host;
+
+    internal int Port { get; } = port;
+
+    /// <summary>Open or connecting connections, idle ones included.</summary>
+    internal int Count { get; private set; }
+
+    internal int FreeCount => _free.Count;
+
+    internal int WaitingCount => _waiting.Count;
+
+    internal long Created { get; private set; }
+
+    internal long Reused { get; private set; }
+
+    /// <summary>Serves <paramref name="request"/> with an idle connection, a new one, or queues it.</summary>
+    internal void Add(ClientRequest request, bool fresh)
+    {
+        if (!fresh && TakeFree() is { } free)
+        {
+            Reused++;
+            free.Assign(request, reused: true);
+        }
+        else if (Count < Agent.Options.MaxSockets && Agent.ReserveSocket(this))
+            Open(request);
+        else
+            _waiting.Enqueue(request);
+    }
+
+    /// <summary>A connection finished a response and may serve another: the next waiting request, or the idle set.</summary>
+    internal void Release(ClientConnection connection)
+    {
+        AgentOptions options = Agent.Options;
+        if (!options.KeepAlive || options.MaxRequestsPerSocket > 0 && connection.Served >= options.MaxRequestsPerSocket)
+        {
+            connection.Destroy();
+            return;
+        }
+        long idle = IdleTimeout(connection);
+        if (idle == 0)
+        {
+            connection.Destroy(); // the server's hint leaves no safe time to reuse it
+            return;
+        }
+        if (NextWaiting() is { } next)
+        {
+            Reused++;
+            connection.Assign(next, reused: true);
+            return;
+        }
+        if (_free.Count >= options.MaxFreeSockets)
+        {
+            connection.Destroy();
+            return;
+        }
+        _free.Add(connection);
+        connection.MarkFree(idle < 0 ? 0 : idle);
+    }
+
+    /// <summary>A connection closed: it leaves the pool, and a waiting request may get a new one in its place.</summary>
+    internal void Remove(ClientConnection connection)
+    {
+        _free.Remove(connection);
+        Count--;
+        Agent.OnSocketRemoved(this);
+    }
+
+    /// <summary>Opens a connection for the first waiting request if the limits allow it now.</summary>
+    internal bool TryServeWaiting()
+    {
+        if (_waiting.Count == 0 || Count >= Agent.Options.MaxSockets)
+            return false;
+        if (NextWaiting() is not { } next)
+            return false;
+        if (!Agent.ReserveSocket(this))
+        {
+            // Put back in front: the queue keeps its order.
+            var rest = _waiting.ToArray();
+            _waiting.Clear();
+            _waiting.Enqueue(next);
+            foreach (ClientRequest r in rest)
+                _waiting.Enqueue(r);
+            return false;
+        }
+        Open(next);
+        return true;
+    }
+
+    /// <summary>Closes one idle connection, to make room under <see cref="AgentOptions.MaxTotalSockets"/>.</summary>
+    internal bool CloseOneFree()
+    {
+        if (_free.Count == 0)
+            return false;
+        ClientConnection oldest = _free[0];
+        _free.RemoveAt(0);
+        oldest.Destroy();
+        return true;
+    }
+
+    /// <summary>Destroys every connection it knows of (idle ones; busy ones are their requests').</summary>
+    internal void DestroyFree()
+    {
+        foreach (ClientConnection c in _free.ToArray())
+            c.Destroy();
+        _free.Clear();
+    }
+
+    private void Open(ClientRequest request)
+    {
+        Count++;
+        Created++;
+        new ClientConnection(this).Assign(request, reused: false);
+    }
+
+    private ClientConnection? TakeFree()
+    {
+        while (_free.Count > 0)
+        {
+            int index = Agent.Options.Scheduling == AgentScheduling.Lifo ? _free.Count - 1 : 0;
+            ClientConnection c = _free[index];
+            _free.RemoveAt(index);
+            if (c.IsUsable)
+                return c;
+            c.Destroy(); // closing already: its close removes it
+        }
+        return null;
+    }
+
+    private ClientRequest? NextWaiting()
+    {
+        while (_waiting.TryDequeue(out ClientRequest? request))
+        {
+            if (request.IsWaiting)
+                return request;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// How long the connection may idle: the agent's timeout, shortened below the server's Keep-Alive hint by
+    /// <see cref="AgentOptions.KeepAliveTimeoutThreshold"/> (undici's rule); 0 when the hint leaves no time, -1 for none.
+    /// </summary>
+    private long IdleTimeout(ClientConnection connection)
+    {
+        long timeout = Agent.Options.Timeout > 0 ? Agent.Options.Timeout : -1;
+        if (connection.KeepAliveHint < 0)
+            return timeout;
+        long hinted = connection.KeepAliveHint - Agent.Options.KeepAliveTimeoutThreshold;
+        if (hinted <= 0)
+            return 0;
+        return timeout < 0 ? hinted : Math.Min(timeout, hinted);
+    }
+}

@@ -1,0 +1,285 @@
+using System.Text;
+using Uvnet.Http.Client;
+using Uvnet.Http.Server;
+using Uvnet.Net;
+
+namespace Uvnet.Http.Tests.Client;
+
+/// <summary>The pool: reuse, limits, scheduling, idle eviction (test/parallel/test-http-agent-*.js, undici's test/client-keep-alive.js).</summary>
+public class AgentTests
+{
+    private static readonly byte[] s_ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
+
+    // test-http-agent-keepalive.js: the second request goes out on the first one's socket.
+    [Fact]
+    public void Keep_alive_reuses_the_same_socket()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartServer((_, res) => res.End("x"u8));
+        var first = kit.Exchange(kit.To(port));
+        int? localPort = first.Response!.Socket.LocalPort;
+        var second = kit.Exchange(kit.To(port));
+        Assert.Equal(localPort, second.Response!.Socket.LocalPort);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
+    }
+
+    [Fact]
+    public void Global_agent_is_one_per_loop()
+    {
+        using var a = new Loop();
+        using var b = new Loop();
+        Assert.Same(Agent.GetGlobal(a), Agent.GetGlobal(a));
+        Assert.NotSame(Agent.GetGlobal(a), Agent.GetGlobal(b));
+        Assert.True(Agent.GetGlobal(a).Options.KeepAlive);
+    }
+
+    [Fact]
+    public void Agent_options_out_of_range_are_refused()
+    {
+        using var loop = new Loop();
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Agent(loop, new AgentOptions { MaxSockets = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Agent(loop, new AgentOptions { MaxFreeSockets = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Agent(loop, new AgentOptions { Timeout = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Agent(loop, new AgentOptions { Scheduling = (AgentScheduling)7 }));
+    }
+
+    // test-http-agent-maxsockets.js: requests beyond maxSockets wait for a socket.
+    [Fact]
+    public void MaxSockets_queues_requests_beyond_the_limit()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxSockets = 2 });
+        var parked = new List<ServerResponse>();
+        int port = kit.StartServer((_, res) => parked.Add(res));
+        var outcomes = Enumerable.Range(0, 5).Select(_ => kit.Send(kit.To(port))).ToList();
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 2);
+        Assert.Equal(new PoolStats(2, 0, 3, 2, 0), kit.Agent.GetStats("127.0.0.1", port));
+        while (!outcomes.All(o => o.Done))
+        {
+            LoopDriver.RunUntil(kit.Loop, () => parked.Count > 0 || outcomes.All(o => o.Done));
+            foreach (ServerResponse res in parked.ToArray())
+                res.End("x"u8);
+            parked.Clear();
+        }
+        Assert.All(outcomes, o => Assert.Equal("x", o.Text));
+        Assert.Equal(2, kit.Server!.ConnectionCount);
+        Assert.Equal(2, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
+    // test-http-agent-maxtotalsockets.js
+    [Fact]
+    public void MaxTotalSockets_counts_every_origin()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxTotalSockets = 1 });
+        int a = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        int b = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        var first = kit.Send(kit.To(a));
+        var second = kit.Send(kit.To(b));
+        LoopDriver.RunUntil(kit.Loop, () => first.Done && second.Done);
+        Assert.Equal("ok", second.Text);
+        Assert.True(kit.Agent.TotalSockets <= 1);
+    }
+
+    // test-http-agent-maxfreesockets? (Node: sockets freed beyond maxFreeSockets are destroyed)
+    [Fact]
+    public void MaxFreeSockets_closes_the_surplus()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxFreeSockets = 1 });
+        var parked = new List<ServerResponse>();
+        int port = kit.StartServer((_, res) => parked.Add(res));
+        var outcomes = Enumerable.Range(0, 3).Select(_ => kit.Send(kit.To(port))).ToList();
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 3);
+        parked.ForEach(r => r.End());
+        LoopDriver.RunUntil(kit.Loop, () => outcomes.All(o => o.Done) && kit.Agent.TotalSockets == 1);
+        Assert.Equal(new PoolStats(1, 1, 0, 3, 0), kit.Agent.GetStats("127.0.0.1", port));
+    }
+
+    // test-http-agent-scheduling.js
+    [Theory]
+    [InlineData(AgentScheduling.Lifo)]
+    [InlineData(AgentScheduling.Fifo)]
+    public void Scheduling_picks_the_last_or_first_freed_socket(AgentScheduling scheduling)
+    {
+        using var kit = new ClientKit(new AgentOptions { Scheduling = scheduling });
+        var parked = new List<ServerResponse>();
+        int port = kit.StartServer((_, res) => parked.Add(res));
+        var a = kit.Send(kit.To(port));
+        var b = kit.Send(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 2);
+        parked[0].End();
+        LoopDriver.RunUntil(kit.Loop, () => a.Done);
+        parked[1].End();
+        LoopDriver.RunUntil(kit.Loop, () => b.Done);
+        var next = kit.Send(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 3);
+        var expected = scheduling == AgentScheduling.Lifo ? b : a;
+        Assert.Equal(expected.Socket!.LocalPort, next.Socket!.LocalPort);
+        parked[2].End();
+        LoopDriver.RunUntil(kit.Loop, () => next.Done);
+    }
+
+    [Fact]
+    public void MaxRequestsPerSocket_closes_the_connection_after_the_cap()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxRequestsPerSocket = 2 });
+        int port = kit.StartServer((_, res) => res.End());
+        for (int i = 0; i < 3; i++)
+            Assert.Null(kit.Exchange(kit.To(port)).Error);
+        Assert.Equal(2, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
+    // undici: a server's FIN on an idle keep-alive socket removes it from the pool (no request needed to notice).
+    [Fact]
+    public void Idle_connection_closed_by_the_server_leaves_the_pool_at_once()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartServer((_, res) => res.End());
+        kit.Exchange(kit.To(port));
+        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Free);
+        kit.Server!.CloseIdleConnections();
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Connected == 0);
+    }
+
+    [Fact]
+    public void Idle_connection_reset_by_the_server_leaves_the_pool_at_once()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => { s.Write(s_ok); s.Loop.Post(() => s.ResetAndDestroy()); });
+        kit.Exchange(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Connected == 0);
+    }
+
+    [Fact]
+    public void Stray_bytes_on_an_idle_connection_close_it()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => { s.Write(s_ok); s.Write("HTTP/1.1 200 OK\r\n"u8.ToArray()); });
+        var o = kit.Exchange(kit.To(port));
+        Assert.Equal("ok", o.Text);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Connected == 0);
+    }
+
+    [Fact]
+    public void Idle_timeout_closes_a_free_connection()
+    {
+        using var kit = new ClientKit(new AgentOptions { Timeout = 50 });
+        int port = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        kit.Exchange(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Connected == 0);
+    }
+
+    // undici keepAliveTimeoutThreshold: the client gives an idle connection up before the server's hint.
+    [Fact]
+    public void Keep_alive_hint_shortens_the_idle_timeout()
+    {
+        using var kit = new ClientKit(new AgentOptions { Timeout = 60_000, KeepAliveTimeoutThreshold = 950 });
+        int port = kit.StartCanned((s, _, _) => s.Write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 0\r\n\r\n"u8.ToArray()));
+        kit.Exchange(kit.To(port));
+        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Free);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Connected == 0, seconds: 10);
+    }
+
+    [Fact]
+    public void Keep_alive_hint_within_the_threshold_is_never_reused()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => s.Write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 0\r\n\r\n"u8.ToArray()));
+        kit.Exchange(kit.To(port));
+        kit.Exchange(kit.To(port));
+        Assert.Equal(2, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
+    [Fact]
+    public void Connection_close_response_is_not_reused()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => s.Write("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"u8.ToArray()));
+        kit.Exchange(kit.To(port));
+        kit.Exchange(kit.To(port));
+        Assert.Equal(2, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
+    [Fact]
+    public void Response_destroyed_before_its_end_never_returns_its_connection()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => s.Write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"u8.ToArray()));
+        var o = kit.Send(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => o.Body.Length == 3);
+        o.Response!.Destroy();
+        LoopDriver.RunUntil(kit.Loop, () => o.Done && kit.Agent.TotalSockets == 0);
+        Assert.True(o.Response.Aborted);
+    }
+
+    [Fact]
+    public void No_agent_uses_a_connection_of_its_own_closed_after_the_response()
+    {
+        using var kit = new ClientKit();
+        string? connection = null;
+        int port = kit.StartServer((req, res) => { connection = req.Headers["connection"]; res.End(); });
+        var o = kit.Exchange(kit.To(port) with { NoAgent = true });
+        Assert.Null(o.Error);
+        Assert.Equal("close", connection);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Server!.ConnectionCount == 0);
+    }
+
+    [Fact]
+    public void Destroy_in_every_callback_leaves_nothing_behind()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => s.Write(Encoding.ASCII.GetBytes(
+            "HTTP/1.1 103 Early\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")));
+        foreach (string at in new[] { "socket", "information", "response", "data", "end" })
+        {
+            int closes = 0;
+            var request = Http.Request(kit.Loop, kit.To(port));
+            void Kill(string point) { if (point == at) request.Destroy(); }
+            request.Socket += (_, _) => Kill("socket");
+            request.Information += (_, _) => Kill("information");
+            request.Response += (_, res) =>
+            {
+                res.Data += (_, _) => Kill("data");
+                res.End += _ => Kill("end");
+                Kill("response");
+            };
+            request.Close += _ => closes++;
+            request.End();
+            LoopDriver.RunUntil(kit.Loop, () => closes > 0);
+            LoopDriver.RunFor(kit.Loop, 20);
+            Assert.Equal(1, closes);
+        }
+    }
+
+    // Node: with no 'response' listener the response is dumped; res.resume() does so too.
+    [Fact]
+    public void Response_nobody_listens_to_is_dumped_and_its_connection_reused()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartServer((_, res) => res.End("unread body"u8));
+        bool closed = false;
+        var request = Http.Request(kit.Loop, kit.To(port));
+        request.Close += _ => closed = true;
+        request.End();
+        LoopDriver.RunUntil(kit.Loop, () => closed);
+        bool ended = false;
+        Http.Get(kit.Loop, kit.To(port), res => { res.End += _ => ended = true; res.Resume(); });
+        LoopDriver.RunUntil(kit.Loop, () => ended);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
+    }
+
+    [Fact]
+    public void Destroy_in_an_End_handler_leaves_the_connection_to_the_next_request()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxSockets = 1 });
+        int port = kit.StartServer((_, res) => res.End("x"u8));
+        var first = kit.Send(kit.To(port), r =>
+        {
+            r.Response += (q, res) => res.End += _ => q.Destroy();
+            r.End();
+        });
+        var second = kit.Send(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => first.Done && second.Done);
+        Assert.Null(second.Error);
+        Assert.Equal("x", second.Text);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
+    }
+}
