@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|udp|http|memory] [--rounds N]
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N]
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
 set -uo pipefail
 
@@ -13,20 +13,21 @@ source "$BENCH_DIR/lib/reactor.sh"
 source "$BENCH_DIR/lib/udp.sh"
 source "$BENCH_DIR/lib/http.sh"
 source "$BENCH_DIR/lib/memory.sh"
+source "$BENCH_DIR/lib/client.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory] [--rounds N]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N]"
   exit 2
 }
 
 use_full_settings
-SUITES=(reactor udp http memory)
+SUITES=(reactor udp http memory client)
 rounds_override=
 while (($# > 0)); do
   case $1 in
     --quick) use_quick_settings ;;
     --only)
-      [[ ${2:-} =~ ^(reactor|udp|http|memory)$ ]] || usage
+      [[ ${2:-} =~ ^(reactor|udp|http|memory|client)$ ]] || usage
       SUITES=("$2")
       shift
       ;;
@@ -56,6 +57,7 @@ for suite in "${SUITES[@]}"; do
     udp) RUN_TOTAL=$((RUN_TOTAL + ${#UDP_WORKLOADS[@]} * ROUNDS * ${#UDP_PEERS[@]})) ;;
     http) RUN_TOTAL=$((RUN_TOTAL + ${#HTTP_WORKLOADS[@]} * ROUNDS * ${#HTTP_PEERS[@]})) ;;
     memory) RUN_TOTAL=$((RUN_TOTAL + ROUNDS * ${#HTTP_PEERS[@]})) ;;
+    client) RUN_TOTAL=$((RUN_TOTAL + ${#CLIENT_WORKLOADS[@]} * ROUNDS * ${#CLIENT_PEERS[@]})) ;;
   esac
 done
 say "$MODE run, $ROUNDS round(s), suites: ${SUITES[*]}, $RUN_TOTAL runs planned"

@@ -62,6 +62,12 @@ internal static class Catalog
             "TechEmpower plaintext with wrk and bench/pipeline.lua: 16 requests written at once. wrk times each batch of 16 (p50 is a batch's latency) and gives no usable p99.", "kestrel", PipelinedHttp),
         new("pipelined-256", "http", "Plaintext, pipelined x16, 256 connections",
             "The same with 256 connections.", "kestrel", PipelinedHttp),
+        new("client-keepalive-64", "client", "HTTP client, keep-alive, 64 connections",
+            "Each client (pinned to one core) GETs /plaintext from the libuv canned-response server (the other core) on 64 keep-alive connections, one request at a time per connection.", "dotnet-httpclient",
+            [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
+        new("client-pipelined-64", "client", "HTTP client, pipelined x16, 64 connections",
+            "The same with 16 requests in flight per connection (undici's pipelining; the other clients do not pipeline).", "undici",
+            [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
         new("idle-10k", "memory", "Memory per idle keep-alive connection",
             "10,000 connections, one plaintext request each, then held open: (RSS with them - RSS idle) / connections.", "kestrel",
             [
@@ -73,7 +79,8 @@ internal static class Catalog
 
     /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
     public static IReadOnlyList<string> PeerOrder { get; } =
-        ["libuv", "libuv-ceiling", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet"];
+        ["libuv", "libuv-ceiling", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
+         "dotnet-httpclient", "node-agent", "undici", "uvnet-client"];
 
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
     {
@@ -81,5 +88,6 @@ internal static class Catalog
         ["udp"] = "UDP (libuv's benchmark-ping-udp, echoed)",
         ["http"] = "HTTP (TechEmpower plaintext)",
         ["memory"] = "Memory at scale",
+        ["client"] = "HTTP client (against the libuv canned-response server)",
     };
 }

@@ -20,6 +20,16 @@ define_peers() {
   # The UDP suite's peers: the reactor peers that have UDP (the same commands).
   UDP_PEERS=(libuv node uvnet)
 
+  # Client peers get "<keepalive|pipelined> --port P --conns N --seconds S --warmup W" appended.
+  local clients=$BUILD_DIR/clients/Uvnet.Bench.ClientPeers.dll
+  CLIENT_PEERS=(dotnet-httpclient node-agent undici uvnet-client)
+  declare -gA CLIENT_COMMAND=(
+    [dotnet-httpclient]="dotnet $clients httpclient"
+    [node-agent]="node $BENCH_DIR/peers/node/client.js agent"
+    [undici]="node $BENCH_DIR/peers/node/client.js undici"
+    [uvnet-client]="dotnet $clients uvnet"
+  )
+
   HTTP_PEERS=(kestrel libuv-ceiling node)
   declare -gA HTTP_COMMAND=(
     [kestrel]="dotnet $BUILD_DIR/kestrel/Uvnet.Bench.KestrelPeer.dll"

@@ -41,6 +41,11 @@ build_peers() {
   build_dotnet "$BENCH_DIR/peers/dotnet/DotnetPeer.csproj" "$BUILD_DIR/dotnet"
   build_dotnet "$BENCH_DIR/peers/uvnet/UvnetPeer.csproj" "$BUILD_DIR/uvnet"
   build_dotnet "$BENCH_DIR/peers/kestrel/KestrelPeer.csproj" "$BUILD_DIR/kestrel"
+  build_dotnet "$BENCH_DIR/peers/clients/ClientPeers.csproj" "$BUILD_DIR/clients"
+  # undici, for the client suite, in a folder of the bench's own (not the repository's node_modules).
+  UNDICI_PATH=$BUILD_DIR/undici/node_modules/undici
+  [[ -d $UNDICI_PATH ]] || npm install --prefix "$BUILD_DIR/undici" --no-audit --no-fund --silent undici > "$RAW_DIR/logs/build-undici.log" 2>&1 ||
+    { show_log_tail "$RAW_DIR/logs/build-undici.log"; die "installing undici with npm failed"; }
   build_dotnet "$BENCH_DIR/Report/Report.csproj" "$BUILD_DIR/report"
   # `uvnet hello` joins the HTTP peers once src/Server exists.
   UVNET_SERVER_DLL=
@@ -66,6 +71,7 @@ machine_info() {
   echo "dotnet=$(dotnet --version)"
   echo "aspnetcore=$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v=$2} END {print v}')"
   echo "node=$(node --version)"
+  echo "undici=$(node -p "require('$BUILD_DIR/undici/node_modules/undici/package.json').version" 2>/dev/null)"
   echo "libuv=$(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
   echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
   echo "gcc=$(gcc -dumpfullversion)"
