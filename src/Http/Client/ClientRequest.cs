@@ -37,7 +37,7 @@ public sealed class ClientRequest
     private Action<ClientRequest, ClientResponse>? _response;
     private Action<ClientRequest, InformationalResponse>? _information;
     private Action<ClientRequest>? _continue, _timeoutEvent, _close, _finish, _drain;
-    private Action<ClientRequest, ClientResponse, Socket, ReadOnlyMemory<byte>>? _upgrade;
+    private Action<ClientRequest, ClientResponse, Socket, byte[]>? _upgrade;
     private Action<ClientRequest, Socket>? _socket;
     private Action<ClientRequest, Exception>? _error;
 
@@ -123,9 +123,9 @@ public sealed class ClientRequest
 
     /// <summary>
     /// The server switched protocols (101, or 2xx to CONNECT): the socket is handed over with the bytes read past the
-    /// response's head. With no handler the socket is destroyed, as Node's.
+    /// response's head (an array the handler owns). With no handler the socket is destroyed, as Node's.
     /// </summary>
-    public event Action<ClientRequest, ClientResponse, Socket, ReadOnlyMemory<byte>>? Upgrade { add => Sub(ref _upgrade, value, true); remove => Sub(ref _upgrade, value, false); }
+    public event Action<ClientRequest, ClientResponse, Socket, byte[]>? Upgrade { add => Sub(ref _upgrade, value, true); remove => Sub(ref _upgrade, value, false); }
 
     /// <summary>A connection was assigned (new or reused).</summary>
     public event Action<ClientRequest, Socket>? Socket { add => Sub(ref _socket, value, true); remove => Sub(ref _socket, value, false); }
@@ -339,7 +339,7 @@ public sealed class ClientRequest
             _response(this, response);
     }
 
-    internal bool OnUpgrade(ClientResponse response, Socket socket, ReadOnlyMemory<byte> head)
+    internal bool OnUpgrade(ClientResponse response, Socket socket, byte[] head)
     {
         _connection = null;
         Res = response;

@@ -211,9 +211,8 @@ public sealed class ClientResponse
     /// <summary>A piece of the body from the wire.</summary>
     internal void OnBody(ReadOnlySpan<byte> data)
     {
-        if (_closed)
-            return;
-        if (_heldEnd == _heldStart && !_paused)
+        // A read completed here may resume its awaiter inline, which may read again at once: loop while one waits.
+        while (!data.IsEmpty && !_closed && _heldEnd == _heldStart && !_paused)
         {
             if (_read is not null)
             {
@@ -222,12 +221,18 @@ public sealed class ClientResponse
                 CompleteRead(n);
                 data = data[n..];
             }
-            else if (_data is not null || _body is not null || _flowing)
+            else
             {
-                Deliver(data);
-                data = default;
+                if (_data is not null || _body is not null || _flowing)
+                {
+                    Deliver(data);
+                    data = default;
+                }
+                break;
             }
         }
+        if (_closed)
+            return;
         if (!data.IsEmpty)
             Hold(data);
         UpdateFlow();
@@ -275,15 +280,20 @@ public sealed class ClientResponse
     /// <summary>Hands held bytes to whoever takes them, and ends the body once all of it was taken.</summary>
     private void Pump()
     {
-        if (_heldEnd > _heldStart && !_paused)
+        // As in OnBody, a completed read may be followed at once by the next one: serve it from what is still held.
+        while (_heldEnd > _heldStart && !_paused && !_closed)
         {
             if (_read is not null)
                 CompleteRead(TakeHeld(_readBuffer.Span));
-            else if (_data is not null || _body is not null || _flowing)
+            else
             {
-                ReadOnlySpan<byte> held = _held.AsSpan(_heldStart, _heldEnd - _heldStart);
-                _heldStart = _heldEnd = 0;
-                Deliver(held); // a handler that reads more finds nothing held: these bytes came first
+                if (_data is not null || _body is not null || _flowing)
+                {
+                    ReadOnlySpan<byte> held = _held.AsSpan(_heldStart, _heldEnd - _heldStart);
+                    _heldStart = _heldEnd = 0;
+                    Deliver(held); // a handler that reads more finds nothing held: these bytes came first
+                }
+                break;
             }
         }
         FinishIfDrained();

@@ -282,4 +282,19 @@ public class AgentTests
         Assert.Equal("x", second.Text);
         Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
     }
+
+    [Fact]
+    public void Agent_Destroy_closes_every_idle_connection_and_leaves_no_handle()
+    {
+        var kit = new ClientKit(); // closed by AssertNothingLeft, not disposed
+        int port = kit.StartServer((_, res) => res.End());
+        var outcomes = Enumerable.Range(0, 3).Select(_ => kit.Send(kit.To(port))).ToList();
+        LoopDriver.RunUntil(kit.Loop, () => outcomes.All(o => o.Done));
+        Assert.Equal(3, kit.Agent.GetStats("127.0.0.1", port).Free);
+        kit.Agent.Destroy();
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.TotalSockets == 0);
+        kit.Server!.Close();
+        LoopDriver.RunUntil(kit.Loop, () => kit.Server.ConnectionCount == 0);
+        LoopDriver.AssertNothingLeft(kit.Loop);
+    }
 }

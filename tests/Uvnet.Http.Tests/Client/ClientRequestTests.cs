@@ -261,7 +261,7 @@ public class ClientRequestTests
         string? head = null;
         ClientResponse? upgraded = null;
         var request = Http.Request(kit.Loop, kit.To(port) with { Headers = [new("Connection", "Upgrade"), new("Upgrade", "echo")] });
-        request.Upgrade += (_, res, s, bytes) => { upgraded = res; socket = s; head = Encoding.ASCII.GetString(bytes.Span); };
+        request.Upgrade += (_, res, s, bytes) => { upgraded = res; socket = s; head = Encoding.ASCII.GetString(bytes); };
         request.End();
         LoopDriver.RunUntil(kit.Loop, () => socket is not null);
         Assert.Equal(101, upgraded!.StatusCode);
