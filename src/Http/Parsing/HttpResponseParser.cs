@@ -77,8 +77,13 @@ public sealed partial class HttpResponseParser : HttpMessageParser
         && ((_flags & HttpParserFlags.TransferEncoding) != 0 || (_flags & HttpParserFlags.ContentLength) == 0);
 
     /// <summary>Whether the status or the callback rules out a body (RFC 9112 §6.3 rule 1).</summary>
-    private bool HasNoBody =>
-        _statusCode is (>= 100 and < 200) or 204 or 304 || (_flags & HttpParserFlags.SkipBody) != 0;
+    private bool HasNoBody => IsInterim || _statusCode is 204 or 304 || (_flags & HttpParserFlags.SkipBody) != 0;
+
+    /// <summary>
+    /// Whether the response is interim (1xx, RFC 9110 §15.2): the final response follows it. A status below 100 is
+    /// not: it is final, with a body and a Connection field that hold.
+    /// </summary>
+    private bool IsInterim => _statusCode is >= 100 and < 200;
 
     /// <summary>
     /// Parses <paramref name="data"/>, calling <paramref name="handler"/> for what it finds.
@@ -150,7 +155,7 @@ public sealed partial class HttpResponseParser : HttpMessageParser
         where THandler : IHttpResponseParserHandler, allows ref struct
     {
         // An interim response is followed by the final one on the same connection, whatever it said.
-        public bool AnotherMessageMayFollow => parser._statusCode < 200 || parser.ShouldKeepAlive;
+        public bool AnotherMessageMayFollow => parser.IsInterim || parser.ShouldKeepAlive;
 
         public void BeginStartLine()
         {

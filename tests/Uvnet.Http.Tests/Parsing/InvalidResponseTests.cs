@@ -81,6 +81,15 @@ public class InvalidResponseTests
         ParserRun.AssertStopsWith(input, expected, response: true);
     }
 
+    [Fact]
+    public void AStatusBelow100IsNotInterimSoItsConnectionCloseEndsTheConnection()
+    {
+        // Only 1xx is interim (RFC 9110 §15.2): a 099 has a body like any final response, and its Connection: close
+        // holds, as llhttp's does; nothing may follow it.
+        string log = ParserRun.Consistent("HTTP/1.1 099 Odd\r\nConnection: close\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\n\r\n", response: true);
+        Assert.EndsWith("body:a\ncomplete\nerror:ClosedConnection@59", log);
+    }
+
     [Theory]
     [InlineData("HTP/1.1 200 OK\r\n\r\n", 2)]
     [InlineData("HTTP/5.6 200 OK\r\n\r\n", 8)]
