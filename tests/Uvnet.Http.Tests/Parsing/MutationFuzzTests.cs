@@ -75,7 +75,8 @@ public class MutationFuzzTests
         }
     }
 
-    private static byte[] Mutate(byte[] original, Random random)
+    /// <summary>One to three random edits (replace, insert, delete, repeat, cut) of bytes that matter to the grammar.</summary>
+    internal static byte[] Mutate(byte[] original, Random random)
     {
         var bytes = new List<byte>(original);
         int mutations = random.Next(1, 4);
