@@ -283,7 +283,6 @@ internal sealed class ClientConnection
             request.OnInformation(new InformationalResponse(status, Encoding.Latin1.GetString(reason), headers));
             return;
         }
-        _keepAlive = parser.ShouldKeepAlive;
         KeepAliveHint = ReadKeepAliveHint(_head);
         _response = new ClientResponse(request, this, _head, reason, parser);
         if (status == 101 || request.IsConnect && status is >= 200 and < 300)
@@ -317,6 +316,7 @@ internal sealed class ClientConnection
             return; // Execute stops with PausedUpgrade: HandOver takes it from there
         if (_inTrailers && _trailerHead!.HeaderCount > 0)
             _response!.SetTrailers(_trailerHead);
+        _keepAlive = _parser.ShouldKeepAlive; // final only now: at the head, a HEAD response without framing looked close-delimited
         _messageDone = true;
         _parser.Pause(); // the pool's work happens after Execute returns, with what it left unread known
     }

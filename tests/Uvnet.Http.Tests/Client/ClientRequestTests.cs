@@ -171,6 +171,23 @@ public class ClientRequestTests
         Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Created);
     }
 
+    [Fact]
+    public void Head_response_without_framing_fields_keeps_its_connection()
+    {
+        // The parser's keep-alive answer is final only at message complete: read at the head, a HEAD response with
+        // neither Content-Length nor Transfer-Encoding looked delimited by the close, and its connection was dropped.
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, head, _) => Canned(s, head.StartsWith("HEAD", StringComparison.Ordinal)
+            ? "HTTP/1.1 200 OK\r\nX-Probe: 1\r\n\r\n"
+            : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        var o = kit.Exchange(kit.To(port, method: "HEAD"));
+        Assert.Null(o.Error);
+        Assert.True(o.Ended);
+        var next = kit.Exchange(kit.To(port));
+        Assert.Equal("ok", next.Text);
+        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
     // test-http-204.js, test-http-304.js
     [Theory]
     [InlineData("204 No Content")]
