@@ -23,6 +23,9 @@ internal sealed class DgramReceiveOperation(Loop loop) : IValueTaskSource<DgramR
 
     internal ValueTask<DgramReceiveResult> Task => new(this, _core.Version);
 
+    /// <summary>Which use of the operation is current: it changes each time the result is taken.</summary>
+    internal short Version => _core.Version;
+
     internal void Complete(DgramReceiveResult result) => _core.SetResult(result);
 
     internal void Fail(Exception error) => _core.SetException(error);

@@ -52,18 +52,20 @@ public sealed partial class DgramSocket
         _pendingBuffer = buffer;
         if (cancellationToken.CanBeCanceled)
         {
+            // The receive is named by its operation and the operation's version: a cancellation posted before a
+            // datagram completed this receive must not cancel the next one, which reuses the operation.
             _receiveCancellation = cancellationToken.UnsafeRegister(static (state, token) =>
             {
-                var (socket, operation) = ((DgramSocket, DgramReceiveOperation))state!;
-                socket.Loop.Post(static s => s.socket.CancelReceive(s.operation, s.token), (socket, operation, token));
-            }, (this, operation));
+                var (socket, operation, version) = ((DgramSocket, DgramReceiveOperation, short))state!;
+                socket.Loop.Post(static s => s.socket.CancelReceive(s.operation, s.version, s.token), (socket, operation, version, token));
+            }, (this, operation, operation.Version));
         }
         return operation.Task;
     }
 
-    private void CancelReceive(DgramReceiveOperation operation, CancellationToken token)
+    private void CancelReceive(DgramReceiveOperation operation, short version, CancellationToken token)
     {
-        if (_pendingReceive == operation)
+        if (_pendingReceive == operation && operation.Version == version)
             TakePendingReceive()!.Fail(new OperationCanceledException(token));
     }
 

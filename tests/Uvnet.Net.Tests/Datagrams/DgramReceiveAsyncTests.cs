@@ -91,6 +91,44 @@ public sealed class DgramReceiveAsyncTests
     }
 
     [Fact]
+    public void A_cancellation_that_lost_the_race_to_a_datagram_does_not_cancel_the_next_receive()
+    {
+        // The datagram is in the socket before the token is cancelled: the receive takes it, its continuation starts
+        // the next receive (on the same reused awaitable), and the cancellation posted meanwhile must leave that one be.
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var client = DgramTestKit.Bound(loop);
+        using var cancel = new CancellationTokenSource();
+        bool firstSettled = false;
+        ValueTask<DgramReceiveResult> second = default;
+        loop.Post(async () =>
+        {
+            try
+            {
+                await server.ReceiveAsync(new byte[8], cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled before the datagram was read: as good, the next receive then gets it.
+            }
+            firstSettled = true;
+            second = server.ReceiveAsync(new byte[8]);
+        });
+        loop.Run(RunMode.NoWait);
+        // Once more with nothing to do, so that the poller reports the datagram before the cancellation's wakeup
+        // (epoll keeps a descriptor it reported in its ready list until a later wait finds it idle).
+        loop.Run(RunMode.NoWait);
+        client.Send("one", server.Address().Port); // a bound socket sends at once: over loopback, it is in the server's queue
+        cancel.Cancel();
+        LoopDriver.RunUntil(loop, () => firstSettled);
+        client.Send("two", server.Address().Port);
+        LoopDriver.RunUntil(loop, () => second.IsCompleted);
+        Assert.True(second.IsCompletedSuccessfully, "the next receive was cancelled by the previous one's token");
+        DgramTestKit.CloseAll(loop, server, client);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
     public void A_receive_error_fails_the_pending_receive()
     {
         var loop = new Loop();
