@@ -118,34 +118,57 @@ public sealed unsafe partial class UdpHandle
         foreach (byte b in address)
             hash = (hash ^ b) * 16777619;
         KnownSender?[] senders = _senders ??= new KnownSender?[SenderCacheSize];
+        Span<byte> scratch = stackalloc byte[SockAddr.MaxSize];
         int free = -1;
         for (int probe = 0; probe < SenderProbes; probe++)
         {
             int index = (int)((hash + probe) % SenderCacheSize);
             if (senders[index] is not { } known)
+            {
                 free = free < 0 ? index : free;
+            }
             else if (address.SequenceEqual(known.Address.AsSpan(0, known.Length)))
-                return known.EndPoint;
+            {
+                // An IPEndPoint can be changed: one whose holder changed it is no longer this sender's.
+                if (known.IsUnchanged(scratch))
+                    return known.EndPoint;
+                free = index;
+                break;
+            }
         }
-        Span<byte> padded = stackalloc byte[SockAddr.MaxSize];
-        padded.Clear();
-        address.CopyTo(padded);
-        if (SockAddr.Read(padded) is not { } sender)
+        scratch.Clear();
+        address.CopyTo(scratch);
+        if (SockAddr.Read(scratch) is not { } sender)
             return null;
         if (free < 0)
             free = (int)((hash + (uint)(_senderEvictions++ % SenderProbes)) % SenderCacheSize);
-        KnownSender slot = senders[free] ??= new KnownSender();
-        address.CopyTo(slot.Address);
-        slot.Length = address.Length;
-        slot.EndPoint = sender;
+        (senders[free] ??= new KnownSender()).Set(address, sender, scratch);
         return sender;
     }
 
-    /// <summary>A sender's raw address and the endpoint handed out for it.</summary>
+    /// <summary>A sender's raw address, the endpoint handed out for it, and that endpoint as it was written then.</summary>
     private sealed class KnownSender
     {
         public readonly byte[] Address = new byte[MaxSenderSize];
         public int Length;
         public IPEndPoint EndPoint = null!;
+        private readonly byte[] _written = new byte[MaxSenderSize];
+        private int _writtenLength;
+
+        public void Set(ReadOnlySpan<byte> address, IPEndPoint endPoint, Span<byte> scratch)
+        {
+            address.CopyTo(Address);
+            Length = address.Length;
+            EndPoint = endPoint;
+            _writtenLength = SockAddr.Write(endPoint, scratch);
+            scratch[.._writtenLength].CopyTo(_written);
+        }
+
+        /// <summary>Whether the endpoint still says what it said when handed out (its address, scope and port).</summary>
+        public bool IsUnchanged(Span<byte> scratch)
+        {
+            int length = SockAddr.Write(EndPoint, scratch);
+            return scratch[..length].SequenceEqual(_written.AsSpan(0, _writtenLength));
+        }
     }
 }

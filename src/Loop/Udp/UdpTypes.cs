@@ -66,7 +66,7 @@ public delegate Memory<byte> UdpAllocCallback(UdpHandle handle, int suggestedSiz
 /// </summary>
 /// <remarks>
 /// With the loop's default buffer, the bytes are valid only until the callback returns. <paramref name="sender"/> is
-/// handed out again for later datagrams from the same address (so steady peers cost no allocation): keep it if you
-/// like, but do not change it.
+/// handed out again for later datagrams from the same address (so steady peers cost no allocation), unless it was
+/// changed since: then later datagrams get a new one.
 /// </remarks>
 public delegate void UdpRecvCallback(UdpHandle handle, int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags);

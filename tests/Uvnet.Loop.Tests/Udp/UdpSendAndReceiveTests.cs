@@ -222,6 +222,27 @@ public sealed class UdpSendAndReceiveTests
 
     // libuv: uv_udp_send with a request in flight is a programmer error here: it throws and the first send goes on.
     [Fact]
+    public void A_sender_endpoint_the_user_changed_is_not_handed_out_again()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = UdpTestKit.Bound(scope.Loop);
+        var received = UdpTestKit.Record(server);
+
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("a"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 1);
+        IPEndPoint kept = received[0].Sender!;
+        kept.Port = kept.Port == 1 ? 2 : 1; // the user reuses the object it was given
+        kept.Address = IPAddress.Parse("10.1.2.3");
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("b"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 2);
+        Assert.Equal(client.LocalEndPoint, received[1].Sender);
+        server.Close();
+        client.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void A_request_in_flight_is_refused_and_its_send_goes_on()
     {
         using var scope = new LoopScope();
