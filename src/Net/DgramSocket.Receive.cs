@@ -29,7 +29,8 @@ public sealed partial class DgramSocket
     /// A datagram larger than the buffer is cut (<see cref="DgramReceiveResult.Truncated"/>). <see cref="Message"/> is
     /// raised for it as well. Awaited on the loop, it resumes inline, with no thread-pool hop, so a loop of receives
     /// misses no datagram. A receive error (ECONNREFUSED on a connected socket) fails the task instead of raising
-    /// <see cref="Error"/>; a close fails it with ERR_SOCKET_DGRAM_NOT_RUNNING; cancellation with
+    /// <see cref="Error"/>; a failed bind fails it with the bind's error (raised as <see cref="Error"/> too); a close fails it
+    /// with ERR_SOCKET_DGRAM_NOT_RUNNING; cancellation with
     /// <see cref="OperationCanceledException"/>. Allocates nothing when the previous receive was awaited.
     /// </summary>
     /// <exception cref="NetException">ERR_SOCKET_DGRAM_NOT_RUNNING: the socket is closed.</exception>

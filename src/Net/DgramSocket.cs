@@ -139,7 +139,9 @@ public sealed partial class DgramSocket
             }
             finally
             {
-                // Node leaves what waited in its queue for good; here each send's callback hears of the failure.
+                // Node leaves what waited in its queue for good; here each send's callback hears of the failure, and
+                // so does a receive, which an unbound socket would never complete.
+                FailPendingReceive(error);
                 RunQueued(queue, error);
             }
             return;

@@ -129,6 +129,25 @@ public sealed class DgramReceiveAsyncTests
     }
 
     [Fact]
+    public void A_failed_bind_fails_the_pending_receive_with_the_bind_error()
+    {
+        // The socket is unbound again, where ReceiveAsync refuses to start: a receive left waiting would wait for good.
+        var loop = new Loop();
+        var taken = DgramTestKit.Bound(loop);
+        var socket = Dgram.CreateSocket(loop, "udp4");
+        NetException? raised = null;
+        socket.Error += (_, e) => raised = e;
+        socket.Bind(taken.Address().Port, "127.0.0.1");
+        var receive = socket.ReceiveAsync(new byte[8]);
+        LoopDriver.RunUntil(loop, () => raised is not null);
+        Assert.True(receive.IsFaulted);
+        Assert.Same(raised, receive.AsTask().Exception!.InnerException);
+        Assert.Equal("EADDRINUSE", raised!.Code);
+        DgramTestKit.CloseAll(loop, taken, socket);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
     public void A_receive_error_fails_the_pending_receive()
     {
         var loop = new Loop();
