@@ -128,7 +128,7 @@ public sealed partial class DgramSocket
                 return texts[index].Text;
         }
         string text = sender.Address.ToString();
-        texts[free >= 0 ? free : (int)((hash + (uint)(_senderTextEvictions++ % CacheProbes)) % SenderTextCacheSize)] = (sender, text);
+        texts[free >= 0 ? free : (int)((hash + (uint)_senderTextEvictions++ % CacheProbes) % SenderTextCacheSize)] = (sender, text);
         return text;
     }
 }

@@ -154,7 +154,7 @@ public sealed partial class DgramSocket
         if (TryParseAddress(address) is not { } literal)
             return null;
         var endPoint = new IPEndPoint(literal, port);
-        destinations[free >= 0 ? free : (int)((hash + (uint)(_destinationEvictions++ % CacheProbes)) % DestinationCacheSize)] = (address, endPoint);
+        destinations[free >= 0 ? free : (int)((hash + (uint)_destinationEvictions++ % CacheProbes) % DestinationCacheSize)] = (address, endPoint);
         return endPoint;
     }
 

@@ -140,8 +140,10 @@ public sealed unsafe partial class UdpHandle
         address.CopyTo(scratch);
         if (SockAddr.Read(scratch) is not { } sender)
             return null;
+        // The count is taken unsigned: it wraps on a busy server, and a negative remainder would place the sender
+        // outside its probes, where it is never found again.
         if (free < 0)
-            free = (int)((hash + (uint)(_senderEvictions++ % SenderProbes)) % SenderCacheSize);
+            free = (int)((hash + (uint)_senderEvictions++ % SenderProbes) % SenderCacheSize);
         (senders[free] ??= new KnownSender()).Set(address, sender, scratch);
         return sender;
     }

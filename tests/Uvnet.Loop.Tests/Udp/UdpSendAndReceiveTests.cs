@@ -243,6 +243,30 @@ public sealed class UdpSendAndReceiveTests
     }
 
     [Fact]
+    public void The_sender_cache_still_finds_a_sender_placed_after_its_eviction_counter_wrapped()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        // Enough peers that every slot of the 64 is taken: a newcomer then evicts one of its own four.
+        var peers = Enumerable.Range(0, 200).Select(_ => UdpTestKit.Bound(scope.Loop)).ToList();
+        foreach (UdpHandle peer in peers)
+            Assert.Equal(1, peer.TrySend(UdpTestKit.Bytes("a"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == peers.Count);
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        Assert.All((object?[])typeof(UdpHandle).GetField("_senders", flags)!.GetValue(server)!, Assert.NotNull);
+        // The count of evictions past int.MaxValue (hours of new peers on a busy server), one short of a remainder of -3.
+        typeof(UdpHandle).GetField("_senderEvictions", flags)!.SetValue(server, int.MinValue + 1);
+
+        var newcomer = UdpTestKit.Bound(scope.Loop);
+        Assert.Equal(1, newcomer.TrySend(UdpTestKit.Bytes("b"), server.LocalEndPoint));
+        Assert.Equal(1, newcomer.TrySend(UdpTestKit.Bytes("c"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == peers.Count + 2);
+        Assert.Same(received[^2].Sender, received[^1].Sender);
+        scope.CloseAllAndFinish();
+    }
+
+    [Fact]
     public void A_request_in_flight_is_refused_and_its_send_goes_on()
     {
         using var scope = new LoopScope();

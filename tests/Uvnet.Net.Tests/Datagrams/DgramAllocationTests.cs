@@ -37,6 +37,35 @@ public sealed class DgramAllocationTests
     }
 
     [Fact]
+    public void Destinations_are_still_found_after_the_eviction_count_wraps()
+    {
+        var loop = new Loop();
+        var socket = DgramTestKit.Bound(loop);
+        byte[] payload = new byte[8];
+        int sent = 0;
+        Action<NetException?, int> done = (_, _) => sent++;
+        // Enough destinations (by text and port) that every one of the 64 slots is taken: a new one then evicts
+        // one of its own four. Nothing listens on those ports; an unconnected socket hears nothing of it.
+        for (int port = 40000; port < 40200; port++)
+            socket.Send(payload, port, "127.0.0.1", done);
+        LoopDriver.RunUntil(loop, () => sent == 200);
+        var flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+        var destinations = (System.Collections.IEnumerable)typeof(DgramSocket).GetField("_destinations", flags)!.GetValue(socket)!;
+        Assert.All(destinations.Cast<(string Address, System.Net.IPEndPoint EndPoint)>(), d => Assert.NotNull(d.EndPoint));
+        // Evictions counted past int.MaxValue (hours of new peers on a busy server), one short of a remainder of -3.
+        typeof(DgramSocket).GetField("_destinationEvictions", flags)!.SetValue(socket, int.MinValue + 1);
+
+        socket.Send(payload, 40500, "127.0.0.1", done);
+        LoopDriver.RunUntil(loop, () => sent == 201);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        socket.Send(payload, 40500, "127.0.0.1", done); // found: neither parsed nor made anew
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        LoopDriver.RunUntil(loop, () => sent == 202);
+        DgramTestKit.CloseAll(loop, socket);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void An_awaited_ReceiveAsync_loop_allocates_nothing()
     {
         var loop = new Loop();
