@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Uvnet.Interop;
 
 namespace Uvnet;
@@ -32,21 +33,23 @@ public sealed unsafe partial class UdpHandle
 
     /// <summary>
     /// Starts receiving, as <c>uv_udp_recv_start</c>: before each receive <paramref name="alloc"/> (null: the loop's
-    /// shared buffer) gives the buffer, then <paramref name="receive"/> gets the datagram. Returns 0, EBADF when the
-    /// handle has no socket (bind it first), EALREADY when receiving already, or the poller's refusal of the descriptor
-    /// (EEXIST when another handle of the loop watches a descriptor given to <see cref="Open"/>).
+    /// shared buffer) gives the buffer, then <paramref name="receive"/> gets the datagram. A handle with no socket is
+    /// bound to a free port of 0.0.0.0 first, as libuv does. Returns 0, EALREADY when receiving already, the bind's
+    /// status, or the poller's refusal of the descriptor (EEXIST when another handle of the loop watches a descriptor
+    /// given to <see cref="Open"/>).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
     public int ReceiveStart(UdpAllocCallback? alloc, UdpRecvCallback receive)
     {
         ArgumentNullException.ThrowIfNull(receive);
         VerifyUsable();
-        if (Fd < 0)
-            return UvError.EBADF;
         if (_receiving)
             return UvError.EALREADY;
+        int status = BindIfUnbound(AddressFamily.InterNetwork);
+        if (status < 0)
+            return status;
         _receiving = true;
-        int status = UpdateInterest();
+        status = UpdateInterest();
         if (status < 0)
         {
             // The poller refused the descriptor: no datagram could ever be reported, so the handle must not wait for one.

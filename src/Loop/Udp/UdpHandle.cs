@@ -11,8 +11,8 @@ namespace Uvnet;
 /// </summary>
 /// <remarks>
 /// The socket is created by <see cref="Bind"/>, <see cref="Open"/>, the family constructor, or at the first
-/// <see cref="Connect"/>, send to an address or membership change, which bind it to the any-address of that family
-/// on a free port, as libuv does. No callback runs inside the call that started its operation. Closing the handle
+/// <see cref="Connect"/>, send to an address, membership change or receive start, which bind it to the any-address
+/// of that family (IPv4 for a receive start) on a free port, as libuv does. No callback runs inside the call that started its operation. Closing the handle
 /// cancels queued sends: each callback runs once, with <see cref="UvError.ECANCELED"/>, before the close callback.
 /// Using a handle once it is closing throws <see cref="ObjectDisposedException"/>; passing a request still in flight
 /// throws <see cref="InvalidOperationException"/>, before either changes anything. I/O conditions are statuses.

@@ -22,6 +22,24 @@ public sealed class UdpBindTests
         scope.CloseAllAndFinish();
     }
 
+    // libuv's uv_udp_recv_start (docs/src/udp.rst): "If the socket has not previously been bound with uv_udp_bind()
+    // it is bound to 0.0.0.0 (the "all interfaces" IPv4 address) and a random port number."
+    [Fact]
+    public void ReceiveStart_binds_an_unbound_handle_to_a_free_IPv4_port()
+    {
+        using var scope = new LoopScope();
+        var server = new UdpHandle(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        IPEndPoint local = server.LocalEndPoint!;
+        Assert.Equal(IPAddress.Any, local.Address);
+        Assert.NotEqual(0, local.Port);
+        var client = new UdpHandle(scope.Loop);
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("hi"), new IPEndPoint(IPAddress.Loopback, local.Port)));
+        scope.RunUntil(() => received.Count == 1);
+        Assert.Equal("hi", UdpTestKit.Text(received[0]));
+        scope.CloseAllAndFinish();
+    }
+
     [Fact]
     public void Bind_validates_its_flags_before_anything()
     {

@@ -40,7 +40,6 @@ public sealed class UdpOptionTests
         Assert.Equal(UvError.EBADF, lazy.SetMulticastInterface(IPAddress.Any));
         Assert.Equal(UvError.EBADF, lazy.SetSendBufferSize(4096));
         Assert.Equal(UvError.EBADF, lazy.GetReceiveBufferSize(out _));
-        Assert.Equal(UvError.EBADF, lazy.ReceiveStart((_, _, _, _, _) => { }));
         Assert.Equal(-1, lazy.FileDescriptor);
         lazy.Close();
 
