@@ -104,16 +104,24 @@ public sealed partial class DgramSocket
 
     // Apart from Enqueue: a lambda capturing parameters allocates its closure on entry to the method that holds it,
     // whichever path runs, and the bound path must allocate nothing.
-    private void SendWhenBound(ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback) =>
+    private void SendWhenBound(ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback)
+    {
+        // A copy of the caller's endpoint, which may change (one IPEndPoint reused for several sends) before this goes.
+        IPEndPoint? destination = remote is null ? null : new IPEndPoint(Copy(remote.Address), port);
         WhenBound(bindError =>
         {
             if (bindError is not null)
                 callback?.Invoke(bindError, 0);
             else if (_handle is { } bound)
-                SendNow(bound, message, port, address, remote, callback);
+                SendNow(bound, message, port, address, destination, callback);
             else
                 callback?.Invoke(NotRunning(), 0); // closed by a Listening handler before its turn
         });
+    }
+
+    private static IPAddress Copy(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        ? new IPAddress(address.GetAddressBytes(), address.ScopeId)
+        : new IPAddress(address.GetAddressBytes());
 
     private void SendNow(UdpHandle handle, ReadOnlyMemory<byte> message, int port, string? address, IPEndPoint? remote, Action<NetException?, int>? callback)
     {

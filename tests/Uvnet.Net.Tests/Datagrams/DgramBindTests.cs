@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Uvnet.Net.Tests.Datagrams;
 
 /// <summary>createSocket and bind, ported from Node's test-dgram-createSocket-type.js, test-dgram-bind.js, test-dgram-bind-default-address.js, test-dgram-address.js, test-dgram-implicit-bind.js.</summary>
@@ -163,6 +165,28 @@ public sealed class DgramBindTests
         Assert.Equal("IPv4", messages[0].Remote.Family);
         Assert.Equal(3, messages[0].Remote.Size);
         DgramTestKit.CloseAll(loop, target, source);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void Sends_waiting_for_the_implicit_bind_go_where_their_endpoint_said_when_they_were_called()
+    {
+        // A caller may reuse one IPEndPoint, changing its port between sends: each send must keep its own destination.
+        var loop = new Loop();
+        var first = DgramTestKit.Bound(loop);
+        var second = DgramTestKit.Bound(loop);
+        var atFirst = DgramTestKit.Record(first);
+        var atSecond = DgramTestKit.Record(second);
+        var source = Dgram.CreateSocket(loop, "udp4");
+        var destination = new IPEndPoint(IPAddress.Loopback, first.Address().Port);
+        source.Send(DgramTestKit.Bytes("one"), destination);
+        destination.Port = second.Address().Port;
+        source.Send(DgramTestKit.Bytes("two"), destination);
+        destination.Port = 9; // nothing listens there
+        LoopDriver.RunUntil(loop, () => atFirst.Count + atSecond.Count == 2);
+        Assert.Equal(["one"], atFirst.Select(m => m.Text));
+        Assert.Equal(["two"], atSecond.Select(m => m.Text));
+        DgramTestKit.CloseAll(loop, first, second, source);
         LoopDriver.AssertNothingLeft(loop);
     }
 
