@@ -7,8 +7,8 @@ public sealed partial class DgramSocket
     private Action<NetException?>? _connectCallback;
 
     /// <summary>
-    /// Fixes the peer to <paramref name="port"/> on <paramref name="address"/> (null: "127.0.0.1" or "::1"), as Node's
-    /// <c>socket.connect(port, address, callback)</c>: sends then go there without a port, only its datagrams are
+    /// Fixes the peer to <paramref name="port"/> on <paramref name="address"/> (null or "": "127.0.0.1" or "::1"), as
+    /// Node's <c>socket.connect(port, address, callback)</c>: sends then go there without a port, only its datagrams are
     /// received, and a closed port comes back as ECONNREFUSED. An unbound socket binds to a free port first.
     /// <see cref="Connected"/> follows, and <paramref name="callback"/> with null; a failure goes to
     /// <paramref name="callback"/>, or without one to <see cref="Error"/>.
@@ -25,7 +25,7 @@ public sealed partial class DgramSocket
         _connectState = ConnectState.Connecting;
         _connectCallback = callback;
         BindIfUnbound(handle);
-        string host = address ?? (_ipv6 ? "::1" : "127.0.0.1");
+        string host = HostOrLoopback(address);
         WhenBound(bindError =>
         {
             if (bindError is not null)

@@ -21,7 +21,7 @@ public sealed partial class DgramSocket
     private int _destinationEvictions;
 
     /// <summary>
-    /// Sends <paramref name="message"/> as one datagram to <paramref name="port"/> on <paramref name="address"/> (null:
+    /// Sends <paramref name="message"/> as one datagram to <paramref name="port"/> on <paramref name="address"/> (null or "":
     /// "127.0.0.1" or "::1"), as Node's <c>socket.send(msg, port, address, callback)</c>. An unbound socket binds to a
     /// free port first (<see cref="Listening"/>) and sends once bound. <paramref name="callback"/> runs once with null
     /// and the bytes sent, or the error (EMSGSIZE, ECONNREFUSED, ENOTFOUND...), never inside this call; without a
@@ -135,7 +135,7 @@ public sealed partial class DgramSocket
             Transmit(handle, message, remote, null, port, callback);
             return;
         }
-        address ??= _ipv6 ? "::1" : "127.0.0.1";
+        address = HostOrLoopback(address);
         if (KnownDestination(address, port) is { } known)
         {
             Transmit(handle, message, known, address, port, callback);

@@ -84,8 +84,8 @@ public sealed partial class DgramSocket
     public object? UserData { get; set; }
 
     /// <summary>
-    /// Binds to <paramref name="port"/> (0: a free one) on <paramref name="address"/> (null: every interface, "0.0.0.0"
-    /// or "::"), as Node's <c>socket.bind(port, address, callback)</c>; "localhost" is the loopback of the socket's
+    /// Binds to <paramref name="port"/> (0: a free one) on <paramref name="address"/> (null or "": every interface,
+    /// "0.0.0.0" or "::"), as Node's <c>socket.bind(port, address, callback)</c>; "localhost" is the loopback of the socket's
     /// family, a host name is looked up on the thread pool. <see cref="Listening"/> follows (and
     /// <paramref name="callback"/>, a one-time handler of it), or <see cref="Error"/> (EADDRINUSE...) from a later
     /// loop callback. Receiving starts once bound.
@@ -108,7 +108,7 @@ public sealed partial class DgramSocket
     {
         _bindState = BindState.Binding;
         _listeningCallback = callback;
-        Resolve(address ?? (_ipv6 ? "::" : "0.0.0.0"), (ip, error) => FinishBind(handle, ip, port, error));
+        Resolve(string.IsNullOrEmpty(address) ? (_ipv6 ? "::" : "0.0.0.0") : address, (ip, error) => FinishBind(handle, ip, port, error));
     }
 
     private void FinishBind(UdpHandle handle, IPAddress? ip, int port, NetException? error)
@@ -225,6 +225,9 @@ public sealed partial class DgramSocket
         IPAddress.TryParse(host, out IPAddress? address) ? address
         : host == "localhost" ? (_ipv6 ? IPAddress.IPv6Loopback : IPAddress.Loopback)
         : null;
+
+    /// <summary><paramref name="address"/>, or the loopback of the socket's family for none (null or "": Node's lookup4 and lookup6 read any falsy address so).</summary>
+    private string HostOrLoopback(string? address) => string.IsNullOrEmpty(address) ? (_ipv6 ? "::1" : "127.0.0.1") : address;
 
     private bool IsOwnFamily(IPAddress address) => (address.AddressFamily == AddressFamily.InterNetworkV6) == _ipv6;
 

@@ -43,6 +43,33 @@ public sealed class DgramSendTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    // Node's dgram.js: bind takes a falsy address as every interface, lookup4/lookup6 (send, connect) as the loopback;
+    // "" is no host name to look up (.NET's lookup of "" gives this machine's own addresses). The sends are
+    // test-dgram-send-address-types.js's valid ones: "" and null (false, 0 and undefined have no C# form).
+    [Theory]
+    [InlineData("udp4", "0.0.0.0", "127.0.0.1")]
+    [InlineData("udp6", "::", "::1")]
+    public void An_empty_address_is_the_default_one(string type, string any, string loopback)
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop, type);
+        var socket = Dgram.CreateSocket(loop, type);
+        socket.Error += (_, e) => Assert.Fail(e.Message);
+        DgramTestKit.Listen(loop, socket, 0, "");
+        Assert.Equal(any, socket.Address().Address);
+        var sent = new List<int>();
+        socket.Send(DgramTestKit.Bytes("test"), socket.Address().Port, "", (e, n) => sent.Add(e is null ? n : -1));
+        socket.Send(DgramTestKit.Bytes("test"), socket.Address().Port, null, (e, n) => sent.Add(e is null ? n : -1));
+        LoopDriver.RunUntil(loop, () => sent.Count == 2);
+        Assert.Equal([4, 4], sent);
+        bool connected = false;
+        socket.Connect(server.Address().Port, "", e => connected = e is null);
+        LoopDriver.RunUntil(loop, () => connected);
+        Assert.Equal(loopback, socket.RemoteAddress().Address);
+        DgramTestKit.CloseAll(loop, server, socket);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // Node: test-dgram-udp6-send-default-host.js: udp6 sends to ::1 by default; rinfo says IPv6.
     [Fact]
     public void Udp6_sends_to_the_IPv6_loopback_by_default()
