@@ -11,6 +11,7 @@ public sealed unsafe partial class UdpHandle
 
     private UdpSendRequest? _sendHead, _sendTail;
     private UdpSendRequest? _doneHead, _doneTail;
+    private bool _runningSendCallbacks;
 
     /// <summary>Bytes of datagrams handed to a send whose callbacks have not run yet (libuv's <c>send_queue_size</c>).</summary>
     public long SendQueueSize { get; private set; }
@@ -46,7 +47,9 @@ public sealed unsafe partial class UdpHandle
         request.Set(buffers, size, destination);
         request.Start(this, callback);
         SendQueueSize += size;
-        bool tryNow = SendQueueCount == 0;
+        // Not from a send callback (libuv's UV_HANDLE_UDP_PROCESSING): that send waits for the socket's next writable
+        // event, or a callback that always sends again would complete sends forever without the loop polling.
+        bool tryNow = SendQueueCount == 0 && !_runningSendCallbacks;
         SendQueueCount++;
         Append(ref _sendHead, ref _sendTail, request);
         if (tryNow)
@@ -171,6 +174,7 @@ public sealed unsafe partial class UdpHandle
     /// <summary>Runs the callbacks of finished sends, in order; the queue's size and count fall as each runs.</summary>
     private void RunSendCallbacks()
     {
+        _runningSendCallbacks = true;
         try
         {
             while (_doneHead is { } request)
@@ -191,6 +195,10 @@ public sealed unsafe partial class UdpHandle
             if (!IsClosing)
                 Loop.QueuePending(this);
             throw;
+        }
+        finally
+        {
+            _runningSendCallbacks = false;
         }
         UpdateInterest();
     }

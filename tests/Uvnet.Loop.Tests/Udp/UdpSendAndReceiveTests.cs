@@ -266,6 +266,27 @@ public sealed class UdpSendAndReceiveTests
         scope.CloseAllAndFinish();
     }
 
+    // libuv: UV_HANDLE_UDP_PROCESSING (uv__udp_run_completed, uv__udp_send): a send from a send callback is not tried
+    // at once but at the socket's next writable event, so a callback that always sends again lets the loop poll.
+    [Fact]
+    public void A_send_from_a_send_callback_lets_the_loop_receive()
+    {
+        using var scope = new LoopScope();
+        var handle = UdpTestKit.Bound(scope.Loop);
+        var received = UdpTestKit.Record(handle);
+        int callbacks = 0;
+        void OnSent(UdpSendRequest request, int status)
+        {
+            Assert.Equal(0, status);
+            Assert.True(++callbacks < 1000, "the send callbacks never let the loop receive");
+            if (received.Count < 10)
+                Assert.Equal(0, handle.Send(UdpTestKit.Bytes("abc"), handle.LocalEndPoint, OnSent));
+        }
+        Assert.Equal(0, handle.Send(UdpTestKit.Bytes("abc"), handle.LocalEndPoint, OnSent));
+        scope.RunUntil(() => received.Count >= 10 && handle.SendQueueCount == 0);
+        scope.CloseAllAndFinish();
+    }
+
     [Fact]
     public void A_request_in_flight_is_refused_and_its_send_goes_on()
     {

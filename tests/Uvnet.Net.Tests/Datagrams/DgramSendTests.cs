@@ -70,6 +70,40 @@ public sealed class DgramSendTests
         LoopDriver.AssertNothingLeft(loop);
     }
 
+    // Node: test-dgram-send-callback-recursive.js: a send from each send's callback, to the socket itself, until ten
+    // datagrams have come back: the callbacks must leave room for the receives (libuv's UV_HANDLE_UDP_PROCESSING).
+    [Fact]
+    public void A_send_from_its_callback_lets_the_loop_receive()
+    {
+        var loop = new Loop();
+        var client = DgramTestKit.Bound(loop);
+        int port = client.Address().Port, received = 0, callbacks = 0;
+        bool closed = false;
+        const int Limit = 10;
+        void OnSend(NetException? error, int bytes)
+        {
+            if (error is not null)
+            {
+                Assert.Equal("ECANCELED", error.Code); // the send still queued when the tenth datagram closed the socket
+                return;
+            }
+            callbacks++;
+            // Node's limit: a thousand sends with nothing received is a loop that never polls.
+            Assert.True(callbacks < 1000, "the send callbacks never let the loop receive");
+            if (received < Limit)
+                client.Send("abc", port, "127.0.0.1", OnSend);
+        }
+        client.Message += (s, _, _) =>
+        {
+            if (++received == Limit)
+                s.Close(() => closed = true);
+        };
+        client.Send("abc", port, "127.0.0.1", OnSend);
+        LoopDriver.RunUntil(loop, () => closed);
+        Assert.Equal(Limit, received);
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
     // Node: test-dgram-udp6-send-default-host.js: udp6 sends to ::1 by default; rinfo says IPv6.
     [Fact]
     public void Udp6_sends_to_the_IPv6_loopback_by_default()
