@@ -77,6 +77,13 @@ public sealed class Agent
         pool.Add(request, fresh);
     }
 
+    /// <summary>A request destroyed while it waited for a connection leaves its origin's queue.</summary>
+    internal void RemoveWaiting(ClientRequest request)
+    {
+        if (_pools.TryGetValue((request.Host, request.Port), out ConnectionPool? pool))
+            pool.RemoveWaiting(request);
+    }
+
     /// <summary>Counts a new connection of <paramref name="pool"/> against the total, closing another origin's idle one if needed.</summary>
     internal bool ReserveSocket(ConnectionPool pool)
     {

@@ -239,6 +239,8 @@ public sealed class ClientRequest
         VerifyLoopThread();
         if (_destroyed)
             return;
+        if (IsWaiting)
+            Agent?.RemoveWaiting(this); // never to take a connection later, nor count as Pending
         _destroyed = true;
         ReleaseOutput();
         ClientConnection? connection = _connection;
@@ -391,8 +393,8 @@ public sealed class ClientRequest
         RaiseClose();
     }
 
-    /// <summary>Whether the request is still waiting for a connection (a pool skips one destroyed while queued).</summary>
-    internal bool IsWaiting => !_destroyed && _connection is null && !_closed;
+    /// <summary>Whether the request has no connection yet, and may be in its pool's queue.</summary>
+    private bool IsWaiting => _connection is null && !_closed;
 
     private bool IsIdempotent => Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
 

@@ -55,7 +55,7 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
             connection.Destroy(); // the server's hint leaves no safe time to reuse it
             return;
         }
-        if (NextWaiting() is { } next)
+        if (_waiting.TryDequeue(out ClientRequest? next))
         {
             Reused++;
             connection.Assign(next, reused: true);
@@ -81,22 +81,21 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     /// <summary>Opens a connection for the first waiting request if the limits allow it now.</summary>
     internal bool TryServeWaiting()
     {
-        if (_waiting.Count == 0 || Count >= Agent.Options.MaxSockets)
+        if (_waiting.Count == 0 || Count >= Agent.Options.MaxSockets || !Agent.ReserveSocket(this))
             return false;
-        if (NextWaiting() is not { } next)
-            return false;
-        if (!Agent.ReserveSocket(this))
-        {
-            // Put back in front: the queue keeps its order.
-            var rest = _waiting.ToArray();
-            _waiting.Clear();
-            _waiting.Enqueue(next);
-            foreach (ClientRequest r in rest)
-                _waiting.Enqueue(r);
-            return false;
-        }
-        Open(next);
+        Open(_waiting.Dequeue());
         return true;
+    }
+
+    /// <summary>Takes a request destroyed while it waited out of the queue (Node's removeRequest), keeping the others' order.</summary>
+    internal void RemoveWaiting(ClientRequest request)
+    {
+        for (int n = _waiting.Count; n > 0; n--)
+        {
+            ClientRequest r = _waiting.Dequeue();
+            if (r != request)
+                _waiting.Enqueue(r);
+        }
     }
 
     /// <summary>Closes one idle connection, to make room under <see cref="AgentOptions.MaxTotalSockets"/>.</summary>
@@ -135,16 +134,6 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
             if (c.IsUsable)
                 return c;
             c.Destroy(); // closing already: its close removes it
-        }
-        return null;
-    }
-
-    private ClientRequest? NextWaiting()
-    {
-        while (_waiting.TryDequeue(out ClientRequest? request))
-        {
-            if (request.IsWaiting)
-                return request;
         }
         return null;
     }

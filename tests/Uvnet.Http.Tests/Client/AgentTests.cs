@@ -297,4 +297,24 @@ public class AgentTests
         LoopDriver.RunUntil(kit.Loop, () => kit.Server.ConnectionCount == 0);
         LoopDriver.AssertNothingLeft(kit.Loop);
     }
+
+    // test-http-agent-abort-controller.js / Node's removeRequest: a queued request that is destroyed leaves the queue.
+    [Fact]
+    public void Queued_request_destroyed_while_waiting_leaves_the_queue()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxSockets = 1 });
+        var parked = new List<ServerResponse>();
+        int port = kit.StartServer((_, res) => parked.Add(res));
+        var first = kit.Send(kit.To(port));
+        var queued = kit.Send(kit.To(port));
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 1);
+        Assert.Equal(new PoolStats(1, 0, 1, 1, 0), kit.Agent.GetStats("127.0.0.1", port));
+        queued.Request!.Destroy();
+        LoopDriver.RunUntil(kit.Loop, () => queued.Done);
+        Assert.Equal(new PoolStats(1, 0, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", port));
+        parked[0].End("x"u8);
+        LoopDriver.RunUntil(kit.Loop, () => first.Done);
+        Assert.Null(queued.Socket);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", port));
+    }
 }
