@@ -90,9 +90,12 @@ public sealed class Agent
         if (_totalSockets >= Options.MaxTotalSockets)
         {
             // As Node: an idle connection elsewhere gives way to a request that has none.
+            // Its place passes to the new connection at once: the total never counts both.
             ConnectionPool? donor = _pools.Values.FirstOrDefault(p => p.FreeCount > 0);
-            if (donor is null || !donor.CloseOneFree())
+            if (donor is null)
                 return false;
+            donor.EvictOneFree();
+            return true;
         }
         _totalSockets++;
         return true;

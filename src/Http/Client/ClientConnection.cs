@@ -60,7 +60,8 @@ internal sealed class ClientConnection
 
     internal Socket Socket { get; }
 
-    internal ConnectionPool? Pool { get; }
+    /// <summary>The pool that counts it; null for a connection of a request's own, or once evicted.</summary>
+    internal ConnectionPool? Pool { get; private set; }
 
     /// <summary>Requests whose responses completed on this connection.</summary>
     internal int Served { get; private set; }
@@ -115,6 +116,13 @@ internal sealed class ClientConnection
         _request = null;
         _response = null;
         Kill();
+    }
+
+    /// <summary>Destroys an idle connection its pool no longer counts (its close reports to nobody).</summary>
+    internal void Evict()
+    {
+        Pool = null;
+        Destroy();
     }
 
     private void Kill()

@@ -98,15 +98,16 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
         }
     }
 
-    /// <summary>Closes one idle connection, to make room under <see cref="AgentOptions.MaxTotalSockets"/>.</summary>
-    internal bool CloseOneFree()
+    /// <summary>
+    /// Closes the oldest idle connection to make room under <see cref="AgentOptions.MaxTotalSockets"/>: it stops counting
+    /// now, not when its close completes, so the agent's total is handed to the new connection.
+    /// </summary>
+    internal void EvictOneFree()
     {
-        if (_free.Count == 0)
-            return false;
         ClientConnection oldest = _free[0];
         _free.RemoveAt(0);
-        oldest.Destroy();
-        return true;
+        Count--;
+        oldest.Evict();
     }
 
     /// <summary>Destroys every connection it knows of (idle ones; busy ones are their requests').</summary>

@@ -317,4 +317,28 @@ public class AgentTests
         Assert.Null(queued.Socket);
         Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", port));
     }
+
+    // test-http-agent-maxtotalsockets.js: an idle socket of another origin gives way, and the total never passes the cap.
+    [Fact]
+    public void MaxTotalSockets_is_not_exceeded_while_an_idle_connection_gives_way()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxTotalSockets = 1 });
+        int a = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        int b = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        kit.Exchange(kit.To(a));
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", a));
+        int totalAtSocket = -1;
+        PoolStats aAtSocket = default;
+        var second = kit.Exchange(kit.To(b), r =>
+        {
+            r.Socket += (_, _) => { totalAtSocket = kit.Agent.TotalSockets; aAtSocket = kit.Agent.GetStats("127.0.0.1", a); };
+            r.End();
+        });
+        Assert.Equal("ok", second.Text);
+        Assert.Equal(1, totalAtSocket);
+        Assert.Equal(new PoolStats(0, 0, 0, 1, 0), aAtSocket);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", a).Connected == 0);
+        Assert.Equal(1, kit.Agent.TotalSockets);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", b));
+    }
 }
