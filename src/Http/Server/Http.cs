@@ -42,14 +42,18 @@ public static class Http
     /// or <see cref="ClientRequest.FlushHeaders"/>. <paramref name="callback"/> is a <see cref="ClientRequest.Response"/> handler.
     /// </summary>
     /// <exception cref="ArgumentException">The method, path, host or a header is invalid (Node's ERR_INVALID_HTTP_TOKEN,
-    /// ERR_UNESCAPED_CHARACTERS, ERR_INVALID_CHAR): nothing is sent.</exception>
+    /// ERR_UNESCAPED_CHARACTERS, ERR_INVALID_CHAR), or the agent is another loop's: nothing is sent.</exception>
     /// <exception cref="InvalidOperationException">Called off the loop's thread.</exception>
     public static ClientRequest Request(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         LoopThread.Verify(loop, nameof(Http), unstarted: true);
-        var request = new ClientRequest(loop, options, options.NoAgent ? null : options.Agent ?? Agent.GetGlobal(loop));
+        Agent? agent = options.NoAgent ? null : options.Agent ?? Agent.GetGlobal(loop);
+        // Its connections are another loop's handles: using them from this loop's thread would race that loop.
+        if (agent is not null && agent.Loop != loop)
+            throw new ArgumentException("The agent belongs to another loop.", nameof(options));
+        var request = new ClientRequest(loop, options, agent);
         if (callback is not null)
             request.Response += (_, response) => callback(response);
         loop.Post(static r => r.Start(), request);

@@ -341,4 +341,13 @@ public class AgentTests
         Assert.Equal(1, kit.Agent.TotalSockets);
         Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", b));
     }
+
+    [Fact]
+    public void Request_with_an_agent_of_another_loop_is_refused()
+    {
+        using var kit = new ClientKit();
+        using var other = new Loop();
+        var agent = new Agent(other);
+        Assert.Throws<ArgumentException>(() => Http.Request(kit.Loop, kit.To(80) with { Agent = agent }));
+    }
 }
