@@ -29,6 +29,7 @@ internal sealed class ClientConnection
     private byte[] _reason = new byte[64];
     private int _reasonLength;
     private ClientRequest? _request;
+    private ClientRequest? _finishing; // answered, its body still being written: the connection waits for it
     private ClientResponse? _response;
     private NetException? _socketError;
     private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny;
@@ -69,16 +70,12 @@ internal sealed class ClientConnection
     /// <summary>The server's <c>Keep-Alive: timeout=N</c> hint in milliseconds, or -1.</summary>
     internal long KeepAliveHint { get; private set; } = -1;
 
-    /// <summary>Whether it waits in its pool, with no request.</summary>
-    internal bool IsFree { get; private set; }
-
     /// <summary>Whether it can serve another request: open, and no FIN read.</summary>
     internal bool IsUsable => !_destroyed && !Socket.Destroyed && !Socket.ReadableEnded;
 
     /// <summary>Gives the connection to <paramref name="request"/>, which sends what it has.</summary>
     internal void Assign(ClientRequest request, bool reused)
     {
-        IsFree = false;
         _request = request;
         _receivedAny = false;
         _socketError = null;
@@ -89,7 +86,6 @@ internal sealed class ClientConnection
     /// <summary>Puts the connection in its pool's idle set: it no longer keeps the loop alive, and closes after <paramref name="idleTimeout"/>.</summary>
     internal void MarkFree(long idleTimeout)
     {
-        IsFree = true;
         Socket.Unref();
         Socket.SetTimeout(idleTimeout);
     }
@@ -138,8 +134,17 @@ internal sealed class ClientConnection
     {
         if (_inFlight.TryDequeue(out byte[]? array))
             ArrayPool<byte>.Shared.Return(array);
-        if (error is null && _inFlight.Count == 0)
-            _request?.OnWritesFlushed();
+        if (error is not null || _inFlight.Count > 0)
+            return;
+        if (_finishing is { } finished)
+        {
+            _finishing = null;
+            finished.OnWritesFlushed();
+            if (IsUsable)
+                Pool!.Release(this);
+            return;
+        }
+        _request?.OnWritesFlushed();
     }
 
     private void OnData(ReadOnlySpan<byte> data)
@@ -220,10 +225,10 @@ internal sealed class ClientConnection
     {
         if (_detached)
             return;
-        if (IsFree)
-            Kill();
+        if (_request is null)
+            Kill(); // idle in its pool, or a finished request's body that stopped going out
         else
-            _request?.OnTimeout();
+            _request.OnTimeout();
     }
 
     /// <summary>The response's body is off the wire: the connection goes back to its pool, or closes.</summary>
@@ -238,10 +243,12 @@ internal sealed class ClientConnection
         Served++;
         SetBodyBackpressure(false);
         bool reusable = _keepAlive && request.WritableEnded && IsUsable && Pool is not null;
-        if (reusable)
-            Pool!.Release(this);
-        else
+        if (!reusable)
             Kill();
+        else if (_inFlight.Count > 0)
+            _finishing = request; // as Node, freed once the request has finished too: OnWritten releases it
+        else
+            Pool!.Release(this);
         response.OnWireComplete();
     }
 

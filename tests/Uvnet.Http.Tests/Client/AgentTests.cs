@@ -350,4 +350,45 @@ public class AgentTests
         var agent = new Agent(other);
         Assert.Throws<ArgumentException>(() => Http.Request(kit.Loop, kit.To(80) with { Agent = agent }));
     }
+
+    // Node frees a socket only once the request is finished and the response ended (responseOnEnd waits for 'finish').
+    [Fact]
+    public void Connection_whose_request_body_is_still_being_written_goes_back_to_the_pool_only_after_Finish()
+    {
+        using var kit = new ClientKit();
+        bool answered = false;
+        long received = 0;
+        const int Size = 16 << 20;
+        Uvnet.Net.Server server = Uvnet.Net.Net.CreateServer(kit.Loop, socket =>
+        {
+            socket.Error += (_, _) => { };
+            socket.Data += (s, data) =>
+            {
+                received += data.Length;
+                if (!answered)
+                {
+                    answered = true;
+                    s.Pause(); // the request's body waits in the client until the response is complete
+                    s.Write(s_ok);
+                    s.Loop.Post(() => s.Resume());
+                }
+            };
+        });
+        bool listening = false;
+        server.Listen(0, "127.0.0.1", () => listening = true);
+        LoopDriver.RunUntil(kit.Loop, () => listening);
+        int port = server.Port;
+        bool finished = false;
+        PoolStats atFinish = default;
+        var o = kit.Send(kit.To(port, method: "PUT"), r =>
+        {
+            r.Finish += _ => { finished = true; atFinish = kit.Agent.GetStats("127.0.0.1", port); };
+            r.End(new byte[Size]);
+        });
+        LoopDriver.RunUntil(kit.Loop, () => o.Done && finished);
+        Assert.Equal("ok", o.Text);
+        Assert.Equal(0, atFinish.Free); // still the request's while it writes
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Free == 1);
+        server.Close();
+    }
 }
