@@ -336,23 +336,30 @@ internal sealed class ClientConnection
         _parser.Pause(); // the pool's work happens after Execute returns, with what it left unread known
     }
 
-    /// <summary>The seconds of <c>Keep-Alive: timeout=N</c> (RFC 2068 §19.7.1.1), in milliseconds, or -1.</summary>
+    /// <summary>
+    /// The seconds of <c>Keep-Alive: timeout=N</c> (RFC 2068 §19.7.1.1), in milliseconds, or -1. Several fields are one
+    /// list (RFC 9110 §5.3) and parameter names are case-insensitive (§5.6.6); a value that is not all digits is ignored.
+    /// </summary>
     private static long ReadKeepAliveHint(HttpRequestHead head)
     {
-        if (!head.TryGetHeaderValue("keep-alive"u8, out ReadOnlySpan<byte> value))
-            return -1;
-        int at = value.IndexOf("timeout="u8);
-        if (at < 0)
-            return -1;
-        long seconds = 0;
-        int digits = 0;
-        foreach (byte b in value[(at + 8)..])
+        for (int i = 0; i < head.HeaderCount; i++)
         {
-            if (b is < (byte)'0' or > (byte)'9' || ++digits > 9)
-                break;
-            seconds = seconds * 10 + (b - '0');
+            if (!Ascii.EqualsIgnoreCase(head.GetHeaderName(i), "keep-alive"u8))
+                continue;
+            ReadOnlySpan<byte> value = head.GetHeaderValue(i);
+            foreach (Range range in value.Split((byte)','))
+            {
+                ReadOnlySpan<byte> parameter = value[range].Trim(" \t"u8);
+                if (parameter.Length > 8 && Ascii.EqualsIgnoreCase(parameter[..8], "timeout="u8) && !parameter[8..].ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+                {
+                    long seconds = 0;
+                    foreach (byte b in parameter[8..])
+                        seconds = Math.Min(seconds * 10 + (b - '0'), 999_999_999); // beyond 31 years: as good as none
+                    return seconds * 1000;
+                }
+            }
         }
-        return digits == 0 ? -1 : seconds * 1000;
+        return -1;
     }
 
     private void AppendReason(ReadOnlySpan<byte> piece)

@@ -391,4 +391,24 @@ public class AgentTests
         LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", port).Free == 1);
         server.Close();
     }
+
+    // RFC 9110 §5.3: several Keep-Alive fields are one list; §5.6.6: parameter names are case-insensitive. A hint that is
+    // not a count of seconds is ignored (the agent's own timeout applies, and the connection is reused).
+    [Theory]
+    [InlineData("Keep-Alive: max=5\r\nKeep-Alive: timeout=1\r\n", 2)]
+    [InlineData("Keep-Alive: max=5, Timeout=1\r\n", 2)]
+    [InlineData("Keep-Alive: timeout=0\r\n", 2)]
+    [InlineData("Keep-Alive: timeout=abc\r\n", 1)]
+    [InlineData("Keep-Alive: timeout=-1\r\n", 1)]
+    [InlineData("Keep-Alive: timeout=1x\r\n", 1)]
+    [InlineData("Keep-Alive: notimeout=1\r\n", 1)]
+    [InlineData("Keep-Alive: timeout=99999999999999999999\r\n", 1)]
+    public void Keep_alive_hint_is_read_from_every_field_and_malformed_ones_are_ignored(string fields, int created)
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartCanned((s, _, _) => s.Write(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\n{fields}Content-Length: 0\r\n\r\n")));
+        Assert.Null(kit.Exchange(kit.To(port)).Error);
+        Assert.Null(kit.Exchange(kit.To(port)).Error);
+        Assert.Equal(created, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
 }
