@@ -139,4 +139,31 @@ public class ReuseRaceTests
         if (!announced)
             Assert.Equal(Rounds - 1, kit.Agent.GetStats("127.0.0.1", port).Reused); // each later GET met the race
     }
+
+    // The retry takes a connection as any request does: under MaxSockets, waiting its turn behind the queue.
+    [Fact]
+    public void Retry_waits_for_a_socket_under_MaxSockets()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxSockets = 1 });
+        var first = new List<Socket>();
+        int port = kit.StartCanned((s, _, index) =>
+        {
+            if (first.Count == 0)
+                first.Add(s);
+            if (index == 1 && s == first[0])
+                s.End(); // the first connection closes as its second request arrives
+            else
+                s.Write(s_ok);
+        });
+        kit.Exchange(kit.To(port));
+        int most = 0;
+        var outcomes = new List<ClientKit.Outcome>();
+        for (int i = 0; i < 3; i++)
+            outcomes.Add(kit.Send(kit.To(port), r => { r.Socket += (_, _) => most = Math.Max(most, kit.Agent.TotalSockets); r.End(); }));
+        LoopDriver.RunUntil(kit.Loop, () => outcomes.All(o => o.Done));
+        Assert.Equal(1, most);
+        Assert.All(outcomes, o => Assert.Null(o.Error));
+        Assert.Equal(["socket", "socket", "response", "end", "close"], outcomes[0].Events);
+        Assert.Equal(new PoolStats(1, 1, 0, 2, 3), kit.Agent.GetStats("127.0.0.1", port));
+    }
 }
