@@ -101,6 +101,22 @@ public sealed class Agent
         return true;
     }
 
+    /// <summary>
+    /// Whether another origin's request waits only for room under <see cref="AgentOptions.MaxTotalSockets"/>, which a
+    /// connection of <paramref name="pool"/> closed instead of kept idle would make.
+    /// </summary>
+    internal bool IsWantedElsewhere(ConnectionPool pool)
+    {
+        if (_totalSockets < Options.MaxTotalSockets)
+            return false;
+        foreach (ConnectionPool other in _pools.Values)
+        {
+            if (other != pool && other.WaitingCount > 0 && other.Count < Options.MaxSockets)
+                return true;
+        }
+        return false;
+    }
+
     internal void OnSocketRemoved(ConnectionPool pool)
     {
         _totalSockets--;

@@ -61,9 +61,9 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
             connection.Assign(next, reused: true);
             return;
         }
-        if (_free.Count >= options.MaxFreeSockets)
+        if (_free.Count >= options.MaxFreeSockets || Agent.IsWantedElsewhere(this))
         {
-            connection.Destroy();
+            connection.Destroy(); // its close lets a request of another origin open one under MaxTotalSockets
             return;
         }
         _free.Add(connection);

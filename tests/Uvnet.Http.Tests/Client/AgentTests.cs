@@ -411,4 +411,25 @@ public class AgentTests
         Assert.Null(kit.Exchange(kit.To(port)).Error);
         Assert.Equal(created, kit.Agent.GetStats("127.0.0.1", port).Created);
     }
+
+    // test-http-agent-maxtotalsockets.js: a socket freed while another origin waits under MaxTotalSockets makes room for
+    // it (it would idle in its own pool while the other request waited for its idle timeout; with none, forever).
+    [Fact]
+    public void Connection_freed_while_another_origin_waits_under_MaxTotalSockets_makes_room()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxTotalSockets = 1, Timeout = 0 });
+        var parked = new List<Socket>();
+        int a = kit.StartCanned((s, _, _) => parked.Add(s)); // answers when told; never closes an idle connection
+        int b = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        var first = kit.Send(kit.To(a));
+        var second = kit.Send(kit.To(b));
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 1);
+        Assert.Equal(new PoolStats(0, 0, 1, 0, 0), kit.Agent.GetStats("127.0.0.1", b));
+        parked[0].Write(s_ok);
+        LoopDriver.RunUntil(kit.Loop, () => first.Done && second.Done);
+        Assert.Equal("ok", second.Text);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.GetStats("127.0.0.1", a).Connected == 0);
+        Assert.Equal(1, kit.Agent.TotalSockets);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", b));
+    }
 }
