@@ -432,4 +432,25 @@ public class AgentTests
         Assert.Equal(1, kit.Agent.TotalSockets);
         Assert.Equal(new PoolStats(1, 1, 0, 1, 0), kit.Agent.GetStats("127.0.0.1", b));
     }
+
+    // A refused connect fails its request and frees its place: the queued request gets its own try, and nothing is left counted.
+    [Fact]
+    public void Refused_connects_leave_no_count_behind_and_serve_the_queue()
+    {
+        using var kit = new ClientKit(new AgentOptions { MaxSockets = 1 });
+        int port = kit.StartCanned((s, _, _) => s.Write(s_ok));
+        kit.Exchange(kit.To(port));
+        var outcomes = new List<ClientKit.Outcome>();
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        for (int i = 0; i < 3; i++)
+            outcomes.Add(kit.Send(kit.To(port)));
+        LoopDriver.RunUntil(kit.Loop, () => outcomes.All(o => o.Done));
+        Assert.All(outcomes, o => Assert.Equal("ECONNREFUSED", Assert.IsType<NetException>(o.Error).Code));
+        Assert.Equal(new PoolStats(0, 0, 0, 3, 0), kit.Agent.GetStats("127.0.0.1", port));
+        Assert.Equal(1, kit.Agent.TotalSockets); // the first origin's idle connection
+    }
 }
