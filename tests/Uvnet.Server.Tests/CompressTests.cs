@@ -115,6 +115,26 @@ public sealed class CompressTests : IDisposable
     }
 
     [Fact]
+    public void A_version_with_a_weak_tag_is_compressed_afresh_as_its_bytes_may_still_change()
+    {
+        // A file written less than a second ago gets a weak tag: a write within the same clock tick (the kernel's
+        // coarse timestamps) can change its bytes and keep its length and date, so its compressed bytes are not kept.
+        string page = Path.Join(_tree.Root, "page.html");
+        var written = new DateTime(2024, 3, 2, 12, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(page, written);
+        var now = new DateTimeOffset(written).AddMilliseconds(300);
+        StaticFileResponse Gzip() => _handler.Handle(StaticFileRequest.From("GET", "/page.html", n => n == "accept-encoding" ? "gzip" : null), now);
+        var first = Gzip();
+        Assert.StartsWith("W/", first.Header("etag"));
+        string rewritten = s_text.ToUpperInvariant(); // same length
+        File.WriteAllText(page, rewritten);
+        File.SetLastWriteTimeUtc(page, written);
+        var second = Gzip();
+        Assert.Equal(first.Header("etag"), second.Header("etag"));
+        Assert.Equal(rewritten, Decode(second));
+    }
+
+    [Fact]
     public void Compress_is_a_serve_flag()
     {
         Assert.True(Uvnet.Server.Cli.CommandLine.Parse(["serve", "--compress"], _ => true).Options?.Compress);

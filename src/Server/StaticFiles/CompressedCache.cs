@@ -4,7 +4,7 @@ namespace Uvnet.Server.StaticFiles;
 
 /// <summary>
 /// <c>--compress</c>: text files compressed on the fly (Brotli or gzip, System.IO.Compression) and kept by entity
-/// tag, so a file is compressed once per version and coding. The cache holds at most a bounded number of bytes,
+/// tag, so a file is compressed once per version and coding (a version whose tag is weak, being written, each time). The cache holds at most a bounded number of bytes,
 /// the least recently used going first. Every loop of the server shares it, so it locks.
 /// </summary>
 internal sealed class CompressedCache(long capacityBytes)
@@ -57,7 +57,9 @@ internal sealed class CompressedCache(long capacityBytes)
         byte[] compressed = Compress(File.ReadAllBytes(path), coding);
         lock (_lock)
         {
-            if (!_entries.ContainsKey(key) && compressed.Length <= capacityBytes)
+            // A weak tag is a file written within the last second: a write in the same clock tick can change its bytes
+            // and keep its length and date, so the tag does not pin them, and what was read is not kept under it.
+            if (!tag.IsWeak && !_entries.ContainsKey(key) && compressed.Length <= capacityBytes)
             {
                 _entries[key] = _byUse.AddFirst((key, compressed));
                 _bytes += compressed.Length;
