@@ -118,6 +118,15 @@ public sealed class StaticFileOptionsTests : IDisposable
         Assert.Throws<ArgumentException>(() => new StaticFileHandler(_tree.Root, new StaticFileOptions { ExtraHeaders = [new(name, value)] }));
 
     [Fact]
+    public void An_extra_header_with_a_character_the_wire_cannot_carry_is_refused_not_a_500_on_every_response()
+    {
+        // The HTTP layer refuses a value above 0xFF on every SetHeader (ERR_INVALID_CHAR): taking it here made each response fail.
+        Assert.NotNull(ExtraHeader.Problem("X-Motto", "\u65e5\u672c"));
+        Assert.Throws<ArgumentException>(() => new StaticFileHandler(_tree.Root, new StaticFileOptions { ExtraHeaders = [new("X-Motto", "\u65e5")] }));
+        Assert.Null(ExtraHeader.Problem("X-Motto", "caf\u00e9")); // obs-text (Latin-1) still goes
+    }
+
+    [Fact]
     public void A_handler_refuses_a_negative_max_age() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new StaticFileHandler(_tree.Root, new StaticFileOptions { MaxAge = TimeSpan.FromSeconds(-1) }));
 

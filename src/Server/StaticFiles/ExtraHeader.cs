@@ -26,6 +26,9 @@ public static class ExtraHeader
         // Field content (RFC 9110 §5.5): visible characters, spaces and tabs; CR, LF and NUL would split the head.
         if (value.Any(c => c is < ' ' and not '\t' or '\x7f'))
             return $"the value of '{name}' has a control character";
+        // obs-text goes as Latin-1; a character above it has no byte, and the HTTP server refuses it on every response.
+        if (value.Any(c => c > '\xff'))
+            return $"the value of '{name}' has a character above U+00FF";
         return null;
     }
 
