@@ -127,6 +127,19 @@ public sealed class StaticFileOptionsTests : IDisposable
     }
 
     [Fact]
+    public void An_extra_vary_joins_the_servers_accept_encoding_rather_than_replacing_it()
+    {
+        File.WriteAllText(Path.Join(_tree.Root, "app.js.gz"), "compressed");
+        File.SetLastWriteTimeUtc(Path.Join(_tree.Root, "app.js.gz"), s_now.AddDays(-1).UtcDateTime);
+        var options = new StaticFileOptions { ExtraHeaders = [new("Vary", "Origin")] };
+        // Without Accept-Encoding in Vary, a shared cache would hand the gzip bytes to a client that cannot decode them.
+        var gzip = Get(options, "/app.js", "GET", ("Accept-Encoding", "gzip"));
+        Assert.Equal(("gzip", "Accept-Encoding, Origin"), (gzip.Header("content-encoding"), gzip.Header("vary")));
+        Assert.Equal(["Accept-Encoding, Origin"], gzip.Headers.Where(h => h.Key.Equals("Vary", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
+        Assert.Equal("Origin", Get(options, "/index.html").Header("vary")); // nothing of the server's to keep
+    }
+
+    [Fact]
     public void A_handler_refuses_a_negative_max_age() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new StaticFileHandler(_tree.Root, new StaticFileOptions { MaxAge = TimeSpan.FromSeconds(-1) }));
 

@@ -84,7 +84,14 @@ public sealed class StaticFileHandler
             response.AddHeader("Access-Control-Expose-Headers", CorsExposedHeaders);
         }
         foreach (var (name, value) in _options.ExtraHeaders)
-            response.AddHeader(name, value);
+        {
+            // The server's Vary names the fields that chose the coding: replaced, a shared cache would hand encoded
+            // bytes to a client that cannot decode them. An extra Vary adds to it.
+            if (name.Equals("Vary", StringComparison.OrdinalIgnoreCase) && response.Header(name) is { } vary)
+                response.AddHeader(name, $"{vary}, {value}");
+            else
+                response.AddHeader(name, value);
+        }
         return response;
     }
 
