@@ -64,6 +64,17 @@ public sealed class BasicAuthTests : IDisposable
         Assert.Equal(401, Get(options, "GET").StatusCode);
     }
 
+    [Fact]
+    public void A_cors_preflight_under_auth_lets_a_script_send_the_authorization_field()
+    {
+        // A script's own Authorization field needs naming in Allow-Headers (the Fetch standard's "*" never covers it);
+        // without it the preflight that auth lets through refuses every credentialed cross-origin request.
+        var preflight = Get(new StaticFileOptions { Credentials = new BasicCredentials("alice", "pw"), Cors = true }, "OPTIONS",
+            ("Origin", "http://elsewhere.test"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "authorization"));
+        Assert.Contains("Authorization", preflight.Header("access-control-allow-headers")!.Split(", "));
+        Assert.DoesNotContain("Authorization", Get(new StaticFileOptions { Cors = true }, "OPTIONS").Header("access-control-allow-headers")!.Split(", "));
+    }
+
     [Theory]
     [InlineData("--host", "127.0.0.1")]
     [InlineData("--host", "::1")]

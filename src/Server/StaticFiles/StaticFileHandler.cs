@@ -25,7 +25,7 @@ public sealed class StaticFileHandler
 
     private const string TextPlain = "text/plain; charset=utf-8";
 
-    /// <summary>What a CORS preflight may ask for: the conditional and range fields, the only ones this server reads.</summary>
+    /// <summary>What a CORS preflight may ask for: the conditional and range fields, the only ones this server reads (and Authorization with credentials).</summary>
     private const string CorsAllowedHeaders = "Range, If-Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since";
 
     /// <summary>The response fields a cross-origin script may read beyond the safelisted ones: those of validators and ranges.</summary>
@@ -137,7 +137,8 @@ public sealed class StaticFileHandler
     [
         new("Allow", AllowedMethods),
         new("Access-Control-Allow-Methods", AllowedMethods),
-        new("Access-Control-Allow-Headers", CorsAllowedHeaders),
+        // With --auth a script sends Authorization itself, and the Fetch standard wants it named, never covered by "*".
+        new("Access-Control-Allow-Headers", _options.Credentials is null ? CorsAllowedHeaders : CorsAllowedHeaders + ", Authorization"),
         new("Cache-Control", CacheControl),
     ], null, default, sendBody: false);
 
