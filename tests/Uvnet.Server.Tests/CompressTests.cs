@@ -103,7 +103,9 @@ public sealed class CompressTests : IDisposable
     public void The_cache_keeps_at_most_its_capacity_dropping_the_least_recently_used()
     {
         string page = Path.Join(_tree.Root, "page.html"), data = Path.Join(_tree.Root, "data.json");
-        long one = new CompressedCache(1 << 20).Get(page, new EntityTag("\"a\"", false), "gzip").Length;
+        // Room for two entries (the paths and tags are of one length, and so the costs).
+        long one = CompressedCache.Cost(CompressedCache.Key(page, new EntityTag("\"a\"", false), "gzip"),
+            new CompressedCache(1 << 20).Get(page, new EntityTag("\"a\"", false), "gzip").Length);
         var cache = new CompressedCache(one * 2);
         byte[] a = cache.Get(page, new EntityTag("\"a\"", false), "gzip");
         cache.Get(data, new EntityTag("\"b\"", false), "gzip");
@@ -132,6 +134,22 @@ public sealed class CompressTests : IDisposable
         var second = Gzip();
         Assert.Equal(first.Header("etag"), second.Header("etag"));
         Assert.Equal(rewritten, Decode(second));
+    }
+
+    [Fact]
+    public void The_cache_counts_each_entrys_key_against_its_capacity_not_only_the_compressed_bytes()
+    {
+        // A small text file compresses to a few dozen bytes while its key (coding, tag, full path) is longer: a file
+        // rewritten every second leaves a version a second behind it, so counting only the bytes let the keys grow
+        // many times past the bound before anything went.
+        string deep = Path.Join(_tree.Dir(string.Join('/', Enumerable.Repeat("a-rather-long-folder-name", 8))), "status.json");
+        File.WriteAllText(deep, new string('x', (int)CompressedCache.MinFileBytes));
+        const long Capacity = 16 << 10;
+        var cache = new CompressedCache(Capacity);
+        int compressed = 0;
+        for (int version = 0; version < 1000; version++)
+            compressed = cache.Get(deep, new EntityTag($"\"{version}\"", false), "br").Length;
+        Assert.True(cache.Count * (compressed + (deep.Length * sizeof(char))) <= Capacity, $"{cache.Count} entries of {compressed} bytes under a {deep.Length}-character path");
     }
 
     [Fact]
