@@ -107,6 +107,17 @@ public sealed class PrecompressedTests : IDisposable
     }
 
     [Fact]
+    public void Several_ranges_are_of_the_file_as_it_is_as_a_multipart_body_is_in_no_coding()
+    {
+        // With Content-Encoding on the multipart body, curl --compressed and HttpClient decode the whole body and fail.
+        var response = Get("/app.js", ("Accept-Encoding", "gzip, br"), ("Range", "bytes=0-6,8-9"));
+        Assert.Equal((206, null, "Accept-Encoding"), (response.StatusCode, response.Header("content-encoding"), response.Header("vary")));
+        Assert.StartsWith("multipart/byteranges; boundary=", response.Header("content-type"));
+        Assert.Contains("console", Encoding.UTF8.GetString(response.Body.Span));
+        Assert.Equal(Get("/app.js").Header("etag"), response.Header("etag"));
+    }
+
+    [Fact]
     public void A_sibling_that_leads_out_of_the_root_is_not_used()
     {
         File.Delete(Path.Join(_tree.Root, "app.js.br"));

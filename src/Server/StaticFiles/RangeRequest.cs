@@ -78,6 +78,10 @@ public static class RangeRequest
         return validators.IsStrong && HttpDate.TryParse(value, out DateTimeOffset date) && date == validators.LastModified;
     }
 
+    /// <summary>Whether a <paramref name="method"/> request's Range field lists more than one range: a multipart/byteranges answer when they apply.</summary>
+    internal static bool AsksForSeveral(string method, string? range) =>
+        method == "GET" && range is not null && range.Split(',').Count(member => !string.IsNullOrWhiteSpace(member)) > 1;
+
     /// <summary>The answer to <paramref name="range"/> for a representation of <paramref name="size"/> bytes.</summary>
     public static RangeResult Parse(string range, long size)
     {

@@ -8,7 +8,7 @@ namespace Uvnet.Server.StaticFiles;
 /// <see cref="StaticFileResponse"/>. GET and HEAD only; a directory gets its <c>index.html</c> or a listing
 /// (after a redirect to the path with a trailing <c>/</c>); a file gets validators, conditional answers
 /// (304, 412) and byte ranges (206, one range or several as multipart/byteranges; 416), and is sent as its precompressed sibling (<c>.br</c>, <c>.gz</c>)
-/// when one exists and the client accepts its coding (see <see cref="ContentCoding"/>). Touches the file system (stat, realpath, directory reads), so
+/// when one exists and the client accepts its coding (see <see cref="ContentCoding"/>; several ranges are of the file itself, as a multipart body has no coding). Touches the file system (stat, realpath, directory reads), so
 /// a listing of a huge directory takes a moment; it reads a file only for a multipart/byteranges body, at most
 /// <see cref="MultipartByteRanges.MaxBytes"/> of it.
 /// </summary>
@@ -160,7 +160,10 @@ public sealed class StaticFileHandler
 
     private StaticFileResponse File(string path, StaticFileRequest request, bool head, DateTimeOffset now)
     {
-        var (served, coding, varies) = Representation(path, request.AcceptEncoding);
+        // A multipart/byteranges body is in no coding itself: under a sibling's Content-Encoding, curl --compressed
+        // and HttpClient decode the whole body and fail. Several ranges are of the file as it is.
+        string? acceptEncoding = RangeRequest.AsksForSeveral(request.Method, request.Range) ? null : request.AcceptEncoding;
+        var (served, coding, varies) = Representation(path, acceptEncoding);
         var info = new FileInfo(served);
         if (!info.Exists)
             return Error(404, "Not Found", head); // removed since it was resolved
