@@ -118,6 +118,20 @@ public sealed class PrecompressedTests : IDisposable
     }
 
     [Fact]
+    public void A_412_or_416_decided_on_a_sibling_still_varies_by_accept_encoding()
+    {
+        // Both are decided on the coding's own tag and length: a cache told they do not vary would answer a client
+        // of another coding with a refusal that is not its own.
+        string identity = Get("/app.js").Header("etag")!;
+        long gzipSize = new FileInfo(Path.Join(_tree.Root, "app.js.gz")).Length;
+        var failed = Get("/app.js", ("Accept-Encoding", "gzip"), ("If-Match", identity));
+        Assert.Equal((412, "Accept-Encoding"), (failed.StatusCode, failed.Header("vary")));
+        var unsatisfiable = Get("/app.js", ("Accept-Encoding", "gzip"), ("Range", $"bytes={gzipSize}-"));
+        Assert.Equal((416, "Accept-Encoding", $"bytes */{gzipSize}"), (unsatisfiable.StatusCode, unsatisfiable.Header("vary"), unsatisfiable.Header("content-range")));
+        Assert.Null(Get("/plain.txt", ("Range", "bytes=999-")).Header("vary"));
+    }
+
+    [Fact]
     public void A_sibling_that_leads_out_of_the_root_is_not_used()
     {
         File.Delete(Path.Join(_tree.Root, "app.js.br"));

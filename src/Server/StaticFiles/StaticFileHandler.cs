@@ -192,7 +192,8 @@ public sealed class StaticFileHandler
                 headers.Add(new("Cache-Control", _fileCacheControl));
                 return new StaticFileResponse(304, headers, null, default, sendBody: false);
             case PreconditionResult.PreconditionFailed:
-                return Error(412, "Precondition Failed", head);
+                // Decided on the coding's tag, as the 416 below on its length: they vary as the 200 would.
+                return Error(412, "Precondition Failed", head, [.. headers]);
         }
         RangeResult range = RangeRequest.Evaluate(request.Method, request.Range, request.IfRange, validators);
         if (range.Outcome == RangeOutcome.Multipart && range.Ranges.Sum(r => r.Length) > MultipartByteRanges.MaxBytes)
@@ -202,7 +203,7 @@ public sealed class StaticFileHandler
         if (range.Outcome == RangeOutcome.Multipart)
             return Multipart(served, contentType, coding, validators, range.Ranges, headers);
         if (range.Outcome == RangeOutcome.NotSatisfiable)
-            return Error(416, "Range Not Satisfiable", head, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length)));
+            return Error(416, "Range Not Satisfiable", head, [.. headers, KeyValuePair.Create("Content-Range", RangeRequest.UnsatisfiedContentRange(validators.Length))]);
         ByteRange run = range.Outcome == RangeOutcome.Partial ? range.Range : new ByteRange(0, validators.Length);
         AddRepresentationHeaders(headers, contentType, coding, run.Length, validators);
         if (range.Outcome == RangeOutcome.Partial)
