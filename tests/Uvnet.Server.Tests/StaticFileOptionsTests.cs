@@ -140,6 +140,16 @@ public sealed class StaticFileOptionsTests : IDisposable
     }
 
     [Fact]
+    public void An_extra_content_type_leaves_a_multipart_body_the_boundary_that_frames_its_parts()
+    {
+        var options = new StaticFileOptions { ExtraHeaders = [new("Content-Type", "application/octet-stream")] };
+        var parts = Get(options, "/app.js", "GET", ("Range", "bytes=0-1,3-4"));
+        Assert.Equal(206, parts.StatusCode);
+        Assert.StartsWith("multipart/byteranges; boundary=", parts.Header("content-type"));
+        Assert.Equal("application/octet-stream", Get(options, "/app.js").Header("content-type"));
+    }
+
+    [Fact]
     public void A_handler_refuses_a_negative_max_age() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new StaticFileHandler(_tree.Root, new StaticFileOptions { MaxAge = TimeSpan.FromSeconds(-1) }));
 

@@ -15,6 +15,9 @@ internal static class MultipartByteRanges
     /// </summary>
     public const long MaxBytes = 1 << 20;
 
+    /// <summary>The media type of the body, before its boundary parameter.</summary>
+    public const string MediaType = "multipart/byteranges";
+
     /// <summary>
     /// The body for <paramref name="ranges"/> of the file at <paramref name="path"/> (<paramref name="size"/> bytes of
     /// <paramref name="contentType"/>), with its Content-Type. Only GET has ranges, so the body is always sent.
@@ -44,6 +47,6 @@ internal static class MultipartByteRanges
             }
         }
         tail.CopyTo(body, at);
-        return ($"multipart/byteranges; boundary={boundary}", body);
+        return ($"{MediaType}; boundary={boundary}", body);
     }
 }

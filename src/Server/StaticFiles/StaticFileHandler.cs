@@ -89,8 +89,9 @@ public sealed class StaticFileHandler
             // bytes to a client that cannot decode them. An extra Vary adds to it.
             if (name.Equals("Vary", StringComparison.OrdinalIgnoreCase) && response.Header(name) is { } vary)
                 response.AddHeader(name, $"{vary}, {value}");
-            else
-                response.AddHeader(name, value);
+            else if (!(name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) && response.Header(name) is { } type
+                && type.StartsWith(MultipartByteRanges.MediaType, StringComparison.Ordinal)))
+                response.AddHeader(name, value); // but a multipart body keeps its type: the boundary in it frames the parts
         }
         return response;
     }

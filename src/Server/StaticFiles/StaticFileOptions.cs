@@ -35,6 +35,6 @@ public sealed record StaticFileOptions
     /// <summary>The credentials a request must carry (<c>--auth user:pass</c>, HTTP Basic); null: none asked for. A CORS preflight is answered without them, as browsers send none.</summary>
     public BasicCredentials? Credentials { get; init; }
 
-    /// <summary>Fields added to every response (<c>-H 'Name: value'</c>), after the server's own, which one of the same name replaces (a Vary adds to the server's instead).</summary>
+    /// <summary>Fields added to every response (<c>-H 'Name: value'</c>), after the server's own, which one of the same name replaces (a Vary adds to the server's instead, and a multipart/byteranges body keeps its Content-Type, whose boundary frames it).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ExtraHeaders { get; init; } = [];
 }
