@@ -242,7 +242,7 @@ internal sealed class ClientConnection
         request.OnWireComplete(); // from now the request cannot reach this connection, which may serve the next one
         Served++;
         SetBodyBackpressure(false);
-        bool reusable = _keepAlive && request.WritableEnded && IsUsable && Pool is not null;
+        bool reusable = _keepAlive && request.KeepAlive && request.WritableEnded && IsUsable && Pool is not null;
         if (!reusable)
             Kill();
         else if (_inFlight.Count > 0)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Uvnet.Http.Parsing;
 using Uvnet.Http.Server;
@@ -31,8 +32,8 @@ public sealed class ClientRequest
     private OutputBuffer? _replay;
     private OutputBuffer? _replayBytes; // what the retry sends first, until its fresh connection is assigned
     private ClientConnection? _connection;
-    private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried, _wroteBody;
-    private long _timeout;
+    private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried;
+    private long _timeout, _declaredLength = -1, _bodyBytes;
 
     private Action<ClientRequest, ClientResponse>? _response;
     private Action<ClientRequest, InformationalResponse>? _information;
@@ -45,11 +46,11 @@ public sealed class ClientRequest
     {
         Loop = loop;
         Agent = agent;
-        Method = options.Method;
+        Validate(options.Method, options.Path, options.Hostname ?? options.Host, options.Port);
+        Method = options.Method.ToUpperInvariant(); // as Node's: a "head" must skip the body of its response as HEAD does
         Path = options.Path;
         Host = options.Hostname ?? options.Host;
         Port = options.Port;
-        Validate(Method, Path, Host, Port);
         if (options.Headers is { } headers)
         {
             foreach (var (name, value) in headers)
@@ -58,6 +59,8 @@ public sealed class ClientRequest
                 FieldValidation.ValidateValue(name, value, "header");
                 _headers.Add(new(name, value));
             }
+            if (FramingProblem(_headers, out _) is { } problem)
+                throw new ArgumentException(problem, nameof(options));
         }
         if (!HasHeader("Host"))
         {
@@ -100,7 +103,7 @@ public sealed class ClientRequest
     /// <summary>Whether every byte of the request was handed to the kernel (Node's <c>writableFinished</c>).</summary>
     public bool WritableFinished => _finished;
 
-    /// <summary>Whether <see cref="Destroy"/> was called.</summary>
+    /// <summary>Whether <see cref="Destroy"/> was called or the request closed (Node's <c>destroyed</c>): nothing more can be written.</summary>
     public bool Destroyed => _destroyed;
 
     /// <summary>The response once its head arrived (Node's <c>req.res</c>).</summary>
@@ -111,6 +114,9 @@ public sealed class ClientRequest
     internal bool IsConnect => Method == "CONNECT";
 
     internal long TimeoutMs => _timeout;
+
+    /// <summary>Whether the head sent asks to keep the connection (no <c>Connection: close</c>, the caller's included).</summary>
+    internal bool KeepAlive { get; private set; }
 
     /// <summary>The response's head arrived (the callback given to Http.Request is one of these handlers).</summary>
     public event Action<ClientRequest, ClientResponse>? Response { add => Sub(ref _response, value, true); remove => Sub(ref _response, value, false); }
@@ -187,6 +193,7 @@ public sealed class ClientRequest
     public void FlushHeaders()
     {
         VerifyWritable();
+        VerifyLength(0, ending: false);
         if (!_headSent)
             WriteHead(contentLength: -1);
         Flush();
@@ -196,10 +203,12 @@ public sealed class ClientRequest
     /// Sends a piece of the body (copied: the caller may reuse its buffer). Returns false once what waits to be sent
     /// reaches 16 KiB: stop until <see cref="Drain"/>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The request was ended (ERR_STREAM_WRITE_AFTER_END) or destroyed.</exception>
+    /// <exception cref="InvalidOperationException">The request was ended (ERR_STREAM_WRITE_AFTER_END) or destroyed (ERR_STREAM_DESTROYED),
+    /// the bytes would pass a Content-Length set on it (ERR_HTTP_CONTENT_LENGTH_MISMATCH), or its framing fields are ambiguous.</exception>
     public bool Write(ReadOnlySpan<byte> data)
     {
         VerifyWritable();
+        VerifyLength(data.Length, ending: false);
         if (!_headSent)
             WriteHead(contentLength: -1);
         WriteBody(data);
@@ -213,10 +222,12 @@ public sealed class ClientRequest
     public bool Write(string text) => Write(Encoding.UTF8.GetBytes(text ?? throw new ArgumentNullException(nameof(text))));
 
     /// <summary>Ends the request, with a last piece of body: the whole body when nothing was written before (Content-Length).</summary>
-    /// <exception cref="InvalidOperationException">The request was ended already or destroyed.</exception>
+    /// <exception cref="InvalidOperationException">The request was ended already or destroyed, the body would not match
+    /// a Content-Length set on it (ERR_HTTP_CONTENT_LENGTH_MISMATCH), or its framing fields are ambiguous.</exception>
     public void End(ReadOnlySpan<byte> data = default)
     {
         VerifyWritable();
+        VerifyLength(data.Length, ending: true);
         if (!_headSent)
             WriteHead(contentLength: data.Length);
         WriteBody(data);
@@ -286,7 +297,7 @@ public sealed class ClientRequest
         ReusedSocket = reused;
         // A request sent on a reused connection may meet the server's close of it: kept for one retry, when the
         // retry is safe (RFC 9110 §9.2.2: idempotent, or nothing of a body sent).
-        if (reused && !_retried && (IsIdempotent || !_wroteBody))
+        if (reused && !_retried && (IsIdempotent || _bodyBytes == 0))
             _replay = new OutputBuffer();
         connection.Socket.SetTimeout(_timeout);
         _socket?.Invoke(this, connection.Socket);
@@ -405,6 +416,7 @@ public sealed class ClientRequest
         if (_closed)
             return;
         _closed = true;
+        _destroyed = true; // as Node's: its connection is gone or serves others, so what is written next would go nowhere
         _close?.Invoke(this);
     }
 
@@ -417,8 +429,13 @@ public sealed class ClientRequest
         _out.Write(" HTTP/1.1\r\n"u8);
         foreach (var (name, value) in _headers)
             _out.WriteField(name, value);
-        if (!HasHeader("Connection"))
-            _out.Write(Agent is { Options.KeepAlive: true } ? "Connection: keep-alive\r\n"u8 : "Connection: close\r\n"u8);
+        if (GetHeader("Connection") is { } connection)
+            KeepAlive = !HasCloseToken(connection);
+        else
+        {
+            KeepAlive = Agent is { Options.KeepAlive: true };
+            _out.Write(KeepAlive ? "Connection: keep-alive\r\n"u8 : "Connection: close\r\n"u8);
+        }
         if (HasHeader("Content-Length") || HasHeader("Transfer-Encoding"))
             _chunked = GetHeader("Transfer-Encoding")?.EndsWith("chunked", StringComparison.OrdinalIgnoreCase) == true;
         else if (contentLength < 0)
@@ -441,7 +458,7 @@ public sealed class ClientRequest
             return;
         if (!IsIdempotent)
             DropReplay(); // a non-idempotent request that sent a body is never sent twice
-        _wroteBody = true;
+        _bodyBytes += data.Length;
         if (_chunked)
         {
             _out.WriteHex(data.Length);
@@ -489,6 +506,66 @@ public sealed class ClientRequest
             throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
         if (_destroyed)
             throw new InvalidOperationException("Cannot call write after a stream was destroyed (ERR_STREAM_DESTROYED).");
+    }
+
+    /// <summary>
+    /// Refuses a body that would not match the Content-Length set on the request, as Node's <c>strictContentLength</c>
+    /// (always on: bytes past it would be read as another request), and framing fields set since it was made that
+    /// servers would read differently.
+    /// </summary>
+    private void VerifyLength(int length, bool ending)
+    {
+        if (!_headSent && FramingProblem(_headers, out _declaredLength) is { } problem)
+            throw new InvalidOperationException(problem);
+        if (_chunked || _declaredLength < 0)
+            return;
+        long total = _bodyBytes + length;
+        if (total > _declaredLength || ending && total != _declaredLength)
+            throw new InvalidOperationException($"Request body's content-length of {total} byte(s) does not match the content-length of {_declaredLength} byte(s) set in header (ERR_HTTP_CONTENT_LENGTH_MISMATCH).");
+    }
+
+    /// <summary>
+    /// Why <paramref name="headers"/> would frame the request ambiguously (two Host fields, RFC 9112 §3.2; Content-Length
+    /// beside Transfer-Encoding, repeated, or not one decimal, §6.3), or null; the Content-Length set, or -1.
+    /// </summary>
+    private static string? FramingProblem(List<KeyValuePair<string, string>> headers, out long contentLength)
+    {
+        contentLength = -1;
+        int hosts = 0, lengths = 0;
+        bool transferEncoding = false;
+        string? length = null;
+        foreach (var (name, value) in headers)
+        {
+            if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                hosts++;
+            else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+                transferEncoding = true;
+            else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                lengths++;
+                length = value;
+            }
+        }
+        if (hosts > 1)
+            return "A request has one Host field (ERR_HTTP_INVALID_HEADER_VALUE).";
+        if (length is null)
+            return null;
+        if (transferEncoding)
+            return "Content-Length and Transfer-Encoding cannot both be set (ERR_HTTP_INVALID_HEADER_VALUE).";
+        if (lengths > 1 || !long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
+            return $"Invalid value \"{length}\" for header \"Content-Length\" (ERR_HTTP_INVALID_HEADER_VALUE).";
+        return null;
+    }
+
+    /// <summary>Whether a Connection field's value lists the close option (Node's RE_CONN_CLOSE).</summary>
+    private static bool HasCloseToken(string value)
+    {
+        foreach (Range option in value.AsSpan().Split(','))
+        {
+            if (value.AsSpan()[option].Trim().Equals("close", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     private void VerifyHeadNotSent(string action)

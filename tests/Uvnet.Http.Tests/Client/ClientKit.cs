@@ -83,6 +83,9 @@ internal sealed class ClientKit : IDisposable
         return server.Port;
     }
 
+    /// <summary>Writes a canned upstream's raw <paramref name="response"/>.</summary>
+    internal static void Canned(Socket s, string response) => s.Write(Encoding.ASCII.GetBytes(response));
+
     /// <summary>Options for a request to 127.0.0.1 on <paramref name="port"/> through the kit's agent.</summary>
     internal RequestOptions To(int port, string path = "/", string method = "GET") =>
         new() { Host = "127.0.0.1", Port = port, Path = path, Method = method, Agent = Agent };

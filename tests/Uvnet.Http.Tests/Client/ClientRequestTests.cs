@@ -7,8 +7,6 @@ namespace Uvnet.Http.Tests.Client;
 /// <summary>Node's http.request against Uvnet's server and raw upstreams: the request's head and body, the response's framing.</summary>
 public class ClientRequestTests
 {
-    private static void Canned(Socket s, string response) => s.Write(Encoding.ASCII.GetBytes(response));
-
     // test/parallel/test-http-client-get-url.js, test-http-request-end.js
     [Fact]
     public void Get_receives_status_headers_and_body_from_uvnet_server()
@@ -85,7 +83,7 @@ public class ClientRequestTests
     {
         using var kit = new ClientKit();
         var heads = new List<string>();
-        int port = kit.StartCanned((s, head, _) => { heads.Add(head); Canned(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); });
+        int port = kit.StartCanned((s, head, _) => { heads.Add(head); ClientKit.Canned(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"); });
         kit.Exchange(kit.To(port));
         kit.Exchange(kit.To(port, method: "POST"));
         Assert.DoesNotContain("Content-Length", heads[0]);
@@ -195,7 +193,7 @@ public class ClientRequestTests
     public void No_content_responses_complete_without_a_body(string status)
     {
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, _, _) => Canned(s, $"HTTP/1.1 {status}\r\nContent-Length: 10\r\n\r\n"));
+        int port = kit.StartCanned((s, _, _) => ClientKit.Canned(s, $"HTTP/1.1 {status}\r\nContent-Length: 10\r\n\r\n"));
         var o = kit.Exchange(kit.To(port));
         Assert.Null(o.Error);
         Assert.True(o.Ended);
@@ -207,7 +205,7 @@ public class ClientRequestTests
     public void Chunked_response_with_trailers()
     {
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, _, _) => Canned(s,
+        int port = kit.StartCanned((s, _, _) => ClientKit.Canned(s,
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-Sum: 5\r\n\r\n"));
         var o = kit.Exchange(kit.To(port));
         Assert.Null(o.Error);
@@ -220,7 +218,7 @@ public class ClientRequestTests
     public void Close_delimited_response_ends_with_the_connection()
     {
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, _, _) => { Canned(s, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it"); s.End(); });
+        int port = kit.StartCanned((s, _, _) => { ClientKit.Canned(s, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it"); s.End(); });
         var o = kit.Exchange(kit.To(port));
         Assert.Null(o.Error);
         Assert.Null(o.ResponseError);
@@ -234,7 +232,7 @@ public class ClientRequestTests
     public void Interim_responses_raise_Information_before_Response()
     {
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, _, _) => Canned(s,
+        int port = kit.StartCanned((s, _, _) => ClientKit.Canned(s,
             "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         var o = kit.Exchange(kit.To(port));
         Assert.Null(o.Error);
@@ -273,7 +271,7 @@ public class ClientRequestTests
     public void Upgrade_hands_over_the_socket_with_the_bytes_past_the_head()
     {
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, _, _) => Canned(s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nfirst"));
+        int port = kit.StartCanned((s, _, _) => ClientKit.Canned(s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nfirst"));
         Socket? socket = null;
         string? head = null;
         ClientResponse? upgraded = null;
