@@ -282,7 +282,10 @@ internal sealed class ClientConnection
         Socket.SetTimeout(0);
         Pool?.Remove(this);
         if (!request.OnUpgrade(response, Socket, head))
+        {
             Socket.Destroy();
+            request.Fail(null); // as Node's: the destroyed socket's close listener, still attached there, closes the request
+        }
     }
 
     private void OnHeadersComplete(HttpResponseParser parser)

@@ -437,7 +437,7 @@ public sealed class ClientRequest
             _out.Write(KeepAlive ? "Connection: keep-alive\r\n"u8 : "Connection: close\r\n"u8);
         }
         if (HasHeader("Content-Length") || HasHeader("Transfer-Encoding"))
-            _chunked = GetHeader("Transfer-Encoding")?.EndsWith("chunked", StringComparison.OrdinalIgnoreCase) == true;
+            _chunked = HasHeader("Transfer-Encoding"); // ending with chunked: FramingProblem refused any other
         else if (contentLength < 0)
         {
             _chunked = true;
@@ -532,14 +532,13 @@ public sealed class ClientRequest
     {
         contentLength = -1;
         int hosts = 0, lengths = 0;
-        bool transferEncoding = false;
-        string? length = null;
+        string? length = null, transferEncoding = null;
         foreach (var (name, value) in headers)
         {
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
                 hosts++;
             else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
-                transferEncoding = true;
+                transferEncoding = transferEncoding is null ? value : $"{transferEncoding}, {value}";
             else if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
                 lengths++;
@@ -548,9 +547,11 @@ public sealed class ClientRequest
         }
         if (hosts > 1)
             return "A request has one Host field (ERR_HTTP_INVALID_HEADER_VALUE).";
+        if (transferEncoding is not null && !EndsWithChunked(transferEncoding))
+            return $"A request's Transfer-Encoding must end with chunked [\"{transferEncoding}\"] (ERR_HTTP_INVALID_HEADER_VALUE).";
         if (length is null)
             return null;
-        if (transferEncoding)
+        if (transferEncoding is not null)
             return "Content-Length and Transfer-Encoding cannot both be set (ERR_HTTP_INVALID_HEADER_VALUE).";
         if (lengths > 1 || !long.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
             return $"Invalid value \"{length}\" for header \"Content-Length\" (ERR_HTTP_INVALID_HEADER_VALUE).";
@@ -566,6 +567,16 @@ public sealed class ClientRequest
                 return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Whether the last coding of a Transfer-Encoding value is chunked: otherwise a request's body has no length a server
+    /// can find (RFC 9112 §6.3 makes it a 400), and "xchunked" is not chunked.
+    /// </summary>
+    private static bool EndsWithChunked(string value)
+    {
+        int comma = value.LastIndexOf(',');
+        return value.AsSpan(comma + 1).Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase);
     }
 
     private void VerifyHeadNotSent(string action)

@@ -36,17 +36,26 @@ public sealed class LoopHttpClient
     /// ECONNRESET "socket hang up", <see cref="HttpResponseError"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid (see <see cref="Http.Request(Loop, RequestOptions, Action{ClientResponse}?)"/>).</exception>
-    /// <exception cref="InvalidOperationException">Called off the loop's thread.</exception>
+    /// <exception cref="InvalidOperationException">Called off the loop's thread, or <paramref name="body"/> does not match a Content-Length set in the options (ERR_HTTP_CONTENT_LENGTH_MISMATCH).</exception>
     public async ValueTask<ClientResponse> SendAsync(RequestOptions options, ReadOnlyMemory<byte> body = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         LoopThread.Verify(Loop, nameof(LoopHttpClient), unstarted: true);
         ClientRequest request = Http.Request(Loop, options.NoAgent || options.Agent is not null ? options : options with { Agent = Agent });
+        try
+        {
+            request.End(body.Span);
+        }
+        catch
+        {
+            request.Destroy(); // a body its own Content-Length refuses: the request must not go on to connect
+            throw;
+        }
+        // Subscribed after End: the request's events come on later turns, once it has a connection.
         var exchange = new Exchange(SocketOperation.Claim(ref _slot, Loop));
         request.Response += exchange.OnResponse;
         request.Error += exchange.OnError;
         request.Close += exchange.OnClose;
-        request.End(body.Span);
         await exchange.Operation.Task;
         return exchange.Response!;
     }

@@ -60,14 +60,18 @@ public class ClientFramingReviewTests
         LoopDriver.RunUntil(kit.Loop, () => kit.Agent.TotalSockets == 0);
     }
 
-    // RFC 9112 §6.3: Content-Length beside Transfer-Encoding, a Content-Length that is not one decimal, or two Host
-    // fields (RFC 9112 §3.2) are framed differently by different servers: never sent.
+    // RFC 9112 §6.3: Content-Length beside Transfer-Encoding, a Content-Length that is not one decimal, a
+    // Transfer-Encoding that does not end with chunked, or two Host fields (RFC 9112 §3.2) are framed differently by
+    // different servers: never sent.
     [Theory]
     [InlineData("Content-Length", "5", "Transfer-Encoding", "chunked")]
     [InlineData("Content-Length", "5", "Content-Length", "6")]
     [InlineData("Content-Length", "-1", null, null)]
     [InlineData("Content-Length", "0x10", null, null)]
     [InlineData("Host", "a.example", "Host", "b.example")]
+    [InlineData("Transfer-Encoding", "gzip", null, null)]
+    [InlineData("Transfer-Encoding", "xchunked", null, null)]
+    [InlineData("Transfer-Encoding", "chunked, gzip", null, null)]
     public void Ambiguous_framing_fields_are_refused_before_anything_is_sent(string name1, string value1, string? name2, string? value2)
     {
         using var kit = new ClientKit();
