@@ -27,8 +27,19 @@ public class ClientEventsReviewTests
         using var kit = new ClientKit();
         int port = kit.StartCanned((s, _, _) => ClientKit.Canned(s, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"));
         var client = new LoopHttpClient(kit.Loop, kit.Agent);
-        // Driven with a deadline rather than Loop.RunUntil: the defect was a task that never completes.
-        Task<ClientResponse> send = client.SendAsync(kit.To(port) with { Headers = [new("Connection", "Upgrade"), new("Upgrade", "echo")] }).AsTask();
+        // Driven with a deadline rather than Loop.RunUntil: the defect was a task that never completes. Awaited with no
+        // context, so that its continuation runs where the loop completes it, not on xunit's (busy) context.
+        SynchronizationContext? saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        Task<ClientResponse> send;
+        try
+        {
+            send = client.SendAsync(kit.To(port) with { Headers = [new("Connection", "Upgrade"), new("Upgrade", "echo")] }).AsTask();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
         LoopDriver.RunUntil(kit.Loop, () => send.IsCompleted);
         Assert.Equal("ECONNRESET", Assert.IsType<NetException>(send.Exception?.InnerException).Code);
     }

@@ -175,7 +175,7 @@ public class ClientRequestTests
         // The parser's keep-alive answer is final only at message complete: read at the head, a HEAD response with
         // neither Content-Length nor Transfer-Encoding looked delimited by the close, and its connection was dropped.
         using var kit = new ClientKit();
-        int port = kit.StartCanned((s, head, _) => Canned(s, head.StartsWith("HEAD", StringComparison.Ordinal)
+        int port = kit.StartCanned((s, head, _) => ClientKit.Canned(s, head.StartsWith("HEAD", StringComparison.Ordinal)
             ? "HTTP/1.1 200 OK\r\nX-Probe: 1\r\n\r\n"
             : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
         var o = kit.Exchange(kit.To(port, method: "HEAD"));
