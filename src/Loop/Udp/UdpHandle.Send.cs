@@ -53,12 +53,18 @@ public sealed unsafe partial class UdpHandle
         SendQueueCount++;
         Append(ref _sendHead, ref _sendTail, request);
         if (tryNow)
-        {
             Flush();
-            if (_doneHead is not null)
-                Loop.QueuePending(this);
+        int watch = UpdateInterest();
+        if (watch < 0)
+        {
+            // The poller refused the descriptor (EEXIST: another handle watches it): what waits for the socket to be
+            // writable would wait for ever, so it fails with the refusal, in order, as its callbacks run.
+            while (_sendHead is not null)
+                CompleteSend(DequeueSend(), watch);
+            UpdateInterest();
         }
-        UpdateInterest();
+        if (_doneHead is not null)
+            Loop.QueuePending(this);
         return 0;
     }
 

@@ -127,19 +127,60 @@ public sealed class UdpBindTests
     public void Receiving_on_a_descriptor_another_handle_watches_is_EEXIST()
     {
         using var scope = new LoopScope();
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        int fd = (int)socket.SafeHandle.DangerousGetHandle();
-        var poll = scope.StartPoll(fd, PollEvents.Readable, static (_, _, _) => { });
-        var udp = new UdpHandle(scope.Loop);
-        Assert.Equal(0, udp.Open(fd));
-        Assert.Equal(UvError.EEXIST, udp.ReceiveStart((_, _, _, _, _) => { }));
-        Assert.False(udp.IsReceiving);
-        Assert.False(udp.IsActive);
-        poll.Close();
-        udp.Close();
-        scope.Finish();
-        socket.SafeHandle.SetHandleAsInvalid(); // the handle closed the descriptor
+        using var watched = new WatchedElsewhere(scope);
+        Assert.Equal(UvError.EEXIST, watched.Udp.ReceiveStart((_, _, _, _, _) => { }));
+        Assert.False(watched.Udp.IsReceiving);
+        Assert.False(watched.Udp.IsActive);
+    }
+
+    // A send that must wait for the socket to become writable (here: one started from a send callback) on a descriptor
+    // the poller refuses (EEXIST, another handle watches it) could never be sent: it waited for ever, its callback never
+    // ran. It now fails with the refusal, in order, outside the call.
+    [Fact]
+    public void A_queued_send_on_a_descriptor_another_handle_watches_fails_with_EEXIST()
+    {
+        using var scope = new LoopScope();
+        using var watched = new WatchedElsewhere(scope);
+        UdpHandle udp = watched.Udp;
+        var to = (IPEndPoint)watched.Socket.LocalEndPoint!;
+        var statuses = new List<int>();
+        Assert.Equal(0, udp.Send(new byte[8], to, (_, status) =>
+        {
+            statuses.Add(status);
+            Assert.Equal(0, udp.Send(new byte[8], to, (_, second) => statuses.Add(second)));
+        }));
+        LoopDriver.RunUntil(scope.Loop, () => statuses.Count == 2);
+        Assert.Equal([0, UvError.EEXIST], statuses);
+        Assert.Equal(0, udp.SendQueueCount);
+    }
+
+    /// <summary>A bound UDP socket a poll handle watches, opened by a UdpHandle too; disposing closes both and finishes the loop.</summary>
+    private sealed class WatchedElsewhere : IDisposable
+    {
+        private readonly LoopScope _scope;
+        private readonly PollHandle _poll;
+
+        internal WatchedElsewhere(LoopScope scope)
+        {
+            _scope = scope;
+            Socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            int fd = (int)Socket.SafeHandle.DangerousGetHandle();
+            _poll = scope.StartPoll(fd, PollEvents.Readable, static (_, _, _) => { });
+            Udp = new UdpHandle(scope.Loop);
+            Assert.Equal(0, Udp.Open(fd));
+        }
+
+        internal Socket Socket { get; } = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+        internal UdpHandle Udp { get; }
+
+        public void Dispose()
+        {
+            _poll.Close();
+            Udp.Close();
+            _scope.Finish();
+            Socket.SafeHandle.SetHandleAsInvalid(); // the handle closed the descriptor
+        }
     }
 
     // libuv: udp_open_bound refuses a TCP socket here (uv_udp_open of a stream socket).
