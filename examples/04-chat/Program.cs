@@ -26,5 +26,11 @@ var server = Net.CreateServer(loop, socket =>
     socket.Error += (_, e) => Console.Error.WriteLine($"{name}: {e.Code}");
     socket.Write("welcome\n");
 });
+// A port in use, say: the server stays closed, and with nothing left to do Run returns.
+server.Error += (_, e) =>
+{
+    Console.Error.WriteLine(e.Message);
+    Environment.ExitCode = 1;
+};
 server.Listen(port, "127.0.0.1", () => Console.WriteLine($"listening on {server.Port}"));
 loop.Run();

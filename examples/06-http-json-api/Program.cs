@@ -55,6 +55,12 @@ var server = Http.CreateServer(loop, async (req, res) =>
             break;
     }
 });
+// A port in use, say: the server stays closed, and with nothing left to do Run returns.
+server.Error += (_, e) =>
+{
+    Console.Error.WriteLine(e.Message);
+    Environment.ExitCode = 1;
+};
 server.Listen(port, "127.0.0.1", () => Console.WriteLine($"listening on {server.Port}"));
 loop.Run();
 

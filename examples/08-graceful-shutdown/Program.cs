@@ -42,7 +42,14 @@ void OnSignal(SignalHandle _, PosixSignal signal)
 sigterm.Start(PosixSignal.SIGTERM, OnSignal);
 sigint.Start(PosixSignal.SIGINT, OnSignal);
 
+// A port in use, say: the signal handles are all that is left to keep the loop running.
+server.Error += (_, e) =>
+{
+    Console.Error.WriteLine(e.Message);
+    sigterm.Close();
+    sigint.Close();
+    Environment.ExitCode = 1;
+};
 server.Listen(port, "127.0.0.1", () => Console.WriteLine($"listening on {server.Port}"));
-loop.Run();
 // Run returns once nothing is left: every response was sent and every handle closed.
-return 0;
+loop.Run();

@@ -89,13 +89,19 @@ internal sealed partial class RunningUvnet : IDisposable
             RedirectStandardError = true,
         })!);
 
-    private static async Task<RunningUvnet> StartAsync(Process process)
+    private static Task<RunningUvnet> StartAsync(Process process) => StartAsync(process, StartupUrl());
+
+    /// <summary>
+    /// Watches <paramref name="process"/> (its output redirected), another program on the loop such as an example,
+    /// until a stdout line matches <paramref name="startup"/>, whose first group is the port it listens on.
+    /// </summary>
+    public static async Task<RunningUvnet> StartAsync(Process process, Regex startup)
     {
         var running = new RunningUvnet(process);
         try
         {
-            string first = await running.WaitForOutputAsync(line => StartupUrl().IsMatch(line));
-            running.Port = int.Parse(StartupUrl().Match(first).Groups[1].Value, CultureInfo.InvariantCulture);
+            string first = await running.WaitForOutputAsync(startup.IsMatch);
+            running.Port = int.Parse(startup.Match(first).Groups[1].Value, CultureInfo.InvariantCulture);
             return running;
         }
         catch

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Uvnet.Server.Tests.EndToEnd;
+
+namespace Uvnet.Server.Tests.Examples;
+
+/// <summary>
+/// Each program of examples/ started as built, one exchange with it, its answer checked, and the process stopped, so
+/// that an example never rots. Every wait is bounded by <see cref="RunningUvnet.Bound"/>.
+/// </summary>
+public sealed class ExamplesTests
+{
+    [Fact]
+    public async Task TimerIdle_TicksThreeTimesAndExitsByItself()
+    {
+        var (exitCode, output, error) = await UvnetProcess.RunAsync(Example.StartInfo("01-timer-idle"), RunningUvnet.Bound);
+
+        Assert.True(exitCode == 0, error);
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["tick 1", "tick 2", "tick 3"], lines.Where(l => l.StartsWith("tick", StringComparison.Ordinal)).Select(l => l[..6]));
+        Assert.Contains("idle ran between the ticks", lines);
+        Assert.Equal("done", lines[^1]);
+    }
+
+    [Theory]
+    [InlineData("02-tcp-echo-raw")]
+    [InlineData("03-net-echo")]
+    public async Task EchoServer_SendsTheBytesBack(string name)
+    {
+        using RunningUvnet example = await Example.StartAsync(name);
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, example.Port, cancel.Token);
+        NetworkStream stream = client.GetStream();
+        byte[] sent = Encoding.ASCII.GetBytes("hello, echo");
+
+        await stream.WriteAsync(sent, cancel.Token);
+        var received = new byte[sent.Length];
+        await stream.ReadExactlyAsync(received, cancel.Token);
+
+        Assert.Equal(sent, received);
+        client.Client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await stream.ReadAsync(new byte[1], cancel.Token));   // the server ends its side too
+    }
+
+    [Fact]
+    public async Task Chat_BroadcastsALineToTheOtherClientOnly()
+    {
+        using RunningUvnet example = await Example.StartAsync("04-chat");
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        using var alice = await ChatClient.ConnectAsync(example.Port, cancel.Token);
+        using var bob = await ChatClient.ConnectAsync(example.Port, cancel.Token);
+
+        await alice.Writer.WriteAsync("hi bob\n");
+        string? heard = await bob.Reader.ReadLineAsync(cancel.Token);
+        await bob.Writer.WriteAsync("hi alice\n");
+        string? answer = await alice.Reader.ReadLineAsync(cancel.Token);
+
+        Assert.Equal($"127.0.0.1:{alice.LocalPort}> hi bob", heard);
+        // Alice's next line is Bob's, not the echo of her own.
+        Assert.Equal($"127.0.0.1:{bob.LocalPort}> hi alice", answer);
+    }
+
+    [Fact]
+    public async Task LineFraming_AnswersLinesSplitAcrossWrites()
+    {
+        using RunningUvnet example = await Example.StartAsync("05-line-framing");
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        using var client = new TcpClient { NoDelay = true };
+        await client.ConnectAsync(IPAddress.Loopback, example.Port, cancel.Token);
+        NetworkStream stream = client.GetStream();
+        using var reader = new StreamReader(stream);
+
+        // One line cut in two, then the end of a second line with the start of a third, then its end.
+        foreach (string piece in new[] { "hel", "lo\nwörld\nsp", "lit\n" })
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(piece), cancel.Token);
+            await stream.FlushAsync(cancel.Token);
+        }
+
+        Assert.Equal("5 HELLO", await reader.ReadLineAsync(cancel.Token));
+        Assert.Equal("5 WÖRLD", await reader.ReadLineAsync(cancel.Token));
+        Assert.Equal("5 SPLIT", await reader.ReadLineAsync(cancel.Token));
+    }
+
+    [Fact]
+    public async Task HttpJsonApi_ListsCreatesAndFindsItems()
+    {
+        using RunningUvnet example = await Example.StartAsync("06-http-json-api");
+        using var http = new HttpClient { Timeout = RunningUvnet.Bound };
+
+        using HttpResponseMessage created = await http.PostAsJsonAsync(example.Url("/items"), new { name = "second" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("/items/2", created.Headers.Location?.OriginalString);
+        Assert.Equal("""{"id":2,"name":"second"}""", await created.Content.ReadAsStringAsync());
+
+        Assert.Equal("""[{"id":1,"name":"first"},{"id":2,"name":"second"}]""", await http.GetStringAsync(example.Url("/items")));
+        using HttpResponseMessage found = await http.GetAsync(example.Url("/items/2"));
+        Assert.Equal("application/json", found.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("second", JsonDocument.Parse(await found.Content.ReadAsStringAsync()).RootElement.GetProperty("name").GetString());
+
+        using HttpResponseMessage missing = await http.GetAsync(example.Url("/items/9"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using HttpResponseMessage invalid = await http.PostAsync(example.Url("/items"), new StringContent("{", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+    }
+
+    [Fact]
+    public async Task HttpUpstream_StreamsTheUpstreamAnswerBack()
+    {
+        using var upstream = new TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        // A chunked answer in two pieces, as a streaming upstream sends it.
+        Task<string> requestLine = ServeOnceAsync(upstream,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+            cancel.Token);
+        int upstreamPort = ((IPEndPoint)upstream.LocalEndpoint).Port;
+        using RunningUvnet example = await Example.StartAsync("07-http-upstream", $"http://127.0.0.1:{upstreamPort}");
+        using var http = new HttpClient { Timeout = RunningUvnet.Bound };
+
+        using HttpResponseMessage response = await http.GetAsync(example.Url("/greeting?to=world"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("hello world", await response.Content.ReadAsStringAsync());
+        Assert.Equal("GET /greeting?to=world HTTP/1.1", await requestLine);
+    }
+
+    [Fact]
+    public async Task GracefulShutdown_AnswersTheRequestInFlightThenExitsWithZero()
+    {
+        using RunningUvnet example = await Example.StartAsync("08-graceful-shutdown");
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, example.Port, cancel.Token);
+        NetworkStream stream = client.GetStream();
+
+        // An upload in flight: the head and part of the body, the handler (which logs the request) awaiting the rest.
+        await stream.WriteAsync("POST /upload HTTP/1.1\r\nHost: example\r\nContent-Length: 5\r\n\r\nab"u8.ToArray(), cancel.Token);
+        await example.WaitForOutputAsync(line => line == "POST /upload");
+        example.Terminate();
+        await example.WaitForOutputAsync(line => line == "SIGTERM: closing");
+        await stream.WriteAsync("cde"u8.ToArray(), cancel.Token);
+        string response = await new StreamReader(stream).ReadToEndAsync(cancel.Token);
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("\r\nConnection: close\r\n", response, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nreceived 5 bytes\n", response, StringComparison.Ordinal);
+        Assert.Equal(0, await example.WaitForExitAsync(RunningUvnet.Bound));
+        Assert.Equal("closed", example.Output[^1]);
+    }
+
+    /// <summary>Accepts one connection on <paramref name="listener"/>, reads a request head, answers <paramref name="response"/> and closes; returns the request line.</summary>
+    private static async Task<string> ServeOnceAsync(TcpListener listener, string response, CancellationToken cancel)
+    {
+        using TcpClient connection = await listener.AcceptTcpClientAsync(cancel);
+        NetworkStream stream = connection.GetStream();
+        var head = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            int n = await stream.ReadAsync(buffer, cancel);
+            Assert.True(n > 0, $"the request ended early: {head}");
+            head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(response), cancel);
+        return head.ToString()[..head.ToString().IndexOf("\r\n", StringComparison.Ordinal)];
+    }
+
+    /// <summary>A line-based client of the chat example, connected once it has read the welcome line.</summary>
+    private sealed class ChatClient : IDisposable
+    {
+        private readonly TcpClient _client;
+
+        private ChatClient(TcpClient client)
+        {
+            _client = client;
+            Reader = new StreamReader(client.GetStream());
+            Writer = new StreamWriter(client.GetStream()) { AutoFlush = true };
+        }
+
+        public StreamReader Reader { get; }
+
+        public StreamWriter Writer { get; }
+
+        public int LocalPort => ((IPEndPoint)_client.Client.LocalEndPoint!).Port;
+
+        /// <summary>Connects and reads the welcome line: the server has then counted this client among those it broadcasts to.</summary>
+        public static async Task<ChatClient> ConnectAsync(int port, CancellationToken cancel)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port, cancel);
+            var chat = new ChatClient(client);
+            Assert.Equal("welcome", await chat.Reader.ReadLineAsync(cancel));
+            return chat;
+        }
+
+        public void Dispose() => _client.Dispose();
+    }
+}
