@@ -51,10 +51,16 @@ void OnRead(StreamHandle stream, int nread, Memory<byte> buffer)
         }
         stream.Close();
     }
+    else if (nread == UvError.EOF)
+    {
+        // The peer has sent everything. Shutdown sends our FIN after the echoes still queued (Close alone
+        // would cancel them), and the connection is closed once that is done.
+        if (stream.Shutdown((request, _) => CloseOnce(request.Stream!)) < 0)
+            stream.Close();
+    }
     else if (nread < 0)
     {
-        // UvError.EOF (the peer closed its side) or an error: either way this connection is done.
-        stream.Close();
+        stream.Close();   // a reset or another error: nothing more can be sent
     }
     // nread == 0 (nothing to read after all) and failed writes: the buffer was not handed on.
     ReturnBuffer(buffer);
@@ -64,7 +70,14 @@ void OnWritten(WriteRequest request, int status)
 {
     ReturnBuffer((Memory<byte>)request.Data!);
     request.Data = null;
-    if (status < 0 && request.Stream is { IsClosing: false } stream)
+    if (status < 0)
+        CloseOnce(request.Stream!);
+}
+
+// A failed write and the shutdown behind it both end the connection: closing twice is a programmer error.
+static void CloseOnce(StreamHandle stream)
+{
+    if (!stream.IsClosing)
         stream.Close();
 }
 

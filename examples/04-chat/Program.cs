@@ -17,6 +17,8 @@ var server = Net.CreateServer(loop, socket =>
     {
         foreach (Socket other in clients)
         {
+            // Write's return is ignored: a client that never reads has its lines queued without bound.
+            // 05 shows how to push back; a chat server would rather drop such a client.
             if (other != from)
                 other.Write($"{name}> {text}");
         }
