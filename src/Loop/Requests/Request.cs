@@ -69,6 +69,33 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
 
     private bool _pooled;
 
+    /// <summary>The next request in the handle's queue (waiting for the socket, or done and waiting for its callback).</summary>
+    internal TSelf? Next;
+
+    /// <summary>The status the request completed with, kept while it waits in the handle's done queue.</summary>
+    internal int Result;
+
+    /// <summary>Appends <paramref name="request"/> to the queue <paramref name="head"/>..<paramref name="tail"/>, linked through the requests so that queuing allocates nothing.</summary>
+    internal static void Enqueue(ref TSelf? head, ref TSelf? tail, TSelf request)
+    {
+        request.Next = null;
+        if (tail is null)
+            head = request;
+        else
+            tail.Next = request;
+        tail = request;
+    }
+
+    /// <summary>Takes the first request off a queue that is not empty.</summary>
+    internal static TSelf Dequeue(ref TSelf? head, ref TSelf? tail)
+    {
+        TSelf request = head!;
+        head = request.Next;
+        if (head is null)
+            tail = null;
+        return request;
+    }
+
     /// <summary>
     /// A request from the shared pool. Once started, it returns to the pool by itself after its callback
     /// (do not keep it); if the operation is refused, it goes back at once.

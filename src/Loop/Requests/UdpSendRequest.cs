@@ -17,10 +17,6 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
     private int _addressLength;
     private bool _pinned;
 
-    // The handle's send queue and its queue of completed sends awaiting their callbacks.
-    internal UdpSendRequest? Next;
-    internal int Result;
-
     /// <summary>The UDP handle the send runs on, while in flight and during its callback; null once idle.</summary>
     public UdpHandle? Udp => Handle as UdpHandle;
 

@@ -16,10 +16,6 @@ public sealed unsafe class WriteRequest : Request<WriteRequest>
     private int _index;
     private int _offset;
 
-    // The stream's write queue and its queue of completed writes awaiting their callbacks.
-    internal WriteRequest? Next;
-    internal int Result;
-
     /// <summary>Bytes this request adds to <see cref="StreamHandle.WriteQueueSize"/> until its callback.</summary>
     internal long Size { get; private set; }
 

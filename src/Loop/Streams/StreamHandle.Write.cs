@@ -63,7 +63,7 @@ public abstract unsafe partial class StreamHandle
         WriteQueueSize += request.Size;
 
         bool tryNow = _writeHead is null && !Has(StreamState.Connecting);
-        Append(ref _writeHead, ref _writeTail, request);
+        WriteRequest.Enqueue(ref _writeHead, ref _writeTail, request);
         if (tryNow)
         {
             Flush();
@@ -164,29 +164,12 @@ public abstract unsafe partial class StreamHandle
         return Shutdown(ShutdownRequest.Rent(), callback);
     }
 
-    private static void Append(ref WriteRequest? head, ref WriteRequest? tail, WriteRequest request)
-    {
-        request.Next = null;
-        if (tail is null)
-            head = request;
-        else
-            tail.Next = request;
-        tail = request;
-    }
-
-    private WriteRequest DequeueWrite()
-    {
-        WriteRequest request = _writeHead!;
-        _writeHead = request.Next;
-        if (_writeHead is null)
-            _writeTail = null;
-        return request;
-    }
+    private WriteRequest DequeueWrite() => WriteRequest.Dequeue(ref _writeHead, ref _writeTail);
 
     private void CompleteWrite(WriteRequest request, int status)
     {
         request.Result = status;
-        Append(ref _doneHead, ref _doneTail, request);
+        WriteRequest.Enqueue(ref _doneHead, ref _doneTail, request);
     }
 
     /// <summary>Writes queued requests until the socket is full; finished ones move to the done queue.</summary>
@@ -301,11 +284,9 @@ public abstract unsafe partial class StreamHandle
     {
         try
         {
-            while (_doneHead is { } request)
+            while (_doneHead is not null)
             {
-                _doneHead = request.Next;
-                if (_doneHead is null)
-                    _doneTail = null;
+                WriteRequest request = WriteRequest.Dequeue(ref _doneHead, ref _doneTail);
                 WriteQueueSize -= request.Size;
                 int status = request.Result;
                 request.Release();

@@ -51,7 +51,7 @@ public sealed unsafe partial class UdpHandle
         // event, or a callback that always sends again would complete sends forever without the loop polling.
         bool tryNow = SendQueueCount == 0 && !_runningSendCallbacks;
         SendQueueCount++;
-        Append(ref _sendHead, ref _sendTail, request);
+        UdpSendRequest.Enqueue(ref _sendHead, ref _sendTail, request);
         if (tryNow)
             Flush();
         int watch = UpdateInterest();
@@ -128,30 +128,14 @@ public sealed unsafe partial class UdpHandle
         return (destination.AddressFamily == AddressFamily.InterNetworkV6) == _ipv6 ? 0 : UvError.EINVAL;
     }
 
-    private UdpSendRequest DequeueSend()
-    {
-        UdpSendRequest request = _sendHead!;
-        _sendHead = request.Next;
-        if (_sendHead is null)
-            _sendTail = null;
-        return request;
-    }
+    private UdpSendRequest DequeueSend() => UdpSendRequest.Dequeue(ref _sendHead, ref _sendTail);
 
     private void CompleteSend(UdpSendRequest request, int status)
     {
         request.Result = status;
-        Append(ref _doneHead, ref _doneTail, request);
+        UdpSendRequest.Enqueue(ref _doneHead, ref _doneTail, request);
     }
 
-    private static void Append(ref UdpSendRequest? head, ref UdpSendRequest? tail, UdpSendRequest request)
-    {
-        request.Next = null;
-        if (tail is null)
-            head = request;
-        else
-            tail.Next = request;
-        tail = request;
-    }
 
     /// <summary>Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue.</summary>
     private void Flush()
@@ -183,11 +167,9 @@ public sealed unsafe partial class UdpHandle
         _runningSendCallbacks = true;
         try
         {
-            while (_doneHead is { } request)
+            while (_doneHead is not null)
             {
-                _doneHead = request.Next;
-                if (_doneHead is null)
-                    _doneTail = null;
+                UdpSendRequest request = UdpSendRequest.Dequeue(ref _doneHead, ref _doneTail);
                 SendQueueSize -= request.Size;
                 SendQueueCount--;
                 int status = request.Result;
