@@ -123,8 +123,9 @@ public sealed unsafe partial class UdpHandle
         int status = BindIfUnbound(destination.AddressFamily);
         if (status < 0)
             return status;
-        // An IPv4 destination from an IPv6 socket would need its mapped form; libuv passes it on and the system says
-        // EINVAL (EAFNOSUPPORT on the BSDs), which this says before anything is queued.
+        // A destination of the other family is refused before anything is queued: libuv passes it on, and then the
+        // outcome depends on the system (Linux sends an IPv4 destination from a dual-stack IPv6 socket, the BSDs say
+        // EAFNOSUPPORT, an IPv6-only socket EINVAL); one answer everywhere is a documented difference.
         return (destination.AddressFamily == AddressFamily.InterNetworkV6) == _ipv6 ? 0 : UvError.EINVAL;
     }
 
