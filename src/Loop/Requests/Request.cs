@@ -91,6 +91,7 @@ public abstract class Request<TSelf> : Request where TSelf : Request<TSelf>, new
     {
         TSelf request = head!;
         head = request.Next;
+        request.Next = null; // off the queue, it must not keep the rest alive (from the pool, or its user's hands)
         if (head is null)
             tail = null;
         return request;
