@@ -162,20 +162,28 @@ public sealed unsafe partial class UdpHandle
             r.Pin();
     }
 
-    /// <summary>Runs the callbacks of finished sends, in order; the queue's size and count fall as each runs.</summary>
+    /// <summary>
+    /// Runs the callbacks of the sends finished before it began, in order; the queue's size and count fall as each
+    /// runs. A send these callbacks start that finishes at once (refused by the poller) waits for the pending phase,
+    /// or a callback that always sends again would run for ever without the loop polling.
+    /// </summary>
     private void RunSendCallbacks()
     {
+        UdpSendRequest? last = _doneTail;
         _runningSendCallbacks = true;
         try
         {
-            while (_doneHead is not null)
+            while (last is not null)
             {
                 UdpSendRequest request = UdpSendRequest.Dequeue(ref _doneHead, ref _doneTail);
                 SendQueueSize -= request.Size;
                 SendQueueCount--;
                 int status = request.Result;
                 request.Release();
+                bool wasLast = request == last;
                 request.Complete(status);
+                if (wasLast)
+                    break;
             }
         }
         catch

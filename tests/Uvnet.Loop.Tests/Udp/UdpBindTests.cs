@@ -154,6 +154,42 @@ public sealed class UdpBindTests
         Assert.Equal(0, udp.SendQueueCount);
     }
 
+    // As A_send_from_a_send_callback_lets_the_loop_receive (Node's test-dgram-send-callback-recursive.js), on a
+    // descriptor the poller refuses: a send from a send callback failed at once into the done queue, which the running
+    // callbacks drained in the same pass, so a callback that always sends again never let the loop poll.
+    [Fact]
+    public void A_refused_send_from_a_send_callback_lets_the_loop_run()
+    {
+        using var scope = new LoopScope();
+        using var watched = new WatchedElsewhere(scope);
+        UdpHandle udp = watched.Udp;
+        var to = (IPEndPoint)watched.Socket.LocalEndPoint!;
+        bool fired = false;
+        var timer = new TimerHandle(scope.Loop);
+        var statuses = new List<int>();
+        void OnSent(UdpSendRequest request, int status)
+        {
+            statuses.Add(status);
+            if (statuses.Count == 1)
+                timer.Start(_ => fired = true, 0); // fires on the loop's next turn
+            Assert.True(statuses.Count < 1000, "the send callbacks never let the loop run");
+            if (!fired)
+                Assert.Equal(0, udp.Send(new byte[8], to, OnSent));
+        }
+        try
+        {
+            Assert.Equal(0, udp.Send(new byte[8], to, OnSent));
+            LoopDriver.RunUntil(scope.Loop, () => fired && udp.SendQueueCount == 0);
+        }
+        finally
+        {
+            timer.Close();
+        }
+        Assert.Equal(0, statuses[0]);
+        Assert.All(statuses.Skip(1), s => Assert.Equal(UvError.EEXIST, s));
+        Assert.Equal(0, udp.SendQueueSize);
+    }
+
     /// <summary>A bound UDP socket a poll handle watches, opened by a UdpHandle too; disposing closes both and finishes the loop.</summary>
     private sealed class WatchedElsewhere : IDisposable
     {
