@@ -105,4 +105,26 @@ public class ResponseEventsSeeTheirRequestTests
         Assert.Empty(failures);
         Assert.Contains("/1 close", seen);
     }
+
+    [Fact]
+    public void A_Drain_handler_reads_Request_and_Socket()
+    {
+        var seen = new List<string>();
+        var failures = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            Watch(res, seen, failures);
+            res.SetHeader("Content-Length", (8 << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (!res.Write(new byte[8 << 20])) // more than the socket takes at once: Drain comes
+                res.Drain += r => r.End();
+        });
+        fixture.Server.HandlerError += (e, _) => failures.Add("handler error: " + e.Message);
+        string raw = fixture.Exchange(Get("/d", close: true));
+        LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == 0);
+        Assert.StartsWith("HTTP/1.1 200", raw);
+        Assert.Empty(failures);
+        Assert.Contains("/d drain", seen);
+        Assert.Contains("/d finish", seen);
+        Assert.Contains("/d close", seen);
+    }
 }
