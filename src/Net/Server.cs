@@ -51,7 +51,11 @@ public sealed class Server : IDisposable
     /// <summary>Raised for each accepted connection.</summary>
     public event Action<Socket>? Connection;
 
-    /// <summary>Raised for listen errors (EADDRINUSE, EACCES...) and accept errors (EMFILE).</summary>
+    /// <summary>
+    /// Raised for listen errors (EADDRINUSE, EACCES...) and accept errors (EMFILE). With no handler the error is
+    /// thrown from the loop's callback, out of <see cref="Uvnet.Loop.Run(RunMode)"/>, as Node throws an
+    /// <c>'error'</c> nobody listens for: a server that could not listen never passes for one that did.
+    /// </summary>
     public event Action<Server, NetException>? Error;
 
     /// <summary>Raised once the server has stopped listening and every connection has closed (Node's <c>'close'</c>).</summary>
@@ -196,7 +200,7 @@ public sealed class Server : IDisposable
         {
             handle.Close();
             var error = new NetException(status, "listen", address, port);
-            Loop.Post(static s => s.server.Error?.Invoke(s.server, s.error), (server: this, error));
+            Loop.Post(static s => s.server.RaiseError(s.error), (server: this, error));
             return;
         }
         _listener = handle;
@@ -211,11 +215,18 @@ public sealed class Server : IDisposable
         }, (server: this, handle, callback));
     }
 
+    private void RaiseError(NetException error)
+    {
+        if (Error is not { } handlers)
+            throw error;
+        handlers(this, error);
+    }
+
     private void OnConnection(StreamHandle listener, int status)
     {
         if (status < 0)
         {
-            Error?.Invoke(this, new NetException(status, "accept"));
+            RaiseError(new NetException(status, "accept"));
             return;
         }
         StreamHandle client = listener is TcpHandle ? new TcpHandle(Loop) : new PipeHandle(Loop);

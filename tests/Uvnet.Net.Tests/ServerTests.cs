@@ -24,6 +24,21 @@ public class ServerTests
     }
 
     [Fact]
+    public void A_listen_error_with_no_Error_handler_is_thrown_out_of_Run_as_Nodes_unhandled_error()
+    {
+        var loop = new Loop();
+        var first = NetTestKit.ListeningServer(loop);
+        var second = new Server(loop);
+        second.Listen(first.Port, "127.0.0.1");
+        var thrown = Assert.Throws<NetException>(() => LoopDriver.RunUntil(loop, () => false));
+        Assert.Equal("EADDRINUSE", thrown.Code);
+        Assert.Equal("listen", thrown.Syscall);
+        Assert.False(second.IsListening);
+        first.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Share_port_servers_listen_on_one_port_that_no_other_program_can_take()
     {
         var loop = new Loop();

@@ -63,7 +63,7 @@ public sealed class HttpServer : IDisposable
             AllowHalfOpen = true, // a client's FIN ends our side only after its responses (HttpConnection.OnPeerEnded), as Node
         });
         _net.Listening += _ => Listening?.Invoke(this);
-        _net.Error += (_, e) => Error?.Invoke(this, e);
+        _net.Error += (_, e) => (Error ?? throw e)(this, e);
         _net.Closed += _ => OnNetClosed();
         _sweep = new TimerHandle(loop);
         _sweep.Unref(); // the timeouts' check alone never keeps the loop alive
@@ -142,7 +142,7 @@ public sealed class HttpServer : IDisposable
     /// <summary>Raised once listening.</summary>
     public event Action<HttpServer>? Listening;
 
-    /// <summary>Raised for listen errors (EADDRINUSE...).</summary>
+    /// <summary>Raised for listen errors (EADDRINUSE...); with no handler the error is thrown out of the loop's run, as Node's.</summary>
     public event Action<HttpServer, NetException>? Error;
 
     /// <summary>Raised once the server has closed and every connection has ended.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Uvnet.Http.Server;
+using Uvnet.Net;
 
 namespace Uvnet.Http.Tests.Server;
 
@@ -25,6 +26,21 @@ public class LifecycleEventTests
         LoopDriver.RunUntil(fixture.Loop, () => closed > 0 && !fixture.Loop.IsAlive);
         Assert.Equal(1, closed);
         LoopDriver.CloseLoop(fixture.Loop);
+    }
+
+    [Fact]
+    public void A_listen_error_with_no_Error_handler_is_thrown_out_of_Run_as_Nodes_unhandled_error()
+    {
+        using var fixture = ServerFixture.Start((req, res) => res.End());
+        var second = Http.CreateServer(fixture.Loop, (req, res) => res.End());
+        second.Listen(fixture.Port, "127.0.0.1");
+        var thrown = Assert.Throws<NetException>(() => LoopDriver.RunUntil(fixture.Loop, () => false));
+        Assert.Equal("EADDRINUSE", thrown.Code);
+        NetException? handled = null;
+        second.Error += (_, e) => handled = e;
+        second.Listen(fixture.Port, "127.0.0.1");
+        LoopDriver.RunUntil(fixture.Loop, () => handled is not null);
+        Assert.Equal("EADDRINUSE", handled!.Code);
     }
 
     [Fact]
