@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Uvnet.Tests;
 
 /// <summary>
-/// The test assembly doubles as a program so that a test can run a scenario in a child process: one that
-/// lowers the descriptor limit, say, must not affect the test runner.
+/// The test assembly (a program, as every xunit.v3 test assembly is) also runs a scenario in a child process: one
+/// that lowers the descriptor limit, say, must not affect the test runner.
 /// </summary>
 public static class ChildProcess
 {
@@ -16,9 +16,14 @@ public static class ChildProcess
         ["signal-after-close"] = SignalAfterCloseScenario.Run,
     };
 
-    /// <summary>Runs the named scenario; the exit code is the verdict (0: passed).</summary>
+    /// <summary>
+    /// Runs the named scenario, whose exit code is the verdict (0: passed); any other arguments are the test
+    /// runner's, which starts this program to run the tests.
+    /// </summary>
     public static int Main(string[] args) =>
-        args.Length == 1 && s_scenarios.TryGetValue(args[0], out var scenario) ? scenario() : 2;
+        args.Length == 1 && s_scenarios.TryGetValue(args[0], out var scenario)
+            ? scenario()
+            : Xunit.Runner.InProc.SystemConsole.ConsoleRunner.Run(args).GetAwaiter().GetResult();
 
     /// <summary>Runs <paramref name="scenario"/> in a child process and returns its exit code and output.</summary>
     internal static (int ExitCode, string Output) Run(string scenario, int timeoutSeconds = 60)

@@ -14,7 +14,7 @@ public sealed class KestrelServerTests : IAsyncLifetime
     private WebApplication? _app;
     private int _port;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -53,7 +53,7 @@ public sealed class KestrelServerTests : IAsyncLifetime
         _port = new Uri(address).Port;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_app is not null)
             await _app.DisposeAsync();

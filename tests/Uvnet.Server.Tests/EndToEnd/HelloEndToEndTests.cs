@@ -9,9 +9,9 @@ public sealed class HelloFixture : IAsyncLifetime
 {
     internal RunningUvnet Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await RunningUvnet.StartAsync("hello", "--loops", "1");
+    public async ValueTask InitializeAsync() => Server = await RunningUvnet.StartAsync("hello", "--loops", "1");
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         try
         {

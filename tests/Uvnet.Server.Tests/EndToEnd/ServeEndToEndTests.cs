@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using Xunit.Abstractions;
 
 namespace Uvnet.Server.Tests.EndToEnd;
 
@@ -29,7 +28,7 @@ public sealed class ServeFixture : IAsyncLifetime
 
     internal RunningUvnet Server { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         new Random(20).NextBytes(Random);
         File.WriteAllBytes(Path.Join(Root, "random.bin"), Random);
@@ -51,7 +50,7 @@ public sealed class ServeFixture : IAsyncLifetime
         Server = await RunningUvnet.StartAsync("serve", Root, "--loops", "1");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         try
         {

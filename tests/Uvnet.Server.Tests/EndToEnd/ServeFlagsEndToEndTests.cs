@@ -17,7 +17,7 @@ public sealed class ServeFlagsFixture : IAsyncLifetime
 
     internal RunningUvnet Server { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _tree.File("index.html", Index);
         _tree.File("app.js", "console.log('app')\n");
@@ -30,7 +30,7 @@ public sealed class ServeFlagsFixture : IAsyncLifetime
             "-H", "X-Frame-Options: DENY", "--header=Referrer-Policy: no-referrer");
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         try
         {

@@ -25,7 +25,7 @@ public sealed class PackedFolder : IAsyncLifetime
     /// <summary>A scratch folder for a test.</summary>
     public string Scratch(string name) => Directory.CreateDirectory(Path.Join(_root, name)).FullName;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // One pack for every src/ project, found by the same rule Directory.Build.props packs by: a list in a
         // temporary solution, so one build serves them all.
@@ -50,10 +50,10 @@ public sealed class PackedFolder : IAsyncLifetime
             """);
     }
 
-    public Task DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Directory.Delete(_root, recursive: true);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>
