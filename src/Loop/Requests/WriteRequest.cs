@@ -5,7 +5,8 @@ namespace Uvnet;
 
 /// <summary>
 /// A write in flight, as libuv's <c>uv_write_t</c>: one or more buffers written in order. Memory handed to
-/// a write stays pinned, and must not change, until the callback runs.
+/// a write must not change until the callback runs. With readiness-based I/O (epoll, kqueue) it is pinned only
+/// while a system call copies from it, so a write that waits in the queue holds no GC handle.
 /// </summary>
 public sealed unsafe class WriteRequest : Request<WriteRequest>
 {
@@ -43,7 +44,17 @@ public sealed unsafe class WriteRequest : Request<WriteRequest>
     }
 
     /// <summary>The first unwritten buffer (for the single-buffer fast path).</summary>
-    internal ReadOnlyMemory<byte> Current => _buffers[_index][_offset..];
+    internal ReadOnlySpan<byte> Current => Unwritten(_index);
+
+    /// <summary>The index of the first buffer not completely written.</summary>
+    internal int FirstUnwritten => _index;
+
+    /// <summary>How many buffers the request carries, written or not.</summary>
+    internal int BufferCount => _count;
+
+    /// <summary>What is left of buffer <paramref name="buffer"/> (at least <see cref="FirstUnwritten"/>).</summary>
+    internal ReadOnlySpan<byte> Unwritten(int buffer) =>
+        buffer == _index ? _buffers[buffer].Span[_offset..] : _buffers[buffer].Span;
 
     internal void SetBuffers(ReadOnlySpan<ReadOnlyMemory<byte>> buffers)
     {
@@ -66,32 +77,21 @@ public sealed unsafe class WriteRequest : Request<WriteRequest>
         Size = size;
     }
 
-    internal bool IsPinned => _pinned;
-
     /// <summary>Buffers not completely written yet.</summary>
     internal int RemainingBuffers => _count - _index;
 
-    /// <summary>Pins what is left to write: the kernel reads it from a later iteration.</summary>
-    internal void Pin()
+    /// <summary>
+    /// Pins what is left to write until <see cref="Release"/>: for a completion-based backend (io_uring), where
+    /// the kernel keeps the pointer after the submitting call returns. Readiness-based I/O never needs it: the
+    /// kernel copies during the call, and the stream pins the buffers across that call only.
+    /// </summary>
+    internal void PinUntilCompletion()
     {
         if (_pinned)
             return;
         for (int i = _index; i < _count; i++)
             _pins[i] = _buffers[i].Pin();
         _pinned = true;
-    }
-
-    /// <summary>Describes the unwritten bytes in <paramref name="vectors"/>; returns how many entries it used.</summary>
-    internal int Fill(Libc.IoVec* vectors, int capacity)
-    {
-        int n = 0;
-        for (int i = _index; i < _count && n < capacity; i++, n++)
-        {
-            int skip = i == _index ? _offset : 0;
-            vectors[n].Base = (byte*)_pins[i].Pointer + skip;
-            vectors[n].Length = _buffers[i].Length - skip;
-        }
-        return n;
     }
 
     /// <summary>Consumes up to <paramref name="written"/> bytes; returns what it did not consume.</summary>

@@ -38,8 +38,8 @@ public abstract unsafe partial class StreamHandle
 
     /// <summary>
     /// Writes <paramref name="buffers"/> in order, as <c>uv_write</c>: tried at once when nothing is queued,
-    /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory stays pinned
-    /// until the callback, which runs once with 0 or a negative status, never inside this call. Returns 0,
+    /// otherwise queued and sent (gathered with writev) when the socket is writable. The memory must not change
+    /// until the callback (it is pinned only while a system call copies from it), which runs once with 0 or a negative status, never inside this call. Returns 0,
     /// or a negative status when the write cannot start (EPIPE after a shutdown, EBADF when the stream has no
     /// socket, ENOTCONN when never connected, EPIPE once a write has failed); then the callback does not run.
     /// A write that fails fails those queued behind it with its status: the stream sends nothing after a failure.
@@ -199,7 +199,7 @@ public abstract unsafe partial class StreamHandle
                     CompleteWrite(DequeueWrite(), 0);
                 continue;
             }
-            nint n = head.Next is null && head.RemainingBuffers == 1 && !head.IsPinned
+            nint n = head.Next is null && head.RemainingBuffers == 1
                 ? SendCurrent(head)
                 : SendGathered();
             if (n < 0)
@@ -224,9 +224,8 @@ public abstract unsafe partial class StreamHandle
                     break;
             }
         }
-        // Whatever is left waits for the socket to become writable, from memory the kernel may read later.
-        for (WriteRequest? r = _writeHead; r is not null; r = r.Next)
-            r.Pin();
+        // Whatever is left waits for the socket to become writable, unpinned: the kernel copied what it took
+        // during the call and keeps no pointer, so the next flush pins the rest again for its own call only.
     }
 
     /// <summary>One sendfile(2) call for the file request at the head: 0, EAGAIN, or an error.</summary>
@@ -250,7 +249,7 @@ public abstract unsafe partial class StreamHandle
 
     private nint SendCurrent(WriteRequest request)
     {
-        ReadOnlySpan<byte> data = request.Current.Span;
+        ReadOnlySpan<byte> data = request.Current;
         fixed (byte* p = data)
             return SendOne(p, data.Length);
     }
@@ -267,12 +266,41 @@ public abstract unsafe partial class StreamHandle
     private nint SendGathered()
     {
         Libc.IoVec* vectors = stackalloc Libc.IoVec[MaxIoVectors];
-        int count = 0;
-        for (WriteRequest? r = _writeHead; r is not null && count < MaxIoVectors && !r.IsFile; r = r.Next)
+        WriteRequest head = _writeHead!;
+        return GatherPinned(vectors, 0, head, head.FirstUnwritten);
+    }
+
+    /// <summary>
+    /// Describes <paramref name="buffer"/> of <paramref name="request"/> in the next iovec under a <c>fixed</c>,
+    /// then the following buffers in nested calls (one frame per iovec, <see cref="MaxIoVectors"/> at most), and
+    /// sends from the innermost: every buffer stays pinned exactly across the system call, at the cost of a stack
+    /// frame, where a GC handle per buffer (Memory.Pin) costs an allocation and a release in the handle table.
+    /// </summary>
+    private nint GatherPinned(Libc.IoVec* vectors, int count, WriteRequest request, int buffer)
+    {
+        ReadOnlySpan<byte> data = request.Unwritten(buffer);
+        fixed (byte* p = data)
         {
-            r.Pin();
-            count += r.Fill(vectors + count, MaxIoVectors - count);
+            vectors[count].Base = p;
+            vectors[count].Length = data.Length;
+            count++;
+            WriteRequest? next = request;
+            buffer++;
+            // Past the request's last buffer: on to the next request's first unwritten one (a request of empty
+            // buffers has none; a file request ends the gathering, sendfile sends it).
+            while (next is not null && !next.IsFile && buffer == next.BufferCount)
+            {
+                next = next.Next;
+                buffer = next?.FirstUnwritten ?? 0;
+            }
+            if (count == MaxIoVectors || next is null || next.IsFile)
+                return SendVectors(vectors, count);
+            return GatherPinned(vectors, count, next, buffer);
         }
+    }
+
+    private nint SendVectors(Libc.IoVec* vectors, int count)
+    {
         if (!SendsWithNoSignal)
             return Libc.Writev(Fd, vectors, count);
         Libc.MsgHdr message = new() { Iov = vectors, IovLength = count };
