@@ -33,6 +33,27 @@ public class TcpReadTests
     }
 
     [Fact]
+    public unsafe void The_default_read_buffer_starts_on_a_cache_line()
+    {
+        // The kernel's copy into a read's destination costs more off a cache line (see Loop.SharedReadBuffer).
+        var loop = new Loop();
+        var (client, peer) = StreamTestKit.Connected(loop);
+        nint address = -1;
+        Assert.Equal(0, peer.ReadStart((_, n, buffer) =>
+        {
+            if (n > 0)
+            {
+                fixed (byte* p = buffer.Span)
+                    address = (nint)p;
+            }
+        }));
+        Assert.Equal(0, client.Write("x"u8.ToArray()));
+        LoopDriver.RunUntil(loop, () => address != -1);
+        Assert.Equal(0, address % 64);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Empty_buffer_from_alloc_reports_ENOBUFS()
     {
         var loop = new Loop();
