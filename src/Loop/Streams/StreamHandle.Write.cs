@@ -199,9 +199,10 @@ public abstract unsafe partial class StreamHandle
                     CompleteWrite(DequeueWrite(), 0);
                 continue;
             }
+            long offered;
             nint n = head.Next is null && head.RemainingBuffers == 1
-                ? SendCurrent(head)
-                : SendGathered();
+                ? SendCurrent(head, out offered)
+                : SendGathered(out offered);
             if (n < 0)
             {
                 int status = Libc.LastStatus();
@@ -223,6 +224,10 @@ public abstract unsafe partial class StreamHandle
                 if (left == 0)
                     break;
             }
+            // A short send means the socket's buffer is full: another would only answer EAGAIN (libuv's uv__write
+            // stops here too), and the writable event resumes the flush.
+            if (n < offered)
+                break;
         }
         // Whatever is left waits for the socket to become writable, unpinned: the kernel copied what it took
         // during the call and keeps no pointer, so the next flush pins the rest again for its own call only.
@@ -247,9 +252,10 @@ public abstract unsafe partial class StreamHandle
         return 0;
     }
 
-    private nint SendCurrent(WriteRequest request)
+    private nint SendCurrent(WriteRequest request, out long offered)
     {
         ReadOnlySpan<byte> data = request.Current;
+        offered = data.Length;
         fixed (byte* p = data)
             return SendOne(p, data.Length);
     }
@@ -263,11 +269,12 @@ public abstract unsafe partial class StreamHandle
             ? Libc.Send(Fd, data, length, SocketConstants.MSG_NOSIGNAL)
             : Libc.Write(Fd, data, length);
 
-    private nint SendGathered()
+    private nint SendGathered(out long offered)
     {
         Libc.IoVec* vectors = stackalloc Libc.IoVec[MaxIoVectors];
         WriteRequest head = _writeHead!;
-        return GatherPinned(vectors, 0, head, head.FirstUnwritten);
+        offered = 0;
+        return GatherPinned(vectors, 0, head, head.FirstUnwritten, ref offered);
     }
 
     /// <summary>
@@ -276,13 +283,14 @@ public abstract unsafe partial class StreamHandle
     /// sends from the innermost: every buffer stays pinned exactly across the system call, at the cost of a stack
     /// frame, where a GC handle per buffer (Memory.Pin) costs an allocation and a release in the handle table.
     /// </summary>
-    private nint GatherPinned(Libc.IoVec* vectors, int count, WriteRequest request, int buffer)
+    private nint GatherPinned(Libc.IoVec* vectors, int count, WriteRequest request, int buffer, ref long offered)
     {
         ReadOnlySpan<byte> data = request.Unwritten(buffer);
         fixed (byte* p = data)
         {
             vectors[count].Base = p;
             vectors[count].Length = data.Length;
+            offered += data.Length;
             count++;
             WriteRequest? next = request;
             buffer++;
@@ -295,7 +303,7 @@ public abstract unsafe partial class StreamHandle
             }
             if (count == MaxIoVectors || next is null || next.IsFile)
                 return SendVectors(vectors, count);
-            return GatherPinned(vectors, count, next, buffer);
+            return GatherPinned(vectors, count, next, buffer, ref offered);
         }
     }
 
