@@ -31,7 +31,8 @@ internal sealed class PingPong
     private sealed class EchoBuffer
     {
         public readonly WriteRequest Request = new();
-        public readonly byte[] Data = GC.AllocateUninitializedArray<byte>(EchoBufferSize, pinned: true);
+        // An ordinary array, as a user's: not allocated pinned, so the loop pins it when it reads or sends.
+        public readonly byte[] Data = new byte[EchoBufferSize];
         public EchoBuffer? Next;
 
         public EchoBuffer() => Request.Data = this;

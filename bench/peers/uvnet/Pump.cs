@@ -47,7 +47,8 @@ internal sealed class Pump
 
     private static ReadOnlyMemory<byte> CreateChunk()
     {
-        byte[] chunk = GC.AllocateUninitializedArray<byte>(ChunkSize, pinned: true);
+        // An ordinary array, as a user's: not allocated pinned, so the loop pins it when it sends.
+        byte[] chunk = new byte[ChunkSize];
         chunk.AsSpan().Fill((byte)'x');
         return chunk;
     }
