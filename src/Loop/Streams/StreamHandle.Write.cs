@@ -315,18 +315,27 @@ public abstract unsafe partial class StreamHandle
         return Libc.SendMsg(Fd, &message, SocketConstants.MSG_NOSIGNAL);
     }
 
-    /// <summary>Runs the callbacks of finished writes, in order; <see cref="WriteQueueSize"/> falls as each runs.</summary>
+    /// <summary>
+    /// Runs the callbacks of the writes finished before it began, in order; <see cref="WriteQueueSize"/> falls as
+    /// each runs. A write these callbacks start that finishes at once waits for the next pending phase, as in libuv
+    /// (uv__write_callbacks takes the completed queue first): otherwise a callback that always writes again would
+    /// keep the loop from polling until the socket is full, and the reading side of the loop would wait for it.
+    /// </summary>
     private void RunWriteCallbacks()
     {
+        WriteRequest? last = _doneTail;
         try
         {
-            while (_doneHead is not null)
+            while (last is not null)
             {
                 WriteRequest request = WriteRequest.Dequeue(ref _doneHead, ref _doneTail);
                 WriteQueueSize -= request.Size;
                 int status = request.Result;
                 request.Release();
+                bool wasLast = request == last;
                 request.Complete(status);
+                if (wasLast)
+                    break;
             }
         }
         catch
@@ -360,7 +369,9 @@ public abstract unsafe partial class StreamHandle
     /// <summary>Once nothing is left to write, carries out a requested shutdown (libuv's uv__drain).</summary>
     private void ShutdownIfDrained()
     {
-        if (_shutdown is not { } request || _writeHead is not null || Has(StreamState.Connecting) || Fd < 0)
+        // Written but not yet called back (finished during the write callbacks) also waits: every write callback
+        // runs before the shutdown's.
+        if (_shutdown is not { } request || _writeHead is not null || _doneHead is not null || Has(StreamState.Connecting) || Fd < 0)
             return;
         _shutdown = null;
         int status = Libc.Shutdown(Fd, SocketConstants.SHUT_WR) < 0 ? Libc.LastStatus() : 0;

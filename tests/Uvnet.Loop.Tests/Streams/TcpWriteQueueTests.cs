@@ -38,6 +38,60 @@ public class TcpWriteQueueTests
     }
 
     [Fact]
+    public void A_write_started_by_a_write_callback_and_finished_at_once_is_called_back_in_the_next_iteration()
+    {
+        // As libuv's uv__write_callbacks, which takes the completed queue before it runs it: a callback that
+        // always writes again must not keep the loop from polling (the other streams' reads) until the socket fills.
+        var loop = new Loop();
+        var (client, peer) = StreamTestKit.Connected(loop);
+        long received = 0;
+        Assert.Equal(0, peer.ReadStart((_, n, _) => received += Math.Max(n, 0)));
+        long iteration = 0;
+        var check = new CheckHandle(loop);
+        check.Start(_ => iteration++);
+        var callbackIterations = new List<long>();
+        const int Writes = 200;
+        byte[] one = [42];
+        Action<WriteRequest, int>? again = null;
+        again = (_, status) =>
+        {
+            Assert.Equal(0, status);
+            callbackIterations.Add(iteration);
+            if (callbackIterations.Count < Writes)
+                Assert.Equal(0, client.Write(one, again)); // one byte: sent at once
+        };
+        Assert.Equal(0, client.Write(one, again));
+        LoopDriver.RunUntil(loop, () => callbackIterations.Count == Writes && received == Writes);
+        Assert.Equal(callbackIterations.Count, callbackIterations.Distinct().Count()); // one a loop iteration
+        check.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void Every_write_callback_runs_before_the_shutdown_callback_when_the_callbacks_write_again()
+    {
+        var loop = new Loop();
+        var (client, peer) = StreamTestKit.Connected(loop);
+        Assert.Equal(0, peer.ReadStart((_, _, _) => { }));
+        var order = new List<string>();
+        int writes = 0;
+        Action<WriteRequest, int>? again = null;
+        again = (_, status) =>
+        {
+            order.Add($"write {status}");
+            if (++writes == 1)
+            {
+                Assert.Equal(0, client.Write("b"u8.ToArray(), again)); // finishes at once: called back next iteration
+                Assert.Equal(0, client.Shutdown((_, s) => order.Add($"shutdown {s}")));
+            }
+        };
+        Assert.Equal(0, client.Write("a"u8.ToArray(), again));
+        LoopDriver.RunUntil(loop, () => order.Count == 3);
+        Assert.Equal(["write 0", "write 0", "shutdown 0"], order);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Write_queue_size_falls_only_when_write_callbacks_run()
     {
         var loop = new Loop();
