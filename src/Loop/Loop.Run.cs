@@ -37,6 +37,10 @@ public sealed partial class Loop
         }
     }
 
+    // libuv's "a small fixed number of times to avoid loop starvation" (uv_run, since libuv 1.45): with the pass
+    // before the poll, a writer whose callback always writes again sends nine writes an iteration between polls.
+    private const int MaxPendingPassesAfterPoll = 8;
+
     private bool RunIterations(RunMode mode)
     {
         bool alive = IsAlive;
@@ -57,6 +61,11 @@ public sealed partial class Loop
             if ((mode == RunMode.Once && canSleep && !ranTimers) || mode == RunMode.Default)
                 timeout = BackendTimeout();
             Poll(timeout);
+            // As libuv's uv_run: the callbacks the poll's I/O made ready at once (a write finished inside a read
+            // callback) run in this iteration, a few passes at most so that a callback that always queues
+            // another cannot starve the poll.
+            for (int pass = 0; pass < MaxPendingPassesAfterPoll && _pendingHead is not null; pass++)
+                RunPending();
 
             CheckQueue.Run();
             RunClosing();

@@ -38,10 +38,11 @@ public class TcpWriteQueueTests
     }
 
     [Fact]
-    public void A_write_started_by_a_write_callback_and_finished_at_once_is_called_back_in_the_next_iteration()
+    public void A_write_callback_that_always_writes_again_runs_nine_times_an_iteration_at_most()
     {
-        // As libuv's uv__write_callbacks, which takes the completed queue before it runs it: a callback that
-        // always writes again must not keep the loop from polling (the other streams' reads) until the socket fills.
+        // As libuv's uv__write_callbacks, which takes the completed queue before it runs it: a write finished at
+        // once inside a write callback is called back in a later pending pass (one before the poll, eight after
+        // it), so a callback that always writes again cannot keep the loop from polling until the socket fills.
         var loop = new Loop();
         var (client, peer) = StreamTestKit.Connected(loop);
         long received = 0;
@@ -62,7 +63,34 @@ public class TcpWriteQueueTests
         };
         Assert.Equal(0, client.Write(one, again));
         LoopDriver.RunUntil(loop, () => callbackIterations.Count == Writes && received == Writes);
-        Assert.Equal(callbackIterations.Count, callbackIterations.Distinct().Count()); // one a loop iteration
+        Assert.InRange(callbackIterations.GroupBy(i => i).Max(g => g.Count()), 1, 9);
+        check.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
+    public void A_write_finished_inside_a_read_callback_is_called_back_before_the_check_phase()
+    {
+        // libuv's uv_run runs the pending passes after the poll, before the check handles (since libuv 1.44.2).
+        var loop = new Loop();
+        var (client, peer) = StreamTestKit.Connected(loop);
+        var order = new List<string>();
+        Assert.Equal(0, peer.ReadStart((stream, n, _) =>
+        {
+            if (n <= 0 || order.Count > 0)
+                return;
+            order.Add("read");
+            Assert.Equal(0, stream.Write("pong"u8.ToArray(), (_, s) => order.Add($"write {s}")));
+        }));
+        var check = new CheckHandle(loop);
+        check.Start(_ =>
+        {
+            if (order.Count > 0 && !order.Contains("check"))
+                order.Add("check");
+        });
+        Assert.Equal(0, client.Write("ping"u8.ToArray()));
+        LoopDriver.RunUntil(loop, () => order.Count == 3);
+        Assert.Equal(["read", "write 0", "check"], order);
         check.Close();
         LoopDriver.CloseLoop(loop);
     }
