@@ -22,26 +22,31 @@ public sealed unsafe partial class Loop
     // runtime for what it needs (a thread: .NET starts one to run a SIGTERM handler, and aborts if it cannot).
     private const int MaxDescriptorHeadroom = 64;
 
-    // The kernel's copy into a read's destination costs far more off a cache line: 64 KiB reads from loopback
-    // took 1.86x the CPU per byte 8 bytes off (where a pinned byte[]'s data happened to start), 1.2x 16 bytes off,
-    // the same 32 off (bench/read-alignment.c, medians of 12 interleaved pairs). The shared buffer starts on one.
-    private const int CacheLineSize = 64;
+    // The page size the shared read buffer is aligned to (the smallest x86-64 and arm64 page).
+    private const int ReadBufferAlignment = 4096;
 
     private Memory<byte> _sharedReadBuffer;
 
-    /// <summary>The loop's one 64 KiB read buffer, lent to every stream reading with the default alloc.</summary>
-    internal Memory<byte> SharedReadBuffer
+    /// <summary>
+    /// The loop's one 64 KiB read buffer, lent to every stream and UDP handle reading with the default alloc. It starts
+    /// at a page boundary: the kernel copies a received datagram from its own buffer, where the payload sits a few dozen
+    /// bytes into a page, and a destination a few bytes past that offset in its page makes each store look, by the low
+    /// 12 address bits, like a load the copy is about to make (4K aliasing), which stalls it. The pinned array's data
+    /// happened to start 48 bytes into its page, and the echo of 1,200 byte datagrams spent three times as long in that
+    /// copy as libuv's (bench/FINDINGS.md); at page offsets 0, 16 and 112 it took as long as libuv's. A page boundary is
+    /// also a cache line, which TCP reads need: 64 KiB reads from loopback took 1.86x the CPU per byte 8 bytes off a
+    /// line, 1.2x 16 bytes off (bench/read-alignment.c).
+    /// </summary>
+    internal Memory<byte> SharedReadBuffer => _sharedReadBuffer.IsEmpty ? _sharedReadBuffer = PageAlignedBuffer() : _sharedReadBuffer;
+
+    private static Memory<byte> PageAlignedBuffer()
     {
-        get
+        // Pinned, so its address is fixed: the slice found here stays on the page boundary.
+        byte[] array = GC.AllocateUninitializedArray<byte>(StreamHandle.SuggestedReadSize + ReadBufferAlignment, pinned: true);
+        fixed (byte* data = array)
         {
-            if (_sharedReadBuffer.IsEmpty)
-            {
-                // On the pinned object heap, so the alignment taken here holds for the loop's lifetime.
-                byte[] array = GC.AllocateUninitializedArray<byte>(StreamHandle.SuggestedReadSize + CacheLineSize - 1, pinned: true);
-                int misalignment = (int)((nint)Unsafe.AsPointer(ref array[0]) & (CacheLineSize - 1));
-                _sharedReadBuffer = array.AsMemory((CacheLineSize - misalignment) & (CacheLineSize - 1), StreamHandle.SuggestedReadSize);
-            }
-            return _sharedReadBuffer;
+            int offset = (int)(-(nint)data & (ReadBufferAlignment - 1));
+            return array.AsMemory(offset, StreamHandle.SuggestedReadSize);
         }
     }
 

@@ -5,6 +5,32 @@ namespace Uvnet.Tests.Udp;
 /// <summary>Sending and receiving datagrams, ported from libuv's test-udp-send-and-recv.c and its neighbours.</summary>
 public sealed class UdpSendAndReceiveTests
 {
+    // Not from libuv: the default receive buffer starts at a page boundary, where the kernel's copy of a datagram into
+    // it never stalls on 4K aliasing (Loop.SharedReadBuffer says why; the 1,200 byte echo was 0.85x libuv's without it).
+    [Fact]
+    public unsafe void The_default_receive_buffer_starts_at_a_page_boundary()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var client = UdpTestKit.Bound(scope.Loop);
+        nint address = -1;
+        int length = 0;
+        Assert.Equal(0, server.ReceiveStart((_, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            using System.Buffers.MemoryHandle pin = buffer.Pin();
+            address = (nint)pin.Pointer;
+            length = buffer.Length;
+        }));
+
+        Assert.Equal(0, client.Send(new byte[1200], server.LocalEndPoint));
+        scope.RunUntil(() => address != -1);
+
+        Assert.Equal(0, address % 4096);
+        Assert.Equal(UdpHandle.SuggestedReceiveSize, length);
+    }
+
     // libuv: udp_send_and_recv (a PING answered by a PONG, each with its sender's address).
     [Fact]
     public void Ping_and_pong_carry_the_senders_address()
