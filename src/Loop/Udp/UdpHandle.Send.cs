@@ -94,7 +94,18 @@ public sealed unsafe partial class UdpHandle
             }
         }
         while (n < 0 && Libc.LastStatus() == UvError.EINTR);
-        return n < 0 ? Libc.LastStatus() : (int)n;
+        return n < 0 ? LastSendStatus() : (int)n;
+    }
+
+    /// <summary>
+    /// The failed send's status, as libuv's uv__udp_sendmsg1 reads it: ENOBUFS (the kernel had no buffer for the
+    /// datagram, or the device queue was full) is EAGAIN, a full socket, so a queued datagram waits to be tried again
+    /// when the socket is writable instead of failing, and TrySend says to try later.
+    /// </summary>
+    internal static int LastSendStatus()
+    {
+        int status = Libc.LastStatus();
+        return status == UvError.ENOBUFS ? UvError.EAGAIN : status;
     }
 
     /// <summary>
@@ -149,7 +160,7 @@ public sealed unsafe partial class UdpHandle
                 CompleteSend(DequeueSend(), 0);
                 continue;
             }
-            int status = Libc.LastStatus();
+            int status = LastSendStatus();
             if (status == UvError.EINTR)
                 continue;
             if (status == UvError.EAGAIN)

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Uvnet.Tests.Udp;
 
 /// <summary>Sending without queuing and the send queue, ported from libuv's test-udp-try-send.c and test-udp-send-hang-loop.c.</summary>
@@ -90,5 +92,17 @@ public sealed class UdpTrySendTests
         Assert.True(sent < 64, "the small send buffer should have left sends queued");
         Assert.All(log.Skip(sent), s => Assert.Equal(UvError.ECANCELED, s));
         scope.CloseAllAndFinish();
+    }
+
+    // libuv's uv__udp_sendmsg1 and uv__udp_sendmsgv read ENOBUFS as EAGAIN: TrySend says to try later, and a queued
+    // datagram waits for the socket to be writable instead of failing. Loopback never runs out of buffers, so the
+    // errno is set as sendmsg would leave it and the status both send paths read is checked.
+    [Fact]
+    public void ENOBUFS_from_a_send_is_read_as_EAGAIN()
+    {
+        Marshal.SetLastPInvokeError(OperatingSystem.IsLinux() ? 105 : 55); // ENOBUFS
+        Assert.Equal(UvError.EAGAIN, UdpHandle.LastSendStatus());
+        Marshal.SetLastPInvokeError(OperatingSystem.IsLinux() ? 90 : 40); // EMSGSIZE: still a failure of its own
+        Assert.Equal(UvError.EMSGSIZE, UdpHandle.LastSendStatus());
     }
 }
