@@ -118,7 +118,8 @@ public sealed partial class DgramSocket
         int status = 0;
         if (error is null)
         {
-            UdpBindFlags flags = (_options.ReuseAddr ? UdpBindFlags.ReuseAddress : 0) | (_ipv6 && _options.Ipv6Only ? UdpBindFlags.Ipv6Only : 0);
+            // Ipv6Only goes to a udp4 socket's bind too, as Node passes UV_UDP_IPV6ONLY: libuv's EINVAL, an Error event.
+            UdpBindFlags flags = (_options.ReuseAddr ? UdpBindFlags.ReuseAddress : 0) | (_options.Ipv6Only ? UdpBindFlags.Ipv6Only : 0);
             status = !IsOwnFamily(ip!) ? UvError.EINVAL : handle.Bind(new IPEndPoint(ip!, port), flags);
             if (status == 0 && _options.RecvBufferSize is { } receive)
                 status = handle.SetReceiveBufferSize(receive);

@@ -131,4 +131,23 @@ public sealed class DgramOptionTests
         DgramTestKit.CloseAll(loop, v6, v4);
         LoopDriver.AssertNothingLeft(loop);
     }
+
+    // Node passes ipv6Only to a udp4 socket's bind as UV_UDP_IPV6ONLY, and libuv's uv_udp_bind refuses it with an IPv4
+    // address (EINVAL): an 'error' from bind, where it was silently ignored before.
+    [Fact]
+    public void Ipv6Only_on_a_udp4_socket_fails_the_bind_with_EINVAL()
+    {
+        var loop = new Loop();
+        var v4 = Dgram.CreateSocket(loop, new DgramSocketOptions { Type = "udp4", Ipv6Only = true });
+        NetException? error = null;
+        int listening = 0;
+        v4.Error += (_, e) => error = e;
+        v4.Listening += _ => listening++;
+        v4.Bind(0, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => error is not null);
+        Assert.Equal(("EINVAL", "bind", "127.0.0.1"), (error!.Code, error.Syscall, error.Address));
+        Assert.Equal(0, listening);
+        DgramTestKit.CloseAll(loop, v4);
+        LoopDriver.AssertNothingLeft(loop);
+    }
 }
