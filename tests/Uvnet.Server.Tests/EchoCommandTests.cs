@@ -47,6 +47,27 @@ public class EchoCommandTests
         using var again = new UdpClient(new IPEndPoint(IPAddress.Loopback, host.Port));
     }
 
+    // The UDP echo follows --host as the TCP one does: by default (localhost) it holds 127.0.0.1 and ::1, so a client
+    // of either loopback gets its echo, and the socket is not on every interface.
+    [Fact]
+    public void Udp_echo_at_the_default_host_answers_on_both_loopbacks()
+    {
+        var options = new ServerHostOptions { Loops = 1, Port = 0, Host = Uvnet.Server.Cli.CommandLineOptions.DefaultHost };
+        Assert.True(ServerHost.TryStart(options, loop => new EchoService(loop, udp: true), out var host, out var error), error?.ToString());
+        foreach (IPAddress loopback in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+        {
+            using var udp = new UdpClient(new IPEndPoint(loopback, 0));
+            udp.Client.ReceiveTimeout = 10_000;
+            var server = new IPEndPoint(loopback, host!.Port);
+            udp.Send("to localhost"u8.ToArray(), server);
+            IPEndPoint? from = null;
+            Assert.Equal("to localhost"u8.ToArray(), udp.Receive(ref from));
+            Assert.Equal(server, from);
+        }
+        host!.Shutdown();
+        Assert.True(host.WaitForExit());
+    }
+
     [Fact]
     public void A_udp_port_taken_fails_the_start_with_eaddrinuse()
     {
