@@ -79,7 +79,7 @@ public sealed class DgramSocketOptions
     /// <summary>Binds with SO_REUSEADDR, so other sockets may bind the same address and port (Node's <c>reuseAddr</c>).</summary>
     public bool ReuseAddr { get; init; }
 
-    /// <summary>A udp6 socket takes IPv6 only (Node's <c>ipv6Only</c>).</summary>
+    /// <summary>A udp6 socket takes IPv6 only (Node's <c>ipv6Only</c>); a udp4 socket's bind fails with EINVAL, as in Node.</summary>
     public bool Ipv6Only { get; init; }
 
     /// <summary>SO_RCVBUF, set once bound (Node's <c>recvBufferSize</c>); null leaves the system's.</summary>
