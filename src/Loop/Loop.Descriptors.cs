@@ -26,6 +26,7 @@ public sealed unsafe partial class Loop
     private const int ReadBufferAlignment = 4096;
 
     private Memory<byte> _sharedReadBuffer;
+    private Memory<byte> _sharedDatagramBuffers;
 
     /// <summary>
     /// The loop's one 64 KiB read buffer, lent to every stream and UDP handle reading with the default alloc. It starts
@@ -37,16 +38,26 @@ public sealed unsafe partial class Loop
     /// also a cache line, which TCP reads need: 64 KiB reads from loopback took 1.86x the CPU per byte 8 bytes off a
     /// line, 1.2x 16 bytes off (bench/read-alignment.c).
     /// </summary>
-    internal Memory<byte> SharedReadBuffer => _sharedReadBuffer.IsEmpty ? _sharedReadBuffer = PageAlignedBuffer() : _sharedReadBuffer;
+    internal Memory<byte> SharedReadBuffer =>
+        _sharedReadBuffer.IsEmpty ? _sharedReadBuffer = PageAlignedBuffer(StreamHandle.SuggestedReadSize) : _sharedReadBuffer;
 
-    private static Memory<byte> PageAlignedBuffer()
+    /// <summary>
+    /// The loop's buffers for a batch of datagrams (UdpHandle's recvmmsg), <see cref="UdpHandle.ReceiveBatchSize"/> of
+    /// 64 KiB, each on a page boundary as <see cref="SharedReadBuffer"/> is. Only the pages datagrams are written to
+    /// become resident: small datagrams take a page or two of each.
+    /// </summary>
+    internal Memory<byte> SharedDatagramBuffers => _sharedDatagramBuffers.IsEmpty
+        ? _sharedDatagramBuffers = PageAlignedBuffer(UdpHandle.ReceiveBatchSize * UdpHandle.SuggestedReceiveSize)
+        : _sharedDatagramBuffers;
+
+    private static Memory<byte> PageAlignedBuffer(int size)
     {
         // Pinned, so its address is fixed: the slice found here stays on the page boundary.
-        byte[] array = GC.AllocateUninitializedArray<byte>(StreamHandle.SuggestedReadSize + ReadBufferAlignment, pinned: true);
+        byte[] array = GC.AllocateUninitializedArray<byte>(size + ReadBufferAlignment, pinned: true);
         fixed (byte* data = array)
         {
             int offset = (int)(-(nint)data & (ReadBufferAlignment - 1));
-            return array.AsMemory(offset, StreamHandle.SuggestedReadSize);
+            return array.AsMemory(offset, size);
         }
     }
 

@@ -46,6 +46,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "recvmsg", SetLastError = true)]
     internal static partial nint RecvMsg(int fd, MsgHdr* message, int flags);
 
+    /// <summary>recvmmsg(2), Linux only: the number of datagrams received into <paramref name="messages"/>, or -1.</summary>
+    [LibraryImport(Name, EntryPoint = "recvmmsg", SetLastError = true)]
+    internal static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
+
     [LibraryImport(Name, EntryPoint = "sendfile", SetLastError = true)]
     internal static partial nint SendFile(int outFd, int inFd, long* offset, nint count);
 
@@ -80,6 +84,14 @@ internal static unsafe partial class Libc
         public void* Control;
         public nint ControlLength;
         public int Flags;
+    }
+
+    /// <summary>Linux's struct mmsghdr: a message and the bytes recvmmsg put in it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public int Length;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -10,6 +10,12 @@ public sealed unsafe partial class UdpHandle
     // (or faster than) they are read (level-triggered polling reports the rest again).
     private const int MaxReceivesPerWakeup = 32;
 
+    /// <summary>
+    /// Datagrams one recvmmsg may take (libuv's uv__udp_recvmmsg reads 20), each into its own 64 KiB of the loop's
+    /// <see cref="Loop.SharedDatagramBuffers"/>.
+    /// </summary>
+    internal const int ReceiveBatchSize = 20;
+
     // sockaddr_in6, the largest sender address.
     private const int MaxSenderSize = 28;
 
@@ -76,6 +82,13 @@ public sealed unsafe partial class UdpHandle
 
     private void ReceiveAvailable()
     {
+        // With the loop's buffers on Linux: a batch per recvmmsg, as libuv's UV_UDP_RECVMMSG (the other systems, and a
+        // handle with its own alloc, one datagram per recvmsg into the buffer its alloc gives).
+        if (_alloc is null && OperatingSystem.IsLinux())
+        {
+            ReceiveBatches();
+            return;
+        }
         byte* name = stackalloc byte[SockAddr.MaxSize];
         for (int count = MaxReceivesPerWakeup; count > 0 && _receiving; count--)
         {
@@ -110,6 +123,60 @@ public sealed unsafe partial class UdpHandle
             }
             UdpRecvFlags flags = (message.ReceivedFlags & SocketConstants.MSG_TRUNC) != 0 ? UdpRecvFlags.Partial : UdpRecvFlags.None;
             receive(this, (int)n, buffer, Sender(new ReadOnlySpan<byte>(name, Math.Min(message.NameLength, MaxSenderSize))), flags);
+        }
+    }
+
+    /// <summary>
+    /// Receives with recvmmsg into the loop's datagram buffers, up to <see cref="MaxReceivesPerWakeup"/> datagrams, and
+    /// reports each as <see cref="ReceiveAvailable"/> does. A batch that comes back short means the socket was empty:
+    /// "nothing more now" is reported at once, without the recvmsg that would only have said EAGAIN (the poller
+    /// reports the socket again when more arrive). A callback that stops receiving or closes the handle ends the
+    /// batch: the datagrams after it, already taken from the socket, are dropped, as libuv drops them.
+    /// </summary>
+    private void ReceiveBatches()
+    {
+        const int nameSize = SockAddr.MaxSize;
+        UdpRecvCallback receive = _receive!;
+        Memory<byte> buffers = Loop.SharedDatagramBuffers;
+        Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[ReceiveBatchSize];
+        Libc.IoVec* vectors = stackalloc Libc.IoVec[ReceiveBatchSize];
+        byte* names = stackalloc byte[ReceiveBatchSize * nameSize];
+        fixed (byte* data = buffers.Span)
+        {
+            for (int i = 0; i < ReceiveBatchSize; i++)
+                vectors[i] = new() { Base = data + i * SuggestedReceiveSize, Length = SuggestedReceiveSize };
+        }
+        for (int budget = MaxReceivesPerWakeup; budget > 0;)
+        {
+            int asked = Math.Min(ReceiveBatchSize, budget);
+            for (int i = 0; i < asked; i++)
+                messages[i] = new() { Header = new() { Name = names + i * nameSize, NameLength = nameSize, Iov = vectors + i, IovLength = 1 } };
+            int n;
+            do
+                n = Libc.RecvMMsg(Fd, messages, (uint)asked, 0, null);
+            while (n < 0 && Libc.LastStatus() == UvError.EINTR);
+            if (n < 0)
+            {
+                int status = Libc.LastStatus();
+                receive(this, status == UvError.EAGAIN ? 0 : status, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
+                return;
+            }
+            for (int i = 0; i < n; i++)
+            {
+                Libc.MsgHdr* message = &messages[i].Header;
+                UdpRecvFlags flags = (message->Flags & SocketConstants.MSG_TRUNC) != 0 ? UdpRecvFlags.Partial : UdpRecvFlags.None;
+                IPEndPoint? sender = Sender(new ReadOnlySpan<byte>(message->Name, Math.Min(message->NameLength, MaxSenderSize)));
+                receive(this, messages[i].Length, buffers.Slice(i * SuggestedReceiveSize, SuggestedReceiveSize), sender, flags);
+                // Stopped, closed, or restarted with another callback or its own alloc: this batch is over.
+                if (!_receiving || _receive != receive || _alloc is not null)
+                    return;
+            }
+            if (n < asked)
+            {
+                receive(this, 0, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
+                return;
+            }
+            budget -= n;
         }
     }
 

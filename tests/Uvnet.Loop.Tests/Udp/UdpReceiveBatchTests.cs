@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Uvnet.Tests.Udp;
+
+/// <summary>
+/// Receiving with the loop's buffers reads datagrams in batches (recvmmsg), after libuv's test-udp-mmsg.c
+/// (UV_UDP_RECVMMSG: each datagram of a batch in its own chunk of the buffer, in order, with its sender).
+/// </summary>
+public sealed class UdpReceiveBatchTests
+{
+    /// <summary>Sends <paramref name="count"/> datagrams "0", "1"... to <paramref name="to"/> now, before the loop runs, so that they wait together.</summary>
+    private static Socket SendAll(IPEndPoint to, int count)
+    {
+        var socket = new Socket(to.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(to.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0));
+        for (int i = 0; i < count; i++)
+            socket.SendTo(UdpTestKit.Bytes(i.ToString()), to);
+        return socket;
+    }
+
+    // libuv: udp_mmsg (two batches' worth of datagrams, each reported with its sender, then one nread 0 "nothing more").
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void Datagrams_waiting_together_arrive_in_order_each_in_its_own_buffer(string address)
+    {
+        if (OperatingSystem.IsLinux() is false)
+            return; // recvmmsg is Linux's: elsewhere one datagram per recvmsg, into the one buffer
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop, new IPEndPoint(IPAddress.Parse(address), 0));
+        const int count = 25; // more than one batch of 20
+        using Socket client = SendAll(server.LocalEndPoint!, count);
+        var texts = new List<string>();
+        var buffers = new HashSet<(object?, int)>();
+        var senders = new List<IPEndPoint?>();
+        Assert.Equal(0, server.ReceiveStart((_, n, buffer, sender, flags) =>
+        {
+            if (sender is null)
+                return;
+            Assert.Equal(UdpRecvFlags.None, flags);
+            texts.Add(System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+            senders.Add(sender);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray((ReadOnlyMemory<byte>)buffer, out ArraySegment<byte> segment));
+            buffers.Add((segment.Array, segment.Offset));
+            Assert.Equal(UdpHandle.SuggestedReceiveSize, buffer.Length);
+        }));
+        scope.RunUntil(() => texts.Count == count);
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => i.ToString()), texts);
+        Assert.All(senders, s => Assert.Equal(client.LocalEndPoint, s));
+        // A batch gives each datagram its own 64 KiB: 20 distinct buffers, the 21st reusing the first.
+        Assert.Equal(UdpHandle.ReceiveBatchSize, buffers.Count);
+        server.Close();
+        scope.Finish();
+    }
+
+    // After libuv's uv__udp_recvmmsg, which stops passing a batch on once recv_cb is gone: the datagrams after a stop,
+    // already read, are dropped; receiving again gets what arrives next.
+    [Fact]
+    public void A_stop_inside_a_batch_drops_the_rest_of_it_and_a_restart_gets_new_datagrams()
+    {
+        if (OperatingSystem.IsLinux() is false)
+            return;
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        using Socket client = SendAll(server.LocalEndPoint!, 5);
+        var texts = new List<string>();
+        Assert.Equal(0, server.ReceiveStart((h, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            texts.Add(System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+            h.ReceiveStop();
+        }));
+        scope.RunUntil(() => texts.Count == 1);
+        Assert.False(server.IsReceiving);
+
+        var after = UdpTestKit.Record(server);
+        client.SendTo(UdpTestKit.Bytes("later"), server.LocalEndPoint!);
+        scope.RunUntil(() => after.Count == 1);
+
+        Assert.Equal(["0"], texts);
+        Assert.Equal("later", UdpTestKit.Text(after[0]));
+        server.Close();
+        scope.Finish();
+    }
+
+    // A callback that restarts with an alloc of its own ends the batch: the next datagram goes to that alloc's buffer.
+    [Fact]
+    public void A_restart_with_an_alloc_inside_a_batch_hands_the_next_datagrams_to_that_alloc()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var own = new byte[2048];
+        using Socket client = SendAll(server.LocalEndPoint!, 2);
+        var texts = new List<string>();
+        int allocs = 0;
+        UdpRecvCallback second = (_, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray((ReadOnlyMemory<byte>)buffer, out ArraySegment<byte> segment));
+            Assert.Same(own, segment.Array);
+            texts.Add("own " + System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+        };
+        Assert.Equal(0, server.ReceiveStart((h, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            texts.Add("loop's " + System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+            h.ReceiveStop();
+            Assert.Equal(0, h.ReceiveStart((_, _) => { allocs++; return own; }, second));
+        }));
+        scope.RunUntil(() => texts.Count == 1);
+        client.SendTo(UdpTestKit.Bytes("next"), server.LocalEndPoint!);
+        scope.RunUntil(() => texts.Count == 2);
+
+        // On Linux the first batch held both waiting datagrams: "1" went with it.
+        Assert.Equal(OperatingSystem.IsLinux() ? ["loop's 0", "own next"] : ["loop's 0", "own 1"], texts);
+        Assert.True(allocs >= 1);
+        server.Close();
+        scope.Finish();
+    }
+}
