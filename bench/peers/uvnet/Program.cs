@@ -12,5 +12,6 @@ return peerArgs.Workload switch
     "timers" => UvnetTimers.Run(peerArgs),
     "loopcount" => LoopCount.Run(peerArgs),
     "udp-echo" => UdpEcho.Run(peerArgs),
+    "udp-burst" => UdpBurst.Run(peerArgs),
     _ => PeerOutput.Unsupported(),
 };
