@@ -50,6 +50,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "recvmmsg", SetLastError = true)]
     internal static partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, void* timeout);
 
+    /// <summary>sendmmsg(2), Linux only: the number of datagrams sent from the start of <paramref name="messages"/>, or -1.</summary>
+    [LibraryImport(Name, EntryPoint = "sendmmsg", SetLastError = true)]
+    internal static partial int SendMMsg(int fd, MMsgHdr* messages, uint count, int flags);
+
     [LibraryImport(Name, EntryPoint = "sendfile", SetLastError = true)]
     internal static partial nint SendFile(int outFd, int inFd, long* offset, nint count);
 
@@ -86,7 +90,7 @@ internal static unsafe partial class Libc
         public int Flags;
     }
 
-    /// <summary>Linux's struct mmsghdr: a message and the bytes recvmmsg put in it.</summary>
+    /// <summary>Linux's struct mmsghdr: a message and the bytes recvmmsg put in it (or sendmmsg sent from it).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct MMsgHdr
     {

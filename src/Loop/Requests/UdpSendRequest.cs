@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Net;
 using Uvnet.Interop;
 
@@ -49,39 +51,47 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
     /// <summary>Sends the datagram with one sendmsg: bytes sent or -1 (errno set).</summary>
     internal nint SendTo(int fd)
     {
-        fixed (byte* address = _address)
+        if (_count == 1 && !_pinned)
         {
-            if (_count == 1 && !_pinned)
+            // The common case, a single buffer sent at once: pinned for the call only.
+            fixed (byte* data = _buffers[0].Span)
             {
-                // The common case, a single buffer sent at once: pinned for the call only.
-                fixed (byte* data = _buffers[0].Span)
-                {
-                    Libc.IoVec vector = new() { Base = data, Length = _buffers[0].Length };
-                    return Send(fd, &vector, 1, address);
-                }
+                Libc.IoVec vector = new() { Base = data, Length = _buffers[0].Length };
+                Libc.MsgHdr single = Header(&vector);
+                return Libc.SendMsg(fd, &single, 0);
             }
-            Pin();
-            Libc.IoVec* vectors = stackalloc Libc.IoVec[_count];
-            for (int i = 0; i < _count; i++)
-            {
-                vectors[i].Base = (byte*)_pins[i].Pointer;
-                vectors[i].Length = _buffers[i].Length;
-            }
-            return Send(fd, vectors, _count, address);
         }
-    }
-
-    private nint Send(int fd, Libc.IoVec* vectors, int count, byte* address)
-    {
-        Libc.MsgHdr message = new()
-        {
-            Name = _addressLength == 0 ? null : address,
-            NameLength = _addressLength,
-            Iov = vectors,
-            IovLength = count,
-        };
+        Libc.IoVec* vectors = stackalloc Libc.IoVec[_count];
+        Libc.MsgHdr message = Message(vectors);
         return Libc.SendMsg(fd, &message, 0);
     }
+
+    /// <summary>Buffers this datagram gathers (one iovec each).</summary>
+    internal int BufferCount => _count;
+
+    /// <summary>
+    /// The datagram as a message for sendmsg or sendmmsg, its buffers pinned and written to <paramref name="vectors"/>
+    /// (room for <see cref="BufferCount"/>): valid until <see cref="Release"/>.
+    /// </summary>
+    internal Libc.MsgHdr Message(Libc.IoVec* vectors)
+    {
+        Pin();
+        for (int i = 0; i < _count; i++)
+        {
+            vectors[i].Base = (byte*)_pins[i].Pointer;
+            vectors[i].Length = _buffers[i].Length;
+        }
+        return Header(vectors);
+    }
+
+    // The address is in a pinned array: its pointer stays valid outside a fixed block.
+    private Libc.MsgHdr Header(Libc.IoVec* vectors) => new()
+    {
+        Name = _addressLength == 0 ? null : Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_address)),
+        NameLength = _addressLength,
+        Iov = vectors,
+        IovLength = _count,
+    };
 
     /// <summary>Releases the pins and the buffers, before the callback runs.</summary>
     internal void Release()

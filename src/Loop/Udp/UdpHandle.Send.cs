@@ -9,6 +9,10 @@ public sealed unsafe partial class UdpHandle
     // Buffers one datagram may gather (Linux's UIO_MAXIOV): sendmsg refuses more.
     private const int MaxBuffersPerDatagram = 1024;
 
+    // Datagrams one sendmmsg sends (libuv's uv__udp_sendmsg takes 20 of its queue), and the buffers they may gather.
+    private const int SendBatchSize = 20;
+    private const int SendBatchBuffers = 64;
+
     private UdpSendRequest? _sendHead, _sendTail;
     private UdpSendRequest? _doneHead, _doneTail;
     private bool _runningSendCallbacks;
@@ -149,15 +153,19 @@ public sealed unsafe partial class UdpHandle
     }
 
 
-    /// <summary>Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue.</summary>
+    /// <summary>
+    /// Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue. Two or more
+    /// queued go by sendmmsg on Linux, as libuv's uv__udp_sendmsgv sends its write queue.
+    /// </summary>
     private void Flush()
     {
         while (_sendHead is { } head)
         {
-            nint n = head.SendTo(Fd);
-            if (n >= 0)
+            int sent = head.Next is not null && OperatingSystem.IsLinux() ? SendBatch(head) : head.SendTo(Fd) < 0 ? -1 : 1;
+            if (sent > 0)
             {
-                CompleteSend(DequeueSend(), 0);
+                for (; sent > 0; sent--)
+                    CompleteSend(DequeueSend(), 0);
                 continue;
             }
             int status = LastSendStatus();
@@ -171,6 +179,27 @@ public sealed unsafe partial class UdpHandle
         // Whatever is left waits for the socket to become writable, from memory the kernel reads later.
         for (UdpSendRequest? r = _sendHead; r is not null; r = r.Next)
             r.Pin();
+    }
+
+    /// <summary>
+    /// Sends up to <see cref="SendBatchSize"/> queued datagrams from <paramref name="head"/> with one sendmmsg: how many
+    /// went (the first of the others failed or found the socket full, and is tried alone next), or -1 (errno set) when
+    /// the first did not go. A batch gathers at most <see cref="SendBatchBuffers"/> buffers, so its iovecs fit on the
+    /// stack; a datagram of more buffers starts a batch of its own.
+    /// </summary>
+    private int SendBatch(UdpSendRequest head)
+    {
+        Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[SendBatchSize];
+        Libc.IoVec* vectors = stackalloc Libc.IoVec[SendBatchBuffers];
+        int count = 0, used = 0;
+        for (UdpSendRequest? r = head; r is not null && count < SendBatchSize && used + r.BufferCount <= SendBatchBuffers; r = r.Next)
+        {
+            messages[count++] = new() { Header = r.Message(vectors + used) };
+            used += r.BufferCount;
+        }
+        if (count == 0)
+            return head.SendTo(Fd) < 0 ? -1 : 1;
+        return Libc.SendMMsg(Fd, messages, (uint)count, 0);
     }
 
     /// <summary>
