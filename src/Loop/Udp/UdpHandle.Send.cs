@@ -152,7 +152,6 @@ public sealed unsafe partial class UdpHandle
         UdpSendRequest.Enqueue(ref _doneHead, ref _doneTail, request);
     }
 
-
     /// <summary>
     /// Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue. Two or more
     /// queued go by sendmmsg on Linux, as libuv's uv__udp_sendmsgv sends its write queue.
@@ -183,8 +182,8 @@ public sealed unsafe partial class UdpHandle
 
     /// <summary>
     /// Sends up to <see cref="SendBatchSize"/> queued datagrams from <paramref name="head"/> with one sendmmsg: how many
-    /// went (the first of the others failed or found the socket full, and is tried alone next), or -1 (errno set) when
-    /// the first did not go. A batch gathers at most <see cref="SendBatchBuffers"/> buffers, so its iovecs fit on the
+    /// went (the first of the others failed or found the socket full: the next call starts with it and says which), or
+    /// -1 (errno set) when the first did not go. A batch gathers at most <see cref="SendBatchBuffers"/> buffers, so its iovecs fit on the
     /// stack; a datagram of more buffers starts a batch of its own.
     /// </summary>
     private int SendBatch(UdpSendRequest head)
