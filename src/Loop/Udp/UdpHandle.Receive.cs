@@ -34,7 +34,12 @@ public sealed unsafe partial class UdpHandle
     /// <summary>Whether <see cref="ReceiveStart(UdpAllocCallback?, UdpRecvCallback)"/> is in effect.</summary>
     public bool IsReceiving => _receiving;
 
-    /// <summary>Starts receiving into the loop's shared 64 KiB buffer: an idle handle holds no receive buffer.</summary>
+    /// <summary>
+    /// Starts receiving into the loop's shared buffers (an idle handle holds none). On Linux the datagrams waiting
+    /// together are read by one recvmmsg, up to 20, each into its own 64 KiB (libuv's UV_UDP_RECVMMSG); a callback that
+    /// stops receiving, closes the handle or throws ends that batch, and the datagrams after it, already read, are
+    /// dropped, as libuv drops them.
+    /// </summary>
     public int ReceiveStart(UdpRecvCallback receive) => ReceiveStart(null, receive);
 
     /// <summary>
@@ -130,8 +135,8 @@ public sealed unsafe partial class UdpHandle
     /// Receives with recvmmsg into the loop's datagram buffers, up to <see cref="MaxReceivesPerWakeup"/> datagrams, and
     /// reports each as <see cref="ReceiveAvailable"/> does. A batch that comes back short means the socket was empty:
     /// "nothing more now" is reported at once, without the recvmsg that would only have said EAGAIN (the poller
-    /// reports the socket again when more arrive). A callback that stops receiving or closes the handle ends the
-    /// batch: the datagrams after it, already taken from the socket, are dropped, as libuv drops them.
+    /// reports the socket again when more arrive). A callback that stops receiving, closes the handle or throws ends
+    /// the batch: the datagrams after it, already taken from the socket, are dropped, as libuv drops them.
     /// </summary>
     private void ReceiveBatches()
     {
