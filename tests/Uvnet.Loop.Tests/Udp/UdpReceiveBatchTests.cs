@@ -19,6 +19,20 @@ public sealed class UdpReceiveBatchTests
         return socket;
     }
 
+    /// <summary>Starts receiving with the loop's buffers: each datagram's text goes to the list, then <paramref name="then"/> runs with the count.</summary>
+    private static List<string> ReceiveTexts(UdpHandle handle, Action<UdpHandle, int> then)
+    {
+        var texts = new List<string>();
+        Assert.Equal(0, handle.ReceiveStart((h, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            texts.Add(System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+            then(h, texts.Count);
+        }));
+        return texts;
+    }
+
     // libuv: udp_mmsg (two batches' worth of datagrams, each reported with its sender, then one nread 0 "nothing more").
     [Theory]
     [InlineData("127.0.0.1")]
@@ -65,14 +79,7 @@ public sealed class UdpReceiveBatchTests
         using var scope = new LoopScope();
         var server = UdpTestKit.Bound(scope.Loop);
         using Socket client = SendAll(server.LocalEndPoint!, 5);
-        var texts = new List<string>();
-        Assert.Equal(0, server.ReceiveStart((h, n, buffer, sender, _) =>
-        {
-            if (sender is null)
-                return;
-            texts.Add(System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
-            h.ReceiveStop();
-        }));
+        List<string> texts = ReceiveTexts(server, (h, _) => h.ReceiveStop());
         scope.RunUntil(() => texts.Count == 1);
         Assert.False(server.IsReceiving);
 
@@ -134,15 +141,11 @@ public sealed class UdpReceiveBatchTests
         using var scope = new LoopScope();
         var server = UdpTestKit.Bound(scope.Loop);
         using Socket client = SendAll(server.LocalEndPoint!, 3);
-        var texts = new List<string>();
-        Assert.Equal(0, server.ReceiveStart((_, n, buffer, sender, _) =>
+        List<string> texts = ReceiveTexts(server, (_, count) =>
         {
-            if (sender is null)
-                return;
-            texts.Add(System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
-            if (texts.Count == 1)
+            if (count == 1)
                 throw new CallbackException();
-        }));
+        });
 
         Assert.Throws<CallbackException>(() => scope.RunUntil(() => texts.Count == 1));
         Assert.True(server.IsReceiving);
