@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Uvnet.Interop;
 
 namespace Uvnet;
