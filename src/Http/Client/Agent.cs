@@ -15,7 +15,12 @@ public sealed class Agent
 {
     private static readonly ConditionalWeakTable<Loop, Agent> s_global = new();
 
+    // Recycled requests kept for reuse at most (with RecycleRequests): more than this many closing at once is a burst
+    // whose surplus the collector takes back.
+    private const int MaxRecycled = 1024;
+
     private readonly Dictionary<(string Host, int Port), ConnectionPool> _pools = [];
+    private readonly Stack<ClientRequest> _recycled = new();
     private int _totalSockets;
 
     /// <summary>An agent on <paramref name="loop"/> (defaults: Node's global agent's).</summary>
@@ -67,6 +72,19 @@ public sealed class Agent
         LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
         foreach (ConnectionPool pool in _pools.Values)
             pool.DestroyFree();
+    }
+
+    /// <summary>Requests kept for reuse.</summary>
+    internal int RecycledCount => _recycled.Count;
+
+    /// <summary>A recycled request to use again, or null (see <see cref="AgentOptions.RecycleRequests"/>).</summary>
+    internal ClientRequest? RentRequest() => _recycled.TryPop(out ClientRequest? request) ? request : null;
+
+    /// <summary>Keeps a request that closed, with its response, for a later <see cref="RentRequest"/>.</summary>
+    internal void ReturnRequest(ClientRequest request)
+    {
+        if (_recycled.Count < MaxRecycled)
+            _recycled.Push(request);
     }
 
     internal void AddRequest(ClientRequest request, bool fresh)

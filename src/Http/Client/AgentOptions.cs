@@ -33,8 +33,29 @@ public sealed record AgentOptions
     /// </summary>
     public long KeepAliveTimeoutThreshold { get; init; } = 1000;
 
+    /// <summary>
+    /// Reuse each request made by <see cref="Http.Request(Loop, RequestOptions, Action{ClientResponse}?)"/> and its
+    /// response for a later request once the request has closed (on the next loop turn), so that the keep-alive path
+    /// allocates nothing (off by default: Node's objects stay readable for ever). Then a
+    /// <see cref="ClientRequest"/> or <see cref="ClientResponse"/> must not be kept past the request's
+    /// <see cref="ClientRequest.Close"/>: recycled, every member throws <see cref="ObjectDisposedException"/>. An
+    /// upgraded request and those of <see cref="LoopHttpClient"/> are never recycled.
+    /// </summary>
+    public bool RecycleRequests { get; init; }
+
+    /// <summary>
+    /// Requests in flight on one connection at most, as undici's <c>pipelining</c> (1, the default: none pipelined). A
+    /// request is sent behind others only when it is safe to repeat: a GET or HEAD, ended with no body, without
+    /// <c>Expect</c>, <c>Upgrade</c> or <c>Connection: close</c>, and only behind such requests; the others wait for an
+    /// idle connection or open one. Responses are matched in order. When the connection fails, or a response ends it
+    /// (<c>Connection: close</c>), the requests behind the one answered are sent once more on a fresh connection, then
+    /// fail with ECONNRESET "socket hang up". An idle connection is preferred, then room on a busy one, then a new one.
+    /// </summary>
+    public int Pipelining { get; init; } = 1;
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Pipelining, 1, nameof(Pipelining));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSockets, 1, nameof(MaxSockets));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxFreeSockets, nameof(MaxFreeSockets));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTotalSockets, 1, nameof(MaxTotalSockets));

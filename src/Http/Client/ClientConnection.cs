@@ -19,16 +19,18 @@ internal sealed class ClientConnection
     private static readonly Action<Socket, bool> s_onClosed = static (s, _) => Of(s).OnClosed();
     private static readonly Action<Socket, NetException> s_onError = static (s, e) => Of(s)._socketError ??= e;
     private static readonly Action<Socket> s_onTimeout = static s => Of(s).OnTimeout();
-    private static readonly Action<Socket> s_onDrain = static s => Of(s)._request?.OnDrain();
+    private static readonly Action<Socket> s_onDrain = static s => Of(s).Writer?.OnDrain();
 
     private readonly HttpResponseParser _parser = new();
-    private readonly HttpRequestHead _head = new();
-    private readonly Queue<byte[]> _inFlight = new();
+    private HttpRequestHead _head = new(); // exchanged with each response's own (ClientResponse.Begin)
+    private readonly Queue<(byte[] Array, ClientRequest Owner)> _inFlight = new();
+    private readonly Queue<ClientRequest> _behind = new(); // pipelined after _request, answered in this order
     private readonly Action<NetException?> _onWritten;
     private HttpRequestHead? _trailerHead;
     private byte[] _reason = new byte[64];
     private int _reasonLength;
-    private ClientRequest? _request;
+    private ClientRequest? _request; // the request whose response is read next (the head of the pipeline)
+    private ClientRequest? _tail; // the last of _behind
     private ClientRequest? _finishing; // answered, its body still being written: the connection waits for it
     private ClientResponse? _response;
     private NetException? _socketError;
@@ -73,14 +75,35 @@ internal sealed class ClientConnection
     /// <summary>Whether it can serve another request: open, and no FIN read.</summary>
     internal bool IsUsable => !_destroyed && !Socket.Destroyed && !Socket.ReadableEnded;
 
-    /// <summary>Gives the connection to <paramref name="request"/>, which sends what it has.</summary>
+    /// <summary>Requests sent whose responses have not completed: the head of the pipeline and those behind it.</summary>
+    internal int InFlight => (_request is null ? 0 : 1) + _behind.Count;
+
+    /// <summary>The request writing last, which Drain concerns: the pipeline's tail.</summary>
+    private ClientRequest? Writer => _behind.Count > 0 ? _tail : _request;
+
+    /// <summary>
+    /// Whether <paramref name="request"/> may go out behind the requests in flight (undici's <c>pipelining</c>): room
+    /// under <paramref name="depth"/>, the connection kept alive, and every request on it safe to pipeline.
+    /// </summary>
+    internal bool CanPipeline(ClientRequest request, int depth) =>
+        _request is { CanPipeline: true } && InFlight < depth && IsUsable && _finishing is null && request.CanPipeline && AllBehindPipelinable();
+
+    /// <summary>Gives the connection to <paramref name="request"/>, which sends what it has; behind the one in flight when pipelined.</summary>
     internal void Assign(ClientRequest request, bool reused)
     {
-        _request = request;
-        _receivedAny = false;
-        _socketError = null;
-        Socket.Ref();
-        request.OnAssigned(this, reused);
+        if (_request is null)
+        {
+            _request = request;
+            _receivedAny = false;
+            _socketError = null;
+            Socket.Ref();
+        }
+        else
+        {
+            _behind.Enqueue(request);
+            _tail = request;
+        }
+        request.OnAssigned(this, reused, pipelined: InFlight > 1);
     }
 
     /// <summary>Puts the connection in its pool's idle set: it no longer keeps the loop alive, and closes after <paramref name="idleTimeout"/>.</summary>
@@ -90,10 +113,10 @@ internal sealed class ClientConnection
         Socket.SetTimeout(idleTimeout);
     }
 
-    /// <summary>Writes bytes rented from the shared pool; the array goes back when the write completes.</summary>
-    internal void Write(ArraySegment<byte> bytes)
+    /// <summary>Writes <paramref name="owner"/>'s bytes rented from the shared pool; the array goes back when the write completes.</summary>
+    internal void Write(ArraySegment<byte> bytes, ClientRequest owner)
     {
-        _inFlight.Enqueue(bytes.Array!);
+        _inFlight.Enqueue((bytes.Array!, owner));
         Socket.Write(bytes.AsMemory(), _onWritten);
     }
 
@@ -111,6 +134,22 @@ internal sealed class ClientConnection
     {
         _request = null;
         _response = null;
+        Kill();
+    }
+
+    /// <summary>
+    /// Destroys the connection for <paramref name="request"/>, which reports on its own; the requests pipelined with it
+    /// learn of the close as a connection's failure (retried or failed, see <see cref="OnClosed"/>).
+    /// </summary>
+    internal void DestroyFor(ClientRequest request)
+    {
+        if (_request == request)
+        {
+            _request = null;
+            _response = null;
+        }
+        else
+            Remove(_behind, request);
         Kill();
     }
 
@@ -132,19 +171,22 @@ internal sealed class ClientConnection
 
     private void OnWritten(NetException? error)
     {
-        if (_inFlight.TryDequeue(out byte[]? array))
-            ArrayPool<byte>.Shared.Return(array);
-        if (error is not null || _inFlight.Count > 0)
+        if (!_inFlight.TryDequeue(out var written))
             return;
-        if (_finishing is { } finished)
+        ArrayPool<byte>.Shared.Return(written.Array);
+        // A request's writes are queued together: its last one completed when the next write is another's.
+        if (error is not null || _inFlight.TryPeek(out var next) && next.Owner == written.Owner)
+            return;
+        if (_finishing == written.Owner)
         {
             _finishing = null;
-            finished.OnWritesFlushed();
+            written.Owner.OnWritesFlushed();
             if (IsUsable)
                 Pool!.Release(this);
             return;
         }
-        _request?.OnWritesFlushed();
+        if (written.Owner == _request || _behind.Contains(written.Owner))
+            written.Owner.OnWritesFlushed();
     }
 
     private void OnData(ReadOnlySpan<byte> data)
@@ -172,9 +214,11 @@ internal sealed class ClientConnection
                 return;
             case HttpParserError.Paused when _messageDone:
                 _parser.Resume();
-                if (consumed < data.Length)
+                if (consumed < data.Length && _behind.Count == 0)
                     Kill(); // bytes past the response, unasked: never reused (RFC 9112 §9.3.2 needs a request first)
                 CompleteMessage();
+                if (consumed < data.Length && _request is not null && !_destroyed)
+                    OnData(data[consumed..]); // the next pipelined response
                 return;
             case HttpParserError.PausedUpgrade:
                 HandOver(data[consumed..].ToArray());
@@ -204,21 +248,37 @@ internal sealed class ClientConnection
         if (_detached)
             return;
         _destroyed = true;
-        while (_inFlight.TryDequeue(out byte[]? array))
-            ArrayPool<byte>.Shared.Return(array);
+        while (_inFlight.TryDequeue(out var written))
+            ArrayPool<byte>.Shared.Return(written.Array);
+        _finishing = null;
         Pool?.Remove(this);
         ClientRequest? request = _request;
         ClientResponse? response = _response;
         _request = null;
         _response = null;
-        if (request is null)
-            return;
         if (response is not null)
             response.OnAborted(new NetException("ECONNRESET", "aborted"));
-        else if (!_receivedAny && Served > 0 && request.CanRetry)
+        else if (request is not null && !_receivedAny && Served > 0 && request.CanRetry)
             request.Retry();
         else
-            request.Fail(_socketError ?? new NetException("ECONNRESET", "socket hang up"));
+            request?.Fail(_socketError ?? new NetException("ECONNRESET", "socket hang up"));
+        EndPipeline();
+    }
+
+    /// <summary>
+    /// The connection ends with requests pipelined behind the one answered last: none got a byte of its response, so
+    /// each is sent again once on a fresh connection (they are all safe to repeat, see <see cref="ClientRequest.CanPipeline"/>),
+    /// or fails with ECONNRESET "socket hang up" when it was retried already or destroyed.
+    /// </summary>
+    private void EndPipeline()
+    {
+        while (_behind.TryDequeue(out ClientRequest? request))
+        {
+            if (request.CanRetry)
+                request.Retry();
+            else
+                request.Fail(_socketError ?? new NetException("ECONNRESET", "socket hang up"));
+        }
     }
 
     private void OnTimeout()
@@ -244,7 +304,13 @@ internal sealed class ClientConnection
         SetBodyBackpressure(false);
         bool reusable = _keepAlive && request.KeepAlive && request.WritableEnded && IsUsable && Pool is not null;
         if (!reusable)
-            Kill();
+            Kill(); // a response's Connection: close ends the pipeline too: its close retries or fails those behind
+        else if (_behind.TryDequeue(out ClientRequest? next))
+        {
+            _request = next; // its bytes went out with the previous ones: the connection stays busy
+            _receivedAny = false;
+            Pool!.FillPipeline(this);
+        }
         else if (_inFlight.Count > 0)
             _finishing = request; // as Node, freed once the request has finished too: OnWritten releases it
         else
@@ -252,7 +318,7 @@ internal sealed class ClientConnection
         response.OnWireComplete();
     }
 
-    /// <summary>A malformed response: the connection is destroyed, and the request or response reports it.</summary>
+    /// <summary>A malformed response: the connection is destroyed, and the request or response reports it (those behind it: see <see cref="EndPipeline"/>).</summary>
     private void FailResponse(Exception error)
     {
         ClientRequest? request = _request;
@@ -281,6 +347,7 @@ internal sealed class ClientConnection
         Socket.Owner = null;
         Socket.SetTimeout(0);
         Pool?.Remove(this);
+        EndPipeline(); // nothing is pipelined behind an upgrade (CanPipeline), but a server may switch on any request
         if (!request.OnUpgrade(response, Socket, head))
         {
             Socket.Destroy();
@@ -302,7 +369,8 @@ internal sealed class ClientConnection
             return;
         }
         KeepAliveHint = ReadKeepAliveHint(_head);
-        _response = new ClientResponse(request, this, _head, reason, parser);
+        _response = request.PairedResponse;
+        _response.Begin(request, this, ref _head, reason, parser);
         if (status == 101 || request.IsConnect && status is >= 200 and < 300)
         {
             _upgrade = true;
@@ -371,6 +439,27 @@ internal sealed class ClientConnection
             Array.Resize(ref _reason, Math.Max(_reason.Length * 2, _reasonLength + piece.Length));
         piece.CopyTo(_reason.AsSpan(_reasonLength));
         _reasonLength += piece.Length;
+    }
+
+    private bool AllBehindPipelinable()
+    {
+        foreach (ClientRequest r in _behind)
+        {
+            if (!r.CanPipeline)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Takes <paramref name="request"/> out of <paramref name="queue"/>, keeping the others' order.</summary>
+    private static void Remove(Queue<ClientRequest> queue, ClientRequest request)
+    {
+        for (int n = queue.Count; n > 0; n--)
+        {
+            ClientRequest r = queue.Dequeue();
+            if (r != request)
+                queue.Enqueue(r);
+        }
     }
 
     private readonly struct Handler(ClientConnection connection) : IHttpResponseParserHandler

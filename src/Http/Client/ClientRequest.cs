@@ -29,11 +29,18 @@ public sealed class ClientRequest
 
     private readonly List<KeyValuePair<string, string>> _headers = [];
     private readonly OutputBuffer _out = new();
+    private readonly OutputBuffer _replayStore = new(); // what _replay holds, kept across uses
     private OutputBuffer? _replay;
     private OutputBuffer? _replayBytes; // what the retry sends first, until its fresh connection is assigned
     private ClientConnection? _connection;
     private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried;
     private long _timeout, _declaredLength = -1, _bodyBytes;
+    private bool _live, _recyclable, _recyclePosted;
+    private ClientResponse? _pairedResponse; // made once, reused with the request
+    private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
+    private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort)
+    private int _hostFieldPort;
+    private string _method = "";
 
     private Action<ClientRequest, ClientResponse>? _response;
     private Action<ClientRequest, InformationalResponse>? _information;
@@ -42,76 +49,161 @@ public sealed class ClientRequest
     private Action<ClientRequest, Socket>? _socket;
     private Action<ClientRequest, Exception>? _error;
 
-    internal ClientRequest(Loop loop, RequestOptions options, Agent? agent)
+    private ClientRequest(Loop loop) => Loop = loop;
+
+    /// <summary>
+    /// Makes a request of <paramref name="options"/> (its method replaced by <paramref name="method"/> when given), a
+    /// recycled one when <paramref name="agent"/> recycles them and <paramref name="recyclable"/>. Validates everything first.
+    /// </summary>
+    internal static ClientRequest Make(Loop loop, RequestOptions options, Agent? agent, string? method, Action<ClientResponse>? callback, bool recyclable)
     {
-        Loop = loop;
+        method ??= options.Method;
+        string host = options.Hostname ?? options.Host;
+        Validate(method, options.Path, host, options.Port);
+        if (options.Headers is { } headers)
+        {
+            for (int i = 0; i < headers.Count; i++)
+            {
+                var (name, value) = headers[i];
+                FieldValidation.ValidateName(name, "Header");
+                FieldValidation.ValidateValue(name, value, "header");
+            }
+            if (FramingProblem(headers, out _) is { } problem)
+                throw new ArgumentException(problem, nameof(options));
+        }
+        recyclable &= agent is { Options.RecycleRequests: true };
+        ClientRequest request = (recyclable ? agent!.RentRequest() : null) ?? new ClientRequest(loop);
+        request.Begin(options, agent, method, host, callback, recyclable);
+        return request;
+    }
+
+    private void Begin(RequestOptions options, Agent? agent, string method, string host, Action<ClientResponse>? callback, bool recyclable)
+    {
+        _live = true;
+        _recyclable = recyclable;
         Agent = agent;
-        Validate(options.Method, options.Path, options.Hostname ?? options.Host, options.Port);
-        Method = options.Method.ToUpperInvariant(); // as Node's: a "head" must skip the body of its response as HEAD does
+        _callback = callback;
+        _method = method.ToUpperInvariant(); // as Node's: a "head" must skip the body of its response as HEAD does
         Path = options.Path;
-        Host = options.Hostname ?? options.Host;
+        Host = host;
         Port = options.Port;
         if (options.Headers is { } headers)
         {
-            foreach (var (name, value) in headers)
-            {
-                FieldValidation.ValidateName(name, "Header");
-                FieldValidation.ValidateValue(name, value, "header");
-                _headers.Add(new(name, value));
-            }
-            if (FramingProblem(_headers, out _) is { } problem)
-                throw new ArgumentException(problem, nameof(options));
+            for (int i = 0; i < headers.Count; i++)
+                _headers.Add(headers[i]);
         }
-        if (!HasHeader("Host"))
+        if (HttpHeaders.Join(_headers, "Host") is null)
+            _headers.Add(new("Host", HostField()));
+        _timeout = options.Timeout > 0 ? options.Timeout : agent?.Options.Timeout ?? 0;
+    }
+
+    /// <summary>The default Host field, made again only when the request's origin is not the previous use's.</summary>
+    private string HostField()
+    {
+        if (_hostField is null || _hostFieldFor != Host || _hostFieldPort != Port)
         {
             string host = Host.Contains(':') ? $"[{Host}]" : Host;
-            _headers.Add(new("Host", Port == 80 ? host : $"{host}:{Port}"));
+            _hostField = Port == 80 ? host : $"{host}:{Port}";
+            _hostFieldFor = Host;
+            _hostFieldPort = Port;
         }
-        _timeout = options.Timeout > 0 ? options.Timeout : agent?.Options.Timeout ?? 0;
+        return _hostField;
+    }
+
+    /// <summary>
+    /// Ends this use once the request has closed, when its agent recycles requests and nothing can reach the pair any
+    /// more (no upgrade took the socket, no write of it is still going out): the agent hands it out again.
+    /// </summary>
+    private void Recycle()
+    {
+        if (!_recyclable || !_closed || !_live || !_out.IsEmpty || _connection is not null || _headSent && !_finished)
+            return; // a write still going out raises Finish on this use later, and its connection may hold it until then
+        Agent agent = Agent!;
+        _live = false;
+        _pairedResponse?.Recycle();
+        _headers.Clear();
+        ReleaseOutput();
+        _headSent = _chunked = _ended = _finished = _destroyed = _closed = _needDrain = _retried = false;
+        _declaredLength = -1;
+        _bodyBytes = 0;
+        _response = null;
+        _information = null;
+        _continue = _timeoutEvent = _close = _finish = _drain = null;
+        _upgrade = null;
+        _socket = null;
+        _error = null;
+        _callback = null;
+        Res = null;
+        ReusedSocket = KeepAlive = false;
+        agent.ReturnRequest(this);
     }
 
     /// <summary>The loop the request runs on.</summary>
     public Loop Loop { get; }
 
     /// <summary>The agent whose pool serves it; null for <see cref="RequestOptions.NoAgent"/>.</summary>
-    public Agent? Agent { get; }
+    public Agent? Agent
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>The method.</summary>
-    public string Method { get; }
+    public string Method => Use(_method);
 
     /// <summary>The request-target.</summary>
-    public string Path { get; }
+    public string Path
+    {
+        get => Use(field);
+        private set;
+    } = "";
 
     /// <summary>The host connected to.</summary>
-    public string Host { get; }
+    public string Host
+    {
+        get => Use(field);
+        private set;
+    } = "";
 
     /// <summary>The port connected to.</summary>
-    public int Port { get; }
+    public int Port
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>The connection's socket once one is assigned (<see cref="Socket"/> event), else null.</summary>
-    public Socket? Connection => _connection?.Socket;
+    public Socket? Connection => Use(_connection?.Socket);
 
     /// <summary>Whether the request went out on a connection that had served another (Node's <c>reusedSocket</c>).</summary>
-    public bool ReusedSocket { get; private set; }
+    public bool ReusedSocket
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>Whether the head has been formatted for sending (Node's <c>headersSent</c>): headers can no longer change.</summary>
-    public bool HeadersSent => _headSent;
+    public bool HeadersSent => Use(_headSent);
 
     /// <summary>Whether <see cref="End(ReadOnlySpan{byte})"/> was called (Node's <c>writableEnded</c>).</summary>
-    public bool WritableEnded => _ended;
+    public bool WritableEnded => Use(_ended);
 
     /// <summary>Whether every byte of the request was handed to the kernel (Node's <c>writableFinished</c>).</summary>
-    public bool WritableFinished => _finished;
+    public bool WritableFinished => Use(_finished);
 
     /// <summary>Whether <see cref="Destroy"/> was called or the request closed (Node's <c>destroyed</c>): nothing more can be written.</summary>
-    public bool Destroyed => _destroyed;
+    public bool Destroyed => Use(_destroyed);
 
     /// <summary>The response once its head arrived (Node's <c>req.res</c>).</summary>
-    public ClientResponse? Res { get; private set; }
+    public ClientResponse? Res
+    {
+        get => Use(field);
+        private set;
+    }
 
-    internal bool IsHead => Method == "HEAD";
+    internal bool IsHead => _method == "HEAD";
 
-    internal bool IsConnect => Method == "CONNECT";
+    internal bool IsConnect => _method == "CONNECT";
 
     internal long TimeoutMs => _timeout;
 
@@ -256,7 +348,7 @@ public sealed class ClientRequest
         ReleaseOutput();
         ClientConnection? connection = _connection;
         _connection = null;
-        connection?.Destroy();
+        connection?.DestroyFor(this);
         if (Res is { } res && !res.Complete)
             res.OnAborted(error ?? new NetException("ECONNRESET", "aborted"));
         Loop.Post(static s => s.request.Fail(s.error), (request: this, error));
@@ -291,20 +383,21 @@ public sealed class ClientRequest
             new ClientConnection(this).Assign(this, reused: false);
     }
 
-    internal void OnAssigned(ClientConnection connection, bool reused)
+    internal void OnAssigned(ClientConnection connection, bool reused, bool pipelined)
     {
         _connection = connection;
         ReusedSocket = reused;
-        // A request sent on a reused connection may meet the server's close of it: kept for one retry, when the
-        // retry is safe (RFC 9110 §9.2.2: idempotent, or nothing of a body sent).
-        if (reused && !_retried && (IsIdempotent || _bodyBytes == 0))
-            _replay = new OutputBuffer();
+        // A request sent on a reused connection may meet the server's close of it, and one pipelined may meet the
+        // failure of a request before it: kept for one retry, when the retry is safe (RFC 9110 §9.2.2: idempotent, or
+        // nothing of a body sent).
+        if ((reused || pipelined) && !_retried && (IsIdempotent || _bodyBytes == 0))
+            _replay = _replayStore;
         connection.Socket.SetTimeout(_timeout);
         _socket?.Invoke(this, connection.Socket);
         if (_replayBytes is { } replay)
         {
             _replayBytes = null;
-            connection.Write(replay.Detach());
+            connection.Write(replay.Detach(), this);
         }
         Flush();
         if (_needDrain && Backlog < HighWaterMark)
@@ -313,6 +406,16 @@ public sealed class ClientRequest
             _drain?.Invoke(this);
         }
     }
+
+    /// <summary>
+    /// Whether the request may go out behind others on a busy connection (undici's rules, <c>idempotent</c> being GET
+    /// and HEAD there): a GET or HEAD, ended and all of it handed over (no body, nothing of it to stream that could fail
+    /// the requests around it), asking to keep the connection, and neither <c>Expect</c> (it waits for an interim
+    /// answer) nor <c>Upgrade</c> (the server may switch before answering those before it).
+    /// </summary>
+    internal bool CanPipeline =>
+        _method is "GET" or "HEAD" && _ended && _bodyBytes == 0 && KeepAlive && !_destroyed
+        && HttpHeaders.Join(_headers, "Expect") is null && HttpHeaders.Join(_headers, "Upgrade") is null;
 
     /// <summary>Whether the connection's close before any response byte may be retried once on a fresh connection.</summary>
     internal bool CanRetry => _replay is not null && !_destroyed;
@@ -343,18 +446,26 @@ public sealed class ClientRequest
             _continue?.Invoke(this);
     }
 
+    /// <summary>The response object of this request, to begin with the response's head.</summary>
+    internal ClientResponse PairedResponse => _pairedResponse ??= new ClientResponse(Loop);
+
     internal void OnResponse(ClientResponse response)
     {
         Res = response;
-        if (_response is null)
+        if (_response is null && _callback is null)
+        {
             response.Resume(); // nobody asked for it: dumped, as Node does, so the connection goes back to its pool
-        else
-            _response(this, response);
+            return;
+        }
+        _callback?.Invoke(response); // Http.Request's callback: the first Response handler, as Node's
+        if (!_closed)
+            _response?.Invoke(this, response);
     }
 
     internal bool OnUpgrade(ClientResponse response, Socket socket, byte[] head)
     {
         _connection = null;
+        _recyclable = false; // the handler keeps the response with the socket
         Res = response;
         if (_upgrade is null)
             return false;
@@ -380,6 +491,7 @@ public sealed class ClientRequest
             return;
         _finished = true;
         _finish?.Invoke(this);
+        PostRecycle(); // a request that closed before its last write went out is recycled now
     }
 
     /// <summary>The response is off the wire: its connection goes on without this request (a Destroy now destroys nothing of it).</summary>
@@ -407,7 +519,7 @@ public sealed class ClientRequest
     /// <summary>Whether the request has no connection yet, and may be in its pool's queue.</summary>
     private bool IsWaiting => _connection is null && !_closed;
 
-    private bool IsIdempotent => Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+    private bool IsIdempotent => _method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
 
     private long Backlog => _out.Length + (_connection?.Socket.WritableLength ?? 0);
 
@@ -418,12 +530,29 @@ public sealed class ClientRequest
         _closed = true;
         _destroyed = true; // as Node's: its connection is gone or serves others, so what is written next would go nowhere
         _close?.Invoke(this);
+        PostRecycle();
+    }
+
+    /// <summary>
+    /// Recycles the request on a later turn, outside every call that raised its events (a response's body pump, the
+    /// connection's parser), which still read the pair as they return.
+    /// </summary>
+    private void PostRecycle()
+    {
+        if (!_recyclable || !_closed || _recyclePosted)
+            return;
+        _recyclePosted = true;
+        Loop.Post(static r =>
+        {
+            r._recyclePosted = false;
+            r.Recycle();
+        }, this);
     }
 
     private void WriteHead(long contentLength)
     {
         _headSent = true;
-        _out.WriteLatin1(Method);
+        _out.WriteLatin1(_method);
         _out.Write(" "u8);
         _out.WriteLatin1(Path);
         _out.Write(" HTTP/1.1\r\n"u8);
@@ -443,7 +572,7 @@ public sealed class ClientRequest
             _chunked = true;
             _out.Write("Transfer-Encoding: chunked\r\n"u8);
         }
-        else if (contentLength > 0 || !(Method is "GET" or "HEAD" or "DELETE" or "OPTIONS" or "TRACE" or "CONNECT"))
+        else if (contentLength > 0 || !(_method is "GET" or "HEAD" or "DELETE" or "OPTIONS" or "TRACE" or "CONNECT"))
         {
             _out.Write("Content-Length: "u8);
             _out.WriteDecimal(contentLength);
@@ -482,7 +611,7 @@ public sealed class ClientRequest
             else
                 _out.CopyTo(_replay, Range.All);
         }
-        _connection.Write(_out.Detach());
+        _connection.Write(_out.Detach(), this);
     }
 
     private void DropReplay()
@@ -528,13 +657,14 @@ public sealed class ClientRequest
     /// Why <paramref name="headers"/> would frame the request ambiguously (two Host fields, RFC 9112 §3.2; Content-Length
     /// beside Transfer-Encoding, repeated, or not one decimal, §6.3), or null; the Content-Length set, or -1.
     /// </summary>
-    private static string? FramingProblem(List<KeyValuePair<string, string>> headers, out long contentLength)
+    private static string? FramingProblem(IReadOnlyList<KeyValuePair<string, string>> headers, out long contentLength)
     {
         contentLength = -1;
         int hosts = 0, lengths = 0;
         string? length = null, transferEncoding = null;
-        foreach (var (name, value) in headers)
+        for (int i = 0; i < headers.Count; i++) // by index: a foreach over the interface would allocate its enumerator
         {
+            var (name, value) = headers[i];
             if (name.Equals("Host", StringComparison.OrdinalIgnoreCase))
                 hosts++;
             else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
@@ -585,11 +715,31 @@ public sealed class ClientRequest
             throw new InvalidOperationException($"Cannot {action} headers after they are sent to the client (ERR_HTTP_HEADERS_SENT).");
     }
 
-    private void VerifyLoopThread([System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
+    /// <summary>Refuses a reference kept past the request's recycling: it names the misuse instead of acting on another request.</summary>
+    private void VerifyLive()
+    {
+        if (!_live)
+            throw new ObjectDisposedException(nameof(ClientRequest), "This request was recycled: do not keep a request or its response past its Close.");
+    }
+
+    private T Use<T>(T value)
+    {
+        VerifyLive();
+        return value;
+    }
+
+    private void VerifyLoopThread([System.Runtime.CompilerServices.CallerMemberName] string member = "")
+    {
+        VerifyLive();
         LoopThread.Verify(Loop, nameof(ClientRequest), unstarted: true, member);
+    }
 
     private void Sub<T>(ref T? handlers, T? handler, bool add, [System.Runtime.CompilerServices.CallerMemberName] string member = "")
-        where T : Delegate => LoopThread.Subscribe(Loop, nameof(ClientRequest), unstarted: true, ref handlers, handler, add, member);
+        where T : Delegate
+    {
+        VerifyLive();
+        LoopThread.Subscribe(Loop, nameof(ClientRequest), unstarted: true, ref handlers, handler, add, member);
+    }
 
     private static void Validate(string method, string path, string host, int port)
     {

@@ -27,6 +27,14 @@ public sealed class ClientResponse
     private static readonly HttpHeaders s_noTrailers = new();
 
     private readonly Loop _loop;
+    private readonly HttpHeaders _headers = new();
+    private HttpRequestHead _head = new(); // swapped with the connection's parsed head: the next response parses into the old one
+    private byte[] _reason = [];
+    private int _reasonLength;
+    private string? _statusMessage;
+    private bool _headersLoaded, _hasTrailers;
+    private ClientRequest? _request; // null while recycled
+    private Socket? _socket;
     private byte[] _held = [];
     private int _heldStart, _heldEnd;
     private ResponseDataHandler? _data;
@@ -41,79 +49,141 @@ public sealed class ClientResponse
     private HttpHeaders? _trailers;
     private ClientConnection? _connection; // until the body is off the wire
 
-    internal ClientResponse(ClientRequest request, ClientConnection connection, HttpRequestHead head, ReadOnlySpan<byte> reason, HttpResponseParser parser)
+    /// <summary>The response object of one request: made once, and reused with it when its agent recycles requests.</summary>
+    internal ClientResponse(Loop loop) => _loop = loop;
+
+    /// <summary>Starts this use: <paramref name="head"/> becomes the response's, and the response's previous head goes back to the connection.</summary>
+    internal void Begin(ClientRequest request, ClientConnection connection, ref HttpRequestHead head, ReadOnlySpan<byte> reason, HttpResponseParser parser)
     {
-        _loop = request.Loop;
-        Request = request;
+        _request = request;
         _connection = connection;
-        Socket = connection.Socket;
+        _socket = connection.Socket;
         StatusCode = parser.StatusCode;
-        StatusMessage = Encoding.Latin1.GetString(reason);
         HttpVersionMinor = parser.VersionMinor;
-        Headers = new HttpHeaders();
-        Headers.Load(head, _loop, maxCount: 0);
+        (head, _head) = (_head, head);
+        if (_reason.Length < reason.Length)
+            _reason = new byte[Math.Max(64, reason.Length)];
+        reason.CopyTo(_reason);
+        _reasonLength = reason.Length;
+    }
+
+    /// <summary>Ends this use: every member throws <see cref="ObjectDisposedException"/> until the request is reused.</summary>
+    internal void Recycle()
+    {
+        _request = null;
+        _connection = null;
+        _socket = null;
+        _statusMessage = null;
+        _headersLoaded = _hasTrailers = false;
+        _data = null;
+        _end = _close = null;
+        _error = null;
+        _body = null;
+        _bodyTask = null;
+        _read = null;
+        _readBuffer = default;
+        ReturnHeld();
+        _paused = _flowing = _wireComplete = _ended = _closed = false;
+        _fault = null;
+        Complete = Aborted = false;
     }
 
     /// <summary>The request this answers.</summary>
-    public ClientRequest Request { get; }
+    /// <exception cref="ObjectDisposedException">The response was recycled with its request (see <see cref="AgentOptions.RecycleRequests"/>); so do its other members.</exception>
+    public ClientRequest Request => Live;
 
     /// <summary>The status code.</summary>
-    public int StatusCode { get; }
+    public int StatusCode
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>The reason phrase, as received (possibly empty).</summary>
-    public string StatusMessage { get; }
+    public string StatusMessage
+    {
+        get
+        {
+            _ = Live;
+            return _statusMessage ??= Encoding.Latin1.GetString(_reason, 0, _reasonLength); // on first use, as Headers
+        }
+    }
 
     /// <summary>"1.1" or "1.0".</summary>
     public string HttpVersion => HttpVersionMinor == 1 ? "1.1" : "1.0";
 
     /// <summary>1.</summary>
-    public int HttpVersionMajor => 1;
+    public int HttpVersionMajor => Use(1);
 
     /// <summary>1 or 0.</summary>
-    public int HttpVersionMinor { get; }
+    public int HttpVersionMinor
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>The header fields; <see cref="HttpHeaders.Raw"/> has them as received (Node's <c>rawHeaders</c>).</summary>
-    public HttpHeaders Headers { get; }
+    public HttpHeaders Headers
+    {
+        get
+        {
+            VerifyLoopThread();
+            if (!_headersLoaded)
+            {
+                _headers.Load(_head, _loop, maxCount: 0); // on first use: a response whose fields nobody reads makes no strings
+                _headersLoaded = true;
+            }
+            return _headers;
+        }
+    }
 
     /// <summary>The trailer fields of a chunked body, once <see cref="End"/> is raised (empty when none); never merged into <see cref="Headers"/>.</summary>
-    public HttpHeaders Trailers => _trailers ?? s_noTrailers;
+    public HttpHeaders Trailers => Use(_hasTrailers ? _trailers! : s_noTrailers);
 
     /// <summary>The connection's socket.</summary>
-    public Socket Socket { get; }
+    public Socket Socket => Use(_socket!);
 
     /// <summary>Whether the whole body arrived and was parsed (Node's <c>message.complete</c>).</summary>
-    public bool Complete { get; private set; }
+    public bool Complete
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>Whether the connection closed, or the response was destroyed, before its end (Node's <c>aborted</c>).</summary>
-    public bool Aborted { get; private set; }
+    public bool Aborted
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>Whether <see cref="Pause"/> holds the body back.</summary>
-    public bool IsPaused => _paused;
+    public bool IsPaused => Use(_paused);
 
     /// <summary>Each piece of the body, framing removed; the span is valid only during the call.</summary>
     public event ResponseDataHandler? Data
     {
         add
         {
-            LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _data, value, add: true);
+            Subscribe(ref _data, value, add: true);
             if (_heldEnd > _heldStart)
                 _loop.Post(static r => r.Pump(), this); // what arrived before: delivered in order, outside the subscription
         }
-        remove => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _data, value, add: false);
+        remove => Subscribe(ref _data, value, add: false);
     }
 
     /// <summary>Raised once the whole body has been delivered.</summary>
     public event Action<ClientResponse>? End
     {
-        add => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _end, value, add: true);
-        remove => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _end, value, add: false);
+        add => Subscribe(ref _end, value, add: true);
+        remove => Subscribe(ref _end, value, add: false);
     }
 
     /// <summary>Raised once, after <see cref="End"/> or <see cref="Error"/>.</summary>
     public event Action<ClientResponse>? Close
     {
-        add => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _close, value, add: true);
-        remove => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _close, value, add: false);
+        add => Subscribe(ref _close, value, add: true);
+        remove => Subscribe(ref _close, value, add: false);
     }
 
     /// <summary>
@@ -122,14 +192,14 @@ public sealed class ClientResponse
     /// </summary>
     public event Action<ClientResponse, Exception>? Error
     {
-        add => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _error, value, add: true);
-        remove => LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref _error, value, add: false);
+        add => Subscribe(ref _error, value, add: true);
+        remove => Subscribe(ref _error, value, add: false);
     }
 
     /// <summary>Stops <see cref="Data"/> events (the connection stops reading once 64 KiB are held), as Node's <c>pause()</c>.</summary>
     public void Pause()
     {
-        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true);
+        VerifyLoopThread();
         _paused = true;
     }
 
@@ -139,7 +209,7 @@ public sealed class ClientResponse
     /// </summary>
     public void Resume()
     {
-        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true);
+        VerifyLoopThread();
         _paused = false;
         _flowing = true;
         Pump();
@@ -154,7 +224,7 @@ public sealed class ClientResponse
     /// <see cref="ReadBodyAsync"/> takes the body.</exception>
     public ValueTask<int> ReadAsync(Memory<byte> buffer)
     {
-        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true);
+        VerifyLoopThread();
         if (_read is not null || _data is not null || _body is not null)
             throw new InvalidOperationException("The body already has a reader: one ReadAsync at a time, and not beside Data or ReadBodyAsync.");
         if (_heldEnd > _heldStart && !buffer.IsEmpty)
@@ -178,7 +248,7 @@ public sealed class ClientResponse
     /// </summary>
     public Task<byte[]> ReadBodyAsync()
     {
-        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true);
+        VerifyLoopThread();
         if (_read is not null)
             throw new InvalidOperationException("A ReadAsync is pending.");
         if (_bodyTask is not null)
@@ -197,7 +267,7 @@ public sealed class ClientResponse
     /// </summary>
     public void Destroy(Exception? error = null)
     {
-        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true);
+        VerifyLoopThread();
         if (_closed)
             return;
         if (_connection is { } connection)
@@ -241,8 +311,8 @@ public sealed class ClientResponse
     /// <summary>The trailer section of a chunked body, before <see cref="OnWireComplete"/>.</summary>
     internal void SetTrailers(HttpRequestHead trailers)
     {
-        _trailers = new HttpHeaders();
-        _trailers.Load(trailers, _loop, maxCount: 0);
+        (_trailers ??= new HttpHeaders()).Load(trailers, _loop, maxCount: 0);
+        _hasTrailers = true;
     }
 
     /// <summary>The body is off the wire: the connection no longer belongs to this response.</summary>
@@ -274,7 +344,7 @@ public sealed class ClientResponse
         if (raise)
             _error?.Invoke(this, error);
         _close?.Invoke(this);
-        Request.OnResponseClosed();
+        _request!.OnResponseClosed();
     }
 
     /// <summary>Hands held bytes to whoever takes them, and ends the body once all of it was taken.</summary>
@@ -321,7 +391,7 @@ public sealed class ClientResponse
         {
             _closed = true;
             _close?.Invoke(this);
-            Request.OnResponseClosed();
+            _request!.OnResponseClosed();
         }
     }
 
@@ -377,6 +447,29 @@ public sealed class ClientResponse
         _read = null;
         _readBuffer = default;
         read.Complete(error);
+    }
+
+    /// <summary>The request while this use lasts: a reference kept past its recycling names the misuse instead of reading nothing.</summary>
+    private ClientRequest Live => _request ?? throw new ObjectDisposedException(nameof(ClientResponse),
+        "This response was recycled with its request: do not keep a request or its response past the request's Close.");
+
+    private T Use<T>(T value)
+    {
+        _ = Live;
+        return value;
+    }
+
+    private void VerifyLoopThread([System.Runtime.CompilerServices.CallerMemberName] string member = "")
+    {
+        _ = Live;
+        LoopThread.Verify(_loop, nameof(ClientResponse), unstarted: true, member);
+    }
+
+    private void Subscribe<T>(ref T? handlers, T? handler, bool add, [System.Runtime.CompilerServices.CallerMemberName] string member = "")
+        where T : Delegate
+    {
+        _ = Live;
+        LoopThread.Subscribe(_loop, nameof(ClientResponse), unstarted: true, ref handlers, handler, add, member);
     }
 
     /// <summary>The connection reads while someone takes the body or less than <see cref="MaxHeld"/> is held.</summary>

@@ -7,6 +7,7 @@ namespace Uvnet.Http.Client;
 internal sealed class ConnectionPool(Agent agent, string host, int port)
 {
     private readonly List<ClientConnection> _free = [];
+    private readonly List<ClientConnection> _busy = []; // with requests in flight, when the agent pipelines
     private readonly Queue<ClientRequest> _waiting = new();
 
     internal Agent Agent { get; } = agent;
@@ -32,7 +33,12 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
         if (!fresh && TakeFree() is { } free)
         {
             Reused++;
-            free.Assign(request, reused: true);
+            Assign(free, request);
+        }
+        else if (!fresh && Agent.Options.Pipelining > 1 && WithRoomFor(request) is { } busy)
+        {
+            Reused++;
+            busy.Assign(request, reused: true);
         }
         else if (Count < Agent.Options.MaxSockets && Agent.ReserveSocket(this))
             Open(request);
@@ -43,6 +49,7 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     /// <summary>A connection finished a response and may serve another: the next waiting request, or the idle set.</summary>
     internal void Release(ClientConnection connection)
     {
+        _busy.Remove(connection);
         AgentOptions options = Agent.Options;
         if (!options.KeepAlive || options.MaxRequestsPerSocket > 0 && connection.Served >= options.MaxRequestsPerSocket)
         {
@@ -58,7 +65,8 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
         if (_waiting.TryDequeue(out ClientRequest? next))
         {
             Reused++;
-            connection.Assign(next, reused: true);
+            Assign(connection, next);
+            FillPipeline(connection);
             return;
         }
         if (_free.Count >= options.MaxFreeSockets || Agent.IsWantedElsewhere(this))
@@ -74,6 +82,7 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     internal void Remove(ClientConnection connection)
     {
         _free.Remove(connection);
+        _busy.Remove(connection);
         Count--;
         Agent.OnSocketRemoved(this);
     }
@@ -118,11 +127,43 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
         _free.Clear();
     }
 
+    /// <summary>Sends waiting requests behind those in flight on <paramref name="connection"/> while it has room, in their order.</summary>
+    internal void FillPipeline(ClientConnection connection)
+    {
+        while (_waiting.TryPeek(out ClientRequest? next) && connection.CanPipeline(next, Agent.Options.Pipelining))
+        {
+            _waiting.Dequeue();
+            Reused++;
+            connection.Assign(next, reused: true);
+        }
+    }
+
     private void Open(ClientRequest request)
     {
         Count++;
         Created++;
-        new ClientConnection(this).Assign(request, reused: false);
+        var connection = new ClientConnection(this);
+        if (Agent.Options.Pipelining > 1)
+            _busy.Add(connection);
+        connection.Assign(request, reused: false);
+    }
+
+    private void Assign(ClientConnection connection, ClientRequest request)
+    {
+        if (Agent.Options.Pipelining > 1)
+            _busy.Add(connection);
+        connection.Assign(request, reused: true);
+    }
+
+    /// <summary>A busy connection that can take <paramref name="request"/> behind its own (see <see cref="AgentOptions.Pipelining"/>).</summary>
+    private ClientConnection? WithRoomFor(ClientRequest request)
+    {
+        foreach (ClientConnection c in _busy)
+        {
+            if (c.CanPipeline(request, Agent.Options.Pipelining))
+                return c;
+        }
+        return null;
     }
 
     private ClientConnection? TakeFree()

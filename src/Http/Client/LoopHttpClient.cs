@@ -41,7 +41,8 @@ public sealed class LoopHttpClient
     {
         ArgumentNullException.ThrowIfNull(options);
         LoopThread.Verify(Loop, nameof(LoopHttpClient), unstarted: true);
-        ClientRequest request = Http.Request(Loop, options.NoAgent || options.Agent is not null ? options : options with { Agent = Agent });
+        // Never recycled: the caller reads the response it is given after the request closed.
+        ClientRequest request = Http.Request(Loop, options.NoAgent || options.Agent is not null ? options : options with { Agent = Agent }, null, null, recyclable: false);
         try
         {
             request.End(body.Span);

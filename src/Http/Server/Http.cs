@@ -44,7 +44,14 @@ public static class Http
     /// <exception cref="ArgumentException">The method, path, host or a header is invalid (Node's ERR_INVALID_HTTP_TOKEN,
     /// ERR_UNESCAPED_CHARACTERS, ERR_INVALID_CHAR), or the agent is another loop's: nothing is sent.</exception>
     /// <exception cref="InvalidOperationException">Called off the loop's thread.</exception>
-    public static ClientRequest Request(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null)
+    public static ClientRequest Request(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null) =>
+        Request(loop, options, callback, method: null, recyclable: true);
+
+    /// <summary>
+    /// <see cref="Request(Loop, RequestOptions, Action{ClientResponse}?)"/> with the options' method replaced by
+    /// <paramref name="method"/> when given, and a request its agent may recycle when <paramref name="recyclable"/>.
+    /// </summary>
+    internal static ClientRequest Request(Loop loop, RequestOptions options, Action<ClientResponse>? callback, string? method, bool recyclable)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
@@ -53,10 +60,8 @@ public static class Http
         // Its connections are another loop's handles: using them from this loop's thread would race that loop.
         if (agent is not null && agent.Loop != loop)
             throw new ArgumentException("The agent belongs to another loop.", nameof(options));
-        var request = new ClientRequest(loop, options, agent);
-        if (callback is not null)
-            request.Response += (_, response) => callback(response);
-        loop.Post(static r => r.Start(), request);
+        ClientRequest request = ClientRequest.Make(loop, options, agent, method, callback, recyclable);
+        loop.Post(static r => r.Start(), request); // on the next turn: the caller subscribes its handlers first
         return request;
     }
 
@@ -67,7 +72,7 @@ public static class Http
     /// <summary>A GET, ended at once, as Node's <c>http.get</c>.</summary>
     public static ClientRequest Get(Loop loop, RequestOptions options, Action<ClientResponse>? callback = null)
     {
-        ClientRequest request = Request(loop, options with { Method = "GET" }, callback);
+        ClientRequest request = Request(loop, options, callback, "GET", recyclable: true);
         request.End();
         return request;
     }
