@@ -185,8 +185,7 @@ internal sealed class ClientConnection
                 Pool!.Release(this);
             return;
         }
-        if (written.Owner == _request || _behind.Contains(written.Owner))
-            written.Owner.OnWritesFlushed();
+        written.Owner.OnWritesFlushed(); // also for a request answered before its last write completed: its Finish is still due
     }
 
     private void OnData(ReadOnlySpan<byte> data)
