@@ -59,6 +59,24 @@ public class PipeliningTests
         Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Created);
     }
 
+    /// <summary>Responses to HEAD have no body whatever their Content-Length: each pipelined one ends at its head.</summary>
+    [Fact]
+    public void Pipelined_HEAD_requests_are_matched_to_their_bodiless_responses()
+    {
+        using var kit = new ClientKit(new AgentOptions { Pipelining = 3 });
+        int port = kit.StartCanned((s, head, index) =>
+        {
+            if (index == 2)
+                ClientKit.Canned(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-N: 1\r\n\r\n" + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-N: 2\r\n\r\n" + Ok("third"));
+        });
+        ClientKit.Outcome[] o = [kit.Send(kit.To(port, "/1", "HEAD")), kit.Send(kit.To(port, "/2", "HEAD")), kit.Send(kit.To(port, "/3"))];
+        LoopDriver.RunUntil(kit.Loop, () => o.All(x => x.Closed));
+
+        Assert.Equal(["1", "2"], o[..2].Select(x => x.Response!.Headers["x-n"]));
+        Assert.Equal(["", "", "third"], o.Select(x => x.Text));
+        Assert.All(o, x => Assert.Same(o[0].Socket, x.Socket));
+    }
+
     [Fact]
     public void Without_pipelining_each_request_in_flight_has_its_own_connection()
     {
