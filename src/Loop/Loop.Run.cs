@@ -6,6 +6,11 @@ public sealed partial class Loop
 {
     private IoHandle? _pendingHead, _pendingTail;
 
+    // The last handle the running pending pass takes (null: the pass is over). A handle closed during the pass leaves
+    // the queue (CancelPending), so the mark moves to the one queued before it: otherwise the pass would run on into
+    // what its callbacks queue, as long as they queue more, and never let the loop poll (libuv moves the queue aside).
+    private IoHandle? _passLast;
+
     /// <summary>
     /// Runs the loop, as <c>uv_run</c>. Each iteration: update the time, run due timers, run pending I/O
     /// callbacks, idle, prepare, poll for I/O, check, then close callbacks. Returns whether the loop is
@@ -37,7 +42,7 @@ public sealed partial class Loop
         }
     }
 
-    // libuv's "a small fixed number of times to avoid loop starvation" (uv_run, since libuv 1.45): with the pass
+    // libuv's "a small fixed number of times to avoid loop starvation" (uv_run, since libuv 1.44.2): with the pass
     // before the poll, a writer whose callback always writes again sends nine writes an iteration between polls.
     private const int MaxPendingPassesAfterPoll = 8;
 
@@ -141,6 +146,8 @@ public sealed partial class Loop
                 previous.NextPending = h.NextPending;
             if (_pendingTail == h)
                 _pendingTail = previous;
+            if (_passLast == h)
+                _passLast = previous; // null when h was the head: what came before it in the pass has run
             break;
         }
         handle.NextPending = null;
@@ -149,20 +156,18 @@ public sealed partial class Loop
 
     private void RunPending()
     {
-        IoHandle? last = _pendingTail;
-        if (last is null)
-            return;
-        // Only what was queued before the phase began: a callback that queues again runs next iteration.
-        while (_pendingHead is { } h)
+        // Only what was queued before the pass began: a callback that queues again runs in the next pass.
+        _passLast = _pendingTail;
+        while (_passLast is not null && _pendingHead is { } h)
         {
             _pendingHead = h.NextPending;
             if (_pendingHead is null)
                 _pendingTail = null;
             h.NextPending = null;
             h.IsPending = false;
+            if (h == _passLast)
+                _passLast = null;
             h.OnPending();
-            if (h == last)
-                break;
         }
     }
 

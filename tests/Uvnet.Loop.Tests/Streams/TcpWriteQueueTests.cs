@@ -69,6 +69,36 @@ public class TcpWriteQueueTests
     }
 
     [Fact]
+    public void A_pending_pass_still_ends_when_a_callback_closes_the_last_handle_it_was_to_run()
+    {
+        // libuv's uv__run_pending moves the queue aside before it runs it, and uv_close unlinks a closed handle from
+        // whichever list holds it: the pass ends where it would have, so a write callback that always writes again
+        // (finished at once) runs nine times an iteration at most even when it closes the pass's last handle.
+        var loop = new Loop();
+        var (a, _) = StreamTestKit.Connected(loop);
+        var (b, _) = StreamTestKit.Connected(loop);
+        const int Writes = 1000;
+        int calls = 0;
+        Action<WriteRequest, int>? again = null;
+        again = (_, status) =>
+        {
+            Assert.Equal(0, status);
+            if (++calls == 1)
+                b.Close(); // b's pending pass entry, the last of this pass, leaves the queue
+            if (calls < Writes)
+                Assert.Equal(0, a.Write(ReadOnlyMemory<byte>.Empty, again)); // nothing to send: finished at once
+        };
+        Assert.Equal(0, a.Write(ReadOnlyMemory<byte>.Empty, again)); // a, then b, wait in the pending queue
+        Assert.Equal(0, b.Write("b"u8.ToArray()));
+
+        loop.Run(RunMode.NoWait);
+        Assert.Equal(9, calls); // one pass before the poll, eight after it
+
+        LoopDriver.RunUntil(loop, () => calls == Writes);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void A_write_finished_inside_a_read_callback_is_called_back_before_the_check_phase()
     {
         // libuv's uv_run runs the pending passes after the poll, before the check handles (since libuv 1.44.2).
