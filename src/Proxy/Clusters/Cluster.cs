@@ -1,0 +1,154 @@
+using Uvnet.Http.Client;
+using Uvnet.Http.Server;
+
+namespace Uvnet.Proxy.Clusters;
+
+/// <summary>
+/// A <see cref="ProxyCluster"/> on one loop: its destinations' state, its connection pool (an <see cref="Agent"/> of its
+/// own, so that <see cref="ProxyCluster.MaxConnections"/> bounds each destination), load balancing and passive ejection.
+/// </summary>
+public sealed class Cluster
+{
+    private readonly Destination[] _destinations;
+    private readonly Destination?[] _candidates;
+    private readonly Random _random = new();
+    private int _next;
+
+    internal Cluster(Loop loop, ProxyCluster options, AgentOptions agent)
+    {
+        Loop = loop;
+        Options = options;
+        _destinations = new Destination[options.Destinations.Count];
+        for (int i = 0; i < _destinations.Length; i++)
+        {
+            ProxyCluster.TryParseDestination(options.Destinations[i], out string host, out int port);
+            _destinations[i] = new Destination(host, port);
+        }
+        _candidates = new Destination?[_destinations.Length];
+        Agent = new Agent(loop, agent with { MaxSockets = options.MaxConnections });
+    }
+
+    /// <summary>The loop whose state this is.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>The settings.</summary>
+    public ProxyCluster Options { get; }
+
+    /// <summary>The name.</summary>
+    public string Name => Options.Name;
+
+    /// <summary>The destinations, in configured order.</summary>
+    public IReadOnlyList<Destination> Destinations => _destinations;
+
+    /// <summary>The connection pool of the cluster's destinations.</summary>
+    public Agent Agent { get; }
+
+    /// <summary>
+    /// A destination for <paramref name="request"/> that is not ejected and is not <paramref name="tried"/> (the one a
+    /// retry leaves), or null when there is none.
+    /// </summary>
+    internal Destination? Pick(IncomingMessage request, Destination? tried)
+    {
+        int count = 0;
+        long now = Loop.Now;
+        foreach (Destination d in _destinations)
+        {
+            if (d.EjectedUntil > 0 && d.EjectedUntil <= now)
+            {
+                d.EjectedUntil = 0; // its ejection is over: back on probation (one failure more ejects it again)
+                d.ConsecutiveFailures = Math.Max(0, Options.ConsecutiveFailures - 1);
+            }
+            if (d.EjectedUntil == 0 && d != tried)
+                _candidates[count++] = d;
+        }
+        Destination? picked = count switch
+        {
+            0 => null,
+            1 => _candidates[0],
+            _ => Options.LoadBalancing switch
+            {
+                LoadBalancing.RoundRobin => _candidates[(int)((uint)_next++ % (uint)count)],
+                LoadBalancing.ConsistentHash => Rendezvous(HashKey(request), count),
+                _ => LeastOfTwo(count),
+            },
+        };
+        Array.Clear(_candidates);
+        return picked;
+    }
+
+    /// <summary>Whether a request to <paramref name="destination"/> would wait beyond <see cref="ProxyCluster.MaxPending"/>.</summary>
+    internal bool IsOverloaded(Destination destination)
+    {
+        PoolStats stats = Agent.GetStats(destination.Host, destination.Port);
+        return stats.Connected >= Options.MaxConnections && stats.Pending >= Options.MaxPending;
+    }
+
+    internal void ReportSuccess(Destination destination) => destination.ConsecutiveFailures = 0;
+
+    /// <summary>A failure of <paramref name="destination"/>: ejected after <see cref="ProxyCluster.ConsecutiveFailures"/> in a row.</summary>
+    internal void ReportFailure(Destination destination)
+    {
+        destination.ConsecutiveFailures++;
+        if (Options.ConsecutiveFailures > 0 && destination.ConsecutiveFailures >= Options.ConsecutiveFailures && Options.EjectionTime > 0)
+            destination.EjectedUntil = Loop.Now + Options.EjectionTime;
+    }
+
+    private Destination LeastOfTwo(int count)
+    {
+        int a = _random.Next(count);
+        int b = _random.Next(count - 1);
+        if (b >= a)
+            b++; // two distinct choices
+        Destination first = _candidates[a]!, second = _candidates[b]!;
+        return second.InFlight < first.InFlight ? second : first;
+    }
+
+    /// <summary>The candidate with the highest hash of (key, destination): a destination leaving moves only its own keys.</summary>
+    private Destination Rendezvous(string key, int count)
+    {
+        Destination best = _candidates[0]!;
+        ulong bestScore = 0;
+        for (int i = 0; i < count; i++)
+        {
+            Destination d = _candidates[i]!;
+            ulong score = Fnv(Fnv(14695981039346656037UL, key), d.ToString());
+            if (i == 0 || score > bestScore)
+            {
+                best = d;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private string HashKey(IncomingMessage request)
+    {
+        string on = Options.HashOn!;
+        if (on == "client")
+            return request.Socket.RemoteAddress ?? "";
+        if (on.StartsWith("header:", StringComparison.Ordinal))
+            return request.Headers.Get(on[7..]) ?? "";
+        return Cookie(request.Headers.Get("cookie"), on.AsSpan(7));
+    }
+
+    private static string Cookie(string? header, ReadOnlySpan<char> name)
+    {
+        if (header is null)
+            return "";
+        foreach (Range part in header.AsSpan().Split(';'))
+        {
+            ReadOnlySpan<char> pair = header.AsSpan()[part].Trim(' ');
+            int eq = pair.IndexOf('=');
+            if (eq > 0 && pair[..eq].SequenceEqual(name))
+                return pair[(eq + 1)..].ToString();
+        }
+        return "";
+    }
+
+    private static ulong Fnv(ulong hash, string text)
+    {
+        foreach (char c in text)
+            hash = (hash ^ c) * 1099511628211UL;
+        return hash;
+    }
+}

@@ -1,0 +1,52 @@
+namespace Uvnet.Proxy.Forwarding;
+
+/// <summary>
+/// The fields that describe one connection rather than the message (RFC 9110 §7.6.1), which a proxy removes from
+/// what it forwards on either leg, with every field the message's own <c>Connection</c> names.
+/// </summary>
+internal static class HopByHop
+{
+    // RFC 9110 §7.6.1 names Connection, Proxy-Connection, Keep-Alive, TE, Transfer-Encoding and Upgrade; Trailer
+    // announces a chunked body's trailers, which the proxy does not forward. Content-Length goes too: each leg is
+    // framed by Uvnet (the body's length is set again where it is known), so no framing field passes through.
+    private static readonly string[] s_fields =
+        ["Connection", "Proxy-Connection", "Keep-Alive", "TE", "Transfer-Encoding", "Upgrade", "Trailer", "Content-Length"];
+
+    /// <summary>Whether <paramref name="name"/> is removed: a fixed hop-by-hop field, or one <paramref name="connection"/> names.</summary>
+    internal static bool IsHopByHop(string name, string? connection)
+    {
+        foreach (string field in s_fields)
+        {
+            if (field.Equals(name, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return connection is not null && Names(connection, name);
+    }
+
+    /// <summary>Whether the comma-separated <paramref name="list"/> holds the token <paramref name="name"/> (any case, spaces around).</summary>
+    internal static bool Names(string list, string name)
+    {
+        foreach (Range part in list.AsSpan().Split(','))
+        {
+            if (list.AsSpan()[part].Trim(" \t").Equals(name, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The end-to-end fields of <paramref name="raw"/>, in order, into <paramref name="into"/>.</summary>
+    internal static void CopyEndToEnd(IReadOnlyList<KeyValuePair<string, string>> raw, List<KeyValuePair<string, string>> into)
+    {
+        string? connection = null;
+        foreach (var (name, value) in raw)
+        {
+            if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+                connection = connection is null ? value : connection + "," + value;
+        }
+        foreach (var field in raw)
+        {
+            if (!IsHopByHop(field.Key, connection))
+                into.Add(field);
+        }
+    }
+}

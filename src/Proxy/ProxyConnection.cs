@@ -1,0 +1,72 @@
+using Uvnet.Net;
+using Uvnet.Proxy.Hooks;
+
+namespace Uvnet.Proxy;
+
+/// <summary>
+/// One downstream connection: the verdict of its <see cref="HookPoint.Accept"/> filters, and a gate that holds its
+/// requests while a filter there (or at <see cref="HookPoint.RequestFinished"/>) is paused.
+/// </summary>
+public sealed class ProxyConnection
+{
+    private readonly Queue<ProxyExchange> _waiting = new();
+    private int _holds;
+
+    internal ProxyConnection(ProxyServer proxy, Socket socket)
+    {
+        Proxy = proxy;
+        Socket = socket;
+        Exchange = new ProxyExchange(proxy, this);
+    }
+
+    /// <summary>The proxy.</summary>
+    public ProxyServer Proxy { get; }
+
+    /// <summary>The client's socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>Requests received on it so far.</summary>
+    public int Requests { get; internal set; }
+
+    /// <summary>The exchange the connection's own points run with (no request).</summary>
+    internal ProxyExchange Exchange { get; }
+
+    /// <summary>What an Accept filter answered: each request of the connection gets it, then the connection closes.</summary>
+    internal HookResult? Verdict { get; set; }
+
+    /// <summary>The exchange that took the socket over for an upgrade, if one did.</summary>
+    internal ProxyExchange? Upgrading { get; set; }
+
+    internal void Accept()
+    {
+        Hold(); // released when the Accept chain goes on (now, or when a paused filter resumes)
+        Exchange.RunConnectionPoint(HookPoint.Accept);
+    }
+
+    internal void Hold() => _holds++;
+
+    /// <summary>A hold ends: waiting requests start, in order, while no other hold comes.</summary>
+    internal void Release()
+    {
+        _holds--;
+        while (_holds == 0 && _waiting.TryDequeue(out ProxyExchange? next))
+            next.Start();
+    }
+
+    /// <summary>Starts <paramref name="exchange"/> now, or once the holds end.</summary>
+    internal void Admit(ProxyExchange exchange)
+    {
+        Requests++;
+        if (_holds == 0 && _waiting.Count == 0)
+            exchange.Start();
+        else
+            _waiting.Enqueue(exchange);
+    }
+
+    internal void OnClosed()
+    {
+        _waiting.Clear(); // their requests closed with the socket: each has run its RequestFinished already
+        Upgrading?.Finish();
+        Exchange.RunConnectionPoint(HookPoint.ConnectionFinished);
+    }
+}

@@ -1,0 +1,270 @@
+using System.Buffers;
+using Uvnet.Http;
+using Uvnet.Http.Client;
+using Uvnet.Http.Server;
+using Uvnet.Net;
+using Uvnet.Proxy.Clusters;
+using Uvnet.Proxy.Forwarding;
+using Uvnet.Proxy.Hooks;
+
+namespace Uvnet.Proxy;
+
+public sealed partial class ProxyExchange
+{
+    // What the request body may fill before the upstream request takes it (a filter paused, a connection waited for)
+    // or while the upstream's Write says stop: past it the downstream socket pauses (a socket's high-water mark).
+    private const int BodyHighWaterMark = 16 * 1024;
+
+    private readonly Socket? _upgradeSocket;
+    private readonly byte[]? _upgradeHead;
+    private ProxyTimeouts? _timeouts;
+    private ClientRequest? _upstream;
+    private ArrayBufferWriter<byte>? _pendingBody;
+    private bool _requestEnded, _downstreamPaused, _responseStarted;
+    private long _bodyForwarded;
+    private int _retries;
+    private List<KeyValuePair<string, string>>? _upstreamHeaders;
+    private string? _upstreamPath;
+
+    /// <summary>The request-target sent upstream, from <see cref="HookPoint.BeforeForward"/> on (a BeforeForward filter may change it).</summary>
+    /// <exception cref="ArgumentException">The value does not start with '/' or holds a space, CR, LF or NUL.</exception>
+    public string UpstreamPath
+    {
+        get => _upstreamPath ?? throw new InvalidOperationException("The upstream request is built at BeforeForward.");
+        set
+        {
+            VerifyLoopThread();
+            ArgumentNullException.ThrowIfNull(value);
+            if (!value.StartsWith('/') || value.AsSpan().IndexOfAny(" \r\n\0") >= 0)
+                throw new ArgumentException("A path starts with '/' and holds no space, CR, LF or NUL.", nameof(value));
+            _upstreamPath = value;
+        }
+    }
+
+    /// <summary>
+    /// The header fields sent upstream, from <see cref="HookPoint.BeforeForward"/> on: the client's end-to-end fields
+    /// with the forwarding fields added; a BeforeForward filter may change the list (each field is checked when sent).
+    /// Framing fields are Uvnet's: a Content-Length or Transfer-Encoding added here is refused as an ambiguous message.
+    /// </summary>
+    public List<KeyValuePair<string, string>> UpstreamHeaders =>
+        _upstreamHeaders ?? throw new InvalidOperationException("The upstream request is built at BeforeForward.");
+
+    /// <summary>The upstream request once sent.</summary>
+    public ClientRequest? UpstreamRequest => _upstream;
+
+    /// <summary>Subscribes to the downstream request's body at once, so nothing of it is missed while filters run.</summary>
+    internal void TakeRequestBody()
+    {
+        IncomingMessage request = Request!;
+        request.Data += Proxy.Handlers.RequestData;
+        request.End += Proxy.Handlers.RequestEnd;
+    }
+
+    internal void OnRequestData(ReadOnlySpan<byte> data)
+    {
+        Touch();
+        if (_finished || AnsweredByFilter || Error != ForwardError.None)
+            return; // answered without the upstream: the rest of the body is read and dropped
+        if (_upstream is null)
+        {
+            _pendingBody ??= new ArrayBufferWriter<byte>(Math.Max(256, data.Length));
+            _pendingBody.Write(data);
+            if (_pendingBody.WrittenCount >= BodyHighWaterMark)
+                PauseDownstream();
+            return;
+        }
+        _bodyForwarded += data.Length;
+        if (!_upstream.Write(data))
+            PauseDownstream();
+    }
+
+    internal void OnRequestEnd()
+    {
+        _requestEnded = true;
+        if (_upstream is { Destroyed: false } upstream && !upstream.WritableEnded && !AnsweredByFilter)
+        {
+            upstream.End();
+            OnRequestSent();
+        }
+    }
+
+    private void PauseDownstream()
+    {
+        if (_downstreamPaused)
+            return;
+        _downstreamPaused = true;
+        Request!.Socket.Pause();
+    }
+
+    internal void ResumeDownstream()
+    {
+        if (!_downstreamPaused)
+            return;
+        _downstreamPaused = false;
+        if (!Request!.Socket.Destroyed)
+            Request.Socket.Resume();
+    }
+
+    /// <summary>The upstream request's head: the path (prefix rewritten), the end-to-end fields and the forwarding fields.</summary>
+    private void BuildUpstreamRequest()
+    {
+        IncomingMessage request = Request!;
+        string url = request.Url;
+        if (Route!.PrefixRewrite is { } rewrite && url.StartsWith(Route.PathPrefix!, StringComparison.Ordinal))
+            url = rewrite + url[Route.PathPrefix!.Length..];
+        _upstreamPath = url.StartsWith('/') ? url : "/" + url; // "*" (OPTIONS) and absolute forms become origin form
+        var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
+        HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
+        ForwardedHeaders.Add(headers, request, Route.HostRewrite, Proxy.Options.ViaName);
+        if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
+        {
+            headers.Add(new("Connection", "upgrade"));
+            headers.Add(new("Upgrade", upgrade));
+        }
+        if (request.Headers.Get("content-length") is { } length)
+            headers.Add(new("Content-Length", length)); // the parser checked it; the body is re-framed by its length
+        _upstreamHeaders = headers;
+        RunPoint(HookPoint.BeforeForward);
+    }
+
+    /// <summary>Sends the request to a destination of the cluster other than <paramref name="tried"/>.</summary>
+    private void Forward(Destination? tried)
+    {
+        Cluster cluster = Cluster!;
+        Destination? destination = cluster.Pick(Request!, tried);
+        if (destination is null)
+        {
+            Fail(tried is null ? ForwardError.NoDestination : Error);
+            return;
+        }
+        if (cluster.IsOverloaded(destination))
+        {
+            Fail(ForwardError.CircuitOpen);
+            return;
+        }
+        Destination = destination;
+        ClientRequest upstream;
+        try
+        {
+            upstream = Http.Http.Request(Proxy.Loop, new RequestOptions
+            {
+                Method = Request!.Method,
+                Host = destination.Host,
+                Port = destination.Port,
+                Path = UpstreamPath,
+                Headers = UpstreamHeaders,
+                Agent = cluster.Agent,
+            });
+        }
+        catch (ArgumentException e)
+        {
+            // A BeforeForward filter left a field that cannot be sent: the filter's error, not the upstream's.
+            Apply(HookPoint.BeforeForward, FilterFailed(e));
+            return;
+        }
+        _upstream = upstream;
+        destination.InFlight++;
+        ProxyHandlers handlers = Proxy.Handlers;
+        upstream.Response += handlers.UpstreamResponse;
+        upstream.Error += handlers.UpstreamError;
+        upstream.Drain += handlers.UpstreamDrain;
+        upstream.Continue += handlers.UpstreamContinue;
+        upstream.Upgrade += handlers.UpstreamUpgrade;
+        upstream.Socket += handlers.UpstreamSocket;
+        Proxy.Track(upstream, this);
+        StartTimer(Stage.Connecting);
+        SendBody(upstream);
+    }
+
+    /// <summary>What arrived of the body before the upstream request existed, then the end if it came.</summary>
+    private void SendBody(ClientRequest upstream)
+    {
+        IncomingMessage request = Request!;
+        bool hasBody = request.Headers.Contains("transfer-encoding") || request.Headers.Get("content-length") is { } length && length != "0";
+        if (_upgradeSocket is not null || !hasBody)
+        {
+            // An upgrade's head is all there is (what follows belongs to the new protocol); so is a request without a body.
+            upstream.End();
+            return;
+        }
+        if (_pendingBody is { WrittenCount: > 0 } pending)
+        {
+            _bodyForwarded += pending.WrittenCount;
+            bool below = upstream.Write(pending.WrittenSpan);
+            pending.Clear();
+            if (below)
+                ResumeDownstream();
+        }
+        else if (request.Headers.Get("expect") is { } expect && HopByHop.Names(expect, "100-continue"))
+        {
+            upstream.FlushHeaders(); // the client waits for a 100 before its body: the upstream decides whether it comes
+        }
+        if (_requestEnded)
+            upstream.End();
+    }
+
+    /// <summary>The upstream request failed: retried elsewhere when that is safe, else the client gets its status (or its connection cut).</summary>
+    internal void OnUpstreamError(ClientRequest upstream, Exception error)
+    {
+        if (upstream != _upstream)
+            return;
+        ForwardError kind = Classify(error);
+        ReleaseUpstream(failed: kind != ForwardError.RequestBodyClient);
+        if (_finished)
+            return;
+        if (_responseStarted)
+        {
+            Error = ForwardError.ResponseBodyUpstream;
+            DownstreamSocket.Destroy();
+            return;
+        }
+        bool safe = kind == ForwardError.ConnectFailed
+            || (kind == ForwardError.UpstreamReset && IsIdempotent(Request!.Method));
+        if (safe && _bodyForwarded == 0 && _retries < Proxy.Options.MaxRetries)
+        {
+            _retries++;
+            Error = kind;
+            Forward(Destination);
+            return;
+        }
+        Fail(kind);
+    }
+
+    private ForwardError Classify(Exception error) => error switch
+    {
+        HttpResponseError => ForwardError.MalformedResponse,
+        NetException { Code: "ECONNREFUSED" or "ENOTFOUND" or "EHOSTUNREACH" or "ENETUNREACH" or "EAI_AGAIN" or "EADDRNOTAVAIL" } => ForwardError.ConnectFailed,
+        _ when _stage == Stage.Connecting => ForwardError.ConnectFailed,
+        _ => ForwardError.UpstreamReset,
+    };
+
+    // RFC 9110 §9.2.2.
+    private static bool IsIdempotent(string method) =>
+        method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE";
+
+    /// <summary>The upstream request is over: its destination's count goes down and its outcome counts for ejection.</summary>
+    private void ReleaseUpstream(bool failed)
+    {
+        StopTimer();
+        if (_upstream is null)
+            return;
+        Proxy.Untrack(_upstream);
+        _upstream = null;
+        Destination!.InFlight--;
+        if (failed)
+            Cluster!.ReportFailure(Destination);
+        else
+            Cluster!.ReportSuccess(Destination);
+    }
+
+    /// <summary>Drops the upstream request (a filter answered instead, or the client went away).</summary>
+    private void AbortUpstream()
+    {
+        if (_upstream is not { } upstream)
+            return;
+        ReleaseUpstream(failed: false);
+        upstream.Destroy();
+        if (UpstreamResponse is { Complete: false } response)
+            response.Destroy();
+    }
+}

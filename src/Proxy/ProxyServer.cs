@@ -1,0 +1,156 @@
+using System.Net;
+using Uvnet.Http.Client;
+using Uvnet.Http.Server;
+using Uvnet.Net;
+using Uvnet.Proxy.Clusters;
+using Uvnet.Proxy.Hooks;
+using Uvnet.Proxy.Routing;
+
+namespace Uvnet.Proxy;
+
+/// <summary>
+/// A reverse proxy on one loop: an <see cref="HttpServer"/> whose requests go through the hook points' filters, a route,
+/// and a cluster's connection pool to an upstream, both bodies streamed with backpressure. Members are for the loop's
+/// thread. One per loop: each loop has its own pools and destination state (as envoy's workers).
+/// </summary>
+public sealed class ProxyServer : IDisposable
+{
+    private readonly HttpServer _server;
+    private readonly Dictionary<IncomingMessage, ProxyExchange> _byRequest = [];
+    private readonly Dictionary<ClientRequest, ProxyExchange> _byUpstream = [];
+    private readonly Cluster[] _clusters;
+
+    /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
+    /// <param name="loop">The loop.</param>
+    /// <param name="options">Routes, clusters, filters and timeouts; validated here, every error naming its field.</param>
+    /// <param name="serverOptions">The downstream server's settings (no Server header is added by default: the upstream's passes).</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names the field, e.g. "Routes[0].Cluster").</exception>
+    public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Loop = loop;
+        Options = options;
+        Chain = new FilterChain(options.Filters);
+        _clusters = [.. options.Clusters.Select(c => new Cluster(loop, c, options.Agent))];
+        Routes = [.. options.Routes.Select(r => new RouteEntry(r, _clusters.First(c => c.Name == r.Cluster),
+            r.Filters.Count == 0 ? Chain : new FilterChain(options.Filters.Concat(r.Filters))))];
+        Handlers = new ProxyHandlers(this);
+        _server = Http.Http.CreateServer(loop, OnRequest, serverOptions ?? new HttpServerOptions { ServerHeader = null });
+        _server.CheckContinue += OnRequest; // the upstream answers the Expect: its 100 (or its refusal) is passed on
+        _server.Upgrade += OnUpgrade;
+        _server.Connection += OnConnection;
+    }
+
+    /// <summary>The loop.</summary>
+    public Loop Loop { get; }
+
+    /// <summary>The settings.</summary>
+    public ProxyOptions Options { get; }
+
+    /// <summary>The downstream server (its events, timeouts and counts).</summary>
+    public HttpServer Server => _server;
+
+    /// <summary>The clusters' state on this loop.</summary>
+    public IReadOnlyList<Cluster> Clusters => _clusters;
+
+    /// <summary>The port listened on.</summary>
+    public int Port => _server.Port;
+
+    /// <summary>The address listened on.</summary>
+    public EndPoint? Address => _server.Address;
+
+    /// <summary>Exchanges in progress.</summary>
+    public int ActiveExchanges => _byRequest.Count;
+
+    /// <summary>
+    /// A filter threw, paused wrongly, answered where it cannot, or left a field that cannot be sent: the exchange got a
+    /// 500 (or its connection was closed) and the proxy went on.
+    /// </summary>
+    public event Action<Exception, ProxyExchange>? FilterError;
+
+    internal FilterChain Chain { get; }
+
+    internal RouteEntry[] Routes { get; }
+
+    internal ProxyHandlers Handlers { get; }
+
+    /// <summary>Listens on <paramref name="port"/> (0: any free one) and <paramref name="host"/> (null: every interface).</summary>
+    public ProxyServer Listen(int port = 0, string? host = null, Action? callback = null)
+    {
+        _server.Listen(port, host, callback);
+        return this;
+    }
+
+    /// <summary>Stops listening; responses in flight finish, then idle connections close. Idle upstream connections close now.</summary>
+    public void Close(Action? callback = null)
+    {
+        _server.Close(callback);
+        _server.CloseIdleConnections();
+        foreach (Cluster cluster in _clusters)
+            cluster.Agent.Destroy();
+    }
+
+    /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
+    public void Dispose()
+    {
+        _server.CloseAllConnections();
+        Close();
+    }
+
+    internal ProxyExchange? Of(IncomingMessage request) => _byRequest.GetValueOrDefault(request);
+
+    internal ProxyExchange? Of(ClientRequest upstream) => _byUpstream.GetValueOrDefault(upstream);
+
+    internal void Track(ClientRequest upstream, ProxyExchange exchange) => _byUpstream[upstream] = exchange;
+
+    internal void Untrack(ClientRequest upstream) => _byUpstream.Remove(upstream);
+
+    internal void Untrack(ProxyExchange exchange) => _byRequest.Remove(exchange.Request!);
+
+    internal void ReportFilterError(Exception error, ProxyExchange exchange)
+    {
+        try
+        {
+            FilterError?.Invoke(error, exchange);
+        }
+        catch (Exception)
+        {
+            // A throwing FilterError handler must not take the exchange down with it: the report is best effort.
+        }
+    }
+
+    private void OnConnection(Socket socket)
+    {
+        var connection = new ProxyConnection(this, socket);
+        socket.UserData = connection;
+        socket.Closed += Handlers.SocketClosed;
+        connection.Accept();
+    }
+
+    private void OnRequest(IncomingMessage request, ServerResponse response)
+    {
+        var connection = (ProxyConnection)request.Socket.UserData!;
+        var exchange = new ProxyExchange(this, connection, request, response, null, null);
+        _byRequest[request] = exchange;
+        exchange.TakeRequestBody();
+        response.Close += Handlers.ResponseClose;
+        response.Drain += Handlers.ResponseDrain;
+        connection.Admit(exchange);
+    }
+
+    private void OnUpgrade(IncomingMessage request, Socket socket, byte[] head)
+    {
+        socket.Pause(); // nothing of the new protocol is read until both sides are joined
+        var connection = (ProxyConnection)socket.UserData!;
+        var exchange = new ProxyExchange(this, connection, request, null, socket, head);
+        _byRequest[request] = exchange;
+        connection.Upgrading = exchange;
+        socket.Drain += Handlers.SocketDrain;
+        connection.Admit(exchange);
+    }
+}
+
+/// <summary>A route with its cluster on this loop and the filters its requests run (the proxy's, then its own).</summary>
+internal sealed record RouteEntry(ProxyRoute Route, Cluster Cluster, FilterChain Chain);
