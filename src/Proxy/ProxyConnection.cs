@@ -57,10 +57,24 @@ public sealed class ProxyConnection
     internal void Admit(ProxyExchange exchange)
     {
         Requests++;
+        Active++;
         if (_holds == 0 && _waiting.Count == 0)
             exchange.Start();
         else
             _waiting.Enqueue(exchange);
+    }
+
+    /// <summary>Exchanges admitted and not finished.</summary>
+    internal int Active { get; set; }
+
+    /// <summary>
+    /// The client sent its FIN: with an exchange in progress, the client is taken to have gone (as nginx's
+    /// proxy_ignore_client_abort off): the connection is closed and the upstream requests abandoned.
+    /// </summary>
+    internal void OnPeerEnded()
+    {
+        if (Active > 0 && Upgrading is null)
+            Socket.Destroy();
     }
 
     internal void OnClosed()

@@ -143,6 +143,7 @@ public sealed partial class ProxyExchange
             return;
         }
         Destination = destination;
+        _connected = false;
         ClientRequest upstream;
         try
         {
@@ -234,7 +235,7 @@ public sealed partial class ProxyExchange
     {
         HttpResponseError => ForwardError.MalformedResponse,
         NetException { Code: "ECONNREFUSED" or "ENOTFOUND" or "EHOSTUNREACH" or "ENETUNREACH" or "EAI_AGAIN" or "EADDRNOTAVAIL" } => ForwardError.ConnectFailed,
-        _ when _stage == Stage.Connecting => ForwardError.ConnectFailed,
+        _ when !_connected => ForwardError.ConnectFailed,
         _ => ForwardError.UpstreamReset,
     };
 
@@ -248,6 +249,11 @@ public sealed partial class ProxyExchange
         StopTimer();
         if (_upstream is null)
             return;
+        if (_connecting is { } socket)
+        {
+            _connecting = null;
+            Proxy.UntrackConnecting(socket);
+        }
         Proxy.Untrack(_upstream);
         _upstream = null;
         Destination!.InFlight--;

@@ -237,8 +237,8 @@ public sealed partial class ProxyExchange
         _finished = true;
         if (_upstream is not null)
         {
-            if (Error == ForwardError.None && !_responseStarted)
-                Error = ForwardError.RequestBodyClient;
+            if (Error == ForwardError.None)
+                Error = ForwardError.RequestBodyClient; // the upstream was still at it: the client went away
             AbortUpstream();
         }
         StopTimer();
@@ -249,6 +249,7 @@ public sealed partial class ProxyExchange
             _token++; // a handle held by a paused filter is void: its request is gone
         }
         Proxy.Untrack(this);
+        Connection.Active--;
         Connection.Hold(); // released when the RequestFinished chain goes on
         Apply(HookPoint.RequestFinished, _chain.Run(this, HookPoint.RequestFinished, 0));
     }

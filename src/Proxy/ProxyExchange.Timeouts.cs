@@ -7,6 +7,8 @@ public sealed partial class ProxyExchange
     private TimerHandle? _timer;
     private Stage _stage;
     private long _lastProgress;
+    private Net.Socket? _connecting;
+    private bool _connected;
 
     /// <summary>Which timeout watches the upstream request.</summary>
     private enum Stage
@@ -50,14 +52,29 @@ public sealed partial class ProxyExchange
 
     private void CloseTimer()
     {
-        _timer?.Close();
+        if (_timer is { IsClosing: false } timer)
+            timer.Close();
         _timer = null;
     }
 
     /// <summary>The connection was assigned: a reused one is connected already.</summary>
     internal void OnUpstreamAssigned(Net.Socket socket)
     {
-        if (_stage == Stage.Connecting && !socket.Connecting)
+        if (socket.Connecting)
+        {
+            _connecting = socket;
+            Proxy.TrackConnecting(socket, this);
+            return;
+        }
+        OnUpstreamConnected();
+    }
+
+    /// <summary>The upstream connection is made (or was, for a reused one): the next timeout applies.</summary>
+    internal void OnUpstreamConnected()
+    {
+        _connecting = null;
+        _connected = true;
+        if (_stage == Stage.Connecting)
             StartTimer(_requestEnded ? Stage.AwaitingHead : Stage.Sending);
     }
 
@@ -72,9 +89,6 @@ public sealed partial class ProxyExchange
         ProxyTimeouts timeouts = _timeouts!;
         switch (_stage)
         {
-            case Stage.Connecting when _upstream?.Connection is { Connecting: false }:
-                StartTimer(_requestEnded ? Stage.AwaitingHead : Stage.Sending); // connected, but after the last check
-                return;
             case Stage.Sending or Stage.Streaming:
                 long idle = Proxy.Loop.Now - _lastProgress;
                 if (idle < timeouts.Activity)

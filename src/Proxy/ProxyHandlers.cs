@@ -32,6 +32,12 @@ internal sealed class ProxyHandlers
         UpstreamDataRaw = (res, data) => proxy.Of(res.Request)?.OnUpstreamDataRaw(data);
         UpstreamEnd = res => proxy.Of(res.Request)?.OnUpstreamEnd();
         UpstreamBodyError = (res, _) => proxy.Of(res.Request)?.OnUpstreamBodyError();
+        UpstreamConnected = socket =>
+        {
+            socket.Connected -= UpstreamConnected;
+            proxy.Of(socket)?.OnUpstreamConnected();
+        };
+        SocketEnded = socket => (socket.UserData as ProxyConnection)?.OnPeerEnded();
         SocketClosed = (socket, _) => (socket.UserData as ProxyConnection)?.OnClosed();
         SocketDrain = socket => (socket.UserData as ProxyConnection)?.Upgrading?.OnDownstreamDrain();
         Timer = timer => (timer.Data as ProxyExchange)?.OnTimer();
@@ -51,6 +57,8 @@ internal sealed class ProxyHandlers
     internal ResponseDataHandler UpstreamDataRaw { get; }
     internal Action<ClientResponse> UpstreamEnd { get; }
     internal Action<ClientResponse, Exception> UpstreamBodyError { get; }
+    internal Action<Socket> UpstreamConnected { get; }
+    internal Action<Socket> SocketEnded { get; }
     internal Action<Socket, bool> SocketClosed { get; }
     internal Action<Socket> SocketDrain { get; }
     internal Action<TimerHandle> Timer { get; }

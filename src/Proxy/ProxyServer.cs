@@ -18,6 +18,7 @@ public sealed class ProxyServer : IDisposable
     private readonly HttpServer _server;
     private readonly Dictionary<IncomingMessage, ProxyExchange> _byRequest = [];
     private readonly Dictionary<ClientRequest, ProxyExchange> _byUpstream = [];
+    private readonly Dictionary<Socket, ProxyExchange> _connecting = [];
     private readonly Cluster[] _clusters;
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
@@ -107,6 +108,20 @@ public sealed class ProxyServer : IDisposable
 
     internal void Untrack(ClientRequest upstream) => _byUpstream.Remove(upstream);
 
+    internal ProxyExchange? Of(Socket connecting) => _connecting.Remove(connecting, out ProxyExchange? exchange) ? exchange : null;
+
+    internal void TrackConnecting(Socket socket, ProxyExchange exchange)
+    {
+        _connecting[socket] = exchange;
+        socket.Connected += Handlers.UpstreamConnected;
+    }
+
+    internal void UntrackConnecting(Socket socket)
+    {
+        _connecting.Remove(socket);
+        socket.Connected -= Handlers.UpstreamConnected;
+    }
+
     internal void Untrack(ProxyExchange exchange) => _byRequest.Remove(exchange.Request!);
 
     internal void ReportFilterError(Exception error, ProxyExchange exchange)
@@ -126,6 +141,7 @@ public sealed class ProxyServer : IDisposable
         var connection = new ProxyConnection(this, socket);
         socket.UserData = connection;
         socket.Closed += Handlers.SocketClosed;
+        socket.Ended += Handlers.SocketEnded;
         connection.Accept();
     }
 

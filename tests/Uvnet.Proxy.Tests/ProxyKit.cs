@@ -98,9 +98,12 @@ internal sealed class ProxyKit : IDisposable
     }
 
     /// <summary>The proxy, with one route to one cluster of <paramref name="ports"/> unless <paramref name="options"/> says otherwise.</summary>
+    /// <summary>Exchanges that ended (their RequestFinished point ran), in order.</summary>
+    internal List<ProxyExchange> Finished { get; } = [];
+
     internal ProxyServer StartProxy(ProxyOptions options)
     {
-        var proxy = new ProxyServer(Loop, options);
+        var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] });
         Proxy = proxy;
         bool listening = false;
         proxy.Listen(0, "127.0.0.1", () => listening = true);
@@ -169,6 +172,16 @@ internal sealed class ProxyKit : IDisposable
         for (int i = _cleanup.Count - 1; i >= 0; i--)
             _cleanup[i]();
         LoopDriver.CloseLoop(Loop);
+    }
+}
+
+/// <summary>Records each exchange at RequestFinished (last in the chain, so it sees what the others did).</summary>
+internal sealed class FinishRecorder(List<ProxyExchange> finished) : ProxyFilter
+{
+    public override HookResult OnRequestFinished(ProxyExchange exchange)
+    {
+        finished.Add(exchange);
+        return HookResult.Continue;
     }
 }
 
