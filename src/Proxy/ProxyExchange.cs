@@ -135,11 +135,11 @@ public sealed partial class ProxyExchange
         return result;
     }
 
-    /// <summary>Reports a filter's failure; its verdict is a 500 (or a close once the response has started).</summary>
+    /// <summary>Reports a filter's failure; its verdict is a 500 (a close after the response, where nothing can be answered).</summary>
     internal HookResult FilterFailed(Exception error)
     {
         Proxy.ReportFilterError(error, this);
-        return HookResult.Respond(500);
+        return _point is HookPoint.RequestFinished or HookPoint.ConnectionFinished ? HookResult.Close : HookResult.Respond(500);
     }
 
     internal bool Resume(int token, HookResult result)
