@@ -35,13 +35,14 @@ internal sealed class ProxyKit : IDisposable
     internal List<Seen> Seen { get; } = [];
 
     /// <summary>Uvnet's server as an upstream; <paramref name="handler"/> answers (after the kit recorded the request's head).</summary>
-    internal int StartUpstream(Action<IncomingMessage, ServerResponse> handler)
+    internal int StartUpstream(Action<IncomingMessage, ServerResponse> handler, bool recordBody = true)
     {
         HttpServer server = Http.Http.CreateServer(Loop, (req, res) =>
         {
             var seen = new Seen(req.Method, req.Url, [.. req.Headers.Raw]);
             Seen.Add(seen);
-            req.Data += (_, d) => seen.Body.Write(d);
+            if (recordBody)
+                req.Data += (_, d) => seen.Body.Write(d);
             handler(req, res);
         });
         bool listening = false;
