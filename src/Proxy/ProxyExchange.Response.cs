@@ -168,6 +168,8 @@ public sealed partial class ProxyExchange
             return;
         }
         _responseStarted = true;
+        if (status is not (204 or 304))
+            fields.Add(new("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))); // not chunked: the whole body is here
         try
         {
             response.WriteHead(status, null, fields);

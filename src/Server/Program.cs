@@ -38,6 +38,7 @@ public static class Program
         UvnetCommand.Serve => ServeCommand.Run(options),
         UvnetCommand.Hello => HelloCommand.Run(options),
         UvnetCommand.Echo => EchoCommand.Run(options),
+        UvnetCommand.Proxy => ProxyCommand.Run(options),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Command, "unknown command"),
     };
 }

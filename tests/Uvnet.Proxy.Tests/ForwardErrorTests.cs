@@ -19,6 +19,7 @@ public sealed class ForwardErrorTests
         Outcome o = kit.Exchange(kit.ToProxy());
 
         Assert.Equal(502, o.Status);
+        Assert.Equal("0", o.Response!.Headers["content-length"]); // the proxy's own answers are whole, not chunked
         LoopDriver.RunUntil(kit.Loop, () => kit.Finished.Count == 1);
         Assert.Equal(ForwardError.ConnectFailed, kit.Finished[0].Error);
     }

@@ -34,6 +34,7 @@ public static class CommandLine
         "serve" => UvnetCommand.Serve,
         "hello" => UvnetCommand.Hello,
         "echo" => UvnetCommand.Echo,
+        "proxy" => UvnetCommand.Proxy,
         _ => null,
     };
 
@@ -43,6 +44,7 @@ public static class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
+        private (string Host, int Port)? _proxyTo;
         private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress;
         private int? _cacheSeconds;
         private StaticFiles.BasicCredentials? _credentials;
@@ -143,6 +145,10 @@ public static class CommandLine
                     if (TakeValue(args, ref i, name, value) is { } seconds)
                         _statsSeconds = ParseNumber(name, seconds, 1, CommandLineOptions.MaxStatsSeconds) ?? _statsSeconds;
                     break;
+                case "--to":
+                    if (TakeValue(args, ref i, name, value) is { } to)
+                        _proxyTo = ParseUpstream(to) ?? _proxyTo;
+                    break;
                 case "--host":
                     if (TakeValue(args, ref i, name, value) is { } host)
                         _host = ParseHost(host) ?? _host;
@@ -176,6 +182,10 @@ public static class CommandLine
                 return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
             if (command != UvnetCommand.Serve && ServeOnlyOptionGiven() is { } serveOnly)
                 return CommandLineResult.Fail($"option '{serveOnly}' is for serve only");
+            if (_proxyTo is not null && command != UvnetCommand.Proxy)
+                return CommandLineResult.Fail("option '--to' is for proxy only");
+            if (command == UvnetCommand.Proxy && _proxyTo is null)
+                return CommandLineResult.Fail("proxy needs --to http://HOST:PORT, the upstream to forward to");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
             string host = _host ?? CommandLineOptions.DefaultHost;
@@ -199,6 +209,7 @@ public static class CommandLine
                 OpenBrowser = _open,
                 Compress = _compress,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                ProxyTo = _proxyTo is { } upstream ? $"{(upstream.Host.Contains(':') ? $"[{upstream.Host}]" : upstream.Host)}:{upstream.Port}" : null,
             });
         }
 
@@ -248,6 +259,16 @@ public static class CommandLine
             if (fullForm && IPAddress.TryParse(host, out IPAddress? address))
                 return address.ToString();
             Fail($"option '--host' takes an IP address or localhost, not '{text}'");
+            return null;
+        }
+
+        /// <summary>An <c>http://host:port</c> URL (the port defaulting to 80), with nothing after the authority but "/".</summary>
+        private (string, int)? ParseUpstream(string text)
+        {
+            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/"
+                && uri.Query.Length == 0 && uri.UserInfo.Length == 0 && uri.Host.Length > 0)
+                return (uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host, uri.Port);
+            Fail($"option '--to' takes an http://HOST:PORT URL, not '{text}'");
             return null;
         }
 

@@ -78,6 +78,9 @@ public sealed record CommandLineOptions
     /// </summary>
     public TimeSpan? StatsInterval { get; init; }
 
+    /// <summary><c>proxy</c>'s upstream as "host:port" (<c>--to http://host:port</c>); null for the other commands.</summary>
+    public string? ProxyTo { get; init; }
+
     /// <summary>The default port of <paramref name="command"/>.</summary>
     public static int DefaultPort(UvnetCommand command) => command == UvnetCommand.Echo ? DefaultEchoPort : DefaultHttpPort;
 }

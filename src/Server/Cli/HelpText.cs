@@ -7,18 +7,19 @@ public static class HelpText
 {
     /// <summary>The help, for a machine with <paramref name="processorCount"/> processors (the default loop count).</summary>
     public static string Get(int processorCount) => $"""
-        uvnet: a static file server, TechEmpower's hello endpoints and a TCP echo server,
-        on Uvnet's event loops (one per processor).
+        uvnet: a static file server, TechEmpower's hello endpoints, a TCP echo server and
+        a reverse proxy, on Uvnet's event loops (one per processor).
 
         Usage:
           uvnet [serve] [DIR] [options]   serve the files in DIR (default: the current directory)
           uvnet hello [options]           TechEmpower's /plaintext and /json endpoints
           uvnet echo [options]            a TCP echo server: sends back whatever it reads
+          uvnet proxy --to URL [options]  a reverse proxy forwarding every request to URL
           uvnet help                      show this help
 
         Options:
           -p, --port N     the port to listen on; 0 picks a free one
-                           (default: {CommandLineOptions.DefaultHttpPort} for serve and hello, {CommandLineOptions.DefaultEchoPort} for echo)
+                           (default: {CommandLineOptions.DefaultHttpPort} for serve, hello and proxy, {CommandLineOptions.DefaultEchoPort} for echo)
               --host H     the address to listen on: an IP address or localhost (default:
                            localhost, this machine only; 0.0.0.0 or :: shares it on the network)
               --loops N    how many event loops, each on its own thread, all accepting from
@@ -26,6 +27,9 @@ public static class HelpText
               --dotfiles   serve: also serve and list dotfiles and dot-folders (.git, .env),
                            which are otherwise not found (404)
               --udp        echo: also echo UDP datagrams, on the same port
+              --to URL     proxy: the upstream, http://HOST:PORT (kept-alive connections,
+                           X-Forwarded-For/-Proto/-Host and Via added; 502, 503 or 504 when
+                           it fails, refuses or stalls)
               --cors       serve: let any origin read the files from a browser
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking
@@ -39,7 +43,7 @@ public static class HelpText
           -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)
           -H, --header 'Name: value'
                            serve: add this field to every response (repeatable)
-          -q, --quiet      no access log (by default serve and hello log each request to
+          -q, --quiet      no access log (by default serve, hello and proxy log each request to
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open
                            connections to stderr: stats loop=0 handles=5 connections=2
@@ -66,6 +70,7 @@ public static class HelpText
           uvnet serve --host 0.0.0.0         serve to the network (IPv4), not just this machine
           uvnet hello --loops 4 --quiet      the benchmark endpoints on 4 loops, no log
           uvnet echo --port 9000             then, in another terminal: nc localhost 9000
+          uvnet proxy --to http://127.0.0.1:3000   proxy port 8080 to an app on port 3000
 
         """;
 

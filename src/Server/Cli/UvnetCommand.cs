@@ -11,4 +11,7 @@ public enum UvnetCommand
 
     /// <summary><c>uvnet echo</c>: a TCP echo server.</summary>
     Echo,
+
+    /// <summary><c>uvnet proxy --to URL</c>: a reverse proxy to one upstream.</summary>
+    Proxy,
 }

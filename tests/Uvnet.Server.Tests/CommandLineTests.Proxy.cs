@@ -1,0 +1,35 @@
+using Uvnet.Server.Cli;
+
+namespace Uvnet.Server.Tests;
+
+public partial class CommandLineTests
+{
+    [Theory]
+    [InlineData("http://127.0.0.1:3000", "127.0.0.1:3000")]
+    [InlineData("http://127.0.0.1:3000/", "127.0.0.1:3000")]
+    [InlineData("http://app.internal", "app.internal:80")]
+    [InlineData("http://[::1]:3000", "[::1]:3000")]
+    public void Proxy_takes_its_upstream_from_to(string url, string upstream)
+    {
+        CommandLineOptions options = Run("proxy", "--to", url);
+        Assert.Equal(UvnetCommand.Proxy, options.Command);
+        Assert.Equal(upstream, options.ProxyTo);
+        Assert.Equal(CommandLineOptions.DefaultHttpPort, options.Port);
+    }
+
+    [Theory]
+    [InlineData("https://127.0.0.1:3000")]
+    [InlineData("127.0.0.1:3000")]
+    [InlineData("http://127.0.0.1:3000/path")]
+    [InlineData("http://user:pw@127.0.0.1:3000")]
+    public void Proxy_refuses_an_upstream_that_is_not_an_http_origin(string url) =>
+        Assert.Contains("'--to' takes an http://HOST:PORT URL", Error("proxy", "--to", url));
+
+    [Fact]
+    public void Proxy_needs_an_upstream_and_to_is_for_proxy_only()
+    {
+        Assert.Contains("proxy needs --to", Error("proxy"));
+        Assert.Contains("'--to' is for proxy only", Error("hello", "--to", "http://127.0.0.1:1"));
+        Assert.Contains("'--dotfiles' is for serve only", Error("proxy", "--to", "http://127.0.0.1:1", "--dotfiles"));
+    }
+}
