@@ -23,6 +23,7 @@ public sealed partial class ProxyExchange
     private bool _requestEnded, _downstreamPaused, _responseStarted;
     private long _bodyForwarded;
     private int _retries;
+    private long _forwardedAt;
     private List<KeyValuePair<string, string>>? _upstreamHeaders;
     private string? _upstreamPath;
 
@@ -164,6 +165,7 @@ public sealed partial class ProxyExchange
             return;
         }
         _upstream = upstream;
+        _forwardedAt = Proxy.Loop.Now;
         destination.InFlight++;
         ProxyHandlers handlers = Proxy.Handlers;
         upstream.Response += handlers.UpstreamResponse;

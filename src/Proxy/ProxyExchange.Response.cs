@@ -37,6 +37,7 @@ public sealed partial class ProxyExchange
     {
         if (_finished)
             return;
+        Proxy.Metrics.OnResponseHead(Proxy.Loop.Now - _forwardedAt);
         StartTimer(Stage.Streaming);
         UpstreamResponse = response;
         response.Pause(); // its body waits for the head to go downstream
@@ -251,6 +252,7 @@ public sealed partial class ProxyExchange
             _token++; // a handle held by a paused filter is void: its request is gone
         }
         Proxy.Untrack(this);
+        Proxy.Metrics.OnFinished(Response is { Finished: true } response ? response.StatusCode : _upgradeSocket is not null && _responseStarted ? 101 : 0, Error);
         Connection.Active--;
         Connection.Hold(); // released when the RequestFinished chain goes on
         Apply(HookPoint.RequestFinished, _chain.Run(this, HookPoint.RequestFinished, 0));

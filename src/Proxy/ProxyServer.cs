@@ -25,14 +25,16 @@ public sealed class ProxyServer : IDisposable
     /// <param name="loop">The loop.</param>
     /// <param name="options">Routes, clusters, filters and timeouts; validated here, every error naming its field.</param>
     /// <param name="serverOptions">The downstream server's settings (no Server header is added by default: the upstream's passes).</param>
+    /// <param name="metrics">Counts to add to, shared with the proxies of other loops; null: counts of its own.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names the field, e.g. "Routes[0].Cluster").</exception>
-    public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null)
+    public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null, ProxyMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Loop = loop;
         Options = options;
+        Metrics = metrics ?? new ProxyMetrics();
         Chain = new FilterChain(options.Filters);
         _clusters = [.. options.Clusters.Select(c => new Cluster(loop, c, options.Agent))];
         Routes = [.. options.Routes.Select(r => new RouteEntry(r, _clusters.First(c => c.Name == r.Cluster),
@@ -49,6 +51,9 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>The settings.</summary>
     public ProxyOptions Options { get; }
+
+    /// <summary>The counts this proxy adds to.</summary>
+    public ProxyMetrics Metrics { get; }
 
     /// <summary>The downstream server (its events, timeouts and counts).</summary>
     public HttpServer Server => _server;

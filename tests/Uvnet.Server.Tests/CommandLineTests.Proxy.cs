@@ -28,7 +28,10 @@ public partial class CommandLineTests
     [Fact]
     public void Proxy_needs_an_upstream_and_to_is_for_proxy_only()
     {
-        Assert.Contains("proxy needs --to", Error("proxy"));
+        Assert.Contains("proxy needs either --to", Error("proxy"));
+        Assert.Contains("proxy needs either --to", Error("proxy", "--to", "http://127.0.0.1:1", "--config", "p.json"));
+        Assert.Contains("'--config' is for proxy only", Error("echo", "--config", "p.json"));
+        Assert.Equal("p.json", Run("proxy", "--config", "p.json").ProxyConfig);
         Assert.Contains("'--to' is for proxy only", Error("hello", "--to", "http://127.0.0.1:1"));
         Assert.Contains("'--dotfiles' is for serve only", Error("proxy", "--to", "http://127.0.0.1:1", "--dotfiles"));
     }

@@ -45,6 +45,7 @@ public static class CommandLine
         private int? _port, _loops, _statsSeconds;
         private string? _host;
         private (string Host, int Port)? _proxyTo;
+        private string? _proxyConfig;
         private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress;
         private int? _cacheSeconds;
         private StaticFiles.BasicCredentials? _credentials;
@@ -149,6 +150,9 @@ public static class CommandLine
                     if (TakeValue(args, ref i, name, value) is { } to)
                         _proxyTo = ParseUpstream(to) ?? _proxyTo;
                     break;
+                case "--config":
+                    _proxyConfig = TakeValue(args, ref i, name, value) ?? _proxyConfig;
+                    break;
                 case "--host":
                     if (TakeValue(args, ref i, name, value) is { } host)
                         _host = ParseHost(host) ?? _host;
@@ -184,8 +188,10 @@ public static class CommandLine
                 return CommandLineResult.Fail($"option '{serveOnly}' is for serve only");
             if (_proxyTo is not null && command != UvnetCommand.Proxy)
                 return CommandLineResult.Fail("option '--to' is for proxy only");
-            if (command == UvnetCommand.Proxy && _proxyTo is null)
-                return CommandLineResult.Fail("proxy needs --to http://HOST:PORT, the upstream to forward to");
+            if (_proxyConfig is not null && command != UvnetCommand.Proxy)
+                return CommandLineResult.Fail("option '--config' is for proxy only");
+            if (command == UvnetCommand.Proxy && (_proxyTo is null) == (_proxyConfig is null))
+                return CommandLineResult.Fail("proxy needs either --to http://HOST:PORT (one upstream) or --config FILE");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
             string host = _host ?? CommandLineOptions.DefaultHost;
@@ -209,6 +215,7 @@ public static class CommandLine
                 OpenBrowser = _open,
                 Compress = _compress,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                ProxyConfig = _proxyConfig,
                 ProxyTo = _proxyTo is { } upstream ? $"{(upstream.Host.Contains(':') ? $"[{upstream.Host}]" : upstream.Host)}:{upstream.Port}" : null,
             });
         }

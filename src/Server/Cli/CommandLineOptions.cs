@@ -81,6 +81,9 @@ public sealed record CommandLineOptions
     /// <summary><c>proxy</c>'s upstream as "host:port" (<c>--to http://host:port</c>); null for the other commands.</summary>
     public string? ProxyTo { get; init; }
 
+    /// <summary><c>proxy</c>'s configuration file (<c>--config FILE</c>: routes, clusters, timeouts, admin listener); null: none.</summary>
+    public string? ProxyConfig { get; init; }
+
     /// <summary>The default port of <paramref name="command"/>.</summary>
     public static int DefaultPort(UvnetCommand command) => command == UvnetCommand.Echo ? DefaultEchoPort : DefaultHttpPort;
 }

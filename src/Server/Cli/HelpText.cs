@@ -30,6 +30,8 @@ public static class HelpText
               --to URL     proxy: the upstream, http://HOST:PORT (kept-alive connections,
                            X-Forwarded-For/-Proto/-Host and Via added; 502, 503 or 504 when
                            it fails, refuses or stalls)
+              --config F   proxy: routes, clusters, timeouts and an admin listener
+                           (/healthz, /metrics) from the JSON file F, instead of --to
               --cors       serve: let any origin read the files from a browser
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking

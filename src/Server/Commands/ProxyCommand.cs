@@ -19,10 +19,29 @@ public static class ProxyCommand
     public static int Run(CommandLineOptions options, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.ProxyTo is null)
-            throw new ArgumentException("proxy needs an upstream (ProxyTo).", nameof(options));
-        ProxyOptions proxy = ForUpstream(options.ProxyTo);
-        return CommandRunner.RunWithAccessLog(options, (loop, log) => new ProxyLoopService(loop, proxy, log, error), port => Banner(options, port), output, error);
+        ArgumentNullException.ThrowIfNull(error);
+        ProxyConfig config;
+        if (options.ProxyConfig is { } file)
+        {
+            try
+            {
+                config = ProxyConfig.Load(File.ReadAllText(file));
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"uvnet: {file}: {e.Message}");
+                return Program.UsageError;
+            }
+        }
+        else
+        {
+            config = new ProxyConfig { Options = ForUpstream(options.ProxyTo ?? throw new ArgumentException("proxy needs --to or --config.", nameof(options))) };
+        }
+        var metrics = new ProxyMetrics();
+        int admins = config.AdminPort is null ? 0 : 1; // the first loop's service takes the admin listener
+        return CommandRunner.RunWithAccessLog(options, (loop, log) =>
+            new ProxyLoopService(loop, config, metrics, admin: Interlocked.Exchange(ref admins, 0) == 1, log, error),
+            port => Banner(options, port), output, error);
     }
 
     /// <summary>One route to one cluster of the upstream.</summary>
@@ -34,19 +53,26 @@ public static class ProxyCommand
 
     /// <summary>The start-up text: where requests go.</summary>
     internal static string Banner(CommandLineOptions options, int port) =>
-        StartupBanner.Format($"uvnet proxy: forwarding every request to {options.ProxyTo}", StartupBanner.HttpUrls(options.Host, port, []), options.Loops, options.Host);
+        StartupBanner.Format(options.ProxyTo is { } to ? $"uvnet proxy: forwarding every request to {to}" : $"uvnet proxy: routes from {options.ProxyConfig}",
+            StartupBanner.HttpUrls(options.Host, port, []), options.Loops, options.Host);
 
     /// <summary>One loop's proxy, logging each exchange once it has ended (status and body bytes as sent).</summary>
     private sealed class ProxyLoopService : ILoopService
     {
         private readonly ProxyServer _proxy;
+        private readonly HttpServer? _admin;
+        private readonly ProxyConfig _config;
         private long _accepted;
 
-        internal ProxyLoopService(Loop loop, ProxyOptions options, AccessLog? log, TextWriter errors)
+        internal ProxyLoopService(Loop loop, ProxyConfig config, ProxyMetrics metrics, bool admin, AccessLog? log, TextWriter errors)
         {
+            _config = config;
+            ProxyOptions options = config.Options;
             if (log is not null)
                 options = options with { Filters = [.. options.Filters, new AccessLogFilter(log)] };
-            _proxy = new ProxyServer(loop, options, new HttpServerOptions { SharePort = true, ServerHeader = null });
+            _proxy = new ProxyServer(loop, options, new HttpServerOptions { SharePort = true, ServerHeader = null }, metrics);
+            if (admin)
+                _admin = Http.Http.CreateServer(loop, (req, res) => Admin(metrics, req, res));
             _proxy.Server.Connection += _ => _accepted++;
             _proxy.Server.HandlerError += (e, req) => errors.WriteLine(HandlerErrorLog.Format(e, req));
             _proxy.FilterError += (e, exchange) => errors.WriteLine(HandlerErrorLog.Format(e, exchange.Request));
@@ -59,12 +85,49 @@ public static class ProxyCommand
         public void Listen(int port, string? host, Action<int> listening, Action<Exception> failed)
         {
             _proxy.Server.Error += (_, e) => failed(e);
-            _proxy.Listen(port, host, () => listening(_proxy.Port));
+            if (_admin is null)
+            {
+                _proxy.Listen(port, host, () => listening(_proxy.Port));
+                return;
+            }
+            // The proxy is reported listening once the admin listener is too: a taken admin port fails the start.
+            _admin.Error += (_, e) => failed(e);
+            _admin.Listen(_config.AdminPort!.Value, _config.AdminHost, () => _proxy.Listen(port, host, () => listening(_proxy.Port)));
         }
 
-        public void Stop() => _proxy.Close();
+        public void Stop()
+        {
+            _proxy.Close();
+            _admin?.Close();
+        }
 
-        public void Abort() => _proxy.Dispose();
+        public void Abort()
+        {
+            _proxy.Dispose();
+            _admin?.CloseAllConnections();
+        }
+
+        /// <summary>The admin listener: <c>/healthz</c> (200 while the process serves) and <c>/metrics</c> (Prometheus text).</summary>
+        private static void Admin(ProxyMetrics metrics, IncomingMessage req, ServerResponse res)
+        {
+            switch (req.Path)
+            {
+                case "/healthz":
+                    res.SetHeader("Content-Type", "text/plain");
+                    res.End("ok\n");
+                    break;
+                case "/metrics":
+                    var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+                    metrics.WritePrometheus(text);
+                    res.SetHeader("Content-Type", "text/plain; version=0.0.4");
+                    res.End(text.ToString());
+                    break;
+                default:
+                    res.StatusCode = 404;
+                    res.End();
+                    break;
+            }
+        }
     }
 
     /// <summary>Writes the access log line of each exchange at RequestFinished, when its status and size are known.</summary>

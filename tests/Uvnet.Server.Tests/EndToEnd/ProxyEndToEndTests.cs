@@ -42,4 +42,59 @@ public sealed class ProxyEndToEndTests
             Assert.Equal(0, await proxy.StopAsync());
         }
     }
+
+    [Fact]
+    public async Task Proxy_takes_its_routes_from_a_config_file_and_serves_health_and_metrics_on_the_admin_port()
+    {
+        using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
+        int admin = ClosedPorts.Next().Port; // free when probed
+        string file = Path.Join(Path.GetTempPath(), $"uvnet-proxy-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, $$"""
+            {
+              "admin": { "port": {{admin}} },
+              "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream.Port}}"] } ],
+              "routes": [ { "pathPrefix": "/hello/", "prefixRewrite": "/", "cluster": "hello" } ]
+            }
+            """);
+        try
+        {
+            using RunningUvnet proxy = await RunningUvnet.StartAsync("proxy", "--config", file, "--loops", "2", "--quiet");
+            try
+            {
+                Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/hello/plaintext")).BodyText);
+                Assert.Equal(404, (await RawHttp.GetAsync(proxy.Port, "/plaintext")).Status); // no route
+
+                Assert.Equal("ok\n", (await RawHttp.GetAsync(admin, "/healthz")).BodyText);
+                string metrics = (await RawHttp.GetAsync(admin, "/metrics")).BodyText;
+                Assert.Contains("uvnet_proxy_requests_total{status_class=\"2xx\"} 1\n", metrics);
+                Assert.Contains("uvnet_proxy_forward_errors_total{error=\"NoRoute\"} 1\n", metrics);
+            }
+            finally
+            {
+                Assert.Equal(0, await proxy.StopAsync());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+            Assert.Equal(0, await upstream.StopAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_config_file_stops_the_start_naming_the_field()
+    {
+        string file = Path.Join(Path.GetTempPath(), $"uvnet-proxy-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, """{ "routes": [ { "cluster": "nowhere" } ] }""");
+        try
+        {
+            var (exitCode, _, error) = await UvnetProcess.RunAsync("proxy", "--config", file);
+            Assert.Equal(2, exitCode);
+            Assert.Contains("Routes[0].Cluster: no cluster is named \"nowhere\"", error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

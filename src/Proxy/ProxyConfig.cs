@@ -1,0 +1,175 @@
+using System.Text.Json;
+using Uvnet.Proxy.Clusters;
+using Uvnet.Proxy.Routing;
+
+namespace Uvnet.Proxy;
+
+/// <summary>
+/// A proxy's JSON configuration: <see cref="ProxyOptions"/> by name (keys in camelCase), and the admin listener. Read
+/// with <see cref="JsonDocument"/> (no reflection), so that an unknown key or a value of the wrong type is refused
+/// with its field named as the options name it ("Routes[0].PathPrefix").
+/// </summary>
+/// <example>
+/// <code>
+/// {
+///   "admin": { "port": 9901, "host": "127.0.0.1" },
+///   "timeouts": { "connect": 2000, "responseHead": 10000, "activity": 60000 },
+///   "clusters": [ { "name": "app", "destinations": ["127.0.0.1:3000", "127.0.0.1:3001"], "loadBalancing": "roundRobin" } ],
+///   "routes": [ { "pathPrefix": "/api/", "prefixRewrite": "/", "cluster": "app" }, { "cluster": "app" } ]
+/// }
+/// </code>
+/// </example>
+public sealed record ProxyConfig
+{
+    /// <summary>The proxy's options (validated: see <see cref="Load"/>).</summary>
+    public required ProxyOptions Options { get; init; }
+
+    /// <summary>The admin listener's port (<c>/healthz</c>, <c>/metrics</c>); null: none.</summary>
+    public int? AdminPort { get; init; }
+
+    /// <summary>The admin listener's address (default 127.0.0.1: metrics are not for the network unless asked).</summary>
+    public string AdminHost { get; init; } = "127.0.0.1";
+
+    /// <summary>Reads <paramref name="json"/>; every error names its field.</summary>
+    /// <exception cref="ArgumentException">The JSON is malformed, a key is unknown, a value has the wrong type, or the options are invalid.</exception>
+    public static ProxyConfig Load(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The configuration is not JSON: {e.Message}", nameof(json), e);
+        }
+        using (document)
+        {
+            JsonElement root = Object(document.RootElement, "(root)");
+            Keys(root, "", "admin", "timeouts", "maxRetries", "viaName", "clusters", "routes");
+            var options = new ProxyOptions
+            {
+                Timeouts = root.TryGetProperty("timeouts", out JsonElement t) ? Timeouts(t, "Timeouts") : new ProxyTimeouts(),
+                MaxRetries = Int(root, "maxRetries", "MaxRetries") ?? 1,
+                ViaName = String(root, "viaName", "ViaName") ?? "uvnet",
+                Clusters = [.. Array(root, "clusters", "Clusters").Select((c, i) => Cluster(c, $"Clusters[{i}]"))],
+                Routes = [.. Array(root, "routes", "Routes").Select((r, i) => Route(r, $"Routes[{i}]"))],
+            };
+            options.Validate();
+            int? adminPort = null;
+            string adminHost = "127.0.0.1";
+            if (root.TryGetProperty("admin", out JsonElement admin))
+            {
+                Object(admin, "Admin");
+                Keys(admin, "Admin.", "port", "host");
+                adminPort = Int(admin, "port", "Admin.Port") ?? throw new ArgumentException("Admin.Port: required.", nameof(json));
+                if (adminPort is < 0 or > 65535)
+                    throw new ArgumentException($"Admin.Port: {adminPort} is not a port.", nameof(json));
+                adminHost = String(admin, "host", "Admin.Host") ?? adminHost;
+            }
+            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost };
+        }
+    }
+
+    private static ProxyCluster Cluster(JsonElement e, string field)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "name", "destinations", "loadBalancing", "hashOn", "consecutiveFailures", "ejectionTime", "maxConnections", "maxPending");
+        var defaults = new ProxyCluster { Name = "", Destinations = [] };
+        return new ProxyCluster
+        {
+            Name = String(e, "name", field + ".Name") ?? "",
+            Destinations = Strings(e, "destinations", field + ".Destinations") ?? [],
+            LoadBalancing = String(e, "loadBalancing", field + ".LoadBalancing") is { } lb
+                ? Enum.TryParse(lb, ignoreCase: true, out LoadBalancing policy) && !int.TryParse(lb, out _) ? policy
+                    : throw new ArgumentException($"{field}.LoadBalancing: \"{lb}\" is not leastRequests, roundRobin or consistentHash.")
+                : defaults.LoadBalancing,
+            HashOn = String(e, "hashOn", field + ".HashOn"),
+            ConsecutiveFailures = Int(e, "consecutiveFailures", field + ".ConsecutiveFailures") ?? defaults.ConsecutiveFailures,
+            EjectionTime = Long(e, "ejectionTime", field + ".EjectionTime") ?? defaults.EjectionTime,
+            MaxConnections = Int(e, "maxConnections", field + ".MaxConnections") ?? defaults.MaxConnections,
+            MaxPending = Int(e, "maxPending", field + ".MaxPending") ?? defaults.MaxPending,
+        };
+    }
+
+    private static ProxyRoute Route(JsonElement e, string field)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "cluster", "host", "pathPrefix", "path", "methods", "header", "headerValue", "prefixRewrite", "hostRewrite", "timeouts");
+        return new ProxyRoute
+        {
+            Cluster = String(e, "cluster", field + ".Cluster") ?? "",
+            Host = String(e, "host", field + ".Host"),
+            PathPrefix = String(e, "pathPrefix", field + ".PathPrefix"),
+            Path = String(e, "path", field + ".Path"),
+            Methods = Strings(e, "methods", field + ".Methods"),
+            Header = String(e, "header", field + ".Header"),
+            HeaderValue = String(e, "headerValue", field + ".HeaderValue"),
+            PrefixRewrite = String(e, "prefixRewrite", field + ".PrefixRewrite"),
+            HostRewrite = String(e, "hostRewrite", field + ".HostRewrite"),
+            Timeouts = e.TryGetProperty("timeouts", out JsonElement t) ? Timeouts(t, field + ".Timeouts") : null,
+        };
+    }
+
+    private static ProxyTimeouts Timeouts(JsonElement e, string field)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "connect", "responseHead", "activity");
+        var defaults = new ProxyTimeouts();
+        return new ProxyTimeouts
+        {
+            Connect = Long(e, "connect", field + ".Connect") ?? defaults.Connect,
+            ResponseHead = Long(e, "responseHead", field + ".ResponseHead") ?? defaults.ResponseHead,
+            Activity = Long(e, "activity", field + ".Activity") ?? defaults.Activity,
+        };
+    }
+
+    private static JsonElement Object(JsonElement e, string field) =>
+        e.ValueKind == JsonValueKind.Object ? e : throw new ArgumentException($"{field}: an object, not {e.ValueKind}.");
+
+    /// <summary>Refuses a key the schema does not have (a typo would otherwise be a silent default).</summary>
+    private static void Keys(JsonElement e, string prefix, params string[] known)
+    {
+        foreach (JsonProperty p in e.EnumerateObject())
+        {
+            if (System.Array.IndexOf(known, p.Name) < 0)
+                throw new ArgumentException($"{prefix}{p.Name}: not a known field (known: {string.Join(", ", known)}).");
+        }
+    }
+
+    private static IEnumerable<JsonElement> Array(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value))
+            return [];
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new ArgumentException($"{field}: a list, not {value.ValueKind}.");
+        return [.. value.EnumerateArray()];
+    }
+
+    private static string? String(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new ArgumentException($"{field}: a string, not {value.ValueKind}.");
+    }
+
+    private static List<string>? Strings(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (value.ValueKind != JsonValueKind.Array)
+            throw new ArgumentException($"{field}: a list of strings, not {value.ValueKind}.");
+        return [.. value.EnumerateArray().Select((v, i) => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"{field}[{i}]: a string, not {v.ValueKind}."))];
+    }
+
+    private static long? Long(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) ? n : throw new ArgumentException($"{field}: a whole number, not {value}.");
+    }
+
+    private static int? Int(JsonElement e, string key, string field) =>
+        Long(e, key, field) is { } n ? n is >= int.MinValue and <= int.MaxValue ? (int)n : throw new ArgumentException($"{field}: {n} is too large.") : null;
+}
