@@ -68,6 +68,8 @@ public sealed partial class ProxyExchange
             return; // answered without the upstream: the rest of the body is read and dropped
         if (_upstream is null)
         {
+            if (_forwardedAt != 0)
+                return; // the upstream answered (or failed) before the body's end: the rest is read and dropped
             _pendingBody ??= new ArrayBufferWriter<byte>(Math.Max(256, data.Length));
             _pendingBody.Write(data);
             if (_pendingBody.WrittenCount >= BodyHighWaterMark)
@@ -165,7 +167,7 @@ public sealed partial class ProxyExchange
             return;
         }
         _upstream = upstream;
-        _forwardedAt = Proxy.Loop.Now;
+        _forwardedAt = Math.Max(1, Proxy.Loop.Now); // never 0: 0 means not forwarded yet
         destination.InFlight++;
         ProxyHandlers handlers = Proxy.Handlers;
         upstream.Response += handlers.UpstreamResponse;
@@ -258,6 +260,7 @@ public sealed partial class ProxyExchange
         }
         Proxy.Untrack(_upstream);
         _upstream = null;
+        ResumeDownstream(); // a body still arriving is dropped now, not held back behind a Drain that will not come
         Destination!.InFlight--;
         if (failed)
             Cluster!.ReportFailure(Destination);

@@ -108,4 +108,35 @@ public sealed class BackpressureTests
         Assert.Equal(Total, received);
         Assert.Equal("done", o.Text);
     }
+
+    [Fact]
+    public void An_upstream_that_answers_before_the_body_ends_lets_the_rest_be_read_and_the_connection_serve_again()
+    {
+        using var kit = new ProxyKit();
+        int port = kit.StartUpstream((req, res) => { res.StatusCode = req.Method == "POST" ? 413 : 200; res.End("early"); }, recordBody: false);
+        kit.StartProxy(ports: port);
+        const int length = Total / 4;
+
+        RawClient client = kit.Raw($"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: {length}\r\n\r\n");
+        long sent = 0;
+        var chunk = new byte[Chunk];
+        void Pump()
+        {
+            while (sent < length)
+            {
+                sent += Chunk;
+                if (!client.Socket!.Write(chunk))
+                    return;
+            }
+            client.Socket!.Write(System.Text.Encoding.Latin1.GetBytes("GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        }
+        client.Socket!.Drain += _ => Pump();
+        Pump();
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed, 60);
+
+        Assert.Equal(length, sent); // the whole body was taken, after the answer
+        Assert.StartsWith("HTTP/1.1 413", client.Text);
+        Assert.Contains("HTTP/1.1 200", client.Text); // the next request on the same connection
+        Assert.EndsWith("early", client.Text);
+    }
 }

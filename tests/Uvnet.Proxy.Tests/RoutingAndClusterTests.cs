@@ -150,6 +150,34 @@ public sealed class RoutingAndClusterTests
         Assert.True(badOne.ConsecutiveFailures >= 2);
     }
 
+    [Fact]
+    public void The_circuit_breaker_answers_503_past_max_connections_and_max_pending()
+    {
+        using var kit = new ProxyKit();
+        var parked = new List<Http.Server.ServerResponse>();
+        int port = kit.StartUpstream((req, res) => parked.Add(res));
+        kit.StartProxy(new ProxyOptions
+        {
+            Clusters = [new ProxyCluster { Name = "c", Destinations = [$"127.0.0.1:{port}"], MaxConnections = 1, MaxPending = 1 }],
+            Routes = [new ProxyRoute { Cluster = "c" }],
+        });
+
+        Outcome first = kit.Send(kit.ToProxy());
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 1);
+        Outcome second = kit.Send(kit.ToProxy()); // waits for the one connection
+        LoopDriver.RunUntil(kit.Loop, () => kit.Proxy!.Clusters[0].Agent.GetStats("127.0.0.1", port).Pending == 1);
+        Outcome third = kit.Exchange(kit.ToProxy());
+
+        Assert.Equal(503, third.Status);
+        LoopDriver.RunUntil(kit.Loop, () => kit.Finished.Count == 1);
+        Assert.Equal(Forwarding.ForwardError.CircuitOpen, kit.Finished[0].Error);
+        parked[0].End("1");
+        LoopDriver.RunUntil(kit.Loop, () => parked.Count == 2);
+        parked[1].End("2");
+        LoopDriver.RunUntil(kit.Loop, () => first.Closed && second.Closed);
+        Assert.Equal(("1", "2"), (first.Text, second.Text));
+    }
+
     public static TheoryData<ProxyOptions, string> Invalid() => new()
     {
         { new ProxyOptions { Routes = [new ProxyRoute { Cluster = "missing" }] }, "Routes[0].Cluster" },
