@@ -200,4 +200,39 @@ public sealed class ForwardErrorTests
         LoopDriver.RunUntil(kit.Loop, () => kit.Proxy!.Clusters[0].Agent.GetStats("127.0.0.1", port).Connected == 0); // dropped, not pooled
         Assert.Equal(0, kit.Proxy!.ActiveExchanges);
     }
+
+    [Fact]
+    public void An_upstream_that_closes_a_pooled_connection_as_it_is_reused_costs_the_client_nothing()
+    {
+        using var kit = new ProxyKit();
+        var accepted = new List<Socket>();
+        int port = kit.StartCanned((s, _) =>
+        {
+            if (accepted.IndexOf(s) == 0 && s.BytesWritten > 0)
+                s.Destroy(); // the first connection's second request: closed without a byte, as a server timing it out
+            else
+                Write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        }, accepted);
+        kit.StartProxy(ports: port);
+
+        Assert.Equal("ok", kit.Exchange(kit.ToProxy()).Text);
+        Assert.Equal("ok", kit.Exchange(kit.ToProxy()).Text); // sent again on a fresh connection
+
+        Assert.Equal(2, accepted.Count);
+    }
+
+    [Fact]
+    public void A_filter_answering_an_upgrade_request_writes_its_answer_and_closes()
+    {
+        using var kit = new ProxyKit();
+        kit.StartProxy(filters: [new DelegateFilter(Hooks.HookPoint.RequestHead, _ => Hooks.HookResult.Respond(403, body: "no"u8.ToArray()))], ports: kit.StartEcho());
+
+        RawClient client = kit.Raw("GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed);
+
+        Assert.StartsWith("HTTP/1.1 403 Forbidden\r\n", client.Text);
+        Assert.Contains("Content-Length: 2\r\n", client.Text);
+        Assert.EndsWith("\r\n\r\nno", client.Text);
+        Assert.Empty(kit.Seen);
+    }
 }
