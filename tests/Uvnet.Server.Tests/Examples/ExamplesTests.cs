@@ -115,7 +115,7 @@ public sealed class ExamplesTests
         upstream.Start();
         using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
         // A chunked answer in two pieces, as a streaming upstream sends it.
-        Task<string> requestLine = ServeOnceAsync(upstream,
+        Task<string> requestHead = ServeOnceAsync(upstream,
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
             cancel.Token);
         int upstreamPort = ((IPEndPoint)upstream.LocalEndpoint).Port;
@@ -127,7 +127,34 @@ public sealed class ExamplesTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("hello world", await response.Content.ReadAsStringAsync());
-        Assert.Equal("GET /greeting?to=world HTTP/1.1", await requestLine);
+        Assert.StartsWith("GET /greeting?to=world HTTP/1.1\r\n", await requestHead);
+    }
+
+    [Fact]
+    public async Task ProxyFilter_AnswersAnUnknownCallerItselfAndForwardsAKnownOneAsItsClient()
+    {
+        using var upstream = new TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        Task<string> requestHead = ServeOnceAsync(upstream, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nreports", cancel.Token);
+        int upstreamPort = ((IPEndPoint)upstream.LocalEndpoint).Port;
+        using RunningUvnet example = await Example.StartAsync("09-proxy-filter", $"http://127.0.0.1:{upstreamPort}");
+        using var http = new HttpClient { Timeout = RunningUvnet.Bound };
+
+        using HttpResponseMessage refused = await http.GetAsync(example.Url("/report"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("ApiKey", refused.Headers.WwwAuthenticate.ToString());
+        Assert.False(requestHead.IsCompleted); // the upstream never heard of it
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, example.Url("/report"));
+        request.Headers.Add("X-Api-Key", "k-123");
+        using HttpResponseMessage forwarded = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, forwarded.StatusCode);
+        Assert.Equal("reports", await forwarded.Content.ReadAsStringAsync());
+        string head = await requestHead;
+        Assert.StartsWith("GET /report HTTP/1.1\r\n", head);
+        Assert.Contains("\r\nX-Client: reports\r\n", head);
+        Assert.DoesNotContain("X-Api-Key", head, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -155,6 +182,7 @@ public sealed class ExamplesTests
     }
 
     /// <summary>Accepts one connection on <paramref name="listener"/>, reads a request head, answers <paramref name="response"/> and closes; returns the request line.</summary>
+    /// <summary>Answers one request on <paramref name="listener"/> with <paramref name="response"/>; returns the request's head.</summary>
     private static async Task<string> ServeOnceAsync(TcpListener listener, string response, CancellationToken cancel)
     {
         using TcpClient connection = await listener.AcceptTcpClientAsync(cancel);
@@ -168,7 +196,7 @@ public sealed class ExamplesTests
             head.Append(Encoding.ASCII.GetString(buffer, 0, n));
         }
         await stream.WriteAsync(Encoding.ASCII.GetBytes(response), cancel);
-        return head.ToString()[..head.ToString().IndexOf("\r\n", StringComparison.Ordinal)];
+        return head.ToString();
     }
 
     /// <summary>A line-based client of the chat example, connected once it has read the welcome line.</summary>
