@@ -56,6 +56,9 @@ internal sealed class ClientConnection
         Socket.Error += s_onError;
         Socket.Timeout += s_onTimeout;
         Socket.Drain += s_onDrain;
+        // Node's http.request has noDelay true: a request's head and body go out at once, and requests pipelined
+        // behind an unacknowledged one are not held by Nagle for the server's delayed ACK.
+        Socket.SetNoDelay();
         Socket.Connect(port, host);
     }
 

@@ -23,6 +23,18 @@ public class AgentTests
         Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
     }
 
+    // Node's Agent sets noDelay true: a request pipelined behind an unacknowledged one must not wait for the
+    // server's delayed ACK (Nagle), nor a body written after its head.
+    [Fact]
+    public void Pooled_connections_have_Nagle_off()
+    {
+        using var kit = new ClientKit();
+        int port = kit.StartServer((_, res) => res.End("x"u8));
+        var outcome = kit.Exchange(kit.To(port));
+        using var socket = new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(outcome.Response!.Socket.Handle!.FileDescriptor, ownsHandle: false));
+        Assert.NotEqual(0, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.NoDelay)!);
+    }
+
     [Fact]
     public void Global_agent_is_one_per_loop()
     {
