@@ -38,7 +38,8 @@ public sealed unsafe partial class UdpHandle
     /// Starts receiving into the loop's shared buffers (an idle handle holds none). On Linux the datagrams waiting
     /// together are read by one recvmmsg, up to 20, each into its own 64 KiB (libuv's UV_UDP_RECVMMSG); a callback that
     /// stops receiving, closes the handle or throws ends that batch, and the datagrams after it, already read, are
-    /// dropped, as libuv drops them.
+    /// dropped, as libuv drops them. A callback that restarts receiving passes them on to the new callback (copied into
+    /// its alloc's buffers if it has one), as libuv passes them to the recv_cb set then.
     /// </summary>
     public int ReceiveStart(UdpRecvCallback receive) => ReceiveStart(null, receive);
 
@@ -88,14 +89,11 @@ public sealed unsafe partial class UdpHandle
     private void ReceiveAvailable()
     {
         // With the loop's buffers on Linux: a batch per recvmmsg, as libuv's UV_UDP_RECVMMSG (the other systems, and a
-        // handle with its own alloc, one datagram per recvmsg into the buffer its alloc gives).
-        if (_alloc is null && OperatingSystem.IsLinux())
-        {
-            ReceiveBatches();
-            return;
-        }
+        // handle with its own alloc, one datagram per recvmsg into the buffer its alloc gives). A callback that restarts
+        // with an alloc of its own inside a batch leaves the rest of this wakeup's receives to the loop below.
+        int budget = _alloc is null && OperatingSystem.IsLinux() ? ReceiveBatches() : MaxReceivesPerWakeup;
         byte* name = stackalloc byte[SockAddr.MaxSize];
-        for (int count = MaxReceivesPerWakeup; count > 0 && _receiving; count--)
+        for (int count = budget; count > 0 && _receiving; count--)
         {
             UdpRecvCallback receive = _receive!;
             Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : _alloc(this, SuggestedReceiveSize);
@@ -136,12 +134,14 @@ public sealed unsafe partial class UdpHandle
     /// reports each as <see cref="ReceiveAvailable"/> does. A batch that comes back short means the socket was empty:
     /// "nothing more now" is reported at once, without the recvmsg that would only have said EAGAIN (the poller
     /// reports the socket again when more arrive). A callback that stops receiving, closes the handle or throws ends
-    /// the batch: the datagrams after it, already taken from the socket, are dropped, as libuv drops them.
+    /// the batch: the datagrams after it, already taken from the socket, are dropped, as libuv drops them once its
+    /// recv_cb is gone. A callback that restarts receiving does not: as libuv passes the rest of a batch to the recv_cb
+    /// set then, the rest go to the new callback, into the buffers of its alloc if it has one. Returns the receives
+    /// left of this wakeup's budget for the one-at-a-time loop: none unless a restart brought an alloc.
     /// </summary>
-    private void ReceiveBatches()
+    private int ReceiveBatches()
     {
         const int nameSize = SockAddr.MaxSize;
-        UdpRecvCallback receive = _receive!;
         Memory<byte> buffers = Loop.SharedDatagramBuffers;
         Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[ReceiveBatchSize];
         Libc.IoVec* vectors = stackalloc Libc.IoVec[ReceiveBatchSize];
@@ -163,26 +163,61 @@ public sealed unsafe partial class UdpHandle
             if (n < 0)
             {
                 int status = Libc.LastStatus();
-                receive(this, status == UvError.EAGAIN ? 0 : status, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
-                return;
+                _receive!(this, status == UvError.EAGAIN ? 0 : status, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
+                return 0;
             }
             for (int i = 0; i < n; i++)
             {
+                // Stopped or closed by the callback before: this batch is over.
+                if (!_receiving)
+                    return 0;
                 Libc.MsgHdr* message = &messages[i].Header;
                 UdpRecvFlags flags = (message->Flags & SocketConstants.MSG_TRUNC) != 0 ? UdpRecvFlags.Partial : UdpRecvFlags.None;
                 IPEndPoint? sender = Sender(new ReadOnlySpan<byte>(message->Name, Math.Min(message->NameLength, MaxSenderSize)));
-                receive(this, messages[i].Length, buffers.Slice(i * SuggestedReceiveSize, SuggestedReceiveSize), sender, flags);
-                // Stopped, closed, or restarted with another callback or its own alloc: this batch is over.
-                if (!_receiving || _receive != receive || _alloc is not null)
-                    return;
+                Memory<byte> chunk = buffers.Slice(i * SuggestedReceiveSize, SuggestedReceiveSize);
+                if (_alloc is null)
+                    _receive!(this, messages[i].Length, chunk, sender, flags);
+                else if (!HandToOwnBuffer(chunk[..messages[i].Length], sender, flags))
+                    return 0;
             }
+            if (!_receiving)
+                return 0;
+            budget -= n;
+            if (_alloc is not null)
+                return n < asked ? 1 : budget; // the next recvmsg, into the alloc's buffer, says "nothing more" if so
             if (n < asked)
             {
-                receive(this, 0, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
-                return;
+                _receive!(this, 0, buffers[..SuggestedReceiveSize], null, UdpRecvFlags.None);
+                return 0;
             }
-            budget -= n;
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// A datagram of a batch, read before a callback restarted receiving with an alloc of its own: copied into the buffer
+    /// that alloc gives (the start of it, flagged partial, when it is smaller), as a recvmsg into it would have read it.
+    /// False when no receive callback ran for it: the alloc stopped or closed (the datagram is dropped), or gave no buffer (ENOBUFS).
+    /// </summary>
+    private bool HandToOwnBuffer(Memory<byte> datagram, IPEndPoint? sender, UdpRecvFlags flags)
+    {
+        UdpRecvCallback receive = _receive!;
+        Memory<byte> own = _alloc!(this, SuggestedReceiveSize);
+        if (!_receiving || _receive != receive)
+            return false;
+        if (own.IsEmpty)
+        {
+            receive(this, UvError.ENOBUFS, own, null, UdpRecvFlags.None);
+            return false;
+        }
+        if (datagram.Length > own.Length)
+        {
+            datagram = datagram[..own.Length];
+            flags |= UdpRecvFlags.Partial;
+        }
+        datagram.Span.CopyTo(own.Span);
+        receive(this, datagram.Length, own, sender, flags);
+        return true;
     }
 
     /// <summary>The sender's endpoint: the one handed out before for the same address, so steady peers allocate nothing.</summary>
