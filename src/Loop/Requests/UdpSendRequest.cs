@@ -17,7 +17,6 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
     private readonly byte[] _address = GC.AllocateArray<byte>(SockAddr.MaxSize, pinned: true);
     private int _count;
     private int _addressLength;
-    private bool _pinned;
 
     /// <summary>The UDP handle the send runs on, while in flight and during its callback; null once idle.</summary>
     public UdpHandle? Udp => Handle as UdpHandle;
@@ -38,22 +37,12 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
         _addressLength = destination is null ? 0 : SockAddr.Write(destination, _address);
     }
 
-    /// <summary>Pins the buffers: the datagram waits in the queue and the kernel reads them in a later iteration.</summary>
-    internal void Pin()
-    {
-        if (_pinned)
-            return;
-        for (int i = 0; i < _count; i++)
-            _pins[i] = _buffers[i].Pin();
-        _pinned = true;
-    }
-
     /// <summary>Sends the datagram with one sendmsg: bytes sent or -1 (errno set).</summary>
     internal nint SendTo(int fd)
     {
-        if (_count == 1 && !_pinned)
+        if (_count == 1)
         {
-            // The common case, a single buffer sent at once: pinned for the call only.
+            // The common case, a single buffer: fixed pins it for the call without a handle.
             fixed (byte* data = _buffers[0].Span)
             {
                 Libc.IoVec vector = new() { Base = data, Length = _buffers[0].Length };
@@ -63,7 +52,9 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
         }
         Libc.IoVec* vectors = stackalloc Libc.IoVec[_count];
         Libc.MsgHdr message = Message(vectors);
-        return Libc.SendMsg(fd, &message, 0);
+        nint sent = Libc.SendMsg(fd, &message, 0);
+        Unpin();
+        return sent;
     }
 
     /// <summary>Buffers this datagram gathers (one iovec each).</summary>
@@ -71,17 +62,31 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
 
     /// <summary>
     /// The datagram as a message for sendmsg or sendmmsg, its buffers pinned and written to <paramref name="vectors"/>
-    /// (room for <see cref="BufferCount"/>): valid until <see cref="Release"/>.
+    /// (room for <see cref="BufferCount"/>): valid until <see cref="Unpin"/>, which follows the call. The call copies the
+    /// datagram into the kernel before it returns, so a datagram waiting in the queue holds no pin.
     /// </summary>
     internal Libc.MsgHdr Message(Libc.IoVec* vectors)
     {
-        Pin();
         for (int i = 0; i < _count; i++)
         {
+            _pins[i] = _buffers[i].Pin();
             vectors[i].Base = (byte*)_pins[i].Pointer;
             vectors[i].Length = _buffers[i].Length;
         }
         return Header(vectors);
+    }
+
+    /// <summary>Releases the pins <see cref="Message"/> took, once the call that sent (or tried) the datagram returned.</summary>
+    internal void Unpin()
+    {
+        // The send's errno is read after this: a MemoryManager's Unpin may make calls that set one of their own.
+        int errno = Marshal.GetLastPInvokeError();
+        for (int i = 0; i < _count; i++)
+        {
+            _pins[i].Dispose();
+            _pins[i] = default;
+        }
+        Marshal.SetLastPInvokeError(errno);
     }
 
     // The address is in a pinned array: its pointer stays valid outside a fixed block.
@@ -93,17 +98,10 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
         IovLength = _count,
     };
 
-    /// <summary>Releases the pins and the buffers, before the callback runs.</summary>
+    /// <summary>Lets go of the buffers, before the callback runs.</summary>
     internal void Release()
     {
-        for (int i = 0; i < _count; i++)
-        {
-            if (_pinned)
-                _pins[i].Dispose();
-            _pins[i] = default;
-            _buffers[i] = default;
-        }
-        _pinned = false;
+        _buffers.AsSpan(0, _count).Clear();
         _count = 0;
         Next = null;
     }

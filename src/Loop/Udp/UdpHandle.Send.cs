@@ -175,9 +175,6 @@ public sealed unsafe partial class UdpHandle
             // This datagram fails (EMSGSIZE, ECONNREFUSED...); those behind it are datagrams of their own and go on.
             CompleteSend(DequeueSend(), status);
         }
-        // Whatever is left waits for the socket to become writable, from memory the kernel reads later.
-        for (UdpSendRequest? r = _sendHead; r is not null; r = r.Next)
-            r.Pin();
     }
 
     /// <summary>
@@ -198,7 +195,11 @@ public sealed unsafe partial class UdpHandle
         }
         if (count == 0)
             return head.SendTo(Fd) < 0 ? -1 : 1;
-        return Libc.SendMMsg(Fd, messages, (uint)count, 0);
+        int sent = Libc.SendMMsg(Fd, messages, (uint)count, 0);
+        UdpSendRequest? pinned = head;
+        for (int i = 0; i < count; i++, pinned = pinned.Next)
+            pinned!.Unpin();
+        return sent;
     }
 
     /// <summary>

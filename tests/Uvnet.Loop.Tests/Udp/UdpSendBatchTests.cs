@@ -73,4 +73,61 @@ public sealed class UdpSendBatchTests
         client.Close();
         scope.Finish();
     }
+
+    /// <summary>Memory that counts the pins taken on it and not yet released.</summary>
+    private sealed class CountedPins(byte[] bytes) : System.Buffers.MemoryManager<byte>
+    {
+        private System.Runtime.InteropServices.GCHandle _handle;
+
+        public int Held { get; private set; }
+
+        public override Span<byte> GetSpan() => bytes;
+
+        public override unsafe System.Buffers.MemoryHandle Pin(int elementIndex = 0)
+        {
+            if (Held++ == 0)
+                _handle = System.Runtime.InteropServices.GCHandle.Alloc(bytes, System.Runtime.InteropServices.GCHandleType.Pinned);
+            return new((byte*)_handle.AddrOfPinnedObject() + elementIndex, default, this);
+        }
+
+        public override void Unpin()
+        {
+            if (--Held == 0)
+                _handle.Free();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    // sendmsg and sendmmsg copy a datagram into the kernel before they return: its memory needs pinning for that call
+    // only. A batch kept every datagram it gathered pinned until that datagram's callback (and a datagram left waiting
+    // by a full socket until it was sent), so a long queue held as many pinned buffers as it had datagrams.
+    [Fact]
+    public void A_batched_datagram_is_pinned_only_during_the_call_that_sends_it()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        var received = UdpTestKit.Record(server);
+        var client = UdpTestKit.Bound(scope.Loop);
+        var memories = Enumerable.Range(0, 4).Select(i => new CountedPins(UdpTestKit.Bytes($"p{i}"))).ToArray();
+        var heldInCallbacks = new List<int[]>();
+        foreach (CountedPins memory in memories)
+        {
+            ReadOnlyMemory<byte>[] parts = [memory.Memory[..1], memory.Memory[1..]]; // two buffers: not the one-buffer fast path
+            Assert.Equal(0, client.Send(new UdpSendRequest(), parts, server.LocalEndPoint, (_, s) =>
+            {
+                Assert.Equal(0, s);
+                heldInCallbacks.Add([.. memories.Select(m => m.Held)]);
+            }));
+        }
+        scope.RunUntil(() => heldInCallbacks.Count == 4 && received.Count == 4);
+
+        Assert.Equal(["p0", "p1", "p2", "p3"], received.Select(UdpTestKit.Text));
+        Assert.All(heldInCallbacks, held => Assert.Equal([0, 0, 0, 0], held));
+        client.Close();
+        server.Close();
+        scope.Finish();
+    }
 }
