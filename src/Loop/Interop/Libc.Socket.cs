@@ -25,6 +25,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "shutdown", SetLastError = true)]
     internal static partial int Shutdown(int fd, int how);
 
+    /// <summary>ioctl(2) with an int result (FIONREAD, SIOCOUTQ); Linux only here, where ioctl's request is an unsigned long.</summary>
+    [LibraryImport(Name, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, nuint request, int* value);
+
+    /// <summary>Linux's SIOCOUTQ: the bytes of a socket's the kernel holds, not yet sent (for UDP, its send buffer's use).</summary>
+    internal const nuint SIOCOUTQ = 0x5411;
+
     [LibraryImport(Name, EntryPoint = "getsockopt", SetLastError = true)]
     internal static partial int GetSockOpt(int fd, int level, int name, void* value, int* length);
 

@@ -33,8 +33,9 @@ public sealed unsafe partial class UdpHandle
     /// Sends <paramref name="buffers"/> as one datagram, as <c>uv_udp_send</c>: to <paramref name="destination"/>, or,
     /// with null, to the connected peer. Tried at once when nothing is queued, otherwise queued and sent when the
     /// socket is writable; sends complete in order. The callback runs once with 0 or a negative status (EMSGSIZE for a
-    /// datagram too large, ECONNREFUSED on a connected socket whose peer's port was found closed, ECANCELED when
-    /// the handle closes first), never inside this call. Binds to a free port first when the socket is not bound.
+    /// datagram too large, ENOBUFS for one the kernel can never buffer (a difference from libuv, which waits for ever:
+    /// see <see cref="LastSendStatus"/>), ECONNREFUSED on a connected socket whose peer's port was found closed,
+    /// ECANCELED when the handle closes first), never inside this call. Binds to a free port first when the socket is not bound.
     /// Returns 0, or a negative status when the send cannot start (then the callback does not run): EISCONN with a
     /// destination on a connected socket, EDESTADDRREQ without one on an unconnected socket, EINVAL for no buffers or
     /// more than 1,024, or a destination of the other family.
@@ -75,7 +76,7 @@ public sealed unsafe partial class UdpHandle
     /// <summary>
     /// Sends one datagram now, without queuing, as <c>uv_udp_try_send</c>: the number of bytes sent, or EAGAIN when
     /// sends are queued or the socket is full, or another negative status (as <see cref="Send(UdpSendRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, IPEndPoint?, Action{UdpSendRequest, int}?)"/>
-    /// refuses, or as the system fails the send: EMSGSIZE, ECONNREFUSED...).
+    /// refuses, or as the system fails the send: EMSGSIZE, ENOBUFS for a datagram the kernel can never buffer, ECONNREFUSED...).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
     public int TrySend(ReadOnlySpan<byte> data, IPEndPoint? destination)
@@ -102,15 +103,25 @@ public sealed unsafe partial class UdpHandle
     }
 
     /// <summary>
-    /// The failed send's status, as libuv's uv__udp_sendmsg1 reads it: ENOBUFS (the kernel had no buffer for the
-    /// datagram, or the device queue was full) is EAGAIN, a full socket, so a queued datagram waits to be tried again
-    /// when the socket is writable instead of failing, and TrySend says to try later.
+    /// The failed send's status. ENOBUFS is EAGAIN, a full socket, as libuv's uv__udp_sendmsg1 reads it, so a queued
+    /// datagram waits for the socket to be writable instead of failing and TrySend says to try later, while the socket
+    /// has bytes in the kernel whose sending frees buffers (or where that cannot be asked). With none, nothing frees any:
+    /// the datagram can never go (on Linux, IP fragments needing more than twice the send buffer), and read as EAGAIN
+    /// it would wait for ever, the loop spinning on a socket always writable; it fails with ENOBUFS instead.
     /// </summary>
-    internal static int LastSendStatus()
+    internal int LastSendStatus()
     {
         int status = Libc.LastStatus();
-        return status == UvError.ENOBUFS ? UvError.EAGAIN : status;
+        if (status != UvError.ENOBUFS)
+            return status;
+        int inFlight = -1;
+        if (OperatingSystem.IsLinux() && Libc.Ioctl(Fd, Libc.SIOCOUTQ, &inFlight) < 0)
+            inFlight = -1;
+        return NoBufferStatus(inFlight);
     }
+
+    /// <summary>ENOBUFS read with <paramref name="inFlight"/> bytes of the socket's in the kernel (-1: not known): see <see cref="LastSendStatus"/>.</summary>
+    internal static int NoBufferStatus(int inFlight) => inFlight == 0 ? UvError.ENOBUFS : UvError.EAGAIN;
 
     /// <summary>
     /// Why a datagram cannot be sent (0: it can, and the socket exists then, bound if it was not): libuv's

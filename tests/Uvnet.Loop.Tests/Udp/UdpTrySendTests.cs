@@ -95,14 +95,48 @@ public sealed class UdpTrySendTests
     }
 
     // libuv's uv__udp_sendmsg1 and uv__udp_sendmsgv read ENOBUFS as EAGAIN: TrySend says to try later, and a queued
-    // datagram waits for the socket to be writable instead of failing. Loopback never runs out of buffers, so the
-    // errno is set as sendmsg would leave it and the status both send paths read is checked.
+    // datagram waits for the socket to be writable instead of failing. Here that holds while the socket has bytes in
+    // the kernel whose sending frees buffers (or where that cannot be asked); with none, nothing would free any, and the
+    // datagram fails. Loopback never runs out of buffers, so the statuses are checked for each count of bytes.
     [Fact]
-    public void ENOBUFS_from_a_send_is_read_as_EAGAIN()
+    public void ENOBUFS_from_a_send_is_read_as_EAGAIN_while_the_socket_has_bytes_in_flight()
     {
-        Marshal.SetLastPInvokeError(OperatingSystem.IsLinux() ? 105 : 55); // ENOBUFS
-        Assert.Equal(UvError.EAGAIN, UdpHandle.LastSendStatus());
-        Marshal.SetLastPInvokeError(OperatingSystem.IsLinux() ? 90 : 40); // EMSGSIZE: still a failure of its own
-        Assert.Equal(UvError.EMSGSIZE, UdpHandle.LastSendStatus());
+        Assert.Equal(UvError.EAGAIN, UdpHandle.NoBufferStatus(4096));
+        Assert.Equal(UvError.EAGAIN, UdpHandle.NoBufferStatus(-1)); // not known (not Linux)
+        Assert.Equal(UvError.ENOBUFS, UdpHandle.NoBufferStatus(0));
+        using var scope = new LoopScope();
+        var client = UdpTestKit.Bound(scope.Loop);
+        Marshal.SetLastPInvokeError(OperatingSystem.IsLinux() ? 90 : 40); // EMSGSIZE: a failure of its own
+        Assert.Equal(UvError.EMSGSIZE, client.LastSendStatus());
+        scope.CloseAllAndFinish();
+    }
+
+    // A datagram the kernel can never take: on Linux, one cut into IP fragments (here by IPV6_MTU) that together need
+    // more than twice the send buffer gets ENOBUFS on every try, with nothing of the socket's in flight to wait for.
+    // Read as EAGAIN, TrySend said to try again for ever, and a queued send waited for ever for a writable socket (the
+    // loop spinning, as the socket is always writable), holding up the datagrams behind it.
+    [Fact]
+    public unsafe void A_datagram_the_kernel_can_never_buffer_fails_with_ENOBUFS_instead_of_waiting_for_ever()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // IPV6_MTU's number and the fragments' accounting are Linux's
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop, UdpTestKit.AnyLoopback6);
+        var received = UdpTestKit.Record(server);
+        var client = UdpTestKit.Bound(scope.Loop, UdpTestKit.AnyLoopback6);
+        int mtu = 1280;
+        Assert.Equal(0, Uvnet.Interop.Libc.SetSockOpt(client.Fd, 41, 24, &mtu, sizeof(int))); // IPPROTO_IPV6, IPV6_MTU
+        Assert.Equal(0, client.SetSendBufferSize(4096));
+        var big = new byte[20000];
+
+        Assert.Equal(UvError.ENOBUFS, client.TrySend(big, server.LocalEndPoint));
+        var statuses = new List<int>();
+        Assert.Equal(0, client.Send(big, server.LocalEndPoint, (_, s) => statuses.Add(s)));
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("small"), server.LocalEndPoint, (_, s) => statuses.Add(s)));
+        scope.RunUntil(() => statuses.Count == 2 && received.Count == 1);
+
+        Assert.Equal([UvError.ENOBUFS, 0], statuses);
+        Assert.Equal("small", UdpTestKit.Text(received[0]));
+        scope.CloseAllAndFinish();
     }
 }
