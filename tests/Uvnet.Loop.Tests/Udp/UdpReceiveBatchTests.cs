@@ -215,4 +215,39 @@ public sealed class UdpReceiveBatchTests
         server.Close();
         scope.Finish();
     }
+
+    // Each datagram of a batch has its own sender and length: IPv4 senders on a dual-stack socket come as IPv4-mapped
+    // addresses, IPv6 ones as they are, an empty datagram as 0 with its sender, the largest IPv4 datagram whole (a chunk
+    // holds any datagram, so none is partial).
+    [Fact]
+    public void A_batch_from_several_senders_gives_each_datagram_its_own_sender_and_length()
+    {
+        if (OperatingSystem.IsLinux() is false)
+            return;
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop, new IPEndPoint(IPAddress.IPv6Any, 0)); // dual stack
+        int port = server.LocalEndPoint!.Port;
+        using var a = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var b = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+        a.Bind(UdpTestKit.AnyLoopback4);
+        b.Bind(UdpTestKit.AnyLoopback6);
+        var sent = new List<(Socket From, int Length)> { (a, 1), (b, 1200), (a, 0), (b, 3), (a, 65507), (b, 0), (a, 17) };
+        for (int i = 0; i < sent.Count; i++)
+        {
+            var to = sent[i].From == a ? new IPEndPoint(IPAddress.Loopback, port) : new IPEndPoint(IPAddress.IPv6Loopback, port);
+            sent[i].From.SendTo(Enumerable.Repeat((byte)i, sent[i].Length).ToArray(), to);
+        }
+        var received = UdpTestKit.Record(server);
+        scope.RunUntil(() => received.Count == sent.Count);
+
+        for (int i = 0; i < sent.Count; i++)
+        {
+            var from = (IPEndPoint)sent[i].From.LocalEndPoint!;
+            var expected = sent[i].From == a ? new IPEndPoint(from.Address.MapToIPv6(), from.Port) : from;
+            Assert.Equal((expected, sent[i].Length, UdpRecvFlags.None), (received[i].Sender!, received[i].NRead, received[i].Flags));
+            Assert.All(received[i].Data, d => Assert.Equal((byte)i, d));
+        }
+        server.Close();
+        scope.Finish();
+    }
 }
