@@ -25,7 +25,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Name, EntryPoint = "shutdown", SetLastError = true)]
     internal static partial int Shutdown(int fd, int how);
 
-    /// <summary>ioctl(2) with an int result (FIONREAD, SIOCOUTQ); Linux only here, where ioctl's request is an unsigned long.</summary>
+    /// <summary>ioctl(2) with an int result (SIOCOUTQ); called on Linux only, where the request is an unsigned long.</summary>
     [LibraryImport(Name, EntryPoint = "ioctl", SetLastError = true)]
     internal static partial int Ioctl(int fd, nuint request, int* value);
 
