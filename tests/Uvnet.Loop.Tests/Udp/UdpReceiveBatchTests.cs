@@ -250,4 +250,24 @@ public sealed class UdpReceiveBatchTests
         server.Close();
         scope.Finish();
     }
+
+    // A close inside a batch ends it: no callback runs for the datagrams read with it, nor for "nothing more".
+    [Fact]
+    public void A_close_inside_a_batch_runs_no_receive_callback_after_it()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        using Socket client = SendAll(server.LocalEndPoint!, 3);
+        int calls = 0;
+        bool closed = false;
+        Assert.Equal(0, server.ReceiveStart((h, _, _, _, _) =>
+        {
+            calls++;
+            h.Close(_ => closed = true);
+        }));
+        scope.RunUntil(() => closed);
+
+        Assert.Equal(1, calls);
+        scope.Finish();
+    }
 }
