@@ -351,7 +351,10 @@ public sealed class ClientRequest
         connection?.DestroyFor(this);
         if (Res is { } res && !res.Complete)
             res.OnAborted(error ?? new NetException("ECONNRESET", "aborted"));
-        Loop.Post(static s => s.request.Fail(s.error), (request: this, error));
+        // The aborted response closed the request already, which recycles it on the next turn: a Fail queued now
+        // would run on the recycled pair and close its next use (or leave it destroyed before it begins).
+        if (!_closed)
+            Loop.Post(static s => s.request.Fail(s.error), (request: this, error));
     }
 
     /// <summary>Node's <c>abort()</c>: <see cref="Destroy"/> without an error.</summary>
