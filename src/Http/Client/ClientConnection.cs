@@ -100,6 +100,7 @@ internal sealed class ClientConnection
             _receivedAny = false;
             _socketError = null;
             Socket.Ref();
+            Socket.SetTimeout(request.TimeoutMs);
         }
         else
         {
@@ -107,6 +108,16 @@ internal sealed class ClientConnection
             _tail = request;
         }
         request.OnAssigned(this, reused, pipelined: InFlight > 1);
+    }
+
+    /// <summary>
+    /// Arms the socket's timeout for <paramref name="request"/> while its response is the one read: a request pipelined
+    /// behind it has its own, armed when its turn comes (<see cref="CompleteMessage"/>), so it never replaces the head's.
+    /// </summary>
+    internal void SetTimeoutFor(ClientRequest request, long milliseconds)
+    {
+        if (_request == request)
+            Socket.SetTimeout(milliseconds);
     }
 
     /// <summary>Puts the connection in its pool's idle set: it no longer keeps the loop alive, and closes after <paramref name="idleTimeout"/>.</summary>
@@ -311,6 +322,7 @@ internal sealed class ClientConnection
         {
             _request = next; // its bytes went out with the previous ones: the connection stays busy
             _receivedAny = false;
+            Socket.SetTimeout(next.TimeoutMs);
             Pool!.FillPipeline(this);
         }
         else if (_inFlight.Count > 0)

@@ -371,7 +371,7 @@ public sealed class ClientRequest
         _timeout = milliseconds;
         if (callback is not null)
             _timeoutEvent += callback;
-        _connection?.Socket.SetTimeout(milliseconds);
+        _connection?.SetTimeoutFor(this, milliseconds);
         return this;
     }
 
@@ -395,7 +395,6 @@ public sealed class ClientRequest
         // nothing of a body sent).
         if ((reused || pipelined) && !_retried && (IsIdempotent || _bodyBytes == 0))
             _replay = _replayStore;
-        connection.Socket.SetTimeout(_timeout);
         _socket?.Invoke(this, connection.Socket);
         if (_replayBytes is { } replay)
         {

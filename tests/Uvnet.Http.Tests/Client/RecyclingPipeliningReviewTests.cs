@@ -8,6 +8,8 @@ namespace Uvnet.Http.Tests.Client;
 /// </summary>
 public class RecyclingPipeliningReviewTests
 {
+    private static string Ok(string body) => $"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}";
+
     /// <summary>
     /// Destroy while the response is in progress aborts the response, which closes the request at once; the Error and
     /// Close that Destroy queued for a later turn must not run on the pair once it was recycled (they marked it closed
@@ -41,5 +43,55 @@ public class RecyclingPipeliningReviewTests
         Assert.Null(second.Error);
         Assert.Equal("second", second.Text);
         Assert.Equal(["socket", "response", "end", "close"], second.Events);
+    }
+
+    /// <summary>
+    /// A request's timeout is its own (Node's <c>req.setTimeout</c> arms the socket for it): a request pipelined behind
+    /// one with a timeout must not replace that timeout with its own (here none), or the first waits forever.
+    /// </summary>
+    [Fact]
+    public void A_request_pipelined_behind_one_with_a_timeout_does_not_disarm_it()
+    {
+        using var kit = new ClientKit(new AgentOptions { Pipelining = 2 });
+        int port = kit.StartCanned((_, _, _) => { }); // never answers
+        int timeouts = 0;
+        ClientKit.Outcome first = kit.Send(kit.To(port, "/a") with { Timeout = 50 }, r =>
+        {
+            r.Timeout += req => { timeouts++; req.Destroy(); };
+            r.End();
+        });
+        ClientKit.Outcome second = kit.Send(kit.To(port, "/b"));
+        LoopDriver.RunUntil(kit.Loop, () => second.Socket is not null);
+        Assert.Same(first.Socket, second.Socket);
+
+        LoopDriver.RunUntil(kit.Loop, () => first.Closed, seconds: 5);
+        Assert.Equal(1, timeouts);
+    }
+
+    /// <summary>
+    /// Once the head of the pipeline is answered, the request behind it is read next under its own timeout, not the
+    /// answered one's: here only the second has one, and its Timeout comes while the server keeps it unanswered.
+    /// </summary>
+    [Fact]
+    public void The_request_behind_an_answered_one_is_read_under_its_own_timeout()
+    {
+        using var kit = new ClientKit(new AgentOptions { Pipelining = 2 });
+        int port = kit.StartCanned((s, _, index) =>
+        {
+            if (index == 0)
+                ClientKit.Canned(s, Ok("a")); // the second is never answered
+        });
+        int timeouts = 0;
+        ClientKit.Outcome first = kit.Send(kit.To(port, "/a"));
+        ClientKit.Outcome second = kit.Send(kit.To(port, "/b"), r =>
+        {
+            r.SetTimeout(50, req => { timeouts++; req.Destroy(); });
+            r.End();
+        });
+        // The first is assigned (and arms the socket) after the second's SetTimeout: only the second's Start comes later.
+        LoopDriver.RunUntil(kit.Loop, () => first.Closed && second.Closed, seconds: 5);
+        Assert.Same(first.Socket, second.Socket);
+        Assert.Equal("a", first.Text);
+        Assert.Equal(1, timeouts);
     }
 }
