@@ -86,10 +86,14 @@ internal sealed class ClientConnection
 
     /// <summary>
     /// Whether <paramref name="request"/> may go out behind the requests in flight (undici's <c>pipelining</c>): room
-    /// under <paramref name="depth"/>, the connection kept alive, and every request on it safe to pipeline.
+    /// under <see cref="AgentOptions.Pipelining"/>, and under <see cref="AgentOptions.MaxRequestsPerSocket"/> counting
+    /// those in flight (a server with the same cap closes after its last answer), the connection kept alive, and every
+    /// request on it safe to pipeline.
     /// </summary>
-    internal bool CanPipeline(ClientRequest request, int depth) =>
-        _request is { CanPipeline: true } && InFlight < depth && IsUsable && _finishing is null && request.CanPipeline && AllBehindPipelinable();
+    internal bool CanPipeline(ClientRequest request, AgentOptions options) =>
+        _request is { CanPipeline: true } && InFlight < options.Pipelining
+        && (options.MaxRequestsPerSocket == 0 || Served + InFlight < options.MaxRequestsPerSocket)
+        && IsUsable && _finishing is null && request.CanPipeline && AllBehindPipelinable();
 
     /// <summary>Gives the connection to <paramref name="request"/>, which sends what it has; behind the one in flight when pipelined.</summary>
     internal void Assign(ClientRequest request, bool reused)

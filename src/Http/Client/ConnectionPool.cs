@@ -130,7 +130,7 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     /// <summary>Sends waiting requests behind those in flight on <paramref name="connection"/> while it has room, in their order.</summary>
     internal void FillPipeline(ClientConnection connection)
     {
-        while (_waiting.TryPeek(out ClientRequest? next) && connection.CanPipeline(next, Agent.Options.Pipelining))
+        while (_waiting.TryPeek(out ClientRequest? next) && connection.CanPipeline(next, Agent.Options))
         {
             _waiting.Dequeue();
             Reused++;
@@ -160,7 +160,7 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     {
         foreach (ClientConnection c in _busy)
         {
-            if (c.CanPipeline(request, Agent.Options.Pipelining))
+            if (c.CanPipeline(request, Agent.Options))
                 return c;
         }
         return null;

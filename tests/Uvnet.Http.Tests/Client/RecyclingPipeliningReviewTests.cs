@@ -94,4 +94,27 @@ public class RecyclingPipeliningReviewTests
         Assert.Equal("a", first.Text);
         Assert.Equal(1, timeouts);
     }
+
+    /// <summary>
+    /// <see cref="AgentOptions.MaxRequestsPerSocket"/> caps what one connection is given, pipelined requests included: a
+    /// connection that may serve two takes no third behind them (it would go past the cap, and meet the close that a
+    /// server with the same cap makes after its second answer).
+    /// </summary>
+    [Fact]
+    public void A_connection_is_given_no_more_pipelined_requests_than_MaxRequestsPerSocket()
+    {
+        using var kit = new ClientKit(new AgentOptions { Pipelining = 4, MaxRequestsPerSocket = 2, MaxSockets = 1 });
+        var perConnection = new Dictionary<Uvnet.Net.Socket, int>();
+        int port = kit.StartCanned((s, head, _) =>
+        {
+            perConnection[s] = perConnection.GetValueOrDefault(s) + 1;
+            ClientKit.Canned(s, Ok(head.Split(' ')[1]));
+        });
+        ClientKit.Outcome[] o = new[] { "/a", "/b", "/c", "/d" }.Select(p => kit.Send(kit.To(port, p))).ToArray();
+        LoopDriver.RunUntil(kit.Loop, () => o.All(x => x.Closed));
+
+        Assert.Equal(["/a", "/b", "/c", "/d"], o.Select(x => x.Text));
+        Assert.All(perConnection.Values, n => Assert.True(n <= 2, $"a connection was sent {n} requests"));
+        Assert.Equal(2, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
 }
