@@ -69,16 +69,34 @@ internal static class LoopDriver
     /// returned: the runtime allocates now and then on its own (a tier-up, a first-use cache, more under load), while a
     /// path that allocates per event allocates in every window.
     /// </summary>
-    internal static long LeastAllocated(Loop loop, Func<int> progress, int count)
+    internal static long LeastAllocated(Loop loop, Func<int> progress, int count, int seconds = 60)
     {
+        // A deadline as RunUntil's, made before the windows so that it allocates nothing inside them: a stalled
+        // exchange fails the test, naming how far it got, instead of hanging the run in the poll.
+        var deadline = new TimerHandle(loop);
+        bool expired = false;
+        deadline.Start(_ => expired = true, seconds * 1000L);
+        deadline.Unref();
+        long end = Environment.TickCount64 + seconds * 1000L;
         long least = long.MaxValue;
-        for (int window = 0; window < 3 && least > 0; window++)
+        try
         {
-            int target = progress() + count;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            while (progress() < target)
-                loop.Run(RunMode.Once);
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int window = 0; window < 3 && least > 0; window++)
+            {
+                int target = progress() + count;
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                while (progress() < target)
+                {
+                    if (expired || Environment.TickCount64 >= end)
+                        Assert.Fail($"window {window}: {progress()} of {target} reached within {seconds} s");
+                    loop.Run(RunMode.Once);
+                }
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+        }
+        finally
+        {
+            deadline.Close();
         }
         return least;
     }
