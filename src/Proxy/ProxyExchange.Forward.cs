@@ -124,8 +124,11 @@ public sealed partial class ProxyExchange
             headers.Add(new("Connection", "upgrade"));
             headers.Add(new("Upgrade", upgrade));
         }
-        if (request.Headers.Get("content-length") is { } length)
-            headers.Add(new("Content-Length", length)); // the parser checked it; the body is re-framed by its length
+        // The parser checked it; the body is re-framed by its length. An upgrade's is not sent: the bytes after its head
+        // belong to the new protocol (Node's head), so announcing a body would leave the upstream waiting for it and read
+        // the pooled connection's next request as its end.
+        else if (request.Headers.Get("content-length") is { } length)
+            headers.Add(new("Content-Length", length));
         _upstreamHeaders = headers;
         RunPoint(HookPoint.BeforeForward);
     }
