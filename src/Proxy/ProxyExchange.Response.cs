@@ -57,6 +57,13 @@ public sealed partial class ProxyExchange
         if (_upgradeSocket is not null)
         {
             // The upstream refused the upgrade: its answer goes back raw, delimited by the close (the socket is ours).
+            if (InvalidField(ResponseHeaders) is { } invalid)
+            {
+                // A ResponseHead filter left a field that cannot be sent (no server checks this raw head for us).
+                _responseStarted = false;
+                Apply(HookPoint.ResponseHead, FilterFailed(invalid));
+                return;
+            }
             WriteRawHead(ResponseStatus, upstream.StatusMessage, ResponseHeaders, body: default);
             upstream.Data += Proxy.Handlers.UpstreamDataRaw;
         }
@@ -158,6 +165,14 @@ public sealed partial class ProxyExchange
             fields.Add(new("Connection", "close"));
         if (_upgradeSocket is not null || Response is null)
         {
+            if (InvalidField(fields) is { } invalid)
+            {
+                // A filter's headers cannot be sent: its answer becomes a bare 500, as on a server's response below.
+                Proxy.ReportFilterError(invalid, this);
+                status = 500;
+                body = default;
+                fields.Clear();
+            }
             WriteRawHead(status, null, fields, body);
             DownstreamSocket.End();
             return;
@@ -182,6 +197,24 @@ public sealed partial class ProxyExchange
             response.WriteHead(500);
         }
         response.End(body);
+    }
+
+    /// <summary>Why a field of <paramref name="fields"/> cannot go in a head (a name not a token; CR, LF, NUL in a value), or null.</summary>
+    private static ArgumentException? InvalidField(List<KeyValuePair<string, string>> fields)
+    {
+        try
+        {
+            foreach (var (name, value) in fields)
+            {
+                FieldValidation.ValidateName(name, "Header");
+                FieldValidation.ValidateValue(name, value, "header");
+            }
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e;
+        }
     }
 
     /// <summary>A response head written to a socket the proxy owns (an upgrade request's), with the connection closing after it.</summary>
