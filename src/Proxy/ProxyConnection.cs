@@ -81,6 +81,7 @@ public sealed class ProxyConnection
     {
         _waiting.Clear(); // their requests closed with the socket: each has run its RequestFinished already
         Upgrading?.Finish();
+        Exchange.VoidPause(); // a handle paused at Accept would otherwise go on with ConnectionFinished's chain
         Exchange.RunConnectionPoint(HookPoint.ConnectionFinished);
     }
 }

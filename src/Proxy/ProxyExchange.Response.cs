@@ -279,11 +279,7 @@ public sealed partial class ProxyExchange
         }
         StopTimer();
         CloseTimer();
-        if (_paused)
-        {
-            _paused = false;
-            _token++; // a handle held by a paused filter is void: its request is gone
-        }
+        VoidPause(); // its request is gone
         Proxy.Untrack(this);
         Proxy.Metrics.OnFinished(Response is { Finished: true } response ? response.StatusCode : _upgradeSocket is not null && _responseStarted ? 101 : 0, Error);
         Connection.Active--;

@@ -163,6 +163,15 @@ public sealed partial class ProxyExchange
         return true;
     }
 
+    /// <summary>A handle held by a paused filter becomes void: what it would go on with is gone.</summary>
+    internal void VoidPause()
+    {
+        if (!_paused)
+            return;
+        _paused = false;
+        _token++;
+    }
+
     /// <summary>Runs a connection point's chain (this is the connection's exchange).</summary>
     internal void RunConnectionPoint(HookPoint point) => Apply(point, _chain.Run(this, point, 0));
 
