@@ -90,7 +90,11 @@ public sealed class Cluster
     {
         destination.ConsecutiveFailures++;
         if (Options.ConsecutiveFailures > 0 && destination.ConsecutiveFailures >= Options.ConsecutiveFailures && Options.EjectionTime > 0)
-            destination.EjectedUntil = Loop.Now + Options.EjectionTime;
+        {
+            long now = Loop.Now;
+            // Saturating, as the loop's timers: a sum past the clock's range would wrap negative (never readmitted, never reported).
+            destination.EjectedUntil = Options.EjectionTime > long.MaxValue - now ? long.MaxValue : now + Options.EjectionTime;
+        }
     }
 
     private Destination LeastOfTwo(int count)
