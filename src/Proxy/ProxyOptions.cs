@@ -41,6 +41,8 @@ public sealed record ProxyOptions
         ArgumentNullException.ThrowIfNull(Agent, nameof(Agent));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentException.ThrowIfNullOrWhiteSpace(ViaName, nameof(ViaName));
+        if (ViaName.AsSpan().ContainsAnyExceptInRange(' ', '~'))
+            throw new ArgumentException($"ViaName: \"{ViaName}\" holds a control character (it goes in every Via field).", nameof(ViaName));
         Timeouts.Validate("Timeouts");
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < Clusters.Count; i++)

@@ -89,6 +89,6 @@ public sealed record ProxyCluster
         {
             return false; // an IPv6 address goes in brackets
         }
-        return host.AsSpan().IndexOfAny(" /\r\n\0") < 0;
+        return !host.AsSpan().ContainsAnyExceptInRange('!', '~') && !host.AsSpan().ContainsAny("/?#@"); // the HTTP client's rule for a host
     }
 }

@@ -56,13 +56,14 @@ public sealed record ProxyRoute
             throw new ArgumentException($"{field}.PathPrefix: \"{PathPrefix}\" does not start with '/'.", field + ".PathPrefix");
         if (Path is not null && !Path.StartsWith('/'))
             throw new ArgumentException($"{field}.Path: \"{Path}\" does not start with '/'.", field + ".Path");
-        if (PrefixRewrite is not null && (PathPrefix is null || !PrefixRewrite.StartsWith('/')))
-            throw new ArgumentException($"{field}.PrefixRewrite: needs a PathPrefix, and starts with '/'.", field + ".PrefixRewrite");
+        // The HTTP client's own rule for a request-target (Node's INVALID_PATH_REGEX): refused here, not as a 500 on every request.
+        if (PrefixRewrite is not null && (PathPrefix is null || !PrefixRewrite.StartsWith('/') || PrefixRewrite.AsSpan().ContainsAnyExceptInRange('\u0021', '\u00ff')))
+            throw new ArgumentException($"{field}.PrefixRewrite: needs a PathPrefix, starts with '/' and holds no space or control character.", field + ".PrefixRewrite");
         if (Header is not null && (Header.Length == 0 || Header.AsSpan().ContainsAnyExcept(s_token)))
             throw new ArgumentException($"{field}.Header: \"{Header}\" is not a field name.", field + ".Header");
         if (HeaderValue is not null && Header is null)
             throw new ArgumentException($"{field}.HeaderValue: needs a Header.", field + ".HeaderValue");
-        if (HostRewrite is not null && (HostRewrite.Length == 0 || HostRewrite.AsSpan().IndexOfAny("\r\n\0 /") >= 0))
+        if (HostRewrite is not null && (HostRewrite.Length == 0 || HostRewrite.AsSpan().ContainsAnyExceptInRange('!', '~') || HostRewrite.Contains('/')))
             throw new ArgumentException($"{field}.HostRewrite: \"{HostRewrite}\" is not a host.", field + ".HostRewrite");
         if (Methods is not null)
         {
