@@ -112,13 +112,13 @@ public sealed partial class ProxyExchange
     private void BuildUpstreamRequest()
     {
         IncomingMessage request = Request!;
-        string url = request.Url;
+        string url = _authority is null ? request.Url : OriginForm(request.Url, _authority);
         if (Route!.PrefixRewrite is { } rewrite && url.StartsWith(Route.PathPrefix!, StringComparison.Ordinal))
             url = rewrite + url[Route.PathPrefix!.Length..];
         _upstreamPath = url.StartsWith('/') ? url : "/" + url; // "*" (OPTIONS) and absolute forms become origin form
         var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
-        ForwardedHeaders.Add(headers, request, Route.HostRewrite, Proxy.Options.ViaName);
+        ForwardedHeaders.Add(headers, request, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, Proxy.Options.ViaName);
         if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
         {
             headers.Add(new("Connection", "upgrade"));
@@ -131,6 +131,13 @@ public sealed partial class ProxyExchange
             headers.Add(new("Content-Length", length));
         _upstreamHeaders = headers;
         RunPoint(HookPoint.BeforeForward);
+    }
+
+    /// <summary>An absolute-form target's path and query (<c>/</c> when it has no path): what follows its <paramref name="authority"/>.</summary>
+    private static string OriginForm(string url, string authority)
+    {
+        int start = url.IndexOf("://", StringComparison.Ordinal) + 3 + authority.Length;
+        return start == url.Length ? "/" : url[start] == '?' ? "/" + url[start..] : url[start..];
     }
 
     /// <summary>Sends the request to a destination of the cluster other than <paramref name="tried"/>.</summary>

@@ -23,6 +23,7 @@ public sealed partial class ProxyExchange
     private bool _inFilter, _pauseTaken, _paused, _hasEarly, _started, _finished;
     private HookResult _early;
     private Dictionary<string, object?>? _items;
+    private string? _authority;
 
     /// <summary>The exchange of a connection's own points.</summary>
     internal ProxyExchange(ProxyServer proxy, ProxyConnection connection)
@@ -291,7 +292,9 @@ public sealed partial class ProxyExchange
     private void FindRoute()
     {
         IncomingMessage request = Request!;
-        string? hostField = request.Headers.Get("host");
+        // RFC 9112 §3.2.2: an absolute-form target's authority is the host, whatever Host says.
+        _authority = Authority(request.Url);
+        string? hostField = _authority ?? request.Headers.Get("host");
         ReadOnlySpan<char> host = HostWithoutPort(hostField);
         foreach (RouteEntry entry in Proxy.Routes)
         {
@@ -306,6 +309,18 @@ public sealed partial class ProxyExchange
             }
         }
         Fail(ForwardError.NoRoute);
+    }
+
+    /// <summary>The authority of an absolute-form target (<c>http://host:port/path</c>), or null for any other form.</summary>
+    private static string? Authority(string url)
+    {
+        if (url.StartsWith('/') || url == "*")
+            return null;
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+            return null;
+        int start = scheme + 3, end = url.AsSpan(start).IndexOfAny('/', '?');
+        return end < 0 ? url[start..] : url.Substring(start, end);
     }
 
     private static ReadOnlySpan<char> HostWithoutPort(string? host)

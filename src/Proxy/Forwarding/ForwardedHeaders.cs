@@ -6,13 +6,17 @@ namespace Uvnet.Proxy.Forwarding;
 internal static class ForwardedHeaders
 {
     /// <summary>Adds the forwarding fields to <paramref name="headers"/> (the request's end-to-end fields), rewriting Host when the route says so.</summary>
-    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? hostRewrite, string viaName)
+    /// <param name="headers">The fields, changed in place.</param>
+    /// <param name="request">The client's request.</param>
+    /// <param name="host">The host the client addressed (its Host field, or an absolute-form target's authority), for X-Forwarded-Host.</param>
+    /// <param name="hostRewrite">The Host sent upstream instead of the client's, or null to keep it.</param>
+    /// <param name="viaName">This proxy's pseudonym in Via.</param>
+    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? host, string? hostRewrite, string viaName)
     {
         string? client = request.Socket.RemoteAddress;
         string? forwardedFor = Take(headers, "X-Forwarded-For");
         Take(headers, "X-Forwarded-Proto");
         Take(headers, "X-Forwarded-Host");
-        string? host = request.Headers.Get("host");
         if (hostRewrite is not null)
         {
             Take(headers, "Host");

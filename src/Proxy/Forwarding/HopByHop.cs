@@ -20,7 +20,8 @@ internal static class HopByHop
             if (field.Equals(name, StringComparison.OrdinalIgnoreCase))
                 return true;
         }
-        return connection is not null && Names(connection, name);
+        // Host is never the connection's: a client naming it would have the upstream see another host than the one routed by.
+        return connection is not null && Names(connection, name) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Whether the comma-separated <paramref name="list"/> holds the token <paramref name="name"/> (any case, spaces around).</summary>
