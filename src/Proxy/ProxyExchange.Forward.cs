@@ -27,7 +27,7 @@ public sealed partial class ProxyExchange
     private List<KeyValuePair<string, string>>? _upstreamHeaders;
     private string? _upstreamPath;
 
-    /// <summary>The request-target sent upstream, from <see cref="HookPoint.BeforeForward"/> on (a BeforeForward filter may change it).</summary>
+    /// <summary>The request-target sent upstream, from <see cref="HookPoint.BeforeForward"/> on (a BeforeForward filter may change it): a path, or <c>*</c> for <c>OPTIONS *</c>.</summary>
     /// <exception cref="ArgumentException">The value does not start with '/' or holds a space, CR, LF or NUL.</exception>
     public string UpstreamPath
     {
@@ -115,7 +115,7 @@ public sealed partial class ProxyExchange
         string url = _authority is null ? request.Url : OriginForm(request.Url, _authority);
         if (Route!.PrefixRewrite is { } rewrite && url.StartsWith(Route.PathPrefix!, StringComparison.Ordinal))
             url = rewrite + url[Route.PathPrefix!.Length..];
-        _upstreamPath = url.StartsWith('/') ? url : "/" + url; // "*" (OPTIONS) and absolute forms become origin form
+        _upstreamPath = url; // origin form, or OPTIONS' asterisk form (RFC 9112 §3.2.4: "/*" would name a resource)
         var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
         ForwardedHeaders.Add(headers, request, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, Proxy.Options.ViaName);

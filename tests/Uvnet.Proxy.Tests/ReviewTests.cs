@@ -152,6 +152,19 @@ public sealed class ReviewTests
         // Removed, the upstream saw the destination's address instead of the host the route was chosen by.
         Assert.Equal("a", kit.Seen[0].Header("host"));
     }
+
+    [Fact]
+    public void An_asterisk_form_options_request_goes_upstream_as_asterisk()
+    {
+        using var kit = new ProxyKit();
+        int port = kit.StartUpstream((req, res) => res.End("ok"));
+        kit.StartProxy(ports: port);
+
+        RawClient client = kit.Raw("OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed);
+
+        Assert.Equal("*", kit.Seen[0].Url); // the server as a whole (RFC 9112 §3.2.4), not a resource named "/*"
+    }
 }
 
 /// <summary>Answers every request at RequestHead with the given verdict.</summary>
