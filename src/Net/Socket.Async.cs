@@ -203,7 +203,9 @@ public sealed partial class Socket
     /// </summary>
     private Memory<byte> OnAlloc()
     {
-        _readingIntoPending = _pendingRead is not null; // nothing is kept then: kept bytes complete a read at once
+        // Nothing is kept then: kept bytes complete a read at once. Under a transform the handle reads what the
+        // transform decodes, which is not the reader's bytes: those reach it through Keep.
+        _readingIntoPending = _pendingRead is not null && _transform is null;
         return _readingIntoPending ? _pendingReadBuffer : Loop.SharedReadBuffer;
     }
 

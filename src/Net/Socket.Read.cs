@@ -3,7 +3,13 @@ namespace Uvnet.Net;
 public sealed partial class Socket
 {
     private static readonly ReadCallback s_onRead = static (stream, nread, buffer) =>
-        ((Socket)stream.Owner!).OnRead(nread, buffer);
+    {
+        var socket = (Socket)stream.Owner!;
+        if (socket._transform is { } transform)
+            transform.OnRead(nread, buffer);
+        else
+            socket.DeliverRead(nread, buffer);
+    };
 
     /// <summary>Whether reading is paused by <see cref="Pause"/> (or <see cref="ServerOptions.PauseOnConnect"/>).</summary>
     public bool IsPaused => _paused;
@@ -37,7 +43,11 @@ public sealed partial class Socket
             Fail(new NetException(status, "read"));
     }
 
-    private void OnRead(int nread, Memory<byte> buffer)
+    /// <summary>
+    /// A read as the handle's read callback has it (bytes, 0, ENOBUFS, EOF or an error): from the handle, or from the
+    /// <see cref="SocketTransform"/> over it, which hands on what it decoded.
+    /// </summary>
+    internal void DeliverRead(int nread, Memory<byte> buffer)
     {
         if (nread > 0)
         {

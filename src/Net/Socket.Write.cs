@@ -39,7 +39,8 @@ public sealed partial class Socket
     /// never counts; 0 once destroyed. Bytes written on <see cref="Handle"/> directly are not the socket's: they
     /// upset this count.
     /// </summary>
-    public long WritableLength => _destroyed ? 0 : _pendingBytes + (_handle is { } handle ? _handedBytes - handle.BytesSent : 0);
+    public long WritableLength => _destroyed ? 0
+        : _pendingBytes + (_transform is { } transform ? transform.WriteQueueSize : _handle is { } handle ? _handedBytes - handle.BytesSent : 0);
 
     /// <summary>
     /// Whether a write returned false and <see cref="Drain"/> has not been raised yet; false once ended or destroyed,
@@ -149,6 +150,12 @@ public sealed partial class Socket
         if (_destroyed || _writableEnded || _connecting || _handle is null)
         {
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
+            return false;
+        }
+        if (_transform is not null)
+        {
+            // sendfile(2) would send the file's bytes past the transform (TLS must encrypt them).
+            Loop.Post(static cb => cb?.Invoke(new NetException(UvError.ENOTSUP, "sendfile")), callback);
             return false;
         }
         BeforeOutput?.Invoke(this); // as for Write
@@ -310,12 +317,19 @@ public sealed partial class Socket
     /// </summary>
     private bool WriteToHandle(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, long bytes, object? callbacks)
     {
-        var request = WriteRequest.Rent();
-        request.Data = callbacks;
-        int status = _handle!.Write(request, buffers, s_onWritten);
+        int status;
+        if (_transform is { } transform)
+            status = transform.Write(buffers, callbacks);
+        else
+        {
+            var request = WriteRequest.Rent();
+            request.Data = callbacks;
+            status = _handle!.Write(request, buffers, s_onWritten);
+            if (status < 0)
+                request.Data = null;
+        }
         if (status < 0)
         {
-            request.Data = null;
             if (status == UvError.EPIPE && _writesInFlight > 0)
                 return false;
             var error = new NetException(status, "write");
@@ -374,6 +388,9 @@ public sealed partial class Socket
         thrown?.Throw();
     }
 
+    /// <summary>The completion of a write <see cref="SocketTransform.Write"/> took: as a handle write's callback.</summary>
+    internal void CompleteWrite(int status, object? callbacks) => OnWritten(status, callbacks);
+
     private void OnWritten(int status, object? callbacks)
     {
         _writesInFlight--;
@@ -404,6 +421,15 @@ public sealed partial class Socket
     }
 
     private void ShutdownWhenFlushed()
+    {
+        if (_transform is { } transform)
+            transform.Shutdown(); // it shuts the handle down (ShutdownHandle) once what it holds is written
+        else
+            ShutdownHandle();
+    }
+
+    /// <summary>Half-closes the handle once its queued writes are out; then <see cref="Finish"/>.</summary>
+    internal void ShutdownHandle()
     {
         int status = _handle!.Shutdown(s_onShutdown);
         if (status < 0)

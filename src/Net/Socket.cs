@@ -41,6 +41,7 @@ public sealed partial class Socket : IDisposable
     private IPEndPoint? _remote;
     private IPEndPoint? _local;
     private string? _remoteAddress;
+    private SocketTransform? _transform;
 
     /// <summary>Creates an unconnected socket on <paramref name="loop"/>; <see cref="Connect(int, string, Action?)"/> connects it.</summary>
     public Socket(Loop loop, SocketOptions? options = null)
@@ -198,6 +199,26 @@ public sealed partial class Socket : IDisposable
         _handle?.Unref();
     }
 
+    /// <summary>The socket a handle belongs to, for a transform's own handle callbacks.</summary>
+    internal static Socket OwnerOf(StreamHandle handle) => (Socket)handle.Owner!;
+
+    /// <summary>The transform reads and writes pass through (TLS), or null.</summary>
+    internal SocketTransform? Transform => _transform;
+
+    /// <summary>
+    /// Puts <paramref name="transform"/> between the socket and its handle, once: before a client connects, or for an
+    /// accepted socket in the server's Connection event (before the loop delivers its first read).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket has a transform already, or is connected and has read or written.</exception>
+    internal void SetTransform(SocketTransform transform)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        Loop.VerifyAccess();
+        if (_transform is not null || BytesRead > 0 || BytesWritten > 0 || _destroyed)
+            throw new InvalidOperationException("A transform goes on a fresh socket, once.");
+        _transform = transform;
+    }
+
     private void Adopt(StreamHandle handle)
     {
         _handle = handle;
@@ -253,6 +274,7 @@ public sealed partial class Socket : IDisposable
         // ConnectAsync from its catch, which can only start once Closed was raised.
         SocketOperation? connect = TakeConnectTask();
         SocketOperation? read = TakePendingRead();
+        _transform?.OnClosed(); // before the held writes fail: the transform's own held writes go first, in order
         // Each step runs even when a handler of the one before threw: Closed is never lost, the server always counts
         // the connection gone (its own Closed waits for that), and no await is left waiting.
         try

@@ -1,0 +1,179 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Uvnet.Tls.Interop;
+
+namespace Uvnet.Tls;
+
+/// <summary>
+/// Node's <c>SecureContext</c> (<c>tls.createSecureContext</c>): a certificate chain and its key with the settings
+/// every connection made from it shares (TLS 1.2 and 1.3 only, Mozilla's "intermediate" ciphers, no compression,
+/// no renegotiation, session tickets, release of idle record buffers). Immutable once made; share one across
+/// servers and loops. Dispose it when no server uses it any more (connections still open keep it alive).
+/// </summary>
+public sealed unsafe class SecureContext : IDisposable
+{
+    /// <summary>TLS 1.2 ciphers of Mozilla's "intermediate" profile (forward secret AEAD only), less DHE, which needs DH parameters.</summary>
+    internal const string Tls12Ciphers =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
+        "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+    internal const string Tls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+    private SecureContext(SafeSslContextHandle handle) => Handle = handle;
+
+    internal SafeSslContextHandle Handle { get; }
+
+    /// <summary>A client context (see <see cref="TlsClientOptions"/>).</summary>
+    internal static SecureContext Wrap(SafeSslContextHandle handle) => new(handle);
+
+    /// <summary>Reads the certificate chain (leaf first, then intermediates) and the private key from PEM files.</summary>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="ArgumentException">A file holds no certificate, no key, or a key that does not match the certificate.</exception>
+    /// <exception cref="PlatformNotSupportedException">OpenSSL 3 cannot be loaded.</exception>
+    public static SecureContext FromPemFiles(string certificateChainFile, string privateKeyFile)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(certificateChainFile);
+        ArgumentException.ThrowIfNullOrEmpty(privateKeyFile);
+        return FromPem(File.ReadAllText(certificateChainFile), File.ReadAllText(privateKeyFile));
+    }
+
+    /// <summary>A context from PEM text: the chain (leaf first) and the private key.</summary>
+    /// <exception cref="ArgumentException">No certificate, no key, or a key that does not match the certificate.</exception>
+    /// <exception cref="PlatformNotSupportedException">OpenSSL 3 cannot be loaded.</exception>
+    public static SecureContext FromPem(string certificateChainPem, string privateKeyPem)
+    {
+        ArgumentNullException.ThrowIfNull(certificateChainPem);
+        ArgumentNullException.ThrowIfNull(privateKeyPem);
+        OpenSsl.EnsureLoaded();
+        SafeSslContextHandle ctx = CreateServerHandle();
+        try
+        {
+            UseChain(ctx, certificateChainPem);
+            UseKey(ctx, privateKeyPem);
+            return new SecureContext(ctx);
+        }
+        catch
+        {
+            ctx.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A context from <paramref name="certificate"/>, which must have its private key (RSA or ECDSA, exportable),
+    /// and the intermediates of <paramref name="chain"/> sent after it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The certificate has no private key, or one that cannot be exported.</exception>
+    public static SecureContext FromCertificate(X509Certificate2 certificate, X509Certificate2Collection? chain = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (!certificate.HasPrivateKey)
+            throw new ArgumentException("The certificate has no private key.", nameof(certificate));
+        var pem = new StringBuilder(certificate.ExportCertificatePem()).Append('\n');
+        foreach (X509Certificate2 intermediate in chain ?? [])
+            pem.Append(intermediate.ExportCertificatePem()).Append('\n');
+        string key = (certificate.GetECDsaPrivateKey() as System.Security.Cryptography.AsymmetricAlgorithm
+            ?? certificate.GetRSAPrivateKey()
+            ?? throw new ArgumentException("Only RSA and ECDSA keys are supported.", nameof(certificate))).ExportPkcs8PrivateKeyPem();
+        return FromPem(pem.ToString(), key);
+    }
+
+    /// <summary>The settings shared by server and client contexts.</summary>
+    internal static SafeSslContextHandle CreateHandle()
+    {
+        OpenSsl.EnsureLoaded();
+        SafeSslContextHandle ctx = SafeSslContextHandle.Create();
+        OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_MIN_PROTO_VERSION, OpenSsl.TLS1_2_VERSION, 0);
+        OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_MAX_PROTO_VERSION, OpenSsl.TLS1_3_VERSION, 0);
+        OpenSsl.SSL_CTX_set_options(ctx, OpenSsl.SSL_OP_NO_COMPRESSION | OpenSsl.SSL_OP_NO_RENEGOTIATION);
+        // Writes always complete whole (a memory BIO takes everything); idle connections give their record buffers back.
+        OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_MODE, (nint)(OpenSsl.SSL_MODE_RELEASE_BUFFERS | OpenSsl.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER), 0);
+        if (OpenSsl.SSL_CTX_set_cipher_list(ctx, Tls12Ciphers) != 1 || OpenSsl.SSL_CTX_set_ciphersuites(ctx, Tls13Suites) != 1
+            || SetGroups(ctx, "X25519:P-256:P-384") != 1)
+        {
+            ctx.Dispose();
+            throw OpenSslError.Take("cipher settings");
+        }
+        return ctx;
+    }
+
+    private static int SetGroups(SafeSslContextHandle ctx, string groups)
+    {
+        nint list = Marshal.StringToCoTaskMemUTF8(groups);
+        try
+        {
+            return (int)OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_GROUPS_LIST, 0, list);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(list);
+        }
+    }
+
+    private static SafeSslContextHandle CreateServerHandle()
+    {
+        SafeSslContextHandle ctx = CreateHandle();
+        OpenSsl.SSL_CTX_set_options(ctx, OpenSsl.SSL_OP_NO_CLIENT_RENEGOTIATION);
+        // Resumption with tickets (OpenSSL's default, on): the id context lets a ticket resume on this context only.
+        byte* id = stackalloc byte[] { (byte)'u', (byte)'v', (byte)'n', (byte)'e', (byte)'t' };
+        OpenSsl.SSL_CTX_set_session_id_context(ctx, id, 5);
+        OpenSsl.SSL_CTX_callback_ctrl(ctx, OpenSsl.SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, (nint)(delegate* unmanaged<nint, int*, nint, int>)&TlsServerCallbacks.OnServerName);
+        OpenSsl.SSL_CTX_set_alpn_select_cb(ctx, (nint)(delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int>)&TlsServerCallbacks.OnAlpnSelect, 0);
+        return ctx;
+    }
+
+    private static void UseChain(SafeSslContextHandle ctx, string pem)
+    {
+        bool first = true;
+        foreach (nint x509 in ReadPem(pem, static bio => OpenSsl.PEM_read_bio_X509(bio, 0, 0, 0)))
+        {
+            int ok = first
+                ? OpenSsl.SSL_CTX_use_certificate(ctx, x509)
+                : (int)OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_CHAIN_CERT, 1, x509); // add1: takes its own reference
+            OpenSsl.X509_free(x509);
+            if (ok != 1)
+                throw new ArgumentException("The certificate chain was refused: " + OpenSslError.Take("SSL_CTX_use_certificate").Message);
+            first = false;
+        }
+        OpenSsl.ERR_clear_error(); // the end of the PEM text leaves a "no start line" error
+        if (first)
+            throw new ArgumentException("No PEM certificate found in the certificate chain.");
+    }
+
+    private static void UseKey(SafeSslContextHandle ctx, string pem)
+    {
+        nint key = ReadPem(pem, static bio => OpenSsl.PEM_read_bio_PrivateKey(bio, 0, 0, 0)).FirstOrDefault();
+        OpenSsl.ERR_clear_error();
+        if (key == 0)
+            throw new ArgumentException("No PEM private key found (an encrypted key is not supported).");
+        int ok = OpenSsl.SSL_CTX_use_PrivateKey(ctx, key);
+        OpenSsl.EVP_PKEY_free(key);
+        if (ok != 1 || OpenSsl.SSL_CTX_check_private_key(ctx) != 1)
+            throw new ArgumentException("The private key does not match the certificate: " + OpenSslError.Take("SSL_CTX_check_private_key").Message);
+    }
+
+    /// <summary>Every object <paramref name="read"/> finds in <paramref name="pem"/>, in order.</summary>
+    internal static List<nint> ReadPem(string pem, Func<nint, nint> read)
+    {
+        byte[] bytes = Encoding.ASCII.GetBytes(pem);
+        var found = new List<nint>();
+        fixed (byte* p = bytes)
+        {
+            nint bio = OpenSsl.BIO_new_mem_buf(p, bytes.Length);
+            try
+            {
+                for (nint item; (item = read(bio)) != 0;)
+                    found.Add(item);
+            }
+            finally
+            {
+                OpenSsl.BIO_free(bio);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Frees the context once the connections made from it are gone (OpenSSL counts them).</summary>
+    public void Dispose() => Handle.Dispose();
+}

@@ -1,0 +1,49 @@
+using System.Runtime.InteropServices;
+using Uvnet.Tls.Interop;
+
+namespace Uvnet.Tls;
+
+/// <summary>OpenSSL's server callbacks, set on every server context; each finds its connection through the SSL's app data.</summary>
+internal static unsafe class TlsServerCallbacks
+{
+    /// <summary>SNI: the context of the host name the client asked for, else the default (Node's SNICallback lookup).</summary>
+    [UnmanagedCallersOnly]
+    internal static int OnServerName(nint ssl, int* alert, nint arg)
+    {
+        TlsTransform? connection = TlsTransform.FromSsl(ssl);
+        string? name = OpenSsl.Text(OpenSsl.SSL_get_servername(ssl, 0));
+        if (connection?.ServerOptions is not { } options || name is null)
+            return OpenSsl.SSL_TLSEXT_ERR_OK;
+        connection.Connection.ServerName = name;
+        if (options.FindContext(name) is { } context)
+            OpenSsl.SSL_set_SSL_CTX(ssl, context.Handle);
+        return OpenSsl.SSL_TLSEXT_ERR_OK;
+    }
+
+    /// <summary>ALPN: the first of the server's protocols the client offers; none in common, no ALPN (Node's default).</summary>
+    [UnmanagedCallersOnly]
+    internal static int OnAlpnSelect(nint ssl, byte** output, byte* outputLength, byte* offered, uint offeredLength, nint arg)
+    {
+        if (TlsTransform.FromSsl(ssl)?.ServerOptions?.AlpnWire is not { Length: > 0 } ours)
+            return OpenSsl.SSL_TLSEXT_ERR_NOACK;
+        fixed (byte* server = ours)
+        {
+            int result = OpenSsl.SSL_select_next_proto(output, outputLength, server, (uint)ours.Length, offered, offeredLength);
+            if (result != OpenSsl.OPENSSL_NPN_NEGOTIATED)
+                return OpenSsl.SSL_TLSEXT_ERR_NOACK;
+            // *output points into our array, unpinned once this returns: point it into the client's list instead,
+            // which OpenSSL keeps for the handshake.
+            for (uint i = 0; i < offeredLength;)
+            {
+                byte length = offered[i];
+                if (length == *outputLength && new ReadOnlySpan<byte>(offered + i + 1, length).SequenceEqual(new ReadOnlySpan<byte>(*output, length)))
+                {
+                    *output = offered + i + 1;
+                    return OpenSsl.SSL_TLSEXT_ERR_OK;
+                }
+                i += 1u + length;
+            }
+            return OpenSsl.SSL_TLSEXT_ERR_NOACK;
+        }
+    }
+}

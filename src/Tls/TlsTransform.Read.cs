@@ -1,0 +1,137 @@
+using Uvnet.Net;
+using Uvnet.Tls.Interop;
+
+namespace Uvnet.Tls;
+
+internal sealed unsafe partial class TlsTransform
+{
+    /// <summary>Ciphertext (or the end, or an error) from the handle.</summary>
+    internal override void OnRead(int nread, Memory<byte> buffer)
+    {
+        if (_state == TlsState.Closed)
+            return;
+        if (nread > 0)
+        {
+            int written;
+            fixed (byte* p = buffer.Span)
+                written = OpenSsl.BIO_write(_ssl.ReadBio, p, nread); // a memory BIO takes everything (it grows)
+            if (written != nread)
+            {
+                Fail(OpenSslError.TakeNet("ERR_SSL_BIO_WRITE", "could not buffer the peer's bytes"));
+                return;
+            }
+            Cycle(buffer); // the bytes are in the BIO: the buffer is free for the plaintext
+            return;
+        }
+        if (nread == 0)
+            return;
+        if (nread != UvError.EOF)
+        {
+            _socket.DeliverRead(nread, buffer);
+            return;
+        }
+        if (ReceivedCloseNotify)
+            return; // the end was delivered with the close_notify
+        if (_state == TlsState.Handshaking)
+        {
+            // Node's words for it (ECONNRESET, as _tls_wrap.js onSocketClose before 'secure').
+            Fail(new NetException("ECONNRESET", "Client network socket disconnected before secure TLS connection was established"));
+            return;
+        }
+        // The peer closed TCP without close_notify: an end, as in Node, recorded as the truncation it may be (a body
+        // delimited by the close cannot be told complete: see TlsConnection.Truncated).
+        Truncated = true;
+        _socket.DeliverRead(UvError.EOF, buffer);
+    }
+
+    /// <summary>Drives the handshake while it runs, then reads plaintext out (TLSWrap's Cycle).</summary>
+    private void Cycle(Memory<byte> buffer)
+    {
+        if (_state == TlsState.Handshaking)
+        {
+            int r = OpenSsl.SSL_do_handshake(_ssl);
+            if (r != 1)
+            {
+                int error = OpenSsl.SSL_get_error(_ssl, r);
+                if (error is OpenSsl.SSL_ERROR_WANT_READ or OpenSsl.SSL_ERROR_WANT_WRITE)
+                {
+                    EncOut(s_ownWrite); // the hello, or our flight of the handshake
+                    return;
+                }
+                NetException failure = HandshakeError();
+                EncOut(s_ownWrite); // the alert that tells the peer why
+                Fail(failure);
+                return;
+            }
+            OnHandshakeDone();
+            if (_state != TlsState.Established || buffer.IsEmpty)
+                return;
+        }
+        ClearOut(buffer);
+    }
+
+    private void OnHandshakeDone()
+    {
+        _state = TlsState.Established;
+        StopHandshakeTimer();
+        Connection.Capture(_ssl);
+        if (!_isServer)
+            VerifyError = TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName);
+        FlushParkedWrites(); // their records follow the handshake's last flight in the same write
+        if (_socket.Destroyed)
+            return;
+        if (_shutdownWanted)
+            Shutdown();
+        if (!_socket.Destroyed)
+            _onSecure?.Invoke(_socket);
+    }
+
+    /// <summary>
+    /// Reads plaintext into <paramref name="buffer"/> (the loop's read buffer) until OpenSSL wants more ciphertext,
+    /// handing each piece to the socket. A handler may destroy the socket: then nothing more is read.
+    /// </summary>
+    private void ClearOut(Memory<byte> buffer)
+    {
+        while (_state is TlsState.Established or TlsState.Closing && !_socket.Destroyed)
+        {
+            int n;
+            fixed (byte* p = buffer.Span)
+                n = OpenSsl.SSL_read(_ssl, p, buffer.Length);
+            if (n > 0)
+            {
+                _socket.DeliverRead(n, buffer);
+                continue;
+            }
+            int error = OpenSsl.SSL_get_error(_ssl, n);
+            if (error == OpenSsl.SSL_ERROR_WANT_READ)
+                break;
+            if (error == OpenSsl.SSL_ERROR_ZERO_RETURN)
+            {
+                ReceivedCloseNotify = true;
+                _socket.DeliverRead(UvError.EOF, buffer); // the peer ended: Ended, then our own end as the socket decides
+                return;
+            }
+            Fail(OpenSslError.TakeNet("ERR_SSL_PROTOCOL_ERROR", "TLS record error"));
+            return;
+        }
+        if (_state != TlsState.Closed && !_socket.Destroyed)
+            EncOut(s_ownWrite); // what reading produced (a KeyUpdate's answer)
+    }
+
+    private NetException HandshakeError()
+    {
+        if (!_isServer && TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName) is { } verify)
+        {
+            OpenSsl.ERR_clear_error();
+            return verify;
+        }
+        return OpenSslError.TakeNet("ERR_SSL_HANDSHAKE_FAILURE", "TLS handshake failed");
+    }
+
+    private void Fail(NetException error)
+    {
+        OpenSsl.ERR_clear_error();
+        if (!_socket.Destroyed)
+            _socket.Destroy(error);
+    }
+}

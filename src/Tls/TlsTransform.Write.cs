@@ -1,0 +1,182 @@
+using System.Buffers;
+using Uvnet.Net;
+using Uvnet.Tls.Interop;
+
+namespace Uvnet.Tls;
+
+internal sealed unsafe partial class TlsTransform
+{
+    // The largest plaintext of one record (RFC 8446 §5.1): small writes are gathered up to it, so a batch of
+    // pipelined responses leaves as few records as its size allows, not one record per response.
+    private const int MaxRecordPlaintext = 16 * 1024;
+
+    // Marks the transform's own writes (handshake flights, close_notify, alerts): no socket write completes with them.
+    private static readonly object s_ownWrite = new();
+
+    private static readonly Action<WriteRequest, int> s_onCipherWritten = static (request, status) =>
+        ((TlsTransform)Socket.OwnerOf(request.Stream!).Transform!).OnCipherWritten(status, request.Data);
+
+    // Ciphertext arrays handed to the handle, in write order (a stream completes its writes in order): each
+    // returns to the pool when its write completes. Grows once to the connection's depth, then allocates nothing.
+    private readonly Queue<byte[]?> _inFlight = new();
+    private long _cipherHanded;
+    private byte[]? _staging; // rented for one Write's gathering, returned at its end: an idle connection holds none
+    private List<(ReadOnlyMemory<byte>[] Buffers, object? Callbacks)>? _parked;
+    private long _parkedBytes;
+
+    internal override long WriteQueueSize =>
+        _parkedBytes + (_socket.Handle is { } handle ? _cipherHanded - handle.BytesSent : 0);
+
+    /// <summary>The socket's write: held during the handshake (as TLSWrap's pending writes), else encrypted and sent.</summary>
+    internal override int Write(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, object? callbacks)
+    {
+        if (_state is TlsState.Closed)
+            return UvError.EPIPE;
+        if (_state == TlsState.Handshaking)
+        {
+            (_parked ??= []).Add((buffers.ToArray(), callbacks));
+            foreach (var b in buffers)
+                _parkedBytes += b.Length;
+            return 0;
+        }
+        if (!ClearIn(buffers))
+            return UvError.ECONNABORTED; // the socket was destroyed with OpenSSL's reason
+        return EncOut(callbacks);
+    }
+
+    /// <summary>Encrypts <paramref name="buffers"/> into the write BIO, gathering small ones into full records.</summary>
+    private bool ClearIn(ReadOnlySpan<ReadOnlyMemory<byte>> buffers)
+    {
+        int staged = 0;
+        try
+        {
+            foreach (ReadOnlyMemory<byte> memory in buffers)
+            {
+                ReadOnlySpan<byte> data = memory.Span;
+                while (!data.IsEmpty)
+                {
+                    if (staged == 0 && data.Length >= MaxRecordPlaintext)
+                    {
+                        // Whole records straight from the caller's memory, no copy.
+                        int whole = data.Length - data.Length % MaxRecordPlaintext;
+                        if (!SslWrite(data[..whole]))
+                            return false;
+                        data = data[whole..];
+                        continue;
+                    }
+                    _staging ??= ArrayPool<byte>.Shared.Rent(MaxRecordPlaintext);
+                    int n = Math.Min(data.Length, MaxRecordPlaintext - staged);
+                    data[..n].CopyTo(_staging.AsSpan(staged));
+                    staged += n;
+                    data = data[n..];
+                    if (staged == MaxRecordPlaintext)
+                    {
+                        if (!SslWrite(_staging.AsSpan(0, staged)))
+                            return false;
+                        staged = 0;
+                    }
+                }
+            }
+            return staged == 0 || SslWrite(_staging.AsSpan(0, staged));
+        }
+        finally
+        {
+            ReturnStaging();
+        }
+    }
+
+    private bool SslWrite(ReadOnlySpan<byte> data)
+    {
+        int n;
+        fixed (byte* p = data)
+            n = OpenSsl.SSL_write(_ssl, p, data.Length);
+        if (n == data.Length)
+            return true;
+        Fail(OpenSslError.TakeNet("ERR_SSL_WRITE", "TLS write failed"));
+        return false;
+    }
+
+    private void ReturnStaging()
+    {
+        if (_staging is { } staging)
+        {
+            _staging = null;
+            ArrayPool<byte>.Shared.Return(staging);
+        }
+    }
+
+    /// <summary>
+    /// Sends what the write BIO holds as one handle write carrying <paramref name="callbacks"/> (the socket's, or
+    /// <see cref="s_ownWrite"/>). A socket write always reaches the handle, even empty, so it completes from the
+    /// loop as any write. Returns 0 or the handle's refusal.
+    /// </summary>
+    private int EncOut(object? callbacks)
+    {
+        int pending = (int)OpenSsl.BIO_ctrl_pending(_ssl.WriteBio);
+        if (pending == 0 && callbacks == s_ownWrite)
+            return 0;
+        StreamHandle? handle = _socket.Handle;
+        if (handle is null || handle.IsClosing)
+            return UvError.EPIPE;
+        byte[]? cipher = null;
+        if (pending > 0)
+        {
+            cipher = ArrayPool<byte>.Shared.Rent(pending);
+            fixed (byte* p = cipher)
+                OpenSsl.BIO_read(_ssl.WriteBio, p, pending);
+        }
+        var request = WriteRequest.Rent();
+        request.Data = callbacks;
+        ReadOnlyMemory<byte> memory = cipher is null ? ReadOnlyMemory<byte>.Empty : cipher.AsMemory(0, pending);
+        int status = handle.Write(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in memory), s_onCipherWritten);
+        if (status < 0)
+        {
+            request.Data = null;
+            if (cipher is not null)
+                ArrayPool<byte>.Shared.Return(cipher);
+            if (callbacks == s_ownWrite)
+                Fail(new NetException(status, "write"));
+            return status;
+        }
+        _inFlight.Enqueue(cipher);
+        _cipherHanded += pending;
+        return 0;
+    }
+
+    private void OnCipherWritten(int status, object? callbacks)
+    {
+        if (_inFlight.Dequeue() is { } cipher)
+            ArrayPool<byte>.Shared.Return(cipher);
+        if (callbacks != s_ownWrite)
+            _socket.CompleteWrite(status, callbacks);
+        else if (status < 0 && status != UvError.ECANCELED)
+            Fail(new NetException(status, "write"));
+    }
+
+    /// <summary>Sends the writes held during the handshake, in order, once it is done.</summary>
+    private void FlushParkedWrites()
+    {
+        EncOut(s_ownWrite); // the handshake's last flight (and TLS 1.3 tickets) first
+        if (_parked is not { Count: > 0 } parked || _socket.Destroyed)
+            return;
+        _parked = null;
+        _parkedBytes = 0;
+        foreach (var (buffers, callbacks) in parked)
+        {
+            int status = ClearIn(buffers) ? EncOut(callbacks) : UvError.ECONNABORTED;
+            if (status < 0)
+                _socket.CompleteWrite(status, callbacks);
+        }
+    }
+
+    /// <summary>The socket closed during the handshake: its held writes complete as cancelled, in order.</summary>
+    private void FailParkedWrites()
+    {
+        if (_parked is not { } parked)
+            return;
+        _parked = null;
+        _parkedBytes = 0;
+        foreach (var (_, callbacks) in parked)
+            _socket.CompleteWrite(UvError.ECANCELED, callbacks);
+    }
+}
