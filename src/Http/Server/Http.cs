@@ -1,5 +1,6 @@
 using Uvnet.Http.Client;
 using Uvnet.Http.Server;
+using Uvnet.Tls;
 
 namespace Uvnet.Http;
 
@@ -11,7 +12,13 @@ public static class Http
     public static HttpServer CreateServer(Loop loop, Action<IncomingMessage, ServerResponse>? handler = null, HttpServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
-        var server = new HttpServer(loop, options ?? new HttpServerOptions());
+        return Create(loop, handler, options, null);
+    }
+
+    /// <summary>A server, HTTP or (with <paramref name="tls"/>) HTTPS.</summary>
+    internal static HttpServer Create(Loop loop, Action<IncomingMessage, ServerResponse>? handler, HttpServerOptions? options, TlsServerOptions? tls)
+    {
+        var server = new HttpServer(loop, options ?? new HttpServerOptions(), tls);
         if (handler is not null)
             server.Request += handler;
         return server;
@@ -27,7 +34,12 @@ public static class Http
     public static HttpServer CreateServer(Loop loop, Func<IncomingMessage, ServerResponse, Task> handler, HttpServerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        HttpServer server = CreateServer(loop, (Action<IncomingMessage, ServerResponse>?)null, options);
+        return WithAsyncHandler(CreateServer(loop, (Action<IncomingMessage, ServerResponse>?)null, options), handler);
+    }
+
+    /// <summary>Adds an async request handler (see <see cref="CreateServer(Loop, Func{IncomingMessage, ServerResponse, Task}, HttpServerOptions?)"/>).</summary>
+    internal static HttpServer WithAsyncHandler(HttpServer server, Func<IncomingMessage, ServerResponse, Task> handler)
+    {
         server.Request += (request, response) =>
         {
             Task task = handler(request, response);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Uvnet.Net;
+using Uvnet.Tls;
 
 namespace Uvnet.Http.Server;
 
@@ -44,10 +45,12 @@ public sealed class HttpServer : IDisposable
     private CheckHandle? _stopCheck;
     private IdleHandle? _stopSpin;
     private bool _closing;
+    private readonly TlsServerOptions? _tls; // HTTPS: each connection runs TLS under its socket
 
-    internal HttpServer(Loop loop, HttpServerOptions options)
+    internal HttpServer(Loop loop, HttpServerOptions options, TlsServerOptions? tls = null)
     {
         Loop = loop;
+        _tls = tls;
         Options = options;
         // Written into every head as is: checked as a handler's header would be, so a misconfigured value cannot split
         // each response; Latin-1 then sends the checked text byte for byte.
@@ -345,6 +348,8 @@ public sealed class HttpServer : IDisposable
 
     private void OnConnection(Socket socket)
     {
+        if (_tls is not null)
+            Tls.Tls.Accept(socket, _tls, null); // before any read: the connection below sees only plaintext
         var connection = new HttpConnection(this, socket) { IndexInServer = _connections.Count };
         _connections.Add(connection);
         try

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Uvnet.Http;
+
+namespace Uvnet.Tls.Tests;
+
+/// <summary>Https.CreateServer against real clients: .NET's HttpClient (SslStream), curl, openssl s_client, Node's https.</summary>
+[Collection(nameof(Sequential))]
+public sealed class HttpsServerTests
+{
+    private static HttpClient TrustingTestCa()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { TestCertificates.Ca },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+            },
+        };
+        return new HttpClient(handler) { DefaultRequestVersion = HttpVersion.Version11 };
+    }
+
+    private static (Loop Loop, Uvnet.Http.Server.HttpServer Server) StartHello()
+    {
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) =>
+        {
+            res.SetHeader("Content-Type", "text/plain");
+            res.End("hello over tls " + req.Url);
+        });
+        server.Listen(0, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => server.Port > 0);
+        return (loop, server);
+    }
+
+    private static void Stop(Loop loop, Uvnet.Http.Server.HttpServer server)
+    {
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        Assert.Equal(0, Tls.LiveSessionCount);
+    }
+
+    [Fact]
+    public async Task HttpClient_over_SslStream_gets_responses_on_one_keep_alive_connection()
+    {
+        var (loop, server) = StartHello();
+        using (HttpClient client = TrustingTestCa())
+        {
+            var first = client.GetStringAsync($"https://localhost:{server.Port}/a");
+            LoopDriver.RunUntil(loop, () => first.IsCompleted);
+            Assert.Equal("hello over tls /a", await first); // completed: the loop ran until it was
+            var second = client.GetStringAsync($"https://localhost:{server.Port}/b");
+            LoopDriver.RunUntil(loop, () => second.IsCompleted);
+            Assert.Equal("hello over tls /b", await second);
+        }
+        Stop(loop, server);
+    }
+
+    [Fact]
+    public void Curl_pipelines_nothing_but_reads_a_response_verified_against_the_CA()
+    {
+        var (loop, server) = StartHello();
+        string ca = TestCertificates.WriteCaPem();
+        var output = RunTool(loop, "curl", $"-sS --http1.1 --cacert {ca} https://localhost:{server.Port}/curl");
+        Assert.Equal("hello over tls /curl", output);
+        Stop(loop, server);
+    }
+
+    [Fact]
+    public void Openssl_s_client_negotiates_TLS13_and_http11_by_ALPN()
+    {
+        var (loop, server) = StartHello();
+        string ca = TestCertificates.WriteCaPem();
+        var output = RunTool(loop, "openssl", $"s_client -connect 127.0.0.1:{server.Port} -servername localhost -alpn http/1.1 -CAfile {ca} -verify_return_error -quiet -ign_eof",
+            "GET /ossl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        Assert.Contains("hello over tls /ossl", output);
+        Stop(loop, server);
+    }
+
+    [Fact]
+    public void Node_https_get_verifies_and_reads_the_response()
+    {
+        var (loop, server) = StartHello();
+        string ca = TestCertificates.WriteCaPem();
+        string script = Path.Combine(Path.GetDirectoryName(ca)!, "get.js");
+        File.WriteAllText(script, $$"""
+            const https = require('https'), fs = require('fs');
+            https.get({ host: 'localhost', port: {{server.Port}}, path: '/node', ca: fs.readFileSync('{{ca}}') }, r => {
+              let b = ''; const tls = r.socket.getProtocol();
+              r.on('data', d => b += d);
+              r.on('end', () => process.stdout.write(tls + ' ' + b));
+            }).on('error', e => process.stdout.write('error ' + e.code));
+            """);
+        var output = RunTool(loop, "node", script);
+        Assert.Equal("TLSv1.3 hello over tls /node", output);
+        Stop(loop, server);
+    }
+
+    /// <summary>Runs a tool to its end while the loop serves it; returns its standard output.</summary>
+    internal static string RunTool(Loop loop, string file, string arguments, string? input = null)
+    {
+        var info = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+            process.StandardInput.Write(input);
+        process.StandardInput.Close();
+        LoopDriver.RunUntil(loop, () => stdout.IsCompleted && process.HasExited);
+        Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {stderr.Result}");
+        return stdout.Result;
+    }
+}
