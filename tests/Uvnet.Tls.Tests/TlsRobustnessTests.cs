@@ -1,0 +1,261 @@
+using System.Text;
+using Uvnet.Net;
+
+namespace Uvnet.Tls.Tests;
+
+/// <summary>
+/// Hostile and broken peers (issue 19's list; Node's test-tls-handshake-error, test-tls-handshake-timeout,
+/// test-tls-junk-closes-server, test-tls-close-notify, test-tls-socket-close): each costs the server one
+/// connection, reported through TlsClientError, and the server goes on serving others.
+/// </summary>
+[Collection(nameof(Sequential))]
+public sealed class TlsRobustnessTests
+{
+    private sealed class Fixture
+    {
+        internal readonly Loop Loop = new();
+        internal readonly TlsServer Server;
+        internal readonly List<NetException> ClientErrors = [];
+        internal readonly List<Socket> Secure = [];
+
+        internal Fixture(long handshakeTimeout = 120_000, TlsServerOptions? options = null)
+        {
+            Server = Tls.CreateServer(Loop, options ?? TlsEchoTests.ServerOptions(handshakeTimeout), socket =>
+            {
+                Secure.Add(socket);
+                socket.Data += (s, data) => s.Write(data.ToArray());
+            });
+            Server.TlsClientError += (e, _) => ClientErrors.Add(e);
+            Server.Listen(0, "127.0.0.1");
+        }
+
+        /// <summary>A raw TCP client that sends <paramref name="bytes"/>, for peers that do not speak TLS properly.</summary>
+        internal Socket Raw(byte[] bytes)
+        {
+            var raw = Net.Net.CreateConnection(Loop, Server.Port, "127.0.0.1");
+            raw.Error += (_, _) => { };
+            raw.Resume();
+            raw.Write(bytes);
+            return raw;
+        }
+
+        /// <summary>A proper client still gets its echo: the server survived.</summary>
+        internal void AssertStillServes()
+        {
+            string got = "";
+            var client = Tls.Connect(Loop, Server.Port, "localhost", TlsEchoTests.ClientOptions());
+            client.Write("still here");
+            client.Data += (s, d) =>
+            {
+                got += Encoding.UTF8.GetString(d);
+                if (got == "still here")
+                    s.End();
+            };
+            bool closed = false;
+            client.Closed += (_, _) => closed = true;
+            LoopDriver.RunUntil(Loop, () => closed);
+            Assert.Equal("still here", got);
+        }
+
+        internal void Finish()
+        {
+            foreach (Socket s in Secure)
+                s.Destroy();
+            Server.Close();
+            LoopDriver.AssertNothingLeft(Loop);
+            Assert.Equal(0, Tls.LiveSessionCount);
+        }
+    }
+
+    [Fact]
+    public void Garbage_instead_of_a_ClientHello_is_a_TlsClientError_and_the_server_goes_on()
+    {
+        var f = new Fixture();
+        var raw = f.Raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        bool closed = false;
+        raw.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && f.ClientErrors.Count == 1);
+        Assert.StartsWith("ERR_SSL_", f.ClientErrors[0].Code);
+        f.AssertStillServes();
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_ClientHello_cut_in_half_then_a_stall_is_cut_by_the_handshake_timeout()
+    {
+        var f = new Fixture(handshakeTimeout: 300);
+        // A handshake record header announcing 512 bytes, and only 100 of them.
+        byte[] half = new byte[105];
+        half[0] = 22; half[1] = 3; half[2] = 1; half[3] = 2; half[4] = 0;
+        half[5] = 1; // client_hello
+        var raw = f.Raw(half);
+        bool closed = false;
+        raw.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && f.ClientErrors.Count == 1);
+        Assert.Equal("ERR_TLS_HANDSHAKE_TIMEOUT", f.ClientErrors[0].Code);
+        f.AssertStillServes();
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_reset_mid_record_is_a_TlsClientError_and_the_server_goes_on()
+    {
+        var f = new Fixture();
+        byte[] partial = [22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3];
+        var raw = f.Raw(partial);
+        raw.Write(Array.Empty<byte>(), _ => raw.ResetAndDestroy()); // once the partial record left
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.Equal("ECONNRESET", f.ClientErrors[0].Code);
+        f.AssertStillServes();
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_peer_that_closes_before_the_handshake_ends_is_ECONNRESET_as_in_Node()
+    {
+        var f = new Fixture();
+        var raw = f.Raw([22, 3, 1]);
+        raw.End();
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.Equal("ECONNRESET", f.ClientErrors[0].Code);
+        f.Finish();
+    }
+
+    [Fact]
+    public void The_server_receives_close_notify_from_a_client_that_ends()
+    {
+        var f = new Fixture();
+        var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions(), s => s.End());
+        client.Resume();
+        bool closed = false;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && f.Secure.Count == 1 && f.Secure[0].Destroyed);
+        Assert.True(f.Secure[0].GetTlsConnection()!.ReceivedCloseNotify);
+        Assert.False(f.Secure[0].GetTlsConnection()!.Truncated);
+        Assert.True(client.GetTlsConnection()!.ReceivedCloseNotify); // and the server's came back
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_peer_that_closes_without_close_notify_ends_the_socket_and_is_reported_as_truncated()
+    {
+        var loop = new Loop();
+        // The server destroys each connection once secure: TCP FIN, no close_notify.
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s => s.Write("partial body", _ => s.Destroy()));
+        server.Listen(0, "127.0.0.1");
+        string got = "";
+        bool ended = false, closed = false;
+        NetException? error = null;
+        var client = Tls.Connect(loop, server.Port, "localhost", TlsEchoTests.ClientOptions());
+        client.Data += (_, d) => got += Encoding.UTF8.GetString(d);
+        client.Ended += _ => ended = true;
+        client.Error += (_, e) => error = e;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(loop, () => closed);
+        Assert.Equal("partial body", got);
+        Assert.True(ended); // as Node: an end, not an error
+        Assert.Null(error);
+        Assert.True(client.GetTlsConnection()!.Truncated);
+        Assert.False(client.GetTlsConnection()!.ReceivedCloseNotify);
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void End_before_the_handshake_finishes_sends_the_held_writes_then_close_notify()
+    {
+        var f = new Fixture();
+        string got = "";
+        var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions());
+        client.Data += (_, d) => got += Encoding.UTF8.GetString(d);
+        client.End("written and ended before secure");
+        bool closed = false;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed);
+        Assert.Equal("written and ended before secure", got);
+        f.Finish();
+    }
+
+    [Fact]
+    public void Destroy_during_the_handshake_cancels_held_writes_and_frees_the_session()
+    {
+        var f = new Fixture();
+        var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions());
+        NetException? writeError = null;
+        bool called = false;
+        client.Write("never sent", e => { called = true; writeError = e; });
+        client.Connected += s => s.Destroy(); // TCP up, hello sent, handshake not done
+        bool closed = false;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && called);
+        Assert.NotNull(writeError);
+        f.Finish();
+    }
+
+    [Fact]
+    public void SNI_picks_the_certificate_of_the_name_the_client_sends_and_the_default_otherwise()
+    {
+        var options = new TlsServerOptions
+        {
+            Context = SecureContext.FromCertificate(TestCertificates.Localhost),
+            SniContexts = new Dictionary<string, SecureContext>
+            {
+                ["example.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], [])),
+                ["*.wild.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("a.wild.test", ["*.wild.test"], [])),
+            },
+        };
+        var f = new Fixture(options: options);
+        foreach (string name in new[] { "example.test", "a.wild.test", "localhost" })
+        {
+            var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", new TlsClientOptions { ServerName = name, CaCertificates = TestCertificates.CaCollection }, s => s.End());
+            NetException? error = null;
+            bool closed = false;
+            client.Error += (_, e) => error = e;
+            client.Closed += (_, _) => closed = true;
+            client.Resume();
+            LoopDriver.RunUntil(f.Loop, () => closed);
+            Assert.Null(error); // verified against the name: the server sent that name's certificate
+            Assert.True(client.GetTlsConnection()!.Authorized);
+        }
+        Assert.Equal(["example.test", "a.wild.test", "localhost"], f.Secure.Select(s => s.GetTlsConnection()!.ServerName));
+        f.Finish();
+    }
+
+    [Fact]
+    public void ALPN_settles_on_the_servers_first_protocol_the_client_offers_and_none_without_one_in_common()
+    {
+        var f = new Fixture();
+        foreach (var (offer, expected) in new (string[]?, string?)[] { (["h2", "http/1.1"], "http/1.1"), (["h2"], null), (null, null) })
+        {
+            TlsConnection? info = null;
+            var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions(offer), s => { info = s.GetTlsConnection(); s.End(); });
+            bool closed = false;
+            client.Closed += (_, _) => closed = true;
+            client.Resume();
+            LoopDriver.RunUntil(f.Loop, () => closed);
+            Assert.Equal(expected, info!.AlpnProtocol);
+        }
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_thousand_handshake_and_close_cycles_leak_no_descriptor_and_no_SSL_object()
+    {
+        var f = new Fixture();
+        int before = Directory.GetFiles("/proc/self/fd").Length;
+        int done = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions(), s => s.End());
+            client.Resume();
+            client.Closed += (_, _) => done++;
+            if (i % 50 == 49)
+                LoopDriver.RunUntil(f.Loop, () => done == i + 1);
+        }
+        LoopDriver.RunUntil(f.Loop, () => done == 1000 && f.Secure.All(s => s.Destroyed));
+        f.Secure.Clear();
+        f.Finish();
+        Assert.Equal(0, Tls.LiveSessionCount);
+        Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before, "descriptors leaked");
+    }
+}
