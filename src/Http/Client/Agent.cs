@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Uvnet.Http.Server;
+using Uvnet.Tls;
 
 namespace Uvnet.Http.Client;
 
@@ -19,7 +20,9 @@ public sealed class Agent
     // whose surplus the collector takes back.
     private const int MaxRecycled = 1024;
 
-    private readonly Dictionary<(string Host, int Port), ConnectionPool> _pools = [];
+    // Keyed by TLS settings too (Node's getName adds every TLS option): an https origin never shares a plain one's
+    // connections, nor one verified otherwise. The options object is the key: one per distinct setting.
+    private readonly Dictionary<(string Host, int Port, TlsClientOptions? Tls), ConnectionPool> _pools = [];
     private readonly Stack<ClientRequest> _recycled = new();
     private int _totalSockets;
 
@@ -47,11 +50,11 @@ public sealed class Agent
     /// <summary>The settings.</summary>
     public AgentOptions Options { get; }
 
-    /// <summary>The counts for one origin (all zero when it was never used).</summary>
-    public PoolStats GetStats(string host, int port)
+    /// <summary>The counts for one origin (all zero when it was never used); <paramref name="tls"/>: the https requests' <see cref="RequestOptions.Tls"/>.</summary>
+    public PoolStats GetStats(string host, int port, TlsClientOptions? tls = null)
     {
         LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
-        return _pools.TryGetValue((host, port), out ConnectionPool? pool)
+        return _pools.TryGetValue((host, port, tls), out ConnectionPool? pool)
             ? new PoolStats(pool.Count, pool.FreeCount, pool.WaitingCount, pool.Created, pool.Reused)
             : default;
     }
@@ -89,16 +92,16 @@ public sealed class Agent
 
     internal void AddRequest(ClientRequest request, bool fresh)
     {
-        var key = (request.Host, request.Port);
+        var key = (request.Host, request.Port, request.Tls);
         if (!_pools.TryGetValue(key, out ConnectionPool? pool))
-            _pools[key] = pool = new ConnectionPool(this, request.Host, request.Port);
+            _pools[key] = pool = new ConnectionPool(this, request.Host, request.Port, request.Tls);
         pool.Add(request, fresh);
     }
 
     /// <summary>A request destroyed while it waited for a connection leaves its origin's queue.</summary>
     internal void RemoveWaiting(ClientRequest request)
     {
-        if (_pools.TryGetValue((request.Host, request.Port), out ConnectionPool? pool))
+        if (_pools.TryGetValue((request.Host, request.Port, request.Tls), out ConnectionPool? pool))
             pool.RemoveWaiting(request);
     }
 

@@ -4,6 +4,8 @@ using Uvnet.Http.Parsing;
 using Uvnet.Http.Server;
 using Uvnet.Net;
 
+using Uvnet.Tls;
+
 namespace Uvnet.Http.Client;
 
 /// <summary>
@@ -38,15 +40,15 @@ internal sealed class ClientConnection
 
     /// <summary>A connection of <paramref name="pool"/>'s origin.</summary>
     internal ClientConnection(ConnectionPool pool)
-        : this(pool.Agent.Loop, pool.Host, pool.Port) => Pool = pool;
+        : this(pool.Agent.Loop, pool.Host, pool.Port, pool.Tls) => Pool = pool;
 
     /// <summary>A connection of <paramref name="request"/>'s own (Node's <c>agent: false</c>), closed after its response.</summary>
     internal ClientConnection(ClientRequest request)
-        : this(request.Loop, request.Host, request.Port)
+        : this(request.Loop, request.Host, request.Port, request.Tls)
     {
     }
 
-    private ClientConnection(Loop loop, string host, int port)
+    private ClientConnection(Loop loop, string host, int port, TlsClientOptions? tls)
     {
         _onWritten = OnWritten;
         Socket = new Socket(loop) { Owner = this };
@@ -59,6 +61,8 @@ internal sealed class ClientConnection
         // Node's http.request has noDelay true: a request's head and body go out at once, and requests pipelined
         // behind an unacknowledged one are not held by Nagle for the server's delayed ACK.
         Socket.SetNoDelay();
+        if (tls is not null)
+            Uvnet.Tls.Tls.Attach(Socket, tls, host, null); // https: the request waits in the socket until the handshake is done
         Socket.Connect(port, host);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Uvnet.Http.Parsing;
 using Uvnet.Http.Server;
 using Uvnet.Net;
+using Uvnet.Tls;
 
 namespace Uvnet.Http.Client;
 
@@ -38,8 +39,9 @@ public sealed class ClientRequest
     private bool _live, _recyclable, _recyclePosted;
     private ClientResponse? _pairedResponse; // made once, reused with the request
     private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
-    private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort)
+    private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort and _hostFieldSecure)
     private int _hostFieldPort;
+    private bool _hostFieldSecure; // whether it was made for https, whose default port (443) it leaves out
     private string _method = "";
 
     private Action<ClientRequest, ClientResponse>? _response;
@@ -87,6 +89,7 @@ public sealed class ClientRequest
         Path = options.Path;
         Host = host;
         Port = options.Port;
+        Tls = options.Tls;
         if (options.Headers is { } headers)
         {
             for (int i = 0; i < headers.Count; i++)
@@ -100,12 +103,13 @@ public sealed class ClientRequest
     /// <summary>The default Host field, made again only when the request's origin is not the previous use's.</summary>
     private string HostField()
     {
-        if (_hostField is null || _hostFieldFor != Host || _hostFieldPort != Port)
+        if (_hostField is null || _hostFieldFor != Host || _hostFieldPort != Port || _hostFieldSecure != (Tls is not null))
         {
             string host = Host.Contains(':') ? $"[{Host}]" : Host;
-            _hostField = Port == 80 ? host : $"{host}:{Port}";
+            _hostField = Port == (Tls is null ? 80 : 443) ? host : $"{host}:{Port}";
             _hostFieldFor = Host;
             _hostFieldPort = Port;
+            _hostFieldSecure = Tls is not null;
         }
         return _hostField;
     }
@@ -140,6 +144,13 @@ public sealed class ClientRequest
 
     /// <summary>The loop the request runs on.</summary>
     public Loop Loop { get; }
+
+    /// <summary>The TLS settings of an https request (<see cref="RequestOptions.Tls"/>); null for http.</summary>
+    public TlsClientOptions? Tls
+    {
+        get => Use(field);
+        private set;
+    }
 
     /// <summary>The agent whose pool serves it; null for <see cref="RequestOptions.NoAgent"/>.</summary>
     public Agent? Agent

@@ -1,10 +1,12 @@
+using Uvnet.Tls;
+
 namespace Uvnet.Http.Client;
 
 /// <summary>
 /// One origin's connections in an <see cref="Agent"/> (Node's per-name <c>sockets</c>, <c>freeSockets</c> and
 /// <c>requests</c>): idle ones kept for reuse, requests waiting for a connection past <see cref="AgentOptions.MaxSockets"/>.
 /// </summary>
-internal sealed class ConnectionPool(Agent agent, string host, int port)
+internal sealed class ConnectionPool(Agent agent, string host, int port, TlsClientOptions? tls)
 {
     private readonly List<ClientConnection> _free = [];
     private readonly List<ClientConnection> _busy = []; // with requests in flight, when the agent pipelines
@@ -15,6 +17,9 @@ internal sealed class ConnectionPool(Agent agent, string host, int port)
     internal string Host { get; } = host;
 
     internal int Port { get; } = port;
+
+    /// <summary>The TLS settings of the origin's connections; null for http.</summary>
+    internal TlsClientOptions? Tls { get; } = tls;
 
     /// <summary>Open or connecting connections, idle ones included.</summary>
     internal int Count { get; private set; }

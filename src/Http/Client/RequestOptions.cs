@@ -1,3 +1,5 @@
+using Uvnet.Tls;
+
 namespace Uvnet.Http.Client;
 
 /// <summary>
@@ -41,21 +43,33 @@ public sealed record RequestOptions
     public long Timeout { get; init; }
 
     /// <summary>
-    /// Options from an absolute <c>http:</c> URL (host, port, path and query), as Node's <c>http.request(url)</c>.
+    /// Makes the request over TLS (https), as Node's <c>https.request</c>; null (the default) for http. The server is
+    /// verified as <see cref="TlsClientOptions"/> says; the agent pools connections per TLS options object, so reuse
+    /// one instance for one setting. <see cref="FromUrl"/> sets <see cref="DefaultHttps"/> for an <c>https:</c> URL.
     /// </summary>
-    /// <exception cref="ArgumentException">The URL is not absolute, or its scheme is not http (ERR_INVALID_PROTOCOL).</exception>
+    public TlsClientOptions? Tls { get; init; }
+
+    /// <summary>The TLS settings of <c>https:</c> URLs: the system's roots, the host name checked, ALPN <c>http/1.1</c>.</summary>
+    public static TlsClientOptions DefaultHttps { get; } = new() { AlpnProtocols = ["http/1.1"] };
+
+    /// <summary>
+    /// Options from an absolute <c>http:</c> or <c>https:</c> URL (host, port, path and query), as Node's
+    /// <c>http.request(url)</c> and <c>https.request(url)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The URL is not absolute, or its scheme is neither http nor https (ERR_INVALID_PROTOCOL).</exception>
     public static RequestOptions FromUrl(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri))
             throw new ArgumentException($"Invalid URL: {url} (ERR_INVALID_URL).", nameof(url));
-        if (uri.Scheme != Uri.UriSchemeHttp)
-            throw new ArgumentException($"Protocol \"{uri.Scheme}:\" not supported. Expected \"http:\" (ERR_INVALID_PROTOCOL).", nameof(url));
+        if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            throw new ArgumentException($"Protocol \"{uri.Scheme}:\" not supported. Expected \"http:\" or \"https:\" (ERR_INVALID_PROTOCOL).", nameof(url));
         return new RequestOptions
         {
             Host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host,
             Port = uri.Port,
             Path = uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped),
+            Tls = uri.Scheme == Uri.UriSchemeHttps ? DefaultHttps : null,
         };
     }
 }

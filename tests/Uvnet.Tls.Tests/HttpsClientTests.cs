@@ -1,0 +1,72 @@
+using System.Text;
+using Uvnet.Http;
+using Uvnet.Http.Client;
+
+namespace Uvnet.Tls.Tests;
+
+/// <summary>The HTTP client over TLS (Node's test-https-agent-*, test-https-strict): requests, pooling per TLS settings, verification.</summary>
+[Collection(nameof(Sequential))]
+public sealed class HttpsClientTests
+{
+    private static readonly TlsClientOptions s_trustTestCa = new() { CaCertificates = TestCertificates.CaCollection, AlpnProtocols = ["http/1.1"] };
+
+    private static string Get(Loop loop, Agent agent, int port, string path, TlsClientOptions tls, out Exception? error)
+    {
+        string body = "";
+        bool done = false;
+        Exception? failure = null;
+        var request = Uvnet.Http.Http.Get(loop, new RequestOptions { Host = "localhost", Port = port, Path = path, Tls = tls, Agent = agent }, res =>
+        {
+            res.Data += (_, d) => body += Encoding.UTF8.GetString(d);
+            res.End += _ => done = true;
+        });
+        request.Error += (_, e) => { failure = e; done = true; };
+        LoopDriver.RunUntil(loop, () => done);
+        error = failure;
+        return body;
+    }
+
+    [Fact]
+    public void Https_requests_verify_the_server_and_reuse_one_pooled_TLS_connection()
+    {
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) => res.End("secure " + req.Url));
+        server.Listen(0, "127.0.0.1");
+        var agent = new Agent(loop, new AgentOptions { KeepAlive = true });
+        Assert.Equal("secure /one", Get(loop, agent, server.Port, "/one", s_trustTestCa, out var e1));
+        Assert.Null(e1);
+        Assert.Equal("secure /two", Get(loop, agent, server.Port, "/two", s_trustTestCa, out var e2));
+        Assert.Null(e2);
+        PoolStats stats = agent.GetStats("localhost", server.Port, s_trustTestCa);
+        Assert.Equal(1, stats.Created);
+        Assert.Equal(1, stats.Reused);
+        Assert.Equal(0, agent.GetStats("localhost", server.Port).Created); // the plain origin's pool is another
+        agent.Destroy();
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        Assert.Equal(0, Tls.LiveSessionCount);
+    }
+
+    [Fact]
+    public void An_https_request_to_an_untrusted_server_fails_with_the_verification_error()
+    {
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) => res.End("never"));
+        server.Listen(0, "127.0.0.1");
+        var agent = new Agent(loop);
+        Get(loop, agent, server.Port, "/", RequestOptions.DefaultHttps, out Exception? error);
+        Assert.Equal("UNABLE_TO_GET_ISSUER_CERT_LOCALLY", (error as Uvnet.Net.NetException)?.Code);
+        agent.Destroy();
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void FromUrl_takes_https_with_port_443_and_the_default_TLS_settings()
+    {
+        RequestOptions options = RequestOptions.FromUrl("https://example.test/a?b");
+        Assert.Equal(443, options.Port);
+        Assert.Same(RequestOptions.DefaultHttps, options.Tls);
+        Assert.Null(RequestOptions.FromUrl("http://example.test/").Tls);
+    }
+}
