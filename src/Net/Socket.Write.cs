@@ -139,6 +139,7 @@ public sealed partial class Socket
     /// (no copy through user space), in order with other writes; backpressure and callback as
     /// <see cref="Write(ReadOnlyMemory{byte}, Action{NetException?}?)"/>. The socket must be connected. A file is not
     /// held by <see cref="Cork"/>: what the cork holds is sent first. Linux only: elsewhere the callback gets ENOTSUP.
+    /// Under TLS the file is read and encrypted a chunk at a time on the loop thread instead (no sendfile).
     /// </summary>
     public bool SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, Action<NetException?>? callback = null)
     {
@@ -152,12 +153,6 @@ public sealed partial class Socket
             Loop.Post(static cb => cb?.Invoke(new NetException("ERR_SOCKET_CLOSED", "The socket is not open for writing")), callback);
             return false;
         }
-        if (_transform is not null)
-        {
-            // sendfile(2) would send the file's bytes past the transform (TLS must encrypt them).
-            Loop.Post(static cb => cb?.Invoke(new NetException(UvError.ENOTSUP, "sendfile")), callback);
-            return false;
-        }
         BeforeOutput?.Invoke(this); // as for Write
         // A file cannot wait in the cork's list: what the cork holds goes first, so the bytes keep their order.
         int corked = _corked;
@@ -169,12 +164,18 @@ public sealed partial class Socket
             Loop.Post(static cb => cb?.Invoke(StreamDestroyed()), callback);
             return false;
         }
-        var request = WriteRequest.Rent();
-        request.Data = callback;
         long queued = WritableLength + count;
-        // The handle checks the arguments and the file before it queues anything: the socket counts and restarts its
-        // timer only for a send that started.
-        int status = _handle.SendFile(request, file, offset, count, s_onWritten);
+        // The handle (or the transform) checks the arguments and the file before it queues anything: the socket
+        // counts and restarts its timer only for a send that started.
+        int status;
+        if (_transform is { } transform)
+            status = transform.SendFile(file, offset, count, callback); // sendfile(2) would pass the transform by
+        else
+        {
+            var request = WriteRequest.Rent();
+            request.Data = callback;
+            status = _handle.SendFile(request, file, offset, count, s_onWritten);
+        }
         if (status < 0)
         {
             Loop.Post(static s => s.callback?.Invoke(new NetException(s.status, "sendfile")), (callback, status));

@@ -22,6 +22,12 @@ internal abstract class SocketTransform
     /// </summary>
     internal abstract int Write(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, object? callbacks);
 
+    /// <summary>
+    /// Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, in order with the
+    /// writes, completing as <see cref="Write"/> does. Returns 0, or a negative status when it cannot start.
+    /// </summary>
+    internal abstract int SendFile(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count, object? callbacks);
+
     /// <summary>Bytes written through the transform the kernel has not taken yet (the socket's share of <see cref="Socket.WritableLength"/>).</summary>
     internal abstract long WriteQueueSize { get; }
 

@@ -77,11 +77,7 @@ internal sealed unsafe partial class TlsTransform
         Connection.Capture(_ssl);
         if (!_isServer)
             VerifyError = TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName);
-        FlushParkedWrites(); // their records follow the handshake's last flight in the same write
-        if (_socket.Destroyed)
-            return;
-        if (_shutdownWanted)
-            Shutdown();
+        FlushParkedWrites(); // their records follow the handshake's last flight
         if (!_socket.Destroyed)
             _onSecure?.Invoke(_socket);
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using Uvnet.Net;
 using Uvnet.Tls.Interop;
 
@@ -21,22 +22,27 @@ internal sealed unsafe partial class TlsTransform
     private readonly Queue<byte[]?> _inFlight = new();
     private long _cipherHanded;
     private byte[]? _staging; // rented for one Write's gathering, returned at its end: an idle connection holds none
-    private List<(ReadOnlyMemory<byte>[] Buffers, object? Callbacks)>? _parked;
+    // Writes held during the handshake (as TLSWrap's pending writes) or behind a file being sent, in order.
+    private Queue<HeldWrite>? _parked;
     private long _parkedBytes;
 
     internal override long WriteQueueSize =>
-        _parkedBytes + (_socket.Handle is { } handle ? _cipherHanded - handle.BytesSent : 0);
+        _parkedBytes + _fileRemaining + (_socket.Handle is { } handle ? _cipherHanded - handle.BytesSent : 0);
 
-    /// <summary>The socket's write: held during the handshake (as TLSWrap's pending writes), else encrypted and sent.</summary>
+    /// <summary>Whether a write now must wait its turn: the handshake runs, or a file or held writes are ahead of it.</summary>
+    private bool MustHold => _state == TlsState.Handshaking || _file is not null || _parked is { Count: > 0 };
+
+    /// <summary>The socket's write: held while <see cref="MustHold"/>, else encrypted and sent.</summary>
     internal override int Write(ReadOnlySpan<ReadOnlyMemory<byte>> buffers, object? callbacks)
     {
         if (_state is TlsState.Closed)
             return UvError.EPIPE;
-        if (_state == TlsState.Handshaking)
+        if (MustHold)
         {
-            (_parked ??= []).Add((buffers.ToArray(), callbacks));
+            long bytes = 0;
             foreach (var b in buffers)
-                _parkedBytes += b.Length;
+                bytes += b.Length;
+            Hold(new HeldWrite(buffers.ToArray(), null, 0, bytes, callbacks));
             return 0;
         }
         if (!ClearIn(buffers))
@@ -44,8 +50,14 @@ internal sealed unsafe partial class TlsTransform
         return EncOut(callbacks);
     }
 
+    private void Hold(HeldWrite write)
+    {
+        (_parked ??= new()).Enqueue(write);
+        _parkedBytes += write.Count;
+    }
+
     /// <summary>Encrypts <paramref name="buffers"/> into the write BIO, gathering small ones into full records.</summary>
-    private bool ClearIn(ReadOnlySpan<ReadOnlyMemory<byte>> buffers)
+    private bool ClearIn(params ReadOnlySpan<ReadOnlyMemory<byte>> buffers)
     {
         int staged = 0;
         try
@@ -147,36 +159,49 @@ internal sealed unsafe partial class TlsTransform
     {
         if (_inFlight.Dequeue() is { } cipher)
             ArrayPool<byte>.Shared.Return(cipher);
-        if (callbacks != s_ownWrite)
+        if (callbacks == s_fileChunk)
+            OnFileChunkWritten(status);
+        else if (callbacks != s_ownWrite)
             _socket.CompleteWrite(status, callbacks);
         else if (status < 0 && status != UvError.ECANCELED)
             Fail(new NetException(status, "write"));
     }
 
-    /// <summary>Sends the writes held during the handshake, in order, once it is done.</summary>
+    /// <summary>
+    /// Sends the held writes in order once nothing is ahead of them: after the handshake, or after a file. A file
+    /// among them starts, and the writes behind it wait for its end.
+    /// </summary>
     private void FlushParkedWrites()
     {
         EncOut(s_ownWrite); // the handshake's last flight (and TLS 1.3 tickets) first
-        if (_parked is not { Count: > 0 } parked || _socket.Destroyed)
-            return;
-        _parked = null;
-        _parkedBytes = 0;
-        foreach (var (buffers, callbacks) in parked)
+        while (_parked is { Count: > 0 } parked && _file is null && !_socket.Destroyed && _state != TlsState.Closed)
         {
-            int status = ClearIn(buffers) ? EncOut(callbacks) : UvError.ECONNABORTED;
+            HeldWrite write = parked.Dequeue();
+            _parkedBytes -= write.Count;
+            if (write.File is { } file)
+            {
+                StartFile(file, write.Offset, write.Count, write.Callbacks);
+                continue;
+            }
+            int status = ClearIn(write.Buffers) ? EncOut(write.Callbacks) : UvError.ECONNABORTED;
             if (status < 0)
-                _socket.CompleteWrite(status, callbacks);
+                _socket.CompleteWrite(status, write.Callbacks);
         }
+        if (_shutdownWanted && !MustHold && !_socket.Destroyed)
+            Shutdown();
     }
 
-    /// <summary>The socket closed during the handshake: its held writes complete as cancelled, in order.</summary>
+    /// <summary>The socket closed with writes held: they complete as cancelled, in order.</summary>
     private void FailParkedWrites()
     {
         if (_parked is not { } parked)
             return;
         _parked = null;
         _parkedBytes = 0;
-        foreach (var (_, callbacks) in parked)
-            _socket.CompleteWrite(UvError.ECANCELED, callbacks);
+        foreach (HeldWrite write in parked)
+            _socket.CompleteWrite(UvError.ECANCELED, write.Callbacks);
     }
+
+    /// <summary>A write held back: buffers, or a file range.</summary>
+    private readonly record struct HeldWrite(ReadOnlyMemory<byte>[] Buffers, SafeFileHandle? File, long Offset, long Count, object? Callbacks);
 }

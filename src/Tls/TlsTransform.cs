@@ -23,7 +23,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
     private GCHandle _self; // the SSL's app data: OpenSSL's SNI and ALPN callbacks find the connection through it
     private TimerHandle? _handshakeTimer;
     private TlsState _state;
-    private bool _shutdownWanted; // End came during the handshake: the close_notify and FIN follow it
+    private bool _shutdownWanted; // End came while writes were held: the close_notify and FIN follow them
 
     private TlsTransform(Socket socket, SecureContext context, TlsServerOptions? server, TlsClientOptions? client, Action<Socket>? onSecure)
     {
@@ -144,11 +144,13 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
 
     internal override void Shutdown()
     {
-        if (_state == TlsState.Handshaking)
+        if (MustHold)
         {
-            _shutdownWanted = true; // after the handshake and the writes it holds (Node's end() before 'secure')
+            // After the handshake (Node's end() before 'secure'), the file and the writes held: FlushParkedWrites.
+            _shutdownWanted = true;
             return;
         }
+        _shutdownWanted = false;
         SendCloseNotify();
         if (!_socket.Destroyed)
             _socket.ShutdownHandle();

@@ -65,6 +65,67 @@ public sealed class HttpsServerTests
     }
 
     [Fact]
+    public async Task A_file_body_is_encrypted_in_chunks_and_the_next_response_follows_it()
+    {
+        byte[] content = new byte[300_000 + 17];
+        new Random(19).NextBytes(content);
+        string path = Path.Combine(Directory.CreateTempSubdirectory("uvnet-tls-file-").FullName, "f.bin");
+        File.WriteAllBytes(path, content);
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) =>
+        {
+            if (req.Url != "/file")
+            {
+                res.End("after the file");
+                return;
+            }
+            var file = File.OpenHandle(path);
+            res.SetHeader("Content-Length", content.Length.ToString());
+            res.SendFile(file, 0, content.Length);
+            res.Finish += _ => file.Dispose();
+        });
+        server.Listen(0, "127.0.0.1");
+        using (HttpClient client = TrustingTestCa())
+        {
+            var body = client.GetByteArrayAsync($"https://localhost:{server.Port}/file");
+            LoopDriver.RunUntil(loop, () => body.IsCompleted);
+            Assert.Equal(content, await body);
+            var next = client.GetStringAsync($"https://localhost:{server.Port}/next");
+            LoopDriver.RunUntil(loop, () => next.IsCompleted);
+            Assert.Equal("after the file", await next);
+        }
+        Stop(loop, server);
+    }
+
+    [Fact]
+    public void A_pipelined_response_after_a_file_waits_for_the_whole_file()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("uvnet-tls-file-").FullName, "a.txt");
+        File.WriteAllText(path, new string('a', 200_000));
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) =>
+        {
+            if (req.Url != "/file")
+            {
+                res.End("after the file");
+                return;
+            }
+            var file = File.OpenHandle(path);
+            res.SetHeader("Content-Length", "200000");
+            res.SendFile(file, 0, 200_000);
+            res.Finish += _ => file.Dispose();
+        });
+        server.Listen(0, "127.0.0.1");
+        string output = RunTool(loop, "openssl", $"s_client -connect 127.0.0.1:{server.Port} -quiet -ign_eof",
+            "GET /file HTTP/1.1\r\nHost: localhost\r\n\r\nGET /next HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        int body = output.IndexOf(new string('a', 200_000), StringComparison.Ordinal);
+        Assert.True(body > 0, "the file's bytes, whole: " + output.Length + " " + output[..Math.Min(300, output.Length)]);
+        Assert.EndsWith("after the file", output);
+        Assert.True(output.IndexOf("after the file", StringComparison.Ordinal) > body);
+        Stop(loop, server);
+    }
+
+    [Fact]
     public void Curl_pipelines_nothing_but_reads_a_response_verified_against_the_CA()
     {
         var (loop, server) = StartHello();
