@@ -88,8 +88,8 @@ public sealed class BasicAuthTests : IDisposable
     }
 
     [Theory]
-    [InlineData("option '--auth' sends the password in clear: it needs --host localhost, 127.0.0.1 or ::1 until uvnet serves TLS", "--auth", "alice:pw", "--host", "0.0.0.0")]
-    [InlineData("option '--auth' sends the password in clear: it needs --host localhost, 127.0.0.1 or ::1 until uvnet serves TLS", "--host", "::", "--auth", "alice:pw")]
+    [InlineData("option '--auth' sends the password in clear: it needs --cert and --key (or --tls-dev), or --host localhost, 127.0.0.1 or ::1", "--auth", "alice:pw", "--host", "0.0.0.0")]
+    [InlineData("option '--auth' sends the password in clear: it needs --cert and --key (or --tls-dev), or --host localhost, 127.0.0.1 or ::1", "--host", "::", "--auth", "alice:pw")]
     [InlineData("option '--auth' takes user:password", "--auth", "alice")]
     [InlineData("option '--auth' is for serve only", "hello", "--auth", "alice:pw")]
     public void Auth_is_refused_off_loopback_or_malformed(string error, params string[] args) =>

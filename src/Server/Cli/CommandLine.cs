@@ -46,7 +46,8 @@ public static class CommandLine
         private string? _host;
         private (string Host, int Port)? _proxyTo;
         private string? _proxyConfig;
-        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress;
+        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress, _tlsDev;
+        private string? _certFile, _keyFile;
         private int? _cacheSeconds;
         private StaticFiles.BasicCredentials? _credentials;
         private readonly List<KeyValuePair<string, string>> _headers = [];
@@ -97,6 +98,15 @@ public static class CommandLine
                     break;
                 case "--spa":
                     _spa = TakeFlag(name, value);
+                    break;
+                case "--cert":
+                    _certFile = TakeValue(args, ref i, name, value) ?? _certFile;
+                    break;
+                case "--key":
+                    _keyFile = TakeValue(args, ref i, name, value) ?? _keyFile;
+                    break;
+                case "--tls-dev":
+                    _tlsDev = TakeFlag(name, value);
                     break;
                 case "--compress":
                     _compress = TakeFlag(name, value);
@@ -194,9 +204,12 @@ public static class CommandLine
                 return CommandLineResult.Fail("proxy needs either --to http://HOST:PORT (one upstream) or --config FILE");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
+            if (TlsProblem(command) is { } tlsProblem)
+                return CommandLineResult.Fail(tlsProblem);
             string host = _host ?? CommandLineOptions.DefaultHost;
-            if (_credentials is not null && !IsLoopback(host))
-                return CommandLineResult.Fail("option '--auth' sends the password in clear: it needs --host localhost, 127.0.0.1 or ::1 until uvnet serves TLS");
+            bool tls = _certFile is not null || _tlsDev;
+            if (_credentials is not null && !tls && !IsLoopback(host))
+                return CommandLineResult.Fail("option '--auth' sends the password in clear: it needs --cert and --key (or --tls-dev), or --host localhost, 127.0.0.1 or ::1");
             return CommandLineResult.Run(new CommandLineOptions
             {
                 Command = command,
@@ -217,7 +230,24 @@ public static class CommandLine
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 ProxyConfig = _proxyConfig,
                 ProxyTo = _proxyTo is { } upstream ? $"{(upstream.Host.Contains(':') ? $"[{upstream.Host}]" : upstream.Host)}:{upstream.Port}" : null,
+                CertFile = _certFile,
+                KeyFile = _keyFile,
+                TlsDev = _tlsDev,
             });
+        }
+
+        /// <summary>Why the TLS options do not go together (or with <paramref name="command"/>), or null.</summary>
+        private string? TlsProblem(UvnetCommand command)
+        {
+            if (_certFile is null && _keyFile is null && !_tlsDev)
+                return null;
+            if (command is UvnetCommand.Echo or UvnetCommand.Proxy)
+                return $"option '{(_tlsDev ? "--tls-dev" : _certFile is not null ? "--cert" : "--key")}' is for serve and hello only";
+            if (_tlsDev && (_certFile is not null || _keyFile is not null))
+                return "option '--tls-dev' makes its own certificate: give it without --cert and --key";
+            if ((_certFile is null) != (_keyFile is null))
+                return "options '--cert' and '--key' go together";
+            return null;
         }
 
         /// <summary>The first option given that only <c>serve</c> has, or null.</summary>

@@ -69,6 +69,18 @@ public sealed record CommandLineOptions
     /// <summary>The most seconds <c>--cache</c> accepts: a year, the longest max-age caches are asked to honour (RFC 9111 §5.2.2.1's habit).</summary>
     public const int MaxCacheSeconds = 31_536_000;
 
+    /// <summary>The PEM certificate chain (leaf first) to serve HTTPS with (<c>--cert FILE</c>, with <see cref="KeyFile"/>); null: none.</summary>
+    public string? CertFile { get; init; }
+
+    /// <summary>The PEM private key of <see cref="CertFile"/> (<c>--key FILE</c>).</summary>
+    public string? KeyFile { get; init; }
+
+    /// <summary>Whether to serve HTTPS with a self-signed certificate for localhost made at start-up (<c>--tls-dev</c>).</summary>
+    public bool TlsDev { get; init; }
+
+    /// <summary>Whether the server speaks HTTPS (<see cref="CertFile"/> or <see cref="TlsDev"/>).</summary>
+    public bool Tls => CertFile is not null || TlsDev;
+
     /// <summary>Whether the access log is off.</summary>
     public bool Quiet { get; init; }
 

@@ -41,7 +41,11 @@ public static class HelpText
               --spa        serve: answer paths that name nothing with ./index.html
                            (a single-page app's routes)
               --auth U:P   serve: ask every request for this user and password (HTTP Basic;
-                           only on localhost, 127.0.0.1 or ::1 until uvnet serves TLS)
+                           over HTTPS, or only on localhost, 127.0.0.1 or ::1)
+              --cert FILE  serve, hello: HTTPS with this PEM certificate chain (leaf first)
+              --key FILE   serve, hello: the PEM private key of --cert
+              --tls-dev    serve, hello: HTTPS with a self-signed certificate for localhost,
+                           made at start-up (its SHA-256 fingerprint is printed)
           -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)
           -H, --header 'Name: value'
                            serve: add this field to every response (repeatable)

@@ -15,18 +15,20 @@ public static class HelloCommand
     public static int Run(CommandLineOptions options, TextWriter output, TextWriter error)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return CommandRunner.RunWithAccessLog(options, CreateHttpService, port => Banner(options, port), output, error);
+        if (!TlsSetup.TryCreate(options, output, error, out var tls))
+            return Program.UsageError;
+        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, log, tls), port => Banner(options, port), output, error);
     }
 
     /// <summary>The start-up text: the two endpoints' URLs.</summary>
     internal static string Banner(CommandLineOptions options, int port)
     {
-        string root = StartupBanner.HttpUrls(options.Host, port, [])[0];
+        string root = StartupBanner.HttpUrls(options.Host, port, [], options.Tls)[0];
         return StartupBanner.Format("uvnet hello: TechEmpower's plaintext and json tests", [root + "plaintext", root + "json"], options.Loops, options.Host);
     }
 
     /// <summary>One loop's server, answering per <see cref="HelloEndpoints.Route"/> as TechEmpower's rules ask.</summary>
-    private static ILoopService CreateHttpService(Loop loop, AccessLog? log)
+    private static ILoopService CreateHttpService(Loop loop, AccessLog? log, Tls.TlsServerOptions? tls)
     {
         // The json body is serialised for each request, as the rules require, into a buffer the loop reuses:
         // the response copies it.
@@ -50,6 +52,6 @@ public static class HelloCommand
                     res.End();
                     break;
             }
-        }, log);
+        }, log, tls: tls);
     }
 }

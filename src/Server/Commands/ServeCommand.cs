@@ -36,22 +36,24 @@ public static class ServeCommand
             error.WriteLine($"uvnet: {e.Message}");
             return Program.UsageError;
         }
-        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log), port =>
+        if (!TlsSetup.TryCreate(options, output, error, out var tls))
+            return Program.UsageError;
+        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log, tls), port =>
         {
             // The banner is made once, when the server listens: the moment a browser can load the page.
             if (options.OpenBrowser)
-                Browser.Open(new Uri(StartupBanner.HttpUrls(options.Host, port, []).First()), error);
+                Browser.Open(new Uri(StartupBanner.HttpUrls(options.Host, port, [], options.Tls).First()), error);
             return Banner(files.Resolver.Root, options, port, StartupBanner.LanAddresses());
         }, output, error);
     }
 
     /// <summary>The start-up text: what is served, and the URLs to open.</summary>
     internal static string Banner(string root, CommandLineOptions options, int port, IReadOnlyList<System.Net.IPAddress> lanAddresses) =>
-        StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses), options.Loops, options.Host);
+        StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses, options.Tls), options.Loops, options.Host);
 
     /// <summary>One loop's server, answering each request with <paramref name="files"/> (<see cref="StaticFileHandler.Handle"/>).</summary>
-    private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log) =>
-        new HttpLoopService(loop, (req, res) => Respond(files, req, res), log);
+    private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log, Tls.TlsServerOptions? tls) =>
+        new HttpLoopService(loop, (req, res) => Respond(files, req, res), log, tls: tls);
 
     /// <summary>
     /// The status for a file found by the decision that then could not be opened: unreadable (403), gone since

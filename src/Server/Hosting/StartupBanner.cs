@@ -12,13 +12,18 @@ public static class StartupBanner
     /// interface (null, <c>0.0.0.0</c> or <c>::</c>), <c>http://localhost:port/</c> first and then each address of
     /// <paramref name="lanAddresses"/> (see <see cref="LanAddresses"/>); otherwise the one address.
     /// </summary>
-    public static IReadOnlyList<string> HttpUrls(string? host, int port, IEnumerable<IPAddress> lanAddresses)
+    public static IReadOnlyList<string> HttpUrls(string? host, int port, IEnumerable<IPAddress> lanAddresses) =>
+        HttpUrls(host, port, lanAddresses, secure: false);
+
+    /// <summary>As <see cref="HttpUrls(string?, int, IEnumerable{IPAddress})"/>, <c>https://</c> when <paramref name="secure"/>.</summary>
+    public static IReadOnlyList<string> HttpUrls(string? host, int port, IEnumerable<IPAddress> lanAddresses, bool secure)
     {
         ArgumentNullException.ThrowIfNull(lanAddresses);
+        string scheme = secure ? "https" : "http";
         if (!IsEveryInterface(host))
-            return [$"http://{HostPort(host, port)}/"];
-        var urls = new List<string> { $"http://localhost:{port}/" };
-        urls.AddRange(lanAddresses.Select(a => $"http://{HostPort(a.ToString(), port)}/"));
+            return [$"{scheme}://{HostPort(host, port)}/"];
+        var urls = new List<string> { $"{scheme}://localhost:{port}/" };
+        urls.AddRange(lanAddresses.Select(a => $"{scheme}://{HostPort(a.ToString(), port)}/"));
         return urls;
     }
 

@@ -165,7 +165,7 @@ internal sealed partial class RunningUvnet : IDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/")]
+    [GeneratedRegex(@"https?://127\.0\.0\.1:(\d+)/")]
     private static partial Regex StartupUrl();
 
     /// <summary>One stream's lines, with a wait for a line to arrive.</summary>
