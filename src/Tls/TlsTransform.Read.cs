@@ -95,7 +95,17 @@ internal sealed unsafe partial class TlsTransform
                 n = OpenSsl.SSL_read(_ssl, p, buffer.Length);
             if (n > 0)
             {
-                _socket.DeliverRead(n, buffer);
+                try
+                {
+                    _socket.DeliverRead(n, buffer);
+                }
+                catch
+                {
+                    // A handler threw (it leaves Loop.Run): what OpenSSL still holds decrypted would wait for the
+                    // peer's next bytes, which may never come. Read on in a loop callback, as a socket goes on.
+                    _socket.Loop.Post(static t => t.ResumeClearOut(), this);
+                    throw;
+                }
                 continue;
             }
             int error = OpenSsl.SSL_get_error(_ssl, n);
@@ -112,6 +122,22 @@ internal sealed unsafe partial class TlsTransform
         }
         if (_state != TlsState.Closed && !_socket.Destroyed)
             EncOut(s_ownWrite); // what reading produced (a KeyUpdate's answer)
+    }
+
+    /// <summary>Reads on after a handler threw, into a buffer of its own (the loop's is not at hand outside a read).</summary>
+    private void ResumeClearOut()
+    {
+        if (_state is not (TlsState.Established or TlsState.Closing) || _socket.Destroyed)
+            return;
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxRecordPlaintext);
+        try
+        {
+            ClearOut(buffer);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private NetException HandshakeError()

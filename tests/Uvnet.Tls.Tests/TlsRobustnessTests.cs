@@ -259,3 +259,31 @@ public sealed class TlsRobustnessTests
         Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before, "descriptors leaked");
     }
 }
+
+/// <summary>A Data handler that throws (the exception leaves Run): the records OpenSSL already holds still come after.</summary>
+[Collection(nameof(Sequential))]
+public sealed class TlsThrowingHandlerTests
+{
+    [Fact]
+    public void Records_decrypted_behind_a_throwing_Data_handler_are_delivered_when_the_loop_runs_again()
+    {
+        var loop = new Loop();
+        byte[] payload = new byte[20_000]; // two records: 16,384 and 3,616 bytes, read as two pieces
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s => s.Write(payload));
+        server.Listen(0, "127.0.0.1");
+        int got = 0, pieces = 0;
+        var client = Tls.Connect(loop, server.Port, "localhost", TlsEchoTests.ClientOptions());
+        client.Data += (_, d) =>
+        {
+            got += d.Length;
+            if (++pieces == 1)
+                throw new CallbackException();
+        };
+        Assert.Throws<CallbackException>(() => LoopDriver.RunUntil(loop, () => got == payload.Length));
+        LoopDriver.RunUntil(loop, () => got == payload.Length);
+        Assert.True(pieces >= 2);
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+}
