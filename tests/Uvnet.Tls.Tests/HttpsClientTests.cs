@@ -70,3 +70,62 @@ public sealed class HttpsClientTests
         Assert.Null(RequestOptions.FromUrl("http://example.test/").Tls);
     }
 }
+
+/// <summary>A body delimited only by the close, over TLS: complete with close_notify, aborted without it.</summary>
+[Collection(nameof(Sequential))]
+public sealed class HttpsTruncationTests
+{
+    private static (string Body, bool Ended, Exception? Error, bool Aborted) CloseDelimited(bool closeNotify)
+    {
+        var loop = new Loop();
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s =>
+        {
+            s.Data += (_, _) =>
+            {
+                s.Write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody until the close");
+                if (closeNotify)
+                    s.End();
+                else
+                    s.Write(Array.Empty<byte>(), _ => s.Destroy()); // FIN without close_notify
+            };
+        });
+        server.Listen(0, "127.0.0.1");
+        string body = "";
+        bool ended = false, closed = false, aborted = false;
+        Exception? error = null;
+        var request = Uvnet.Http.Http.Get(loop, new RequestOptions
+        {
+            Host = "localhost", Port = server.Port, Path = "/", NoAgent = true,
+            Tls = new TlsClientOptions { CaCertificates = TestCertificates.CaCollection },
+        }, res =>
+        {
+            res.Data += (_, d) => body += Encoding.UTF8.GetString(d);
+            res.End += _ => ended = true;
+            res.Error += (r, e) => { error = e; aborted = r.Aborted; };
+            res.Close += _ => closed = true;
+        });
+        request.Error += (_, e) => { error = e; closed = true; };
+        LoopDriver.RunUntil(loop, () => closed);
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        return (body, ended, error, aborted);
+    }
+
+    [Fact]
+    public void A_close_delimited_body_ended_by_close_notify_is_complete()
+    {
+        var (body, ended, error, _) = CloseDelimited(closeNotify: true);
+        Assert.Equal("body until the close", body);
+        Assert.True(ended);
+        Assert.Null(error);
+    }
+
+    [Fact]
+    public void A_close_delimited_body_cut_without_close_notify_is_aborted_as_truncated()
+    {
+        var (_, ended, error, aborted) = CloseDelimited(closeNotify: false);
+        Assert.False(ended);
+        Assert.NotNull(error);
+        Assert.True(aborted);
+    }
+}

@@ -259,6 +259,13 @@ internal sealed class ClientConnection
         var handler = new Handler(this);
         if (_parser.Finish(ref handler) == HttpParserError.None && _messageDone)
         {
+            if (Socket.GetTlsConnection() is { Truncated: true })
+            {
+                // The close delimits the body, and over TLS a close without close_notify may be an attacker's cut:
+                // the response is aborted, not complete (the socket's TlsConnection.Truncated says why).
+                Socket.Destroy(new NetException("ERR_TLS_TRUNCATED", "TLS connection closed without close_notify: the body may be truncated"));
+                return;
+            }
             _keepAlive = false;
             CompleteMessage();
         }
