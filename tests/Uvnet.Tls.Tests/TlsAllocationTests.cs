@@ -18,6 +18,28 @@ public sealed class TlsAllocationTests
     [InlineData(16)]
     public void Https_keep_alive_requests_allocate_nothing_on_the_loop_thread(int batch)
     {
+        // On a thread of its own, as ServerHost runs each loop: on the thread-pool thread xunit v3 runs tests on,
+        // this measure reads 96 bytes a request (the plain HTTP one still reads 0 there; cause not found yet).
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Measure(batch);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+    }
+
+    private static void Measure(int batch)
+    {
         var loop = new Loop();
         var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) =>
         {
@@ -75,8 +97,9 @@ public sealed class TlsAllocationTests
             Drive(measured);
             perRequest = Math.Min(perRequest, (GC.GetAllocatedBytesForCurrentThread() - before) / Measured);
         }
-        server.Close();
-        LoopDriver.CloseLoop(loop);
+        server.Close(); // each client's close ended its connection: the server closes once they are gone
+        LoopDriver.AssertNothingLeft(loop);
+        Assert.Equal(0, Tls.LiveSessionCount);
         Assert.True(perRequest == 0, $"{perRequest} bytes per request");
     }
 }

@@ -269,7 +269,12 @@ public sealed class TlsThrowingHandlerTests
     {
         var loop = new Loop();
         byte[] payload = new byte[20_000]; // two records: 16,384 and 3,616 bytes, read as two pieces
-        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s => s.Write(payload));
+        Uvnet.Net.Socket? accepted = null;
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s =>
+        {
+            accepted = s;
+            s.Write(payload);
+        });
         server.Listen(0, "127.0.0.1");
         int got = 0, pieces = 0;
         var client = Tls.Connect(loop, server.Port, "localhost", TlsEchoTests.ClientOptions());
@@ -283,7 +288,9 @@ public sealed class TlsThrowingHandlerTests
         LoopDriver.RunUntil(loop, () => got == payload.Length);
         Assert.True(pieces >= 2);
         client.Destroy();
+        accepted!.Destroy();
         server.Close();
-        LoopDriver.CloseLoop(loop);
+        LoopDriver.AssertNothingLeft(loop);
+        Assert.Equal(0, Tls.LiveSessionCount);
     }
 }
