@@ -147,6 +147,17 @@ public sealed class HttpsServerTests
     }
 
     [Fact]
+    public void A_TLS12_client_asking_to_renegotiate_is_refused()
+    {
+        var (loop, server) = StartHello();
+        // s_client reads "R" on a line of its own as "renegotiate" (not with -quiet).
+        var (output, error) = RunTool(loop, "openssl", $"s_client -connect 127.0.0.1:{server.Port} -tls1_2", "R\n", mustSucceed: false);
+        Assert.Contains("RENEGOTIATING", output + error);
+        Assert.Contains("no renegotiation", output + error);
+        Stop(loop, server);
+    }
+
+    [Fact]
     public void Node_https_get_verifies_and_reads_the_response()
     {
         var (loop, server) = StartHello();
@@ -166,7 +177,11 @@ public sealed class HttpsServerTests
     }
 
     /// <summary>Runs a tool to its end while the loop serves it; returns its standard output.</summary>
-    internal static string RunTool(Loop loop, string file, string arguments, string? input = null)
+    internal static string RunTool(Loop loop, string file, string arguments, string? input = null) =>
+        RunTool(loop, file, arguments, input, mustSucceed: true).Output;
+
+    /// <summary>Runs a tool to its end while the loop serves it; returns its standard output and error.</summary>
+    internal static (string Output, string Error) RunTool(Loop loop, string file, string arguments, string? input, bool mustSucceed)
     {
         var info = new ProcessStartInfo(file, arguments)
         {
@@ -181,7 +196,7 @@ public sealed class HttpsServerTests
             process.StandardInput.Write(input);
         process.StandardInput.Close();
         LoopDriver.RunUntil(loop, () => stdout.IsCompleted && process.HasExited);
-        Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {stderr.Result}");
-        return stdout.Result;
+        Assert.True(!mustSucceed || process.ExitCode == 0, $"{file} exited {process.ExitCode}: {stderr.Result}");
+        return (stdout.Result, stderr.Result);
     }
 }
