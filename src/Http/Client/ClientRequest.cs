@@ -761,10 +761,10 @@ public sealed class ClientRequest
         ArgumentException.ThrowIfNullOrEmpty(host);
         if (method.Length == 0 || method.AsSpan().ContainsAnyExcept(HttpCharacters.TokenText))
             throw new ArgumentException($"Method must be a valid HTTP token [\"{method}\"] (ERR_INVALID_HTTP_TOKEN).", nameof(method));
-        // Node's INVALID_PATH_REGEX, /[^\u0021-\u00ff]/: a space, CR, LF or NUL would split or smuggle the request line.
-        if (path.Length == 0 || path.AsSpan().ContainsAnyExceptInRange('\u0021', '\u00ff'))
+        // Node's INVALID_PATH_REGEX: a space, CR, LF or NUL would split or smuggle the request line.
+        if (path.Length == 0 || path.AsSpan().ContainsAnyExcept(HttpCharacters.VisibleLatin1Text))
             throw new ArgumentException("Request path contains unescaped characters (ERR_UNESCAPED_CHARACTERS).", nameof(path));
-        if (host.AsSpan().ContainsAnyExceptInRange('\u0021', '\u007e') || host.AsSpan().ContainsAny("/?#@"))
+        if (host.AsSpan().ContainsAnyExcept(HttpCharacters.VisibleAsciiText) || host.AsSpan().ContainsAny("/?#@"))
             throw new ArgumentException($"Invalid host [\"{host}\"] (ERR_INVALID_ARG_VALUE).", nameof(host));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);

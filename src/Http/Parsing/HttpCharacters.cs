@@ -50,6 +50,20 @@ internal static class HttpCharacters
     /// </summary>
     public static readonly SearchValues<char> FieldValueText = SearchValues.Create(Encoding.Latin1.GetString(Members(CharClass.FieldValue)));
 
+    // The character ranges below are SearchValues rather than MemoryExtensions' IndexOfAnyExceptInRange(char, char):
+    // the char instantiation of that generic in CoreLib's ReadyToRun code boxes its bounds (96 bytes a call) until
+    // the JIT tiers it up, which under steady load can take many thousands of calls. A SearchValues made of one
+    // range is the same vectorised range compare and allocates nothing from the first call.
+
+    /// <summary>Printable ASCII, SP to '~': the field values nearly every response sets, accepted by one range scan.</summary>
+    public static readonly SearchValues<char> PrintableAsciiText = SearchValues.Create(Range(' ', '~'));
+
+    /// <summary>VCHAR, '!' to '~': what a request's host may hold.</summary>
+    public static readonly SearchValues<char> VisibleAsciiText = SearchValues.Create(Range('!', '~'));
+
+    /// <summary>'!' to U+00FF: what Node lets a request's path hold (its INVALID_PATH_REGEX, /[^\u0021-\u00ff]/).</summary>
+    public static readonly SearchValues<char> VisibleLatin1Text = SearchValues.Create(Range('!', '\u00ff'));
+
     /// <summary>
     /// The index of the first byte a field value must not hold (a control other than HTAB, or DEL; so the CR
     /// that ends it), or -1. Hand-vectorised: two compares a vector, cheaper than a <see cref="SearchValues{T}"/>
@@ -262,6 +276,15 @@ internal static class HttpCharacters
 
         return classes;
     }
+
+    private static string Range(char first, char last) =>
+        string.Create(last - first + 1, first, static (text, first) =>
+        {
+            for (int i = 0; i < text.Length; i++)
+            {
+                text[i] = (char)(first + i);
+            }
+        });
 
     private static byte[] Members(CharClass charClass)
     {

@@ -45,7 +45,7 @@ internal static class FieldValidation
     {
         // A handler sets its headers for every response, nearly always in printable ASCII: one vectorised range scan
         // settles that. The full set (obs-text reaches 0xFF) makes a probabilistic SearchValues, several times slower.
-        int i = text.IndexOfAnyExceptInRange(' ', '~');
+        int i = text.IndexOfAnyExcept(HttpCharacters.PrintableAsciiText);
         return i < 0 || !text[i..].ContainsAnyExcept(HttpCharacters.FieldValueText);
     }
 }
