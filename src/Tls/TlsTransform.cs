@@ -86,15 +86,19 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
         {
             // SNI names a host, never an address (RFC 6066 §3), as Node's servername.
             nint name = Marshal.StringToCoTaskMemUTF8(serverName);
+            nint set;
             try
             {
-                OpenSsl.SSL_ctrl(_ssl, OpenSsl.SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, name);
+                set = OpenSsl.SSL_ctrl(_ssl, OpenSsl.SSL_CTRL_SET_TLSEXT_HOSTNAME, 0, name);
             }
             finally
             {
                 Marshal.FreeCoTaskMem(name);
             }
-            Connection.ServerName = serverName;
+            if (set == 1)
+                Connection.ServerName = serverName;
+            else
+                OpenSsl.ERR_clear_error(); // over 255 bytes: sent without SNI, as Node does; the queue is the loop thread's
         }
         // The name the certificate must carry (OpenSSL 3 checks an address against the IP SANs), checked in the
         // handshake: a mismatch fails it unless verification is off.

@@ -44,7 +44,7 @@ public sealed class HttpsClientTests
         agent.Destroy();
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
     }
 
     [Fact]

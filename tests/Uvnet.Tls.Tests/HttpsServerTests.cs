@@ -45,7 +45,7 @@ public sealed class HttpsServerTests
     {
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class TlsClientVerificationTests
         connection = client.GetTlsConnection();
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
         return error;
     }
 

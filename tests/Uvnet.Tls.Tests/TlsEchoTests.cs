@@ -61,7 +61,7 @@ public sealed class TlsEchoTests
         Assert.False(info.Truncated);
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Uvnet.Net;
+using Uvnet.Tls.Interop;
 
 namespace Uvnet.Tls.Tests;
 
@@ -63,7 +64,7 @@ public sealed class TlsRobustnessTests
                 s.Destroy();
             Server.Close();
             LoopDriver.AssertNothingLeft(Loop);
-            Assert.Equal(0, Tls.LiveSessionCount);
+            TlsLeaks.AssertNone();
         }
     }
 
@@ -222,6 +223,31 @@ public sealed class TlsRobustnessTests
     }
 
     [Fact]
+    public void A_server_name_too_long_for_SNI_is_not_sent_and_leaves_no_OpenSSL_error_queued()
+    {
+        // OpenSSL refuses an SNI name over 255 bytes and queues an error on the calling thread; Node ignores the
+        // refusal (its setServername) and connects without SNI. Left on the loop thread's queue, the error would be
+        // read by the next SSL_get_error there, on whichever connection calls it next.
+        var f = new Fixture();
+        var longName = new TlsClientOptions { ServerName = new string('a', 300), DangerousAcceptAnyServerCertificate = true };
+        bool secure = false, closed = false;
+        var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", longName, s =>
+        {
+            secure = true;
+            s.End();
+        });
+        Assert.Equal(0ul, OpenSsl.ERR_peek_error());
+        client.Closed += (_, _) => closed = true;
+        client.Resume();
+        LoopDriver.RunUntil(f.Loop, () => closed);
+        Assert.True(secure);
+        Assert.Null(client.GetTlsConnection()!.ServerName);
+        Assert.Null(f.Secure.Single().GetTlsConnection()!.ServerName); // no SNI reached the server
+        f.Finish();
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
     public void ALPN_settles_on_the_servers_first_protocol_the_client_offers_and_none_without_one_in_common()
     {
         var f = new Fixture();
@@ -255,7 +281,7 @@ public sealed class TlsRobustnessTests
         LoopDriver.RunUntil(f.Loop, () => done == 1000 && f.Secure.All(s => s.Destroyed));
         f.Secure.Clear();
         f.Finish();
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
         Assert.True(Directory.GetFiles("/proc/self/fd").Length <= before, "descriptors leaked");
     }
 }
@@ -291,6 +317,6 @@ public sealed class TlsThrowingHandlerTests
         accepted!.Destroy();
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
-        Assert.Equal(0, Tls.LiveSessionCount);
+        TlsLeaks.AssertNone();
     }
 }
