@@ -15,8 +15,18 @@ internal static unsafe class TlsServerCallbacks
         if (connection?.ServerOptions is not { } options || name is null)
             return OpenSsl.SSL_TLSEXT_ERR_OK;
         connection.Connection.ServerName = name;
-        if (options.FindContext(name) is { } context)
-            OpenSsl.SSL_set_SSL_CTX(ssl, context.Handle);
+        try
+        {
+            if (options.FindContext(name) is { } context)
+                OpenSsl.SSL_set_SSL_CTX(ssl, context.Handle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The name's context was disposed while the server runs: this handshake fails with an alert (and the
+            // server's TlsClientError) instead of the exception ending the process inside OpenSSL's callback.
+            *alert = OpenSsl.SSL_AD_INTERNAL_ERROR;
+            return OpenSsl.SSL_TLSEXT_ERR_ALERT_FATAL;
+        }
         return OpenSsl.SSL_TLSEXT_ERR_OK;
     }
 

@@ -10,13 +10,17 @@ namespace Uvnet.Tls;
 public sealed class TlsServerOptions
 {
     private byte[]? _alpnWire;
+    // SniContexts as Validate read it: OpenSSL's SNI callback looks names up here, so no code of the caller's
+    // dictionary (whose exception would end the process inside a native callback) runs during a handshake.
+    private KeyValuePair<string, SecureContext>[]? _sniTable;
 
     /// <summary>The certificate and key used when the client sends no server name, or one <see cref="SniContexts"/> does not hold.</summary>
     public required SecureContext Context { get; init; }
 
     /// <summary>
     /// A context per host name for SNI (Node's <c>server.addContext</c>): exact names, or <c>*.example.com</c> for
-    /// one label under a domain; matched without regard to case.
+    /// one label under a domain; matched without regard to case. Copied when the first server is made with these
+    /// options: a later change to the dictionary is not seen.
     /// </summary>
     public IReadOnlyDictionary<string, SecureContext> SniContexts { get; init; } = new Dictionary<string, SecureContext>();
 
@@ -38,18 +42,21 @@ public sealed class TlsServerOptions
         ArgumentNullException.ThrowIfNull(Context);
         ArgumentNullException.ThrowIfNull(SniContexts);
         ArgumentOutOfRangeException.ThrowIfNegative(HandshakeTimeout);
-        foreach (var (name, context) in SniContexts)
+        KeyValuePair<string, SecureContext>[] table = _sniTable ?? [.. SniContexts];
+        foreach (var (name, context) in table)
         {
             if (string.IsNullOrEmpty(name) || context is null)
                 throw new ArgumentException("Each SNI entry needs a host name and a context.", nameof(SniContexts));
         }
         _ = AlpnWire;
+        _sniTable = table;
     }
 
     /// <summary>The context for the host name a client sent, or null for the default.</summary>
     internal SecureContext? FindContext(string name)
     {
-        foreach (var (host, context) in SniContexts)
+        KeyValuePair<string, SecureContext>[] table = _sniTable!; // set by Validate, which every server runs first
+        foreach (var (host, context) in table)
         {
             if (string.Equals(host, name, StringComparison.OrdinalIgnoreCase))
                 return context;
@@ -58,7 +65,7 @@ public sealed class TlsServerOptions
         if (dot <= 0)
             return null;
         ReadOnlySpan<char> parent = name.AsSpan(dot); // ".example.com"
-        foreach (var (host, context) in SniContexts)
+        foreach (var (host, context) in table)
         {
             if (host.StartsWith("*.", StringComparison.Ordinal) && parent.Equals(host.AsSpan(1), StringComparison.OrdinalIgnoreCase))
                 return context;

@@ -247,6 +247,68 @@ public sealed class TlsRobustnessTests
         TlsLeaks.AssertNone();
     }
 
+    /// <summary>A caller's SNI table that answers once (the server's validation) and throws ever after.</summary>
+    private sealed class OnceReadableTable(IReadOnlyDictionary<string, SecureContext> inner) : IReadOnlyDictionary<string, SecureContext>
+    {
+        private int _reads;
+
+        private IReadOnlyDictionary<string, SecureContext> Inner => ++_reads == 1 ? inner : throw new CallbackException();
+
+        public SecureContext this[string key] => Inner[key];
+        public IEnumerable<string> Keys => Inner.Keys;
+        public IEnumerable<SecureContext> Values => Inner.Values;
+        public int Count => Inner.Count;
+        public bool ContainsKey(string key) => Inner.ContainsKey(key);
+        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out SecureContext value) => Inner.TryGetValue(key, out value);
+        public IEnumerator<KeyValuePair<string, SecureContext>> GetEnumerator() => Inner.GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private static NetException? ConnectWithName(Fixture f, string name)
+    {
+        NetException? error = null;
+        bool closed = false;
+        var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", new TlsClientOptions { ServerName = name, CaCertificates = TestCertificates.CaCollection }, s => s.End());
+        client.Error += (_, e) => error = e;
+        client.Closed += (_, _) => closed = true;
+        client.Resume();
+        LoopDriver.RunUntil(f.Loop, () => closed);
+        return error;
+    }
+
+    [Fact]
+    public void The_SNI_table_is_read_when_the_server_is_made_so_no_caller_code_runs_inside_OpenSSLs_callback()
+    {
+        // An exception thrown inside OpenSSL's SNI callback cannot unwind through native code: it ended the process.
+        var table = new OnceReadableTable(new Dictionary<string, SecureContext>
+        {
+            ["example.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], [])),
+        });
+        var f = new Fixture(options: new TlsServerOptions { Context = SecureContext.FromCertificate(TestCertificates.Localhost), SniContexts = table });
+        Assert.Null(ConnectWithName(f, "example.test"));
+        Assert.Equal("example.test", f.Secure.Single().GetTlsConnection()!.ServerName);
+        f.Finish();
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
+    public void An_SNI_context_disposed_while_the_server_runs_fails_that_handshake_and_the_server_goes_on()
+    {
+        var disposed = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], []));
+        var f = new Fixture(options: new TlsServerOptions
+        {
+            Context = SecureContext.FromCertificate(TestCertificates.Localhost),
+            SniContexts = new Dictionary<string, SecureContext> { ["example.test"] = disposed },
+        });
+        disposed.Dispose();
+        Assert.NotNull(ConnectWithName(f, "example.test"));
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.StartsWith("ERR_SSL_", f.ClientErrors[0].Code);
+        f.AssertStillServes();
+        f.Finish();
+        TlsLeaks.AssertNone();
+    }
+
     [Fact]
     public void ALPN_settles_on_the_servers_first_protocol_the_client_offers_and_none_without_one_in_common()
     {

@@ -22,6 +22,7 @@ internal static unsafe partial class OpenSsl
         SSL_OP_NO_CLIENT_RENEGOTIATION = 1UL << 10;
     internal const int SSL_VERIFY_NONE = 0, SSL_VERIFY_PEER = 1;
     internal const int SSL_TLSEXT_ERR_OK = 0, SSL_TLSEXT_ERR_ALERT_FATAL = 2, SSL_TLSEXT_ERR_NOACK = 3;
+    internal const int SSL_AD_INTERNAL_ERROR = 80;
     internal const int OPENSSL_NPN_NEGOTIATED = 1;
     internal const int SSL_RECEIVED_SHUTDOWN = 2;
     internal const int X509_V_OK = 0;
