@@ -17,12 +17,21 @@ internal struct Http2FrameSequence
     private readonly int _maxContinuationFrames;
     private int _continuationFrames;
 
+    /// <summary>The default bound on a field block's CONTINUATION frames (nghttp2 allows 8; a little more room here).</summary>
+    public const int DefaultMaxContinuationFrames = 32;
+
+    /// <summary>Creates the sequence for a new connection, whose preface has been read, with the default bounds.</summary>
+    public Http2FrameSequence()
+        : this(DefaultMaxFieldBlockSize, DefaultMaxContinuationFrames)
+    {
+    }
+
     /// <summary>Creates the sequence for a new connection, whose preface has been read.</summary>
     /// <param name="maxFieldBlockSize">The most payload octets one field block's HEADERS and CONTINUATION frames may carry together.</param>
     /// <param name="maxContinuationFrames">
     /// The most CONTINUATION frames one field block may have: empty ones carry no octets, so only a count bounds them.
     /// </param>
-    public Http2FrameSequence(int maxFieldBlockSize = DefaultMaxFieldBlockSize, int maxContinuationFrames = 32)
+    public Http2FrameSequence(int maxFieldBlockSize, int maxContinuationFrames = DefaultMaxContinuationFrames)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxFieldBlockSize);
         ArgumentOutOfRangeException.ThrowIfNegative(maxContinuationFrames);
