@@ -39,6 +39,7 @@ public static class Program
         UvnetCommand.Hello => HelloCommand.Run(options),
         UvnetCommand.Echo => EchoCommand.Run(options),
         UvnetCommand.Proxy => ProxyCommand.Run(options),
+        UvnetCommand.Load => LoadCommand.Run(options.Load!),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Command, "unknown command"),
     };
 }

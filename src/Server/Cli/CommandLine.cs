@@ -9,7 +9,7 @@ namespace Uvnet.Server.Cli;
 /// Options may come anywhere, as <c>--port 80</c> or <c>--port=80</c>; <c>--</c> ends them; the last of a repeated
 /// option wins; <c>--help</c> wins over everything, errors included.
 /// </summary>
-public static class CommandLine
+public static partial class CommandLine
 {
     /// <summary>
     /// Parses <paramref name="args"/>. <paramref name="directoryExists"/> checks <c>serve</c>'s directory
@@ -35,10 +35,11 @@ public static class CommandLine
         "hello" => UvnetCommand.Hello,
         "echo" => UvnetCommand.Echo,
         "proxy" => UvnetCommand.Proxy,
+        "load" => UvnetCommand.Load,
         _ => null,
     };
 
-    private sealed class Parser
+    private sealed partial class Parser
     {
         private readonly List<string> _positionals = [];
         private bool _optionsEnded;
@@ -168,7 +169,8 @@ public static class CommandLine
                         _host = ParseHost(host) ?? _host;
                     break;
                 default:
-                    Fail($"unknown option '{name}'");
+                    if (!TakeLoadOption(args, ref i, name, value))
+                        Fail($"unknown option '{name}'");
                     break;
             }
             return i;
@@ -192,6 +194,10 @@ public static class CommandLine
                 if (!directoryExists(directory))
                     return CommandLineResult.Fail($"no such directory: '{directory}'");
             }
+            if (command == UvnetCommand.Load)
+                return FinishLoad(_positionals.Skip(next).ToList());
+            if (_loadOptionGiven is { } loadOnly)
+                return CommandLineResult.Fail($"option '{loadOnly}' is for load only");
             if (next < _positionals.Count)
                 return CommandLineResult.Fail($"unexpected argument '{_positionals[next]}'");
             if (command != UvnetCommand.Serve && ServeOnlyOptionGiven() is { } serveOnly)

@@ -96,6 +96,9 @@ public sealed record CommandLineOptions
     /// <summary><c>proxy</c>'s configuration file (<c>--config FILE</c>: routes, clusters, timeouts, admin listener); null: none.</summary>
     public string? ProxyConfig { get; init; }
 
+    /// <summary><c>load</c>'s target, rate and report (<c>uvnet load URL ...</c>); null for the other commands.</summary>
+    public Load.LoadOptions? Load { get; init; }
+
     /// <summary>The default port of <paramref name="command"/>.</summary>
     public static int DefaultPort(UvnetCommand command) => command == UvnetCommand.Echo ? DefaultEchoPort : DefaultHttpPort;
 }

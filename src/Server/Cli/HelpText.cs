@@ -15,6 +15,7 @@ public static class HelpText
           uvnet hello [options]           TechEmpower's /plaintext and /json endpoints
           uvnet echo [options]            a TCP echo server: sends back whatever it reads
           uvnet proxy --to URL [options]  a reverse proxy forwarding every request to URL
+          uvnet load URL [load options]   load an HTTP server and report latencies (as wrk, wrk2)
           uvnet help                      show this help
 
         Options:
@@ -48,13 +49,32 @@ public static class HelpText
                            made at start-up (its SHA-256 fingerprint is printed)
           -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)
           -H, --header 'Name: value'
-                           serve: add this field to every response (repeatable)
+                           serve: add this field to every response (repeatable; load:
+                           to every request)
           -q, --quiet      no access log (by default serve, hello and proxy log each request to
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open
                            connections to stderr: stats loop=0 handles=5 connections=2
           -h, --help       show this help
               --version    show the version
+
+        Load options (uvnet load URL):
+          -c N             connections in all, spread over the threads (default: 64)
+          -d T             how long to send: 10s, 500ms, 2m (default: 10s); requests in
+                           flight then are waited for
+          -t N             threads, each with its own loop (default: 1; at most -c)
+              --pipeline N keep N GET/HEAD requests in flight on each connection
+              --rate R     open loop: R requests/s in all, latency timed from each request's
+                           intended send time (coordinated omission corrected, as wrk2)
+          -H 'Name: value' add this field to every request (repeatable)
+          -m METHOD        the method (default: GET, POST with --body)
+              --body FILE  send FILE's bytes as every request's body
+              --timeout MS a request with no byte for MS ms is a timeout error (default: 2000)
+              --expect-status N       count any other status as an error
+              --expect-body-bytes N   count any other body length as an error
+              --json       the report as JSON (latencies in microseconds)
+              --latency-csv FILE      write the latency distribution to FILE
+          Without --expect-status, 4xx and 5xx responses count as errors.
 
         serve answers GET and HEAD: index.html for a directory, else a listing of it;
         ETag and Last-Modified, with 304 for conditional requests; byte ranges (206,
@@ -77,6 +97,7 @@ public static class HelpText
           uvnet hello --loops 4 --quiet      the benchmark endpoints on 4 loops, no log
           uvnet echo --port 9000             then, in another terminal: nc localhost 9000
           uvnet proxy --to http://127.0.0.1:3000   proxy port 8080 to an app on port 3000
+          uvnet load http://127.0.0.1:8080/ -c 64 -d 10s --rate 20000
 
         """;
 

@@ -14,4 +14,7 @@ public enum UvnetCommand
 
     /// <summary><c>uvnet proxy --to URL</c>: a reverse proxy to one upstream.</summary>
     Proxy,
+
+    /// <summary><c>uvnet load URL</c>: a load generator (closed loop as wrk, or open loop at a fixed rate as wrk2).</summary>
+    Load,
 }

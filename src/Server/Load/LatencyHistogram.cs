@@ -1,0 +1,109 @@
+using System.Numerics;
+
+namespace Uvnet.Server.Load;
+
+/// <summary>
+/// Latencies in microseconds, HdrHistogram's log-linear layout with 3 significant digits: values below 2048 have a
+/// bucket each, above that each power of two is cut into 1024 buckets, so a value is known to 1 part in 1024 (and a
+/// percentile is reported as the highest value its bucket holds, as HdrHistogram does, but never above the true
+/// maximum). Recording is an index and an increment: nothing is allocated per sample. Values above about 71 minutes
+/// are counted in the last bucket (the maximum stays exact).
+/// </summary>
+public sealed class LatencyHistogram
+{
+    private const int SubBucketBits = 11; // 2048 sub-buckets: 3 significant digits (HdrHistogram's choice for 3)
+    private const int SubBucketCount = 1 << SubBucketBits;
+    private const int HalfCount = SubBucketCount / 2;
+    private const int MaxShift = 22; // 2048 << 21 µs: about 71 minutes
+
+    private readonly long[] _counts = new long[(MaxShift + 1) * HalfCount + HalfCount];
+
+    /// <summary>How many values were recorded.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>The largest value recorded, exactly (0 when none).</summary>
+    public long Max { get; private set; }
+
+    /// <summary>The smallest value recorded, exactly (0 when none).</summary>
+    public long Min { get; private set; }
+
+    /// <summary>The mean of the values recorded, exactly (0 when none).</summary>
+    public double Mean => Count == 0 ? 0 : (double)_sum / Count;
+
+    private long _sum;
+
+    /// <summary>Records <paramref name="microseconds"/> (a negative value counts as 0).</summary>
+    public void Record(long microseconds)
+    {
+        long value = Math.Max(0, microseconds);
+        _counts[IndexOf(value)]++;
+        Min = Count == 0 ? value : Math.Min(Min, value);
+        Max = Math.Max(Max, value);
+        _sum += value;
+        Count++;
+    }
+
+    /// <summary>Adds every value of <paramref name="other"/> to this histogram.</summary>
+    public void Add(LatencyHistogram other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Count == 0)
+            return;
+        for (int i = 0; i < _counts.Length; i++)
+            _counts[i] += other._counts[i];
+        Min = Count == 0 ? other.Min : Math.Min(Min, other.Min);
+        Max = Math.Max(Max, other.Max);
+        _sum += other._sum;
+        Count += other.Count;
+    }
+
+    /// <summary>
+    /// The value at <paramref name="percentile"/> (0 to 100): the least value that many percent of the values are at
+    /// or below, to 3 significant digits (exact below 2048). 0 when nothing was recorded.
+    /// </summary>
+    public long ValueAtPercentile(double percentile)
+    {
+        if (double.IsNaN(percentile) || percentile < 0 || percentile > 100)
+            throw new ArgumentOutOfRangeException(nameof(percentile), percentile, "a percentile is from 0 to 100");
+        if (Count == 0)
+            return 0;
+        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * Count));
+        long seen = 0;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            seen += _counts[i];
+            if (seen >= rank)
+                return Math.Min(HighestEquivalent(i), Max);
+        }
+        return Max;
+    }
+
+    /// <summary>Each bucket holding values, in order: the highest value it stands for and how many it holds.</summary>
+    public IEnumerable<(long Value, long Count)> Buckets()
+    {
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            if (_counts[i] > 0)
+                yield return (Math.Min(HighestEquivalent(i), Max), _counts[i]);
+        }
+    }
+
+    private static int IndexOf(long value)
+    {
+        if (value < SubBucketCount)
+            return (int)value;
+        int shift = Math.Min(MaxShift, 63 - BitOperations.LeadingZeroCount((ulong)value) - (SubBucketBits - 1));
+        // value >> shift lies in [HalfCount, SubBucketCount): the top 11 bits, the next power of two's buckets
+        // following the previous one's.
+        return shift * HalfCount + (int)Math.Min(SubBucketCount - 1, value >> shift);
+    }
+
+    private static long HighestEquivalent(int index)
+    {
+        if (index < SubBucketCount)
+            return index;
+        int shift = index / HalfCount - 1;
+        long sub = index - shift * HalfCount;
+        return ((sub + 1) << shift) - 1;
+    }
+}

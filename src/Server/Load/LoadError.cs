@@ -1,0 +1,46 @@
+namespace Uvnet.Server.Load;
+
+/// <summary>The kinds of error <c>uvnet load</c> counts.</summary>
+public enum LoadError
+{
+    /// <summary>The connection could not be made (refused, unreachable, the name not found).</summary>
+    Connect,
+
+    /// <summary>The connection failed or closed before the response ended, or the response was malformed.</summary>
+    Read,
+
+    /// <summary>No byte came for <see cref="LoadOptions.TimeoutMs"/>: the request was abandoned.</summary>
+    Timeout,
+
+    /// <summary>A 4xx response (not counted when <see cref="LoadOptions.ExpectStatus"/> is set).</summary>
+    Status4xx,
+
+    /// <summary>A 5xx response (not counted when <see cref="LoadOptions.ExpectStatus"/> is set).</summary>
+    Status5xx,
+
+    /// <summary>A status other than <see cref="LoadOptions.ExpectStatus"/>.</summary>
+    ExpectStatus,
+
+    /// <summary>A body length other than <see cref="LoadOptions.ExpectBodyBytes"/>.</summary>
+    ExpectBodyBytes,
+}
+
+/// <summary>Names of <see cref="LoadError"/>s as reports print them.</summary>
+public static class LoadErrors
+{
+    /// <summary>How many kinds there are.</summary>
+    public const int KindCount = (int)LoadError.ExpectBodyBytes + 1;
+
+    /// <summary>The report's name of <paramref name="kind"/>.</summary>
+    public static string Name(LoadError kind) => kind switch
+    {
+        LoadError.Connect => "connect",
+        LoadError.Read => "read",
+        LoadError.Timeout => "timeout",
+        LoadError.Status4xx => "status_4xx",
+        LoadError.Status5xx => "status_5xx",
+        LoadError.ExpectStatus => "expect_status",
+        LoadError.ExpectBodyBytes => "expect_body_bytes",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown error kind"),
+    };
+}

@@ -1,0 +1,68 @@
+namespace Uvnet.Server.Load;
+
+/// <summary>What <c>uvnet load</c> was asked to do, every default filled in (see <see cref="Cli.CommandLine.Parse"/>).</summary>
+public sealed record LoadOptions
+{
+    /// <summary>The default <c>-c</c>: connections, as wrk's 10 is too few to load a server on a loop per core.</summary>
+    public const int DefaultConnections = 64;
+
+    /// <summary>The most connections <c>-c</c> accepts: far beyond a load generator's use, low enough to catch a typo.</summary>
+    public const int MaxConnections = 100_000;
+
+    /// <summary>The most requests <c>--pipeline</c> keeps in flight on a connection.</summary>
+    public const int MaxPipeline = 1024;
+
+    /// <summary>The default <c>--timeout</c> in milliseconds (wrk's 2 s).</summary>
+    public const int DefaultTimeoutMs = 2000;
+
+    /// <summary>The server's host (a name or an IP address, without brackets).</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The server's port.</summary>
+    public required int Port { get; init; }
+
+    /// <summary>The path and query every request asks for.</summary>
+    public string Path { get; init; } = "/";
+
+    /// <summary>The request method (<c>-m</c>), upper case.</summary>
+    public string Method { get; init; } = "GET";
+
+    /// <summary>Fields added to every request (<c>-H 'Name: value'</c>, repeatable).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
+    /// <summary>The body every request sends (<c>--body FILE</c>, read once), or null: none.</summary>
+    public byte[]? Body { get; init; }
+
+    /// <summary>Connections in all (<c>-c</c>), spread over the threads.</summary>
+    public int Connections { get; init; } = DefaultConnections;
+
+    /// <summary>Threads, each with its own loop (<c>-t</c>); at most <see cref="Connections"/>.</summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>How long requests are started (<c>-d</c>); the requests in flight then are waited for.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Requests kept in flight on each connection (<c>--pipeline</c>; 1: none pipelined).</summary>
+    public int Pipeline { get; init; } = 1;
+
+    /// <summary>
+    /// The total rate in requests per second (<c>--rate</c>, open loop), or null: closed loop, each connection
+    /// sending its next request when the previous response ends.
+    /// </summary>
+    public double? Rate { get; init; }
+
+    /// <summary>How long a request may go without a byte before it counts as a timeout and is abandoned (<c>--timeout</c>).</summary>
+    public int TimeoutMs { get; init; } = DefaultTimeoutMs;
+
+    /// <summary>The status every response must have (<c>--expect-status</c>), or null: 4xx and 5xx count as errors.</summary>
+    public int? ExpectStatus { get; init; }
+
+    /// <summary>The body length every response must have (<c>--expect-body-bytes</c>), or null: any.</summary>
+    public long? ExpectBodyBytes { get; init; }
+
+    /// <summary>Whether the report is JSON (<c>--json</c>) instead of text.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>A file to write the latency distribution to as CSV (<c>--latency-csv</c>), or null.</summary>
+    public string? LatencyCsv { get; init; }
+}

@@ -1,0 +1,309 @@
+using System.Diagnostics;
+using Uvnet.Http.Client;
+using Uvnet.Net;
+
+namespace Uvnet.Server.Load;
+
+/// <summary>
+/// One loop's share of <c>uvnet load</c>: its connections, each carrying one request at a time per pipeline slot, on
+/// an agent that recycles requests (so the keep-alive path allocates nothing), with its own histogram and counters.
+/// Closed loop: a slot sends its next request when the previous one closes, latency from the send. Open loop
+/// (<see cref="LoadOptions.Rate"/>): request k is due at start + k × interval and goes out on the first free slot at
+/// or after that time; its latency is measured from that intended time, so a stalled server's backlog shows in the
+/// percentiles (wrk2's coordinated-omission correction). At the end of the duration no request is started; those in
+/// flight are waited for (each bounded by the timeout), so the count is what the server answered.
+/// </summary>
+public sealed class LoadWorker
+{
+    private readonly Loop _loop;
+    private readonly Agent _agent;
+    private readonly RequestOptions _request;
+    private readonly byte[] _body;
+    private readonly LoadOptions _options;
+    private readonly Slot[] _slots;
+    private readonly Slot[] _free;
+    private readonly HashSet<Socket> _sockets = [];
+    private readonly long[] _errors = new long[LoadErrors.KindCount];
+    private readonly long _planned; // open loop: requests this worker sends in all
+    private readonly double _ticksPerRequest; // open loop: Stopwatch ticks between intended sends
+    private TimerHandle? _pacer, _deadline;
+    private int _freeCount, _inFlight;
+    private long _startTicks, _scheduled, _responses, _bodyBytes;
+    private bool _started, _stopping, _overtime;
+
+    /// <summary>
+    /// A worker on <paramref name="loop"/> with <paramref name="connections"/> of <paramref name="options"/>'s
+    /// connections and, in the open loop, <paramref name="planned"/> requests spread evenly over the duration.
+    /// </summary>
+    public LoadWorker(Loop loop, LoadOptions options, int connections, long planned)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(planned);
+        _loop = loop;
+        _options = options;
+        _agent = new Agent(loop, new AgentOptions
+        {
+            RecycleRequests = true,
+            MaxSockets = connections,
+            MaxFreeSockets = connections,
+            Pipelining = options.Pipeline,
+            // The idle lifetime of a pooled connection: a load generator keeps them busy; the request timeout is
+            // per request below.
+            Timeout = 0,
+        });
+        _request = new RequestOptions
+        {
+            Host = options.Host,
+            Port = options.Port,
+            Path = options.Path,
+            Method = options.Method,
+            Headers = options.Headers,
+            Agent = _agent,
+            Timeout = options.TimeoutMs,
+        };
+        _body = options.Body ?? [];
+        _slots = new Slot[connections * options.Pipeline];
+        _free = new Slot[_slots.Length];
+        for (int i = 0; i < _slots.Length; i++)
+            _slots[i] = new Slot(this);
+        _planned = planned;
+        if (options.Rate is not null && planned > 0)
+            _ticksPerRequest = options.Duration.TotalSeconds * Stopwatch.Frequency / planned;
+    }
+
+    /// <summary>Complete responses so far, errors by status included (read from any thread, for progress).</summary>
+    public long Responses => Volatile.Read(ref _responses);
+
+    /// <summary>Body bytes received so far (read from any thread, for progress).</summary>
+    public long BodyBytes => Volatile.Read(ref _bodyBytes);
+
+    /// <summary>Latencies of the complete responses, in microseconds.</summary>
+    public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>Errors by kind (see <see cref="LoadErrors"/>).</summary>
+    public ReadOnlySpan<long> Errors => _errors;
+
+    /// <summary>Bytes read from every connection the worker used, heads included (complete once it has finished).</summary>
+    public long SocketBytesRead => _sockets.Sum(s => s.BytesRead);
+
+    /// <summary>Whether every request has closed after the duration ended (or <see cref="Stop"/>).</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>When the last request closed, in <see cref="Stopwatch"/> ticks.</summary>
+    public long FinishedTicks { get; private set; }
+
+    /// <summary>Starts sending: every slot at once in the closed loop, on schedule in the open loop. Call on the loop's thread, once.</summary>
+    public void Start()
+    {
+        if (_started)
+            throw new InvalidOperationException("the worker has started already");
+        _started = true;
+        _startTicks = Stopwatch.GetTimestamp();
+        _deadline = new TimerHandle(_loop);
+        _deadline.Data = this;
+        _deadline.Start(static t => ((LoadWorker)t.Data!).DeadlinePassed(), (long)Math.Ceiling(_options.Duration.TotalMilliseconds));
+        if (_options.Rate is null)
+        {
+            foreach (Slot slot in _slots)
+                slot.Send(Stopwatch.GetTimestamp());
+            return;
+        }
+        foreach (Slot slot in _slots)
+            _free[_freeCount++] = slot;
+        _pacer = new TimerHandle(_loop) { Data = this };
+        // Loop timers tick in milliseconds: the pacer sends what has come due since its last turn, each timed from
+        // its own intended instant, so the lateness of a tick is in the latencies (as it is in wrk2's).
+        _pacer.Start(static t => ((LoadWorker)t.Data!).SendDue(), 0, 1);
+    }
+
+    /// <summary>Starts no more requests; the worker finishes once those in flight have closed.</summary>
+    public void Stop()
+    {
+        if (_stopping || !_started)
+            return;
+        _stopping = true;
+        _pacer?.Close();
+        _deadline?.Close();
+        if (_inFlight == 0)
+            Finish();
+    }
+
+    /// <summary>Requests of the open loop's schedule never sent: still waiting for a free connection when the run ended.</summary>
+    public long Unsent => _planned - _scheduled;
+
+    // The open loop's last requests are due just before the deadline, and may wait behind a slow server: they are
+    // sent for up to the timeout more (the backlog is the measurement), then the rest counts as unsent.
+    private void DeadlinePassed()
+    {
+        if (_options.Rate is null || _scheduled == _planned)
+        {
+            Stop();
+            return;
+        }
+        _overtime = true;
+        _deadline!.Start(static t => ((LoadWorker)t.Data!).Stop(), _options.TimeoutMs);
+    }
+
+    private void SendDue()
+    {
+        long due = Math.Min(_planned, (long)((Stopwatch.GetTimestamp() - _startTicks) / _ticksPerRequest) + 1);
+        while (_scheduled < due && _freeCount > 0)
+            _free[--_freeCount].Send(IntendedTicks(_scheduled++));
+        if (_scheduled == _planned)
+        {
+            _pacer!.Stop(); // the rest is waiting for the requests in flight, or the deadline
+            if (_overtime)
+                Stop();
+        }
+    }
+
+    private long IntendedTicks(long index) => _startTicks + (long)(index * _ticksPerRequest);
+
+    /// <summary>A slot's request has closed: send its next, or park it, or finish.</summary>
+    private void Closed(Slot slot)
+    {
+        _inFlight--;
+        if (_stopping)
+        {
+            if (_inFlight == 0)
+                Finish();
+            return;
+        }
+        if (_options.Rate is null)
+        {
+            slot.Send(Stopwatch.GetTimestamp());
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        if (_scheduled < _planned && IntendedTicks(_scheduled) <= now)
+        {
+            slot.Send(IntendedTicks(_scheduled++));
+            if (_overtime && _scheduled == _planned)
+                Stop();
+        }
+        else
+            _free[_freeCount++] = slot;
+    }
+
+    private void Finish()
+    {
+        Finished = true;
+        FinishedTicks = Stopwatch.GetTimestamp();
+        _agent.Destroy();
+    }
+
+    private void Completed(Slot slot, long endTicks)
+    {
+        Latency.Record((endTicks - slot.StartTicks) * 1_000_000 / Stopwatch.Frequency);
+        Volatile.Write(ref _responses, _responses + 1);
+        LoadError? error = null;
+        if (_options.ExpectStatus is { } status)
+        {
+            if (slot.Status != status)
+                error = LoadError.ExpectStatus;
+        }
+        else if (slot.Status >= 500)
+            error = LoadError.Status5xx;
+        else if (slot.Status >= 400)
+            error = LoadError.Status4xx;
+        if (error is null && _options.ExpectBodyBytes is { } bytes && slot.BodyBytes != bytes)
+            error = LoadError.ExpectBodyBytes;
+        if (error is { } kind)
+            _errors[(int)kind]++;
+    }
+
+    private void Failed(LoadError kind) => _errors[(int)kind]++;
+
+    /// <summary>One request at a time, its handlers made once and reused with every recycled request.</summary>
+    private sealed class Slot
+    {
+        private readonly LoadWorker _worker;
+        private readonly Action<ClientRequest, ClientResponse> _onResponse;
+        private readonly ResponseDataHandler _onData;
+        private readonly Action<ClientResponse> _onEnd;
+        private readonly Action<ClientResponse, Exception> _onResponseError;
+        private readonly Action<ClientRequest, Exception> _onError;
+        private readonly Action<ClientRequest> _onTimeout, _onClose;
+        private readonly Action<ClientRequest, Socket> _onSocket;
+        private bool _responded, _failed;
+
+        internal Slot(LoadWorker worker)
+        {
+            _worker = worker;
+            _onResponse = OnResponse;
+            _onData = OnData;
+            _onEnd = OnEnd;
+            _onResponseError = (_, error) => Fail(LoadError.Read);
+            _onError = OnError;
+            _onTimeout = OnTimeout;
+            _onClose = OnClose;
+            _onSocket = (_, socket) => worker._sockets.Add(socket);
+        }
+
+        internal long StartTicks { get; private set; }
+
+        internal int Status { get; private set; }
+
+        internal long BodyBytes { get; private set; }
+
+        internal void Send(long startTicks)
+        {
+            StartTicks = startTicks;
+            Status = 0;
+            BodyBytes = 0;
+            _responded = _failed = false;
+            _worker._inFlight++;
+            ClientRequest request = Uvnet.Http.Http.Request(_worker._loop, _worker._request);
+            request.Response += _onResponse;
+            request.Socket += _onSocket;
+            request.Error += _onError;
+            request.Timeout += _onTimeout;
+            request.Close += _onClose;
+            request.End(_worker._body);
+        }
+
+        private void OnResponse(ClientRequest request, ClientResponse response)
+        {
+            _responded = true;
+            Status = response.StatusCode;
+            response.Data += _onData;
+            response.End += _onEnd;
+            response.Error += _onResponseError;
+        }
+
+        private void OnData(ClientResponse response, ReadOnlySpan<byte> data)
+        {
+            BodyBytes += data.Length;
+            Volatile.Write(ref _worker._bodyBytes, _worker._bodyBytes + data.Length);
+        }
+
+        private void OnEnd(ClientResponse response)
+        {
+            if (!_failed)
+                _worker.Completed(this, Stopwatch.GetTimestamp());
+        }
+
+        private void OnError(ClientRequest request, Exception error) =>
+            Fail(!_responded && error is NetException { Syscall: "connect" or "getaddrinfo" } ? LoadError.Connect : LoadError.Read);
+
+        private void OnTimeout(ClientRequest request)
+        {
+            Fail(LoadError.Timeout);
+            request.Destroy();
+        }
+
+        /// <summary>Counts the first failure of a request only: a timeout's destroy, or an aborted response, raises more.</summary>
+        private void Fail(LoadError kind)
+        {
+            if (_failed)
+                return;
+            _failed = true;
+            _worker.Failed(kind);
+        }
+
+        // The request is recycled once this returns: nothing of it is kept.
+        private void OnClose(ClientRequest request) => _worker.Closed(this);
+    }
+}
