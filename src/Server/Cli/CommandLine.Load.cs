@@ -202,8 +202,7 @@ public static partial class CommandLine
         private string? ServerOptionGiven() =>
             _port is not null ? "--port" : _host is not null ? "--host" : _loops is not null ? "--loops"
             : _statsSeconds is not null ? "--stats" : _quiet ? "--quiet" : _udp ? "--udp" : _proxyTo is not null ? "--to"
-            : _proxyConfig is not null ? "--config" : _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa"
-            : _cacheSeconds is not null ? "--cache" : _credentials is not null ? "--auth" : _open ? "--open"
-            : _compress ? "--compress" : null;
+            : _proxyConfig is not null ? "--config" : _certFile is not null ? "--cert" : _keyFile is not null ? "--key"
+            : _tlsDev ? "--tls-dev" : ServeOnlyOptionGiven(headersShared: true);
     }
 }

@@ -256,10 +256,10 @@ public static partial class CommandLine
             return null;
         }
 
-        /// <summary>The first option given that only <c>serve</c> has, or null.</summary>
-        private string? ServeOnlyOptionGiven() =>
+        /// <summary>The first option given that only <c>serve</c> has (<c>-H</c> unless <paramref name="headersShared"/>: load has it too), or null.</summary>
+        private string? ServeOnlyOptionGiven(bool headersShared = false) =>
             _dotfiles ? "--dotfiles" : _cors ? "--cors" : _spa ? "--spa" : _cacheSeconds is not null ? "--cache"
-            : _headers.Count > 0 ? "--header" : _credentials is not null ? "--auth" : _open ? "--open"
+            : _headers.Count > 0 && !headersShared ? "--header" : _credentials is not null ? "--auth" : _open ? "--open"
             : _compress ? "--compress" : null;
 
         /// <summary>Whether <paramref name="host"/> (as <see cref="ParseHost"/> gives it) is this machine only.</summary>

@@ -56,19 +56,30 @@ public static class LoadCommand
         using var ready = new CountdownEvent(threads);
         long startTicks = Stopwatch.GetTimestamp();
         var running = new Thread[threads];
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         for (int i = 0; i < threads; i++)
         {
             int index = i;
             running[i] = new Thread(() =>
             {
-                var loop = new Loop();
-                var worker = new LoadWorker(loop, options, Share(options.Connections, threads, index), Share(planned, threads, index));
-                loops[index] = loop;
-                workers[index] = worker;
-                ready.Signal();
-                worker.Start();
-                loop.Run();
-                loop.Close();
+                try
+                {
+                    var loop = new Loop();
+                    var worker = new LoadWorker(loop, options, Share(options.Connections, threads, index), Share(planned, threads, index));
+                    loops[index] = loop;
+                    workers[index] = worker;
+                    ready.Signal();
+                    worker.Start();
+                    loop.Run();
+                    loop.Close();
+                }
+                catch (Exception e)
+                {
+                    // Told to the caller once every thread has ended, instead of ending the process from a thread.
+                    failures.Enqueue(e);
+                    if (workers[index] is null)
+                        ready.Signal();
+                }
             })
             { Name = $"uvnet load {index}", IsBackground = true };
             running[i].Start();
@@ -80,7 +91,14 @@ public static class LoadCommand
             for (int i = 0; i < threads; i++)
             {
                 LoadWorker worker = workers[i];
-                loops[i].Post(() => worker.Stop());
+                try
+                {
+                    loops[i]?.Post(() => worker.Stop());
+                }
+                catch (ObjectDisposedException)
+                {
+                    // That loop has ended already.
+                }
             }
         };
         Console.CancelKeyPress += cancel;
@@ -98,6 +116,8 @@ public static class LoadCommand
         }
         if (progress is not null)
             progress.Write("\r\x1b[K"); // the progress line is erased: the report follows on stdout
+        if (!failures.IsEmpty)
+            throw new AggregateException("a load thread failed", failures);
         return new LoadResult(options, workers, startTicks);
     }
 

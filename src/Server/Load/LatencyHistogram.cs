@@ -5,7 +5,7 @@ namespace Uvnet.Server.Load;
 /// <summary>
 /// Latencies in microseconds, HdrHistogram's log-linear layout with 3 significant digits: values below 2048 have a
 /// bucket each, above that each power of two is cut into 1024 buckets, so a value is known to 1 part in 1024 (and a
-/// percentile is reported as the highest value its bucket holds, as HdrHistogram does, but never above the true
+/// percentile is reported as the highest value its bucket holds, as HdrHistogram does, the last bucket giving the exact
 /// maximum). Recording is an index and an increment: nothing is allocated per sample. Values above about 71 minutes
 /// are counted in the last bucket (the maximum stays exact).
 /// </summary>
@@ -67,13 +67,14 @@ public sealed class LatencyHistogram
             throw new ArgumentOutOfRangeException(nameof(percentile), percentile, "a percentile is from 0 to 100");
         if (Count == 0)
             return 0;
-        long rank = Math.Max(1, (long)Math.Ceiling(percentile / 100 * Count));
+        // Rounded as HdrHistogram does: 99.9 / 100 × 1000 is 999.0000000000001 in doubles, and is rank 999.
+        long rank = Math.Max(1, (long)(percentile / 100 * Count + 0.5));
         long seen = 0;
         for (int i = 0; i < _counts.Length; i++)
         {
             seen += _counts[i];
             if (seen >= rank)
-                return Math.Min(HighestEquivalent(i), Max);
+                return ValueOf(i, seen);
         }
         return Max;
     }
@@ -81,12 +82,16 @@ public sealed class LatencyHistogram
     /// <summary>Each bucket holding values, in order: the highest value it stands for and how many it holds.</summary>
     public IEnumerable<(long Value, long Count)> Buckets()
     {
+        long seen = 0;
         for (int i = 0; i < _counts.Length; i++)
         {
             if (_counts[i] > 0)
-                yield return (Math.Min(HighestEquivalent(i), Max), _counts[i]);
+                yield return (ValueOf(i, seen += _counts[i]), _counts[i]);
         }
     }
+
+    /// <summary>Bucket <paramref name="index"/>'s value, <paramref name="seen"/> values being at or below it: the last holds the exact max.</summary>
+    private long ValueOf(int index, long seen) => seen == Count ? Max : HighestEquivalent(index);
 
     private static int IndexOf(long value)
     {

@@ -22,13 +22,14 @@ public sealed class LoadWorker
     private readonly LoadOptions _options;
     private readonly Slot[] _slots;
     private readonly Slot[] _free;
-    private readonly HashSet<Socket> _sockets = [];
+    private readonly HashSet<Socket> _sockets = []; // the open connections; a closed one's bytes go to _closedBytesRead
+    private readonly Action<Socket, bool> _onSocketClosed;
     private readonly long[] _errors = new long[LoadErrors.KindCount];
     private readonly long _planned; // open loop: requests this worker sends in all
     private readonly double _ticksPerRequest; // open loop: Stopwatch ticks between intended sends
     private TimerHandle? _pacer, _deadline;
     private int _freeCount, _inFlight;
-    private long _startTicks, _scheduled, _responses, _bodyBytes;
+    private long _startTicks, _scheduled, _responses, _bodyBytes, _closedBytesRead;
     private bool _started, _stopping, _overtime;
 
     /// <summary>
@@ -68,6 +69,11 @@ public sealed class LoadWorker
         _free = new Slot[_slots.Length];
         for (int i = 0; i < _slots.Length; i++)
             _slots[i] = new Slot(this);
+        _onSocketClosed = (socket, _) =>
+        {
+            _sockets.Remove(socket);
+            _closedBytesRead += socket.BytesRead;
+        };
         _planned = planned;
         if (options.Rate is not null && planned > 0)
             _ticksPerRequest = options.Duration.TotalSeconds * Stopwatch.Frequency / planned;
@@ -86,7 +92,7 @@ public sealed class LoadWorker
     public ReadOnlySpan<long> Errors => _errors;
 
     /// <summary>Bytes read from every connection the worker used, heads included (complete once it has finished).</summary>
-    public long SocketBytesRead => _sockets.Sum(s => s.BytesRead);
+    public long SocketBytesRead => _closedBytesRead + _sockets.Sum(s => s.BytesRead);
 
     /// <summary>Whether every request has closed after the duration ended (or <see cref="Stop"/>).</summary>
     public bool Finished { get; private set; }
@@ -239,7 +245,13 @@ public sealed class LoadWorker
             _onError = OnError;
             _onTimeout = OnTimeout;
             _onClose = OnClose;
-            _onSocket = (_, socket) => worker._sockets.Add(socket);
+            _onSocket = (_, socket) =>
+            {
+                // Once per connection (a connection serves many requests): a refused one is counted and dropped at its
+                // close, so a run against a dead port does not keep every attempt.
+                if (worker._sockets.Add(socket))
+                    socket.Closed += worker._onSocketClosed;
+            };
         }
 
         internal long StartTicks { get; private set; }

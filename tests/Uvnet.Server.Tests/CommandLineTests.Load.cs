@@ -1,0 +1,79 @@
+using Uvnet.Server.Cli;
+using Uvnet.Server.Load;
+
+namespace Uvnet.Server.Tests;
+
+public partial class CommandLineTests
+{
+    [Fact]
+    public void Load_takes_a_url_and_wrk_style_options()
+    {
+        LoadOptions load = Run("load", "http://127.0.0.1:9000/plaintext?x=1", "-c", "32", "-d", "500ms", "-t", "2",
+            "--pipeline", "8", "-H", "X-Test: 1", "--timeout", "300", "--expect-status", "200", "--expect-body-bytes", "13",
+            "--json", "--latency-csv", "l.csv").Load!;
+        Assert.Equal(("127.0.0.1", 9000, "/plaintext?x=1"), (load.Host, load.Port, load.Path));
+        Assert.Equal((32, 2, 8, 300), (load.Connections, load.Threads, load.Pipeline, load.TimeoutMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(500), load.Duration);
+        Assert.Equal([new("X-Test", "1")], load.Headers);
+        Assert.Equal((200, 13L, true, "l.csv"), (load.ExpectStatus, load.ExpectBodyBytes, load.Json, load.LatencyCsv));
+        Assert.Null(load.Rate);
+        Assert.Equal("GET", load.Method);
+    }
+
+    [Fact]
+    public void Load_defaults_are_wrk_like_and_a_body_makes_a_post()
+    {
+        LoadOptions load = Run("load", "http://[::1]:8080/").Load!;
+        Assert.Equal(("::1", LoadOptions.DefaultConnections, 1, TimeSpan.FromSeconds(10)), (load.Host, load.Connections, load.Threads, load.Duration));
+        string body = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(body, "abc");
+            LoadOptions post = Run("load", "http://localhost/", "--body", body, "--rate", "1500.5", "-d", "2").Load!;
+            Assert.Equal(("POST", 80, 1500.5, TimeSpan.FromSeconds(2)), (post.Method, post.Port, post.Rate, post.Duration));
+            Assert.Equal("abc"u8.ToArray(), post.Body);
+            Assert.Equal("PUT", Run("load", "http://localhost/", "--body", body, "-m", "put").Load!.Method);
+        }
+        finally
+        {
+            File.Delete(body);
+        }
+    }
+
+    [Theory]
+    [InlineData("load needs a URL", "load")]
+    [InlineData("does not speak https", "load", "https://127.0.0.1/")]
+    [InlineData("takes an http:// URL", "load", "ftp://127.0.0.1/")]
+    [InlineData("takes an http://HOST[:PORT]/PATH URL", "load", "127.0.0.1:80")]
+    [InlineData("unexpected argument 'x'", "load", "http://127.0.0.1/", "x")]
+    [InlineData("'-c' takes a whole number from 1", "load", "http://127.0.0.1/", "-c", "0")]
+    [InlineData("'-t' takes a whole number from 1", "load", "http://127.0.0.1/", "-t", "x")]
+    [InlineData("-t 4 needs at least as many connections (-c 2)", "load", "http://127.0.0.1/", "-t", "4", "-c", "2")]
+    [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "10x")]
+    [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "0s")]
+    [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "25h")]
+    [InlineData("'--rate' takes requests per second", "load", "http://127.0.0.1/", "--rate", "0")]
+    [InlineData("'--rate' takes requests per second", "load", "http://127.0.0.1/", "--rate", "-5")]
+    [InlineData("sends no request", "load", "http://127.0.0.1/", "--rate", "0.1", "-d", "1s")]
+    [InlineData("'--pipeline' takes a whole number from 1", "load", "http://127.0.0.1/", "--pipeline", "0")]
+    [InlineData("'--pipeline' is for GET and HEAD", "load", "http://127.0.0.1/", "--pipeline", "4", "-m", "POST")]
+    [InlineData("'--timeout' takes a whole number from 1", "load", "http://127.0.0.1/", "--timeout", "0")]
+    [InlineData("'--expect-status' takes a whole number from 100 to 999", "load", "http://127.0.0.1/", "--expect-status", "42")]
+    [InlineData("'--expect-body-bytes' takes a whole number of bytes", "load", "http://127.0.0.1/", "--expect-body-bytes", "-1")]
+    [InlineData("'-m' takes a method name", "load", "http://127.0.0.1/", "-m", "GE T")]
+    [InlineData("'--body': cannot read", "load", "http://127.0.0.1/", "--body", "/nonexistent/uvnet-body")]
+    [InlineData("'-H': ", "load", "http://127.0.0.1/", "-H", "no colon")]
+    [InlineData("'--port' is not for load", "load", "http://127.0.0.1/", "--port", "80")]
+    [InlineData("'--quiet' is not for load", "load", "http://127.0.0.1/", "-q")]
+    [InlineData("'--dotfiles' is not for load", "load", "http://127.0.0.1/", "--dotfiles")]
+    [InlineData("'--header' is for serve only", "hello", "-H", "X: 1")]
+    [InlineData("'--json' is for load only", "hello", "--json")]
+    [InlineData("'--rate' is for load only", "serve", "--rate", "5")]
+    [InlineData("'-c' is for load only", "proxy", "--to", "http://127.0.0.1:1", "-c", "5")]
+    public void Load_refuses_bad_options_with_a_clear_error(string error, params string[] args) =>
+        Assert.Contains(error, Error(args));
+
+    [Fact]
+    public void Load_with_a_bad_option_exits_2() =>
+        Assert.Equal(Program.UsageError, Program.Main(["load", "http://127.0.0.1/", "-c", "0"]));
+}

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Uvnet.Server.Commands;
+using Uvnet.Server.Load;
+
+namespace Uvnet.Server.Tests.Load;
+
+/// <summary><c>uvnet load</c> against Uvnet's own server on another thread: short runs, counts and errors, no speed assertions.</summary>
+public class LoadCommandTests
+{
+    private static LoadOptions Options(int port, string path = "/") => new()
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        Path = path,
+        Connections = 4,
+        Duration = TimeSpan.FromSeconds(1),
+    };
+
+    private static void Hello(Loop loop, long index, Uvnet.Http.Server.IncomingMessage req, Uvnet.Http.Server.ServerResponse res) =>
+        res.End("Hello, World!"u8);
+
+    [Fact]
+    public void Closed_loop_counts_what_the_server_counted()
+    {
+        using var server = new LoadServer(Hello);
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Threads = 2, ExpectStatus = 200, ExpectBodyBytes = 13 });
+        Assert.True(result.Responses > 0);
+        Assert.Equal(server.Requests, result.Responses);
+        Assert.Equal(0, result.TotalErrors);
+        Assert.Equal(13 * result.Responses, result.BodyBytes);
+        Assert.True(result.BytesRead > result.BodyBytes); // heads included
+        Assert.Equal(result.Responses, result.Latency.Count);
+    }
+
+    [Fact]
+    public void Pipelined_closed_loop_counts_what_the_server_counted()
+    {
+        using var server = new LoadServer(Hello);
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 2, Pipeline = 8, Duration = TimeSpan.FromMilliseconds(500) });
+        Assert.True(result.Responses > 0);
+        Assert.Equal(server.Requests, result.Responses);
+        Assert.Equal(0, result.TotalErrors);
+    }
+
+    [Fact]
+    public void Open_loop_sends_rate_times_duration_requests()
+    {
+        using var server = new LoadServer(Hello);
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Rate = 500, Threads = 2 });
+        Assert.InRange(result.Responses, 495, 505); // within 1% of 500 × 1 s
+        Assert.Equal(0, result.Unsent);
+        Assert.Equal(server.Requests, result.Responses);
+        Assert.Equal(0, result.TotalErrors);
+    }
+
+    [Fact]
+    public void Open_loop_shows_a_one_second_stall_in_p99_and_max()
+    {
+        // The server stalls once, for 1 s, from its 50th request: every request it gets meanwhile is answered at the
+        // stall's end. Timed from the intended send times, the requests due during the stall show it.
+        var held = new List<Uvnet.Http.Server.ServerResponse>();
+        bool stalling = false;
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            if (index == 50)
+            {
+                stalling = true;
+                var timer = new TimerHandle(loop);
+                timer.Start(t =>
+                {
+                    t.Close();
+                    stalling = false;
+                    foreach (var r in held)
+                        r.End("Hello, World!"u8);
+                    held.Clear();
+                }, 1000);
+            }
+            if (stalling)
+                held.Add(res);
+            else
+                res.End("Hello, World!"u8);
+        });
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 2, Rate = 100, Duration = TimeSpan.FromSeconds(2) });
+        Assert.Equal(0, result.TotalErrors);
+        Assert.Equal(200, result.Responses);
+        Assert.True(result.Latency.Max >= 1_000_000, $"max {result.Latency.Max} µs");
+        Assert.True(result.Latency.ValueAtPercentile(99) >= 900_000, $"p99 {result.Latency.ValueAtPercentile(99)} µs");
+    }
+
+    [Fact]
+    public void A_refused_port_counts_connect_errors()
+    {
+        int port = ClosedPorts.Next().Port;
+        LoadResult result = LoadCommand.Measure(Options(port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(300) });
+        Assert.True(result.Errors(LoadError.Connect) > 0);
+        Assert.Equal(result.Errors(LoadError.Connect), result.TotalErrors);
+        Assert.Equal(0, result.Responses);
+    }
+
+    [Fact]
+    public void Status_500_and_404_count_as_5xx_and_4xx_errors()
+    {
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.StatusCode = index % 2 == 0 ? 500 : 404;
+            res.End();
+        });
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(300) });
+        Assert.True(result.Responses > 1);
+        Assert.Equal(result.Responses, result.Errors(LoadError.Status5xx) + result.Errors(LoadError.Status4xx));
+        Assert.Equal((result.Responses + 1) / 2, result.Errors(LoadError.Status5xx));
+    }
+
+    [Fact]
+    public void Expected_status_and_body_length_mismatches_count_as_errors()
+    {
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.StatusCode = index % 2 == 0 ? 404 : 200;
+            res.End("Hello, World!"u8);
+        });
+        LoadResult status = LoadCommand.Measure(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(300), ExpectStatus = 404 });
+        Assert.Equal((status.Responses + 1) / 2, status.Responses - status.Errors(LoadError.ExpectStatus)); // the 404s pass
+        Assert.Equal(0, status.Errors(LoadError.Status4xx));
+        LoadResult bytes = LoadCommand.Measure(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(300), ExpectStatus = 200, ExpectBodyBytes = 12 });
+        Assert.Equal(bytes.Responses, bytes.TotalErrors);
+        Assert.True(bytes.Errors(LoadError.ExpectBodyBytes) > 0);
+    }
+
+    [Fact]
+    public void A_server_closing_mid_response_counts_read_errors()
+    {
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.SetHeader("Content-Length", "100");
+            res.Write("abc"u8);
+            res.Socket.Destroy();
+        });
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(300) });
+        Assert.True(result.Errors(LoadError.Read) > 0);
+        Assert.Equal(result.Errors(LoadError.Read), result.TotalErrors);
+        Assert.Equal(0, result.Responses);
+    }
+
+    [Fact]
+    public void A_server_that_never_answers_counts_timeouts()
+    {
+        var held = new List<Uvnet.Http.Server.ServerResponse>();
+        using var server = new LoadServer((loop, index, req, res) => held.Add(res));
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 2, Duration = TimeSpan.FromMilliseconds(100), TimeoutMs = 200 });
+        Assert.Equal(2, result.Errors(LoadError.Timeout));
+        Assert.Equal(2, result.TotalErrors);
+        Assert.Equal(0, result.Responses);
+    }
+
+    [Fact]
+    public void Json_text_and_latency_csv_reports()
+    {
+        using var server = new LoadServer(Hello);
+        string csv = Path.GetTempFileName();
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int code = LoadCommand.Run(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(200), Json = true, LatencyCsv = csv }, output, error, progress: false);
+            Assert.Equal(0, code);
+            Assert.Equal("", error.ToString()); // no progress line when not on a terminal
+            using var json = JsonDocument.Parse(output.ToString());
+            long responses = json.RootElement.GetProperty("responses").GetInt64();
+            Assert.Equal(server.Requests, responses);
+            Assert.Equal(0, json.RootElement.GetProperty("errors").GetProperty("total").GetInt64());
+            Assert.True(json.RootElement.GetProperty("latency_us").GetProperty("p99").GetInt64() > 0);
+            string[] lines = File.ReadAllLines(csv);
+            Assert.Equal("latency_us,percentile,count", lines[0]);
+            Assert.Equal(responses, lines.Skip(1).Sum(l => long.Parse(l.Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.EndsWith(",100,", lines[^1][..(lines[^1].LastIndexOf(',') + 1)]);
+            var text = new StringWriter();
+            LoadCommand.Run(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(100) }, text, error, progress: false);
+            Assert.Contains("closed loop", text.ToString());
+            Assert.Contains("p99.9", text.ToString());
+            Assert.Contains("errors 0", text.ToString());
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+}
