@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using Uvnet.Server.Commands;
+using Uvnet.Server.Load;
+
+namespace Uvnet.Server.Tests.Load;
+
+/// <summary><c>uvnet load</c> against Node's http server, which counts what it answered (skipped only where node is missing).</summary>
+public sealed class NodeServerLoadTests : IDisposable
+{
+    // A line on stdin asks for the count of requests answered so far.
+    private const string Script = """
+        const http = require('http');
+        let count = 0;
+        const server = http.createServer((req, res) => {
+          count++;
+          if (req.url === '/chunked') { res.write('Hello, '); res.end('World!'); } else res.end('Hello, World!');
+        });
+        server.keepAliveTimeout = 60000;
+        server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+        require('readline').createInterface({ input: process.stdin }).on('line', () => console.log(count)).on('close', () => process.exit(0));
+        """;
+
+    private readonly Process? _node;
+    private readonly int _port;
+
+    public NodeServerLoadTests()
+    {
+        try
+        {
+            _node = Process.Start(new ProcessStartInfo("node", ["-e", Script]) { RedirectStandardOutput = true, RedirectStandardInput = true });
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return; // no node: the tests return early
+        }
+        _port = int.Parse(_node!.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+    }
+
+    public void Dispose()
+    {
+        if (_node is null)
+            return;
+        _node.StandardInput.Close();
+        if (!_node.WaitForExit(5000))
+            _node.Kill();
+        _node.Dispose();
+    }
+
+    private long NodeCount()
+    {
+        _node!.StandardInput.WriteLine();
+        _node.StandardInput.Flush();
+        return long.Parse(_node.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+    }
+
+    private LoadOptions Options(string path) => new()
+    {
+        Host = "127.0.0.1",
+        Port = _port,
+        Path = path,
+        Connections = 4,
+        Duration = TimeSpan.FromSeconds(1),
+        ExpectStatus = 200,
+        ExpectBodyBytes = 13,
+    };
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/chunked")]
+    public void Closed_loop_counts_what_node_counted(string path)
+    {
+        if (_node is null)
+            return;
+        long before = NodeCount();
+        LoadResult result = LoadCommand.Measure(Options(path));
+        Assert.True(result.Responses > 0);
+        Assert.Equal(0, result.TotalErrors);
+        Assert.Equal(NodeCount() - before, result.Responses);
+    }
+
+    [Fact]
+    public void Open_loop_holds_its_rate_against_node()
+    {
+        if (_node is null)
+            return;
+        long before = NodeCount();
+        LoadResult result = LoadCommand.Measure(Options("/") with { Rate = 300 });
+        Assert.InRange(result.Responses, 297, 303); // within 1% of 300 × 1 s
+        Assert.Equal(0, result.TotalErrors);
+        Assert.Equal(NodeCount() - before, result.Responses);
+    }
+}
