@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N]
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N] [--load-generators]
+#   (--load-generators adds uvnet load and wrk -t1 to the client suite's peers)
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
 set -uo pipefail
 
@@ -16,7 +17,7 @@ source "$BENCH_DIR/lib/memory.sh"
 source "$BENCH_DIR/lib/client.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N] [--load-generators]"
   exit 2
 }
 
@@ -36,6 +37,7 @@ while (($# > 0)); do
       rounds_override=$2
       shift
       ;;
+    --load-generators) BENCH_LOAD_GENERATORS=1 ;;
     *) usage ;;
   esac
   shift

@@ -39,6 +39,13 @@ define_peers() {
   if [[ -n ${UVNET_SERVER_DLL:-} ]]; then
     HTTP_PEERS+=(uvnet)
     HTTP_COMMAND[uvnet]="dotnet $UVNET_SERVER_DLL ${UVNET_HELLO_ARGS[*]}"
+    # Load generators as clients (issue 24: uvnet load's requests/s beside wrk -t1's), only with --load-generators:
+    # they add two peers' runs to every round.
+    if [[ -n ${BENCH_LOAD_GENERATORS:-} ]]; then
+      CLIENT_PEERS+=(uvnet-load wrk)
+      CLIENT_COMMAND[uvnet-load]="$BENCH_DIR/peers/load-client.sh $UVNET_SERVER_DLL"
+      CLIENT_COMMAND[wrk]="$BENCH_DIR/peers/load-client.sh wrk"
+    fi
   else
     say "note: src/Server does not exist yet: the HTTP and memory suites run without uvnet"
   fi
