@@ -233,7 +233,7 @@ public sealed class LoadWorker
         private readonly Action<ClientRequest, Exception> _onError;
         private readonly Action<ClientRequest> _onTimeout, _onClose;
         private readonly Action<ClientRequest, Socket> _onSocket;
-        private bool _responded, _failed;
+        private bool _responded, _settled;
 
         internal Slot(LoadWorker worker)
         {
@@ -265,7 +265,7 @@ public sealed class LoadWorker
             StartTicks = startTicks;
             Status = 0;
             BodyBytes = 0;
-            _responded = _failed = false;
+            _responded = _settled = false;
             _worker._inFlight++;
             ClientRequest request = Uvnet.Http.Http.Request(_worker._loop, _worker._request);
             request.Response += _onResponse;
@@ -293,8 +293,10 @@ public sealed class LoadWorker
 
         private void OnEnd(ClientResponse response)
         {
-            if (!_failed)
-                _worker.Completed(this, Stopwatch.GetTimestamp());
+            if (_settled)
+                return;
+            _settled = true; // an error raised after the end (the connection failing as it closes) is not this request's
+            _worker.Completed(this, Stopwatch.GetTimestamp());
         }
 
         private void OnError(ClientRequest request, Exception error) =>
@@ -306,12 +308,12 @@ public sealed class LoadWorker
             request.Destroy();
         }
 
-        /// <summary>Counts the first failure of a request only: a timeout's destroy, or an aborted response, raises more.</summary>
+        /// <summary>Counts the first outcome of a request only: a timeout's destroy, or an aborted response, raises more.</summary>
         private void Fail(LoadError kind)
         {
-            if (_failed)
+            if (_settled)
                 return;
-            _failed = true;
+            _settled = true;
             _worker.Failed(kind);
         }
 

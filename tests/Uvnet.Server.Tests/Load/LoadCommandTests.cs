@@ -43,6 +43,20 @@ public class LoadCommandTests
     }
 
     [Fact]
+    public void A_server_closing_each_connection_after_its_response_is_counted_without_errors()
+    {
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.SetHeader("Connection", "close");
+            res.End("Hello, World!"u8);
+        });
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Connections = 2, Duration = TimeSpan.FromMilliseconds(300) });
+        Assert.True(result.Responses > 0);
+        Assert.Equal(server.Requests, result.Responses);
+        Assert.Equal(0, result.TotalErrors);
+    }
+
+    [Fact]
     public void Open_loop_sends_rate_times_duration_requests()
     {
         using var server = new LoadServer(Hello);
@@ -151,6 +165,18 @@ public class LoadCommandTests
         Assert.Equal(2, result.Errors(LoadError.Timeout));
         Assert.Equal(2, result.TotalErrors);
         Assert.Equal(0, result.Responses);
+    }
+
+    [Fact]
+    public void A_progress_line_is_drawn_when_asked_and_erased_before_the_report()
+    {
+        using var server = new LoadServer(Hello);
+        var output = new StringWriter();
+        var progress = new StringWriter();
+        LoadCommand.Run(Options(server.Port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(1500) }, output, progress, progress: true);
+        Assert.Contains(" responses, ", progress.ToString()); // drawn once a second
+        Assert.EndsWith("\r\x1b[K", progress.ToString());
+        Assert.DoesNotContain("\x1b", output.ToString());
     }
 
     [Fact]
