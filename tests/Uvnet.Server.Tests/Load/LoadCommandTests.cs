@@ -5,6 +5,7 @@ using Uvnet.Server.Load;
 namespace Uvnet.Server.Tests.Load;
 
 /// <summary><c>uvnet load</c> against Uvnet's own server on another thread: short runs, counts and errors, no speed assertions.</summary>
+[Collection(Sequential.Name)] // closed loops take all the CPU they get: run apart from timing-sensitive tests
 public class LoadCommandTests
 {
     private static LoadOptions Options(int port, string path = "/") => new()

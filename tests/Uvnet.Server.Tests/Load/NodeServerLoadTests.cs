@@ -6,6 +6,7 @@ using Uvnet.Server.Load;
 namespace Uvnet.Server.Tests.Load;
 
 /// <summary><c>uvnet load</c> against Node's http server, which counts what it answered (skipped only where node is missing).</summary>
+[Collection(Sequential.Name)] // as LoadCommandTests
 public sealed class NodeServerLoadTests : IDisposable
 {
     // A line on stdin asks for the count of requests answered so far.
