@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Uvnet.Proxy.Tests;
 
@@ -24,39 +23,16 @@ public sealed class NodeUpstreamTests : IDisposable
         process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
         """;
 
-    private readonly Process? _node;
-    private readonly int _port;
+    private readonly NodeProcess? _node = NodeProcess.TryStart(Script);
 
-    public NodeUpstreamTests()
-    {
-        try
-        {
-            _node = Process.Start(new ProcessStartInfo("node", ["-e", Script]) { RedirectStandardOutput = true, RedirectStandardInput = true });
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return; // no node: the tests return early
-        }
-        _port = int.Parse(_node!.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public void Dispose()
-    {
-        if (_node is null)
-            return;
-        _node.StandardInput.Close();
-        if (!_node.WaitForExit(5000))
-            _node.Kill();
-        _node.Dispose();
-    }
+    public void Dispose() => _node?.Dispose();
 
     [Fact]
     public void Requests_of_every_framing_go_through_to_Node_and_back()
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         using var kit = new ProxyKit();
-        kit.StartProxy(ports: _port);
+        kit.StartProxy(ports: _node.Port);
 
         Assert.Equal("abc", kit.Exchange(kit.ToProxy("/chunked")).Text);
         Assert.Equal("POST /p sized", kit.Exchange(kit.ToProxy("/p", "POST"), r => r.End("sized"u8)).Text);
@@ -68,10 +44,9 @@ public sealed class NodeUpstreamTests : IDisposable
     [Fact]
     public void Node_sees_the_forwarding_fields_and_none_of_the_hop_by_hop_ones()
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         using var kit = new ProxyKit();
-        kit.StartProxy(ports: _port);
+        kit.StartProxy(ports: _node.Port);
 
         string json = kit.Exchange(kit.ToProxy("/headers", "GET", new("Connection", "keep-alive, X-Hop"), new("X-Hop", "1"))).Text;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Uvnet.Http.Client;
 
 namespace Uvnet.Http.Tests.Client;
@@ -25,31 +24,9 @@ public sealed class NodeServerTests : IDisposable
         process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
         """;
 
-    private readonly Process? _node;
-    private readonly int _port;
+    private readonly NodeProcess? _node = NodeProcess.TryStart(Script);
 
-    public NodeServerTests()
-    {
-        try
-        {
-            _node = Process.Start(new ProcessStartInfo("node", ["-e", Script]) { RedirectStandardOutput = true, RedirectStandardInput = true });
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return; // no node: the tests return early
-        }
-        _port = int.Parse(_node!.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    public void Dispose()
-    {
-        if (_node is null)
-            return;
-        _node.StandardInput.Close();
-        if (!_node.WaitForExit(5000))
-            _node.Kill();
-        _node.Dispose();
-    }
+    public void Dispose() => _node?.Dispose();
 
     [Theory]
     [InlineData("/chunked", "abc")]
@@ -59,10 +36,9 @@ public sealed class NodeServerTests : IDisposable
     [InlineData("/plain", "GET /plain")]
     public void Bodies_of_every_framing(string path, string body)
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         using var kit = new ClientKit();
-        var o = kit.Exchange(kit.To(_port, path));
+        var o = kit.Exchange(kit.To(_node.Port, path));
         Assert.Null(o.Error);
         Assert.True(o.Ended);
         Assert.Equal(body, o.Text);
@@ -71,12 +47,11 @@ public sealed class NodeServerTests : IDisposable
     [Fact]
     public void Trailers_and_early_hints()
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         using var kit = new ClientKit();
-        var t = kit.Exchange(kit.To(_port, "/trailers"));
+        var t = kit.Exchange(kit.To(_node.Port, "/trailers"));
         Assert.Equal("3", t.Response!.Trailers["x-sum"]);
-        var h = kit.Exchange(kit.To(_port, "/hints"));
+        var h = kit.Exchange(kit.To(_node.Port, "/hints"));
         Assert.Equal(103, Assert.Single(h.Information).StatusCode);
         Assert.Equal("hinted", h.Text);
     }
@@ -84,16 +59,15 @@ public sealed class NodeServerTests : IDisposable
     [Fact]
     public void Keep_alive_reuse_and_streamed_request_body()
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         using var kit = new ClientKit();
-        var a = kit.Exchange(kit.To(_port, "/echo", "POST"), r => { r.Write("x"u8); r.End("y"u8); });
-        var b = kit.Exchange(kit.To(_port, "/echo", "POST"), r => r.End("whole"u8));
-        var c = kit.Exchange(kit.To(_port, "/x", "HEAD"));
+        var a = kit.Exchange(kit.To(_node.Port, "/echo", "POST"), r => { r.Write("x"u8); r.End("y"u8); });
+        var b = kit.Exchange(kit.To(_node.Port, "/echo", "POST"), r => r.End("whole"u8));
+        var c = kit.Exchange(kit.To(_node.Port, "/x", "HEAD"));
         Assert.Equal("xy", a.Text);
         Assert.Equal("whole", b.Text);
         Assert.Equal(0, c.Body.Length);
         Assert.Equal(a.Socket!.LocalPort, c.Socket!.LocalPort);
-        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", _port).Created);
+        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", _node.Port).Created);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Uvnet.Server.Commands;
 using Uvnet.Server.Load;
@@ -22,43 +21,21 @@ public sealed class NodeServerLoadTests : IDisposable
         require('readline').createInterface({ input: process.stdin }).on('line', () => console.log(count)).on('close', () => process.exit(0));
         """;
 
-    private readonly Process? _node;
-    private readonly int _port;
+    private readonly NodeProcess? _node = NodeProcess.TryStart(Script);
 
-    public NodeServerLoadTests()
-    {
-        try
-        {
-            _node = Process.Start(new ProcessStartInfo("node", ["-e", Script]) { RedirectStandardOutput = true, RedirectStandardInput = true });
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return; // no node: the tests return early
-        }
-        _port = int.Parse(_node!.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
-    }
-
-    public void Dispose()
-    {
-        if (_node is null)
-            return;
-        _node.StandardInput.Close();
-        if (!_node.WaitForExit(5000))
-            _node.Kill();
-        _node.Dispose();
-    }
+    public void Dispose() => _node?.Dispose();
 
     private long NodeCount()
     {
-        _node!.StandardInput.WriteLine();
-        _node.StandardInput.Flush();
-        return long.Parse(_node.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
+        _node!.Process.StandardInput.WriteLine();
+        _node.Process.StandardInput.Flush();
+        return long.Parse(_node.Process.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture);
     }
 
     private LoadOptions Options(string path) => new()
     {
         Host = "127.0.0.1",
-        Port = _port,
+        Port = _node!.Port,
         Path = path,
         Connections = 4,
         Duration = TimeSpan.FromSeconds(1),
@@ -71,8 +48,7 @@ public sealed class NodeServerLoadTests : IDisposable
     [InlineData("/chunked")]
     public void Closed_loop_counts_what_node_counted(string path)
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         long before = NodeCount();
         LoadResult result = LoadCommand.Measure(Options(path));
         Assert.True(result.Responses > 0);
@@ -83,8 +59,7 @@ public sealed class NodeServerLoadTests : IDisposable
     [Fact]
     public void Open_loop_holds_its_rate_against_node()
     {
-        if (_node is null)
-            return;
+        Assert.SkipWhen(_node is null, "node is not installed");
         long before = NodeCount();
         LoadResult result = LoadCommand.Measure(Options("/") with { Rate = 300 });
         Assert.InRange(result.Responses, 297, 303); // within 1% of 300 × 1 s

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Globalization;
+
+/// <summary>
+/// A Node script serving a test class: it prints the port it listens on as its first line and exits once its
+/// standard input ends. <see cref="TryStart"/> gives null where node is not installed, and the tests then skip.
+/// </summary>
+internal sealed class NodeProcess : IDisposable
+{
+    private NodeProcess(Process process, int port)
+    {
+        Process = process;
+        Port = port;
+    }
+
+    /// <summary>The node process, for scripts that answer on standard output when asked on standard input.</summary>
+    internal Process Process { get; }
+
+    /// <summary>The port the script listens on.</summary>
+    internal int Port { get; }
+
+    /// <summary>Runs <paramref name="script"/> with <c>node -e</c>; null where node cannot be started.</summary>
+    internal static NodeProcess? TryStart(string script)
+    {
+        Process process;
+        try
+        {
+            process = Process.Start(new ProcessStartInfo("node", ["-e", script]) { RedirectStandardOutput = true, RedirectStandardInput = true })!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+        return new NodeProcess(process, int.Parse(process.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture));
+    }
+
+    public void Dispose()
+    {
+        Process.StandardInput.Close();
+        if (!Process.WaitForExit(5000))
+            Process.Kill();
+        Process.Dispose();
+    }
+}
