@@ -98,10 +98,10 @@ internal sealed class ProxyKit : IDisposable
         return server.Port;
     }
 
-    /// <summary>The proxy, with one route to one cluster of <paramref name="ports"/> unless <paramref name="options"/> says otherwise.</summary>
     /// <summary>Exchanges that ended (their RequestFinished point ran), in order.</summary>
     internal List<ProxyExchange> Finished { get; } = [];
 
+    /// <summary>A proxy of <paramref name="options"/>, listening on 127.0.0.1, whose finished exchanges <see cref="Finished"/> records.</summary>
     internal ProxyServer StartProxy(ProxyOptions options)
     {
         var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] });
@@ -113,6 +113,7 @@ internal sealed class ProxyKit : IDisposable
         return proxy;
     }
 
+    /// <summary>The proxy, with one route to one cluster of <paramref name="ports"/>.</summary>
     internal ProxyServer StartProxy(IReadOnlyList<ProxyFilter>? filters = null, ProxyTimeouts? timeouts = null, params int[] ports) =>
         StartProxy(Simple(filters, timeouts, ports));
 
