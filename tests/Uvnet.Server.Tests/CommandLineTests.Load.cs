@@ -52,6 +52,8 @@ public partial class CommandLineTests
     [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "10x")]
     [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "0s")]
     [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "25h")]
+    [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "99999999999999h")] // beyond TimeSpan: no OverflowException
+    [InlineData("'-d' takes a duration", "load", "http://127.0.0.1/", "-d", "99999999999999999999999")]
     [InlineData("'--rate' takes requests per second", "load", "http://127.0.0.1/", "--rate", "0")]
     [InlineData("'--rate' takes requests per second", "load", "http://127.0.0.1/", "--rate", "-5")]
     [InlineData("sends no request", "load", "http://127.0.0.1/", "--rate", "0.1", "-d", "1s")]

@@ -119,15 +119,10 @@ public static partial class CommandLine
             var match = DurationPattern().Match(text);
             if (match.Success && double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n))
             {
-                TimeSpan duration = match.Groups["unit"].Value switch
-                {
-                    "ms" => TimeSpan.FromMilliseconds(n),
-                    "m" => TimeSpan.FromMinutes(n),
-                    "h" => TimeSpan.FromHours(n),
-                    _ => TimeSpan.FromSeconds(n),
-                };
-                if (duration >= TimeSpan.FromMilliseconds(1) && duration <= MaxLoadDuration)
-                    return duration;
+                // Bounded as a double first: TimeSpan.FromHours and the like throw past TimeSpan.MaxValue (-d 99999999999h).
+                double ms = n * match.Groups["unit"].Value switch { "ms" => 1, "m" => 60_000, "h" => 3_600_000, _ => 1000 };
+                if (ms >= 1 && ms <= MaxLoadDuration.TotalMilliseconds)
+                    return TimeSpan.FromTicks((long)Math.Round(ms * TimeSpan.TicksPerMillisecond));
             }
             Fail($"option '{name}' takes a duration from 1ms to 24h, as 10s, 500ms or 2m, not '{text}'");
             return null;
