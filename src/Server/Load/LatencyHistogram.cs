@@ -30,7 +30,7 @@ public sealed class LatencyHistogram
     /// <summary>The mean of the values recorded, exactly (0 when none).</summary>
     public double Mean => Count == 0 ? 0 : (double)_sum / Count;
 
-    private long _sum;
+    private Int128 _sum; // a long would overflow on a few huge values, and the mean is documented exact
 
     /// <summary>Records <paramref name="microseconds"/> (a negative value counts as 0).</summary>
     public void Record(long microseconds)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Uvnet.Server.Load;
 
 namespace Uvnet.Server.Tests.Load;
@@ -18,6 +19,30 @@ public class LatencyHistogramTests
         Assert.Equal(999, histogram.ValueAtPercentile(99.9));
         Assert.Equal(1000, histogram.ValueAtPercentile(100));
         Assert.Equal(1, histogram.ValueAtPercentile(0));
+    }
+
+    [Fact]
+    public void Mean_of_values_whose_sum_passes_a_long_stays_exact()
+    {
+        var histogram = new LatencyHistogram();
+        histogram.Record(long.MaxValue);
+        histogram.Record(long.MaxValue);
+        Assert.Equal((double)long.MaxValue, histogram.Mean);
+        var merged = new LatencyHistogram();
+        merged.Add(histogram);
+        merged.Add(histogram);
+        Assert.Equal((double)long.MaxValue, merged.Mean);
+    }
+
+    [Fact]
+    public void Latency_of_hours_in_stopwatch_ticks_does_not_overflow()
+    {
+        // An open loop of -d 24h behind a slow server: a request's latency from its intended time can be hours, and
+        // hours of ticks times 1 000 000 pass a long (at 1 GHz, after 2.5 h): the stall would be recorded as 0.
+        long start = 1_000;
+        long threeHours = 3 * 3600 * Stopwatch.Frequency;
+        Assert.Equal(3L * 3600 * 1_000_000, LoadWorker.Microseconds(start, start + threeHours));
+        Assert.Equal(1_500L, LoadWorker.Microseconds(start, start + Stopwatch.Frequency * 3 / 2000));
     }
 
     [Fact]
