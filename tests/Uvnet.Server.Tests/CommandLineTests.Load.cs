@@ -58,6 +58,7 @@ public partial class CommandLineTests
     [InlineData("'--rate' takes requests per second", "load", "http://127.0.0.1/", "--rate", "-5")]
     [InlineData("sends no request", "load", "http://127.0.0.1/", "--rate", "0.1", "-d", "1s")]
     [InlineData("'--pipeline' takes a whole number from 1", "load", "http://127.0.0.1/", "--pipeline", "0")]
+    [InlineData("-c 100000 with --pipeline 1024 keeps more than 100000 requests in flight", "load", "http://127.0.0.1/", "-c", "100000", "--pipeline", "1024")]
     [InlineData("'--pipeline' is for GET and HEAD", "load", "http://127.0.0.1/", "--pipeline", "4", "-m", "POST")]
     [InlineData("'--timeout' takes a whole number from 1", "load", "http://127.0.0.1/", "--timeout", "0")]
     [InlineData("'--expect-status' takes a whole number from 100 to 999", "load", "http://127.0.0.1/", "--expect-status", "42")]

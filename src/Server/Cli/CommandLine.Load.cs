@@ -150,6 +150,8 @@ public static partial class CommandLine
                 return CommandLineResult.Fail($"-t {threads} needs at least as many connections (-c {connections}): each thread has its own");
             string method = _method ?? (_bodyFile is null ? "GET" : "POST");
             int pipeline = _pipeline ?? 1;
+            if ((long)connections * pipeline > LoadOptions.MaxInFlight)
+                return CommandLineResult.Fail($"-c {connections} with --pipeline {pipeline} keeps more than {LoadOptions.MaxInFlight} requests in flight");
             if (pipeline > 1 && (_bodyFile is not null || method is not ("GET" or "HEAD")))
                 return CommandLineResult.Fail("option '--pipeline' is for GET and HEAD without a body (only those are safe to send again when a connection fails)");
             byte[]? body = null;

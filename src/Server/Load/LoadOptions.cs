@@ -12,6 +12,12 @@ public sealed record LoadOptions
     /// <summary>The most requests <c>--pipeline</c> keeps in flight on a connection.</summary>
     public const int MaxPipeline = 1024;
 
+    /// <summary>
+    /// The most requests in flight in all (<c>-c</c> × <c>--pipeline</c>): each is a slot with its own request and
+    /// handlers made up front, so -c 100000 --pipeline 1024 would ask for a hundred million of them.
+    /// </summary>
+    public const int MaxInFlight = MaxConnections;
+
     /// <summary>The default <c>--timeout</c> in milliseconds (wrk's 2 s).</summary>
     public const int DefaultTimeoutMs = 2000;
 

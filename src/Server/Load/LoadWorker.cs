@@ -42,6 +42,7 @@ public sealed class LoadWorker
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(planned);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)connections * options.Pipeline, LoadOptions.MaxInFlight, nameof(connections));
         _loop = loop;
         _options = options;
         _agent = new Agent(loop, new AgentOptions
