@@ -49,6 +49,7 @@ else
   python3 - "$out" "$cpu" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"RESULT requests_per_sec={int(r['requests_per_s'])} cpu_pct={sys.argv[2]} errors={r['errors']['total']} p99_us={r['latency_us']['p99']}")
+latency = r['latency_us'] or {'p99': 0}  # null when no response completed (errors says why)
+print(f"RESULT requests_per_sec={int(r['requests_per_s'])} cpu_pct={sys.argv[2]} errors={r['errors']['total']} p99_us={latency['p99']}")
 PY
 fi

@@ -79,9 +79,15 @@ public sealed class LoadResult
             text.Append(CultureInfo.InvariantCulture, $", pipelined x{o.Pipeline}");
         text.Append(o.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $", open loop at {rate:0.##} requests/s") : ", closed loop");
         text.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:0.00} s\n");
-        text.Append(CultureInfo.InvariantCulture, $"  latency   min {Ms(Latency.Min)}  mean {Ms((long)Latency.Mean)}  max {Ms(Latency.Max)}\n");
-        foreach (double p in Percentiles)
-            text.Append(CultureInfo.InvariantCulture, $"  p{p,-6}  {Ms(Latency.ValueAtPercentile(p))}\n");
+        // With no response there is no latency: 0 ms percentiles would read as a fast server instead of a dead one.
+        if (Latency.Count == 0)
+            text.Append("  latency   none: no response completed\n");
+        else
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  latency   min {Ms(Latency.Min)}  mean {Ms((long)Latency.Mean)}  max {Ms(Latency.Max)}\n");
+            foreach (double p in Percentiles)
+                text.Append(CultureInfo.InvariantCulture, $"  p{p,-6}  {Ms(Latency.ValueAtPercentile(p))}\n");
+        }
         text.Append(CultureInfo.InvariantCulture, $"  {Responses} responses, {RequestsPerSecond:0.00} requests/s, {BytesRead} bytes read ({BytesPerSecond / (1024 * 1024):0.00} MiB/s), {BodyBytes} body bytes\n");
         text.Append(CultureInfo.InvariantCulture, $"  errors {TotalErrors}");
         for (int i = 0; i < _errors.Length; i++)
@@ -94,7 +100,7 @@ public sealed class LoadResult
         return text.Append('\n').ToString();
     }
 
-    /// <summary>The report as one JSON object (latencies in microseconds), for scripts.</summary>
+    /// <summary>The report as one JSON object (latencies in microseconds, <c>latency_us</c> null when no response completed), for scripts.</summary>
     public string ToJson()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
@@ -118,13 +124,18 @@ public sealed class LoadResult
             json.WriteNumber("bytes_per_s", BytesPerSecond);
             json.WriteNumber("body_bytes", BodyBytes);
             json.WriteNumber("unsent", Unsent);
-            json.WriteStartObject("latency_us");
-            json.WriteNumber("min", Latency.Min);
-            json.WriteNumber("mean", Latency.Mean);
-            foreach (double p in Percentiles)
-                json.WriteNumber(string.Create(CultureInfo.InvariantCulture, $"p{p}"), Latency.ValueAtPercentile(p));
-            json.WriteNumber("max", Latency.Max);
-            json.WriteEndObject();
+            if (Latency.Count == 0)
+                json.WriteNull("latency_us"); // no response, no latency (0 would read as a fast server)
+            else
+            {
+                json.WriteStartObject("latency_us");
+                json.WriteNumber("min", Latency.Min);
+                json.WriteNumber("mean", Latency.Mean);
+                foreach (double p in Percentiles)
+                    json.WriteNumber(string.Create(CultureInfo.InvariantCulture, $"p{p}"), Latency.ValueAtPercentile(p));
+                json.WriteNumber("max", Latency.Max);
+                json.WriteEndObject();
+            }
             json.WriteStartObject("errors");
             json.WriteNumber("total", TotalErrors);
             for (int i = 0; i < _errors.Length; i++)

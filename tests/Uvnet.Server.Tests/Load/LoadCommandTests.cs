@@ -181,6 +181,23 @@ public class LoadCommandTests
     }
 
     [Fact]
+    public void When_every_request_failed_the_reports_give_no_latency_instead_of_zero()
+    {
+        int port = ClosedPorts.Next().Port;
+        LoadOptions options = Options(port) with { Connections = 1, Duration = TimeSpan.FromMilliseconds(100) };
+        var json = new StringWriter();
+        Assert.Equal(0, LoadCommand.Run(options with { Json = true }, json, new StringWriter(), progress: false));
+        using var document = JsonDocument.Parse(json.ToString());
+        Assert.Equal(0, document.RootElement.GetProperty("responses").GetInt64());
+        Assert.True(document.RootElement.GetProperty("errors").GetProperty("connect").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("latency_us").ValueKind);
+        var text = new StringWriter();
+        LoadCommand.Run(options, text, new StringWriter(), progress: false);
+        Assert.Contains("latency   none: no response completed", text.ToString());
+        Assert.DoesNotContain("p99", text.ToString());
+    }
+
+    [Fact]
     public void Json_text_and_latency_csv_reports()
     {
         using var server = new LoadServer(Hello);
