@@ -11,7 +11,7 @@ namespace Uvnet.Server.Load;
 /// (<see cref="LoadOptions.Rate"/>): request k is due at start + k × interval and goes out on the first free slot at
 /// or after that time; its latency is measured from that intended time, so a stalled server's backlog shows in the
 /// percentiles (wrk2's coordinated-omission correction). At the end of the duration no request is started; those in
-/// flight are waited for (each bounded by the timeout), so the count is what the server answered.
+/// flight are waited for, for up to the timeout more (then abandoned as timeouts), so the count is what the server answered.
 /// </summary>
 public sealed class LoadWorker
 {
@@ -132,9 +132,20 @@ public sealed class LoadWorker
             return;
         _stopping = true;
         _pacer?.Close();
-        _deadline?.Close();
         if (_inFlight == 0)
+        {
             Finish();
+            return;
+        }
+        // The request timeout is an idle timeout: a server trickling a byte now and then would hold the run open
+        // for ever. The requests in flight get one timeout more, then are abandoned and counted as timeouts.
+        _deadline!.Start(static t => ((LoadWorker)t.Data!).Abandon(), _options.TimeoutMs);
+    }
+
+    private void Abandon()
+    {
+        foreach (Slot slot in _slots)
+            slot.Abandon();
     }
 
     /// <summary>Requests of the open loop's schedule never sent: still waiting for a free connection when the run ended.</summary>
@@ -198,6 +209,7 @@ public sealed class LoadWorker
     {
         Finished = true;
         FinishedTicks = Stopwatch.GetTimestamp();
+        _deadline!.Close();
         _agent.Destroy();
     }
 
@@ -243,6 +255,7 @@ public sealed class LoadWorker
         private readonly Action<ClientRequest> _onTimeout, _onClose;
         private readonly Action<ClientRequest, Socket> _onSocket;
         private bool _responded, _settled;
+        private ClientRequest? _current; // from the send to the close: the request is recycled after
 
         internal Slot(LoadWorker worker)
         {
@@ -277,6 +290,7 @@ public sealed class LoadWorker
             _responded = _settled = false;
             _worker._inFlight++;
             ClientRequest request = Uvnet.Http.Http.Request(_worker._loop, _worker._request);
+            _current = request;
             request.Response += _onResponse;
             request.Socket += _onSocket;
             request.Error += _onError;
@@ -326,7 +340,20 @@ public sealed class LoadWorker
             _worker.Failed(kind);
         }
 
+        /// <summary>The run is over: a request still in flight counts as a timeout and is destroyed.</summary>
+        internal void Abandon()
+        {
+            if (_current is not { } request)
+                return;
+            Fail(LoadError.Timeout);
+            request.Destroy();
+        }
+
         // The request is recycled once this returns: nothing of it is kept.
-        private void OnClose(ClientRequest request) => _worker.Closed(this);
+        private void OnClose(ClientRequest request)
+        {
+            _current = null;
+            _worker.Closed(this);
+        }
     }
 }

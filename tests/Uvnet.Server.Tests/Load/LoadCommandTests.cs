@@ -158,6 +158,30 @@ public class LoadCommandTests
     }
 
     [Fact]
+    public async Task A_server_trickling_its_body_cannot_hold_the_run_open()
+    {
+        // A byte every 50 ms keeps the 200 ms idle timeout from ever firing: the run ends a timeout after its
+        // duration anyway, the trickled requests counted as timeouts.
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.Write("x"u8);
+            var timer = new TimerHandle(loop);
+            timer.Start(t =>
+            {
+                if (res.Closed)
+                    t.Close();
+                else
+                    res.Write("x"u8);
+            }, 50, 50);
+        });
+        LoadResult result = await Task.Run(() => LoadCommand.Measure(Options(server.Port) with { Connections = 2, Duration = TimeSpan.FromMilliseconds(100), TimeoutMs = 200 }))
+            .WaitAsync(TimeSpan.FromSeconds(20)); // bounded: before the fix the run never ended
+        Assert.Equal(2, result.Errors(LoadError.Timeout));
+        Assert.Equal(2, result.TotalErrors);
+        Assert.Equal(0, result.Responses);
+    }
+
+    [Fact]
     public void A_server_that_never_answers_counts_timeouts()
     {
         var held = new List<Uvnet.Http.Server.ServerResponse>();
