@@ -27,6 +27,7 @@ internal sealed class HpackDecoder
     public const int DefaultMaxFieldSize = DefaultMaxHeaderListSize;
 
     private readonly byte[] _scratch;
+    private readonly int _nameScratchLength;
 
     // Our SETTINGS_HEADER_TABLE_SIZE was lowered below the table's maximum size: the next block must begin with an
     // update (RFC 7541 §4.2).
@@ -47,7 +48,10 @@ internal sealed class HpackDecoder
         Table = new HpackDynamicTable(headerTableSize);
         MaxFieldSize = maxFieldSize;
         MaxHeaderListSize = maxHeaderListSize;
-        _scratch = new byte[2 * maxFieldSize];
+        // The name scratch also receives names taken from the dynamic table (see Decode), and such a name may have
+        // come from the static table, longer than MaxFieldSize when that is small.
+        _nameScratchLength = Math.Max(maxFieldSize, HpackStaticTable.LongestNameLength);
+        _scratch = new byte[_nameScratchLength + maxFieldSize];
     }
 
     /// <summary>The dynamic table, for inspection.</summary>
@@ -84,8 +88,8 @@ internal sealed class HpackDecoder
     public HpackError Decode<THandler>(ReadOnlySpan<byte> block, ref THandler handler)
         where THandler : IHpackHeaderHandler, allows ref struct
     {
-        Span<byte> nameScratch = _scratch.AsSpan(0, MaxFieldSize);
-        Span<byte> valueScratch = _scratch.AsSpan(MaxFieldSize, MaxFieldSize);
+        Span<byte> nameScratch = _scratch.AsSpan(0, _nameScratchLength);
+        Span<byte> valueScratch = _scratch.AsSpan(_nameScratchLength, MaxFieldSize);
         int pos = 0;
         bool fieldSeen = false;
         long listSize = 0;
@@ -147,7 +151,7 @@ internal sealed class HpackDecoder
 
                 if (index == 0)
                 {
-                    error = ReadString(block, ref pos, nameScratch, out name);
+                    error = ReadString(block, ref pos, nameScratch[..MaxFieldSize], out name);
                 }
                 else
                 {

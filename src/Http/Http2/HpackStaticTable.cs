@@ -74,6 +74,9 @@ internal static class HpackStaticTable
         ("www-authenticate"u8.ToArray(), []),
     ];
 
+    /// <summary>The longest name in the table (27 octets: <c>access-control-allow-origin</c>).</summary>
+    public static readonly int LongestNameLength = s_entries.Max(entry => entry.Name.Length);
+
     /// <summary>The name of entry <paramref name="index"/> (1 to <see cref="Count"/>).</summary>
     public static ReadOnlySpan<byte> Name(int index) => s_entries[index - 1].Name;
 

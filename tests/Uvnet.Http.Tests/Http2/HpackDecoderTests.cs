@@ -263,6 +263,21 @@ public class HpackDecoderTests
         Assert.Equal([("name", new string('x', 28))], HpackFields.Table(decoder));
     }
 
+    // Review: a static name longer than MaxFieldSize ("access-control-allow-origin", 27 octets) enters the dynamic
+    // table through a literal with indexing; taking it again as the name of another literal with indexing copies it
+    // into the name scratch, which must hold it (it threw ArgumentException when the scratch was MaxFieldSize long).
+    [Fact]
+    public void AStaticNameLongerThanTheFieldLimitCanBeReindexedFromTheDynamicTable()
+    {
+        var decoder = new HpackDecoder(maxFieldSize: 8);
+        var (error, fields) = HpackFields.Decode(decoder, "54 0178 7e 0179");
+        Assert.Equal(HpackError.None, error);
+        Assert.Equal(
+            [("access-control-allow-origin", "x", false), ("access-control-allow-origin", "y", false)],
+            fields);
+        Assert.Equal([("access-control-allow-origin", "y"), ("access-control-allow-origin", "x")], HpackFields.Table(decoder));
+    }
+
     [Fact]
     public void AFieldLargerThanTheTableEmptiesIt()
     {
