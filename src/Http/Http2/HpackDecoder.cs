@@ -43,7 +43,11 @@ internal sealed class HpackDecoder
         int maxHeaderListSize = DefaultMaxHeaderListSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(headerTableSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(headerTableSize, HpackDynamicTable.MaxCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxFieldSize);
+
+        // The scratch holds a name and a value.
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxFieldSize, Array.MaxLength / 2);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxHeaderListSize);
         Table = new HpackDynamicTable(headerTableSize);
         MaxFieldSize = maxFieldSize;
@@ -70,6 +74,7 @@ internal sealed class HpackDecoder
     public void SetHeaderTableSize(int size)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(size);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, HpackDynamicTable.MaxCapacity);
         if (size < Table.MaxSize)
         {
             _updateRequired = true;

@@ -15,6 +15,9 @@ internal sealed class HpackDynamicTable
     /// <summary>The overhead RFC 7541 §4.1 counts for each entry, over its name and value octets.</summary>
     public const int EntryOverhead = 32;
 
+    /// <summary>The largest capacity whose byte store (twice the capacity) an array can hold.</summary>
+    public static int MaxCapacity => Array.MaxLength / 2;
+
     private byte[] _bytes;
     private Entry[] _entries;
 
@@ -29,6 +32,7 @@ internal sealed class HpackDynamicTable
     public HpackDynamicTable(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         Capacity = capacity;
         MaxSize = capacity;
         _bytes = new byte[2 * capacity];
@@ -68,6 +72,7 @@ internal sealed class HpackDynamicTable
     public void SetCapacity(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxCapacity);
         if (capacity > Capacity)
         {
             Compact(new byte[2 * capacity]);

@@ -342,6 +342,20 @@ public class HpackDecoderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new HpackDecoder().SetHeaderTableSize(-1));
     }
 
+    // Review: sizes whose byte stores (two of them each) cannot exist were an OverflowException from a negative
+    // array length, or a table set to a capacity it could not hold; they are refused as out of range, changing nothing.
+    [Fact]
+    public void SizesTooLargeToStoreAreRefusedAsOutOfRange()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HpackDecoder(headerTableSize: int.MaxValue));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HpackDecoder(maxFieldSize: int.MaxValue));
+        var table = new HpackDynamicTable(64);
+        table.Insert("a"u8, "b"u8);
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.SetCapacity(int.MaxValue));
+        Assert.Equal(64, table.Capacity);
+        Assert.Equal(1, table.Count);
+    }
+
     private static void AssertError(string hex, HpackError expected) =>
         Assert.Equal(expected, HpackFields.Decode(new HpackDecoder(), hex).Error);
 
