@@ -31,7 +31,15 @@ internal sealed class NodeProcess : IDisposable
         {
             return null;
         }
-        return new NodeProcess(process, int.Parse(process.StandardOutput.ReadLine()!, CultureInfo.InvariantCulture));
+        string? line = process.StandardOutput.ReadLine();
+        if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+            return new NodeProcess(process, port);
+        // A script that failed (a syntax error, a busy port) prints no port: the constructor of the test class that
+        // called us throws, so no Dispose would ever end the node it started.
+        process.Kill();
+        process.WaitForExit();
+        process.Dispose();
+        throw new InvalidOperationException($"node printed {(line is null ? "nothing" : $"'{line}'")} where its port was expected");
     }
 
     public void Dispose()
