@@ -113,6 +113,8 @@ public sealed partial class ProxyExchange
     {
         IncomingMessage request = Request!;
         string url = _authority is null ? request.Url : OriginForm(request.Url, _authority);
+        if (!ReferenceEquals(_path, request.Path))
+            url = WithQueryOf(_path, url); // the normalised path is what the route matched: it is what the upstream gets
         if (Route!.PrefixRewrite is { } rewrite && url.StartsWith(Route.PathPrefix!, StringComparison.Ordinal))
             url = rewrite + url[Route.PathPrefix!.Length..];
         _upstreamPath = url; // origin form, or OPTIONS' asterisk form (RFC 9112 §3.2.4: "/*" would name a resource)
@@ -138,6 +140,13 @@ public sealed partial class ProxyExchange
     {
         int start = url.IndexOf("://", StringComparison.Ordinal) + 3 + authority.Length;
         return start == url.Length ? "/" : url[start] == '?' ? "/" + url[start..] : url[start..];
+    }
+
+    /// <summary><paramref name="path"/> with the query of <paramref name="target"/> (an origin-form target), if it has one.</summary>
+    private static string WithQueryOf(string path, string target)
+    {
+        int query = target.IndexOf('?');
+        return query < 0 ? path : path + target[query..];
     }
 
     /// <summary>Sends the request to a destination of the cluster other than <paramref name="tried"/>.</summary>

@@ -24,6 +24,7 @@ public sealed partial class ProxyExchange
     private HookResult _early;
     private Dictionary<string, object?>? _items;
     private string? _authority;
+    private string _path = "";
 
     /// <summary>The exchange of a connection's own points.</summary>
     internal ProxyExchange(ProxyServer proxy, ProxyConnection connection)
@@ -296,9 +297,14 @@ public sealed partial class ProxyExchange
         _authority = Authority(request.Url);
         string? hostField = _authority ?? request.Headers.Get("host");
         ReadOnlySpan<char> host = HostWithoutPort(hostField);
+        if (!PathNormalizer.TryNormalize(request.Path, out _path))
+        {
+            Fail(ForwardError.InvalidPath);
+            return;
+        }
         foreach (RouteEntry entry in Proxy.Routes)
         {
-            if (entry.Route.Matches(request.Method, host, request.Path, request.Headers))
+            if (entry.Route.Matches(request.Method, host, _path, request.Headers))
             {
                 Route = entry.Route;
                 Cluster = entry.Cluster;

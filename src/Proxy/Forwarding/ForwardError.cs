@@ -38,6 +38,9 @@ public enum ForwardError
 
     /// <summary>The client went away before the exchange ended: the upstream request is abandoned.</summary>
     RequestBodyClient,
+
+    /// <summary>The request's path climbs above the root with ".." (400): no route can mean it.</summary>
+    InvalidPath,
 }
 
 /// <summary>The one table from <see cref="ForwardError"/> to the status the client gets.</summary>
@@ -46,6 +49,7 @@ internal static class ForwardErrors
     internal static int StatusOf(ForwardError error) => error switch
     {
         ForwardError.NoRoute => 404,
+        ForwardError.InvalidPath => 400,
         ForwardError.NoDestination or ForwardError.CircuitOpen => 503,
         ForwardError.ConnectTimeout or ForwardError.ResponseHeadTimeout or ForwardError.ActivityTimeout => 504,
         _ => 502,
