@@ -287,12 +287,12 @@ public sealed partial class ProxyExchange
             Cluster!.ReportSuccess(Destination);
     }
 
-    /// <summary>Drops the upstream request (a filter answered instead, or the client went away).</summary>
-    private void AbortUpstream()
+    /// <summary>Drops the upstream request (a filter answered instead, the client went away, or the upstream's answer cannot be sent: <paramref name="failed"/>).</summary>
+    private void AbortUpstream(bool failed = false)
     {
         if (_upstream is not { } upstream)
             return;
-        ReleaseUpstream(failed: false);
+        ReleaseUpstream(failed);
         upstream.Destroy();
         if (UpstreamResponse is { Complete: false } response)
             response.Destroy();

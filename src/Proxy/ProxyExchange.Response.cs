@@ -37,6 +37,15 @@ public sealed partial class ProxyExchange
     {
         if (_finished)
             return;
+        if (response.Headers.Get("transfer-encoding") is { } coding && !coding.AsSpan().Trim(" \t").Equals("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            // nginx's "upstream sent unknown Transfer-Encoding": a coding other than chunked alone ("gzip, chunked") would
+            // have to be passed on as is or re-chunked around bytes the proxy cannot read. 502; the connection is dropped.
+            response.Destroy();
+            AbortUpstream(failed: true);
+            Fail(ForwardError.MalformedResponse);
+            return;
+        }
         Proxy.Metrics.OnResponseHead(Proxy.Loop.Now - _forwardedAt);
         StartTimer(Stage.Streaming);
         UpstreamResponse = response;

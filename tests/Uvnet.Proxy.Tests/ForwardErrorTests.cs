@@ -144,6 +144,36 @@ public sealed class ForwardErrorTests
         Assert.Equal(ForwardError.MalformedResponse, kit.Finished[0].Error);
     }
 
+    [Theory]
+    [InlineData("Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")]
+    [InlineData("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")]
+    [InlineData("Transfer-Encoding: gzip\r\nConnection: close\r\n\r\nabc")]
+    public void An_upstream_transfer_coding_other_than_chunked_is_502_as_nginx_says_unknown_Transfer_Encoding(string rest)
+    {
+        // nginx: ngx_http_proxy_process_header, "upstream sent unknown \"Transfer-Encoding\"" (502), not re-chunked.
+        using var kit = new ProxyKit();
+        var accepted = new List<Socket>();
+        int n = 0;
+        int port = kit.StartCanned((s, _) =>
+        {
+            if (n++ == 0)
+                Write(s, "HTTP/1.1 200 OK\r\n" + rest);
+            else
+                Write(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+        }, accepted);
+        kit.StartProxy(ports: port);
+
+        Outcome bad = kit.Exchange(kit.ToProxy());
+        Outcome good = kit.Exchange(kit.ToProxy()); // chunked alone, in any case, is framing the proxy reads
+
+        Assert.Equal(502, bad.Status);
+        Assert.Equal("", bad.Text);
+        Assert.Equal("ok", good.Text);
+        Assert.Equal(2, accepted.Count); // the connection of the refused answer was not reused
+        LoopDriver.RunUntil(kit.Loop, () => kit.Finished.Count == 2);
+        Assert.Equal(ForwardError.MalformedResponse, kit.Finished[0].Error);
+    }
+
     [Fact]
     public void A_smuggling_shaped_upstream_response_with_two_lengths_is_502()
     {
