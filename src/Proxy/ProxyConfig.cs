@@ -75,7 +75,8 @@ public sealed record ProxyConfig
     private static ProxyCluster Cluster(JsonElement e, string field)
     {
         Object(e, field);
-        Keys(e, field + ".", "name", "destinations", "loadBalancing", "hashOn", "consecutiveFailures", "ejectionTime", "maxConnections", "maxPending");
+        Keys(e, field + ".", "name", "destinations", "loadBalancing", "hashOn", "consecutiveFailures", "ejectionTime", "maxConnections", "maxPending",
+            "healthCheck", "resolveInterval", "retryBudgetPercent", "retryBudgetMinConcurrency");
         var defaults = new ProxyCluster { Name = "", Destinations = [] };
         return new ProxyCluster
         {
@@ -90,15 +91,37 @@ public sealed record ProxyConfig
             EjectionTime = Long(e, "ejectionTime", field + ".EjectionTime") ?? defaults.EjectionTime,
             MaxConnections = Int(e, "maxConnections", field + ".MaxConnections") ?? defaults.MaxConnections,
             MaxPending = Int(e, "maxPending", field + ".MaxPending") ?? defaults.MaxPending,
+            HealthCheck = e.TryGetProperty("healthCheck", out JsonElement check) && check.ValueKind != JsonValueKind.Null ? HealthCheck(check, field + ".HealthCheck") : null,
+            ResolveInterval = Long(e, "resolveInterval", field + ".ResolveInterval") ?? defaults.ResolveInterval,
+            RetryBudgetPercent = Double(e, "retryBudgetPercent", field + ".RetryBudgetPercent") ?? defaults.RetryBudgetPercent,
+            RetryBudgetMinConcurrency = Int(e, "retryBudgetMinConcurrency", field + ".RetryBudgetMinConcurrency") ?? defaults.RetryBudgetMinConcurrency,
+        };
+    }
+
+    private static ProxyHealthCheck HealthCheck(JsonElement e, string field)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "path", "interval", "timeout", "expectedStatusMin", "expectedStatusMax", "healthyThreshold", "unhealthyThreshold");
+        var defaults = new ProxyHealthCheck();
+        return new ProxyHealthCheck
+        {
+            Path = String(e, "path", field + ".Path") ?? defaults.Path,
+            Interval = Long(e, "interval", field + ".Interval") ?? defaults.Interval,
+            Timeout = Long(e, "timeout", field + ".Timeout") ?? defaults.Timeout,
+            ExpectedStatusMin = Int(e, "expectedStatusMin", field + ".ExpectedStatusMin") ?? defaults.ExpectedStatusMin,
+            ExpectedStatusMax = Int(e, "expectedStatusMax", field + ".ExpectedStatusMax") ?? defaults.ExpectedStatusMax,
+            HealthyThreshold = Int(e, "healthyThreshold", field + ".HealthyThreshold") ?? defaults.HealthyThreshold,
+            UnhealthyThreshold = Int(e, "unhealthyThreshold", field + ".UnhealthyThreshold") ?? defaults.UnhealthyThreshold,
         };
     }
 
     private static ProxyRoute Route(JsonElement e, string field)
     {
         Object(e, field);
-        Keys(e, field + ".", "cluster", "host", "pathPrefix", "path", "methods", "header", "headerValue", "prefixRewrite", "hostRewrite", "timeouts");
+        Keys(e, field + ".", "name", "cluster", "host", "pathPrefix", "path", "methods", "header", "headerValue", "prefixRewrite", "hostRewrite", "timeouts");
         return new ProxyRoute
         {
+            Name = String(e, "name", field + ".Name"),
             Cluster = String(e, "cluster", field + ".Cluster") ?? "",
             Host = String(e, "host", field + ".Host"),
             PathPrefix = String(e, "pathPrefix", field + ".PathPrefix"),
@@ -168,6 +191,13 @@ public sealed record ProxyConfig
         if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
             return null;
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n) ? n : throw new ArgumentException($"{field}: a whole number, not {value}.");
+    }
+
+    private static double? Double(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw new ArgumentException($"{field}: a number, not {value}.");
     }
 
     private static int? Int(JsonElement e, string key, string field) =>

@@ -120,7 +120,7 @@ public sealed partial class ProxyExchange
         _upstreamPath = url; // origin form, or OPTIONS' asterisk form (RFC 9112 §3.2.4: "/*" would name a resource)
         var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
-        ForwardedHeaders.Add(headers, request, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, Proxy.Options.ViaName);
+        ForwardedHeaders.Add(headers, request, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.Options.ViaName);
         if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
         {
             headers.Add(new("Connection", "upgrade"));
@@ -172,7 +172,7 @@ public sealed partial class ProxyExchange
             upstream = Http.Http.Request(Proxy.Loop, new RequestOptions
             {
                 Method = Request!.Method,
-                Host = destination.Host,
+                Host = destination.ConnectHost,
                 Port = destination.Port,
                 Path = UpstreamPath,
                 Headers = UpstreamHeaders,
@@ -244,7 +244,7 @@ public sealed partial class ProxyExchange
         }
         bool safe = kind == ForwardError.ConnectFailed
             || (kind == ForwardError.UpstreamReset && IsIdempotent(Request!.Method));
-        if (safe && _bodyForwarded == 0 && _retries < Proxy.Options.MaxRetries)
+        if (safe && _bodyForwarded == 0 && _retries < _config.Options.MaxRetries && Cluster!.TryRetry())
         {
             _retries++;
             Error = kind;

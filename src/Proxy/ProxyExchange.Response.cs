@@ -46,14 +46,14 @@ public sealed partial class ProxyExchange
             Fail(ForwardError.MalformedResponse);
             return;
         }
-        Proxy.Metrics.OnResponseHead(Proxy.Loop.Now - _forwardedAt);
+        Proxy.Metrics.OnResponseHead(Proxy.Loop.Now - _forwardedAt, _entry?.Counters, Cluster?.Counters);
         StartTimer(Stage.Streaming);
         UpstreamResponse = response;
         response.Pause(); // its body waits for the head to go downstream
         _responseStatus = response.StatusCode;
         var headers = new List<KeyValuePair<string, string>>(response.Headers.Raw.Count + 2);
         HopByHop.CopyEndToEnd(response.Headers.Raw, headers);
-        ForwardedHeaders.AddVia(headers, response.HttpVersion, Proxy.Options.ViaName);
+        ForwardedHeaders.AddVia(headers, response.HttpVersion, _config.Options.ViaName);
         _responseHeaders = headers;
         RunPoint(HookPoint.ResponseHead);
     }
@@ -290,7 +290,10 @@ public sealed partial class ProxyExchange
         CloseTimer();
         VoidPause(); // its request is gone
         Proxy.Untrack(this);
-        Proxy.Metrics.OnFinished(Response is { Finished: true } response ? response.StatusCode : _upgradeSocket is not null && _responseStarted ? 101 : 0, Error);
+        Proxy.Metrics.OnFinished(Response is { Finished: true } response ? response.StatusCode : _upgradeSocket is not null && _responseStarted ? 101 : 0, Error,
+            _entry?.Counters, Cluster?.Counters);
+        if (_retries > 0)
+            Cluster!.ActiveRetries -= _retries; // out of the retry budget's count
         Connection.Active--;
         Connection.Hold(); // released when the RequestFinished chain goes on
         Apply(HookPoint.RequestFinished, _chain.Run(this, HookPoint.RequestFinished, 0));

@@ -17,7 +17,9 @@ namespace Uvnet.Proxy;
 /// </summary>
 public sealed partial class ProxyExchange
 {
+    private readonly ProxySnapshot _config;
     private FilterChain _chain;
+    private RouteEntry? _entry;
     private HookPoint _point;
     private int _index, _token;
     private bool _inFilter, _pauseTaken, _paused, _hasEarly, _started, _finished;
@@ -31,7 +33,8 @@ public sealed partial class ProxyExchange
     {
         Proxy = proxy;
         Connection = connection;
-        _chain = proxy.Chain;
+        _config = proxy.Current; // a reload from now on is for the next requests: this one keeps its routes and clusters
+        _chain = _config.Chain;
     }
 
     /// <summary>A request's exchange; <paramref name="response"/> is null for an upgrade, whose socket is <paramref name="upgradeSocket"/>.</summary>
@@ -302,14 +305,15 @@ public sealed partial class ProxyExchange
             Fail(ForwardError.InvalidPath);
             return;
         }
-        foreach (RouteEntry entry in Proxy.Routes)
+        foreach (RouteEntry entry in _config.Routes)
         {
             if (entry.Route.Matches(request.Method, host, _path, request.Headers))
             {
+                _entry = entry;
                 Route = entry.Route;
                 Cluster = entry.Cluster;
                 _chain = entry.Chain;
-                _timeouts = entry.Route.Timeouts ?? Proxy.Options.Timeouts;
+                _timeouts = entry.Route.Timeouts ?? _config.Options.Timeouts;
                 RunPoint(HookPoint.RouteFound);
                 return;
             }

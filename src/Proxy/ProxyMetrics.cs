@@ -1,56 +1,74 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Uvnet.Proxy.Forwarding;
+using Uvnet.Proxy.Metrics;
 
 namespace Uvnet.Proxy;
 
 /// <summary>
 /// Counts shared by the proxies of every loop (updated with interlocked adds, read from any thread), written in
-/// Prometheus' text format by <see cref="WritePrometheus"/>: requests by status class, forwarding errors by kind,
-/// and the upstream's response-head latency as a histogram.
+/// Prometheus' text format by <see cref="WritePrometheus"/>: requests by status class and the upstream's response-head
+/// latency, in all and per route and cluster; forwarding errors by kind; each cluster's retries, retry-budget
+/// overflows, ejections and health checks. A route or cluster is counted under its name from its first configuration
+/// on, across reloads.
 /// </summary>
 public sealed class ProxyMetrics
 {
-    // Upper bounds of the latency buckets, in milliseconds (Prometheus' default buckets, 5 ms to 10 s, with 1 ms added).
-    private static readonly long[] s_bucketsMs = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
-
-    private readonly long[] _statusClasses = new long[6]; // index 1..5: 1xx..5xx; 0: no response (the connection was cut)
+    private readonly RequestCounters _total = new();
     private readonly long[] _errors = new long[Enum.GetValues<ForwardError>().Length];
-    private readonly long[] _latency = new long[s_bucketsMs.Length + 1];
-    private long _latencySumMs, _latencyCount;
+    private readonly ConcurrentDictionary<string, RequestCounters> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClusterCounters> _clusters = new(StringComparer.Ordinal);
 
     /// <summary>Requests ended so far (every status class, and those cut without a response).</summary>
-    public long Requests
-    {
-        get
-        {
-            long total = 0;
-            for (int i = 0; i < _statusClasses.Length; i++)
-                total += Interlocked.Read(ref _statusClasses[i]);
-            return total;
-        }
-    }
+    public long Requests => _total.Requests;
 
     /// <summary>Requests that ended with a status of class <paramref name="statusClass"/> (1 to 5; 0: none sent).</summary>
-    public long RequestsOfClass(int statusClass) => Interlocked.Read(ref _statusClasses[statusClass]);
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="statusClass"/> is not 0 to 5.</exception>
+    public long RequestsOfClass(int statusClass) => _total.RequestsOfClass(statusClass);
 
     /// <summary>Exchanges that ended with <paramref name="error"/>.</summary>
-    public long Errors(ForwardError error) => Interlocked.Read(ref _errors[(int)error]);
-
-    internal void OnFinished(int status, ForwardError error)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="error"/> is not a <see cref="ForwardError"/>.</exception>
+    public long Errors(ForwardError error)
     {
-        Interlocked.Increment(ref _statusClasses[status is >= 100 and <= 599 ? status / 100 : 0]);
+        if (!Enum.IsDefined(error))
+            throw new ArgumentOutOfRangeException(nameof(error), error, "Not a ForwardError.");
+        return Interlocked.Read(ref _errors[(int)error]);
+    }
+
+    /// <summary>The counts of the route named <paramref name="name"/> (<see cref="Routing.ProxyRoute.Name"/>, or its index), or null before it served.</summary>
+    public RequestCounters? ForRoute(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _routes.GetValueOrDefault(name);
+    }
+
+    /// <summary>The counts of the cluster named <paramref name="name"/>, or null when no proxy has had it.</summary>
+    public ClusterCounters? ForCluster(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return _clusters.GetValueOrDefault(name);
+    }
+
+    /// <summary>A route's counts, made when a configuration names it (never per request).</summary>
+    internal RequestCounters Route(string name) => _routes.GetOrAdd(name, static _ => new RequestCounters());
+
+    /// <summary>A cluster's counts, made when a configuration names it (never per request).</summary>
+    internal ClusterCounters Cluster(string name) => _clusters.GetOrAdd(name, static _ => new ClusterCounters());
+
+    internal void OnFinished(int status, ForwardError error, RequestCounters? route, ClusterCounters? cluster)
+    {
+        _total.OnFinished(status);
+        route?.OnFinished(status);
+        cluster?.Requests.OnFinished(status);
         if (error != ForwardError.None)
             Interlocked.Increment(ref _errors[(int)error]);
     }
 
-    internal void OnResponseHead(long milliseconds)
+    internal void OnResponseHead(long milliseconds, RequestCounters? route, ClusterCounters? cluster)
     {
-        int bucket = 0;
-        while (bucket < s_bucketsMs.Length && milliseconds > s_bucketsMs[bucket])
-            bucket++;
-        Interlocked.Increment(ref _latency[bucket]);
-        Interlocked.Add(ref _latencySumMs, milliseconds);
-        Interlocked.Increment(ref _latencyCount);
+        _total.OnResponseHead(milliseconds);
+        route?.OnResponseHead(milliseconds);
+        cluster?.Requests.OnResponseHead(milliseconds);
     }
 
     /// <summary>Writes every metric in Prometheus' text exposition format (version 0.0.4).</summary>
@@ -58,27 +76,49 @@ public sealed class ProxyMetrics
     {
         ArgumentNullException.ThrowIfNull(output);
         CultureInfo c = CultureInfo.InvariantCulture;
-        output.Write("# HELP uvnet_proxy_requests_total Requests ended, by the class of the status sent (none: cut without a response).\n");
-        output.Write("# TYPE uvnet_proxy_requests_total counter\n");
-        for (int i = 0; i < _statusClasses.Length; i++)
-            output.Write(string.Create(c, $"uvnet_proxy_requests_total{{status_class=\"{(i == 0 ? "none" : i + "xx")}\"}} {RequestsOfClass(i)}\n"));
-        output.Write("# HELP uvnet_proxy_forward_errors_total Exchanges not forwarded whole, by stage and side.\n");
-        output.Write("# TYPE uvnet_proxy_forward_errors_total counter\n");
+        var routes = _routes.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (Labels: $"route=\"{Escape(p.Key)}\",", Counters: p.Value)).ToList();
+        var clusters = _clusters.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        var clusterRequests = clusters.Select(p => (Labels: $"cluster=\"{Escape(p.Key)}\",", Counters: p.Value.Requests)).ToList();
+        RequestFamilies(output, "uvnet_proxy_", "The proxy's ", [("", _total)]);
+        Family(output, "uvnet_proxy_forward_errors_total", "counter", "Exchanges not forwarded whole, by stage and side.");
         foreach (ForwardError error in Enum.GetValues<ForwardError>())
         {
             if (error != ForwardError.None)
                 output.Write(string.Create(c, $"uvnet_proxy_forward_errors_total{{error=\"{error}\"}} {Errors(error)}\n"));
         }
-        output.Write("# HELP uvnet_proxy_upstream_response_head_seconds Time from sending to the upstream to its response's head.\n");
-        output.Write("# TYPE uvnet_proxy_upstream_response_head_seconds histogram\n");
-        long cumulative = 0;
-        for (int i = 0; i <= s_bucketsMs.Length; i++)
-        {
-            cumulative += Interlocked.Read(ref _latency[i]);
-            string le = i < s_bucketsMs.Length ? (s_bucketsMs[i] / 1000.0).ToString(c) : "+Inf";
-            output.Write(string.Create(c, $"uvnet_proxy_upstream_response_head_seconds_bucket{{le=\"{le}\"}} {cumulative}\n"));
-        }
-        output.Write(string.Create(c, $"uvnet_proxy_upstream_response_head_seconds_sum {Interlocked.Read(ref _latencySumMs) / 1000.0}\n"));
-        output.Write(string.Create(c, $"uvnet_proxy_upstream_response_head_seconds_count {Interlocked.Read(ref _latencyCount)}\n"));
+        RequestFamilies(output, "uvnet_proxy_route_", "A route's ", routes);
+        RequestFamilies(output, "uvnet_proxy_cluster_", "A cluster's ", clusterRequests);
+        ClusterFamily(output, clusters, "retries_total", "Requests sent again to another destination.", static k => k.Retries);
+        ClusterFamily(output, clusters, "retry_overflows_total", "Retries the retry budget refused.", static k => k.RetryOverflows);
+        ClusterFamily(output, clusters, "ejections_total", "Destinations ejected after consecutive failures.", static k => k.Ejections);
+        ClusterFamily(output, clusters, "health_check_failures_total", "Active health checks that failed.", static k => k.HealthCheckFailures);
+        ClusterFamily(output, clusters, "marked_unhealthy_total", "Times a destination became unhealthy by its health checks.", static k => k.MarkedUnhealthy);
     }
+
+    /// <summary>The request counts and the latency histogram of each of <paramref name="sets"/>, one family after the other.</summary>
+    private static void RequestFamilies(TextWriter output, string prefix, string whose, List<(string Labels, RequestCounters Counters)> sets)
+    {
+        Family(output, prefix + "requests_total", "counter", whose + "requests ended, by the class of the status sent (none: cut without a response).");
+        foreach (var (labels, counters) in sets)
+            counters.WriteRequests(output, prefix, labels);
+        Family(output, prefix + "upstream_response_head_seconds", "histogram", whose + "time from sending to the upstream to its response's head.");
+        foreach (var (labels, counters) in sets)
+            counters.WriteLatency(output, prefix, labels);
+    }
+
+    private static void Family(TextWriter output, string name, string type, string help)
+    {
+        output.Write($"# HELP {name} {help}\n");
+        output.Write($"# TYPE {name} {type}\n");
+    }
+
+    private static void ClusterFamily(TextWriter output, List<KeyValuePair<string, ClusterCounters>> clusters, string name, string help, Func<ClusterCounters, long> value)
+    {
+        Family(output, "uvnet_proxy_cluster_" + name, "counter", help);
+        foreach (var (cluster, counters) in clusters)
+            output.Write(string.Create(CultureInfo.InvariantCulture, $"uvnet_proxy_cluster_{name}{{cluster=\"{Escape(cluster)}\"}} {value(counters)}\n"));
+    }
+
+    /// <summary>A label value as Prometheus' text format writes it (backslash, quote and line feed escaped).</summary>
+    private static string Escape(string value) => value.Replace("\\", @"\\").Replace("\"", "\\\"").Replace("\n", @"\n");
 }

@@ -4,6 +4,7 @@ using Uvnet.Http.Server;
 using Uvnet.Net;
 using Uvnet.Proxy.Clusters;
 using Uvnet.Proxy.Hooks;
+using Uvnet.Proxy.Metrics;
 using Uvnet.Proxy.Routing;
 
 namespace Uvnet.Proxy;
@@ -19,7 +20,9 @@ public sealed class ProxyServer : IDisposable
     private readonly Dictionary<IncomingMessage, ProxyExchange> _byRequest = [];
     private readonly Dictionary<ClientRequest, ProxyExchange> _byUpstream = [];
     private readonly Dictionary<Socket, ProxyExchange> _connecting = [];
-    private readonly Cluster[] _clusters;
+    private readonly List<Cluster> _retired = [];
+    private ProxySnapshot _current;
+    private bool _closed;
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
     /// <param name="loop">The loop.</param>
@@ -33,12 +36,8 @@ public sealed class ProxyServer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Loop = loop;
-        Options = options;
         Metrics = metrics ?? new ProxyMetrics();
-        Chain = new FilterChain(options.Filters);
-        _clusters = [.. options.Clusters.Select(c => new Cluster(loop, c, options.Agent))];
-        Routes = [.. options.Routes.Select(r => new RouteEntry(r, _clusters.First(c => c.Name == r.Cluster),
-            r.Filters.Count == 0 ? Chain : new FilterChain(options.Filters.Concat(r.Filters))))];
+        _current = ProxySnapshot.Build(loop, options, Metrics, previous: null);
         Handlers = new ProxyHandlers(this);
         _server = Http.Http.CreateServer(loop, OnRequest, serverOptions ?? new HttpServerOptions { ServerHeader = null });
         _server.CheckContinue += OnRequest; // the upstream answers the Expect: its 100 (or its refusal) is passed on
@@ -49,8 +48,8 @@ public sealed class ProxyServer : IDisposable
     /// <summary>The loop.</summary>
     public Loop Loop { get; }
 
-    /// <summary>The settings.</summary>
-    public ProxyOptions Options { get; }
+    /// <summary>The settings new requests are served by (the last <see cref="Reload"/>'s, or the constructor's).</summary>
+    public ProxyOptions Options => _current.Options;
 
     /// <summary>The counts this proxy adds to.</summary>
     public ProxyMetrics Metrics { get; }
@@ -58,8 +57,8 @@ public sealed class ProxyServer : IDisposable
     /// <summary>The downstream server (its events, timeouts and counts).</summary>
     public HttpServer Server => _server;
 
-    /// <summary>The clusters' state on this loop.</summary>
-    public IReadOnlyList<Cluster> Clusters => _clusters;
+    /// <summary>The clusters' state on this loop, as new requests find them.</summary>
+    public IReadOnlyList<Cluster> Clusters => _current.Clusters;
 
     /// <summary>The port listened on.</summary>
     public int Port => _server.Port;
@@ -76,9 +75,8 @@ public sealed class ProxyServer : IDisposable
     /// </summary>
     public event Action<Exception, ProxyExchange>? FilterError;
 
-    internal FilterChain Chain { get; }
-
-    internal RouteEntry[] Routes { get; }
+    /// <summary>The configuration new connections and requests take (each keeps the one it started with).</summary>
+    internal ProxySnapshot Current => _current;
 
     internal ProxyHandlers Handlers { get; }
 
@@ -89,13 +87,47 @@ public sealed class ProxyServer : IDisposable
         return this;
     }
 
-    /// <summary>Stops listening; responses in flight finish, then idle connections close. Idle upstream connections close now.</summary>
+    /// <summary>
+    /// Serves new requests by <paramref name="options"/>, validated whole first: on an error nothing changes. Requests in
+    /// progress finish by the settings they started with; a cluster whose settings did not change keeps its state
+    /// (pool, ejections, health); one that changed or went is retired, its pool closed once its last request is over.
+    /// New connections run the new proxy-wide filters at Accept; connections already open keep theirs for that point.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names the field).</exception>
+    /// <exception cref="InvalidOperationException">The proxy is closed, or the call is off the loop's thread.</exception>
+    public void Reload(ProxyOptions options)
+    {
+        // The loop's thread, or any before the loop first ran (as the constructor): the snapshot is the loop's state.
+        if (Loop.OwnerThreadId != 0 && Loop.OwnerThreadId != Environment.CurrentManagedThreadId)
+            throw new InvalidOperationException("ProxyServer.Reload is called on the loop's thread: post it with Loop.Post.");
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (_closed)
+            throw new InvalidOperationException("The proxy is closed.");
+        ProxySnapshot previous = _current;
+        _current = ProxySnapshot.Build(Loop, options, Metrics, previous);
+        _retired.RemoveAll(c => c.Destinations.All(d => d.InFlight == 0)); // their pools were closed when they emptied
+        foreach (Cluster cluster in previous.Clusters)
+        {
+            if (Array.IndexOf(_current.Clusters, cluster) < 0)
+            {
+                cluster.Retire();
+                _retired.Add(cluster);
+            }
+        }
+    }
+
+    /// <summary>Stops listening; responses in flight finish, then idle connections close. Idle upstream connections close now, health checks and lookups stop.</summary>
     public void Close(Action? callback = null)
     {
+        _closed = true;
         _server.Close(callback);
         _server.CloseIdleConnections();
-        foreach (Cluster cluster in _clusters)
+        foreach (Cluster cluster in _current.Clusters.Concat(_retired))
+        {
+            cluster.Stop();
             cluster.Agent.Destroy();
+        }
     }
 
     /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
@@ -173,5 +205,39 @@ public sealed class ProxyServer : IDisposable
     }
 }
 
-/// <summary>A route with its cluster on this loop and the filters its requests run (the proxy's, then its own).</summary>
-internal sealed record RouteEntry(ProxyRoute Route, Cluster Cluster, FilterChain Chain);
+/// <summary>A route with its cluster on this loop, the filters its requests run (the proxy's, then its own), and its counts.</summary>
+internal sealed record RouteEntry(ProxyRoute Route, Cluster Cluster, FilterChain Chain, RequestCounters Counters);
+
+/// <summary>One configuration of a proxy on one loop, immutable: what a request started with stays with it through a reload.</summary>
+internal sealed class ProxySnapshot
+{
+    private ProxySnapshot(ProxyOptions options, FilterChain chain, Cluster[] clusters, RouteEntry[] routes)
+    {
+        Options = options;
+        Chain = chain;
+        Clusters = clusters;
+        Routes = routes;
+    }
+
+    internal ProxyOptions Options { get; }
+
+    /// <summary>The proxy-wide filters.</summary>
+    internal FilterChain Chain { get; }
+
+    internal Cluster[] Clusters { get; }
+
+    internal RouteEntry[] Routes { get; }
+
+    /// <summary>The snapshot of <paramref name="options"/> (validated), keeping each cluster of <paramref name="previous"/> whose settings are the same.</summary>
+    internal static ProxySnapshot Build(Loop loop, ProxyOptions options, ProxyMetrics metrics, ProxySnapshot? previous)
+    {
+        var chain = new FilterChain(options.Filters);
+        Cluster[] clusters = [.. options.Clusters.Select(c =>
+            previous?.Clusters.FirstOrDefault(old => old.Name == c.Name && old.Options.SameAs(c) && old.Agent.Options == (options.Agent with { MaxSockets = c.MaxConnections }))
+            ?? new Cluster(loop, c, options.Agent, metrics.Cluster(c.Name)))];
+        RouteEntry[] routes = [.. options.Routes.Select((r, i) => new RouteEntry(r, clusters.First(c => c.Name == r.Cluster),
+            r.Filters.Count == 0 ? chain : new FilterChain(options.Filters.Concat(r.Filters)),
+            metrics.Route(r.Name ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture))))];
+        return new ProxySnapshot(options, chain, clusters, routes);
+    }
+}

@@ -1,23 +1,30 @@
+using System.Net;
 using Uvnet.Http.Client;
 using Uvnet.Http.Server;
+using Uvnet.Proxy.Metrics;
 
 namespace Uvnet.Proxy.Clusters;
 
 /// <summary>
 /// A <see cref="ProxyCluster"/> on one loop: its destinations' state, its connection pool (an <see cref="Agent"/> of its
-/// own, so that <see cref="ProxyCluster.MaxConnections"/> bounds each destination), load balancing and passive ejection.
+/// own, so that <see cref="ProxyCluster.MaxConnections"/> bounds each destination), load balancing, passive ejection,
+/// active health checks, the periodic lookup of host names, and the retry budget.
 /// </summary>
 public sealed class Cluster
 {
     private readonly Destination[] _destinations;
     private readonly Destination?[] _candidates;
     private readonly Random _random = new();
+    private readonly HealthChecker? _health;
+    private readonly DestinationResolver? _resolver;
     private int _next;
+    private bool _retired;
 
-    internal Cluster(Loop loop, ProxyCluster options, AgentOptions agent)
+    internal Cluster(Loop loop, ProxyCluster options, AgentOptions agent, ClusterCounters counters, Func<string, IPAddress[]>? lookup = null)
     {
         Loop = loop;
         Options = options;
+        Counters = counters;
         _destinations = new Destination[options.Destinations.Count];
         for (int i = 0; i < _destinations.Length; i++)
         {
@@ -26,6 +33,10 @@ public sealed class Cluster
         }
         _candidates = new Destination?[_destinations.Length];
         Agent = new Agent(loop, agent with { MaxSockets = options.MaxConnections });
+        if (options.HealthCheck is { } check)
+            _health = new HealthChecker(this, check);
+        if (options.ResolveInterval > 0 && _destinations.Any(d => !IPAddress.TryParse(d.Host, out _)))
+            _resolver = new DestinationResolver(this, options.ResolveInterval, lookup ?? Dns.GetHostAddresses);
     }
 
     /// <summary>The loop whose state this is.</summary>
@@ -43,8 +54,64 @@ public sealed class Cluster
     /// <summary>The connection pool of the cluster's destinations.</summary>
     public Agent Agent { get; }
 
+    /// <summary>The cluster's counts (shared by its proxies on every loop).</summary>
+    internal ClusterCounters Counters { get; }
+
+    /// <summary>Retries of the cluster's exchanges in progress (the retry budget's count).</summary>
+    internal int ActiveRetries { get; set; }
+
     /// <summary>
-    /// A destination for <paramref name="request"/> that is not ejected and is not <paramref name="tried"/> (the one a
+    /// Whether one more retry fits the budget: retries in flight stay under <see cref="ProxyCluster.RetryBudgetPercent"/>
+    /// of the requests in flight (this one included), or <see cref="ProxyCluster.RetryBudgetMinConcurrency"/>. A refusal
+    /// is counted.
+    /// </summary>
+    internal bool TryRetry()
+    {
+        int inFlight = 1; // the request asking, whose failed attempt is no longer counted
+        foreach (Destination d in _destinations)
+            inFlight += d.InFlight;
+        double budget = Math.Max(Options.RetryBudgetMinConcurrency, inFlight * Options.RetryBudgetPercent / 100);
+        if (ActiveRetries + 1 > budget)
+        {
+            Counters.OnRetryOverflow();
+            return false;
+        }
+        ActiveRetries++;
+        Counters.OnRetry();
+        return true;
+    }
+
+    /// <summary>
+    /// A reload left the cluster out: checks and lookups stop, and its pool closes once its last request is over (the
+    /// exchanges that started on it finish on it).
+    /// </summary>
+    internal void Retire()
+    {
+        _retired = true;
+        Stop();
+        CloseIdlePoolWhenDone();
+    }
+
+    /// <summary>Stops health checks and lookups (the proxy closes, or the cluster is retired).</summary>
+    internal void Stop()
+    {
+        _health?.Stop();
+        _resolver?.Stop();
+    }
+
+    private void CloseIdlePoolWhenDone()
+    {
+        foreach (Destination d in _destinations)
+        {
+            if (d.InFlight > 0)
+                return;
+        }
+        // On the next turn: the last response's connection goes back to the pool after the events that ended it.
+        Loop.Post(static agent => agent.Destroy(), Agent);
+    }
+
+    /// <summary>
+    /// A destination for <paramref name="request"/> that is healthy, not ejected and not <paramref name="tried"/> (the one a
     /// retry leaves), or null when there is none.
     /// </summary>
     internal Destination? Pick(IncomingMessage request, Destination? tried)
@@ -58,7 +125,7 @@ public sealed class Cluster
                 d.EjectedUntil = 0; // its ejection is over: back on probation (one failure more ejects it again)
                 d.ConsecutiveFailures = Math.Max(0, Options.ConsecutiveFailures - 1);
             }
-            if (d.EjectedUntil == 0 && d != tried)
+            if (d.EjectedUntil == 0 && d.Healthy && d != tried)
                 _candidates[count++] = d;
         }
         Destination? picked = count switch
@@ -79,19 +146,28 @@ public sealed class Cluster
     /// <summary>Whether a request to <paramref name="destination"/> would wait beyond <see cref="ProxyCluster.MaxPending"/>.</summary>
     internal bool IsOverloaded(Destination destination)
     {
-        PoolStats stats = Agent.GetStats(destination.Host, destination.Port);
+        PoolStats stats = Agent.GetStats(destination.ConnectHost, destination.Port);
         return stats.Connected >= Options.MaxConnections && stats.Pending >= Options.MaxPending;
     }
 
-    internal void ReportSuccess(Destination destination) => destination.ConsecutiveFailures = 0;
+    internal void ReportSuccess(Destination destination)
+    {
+        destination.ConsecutiveFailures = 0;
+        if (_retired)
+            CloseIdlePoolWhenDone();
+    }
 
     /// <summary>A failure of <paramref name="destination"/>: ejected after <see cref="ProxyCluster.ConsecutiveFailures"/> in a row.</summary>
     internal void ReportFailure(Destination destination)
     {
         destination.ConsecutiveFailures++;
+        if (_retired)
+            CloseIdlePoolWhenDone();
         if (Options.ConsecutiveFailures > 0 && destination.ConsecutiveFailures >= Options.ConsecutiveFailures && Options.EjectionTime > 0)
         {
             long now = Loop.Now;
+            if (destination.EjectedUntil == 0)
+                Counters.OnEjection();
             // Saturating, as the loop's timers: a sum past the clock's range would wrap negative (never readmitted, never reported).
             destination.EjectedUntil = Options.EjectionTime > long.MaxValue - now ? long.MaxValue : now + Options.EjectionTime;
         }

@@ -19,7 +19,7 @@ public sealed record ProxyCluster
     /// <summary>The name routes give.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Destinations as "host:port" ("127.0.0.1:3000", "[::1]:3000", "app.internal:8080"); a host name is resolved at each new connection.</summary>
+    /// <summary>Destinations as "host:port" ("127.0.0.1:3000", "[::1]:3000", "app.internal:8080"); a host name is looked up every <see cref="ResolveInterval"/>.</summary>
     public required IReadOnlyList<string> Destinations { get; init; }
 
     /// <summary>The policy (<see cref="LoadBalancing.LeastRequests"/>).</summary>
@@ -39,6 +39,29 @@ public sealed record ProxyCluster
 
     /// <summary>Requests waiting for a connection at most, per destination; one beyond is answered 503 (envoy's <c>max_pending_requests</c>: 1024).</summary>
     public int MaxPending { get; init; } = 1024;
+
+    /// <summary>The active health check; null: none (passive ejection alone).</summary>
+    public ProxyHealthCheck? HealthCheck { get; init; }
+
+    /// <summary>
+    /// How often a host name destination is looked up again, in milliseconds (envoy's <c>dns_refresh_rate</c>: 5 s).
+    /// New connections go to the address found; when the answer changes, connections to the old address are not
+    /// reused (idle ones close, busy ones finish their request). 0: the name is looked up at each new connection.
+    /// </summary>
+    public long ResolveInterval { get; init; } = 5_000;
+
+    /// <summary>
+    /// Retries in flight at most, as a percentage of the cluster's requests in flight (envoy's retry budget
+    /// <c>budget_percent</c>: 20), so that retries cannot multiply the load of an outage.
+    /// </summary>
+    public double RetryBudgetPercent { get; init; } = 20;
+
+    /// <summary>Retries in flight the budget allows whatever the percentage gives (envoy's <c>min_retry_concurrency</c>: 3).</summary>
+    public int RetryBudgetMinConcurrency { get; init; } = 3;
+
+    /// <summary>Whether a cluster made from <paramref name="other"/> would behave as one made from this (a reload keeps its state then).</summary>
+    internal bool SameAs(ProxyCluster other) =>
+        this with { Destinations = other.Destinations } == other && Destinations.SequenceEqual(other.Destinations, StringComparer.Ordinal);
 
     internal void Validate(string field)
     {
@@ -63,6 +86,13 @@ public sealed record ProxyCluster
             throw new ArgumentOutOfRangeException(field + ".MaxConnections", MaxConnections, "At least 1.");
         if (MaxPending < 0)
             throw new ArgumentOutOfRangeException(field + ".MaxPending", MaxPending, "0 or more.");
+        HealthCheck?.Validate(field + ".HealthCheck");
+        if (ResolveInterval < 0)
+            throw new ArgumentOutOfRangeException(field + ".ResolveInterval", ResolveInterval, "0 (at each connection) or more.");
+        if (!double.IsFinite(RetryBudgetPercent) || RetryBudgetPercent is < 0 or > 100)
+            throw new ArgumentOutOfRangeException(field + ".RetryBudgetPercent", RetryBudgetPercent, "A percentage, 0 to 100.");
+        if (RetryBudgetMinConcurrency < 0)
+            throw new ArgumentOutOfRangeException(field + ".RetryBudgetMinConcurrency", RetryBudgetMinConcurrency, "0 or more.");
     }
 
     private static bool IsHashKey(string? key) =>

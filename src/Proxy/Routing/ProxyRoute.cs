@@ -13,6 +13,9 @@ public sealed record ProxyRoute
     private static readonly System.Buffers.SearchValues<char> s_token =
         System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
+    /// <summary>The name its metrics carry (<c>route="api"</c>); null: its index in <see cref="ProxyOptions.Routes"/>.</summary>
+    public string? Name { get; init; }
+
     /// <summary>The cluster that serves the route's requests (a <see cref="Clusters.ProxyCluster.Name"/>).</summary>
     public required string Cluster { get; init; }
 
@@ -50,6 +53,8 @@ public sealed record ProxyRoute
     {
         if (string.IsNullOrEmpty(Cluster))
             throw new ArgumentException($"{field}.Cluster: required.", field + ".Cluster");
+        if (Name is not null && (Name.Length == 0 || Name.AsSpan().ContainsAnyInRange('\0', '\u001f')))
+            throw new ArgumentException($"{field}.Name: empty or holds a control character.", field + ".Name");
         if (Host is not null && (Host.Length == 0 || Host.IndexOf('*', 1) >= 0 || (Host[0] == '*' && !Host.StartsWith("*.", StringComparison.Ordinal))))
             throw new ArgumentException($"{field}.Host: \"{Host}\" is neither a host name nor \"*.\" and a suffix.", field + ".Host");
         if (PathPrefix is not null && !PathPrefix.StartsWith('/'))
