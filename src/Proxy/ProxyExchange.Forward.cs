@@ -159,6 +159,15 @@ public sealed partial class ProxyExchange
             Fail(tried is null ? ForwardError.NoDestination : Error);
             return;
         }
+        if (tried is not null)
+        {
+            if (!cluster.TryRetry())
+            {
+                Fail(Error); // the retry budget is spent: the failure stands
+                return;
+            }
+            _retries++;
+        }
         if (cluster.IsOverloaded(destination))
         {
             Fail(ForwardError.CircuitOpen);
@@ -244,9 +253,8 @@ public sealed partial class ProxyExchange
         }
         bool safe = kind == ForwardError.ConnectFailed
             || (kind == ForwardError.UpstreamReset && IsIdempotent(Request!.Method));
-        if (safe && _bodyForwarded == 0 && _retries < _config.Options.MaxRetries && Cluster!.TryRetry())
+        if (safe && _bodyForwarded == 0 && _retries < _config.Options.MaxRetries)
         {
-            _retries++;
             Error = kind;
             Forward(Destination);
             return;

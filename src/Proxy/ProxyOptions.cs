@@ -32,6 +32,12 @@ public sealed record ProxyOptions
     /// <summary>The upstream connection pool's settings (the proxy's own <see cref="Agent"/> on each loop).</summary>
     public AgentOptions Agent { get; init; } = new() { Timeout = 0 }; // the proxy's own timeouts apply, not the agent's 5 s
 
+    /// <summary>
+    /// How host name destinations are looked up every <see cref="ProxyCluster.ResolveInterval"/>, on the thread pool;
+    /// null: <see cref="System.Net.Dns.GetHostAddresses(string)"/>. An exception or an empty answer keeps the last address.
+    /// </summary>
+    public Func<string, System.Net.IPAddress[]>? Lookup { get; init; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Routes, nameof(Routes));

@@ -234,7 +234,7 @@ internal sealed class ProxySnapshot
         var chain = new FilterChain(options.Filters);
         Cluster[] clusters = [.. options.Clusters.Select(c =>
             previous?.Clusters.FirstOrDefault(old => old.Name == c.Name && old.Options.SameAs(c) && old.Agent.Options == (options.Agent with { MaxSockets = c.MaxConnections }))
-            ?? new Cluster(loop, c, options.Agent, metrics.Cluster(c.Name)))];
+            ?? new Cluster(loop, c, options.Agent, metrics.Cluster(c.Name), options.Lookup))];
         RouteEntry[] routes = [.. options.Routes.Select((r, i) => new RouteEntry(r, clusters.First(c => c.Name == r.Cluster),
             r.Filters.Count == 0 ? chain : new FilterChain(options.Filters.Concat(r.Filters)),
             metrics.Route(r.Name ?? i.ToString(System.Globalization.CultureInfo.InvariantCulture))))];

@@ -26,7 +26,11 @@ internal sealed class HealthChecker
             Settle(probe, response.StatusCode >= _check.ExpectedStatusMin && response.StatusCode <= _check.ExpectedStatusMax);
         };
         _onError = (probe, _) => Settle(probe, passed: false);
-        _onTimeout = probe => probe.Destroy(); // its Error settles it as a failure
+        _onTimeout = probe =>
+        {
+            Settle(probe, passed: false);
+            probe.Destroy();
+        };
         _timer = new TimerHandle(cluster.Loop);
         _timer.Start(_ => CheckAll(), 0, check.Interval); // the first round at once: a dead destination is found before its traffic finds it
         _timer.Unref(); // checks alone do not keep a loop running
