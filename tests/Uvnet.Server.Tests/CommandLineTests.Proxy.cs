@@ -35,4 +35,13 @@ public partial class CommandLineTests
         Assert.Contains("'--to' is for proxy only", Error("hello", "--to", "http://127.0.0.1:1"));
         Assert.Contains("'--dotfiles' is for serve only", Error("proxy", "--to", "http://127.0.0.1:1", "--dotfiles"));
     }
+
+    [Fact]
+    public void Watch_is_for_proxy_with_a_config_file_only()
+    {
+        Assert.True(Run("proxy", "--config", "p.json", "--watch").ProxyWatch);
+        Assert.False(Run("proxy", "--config", "p.json").ProxyWatch);
+        Assert.Contains("'--watch' is for proxy --config only", Error("proxy", "--to", "http://127.0.0.1:1", "--watch"));
+        Assert.Contains("'--watch' is for proxy --config only", Error("hello", "--watch"));
+    }
 }

@@ -47,6 +47,7 @@ public static partial class CommandLine
         private string? _host;
         private (string Host, int Port)? _proxyTo;
         private string? _proxyConfig;
+        private bool _proxyWatch;
         private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress, _tlsDev;
         private string? _certFile, _keyFile;
         private int? _cacheSeconds;
@@ -93,6 +94,9 @@ public static partial class CommandLine
                     break;
                 case "--udp":
                     _udp = TakeFlag(name, value);
+                    break;
+                case "--watch":
+                    _proxyWatch = TakeFlag(name, value);
                     break;
                 case "--cors":
                     _cors = TakeFlag(name, value);
@@ -206,6 +210,8 @@ public static partial class CommandLine
                 return CommandLineResult.Fail("option '--to' is for proxy only");
             if (_proxyConfig is not null && command != UvnetCommand.Proxy)
                 return CommandLineResult.Fail("option '--config' is for proxy only");
+            if (_proxyWatch && (command != UvnetCommand.Proxy || _proxyConfig is null))
+                return CommandLineResult.Fail("option '--watch' is for proxy --config only");
             if (command == UvnetCommand.Proxy && (_proxyTo is null) == (_proxyConfig is null))
                 return CommandLineResult.Fail("proxy needs either --to http://HOST:PORT (one upstream) or --config FILE");
             if (_udp && command != UvnetCommand.Echo)
@@ -235,6 +241,7 @@ public static partial class CommandLine
                 Compress = _compress,
                 StatsInterval = _statsSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 ProxyConfig = _proxyConfig,
+                ProxyWatch = _proxyWatch,
                 ProxyTo = _proxyTo is { } upstream ? $"{(upstream.Host.Contains(':') ? $"[{upstream.Host}]" : upstream.Host)}:{upstream.Port}" : null,
                 CertFile = _certFile,
                 KeyFile = _keyFile,

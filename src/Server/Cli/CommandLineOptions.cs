@@ -96,6 +96,9 @@ public sealed record CommandLineOptions
     /// <summary><c>proxy</c>'s configuration file (<c>--config FILE</c>: routes, clusters, timeouts, admin listener); null: none.</summary>
     public string? ProxyConfig { get; init; }
 
+    /// <summary><c>proxy --watch</c>: the configuration file is reloaded when it changes (SIGHUP reloads it in any case).</summary>
+    public bool ProxyWatch { get; init; }
+
     /// <summary><c>load</c>'s target, rate and report (<c>uvnet load URL ...</c>); null for the other commands.</summary>
     public Load.LoadOptions? Load { get; init; }
 

@@ -32,7 +32,9 @@ public static class HelpText
                            X-Forwarded-For/-Proto/-Host and Via added; 502, 503 or 504 when
                            it fails, refuses or stalls)
               --config F   proxy: routes, clusters, timeouts and an admin listener
-                           (/healthz, /metrics) from the JSON file F, instead of --to
+                           (/healthz, /metrics) from the JSON file F, instead of --to;
+                           SIGHUP reloads it (an invalid file is refused, the old one stays)
+              --watch      proxy: also reload the --config file when it changes
               --cors       serve: let any origin read the files from a browser
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking

@@ -38,9 +38,10 @@ public static class ProxyCommand
             config = new ProxyConfig { Options = ForUpstream(options.ProxyTo ?? throw new ArgumentException("proxy needs --to or --config.", nameof(options))) };
         }
         var metrics = new ProxyMetrics();
-        int admins = config.AdminPort is null ? 0 : 1; // the first loop's service takes the admin listener
+        ProxyReloader? reloader = options.ProxyConfig is { } path ? new ProxyReloader(path, config, error) : null;
+        int firsts = 1; // the first loop's service takes the admin listener and watches for reloads
         return CommandRunner.RunWithAccessLog(options, (loop, log) =>
-            new ProxyLoopService(loop, config, metrics, admin: Interlocked.Exchange(ref admins, 0) == 1, log, error),
+            new ProxyLoopService(loop, config, metrics, first: Interlocked.Exchange(ref firsts, 0) == 1, log, error, reloader, options.ProxyWatch),
             port => Banner(options, port), output, error);
     }
 
@@ -59,24 +60,63 @@ public static class ProxyCommand
     /// <summary>One loop's proxy, logging each exchange once it has ended (status and body bytes as sent).</summary>
     private sealed class ProxyLoopService : ILoopService
     {
+        // How often --watch looks at the file: a stat a second costs nothing, and an edit is in use within the second.
+        private const long WatchIntervalMs = 1000;
+
         private readonly ProxyServer _proxy;
         private readonly HttpServer? _admin;
         private readonly ProxyConfig _config;
+        private readonly AccessLog? _log;
+        private readonly SignalHandle? _hangup;
+        private readonly TimerHandle? _watch;
         private long _accepted;
 
-        internal ProxyLoopService(Loop loop, ProxyConfig config, ProxyMetrics metrics, bool admin, AccessLog? log, TextWriter errors)
+        internal ProxyLoopService(Loop loop, ProxyConfig config, ProxyMetrics metrics, bool first, AccessLog? log, TextWriter errors,
+            ProxyReloader? reloader, bool watch)
         {
             _config = config;
-            ProxyOptions options = config.Options;
-            if (log is not null)
-                options = options with { Filters = [.. options.Filters, new AccessLogFilter(log)] };
-            _proxy = new ProxyServer(loop, options, new HttpServerOptions { SharePort = true, ServerHeader = null }, metrics);
-            if (admin)
+            _log = log;
+            _proxy = new ProxyServer(loop, WithLog(config.Options), new HttpServerOptions { SharePort = true, ServerHeader = null }, metrics);
+            if (first && config.AdminPort is not null)
                 _admin = Http.Http.CreateServer(loop, (req, res) => Admin(metrics, req, res));
             _proxy.Server.Connection += _ => _accepted++;
             _proxy.Server.HandlerError += (e, req) => errors.WriteLine(HandlerErrorLog.Format(e, req));
             _proxy.FilterError += (e, exchange) => errors.WriteLine(HandlerErrorLog.Format(e, exchange.Request));
+            if (reloader is null)
+                return;
+            reloader.Add(loop, Apply);
+            if (!first)
+                return;
+            if (!OperatingSystem.IsWindows())
+            {
+                _hangup = new SignalHandle(loop);
+                _hangup.Start(System.Runtime.InteropServices.PosixSignal.SIGHUP, (_, _) => reloader.Reload());
+                _hangup.Unref(); // it does not keep the loop running once the proxy stops
+            }
+            if (watch)
+            {
+                _watch = new TimerHandle(loop);
+                _watch.Start(_ => reloader.ReloadIfChanged(), WatchIntervalMs, WatchIntervalMs);
+                _watch.Unref();
+            }
         }
+
+        /// <summary>A reloaded configuration, on this loop's thread: new requests take it, those in progress keep theirs.</summary>
+        private void Apply(ProxyOptions options)
+        {
+            try
+            {
+                _proxy.Reload(WithLog(options));
+            }
+            catch (InvalidOperationException)
+            {
+                // The proxy closed (the process is stopping) before the reload reached this loop.
+            }
+        }
+
+        /// <summary><paramref name="options"/> with the access log's filter last, so that it sees what the others did.</summary>
+        private ProxyOptions WithLog(ProxyOptions options) =>
+            _log is null ? options : options with { Filters = [.. options.Filters, new AccessLogFilter(_log)] };
 
         public int ConnectionCount => _proxy.Server.ConnectionCount;
 
@@ -97,6 +137,8 @@ public static class ProxyCommand
 
         public void Stop()
         {
+            _hangup?.Close();
+            _watch?.Close();
             _proxy.Close();
             _admin?.Close();
         }

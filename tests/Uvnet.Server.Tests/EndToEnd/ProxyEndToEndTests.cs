@@ -46,39 +46,23 @@ public sealed class ProxyEndToEndTests
     [Fact]
     public async Task Proxy_takes_its_routes_from_a_config_file_and_serves_health_and_metrics_on_the_admin_port()
     {
-        using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
         int admin = ClosedPorts.Next().Port; // free when probed
-        string file = Path.Join(Path.GetTempPath(), $"uvnet-proxy-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, $$"""
+        await WithConfigAsync(upstream => $$"""
             {
               "admin": { "port": {{admin}} },
-              "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream.Port}}"] } ],
+              "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
               "routes": [ { "pathPrefix": "/hello/", "prefixRewrite": "/", "cluster": "hello" } ]
             }
-            """);
-        try
+            """, ["--loops", "2"], async (proxy, _, _) =>
         {
-            using RunningUvnet proxy = await RunningUvnet.StartAsync("proxy", "--config", file, "--loops", "2", "--quiet");
-            try
-            {
-                Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/hello/plaintext")).BodyText);
-                Assert.Equal(404, (await RawHttp.GetAsync(proxy.Port, "/plaintext")).Status); // no route
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/hello/plaintext")).BodyText);
+            Assert.Equal(404, (await RawHttp.GetAsync(proxy.Port, "/plaintext")).Status); // no route
 
-                Assert.Equal("ok\n", (await RawHttp.GetAsync(admin, "/healthz")).BodyText);
-                string metrics = (await RawHttp.GetAsync(admin, "/metrics")).BodyText;
-                Assert.Contains("uvnet_proxy_requests_total{status_class=\"2xx\"} 1\n", metrics);
-                Assert.Contains("uvnet_proxy_forward_errors_total{error=\"NoRoute\"} 1\n", metrics);
-            }
-            finally
-            {
-                Assert.Equal(0, await proxy.StopAsync());
-            }
-        }
-        finally
-        {
-            File.Delete(file);
-            Assert.Equal(0, await upstream.StopAsync());
-        }
+            Assert.Equal("ok\n", (await RawHttp.GetAsync(admin, "/healthz")).BodyText);
+            string metrics = (await RawHttp.GetAsync(admin, "/metrics")).BodyText;
+            Assert.Contains("uvnet_proxy_requests_total{status_class=\"2xx\"} 1\n", metrics);
+            Assert.Contains("uvnet_proxy_forward_errors_total{error=\"NoRoute\"} 1\n", metrics);
+        });
     }
 
     [Fact]
@@ -96,5 +80,82 @@ public sealed class ProxyEndToEndTests
         {
             File.Delete(file);
         }
+    }
+
+    private static string Routes(int upstream, string prefix) => $$"""
+        {
+          "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
+          "routes": [ { "pathPrefix": "{{prefix}}", "prefixRewrite": "/", "cluster": "hello" } ]
+        }
+        """;
+
+    [Fact]
+    public async Task SIGHUP_reloads_the_config_file_on_every_loop_and_an_invalid_one_is_refused_keeping_the_old() =>
+        await WithConfigAsync(upstream => Routes(upstream, "/v1/"), ["--loops", "2"], async (proxy, upstream, file) =>
+        {
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/v1/plaintext")).BodyText);
+
+            File.WriteAllText(file, Routes(upstream, "/v2/"));
+            Signal(proxy, "HUP");
+            await proxy.WaitForErrorAsync(line => line.Contains("reloaded (1 routes, 1 clusters)", StringComparison.Ordinal));
+            for (int i = 0; i < 4; i++) // new connections, spread over both loops
+            {
+                Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/v2/plaintext")).BodyText);
+                Assert.Equal(404, (await RawHttp.GetAsync(proxy.Port, "/v1/plaintext")).Status);
+            }
+
+            File.WriteAllText(file, """{ "routes": [ { "cluster": "nowhere" } ] }""");
+            Signal(proxy, "HUP");
+            await proxy.WaitForErrorAsync(line => line.Contains("reload refused, the configuration in use stays: Routes[0].Cluster", StringComparison.Ordinal));
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/v2/plaintext")).BodyText);
+            Assert.True(proxy.IsRunning);
+        });
+
+    [Fact]
+    public async Task Watch_reloads_the_config_file_when_it_changes() =>
+        await WithConfigAsync(upstream => Routes(upstream, "/v1/"), ["--watch", "--loops", "1"], async (proxy, upstream, file) =>
+        {
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/v1/plaintext")).BodyText);
+
+            File.WriteAllText(file, Routes(upstream, "/version2/"));
+            await proxy.WaitForErrorAsync(line => line.Contains("reloaded", StringComparison.Ordinal));
+
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/version2/plaintext")).BodyText);
+        });
+
+    /// <summary>
+    /// <c>uvnet hello</c> as the upstream, a config file from <paramref name="config"/> (given its port), and
+    /// <c>uvnet proxy --config</c> with <paramref name="args"/>; <paramref name="test"/> gets the proxy, the upstream's
+    /// port and the file. Both stop with exit code 0; the file is deleted.
+    /// </summary>
+    private static async Task WithConfigAsync(Func<int, string> config, string[] args, Func<RunningUvnet, int, string, Task> test)
+    {
+        using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
+        string file = Path.Join(Path.GetTempPath(), $"uvnet-proxy-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, config(upstream.Port));
+        try
+        {
+            using RunningUvnet proxy = await RunningUvnet.StartAsync(["proxy", "--config", file, "--quiet", .. args]);
+            try
+            {
+                await test(proxy, upstream.Port, file);
+            }
+            finally
+            {
+                Assert.Equal(0, await proxy.StopAsync());
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+            Assert.Equal(0, await upstream.StopAsync());
+        }
+    }
+
+    private static void Signal(RunningUvnet process, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 }
