@@ -103,6 +103,38 @@ public sealed class ReloadTests
     }
 
     [Fact]
+    public void Reloads_under_load_lose_no_request()
+    {
+        using var kit = new ProxyKit();
+        ProxyOptions? toA = null, toB = null;
+        var outcomes = new List<Outcome>();
+        int answered = 0;
+        void Answer(ServerResponse res, string name)
+        {
+            // Each answer sends the next request, so that there are always some in flight; every third reloads,
+            // alternating the cluster, while the others are on their way through the proxy.
+            if (++answered % 3 == 0)
+                kit.Proxy!.Reload(answered % 2 == 0 ? toA! : toB!);
+            if (outcomes.Count < 40)
+                outcomes.Add(kit.Send(kit.ToProxy()));
+            res.End(name);
+        }
+        int a = kit.StartUpstream((_, res) => Answer(res, "a"));
+        int b = kit.StartUpstream((_, res) => Answer(res, "b"));
+        toA = To("a", ("a", a)) with { Filters = [new FinishRecorder(kit.Finished)] };
+        toB = To("b", ("b", b)) with { Filters = [new FinishRecorder(kit.Finished)] };
+        kit.StartProxy(To("a", ("a", a)));
+
+        outcomes.AddRange(Enumerable.Range(0, 4).Select(_ => kit.Send(kit.ToProxy())));
+        LoopDriver.RunUntil(kit.Loop, () => outcomes.Count == 40 && outcomes.All(o => o.Closed));
+
+        Assert.All(outcomes, o => Assert.Equal(200, o.Status));
+        Assert.Equal(40, kit.Finished.Count);
+        Assert.Contains(outcomes, o => o.Text == "a");
+        Assert.Contains(outcomes, o => o.Text == "b");
+    }
+
+    [Fact]
     public void A_reload_is_refused_off_the_loop_thread_and_after_close()
     {
         using var kit = new ProxyKit();
