@@ -204,8 +204,8 @@ public sealed partial class Socket
     private Memory<byte> OnAlloc()
     {
         // Nothing is kept then: kept bytes complete a read at once. Under a transform the handle reads what the
-        // transform decodes, which is not the reader's bytes: those reach it through Keep.
-        _readingIntoPending = _pendingRead is not null && _transform is null;
+        // transform decodes, which is not the reader's bytes: those reach it through Keep. So under a preamble reader.
+        _readingIntoPending = _pendingRead is not null && _transform is null && _preamble is null;
         return _readingIntoPending ? _pendingReadBuffer : Loop.SharedReadBuffer;
     }
 

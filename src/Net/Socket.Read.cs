@@ -5,11 +5,20 @@ public sealed partial class Socket
     private static readonly ReadCallback s_onRead = static (stream, nread, buffer) =>
     {
         var socket = (Socket)stream.Owner!;
-        if (socket._transform is { } transform)
+        if (socket._preamble is { } preamble)
+            preamble.OnRead(socket, nread, buffer);
+        else
+            socket.PassRead(nread, buffer);
+    };
+
+    /// <summary>A read from the handle, through the transform when there is one.</summary>
+    private void PassRead(int nread, Memory<byte> buffer)
+    {
+        if (_transform is { } transform)
             transform.OnRead(nread, buffer);
         else
-            socket.DeliverRead(nread, buffer);
-    };
+            DeliverRead(nread, buffer);
+    }
 
     /// <summary>Whether reading is paused by <see cref="Pause"/> (or <see cref="ServerOptions.PauseOnConnect"/>).</summary>
     public bool IsPaused => _paused;

@@ -42,6 +42,7 @@ public sealed partial class Socket : IDisposable
     private IPEndPoint? _local;
     private string? _remoteAddress;
     private SocketTransform? _transform;
+    private SocketPreamble? _preamble;
 
     /// <summary>Creates an unconnected socket on <paramref name="loop"/>; <see cref="Connect(int, string, Action?)"/> connects it.</summary>
     public Socket(Loop loop, SocketOptions? options = null)
@@ -217,6 +218,31 @@ public sealed partial class Socket : IDisposable
         if (_transform is not null || BytesRead > 0 || BytesWritten > 0 || _destroyed)
             throw new InvalidOperationException("A transform goes on a fresh socket, once.");
         _transform = transform;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="preamble"/> in front of the socket's reads (and of its transform), for an accepted socket in the
+    /// server's Connection event (before the loop delivers its first read), until it calls <see cref="EndPreamble"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket has a preamble reader already, or has read.</exception>
+    internal void StartPreamble(SocketPreamble preamble)
+    {
+        ArgumentNullException.ThrowIfNull(preamble);
+        Loop.VerifyAccess();
+        if (_preamble is not null || BytesRead > 0 || _destroyed)
+            throw new InvalidOperationException("A preamble reader goes on a fresh socket, once.");
+        _preamble = preamble;
+    }
+
+    /// <summary>
+    /// The preamble has been read: reads go to the transform or the socket from now on, starting with the
+    /// <paramref name="nread"/> bytes of <paramref name="rest"/> that followed it in the last read (none: 0).
+    /// </summary>
+    internal void EndPreamble(int nread, Memory<byte> rest)
+    {
+        _preamble = null;
+        if (nread > 0 && !_destroyed)
+            PassRead(nread, rest);
     }
 
     private void Adopt(StreamHandle handle)

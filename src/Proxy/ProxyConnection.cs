@@ -1,5 +1,6 @@
 using Uvnet.Net;
 using Uvnet.Proxy.Hooks;
+using Uvnet.Proxy.Listeners;
 
 namespace Uvnet.Proxy;
 
@@ -11,11 +12,14 @@ public sealed class ProxyConnection
 {
     private readonly Queue<ProxyExchange> _waiting = new();
     private int _holds;
+    private bool _accepted, _secure;
 
     internal ProxyConnection(ProxyServer proxy, Socket socket)
     {
         Proxy = proxy;
         Socket = socket;
+        ClientAddress = socket.RemoteAddress;
+        ClientPort = socket.RemotePort;
         Exchange = new ProxyExchange(proxy, this);
     }
 
@@ -24,6 +28,18 @@ public sealed class ProxyConnection
 
     /// <summary>The client's socket.</summary>
     public Socket Socket { get; }
+
+    /// <summary>
+    /// The client's address: the PROXY protocol header's source on a listener that takes one (the client behind the
+    /// load balancer), else the socket's peer. X-Forwarded-For and hashing on "client" use it.
+    /// </summary>
+    public string? ClientAddress { get; private set; }
+
+    /// <summary>The client's port, from the same place as <see cref="ClientAddress"/>.</summary>
+    public int? ClientPort { get; private set; }
+
+    /// <summary>The PROXY protocol header the connection began with; null on a listener that takes none.</summary>
+    public ProxyProtocolHeader? ProxyHeader { get; private set; }
 
     /// <summary>Requests received on it so far.</summary>
     public int Requests { get; internal set; }
@@ -41,6 +57,41 @@ public sealed class ProxyConnection
     {
         Hold(); // released when the Accept chain goes on (now, or when a paused filter resumes)
         Exchange.RunConnectionPoint(HookPoint.Accept);
+    }
+
+    /// <summary>The PROXY protocol header was read: the client is the one it names (a LOCAL or UNKNOWN one names none), then Accept runs.</summary>
+    internal void Proxied(ProxyProtocolHeader header)
+    {
+        ProxyHeader = header;
+        if (header.Source is { } source)
+        {
+            ClientAddress = source.Address.ToString();
+            ClientPort = source.Port;
+        }
+        Accept();
+    }
+
+    /// <summary>The Accept chain let the connection go on: Handshake runs if TLS finished meanwhile, then requests may start.</summary>
+    internal void Accepted()
+    {
+        _accepted = true;
+        if (_secure)
+            RunHandshake();
+        Release();
+    }
+
+    /// <summary>The TLS handshake finished: the Handshake chain runs, once Accept's has let the connection go on.</summary>
+    internal void Secured()
+    {
+        _secure = true;
+        if (_accepted)
+            RunHandshake();
+    }
+
+    private void RunHandshake()
+    {
+        Hold(); // released when the Handshake chain goes on
+        Exchange.RunConnectionPoint(HookPoint.Handshake);
     }
 
     internal void Hold() => _holds++;

@@ -120,7 +120,7 @@ public sealed partial class ProxyExchange
         _upstreamPath = url; // origin form, or OPTIONS' asterisk form (RFC 9112 §3.2.4: "/*" would name a resource)
         var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
-        ForwardedHeaders.Add(headers, request, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.Options.ViaName);
+        ForwardedHeaders.Add(headers, request, Connection.ClientAddress, Proxy.Scheme, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.Options.ViaName);
         if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
         {
             headers.Add(new("Connection", "upgrade"));
@@ -153,7 +153,7 @@ public sealed partial class ProxyExchange
     private void Forward(Destination? tried)
     {
         Cluster cluster = Cluster!;
-        Destination? destination = cluster.Pick(Request!, tried);
+        Destination? destination = cluster.Pick(Request!, Connection.ClientAddress, tried);
         if (destination is null)
         {
             Fail(tried is null ? ForwardError.NoDestination : Error);

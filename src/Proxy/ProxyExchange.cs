@@ -212,6 +212,9 @@ public sealed partial class ProxyExchange
         switch (point)
         {
             case HookPoint.Accept:
+                Connection.Accepted();
+                break;
+            case HookPoint.Handshake:
                 Connection.Release();
                 break;
             case HookPoint.RequestHead:
@@ -237,6 +240,7 @@ public sealed partial class ProxyExchange
         switch (point)
         {
             case HookPoint.Accept:
+            case HookPoint.Handshake:
                 Connection.Socket.Destroy();
                 Connection.Release(); // requests already read are answered by nobody: the socket's close ends them
                 break;
@@ -258,6 +262,10 @@ public sealed partial class ProxyExchange
         switch (point)
         {
             case HookPoint.Accept:
+                Connection.Verdict = result;
+                Connection.Accepted();
+                break;
+            case HookPoint.Handshake:
                 Connection.Verdict = result;
                 Connection.Release();
                 break;

@@ -4,6 +4,7 @@ using Uvnet.Http.Server;
 using Uvnet.Net;
 using Uvnet.Proxy.Clusters;
 using Uvnet.Proxy.Hooks;
+using Uvnet.Proxy.Listeners;
 using Uvnet.Proxy.Metrics;
 using Uvnet.Proxy.Routing;
 
@@ -29,20 +30,25 @@ public sealed class ProxyServer : IDisposable
     /// <param name="options">Routes, clusters, filters and timeouts; validated here, every error naming its field.</param>
     /// <param name="serverOptions">The downstream server's settings (no Server header is added by default: the upstream's passes).</param>
     /// <param name="metrics">Counts to add to, shared with the proxies of other loops; null: counts of its own.</param>
+    /// <param name="listener">TLS and the PROXY protocol on the listener; null: plain HTTP, no PROXY protocol.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names the field, e.g. "Routes[0].Cluster").</exception>
-    public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null, ProxyMetrics? metrics = null)
+    public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null, ProxyMetrics? metrics = null, ProxyListenerOptions? listener = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        Listener = listener ?? new ProxyListenerOptions();
+        serverOptions ??= new HttpServerOptions { ServerHeader = null };
+        // Both create the server only after checking their arguments (the TLS options too): nothing is made before.
+        _server = Listener.Tls is { } tls ? Http.Https.CreateServer(loop, tls, OnRequest, serverOptions) : Http.Http.CreateServer(loop, OnRequest, serverOptions);
         Loop = loop;
         Metrics = metrics ?? new ProxyMetrics();
         _current = ProxySnapshot.Build(loop, options, Metrics, previous: null);
         Handlers = new ProxyHandlers(this);
-        _server = Http.Http.CreateServer(loop, OnRequest, serverOptions ?? new HttpServerOptions { ServerHeader = null });
         _server.CheckContinue += OnRequest; // the upstream answers the Expect: its 100 (or its refusal) is passed on
         _server.Upgrade += OnUpgrade;
         _server.Connection += OnConnection;
+        _server.SecureConnection += OnSecureConnection;
     }
 
     /// <summary>The loop.</summary>
@@ -50,6 +56,12 @@ public sealed class ProxyServer : IDisposable
 
     /// <summary>The settings new requests are served by (the last <see cref="Reload"/>'s, or the constructor's).</summary>
     public ProxyOptions Options => _current.Options;
+
+    /// <summary>The listener's settings (TLS, PROXY protocol).</summary>
+    public ProxyListenerOptions Listener { get; }
+
+    /// <summary>"https" on a TLS listener, else "http": the X-Forwarded-Proto of its requests.</summary>
+    internal string Scheme => Listener.Tls is null ? "http" : "https";
 
     /// <summary>The counts this proxy adds to.</summary>
     public ProxyMetrics Metrics { get; }
@@ -179,8 +191,13 @@ public sealed class ProxyServer : IDisposable
         socket.UserData = connection;
         socket.Closed += Handlers.SocketClosed;
         socket.Ended += Handlers.SocketEnded;
-        connection.Accept();
+        if (Listener.ProxyProtocol)
+            socket.StartPreamble(new ProxyProtocolReader(connection)); // Accept runs once the header named the client
+        else
+            connection.Accept();
     }
+
+    private void OnSecureConnection(Socket socket) => ((ProxyConnection)socket.UserData!).Secured();
 
     private void OnRequest(IncomingMessage request, ServerResponse response)
     {

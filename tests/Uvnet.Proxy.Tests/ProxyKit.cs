@@ -5,6 +5,7 @@ using Uvnet.Http.Server;
 using Uvnet.Net;
 using Uvnet.Proxy.Clusters;
 using Uvnet.Proxy.Hooks;
+using Uvnet.Proxy.Listeners;
 using Uvnet.Proxy.Routing;
 
 namespace Uvnet.Proxy.Tests;
@@ -102,9 +103,9 @@ internal sealed class ProxyKit : IDisposable
     internal List<ProxyExchange> Finished { get; } = [];
 
     /// <summary>A proxy of <paramref name="options"/>, listening on 127.0.0.1, whose finished exchanges <see cref="Finished"/> records.</summary>
-    internal ProxyServer StartProxy(ProxyOptions options)
+    internal ProxyServer StartProxy(ProxyOptions options, ProxyListenerOptions? listener = null)
     {
-        var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] });
+        var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] }, listener: listener);
         Proxy = proxy;
         bool listening = false;
         proxy.Listen(0, "127.0.0.1", () => listening = true);
@@ -156,7 +157,10 @@ internal sealed class ProxyKit : IDisposable
     }
 
     /// <summary>Writes <paramref name="raw"/> to the proxy on a socket of its own; the result collects everything read until the proxy closes it.</summary>
-    internal RawClient Raw(string raw)
+    internal RawClient Raw(string raw) => Raw(Encoding.Latin1.GetBytes(raw));
+
+    /// <summary>Writes <paramref name="raw"/> to the proxy on a socket of its own (see <see cref="Raw(string)"/>).</summary>
+    internal RawClient Raw(byte[] raw)
     {
         var client = new RawClient();
         Socket socket = Net.Net.CreateConnection(Loop, Proxy!.Port, "127.0.0.1");
@@ -164,7 +168,8 @@ internal sealed class ProxyKit : IDisposable
         socket.Error += (_, _) => { };
         socket.Data += (_, d) => client.Received.Append(Encoding.Latin1.GetString(d));
         socket.Closed += (_, _) => client.Closed = true;
-        socket.Write(Encoding.Latin1.GetBytes(raw));
+        if (raw.Length > 0)
+            socket.Write(raw);
         _cleanup.Add(() => socket.Destroy());
         return client;
     }

@@ -46,11 +46,14 @@ public sealed class HttpServer : IDisposable
     private IdleHandle? _stopSpin;
     private bool _closing;
     private readonly TlsServerOptions? _tls; // HTTPS: each connection runs TLS under its socket
+    private readonly Action<Socket>? _onSecure; // HTTPS: raises SecureConnection (one delegate for every connection)
 
     internal HttpServer(Loop loop, HttpServerOptions options, TlsServerOptions? tls = null)
     {
         Loop = loop;
         _tls = tls;
+        if (tls is not null)
+            _onSecure = OnSecureConnection;
         Options = options;
         // Written into every head as is: checked as a handler's header would be, so a misconfigured value cannot split
         // each response; Latin-1 then sends the checked text byte for byte.
@@ -83,6 +86,13 @@ public sealed class HttpServer : IDisposable
 
     /// <summary>Raised for each new connection.</summary>
     public event Action<Socket>? Connection;
+
+    /// <summary>
+    /// An HTTPS server's connection finished its TLS handshake (Node's https server <c>secureConnection</c>), before its
+    /// first request is read; never raised by a plain HTTP server. The socket's <c>GetTlsConnection()</c> has the
+    /// protocol, cipher, ALPN and server name.
+    /// </summary>
+    public event Action<Socket>? SecureConnection;
 
     /// <summary>
     /// Raised, as Node's <c>clientError</c>, for a request the server cannot parse (400, 413, 414, 431, 501, 505; the
@@ -349,7 +359,7 @@ public sealed class HttpServer : IDisposable
     private void OnConnection(Socket socket)
     {
         if (_tls is not null)
-            Tls.Tls.Accept(socket, _tls, null); // before any read: the connection below sees only plaintext
+            Tls.Tls.Accept(socket, _tls, _onSecure); // before any read: the connection below sees only plaintext
         var connection = new HttpConnection(this, socket) { IndexInServer = _connections.Count };
         _connections.Add(connection);
         try
@@ -360,6 +370,19 @@ public sealed class HttpServer : IDisposable
         {
             ReportHandlerError(e, null);
             socket.Destroy(); // half set up by the handler that threw: not served
+        }
+    }
+
+    private void OnSecureConnection(Socket socket)
+    {
+        try
+        {
+            SecureConnection?.Invoke(socket);
+        }
+        catch (Exception e)
+        {
+            ReportHandlerError(e, null);
+            socket.Destroy(); // as a Connection handler that threw
         }
     }
 

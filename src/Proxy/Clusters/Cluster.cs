@@ -112,9 +112,9 @@ public sealed class Cluster
 
     /// <summary>
     /// A destination for <paramref name="request"/> that is healthy, not ejected and not <paramref name="tried"/> (the one a
-    /// retry leaves), or null when there is none.
+    /// retry leaves), or null when there is none. <paramref name="client"/>: the client's address, for hashing on it.
     /// </summary>
-    internal Destination? Pick(IncomingMessage request, Destination? tried)
+    internal Destination? Pick(IncomingMessage request, string? client, Destination? tried)
     {
         int count = 0;
         long now = Loop.Now;
@@ -135,7 +135,7 @@ public sealed class Cluster
             _ => Options.LoadBalancing switch
             {
                 LoadBalancing.RoundRobin => _candidates[(int)((uint)_next++ % (uint)count)],
-                LoadBalancing.ConsistentHash => Rendezvous(HashKey(request), count),
+                LoadBalancing.ConsistentHash => Rendezvous(HashKey(request, client), count),
                 _ => LeastOfTwo(count),
             },
         };
@@ -201,11 +201,11 @@ public sealed class Cluster
         return best;
     }
 
-    private string HashKey(IncomingMessage request)
+    private string HashKey(IncomingMessage request, string? client)
     {
         string on = Options.HashOn!;
         if (on == "client")
-            return request.Socket.RemoteAddress ?? "";
+            return client ?? "";
         if (on.StartsWith("header:", StringComparison.Ordinal))
             return request.Headers.Get(on[7..]) ?? "";
         return Cookie(request.Headers.Get("cookie"), on.AsSpan(7));

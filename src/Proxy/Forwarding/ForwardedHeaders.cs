@@ -8,12 +8,13 @@ internal static class ForwardedHeaders
     /// <summary>Adds the forwarding fields to <paramref name="headers"/> (the request's end-to-end fields), rewriting Host when the route says so.</summary>
     /// <param name="headers">The fields, changed in place.</param>
     /// <param name="request">The client's request.</param>
+    /// <param name="client">The client's address (the PROXY protocol's, or the socket's peer).</param>
+    /// <param name="scheme">"https" for a request received over TLS, else "http".</param>
     /// <param name="host">The host the client addressed (its Host field, or an absolute-form target's authority), for X-Forwarded-Host.</param>
     /// <param name="hostRewrite">The Host sent upstream instead of the client's, or null to keep it.</param>
     /// <param name="viaName">This proxy's pseudonym in Via.</param>
-    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? host, string? hostRewrite, string viaName)
+    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? client, string scheme, string? host, string? hostRewrite, string viaName)
     {
-        string? client = request.Socket.RemoteAddress;
         string? forwardedFor = Take(headers, "X-Forwarded-For");
         Take(headers, "X-Forwarded-Proto");
         Take(headers, "X-Forwarded-Host");
@@ -27,7 +28,7 @@ internal static class ForwardedHeaders
             headers.Add(new("X-Forwarded-For", forwardedFor is null ? client : forwardedFor + ", " + client));
         else if (forwardedFor is not null)
             headers.Add(new("X-Forwarded-For", forwardedFor));
-        headers.Add(new("X-Forwarded-Proto", "http")); // TLS listeners will say https
+        headers.Add(new("X-Forwarded-Proto", scheme));
         if (host is not null)
             headers.Add(new("X-Forwarded-Host", host));
         AddVia(headers, request.HttpVersion, viaName);

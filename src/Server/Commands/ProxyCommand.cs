@@ -178,7 +178,7 @@ public static class ProxyCommand
         public override HookResult OnRequestFinished(ProxyExchange exchange)
         {
             if (exchange.Request is { } req && exchange.Response is { } res)
-                log.Write(new AccessLogEntry(exchange.Connection.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, res.BodyBytesWritten));
+                log.Write(new AccessLogEntry(exchange.Connection.ClientAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, res.BodyBytesWritten));
             return HookResult.Continue;
         }
     }
