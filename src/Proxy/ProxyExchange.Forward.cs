@@ -186,6 +186,7 @@ public sealed partial class ProxyExchange
                 Path = UpstreamPath,
                 Headers = UpstreamHeaders,
                 Agent = cluster.Agent,
+                Tls = destination.Tls,
             });
         }
         catch (ArgumentException e)

@@ -378,6 +378,8 @@ internal sealed class DelegateFilter(HookPoint point, Func<ProxyExchange, HookRe
 
     public override HookResult OnAccept(ProxyExchange exchange) => At(HookPoint.Accept, exchange);
 
+    public override HookResult OnHandshake(ProxyExchange exchange) => At(HookPoint.Handshake, exchange);
+
     public override HookResult OnRequestHead(ProxyExchange exchange) => At(HookPoint.RequestHead, exchange);
 
     public override HookResult OnRouteFound(ProxyExchange exchange) => At(HookPoint.RouteFound, exchange);

@@ -35,17 +35,18 @@ internal sealed class ProxyKit : IDisposable
     /// <summary>What each upstream request looked like when it arrived (method, URL, raw headers, body).</summary>
     internal List<Seen> Seen { get; } = [];
 
-    /// <summary>Uvnet's server as an upstream; <paramref name="handler"/> answers (after the kit recorded the request's head).</summary>
-    internal int StartUpstream(Action<IncomingMessage, ServerResponse> handler, bool recordBody = true)
+    /// <summary>Uvnet's server as an upstream (HTTPS with <paramref name="tls"/>); <paramref name="handler"/> answers (after the kit recorded the request's head).</summary>
+    internal int StartUpstream(Action<IncomingMessage, ServerResponse> handler, bool recordBody = true, Tls.TlsServerOptions? tls = null)
     {
-        HttpServer server = Http.Http.CreateServer(Loop, (req, res) =>
+        Action<IncomingMessage, ServerResponse> recording = (req, res) =>
         {
             var seen = new Seen(req.Method, req.Url, [.. req.Headers.Raw]);
             Seen.Add(seen);
             if (recordBody)
                 req.Data += (_, d) => seen.Body.Write(d);
             handler(req, res);
-        });
+        };
+        HttpServer server = tls is null ? Http.Http.CreateServer(Loop, recording) : Https.CreateServer(Loop, tls, recording);
         bool listening = false;
         server.Listen(0, "127.0.0.1", () => listening = true);
         LoopDriver.RunUntil(Loop, () => listening);

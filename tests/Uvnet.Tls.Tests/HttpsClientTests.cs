@@ -48,6 +48,45 @@ public sealed class HttpsClientTests
     }
 
     [Fact]
+    public void SecureConnection_is_raised_once_per_connection_when_its_handshake_is_done_before_its_first_request()
+    {
+        // Node's https server is a tls.Server: 'secureConnection' follows 'connection', before the request.
+        var loop = new Loop();
+        var events = new List<string>();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) => { events.Add("request"); res.End("ok"); });
+        server.Connection += s => events.Add($"connection:{s.GetTlsConnection()!.IsEstablished}");
+        server.SecureConnection += s => events.Add($"secure:{s.GetTlsConnection()!.IsEstablished}:{s.GetTlsConnection()!.AlpnProtocol}");
+        server.Listen(0, "127.0.0.1");
+        var agent = new Agent(loop, new AgentOptions { KeepAlive = true });
+        Get(loop, agent, server.Port, "/a", s_trustTestCa, out _);
+        Get(loop, agent, server.Port, "/b", s_trustTestCa, out _);
+        Assert.Equal(["connection:False", "secure:True:http/1.1", "request", "request"], events);
+        agent.Destroy();
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
+    public void A_throwing_SecureConnection_handler_is_reported_and_its_connection_destroyed()
+    {
+        var loop = new Loop();
+        var errors = new List<Exception>();
+        var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (req, res) => res.End("never"));
+        server.SecureConnection += _ => throw new InvalidTimeZoneException();
+        server.HandlerError += (e, _) => errors.Add(e);
+        server.Listen(0, "127.0.0.1");
+        var agent = new Agent(loop);
+        Get(loop, agent, server.Port, "/", s_trustTestCa, out Exception? error);
+        Assert.NotNull(error);
+        Assert.IsType<InvalidTimeZoneException>(Assert.Single(errors));
+        agent.Destroy();
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
     public void An_https_request_to_an_untrusted_server_fails_with_the_verification_error()
     {
         var loop = new Loop();

@@ -2,6 +2,7 @@ using System.Net;
 using Uvnet.Http.Client;
 using Uvnet.Http.Server;
 using Uvnet.Proxy.Metrics;
+using Uvnet.Tls;
 
 namespace Uvnet.Proxy.Clusters;
 
@@ -29,7 +30,7 @@ public sealed class Cluster
         for (int i = 0; i < _destinations.Length; i++)
         {
             ProxyCluster.TryParseDestination(options.Destinations[i], out string host, out int port);
-            _destinations[i] = new Destination(host, port);
+            _destinations[i] = new Destination(host, port, UpstreamTls(options.Tls, host));
         }
         _candidates = new Destination?[_destinations.Length];
         Agent = new Agent(loop, agent with { MaxSockets = options.MaxConnections });
@@ -37,6 +38,24 @@ public sealed class Cluster
             _health = new HealthChecker(this, check);
         if (options.ResolveInterval > 0 && _destinations.Any(d => !IPAddress.TryParse(d.Host, out _)))
             _resolver = new DestinationResolver(this, options.ResolveInterval, lookup ?? Dns.GetHostAddresses);
+    }
+
+    /// <summary>
+    /// The TLS settings of connections to <paramref name="host"/>: the cluster's, offering http/1.1 by ALPN, and naming
+    /// the host for SNI and verification when it is a name (a lookup's address would otherwise be checked instead).
+    /// </summary>
+    private static TlsClientOptions? UpstreamTls(TlsClientOptions? tls, string host)
+    {
+        if (tls is null || (tls.AlpnProtocols is { Count: > 0 } && (tls.ServerName is not null || IPAddress.TryParse(host, out _))))
+            return tls;
+        return new TlsClientOptions
+        {
+            ServerName = tls.ServerName ?? (IPAddress.TryParse(host, out _) ? null : host),
+            AlpnProtocols = tls.AlpnProtocols is { Count: > 0 } alpn ? alpn : ["http/1.1"],
+            CaCertificates = tls.CaCertificates,
+            DangerousAcceptAnyServerCertificate = tls.DangerousAcceptAnyServerCertificate,
+            HandshakeTimeout = tls.HandshakeTimeout,
+        };
     }
 
     /// <summary>The loop whose state this is.</summary>
@@ -146,7 +165,7 @@ public sealed class Cluster
     /// <summary>Whether a request to <paramref name="destination"/> would wait beyond <see cref="ProxyCluster.MaxPending"/>.</summary>
     internal bool IsOverloaded(Destination destination)
     {
-        PoolStats stats = Agent.GetStats(destination.ConnectHost, destination.Port);
+        PoolStats stats = Agent.GetStats(destination.ConnectHost, destination.Port, destination.Tls);
         return stats.Connected >= Options.MaxConnections && stats.Pending >= Options.MaxPending;
     }
 

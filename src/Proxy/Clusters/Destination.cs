@@ -1,14 +1,16 @@
 using Uvnet.Http.Client;
+using Uvnet.Tls;
 
 namespace Uvnet.Proxy.Clusters;
 
 /// <summary>One upstream of a cluster, with its state on one loop (counts, ejection and health are per loop, as envoy's per-worker state).</summary>
 public sealed class Destination
 {
-    internal Destination(string host, int port)
+    internal Destination(string host, int port, TlsClientOptions? tls)
     {
         Host = host;
         Port = port;
+        Tls = tls;
     }
 
     /// <summary>The host name or address, as configured.</summary>
@@ -34,6 +36,9 @@ public sealed class Destination
 
     /// <summary>The loop time (ms) until which it is ejected; 0: not ejected.</summary>
     internal long EjectedUntil { get; set; }
+
+    /// <summary>The TLS settings of its connections (its cluster's, naming its host); null: plain HTTP.</summary>
+    internal TlsClientOptions? Tls { get; }
 
     /// <summary>What connections are made to: the address found, else the configured host.</summary>
     internal string ConnectHost => Address ?? Host;

@@ -1,4 +1,5 @@
 using System.Net;
+using Uvnet.Tls;
 
 namespace Uvnet.Proxy.Clusters;
 
@@ -13,7 +14,7 @@ internal sealed class DestinationResolver
     private readonly Cluster _cluster;
     private readonly TimerHandle _timer;
     private readonly Func<string, IPAddress[]> _lookup;
-    private readonly List<(string Address, int Port)> _left = [];
+    private readonly List<(string Address, int Port, TlsClientOptions? Tls)> _left = [];
     private bool _stopped;
 
     internal DestinationResolver(Cluster cluster, long interval, Func<string, IPAddress[]> lookup)
@@ -57,7 +58,7 @@ internal sealed class DestinationResolver
                 return; // still there: connections to it stay good
         }
         if (d.Address is { } old)
-            _left.Add((old, d.Port));
+            _left.Add((old, d.Port, d.Tls));
         d.Address = addresses[0].ToString();
         _left.RemoveAll(l => l.Address == d.Address && l.Port == d.Port); // moved back: its connections are good again
         DropLeftConnections();
@@ -72,7 +73,7 @@ internal sealed class DestinationResolver
         bool idle = false;
         for (int i = _left.Count - 1; i >= 0; i--)
         {
-            var stats = _cluster.Agent.GetStats(_left[i].Address, _left[i].Port);
+            var stats = _cluster.Agent.GetStats(_left[i].Address, _left[i].Port, _left[i].Tls);
             if (stats.Connected == 0)
                 _left.RemoveAt(i);
             else if (stats.Free > 0)

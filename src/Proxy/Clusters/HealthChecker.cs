@@ -64,6 +64,7 @@ internal sealed class HealthChecker
                 Port = d.Port,
                 Path = _check.Path,
                 NoAgent = true,
+                Tls = d.Tls,
                 Timeout = _check.Timeout,
                 Headers = [new("Host", d.ToString()), new("User-Agent", "uvnet-health-check")],
             });

@@ -1,3 +1,5 @@
+using Uvnet.Tls;
+
 namespace Uvnet.Proxy.Clusters;
 
 /// <summary>How a cluster picks the destination of a request.</summary>
@@ -59,6 +61,14 @@ public sealed record ProxyCluster
     /// <summary>Retries in flight the budget allows whatever the percentage gives (envoy's <c>min_retry_concurrency</c>: 3).</summary>
     public int RetryBudgetMinConcurrency { get; init; } = 3;
 
+    /// <summary>
+    /// TLS to the destinations (the HTTP client's https); null: plain HTTP. The certificate is verified as the options
+    /// say, against the destination's host name (its configured name, not the address it was found at) unless
+    /// <see cref="TlsClientOptions.ServerName"/> names another; ALPN offers <c>http/1.1</c> when the options offer nothing.
+    /// Health checks go over TLS too.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
+
     /// <summary>Whether a cluster made from <paramref name="other"/> would behave as one made from this (a reload keeps its state then).</summary>
     internal bool SameAs(ProxyCluster other) =>
         this with { Destinations = other.Destinations } == other && Destinations.SequenceEqual(other.Destinations, StringComparer.Ordinal);
@@ -93,6 +103,14 @@ public sealed record ProxyCluster
             throw new ArgumentOutOfRangeException(field + ".RetryBudgetPercent", RetryBudgetPercent, "A percentage, 0 to 100.");
         if (RetryBudgetMinConcurrency < 0)
             throw new ArgumentOutOfRangeException(field + ".RetryBudgetMinConcurrency", RetryBudgetMinConcurrency, "0 or more.");
+        try
+        {
+            Tls?.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{field}.Tls: {e.Message}", field + ".Tls", e);
+        }
     }
 
     private static bool IsHashKey(string? key) =>
