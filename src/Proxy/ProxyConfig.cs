@@ -1,6 +1,10 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Uvnet.Proxy.Clusters;
+using Uvnet.Proxy.Listeners;
 using Uvnet.Proxy.Routing;
+using Uvnet.Tls;
 
 namespace Uvnet.Proxy;
 
@@ -13,8 +17,10 @@ namespace Uvnet.Proxy;
 /// <code>
 /// {
 ///   "admin": { "port": 9901, "host": "127.0.0.1" },
+///   "listener": { "tls": { "cert": "proxy.pem", "key": "proxy.key" }, "proxyProtocol": true },
 ///   "timeouts": { "connect": 2000, "responseHead": 10000, "activity": 60000 },
-///   "clusters": [ { "name": "app", "destinations": ["127.0.0.1:3000", "127.0.0.1:3001"], "loadBalancing": "roundRobin" } ],
+///   "clusters": [ { "name": "app", "destinations": ["127.0.0.1:3000", "127.0.0.1:3001"], "loadBalancing": "roundRobin" },
+///                 { "name": "secure", "destinations": ["api.internal:443"], "tls": { "ca": "internal-ca.pem" } } ],
 ///   "routes": [ { "pathPrefix": "/api/", "prefixRewrite": "/", "cluster": "app" }, { "cluster": "app" } ]
 /// }
 /// </code>
@@ -30,9 +36,16 @@ public sealed record ProxyConfig
     /// <summary>The admin listener's address (default 127.0.0.1: metrics are not for the network unless asked).</summary>
     public string AdminHost { get; init; } = "127.0.0.1";
 
-    /// <summary>Reads <paramref name="json"/>; every error names its field.</summary>
-    /// <exception cref="ArgumentException">The JSON is malformed, a key is unknown, a value has the wrong type, or the options are invalid.</exception>
-    public static ProxyConfig Load(string json)
+    /// <summary>The proxy's listener: TLS (its certificate and key read from their PEM files) and the PROXY protocol.</summary>
+    public ProxyListenerOptions Listener { get; init; } = new();
+
+    /// <summary>
+    /// Reads <paramref name="json"/>; every error names its field. Certificate, key and CA files are PEM, read now;
+    /// a relative path is taken from <paramref name="directory"/> (the configuration file's; null: the current one).
+    /// </summary>
+    /// <exception cref="ArgumentException">The JSON is malformed, a key is unknown, a value has the wrong type, a
+    /// file cannot be read as what it should hold, or the options are invalid.</exception>
+    public static ProxyConfig Load(string json, string? directory = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument document;
@@ -47,13 +60,13 @@ public sealed record ProxyConfig
         using (document)
         {
             JsonElement root = Object(document.RootElement, "(root)");
-            Keys(root, "", "admin", "timeouts", "maxRetries", "viaName", "clusters", "routes");
+            Keys(root, "", "admin", "listener", "timeouts", "maxRetries", "viaName", "clusters", "routes");
             var options = new ProxyOptions
             {
                 Timeouts = root.TryGetProperty("timeouts", out JsonElement t) ? Timeouts(t, "Timeouts") : new ProxyTimeouts(),
                 MaxRetries = Int(root, "maxRetries", "MaxRetries") ?? 1,
                 ViaName = String(root, "viaName", "ViaName") ?? "uvnet",
-                Clusters = [.. Array(root, "clusters", "Clusters").Select((c, i) => Cluster(c, $"Clusters[{i}]"))],
+                Clusters = [.. Array(root, "clusters", "Clusters").Select((c, i) => Cluster(c, $"Clusters[{i}]", directory))],
                 Routes = [.. Array(root, "routes", "Routes").Select((r, i) => Route(r, $"Routes[{i}]"))],
             };
             options.Validate();
@@ -68,15 +81,70 @@ public sealed record ProxyConfig
                     throw new ArgumentException($"Admin.Port: {adminPort} is not a port.", nameof(json));
                 adminHost = String(admin, "host", "Admin.Host") ?? adminHost;
             }
-            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost };
+            ProxyListenerOptions listener = root.TryGetProperty("listener", out JsonElement l) ? ReadListener(l, "Listener", directory) : new();
+            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost, Listener = listener };
         }
     }
 
-    private static ProxyCluster Cluster(JsonElement e, string field)
+    private static ProxyListenerOptions ReadListener(JsonElement e, string field, string? directory)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "tls", "proxyProtocol");
+        TlsServerOptions? tls = null;
+        if (e.TryGetProperty("tls", out JsonElement t) && t.ValueKind != JsonValueKind.Null)
+        {
+            Object(t, field + ".Tls");
+            Keys(t, field + ".Tls.", "cert", "key", "handshakeTimeout");
+            string cert = String(t, "cert", field + ".Tls.Cert") ?? throw new ArgumentException($"{field}.Tls.Cert: required (a PEM certificate chain, leaf first).");
+            string key = String(t, "key", field + ".Tls.Key") ?? throw new ArgumentException($"{field}.Tls.Key: required (the certificate's PEM private key).");
+            long handshakeTimeout = Long(t, "handshakeTimeout", field + ".Tls.HandshakeTimeout") ?? 120_000;
+            if (handshakeTimeout < 0)
+                throw new ArgumentException($"{field}.Tls.HandshakeTimeout: 0 (none) or more.");
+            SecureContext context = ReadFile(field + ".Tls.Cert", () => SecureContext.FromPemFiles(PathOf(cert, directory), PathOf(key, directory)));
+            tls = new TlsServerOptions { Context = context, HandshakeTimeout = handshakeTimeout };
+        }
+        return new ProxyListenerOptions { Tls = tls, ProxyProtocol = Bool(e, "proxyProtocol", field + ".ProxyProtocol") ?? false };
+    }
+
+    private static TlsClientOptions ClusterTls(JsonElement e, string field, string? directory)
+    {
+        Object(e, field);
+        Keys(e, field + ".", "ca", "serverName", "rejectUnauthorized", "handshakeTimeout");
+        string? ca = String(e, "ca", field + ".Ca");
+        return new TlsClientOptions
+        {
+            CaCertificates = ca is null ? null : ReadFile(field + ".Ca", () =>
+            {
+                var roots = new X509Certificate2Collection();
+                roots.ImportFromPemFile(PathOf(ca, directory));
+                return roots.Count > 0 ? roots : throw new CryptographicException("no certificate in it");
+            }),
+            ServerName = String(e, "serverName", field + ".ServerName"),
+            DangerousAcceptAnyServerCertificate = !(Bool(e, "rejectUnauthorized", field + ".RejectUnauthorized") ?? true),
+            HandshakeTimeout = Long(e, "handshakeTimeout", field + ".HandshakeTimeout") ?? 0,
+        };
+    }
+
+    private static string PathOf(string path, string? directory) => Path.GetFullPath(path, directory ?? Directory.GetCurrentDirectory());
+
+    /// <summary>Reads a file by <paramref name="read"/>, its failure the field's error.</summary>
+    private static T ReadFile<T>(string field, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new ArgumentException($"{field}: {e.Message}", e);
+        }
+    }
+
+    private static ProxyCluster Cluster(JsonElement e, string field, string? directory)
     {
         Object(e, field);
         Keys(e, field + ".", "name", "destinations", "loadBalancing", "hashOn", "consecutiveFailures", "ejectionTime", "maxConnections", "maxPending",
-            "healthCheck", "resolveInterval", "retryBudgetPercent", "retryBudgetMinConcurrency");
+            "healthCheck", "resolveInterval", "retryBudgetPercent", "retryBudgetMinConcurrency", "tls");
         var defaults = new ProxyCluster { Name = "", Destinations = [] };
         return new ProxyCluster
         {
@@ -95,6 +163,7 @@ public sealed record ProxyConfig
             ResolveInterval = Long(e, "resolveInterval", field + ".ResolveInterval") ?? defaults.ResolveInterval,
             RetryBudgetPercent = Double(e, "retryBudgetPercent", field + ".RetryBudgetPercent") ?? defaults.RetryBudgetPercent,
             RetryBudgetMinConcurrency = Int(e, "retryBudgetMinConcurrency", field + ".RetryBudgetMinConcurrency") ?? defaults.RetryBudgetMinConcurrency,
+            Tls = e.TryGetProperty("tls", out JsonElement tls) && tls.ValueKind != JsonValueKind.Null ? ClusterTls(tls, field + ".Tls", directory) : null,
         };
     }
 
@@ -198,6 +267,13 @@ public sealed record ProxyConfig
         if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
             return null;
         return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw new ArgumentException($"{field}: a number, not {value}.");
+    }
+
+    private static bool? Bool(JsonElement e, string key, string field)
+    {
+        if (!e.TryGetProperty(key, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw new ArgumentException($"{field}: true or false, not {value}.");
     }
 
     private static int? Int(JsonElement e, string key, string field) =>

@@ -71,7 +71,15 @@ public sealed record ProxyCluster
 
     /// <summary>Whether a cluster made from <paramref name="other"/> would behave as one made from this (a reload keeps its state then).</summary>
     internal bool SameAs(ProxyCluster other) =>
-        this with { Destinations = other.Destinations } == other && Destinations.SequenceEqual(other.Destinations, StringComparer.Ordinal);
+        this with { Destinations = other.Destinations, Tls = other.Tls } == other && Destinations.SequenceEqual(other.Destinations, StringComparer.Ordinal)
+        && SameTls(Tls, other.Tls);
+
+    /// <summary>TLS settings alike by value: a reloaded file makes new objects of the same settings, which keep the cluster.</summary>
+    private static bool SameTls(TlsClientOptions? a, TlsClientOptions? b) =>
+        a == b || a is not null && b is not null
+            && a.ServerName == b.ServerName && a.DangerousAcceptAnyServerCertificate == b.DangerousAcceptAnyServerCertificate && a.HandshakeTimeout == b.HandshakeTimeout
+            && (a.AlpnProtocols ?? []).SequenceEqual(b.AlpnProtocols ?? [], StringComparer.Ordinal)
+            && (a.CaCertificates ?? []).Select(c => c.Thumbprint).SequenceEqual((b.CaCertificates ?? []).Select(c => c.Thumbprint), StringComparer.Ordinal);
 
     internal void Validate(string field)
     {

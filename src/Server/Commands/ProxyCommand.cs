@@ -25,7 +25,7 @@ public static class ProxyCommand
         {
             try
             {
-                config = ProxyConfig.Load(File.ReadAllText(file));
+                config = ProxyConfig.Load(File.ReadAllText(file), Path.GetDirectoryName(Path.GetFullPath(file)));
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
             {
@@ -42,7 +42,7 @@ public static class ProxyCommand
         int firsts = 1; // the first loop's service takes the admin listener and watches for reloads
         return CommandRunner.RunWithAccessLog(options, (loop, log) =>
             new ProxyLoopService(loop, config, metrics, first: Interlocked.Exchange(ref firsts, 0) == 1, log, error, reloader, options.ProxyWatch),
-            port => Banner(options, port), output, error);
+            port => Banner(options, port, config.Listener.Tls is not null), output, error);
     }
 
     /// <summary>One route to one cluster of the upstream.</summary>
@@ -53,9 +53,9 @@ public static class ProxyCommand
     };
 
     /// <summary>The start-up text: where requests go.</summary>
-    internal static string Banner(CommandLineOptions options, int port) =>
+    internal static string Banner(CommandLineOptions options, int port, bool secure) =>
         StartupBanner.Format(options.ProxyTo is { } to ? $"uvnet proxy: forwarding every request to {to}" : $"uvnet proxy: routes from {options.ProxyConfig}",
-            StartupBanner.HttpUrls(options.Host, port, []), options.Loops, options.Host);
+            StartupBanner.HttpUrls(options.Host, port, [], secure), options.Loops, options.Host);
 
     /// <summary>One loop's proxy, logging each exchange once it has ended (status and body bytes as sent).</summary>
     private sealed class ProxyLoopService : ILoopService
@@ -76,7 +76,7 @@ public static class ProxyCommand
         {
             _config = config;
             _log = log;
-            _proxy = new ProxyServer(loop, WithLog(config.Options), new HttpServerOptions { SharePort = true, ServerHeader = null }, metrics);
+            _proxy = new ProxyServer(loop, WithLog(config.Options), new HttpServerOptions { SharePort = true, ServerHeader = null }, metrics, config.Listener);
             if (first && config.AdminPort is not null)
                 _admin = Http.Http.CreateServer(loop, (req, res) => Admin(metrics, req, res));
             _proxy.Server.Connection += _ => _accepted++;

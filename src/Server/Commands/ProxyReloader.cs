@@ -44,7 +44,7 @@ internal sealed class ProxyReloader
         ProxyConfig config;
         try
         {
-            config = ProxyConfig.Load(File.ReadAllText(_file));
+            config = ProxyConfig.Load(File.ReadAllText(_file), Path.GetDirectoryName(Path.GetFullPath(_file)));
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -53,6 +53,8 @@ internal sealed class ProxyReloader
         }
         if (config.AdminPort != _started.AdminPort || config.AdminHost != _started.AdminHost)
             _error.WriteLine($"uvnet: {_file}: the admin listener stays where it is until the next start");
+        if (config.Listener.ProxyProtocol != _started.Listener.ProxyProtocol || (config.Listener.Tls is null) != (_started.Listener.Tls is null))
+            _error.WriteLine($"uvnet: {_file}: the listener keeps its TLS and PROXY protocol settings (and certificate) until the next start");
         (Loop Loop, Action<ProxyOptions> Apply)[] proxies;
         lock (_proxies)
             proxies = [.. _proxies];

@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using Uvnet.Server.Commands;
+
 namespace Uvnet.Server.Tests.EndToEnd;
 
 /// <summary><c>uvnet proxy --to</c> in front of <c>uvnet hello</c>, both as child processes.</summary>
@@ -122,6 +125,79 @@ public sealed class ProxyEndToEndTests
 
             Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/version2/plaintext")).BodyText);
         });
+
+    [Fact]
+    public async Task Proxy_terminates_TLS_with_the_certificate_its_config_file_names()
+    {
+        using X509Certificate2 cert = TlsSetup.CreateDevCertificate();
+        string name = $"uvnet-proxy-{Guid.NewGuid():N}";
+        string certFile = Path.Join(Path.GetTempPath(), name + ".pem"), keyFile = Path.Join(Path.GetTempPath(), name + ".key");
+        File.WriteAllText(certFile, cert.ExportCertificatePem());
+        File.WriteAllText(keyFile, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        try
+        {
+            // Paths relative to the config file's folder.
+            await WithConfigAsync(upstream => $$"""
+                {
+                  "listener": { "tls": { "cert": "{{name}}.pem", "key": "{{name}}.key" } },
+                  "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
+                  "routes": [ { "cluster": "hello" } ]
+                }
+                """, ["--loops", "1"], async (proxy, _, _) =>
+            {
+                using var client = new HttpClient(new SocketsHttpHandler
+                {
+                    SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c is X509Certificate2 served && TlsSetup.Fingerprint(served) == TlsSetup.Fingerprint(cert) },
+                }) { Timeout = RunningUvnet.Bound };
+                Assert.Equal("Hello, World!", await client.GetStringAsync($"https://127.0.0.1:{proxy.Port}/plaintext"));
+            });
+        }
+        finally
+        {
+            File.Delete(certFile);
+            File.Delete(keyFile);
+        }
+    }
+
+    [Fact]
+    public async Task Proxy_with_the_PROXY_protocol_on_closes_a_connection_without_the_header_and_serves_one_with_it()
+    {
+        await WithConfigAsync(upstream => $$"""
+            {
+              "listener": { "proxyProtocol": true },
+              "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
+              "routes": [ { "cluster": "hello" } ]
+            }
+            """, ["--loops", "1"], async (proxy, _, _) =>
+        {
+            Assert.Equal("", await RawExchangeAsync(proxy.Port, "GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+            string answer = await RawExchangeAsync(proxy.Port, "PROXY TCP4 198.51.100.7 203.0.113.1 4000 80\r\nGET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            Assert.StartsWith("HTTP/1.1 200", answer);
+            Assert.EndsWith("Hello, World!", answer);
+        });
+    }
+
+    /// <summary>Writes <paramref name="request"/> on a new connection and reads until the proxy closes it.</summary>
+    private static async Task<string> RawExchangeAsync(int port, string request)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var cancel = new CancellationTokenSource(RunningUvnet.Bound);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cancel.Token);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(request), cancel.Token);
+        var received = new MemoryStream();
+        byte[] buffer = new byte[4096];
+        int n;
+        try
+        {
+            while ((n = await socket.ReceiveAsync(buffer, cancel.Token)) > 0)
+                received.Write(buffer, 0, n);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // A reset instead of a FIN: the connection was closed all the same.
+        }
+        return System.Text.Encoding.Latin1.GetString(received.ToArray());
+    }
 
     /// <summary>
     /// <c>uvnet hello</c> as the upstream, a config file from <paramref name="config"/> (given its port), and
