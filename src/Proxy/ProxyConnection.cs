@@ -12,7 +12,7 @@ public sealed class ProxyConnection
 {
     private readonly Queue<ProxyExchange> _waiting = new();
     private int _holds;
-    private bool _accepted, _secure;
+    private bool _accepting, _accepted, _secure;
 
     internal ProxyConnection(ProxyServer proxy, Socket socket)
     {
@@ -55,6 +55,7 @@ public sealed class ProxyConnection
 
     internal void Accept()
     {
+        _accepting = true;
         Hold(); // released when the Accept chain goes on (now, or when a paused filter resumes)
         Exchange.RunConnectionPoint(HookPoint.Accept);
     }
@@ -131,6 +132,8 @@ public sealed class ProxyConnection
     internal void OnClosed()
     {
         _waiting.Clear(); // their requests closed with the socket: each has run its RequestFinished already
+        if (!_accepting)
+            return; // closed before its PROXY header was read: Accept never ran, so neither does ConnectionFinished
         Upgrading?.Finish();
         Exchange.VoidPause(); // a handle paused at Accept would otherwise go on with ConnectionFinished's chain
         Exchange.RunConnectionPoint(HookPoint.ConnectionFinished);

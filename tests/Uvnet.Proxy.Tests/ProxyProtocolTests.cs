@@ -339,6 +339,63 @@ public sealed class ProxyProtocolTests
         }
     }
 
+    [Fact]
+    public void A_client_that_never_sends_its_header_is_closed_by_the_headers_timeout()
+    {
+        // nginx's client_header_timeout covers the PROXY header on an http listener; here the server's HeadersTimeout,
+        // which counts from the connection's start: a header that never ends cannot hold a connection.
+        using var kit = new ProxyKit();
+        int upstream = kit.StartUpstream((_, res) => res.End("ok"));
+        using var proxy = new ProxyServer(kit.Loop, ProxyKit.Simple(null, null, upstream),
+            new Http.Server.HttpServerOptions { ServerHeader = null, HeadersTimeout = 100, RequestTimeout = 200, ConnectionsCheckingInterval = 20 }, listener: s_on);
+        proxy.Listen(0, "127.0.0.1");
+        LoopDriver.RunUntil(kit.Loop, () => proxy.Port > 0);
+        Socket socket = Net.Net.CreateConnection(kit.Loop, proxy.Port, "127.0.0.1");
+        bool closed = false;
+        socket.Error += (_, _) => { };
+        socket.Closed += (_, _) => closed = true;
+        socket.Write("PROXY TCP4 1.2"u8.ToArray()); // and nothing more
+        var got = new StringBuilder();
+        socket.Data += (_, d) => got.Append(Encoding.Latin1.GetString(d));
+
+        LoopDriver.RunUntil(kit.Loop, () => closed && proxy.Server.ConnectionCount == 0);
+
+        Assert.StartsWith("HTTP/1.1 408", got.ToString()); // as any connection silent past the timeout
+        Assert.Empty(kit.Seen);
+    }
+
+    [Fact]
+    public void ConnectionFinished_runs_only_for_a_connection_whose_Accept_ran()
+    {
+        // A filter pairing Accept and ConnectionFinished (an open-connections gauge) stays balanced when headers fail.
+        using var kit = new ProxyKit();
+        var points = new List<HookPoint>();
+        int upstream = kit.StartUpstream((_, res) => res.End("ok"));
+        kit.StartProxy(ProxyKit.Simple([new DelegateFilter(HookPoint.Accept, _ => { points.Add(HookPoint.Accept); return HookResult.Continue; }),
+            new DelegateFilter(HookPoint.ConnectionFinished, _ => { points.Add(HookPoint.ConnectionFinished); return HookResult.Continue; })], null, upstream), s_on);
+
+        Send(kit, Ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n" + Get));
+        Send(kit, Ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n" + Get));
+        LoopDriver.RunUntil(kit.Loop, () => points.Count == 2);
+
+        Assert.Equal([HookPoint.Accept, HookPoint.ConnectionFinished], points);
+    }
+
+    [Fact]
+    public void An_Accept_filter_closing_the_named_client_drops_the_bytes_that_followed_the_header()
+    {
+        using var kit = new ProxyKit();
+        int upstream = kit.StartUpstream((_, res) => res.End("ok"));
+        kit.StartProxy(ProxyKit.Simple([new DelegateFilter(HookPoint.Accept, e => e.Connection.ClientAddress == "203.0.113.66" ? HookResult.Close : HookResult.Continue)], null, upstream), s_on);
+
+        RawClient denied = Send(kit, Ascii("PROXY TCP4 203.0.113.66 5.6.7.8 1 2\r\n" + Get));
+        RawClient allowed = Send(kit, Ascii("PROXY TCP4 203.0.113.67 5.6.7.8 1 2\r\n" + Get));
+
+        Assert.Equal("", denied.Text);
+        Assert.StartsWith("HTTP/1.1 200", allowed.Text);
+        Assert.Equal("203.0.113.67", Assert.Single(kit.Seen).Header("X-Forwarded-For"));
+    }
+
     /// <summary>A version 2 header: the signature, version 2 with <paramref name="versionCommand"/>'s command, the family, the length, the block and TLVs.</summary>
     internal static byte[] V2(byte versionCommand, byte family, byte[] addresses, params (byte Type, byte[] Value)[] tlvs)
     {

@@ -170,4 +170,41 @@ public sealed class ReloadTests
 
         Assert.InRange(checks, after, after + 1); // one may have been in flight
     }
+
+    [Fact]
+    public void Reloads_leave_no_timer_lookup_or_connection_of_a_retired_cluster_behind()
+    {
+        // Each reload retires the cluster (its health check changed): once the proxy closes, the loop has no handle left,
+        // which it would if a retired cluster's health-check or lookup timer, probe, or pooled connection outlived it.
+        var loop = new Loop();
+        var upstream = Http.Http.CreateServer(loop, (_, res) => res.End("ok"));
+        upstream.Listen(0, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => upstream.Port > 0);
+        ProxyOptions Config(int i) => new()
+        {
+            Clusters = [new ProxyCluster
+            {
+                Name = "a", Destinations = [$"localhost:{upstream.Port}"], ResolveInterval = 5,
+                HealthCheck = new ProxyHealthCheck { Path = "/health", Interval = 5 + i % 2 },
+            }],
+            Routes = [new ProxyRoute { Cluster = "a" }],
+            Lookup = _ => [System.Net.IPAddress.Loopback],
+        };
+        var proxy = new ProxyServer(loop, Config(0));
+        proxy.Listen(0, "127.0.0.1");
+        var client = new Http.Client.Agent(loop);
+        for (int i = 1; i <= 10; i++)
+        {
+            int status = 0;
+            Http.Http.Get(loop, new Http.Client.RequestOptions { Host = "127.0.0.1", Port = proxy.Port, Agent = client }, res => { status = res.StatusCode; res.Resume(); });
+            LoopDriver.RunUntil(loop, () => status == 200); // a pooled upstream connection in the cluster about to retire
+            proxy.Reload(Config(i));
+        }
+
+        client.Destroy();
+        proxy.Dispose();
+        upstream.CloseAllConnections();
+        upstream.Close();
+        LoopDriver.AssertNothingLeft(loop);
+    }
 }
