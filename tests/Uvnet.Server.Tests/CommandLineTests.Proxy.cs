@@ -9,21 +9,34 @@ public partial class CommandLineTests
     [InlineData("http://127.0.0.1:3000/", "127.0.0.1:3000")]
     [InlineData("http://app.internal", "app.internal:80")]
     [InlineData("http://[::1]:3000", "[::1]:3000")]
+    [InlineData("https://app.internal", "app.internal:443")]
+    [InlineData("https://127.0.0.1:8443/", "127.0.0.1:8443")]
     public void Proxy_takes_its_upstream_from_to(string url, string upstream)
     {
         CommandLineOptions options = Run("proxy", "--to", url);
         Assert.Equal(UvnetCommand.Proxy, options.Command);
         Assert.Equal(upstream, options.ProxyTo);
+        Assert.Equal(url.StartsWith("https:", StringComparison.Ordinal), options.ProxyToTls);
         Assert.Equal(CommandLineOptions.DefaultHttpPort, options.Port);
     }
 
+    [Fact]
+    public void Proxy_to_an_https_upstream_verifies_it_against_the_system_s_roots()
+    {
+        var secure = Uvnet.Server.Commands.ProxyCommand.ForUpstream("app.internal:443", secure: true).Clusters[0].Tls;
+        Assert.NotNull(secure);
+        Assert.False(secure.DangerousAcceptAnyServerCertificate);
+        Assert.Null(secure.CaCertificates);
+        Assert.Null(Uvnet.Server.Commands.ProxyCommand.ForUpstream("app.internal:80", secure: false).Clusters[0].Tls);
+    }
+
     [Theory]
-    [InlineData("https://127.0.0.1:3000")]
+    [InlineData("ftp://127.0.0.1:3000")]
     [InlineData("127.0.0.1:3000")]
     [InlineData("http://127.0.0.1:3000/path")]
     [InlineData("http://user:pw@127.0.0.1:3000")]
     public void Proxy_refuses_an_upstream_that_is_not_an_http_origin(string url) =>
-        Assert.Contains("'--to' takes an http://HOST:PORT URL", Error("proxy", "--to", url));
+        Assert.Contains("'--to' takes an http://HOST:PORT or https://HOST:PORT URL", Error("proxy", "--to", url));
 
     [Fact]
     public void Proxy_needs_an_upstream_and_to_is_for_proxy_only()

@@ -45,7 +45,7 @@ public static partial class CommandLine
         private bool _optionsEnded;
         private int? _port, _loops, _statsSeconds;
         private string? _host;
-        private (string Host, int Port)? _proxyTo;
+        private (string Host, int Port, bool Secure)? _proxyTo;
         private string? _proxyConfig;
         private bool _proxyWatch;
         private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress, _tlsDev;
@@ -243,6 +243,7 @@ public static partial class CommandLine
                 ProxyConfig = _proxyConfig,
                 ProxyWatch = _proxyWatch,
                 ProxyTo = _proxyTo is { } upstream ? $"{(upstream.Host.Contains(':') ? $"[{upstream.Host}]" : upstream.Host)}:{upstream.Port}" : null,
+                ProxyToTls = _proxyTo is { Secure: true },
                 CertFile = _certFile,
                 KeyFile = _keyFile,
                 TlsDev = _tlsDev,
@@ -313,12 +314,12 @@ public static partial class CommandLine
         }
 
         /// <summary>An <c>http://host:port</c> URL (the port defaulting to 80), with nothing after the authority but "/".</summary>
-        private (string, int)? ParseUpstream(string text)
+        private (string, int, bool)? ParseUpstream(string text)
         {
-            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/"
+            if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.AbsolutePath == "/"
                 && uri.Query.Length == 0 && uri.UserInfo.Length == 0 && uri.Host.Length > 0)
-                return (uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host, uri.Port);
-            Fail($"option '--to' takes an http://HOST:PORT URL, not '{text}'");
+                return (uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host, uri.Port, uri.Scheme == Uri.UriSchemeHttps);
+            Fail($"option '--to' takes an http://HOST:PORT or https://HOST:PORT URL, not '{text}'");
             return null;
         }
 

@@ -93,6 +93,9 @@ public sealed record CommandLineOptions
     /// <summary><c>proxy</c>'s upstream as "host:port" (<c>--to http://host:port</c>); null for the other commands.</summary>
     public string? ProxyTo { get; init; }
 
+    /// <summary>Whether <see cref="ProxyTo"/> is reached over TLS (<c>--to https://host:port</c>), verified against the system's roots.</summary>
+    public bool ProxyToTls { get; init; }
+
     /// <summary><c>proxy</c>'s configuration file (<c>--config FILE</c>: routes, clusters, timeouts, admin listener); null: none.</summary>
     public string? ProxyConfig { get; init; }
 

@@ -28,11 +28,12 @@ public static class HelpText
               --dotfiles   serve: also serve and list dotfiles and dot-folders (.git, .env),
                            which are otherwise not found (404)
               --udp        echo: also echo UDP datagrams, on the same port
-              --to URL     proxy: the upstream, http://HOST:PORT (kept-alive connections,
-                           X-Forwarded-For/-Proto/-Host and Via added; 502, 503 or 504 when
-                           it fails, refuses or stalls)
-              --config F   proxy: routes, clusters, timeouts and an admin listener
-                           (/healthz, /metrics) from the JSON file F, instead of --to;
+              --to URL     proxy: the upstream, http://HOST:PORT or https://HOST:PORT
+                           (kept-alive connections, X-Forwarded-For/-Proto/-Host and Via
+                           added; 502, 503 or 504 when it fails, refuses or stalls)
+              --config F   proxy: routes, clusters (TLS too), timeouts, the listener's TLS
+                           and PROXY protocol, and an admin listener (/healthz, /metrics)
+                           from the JSON file F, instead of --to;
                            SIGHUP reloads it (an invalid file is refused, the old one stays)
               --watch      proxy: also reload the --config file when it changes
               --cors       serve: let any origin read the files from a browser

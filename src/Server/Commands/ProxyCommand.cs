@@ -35,7 +35,7 @@ public static class ProxyCommand
         }
         else
         {
-            config = new ProxyConfig { Options = ForUpstream(options.ProxyTo ?? throw new ArgumentException("proxy needs --to or --config.", nameof(options))) };
+            config = new ProxyConfig { Options = ForUpstream(options.ProxyTo ?? throw new ArgumentException("proxy needs --to or --config.", nameof(options)), options.ProxyToTls) };
         }
         var metrics = new ProxyMetrics();
         ProxyReloader? reloader = options.ProxyConfig is { } path ? new ProxyReloader(path, config, error) : null;
@@ -45,16 +45,16 @@ public static class ProxyCommand
             port => Banner(options, port, config.Listener.Tls is not null), output, error);
     }
 
-    /// <summary>One route to one cluster of the upstream.</summary>
-    internal static ProxyOptions ForUpstream(string hostPort) => new()
+    /// <summary>One route to one cluster of the upstream, over TLS (verified against the system's roots) when <paramref name="secure"/>.</summary>
+    internal static ProxyOptions ForUpstream(string hostPort, bool secure) => new()
     {
-        Clusters = [new ProxyCluster { Name = "upstream", Destinations = [hostPort] }],
+        Clusters = [new ProxyCluster { Name = "upstream", Destinations = [hostPort], Tls = secure ? new Tls.TlsClientOptions() : null }],
         Routes = [new ProxyRoute { Cluster = "upstream" }],
     };
 
     /// <summary>The start-up text: where requests go.</summary>
     internal static string Banner(CommandLineOptions options, int port, bool secure) =>
-        StartupBanner.Format(options.ProxyTo is { } to ? $"uvnet proxy: forwarding every request to {to}" : $"uvnet proxy: routes from {options.ProxyConfig}",
+        StartupBanner.Format(options.ProxyTo is { } to ? $"uvnet proxy: forwarding every request to {(options.ProxyToTls ? "https" : "http")}://{to}" : $"uvnet proxy: routes from {options.ProxyConfig}",
             StartupBanner.HttpUrls(options.Host, port, [], secure), options.Loops, options.Host);
 
     /// <summary>One loop's proxy, logging each exchange once it has ended (status and body bytes as sent).</summary>
