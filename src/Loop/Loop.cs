@@ -42,9 +42,23 @@ public sealed partial class Loop : IDisposable
     private int _closingStart, _closingCount;
 
     /// <summary>Creates a loop with its own poller; dispose it (with no handles left) to release it.</summary>
-    public Loop()
+    /// <exception cref="InvalidOperationException">The <c>UVNET_BACKEND</c> environment variable names no backend.</exception>
+    public Loop() : this(s_defaultOptions)
     {
-        _poller = OperatingSystem.IsLinux() ? new EpollPoller() : new KqueuePoller();
+    }
+
+    private static readonly LoopOptions s_defaultOptions = new();
+
+    /// <summary>Creates a loop with its own poller, the one <paramref name="options"/> chooses; dispose it (with no handles left) to release it.</summary>
+    /// <exception cref="PlatformNotSupportedException">The backend chosen is not this system's (epoll or io_uring off Linux, kqueue on it).</exception>
+    /// <exception cref="InvalidOperationException">The backend is <see cref="LoopBackend.Default"/> and the <c>UVNET_BACKEND</c> environment variable names no backend.</exception>
+    public Loop(LoopOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        LoopBackend backend = LoopOptions.Resolve(options.Backend, Environment.GetEnvironmentVariable(LoopOptions.BackendEnvironmentVariable));
+        if ((backend == LoopBackend.Kqueue) == OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException($"The {backend} backend is not available on this system.");
+        (_poller, Backend, BackendFallbackReason) = CreatePoller(backend, options.SimulatedIoUringSetupStatus);
         Wakeup = new Wakeup();
         int status = _poller.Add(Wakeup.ReadFd, WakeupToken, IoEvents.Read);
         if (status < 0)
@@ -52,6 +66,33 @@ public sealed partial class Loop : IDisposable
         _synchronizationContext = new LoopSynchronizationContext(this);
         UpdateTime();
     }
+
+    private static (IPoller, LoopBackend, string?) CreatePoller(LoopBackend backend, int simulatedSetupStatus)
+    {
+        if (backend == LoopBackend.Kqueue)
+            return (new KqueuePoller(), backend, null);
+        if (backend == LoopBackend.IoUring)
+        {
+            int status = simulatedSetupStatus;
+            if (status == 0 && IoUringPoller.TryCreate(out status) is { } ring)
+                return (ring, backend, null);
+            return (new EpollPoller(), LoopBackend.Epoll, $"io_uring unavailable ({UvError.Name(status)}: {UvError.Message(status)})");
+        }
+        return (new EpollPoller(), backend, null);
+    }
+
+    /// <summary>
+    /// The backend the loop waits with: <see cref="LoopBackend.Epoll"/>, <see cref="LoopBackend.IoUring"/> or
+    /// <see cref="LoopBackend.Kqueue"/>; epoll where io_uring was asked for and could not be had (see
+    /// <see cref="BackendFallbackReason"/>).
+    /// </summary>
+    public LoopBackend Backend { get; }
+
+    /// <summary>
+    /// Why the loop runs on epoll although io_uring was asked for (for instance <c>io_uring unavailable (EPERM:
+    /// operation not permitted)</c> where a container blocks it); null when it runs on the backend asked for.
+    /// </summary>
+    public string? BackendFallbackReason { get; }
 
     /// <summary>A process-wide loop, created on first use, and again on the next use after it was closed (libuv's <c>uv_default_loop</c>).</summary>
     public static Loop Default => LazyInitializer.EnsureInitialized(ref s_default);

@@ -14,6 +14,7 @@ public static class ChildProcess
         ["emfile-without-reserve"] = Streams.EmfileScenario.RunWithoutReserve,
         ["signal-restart"] = SignalRestartScenario.Run,
         ["signal-after-close"] = SignalAfterCloseScenario.Run,
+        ["backend-from-environment"] = LoopBackendTests.PrintDefaultBackend,
     };
 
     /// <summary>
@@ -25,14 +26,20 @@ public static class ChildProcess
             ? scenario()
             : Xunit.Runner.InProc.SystemConsole.ConsoleRunner.Run(args).GetAwaiter().GetResult();
 
-    /// <summary>Runs <paramref name="scenario"/> in a child process and returns its exit code and output.</summary>
-    internal static (int ExitCode, string Output) Run(string scenario, int timeoutSeconds = 60)
+    /// <summary>
+    /// Runs <paramref name="scenario"/> in a child process, with <paramref name="environment"/>'s variable set in its
+    /// environment when given, and returns its exit code and output.
+    /// </summary>
+    internal static (int ExitCode, string Output) Run(string scenario, int timeoutSeconds = 60,
+        (string Name, string Value)? environment = null)
     {
         var start = new ProcessStartInfo("dotnet", ["exec", typeof(ChildProcess).Assembly.Location, scenario])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (environment is var (name, value))
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

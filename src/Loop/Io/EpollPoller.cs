@@ -71,7 +71,8 @@ internal sealed unsafe class EpollPoller : IPoller
         return FromEpoll(Unsafe.ReadUnaligned<uint>(ev));
     }
 
-    private static uint ToEpoll(IoEvents e)
+    /// <summary>epoll's bits for <paramref name="e"/>; poll(2)'s are the same, so io_uring's poll takes them too.</summary>
+    internal static uint ToEpoll(IoEvents e)
     {
         uint r = 0;
         if ((e & IoEvents.Read) != 0) r |= Libc.EPOLLIN;
@@ -82,7 +83,8 @@ internal sealed unsafe class EpollPoller : IPoller
         return r;
     }
 
-    private static IoEvents FromEpoll(uint e)
+    /// <summary>The events epoll's (or poll(2)'s) bits <paramref name="e"/> report.</summary>
+    internal static IoEvents FromEpoll(uint e)
     {
         IoEvents r = IoEvents.None;
         if ((e & Libc.EPOLLIN) != 0) r |= IoEvents.Read;
