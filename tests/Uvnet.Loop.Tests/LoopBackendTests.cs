@@ -195,4 +195,33 @@ public class LoopBackendTests
         listener.Close();
         scope.Finish();
     }
+
+    [Theory]
+    [InlineData(LoopBackend.Epoll)]
+    [InlineData(LoopBackend.IoUring)]
+    public void A_callback_posted_before_a_descriptor_became_readable_runs_before_its_poll_callback(LoopBackend backend)
+    {
+        // epoll's order, which code relies on (a posted receive loop, then the datagram it receives): the wakeup,
+        // reported by the last wait, is at the head of epoll's ready list; io_uring arms its poll anew only at the
+        // next wait, after the descriptor's completion came, and its poller reorders them as epoll has them.
+        using var scope = new LoopScope(backend == LoopBackend.IoUring ? IoUringLoop() : new Loop(new LoopOptions { Backend = backend }));
+        using var pipe = new TestPipe();
+        var order = new List<string>();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, _, _) =>
+        {
+            order.Add("readable");
+            p.Stop();
+        });
+        bool woken = false;
+        scope.Loop.Post(() => woken = true);
+        scope.RunUntil(() => woken); // the wakeup was reported by the last wait
+
+        scope.Loop.Post(() => order.Add("posted"));
+        Assert.Equal(1, pipe.Write());
+        scope.RunUntil(() => order.Count == 2);
+
+        Assert.Equal(["posted", "readable"], order);
+        poll.Close();
+        scope.Finish();
+    }
 }

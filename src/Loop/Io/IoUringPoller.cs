@@ -268,7 +268,8 @@ internal sealed unsafe class IoUringPoller : IPoller
 
     public int Wait(int timeoutMs)
     {
-        ArmQueued();
+        uint firstArmId = _nextArmId + 1;
+        uint armed = ArmQueued();
         uint pending = _localSqTail - Volatile.Read(ref *_sqHead);
         bool completionsWaiting = Volatile.Read(ref *_cqTail) != *_cqHead;
         if (timeoutMs != 0 && !completionsWaiting)
@@ -293,11 +294,13 @@ internal sealed unsafe class IoUringPoller : IPoller
             // posted from task work the kernel runs on the way back from this call).
             Submit(0, Libc.IORING_ENTER_GETEVENTS, null);
         }
-        return Reap();
+        return Reap(firstArmId, armed);
     }
 
-    private void ArmQueued()
+    // Arms the polls queued; how many.
+    private uint ArmQueued()
     {
+        uint armed = 0;
         for (int i = 0; i < _toArmCount; i++)
         {
             int fd = _toArm[i];
@@ -307,6 +310,7 @@ internal sealed unsafe class IoUringPoller : IPoller
                 continue;
             r.Armed = true;
             r.ArmId = ++_nextArmId;
+            armed++;
             byte* sqe = NextSqe();
             sqe[Libc.SqeOpcode] = Libc.IORING_OP_POLL_ADD;
             Unsafe.WriteUnaligned(sqe + Libc.SqeFd, fd);
@@ -314,33 +318,41 @@ internal sealed unsafe class IoUringPoller : IPoller
             Unsafe.WriteUnaligned(sqe + Libc.SqeUserData, UserData(fd, r.ArmId));
         }
         _toArmCount = 0;
+        return armed;
     }
 
-    private int Reap()
+    // Hands the loop the completions waiting (MaxEvents at most) in epoll's order: a descriptor reported by the last
+    // wait and still or again ready first (epoll puts a level-triggered descriptor back at the head of its ready list
+    // as it reports it; here its poll is armed anew only now, so it completes after wakeups that came meanwhile), then
+    // the wakeups, in the order they came. A loop woken by a post (the wakeup descriptor) and a datagram that the
+    // posted callback is to receive thereby runs the callback first, as on epoll.
+    private int Reap(uint firstArmId, uint armed)
     {
         uint head = *_cqHead;
-        uint tail = Volatile.Read(ref *_cqTail);
+        uint window = Math.Min(Volatile.Read(ref *_cqTail) - head, MaxEvents);
         int count = 0;
-        while (head != tail && count < MaxEvents)
+        for (int pass = 0; pass < 2; pass++)
         {
-            byte* cqe = _cqes + (head & _cqMask) * Libc.CqeSize;
-            head++;
-            ulong userData = Unsafe.ReadUnaligned<ulong>(cqe);
-            if (userData == IgnoredUserData)
-                continue;
-            int fd = (int)(uint)userData;
-            ref Registration r = ref _registrations[fd];
-            // A poll removed or replaced since it completed: the one in flight now (if any) reports for it.
-            if (!r.Armed || r.ArmId != (uint)(userData >> 32))
-                continue;
-            r.Armed = false;
-            int res = Unsafe.ReadUnaligned<int>(cqe + 8);
-            _eventTokens[count] = r.Token;
-            _eventMasks[count] = res < 0 ? IoEvents.Error : EpollPoller.FromEpoll((uint)res);
-            count++;
-            QueueArm(fd, ref r);
+            for (uint i = 0; i < window; i++)
+            {
+                byte* cqe = _cqes + ((head + i) & _cqMask) * Libc.CqeSize;
+                ulong userData = Unsafe.ReadUnaligned<ulong>(cqe);
+                if (userData == IgnoredUserData || (uint)(userData >> 32) - firstArmId < armed != (pass == 0))
+                    continue;
+                int fd = (int)(uint)userData;
+                ref Registration r = ref _registrations[fd];
+                // A poll removed or replaced since it completed: the one in flight now (if any) reports for it.
+                if (!r.Armed || r.ArmId != (uint)(userData >> 32))
+                    continue;
+                r.Armed = false;
+                int res = Unsafe.ReadUnaligned<int>(cqe + 8);
+                _eventTokens[count] = r.Token;
+                _eventMasks[count] = res < 0 ? IoEvents.Error : EpollPoller.FromEpoll((uint)res);
+                count++;
+                QueueArm(fd, ref r);
+            }
         }
-        Volatile.Write(ref *_cqHead, head);
+        Volatile.Write(ref *_cqHead, head + window);
         return count;
     }
 
