@@ -83,4 +83,13 @@ public class StartupBannerTests
     [InlineData(new long[] { 7, 5 }, "12 connections served (loop 0: 7, loop 1: 5)")]
     public void The_exit_line_counts_connections_per_loop(long[] perLoop, string line) =>
         Assert.Equal(line, CommandRunner.Served(perLoop));
+
+    [Theory]
+    [InlineData(LoopBackend.Epoll, null, null)]
+    [InlineData(LoopBackend.IoUring, null, "  backend: io_uring")]
+    [InlineData(LoopBackend.Epoll, "io_uring unavailable (EPERM: operation not permitted)",
+        "  backend: epoll, io_uring unavailable (EPERM: operation not permitted)")]
+    public void The_backend_line_names_io_uring_or_why_it_fell_back_and_is_absent_on_the_default(
+        LoopBackend backend, string? reason, string? line) =>
+        Assert.Equal(line, StartupBanner.BackendLine(backend, reason));
 }

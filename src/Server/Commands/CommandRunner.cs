@@ -42,6 +42,8 @@ public static class CommandRunner
             return 1;
         }
         output.WriteLine(banner(host.Port));
+        if (StartupBanner.BackendLine(host.Backend, host.BackendFallbackReason) is { } backendLine)
+            output.WriteLine(backendLine);
         output.Flush();
         if (!host.WaitForExit())
             error.WriteLine("uvnet: some connections did not close in time; exiting anyway");

@@ -36,6 +36,12 @@ public sealed class ServerHost
     /// <summary>How many loops run.</summary>
     public int LoopCount => _workers.Count;
 
+    /// <summary>The I/O backend the loops wait with (the first loop's: all are made alike, see <see cref="Loop.Backend"/>).</summary>
+    public LoopBackend Backend { get; private set; }
+
+    /// <summary>Why the loops run on epoll though io_uring was asked for (see <see cref="Loop.BackendFallbackReason"/>); null otherwise.</summary>
+    public string? BackendFallbackReason { get; private set; }
+
     /// <summary>Whether <see cref="Shutdown"/> was called.</summary>
     public bool IsShuttingDown => _shutdownRequested.Task.IsCompleted;
 
@@ -162,11 +168,26 @@ public sealed class ServerHost
 
         private void Run()
         {
-            var loop = new Loop();
+            Loop loop;
+            try
+            {
+                loop = new Loop();
+            }
+            catch (Exception e)
+            {
+                // UVNET_BACKEND names no backend, or one this system lacks (kqueue on Linux), or the poller could not
+                // be created: the start fails and says why, rather than the thread dying with it.
+                Listening.TrySetException(e);
+                Exited.TrySetResult();
+                return;
+            }
             try
             {
                 lock (_gate)
                     _loop = loop;
+                // Before it listens: TryStart reads these once the first loop is listening.
+                if (index == 0)
+                    (host.Backend, host.BackendFallbackReason) = (loop.Backend, loop.BackendFallbackReason);
                 _service = new LoopServices(loop, host._createService, host._options.Host);
                 _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), OnError);
                 WatchShutdownSignals(loop);

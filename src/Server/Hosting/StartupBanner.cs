@@ -55,6 +55,22 @@ public static class StartupBanner
         return string.Join(Environment.NewLine, lines);
     }
 
+    /// <summary>
+    /// The start-up line that names the I/O backend where it is not the system's default: <c>  backend: io_uring</c>, or,
+    /// where io_uring was asked for (UVNET_BACKEND=io_uring) and could not be had, <c>  backend: epoll, </c> and why;
+    /// null on the default.
+    /// </summary>
+    public static string? BackendLine(LoopBackend backend, string? fallbackReason) =>
+        fallbackReason is not null ? $"  backend: {Name(backend)}, {fallbackReason}"
+        : backend == LoopBackend.IoUring ? $"  backend: {Name(backend)}"
+        : null;
+
+    private static string Name(LoopBackend backend) => backend switch
+    {
+        LoopBackend.IoUring => "io_uring",
+        _ => backend.ToString().ToLowerInvariant(),
+    };
+
     /// <summary>This machine's IPv4 addresses on interfaces that are up, loopback excepted (empty when they cannot be read).</summary>
     public static IReadOnlyList<IPAddress> LanAddresses()
     {
