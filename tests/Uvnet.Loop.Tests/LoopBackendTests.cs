@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Uvnet.Tests.Streams;
 
 namespace Uvnet.Tests;
@@ -8,7 +9,7 @@ namespace Uvnet.Tests;
 /// from io_uring to epoll, and the io_uring poller's readiness where it could differ from epoll's. The whole suite
 /// runs on io_uring too (CI's second pass sets UVNET_BACKEND=io_uring); these tests pin what that pass cannot.
 /// </summary>
-public class LoopBackendTests
+public partial class LoopBackendTests
 {
     /// <summary>A loop on io_uring, or the test skipped where this machine blocks io_uring.</summary>
     internal static Loop IoUringLoop()
@@ -21,6 +22,10 @@ public class LoopBackendTests
         }
         return loop;
     }
+
+    /// <summary>A loop on <paramref name="backend"/>; on io_uring as <see cref="IoUringLoop"/>.</summary>
+    private static Loop LoopOn(LoopBackend backend) =>
+        backend == LoopBackend.IoUring ? IoUringLoop() : new Loop(new LoopOptions { Backend = backend });
 
     [Fact]
     public void The_IoUring_option_selects_io_uring()
@@ -204,7 +209,7 @@ public class LoopBackendTests
         // epoll's order, which code relies on (a posted receive loop, then the datagram it receives): the wakeup,
         // reported by the last wait, is at the head of epoll's ready list; io_uring arms its poll anew only at the
         // next wait, after the descriptor's completion came, and its poller reorders them as epoll has them.
-        using var scope = new LoopScope(backend == LoopBackend.IoUring ? IoUringLoop() : new Loop(new LoopOptions { Backend = backend }));
+        using var scope = new LoopScope(LoopOn(backend));
         using var pipe = new TestPipe();
         var order = new List<string>();
         var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, _, _) =>
@@ -224,4 +229,152 @@ public class LoopBackendTests
         poll.Close();
         scope.Finish();
     }
+
+    [Fact]
+    public void On_io_uring_a_completion_waiting_for_a_descriptor_closed_and_reused_is_not_the_new_owners()
+    {
+        // The first pipe's poll completes (its completion waits in the ring), then its number is closed and reused
+        // (dup2 does both at once) and watched by a second handle: the waiting completion is the old file's and
+        // must not tell the new owner, whose pipe is empty, that it is readable.
+        using var scope = new LoopScope(IoUringLoop());
+        using var first = new TestPipe();
+        using var second = new TestPipe();
+        int reused = first.ReadFd;
+        int staleCalls = 0;
+        var stale = scope.StartPoll(reused, PollEvents.Readable, (_, _, _) => staleCalls++);
+        scope.Loop.Run(RunMode.NoWait); // armed
+        Assert.Equal(1, first.Write());  // completed, not yet reaped
+        Assert.Equal(reused, Dup2(second.ReadFd, reused));
+        stale.Close();
+        bool written = false, readableBeforeWrite = false, readable = false;
+        var owner = scope.StartPoll(reused, PollEvents.Readable, (_, status, events) =>
+        {
+            Assert.Equal(0, status);
+            readableBeforeWrite |= !written;
+            readable |= (events & PollEvents.Readable) != 0;
+        });
+
+        for (int i = 0; i < 3; i++)
+            scope.Loop.Run(RunMode.NoWait);
+        written = true;
+        Assert.Equal(1, second.Write());
+        scope.RunUntil(() => readable);
+
+        Assert.False(readableBeforeWrite);
+        Assert.Equal(0, staleCalls);
+        owner.Close();
+        scope.Finish(); // the first pipe's disposal closes the number, now a copy of the second's read end
+    }
+
+    [Theory]
+    [InlineData(LoopBackend.Epoll)]
+    [InlineData(LoopBackend.IoUring)]
+    public void A_handle_closed_by_an_earlier_callback_of_the_same_wait_gets_no_callback(LoopBackend backend)
+    {
+        // Both descriptors are reported by one wait; whichever callback runs first closes the other handle, whose
+        // completion is then for a handle freed (and its slot maybe reused) earlier in the batch.
+        using var scope = new LoopScope(LoopOn(backend));
+        using var a = new TestPipe();
+        using var b = new TestPipe();
+        int calls = 0;
+        PollHandle? first = null, second = null;
+        first = scope.StartPoll(a.ReadFd, PollEvents.Readable, (p, _, _) =>
+        {
+            calls++;
+            Close(p, p == first ? second! : first!);
+        });
+        second = scope.StartPoll(b.ReadFd, PollEvents.Readable, (p, _, _) =>
+        {
+            calls++;
+            Close(p, p == first ? second! : first!);
+        });
+        scope.Loop.Run(RunMode.NoWait); // both armed
+        Assert.Equal(1, a.Write());
+        Assert.Equal(1, b.Write());
+
+        scope.RunUntil(() => calls > 0);
+        for (int i = 0; i < 3; i++)
+            scope.Loop.Run(RunMode.NoWait);
+
+        Assert.Equal(1, calls);
+        scope.Finish();
+
+        static void Close(PollHandle self, PollHandle other)
+        {
+            other.Close();
+            self.Close();
+            // A new handle takes the freed slot at once: the stale completion must not reach it either.
+            var reuse = new PollHandle(self.Loop, other.Fd);
+            Assert.Equal(0, reuse.Start(PollEvents.Readable, (h, _, _) => h.Close())); // its byte is still there
+        }
+    }
+
+    [Fact]
+    public void On_io_uring_more_changes_than_the_submission_ring_holds_and_more_completions_than_one_wait_hands_over_all_arrive()
+    {
+        // 1100 polls armed in one wait (the submission ring holds 512: it is submitted as it fills), all ready at once
+        // (one wait hands over 1024 events at most: the rest come with the next).
+        const int count = 1100;
+        using var scope = new LoopScope(IoUringLoop());
+        var pipes = new TestPipe[count];
+        var polls = new PollHandle[count];
+        int reported = 0;
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                pipes[i] = new TestPipe();
+                Assert.Equal(1, pipes[i].Write());
+                polls[i] = scope.StartPoll(pipes[i].ReadFd, PollEvents.Readable, (p, status, _) =>
+                {
+                    Assert.Equal(0, status);
+                    reported++;
+                    p.Stop();
+                });
+            }
+
+            scope.RunUntil(() => reported == count);
+
+            foreach (var poll in polls)
+                poll.Close();
+            scope.Finish();
+        }
+        finally
+        {
+            foreach (var pipe in pipes)
+                pipe?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void On_io_uring_polls_armed_by_a_thread_that_has_ended_still_report_readiness_and_no_error()
+    {
+        // The kernel ties a request to the thread that submitted it: a loop armed on one thread and run on another
+        // after the first ended (a loop may move between threads while it is not running) must not see its polls
+        // end in errors.
+        using var scope = new LoopScope(IoUringLoop());
+        using var pipe = new TestPipe();
+        var seen = new List<(int Status, PollEvents Events)>();
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, status, events) =>
+        {
+            seen.Add((status, events));
+            p.Stop();
+        });
+        var thread = new Thread(() => scope.Loop.Run(RunMode.NoWait)); // arms the poll, then ends
+        thread.Start();
+        thread.Join();
+        for (int i = 0; i < 3; i++)
+            scope.Loop.Run(RunMode.NoWait);
+
+        Assert.Empty(seen);
+        Assert.Equal(1, pipe.Write());
+        scope.RunUntil(() => seen.Count > 0);
+
+        Assert.Equal([(0, PollEvents.Readable)], seen);
+        poll.Close();
+        scope.Finish();
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int fd, int target);
 }

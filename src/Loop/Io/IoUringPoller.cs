@@ -346,10 +346,15 @@ internal sealed unsafe class IoUringPoller : IPoller
                     continue;
                 r.Armed = false;
                 int res = Unsafe.ReadUnaligned<int>(cqe + 8);
+                QueueArm(fd, ref r);
+                // The kernel cancels the requests of a thread that ends: the loop armed the poll on a thread it has
+                // since left (a loop may be run by one thread, then another). That is no news of the descriptor: the
+                // poll is armed anew, from this thread, at the next wait.
+                if (res == UvError.ECANCELED)
+                    continue;
                 _eventTokens[count] = r.Token;
                 _eventMasks[count] = res < 0 ? IoEvents.Error : EpollPoller.FromEpoll((uint)res);
                 count++;
-                QueueArm(fd, ref r);
             }
         }
         Volatile.Write(ref *_cqHead, head + window);
