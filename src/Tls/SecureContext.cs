@@ -68,15 +68,23 @@ public sealed unsafe class SecureContext : IDisposable
     public static SecureContext FromCertificate(X509Certificate2 certificate, X509Certificate2Collection? chain = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        var (pem, key) = ToPem(certificate, chain, nameof(certificate));
+        return FromPem(pem, key);
+    }
+
+    /// <summary>The PEM texts of a certificate with its private key (and intermediates), as OpenSSL reads them.</summary>
+    /// <exception cref="ArgumentException">The certificate has no private key, or one that is neither RSA nor ECDSA.</exception>
+    internal static (string Chain, string Key) ToPem(X509Certificate2 certificate, X509Certificate2Collection? chain, string parameter)
+    {
         if (!certificate.HasPrivateKey)
-            throw new ArgumentException("The certificate has no private key.", nameof(certificate));
+            throw new ArgumentException("The certificate has no private key.", parameter);
         var pem = new StringBuilder(certificate.ExportCertificatePem()).Append('\n');
         foreach (X509Certificate2 intermediate in chain ?? [])
             pem.Append(intermediate.ExportCertificatePem()).Append('\n');
         string key = (certificate.GetECDsaPrivateKey() as System.Security.Cryptography.AsymmetricAlgorithm
             ?? certificate.GetRSAPrivateKey()
-            ?? throw new ArgumentException("Only RSA and ECDSA keys are supported.", nameof(certificate))).ExportPkcs8PrivateKeyPem();
-        return FromPem(pem.ToString(), key);
+            ?? throw new ArgumentException("Only RSA and ECDSA keys are supported.", parameter)).ExportPkcs8PrivateKeyPem();
+        return (pem.ToString(), key);
     }
 
     /// <summary>The settings shared by server and client contexts.</summary>
@@ -120,13 +128,15 @@ public sealed unsafe class SecureContext : IDisposable
         OpenSsl.SSL_CTX_set_session_id_context(ctx, id, 5);
         OpenSsl.SSL_CTX_callback_ctrl(ctx, OpenSsl.SSL_CTRL_SET_TLSEXT_SERVERNAME_CB, (nint)(delegate* unmanaged<nint, int*, nint, int>)&TlsServerCallbacks.OnServerName);
         OpenSsl.SSL_CTX_set_alpn_select_cb(ctx, (nint)(delegate* unmanaged<nint, byte**, byte*, byte*, uint, nint, int>)&TlsServerCallbacks.OnAlpnSelect, 0);
+        // Tickets under the keys of the server's options (rotated, settable), not the context's own random key.
+        OpenSsl.SSL_CTX_callback_ctrl(ctx, OpenSsl.SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB, (nint)(delegate* unmanaged<nint, byte*, byte*, nint, nint, int, int>)&TlsServerCallbacks.OnTicketKey);
         return ctx;
     }
 
-    private static void UseChain(SafeSslContextHandle ctx, string pem)
+    internal static void UseChain(SafeSslContextHandle ctx, string pem)
     {
         bool first = true;
-        foreach (nint x509 in ReadPem(pem, static bio => OpenSsl.PEM_read_bio_X509(bio, 0, 0, 0)))
+        foreach (nint x509 in ReadCertificates(pem))
         {
             int ok = first
                 ? OpenSsl.SSL_CTX_use_certificate(ctx, x509)
@@ -136,12 +146,11 @@ public sealed unsafe class SecureContext : IDisposable
                 throw new ArgumentException("The certificate chain was refused: " + OpenSslError.Take("SSL_CTX_use_certificate").Message);
             first = false;
         }
-        OpenSsl.ERR_clear_error(); // the end of the PEM text leaves a "no start line" error
         if (first)
             throw new ArgumentException("No PEM certificate found in the certificate chain.");
     }
 
-    private static void UseKey(SafeSslContextHandle ctx, string pem)
+    internal static void UseKey(SafeSslContextHandle ctx, string pem)
     {
         nint key = ReadPem(pem, static bio => OpenSsl.PEM_read_bio_PrivateKey(bio, 0, 0, 0)).FirstOrDefault();
         OpenSsl.ERR_clear_error();
@@ -151,6 +160,14 @@ public sealed unsafe class SecureContext : IDisposable
         OpenSsl.EVP_PKEY_free(key);
         if (ok != 1 || OpenSsl.SSL_CTX_check_private_key(ctx) != 1)
             throw new ArgumentException("The private key does not match the certificate: " + OpenSslError.Take("SSL_CTX_check_private_key").Message);
+    }
+
+    /// <summary>Every certificate of <paramref name="pem"/> (X509 pointers the caller frees), leaving OpenSSL's error queue empty.</summary>
+    internal static List<nint> ReadCertificates(string pem)
+    {
+        List<nint> found = ReadPem(pem, static bio => OpenSsl.PEM_read_bio_X509(bio, 0, 0, 0));
+        OpenSsl.ERR_clear_error(); // the end of the PEM text leaves a "no start line" error
+        return found;
     }
 
     /// <summary>Every object <paramref name="read"/> finds in <paramref name="pem"/>, in order.</summary>

@@ -41,13 +41,12 @@ public static class Tls
         return socket;
     }
 
-    /// <summary>Puts TLS under <paramref name="socket"/>, which is about to connect to <paramref name="host"/> (the HTTP client's seam).</summary>
-    internal static void Attach(Socket socket, TlsClientOptions options, string host, Action<Socket>? onSecure) =>
-        TlsTransform.Connect(socket, options, host, onSecure);
-
-    /// <summary>Puts TLS under a socket a server just accepted (the HTTPS server's seam).</summary>
-    internal static void Accept(Socket socket, TlsServerOptions options, Action<Socket>? onSecure) =>
-        TlsTransform.Accept(socket, options, onSecure);
+    /// <summary>
+    /// Puts TLS under <paramref name="socket"/>, which is about to connect to <paramref name="host"/>:<paramref name="port"/>
+    /// (the HTTP client's seam), resuming with <paramref name="sessions"/>' session for them when it holds one.
+    /// </summary>
+    internal static void Attach(Socket socket, TlsClientOptions options, string host, Action<Socket>? onSecure, TlsSessionCache? sessions = null, int port = 0) =>
+        TlsTransform.Connect(socket, options, host, onSecure, sessions, port);
 
     /// <summary>OpenSSL connection objects alive in the process (made and not freed yet): a diagnostic, 0 once every TLS socket closed.</summary>
     public static long LiveSessionCount => SafeSslHandle.Live;

@@ -8,7 +8,7 @@ namespace Uvnet.Tls;
 /// verified against the system's trusted roots and its certificate must name the host connected to. One instance
 /// may serve many connections (its OpenSSL context is made once, on first use); do not change it afterwards.
 /// </summary>
-public sealed class TlsClientOptions
+public sealed unsafe class TlsClientOptions
 {
     private readonly Lock _contextLock = new();
     private SecureContext? _context;
@@ -32,6 +32,15 @@ public sealed class TlsClientOptions
     /// </summary>
     public bool DangerousAcceptAnyServerCertificate { get; init; }
 
+    /// <summary>
+    /// The certificate, with its private key (RSA or ECDSA), sent when the server asks for one (Node's <c>cert</c> and
+    /// <c>key</c>); a PEM pair loads with <see cref="X509Certificate2.CreateFromPemFile(string, string?)"/>. None by default.
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    /// <summary>Intermediates sent after <see cref="ClientCertificate"/>, leaf's issuer first.</summary>
+    public X509Certificate2Collection? ClientCertificateChain { get; init; }
+
     /// <summary>Milliseconds the handshake may take once TCP is connected (ERR_TLS_HANDSHAKE_TIMEOUT); 0, the default, for none (Node's).</summary>
     public long HandshakeTimeout { get; init; }
 
@@ -40,6 +49,10 @@ public sealed class TlsClientOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(HandshakeTimeout);
+        if (ClientCertificate is { HasPrivateKey: false })
+            throw new ArgumentException("The client certificate has no private key.", nameof(ClientCertificate));
+        if (ClientCertificate is null && ClientCertificateChain is not null)
+            throw new ArgumentException("A client certificate chain needs its ClientCertificate.", nameof(ClientCertificateChain));
         _ = AlpnWire;
     }
 
@@ -60,7 +73,7 @@ public sealed class TlsClientOptions
                 nint store = OpenSsl.SSL_CTX_get_cert_store(ctx);
                 foreach (X509Certificate2 root in roots)
                 {
-                    foreach (nint x509 in SecureContext.ReadPem(root.ExportCertificatePem(), static bio => OpenSsl.PEM_read_bio_X509(bio, 0, 0, 0)))
+                    foreach (nint x509 in SecureContext.ReadCertificates(root.ExportCertificatePem()))
                     {
                         OpenSsl.X509_STORE_add_cert(store, x509); // the store takes its own reference
                         OpenSsl.X509_free(x509);
@@ -71,6 +84,15 @@ public sealed class TlsClientOptions
             else if (OpenSsl.SSL_CTX_set_default_verify_paths(ctx) != 1)
                 throw OpenSslError.Take("SSL_CTX_set_default_verify_paths");
             OpenSsl.SSL_CTX_set_verify(ctx, DangerousAcceptAnyServerCertificate ? OpenSsl.SSL_VERIFY_NONE : OpenSsl.SSL_VERIFY_PEER, 0);
+            if (ClientCertificate is { } certificate)
+            {
+                var (chain, key) = SecureContext.ToPem(certificate, ClientCertificateChain, nameof(ClientCertificate));
+                SecureContext.UseChain(ctx, chain);
+                SecureContext.UseKey(ctx, key);
+            }
+            // Sessions go to the connection's cache (an HTTP agent's) through the callback, none to OpenSSL's own store.
+            OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_SESS_CACHE_MODE, OpenSsl.SSL_SESS_CACHE_CLIENT | OpenSsl.SSL_SESS_CACHE_NO_INTERNAL_STORE, 0);
+            OpenSsl.SSL_CTX_sess_set_new_cb(ctx, (nint)(delegate* unmanaged<nint, nint, int>)&TlsTransform.OnNewSession);
             return SecureContext.Wrap(ctx);
         }
         catch

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Uvnet.Net;
 using Uvnet.Tls.Interop;
 
@@ -11,6 +12,8 @@ namespace Uvnet.Tls;
 public sealed class TlsConnection
 {
     private readonly TlsTransform _transform;
+    private byte[]? _peerCertificate; // DER, read at the end of the handshake (the SSL object goes with the socket)
+    private X509Certificate2? _peerCertificateObject;
 
     internal TlsConnection(TlsTransform transform) => _transform = transform;
 
@@ -33,13 +36,29 @@ public sealed class TlsConnection
     public bool SessionReused { get; private set; }
 
     /// <summary>
-    /// For a client: whether the server's chain and name were verified (Node's <c>authorized</c>). Only false with
-    /// <see cref="TlsClientOptions.DangerousAcceptAnyServerCertificate"/>: otherwise a failure ends the handshake.
+    /// Whether the peer's certificate was verified (Node's <c>authorized</c>). For a client: the server's chain and
+    /// name; only false with <see cref="TlsClientOptions.DangerousAcceptAnyServerCertificate"/>, as otherwise a failure
+    /// ends the handshake. For a server: the client's certificate, with <see cref="TlsServerOptions.RequestCert"/>
+    /// (always false without); only false with <see cref="TlsServerOptions.RejectUnauthorized"/> off.
     /// </summary>
-    public bool Authorized => !_transform.IsServer && IsEstablished && _transform.VerifyError is null;
+    public bool Authorized => _transform.VerifiesPeer && IsEstablished && _transform.VerifyError is null;
 
-    /// <summary>Why the server was not verified (Node's <c>authorizationError</c>: CERT_HAS_EXPIRED...), or null.</summary>
+    /// <summary>
+    /// Why the peer was not verified (Node's <c>authorizationError</c>: CERT_HAS_EXPIRED, UNABLE_TO_GET_ISSUER_CERT when
+    /// a client sent no certificate...), or null.
+    /// </summary>
     public string? AuthorizationError => _transform.VerifyError?.Code;
+
+    /// <summary>Whether the peer sent a certificate (a server always does; a client when asked and it has one).</summary>
+    internal bool HasPeerCertificate => _peerCertificate is not null;
+
+    /// <summary>
+    /// The certificate the peer sent (Node's <c>getPeerCertificate()</c>, as .NET's certificate type), or null: none
+    /// was sent, or the handshake is not done. Readable after the socket closed. The same instance on each call; do
+    /// not dispose it.
+    /// </summary>
+    public X509Certificate2? GetPeerCertificate() =>
+        _peerCertificateObject ??= _peerCertificate is null ? null : X509CertificateLoader.LoadCertificate(_peerCertificate);
 
     /// <summary>Whether the peer sent close_notify before its end.</summary>
     public bool ReceivedCloseNotify => _transform.ReceivedCloseNotify;
@@ -58,6 +77,21 @@ public sealed class TlsConnection
         Protocol = OpenSsl.Text(OpenSsl.SSL_get_version(ssl));
         Cipher = OpenSsl.Text(OpenSsl.SSL_CIPHER_get_name(OpenSsl.SSL_get_current_cipher(ssl)));
         SessionReused = OpenSsl.SSL_session_reused(ssl) == 1;
+        nint peer = OpenSsl.SSL_get1_peer_certificate(ssl);
+        if (peer != 0)
+        {
+            int size = OpenSsl.i2d_X509(peer, null);
+            if (size > 0)
+            {
+                _peerCertificate = new byte[size];
+                fixed (byte* p = _peerCertificate)
+                {
+                    byte* cursor = p; // i2d moves the pointer it is given past what it wrote
+                    OpenSsl.i2d_X509(peer, &cursor);
+                }
+            }
+            OpenSsl.X509_free(peer);
+        }
         IsEstablished = true;
     }
 }

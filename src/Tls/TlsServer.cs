@@ -10,14 +10,14 @@ namespace Uvnet.Tls;
 /// </summary>
 public sealed class TlsServer : IDisposable
 {
-    private readonly TlsServerOptions _options;
+    private readonly TlsAcceptor _acceptor;
 
     internal TlsServer(Loop loop, TlsServerOptions options, Action<Socket>? secureConnectionListener, ServerOptions? serverOptions)
     {
-        _options = options;
+        _acceptor = new TlsAcceptor(options, s => SecureConnection?.Invoke(s), (e, s) => TlsClientError?.Invoke(e, s));
         if (secureConnectionListener is not null)
             SecureConnection += secureConnectionListener;
-        NetServer = new Server(loop, OnConnection, serverOptions);
+        NetServer = new Server(loop, _acceptor.Accept, serverOptions);
     }
 
     /// <summary>The TCP server underneath: Listen, Close, Address, MaxConnections, its events.</summary>
@@ -26,10 +26,14 @@ public sealed class TlsServer : IDisposable
     /// <summary>The loop the server runs on.</summary>
     public Loop Loop => NetServer.Loop;
 
-    /// <summary>Raised with each socket whose handshake finished (Node's <c>'secureConnection'</c>).</summary>
+    /// <summary>Raised once with each socket whose handshake finished (Node's <c>'secureConnection'</c>).</summary>
     public event Action<Socket>? SecureConnection;
 
-    /// <summary>Raised when a connection fails before it is secure (Node's <c>'tlsClientError'</c>): the error, then the socket closes.</summary>
+    /// <summary>
+    /// Raised when a connection fails before it is secure (Node's <c>'tlsClientError'</c>): garbage instead of a
+    /// ClientHello, a failed or timed-out handshake, a client certificate refused, a peer gone. The socket is
+    /// destroyed; raised once per connection, and never for one that raised <see cref="SecureConnection"/>.
+    /// </summary>
     public event Action<NetException, Socket>? TlsClientError;
 
     /// <summary>The port listened on (0 before listening).</summary>
@@ -46,22 +50,4 @@ public sealed class TlsServer : IDisposable
 
     /// <summary>Closes the server.</summary>
     public void Dispose() => NetServer.Dispose();
-
-    private void OnConnection(Socket socket)
-    {
-        socket.Error += OnSocketError;
-        Tls.Accept(socket, _options, OnSecure);
-    }
-
-    private void OnSecure(Socket socket)
-    {
-        socket.Error -= OnSocketError;
-        SecureConnection?.Invoke(socket);
-    }
-
-    private void OnSocketError(Socket socket, NetException error)
-    {
-        socket.Error -= OnSocketError;
-        TlsClientError?.Invoke(error, socket);
-    }
 }

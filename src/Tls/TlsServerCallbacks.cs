@@ -18,7 +18,10 @@ internal static unsafe class TlsServerCallbacks
         try
         {
             if (options.FindContext(name) is { } context)
+            {
                 OpenSsl.SSL_set_SSL_CTX(ssl, context.Handle);
+                options.ClientCas?.Apply(connection.Ssl, options.RejectUnauthorized, first: false); // the switch dropped the SSL's store
+            }
         }
         catch (ObjectDisposedException)
         {
@@ -55,5 +58,24 @@ internal static unsafe class TlsServerCallbacks
             }
             return OpenSsl.SSL_TLSEXT_ERR_NOACK;
         }
+    }
+
+    /// <summary>
+    /// Client certificates requested but not required (<see cref="TlsServerOptions.RejectUnauthorized"/> false): the
+    /// handshake goes on whatever verification found, which the connection reports (Node's VerifyCallback).
+    /// </summary>
+    [UnmanagedCallersOnly]
+    internal static int OnVerifyAcceptAny(int preverifyOk, nint storeContext) => 1;
+
+    /// <summary>
+    /// Session tickets (OpenSSL's ticket key callback, Node's TicketKeyCallback): encrypts with the current key of the
+    /// server's <see cref="TicketKeyRing"/>, decrypts with whichever of its keys the ticket names.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    internal static int OnTicketKey(nint ssl, byte* name, byte* iv, nint cipher, nint hmac, int encrypt)
+    {
+        if (TlsTransform.FromSsl(ssl)?.ServerOptions?.Tickets is not { } ring)
+            return encrypt != 0 ? -1 : 0;
+        return encrypt != 0 ? ring.InitEncrypt(name, iv, cipher, hmac) : ring.InitDecrypt(name, iv, cipher, hmac);
     }
 }

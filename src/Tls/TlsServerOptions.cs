@@ -1,11 +1,14 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Uvnet.Tls.Interop;
 
 namespace Uvnet.Tls;
 
 /// <summary>
 /// Settings of a TLS server (Node's <c>tls.createServer</c> options): the default <see cref="Context"/>, a context
-/// per host name for SNI, the ALPN protocols and the handshake timeout. Read when the server is created; do not
-/// change them afterwards.
+/// per host name for SNI, the ALPN protocols, the handshake timeout, client certificates and session ticket keys.
+/// Read when the server is created; do not change them afterwards (but for <see cref="TicketKeys"/>, which may be
+/// set at any time).
 /// </summary>
 public sealed class TlsServerOptions
 {
@@ -13,6 +16,7 @@ public sealed class TlsServerOptions
     // SniContexts as Validate read it: OpenSSL's SNI callback looks names up here, so no code of the caller's
     // dictionary (whose exception would end the process inside a native callback) runs during a handshake.
     private KeyValuePair<string, SecureContext>[]? _sniTable;
+    private ClientCertificateStore? _clientCas; // the roots client certificates are verified against, made once
 
     /// <summary>The certificate and key used when the client sends no server name, or one <see cref="SniContexts"/> does not hold.</summary>
     public required SecureContext Context { get; init; }
@@ -33,6 +37,58 @@ public sealed class TlsServerOptions
     /// </summary>
     public long HandshakeTimeout { get; init; } = 120_000;
 
+    /// <summary>
+    /// Asks each client for a certificate (Node's <c>requestCert</c>), verified against <see cref="CaCertificates"/>
+    /// and <see cref="CaFile"/> (the system's roots when neither is set), whose subjects are sent as the accepted
+    /// issuers. Off by default. Read the outcome from <see cref="TlsConnection.Authorized"/>,
+    /// <see cref="TlsConnection.AuthorizationError"/> and <see cref="TlsConnection.GetPeerCertificate"/>.
+    /// </summary>
+    public bool RequestCert { get; init; }
+
+    /// <summary>
+    /// With <see cref="RequestCert"/>: a client without a certificate, or with one that does not verify, fails the
+    /// handshake (an alert to the client, <see cref="TlsServer.TlsClientError"/> with the verification code) (Node's
+    /// <c>rejectUnauthorized</c>, true by default). False: such a client is let in, with
+    /// <see cref="TlsConnection.Authorized"/> false and <see cref="TlsConnection.AuthorizationError"/> saying why.
+    /// </summary>
+    public bool RejectUnauthorized { get; init; } = true;
+
+    /// <summary>The roots (and intermediates) client certificates are verified against (Node's <c>ca</c>), with <see cref="CaFile"/>.</summary>
+    public X509Certificate2Collection? CaCertificates { get; init; }
+
+    /// <summary>A PEM file of roots client certificates are verified against (a CA bundle), read when the server is made.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>
+    /// Milliseconds between rotations of the session ticket key (as nginx rotates its keys): the newest key encrypts
+    /// new tickets, the one before it still decrypts, so a ticket resumes for one to two intervals. 0: never rotated
+    /// (Node's behaviour). Default: one hour, within OpenSSL's two-hour session lifetime.
+    /// </summary>
+    public long TicketKeyRotation { get; init; } = 3_600_000;
+
+    /// <summary>
+    /// The current session ticket key, 48 bytes (Node's <c>getTicketKeys()</c>/<c>setTicketKeys()</c> and its
+    /// <c>ticketKeys</c> option): 16 bytes of key name, 16 of HMAC-SHA256 secret, 16 of AES-128 key. Random unless set.
+    /// Setting it replaces every key (tickets made before no longer resume) and restarts <see cref="TicketKeyRotation"/>;
+    /// set the same keys on each process behind one name to resume across them. Shared by every server made with
+    /// these options; may be read and set from any thread.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not 48 bytes.</exception>
+    public byte[] TicketKeys
+    {
+        get => Tickets.Current;
+        set => Tickets.Set(value);
+    }
+
+    /// <summary>The clock of the ticket key rotation (tests turn it).</summary>
+    internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The ticket keys of the servers made with these options.</summary>
+    internal TicketKeyRing Tickets { get; } = new();
+
+    /// <summary>The verification store of client certificates, once validated with <see cref="RequestCert"/>.</summary>
+    internal ClientCertificateStore? ClientCas => _clientCas;
+
     /// <summary>The ALPN list in its wire format (length-prefixed names), checked once.</summary>
     internal byte[] AlpnWire => _alpnWire ??= EncodeAlpn(AlpnProtocols);
 
@@ -42,6 +98,9 @@ public sealed class TlsServerOptions
         ArgumentNullException.ThrowIfNull(Context);
         ArgumentNullException.ThrowIfNull(SniContexts);
         ArgumentOutOfRangeException.ThrowIfNegative(HandshakeTimeout);
+        ArgumentOutOfRangeException.ThrowIfNegative(TicketKeyRotation);
+        if (CaFile is { } file && !File.Exists(file))
+            throw new FileNotFoundException("The CA file does not exist.", file);
         KeyValuePair<string, SecureContext>[] table = _sniTable ?? [.. SniContexts];
         foreach (var (name, context) in table)
         {
@@ -49,7 +108,10 @@ public sealed class TlsServerOptions
                 throw new ArgumentException("Each SNI entry needs a host name and a context.", nameof(SniContexts));
         }
         _ = AlpnWire;
+        if (RequestCert && _clientCas is null)
+            _clientCas = ClientCertificateStore.Create(CaCertificates, CaFile is null ? null : File.ReadAllText(CaFile));
         _sniTable = table;
+        Tickets.Configure(TicketKeyRotation, TimeProvider);
     }
 
     /// <summary>The context for the host name a client sent, or null for the default.</summary>

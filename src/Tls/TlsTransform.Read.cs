@@ -59,6 +59,7 @@ internal sealed unsafe partial class TlsTransform
                     return;
                 }
                 NetException failure = HandshakeError();
+                _sessions?.Evict(_sessionKey); // Node's agent forgets the session of a connection that failed
                 EncOut(s_ownWrite); // the alert that tells the peer why
                 Fail(failure);
                 return;
@@ -75,8 +76,8 @@ internal sealed unsafe partial class TlsTransform
         _state = TlsState.Established;
         StopHandshakeTimer();
         Connection.Capture(_ssl);
-        if (!_isServer)
-            VerifyError = TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName);
+        if (VerifiesPeer)
+            VerifyError = PeerVerifyError();
         FlushParkedWrites(); // their records follow the handshake's last flight
         if (!_socket.Destroyed)
             _onSecure?.Invoke(_socket);
@@ -140,9 +141,24 @@ internal sealed unsafe partial class TlsTransform
         }
     }
 
+    /// <summary>Whether the peer's certificate is verified: always by a client, by a server that requests one.</summary>
+    internal bool VerifiesPeer => !_isServer || _server!.RequestCert;
+
+    /// <summary>
+    /// The verification error of the peer's certificate once the handshake is done; no certificate is Node's
+    /// UNABLE_TO_GET_ISSUER_CERT (its VerifyPeerCertificate), but for a resumed TLS 1.3 session, verified when issued.
+    /// </summary>
+    private NetException? PeerVerifyError()
+    {
+        const nint unableToGetIssuerCert = 2; // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        bool resumed13 = Connection.SessionReused && Connection.Protocol == "TLSv1.3";
+        nint result = Connection.HasPeerCertificate || resumed13 ? OpenSsl.SSL_get_verify_result(_ssl) : unableToGetIssuerCert;
+        return TlsErrors.FromVerifyResult(result, Connection.ServerName);
+    }
+
     private NetException HandshakeError()
     {
-        if (!_isServer && TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName) is { } verify)
+        if (VerifiesPeer && TlsErrors.FromVerifyResult(OpenSsl.SSL_get_verify_result(_ssl), Connection.ServerName) is { } verify)
         {
             OpenSsl.ERR_clear_error();
             return verify;

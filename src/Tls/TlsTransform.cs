@@ -23,6 +23,8 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
     private GCHandle _self; // the SSL's app data: OpenSSL's SNI and ALPN callbacks find the connection through it
     private TimerHandle? _handshakeTimer;
     private TlsState _state;
+    private TlsSessionCache? _sessions; // a client's: where the session it offers came from and the ones it receives go
+    private (string Host, int Port, TlsClientOptions Options) _sessionKey;
     private bool _shutdownWanted; // End came while writes were held: the close_notify and FIN follow them
 
     private TlsTransform(Socket socket, SecureContext context, TlsServerOptions? server, TlsClientOptions? client, Action<Socket>? onSecure)
@@ -63,16 +65,28 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
     {
         var transform = new TlsTransform(socket, options.Context, options, null, onSecure);
         OpenSsl.SSL_set_accept_state(transform._ssl);
+        options.ClientCas?.Apply(transform._ssl, options.RejectUnauthorized, first: true);
         socket.SetTransform(transform);
         transform.StartHandshakeTimer(options.HandshakeTimeout);
         return transform;
     }
 
-    /// <summary>Puts TLS under a socket about to connect: the client's hello goes out once TCP is connected.</summary>
-    internal static TlsTransform Connect(Socket socket, TlsClientOptions options, string host, Action<Socket>? onSecure)
+    /// <summary>
+    /// Puts TLS under a socket about to connect: the client's hello goes out once TCP is connected. With
+    /// <paramref name="sessions"/>, it offers the session kept for <paramref name="host"/>:<paramref name="port"/> and
+    /// these options, and keeps the ones the server sends.
+    /// </summary>
+    internal static TlsTransform Connect(Socket socket, TlsClientOptions options, string host, Action<Socket>? onSecure, TlsSessionCache? sessions = null, int port = 0)
     {
         var transform = new TlsTransform(socket, options.GetContext(), null, options, onSecure);
         transform.ConfigureClient(options, host);
+        if (sessions is not null)
+        {
+            transform._sessions = sessions;
+            transform._sessionKey = (host, port, options);
+            if (sessions.Get(transform._sessionKey) is { } session)
+                OpenSsl.SSL_set_session(transform._ssl, session.DangerousGetHandle()); // the SSL takes its own reference
+        }
         socket.SetTransform(transform);
         return transform;
     }
@@ -181,6 +195,16 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
         _ssl.Dispose();
         if (_self.IsAllocated)
             _self.Free();
+    }
+
+    /// <summary>A session (ticket) from the server: kept to resume the next connection of the same key.</summary>
+    [UnmanagedCallersOnly]
+    internal static int OnNewSession(nint ssl, nint session)
+    {
+        if (FromSsl(ssl) is not { _sessions: { } sessions } transform || transform._state == TlsState.Closed)
+            return 0; // not kept: OpenSSL frees it
+        sessions.Put(transform._sessionKey, new SafeSslSessionHandle(session));
+        return 1; // the reference is ours now
     }
 
     /// <summary>The connection of an SSL object inside an OpenSSL callback (SNI, ALPN), from its app data.</summary>

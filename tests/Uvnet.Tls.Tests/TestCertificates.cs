@@ -23,7 +23,13 @@ internal static class TestCertificates
 
     internal static X509Certificate2 SelfSigned { get; } = MakeSelfSigned("localhost");
 
-    internal static X509Certificate2 Leaf(string cn, string[] names, IPAddress[] addresses, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null)
+    /// <summary>A client certificate (clientAuth usage) signed by the CA, as a server that requests one verifies it.</summary>
+    internal static X509Certificate2 Client { get; } = Leaf("client", [], [], clientAuth: true);
+
+    /// <summary>A client certificate signed by nobody the server trusts.</summary>
+    internal static X509Certificate2 SelfSignedClient { get; } = MakeSelfSigned("stranger");
+
+    internal static X509Certificate2 Leaf(string cn, string[] names, IPAddress[] addresses, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool clientAuth = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256);
@@ -32,9 +38,10 @@ internal static class TestCertificates
             san.AddDnsName(name);
         foreach (IPAddress address in addresses)
             san.AddIpAddress(address);
-        request.CertificateExtensions.Add(san.Build());
+        if (names.Length + addresses.Length > 0)
+            request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(clientAuth ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
         byte[] serial = RandomNumberGenerator.GetBytes(12);
         using X509Certificate2 cert = request.Create(Ca, notBefore ?? DateTimeOffset.UtcNow.AddDays(-1), notAfter ?? DateTimeOffset.UtcNow.AddDays(30), serial);
         return cert.CopyWithPrivateKey(key);

@@ -12,66 +12,10 @@ namespace Uvnet.Tls.Tests;
 [Collection(nameof(Sequential))]
 public sealed class TlsRobustnessTests
 {
-    private sealed class Fixture
-    {
-        internal readonly Loop Loop = new();
-        internal readonly TlsServer Server;
-        internal readonly List<NetException> ClientErrors = [];
-        internal readonly List<Socket> Secure = [];
-
-        internal Fixture(long handshakeTimeout = 120_000, TlsServerOptions? options = null)
-        {
-            Server = Tls.CreateServer(Loop, options ?? TlsEchoTests.ServerOptions(handshakeTimeout), socket =>
-            {
-                Secure.Add(socket);
-                socket.Data += (s, data) => s.Write(data.ToArray());
-            });
-            Server.TlsClientError += (e, _) => ClientErrors.Add(e);
-            Server.Listen(0, "127.0.0.1");
-        }
-
-        /// <summary>A raw TCP client that sends <paramref name="bytes"/>, for peers that do not speak TLS properly.</summary>
-        internal Socket Raw(byte[] bytes)
-        {
-            var raw = Net.Net.CreateConnection(Loop, Server.Port, "127.0.0.1");
-            raw.Error += (_, _) => { };
-            raw.Resume();
-            raw.Write(bytes);
-            return raw;
-        }
-
-        /// <summary>A proper client still gets its echo: the server survived.</summary>
-        internal void AssertStillServes()
-        {
-            string got = "";
-            var client = Tls.Connect(Loop, Server.Port, "localhost", TlsEchoTests.ClientOptions());
-            client.Write("still here");
-            client.Data += (s, d) =>
-            {
-                got += Encoding.UTF8.GetString(d);
-                if (got == "still here")
-                    s.End();
-            };
-            bool closed = false;
-            client.Closed += (_, _) => closed = true;
-            LoopDriver.RunUntil(Loop, () => closed);
-            Assert.Equal("still here", got);
-        }
-
-        internal void Finish()
-        {
-            foreach (Socket s in Secure)
-                s.Destroy();
-            Server.Close();
-            LoopDriver.AssertNothingLeft(Loop);
-            TlsLeaks.AssertNone();
-        }
-    }
-
     [Fact]
     public void Garbage_instead_of_a_ClientHello_is_a_TlsClientError_and_the_server_goes_on()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         var raw = f.Raw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
         bool closed = false;
         raw.Closed += (_, _) => closed = true;
@@ -84,7 +28,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void A_ClientHello_cut_in_half_then_a_stall_is_cut_by_the_handshake_timeout()
     {
-        var f = new Fixture(handshakeTimeout: 300);
+        var f = new TlsFixture(handshakeTimeout: 300);
         // A handshake record header announcing 512 bytes, and only 100 of them.
         byte[] half = new byte[105];
         half[0] = 22; half[1] = 3; half[2] = 1; half[3] = 2; half[4] = 0;
@@ -101,7 +45,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void A_reset_mid_record_is_a_TlsClientError_and_the_server_goes_on()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         byte[] partial = [22, 3, 1, 2, 0, 1, 0, 1, 252, 3, 3];
         var raw = f.Raw(partial);
         raw.Write(Array.Empty<byte>(), _ => raw.ResetAndDestroy()); // once the partial record left
@@ -114,7 +58,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void A_peer_that_closes_before_the_handshake_ends_is_ECONNRESET_as_in_Node()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         var raw = f.Raw([22, 3, 1]);
         raw.End();
         LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
@@ -125,7 +69,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void The_server_receives_close_notify_from_a_client_that_ends()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions(), s => s.End());
         client.Resume();
         bool closed = false;
@@ -165,7 +109,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void End_before_the_handshake_finishes_sends_the_held_writes_then_close_notify()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         string got = "";
         var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions());
         client.Data += (_, d) => got += Encoding.UTF8.GetString(d);
@@ -180,7 +124,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void Destroy_during_the_handshake_cancels_held_writes_and_frees_the_session()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions());
         NetException? writeError = null;
         bool called = false;
@@ -205,7 +149,7 @@ public sealed class TlsRobustnessTests
                 ["*.wild.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("a.wild.test", ["*.wild.test"], [])),
             },
         };
-        var f = new Fixture(options: options);
+        var f = new TlsFixture(options: options);
         foreach (string name in new[] { "example.test", "a.wild.test", "localhost" })
         {
             var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", new TlsClientOptions { ServerName = name, CaCertificates = TestCertificates.CaCollection }, s => s.End());
@@ -228,7 +172,7 @@ public sealed class TlsRobustnessTests
         // OpenSSL refuses an SNI name over 255 bytes and queues an error on the calling thread; Node ignores the
         // refusal (its setServername) and connects without SNI. Left on the loop thread's queue, the error would be
         // read by the next SSL_get_error there, on whichever connection calls it next.
-        var f = new Fixture();
+        var f = new TlsFixture();
         var longName = new TlsClientOptions { ServerName = new string('a', 300), DangerousAcceptAnyServerCertificate = true };
         bool secure = false, closed = false;
         var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", longName, s =>
@@ -264,7 +208,7 @@ public sealed class TlsRobustnessTests
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    private static NetException? ConnectWithName(Fixture f, string name)
+    private static NetException? ConnectWithName(TlsFixture f, string name)
     {
         NetException? error = null;
         bool closed = false;
@@ -284,7 +228,7 @@ public sealed class TlsRobustnessTests
         {
             ["example.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], [])),
         });
-        var f = new Fixture(options: new TlsServerOptions { Context = SecureContext.FromCertificate(TestCertificates.Localhost), SniContexts = table });
+        var f = new TlsFixture(options: new TlsServerOptions { Context = SecureContext.FromCertificate(TestCertificates.Localhost), SniContexts = table });
         Assert.Null(ConnectWithName(f, "example.test"));
         Assert.Equal("example.test", f.Secure.Single().GetTlsConnection()!.ServerName);
         f.Finish();
@@ -295,7 +239,7 @@ public sealed class TlsRobustnessTests
     public void An_SNI_context_disposed_while_the_server_runs_fails_that_handshake_and_the_server_goes_on()
     {
         var disposed = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], []));
-        var f = new Fixture(options: new TlsServerOptions
+        var f = new TlsFixture(options: new TlsServerOptions
         {
             Context = SecureContext.FromCertificate(TestCertificates.Localhost),
             SniContexts = new Dictionary<string, SecureContext> { ["example.test"] = disposed },
@@ -312,7 +256,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void ALPN_settles_on_the_servers_first_protocol_the_client_offers_and_none_without_one_in_common()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         foreach (var (offer, expected) in new (string[]?, string?)[] { (["h2", "http/1.1"], "http/1.1"), (["h2"], null), (null, null) })
         {
             TlsConnection? info = null;
@@ -329,7 +273,7 @@ public sealed class TlsRobustnessTests
     [Fact]
     public void A_thousand_handshake_and_close_cycles_leak_no_descriptor_and_no_SSL_object()
     {
-        var f = new Fixture();
+        var f = new TlsFixture();
         int before = Directory.GetFiles("/proc/self/fd").Length;
         int done = 0;
         for (int i = 0; i < 1000; i++)

@@ -24,6 +24,7 @@ public sealed class Agent
     // connections, nor one verified otherwise. The options object is the key: one per distinct setting.
     private readonly Dictionary<(string Host, int Port, TlsClientOptions? Tls), ConnectionPool> _pools = [];
     private readonly Stack<ClientRequest> _recycled = new();
+    private TlsSessionCache? _sessions;
     private int _totalSockets;
 
     /// <summary>An agent on <paramref name="loop"/> (defaults: Node's global agent's).</summary>
@@ -69,13 +70,20 @@ public sealed class Agent
         }
     }
 
-    /// <summary>Closes every idle connection (Node's <c>agent.destroy()</c> closes busy ones too: here their requests own them).</summary>
+    /// <summary>
+    /// Closes every idle connection (Node's <c>agent.destroy()</c> closes busy ones too: here their requests own them)
+    /// and frees the TLS sessions kept.
+    /// </summary>
     public void Destroy()
     {
         LoopThread.Verify(Loop, nameof(Agent), unstarted: true);
         foreach (ConnectionPool pool in _pools.Values)
             pool.DestroyFree();
+        _sessions?.Clear();
     }
+
+    /// <summary>The TLS sessions its https connections resume with (<see cref="AgentOptions.MaxCachedSessions"/>), made on first use.</summary>
+    internal TlsSessionCache Sessions => _sessions ??= new TlsSessionCache(Options.MaxCachedSessions);
 
     /// <summary>Requests kept for reuse.</summary>
     internal int RecycledCount => _recycled.Count;

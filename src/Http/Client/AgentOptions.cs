@@ -53,8 +53,16 @@ public sealed record AgentOptions
     /// </summary>
     public int Pipelining { get; init; } = 1;
 
+    /// <summary>
+    /// TLS sessions kept to resume later https connections, one per host, port and TLS settings, the oldest dropped
+    /// beyond (Node's <c>maxCachedSessions</c>, 100): a new connection to an origin offers the last session (ticket) its
+    /// predecessors received, so its handshake is an abbreviated one. 0: none kept, every handshake is a full one.
+    /// </summary>
+    public int MaxCachedSessions { get; init; } = 100;
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxCachedSessions, nameof(MaxCachedSessions));
         ArgumentOutOfRangeException.ThrowIfLessThan(Pipelining, 1, nameof(Pipelining));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSockets, 1, nameof(MaxSockets));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxFreeSockets, nameof(MaxFreeSockets));

@@ -40,15 +40,15 @@ internal sealed class ClientConnection
 
     /// <summary>A connection of <paramref name="pool"/>'s origin.</summary>
     internal ClientConnection(ConnectionPool pool)
-        : this(pool.Agent.Loop, pool.Host, pool.Port, pool.Tls) => Pool = pool;
+        : this(pool.Agent.Loop, pool.Host, pool.Port, pool.Tls, pool.Tls is null ? null : pool.Agent.Sessions) => Pool = pool;
 
     /// <summary>A connection of <paramref name="request"/>'s own (Node's <c>agent: false</c>), closed after its response.</summary>
     internal ClientConnection(ClientRequest request)
-        : this(request.Loop, request.Host, request.Port, request.Tls)
+        : this(request.Loop, request.Host, request.Port, request.Tls, null)
     {
     }
 
-    private ClientConnection(Loop loop, string host, int port, TlsClientOptions? tls)
+    private ClientConnection(Loop loop, string host, int port, TlsClientOptions? tls, TlsSessionCache? sessions)
     {
         _onWritten = OnWritten;
         Socket = new Socket(loop) { Owner = this };
@@ -62,7 +62,7 @@ internal sealed class ClientConnection
         // behind an unacknowledged one are not held by Nagle for the server's delayed ACK.
         Socket.SetNoDelay();
         if (tls is not null)
-            Uvnet.Tls.Tls.Attach(Socket, tls, host, null); // https: the request waits in the socket until the handshake is done
+            Uvnet.Tls.Tls.Attach(Socket, tls, host, null, sessions, port); // https: the request waits in the socket until the handshake is done
         Socket.Connect(port, host);
     }
 

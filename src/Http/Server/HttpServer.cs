@@ -45,15 +45,12 @@ public sealed class HttpServer : IDisposable
     private CheckHandle? _stopCheck;
     private IdleHandle? _stopSpin;
     private bool _closing;
-    private readonly TlsServerOptions? _tls; // HTTPS: each connection runs TLS under its socket
-    private readonly Action<Socket>? _onSecure; // HTTPS: raises SecureConnection (one delegate for every connection)
+    private readonly TlsAcceptor? _tls; // HTTPS: each connection runs TLS under its socket
 
     internal HttpServer(Loop loop, HttpServerOptions options, TlsServerOptions? tls = null)
     {
         Loop = loop;
-        _tls = tls;
-        if (tls is not null)
-            _onSecure = OnSecureConnection;
+        _tls = tls is null ? null : new TlsAcceptor(tls, OnSecureConnection, OnTlsClientError);
         Options = options;
         // Written into every head as is: checked as a handler's header would be, so a misconfigured value cannot split
         // each response; Latin-1 then sends the checked text byte for byte.
@@ -88,11 +85,18 @@ public sealed class HttpServer : IDisposable
     public event Action<Socket>? Connection;
 
     /// <summary>
-    /// An HTTPS server's connection finished its TLS handshake (Node's https server <c>secureConnection</c>), before its
-    /// first request is read; never raised by a plain HTTP server. The socket's <c>GetTlsConnection()</c> has the
-    /// protocol, cipher, ALPN and server name.
+    /// Raised once per connection of an HTTPS server (<see cref="Https.CreateServer(Loop, TlsServerOptions, Action{IncomingMessage, ServerResponse}?, HttpServerOptions?)"/>)
+    /// whose handshake finished, before its first request (Node's <c>'secureConnection'</c>); read the TLS side with
+    /// <c>socket.GetTlsConnection()</c>. A handler that throws is reported to <see cref="HandlerError"/> and the socket destroyed.
     /// </summary>
     public event Action<Socket>? SecureConnection;
+
+    /// <summary>
+    /// Raised once per connection of an HTTPS server that failed before it was secure (Node's <c>'tlsClientError'</c>):
+    /// garbage instead of a ClientHello, a failed or timed-out handshake, a refused client certificate, a peer gone.
+    /// The socket is destroyed; no request was read from it.
+    /// </summary>
+    public event Action<NetException, Socket>? TlsClientError;
 
     /// <summary>
     /// Raised, as Node's <c>clientError</c>, for a request the server cannot parse (400, 413, 414, 431, 501, 505; the
@@ -144,9 +148,9 @@ public sealed class HttpServer : IDisposable
     /// <summary>
     /// Raised when user code the server runs throws and the server contains the exception (see the remarks): a
     /// <see cref="Request"/> or <see cref="CheckContinue"/> handler, the task of an async handler, a request's body
-    /// handlers, a response's events, a <see cref="Connection"/>, <see cref="Upgrade"/>, <see cref="Connect"/> or
-    /// <see cref="ClientError"/> handler. With the request concerned, readable during the event only (it is pooled);
-    /// null when there is none (Connection, ClientError) or none any more (an async handler that faulted after its
+    /// handlers, a response's events, a <see cref="Connection"/>, <see cref="SecureConnection"/>, <see cref="TlsClientError"/>,
+    /// <see cref="Upgrade"/>, <see cref="Connect"/> or <see cref="ClientError"/> handler. With the request concerned, readable during the event only (it is pooled);
+    /// null when there is none (Connection, SecureConnection, TlsClientError, ClientError) or none any more (an async handler that faulted after its
     /// response finished). Raised before the server answers for the failure. A handler of this event that throws is ignored: it runs inside the
     /// server's recovery from the first failure, which must complete.
     /// </summary>
@@ -358,8 +362,7 @@ public sealed class HttpServer : IDisposable
 
     private void OnConnection(Socket socket)
     {
-        if (_tls is not null)
-            Tls.Tls.Accept(socket, _tls, _onSecure); // before any read: the connection below sees only plaintext
+        _tls?.Accept(socket); // before any read: the connection below sees only plaintext
         var connection = new HttpConnection(this, socket) { IndexInServer = _connections.Count };
         _connections.Add(connection);
         try
@@ -382,7 +385,19 @@ public sealed class HttpServer : IDisposable
         catch (Exception e)
         {
             ReportHandlerError(e, null);
-            socket.Destroy(); // as a Connection handler that threw
+            socket.Destroy();
+        }
+    }
+
+    private void OnTlsClientError(NetException error, Socket socket)
+    {
+        try
+        {
+            TlsClientError?.Invoke(error, socket);
+        }
+        catch (Exception e)
+        {
+            ReportHandlerError(e, null); // the socket is being destroyed already
         }
     }
 

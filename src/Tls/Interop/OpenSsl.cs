@@ -16,11 +16,13 @@ internal static unsafe partial class OpenSsl
     internal const int TLS1_2_VERSION = 0x0303, TLS1_3_VERSION = 0x0304;
     internal const int SSL_CTRL_MODE = 33, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB = 53, SSL_CTRL_SET_TLSEXT_HOSTNAME = 55,
         SSL_CTRL_CHAIN_CERT = 89, SSL_CTRL_SET_GROUPS_LIST = 92, SSL_CTRL_SET_MIN_PROTO_VERSION = 123, SSL_CTRL_SET_MAX_PROTO_VERSION = 124;
+    internal const int SSL_CTRL_SET_SESS_CACHE_MODE = 44, SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB = 72, SSL_CTRL_SET_VERIFY_CERT_STORE = 106;
+    internal const int SSL_SESS_CACHE_CLIENT = 0x1, SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x200;
     internal const int BIO_C_SET_BUF_MEM_EOF_RETURN = 130;
     internal const long SSL_MODE_ENABLE_PARTIAL_WRITE = 0x1, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2, SSL_MODE_RELEASE_BUFFERS = 0x10;
     internal const ulong SSL_OP_NO_COMPRESSION = 1UL << 17, SSL_OP_NO_RENEGOTIATION = 1UL << 30,
         SSL_OP_NO_CLIENT_RENEGOTIATION = 1UL << 10;
-    internal const int SSL_VERIFY_NONE = 0, SSL_VERIFY_PEER = 1;
+    internal const int SSL_VERIFY_NONE = 0, SSL_VERIFY_PEER = 1, SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2;
     internal const int SSL_TLSEXT_ERR_OK = 0, SSL_TLSEXT_ERR_ALERT_FATAL = 2, SSL_TLSEXT_ERR_NOACK = 3;
     internal const int SSL_AD_INTERNAL_ERROR = 80;
     internal const int OPENSSL_NPN_NEGOTIATED = 1;
@@ -74,6 +76,9 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl)] internal static partial nint SSL_get1_session(SafeSslHandle ssl);
     [LibraryImport(Ssl)] internal static partial int SSL_set_session(SafeSslHandle ssl, nint session);
     [LibraryImport(Ssl)] internal static partial void SSL_SESSION_free(nint session);
+    [LibraryImport(Ssl)] internal static partial void SSL_CTX_sess_set_new_cb(SafeSslContextHandle ctx, nint callback);
+    [LibraryImport(Ssl)] internal static partial int SSL_add_client_CA(SafeSslHandle ssl, nint x509);
+    [LibraryImport(Ssl)] internal static partial int SSL_CTX_add_client_CA(SafeSslContextHandle ctx, nint x509);
 
     [LibraryImport(Crypto)] internal static partial nint BIO_s_mem();
     [LibraryImport(Crypto)] internal static partial nint BIO_new(nint method);
@@ -88,6 +93,15 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Crypto)] internal static partial void X509_free(nint x509);
     [LibraryImport(Crypto)] internal static partial void EVP_PKEY_free(nint pkey);
     [LibraryImport(Crypto)] internal static partial int X509_STORE_add_cert(nint store, nint x509);
+    [LibraryImport(Crypto)] internal static partial nint X509_STORE_new();
+    [LibraryImport(Crypto)] internal static partial void X509_STORE_free(nint store);
+    [LibraryImport(Crypto)] internal static partial int X509_STORE_set_default_paths(nint store);
+    [LibraryImport(Crypto)] internal static partial nint EVP_aes_128_cbc();
+    [LibraryImport(Crypto)] internal static partial nint EVP_sha256();
+    [LibraryImport(Crypto)] internal static partial int EVP_EncryptInit_ex(nint ctx, nint cipher, nint engine, byte* key, byte* iv);
+    [LibraryImport(Crypto)] internal static partial int EVP_DecryptInit_ex(nint ctx, nint cipher, nint engine, byte* key, byte* iv);
+    [LibraryImport(Crypto)] internal static partial int HMAC_Init_ex(nint ctx, byte* key, int length, nint digest, nint engine);
+    [LibraryImport(Crypto)] internal static partial int RAND_bytes(byte* buffer, int count);
     [LibraryImport(Crypto)] internal static partial int i2d_X509(nint x509, byte** output);
     [LibraryImport(Crypto)] internal static partial nint X509_verify_cert_error_string(nint n);
     [LibraryImport(Crypto)] internal static partial ulong ERR_get_error();

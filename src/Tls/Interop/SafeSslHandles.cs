@@ -84,3 +84,22 @@ internal sealed class SafeSslHandle : SafeHandle
         return true;
     }
 }
+
+/// <summary>An <c>SSL_SESSION*</c> a client keeps to resume with (a TLS 1.3 ticket or a TLS 1.2 session).</summary>
+internal sealed class SafeSslSessionHandle : SafeHandle
+{
+    public SafeSslSessionHandle() : base(0, ownsHandle: true)
+    {
+    }
+
+    /// <summary>Takes over a reference OpenSSL handed out (its new-session callback's).</summary>
+    internal SafeSslSessionHandle(nint session) : base(0, ownsHandle: true) => SetHandle(session);
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle()
+    {
+        OpenSsl.SSL_SESSION_free(handle);
+        return true;
+    }
+}

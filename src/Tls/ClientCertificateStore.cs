@@ -1,0 +1,75 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Uvnet.Tls.Interop;
+
+namespace Uvnet.Tls;
+
+/// <summary>
+/// What a server verifies client certificates against (<see cref="TlsServerOptions.RequestCert"/>): an OpenSSL store
+/// of the CA certificates, and those certificates, whose subjects each handshake sends as the accepted issuers.
+/// Made once per options; set on each SSL rather than on the context, which servers with other settings may share.
+/// </summary>
+internal sealed unsafe class ClientCertificateStore
+{
+    private readonly nint _store;
+    private readonly nint[] _cas;
+
+    private ClientCertificateStore(nint store, nint[] cas)
+    {
+        _store = store;
+        _cas = cas;
+    }
+
+    /// <summary>A store of <paramref name="certificates"/> and the certificates of <paramref name="pem"/>; the system's roots when both are empty.</summary>
+    /// <exception cref="ArgumentException">The PEM text holds no certificate.</exception>
+    internal static ClientCertificateStore Create(X509Certificate2Collection? certificates, string? pem)
+    {
+        OpenSsl.EnsureLoaded();
+        var text = new StringBuilder();
+        foreach (X509Certificate2 certificate in certificates ?? [])
+            text.Append(certificate.ExportCertificatePem()).Append('\n');
+        List<nint> fromFile = pem is null ? [] : SecureContext.ReadCertificates(pem);
+        if (pem is not null && fromFile.Count == 0)
+            throw new ArgumentException("No PEM certificate found in the CA file.", nameof(TlsServerOptions.CaFile));
+        List<nint> all = [.. SecureContext.ReadCertificates(text.ToString()), .. fromFile];
+        nint store = OpenSsl.X509_STORE_new();
+        if (store == 0)
+        {
+            foreach (nint x509 in all)
+                OpenSsl.X509_free(x509);
+            throw OpenSslError.Take("X509_STORE_new");
+        }
+        foreach (nint x509 in all)
+            OpenSsl.X509_STORE_add_cert(store, x509); // the store takes its own reference; a duplicate is refused harmlessly
+        if (all.Count == 0)
+            OpenSsl.X509_STORE_set_default_paths(store); // Node verifies against its root CAs when no ca is given
+        OpenSsl.ERR_clear_error();
+        return new ClientCertificateStore(store, [.. all]);
+    }
+
+    /// <summary>
+    /// Asks <paramref name="ssl"/>'s client for a certificate and verifies it against this store: with
+    /// <paramref name="reject"/>, a missing or unverified one fails the handshake; else any is taken and the result kept.
+    /// Called again after SNI switched the context, which replaces the SSL's certificate settings (the store with them).
+    /// </summary>
+    internal void Apply(SafeSslHandle ssl, bool reject, bool first)
+    {
+        OpenSsl.SSL_ctrl(ssl, OpenSsl.SSL_CTRL_SET_VERIFY_CERT_STORE, 1, _store); // set1: the SSL takes a reference
+        if (!first)
+            return;
+        if (reject)
+            OpenSsl.SSL_set_verify(ssl, OpenSsl.SSL_VERIFY_PEER | OpenSsl.SSL_VERIFY_FAIL_IF_NO_PEER_CERT, 0);
+        else
+            OpenSsl.SSL_set_verify(ssl, OpenSsl.SSL_VERIFY_PEER, (nint)(delegate* unmanaged<int, nint, int>)&TlsServerCallbacks.OnVerifyAcceptAny);
+        foreach (nint ca in _cas)
+            OpenSsl.SSL_add_client_CA(ssl, ca);
+    }
+
+    ~ClientCertificateStore()
+    {
+        // Options live as long as their servers; a store is freed with them (SSLs still open hold their own reference).
+        OpenSsl.X509_STORE_free(_store);
+        foreach (nint ca in _cas)
+            OpenSsl.X509_free(ca);
+    }
+}

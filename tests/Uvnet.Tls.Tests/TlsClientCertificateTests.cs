@@ -1,0 +1,177 @@
+using System.Net.Security;
+using TcpClient = System.Net.Sockets.TcpClient;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Uvnet.Net;
+
+namespace Uvnet.Tls.Tests;
+
+/// <summary>
+/// Client certificates (Node's test-tls-client-verify, test-tls-peer-certificate, test-tls-server-verify): a server
+/// that requests, requires and verifies them against a CA bundle, and a client that sends one.
+/// </summary>
+[Collection(nameof(Sequential))]
+public sealed class TlsClientCertificateTests
+{
+    private static TlsServerOptions Requiring(bool reject = true, X509Certificate2Collection? ca = null, string? caFile = null) => new()
+    {
+        Context = SecureContext.FromCertificate(TestCertificates.Localhost),
+        RequestCert = true,
+        RejectUnauthorized = reject,
+        CaCertificates = caFile is null ? ca ?? TestCertificates.CaCollection : ca,
+        CaFile = caFile,
+    };
+
+    private static TlsClientOptions WithCertificate(X509Certificate2? certificate) => new()
+    {
+        CaCertificates = TestCertificates.CaCollection,
+        ClientCertificate = certificate,
+    };
+
+    [Fact]
+    public void A_required_client_certificate_signed_by_the_CA_is_authorized_and_readable_on_both_sides()
+    {
+        var f = new TlsFixture(options: Requiring());
+        var (error, client) = f.Run(WithCertificate(TestCertificates.Client));
+        Assert.Null(error);
+        Assert.Empty(f.ClientErrors);
+        TlsConnection server = f.Secure.Single().GetTlsConnection()!;
+        Assert.True(server.Authorized);
+        Assert.Null(server.AuthorizationError);
+        Assert.Equal("CN=client", server.GetPeerCertificate()!.Subject);
+        Assert.Same(server.GetPeerCertificate(), server.GetPeerCertificate());
+        Assert.Equal("CN=localhost", client.GetTlsConnection()!.GetPeerCertificate()!.Subject); // read after the close
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_client_without_a_certificate_fails_the_handshake_of_a_server_that_requires_one()
+    {
+        var f = new TlsFixture(options: Requiring());
+        var (error, _) = f.Run(WithCertificate(null));
+        Assert.NotNull(error); // the server's alert: certificate required
+        Assert.StartsWith("ERR_SSL_", error!.Code);
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.StartsWith("ERR_SSL_", f.ClientErrors[0].Code);
+        Assert.Empty(f.Secure);
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_client_certificate_the_CA_did_not_sign_is_a_TlsClientError_with_the_verification_code()
+    {
+        var f = new TlsFixture(options: Requiring());
+        var (error, _) = f.Run(WithCertificate(TestCertificates.SelfSignedClient));
+        Assert.NotNull(error);
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.Equal("DEPTH_ZERO_SELF_SIGNED_CERT", f.ClientErrors[0].Code);
+        Assert.Empty(f.Secure);
+        f.Finish();
+    }
+
+    [Fact]
+    public void Without_RejectUnauthorized_an_unverified_or_missing_client_certificate_is_let_in_with_its_authorizationError()
+    {
+        var f = new TlsFixture(options: Requiring(reject: false));
+        Assert.Null(f.Run(WithCertificate(TestCertificates.SelfSignedClient)).Error);
+        Assert.Null(f.Run(WithCertificate(null)).Error);
+        Assert.Null(f.Run(WithCertificate(TestCertificates.Client)).Error);
+        Assert.Empty(f.ClientErrors);
+        TlsConnection[] server = [.. f.Secure.Select(s => s.GetTlsConnection()!)];
+        Assert.Equal([false, false, true], server.Select(c => c.Authorized));
+        Assert.Equal(["DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT", null], server.Select(c => c.AuthorizationError));
+        Assert.Equal(["CN=stranger", null, "CN=client"], server.Select(c => c.GetPeerCertificate()?.Subject));
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_server_that_does_not_request_a_certificate_gets_none_and_reports_nothing_authorized()
+    {
+        var f = new TlsFixture();
+        Assert.Null(f.Run(WithCertificate(TestCertificates.Client)).Error);
+        TlsConnection server = f.Secure.Single().GetTlsConnection()!;
+        Assert.False(server.Authorized); // Node: authorized is false unless requestCert
+        Assert.Null(server.AuthorizationError);
+        Assert.Null(server.GetPeerCertificate());
+        f.Finish();
+    }
+
+    [Fact]
+    public void The_client_certificate_is_verified_on_a_connection_whose_SNI_switched_the_context()
+    {
+        // SNI replaces the SSL's certificate settings, the verification store with them: it is set again.
+        var options = new TlsServerOptions
+        {
+            Context = SecureContext.FromCertificate(TestCertificates.Localhost),
+            SniContexts = new Dictionary<string, SecureContext>
+            {
+                ["example.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], [])),
+            },
+            RequestCert = true,
+            CaCertificates = TestCertificates.CaCollection,
+        };
+        var f = new TlsFixture(options: options);
+        var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", new TlsClientOptions
+        {
+            ServerName = "example.test",
+            CaCertificates = TestCertificates.CaCollection,
+            ClientCertificate = TestCertificates.Client,
+        }, s => s.End());
+        bool closed = false;
+        NetException? error = null;
+        client.Error += (_, e) => error = e;
+        client.Closed += (_, _) => closed = true;
+        client.Resume();
+        LoopDriver.RunUntil(f.Loop, () => closed);
+        Assert.Null(error);
+        Assert.Empty(f.ClientErrors);
+        Assert.True(f.Secure.Single().GetTlsConnection()!.Authorized);
+        Assert.Equal("example.test", f.Secure.Single().GetTlsConnection()!.ServerName);
+        f.Finish();
+    }
+
+    [Fact]
+    public async Task An_SslStream_client_with_a_certificate_is_verified_against_a_PEM_CA_file()
+    {
+        var f = new TlsFixture(options: Requiring(caFile: TestCertificates.WriteCaPem()));
+        int port = f.Server.Port;
+        Task<string> peer = Task.Run(async () =>
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", port);
+            using var ssl = new SslStream(tcp.GetStream());
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = [TestCertificates.Client],
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            await ssl.WriteAsync("from SslStream"u8.ToArray());
+            byte[] buffer = new byte[64];
+            int n = await ssl.ReadAsync(buffer);
+            return Encoding.UTF8.GetString(buffer, 0, n);
+        });
+        // The peer's close (after its read) is the last thing the loop sees; its task ends just after, off the loop.
+        LoopDriver.RunUntil(f.Loop, () => f.Secure is [{ Destroyed: true }] || f.ClientErrors.Count > 0);
+        Assert.Equal("from SslStream", await peer.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.True(f.Secure.Single().GetTlsConnection()!.Authorized);
+        Assert.Equal("CN=client", f.Secure.Single().GetTlsConnection()!.GetPeerCertificate()!.Subject);
+        f.Finish();
+    }
+
+    [Fact]
+    public void Client_certificate_options_are_checked_before_anything_starts()
+    {
+        var loop = new Loop();
+        using var publicOnly = X509CertificateLoader.LoadCertificate(TestCertificates.Client.RawData);
+        Assert.Throws<ArgumentException>(() => Tls.Connect(loop, 1, "localhost", new TlsClientOptions { ClientCertificate = publicOnly }));
+        Assert.Throws<ArgumentException>(() => Tls.Connect(loop, 1, "localhost", new TlsClientOptions { ClientCertificateChain = TestCertificates.CaCollection }));
+        string missing = Path.Combine(Path.GetTempPath(), "uvnet-no-such-ca.pem");
+        Assert.Throws<FileNotFoundException>(() => Tls.CreateServer(loop, Requiring(caFile: missing)));
+        string empty = Path.GetTempFileName();
+        Assert.Throws<ArgumentException>(() => Tls.CreateServer(loop, Requiring(caFile: empty)));
+        File.Delete(empty);
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+}
