@@ -85,7 +85,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
             transform._sessions = sessions;
             transform._sessionKey = (host, port, options);
             if (sessions.Get(transform._sessionKey) is { } session)
-                OpenSsl.SSL_set_session(transform._ssl, session.DangerousGetHandle()); // the SSL takes its own reference
+                transform.Offer(session);
         }
         socket.SetTransform(transform);
         return transform;
@@ -197,14 +197,33 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
             _self.Free();
     }
 
-    /// <summary>A session (ticket) from the server: kept to resume the next connection of the same key.</summary>
+    /// <summary>
+    /// Offers a copy of <paramref name="session"/>: OpenSSL marks the session of an SSL freed without close_notify
+    /// (an agent's connection destroyed) not resumable, which would end the cached one for every later connection.
+    /// </summary>
+    private void Offer(SafeSslSessionHandle session)
+    {
+        nint copy = OpenSsl.SSL_SESSION_dup(session.DangerousGetHandle());
+        if (copy == 0)
+            return;
+        OpenSsl.SSL_set_session(_ssl, copy); // the SSL takes its own reference
+        OpenSsl.SSL_SESSION_free(copy);
+    }
+
+    /// <summary>
+    /// A session (ticket) from the server: a copy is kept to resume the next connection of the same key. A copy, as
+    /// Node keeps the session serialized: the object itself stays the SSL's, which OpenSSL marks not resumable when
+    /// the SSL is freed without close_notify (an agent's connection destroyed), though the ticket is good.
+    /// </summary>
     [UnmanagedCallersOnly]
     internal static int OnNewSession(nint ssl, nint session)
     {
         if (FromSsl(ssl) is not { _sessions: { } sessions } transform || transform._state == TlsState.Closed)
-            return 0; // not kept: OpenSSL frees it
-        sessions.Put(transform._sessionKey, new SafeSslSessionHandle(session));
-        return 1; // the reference is ours now
+            return 0;
+        nint copy = OpenSsl.SSL_SESSION_dup(session);
+        if (copy != 0)
+            sessions.Put(transform._sessionKey, new SafeSslSessionHandle(copy));
+        return 0; // OpenSSL keeps (and frees) its own reference
     }
 
     /// <summary>The connection of an SSL object inside an OpenSSL callback (SNI, ALPN), from its app data.</summary>

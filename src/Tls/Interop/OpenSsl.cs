@@ -76,6 +76,7 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl)] internal static partial nint SSL_get1_session(SafeSslHandle ssl);
     [LibraryImport(Ssl)] internal static partial int SSL_set_session(SafeSslHandle ssl, nint session);
     [LibraryImport(Ssl)] internal static partial void SSL_SESSION_free(nint session);
+    [LibraryImport(Ssl)] internal static partial nint SSL_SESSION_dup(nint session);
     [LibraryImport(Ssl)] internal static partial void SSL_CTX_sess_set_new_cb(SafeSslContextHandle ctx, nint callback);
     [LibraryImport(Ssl)] internal static partial int SSL_add_client_CA(SafeSslHandle ssl, nint x509);
     [LibraryImport(Ssl)] internal static partial int SSL_CTX_add_client_CA(SafeSslContextHandle ctx, nint x509);

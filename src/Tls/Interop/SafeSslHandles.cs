@@ -92,7 +92,7 @@ internal sealed class SafeSslSessionHandle : SafeHandle
     {
     }
 
-    /// <summary>Takes over a reference OpenSSL handed out (its new-session callback's).</summary>
+    /// <summary>Takes over a session of ours (a copy made in the new-session callback).</summary>
     internal SafeSslSessionHandle(nint session) : base(0, ownsHandle: true) => SetHandle(session);
 
     public override bool IsInvalid => handle == 0;
