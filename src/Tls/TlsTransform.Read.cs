@@ -118,7 +118,9 @@ internal sealed unsafe partial class TlsTransform
                 _socket.DeliverRead(UvError.EOF, buffer); // the peer ended: Ended, then our own end as the socket decides
                 return;
             }
-            Fail(OpenSslError.TakeNet("ERR_SSL_PROTOCOL_ERROR", "TLS record error"));
+            NetException failure = OpenSslError.TakeNet("ERR_SSL_PROTOCOL_ERROR", "TLS record error");
+            EncOut(s_ownWrite); // the alert OpenSSL wrote (record_overflow, bad_record_mac...) goes before the close, as Node's ClearOut
+            Fail(failure);
             return;
         }
         if (_state != TlsState.Closed && !_socket.Destroyed)

@@ -32,6 +32,13 @@ internal sealed class TlsFixture
         return raw;
     }
 
+    /// <summary>
+    /// The SSL objects of the connections that failed were freed while the server runs (not when it closes): only
+    /// the secure connections still open hold one.
+    /// </summary>
+    internal void AssertFailedConnectionsFreed() =>
+        LoopDriver.RunUntil(Loop, () => Tls.LiveSessionCount == Secure.Count(s => !s.Destroyed));
+
     /// <summary>A proper client still gets its echo: the server survived.</summary>
     internal void AssertStillServes()
     {

@@ -21,6 +21,7 @@ public sealed class TlsRobustnessTests
         raw.Closed += (_, _) => closed = true;
         LoopDriver.RunUntil(f.Loop, () => closed && f.ClientErrors.Count == 1);
         Assert.StartsWith("ERR_SSL_", f.ClientErrors[0].Code);
+        f.AssertFailedConnectionsFreed();
         f.AssertStillServes();
         f.Finish();
     }
@@ -38,6 +39,7 @@ public sealed class TlsRobustnessTests
         raw.Closed += (_, _) => closed = true;
         LoopDriver.RunUntil(f.Loop, () => closed && f.ClientErrors.Count == 1);
         Assert.Equal("ERR_TLS_HANDSHAKE_TIMEOUT", f.ClientErrors[0].Code);
+        f.AssertFailedConnectionsFreed();
         f.AssertStillServes();
         f.Finish();
     }
@@ -51,6 +53,68 @@ public sealed class TlsRobustnessTests
         raw.Write(Array.Empty<byte>(), _ => raw.ResetAndDestroy()); // once the partial record left
         LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
         Assert.Equal("ECONNRESET", f.ClientErrors[0].Code);
+        f.AssertFailedConnectionsFreed();
+        f.AssertStillServes();
+        f.Finish();
+    }
+
+    [Fact]
+    public void An_oversized_record_is_answered_with_a_fatal_alert_and_a_close_and_the_server_goes_on()
+    {
+        // A handshake record announcing 18,500 bytes: above the 16,384 + 2,048 bytes of ciphertext a TLS record may
+        // hold (RFC 5246 §6.2.3; TLS 1.3 allows less), so the record is refused from its header, before its body is
+        // buffered, with record_overflow (Node's test-tls-max-send-fragment, the peer's side).
+        var f = new TlsFixture();
+        const int announced = 18_500;
+        byte[] header = [22, 3, 1, announced >> 8, announced & 0xff, 1, 0, 0, 0];
+        var raw = f.Raw(header);
+        var received = new List<byte>();
+        bool closed = false;
+        raw.Data += (_, d) => received.AddRange(d.ToArray());
+        raw.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && f.ClientErrors.Count == 1);
+        Assert.StartsWith("ERR_SSL_", f.ClientErrors[0].Code);
+        // An alert record (21), fatal (2), record_overflow (22).
+        Assert.True(received.Count >= 7, $"no alert: {received.Count} bytes");
+        Assert.Equal([21, 2, 22], [received[0], received[5], received[6]]);
+        f.AssertFailedConnectionsFreed();
+        f.AssertStillServes();
+        f.Finish();
+    }
+
+    [Fact]
+    public async Task An_oversized_record_on_a_secure_connection_is_answered_with_an_alert_before_the_close()
+    {
+        // Node's TLSWrap::ClearOut flushes the alert OpenSSL wrote for a bad record before the socket is destroyed
+        // ("When TLS Alert are stored in wbio, it should be flushed to socket before destroyed"). TLS 1.2, so that
+        // nothing else (TLS 1.3's tickets) follows the handshake: what the peer reads next is the alert.
+        var f = new TlsFixture();
+        int port = f.Server.Port;
+        Task<byte[]> peer = Task.Run(async () =>
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", port);
+            System.Net.Sockets.NetworkStream raw = tcp.GetStream();
+            using var ssl = new System.Net.Security.SslStream(raw, leaveInnerStreamOpen: true);
+            await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12,
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            const int announced = 18_500;
+            await raw.WriteAsync(new byte[] { 23, 3, 3, announced >> 8, announced & 0xff, 0, 0, 0 });
+            var received = new List<byte>();
+            byte[] buffer = new byte[256];
+            for (int n; (n = await raw.ReadAsync(buffer)) > 0;)
+                received.AddRange(buffer.AsSpan(0, n).ToArray());
+            return received.ToArray();
+        });
+        LoopDriver.RunUntil(f.Loop, () => f.Secure is [{ Destroyed: true }] || peer.IsFaulted);
+        byte[] got = await peer.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(got.Length >= 5, $"closed without an alert ({got.Length} bytes)");
+        Assert.Equal(21, got[0]); // an alert record (encrypted: its level and description are not readable here)
+        f.AssertFailedConnectionsFreed();
         f.AssertStillServes();
         f.Finish();
     }
