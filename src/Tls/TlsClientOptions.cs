@@ -46,14 +46,23 @@ public sealed unsafe class TlsClientOptions
 
     internal byte[] AlpnWire => _alpnWire ??= TlsServerOptions.EncodeAlpn(AlpnProtocols);
 
+    /// <summary>
+    /// Checks every setting and makes the OpenSSL context, so that what OpenSSL refuses (a client certificate below its
+    /// security level) throws here, where the connection or request is asked for, not inside the loop when an agent
+    /// opens a connection. Once that succeeded, a cheap check: the settings are init-only.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid, or OpenSSL refuses the certificate or key.</exception>
     internal void Validate()
     {
+        if (Volatile.Read(ref _context) is not null)
+            return;
         ArgumentOutOfRangeException.ThrowIfNegative(HandshakeTimeout);
         if (ClientCertificate is { HasPrivateKey: false })
             throw new ArgumentException("The client certificate has no private key.", nameof(ClientCertificate));
         if (ClientCertificate is null && ClientCertificateChain is not null)
             throw new ArgumentException("A client certificate chain needs its ClientCertificate.", nameof(ClientCertificateChain));
         _ = AlpnWire;
+        _ = GetContext();
     }
 
     /// <summary>The client context of these options, made once (an HTTP agent may share the options across loops).</summary>

@@ -31,6 +31,25 @@ internal static class LoopDriver
         Assert.False(expired, $"condition not reached within {seconds} s");
     }
 
+    /// <summary>
+    /// What each of <paramref name="calls"/> throws (null: nothing) when made from another thread while the loop runs:
+    /// the loop thread waits inside a callback of its own meanwhile.
+    /// </summary>
+    internal static List<Exception?> ExceptionsOffTheLoop(Loop loop, params Action[] calls)
+    {
+        var errors = new List<Exception?>();
+        bool called = false;
+        loop.Post(() =>
+        {
+            var other = new Thread(() => errors.AddRange(calls.Select(Record.Exception)));
+            other.Start();
+            other.Join();
+            called = true;
+        });
+        RunUntil(loop, () => called);
+        return errors;
+    }
+
     /// <summary>Lets the loop turn for <paramref name="milliseconds"/> (measured by a loop timer), to show that something does not happen.</summary>
     internal static void RunFor(Loop loop, long milliseconds)
     {

@@ -9,7 +9,7 @@ public class NetApiOffLoopTests
         var loop = new Loop();
         var (server, client, peer) = NetTestKit.ConnectedPair(loop);
         server.MaxConnections = 5;
-        var errors = NetTestKit.ExceptionsOffTheLoop(loop,
+        var errors = LoopDriver.ExceptionsOffTheLoop(loop,
             () => client.Pipe(peer),
             () => client.Unpipe(),
             () => client.SetEncoding("hex"),
@@ -32,7 +32,7 @@ public class NetApiOffLoopTests
     {
         var loop = new Loop();
         var server = NetTestKit.ListeningServer(loop);
-        var errors = NetTestKit.ExceptionsOffTheLoop(loop, server.Unref, server.Ref);
+        var errors = LoopDriver.ExceptionsOffTheLoop(loop, server.Unref, server.Ref);
         Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.IsType<InvalidOperationException>(e));
         Assert.True(loop.IsAlive); // still referenced by the listening server

@@ -28,25 +28,6 @@ internal static class NetTestKit
         return (server, client, peer!);
     }
 
-    /// <summary>
-    /// What each of <paramref name="calls"/> throws (null: nothing) when made from another thread while the loop runs:
-    /// the loop thread waits inside a callback of its own meanwhile.
-    /// </summary>
-    internal static List<Exception?> ExceptionsOffTheLoop(Loop loop, params Action[] calls)
-    {
-        var errors = new List<Exception?>();
-        bool called = false;
-        loop.Post(() =>
-        {
-            var other = new Thread(() => errors.AddRange(calls.Select(Record.Exception)));
-            other.Start();
-            other.Join();
-            called = true;
-        });
-        LoopDriver.RunUntil(loop, () => called);
-        return errors;
-    }
-
     /// <summary>Echoes what it reads; ends when the peer ends (allowHalfOpen off).</summary>
     internal static void Echo(Socket socket) => socket.Data += (s, data) => s.Write(data.ToArray());
 

@@ -101,6 +101,27 @@ public sealed class HttpsClientTests
     }
 
     [Fact]
+    public void An_https_request_with_TLS_options_that_cannot_be_used_throws_when_made_and_opens_nothing()
+    {
+        // The options were not validated by the HTTP client: the agent made its connection, then threw from inside
+        // it (inside a loop callback for a request that waited for a free connection).
+        var loop = new Loop();
+        var agent = new Agent(loop);
+        using var publicOnly = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(TestCertificates.Client.RawData);
+        var noKey = new TlsClientOptions { ClientCertificate = publicOnly };
+        var weakKey = new TlsClientOptions { ClientCertificate = TestCertificates.WeakRsaClient }; // below OpenSSL's security level
+        var negative = new TlsClientOptions { HandshakeTimeout = -1 };
+        foreach (TlsClientOptions tls in new[] { noKey, weakKey, negative })
+        {
+            Assert.ThrowsAny<ArgumentException>(() => Uvnet.Http.Http.Get(loop, new RequestOptions { Host = "localhost", Port = 1, Tls = tls, Agent = agent }));
+            Assert.Equal(0, agent.GetStats("localhost", 1, tls).Created);
+        }
+        Assert.Equal(0, loop.HandleCount);
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
     public void FromUrl_takes_https_with_port_443_and_the_default_TLS_settings()
     {
         RequestOptions options = RequestOptions.FromUrl("https://example.test/a?b");

@@ -29,6 +29,16 @@ internal static class TestCertificates
     /// <summary>A client certificate signed by nobody the server trusts.</summary>
     internal static X509Certificate2 SelfSignedClient { get; } = MakeSelfSigned("stranger");
 
+    /// <summary>A client certificate with a 512-bit RSA key, which OpenSSL's default security level (1: 80 bits) refuses.</summary>
+    internal static X509Certificate2 WeakRsaClient { get; } = MakeWeakRsa();
+
+    private static X509Certificate2 MakeWeakRsa()
+    {
+        using var key = RSA.Create(512);
+        var request = new CertificateRequest("CN=weak", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
     internal static X509Certificate2 Leaf(string cn, string[] names, IPAddress[] addresses, DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool clientAuth = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -96,11 +96,14 @@ public sealed class TlsClientCertificateTests
         f.Finish();
     }
 
-    [Fact]
-    public void The_client_certificate_is_verified_on_a_connection_whose_SNI_switched_the_context()
+    /// <summary>
+    /// A server requesting client certificates with a context for example.test, and a client of
+    /// <paramref name="certificate"/> that asks for that name: SNI switches the connection's context, which replaces
+    /// its certificate settings, the verification store with them. The client's error, and the server's connection.
+    /// </summary>
+    private static (NetException? Error, TlsConnection? Server, TlsFixture Fixture) ConnectThroughSni(bool reject, X509Certificate2 certificate)
     {
-        // SNI replaces the SSL's certificate settings, the verification store with them: it is set again.
-        var options = new TlsServerOptions
+        var f = new TlsFixture(options: new TlsServerOptions
         {
             Context = SecureContext.FromCertificate(TestCertificates.Localhost),
             SniContexts = new Dictionary<string, SecureContext>
@@ -108,14 +111,14 @@ public sealed class TlsClientCertificateTests
                 ["example.test"] = SecureContext.FromCertificate(TestCertificates.Leaf("example.test", ["example.test"], [])),
             },
             RequestCert = true,
+            RejectUnauthorized = reject,
             CaCertificates = TestCertificates.CaCollection,
-        };
-        var f = new TlsFixture(options: options);
+        });
         var client = Tls.Connect(f.Loop, f.Server.Port, "127.0.0.1", new TlsClientOptions
         {
             ServerName = "example.test",
             CaCertificates = TestCertificates.CaCollection,
-            ClientCertificate = TestCertificates.Client,
+            ClientCertificate = certificate,
         }, s => s.End());
         bool closed = false;
         NetException? error = null;
@@ -123,10 +126,30 @@ public sealed class TlsClientCertificateTests
         client.Closed += (_, _) => closed = true;
         client.Resume();
         LoopDriver.RunUntil(f.Loop, () => closed);
-        Assert.Null(error);
         Assert.Empty(f.ClientErrors);
-        Assert.True(f.Secure.Single().GetTlsConnection()!.Authorized);
-        Assert.Equal("example.test", f.Secure.Single().GetTlsConnection()!.ServerName);
+        return (error, f.Secure.SingleOrDefault()?.GetTlsConnection(), f);
+    }
+
+    [Fact]
+    public void The_client_certificate_is_verified_on_a_connection_whose_SNI_switched_the_context()
+    {
+        var (error, server, f) = ConnectThroughSni(reject: true, TestCertificates.Client);
+        Assert.Null(error);
+        Assert.True(server!.Authorized);
+        Assert.Equal("example.test", server.ServerName);
+        f.Finish();
+    }
+
+    [Fact]
+    public void A_client_certificate_requested_but_not_required_is_still_let_in_after_an_SNI_switch()
+    {
+        // The switch must not bring back the default verification (which fails the handshake): the connection keeps
+        // its accept-any callback, and reports what verification found.
+        var (error, server, f) = ConnectThroughSni(reject: false, TestCertificates.SelfSignedClient);
+        Assert.Null(error);
+        Assert.False(server!.Authorized);
+        Assert.Equal("DEPTH_ZERO_SELF_SIGNED_CERT", server.AuthorizationError);
+        Assert.Equal("example.test", server.ServerName);
         f.Finish();
     }
 

@@ -178,4 +178,95 @@ public sealed class TlsServerEventsTests
         Assert.All(errorSockets, s => Assert.True(s.Destroyed));
         f.Finish();
     }
+
+    [Fact]
+    public void A_socket_destroyed_in_the_TLS_servers_SecureConnection_reads_none_of_the_data_that_came_with_the_handshake()
+    {
+        // The client's write, held until its handshake is done, leaves with its Finished: the server decrypts it in
+        // the read that completed the handshake, right after SecureConnection. Destroyed there, it delivers nothing.
+        var loop = new Loop();
+        int secure = 0, data = 0, clientErrors = 0;
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s =>
+        {
+            secure++;
+            s.Destroy();
+        });
+        server.NetServer.Connection += s => s.Data += (_, _) => data++;
+        server.TlsClientError += (_, _) => clientErrors++;
+        server.Listen(0, "127.0.0.1");
+        var client = Tls.Connect(loop, server.Port, "localhost", TlsEchoTests.ClientOptions());
+        client.Error += (_, _) => { };
+        client.Resume();
+        client.Write("sent with the Finished");
+        bool closed = false;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(loop, () => closed && secure == 1);
+        LoopDriver.RunFor(loop, 20);
+        Assert.Equal(0, data);
+        Assert.Equal(0, clientErrors);
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
+    public void A_socket_destroyed_in_a_Data_handler_delivers_none_of_the_records_decrypted_behind_it()
+    {
+        var loop = new Loop();
+        var server = Tls.CreateServer(loop, TlsEchoTests.ServerOptions(), s => s.Write(new byte[40_000])); // three records
+        server.Listen(0, "127.0.0.1");
+        int pieces = 0;
+        bool closed = false;
+        NetException? error = null;
+        var client = Tls.Connect(loop, server.Port, "localhost", TlsEchoTests.ClientOptions());
+        client.Data += (s, _) =>
+        {
+            pieces++;
+            s.Destroy();
+        };
+        client.Error += (_, e) => error = e;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(loop, () => closed);
+        Assert.Equal(1, pieces);
+        Assert.Null(error);
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
+    public void A_client_destroyed_in_its_secure_callback_closes_without_an_error_and_frees_its_session()
+    {
+        var f = new TlsFixture();
+        NetException? error = null;
+        bool closed = false;
+        var client = Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions(), s => s.Destroy());
+        client.Write("held, then dropped");
+        client.Error += (_, e) => error = e;
+        client.Closed += (_, _) => closed = true;
+        LoopDriver.RunUntil(f.Loop, () => closed && f.Secure.Count == 1 && f.Secure[0].Destroyed);
+        Assert.Null(error);
+        Assert.True(client.GetTlsConnection()!.IsEstablished);
+        f.Finish();
+    }
+
+    [Fact]
+    public void Tls_Connect_and_Listen_called_off_the_loop_throw_and_change_nothing()
+    {
+        var f = new TlsFixture();
+        var agent = new Agent(f.Loop);
+        int handles = f.Loop.HandleCount;
+        var errors = LoopDriver.ExceptionsOffTheLoop(f.Loop,
+            () => Tls.Connect(f.Loop, f.Server.Port, "localhost", TlsEchoTests.ClientOptions()),
+            () => Tls.CreateServer(f.Loop, TlsEchoTests.ServerOptions()).Listen(0, "127.0.0.1"),
+            () => Uvnet.Http.Http.Get(f.Loop, new RequestOptions { Host = "localhost", Port = f.Server.Port, Tls = s_trustTestCa, Agent = agent }),
+            agent.Destroy);
+        Assert.Equal(4, errors.Count);
+        f.Loop.Run(RunMode.NoWait); // the close of the driver's own timer
+        Assert.All(errors, e => Assert.IsType<InvalidOperationException>(e));
+        Assert.Equal(handles, f.Loop.HandleCount);
+        Assert.Equal(0, Tls.LiveSessionCount);
+        Assert.Equal(0, agent.GetStats("localhost", f.Server.Port, s_trustTestCa).Created);
+        f.Finish();
+    }
 }

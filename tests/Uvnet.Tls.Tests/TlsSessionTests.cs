@@ -42,11 +42,11 @@ public sealed class TlsSessionTests
         }
 
         /// <summary>One GET through <paramref name="agent"/>; whether the client's side of its connection resumed.</summary>
-        internal bool Get(Agent agent)
+        internal bool Get(Agent agent, string host = "localhost", TlsClientOptions? tls = null)
         {
             bool done = false, resumed = false;
             Exception? failure = null;
-            var request = Uvnet.Http.Http.Get(Loop, new RequestOptions { Host = "localhost", Port = Server.Port, Path = "/", Tls = s_trustTestCa, Agent = agent }, res =>
+            var request = Uvnet.Http.Http.Get(Loop, new RequestOptions { Host = host, Port = Server.Port, Path = "/", Tls = tls ?? s_trustTestCa, Agent = agent }, res =>
             {
                 resumed = res.Request.Connection!.GetTlsConnection()!.SessionReused;
                 res.Resume();
@@ -100,6 +100,23 @@ public sealed class TlsSessionTests
         Assert.True(server.Get(agent));
         Assert.Equal([false, true, true], server.Resumed);
         Assert.Equal(3, agent.GetStats("localhost", server.Server.Port, s_trustTestCa).Created);
+        server.Finish(agent);
+    }
+
+    [Fact]
+    public void An_agent_offers_a_session_only_to_the_host_and_the_TLS_settings_it_was_made_with()
+    {
+        // A session verified for one name must not skip the verification of another (Node keys its agent's cache by
+        // the pool's name: host, port, servername and the TLS options). Here: the host and the options object.
+        var server = new ResumingServer();
+        var agent = new Agent(server.Loop, new AgentOptions { KeepAlive = false });
+        var otherSettings = new TlsClientOptions { CaCertificates = TestCertificates.CaCollection, AlpnProtocols = ["http/1.1"] };
+        Assert.False(server.Get(agent)); // localhost, s_trustTestCa: full, its session kept
+        Assert.False(server.Get(agent, "127.0.0.1")); // another host: full
+        Assert.False(server.Get(agent, tls: otherSettings)); // other settings: full
+        Assert.True(server.Get(agent)); // each kept its own: localhost resumes
+        Assert.True(server.Get(agent, "127.0.0.1"));
+        Assert.Equal([false, false, false, true, true], server.Resumed);
         server.Finish(agent);
     }
 
@@ -251,6 +268,34 @@ public sealed class TlsSessionTests
         var loop = new Loop();
         Assert.Throws<ArgumentOutOfRangeException>(() => Tls.CreateServer(loop, new TlsServerOptions { Context = options.Context, TicketKeyRotation = -1 }));
         LoopDriver.AssertNothingLeft(loop);
+    }
+
+    [Fact]
+    public void A_server_that_rotates_its_ticket_keys_leaves_no_timer_on_the_loop_once_closed()
+    {
+        // The rotation is lazy (done when a ticket is made or read): nothing of it outlives the server.
+        var options = new TlsServerOptions { Context = SecureContext.FromCertificate(TestCertificates.Localhost), TicketKeyRotation = 1 };
+        var server = new ResumingServer(options);
+        var sessions = new TlsSessionCache(10);
+        server.Connect(sessions);
+        server.Finish();
+        Assert.Equal(48, options.TicketKeys.Length); // still readable (and rotated) with no server left
+    }
+
+    [Fact]
+    public void Ticket_keys_set_from_another_thread_while_the_loop_runs_end_the_older_tickets()
+    {
+        var options = new TlsServerOptions { Context = SecureContext.FromCertificate(TestCertificates.Localhost) };
+        var server = new ResumingServer(options);
+        var sessions = new TlsSessionCache(10);
+        server.Connect(sessions);
+        Assert.True(server.Connect(sessions));
+        byte[] keys = Enumerable.Repeat((byte)7, 48).ToArray();
+        Assert.Equal([null], LoopDriver.ExceptionsOffTheLoop(server.Loop, () => options.TicketKeys = keys));
+        Assert.Equal(keys, options.TicketKeys);
+        Assert.False(server.Connect(sessions));
+        Assert.True(server.Connect(sessions));
+        server.Finish();
     }
 
     [Fact]

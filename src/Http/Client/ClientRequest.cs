@@ -62,6 +62,7 @@ public sealed class ClientRequest
         method ??= options.Method;
         string host = options.Hostname ?? options.Host;
         Validate(method, options.Path, host, options.Port);
+        options.Tls?.Validate(); // and its OpenSSL context made: a refused certificate throws here, not in the agent
         if (options.Headers is { } headers)
         {
             for (int i = 0; i < headers.Count; i++)

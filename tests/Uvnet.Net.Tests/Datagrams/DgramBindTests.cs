@@ -244,7 +244,7 @@ public sealed class DgramBindTests
     {
         var loop = new Loop();
         var socket = DgramTestKit.Bound(loop);
-        var errors = NetTestKit.ExceptionsOffTheLoop(loop,
+        var errors = LoopDriver.ExceptionsOffTheLoop(loop,
             () => socket.Send(DgramTestKit.Bytes("x"), 9),
             () => socket.Close(),
             () => socket.SetBroadcast(true),
