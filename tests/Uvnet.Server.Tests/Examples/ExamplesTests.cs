@@ -158,6 +158,42 @@ public sealed class ExamplesTests
     }
 
     [Fact]
+    public async Task Https_ServesOverTlsWithTheCertificateItPrintsAndItsOwnClientVerifiesIt()
+    {
+        using RunningUvnet example = await Example.StartAsync("10-https");
+        Assert.StartsWith("self-check: 200 hello over TLSv1.3", example.Output.Single(l => l.StartsWith("self-check:", StringComparison.Ordinal)));
+        string fingerprint = example.Output.Single(l => l.StartsWith("certificate CN=localhost, SHA-256 ", StringComparison.Ordinal)).Split(' ')[^1];
+        string? seen = null;
+        using var handler = new HttpClientHandler
+        {
+            // Pinned to the fingerprint the example printed: the self-signed certificate is trusted for this run only.
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                seen = certificate!.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                return seen == fingerprint;
+            },
+        };
+        // Offering h2 and http/1.1 by ALPN: the server, HTTP/1.1 only, picks http/1.1.
+        using var https = new HttpClient(handler)
+        {
+            Timeout = RunningUvnet.Bound,
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+
+        string body = await https.GetStringAsync(new Uri($"https://127.0.0.1:{example.Port}/"));
+
+        Assert.Equal(fingerprint, seen);
+        Assert.StartsWith("hello over TLSv1.3", body, StringComparison.Ordinal);
+        Assert.EndsWith("ALPN http/1.1\n", body, StringComparison.Ordinal);
+        // Plain HTTP on the TLS port: refused by the handshake, reported by the example, the server still up.
+        using var plain = new HttpClient { Timeout = RunningUvnet.Bound };
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => plain.GetStringAsync(example.Url("/")));
+        await example.WaitForErrorAsync(line => line.StartsWith("TLS handshake failed: ERR_SSL_", StringComparison.Ordinal));
+        Assert.StartsWith("hello over", await https.GetStringAsync(new Uri($"https://127.0.0.1:{example.Port}/")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GracefulShutdown_AnswersTheRequestInFlightThenExitsWithZero()
     {
         using RunningUvnet example = await Example.StartAsync("08-graceful-shutdown");
