@@ -58,6 +58,7 @@ public static class HelpText
                            stdout in the common log format)
               --stats N    every N seconds, each loop prints its handles and open
                            connections to stderr: stats loop=0 handles=5 connections=2
+                           (serving HTTPS, also the live OpenSSL connections: ssl=2)
           -h, --help       show this help
               --version    show the version
 

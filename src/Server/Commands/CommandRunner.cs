@@ -32,6 +32,7 @@ public static class CommandRunner
             Host = options.Host,
             HandleSignals = true,
             StatsInterval = options.StatsInterval,
+            StatsCountSsl = options.Tls,
             StatsOutput = error,
             ShutdownStarted = () => error.WriteLine("uvnet: shutting down"),
             AcceptError = new AcceptErrorLog(error, TimeProvider.System).Report,

@@ -192,7 +192,7 @@ public sealed class ServerHost
                 _service.Listen(port, host._options.Host, p => Listening.TrySetResult(p), OnError);
                 WatchShutdownSignals(loop);
                 if (host._options.StatsInterval is { } interval)
-                    LoopStats.Start(loop, index, _service, interval, host._statsOutput);
+                    LoopStats.Start(loop, index, _service, interval, host._statsOutput, host._options.StatsCountSsl);
                 // A shutdown asked for before this loop existed did not reach it.
                 if (host.IsShuttingDown)
                     Stop();

@@ -42,6 +42,13 @@ public sealed record ServerHostOptions
     /// <summary>How often each loop writes a <see cref="LoopStats"/> line (its handles and open connections); null: never.</summary>
     public TimeSpan? StatsInterval { get; init; }
 
+    /// <summary>
+    /// Whether the <see cref="LoopStats"/> lines also give <c>ssl=N</c>, the OpenSSL connection objects alive in the
+    /// process (<see cref="Tls.Tls.LiveSessionCount"/>): set when serving HTTPS, so a soak can tell that every
+    /// connection freed its own.
+    /// </summary>
+    internal bool StatsCountSsl { get; init; }
+
     /// <summary>Where the <see cref="LoopStats"/> lines go; null: stderr. Every loop writes to it, one line a call, through one lock.</summary>
     public TextWriter? StatsOutput { get; init; }
 

@@ -34,6 +34,23 @@ public class TlsEndToEndTests
     }
 
     [Fact]
+    public async Task The_stats_of_an_https_server_count_the_live_SSL_objects_and_a_closed_connection_frees_its_own()
+    {
+        using var server = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet", "--tls-dev", "--stats", "1");
+        string line = server.Output.First(l => l.Contains("SHA-256 fingerprint", StringComparison.Ordinal));
+        string fingerprint = line[(line.LastIndexOf(' ') + 1)..];
+        await server.WaitForErrorAsync(l => l.StartsWith("stats loop=0 ", StringComparison.Ordinal) && l.EndsWith(" ssl=0 connections=0", StringComparison.Ordinal));
+        using (HttpClient client = Pinned(() => fingerprint))
+        {
+            Assert.Equal("Hello, World!", await client.GetStringAsync($"https://127.0.0.1:{server.Port}/plaintext"));
+            await server.WaitForErrorAsync(l => l.EndsWith(" ssl=1 connections=1", StringComparison.Ordinal)); // kept alive
+        }
+        int from = server.Error.Count;
+        await server.WaitForErrorAsync(l => l.EndsWith(" ssl=0 connections=0", StringComparison.Ordinal), from);
+        Assert.Equal(0, await server.StopAsync());
+    }
+
+    [Fact]
     public async Task Hello_with_cert_and_key_files_serves_plaintext_over_https()
     {
         using var tree = new TempTree();
