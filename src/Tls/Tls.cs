@@ -32,9 +32,9 @@ public static class Tls
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        loop.VerifyAccess(); // first: validating the options makes their OpenSSL context
         options ??= new TlsClientOptions();
         options.Validate();
-        loop.VerifyAccess();
         var socket = new Socket(loop, socketOptions);
         Attach(socket, options, host, secureConnectListener);
         socket.Connect(port, host);
