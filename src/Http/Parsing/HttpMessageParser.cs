@@ -351,6 +351,13 @@ public abstract partial class HttpMessageParser
     /// <see cref="HttpParserError.None"/>, or the error that stopped the parser; null when the derived parser
     /// must decide (in the middle of a message).
     /// </summary>
+    /// <summary>
+    /// Whether the parser stands between two messages with nothing of the next one read, no error and no pause: a
+    /// fresh parser would go on exactly as this one (the server lends its parsers to connections only while a
+    /// request arrives).
+    /// </summary>
+    internal bool IsAtMessageStart => _state == ParserState.MessageStart && _error == HttpParserError.None && !_pauseRequested;
+
     private protected HttpParserError? FinishBetweenMessages()
     {
         if (_error is not (HttpParserError.None or HttpParserError.Paused or HttpParserError.PausedUpgrade))

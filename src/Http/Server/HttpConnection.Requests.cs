@@ -6,9 +6,6 @@ namespace Uvnet.Http.Server;
 
 internal sealed partial class HttpConnection
 {
-    private byte[] _urlBytes = [];
-    private int _urlLength;
-    private string _url = "";
     private IncomingMessage? _upgrading;
     private IncomingMessage? _completed;
     private bool _clientErrorTaken;
@@ -87,7 +84,7 @@ internal sealed partial class HttpConnection
         {
             // A chunked body grew past the limit: stop the parser here; Feed answers 413.
             _bodyTooLarge = true;
-            _parser.Pause();
+            _parser!.Pause();
             return;
         }
         _parsing!.OnBody(data);
@@ -100,14 +97,14 @@ internal sealed partial class HttpConnection
         RequestStartedAt = -1;
         if (!request.ShouldKeepAlive || _lastRequest)
             _stopParsing = true; // nothing after a request that closes the connection is a request
-        if (_parser.IsUpgrade)
+        if (_parser!.IsUpgrade)
         {
             Complete(request); // the parser stops after it by itself (PausedUpgrade)
             return;
         }
         // Its End event runs in Feed, outside the parser (see Feed).
         _completed = request;
-        _parser.Pause();
+        _parser!.Pause();
     }
 
     /// <summary>The whole request has arrived: its End event, then it goes back to the pool if its response is done too.</summary>
@@ -223,10 +220,10 @@ internal sealed partial class HttpConnection
         };
     }
 
-    /// <summary>A request object from the connection's pool, begun on this connection.</summary>
+    /// <summary>A request object from the server's pool, begun on this connection.</summary>
     private IncomingMessage RentRequest()
     {
-        IncomingMessage request = _freeRequests.TryPop(out IncomingMessage? free) ? free : new IncomingMessage();
+        IncomingMessage request = Server.FreeRequests.TryPop(out IncomingMessage? free) ? free : new IncomingMessage();
         request.Begin(this);
         return request;
     }
@@ -359,17 +356,5 @@ internal sealed partial class HttpConnection
             Socket.Resume();
         }
         Server.RaiseUpgrade(request, Socket, rest);
-    }
-
-    /// <summary>The URL as a string, reusing the last one when the bytes repeat (a keep-alive client asks for the same paths).</summary>
-    internal string InternUrl(ReadOnlySpan<byte> url)
-    {
-        if (url.SequenceEqual(_urlBytes.AsSpan(0, _urlLength)))
-            return _url;
-        if (_urlBytes.Length < url.Length)
-            _urlBytes = new byte[Math.Max(64, url.Length)];
-        url.CopyTo(_urlBytes);
-        _urlLength = url.Length;
-        return _url = Encoding.Latin1.GetString(url);
     }
 }

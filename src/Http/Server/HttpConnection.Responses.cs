@@ -8,7 +8,7 @@ internal sealed partial class HttpConnection
     /// <summary>Queues the response to <paramref name="request"/>; the first in the queue writes to the socket.</summary>
     private ServerResponse Enqueue(IncomingMessage request, bool keepAlive)
     {
-        ServerResponse response = _freeResponses.Count > 0 ? _freeResponses.Pop() : new ServerResponse();
+        ServerResponse response = Server.FreeResponses.TryPop(out ServerResponse? free) ? free : new ServerResponse();
         response.Begin(this, request, keepAlive);
         _waiting++;
         Server.WaitingResponses++;
@@ -310,7 +310,10 @@ internal sealed partial class HttpConnection
             return;
         }
         ArraySegment<byte> bytes = Output.Detach();
-        _inFlight.Enqueue(bytes.Array!);
+        if (_inFlight is null)
+            _inFlight = bytes.Array!;
+        else
+            (_inFlightMore ??= new()).Enqueue(bytes.Array!);
         Server.WritesIssued++;
         _writesIssued++;
         Socket.WriteHeldBack(bytes.AsMemory(), _onFlushed); // what BeforeOutput would hand over is this very write
@@ -327,14 +330,17 @@ internal sealed partial class HttpConnection
         }
         Server.WritesIssued++;
         _writesIssued++;
-        Socket.SendFile(file, offset, count, _onFileSent);
+        Socket.SendFile(file, offset, count, _onFileSent ??= OnFileSent);
     }
 
     /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
     private void OnFlushed(NetException? error)
     {
-        if (_inFlight.TryDequeue(out byte[]? array))
+        if (_inFlight is { } array)
+        {
+            _inFlight = _inFlightMore is not null && _inFlightMore.TryDequeue(out byte[]? next) ? next : null;
             ArrayPool<byte>.Shared.Return(array);
+        }
         OnWriteCompleted(error);
     }
 
@@ -372,13 +378,13 @@ internal sealed partial class HttpConnection
         if (!request.BodyDone || !request.Answered || request.Held || request.Connection is null)
             return;
         request.Recycle();
-        _freeRequests.Push(request);
+        Server.FreeRequests.Push(request);
     }
 
     private void ReturnResponse(ServerResponse response)
     {
         response.Recycle();
-        _freeResponses.Push(response);
+        Server.FreeResponses.Push(response);
     }
 
     /// <summary>Closes the connection now (server shutdown, timeouts): pending responses get their Close event.</summary>

@@ -17,11 +17,12 @@ namespace Uvnet.Http.Server;
 internal sealed partial class HttpConnection
 {
     private readonly Action<NetException?> _onFlushed;
-    private readonly Action<NetException?> _onFileSent;
-    private readonly Queue<byte[]> _inFlight = new();
-    private readonly Stack<IncomingMessage> _freeRequests = new();
-    private readonly Stack<ServerResponse> _freeResponses = new();
-    private readonly HttpRequestParser _parser;
+    private Action<NetException?>? _onFileSent; // made on the first file body: most connections send none
+    // The arrays of the writes in flight, to return to the pool as they complete (in order): the first in a field,
+    // the rest (pipelined batches, backpressure) in a queue made only when more than one is in flight.
+    private byte[]? _inFlight;
+    private Queue<byte[]>? _inFlightMore;
+    private HttpRequestParser? _parser; // lent by the server while a request arrives (see ReturnParserIfIdle)
 
     private ServerResponse? _head, _tail;
     private ServerResponse? _finishing, _finishingTail; // left the queue, waiting for their last write to complete
@@ -67,9 +68,7 @@ internal sealed partial class HttpConnection
     {
         Server = server;
         Socket = socket;
-        _parser = new HttpRequestParser(server.Options.ParserLimits);
         _onFlushed = OnFlushed;
-        _onFileSent = OnFileSent;
         IdleSince = SendProgressAt = RequestStartedAt = server.Loop.Now;
         socket.Data += static (s, data) => Of(s).OnData(data);
         socket.Drain += static s => Of(s).OnDrain();
@@ -143,7 +142,25 @@ internal sealed partial class HttpConnection
         {
             _inRead = false;
         }
+        ReturnParserIfIdle();
         Flush();
+    }
+
+    /// <summary>
+    /// Between requests the connection needs no parser: it goes back to the server's pool, so an idle keep-alive
+    /// connection holds no parser state (the next read takes one, as new, from the pool).
+    /// </summary>
+    private void ReturnParserIfIdle()
+    {
+        if (_parser is { IsAtMessageStart: true } parser && _parsing is null)
+            ReturnParser(parser);
+    }
+
+    private void ReturnParser(HttpRequestParser parser)
+    {
+        _parser = null;
+        parser.Reset();
+        Server.FreeParsers.Push(parser);
     }
 
     /// <summary>
@@ -154,6 +171,8 @@ internal sealed partial class HttpConnection
     private void Feed(ReadOnlySpan<byte> data)
     {
         var callbacks = new ParserCallbacks(this);
+        HttpRequestParser parser = _parser ??= Server.FreeParsers.TryPop(out HttpRequestParser? free)
+            ? free : new HttpRequestParser(Server.Options.ParserLimits);
         bool resumed = false;
         while (true)
         {
@@ -165,12 +184,12 @@ internal sealed partial class HttpConnection
             else
                 break;
             resumed = false;
-            HttpParserError error = _parser.Execute(ref callbacks, input, out int consumed);
+            HttpParserError error = parser.Execute(ref callbacks, input, out int consumed);
             data = data[consumed..];
             _restOfRead = data.Length;
             if (error == HttpParserError.Paused)
             {
-                _parser.Resume();
+                parser.Resume();
                 resumed = true;
                 if (_bodyTooLarge)
                 {
@@ -203,10 +222,10 @@ internal sealed partial class HttpConnection
                 }
                 // Declined (no Upgrade or Connect handler): the Upgrade field is ignored and the next request may
                 // follow; after a CONNECT nothing is parsed (its 501 closes the connection, see DispatchRequest).
-                _parser.ResumeAfterUpgrade();
+                parser.ResumeAfterUpgrade();
                 continue;
             }
-            Refuse(new HttpClientError(error, RefusalStatus(error), _parser.ErrorReason ?? error.ToString()));
+            Refuse(new HttpClientError(error, RefusalStatus(error), parser.ErrorReason ?? error.ToString()));
             break;
         }
         _restOfRead = 0;
@@ -320,7 +339,7 @@ internal sealed partial class HttpConnection
             _stopParsing = true;
             CloseIfDone();
         }
-        else if (!_stopParsing && _parser.Finish() != HttpParserError.None)
+        else if (!_stopParsing && _parser!.Finish() != HttpParserError.None) // a request being parsed holds the parser
         {
             Refuse(new HttpClientError(HttpParserError.InvalidEofState, 400, "the connection ended inside a request"));
         }
@@ -367,6 +386,8 @@ internal sealed partial class HttpConnection
         AbandonFinishing();
         AbandonQueue();
         Output.Release();
+        if (_parser is { } parser)
+            ReturnParser(parser);
         if (_unparsed is not null)
             ArrayPool<byte>.Shared.Return(_unparsed);
         _unparsed = null;

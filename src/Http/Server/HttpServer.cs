@@ -211,6 +211,36 @@ public sealed class HttpServer : IDisposable
 
     internal DateHeader Date { get; } = new();
 
+    /// <summary>
+    /// Request and response objects between requests, shared by the server's connections (all on its loop): an idle
+    /// keep-alive connection holds none, so ten thousand idle clients cost no request state. A connection takes a pair
+    /// when a request begins and gives it back once the pair is done; the pools grow to the most requests in flight at
+    /// once, so the steady state allocates nothing.
+    /// </summary>
+    internal Stack<IncomingMessage> FreeRequests { get; } = new();
+
+    /// <inheritdoc cref="FreeRequests"/>
+    internal Stack<ServerResponse> FreeResponses { get; } = new();
+
+    private byte[] _urlBytes = [];
+    private int _urlLength;
+    private string _url = "";
+
+    /// <summary>The URL as a string, reusing the last one when the bytes repeat (clients ask for the same few paths): one cache for the server's connections, so that an idle connection keeps no URL.</summary>
+    internal string InternUrl(ReadOnlySpan<byte> url)
+    {
+        if (url.SequenceEqual(_urlBytes.AsSpan(0, _urlLength)))
+            return _url;
+        if (_urlBytes.Length < url.Length)
+            _urlBytes = new byte[Math.Max(64, url.Length)];
+        url.CopyTo(_urlBytes);
+        _urlLength = url.Length;
+        return _url = Encoding.Latin1.GetString(url);
+    }
+
+    /// <summary>Parsers between requests, lent to a connection from its first byte of a request to the end of the read that completes it.</summary>
+    internal Stack<Parsing.HttpRequestParser> FreeParsers { get; } = new();
+
     /// <summary>Writes handed to sockets (a diagnostic the tests read: a pipelined batch takes one).</summary>
     internal long WritesIssued { get; set; }
 

@@ -89,7 +89,7 @@ public sealed class IncomingMessage
         get
         {
             VerifyLoopThread();
-            return _url ??= Live.InternUrl(Head.Url);
+            return _url ??= Live.Server.InternUrl(Head.Url);
         }
     }
 
