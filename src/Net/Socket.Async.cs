@@ -10,15 +10,8 @@ public sealed partial class Socket
 
     private static readonly AllocCallback s_onAlloc = static (stream, _) => ((Socket)stream.Owner!).OnAlloc();
 
-    // One operation of each kind, reused (see SocketOperation).
-    private SocketOperation? _connectOperation;
-    private SocketOperation? _readOperation;
-    private SocketOperation? _writeOperation;
-
-    private SocketOperation? _connectTask;
-    private SocketOperation? _pendingRead;
-    private Memory<byte> _pendingReadBuffer;
-    private CancellationTokenRegistration _readCancellation;
+    // Made by the first async call: a socket driven by its events alone (a server's connection) never carries it.
+    private AsyncState? _async;
     private bool _asyncReading;
     private bool _readerPaused;
     private bool _readingIntoPending;
@@ -33,16 +26,34 @@ public sealed partial class Socket
     private int _keptStart;
     private int _keptEnd;
 
+    /// <summary>What only the async members use: their operations, and the read pending.</summary>
+    private sealed class AsyncState
+    {
+        // One operation of each kind, reused (see SocketOperation).
+        internal SocketOperation? ConnectOperation;
+        internal SocketOperation? ReadOperation;
+        internal SocketOperation? WriteOperation;
+
+        internal SocketOperation? ConnectTask;
+        internal SocketOperation? PendingRead;
+        internal Memory<byte> PendingReadBuffer;
+        internal CancellationTokenRegistration ReadCancellation;
+    }
+
+    private AsyncState Async => _async ??= new AsyncState();
+
+    private SocketOperation? PendingRead => _async?.PendingRead;
+
     /// <summary>
     /// Connects as <see cref="Connect(int, string, Action?)"/>; the task completes once connected, or fails with the
     /// <see cref="NetException"/>. Allocates nothing when the socket's previous connect task was awaited.
     /// </summary>
     public ValueTask ConnectAsync(int port, string host = "localhost") =>
-        Start(ref _connectOperation, static (socket, s, operation) => socket.Connect(s.port, s.host, null, operation), (port, host));
+        Start(ref Async.ConnectOperation, static (socket, s, operation) => socket.Connect(s.port, s.host, null, operation), (port, host));
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>; see <see cref="ConnectAsync(int, string)"/>.</summary>
     public ValueTask ConnectAsync(string path) =>
-        Start(ref _connectOperation, static (socket, p, operation) => socket.Connect(p, null, operation), path);
+        Start(ref Async.ConnectOperation, static (socket, p, operation) => socket.Connect(p, null, operation), path);
 
     /// <summary>Claims an operation from <paramref name="slot"/> and starts it; a start that throws (a refused call) gives it back.</summary>
     private ValueTask Start<TState>(ref SocketOperation? slot, Action<Socket, TState, SocketOperation> start, TState state)
@@ -69,7 +80,7 @@ public sealed partial class Socket
     {
         if (!SocketOperation.IsOwnerThread(Loop))
             return new ValueTask(OnLoop(static s => s.socket.WriteAsync(s.data), (socket: this, data)));
-        return Start(ref _writeOperation, static (socket, d, operation) => socket.Write(d, operation.Callback), data);
+        return Start(ref Async.WriteOperation, static (socket, d, operation) => socket.Write(d, operation.Callback), data);
     }
 
     /// <summary>
@@ -106,7 +117,7 @@ public sealed partial class Socket
             return new ValueTask<int>(OnLoop(
                 static s => s.socket.ReadAsync(s.buffer, s.cancellationToken), (socket: this, buffer, cancellationToken)));
         }
-        if (_pendingRead is not null)
+        if (PendingRead is not null)
             throw new InvalidOperationException("A read is already pending on this socket.");
         if (cancellationToken.IsCancellationRequested)
             return ValueTask.FromCanceled<int>(cancellationToken);
@@ -124,17 +135,18 @@ public sealed partial class Socket
             return ValueTask.FromResult(0); // a held end waits: the kept bytes may be on their way to a late Data handler, then to this read
         if (_destroyed && !_connecting)
             return ValueTask.FromException<int>(DestroyedBeforeEnd());
-        _pendingRead = SocketOperation.Claim(ref _readOperation, Loop);
-        _pendingReadBuffer = buffer;
+        AsyncState state = Async;
+        SocketOperation read = state.PendingRead = SocketOperation.Claim(ref state.ReadOperation, Loop);
+        state.PendingReadBuffer = buffer;
         if (cancellationToken.CanBeCanceled)
         {
-            _readCancellation = cancellationToken.UnsafeRegister(
+            state.ReadCancellation = cancellationToken.UnsafeRegister(
                 static (s, token) =>
                 {
                     var (socket, read, version) = ((Socket, SocketOperation, short))s!;
                     socket.PostCancelRead(read, version, token);
                 },
-                (this, _pendingRead, _pendingRead.Version));
+                (this, read, read.Version));
         }
         if (_readerPaused)
         {
@@ -142,7 +154,7 @@ public sealed partial class Socket
             _readerPaused = false;
             StartReading();
         }
-        return _pendingRead.TaskOfInt;
+        return read.TaskOfInt;
     }
 
     /// <summary>
@@ -155,7 +167,7 @@ public sealed partial class Socket
         {
             Loop.Post(static s =>
             {
-                if (s.socket._pendingRead != s.read || s.read.Version != s.version)
+                if (s.socket.PendingRead != s.read || s.read.Version != s.version)
                     return;
                 s.socket.TakePendingRead(); // no longer the buffer reads go to
                 s.read.Complete(new OperationCanceledException(s.token));
@@ -205,8 +217,8 @@ public sealed partial class Socket
     {
         // Nothing is kept then: kept bytes complete a read at once. Under a transform the handle reads what the
         // transform decodes, which is not the reader's bytes: those reach it through Keep. So under a preamble reader.
-        _readingIntoPending = _pendingRead is not null && _transform is null && _preamble is null;
-        return _readingIntoPending ? _pendingReadBuffer : Loop.SharedReadBuffer;
+        _readingIntoPending = _async is { PendingRead: not null } && _transform is null && _preamble is null;
+        return _readingIntoPending ? _async!.PendingReadBuffer : Loop.SharedReadBuffer;
     }
 
     /// <summary>
@@ -230,8 +242,8 @@ public sealed partial class Socket
         }
         data.CopyTo(_kept.AsSpan(_keptEnd));
         _keptEnd += data.Length;
-        if (_pendingRead is not null)
-            CompletePendingRead(TakeKept(_pendingReadBuffer.Span));
+        if (_async is { PendingRead: not null } state)
+            CompletePendingRead(TakeKept(state.PendingReadBuffer.Span));
         if (_keptEnd - _keptStart >= AsyncReadHighWaterMark && !_readerPaused)
         {
             _readerPaused = true;
@@ -327,11 +339,13 @@ public sealed partial class Socket
     /// <summary>The pending read, no longer pending: cleared before it completes, as its continuation may run inline and read again.</summary>
     private SocketOperation? TakePendingRead()
     {
-        SocketOperation? read = _pendingRead;
-        _pendingRead = null;
-        _pendingReadBuffer = default;
-        _readCancellation.Unregister();
-        _readCancellation = default;
+        if (_async is not { } state)
+            return null;
+        SocketOperation? read = state.PendingRead;
+        state.PendingRead = null;
+        state.PendingReadBuffer = default;
+        state.ReadCancellation.Unregister();
+        state.ReadCancellation = default;
         return read;
     }
 
@@ -365,8 +379,10 @@ public sealed partial class Socket
 
     private SocketOperation? TakeConnectTask()
     {
-        var task = _connectTask;
-        _connectTask = null;
+        if (_async is not { } state)
+            return null;
+        var task = state.ConnectTask;
+        state.ConnectTask = null;
         return task;
     }
 

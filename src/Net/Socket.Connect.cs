@@ -78,7 +78,8 @@ public sealed partial class Socket
             ResetForReconnect();
         _connecting = true;
         _connectCallback = callback;
-        _connectTask = task;
+        if (task is not null || _async is not null)
+            Async.ConnectTask = task;
     }
 
     private void OnLookup(string host, IPAddress[]? addresses, Exception? error)

@@ -36,9 +36,7 @@ public sealed partial class Socket
         _destroySoon = false;
         _resetOnClose = false;
         _resetWhenConnected = false;
-        _timer = null; // closed by the destroy; SetTimeout starts a new one
-        _timeoutMs = 0;
-        _timeoutCallback = null;
+        _timeout = null; // its timer was closed by the destroy; SetTimeout starts a new one
         _readerPaused = false;
         _endHeld = false;
         DropKept(); // bytes of the last connection no async reader took

@@ -4,10 +4,16 @@ public sealed partial class Socket
 {
     private static readonly Action<TimerHandle> s_onTimer = static timer => ((Socket)timer.Data!).OnTimer();
 
-    private TimerHandle? _timer;
-    private long _timeoutMs;
-    private long _lastActivity;
-    private Action? _timeoutCallback;
+    // Made by the first SetTimeout: most sockets never set one.
+    private TimeoutState? _timeout;
+
+    private sealed class TimeoutState(TimerHandle timer)
+    {
+        internal readonly TimerHandle Timer = timer;
+        internal long Milliseconds;
+        internal long LastActivity;
+        internal Action? Callback;
+    }
 
     /// <summary>
     /// Raises <see cref="Timeout"/> after <paramref name="milliseconds"/> with no read or write (0 turns it off),
@@ -21,50 +27,57 @@ public sealed partial class Socket
         ArgumentOutOfRangeException.ThrowIfNegative(milliseconds);
         if (_destroyed)
             return this; // a timer started now would outlive the socket: never closed, firing for nothing
-        _timeoutMs = milliseconds;
-        _timeoutCallback = callback;
         if (milliseconds == 0)
         {
+            if (_timeout is { } off)
+            {
+                off.Milliseconds = 0;
+                off.Callback = callback;
+            }
             StopTimer();
             return this;
         }
-        if (_timer is null)
+        if (_timeout is not { } state)
         {
-            _timer = new TimerHandle(Loop) { Data = this };
-            _timer.Unref(); // as Node's socket timers: an idle timeout alone does not keep the loop alive
+            var timer = new TimerHandle(Loop) { Data = this };
+            timer.Unref(); // as Node's socket timers: an idle timeout alone does not keep the loop alive
+            _timeout = state = new TimeoutState(timer);
         }
-        _lastActivity = Loop.Now;
-        _timer.Start(s_onTimer, milliseconds);
+        state.Milliseconds = milliseconds;
+        state.Callback = callback;
+        state.LastActivity = Loop.Now;
+        state.Timer.Start(s_onTimer, milliseconds);
         return this;
     }
 
     /// <summary>Records activity. Cheap: the timer is not touched unless it already fired; it checks the time when it fires.</summary>
     private void RestartTimer()
     {
-        if (_timer is null || _timeoutMs == 0)
+        if (_timeout is not { Milliseconds: > 0 } state)
             return;
-        _lastActivity = Loop.Now;
-        if (!_timer.IsActive)
-            _timer.Start(s_onTimer, _timeoutMs);
+        state.LastActivity = Loop.Now;
+        if (!state.Timer.IsActive)
+            state.Timer.Start(s_onTimer, state.Milliseconds);
     }
 
     private void OnTimer()
     {
-        long idle = Loop.Now - _lastActivity;
-        if (idle < _timeoutMs)
+        TimeoutState state = _timeout!;
+        long idle = Loop.Now - state.LastActivity;
+        if (idle < state.Milliseconds)
         {
-            _timer!.Start(s_onTimer, _timeoutMs - idle);
+            state.Timer.Start(s_onTimer, state.Milliseconds - idle);
             return;
         }
         Timeout?.Invoke(this);
-        var callback = _timeoutCallback;
-        _timeoutCallback = null;
+        var callback = state.Callback;
+        state.Callback = null;
         callback?.Invoke();
     }
 
     private void StopTimer()
     {
-        if (_timer is { IsClosing: false } timer)
+        if (_timeout?.Timer is { IsClosing: false } timer)
         {
             timer.Stop();
             if (_destroyed)
