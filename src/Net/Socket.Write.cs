@@ -16,7 +16,7 @@ public sealed partial class Socket
     // Writes held back while connecting or corked, sent together (one writev) when both are over. Two lists
     // rather than one of pairs: the data list is handed to the handle as a span, without a copy.
     private List<ReadOnlyMemory<byte>>? _pendingData;
-    private List<Action<NetException?>?>? _pendingCallbacks;
+    private List<object?>? _pendingCallbacks; // each a callback, a WriteCompletion or null
     private long _pendingBytes;
     private int _corked;
     // Bytes handed to the current handle: with its BytesSent, what the kernel has not taken yet (libuv's
@@ -114,9 +114,11 @@ public sealed partial class Socket
     /// The write of the layer built on the socket (see <see cref="Owner"/>) of what it held back: the socket is open and
     /// not ended (the layer checked), and <see cref="BeforeOutput"/> would find nothing to hand over, so it is skipped.
     /// </summary>
-    internal bool WriteHeldBack(ReadOnlyMemory<byte> data, Action<NetException?> callback) => WriteCore(data, callback);
+    internal bool WriteHeldBack(ReadOnlyMemory<byte> data, WriteCompletion completion) => WriteCore(data, completion);
 
-    private bool WriteCore(ReadOnlyMemory<byte> data, Action<NetException?>? callback)
+    /// <param name="data">The bytes.</param>
+    /// <param name="callback">A callback, a <see cref="WriteCompletion"/> or null.</param>
+    private bool WriteCore(ReadOnlyMemory<byte> data, object? callback)
     {
         if (data.IsEmpty && callback is null)
             return !_needDrain;
@@ -349,7 +351,7 @@ public sealed partial class Socket
     {
         if (_pendingData is not { Count: > 0 } data || _corked > 0 || _connecting || _destroyed || _handle is null)
             return;
-        List<Action<NetException?>?> callbacks = _pendingCallbacks!;
+        List<object?> callbacks = _pendingCallbacks!;
         object? state = callbacks.Count == 1 ? callbacks[0]
             : callbacks.Exists(static c => c is not null) ? callbacks.ToArray()
             : null;
@@ -366,11 +368,13 @@ public sealed partial class Socket
     {
         if (callbacks is Action<NetException?> callback)
             callback(error);
-        else if (callbacks is Action<NetException?>?[] batch)
+        else if (callbacks is WriteCompletion completion)
+            completion.OnWriteDone(error);
+        else if (callbacks is object?[] batch)
             CompleteBatch(batch, error);
     }
 
-    private static void CompleteBatch(Action<NetException?>?[] batch, NetException? error)
+    private static void CompleteBatch(object?[] batch, NetException? error)
     {
         // Each write of a batch has its own callback: one that throws must not cost the others theirs (a WriteAsync
         // would wait forever). The first exception leaves afterwards, as a throwing callback does.
@@ -379,7 +383,7 @@ public sealed partial class Socket
         {
             try
             {
-                each?.Invoke(error);
+                Complete(each, error); // never an array: a batch holds single callbacks
             }
             catch (Exception e)
             {

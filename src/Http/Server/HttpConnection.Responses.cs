@@ -316,7 +316,7 @@ internal sealed partial class HttpConnection
             (_inFlightMore ??= new()).Enqueue(bytes.Array!);
         Server.WritesIssued++;
         _writesIssued++;
-        Socket.WriteHeldBack(bytes.AsMemory(), _onFlushed); // what BeforeOutput would hand over is this very write
+        Socket.WriteHeldBack(bytes.AsMemory(), this); // what BeforeOutput would hand over is this very write; OnWriteDone follows
     }
 
     /// <summary>The head response's file body: what is written before it leaves first, then the file (sendfile).</summary>
@@ -334,7 +334,7 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
-    private void OnFlushed(NetException? error)
+    internal override void OnWriteDone(NetException? error)
     {
         if (_inFlight is { } array)
         {

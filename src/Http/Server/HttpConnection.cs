@@ -14,9 +14,8 @@ namespace Uvnet.Http.Server;
 /// dispatched, only after the handler's call returns (between parser steps) or from the loop (a posted continuation),
 /// never inside the user's <c>End</c>, <c>ReadBodyAsync</c> or event handler.</para>
 /// </summary>
-internal sealed partial class HttpConnection
+internal sealed partial class HttpConnection : WriteCompletion
 {
-    private readonly Action<NetException?> _onFlushed;
     private Action<NetException?>? _onFileSent; // made on the first file body: most connections send none
     // The arrays of the writes in flight, to return to the pool as they complete (in order): the first in a field,
     // the rest (pipelined batches, backpressure) in a queue made only when more than one is in flight.
@@ -68,7 +67,6 @@ internal sealed partial class HttpConnection
     {
         Server = server;
         Socket = socket;
-        _onFlushed = OnFlushed;
         IdleSince = SendProgressAt = RequestStartedAt = server.Loop.Now;
         socket.Data += static (s, data) => Of(s).OnData(data);
         socket.Drain += static s => Of(s).OnDrain();
