@@ -42,6 +42,9 @@ public sealed partial class Socket
 
     private AsyncState Async => _async ??= new AsyncState();
 
+    /// <summary>Whether the async members' state was made (a test's view of what an event-driven socket holds).</summary>
+    internal bool HoldsAsyncState => _async is not null;
+
     private SocketOperation? PendingRead => _async?.PendingRead;
 
     /// <summary>

@@ -7,6 +7,9 @@ public sealed partial class Socket
     // Made by the first SetTimeout: most sockets never set one.
     private TimeoutState? _timeout;
 
+    /// <summary>Whether the idle timeout's state was made (a test's view of what a socket without a timeout holds).</summary>
+    internal bool HoldsTimeoutState => _timeout is not null;
+
     private sealed class TimeoutState(TimerHandle timer)
     {
         internal readonly TimerHandle Timer = timer;
