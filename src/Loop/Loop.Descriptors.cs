@@ -11,10 +11,21 @@ public sealed unsafe partial class Loop
 
     // Loops on other threads share the process's descriptor table: between this loop freeing its reserve and
     // accepting, another loop's accept would take the freed descriptor, the waiting connections would stay, and
-    // this loop, its reserve gone, could not shed again. Accepts and the shedding hold this lock, so the freed
-    // descriptor comes back to the loop that freed it (only a descriptor opened otherwise, a file say, can still
-    // take it: the listener then backs off, see StreamHandle.AcceptPending).
+    // this loop, its reserve gone, could not shed again. While descriptors are scarce, accepts and the shedding hold
+    // this lock, so the freed descriptor comes back to the loop that freed it (only a descriptor opened otherwise, a
+    // file say, can still take it: the listener then backs off, see StreamHandle.AcceptPending).
     private static readonly Lock s_acceptGate = new();
+
+    // Set when an accept meets a full table (EMFILE, ENFILE) or the headroom, cleared by an accept under the gate that
+    // lands below the headroom. While it is clear (the table has room) an accept takes no lock and writes nothing the
+    // loops share: a lock taken by every accept of every loop bounces its cache line between their processors. Only
+    // an accept already in its system call when another loop sets it can still take a descriptor freed for shedding:
+    // that loop's shed then fails and its listener backs off, as for a file opened meanwhile, and the next accepts go
+    // through the gate.
+    private static volatile bool s_descriptorsScarce;
+
+    /// <summary>Whether accepts go through the gate now (descriptors scarce); a test's view.</summary>
+    internal static bool DescriptorsScarce => s_descriptorsScarce;
 
     // The descriptors at the top of the table that accepted connections never take (an eighth of the table, at
     // most 64): the process keeps room for what serving needs besides sockets (a file to send, a log), and the
@@ -95,11 +106,28 @@ public sealed unsafe partial class Loop
         }
     }
 
-    /// <summary>Accepts one connection on <paramref name="listenFd"/> (see <see cref="StreamHandle.AcceptOne"/>), in turn with other loops' accepts and shedding.</summary>
-    internal static int AcceptInTurn(int listenFd)
+    /// <summary>
+    /// Accepts one connection on <paramref name="listenFd"/> (see <see cref="StreamHandle.AcceptOne"/>); while
+    /// descriptors are scarce, in turn with other loops' accepts and shedding. <paramref name="ceiling"/> is the
+    /// listener's <see cref="AcceptCeiling"/>: a descriptor at or above it means the table is nearly full.
+    /// </summary>
+    internal static int AcceptInTurn(int listenFd, int ceiling)
     {
+        int fd;
+        if (!s_descriptorsScarce)
+        {
+            fd = StreamHandle.AcceptOne(listenFd);
+            if (fd >= ceiling || fd is UvError.EMFILE or UvError.ENFILE)
+                s_descriptorsScarce = true;
+            return fd;
+        }
         lock (s_acceptGate)
-            return StreamHandle.AcceptOne(listenFd);
+        {
+            fd = StreamHandle.AcceptOne(listenFd);
+            if (fd >= 0 && fd < ceiling)
+                s_descriptorsScarce = false; // room again
+        }
+        return fd;
     }
 
     /// <summary>

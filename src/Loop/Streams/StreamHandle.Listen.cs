@@ -96,7 +96,7 @@ public abstract unsafe partial class StreamHandle
     {
         for (int count = SharedByLoops ? 1 : MaxAcceptsPerWakeup; count > 0 && Has(StreamState.Listening) && _acceptedFd < 0; count--)
         {
-            int fd = Loop.AcceptInTurn(Fd);
+            int fd = Loop.AcceptInTurn(Fd, _acceptCeiling);
             if (fd >= _acceptCeiling)
             {
                 // Into the headroom kept at the top of the table: shed as if the table were full.

@@ -39,6 +39,22 @@ public class TcpSharePortTests
     }
 
     [Fact]
+    public void Accepts_with_room_in_the_descriptor_table_leave_the_loops_accept_gate_unused()
+    {
+        // Issue 22: with room in the table an accept takes no process-wide lock (loops on other processors would share
+        // its cache line at every accept); the gate serves only while descriptors are scarce (see TcpEmfileTests).
+        var loop = new Loop();
+        int accepted = 0;
+        var first = ShareListen(loop, StreamTestKit.AnyLoopback, n => accepted += n);
+        var second = ShareListen(loop, first.LocalEndPoint!, n => accepted += n);
+        for (int i = 0; i < 16; i++)
+            Assert.Equal(0, new TcpHandle(loop).Connect(first.LocalEndPoint!, (r, _) => r.Stream!.Close()));
+        LoopDriver.RunUntil(loop, () => accepted == 16);
+        Assert.False(Loop.DescriptorsScarce);
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Successive_connections_to_a_port_shared_by_two_idle_loops_spread_across_both()
     {
         // Each loop on its own thread, idle in its poll when a connection comes: the kernel wakes the first of them
