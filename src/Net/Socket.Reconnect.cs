@@ -28,6 +28,7 @@ public sealed partial class Socket
         // the socket's, and a write cut then was cut before the connection.
         _connected = false;
         _remote = _local = null;
+        _remoteIPv4 = 0;
         _remoteAddress = null;
         BytesRead = 0; // the handle's own counts start afresh in Adopt
         BytesWritten = 0;

@@ -39,6 +39,7 @@ public sealed partial class Socket : IDisposable
     private bool _unref;
     private bool _connected;
     private IPEndPoint? _remote;
+    private long _remoteIPv4; // an IPv4 peer, packed (SockAddr.PackedIPv4) until asked for: see KeepPeer
     private IPEndPoint? _local;
     private string? _remoteAddress;
     private SocketTransform? _transform;
@@ -59,7 +60,7 @@ public sealed partial class Socket : IDisposable
         _paused = paused;
         Adopt(accepted);
         _connected = true;
-        _ = RemoteIPEndPoint; // see KeepEndpoints
+        KeepPeer();
         StartReading();
     }
 
@@ -161,7 +162,9 @@ public sealed partial class Socket : IDisposable
 
     // Neither end changes once connected: asked once (getpeername, getsockname), as Node keeps _peername, and kept
     // when the socket is destroyed (Destroy asks first), so Closed handlers and later code still read them.
-    private IPEndPoint? RemoteIPEndPoint => _remote ?? (_connected && OpenTcpHandle is { } tcp ? _remote = tcp.RemoteEndPoint : null);
+    private IPEndPoint? RemoteIPEndPoint => _remote
+        ?? (_remoteIPv4 != 0 ? _remote = Interop.SockAddr.UnpackIPv4(_remoteIPv4)
+            : _connected && OpenTcpHandle is { } tcp ? _remote = tcp.RemoteEndPoint : null);
 
     // While connecting, the local end is not settled yet (Node drops its cached one on connect): asked, not kept.
     private IPEndPoint? LocalIPEndPoint => _local ?? (OpenTcpHandle is not { } tcp ? null : _connected ? _local = tcp.LocalEndPoint : tcp.LocalEndPoint);
@@ -279,6 +282,20 @@ public sealed partial class Socket : IDisposable
     /// <summary>Destroys the socket.</summary>
     public void Dispose() => Destroy();
 
+    /// <summary>Whether the peer's endpoint object was made (a test's view of what an idle accepted socket holds).</summary>
+    internal bool HoldsRemoteEndPoint => _remote is not null;
+
+    /// <summary>
+    /// Asks for the peer of an accepted connection at once (see <see cref="KeepEndpoints"/>), keeping an IPv4 one (or an
+    /// IPv4-mapped one, as a dual-stack server's clients are) packed in a long: the endpoint's two objects are made only
+    /// when asked for, so a connection nobody asks about (an idle keep-alive one) holds none.
+    /// </summary>
+    private void KeepPeer()
+    {
+        if (OpenTcpHandle is { } tcp && (_remoteIPv4 = Interop.SockAddr.PackedIPv4(tcp.Fd, peer: true)) == 0)
+            _ = RemoteIPEndPoint;
+    }
+
     private static readonly Action<Handle> s_onHandleClosed = static h => ((Socket)((StreamHandle)h).Owner!).OnClosed();
 
     /// <summary>
@@ -287,7 +304,8 @@ public sealed partial class Socket : IDisposable
     /// </summary>
     private void KeepEndpoints()
     {
-        _ = RemoteIPEndPoint;
+        if (_remoteIPv4 == 0)
+            _ = RemoteIPEndPoint;
         _ = LocalIPEndPoint;
     }
 

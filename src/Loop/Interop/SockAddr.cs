@@ -106,6 +106,39 @@ internal static unsafe class SockAddr
         return ReadSocketName(fd, peer, address) < 0 ? null : Read(new ReadOnlySpan<byte>(address, MaxSize));
     }
 
+    private const long PackedPresent = 1L << 48;
+    private const long PackedMapped = 1L << 49;
+
+    /// <summary>
+    /// The IPv4 address and port of socket <paramref name="fd"/> (or of its peer), packed in a long for an object that
+    /// keeps it without an <see cref="IPEndPoint"/> (two objects): the address's four bytes as stored, the port above
+    /// them, a bit saying one is there and one saying it is IPv4-mapped (a dual-stack socket's IPv4 peer). 0 for any
+    /// other address, or none; <see cref="UnpackIPv4"/> makes the endpoint <see cref="OfSocket"/> would have made.
+    /// </summary>
+    internal static long PackedIPv4(int fd, bool peer)
+    {
+        byte* address = stackalloc byte[MaxSize];
+        if (ReadSocketName(fd, peer, address) < 0)
+            return 0;
+        var source = new ReadOnlySpan<byte>(address, MaxSize);
+        long port = (long)BinaryPrimitives.ReadUInt16BigEndian(source[2..]) << 32;
+        int family = FamilyOf(source);
+        if (family == SocketConstants.AF_INET)
+            return PackedPresent | port | BinaryPrimitives.ReadUInt32LittleEndian(source[4..]);
+        // ::ffff:a.b.c.d with no scope: what IPAddress.MapToIPv6 makes of a.b.c.d.
+        if (family == SocketConstants.AF_INET6 && source[8..18].IndexOfAnyExcept((byte)0) < 0
+            && source[18] == 0xFF && source[19] == 0xFF && BinaryPrimitives.ReadUInt32LittleEndian(source[24..]) == 0)
+            return PackedPresent | PackedMapped | port | BinaryPrimitives.ReadUInt32LittleEndian(source[20..]);
+        return 0;
+    }
+
+    /// <summary>The endpoint a non-zero <see cref="PackedIPv4"/> stands for.</summary>
+    internal static IPEndPoint UnpackIPv4(long packed)
+    {
+        var address = new IPAddress((uint)packed);
+        return new IPEndPoint((packed & PackedMapped) != 0 ? address.MapToIPv6() : address, (int)(packed >> 32) & 0xFFFF);
+    }
+
     /// <summary>getsockname or getpeername into <paramref name="address"/> (<see cref="MaxSize"/> bytes): the address's length, or -1.</summary>
     internal static int ReadSocketName(int fd, bool peer, byte* address)
     {
