@@ -203,6 +203,32 @@ public class IdleConnectionTests
         LoopDriver.RunUntil(fixture.Loop, () => Pooled(fixture).Parsers == 1);
     }
 
+    [Fact]
+    public void A_response_written_while_the_user_corked_the_socket_leaves_and_finishes_at_the_uncork()
+    {
+        // The connection's write completion (a WriteCompletion, not a delegate) then travels in the socket's corked
+        // batch, beside the user's own write callback: both run, in order, at the uncork.
+        var order = new List<string>();
+        Net.Socket? corked = null;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            corked = req.Socket;
+            corked.Cork();
+            corked.Write(ReadOnlyMemory<byte>.Empty, _ => order.Add("user write")); // no bytes: the client reads HTTP
+            res.Finish += _ => order.Add("finish");
+            res.End("held by the cork");
+        });
+        using Socket client = fixture.Run(() => RawClient.ConnectAsync(fixture.Port));
+        fixture.Run(async () => await client.SendAsync(s_request));
+        LoopDriver.RunUntil(fixture.Loop, () => corked is not null);
+        Assert.Empty(order);
+
+        corked!.Uncork();
+        Assert.Contains("held by the cork", fixture.Run(() => RawClient.ReadUntilAsync(client, HasWholeBody)));
+        LoopDriver.RunUntil(fixture.Loop, () => order.Count == 2);
+        Assert.Equal(["user write", "finish"], order);
+    }
+
     private static (int Requests, int Responses, int Parsers) Pooled(ServerFixture fixture) =>
         (fixture.Server.FreeRequests.Count, fixture.Server.FreeResponses.Count, fixture.Server.FreeParsers.Count);
 
