@@ -32,6 +32,18 @@ public sealed class PathNormalizationTests
     }
 
     [Theory]
+    [InlineData("/%7Euser/%41b%2d%5f%30", "/~user/Ab-_0")] // RFC 3986 §6.2.2.2: unreserved characters decoded
+    [InlineData("/a%2fb%3F%25%20", "/a%2fb%3F%25%20")]     // reserved and other characters stay encoded, as written
+    [InlineData("/%2561dmin", "/%2561dmin")]               // decoded once: "%25" is '%', not the start of another escape
+    [InlineData("/a%2", "/a%2")]                           // an escape cut short is left alone
+    [InlineData("/%zz%4", "/%zz%4")]
+    public void An_encoded_unreserved_character_is_decoded_and_nothing_else_is(string path, string expected)
+    {
+        Assert.True(PathNormalizer.TryNormalize(path, out string normalized));
+        Assert.Equal(expected, normalized);
+    }
+
+    [Theory]
     [InlineData("/..")]
     [InlineData("/a/../..")]
     [InlineData("/a/b/../../../../c")] // envoy clamps this to "/c"; here it is refused
@@ -52,6 +64,8 @@ public sealed class PathNormalizationTests
     [InlineData("/public/%2e%2e/admin/secret")]
     [InlineData("/public/..%2Fadmin/../../admin/secret")]
     [InlineData("//admin/secret")]
+    [InlineData("/%61dmin/secret")]              // RFC 3986 §6.2.2.2: an encoded unreserved character is that character
+    [InlineData("/public/%2E%2E/%61%64%6D%69%6E/secret")]
     public void A_dot_segment_cannot_bypass_a_route_guarding_a_prefix(string path)
     {
         using var kit = new ProxyKit();
