@@ -254,6 +254,45 @@ public sealed class HealthCheckTests
         }
     }
 
+    [Fact]
+    public void A_lookup_still_in_flight_is_not_started_again_so_a_slow_answer_cannot_override_a_newer_one()
+    {
+        using var kit = new ProxyKit();
+        int port = kit.StartUpstream((_, res) => res.End("up"));
+        int lookups = 0;
+        using var gate = new ManualResetEventSlim();
+        var proxy = new ProxyServer(kit.Loop, new ProxyOptions
+        {
+            Clusters = [new ProxyCluster { Name = "app", Destinations = [$"upstream.test:{port}"], ResolveInterval = 10 }],
+            Routes = [new ProxyRoute { Cluster = "app" }],
+            Lookup = _ =>
+            {
+                if (Interlocked.Increment(ref lookups) > 1)
+                    return [IPAddress.Loopback]; // a later lookup: the name's new address
+                gate.Wait(TimeSpan.FromSeconds(30)); // the first: a resolver that hangs, then answers what was
+                return [IPAddress.Parse("127.0.0.2")];
+            },
+        });
+        try
+        {
+            Destination d = proxy.Clusters[0].Destinations[0];
+            LoopDriver.RunUntil(kit.Loop, () => Volatile.Read(ref lookups) >= 1);
+            long from = kit.Loop.Now;
+            LoopDriver.RunUntil(kit.Loop, () => kit.Loop.Now >= from + 10 * 10); // ten intervals go by
+
+            Assert.Equal(1, Volatile.Read(ref lookups)); // no second lookup of the name while the first one hangs
+            Assert.Null(d.Address);
+            gate.Set();
+            LoopDriver.RunUntil(kit.Loop, () => d.Address == "127.0.0.1"); // then the lookups go on, in order
+            Assert.True(Volatile.Read(ref lookups) >= 2);
+        }
+        finally
+        {
+            gate.Set();
+            proxy.Dispose();
+        }
+    }
+
     /// <summary>A loop for a test that only builds a proxy, closed clean.</summary>
     private sealed class LoopScope : IDisposable
     {

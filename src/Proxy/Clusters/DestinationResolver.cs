@@ -15,12 +15,14 @@ internal sealed class DestinationResolver
     private readonly TimerHandle _timer;
     private readonly Func<string, IPAddress[]> _lookup;
     private readonly List<(string Address, int Port, TlsClientOptions? Tls)> _left = [];
+    private readonly bool[] _lookingUp; // per destination: a lookup is on the thread pool
     private bool _stopped;
 
     internal DestinationResolver(Cluster cluster, long interval, Func<string, IPAddress[]> lookup)
     {
         _cluster = cluster;
         _lookup = lookup;
+        _lookingUp = new bool[cluster.Destinations.Count];
         _timer = new TimerHandle(cluster.Loop);
         _timer.Start(_ => LookUpAll(), 0, interval);
         _timer.Unref(); // lookups alone do not keep a loop running
@@ -37,13 +39,19 @@ internal sealed class DestinationResolver
     private void LookUpAll()
     {
         DropLeftConnections();
-        foreach (Destination d in _cluster.Destinations)
+        for (int i = 0; i < _lookingUp.Length; i++)
         {
-            if (IPAddress.TryParse(d.Host, out _))
+            Destination d = _cluster.Destinations[i];
+            // One lookup at a time per name: a slow one's answer, coming after a newer one's, would take the name back
+            // to an address it has left (and a resolver that hangs would pile a lookup per interval on the pool).
+            if (_lookingUp[i] || IPAddress.TryParse(d.Host, out _))
                 continue;
+            _lookingUp[i] = true;
             string host = d.Host;
+            int index = i;
             _cluster.Loop.QueueWork(() => _lookup(host), (addresses, error) =>
             {
+                _lookingUp[index] = false;
                 if (!_stopped && error is null && addresses is { Length: > 0 })
                     Found(d, addresses);
             });
