@@ -226,6 +226,23 @@ public sealed class ProxyTlsTests
         Assert.Empty(kit.Seen);
     }
 
+    [Theory]
+    [InlineData("upstream.test")] // a name, found at 127.0.0.1: checked against the name
+    [InlineData("127.0.0.1")]     // an address: checked against the address
+    public void An_upstream_whose_trusted_certificate_names_another_host_is_502(string host)
+    {
+        using var kit = new ProxyKit();
+        X509Certificate2 other = TestCertificates.Leaf("other.test", ["other.test"], []);
+        int upstream = kit.StartUpstream((req, res) => res.End("impostor"), tls: ServerTls(other));
+        kit.StartProxy(To(upstream, upstreamTls: new TlsClientOptions { CaCertificates = TestCertificates.CaCollection }, host: host));
+        LoopDriver.RunUntil(kit.Loop, () => host == "127.0.0.1" || kit.Proxy!.Clusters[0].Destinations[0].Address is not null);
+
+        Outcome o = kit.Exchange(kit.ToProxy());
+
+        Assert.Equal(502, o.Status);
+        Assert.Empty(kit.Seen);
+    }
+
     [Fact]
     public void Health_checks_of_a_TLS_cluster_go_over_TLS()
     {
