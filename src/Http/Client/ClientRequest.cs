@@ -36,7 +36,7 @@ public sealed class ClientRequest
     private ClientConnection? _connection;
     private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried;
     private long _timeout, _declaredLength = -1, _bodyBytes;
-    private bool _live, _recyclable, _recyclePosted;
+    private bool _live, _recyclable, _recyclePosted, _retained;
     private ClientResponse? _pairedResponse; // made once, reused with the request
     private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
     private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort and _hostFieldSecure)
@@ -121,7 +121,7 @@ public sealed class ClientRequest
     /// </summary>
     private void Recycle()
     {
-        if (!_recyclable || !_closed || !_live || !_out.IsEmpty || _connection is not null || _headSent && !_finished)
+        if (!_recyclable || !_closed || !_live || _retained || !_out.IsEmpty || _connection is not null || _headSent && !_finished)
             return; // a write still going out raises Finish on this use later, and its connection may hold it until then
         Agent agent = Agent!;
         _live = false;
@@ -141,6 +141,19 @@ public sealed class ClientRequest
         Res = null;
         ReusedSocket = KeepAlive = false;
         agent.ReturnRequest(this);
+    }
+
+    /// <summary>
+    /// Keeps the pair from being recycled after its Close until <see cref="Unretain"/>: the proxy's filters read an
+    /// exchange's upstream request and response until the exchange ends, which may be after the request closed.
+    /// </summary>
+    internal void Retain() => _retained = true;
+
+    /// <summary>Ends <see cref="Retain"/>: the pair is recycled (on a later turn) once it has closed, or when it closes.</summary>
+    internal void Unretain()
+    {
+        _retained = false;
+        PostRecycle();
     }
 
     /// <summary>The loop the request runs on.</summary>

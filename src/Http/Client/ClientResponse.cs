@@ -105,8 +105,15 @@ public sealed class ClientResponse
         get
         {
             _ = Live;
-            return _statusMessage ??= Encoding.Latin1.GetString(_reason, 0, _reasonLength); // on first use, as Headers
+            return _statusMessage ??= Phrase(StatusCode, _reason.AsSpan(0, _reasonLength)); // on first use, as Headers
         }
+    }
+
+    /// <summary>The reason phrase as a string: the standard one's shared string when the bytes are those (no allocation), else a new one.</summary>
+    private static string Phrase(int status, ReadOnlySpan<byte> reason)
+    {
+        string standard = Server.StatusCodes.ReasonPhrase(status);
+        return standard.Length == reason.Length && Ascii.Equals(reason, standard) ? standard : Encoding.Latin1.GetString(reason);
     }
 
     /// <summary>"1.1" or "1.0".</summary>

@@ -225,8 +225,8 @@ internal sealed partial class HttpConnection
     {
         IncomingMessage request = response.AnsweredRequest;
         request.Held = false;
-        if (!response.Finished)
-            return; // Advance recycles it when it leaves the queue
+        if (!response.Finished || !request.Answered)
+            return; // Retire recycles it when it leaves the queue (a holder may let go in its Finish or Close handler, before that)
         ReturnResponse(response);
         ReleaseIfDone(request);
     }

@@ -15,15 +15,34 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     private readonly List<KeyValuePair<string, string>> _raw = [];
     private Loop? _loop; // null while never loaded (a request's empty Trailers, shared): nothing there ever changes
 
-    /// <summary>Loads the fields of <paramref name="head"/>, the first <paramref name="maxCount"/> of them (0: all), as Node's maxHeadersCount.</summary>
+    /// <summary>
+    /// Loads the fields of <paramref name="head"/>, the first <paramref name="maxCount"/> of them (0: all), as Node's
+    /// maxHeadersCount. A name or value whose bytes are those of the previous load's field at the same place keeps that
+    /// field's string: a kept-alive client sends the same fields request after request (and an upstream the same
+    /// response fields), so reading them allocates nothing once warm.
+    /// </summary>
     internal void Load(HttpRequestHead head, Loop loop, int maxCount)
     {
         _loop = loop;
-        _raw.Clear();
         int count = maxCount == 0 ? head.HeaderCount : Math.Min(maxCount, head.HeaderCount);
         for (int i = 0; i < count; i++)
-            _raw.Add(new(Encoding.Latin1.GetString(head.GetHeaderName(i)), Encoding.Latin1.GetString(head.GetHeaderValue(i))));
+        {
+            ReadOnlySpan<byte> name = head.GetHeaderName(i), value = head.GetHeaderValue(i);
+            if (i < _raw.Count)
+            {
+                var (oldName, oldValue) = _raw[i];
+                if (!Same(oldName, name) || !Same(oldValue, value))
+                    _raw[i] = new(Same(oldName, name) ? oldName : Encoding.Latin1.GetString(name), Same(oldValue, value) ? oldValue : Encoding.Latin1.GetString(value));
+            }
+            else
+                _raw.Add(new(Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value)));
+        }
+        _raw.RemoveRange(count, _raw.Count - count);
     }
+
+    // Latin-1 text equal to the bytes: ASCII's comparison is vectorised, and a field with bytes past 0x7F (obs-text)
+    // is just made again.
+    private static bool Same(string text, ReadOnlySpan<byte> bytes) => text.Length == bytes.Length && Ascii.Equals(bytes, text);
 
     /// <summary>Number of fields, repeats included.</summary>
     public int Count
@@ -89,7 +108,12 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     public bool Contains(string name)
     {
         VerifyLoopThread();
-        return _raw.Exists(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        foreach (var (n, _) in _raw) // not List.Exists: its predicate would be a closure made at each call
+        {
+            if (n.Equals(name, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     /// <inheritdoc/>

@@ -194,10 +194,16 @@ public sealed partial class ServerResponse
         var framing = new FramingCheck();
         try
         {
-            foreach (var (name, value) in fields)
+            if (fields is List<KeyValuePair<string, string>> list)
             {
-                ValidateField(name, value, ref framing);
-                _headers.Add(new(name, value));
+                // By index: a foreach over the interface would allocate its enumerator (a proxy passes a list per response).
+                for (int i = 0; i < list.Count; i++)
+                    AddCheckedField(list[i], ref framing);
+            }
+            else
+            {
+                foreach (var field in fields)
+                    AddCheckedField(field, ref framing);
             }
         }
         catch
@@ -205,6 +211,12 @@ public sealed partial class ServerResponse
             _headers.RemoveRange(earlier, _headers.Count - earlier);
             throw;
         }
+    }
+
+    private void AddCheckedField(KeyValuePair<string, string> field, ref FramingCheck framing)
+    {
+        ValidateField(field.Key, field.Value, ref framing);
+        _headers.Add(field);
     }
 
     /// <summary>Forgets what a handler set for the head, so that the server's own answer (500, 408) goes out clean.</summary>
