@@ -15,8 +15,9 @@ public sealed partial class ProxyExchange
     // or while the upstream's Write says stop: past it the downstream socket pauses (a socket's high-water mark).
     private const int BodyHighWaterMark = 16 * 1024;
 
-    private readonly Socket? _upgradeSocket;
-    private readonly byte[]? _upgradeHead;
+    private readonly List<KeyValuePair<string, string>> _upstreamHeadersStore = [];
+    private Socket? _upgradeSocket;
+    private byte[]? _upgradeHead;
     private ProxyTimeouts? _timeouts;
     private ClientRequest? _upstream;
     private ArrayBufferWriter<byte>? _pendingBody;
@@ -118,9 +119,10 @@ public sealed partial class ProxyExchange
         if (Route!.PrefixRewrite is { } rewrite && url.StartsWith(Route.PathPrefix!, StringComparison.Ordinal))
             url = rewrite + url[Route.PathPrefix!.Length..];
         _upstreamPath = url; // origin form, or OPTIONS' asterisk form (RFC 9112 §3.2.4: "/*" would name a resource)
-        var headers = new List<KeyValuePair<string, string>>(request.Headers.Raw.Count + 4);
+        List<KeyValuePair<string, string>> headers = _upstreamHeadersStore;
+        headers.Clear();
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
-        ForwardedHeaders.Add(headers, request, Connection.ClientAddress, Proxy.Scheme, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.Options.ViaName);
+        ForwardedHeaders.Add(headers, request, Connection.ClientAddress, Proxy.Scheme, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.ViaHop(request.HttpVersionMinor));
         if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
         {
             headers.Add(new("Connection", "upgrade"));
@@ -178,16 +180,7 @@ public sealed partial class ProxyExchange
         ClientRequest upstream;
         try
         {
-            upstream = Http.Http.Request(Proxy.Loop, new RequestOptions
-            {
-                Method = Request!.Method,
-                Host = destination.ConnectHost,
-                Port = destination.Port,
-                Path = UpstreamPath,
-                Headers = UpstreamHeaders,
-                Agent = cluster.Agent,
-                Tls = destination.Tls,
-            });
+            upstream = Http.Http.Request(Proxy.Loop, UpstreamOptions(destination, cluster.Agent));
         }
         catch (ArgumentException e)
         {
@@ -196,6 +189,9 @@ public sealed partial class ProxyExchange
             return;
         }
         _upstream = upstream;
+        ReleaseRetained(); // a retry's first request: nothing reads it any more
+        _retained = upstream;
+        upstream.Retain();
         _forwardedAt = Math.Max(1, Proxy.Loop.Now); // never 0: 0 means not forwarded yet
         destination.InFlight++;
         ProxyHandlers handlers = Proxy.Handlers;

@@ -9,6 +9,7 @@ namespace Uvnet.Proxy;
 
 public sealed partial class ProxyExchange
 {
+    private readonly List<KeyValuePair<string, string>> _responseHeadersStore = [];
     private List<KeyValuePair<string, string>>? _responseHeaders;
     private int _responseStatus;
 
@@ -51,9 +52,10 @@ public sealed partial class ProxyExchange
         UpstreamResponse = response;
         response.Pause(); // its body waits for the head to go downstream
         _responseStatus = response.StatusCode;
-        var headers = new List<KeyValuePair<string, string>>(response.Headers.Raw.Count + 2);
+        List<KeyValuePair<string, string>> headers = _responseHeadersStore;
+        headers.Clear();
         HopByHop.CopyEndToEnd(response.Headers.Raw, headers);
-        ForwardedHeaders.AddVia(headers, response.HttpVersion, _config.Options.ViaName);
+        ForwardedHeaders.AddVia(headers, _config.ViaHop(response.HttpVersionMinor));
         _responseHeaders = headers;
         RunPoint(HookPoint.ResponseHead);
     }
@@ -287,7 +289,8 @@ public sealed partial class ProxyExchange
             AbortUpstream();
         }
         StopTimer();
-        CloseTimer();
+        if (_handedOut)
+            CloseTimer(); // never reused (see Retire), and a pause at RequestFinished may never end: nothing else would close it
         VoidPause(); // its request is gone
         Proxy.Untrack(this);
         Proxy.Metrics.OnFinished(Response is { Finished: true } response ? response.StatusCode : _upgradeSocket is not null && _responseStarted ? 101 : 0, Error,

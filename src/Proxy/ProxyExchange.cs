@@ -17,12 +17,13 @@ namespace Uvnet.Proxy;
 /// </summary>
 public sealed partial class ProxyExchange
 {
-    private readonly ProxySnapshot _config;
+    private ProxySnapshot _config;
     private FilterChain _chain;
     private RouteEntry? _entry;
     private HookPoint _point;
     private int _index, _token;
     private bool _inFilter, _pauseTaken, _paused, _hasEarly, _started, _finished;
+    private bool _handedOut; // a filter took a ResumeHandle: it may hold the exchange past RequestFinished (see Retire)
     private HookResult _early;
     private Dictionary<string, object?>? _items;
     private string? _authority;
@@ -39,25 +40,19 @@ public sealed partial class ProxyExchange
 
     /// <summary>A request's exchange; <paramref name="response"/> is null for an upgrade, whose socket is <paramref name="upgradeSocket"/>.</summary>
     internal ProxyExchange(ProxyServer proxy, ProxyConnection connection, IncomingMessage request, ServerResponse? response, Socket? upgradeSocket, byte[]? upgradeHead)
-        : this(proxy, connection)
-    {
-        Request = request;
-        Response = response;
-        _upgradeSocket = upgradeSocket;
-        _upgradeHead = upgradeHead;
-    }
+        : this(proxy, connection) => Begin(connection, request, response, upgradeSocket, upgradeHead);
 
     /// <summary>The proxy.</summary>
     public ProxyServer Proxy { get; }
 
     /// <summary>The downstream connection.</summary>
-    public ProxyConnection Connection { get; }
+    public ProxyConnection Connection { get; private set; }
 
     /// <summary>The downstream request; null at the connection's own points.</summary>
-    public IncomingMessage? Request { get; }
+    public IncomingMessage? Request { get; private set; }
 
     /// <summary>The downstream response; null at the connection's own points and for an upgrade request.</summary>
-    public ServerResponse? Response { get; }
+    public ServerResponse? Response { get; private set; }
 
     /// <summary>The route, from <see cref="HookPoint.RouteFound"/> on.</summary>
     public ProxyRoute? Route { get; private set; }
@@ -96,6 +91,9 @@ public sealed partial class ProxyExchange
         if (_pauseTaken)
             throw new InvalidOperationException("A filter call pauses once.");
         _pauseTaken = true;
+        _handedOut = true;
+        if (_finished)
+            CloseTimer(); // paused at RequestFinished: it may never be resumed, and so never retired (which closes it)
         return new ResumeHandle(this, _token);
     }
 
@@ -231,6 +229,7 @@ public sealed partial class ProxyExchange
                 break;
             case HookPoint.RequestFinished:
                 Connection.Release();
+                Retire();
                 break;
         }
     }
@@ -249,6 +248,7 @@ public sealed partial class ProxyExchange
             case HookPoint.RequestFinished:
                 Connection.Socket.Destroy();
                 Connection.Release();
+                Retire();
                 break;
             default:
                 AbortUpstream();
@@ -277,6 +277,7 @@ public sealed partial class ProxyExchange
                 Proxy.ReportFilterError(new InvalidOperationException($"A filter answered {result.Action} at RequestFinished, after the response."), this);
                 Connection.Socket.Destroy();
                 Connection.Release();
+                Retire();
                 break;
             default:
                 AnsweredByFilter = true;

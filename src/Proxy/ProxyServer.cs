@@ -23,6 +23,7 @@ public sealed class ProxyServer : IDisposable
     private readonly Dictionary<Socket, ProxyExchange> _connecting = [];
     private readonly List<Cluster> _retired = [];
     private ProxySnapshot _current;
+    private readonly Stack<ProxyExchange> _free = new(); // exchanges whose request ended, for the next requests
     private bool _closed;
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
@@ -140,6 +141,8 @@ public sealed class ProxyServer : IDisposable
             cluster.Stop();
             cluster.Agent.Destroy();
         }
+        while (_free.TryPop(out ProxyExchange? exchange))
+            exchange.Drop();
     }
 
     /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
@@ -173,6 +176,18 @@ public sealed class ProxyServer : IDisposable
 
     internal void Untrack(ProxyExchange exchange) => _byRequest.Remove(exchange.Request!);
 
+    /// <summary>
+    /// An exchange whose request has ended (its RequestFinished filters returned) serves a later request, so that a
+    /// request costs no exchange; once the proxy has closed, its timer is closed instead.
+    /// </summary>
+    internal void Return(ProxyExchange exchange)
+    {
+        if (_closed)
+            exchange.Drop();
+        else
+            _free.Push(exchange);
+    }
+
     internal void ReportFilterError(Exception error, ProxyExchange exchange)
     {
         try
@@ -202,7 +217,14 @@ public sealed class ProxyServer : IDisposable
     private void OnRequest(IncomingMessage request, ServerResponse response)
     {
         var connection = (ProxyConnection)request.Socket.UserData!;
-        var exchange = new ProxyExchange(this, connection, request, response, null, null);
+        ProxyExchange exchange;
+        if (_free.TryPop(out ProxyExchange? reused))
+        {
+            exchange = reused;
+            exchange.Begin(connection, request, response, null, null);
+        }
+        else
+            exchange = new ProxyExchange(this, connection, request, response, null, null);
         _byRequest[request] = exchange;
         exchange.TakeRequestBody();
         response.Close += Handlers.ResponseClose;
@@ -228,12 +250,16 @@ internal sealed record RouteEntry(ProxyRoute Route, Cluster Cluster, FilterChain
 /// <summary>One configuration of a proxy on one loop, immutable: what a request started with stays with it through a reload.</summary>
 internal sealed class ProxySnapshot
 {
+    private readonly string _via10, _via11; // the proxy's Via entries, by the version a message came with, made once
+
     private ProxySnapshot(ProxyOptions options, FilterChain chain, Cluster[] clusters, RouteEntry[] routes)
     {
         Options = options;
         Chain = chain;
         Clusters = clusters;
         Routes = routes;
+        _via10 = "1.0 " + options.ViaName;
+        _via11 = "1.1 " + options.ViaName;
     }
 
     internal ProxyOptions Options { get; }
@@ -245,12 +271,15 @@ internal sealed class ProxySnapshot
 
     internal RouteEntry[] Routes { get; }
 
+    /// <summary>The proxy's Via entry for a message received as HTTP/1.<paramref name="minorVersion"/> ("1.1 uvnet").</summary>
+    internal string ViaHop(int minorVersion) => minorVersion == 0 ? _via10 : _via11;
+
     /// <summary>The snapshot of <paramref name="options"/> (validated), keeping each cluster of <paramref name="previous"/> whose settings are the same.</summary>
     internal static ProxySnapshot Build(Loop loop, ProxyOptions options, ProxyMetrics metrics, ProxySnapshot? previous)
     {
         var chain = new FilterChain(options.Filters);
         Cluster[] clusters = [.. options.Clusters.Select(c =>
-            previous?.Clusters.FirstOrDefault(old => old.Name == c.Name && old.Options.SameAs(c) && old.Agent.Options == (options.Agent with { MaxSockets = c.MaxConnections }))
+            previous?.Clusters.FirstOrDefault(old => old.Name == c.Name && old.Options.SameAs(c) && old.Agent.Options == Cluster.AgentOptions(options.Agent, c))
             ?? new Cluster(loop, c, options.Agent, metrics.Cluster(c.Name), options.Lookup))];
         RouteEntry[] routes = [.. options.Routes.Select((r, i) => new RouteEntry(r, clusters.First(c => c.Name == r.Cluster),
             r.Filters.Count == 0 ? chain : new FilterChain(options.Filters.Concat(r.Filters)),

@@ -100,8 +100,8 @@ internal sealed class ProxyKit : IDisposable
         return server.Port;
     }
 
-    /// <summary>Exchanges that ended (their RequestFinished point ran), in order.</summary>
-    internal List<ProxyExchange> Finished { get; } = [];
+    /// <summary>What exchanges that ended (their RequestFinished point ran) ended with, in order.</summary>
+    internal List<FinishedExchange> Finished { get; } = [];
 
     /// <summary>A proxy of <paramref name="options"/>, listening on 127.0.0.1, whose finished exchanges <see cref="Finished"/> records.</summary>
     internal ProxyServer StartProxy(ProxyOptions options, ProxyListenerOptions? listener = null)
@@ -183,15 +183,21 @@ internal sealed class ProxyKit : IDisposable
     }
 }
 
-/// <summary>Records each exchange at RequestFinished (last in the chain, so it sees what the others did).</summary>
-internal sealed class FinishRecorder(List<ProxyExchange> finished) : ProxyFilter
+/// <summary>
+/// Records each exchange at RequestFinished (last in the chain, so it sees what the others did), as a copy: the proxy
+/// reuses an exchange for a later request once its RequestFinished filters have returned.
+/// </summary>
+internal sealed class FinishRecorder(List<FinishedExchange> finished) : ProxyFilter
 {
     public override HookResult OnRequestFinished(ProxyExchange exchange)
     {
-        finished.Add(exchange);
+        finished.Add(new FinishedExchange(exchange.Error, exchange.AnsweredByFilter, exchange.Connection));
         return HookResult.Continue;
     }
 }
+
+/// <summary>What an exchange ended with.</summary>
+internal sealed record FinishedExchange(Forwarding.ForwardError Error, bool AnsweredByFilter, ProxyConnection Connection); // a connection is never reused
 
 internal sealed record Seen(string Method, string Url, List<KeyValuePair<string, string>> Headers)
 {

@@ -33,7 +33,7 @@ public sealed class Cluster
             _destinations[i] = new Destination(host, port, UpstreamTls(options.Tls, host));
         }
         _candidates = new Destination?[_destinations.Length];
-        Agent = new Agent(loop, agent with { MaxSockets = options.MaxConnections });
+        Agent = new Agent(loop, AgentOptions(agent, options));
         if (options.HealthCheck is { } check)
             _health = new HealthChecker(this, check);
         if (options.ResolveInterval > 0 && _destinations.Any(d => !IPAddress.TryParse(d.Host, out _)))
@@ -57,6 +57,13 @@ public sealed class Cluster
             HandshakeTimeout = tls.HandshakeTimeout,
         };
     }
+
+    /// <summary>
+    /// The pool's settings: the proxy's, bounded by the cluster's connections, its requests recycled (the exchange keeps
+    /// its upstream pair readable until it ends, then the agent reuses it).
+    /// </summary>
+    internal static AgentOptions AgentOptions(AgentOptions agent, ProxyCluster options) =>
+        agent with { MaxSockets = options.MaxConnections, RecycleRequests = true };
 
     /// <summary>The loop whose state this is.</summary>
     public Loop Loop { get; }

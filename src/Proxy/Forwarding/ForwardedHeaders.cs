@@ -12,8 +12,8 @@ internal static class ForwardedHeaders
     /// <param name="scheme">"https" for a request received over TLS, else "http".</param>
     /// <param name="host">The host the client addressed (its Host field, or an absolute-form target's authority), for X-Forwarded-Host.</param>
     /// <param name="hostRewrite">The Host sent upstream instead of the client's, or null to keep it.</param>
-    /// <param name="viaName">This proxy's pseudonym in Via.</param>
-    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? client, string scheme, string? host, string? hostRewrite, string viaName)
+    /// <param name="viaHop">This proxy's Via entry (see <see cref="AddVia"/>).</param>
+    internal static void Add(List<KeyValuePair<string, string>> headers, IncomingMessage request, string? client, string scheme, string? host, string? hostRewrite, string viaHop)
     {
         string? forwardedFor = Take(headers, "X-Forwarded-For");
         Take(headers, "X-Forwarded-Proto");
@@ -31,13 +31,12 @@ internal static class ForwardedHeaders
         headers.Add(new("X-Forwarded-Proto", scheme));
         if (host is not null)
             headers.Add(new("X-Forwarded-Host", host));
-        AddVia(headers, request.HttpVersion, viaName);
+        AddVia(headers, viaHop);
     }
 
-    /// <summary>Appends this proxy to Via: the protocol version the message was received with, and the pseudonym.</summary>
-    internal static void AddVia(List<KeyValuePair<string, string>> headers, string receivedVersion, string viaName)
+    /// <summary>Appends this proxy's <paramref name="hop"/> to Via: the protocol version the message was received with, and the pseudonym ("1.1 uvnet").</summary>
+    internal static void AddVia(List<KeyValuePair<string, string>> headers, string hop)
     {
-        string hop = (receivedVersion == "1.0" ? "1.0 " : "1.1 ") + viaName;
         string? earlier = Take(headers, "Via");
         headers.Add(new("Via", earlier is null ? hop : earlier + ", " + hop));
     }

@@ -38,16 +38,18 @@ internal static class HopByHop
     /// <summary>The end-to-end fields of <paramref name="raw"/>, in order, into <paramref name="into"/>.</summary>
     internal static void CopyEndToEnd(IReadOnlyList<KeyValuePair<string, string>> raw, List<KeyValuePair<string, string>> into)
     {
+        // By index: a foreach over the interface would allocate its enumerator on every request.
         string? connection = null;
-        foreach (var (name, value) in raw)
+        for (int i = 0; i < raw.Count; i++)
         {
+            var (name, value) = raw[i];
             if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
                 connection = connection is null ? value : connection + "," + value;
         }
-        foreach (var field in raw)
+        for (int i = 0; i < raw.Count; i++)
         {
-            if (!IsHopByHop(field.Key, connection))
-                into.Add(field);
+            if (!IsHopByHop(raw[i].Key, connection))
+                into.Add(raw[i]);
         }
     }
 }
