@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N] [--load-generators]
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy] [--rounds N] [--load-generators]
 #   (--load-generators adds uvnet load and wrk -t1 to the client suite's peers)
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
 set -uo pipefail
@@ -15,20 +15,21 @@ source "$BENCH_DIR/lib/udp.sh"
 source "$BENCH_DIR/lib/http.sh"
 source "$BENCH_DIR/lib/memory.sh"
 source "$BENCH_DIR/lib/client.sh"
+source "$BENCH_DIR/lib/proxy.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client] [--rounds N] [--load-generators]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy] [--rounds N] [--load-generators]"
   exit 2
 }
 
 use_full_settings
-SUITES=(reactor udp http memory client)
+SUITES=(reactor udp http memory client proxy)
 rounds_override=
 while (($# > 0)); do
   case $1 in
     --quick) use_quick_settings ;;
     --only)
-      [[ ${2:-} =~ ^(reactor|udp|http|memory|client)$ ]] || usage
+      [[ ${2:-} =~ ^(reactor|udp|http|memory|client|proxy)$ ]] || usage
       SUITES=("$2")
       shift
       ;;
@@ -48,7 +49,9 @@ trap 'stop_all_started' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
 ensure_tools
+[[ " ${SUITES[*]} " == *" proxy "* ]] && ensure_proxy_tools
 build_peers
+[[ " ${SUITES[*]} " == *" proxy "* ]] && build_proxy_peers
 define_peers
 write_machine_info
 
@@ -60,6 +63,7 @@ for suite in "${SUITES[@]}"; do
     http) RUN_TOTAL=$((RUN_TOTAL + ${#HTTP_WORKLOADS[@]} * ROUNDS * ${#HTTP_PEERS[@]})) ;;
     memory) RUN_TOTAL=$((RUN_TOTAL + ROUNDS * ${#HTTP_PEERS[@]})) ;;
     client) RUN_TOTAL=$((RUN_TOTAL + ${#CLIENT_WORKLOADS[@]} * ROUNDS * ${#CLIENT_PEERS[@]})) ;;
+    proxy) RUN_TOTAL=$((RUN_TOTAL + ${#PROXY_WORKLOADS[@]} * ROUNDS * ${#PROXY_PEERS[@]})) ;;
   esac
 done
 say "$MODE run, $ROUNDS round(s), suites: ${SUITES[*]}, $RUN_TOTAL runs planned"

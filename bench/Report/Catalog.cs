@@ -30,6 +30,14 @@ internal static class Catalog
     private static readonly Metric[] PipelinedHttp =
         [.. Http.Select(m => m.Key == "p99_ms" ? m with { Measured = false } : m)];
 
+    private static readonly Metric[] Proxied =
+    [
+        new("requests_per_sec", "requests/s", true),
+        new("p50_ms", "p50 ms", false, Format: "N2"),
+        new("p99_ms", "p99 ms", false, Format: "N2"),
+        new("cpu_us_per_req", "proxy CPU µs/request", false, Format: "N2"),
+    ];
+
     public static IReadOnlyList<Workload> Workloads { get; } =
     [
         new("pingpong-1", "reactor", "Ping-pong, 1 connection",
@@ -68,6 +76,12 @@ internal static class Catalog
         new("client-pipelined-64", "client", "HTTP client, pipelined x16, 64 connections",
             "The same with 16 requests in flight per connection (undici's pipelining; the other clients do not pipeline).", "undici",
             [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
+        new("proxy-keepalive-64", "proxy", "Reverse proxy, keep-alive, 64 connections",
+            "wrk GETs /plaintext through each proxy (pinned to one core, one worker, upstream keep-alive) from the libuv canned-response server; wrk and that server share the other core. direct: wrk against the server alone. CPU is the proxy's user + system time per request.", "direct",
+            Proxied),
+        new("proxy-pipelined-64", "proxy", "Reverse proxy, pipelined x16, 64 connections",
+            "The same with wrk writing 16 requests at once (bench/pipeline.lua); wrk times each batch of 16 and gives no usable p99.", "direct",
+            [.. Proxied.Select(m => m.Key == "p99_ms" ? m with { Measured = false } : m)]),
         new("idle-10k", "memory", "Memory per idle keep-alive connection",
             "10,000 connections, one plaintext request each, then held open: (RSS with them - RSS idle) / connections.", "kestrel",
             [
@@ -80,7 +94,7 @@ internal static class Catalog
     /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
     public static IReadOnlyList<string> PeerOrder { get; } =
         ["libuv", "libuv-ceiling", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
-         "dotnet-httpclient", "node-agent", "undici", "uvnet-client"];
+         "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "nginx", "haproxy", "yarp"];
 
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
     {
@@ -89,5 +103,6 @@ internal static class Catalog
         ["http"] = "HTTP (TechEmpower plaintext)",
         ["memory"] = "Memory at scale",
         ["client"] = "HTTP client (against the libuv canned-response server)",
+        ["proxy"] = "Reverse proxy (to the libuv canned-response server)",
     };
 }

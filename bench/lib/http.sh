@@ -39,6 +39,15 @@ wrk_errors() {
   awk '/Socket errors:/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx/ {s += $NF} END {print s + 0}' "$1"
 }
 
+# wrk_figures <wrk log>: sets WRK_RPS, WRK_P50, WRK_P99 (ms) and WRK_ERRORS; fails when wrk counted no request.
+wrk_figures() {
+  WRK_RPS=$(wrk_requests_per_sec "$1")
+  WRK_P50=$(wrk_ms "$(awk '$1 == "50%" {print $2}' "$1")")
+  WRK_P99=$(wrk_ms "$(awk '$1 == "99%" {print $2}' "$1")")
+  WRK_ERRORS=$(wrk_errors "$1")
+  [[ -n $WRK_RPS && $WRK_RPS != 0 ]]
+}
+
 # start_server <peer> <log> <bound>: sets WRAPPER_PID/CHILD_PID and PORT; returns non-zero if it never listened.
 start_server() {
   fresh_port
@@ -66,15 +75,11 @@ run_http_once() {
     return
   fi
 
-  local rps p50 p99 errors
-  rps=$(wrk_requests_per_sec "$log.wrk.log")
-  p50=$(wrk_ms "$(awk '$1 == "50%" {print $2}' "$log.wrk.log")")
-  p99=$(wrk_ms "$(awk '$1 == "99%" {print $2}' "$log.wrk.log")")
-  errors=$(wrk_errors "$log.wrk.log")
-  if [[ -z $rps || $rps == 0 ]]; then
+  if ! wrk_figures "$log.wrk.log"; then
     fail_run "$workload" "$peer" "$round" "no requests" "$log.wrk.log"
     return
   fi
+  local rps=$WRK_RPS p50=$WRK_P50 p99=$WRK_P99 errors=$WRK_ERRORS
   local cpu_pct
   cpu_pct=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v s="$HTTP_SECONDS" 'BEGIN {printf "%.0f", 100 * t / hz / s}')
   # Pipelined, wrk times a batch of 16 rather than a request and prints 0 for the p99 of fast servers: no
