@@ -25,10 +25,24 @@ internal sealed partial class HttpConnection
         return response;
     }
 
-    /// <summary>A response produced bytes: those of the head response leave now, or at the end of the read being parsed.</summary>
+    /// <summary>A response produced bytes: those of the head response leave now, or at the end of the read being parsed (or at <see cref="Uncork"/>).</summary>
     internal void OnResponseOutput(ServerResponse response)
     {
-        if (response.IsAttached && !_inRead)
+        if (response.IsAttached && !_inRead && _corks == 0)
+            Flush();
+    }
+
+    /// <summary>
+    /// Until the matching <see cref="Uncork"/>, output waits, as within a read: a writer outside the connection's own
+    /// read (the proxy, writing a head, the body that came with it and the end from an upstream's read) sends it all in
+    /// one write instead of one per piece.
+    /// </summary>
+    internal void Cork() => _corks++;
+
+    /// <summary>Ends a <see cref="Cork"/>: the last one sends what waited.</summary>
+    internal void Uncork()
+    {
+        if (--_corks == 0 && !_inRead)
             Flush();
     }
 
@@ -48,7 +62,8 @@ internal sealed partial class HttpConnection
                 Flush();
             return;
         }
-        Flush();
+        if (_corks == 0)
+            Flush(); // else at Uncork, which comes before the continuation posted here
         ContinueLater();
     }
 

@@ -29,6 +29,7 @@ internal sealed partial class HttpConnection : WriteCompletion
     private int _waiting;
     private IncomingMessage? _parsing;
     private bool _inRead;
+    private int _corks; // see Cork
     private bool _stopParsing;
     private bool _readPaused;
     private bool _detached;
