@@ -77,28 +77,36 @@ public sealed partial class ProxyExchange
             }
             WriteRawHead(ResponseStatus, upstream.StatusMessage, ResponseHeaders, body: default);
             upstream.Data += Proxy.Handlers.UpstreamDataRaw;
+            Flow(upstream);
+            return;
         }
-        else
+        ServerResponse response = Response!;
+        // The head waits for the body and the end that came with it in the upstream's read (parsed after this returns):
+        // all leave in one send once the poll's callbacks have run.
+        Proxy.CorkUntilPolled(response.Connection);
+        string? length = upstream.Headers.Contains("transfer-encoding") ? null : upstream.Headers.Get("content-length");
+        if (length is not null)
+            ResponseHeaders.Add(new("Content-Length", length));
+        if (upstream.Headers.Contains("date"))
+            response.SendDate = false; // the origin's Date stands (RFC 9110 §6.6.1)
+        try
         {
-            ServerResponse response = Response!;
-            string? length = upstream.Headers.Contains("transfer-encoding") ? null : upstream.Headers.Get("content-length");
-            if (length is not null)
-                ResponseHeaders.Add(new("Content-Length", length));
-            if (upstream.Headers.Contains("date"))
-                response.SendDate = false; // the origin's Date stands (RFC 9110 §6.6.1)
-            try
-            {
-                response.WriteHead(ResponseStatus, ResponseStatus == upstream.StatusCode ? upstream.StatusMessage : null, ResponseHeaders);
-            }
-            catch (ArgumentException e)
-            {
-                // A ResponseHead filter left a field that cannot be sent.
-                _responseStarted = false;
-                Apply(HookPoint.ResponseHead, FilterFailed(e));
-                return;
-            }
-            upstream.Data += Proxy.Handlers.UpstreamData;
+            response.WriteHead(ResponseStatus, ResponseStatus == upstream.StatusCode ? upstream.StatusMessage : null, ResponseHeaders);
         }
+        catch (ArgumentException e)
+        {
+            // A ResponseHead filter left a field that cannot be sent.
+            _responseStarted = false;
+            Apply(HookPoint.ResponseHead, FilterFailed(e));
+            return;
+        }
+        upstream.Data += Proxy.Handlers.UpstreamData;
+        Flow(upstream);
+    }
+
+    /// <summary>The upstream response's body flows (what it has already read comes now).</summary>
+    private void Flow(ClientResponse upstream)
+    {
         upstream.End += Proxy.Handlers.UpstreamEnd;
         upstream.Error += Proxy.Handlers.UpstreamBodyError;
         upstream.Resume();
@@ -197,17 +205,26 @@ public sealed partial class ProxyExchange
         _responseStarted = true;
         if (status is not (204 or 304))
             fields.Add(new("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))); // not chunked: the whole body is here
+        HttpConnection connection = response.Connection;
+        connection.Cork(); // the head and the body in one send
         try
         {
-            response.WriteHead(status, null, fields);
+            try
+            {
+                response.WriteHead(status, null, fields);
+            }
+            catch (ArgumentException e)
+            {
+                // A filter's headers cannot be sent: its answer becomes a bare 500.
+                Proxy.ReportFilterError(e, this);
+                response.WriteHead(500);
+            }
+            response.End(body);
         }
-        catch (ArgumentException e)
+        finally
         {
-            // A filter's headers cannot be sent: its answer becomes a bare 500.
-            Proxy.ReportFilterError(e, this);
-            response.WriteHead(500);
+            connection.Uncork();
         }
-        response.End(body);
     }
 
     /// <summary>Why a field of <paramref name="fields"/> cannot go in a head (a name not a token; CR, LF, NUL in a value), or null.</summary>

@@ -24,6 +24,8 @@ public sealed class ProxyServer : IDisposable
     private readonly List<Cluster> _retired = [];
     private ProxySnapshot _current;
     private readonly Stack<ProxyExchange> _free = new(); // exchanges whose request ended, for the next requests
+    private readonly CheckHandle _uncork; // after the poll's callbacks, sends what the exchanges corked (see CorkUntilPolled)
+    private readonly List<HttpConnection> _corked = [];
     private bool _closed;
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
@@ -46,6 +48,8 @@ public sealed class ProxyServer : IDisposable
         Metrics = metrics ?? new ProxyMetrics();
         _current = ProxySnapshot.Build(loop, options, Metrics, previous: null);
         Handlers = new ProxyHandlers(this);
+        _uncork = new CheckHandle(loop) { Data = this }; // made once the server is (it checks the listener's options first)
+        _uncork.Unref(); // it waits for output, never for anything else
         _server.CheckContinue += OnRequest; // the upstream answers the Expect: its 100 (or its refusal) is passed on
         _server.Upgrade += OnUpgrade;
         _server.Connection += OnConnection;
@@ -143,6 +147,9 @@ public sealed class ProxyServer : IDisposable
         }
         while (_free.TryPop(out ProxyExchange? exchange))
             exchange.Drop();
+        UncorkAll();
+        if (!_uncork.IsClosing)
+            _uncork.Close();
     }
 
     /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
@@ -186,6 +193,32 @@ public sealed class ProxyServer : IDisposable
             exchange.Drop();
         else
             _free.Push(exchange);
+    }
+
+    /// <summary>
+    /// Holds <paramref name="connection"/>'s output until the loop has run the callbacks of this poll: an upstream's
+    /// read brings a response's head, its body and its end through separate calls, and each would otherwise be a send
+    /// of its own (the head alone, then the body: a third of a small proxied request's sends).
+    /// </summary>
+    internal void CorkUntilPolled(HttpConnection connection)
+    {
+        if (_closed)
+            return;
+        connection.Cork();
+        _corked.Add(connection);
+        if (_corked.Count == 1)
+            _uncork.Start(static check => ((ProxyServer)check.Data!).UncorkAll());
+    }
+
+    private void UncorkAll()
+    {
+        if (_corked.Count == 0)
+            return;
+        // By index: an uncork that fails a socket may run code that corks another connection, which joins this pass.
+        for (int i = 0; i < _corked.Count; i++)
+            _corked[i].Uncork();
+        _corked.Clear();
+        _uncork.Stop();
     }
 
     internal void ReportFilterError(Exception error, ProxyExchange exchange)
