@@ -13,7 +13,9 @@ namespace Uvnet.Proxy;
 /// the route, the destination, the upstream request and response, and the filter chain's place. At the connection's
 /// own points (<see cref="HookPoint.Accept"/>, <see cref="HookPoint.ConnectionFinished"/>) <see cref="Request"/> is
 /// null. Members are for the loop's thread; the request and response are valid until the
-/// <see cref="HookPoint.RequestFinished"/> filters have returned.
+/// <see cref="HookPoint.RequestFinished"/> filters have returned. So is the exchange itself, and its header lists: after
+/// that the proxy may reuse it for a later request (so that a request allocates nothing), unless a filter took a
+/// <see cref="ResumeHandle"/> on it (<see cref="Pause"/>): that one is never reused, and its handle goes void.
 /// </summary>
 public sealed partial class ProxyExchange
 {

@@ -125,6 +125,29 @@ public sealed class ExchangeReuseTests
     }
 
     [Fact]
+    public void After_a_client_reset_mid_response_the_reused_exchange_serves_the_next_request_whole()
+    {
+        using var kit = new ProxyKit();
+        int port = kit.StartUpstream((req, res) =>
+        {
+            if (req.Url == "/slow")
+                res.Write("part of a body that never ends"u8); // the test ends it with the kit
+            else
+                res.End("whole");
+        }, recordBody: false);
+        kit.StartProxy(ports: port);
+
+        Outcome cut = kit.Send(kit.ToProxy("/slow"));
+        LoopDriver.RunUntil(kit.Loop, () => cut.Body.Length > 0);
+        cut.Request!.Destroy();
+        LoopDriver.RunUntil(kit.Loop, () => kit.Finished.Count == 1);
+        Outcome next = kit.Exchange(kit.ToProxy("/next"));
+
+        Assert.Equal(200, next.Status);
+        Assert.Equal("whole", next.Text);
+    }
+
+    [Fact]
     public void After_an_upstream_reset_mid_body_the_reused_exchange_serves_the_next_request_whole()
     {
         using var kit = new ProxyKit();
