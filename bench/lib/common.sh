@@ -64,6 +64,11 @@ progress_end() {
 }
 
 fresh_port() {
+  # Another harness on this machine (a second worktree's bench) may hold the next port, and a peer that then fails
+  # to bind would be measured as the other's server: ports in use are skipped.
+  while ss -Hltn "sport = :$NEXT_PORT" | grep -q .; do
+    NEXT_PORT=$((NEXT_PORT + 1))
+  done
   PORT=$NEXT_PORT
   NEXT_PORT=$((NEXT_PORT + 1))
 }
