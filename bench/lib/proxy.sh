@@ -155,8 +155,9 @@ run_proxy_once() {
 
 run_proxy_suite() {
   begin_suite proxy
-  # Two ports a run, from a range of its own: other suites (and other worktrees' benches) count up from 20100.
-  NEXT_PORT=$((30000 + RANDOM % 20000))
+  # Two ports a run, from a range of its own: other suites (and other worktrees' benches) count up from 20100, and
+  # Linux's ephemeral ports (a connection's local end, not seen by fresh_port's check) start at 32768.
+  NEXT_PORT=$((21000 + RANDOM % 11000))
   say "== proxy: ${PROXY_WORKLOADS[*]} (proxy on CPU $SERVER_CPU; wrk and the libuv canned upstream on CPU $LOAD_CPU, ${HTTP_WARMUP_SECONDS} s warm-up + ${HTTP_SECONDS} s measured)"
   interleave run_proxy_once "${PROXY_WORKLOADS[@]}" -- "${PROXY_PEERS[@]}"
 }
