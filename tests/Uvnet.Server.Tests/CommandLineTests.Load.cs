@@ -42,9 +42,10 @@ public partial class CommandLineTests
 
     [Theory]
     [InlineData("load needs a URL", "load")]
-    [InlineData("does not speak https", "load", "https://127.0.0.1/")]
-    [InlineData("takes an http:// URL", "load", "ftp://127.0.0.1/")]
-    [InlineData("takes an http://HOST[:PORT]/PATH URL", "load", "127.0.0.1:80")]
+    [InlineData("takes an http:// or https:// URL", "load", "ftp://127.0.0.1/")]
+    [InlineData("takes an http[s]://HOST[:PORT]/PATH URL", "load", "127.0.0.1:80")]
+    [InlineData("'--insecure' is for https:// URLs", "load", "http://127.0.0.1/", "-k")]
+    [InlineData("'--insecure' is for load only", "hello", "--insecure")]
     [InlineData("unexpected argument 'x'", "load", "http://127.0.0.1/", "x")]
     [InlineData("'-c' takes a whole number from 1", "load", "http://127.0.0.1/", "-c", "0")]
     [InlineData("'-t' takes a whole number from 1", "load", "http://127.0.0.1/", "-t", "x")]
@@ -75,6 +76,38 @@ public partial class CommandLineTests
     [InlineData("'-c' is for load only", "proxy", "--to", "http://127.0.0.1:1", "-c", "5")]
     public void Load_refuses_bad_options_with_a_clear_error(string error, params string[] args) =>
         Assert.Contains(error, Error(args));
+
+    [Fact]
+    public void Load_takes_an_https_url_and_verifies_the_server_by_default()
+    {
+        LoadOptions load = Run("load", "https://localhost:8443/plaintext").Load!;
+        Assert.Equal(("localhost", 8443, "/plaintext"), (load.Host, load.Port, load.Path));
+        Assert.NotNull(load.Tls);
+        Assert.False(load.Tls.DangerousAcceptAnyServerCertificate);
+        Assert.Equal(["http/1.1"], load.Tls.AlpnProtocols);
+        Assert.Null(load.Tls.ServerName); // SNI and the name check take the URL's host
+        Assert.Equal("https://localhost:8443/plaintext", load.Url);
+        Assert.Equal(443, Run("load", "https://localhost/").Load!.Port);
+        Assert.Null(Run("load", "http://localhost/").Load!.Tls);
+    }
+
+    [Theory]
+    [InlineData("-k")]
+    [InlineData("--insecure")]
+    public void Load_insecure_accepts_any_server_certificate(string flag) =>
+        Assert.True(Run("load", "https://[::1]:8443/", flag).Load!.Tls!.DangerousAcceptAnyServerCertificate);
+
+    [Fact]
+    public void Load_url_in_reports_keeps_an_ipv6_host_in_brackets() =>
+        Assert.Equal("http://[::1]:8080/x", Run("load", "http://[::1]:8080/x").Load!.Url);
+
+    [Fact]
+    public void Help_says_loudly_that_insecure_does_not_verify_the_server()
+    {
+        string help = HelpText.Get(2);
+        Assert.Contains("-k, --insecure   https: DO NOT VERIFY the server", help);
+        Assert.Contains("for a test certificate only", help);
+    }
 
     [Fact]
     public void Load_with_a_bad_option_exits_2() =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Uvnet.Server.Load;
+using Uvnet.Tls;
 
 namespace Uvnet.Server.Cli;
 
@@ -32,7 +33,7 @@ public static partial class CommandLine
         private double? _rate;
         private TimeSpan? _duration;
         private string? _method, _bodyFile, _latencyCsv;
-        private bool _json;
+        private bool _json, _insecure;
 
         /// <summary>The first load-only option given, for the error when another command has it.</summary>
         private string? _loadOptionGiven;
@@ -98,6 +99,10 @@ public static partial class CommandLine
                     _loadOptionGiven ??= name;
                     _json = TakeFlag(name, value);
                     break;
+                case "-k" or "--insecure":
+                    _loadOptionGiven ??= name;
+                    _insecure = TakeFlag(name, value);
+                    break;
                 default:
                     return false;
             }
@@ -139,11 +144,12 @@ public static partial class CommandLine
                 return CommandLineResult.Fail($"option '{serverOnly}' is not for load");
             string url = positionals[0];
             if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0 || uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
-                return CommandLineResult.Fail($"load takes an http://HOST[:PORT]/PATH URL, not '{url}'");
-            if (uri.Scheme == Uri.UriSchemeHttps)
-                return CommandLineResult.Fail("load does not speak https yet (Uvnet has no TLS): use http://");
-            if (uri.Scheme != Uri.UriSchemeHttp)
-                return CommandLineResult.Fail($"load takes an http:// URL, not '{url}'");
+                return CommandLineResult.Fail($"load takes an http[s]://HOST[:PORT]/PATH URL, not '{url}'");
+            if (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                return CommandLineResult.Fail($"load takes an http:// or https:// URL, not '{url}'");
+            bool https = uri.Scheme == Uri.UriSchemeHttps;
+            if (_insecure && !https)
+                return CommandLineResult.Fail("option '--insecure' is for https:// URLs (it skips the server certificate's verification)");
             int connections = _connections ?? LoadOptions.DefaultConnections;
             int threads = _threads ?? 1;
             if (threads > connections)
@@ -181,6 +187,8 @@ public static partial class CommandLine
                     Method = method,
                     Headers = [.. _headers],
                     Body = body,
+                    // The host (a name: also sent by SNI) is the one the certificate must carry, as curl and Node check it.
+                    Tls = !https ? null : new TlsClientOptions { AlpnProtocols = ["http/1.1"], DangerousAcceptAnyServerCertificate = _insecure },
                     Connections = connections,
                     Threads = threads,
                     Duration = duration,

@@ -15,7 +15,7 @@ public static class HelpText
           uvnet hello [options]           TechEmpower's /plaintext and /json endpoints
           uvnet echo [options]            a TCP echo server: sends back whatever it reads
           uvnet proxy --to URL [options]  a reverse proxy forwarding every request to URL
-          uvnet load URL [load options]   load an HTTP server and report latencies (as wrk, wrk2)
+          uvnet load URL [load options]   load an HTTP(S) server, report latencies (as wrk2)
           uvnet help                      show this help
 
         Options:
@@ -78,7 +78,12 @@ public static class HelpText
               --expect-body-bytes N   count any other body length as an error
               --json       the report as JSON (latencies in microseconds)
               --latency-csv FILE      write the latency distribution to FILE
-          Without --expect-status, 4xx and 5xx responses count as errors.
+          -k, --insecure   https: DO NOT VERIFY the server: accept any certificate
+                           (self-signed, expired, another host's). Anyone on the path can
+                           then read and change the traffic: for a test certificate only
+          Without --expect-status, 4xx and 5xx responses count as errors. An https:// URL
+          verifies the server's certificate against the system's trusted roots and the
+          URL's host name (sent by SNI); a failed handshake counts as a tls error.
 
         serve answers GET and HEAD: index.html for a directory, else a listing of it;
         ETag and Last-Modified, with 304 for conditional requests; byte ranges (206,
@@ -102,6 +107,7 @@ public static class HelpText
           uvnet echo --port 9000             then, in another terminal: nc localhost 9000
           uvnet proxy --to http://127.0.0.1:3000   proxy port 8080 to an app on port 3000
           uvnet load http://127.0.0.1:8080/ -c 64 -d 10s --rate 20000
+          uvnet load https://localhost:8443/plaintext -k   against a --tls-dev server
 
         """;
 

@@ -23,13 +23,16 @@ public enum LoadError
 
     /// <summary>A body length other than <see cref="LoadOptions.ExpectBodyBytes"/>.</summary>
     ExpectBodyBytes,
+
+    /// <summary>An https connection whose TLS handshake failed: the server's certificate not verified (without <c>--insecure</c>), no common protocol or cipher.</summary>
+    Tls,
 }
 
 /// <summary>Names of <see cref="LoadError"/>s as reports print them.</summary>
 public static class LoadErrors
 {
     /// <summary>How many kinds there are.</summary>
-    public const int KindCount = (int)LoadError.ExpectBodyBytes + 1;
+    public const int KindCount = (int)LoadError.Tls + 1;
 
     /// <summary>The report's name of <paramref name="kind"/>.</summary>
     public static string Name(LoadError kind) => kind switch
@@ -41,6 +44,7 @@ public static class LoadErrors
         LoadError.Status5xx => "status_5xx",
         LoadError.ExpectStatus => "expect_status",
         LoadError.ExpectBodyBytes => "expect_body_bytes",
+        LoadError.Tls => "tls",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown error kind"),
     };
 }

@@ -1,3 +1,5 @@
+using Uvnet.Tls;
+
 namespace Uvnet.Server.Load;
 
 /// <summary>What <c>uvnet load</c> was asked to do, every default filled in (see <see cref="Cli.CommandLine.Parse"/>).</summary>
@@ -26,6 +28,16 @@ public sealed record LoadOptions
 
     /// <summary>The server's port.</summary>
     public required int Port { get; init; }
+
+    /// <summary>
+    /// The TLS settings of an https:// URL (the server verified against the system's roots, SNI and the name check
+    /// from <see cref="Host"/>, ALPN http/1.1), or null for http://. One instance for every thread: its OpenSSL
+    /// context is made once and shared.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
+
+    /// <summary>The URL loaded, as reports print it (an IPv6 host in brackets).</summary>
+    public string Url => $"{(Tls is null ? "http" : "https")}://{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port}{Path}";
 
     /// <summary>The path and query every request asks for.</summary>
     public string Path { get; init; } = "/";

@@ -74,7 +74,7 @@ public sealed class LoadResult
     {
         var text = new StringBuilder();
         var o = Options;
-        text.Append(CultureInfo.InvariantCulture, $"uvnet load http://{o.Host}:{o.Port}{o.Path}: {o.Connections} connections on {o.Threads} thread(s)");
+        text.Append(CultureInfo.InvariantCulture, $"uvnet load {o.Url}: {o.Connections} connections on {o.Threads} thread(s)");
         if (o.Pipeline > 1)
             text.Append(CultureInfo.InvariantCulture, $", pipelined x{o.Pipeline}");
         text.Append(o.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $", open loop at {rate:0.##} requests/s") : ", closed loop");
@@ -108,7 +108,7 @@ public sealed class LoadResult
         {
             var o = Options;
             json.WriteStartObject();
-            json.WriteString("url", $"http://{o.Host}:{o.Port}{o.Path}");
+            json.WriteString("url", o.Url);
             json.WriteNumber("connections", o.Connections);
             json.WriteNumber("threads", o.Threads);
             json.WriteNumber("pipeline", o.Pipeline);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Uvnet.Http.Client;
 using Uvnet.Net;
+using Uvnet.Tls;
 
 namespace Uvnet.Server.Load;
 
@@ -63,6 +64,7 @@ public sealed class LoadWorker
             Method = options.Method,
             Headers = options.Headers,
             Agent = _agent,
+            Tls = options.Tls,
             Timeout = options.TimeoutMs,
         };
         _body = options.Body ?? [];
@@ -256,6 +258,7 @@ public sealed class LoadWorker
         private readonly Action<ClientRequest, Socket> _onSocket;
         private bool _responded, _settled;
         private ClientRequest? _current; // from the send to the close: the request is recycled after
+        private Socket? _socket; // the connection of the current request, once assigned (an error has left it by then)
 
         internal Slot(LoadWorker worker)
         {
@@ -269,6 +272,7 @@ public sealed class LoadWorker
             _onClose = OnClose;
             _onSocket = (_, socket) =>
             {
+                _socket = socket;
                 // Once per connection (a connection serves many requests): a refused one is counted and dropped at its
                 // close, so a run against a dead port does not keep every attempt.
                 if (worker._sockets.Add(socket))
@@ -288,6 +292,7 @@ public sealed class LoadWorker
             Status = 0;
             BodyBytes = 0;
             _responded = _settled = false;
+            _socket = null;
             _worker._inFlight++;
             ClientRequest request = Uvnet.Http.Http.Request(_worker._loop, _worker._request);
             _current = request;
@@ -323,7 +328,10 @@ public sealed class LoadWorker
         }
 
         private void OnError(ClientRequest request, Exception error) =>
-            Fail(!_responded && error is NetException { Syscall: "connect" or "getaddrinfo" } ? LoadError.Connect : LoadError.Read);
+            Fail(_responded ? LoadError.Read
+                : error is NetException { Syscall: "connect" or "getaddrinfo" } ? LoadError.Connect
+                : _socket?.GetTlsConnection() is { IsEstablished: false } ? LoadError.Tls // the handshake or the server's certificate failed
+                : LoadError.Read);
 
         private void OnTimeout(ClientRequest request)
         {

@@ -1,18 +1,27 @@
+using System.Security.Cryptography.X509Certificates;
+using Uvnet.Server.Commands;
 using Uvnet.Server.Load;
+using Uvnet.Tls;
 
 namespace Uvnet.Server.Tests.Load;
 
-/// <summary>The load loop allocates nothing per request once warm: recycled requests, handlers made once per slot.</summary>
+/// <summary>The load loop allocates nothing per request once warm: recycled requests, handlers made once per slot; over https too.</summary>
 [Collection(Sequential.Name)]
 public class LoadAllocationTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(8)]
-    public void The_closed_loop_allocates_nothing_per_request(int pipeline)
+    [InlineData(1, false)]
+    [InlineData(8, false)]
+    [InlineData(1, true)]
+    [InlineData(8, true)]
+    public void The_closed_loop_allocates_nothing_per_request(int pipeline, bool https)
     {
         var loop = new Loop();
-        var server = Uvnet.Http.Http.CreateServer(loop, static (_, res) => res.End("Hello, World!"u8));
+        using X509Certificate2 certificate = TlsSetup.CreateDevCertificate();
+        Action<Uvnet.Http.Server.IncomingMessage, Uvnet.Http.Server.ServerResponse> hello = static (_, res) => res.End("Hello, World!"u8);
+        var server = https
+            ? Uvnet.Http.Https.CreateServer(loop, new TlsServerOptions { Context = SecureContext.FromCertificate(certificate) }, hello)
+            : Uvnet.Http.Http.CreateServer(loop, hello);
         bool listening = false;
         server.Listen(0, "127.0.0.1", () => listening = true);
         LoopDriver.RunUntil(loop, () => listening);
@@ -24,6 +33,7 @@ public class LoadAllocationTests
             Pipeline = pipeline,
             Duration = TimeSpan.FromMinutes(5), // stopped below
             ExpectStatus = 200,
+            Tls = https ? new TlsClientOptions { CaCertificates = [certificate] } : null, // verified, as an https URL is
         }, connections: 2, planned: 0);
         worker.Start();
         LoopDriver.RunUntil(loop, () => worker.Responses >= 3000); // warm up: the recycled pairs, JIT tiers, buffers
