@@ -189,14 +189,27 @@ public sealed class HttpsServerTests
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-            process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        LoopDriver.RunUntil(loop, () => stdout.IsCompleted && process.HasExited);
-        Assert.True(!mustSucceed || process.ExitCode == 0, $"{file} exited {process.ExitCode}: {stderr.Result}");
-        return (stdout.Result, stderr.Result);
+        using var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        // The tool ends off the loop: its exit and its output's end wake the loop, or a loop whose last event came
+        // before them (a server that closed the connection first) would sleep in its poll until the deadline.
+        var wake = new AsyncHandle(loop, static _ => { });
+        try
+        {
+            process.Exited += (_, _) => wake.Send();
+            process.Start();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            stdout.ContinueWith(_ => wake.Send(), TaskScheduler.Default);
+            if (input is not null)
+                process.StandardInput.Write(input);
+            process.StandardInput.Close();
+            LoopDriver.RunUntil(loop, () => stdout.IsCompleted && process.HasExited);
+            Assert.True(!mustSucceed || process.ExitCode == 0, $"{file} exited {process.ExitCode}: {stderr.Result}");
+            return (stdout.Result, stderr.Result);
+        }
+        finally
+        {
+            wake.Close();
+        }
     }
 }
