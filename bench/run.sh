@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy] [--rounds N] [--load-generators]
-#   (--load-generators adds uvnet load and wrk -t1 to the client suite's peers)
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls] [--rounds N] [--load-generators]
+#   (--load-generators adds uvnet load and wrk -t1 to the client suite's peers; a full run with --only writes its
+#   report to bench/results/only-<suite>/, never over the full run's bench/results/README.md)
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
 set -uo pipefail
 
@@ -16,21 +17,24 @@ source "$BENCH_DIR/lib/http.sh"
 source "$BENCH_DIR/lib/memory.sh"
 source "$BENCH_DIR/lib/client.sh"
 source "$BENCH_DIR/lib/proxy.sh"
+source "$BENCH_DIR/lib/tls.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy] [--rounds N] [--load-generators]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls] [--rounds N] [--load-generators]"
   exit 2
 }
 
 use_full_settings
-SUITES=(reactor udp http memory client proxy)
+SUITES=(reactor udp http memory client proxy tls)
 rounds_override=
+only=
 while (($# > 0)); do
   case $1 in
     --quick) use_quick_settings ;;
     --only)
-      [[ ${2:-} =~ ^(reactor|udp|http|memory|client|proxy)$ ]] || usage
+      [[ ${2:-} =~ ^(reactor|udp|http|memory|client|proxy|tls)$ ]] || usage
       SUITES=("$2")
+      only=$2
       shift
       ;;
     --rounds)
@@ -44,12 +48,13 @@ while (($# > 0)); do
   shift
 done
 [[ -n $rounds_override ]] && ROUNDS=$rounds_override
+# After the options: --quick may come after --only, and a quick run has its own folder already.
+[[ -n $only ]] && use_partial_results "$only"
 
 trap 'stop_all_started' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
-ensure_tools
-[[ " ${SUITES[*]} " == *" proxy "* ]] && ensure_proxy_tools
+ensure_tools "${SUITES[@]}"
 build_peers
 [[ " ${SUITES[*]} " == *" proxy "* ]] && build_proxy_peers
 define_peers
@@ -64,6 +69,7 @@ for suite in "${SUITES[@]}"; do
     memory) RUN_TOTAL=$((RUN_TOTAL + ROUNDS * ${#HTTP_PEERS[@]})) ;;
     client) RUN_TOTAL=$((RUN_TOTAL + ${#CLIENT_WORKLOADS[@]} * ROUNDS * ${#CLIENT_PEERS[@]})) ;;
     proxy) RUN_TOTAL=$((RUN_TOTAL + ${#PROXY_WORKLOADS[@]} * ROUNDS * ${#PROXY_PEERS[@]})) ;;
+    tls) RUN_TOTAL=$((RUN_TOTAL + (${#TLS_WORKLOADS[@]} + 1) * ROUNDS * ${#TLS_PEERS[@]} + ROUNDS)) ;;
   esac
 done
 say "$MODE run, $ROUNDS round(s), suites: ${SUITES[*]}, $RUN_TOTAL runs planned"
@@ -72,6 +78,6 @@ for suite in "${SUITES[@]}"; do
   "run_${suite}_suite"
 done
 
-dotnet "$BUILD_DIR/report/Uvnet.Bench.Report.dll" "$RAW_DIR" "$RESULTS_DIR" ||
+dotnet "$BUILD_DIR/report/Uvnet.Bench.Report.dll" "$RAW_DIR" "$RESULTS_DIR" "$BENCH_DIR" ||
   die "the report could not be written"
 say "done in $(((SECONDS - START_SECONDS) / 60))m$(((SECONDS - START_SECONDS) % 60))s: ${RESULTS_DIR#"$ROOT_DIR"/}/README.md"

@@ -38,6 +38,13 @@ internal static class Catalog
         new("cpu_us_per_req", "proxy CPU µs/request", false, Format: "N2"),
     ];
 
+    private static readonly Metric[] Handshakes =
+    [
+        new("handshakes_per_sec", "handshakes/s", true),
+        new("cpu_us_per_handshake", "server CPU µs per handshake", false),
+        new("cpu_pct", "server CPU %", false),
+    ];
+
     public static IReadOnlyList<Workload> Workloads { get; } =
     [
         new("pingpong-1", "reactor", "Ping-pong, 1 connection",
@@ -89,12 +96,32 @@ internal static class Catalog
                 new("rss_idle_kb", "RSS idle MiB", false, 1024, "N1"),
                 new("rss_conns_kb", "RSS with connections MiB", false, 1024, "N1"),
             ]),
+        new("tls-handshake-ecdsa", "tls", "Full TLS handshakes, ECDSA P-256",
+            "Several `openssl s_time -new` at once (CPU 1): a full handshake (TLS 1.3, X25519) per connection, closed at once. Server CPU per handshake is its process tree's CPU time over the handshakes: on a shared machine it moves far less than the rate, since a server waiting for the CPU does fewer handshakes, not dearer ones.", "nginx",
+            Handshakes, ChartedMetrics: 2),
+        new("tls-handshake-rsa", "tls", "Full TLS handshakes, RSA 2048",
+            "The same with an RSA 2048 certificate (the server's signature is most of the cost).", "nginx", Handshakes, ChartedMetrics: 2),
+        new("tls-resumed", "tls", "Resumed TLS handshakes",
+            "bench/peers/node/tlsclient.js: 32 connections at a time resume the newest session ticket the server sent, and close once secure. The share resumed says whether the server resumed at all (a full handshake counts too).", "nginx",
+            [.. Handshakes, new("resumed_pct", "resumed %", true)], ChartedMetrics: 2),
+        new("tls-keepalive-64", "tls", "HTTPS plaintext, keep-alive, 64 connections",
+            "TechEmpower plaintext over TLS with wrk, one request at a time per connection. uvnet-plain is `uvnet hello` without TLS in the same run, for the cost of TLS itself.", "nginx", Http),
+        new("tls-bulk", "tls", "HTTPS bulk, one connection",
+            "wrk -c1 fetching a 1 MiB body over and over on one keep-alive connection: nginx and uvnet (`uvnet serve`) read it from a file in the page cache, Node and Kestrel from memory.", "nginx",
+            [Throughput, new("cpu_pct", "server CPU %", false)]),
+        new("tls-idle-1k", "tls", "Memory per idle TLS connection",
+            "bench/peers/node/tlsclient.js opens 1,000 TLS connections, one plaintext request each, then holds them: (RSS with them - RSS idle) / connections, the server's process tree.", "nginx",
+            [
+                new("kb_per_conn", "KiB per connection", false, Format: "N2"),
+                new("rss_idle_kb", "RSS idle MiB", false, 1024, "N1"),
+                new("rss_conns_kb", "RSS with connections MiB", false, 1024, "N1"),
+            ]),
     ];
 
     /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
     public static IReadOnlyList<string> PeerOrder { get; } =
-        ["libuv", "libuv-ceiling", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
-         "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "nginx", "haproxy", "yarp"];
+        ["libuv", "libuv-ceiling", "nginx", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
+         "uvnet-plain", "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "haproxy", "yarp"];
 
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
     {
@@ -104,5 +131,6 @@ internal static class Catalog
         ["memory"] = "Memory at scale",
         ["client"] = "HTTP client (against the libuv canned-response server)",
         ["proxy"] = "Reverse proxy (to the libuv canned-response server)",
+        ["tls"] = "TLS (HTTPS servers, the same certificate)",
     };
 }

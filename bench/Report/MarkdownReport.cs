@@ -3,7 +3,7 @@ using System.Text;
 namespace Uvnet.Bench.Report;
 
 /// <summary>bench/results/README.md: where and how it ran, the targets, then a table and a chart per workload.</summary>
-internal sealed class MarkdownReport(RunData data, Summary summary)
+internal sealed class MarkdownReport(RunData data, Summary summary, string benchReadme = "../README.md")
 {
     private readonly StringBuilder _md = new();
 
@@ -11,7 +11,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
     {
         _md.AppendLine("# Uvnet benchmark results").AppendLine();
         Warnings();
-        _md.AppendLine("Written by `bench/run.sh` (see [bench/README.md](../README.md)). Every sample: [runs.csv](runs.csv).").AppendLine();
+        _md.AppendLine($"Written by `bench/run.sh` (see [bench/README.md]({benchReadme})). Every sample: [runs.csv](runs.csv).").AppendLine();
         Environment();
         TargetTable();
         foreach (var suite in Catalog.Workloads.GroupBy(w => w.Suite).Where(g => data.SuiteSettings.ContainsKey(g.Key)))
@@ -32,7 +32,8 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
                .AppendLine("> figures are not measurements: the absolute numbers and the ratios mean little, all the more")
                .AppendLine("> when other work shared the machine. Take figures from a full run on an idle machine.").AppendLine();
         }
-        if (!data.Samples.Any(s => s.Peer == "uvnet" && s.Suite is "http" or "memory"))
+        if ((data.SuiteSettings.ContainsKey("http") || data.SuiteSettings.ContainsKey("memory"))
+            && !data.Samples.Any(s => s.Peer == "uvnet" && s.Suite is "http" or "memory"))
         {
             _md.AppendLine("> `uvnet hello` is not measured: src/Server did not exist when this ran, so the HTTP and")
                .AppendLine("> memory suites compare the other peers only.").AppendLine();
@@ -50,6 +51,8 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
            .AppendLine($"| Node | {m.GetValueOrDefault("node")} |")
            .AppendLine($"| libuv (Debian libuv1-dev), gcc | {m.GetValueOrDefault("libuv")}, {m.GetValueOrDefault("gcc")} |")
            .AppendLine($"| wrk | {m.GetValueOrDefault("wrk")} |")
+           .AppendLine($"| nginx, OpenSSL | {m.GetValueOrDefault("nginx", "–")}, {m.GetValueOrDefault("openssl", "–")} |")
+           .AppendLine($"| load average at the start (1, 5, 15 min) | {m.GetValueOrDefault("loadavg", "–")} |")
            .AppendLine($"| Uvnet commit | {m.GetValueOrDefault("uvnet")} |").AppendLine();
         _md.AppendLine("| suite | date | mode | rounds |").AppendLine("| --- | --- | --- | --- |");
         foreach (var (suite, settings) in data.SuiteSettings)
@@ -64,9 +67,13 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
         foreach (Target target in Targets.All)
         {
             Workload workload = Catalog.Workloads.Single(w => w.Name == target.Workload);
+            if (!data.SuiteSettings.ContainsKey(workload.Suite))
+                continue; // a partial run's report (--only) lists the targets of what it ran
             Metric metric = workload.Metrics.Single(m => m.Key == target.MetricKey);
-            double? ratio = summary.Ratio(workload, target.MetricKey, target.Peer, target.Versus);
-            string measured = ratio is { } r ? Format.Ratio(r) : "–";
+            double? ratio = target.Versus is { } versus
+                ? summary.Ratio(workload, target.MetricKey, target.Peer, versus)
+                : summary.For(workload).FirstOrDefault(r => r.Peer == target.Peer)?[target.MetricKey]?.Median / metric.Divisor;
+            string measured = ratio is { } r ? (target.Versus is null ? r.ToString(metric.Format, System.Globalization.CultureInfo.InvariantCulture) : Format.Ratio(r)) : "–";
             string result = ratio is { } v ? (target.IsMet(v) ? "pass" : "**miss**") : "not measured";
             _md.AppendLine($"| {workload.Name} | {metric.Label} | {target.Condition} | {measured} | {result} |");
         }
@@ -136,6 +143,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary)
            .AppendLine("- Each workload runs every peer in turn, and the rounds interleave (A B C A B C), so drift on the machine spreads over all peers. Medians with min–max over the rounds.")
            .AppendLine("- Reactor workloads: one process per run (client and server on one loop where the runtime allows), pinned to CPU 0 with `taskset`. Each peer prints its own figure (bench/FINDINGS.md has the contract).")
            .AppendLine("- HTTP: the server pinned to CPU 0, `wrk -t1` pinned to CPU 1, a warm-up run first, then the measured run with `--latency`. Server CPU % is utime+stime from /proc/<pid>/stat over the measured run (100% = one core); peak RSS is VmHWM at its end. A server well under 100% CPU was waiting for wrk: on two cores, the libuv ceiling shows what one core of wrk can drive.")
+           .AppendLine("- TLS: the same pinning; handshakes from `openssl s_time -new` (full) and bench/peers/node/tlsclient.js (resumed), HTTPS with `wrk` over TLS; every peer serves the same certificate, made by the script with openssl. Server CPU is the process tree's (nginx's master and worker).")
            .AppendLine("- Memory: after a short warm-up, RSS idle (VmRSS), then `memclient` (libuv, CPU 1) opens the connections, sends one request on each, reads the responses and holds them; RSS again one second after the last response.")
            .AppendLine("- Everything runs against 127.0.0.1 only and every process is bounded with `timeout`.");
     }

@@ -1,10 +1,11 @@
 // Writes bench/results/README.md, one SVG per workload and runs.csv from the harness's raw data.
-//   usage: Uvnet.Bench.Report <raw dir> <results dir>
+//   usage: Uvnet.Bench.Report <raw dir> <results dir> [<bench dir>]
+// (the bench dir, for the link to bench/README.md from a results folder at any depth; default: the results' parent)
 using Uvnet.Bench.Report;
 
-if (args.Length != 2)
+if (args.Length is not (2 or 3))
 {
-    Console.Error.WriteLine("usage: Uvnet.Bench.Report <raw dir> <results dir>");
+    Console.Error.WriteLine("usage: Uvnet.Bench.Report <raw dir> <results dir> [<bench dir>]");
     return 2;
 }
 
@@ -25,6 +26,9 @@ foreach (Workload workload in Catalog.Workloads)
         File.WriteAllText(Path.Combine(results, workload.Name + ".svg"), SvgChart.Render(workload, peers, data.RunLabel(workload.Suite)));
 }
 data.WriteCsv(Path.Combine(results, "runs.csv"));
-File.WriteAllText(Path.Combine(results, "README.md"), new MarkdownReport(data, summary).Render());
+string benchReadme = args.Length == 3
+    ? Path.GetRelativePath(Path.GetFullPath(results), Path.Combine(Path.GetFullPath(args[2]), "README.md")).Replace('\\', '/')
+    : "../README.md";
+File.WriteAllText(Path.Combine(results, "README.md"), new MarkdownReport(data, summary, benchReadme).Render());
 Console.Error.WriteLine($"report: {Path.Combine(results, "README.md")}");
 return 0;

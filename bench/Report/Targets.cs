@@ -14,12 +14,15 @@ internal sealed record Bound(string Symbol, Func<double, double, bool> Holds)
 
 /// <summary>
 /// One of the issue's targets: <see cref="Peer"/>'s median of <see cref="MetricKey"/> against
-/// <see cref="Versus"/>'s, as a ratio measured in the same run.
+/// <see cref="Versus"/>'s, as a ratio measured in the same run; with no <see cref="Versus"/>, the median itself
+/// against <see cref="Ratio"/> in the metric's unit (an absolute bound, as "at most 16 KiB").
 /// </summary>
-internal sealed record Target(string Workload, string MetricKey, string Peer, string Versus, double Ratio, Bound Bound)
+internal sealed record Target(string Workload, string MetricKey, string Peer, string? Versus, double Ratio, Bound Bound)
 {
-    /// <summary>"uvnet ≥ 0.9x libuv".</summary>
-    public string Condition => $"{Peer} {Bound.Symbol} {Ratio.ToString("0.##", CultureInfo.InvariantCulture)}x {Versus}";
+    /// <summary>"uvnet ≥ 0.9x libuv", or "uvnet ≤ 16" for an absolute bound.</summary>
+    public string Condition => Versus is null
+        ? $"{Peer} {Bound.Symbol} {Ratio.ToString("0.##", CultureInfo.InvariantCulture)}"
+        : $"{Peer} {Bound.Symbol} {Ratio.ToString("0.##", CultureInfo.InvariantCulture)}x {Versus}";
 
     public bool IsMet(double ratio) => Bound.Holds(ratio, Ratio);
 }
@@ -43,5 +46,11 @@ internal static class Targets
         new("keepalive-64", "requests_per_sec", "uvnet", "kestrel", 1.25, Bound.AtLeast),
         new("keepalive-64", "requests_per_sec", "uvnet", "node", 1.1, Bound.AtLeast),
         new("idle-10k", "kb_per_conn", "uvnet", "kestrel", 0.5, Bound.Below),
+        new("tls-handshake-ecdsa", "handshakes_per_sec", "uvnet", "nginx", 0.9, Bound.AtLeast),
+        new("tls-handshake-rsa", "handshakes_per_sec", "uvnet", "nginx", 0.9, Bound.AtLeast),
+        new("tls-keepalive-64", "requests_per_sec", "uvnet", "kestrel", 1.5, Bound.AtLeast),
+        new("tls-keepalive-64", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
+        new("tls-keepalive-64", "requests_per_sec", "uvnet", "uvnet-plain", 0.75, Bound.AtLeast),
+        new("tls-idle-1k", "kb_per_conn", "uvnet", null, 16, Bound.AtMost),
     ];
 }

@@ -26,6 +26,8 @@ use_full_settings() {
   HTTP_WARMUP_SECONDS=5    # JIT tiering and pools settle before the measured run
   HTTP_SECONDS=10
   MEMORY_CONNS=10000
+  TLS_WARMUP_SECONDS=3     # short rounds: the machine is often shared, and interleaving spreads its drift
+  TLS_SECONDS=5
 }
 
 # A quick run is a smoke test: its report goes to bench/results-quick/ (git-ignored, beside results/ so the
@@ -40,6 +42,17 @@ use_quick_settings() {
   HTTP_WARMUP_SECONDS=1
   HTTP_SECONDS=3
   MEMORY_CONNS=10000
+  TLS_WARMUP_SECONDS=1
+  TLS_SECONDS=2
+}
+
+# A full run of some suites only (--only) writes its own report beside the full one, never over it: the full
+# report's other suites would be lost (their raw data is git-ignored, so a fresh clone has none to redo them from).
+# A quick run keeps its own folder (bench/results-quick/), which is git-ignored anyway.
+use_partial_results() {
+  [[ $MODE == quick ]] && return
+  RESULTS_DIR=$BENCH_DIR/results/only-$1
+  RAW_DIR=$RESULTS_DIR/raw
 }
 
 say() {

@@ -38,12 +38,17 @@ run_memory_once() {
   with=$(status_kb "$server" VmRSS 2> /dev/null)
   stop_started "$client_wrapper"
   stop_started "$server_wrapper"
+  record_idle_result "$workload" "$peer" "$round" "$idle" "$with" "$ready" "$log"
+}
+
+# record_idle_result <workload> <peer> <round> <rss idle> <rss with> <READY line> <log prefix>: records the RSS per
+# held connection (the memory suite's and the tls suite's idle workloads), or the run's failure.
+record_idle_result() {
+  local workload=$1 peer=$2 round=$3 idle=$4 with=$5 ready=$6 log=$7 connected failed
   if [[ -z $idle || -z $with ]]; then
     fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
     return
   fi
-
-  local connected failed
   connected=$(sed -n 's/.*connected=\([0-9]*\).*/\1/p' <<< "$ready")
   failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<< "$ready")
   if [[ -z $connected || $connected == 0 ]]; then

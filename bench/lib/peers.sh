@@ -36,8 +36,11 @@ define_peers() {
     [libuv-ceiling]="$BUILD_DIR/http-ceiling"
     [node]="node $BENCH_DIR/peers/node/http.js"
   )
+  # The tls suite's peers (bench/lib/tls.sh starts each with the run's certificate); nginx is the reference.
+  TLS_PEERS=(nginx node kestrel)
   if [[ -n ${UVNET_SERVER_DLL:-} ]]; then
     HTTP_PEERS+=(uvnet)
+    TLS_PEERS+=(uvnet)
     HTTP_COMMAND[uvnet]="dotnet $UVNET_SERVER_DLL ${UVNET_HELLO_ARGS[*]}"
     # Load generators as clients (issue 24: uvnet load's requests/s beside wrk -t1's), only with --load-generators:
     # they add two peers' runs to every round.

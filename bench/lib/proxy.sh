@@ -5,19 +5,6 @@
 PROXY_WORKLOADS=(proxy-keepalive-64 proxy-pipelined-64)
 PROXY_PEERS=(direct uvnet-proxy nginx haproxy yarp)
 
-# nginx and HAProxy come from Debian, installed as wrk is (apt-get update first).
-ensure_proxy_tools() {
-  local missing=()
-  command -v nginx > /dev/null || missing+=(nginx-light)
-  command -v haproxy > /dev/null || missing+=(haproxy)
-  ((${#missing[@]} == 0)) && return
-  say "installing ${missing[*]} with apt-get"
-  local sudo=
-  ((EUID == 0)) || sudo=sudo
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" > /dev/null ||
-    die "could not install ${missing[*]}"
-}
-
 # YARP from NuGet, in an app of the bench's own.
 build_proxy_peers() {
   build_dotnet "$BENCH_DIR/peers/yarp/YarpPeer.csproj" "$BUILD_DIR/yarp"

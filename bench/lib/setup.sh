@@ -1,11 +1,19 @@
 # What the harness needs before it measures: tools from Debian, every peer built in Release, and the
 # machine and versions the report names.
 
-# wrk and libuv1-dev come from Debian; the rest (gcc, node, dotnet, taskset) must already be there.
+# wrk and libuv1-dev come from Debian, nginx and openssl for the tls suite, nginx and HAProxy for the proxy suite; the rest (gcc, node, dotnet,
+# taskset) must already be there. ensure_tools <suite...>: the suites about to run.
 ensure_tools() {
   local missing=()
   command -v wrk > /dev/null || missing+=(wrk)
   [[ -f /usr/include/uv.h ]] || missing+=(libuv1-dev)
+  if [[ " $* " == *" tls "* || " $* " == *" proxy "* ]]; then
+    # Debian's nginx package starts its own service (port 80) where services run; the bench never uses it: it
+    # runs nginx with a configuration of its own per run, on its own ports.
+    command -v nginx > /dev/null || missing+=(nginx)
+  fi
+  [[ " $* " == *" tls "* ]] && ! command -v openssl > /dev/null && missing+=(openssl)
+  [[ " $* " == *" proxy "* ]] && ! command -v haproxy > /dev/null && missing+=(haproxy)
   if ((${#missing[@]} > 0)); then
     say "installing ${missing[*]} with apt-get"
     local sudo=
@@ -74,6 +82,9 @@ machine_info() {
   echo "undici=$(node -p "require('$BUILD_DIR/undici/node_modules/undici/package.json').version" 2>/dev/null)"
   echo "libuv=$(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
   echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
+  echo "nginx=$(nginx -v 2>&1 | sed -n 's|.*nginx/||p')"
+  echo "openssl=$(openssl version 2>/dev/null | awk '{print $2}')"
   echo "gcc=$(gcc -dumpfullversion)"
+  echo "loadavg=$(cut -d ' ' -f 1-3 /proc/loadavg)" # other work on the machine: figures from a loaded one move more
   echo "uvnet=$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT_DIR" diff --quiet HEAD 2>/dev/null || echo '+changes')"
 }

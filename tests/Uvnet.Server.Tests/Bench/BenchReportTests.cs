@@ -68,6 +68,64 @@ public sealed class BenchReportTests
         }
     }
 
+    [Fact]
+    public async Task A_full_run_of_some_suites_writes_its_own_report_and_never_over_the_full_one()
+    {
+        string[] full = await BenchSettingsAsync("use_full_settings");
+        string[] partial = await BenchSettingsAsync("use_full_settings && use_partial_results tls");
+        string[] quick = await BenchSettingsAsync("use_quick_settings");
+        string[] quickPartial = await BenchSettingsAsync("use_quick_settings && use_partial_results tls");
+
+        Assert.Equal(Path.Join(full[0], "only-tls"), partial[0]);
+        Assert.NotEqual(full[1], partial[1]);
+        Assert.Equal(quick, quickPartial); // a quick run has its own folder, git-ignored, already
+        // The partial report can be committed beside the full one; its raw data is ignored as the full run's is.
+        var (reportIgnored, _, _) = await UvnetProcess.RunAsync(
+            new ProcessStartInfo("git", ["-C", Repository.Root, "check-ignore", "-q", Path.Join(partial[0], "README.md")]), s_bound);
+        Assert.Equal(1, reportIgnored);
+        var (rawIgnored, _, error) = await UvnetProcess.RunAsync(
+            new ProcessStartInfo("git", ["-C", Repository.Root, "check-ignore", "-q", Path.Join(partial[1], "tls.csv")]), s_bound);
+        Assert.True(rawIgnored == 0, $"git does not ignore the partial run's raw data ({rawIgnored}) {error}");
+        // run.sh switches to it for --only, after every option is read (--quick may follow --only).
+        string run = File.ReadAllText(Path.Join(Repository.Root, "bench", "run.sh"));
+        Assert.Contains("[[ -n $only ]] && use_partial_results \"$only\"", run);
+    }
+
+    [Fact]
+    public async Task A_tls_only_report_lists_its_own_targets_an_absolute_one_included_and_links_to_the_bench_readme()
+    {
+        var folder = Directory.CreateTempSubdirectory("uvnet-bench-report-");
+        try
+        {
+            string raw = Directory.CreateDirectory(Path.Join(folder.FullName, "raw")).FullName;
+            string results = Path.Join(folder.FullName, "bench", "results", "only-tls");
+            File.WriteAllText(Path.Join(raw, "tls.env"), "date=2026-12-07 07:30 UTC\nmode=full\nrounds=1\n");
+            File.WriteAllText(Path.Join(raw, "tls.csv"), """
+                workload,peer,round,key,value
+                tls-idle-1k,uvnet,1,kb_per_conn,12.5
+                tls-handshake-ecdsa,nginx,1,handshakes_per_sec,1000
+                tls-handshake-ecdsa,uvnet,1,handshakes_per_sec,950
+
+                """);
+
+            var (exitCode, output, error) = await UvnetProcess.RunAsync(new ProcessStartInfo("dotnet",
+                ["run", "--project", Path.Join(Repository.Root, "bench", "Report"), "-c", "Release", "--", raw, results,
+                    Path.Join(folder.FullName, "bench")]), s_bound);
+            Assert.True(exitCode == 0, output + error);
+
+            string[] report = File.ReadAllLines(Path.Join(results, "README.md"));
+            Assert.Contains(report, l => l.Contains("(see [bench/README.md](../../README.md))", StringComparison.Ordinal));
+            Assert.Contains("| tls-idle-1k | KiB per connection | uvnet ≤ 16 | 12.50 | pass |", report);
+            Assert.Contains("| tls-handshake-ecdsa | handshakes/s | uvnet ≥ 0.9x nginx | 0.95x | pass |", report);
+            Assert.DoesNotContain(report, l => l.StartsWith("| pingpong-1 |", StringComparison.Ordinal)); // the reactor suite did not run
+            Assert.DoesNotContain(report, l => l.Contains("`uvnet hello` is not measured", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     /// <summary>bench/lib/common.sh's results and raw folders after <paramref name="settings"/> (use_full_settings or use_quick_settings).</summary>
     private static async Task<string[]> BenchSettingsAsync(string settings)
     {
