@@ -31,11 +31,11 @@ mkdir -p "$OUT_DIR" "$RAW_DIR/logs"
 trap 'stop_all_started' EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
-if ! command -v testssl > /dev/null || ! command -v openssl > /dev/null; then
-  say "installing testssl.sh and openssl with apt-get"
+if ! command -v testssl > /dev/null || ! command -v openssl > /dev/null || ! command -v ss > /dev/null; then
+  say "installing testssl.sh, openssl and iproute2 with apt-get"
   sudo=
   ((EUID == 0)) || sudo=sudo
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq testssl.sh openssl > /dev/null || die "could not install testssl.sh"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq testssl.sh openssl iproute2 > /dev/null || die "could not install testssl.sh"
 fi
 command -v python3 > /dev/null || die "python3 is missing (it reads testssl's JSON)"
 
@@ -53,9 +53,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$OUT_DIR/
   openssl req -x509 -newkey rsa:2048 -keyout "$OUT_DIR/rsa.key" -out "$OUT_DIR/rsa.pem" "${subject[@]}" > /dev/null 2>&1 ||
   die "openssl could not make the certificates"
 
-port=20990
 for key in "${keys[@]}"; do
-  port=$((port + 1))
+  fresh_port
+  port=$PORT
   say "== testssl against uvnet serve, $key certificate, https://127.0.0.1:$port/"
   if ! start_pinned "$SERVER_CPU" 1800 "$OUT_DIR/server-$key.log" dotnet "$server_dll" serve "$www" --loops 1 --quiet \
     --host 127.0.0.1 --port "$port" --cert "$OUT_DIR/$key.pem" --key "$OUT_DIR/$key.key" || ! wait_for_port "$port" "$CHILD_PID" 30; then

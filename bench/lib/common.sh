@@ -10,8 +10,9 @@ RAW_DIR=$RESULTS_DIR/raw
 SERVER_CPU=0
 LOAD_CPU=1
 
-# Ports for the HTTP servers: below Linux's ephemeral range (32768+), one fresh port per run.
-NEXT_PORT=20100
+# Ports for the HTTP servers: below Linux's ephemeral range (32768+), one fresh port per run, from a start of this
+# run's own: two benchmarks on one machine (the same harness in two worktrees) would otherwise race for the same ports.
+NEXT_PORT=$((20100 + $$ % 10000))
 
 RUN_INDEX=0
 RUN_TOTAL=0
@@ -76,10 +77,9 @@ progress_end() {
   printf '%s\n' "$*" >&2
 }
 
+# fresh_port: the next port no program listens on (another benchmark may share the machine, with the same ports).
 fresh_port() {
-  # Another harness on this machine (a second worktree's bench) may hold the next port, and a peer that then fails
-  # to bind would be measured as the other's server: ports in use are skipped.
-  while ss -Hltn "sport = :$NEXT_PORT" | grep -q .; do
+  while [[ -n $(ss -Hltn "sport = :$NEXT_PORT" 2> /dev/null) ]]; do
     NEXT_PORT=$((NEXT_PORT + 1))
   done
   PORT=$NEXT_PORT

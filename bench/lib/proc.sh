@@ -55,12 +55,14 @@ stop_all_started() {
   done
 }
 
-# wait_for_port <port> <pid> <seconds>: until 127.0.0.1:port accepts, the process died, or time ran out.
+# wait_for_port <port> <pid> <seconds>: until the process listens on the port, the process died, or time ran out.
+# The listener must be the process's own: another program that took the port in the meantime would otherwise be
+# measured in its place while it fails to bind.
 wait_for_port() {
   local port=$1 pid=$2 deadline=$((SECONDS + $3))
   while ((SECONDS < deadline)); do
     kill -0 "$pid" 2>/dev/null || return 1
-    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    [[ $(ss -Hltnp "sport = :$port" 2> /dev/null) == *"pid=$pid,"* ]] && return 0
     sleep 0.1
   done
   return 1

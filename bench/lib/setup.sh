@@ -1,12 +1,14 @@
 # What the harness needs before it measures: tools from Debian, every peer built in Release, and the
 # machine and versions the report names.
 
-# wrk and libuv1-dev come from Debian, nginx and openssl for the tls suite, nginx and HAProxy for the proxy suite; the rest (gcc, node, dotnet,
+# wrk, libuv1-dev and ss (iproute2: which process listens on a port) come from Debian, nginx and openssl for the
+# tls suite, nginx and HAProxy for the proxy suite; the rest (gcc, node, dotnet,
 # taskset) must already be there. ensure_tools <suite...>: the suites about to run.
 ensure_tools() {
   local missing=()
   command -v wrk > /dev/null || missing+=(wrk)
   [[ -f /usr/include/uv.h ]] || missing+=(libuv1-dev)
+  command -v ss > /dev/null || missing+=(iproute2)
   if [[ " $* " == *" tls "* || " $* " == *" proxy "* ]]; then
     # Debian's nginx package starts its own service (port 80) where services run; the bench never uses it: it
     # runs nginx with a configuration of its own per run, on its own ports.
