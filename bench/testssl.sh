@@ -74,7 +74,7 @@ for key in "${keys[@]}"; do
   [[ -f $OUT_DIR/$key.json ]] || { show_log_tail "$OUT_DIR/$key.log"; die "testssl wrote no JSON (exit $status)"; }
 done
 
-python3 - "$SUMMARY" "$OUT_DIR" "$(testssl --version 2>/dev/null | awk '/testssl.sh +[0-9]/ {print $2; exit}')" \
+python3 - "$SUMMARY" "$OUT_DIR" "$(dpkg-query -W -f '${Version}' testssl.sh 2> /dev/null)" \
   "$(openssl version)" "$(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null)" "${keys[@]}" << 'PY'
 import json, sys, datetime
 
@@ -104,6 +104,8 @@ for key in keys:
     for c in WEAK_CIPHERS:
         f = by_id.get(c, {'finding': 'not reported'})
         checks.append((f'{c[len("cipherlist_"):]} ciphers not offered', f['finding'].startswith('not offered'), f['finding']))
+    f = by_id.get('cipher_order', {'finding': 'not reported', 'severity': ''})
+    checks.append(('the server chooses the cipher', f['severity'] == 'OK', f['finding']))
     # Findings rated as weaknesses, two kinds apart: the certificate's (self-signed, made here: no chain of trust, no
     # CRL or OCSP, no CAA record), which say nothing of the TLS settings, and HSTS, an HTTP header whose use is the
     # deployment's choice (uvnet does not send it by itself: on localhost it would pin every port of the name to HTTPS
