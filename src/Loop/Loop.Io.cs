@@ -174,13 +174,25 @@ public sealed partial class Loop
             return;
         }
 
-        int count = _poller.Wait(timeout);
-        // The wait may have lasted long: refresh the clock before any callback (I/O here, check, close,
-        // the next timers) starts a timer from it, as libuv's uv__io_poll does.
-        if (timeout != 0)
-            UpdateTime();
+        long deadline = _now + timeout;
+        int count;
+        while (true)
+        {
+            count = _poller.Wait(timeout);
+            // The wait may have lasted long: refresh the clock before any callback (I/O here, check, close,
+            // the next timers) starts a timer from it, as libuv's uv__io_poll does.
+            if (timeout != 0)
+                UpdateTime();
+            if (count > 0 || timeout == 0 || (count < 0 && count != UvError.EINTR))
+                break;
+            // As uv__io_poll: a wait that ended early with nothing for the loop (EINTR: a signal, the runtime's
+            // own included; on io_uring, completions that are no news, such as a poll cancelled by a stop) waits
+            // on for the rest of its timeout, or Run(Once) would return with its timer not yet due.
+            if (timeout > 0 && (timeout = (int)Math.Max(0, deadline - _now)) == 0)
+                break;
+        }
         if (count <= 0)
-            return; // timeout, or EINTR: the loop iterates again and recomputes the timeout
+            return; // the timeout passed (or the wait failed): the loop iterates again
 
         for (int i = 0; i < count; i++)
         {

@@ -375,6 +375,34 @@ public partial class LoopBackendTests
         scope.Finish();
     }
 
+    [Theory]
+    [InlineData(LoopBackend.Epoll)]
+    [InlineData(LoopBackend.IoUring)]
+    public void Run_Once_waits_for_its_timer_though_a_poll_was_stopped_while_in_flight(LoopBackend backend)
+    {
+        // libuv's timer_run_once (test-timer.c): Run(Once) blocks in the poll until the timer is due, then runs it.
+        // On io_uring, a poll stopped while in flight leaves its cancellation's completion in the ring: that is no
+        // news for the loop, and must not end the wait (epoll_wait would not have returned).
+        using var scope = new LoopScope(LoopOn(backend));
+        using var idle = new TestPipe();
+        using var stopped = new TestPipe();
+        var watching = scope.StartPoll(idle.ReadFd, PollEvents.Readable, (_, _, _) => { });
+        var poll = scope.StartPoll(stopped.ReadFd, PollEvents.Readable, (_, _, _) => { });
+        scope.Loop.Run(RunMode.NoWait); // arms both polls
+        poll.Stop();
+        int fired = 0;
+        var timer = new TimerHandle(scope.Loop);
+        timer.Start(_ => fired++, 500);
+
+        scope.Loop.Run(RunMode.Once);
+
+        Assert.Equal(1, fired);
+        timer.Close();
+        poll.Close();
+        watching.Close();
+        scope.Finish();
+    }
+
     [LibraryImport("libc.so.6", EntryPoint = "dup2", SetLastError = true)]
     private static partial int Dup2(int fd, int target);
 }
