@@ -18,10 +18,30 @@ public static class Http
     /// <summary>A server, HTTP or (with <paramref name="tls"/>) HTTPS.</summary>
     internal static HttpServer Create(Loop loop, Action<IncomingMessage, ServerResponse>? handler, HttpServerOptions? options, TlsServerOptions? tls)
     {
-        var server = new HttpServer(loop, options ?? new HttpServerOptions(), tls);
+        options ??= new HttpServerOptions();
+        var server = new HttpServer(loop, options, tls is not null && options.Http2 ? WithH2(tls) : tls);
         if (handler is not null)
             server.Request += handler;
         return server;
+    }
+
+    /// <summary>
+    /// The TLS options with <c>h2</c> first in the ALPN list (a client that offers it gets HTTP/2), unless the list
+    /// names it already (the caller's order then stands). The caller's options are not changed.
+    /// </summary>
+    private static TlsServerOptions WithH2(TlsServerOptions tls)
+    {
+        if (tls.AlpnProtocols.Contains("h2"))
+            return tls;
+        var withH2 = new TlsServerOptions
+        {
+            Context = tls.Context,
+            SniContexts = tls.SniContexts,
+            AlpnProtocols = ["h2", .. tls.AlpnProtocols],
+            HandshakeTimeout = tls.HandshakeTimeout,
+        };
+        withH2.Validate();
+        return withH2;
     }
 
     /// <summary>

@@ -221,7 +221,7 @@ internal sealed partial class HttpConnection
     }
 
     /// <summary>A request object from the server's pool, begun on this connection.</summary>
-    private IncomingMessage RentRequest()
+    internal IncomingMessage RentRequest()
     {
         IncomingMessage request = Server.FreeRequests.TryPop(out IncomingMessage? free) ? free : new IncomingMessage();
         request.Begin(this);

@@ -28,6 +28,11 @@ internal sealed partial class HttpConnection
     /// <summary>A response produced bytes: those of the head response leave now, or at the end of the read being parsed (or at <see cref="Uncork"/>).</summary>
     internal void OnResponseOutput(ServerResponse response)
     {
+        if (response.Stream is { } stream)
+        {
+            stream.Owner.OnResponseOutput();
+            return;
+        }
         if (response.IsAttached && !_inRead && _corks == 0)
             Flush();
     }
@@ -52,6 +57,11 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal void OnResponseEnded(ServerResponse response)
     {
+        if (response.Stream is { } stream)
+        {
+            stream.Owner.EndResponse(stream);
+            return;
+        }
         if (response != _head || Socket.Destroyed)
             return; // buffered for its turn; or nothing will be sent
         if (_inRead)
@@ -230,6 +240,11 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal void EndAfterQueue()
     {
+        if (_h2 is { } h2)
+        {
+            h2.GoAway();
+            return;
+        }
         _stopParsing = true;
         _closeWhenDone = true;
         CloseIfDone();
@@ -275,7 +290,7 @@ internal sealed partial class HttpConnection
     /// A request's response has finished: the request is done with if its body has arrived (its Close), or was cut
     /// short (aborted, as Node's request destroyed by a parse error); otherwise its Close follows its body's end.
     /// </summary>
-    private static void FinishRequest(IncomingMessage request)
+    internal static void FinishRequest(IncomingMessage request)
     {
         request.ResponseFinished = true;
         if (request.Complete)
@@ -379,6 +394,11 @@ internal sealed partial class HttpConnection
 
     private void OnDrain()
     {
+        if (_h2 is { } h2)
+        {
+            h2.OnDrain();
+            return;
+        }
         // Only to a response that was told to wait (its Write returned false), as Node's kNeedDrain: the socket may
         // have backed up on an earlier response's bytes, and a Drain handler that writes on demand must not be woken
         // for a wait it never began.
@@ -447,6 +467,11 @@ internal sealed partial class HttpConnection
     /// </summary>
     internal void CloseWhenDone()
     {
+        if (_h2 is { } h2)
+        {
+            h2.GoAway(); // the streams up to the last one received are finished; then our side ends
+            return;
+        }
         _closeWhenDone = true;
         CloseIfDone();
     }
@@ -480,6 +505,11 @@ internal sealed partial class HttpConnection
     /// <summary>The server is closing and the connection stayed idle across a poll: nothing more came from its client; our side ends.</summary>
     internal void EndWhenIdle()
     {
+        if (_h2 is { } h2)
+        {
+            h2.GoAway();
+            return;
+        }
         if (_clientErrorTaken)
             return; // the socket is the ClientError handler's: ended by it, after the client's FIN, or by the keep-alive timeout
         _stopParsing = true;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Uvnet.Http.Http2;
 using Uvnet.Http.Parsing;
 using Uvnet.Net;
 
@@ -44,6 +45,8 @@ internal sealed partial class HttpConnection : WriteCompletion
     private byte[]? _unparsed;
     private int _unparsedLength;
     private bool _requestTimeoutSet;
+    private bool _protocolChosen; // the first read decided between HTTP/1.1 and HTTP/2
+    private Http2Connection? _h2;
 
     // Timeout bookkeeping, read by the server's periodic check. The first request is late from the connection's
     // start, as in Node (its parser counts headersTimeout from its initialisation): a client that connects and sends
@@ -97,7 +100,7 @@ internal sealed partial class HttpConnection : WriteCompletion
     /// keep-alive timeout). A finished response may still be on its way to the kernel (a large body, a sendfile):
     /// until its last byte is, the connection is busy, as Node's response finishes only once its write has flushed.
     /// </summary>
-    internal bool IsIdle => _head is null && _finishing is null && _parsing is null && !_detached && Socket.WritableLength == 0;
+    internal bool IsIdle => _h2 is { } h2 ? h2.IsIdle : _head is null && _finishing is null && _parsing is null && !_detached && Socket.WritableLength == 0;
 
     /// <summary>Whether writes have backed up past the socket's high-water mark, counting what queued responses hold.</summary>
     internal bool IsBackedUp => HeadBacklog + QueuedLength() >= Socket.WritableHighWaterMark;
@@ -122,8 +125,24 @@ internal sealed partial class HttpConnection : WriteCompletion
 
     private void OnData(ReadOnlySpan<byte> data)
     {
+        if (_h2 is { } h2)
+        {
+            h2.OnData(data);
+            return;
+        }
         if (_detached)
             return;
+        if (!_protocolChosen)
+        {
+            _protocolChosen = true;
+            if (ChoosesHttp2(data))
+            {
+                _h2 = new Http2Connection(this);
+                RequestStartedAt = -1; // the HTTP/1.1 timeouts give way to HTTP/2's (see HttpServer.CheckTimeouts)
+                _h2.OnData(data);
+                return;
+            }
+        }
         FeedAndFlush(data);
         ThrottleReading();
     }
@@ -316,8 +335,28 @@ internal sealed partial class HttpConnection : WriteCompletion
             ContinueLater(); // within a read, the parser's loop goes on by itself
     }
 
+    /// <summary>
+    /// Whether the connection speaks HTTP/2: TLS chose <c>h2</c> by ALPN, or the first bytes are the start of the
+    /// client preface (h2c with prior knowledge, RFC 9113 §3.3). <c>PRI</c> is no HTTP/1.1 method (RFC 9113 §3.4
+    /// reserves it), so three bytes tell; fewer that agree with it (a client dripping its first bytes) are read as
+    /// HTTP/1.1, whose parser then refuses the preface.
+    /// </summary>
+    private bool ChoosesHttp2(ReadOnlySpan<byte> data)
+    {
+        if (!Server.Options.Http2)
+            return false;
+        if (Tls.TlsSocketExtensions.GetTlsConnection(Socket) is { } tls)
+            return tls.AlpnProtocol == "h2";
+        return data.Length >= 3 && Http2Preface.Check(data) != Http2PrefaceMatch.Mismatch;
+    }
+
     private void OnPeerEnded()
     {
+        if (_h2 is { } h2)
+        {
+            h2.OnPeerEnded();
+            return;
+        }
         if (_detached)
             return; // the socket belongs to the upgrade handler now
         // The client finished sending: what it sent is answered (RFC 9112 §9.6 allows a FIN after the request),
@@ -381,6 +420,7 @@ internal sealed partial class HttpConnection : WriteCompletion
 
     private void OnClosed()
     {
+        _h2?.OnClosed();
         _parsing?.OnConnectionClosed(); // aborted: a handler awaiting ReadBodyAsync would wait forever
         AbandonFinishing();
         AbandonQueue();

@@ -207,7 +207,7 @@ public sealed class HttpServer : IDisposable
     /// <see cref="HttpServerOptions.SendTimeout"/> (a slow read). A count rather than an event, as Kestrel counts what
     /// its minimum response data rate cuts: the client is gone, and there is nothing left to answer.
     /// </summary>
-    public long SendTimeouts { get; private set; }
+    public long SendTimeouts { get; internal set; }
 
     internal DateHeader Date { get; } = new();
 
@@ -545,7 +545,14 @@ public sealed class HttpServer : IDisposable
     {
         if (response.WritableEnded)
             return;
-        if (response.HeadersSent)
+        if (response.Stream is { } stream)
+        {
+            if (response.HeadersSent)
+                stream.Owner.ResetStream(stream, Http2.Http2ErrorCode.InternalError); // only this stream: the others go on
+            else
+                HttpConnection.Answer(response, status, bare);
+        }
+        else if (response.HeadersSent)
             response.Connection.Destroy();
         else
             HttpConnection.Answer(response, status, bare);
@@ -611,6 +618,20 @@ public sealed class HttpServer : IDisposable
             if (i >= _connections.Count)
                 continue;
             HttpConnection c = _connections[i];
+            if (c.Http2Connection is { } h2)
+            {
+                // HTTP/2 has its own: a stream stalled on a closed window, and the keep-alive timeout (a GOAWAY).
+                if (SendStalled(c, now))
+                {
+                    SendTimeouts++;
+                    c.Destroy();
+                }
+                else
+                {
+                    h2.CheckTimeouts(now);
+                }
+                continue;
+            }
             if (SendStalled(c, now))
             {
                 SendTimeouts++;

@@ -66,6 +66,31 @@ public sealed record HttpServerOptions
     /// </summary>
     public string? ServerHeader { get; init; } = "uvnet";
 
+    /// <summary>
+    /// Whether the server speaks HTTP/2 too (the default): h2c with prior knowledge on plaintext (a connection whose
+    /// first bytes are the HTTP/2 preface, <c>PRI * HTTP/2.0</c>), and <c>h2</c> chosen by ALPN on TLS (added to the
+    /// ALPN list first). False: HTTP/1.1 only (<c>uvnet --http1-only</c>).
+    /// </summary>
+    public bool Http2 { get; init; } = true;
+
+    /// <summary>
+    /// SETTINGS_MAX_CONCURRENT_STREAMS of HTTP/2 connections: the streams a client may have open at once (100 by
+    /// default, as nginx); one more is refused with REFUSED_STREAM.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above 1000.</exception>
+    public int Http2MaxConcurrentStreams
+    {
+        get => _http2MaxConcurrentStreams;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1000);
+            _http2MaxConcurrentStreams = value;
+        }
+    }
+
+    private readonly int _http2MaxConcurrentStreams = 100;
+
     /// <summary>TCP_NODELAY on accepted connections (Node's http default since v18).</summary>
     public bool NoDelay { get; init; } = true;
 

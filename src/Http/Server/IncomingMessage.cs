@@ -150,12 +150,12 @@ public sealed class IncomingMessage
     }
 
     /// <summary>"1.1" or "1.0".</summary>
-    public string HttpVersion => HttpVersionMinor == 1 ? "1.1" : "1.0";
+    public string HttpVersion => HttpVersionMajor == 2 ? "2.0" : HttpVersionMinor == 1 ? "1.1" : "1.0";
 
-    /// <summary>1.</summary>
-    public int HttpVersionMajor => 1;
+    /// <summary>1, or 2 for a request that came over HTTP/2.</summary>
+    public int HttpVersionMajor { get; private set; } = 1;
 
-    /// <summary>1 or 0.</summary>
+    /// <summary>1 or 0 (0 on HTTP/2, as Node's "2.0").</summary>
     public int HttpVersionMinor { get; private set; }
 
     /// <summary>The header fields.</summary>
@@ -303,7 +303,10 @@ public sealed class IncomingMessage
         }
         Aborted = true;
         _destroyError = error;
-        Live.Socket.Destroy(error); // the close that follows raises Error and Close (OnConnectionClosed)
+        if (Stream is { } stream)
+            stream.Owner.ResetStream(stream, Http2.Http2ErrorCode.Cancel); // only this stream: raises Error and Close
+        else
+            Live.Socket.Destroy(error); // the close that follows raises Error and Close (OnConnectionClosed)
     }
 
     /// <summary>
@@ -327,7 +330,10 @@ public sealed class IncomingMessage
             return Task.FromResult(TakeHeldBody());
         }
         _bodyTask ??= new TaskCompletionSource<byte[]>();
-        Live.ResumeAfterBody();
+        if (Stream is { } stream)
+            stream.Owner.ResumeBody(stream);
+        else
+            Live.ResumeAfterBody();
         return _bodyTask.Task;
     }
 
@@ -363,9 +369,14 @@ public sealed class IncomingMessage
 
     internal bool HoldsTooMuch => _bodyTask is null && _heldBody.Length >= MaxHeldBody;
 
+    /// <summary>The HTTP/2 stream the request came on, or null on HTTP/1.1.</summary>
+    internal Http2.Http2Stream? Stream { get; private set; }
+
     internal void Begin(HttpConnection connection)
     {
         Connection = connection;
+        Stream = null;
+        HttpVersionMajor = 1;
         Head.Clear();
         _headersLoaded = false;
         _url = null;
@@ -390,6 +401,25 @@ public sealed class IncomingMessage
         Method = KnownMethods.Name(parser.Method) ?? Encoding.ASCII.GetString(Head.Method);
         HttpVersionMinor = parser.VersionMinor;
         ShouldKeepAlive = parser.ShouldKeepAlive;
+    }
+
+    /// <summary>The head of an HTTP/2 request checked out (see <see cref="Http2.Http2RequestFields"/>): method and version.</summary>
+    internal void BeginHttp2(Http2.Http2Stream stream, HttpRequestMethod method)
+    {
+        Stream = stream;
+        KnownMethod = method;
+        Method = KnownMethods.Name(method) ?? Encoding.ASCII.GetString(Head.Method);
+        HttpVersionMajor = 2;
+        HttpVersionMinor = 0;
+        ShouldKeepAlive = true;
+    }
+
+    /// <summary>An HTTP/2 trailer section arrives: the head its fields go to.</summary>
+    internal HttpRequestHead BeginHttp2Trailers()
+    {
+        BeginTrailers();
+        _hasTrailers = true;
+        return _trailerHead!;
     }
 
     /// <summary>The last chunk has arrived: the fields that follow are trailers, not headers.</summary>
@@ -584,6 +614,7 @@ public sealed class IncomingMessage
         _bodyTask = null;
         Connection = null;
         Response = null;
+        Stream = null;
     }
 
     /// <summary>Bytes of the body were discarded: it can no longer be read whole.</summary>

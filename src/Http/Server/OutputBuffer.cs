@@ -27,6 +27,12 @@ internal sealed class OutputBuffer
         return _array.AsSpan(_length);
     }
 
+    /// <summary>Counts <paramref name="count"/> bytes written into the span <see cref="GetSpan"/> returned.</summary>
+    internal void Advance(int count) => _length += count;
+
+    /// <summary>What was written so far, for a writer that patches a byte it wrote (an HTTP/2 frame's flags).</summary>
+    internal Span<byte> Written => _array.AsSpan(0, _length);
+
     internal void Write(ReadOnlySpan<byte> bytes)
     {
         bytes.CopyTo(GetSpan(bytes.Length));

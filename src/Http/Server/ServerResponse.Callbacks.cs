@@ -76,8 +76,11 @@ public sealed partial class ServerResponse
     {
         if (callback is null)
             return;
-        long write = _attached ? Connection.LastWrite : -1;
-        if (write >= 0 && write <= Connection.WritesCompleted && !HasWriteCallbacks)
+        // On HTTP/2, bytes held for window leave with no known write: their callback waits for Finish.
+        long write = Stream is { } stream ? (stream.PendingLength > 0 ? long.MaxValue - 1 : stream.Owner.NextWrite)
+            : _attached ? Connection.LastWrite : -1;
+        long completed = Stream is { } h2 ? h2.Owner.WritesCompleted : Connection.WritesCompleted;
+        if (write >= 0 && write <= completed && !HasWriteCallbacks)
             ReportLater(null, callback, raiseError: false); // nothing of it is on its way (an empty write, a body HEAD does not carry)
         else
             (_callbacks ??= []).Add((callback, write));

@@ -389,7 +389,7 @@ public sealed partial class ServerResponse
     private HeadPlan PlanFraming(long? contentLength)
     {
         int status = StatusCode;
-        bool http10 = _request.HttpVersionMinor == 0;
+        bool http10 = _request.HttpVersionMinor == 0 && _request.HttpVersionMajor == 1;
         var plan = new HeadPlan
         {
             Skip = SpecialHeaders.Connection,
@@ -486,6 +486,12 @@ public sealed partial class ServerResponse
         _hasBody = plan.HasBody;
         _chunked = plan.Chunked;
         _declaredLength = plan.Declared;
+        if (Stream is not null)
+        {
+            _chunked = false; // HTTP/2 frames the body itself (§8.1)
+            WriteHeadHttp2(plan);
+            return;
+        }
 
         OutputBuffer sink = Sink;
         int status = StatusCode;

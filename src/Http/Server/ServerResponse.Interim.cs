@@ -11,21 +11,23 @@ public sealed partial class ServerResponse
     /// runs as a write's (see <see cref="Write(ReadOnlySpan{byte}, Action{NetException?}?)"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT): an interim response cannot follow it.</exception>
-    public void WriteContinue(Action<NetException?>? callback = null) => WriteInterim("HTTP/1.1 100 Continue\r\n\r\n"u8, callback);
+    public void WriteContinue(Action<NetException?>? callback = null) => WriteInterim("HTTP/1.1 100 Continue\r\n\r\n"u8, 100, callback);
 
     /// <summary>
     /// Sends an interim <c>102 Processing</c> (RFC 2518), as Node's <c>writeProcessing</c>: the request is being worked
     /// on, the final response will follow. Not to an HTTP/1.0 client, as <see cref="WriteContinue"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The head was already sent (ERR_HTTP_HEADERS_SENT).</exception>
-    public void WriteProcessing(Action<NetException?>? callback = null) => WriteInterim("HTTP/1.1 102 Processing\r\n\r\n"u8, callback);
+    public void WriteProcessing(Action<NetException?>? callback = null) => WriteInterim("HTTP/1.1 102 Processing\r\n\r\n"u8, 102, callback);
 
     /// <summary>Sends a fixed interim response, unless the client speaks HTTP/1.0.</summary>
-    private void WriteInterim(ReadOnlySpan<byte> response, Action<NetException?>? callback, [System.Runtime.CompilerServices.CallerMemberName] string member = "")
+    private void WriteInterim(ReadOnlySpan<byte> response, int status, Action<NetException?>? callback, [System.Runtime.CompilerServices.CallerMemberName] string member = "")
     {
         VerifyLoopThread(member);
         ThrowIfHeadersSent();
-        if (_request.HttpVersionMinor != 0)
+        if (Stream is not null)
+            WriteHttp2Fields(null, status, endStream: false);
+        else if (_request.HttpVersionMinor != 0)
             Sink.Write(response);
         AfterInterim(callback);
     }
@@ -60,7 +62,12 @@ public sealed partial class ServerResponse
             else
                 throw new ArgumentException($"The argument 'hints' must be an array or string of format \"</styles.css>; rel=preload; as=style\". Received \"{value}\" (ERR_INVALID_ARG_VALUE).", nameof(hints));
         }
-        if (links.Count > 0 && _request.HttpVersionMinor != 0)
+        if (links.Count > 0 && Stream is not null)
+        {
+            fields.Insert(0, new("Link", string.Join(", ", links)));
+            WriteHttp2Fields(fields, 103, endStream: false);
+        }
+        else if (links.Count > 0 && _request.HttpVersionMinor != 0)
         {
             OutputBuffer sink = Sink;
             sink.Write("HTTP/1.1 103 Early Hints\r\nLink: "u8);

@@ -121,7 +121,9 @@ public sealed partial class ServerResponse
     public bool WritableFinished => Finished || (WritableEnded && IsFlushed && Connection.Socket.WritableLength == 0);
 
     /// <summary>Whether every byte of the response has been handed to the socket (none held back, for its turn or its batch).</summary>
-    private bool IsFlushed => _attached && !Closed
+    private bool IsFlushed => Stream is { } stream
+        ? !Closed && FinishWrite > 0 && FinishWrite <= stream.Owner.WritesIssued
+        : _attached && !Closed
         && (Connection.IsHead(this) ? Connection.LastWrite <= Connection.WritesIssued && _file is null : FinishWrite > 0 && FinishWrite <= Connection.WritesIssued);
 
     /// <summary>Whether <see cref="Close"/> was raised (Node's <c>closed</c>): after <see cref="Finish"/>, or when the connection closed first.</summary>
@@ -238,6 +240,7 @@ public sealed partial class ServerResponse
         _callbacks?.Clear();
         _trailers?.Clear();
         Next = NextFinishing = null;
+        Stream = null;
         if (_request.Response == this)
             _request.Response = null;
         _request = null!;
@@ -335,8 +338,16 @@ public sealed partial class ServerResponse
         WriteBody(data);
         Connection.OnResponseOutput(this);
         AddWriteCallback(callback);
-        if (IsAttached ? !Connection.IsHeadBackedUp : !Connection.IsBackedUp)
+        if (Stream is { } stream)
+        {
+            if (!stream.Owner.IsBackedUp(stream))
+                return true;
+            stream.NeedsDrain = true;
+        }
+        else if (IsAttached ? !Connection.IsHeadBackedUp : !Connection.IsBackedUp)
+        {
             return true;
+        }
         NeedsDrain = true;
         return false;
     }
@@ -404,6 +415,8 @@ public sealed partial class ServerResponse
             WriteHeadCore(PlanHead(contentLength: null));
         if (_attached)
             Connection.Flush();
+        else
+            Stream?.Owner.OnResponseOutput();
     }
 
     /// <summary>
@@ -427,7 +440,11 @@ public sealed partial class ServerResponse
         if (WritableEnded)
             throw new InvalidOperationException("write after end (ERR_STREAM_WRITE_AFTER_END).");
         StartBody(count, count);
-        if (_hasBody && count > 0)
+        if (Stream is not null && _hasBody)
+        {
+            SendFileHttp2(file, offset, count);
+        }
+        else if (_hasBody && count > 0)
         {
             _bodyBytes += count;
             OutputBuffer sink = Sink;
@@ -477,6 +494,11 @@ public sealed partial class ServerResponse
         if (data.IsEmpty || !_hasBody)
             return;
         _bodyBytes += data.Length;
+        if (Stream is { } stream)
+        {
+            stream.Owner.WriteData(stream, data);
+            return;
+        }
         OutputBuffer sink = Sink;
         if (_chunked)
         {

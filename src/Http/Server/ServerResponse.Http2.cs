@@ -1,0 +1,137 @@
+using System.Text;
+using Uvnet.Http.Http2;
+
+namespace Uvnet.Http.Server;
+
+/// <summary>
+/// The seam between the response and HTTP/2: a response whose <see cref="Stream"/> is set sends its head as a HPACK
+/// field block and its body as DATA on that stream (the HTTP/1.1 path only checks that the stream is null).
+/// </summary>
+public sealed partial class ServerResponse
+{
+    /// <summary>The HTTP/2 stream this response answers on, or null on HTTP/1.1.</summary>
+    internal Http2Stream? Stream { get; private set; }
+
+    /// <summary>The fields of <see cref="AddTrailers"/>, sent as the trailers of an HTTP/2 response.</summary>
+    internal List<KeyValuePair<string, string>>? TrailerFields => _trailers;
+
+    /// <summary>The response answers on <paramref name="stream"/> (after <see cref="Begin"/>).</summary>
+    internal void BeginHttp2(Http2Stream stream) => Stream = stream;
+
+    /// <summary>
+    /// The head as RFC 9113 §8.3.2 wants it: <c>:status</c>, the handler's fields but the connection-specific ones
+    /// (§8.2.2: Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade are dropped, as the framing
+    /// fields the plan skips), then Date, Server and a computed Content-Length.
+    /// </summary>
+    private void WriteHeadHttp2(in HeadPlan plan)
+    {
+        Http2Stream stream = Stream!;
+        stream.HeadersSent = true;
+        HttpServer server = Connection.Server;
+        int estimate = 64;
+        foreach (var (name, value) in _headers)
+            estimate += name.Length + value.Length + 12;
+        Span<byte> block = stream.Owner.EncodeScratch(estimate + 128);
+        int length = 0;
+        HpackEncoder.TryEncodeStatus(StatusCode, block, out int written);
+        length += written;
+        bool skipSome = (plan.Present & plan.Skip) != 0;
+        foreach (var (name, value) in _headers)
+        {
+            if ((!skipSome || (Classify(name) & plan.Skip) == 0) && !IsConnectionSpecific(name))
+                length += EncodeField(name, value, block[length..]);
+        }
+        if ((plan.Add & SpecialHeaders.Date) != 0)
+        {
+            ReadOnlySpan<byte> line = server.Date.Line(server.Loop);
+            length += EncodeBytes("date"u8, line["Date: ".Length..^2], block[length..]);
+        }
+        if ((plan.Add & SpecialHeaders.Server) != 0 && server.ServerHeaderLine is { } serverLine)
+            length += EncodeBytes("server"u8, serverLine.AsSpan("Server: ".Length..^2), block[length..]);
+        if ((plan.Add & SpecialHeaders.ContentLength) != 0)
+        {
+            Span<byte> digits = stackalloc byte[20];
+            plan.Length.TryFormat(digits, out int count, default, System.Globalization.CultureInfo.InvariantCulture);
+            length += EncodeBytes("content-length"u8, digits[..count], block[length..]);
+        }
+        stream.Owner.WriteFieldBlock(stream, block[..length], endStream: false);
+    }
+
+    /// <summary>An interim (1xx) head, or the trailers (<paramref name="status"/> 0) that end the stream.</summary>
+    internal void WriteHttp2Fields(List<KeyValuePair<string, string>>? fields, int status, bool endStream)
+    {
+        Http2Stream stream = Stream!;
+        int estimate = 16;
+        if (fields is not null)
+        {
+            foreach (var (name, value) in fields)
+                estimate += name.Length + value.Length + 12;
+        }
+        Span<byte> block = stream.Owner.EncodeScratch(estimate);
+        int length = 0;
+        if (status != 0)
+        {
+            HpackEncoder.TryEncodeStatus(status, block, out length);
+        }
+        if (fields is not null)
+        {
+            foreach (var (name, value) in fields)
+            {
+                if (!IsConnectionSpecific(name))
+                    length += EncodeField(name, value, block[length..]);
+            }
+        }
+        stream.Owner.WriteFieldBlock(stream, block[..length], endStream);
+    }
+
+    /// <summary>§8.2.2's fields, which an HTTP/2 message may not carry.</summary>
+    private static bool IsConnectionSpecific(string name) => name.Length switch
+    {
+        7 => name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase),
+        10 => name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase),
+        16 => name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase),
+        17 => name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase),
+        _ => false,
+    };
+
+    /// <summary>A field whose name and value were validated when set (a token; no CR, LF or character above 0xFF): lowercased, Latin-1.</summary>
+    private static int EncodeField(string name, string value, Span<byte> destination)
+    {
+        Span<byte> nameBytes = name.Length <= 256 ? stackalloc byte[name.Length] : new byte[name.Length];
+        Encoding.Latin1.GetBytes(name, nameBytes);
+        Ascii.ToLowerInPlace(nameBytes, out _);
+        Span<byte> valueBytes = value.Length <= 1024 ? stackalloc byte[value.Length] : new byte[value.Length];
+        Encoding.Latin1.GetBytes(value, valueBytes);
+        return EncodeBytes(nameBytes, valueBytes, destination);
+    }
+
+    private static int EncodeBytes(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        // Secrets are never indexed by any intermediary (RFC 7541 §7.1.3).
+        bool secret = name.SequenceEqual("set-cookie"u8) || name.SequenceEqual("authorization"u8);
+        HpackEncoder.TryEncodeField(name, value, secret, destination, out int written);
+        return written;
+    }
+
+    /// <summary>SendFile on HTTP/2: the file's bytes go out as DATA (there is no sendfile through framing).</summary>
+    private void SendFileHttp2(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
+    {
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (count > 0)
+            {
+                int read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count)), offset);
+                if (read == 0)
+                    break;
+                WriteBody(buffer.AsSpan(0, read));
+                offset += read;
+                count -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
