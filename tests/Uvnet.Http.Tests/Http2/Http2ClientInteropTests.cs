@@ -97,4 +97,55 @@ public class Http2ClientInteropTests
         for (int i = 0; i < 20; i++)
             Assert.Equal($"2.0 POST /p{i} host=127.0.0.1:{fixture.Port} ua= body={i * 1000}", text[i]);
     }
+
+    [Fact]
+    public void Nghttp_with_prior_knowledge_gets_concurrent_responses()
+    {
+        using var fixture = ServerFixture.Start(Echo);
+        // -n discards the bodies; -s prints statistics, one line per stream with its status (":status" is not printed).
+        string? output = fixture.Run(() => RunTool("nghttp", "-nv", fixture.Url("/a"), fixture.Url("/b"), fixture.Url("/c")));
+        if (output is null)
+            return;
+        Assert.Contains("recv SETTINGS frame", output);
+        Assert.Equal(3, output.Split("recv (stream_id=").Count(l => l.Contains(":status: 200", StringComparison.Ordinal)));
+        Assert.Contains("send GOAWAY frame", output);
+        Assert.DoesNotContain("RST_STREAM", output);
+    }
+
+    /// <summary>Node's http2 client (prior knowledge on http:): concurrent GETs and a POST with a body, read back as the handler wrote them.</summary>
+    [Fact]
+    public void Node_http2_client_speaks_to_the_same_handler()
+    {
+        const string script = """
+            const http2 = require('http2');
+            const session = http2.connect('http://127.0.0.1:' + process.argv[1]);
+            session.on('error', e => { console.error(e); process.exit(2); });
+            const one = (path, body) => new Promise((resolve, reject) => {
+              const req = session.request({ ':path': path, ':method': body ? 'POST' : 'GET' });
+              let status, text = '';
+              req.on('response', h => status = h[':status'] + ' ' + h['content-type']);
+              req.setEncoding('utf8');
+              req.on('data', d => text += d);
+              req.on('end', () => resolve(status + ' ' + text));
+              req.on('error', reject);
+              req.end(body);
+            });
+            Promise.all([one('/x'), one('/y'), one('/up', 'z'.repeat(200000))]).then(r => {
+              console.log(r.join('\n'));
+              session.close();
+            }, e => { console.error(e); process.exit(3); });
+            """;
+        using var fixture = ServerFixture.Start(Echo);
+        string? output = fixture.Run(() => RunTool("node", "-e", script, fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (output is null)
+            return;
+        string host = $"host=127.0.0.1:{fixture.Port}";
+        Assert.Equal(
+            [
+                $"200 text/plain 2.0 GET /x {host} ua= body=0",
+                $"200 text/plain 2.0 GET /y {host} ua= body=0",
+                $"200 text/plain 2.0 POST /up {host} ua= body=200000",
+            ],
+            output.TrimEnd('\n').Split('\n'));
+    }
 }
