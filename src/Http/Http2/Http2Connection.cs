@@ -447,25 +447,55 @@ internal sealed partial class Http2Connection : WriteCompletion
         _streams.Add(id, stream);
         if (id >= int.MaxValue - 1)
             GoAway(Http2ErrorCode.NoError); // stream ids exhausted (§5.1.1): this one is served, the client reconnects for more
+        Start(stream, fields.Method, fields.ExpectsContinue, tooLarge: hpack == HpackError.HeaderListTooLarge);
+        return Http2Error.None;
+    }
+
+    /// <summary>A stream's request goes to the handler with its response; one whose client side closed completes.</summary>
+    private void Start(Http2Stream stream, HttpRequestMethod method, bool expectsContinue, bool tooLarge)
+    {
+        IncomingMessage request = stream.Request;
         ServerResponse response = _owner.RentResponse(request);
         stream.Response = response;
-        request.BeginHttp2(stream, fields.Method);
+        request.BeginHttp2(stream, method);
         response.BeginHttp2(stream);
-        if (hpack == HpackError.HeaderListTooLarge)
+        if (tooLarge)
         {
             // §8.2.2's suggestion: 431, rather than a reset the client cannot explain.
             HttpConnection.Answer(response, 431);
         }
         else
         {
-            _owner.DispatchHttp2(request, response, fields.ExpectsContinue);
+            _owner.DispatchHttp2(request, response, expectsContinue);
         }
-        if (endStream && !request.BodyDone)
+        if (stream.RemoteClosed && !request.BodyDone)
         {
             request.OnComplete();
             AfterRemoteClosed(stream);
         }
-        return Http2Error.None;
+    }
+
+    /// <summary>
+    /// h2c by Upgrade (RFC 7540 §3.2): the HTTP/1.1 request that asked for it is stream 1, half closed (remote), and
+    /// its HTTP2-Settings (checked by the caller) are the client's settings, acknowledged by the 101 itself.
+    /// </summary>
+    internal void AcceptUpgrade(IncomingMessage request, ReadOnlySpan<byte> settings)
+    {
+        _peer.TryApply(settings);
+        _lastStreamId = 1;
+        Http2Stream stream = new(this) { Request = request };
+        stream.Begin(1, _peer.InitialWindowSize, OurInitialWindow);
+        stream.RemoteClosed = true;
+        _streams.Add(1, stream);
+        _inRead = true; // what the handler writes leaves with the server's SETTINGS
+        try
+        {
+            Start(stream, request.KnownMethod, expectsContinue: false, tooLarge: false);
+        }
+        finally
+        {
+            _inRead = false;
+        }
     }
 
     /// <summary>A field block on an open stream: the trailers, which must end it (§8.1), without pseudo-headers.</summary>

@@ -65,6 +65,12 @@ internal sealed partial class HttpConnection
             _notHttp1 = true;
             return HeadersCompleteAction.Pause;
         }
+        if (parser.IsUpgrade && H2cSettings(_parsing, parser) is { } settings)
+        {
+            _upgrading = _parsing;
+            _h2cSettings = settings;
+            return HeadersCompleteAction.Upgrade;
+        }
         bool connect = parser.Method == HttpRequestMethod.Connect;
         if (parser.IsUpgrade && (connect ? Server.HasConnectHandlers : Server.HasUpgradeHandlers)
             && AuthorityFault(_parsing.Head, parser.VersionMinor, connect, out _) is null)
@@ -99,7 +105,10 @@ internal sealed partial class HttpConnection
             _stopParsing = true; // nothing after a request that closes the connection is a request
         if (_parser!.IsUpgrade)
         {
-            Complete(request); // the parser stops after it by itself (PausedUpgrade)
+            // The parser stops after it by itself (PausedUpgrade). A request upgraded to h2c completes once it has
+            // been dispatched as stream 1 (see SwitchToHttp2), so that its handler hears End.
+            if (_h2cSettings is null)
+                Complete(request);
             return;
         }
         // Its End event runs in Feed, outside the parser (see Feed).
@@ -346,6 +355,12 @@ internal sealed partial class HttpConnection
     /// <summary>The connection changes protocol: the Upgrade handler gets the socket, reading, and the bytes read past the head.</summary>
     private void Upgrade(IncomingMessage request, byte[] rest)
     {
+        if (_h2cSettings is { } settings)
+        {
+            _h2cSettings = null;
+            SwitchToHttp2(request, settings, rest);
+            return;
+        }
         Flush(); // the earlier responses go first
         _detached = true;
         Server.Detach(this);

@@ -59,6 +59,26 @@ public class Http2ClientInteropTests
     }
 
     [Fact]
+    public void Curl_http2_on_http_upgrades_to_h2c()
+    {
+        using var fixture = ServerFixture.Start(Echo);
+        string? output = fixture.Run(() => RunTool("curl", "-sS", "--http2", "-w", " %{http_version}", fixture.Url("/u")));
+        if (output is null)
+            return;
+        Assert.Equal($"2.0 GET /u host=127.0.0.1:{fixture.Port} ua=curl body=0 2", output);
+    }
+
+    [Fact]
+    public void Nghttp_upgrade_gets_the_response_on_stream_1()
+    {
+        using var fixture = ServerFixture.Start(Echo);
+        string? output = fixture.Run(() => RunTool("nghttp", "-u", fixture.Url("/u")));
+        if (output is null)
+            return;
+        Assert.Equal($"2.0 GET /u host=127.0.0.1:{fixture.Port} ua=nghttp2 body=0", output);
+    }
+
+    [Fact]
     public void Curl_without_prior_knowledge_still_gets_http1()
     {
         using var fixture = ServerFixture.Start(Echo);

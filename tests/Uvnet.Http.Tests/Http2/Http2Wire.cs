@@ -136,6 +136,26 @@ internal sealed class Http2Wire : IDisposable
         return null;
     }
 
+    /// <summary>An HTTP/1.1 head (through its blank line), read before the connection switches to HTTP/2; the rest stays buffered.</summary>
+    public async Task<string> ReadHttp1HeadAsync()
+    {
+        while (true)
+        {
+            int end = _buffer.AsSpan(0, _length).IndexOf("\r\n\r\n"u8);
+            if (end >= 0)
+            {
+                string head = Encoding.Latin1.GetString(_buffer, 0, end + 4);
+                _buffer.AsSpan(end + 4, _length - end - 4).CopyTo(_buffer);
+                _length -= end + 4;
+                return head;
+            }
+            int n = await _socket.ReceiveAsync(_buffer.AsMemory(_length)).AsTask().WaitAsync(Bound);
+            if (n == 0)
+                throw new InvalidOperationException("closed before the head ended");
+            _length += n;
+        }
+    }
+
     /// <summary>The next frame, or null once the server closed.</summary>
     public async Task<(Http2FrameHeader Header, byte[] Payload)?> ReadFrameAsync()
     {
