@@ -29,4 +29,14 @@ public partial class CommandLineTests
         Assert.Equal("user", Run("serve", "--auth", "user:pw", "--host", "0.0.0.0", "--tls-dev").Credentials!.UserName);
         Assert.StartsWith("option '--auth' sends the password in clear", Error("serve", "--auth", "user:pw", "--host", "0.0.0.0"));
     }
+
+    [Fact]
+    public void Http1_only_is_taken_by_serve_and_hello_and_refused_elsewhere()
+    {
+        Assert.True(Run("serve", "--http1-only").Http1Only);
+        Assert.True(Run("hello", "--http1-only").Http1Only);
+        Assert.False(Run("hello").Http1Only);
+        Assert.Equal("option '--http1-only' is for serve and hello only", Error("echo", "--http1-only"));
+        Assert.Equal("option '--http1-only' takes no value", Error("hello", "--http1-only=yes"));
+    }
 }

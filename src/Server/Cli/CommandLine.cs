@@ -48,7 +48,7 @@ public static partial class CommandLine
         private (string Host, int Port, bool Secure)? _proxyTo;
         private string? _proxyConfig;
         private bool _proxyWatch;
-        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress, _tlsDev;
+        private bool _quiet, _dotfiles, _udp, _cors, _spa, _open, _compress, _tlsDev, _http1Only;
         private string? _certFile, _keyFile;
         private int? _cacheSeconds;
         private StaticFiles.BasicCredentials? _credentials;
@@ -112,6 +112,9 @@ public static partial class CommandLine
                     break;
                 case "--tls-dev":
                     _tlsDev = TakeFlag(name, value);
+                    break;
+                case "--http1-only":
+                    _http1Only = TakeFlag(name, value);
                     break;
                 case "--compress":
                     _compress = TakeFlag(name, value);
@@ -216,6 +219,8 @@ public static partial class CommandLine
                 return CommandLineResult.Fail("proxy needs either --to http://HOST:PORT (one upstream) or --config FILE");
             if (_udp && command != UvnetCommand.Echo)
                 return CommandLineResult.Fail("option '--udp' is for echo only");
+            if (_http1Only && command is not (UvnetCommand.Serve or UvnetCommand.Hello))
+                return CommandLineResult.Fail("option '--http1-only' is for serve and hello only");
             if (TlsProblem(command) is { } tlsProblem)
                 return CommandLineResult.Fail(tlsProblem);
             string host = _host ?? CommandLineOptions.DefaultHost;
@@ -247,6 +252,7 @@ public static partial class CommandLine
                 CertFile = _certFile,
                 KeyFile = _keyFile,
                 TlsDev = _tlsDev,
+                Http1Only = _http1Only,
             });
         }
 

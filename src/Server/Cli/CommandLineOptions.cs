@@ -78,6 +78,12 @@ public sealed record CommandLineOptions
     /// <summary>Whether to serve HTTPS with a self-signed certificate for localhost made at start-up (<c>--tls-dev</c>).</summary>
     public bool TlsDev { get; init; }
 
+    /// <summary>
+    /// Whether <c>serve</c> and <c>hello</c> speak HTTP/1.1 only (<c>--http1-only</c>); by default they speak HTTP/2
+    /// too: <c>h2</c> by ALPN over TLS, h2c with prior knowledge or by <c>Upgrade</c> on plaintext.
+    /// </summary>
+    public bool Http1Only { get; init; }
+
     /// <summary>Whether the server speaks HTTPS (<see cref="CertFile"/> or <see cref="TlsDev"/>).</summary>
     public bool Tls => CertFile is not null || TlsDev;
 

@@ -50,6 +50,8 @@ public static class HelpText
               --key FILE   serve, hello: the PEM private key of --cert
               --tls-dev    serve, hello: HTTPS with a self-signed certificate for localhost,
                            made at start-up (its SHA-256 fingerprint is printed)
+              --http1-only serve, hello: HTTP/1.1 only (by default HTTP/2 too: h2 by ALPN
+                           over TLS, h2c with prior knowledge or Upgrade on plaintext)
           -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)
           -H, --header 'Name: value'
                            serve: add this field to every response (repeatable; load:

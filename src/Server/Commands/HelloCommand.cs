@@ -17,7 +17,7 @@ public static class HelloCommand
         ArgumentNullException.ThrowIfNull(options);
         if (!TlsSetup.TryCreate(options, output, error, out var tls))
             return Program.UsageError;
-        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, log, tls), port => Banner(options, port), output, error);
+        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, log, tls, !options.Http1Only), port => Banner(options, port), output, error);
     }
 
     /// <summary>The start-up text: the two endpoints' URLs.</summary>
@@ -28,7 +28,7 @@ public static class HelloCommand
     }
 
     /// <summary>One loop's server, answering per <see cref="HelloEndpoints.Route"/> as TechEmpower's rules ask.</summary>
-    private static ILoopService CreateHttpService(Loop loop, AccessLog? log, Tls.TlsServerOptions? tls)
+    private static ILoopService CreateHttpService(Loop loop, AccessLog? log, Tls.TlsServerOptions? tls, bool http2)
     {
         // The json body is serialised for each request, as the rules require, into a buffer the loop reuses:
         // the response copies it.
@@ -52,6 +52,6 @@ public static class HelloCommand
                     res.End();
                     break;
             }
-        }, log, tls: tls);
+        }, log, tls: tls, http2: http2);
     }
 }

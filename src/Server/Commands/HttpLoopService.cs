@@ -23,14 +23,14 @@ internal sealed class HttpLoopService : ILoopService
     /// with the body bytes its response put on the wire (none for HEAD, whatever the handler wrote). A handler that
     /// throws gets its request a 500 and is told on <paramref name="errors"/> (stderr unless given).
     /// </summary>
-    internal HttpLoopService(Loop loop, Action<IncomingMessage, ServerResponse> handler, AccessLog? log, TextWriter? errors = null, TlsServerOptions? tls = null)
+    internal HttpLoopService(Loop loop, Action<IncomingMessage, ServerResponse> handler, AccessLog? log, TextWriter? errors = null, TlsServerOptions? tls = null, bool http2 = true)
     {
         Action<IncomingMessage, ServerResponse> logged = (req, res) =>
         {
             handler(req, res);
             log?.Write(new AccessLogEntry(req.Socket.RemoteAddress, DateTimeOffset.Now, req.Method, req.Url, req.HttpVersion, res.StatusCode, res.BodyBytesWritten));
         };
-        var options = new HttpServerOptions { SharePort = true, MaxRequestBodySize = MaxRequestBodySize }; // Server: uvnet by default
+        var options = new HttpServerOptions { SharePort = true, MaxRequestBodySize = MaxRequestBodySize, Http2 = http2 }; // Server: uvnet by default
         _server = tls is null ? Http.Http.CreateServer(loop, logged, options) : Https.CreateServer(loop, tls, logged, options);
         _server.Connection += _ => _accepted++;
         TextWriter errorOutput = errors ?? Console.Error;

@@ -38,7 +38,7 @@ public static class ServeCommand
         }
         if (!TlsSetup.TryCreate(options, output, error, out var tls))
             return Program.UsageError;
-        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log, tls), port =>
+        return CommandRunner.RunWithAccessLog(options, (loop, log) => CreateHttpService(loop, files, log, tls, !options.Http1Only), port =>
         {
             // The banner is made once, when the server listens: the moment a browser can load the page.
             if (options.OpenBrowser)
@@ -52,8 +52,8 @@ public static class ServeCommand
         StartupBanner.Format($"Serving {root}", StartupBanner.HttpUrls(options.Host, port, lanAddresses, options.Tls), options.Loops, options.Host);
 
     /// <summary>One loop's server, answering each request with <paramref name="files"/> (<see cref="StaticFileHandler.Handle"/>).</summary>
-    private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log, Tls.TlsServerOptions? tls) =>
-        new HttpLoopService(loop, (req, res) => Respond(files, req, res), log, tls: tls);
+    private static ILoopService CreateHttpService(Loop loop, StaticFileHandler files, AccessLog? log, Tls.TlsServerOptions? tls, bool http2) =>
+        new HttpLoopService(loop, (req, res) => Respond(files, req, res), log, tls: tls, http2: http2);
 
     /// <summary>
     /// The status for a file found by the decision that then could not be opened: unreadable (403), gone since
