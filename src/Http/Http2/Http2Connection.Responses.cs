@@ -125,7 +125,7 @@ internal sealed partial class Http2Connection
                 // The response is whole and nobody reads the body: the client is told to stop sending it (§8.1,
                 // RST_STREAM NO_ERROR), and it is dropped as HTTP/1.1 drops an unread body.
                 request.StartDumping();
-                Output.Advance(Http2FrameWriter.WriteRstStream(Output.GetSpan(Http2FrameHeader.Size + 4), stream.Id, Http2ErrorCode.NoError));
+                WriteReset(stream.Id, Http2ErrorCode.NoError);
                 stream.RemoteClosed = true;
                 request.Abort(new NetException("ECONNRESET", "aborted"));
             }

@@ -54,6 +54,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private readonly Queue<Http2Stream> _finishing = new();
     private readonly Queue<byte[]> _inFlight = new();
     private readonly int[] _recentlyClosed = new int[2 * DefaultMaxConcurrentStreams];
+    private readonly int[] _recentlyReset = new int[2 * DefaultMaxConcurrentStreams]; // by us: what follows is ignored
     private readonly byte[] _authorityScratch = new byte[HpackDecoder.DefaultMaxFieldSize];
     private readonly int _maxConcurrentStreams;
     private Http2FrameSequence _sequence = new();
@@ -72,6 +73,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private bool _closing;           // a connection error: nothing more is read
     private int _lastStreamId;
     private int _recentlyClosedNext;
+    private int _recentlyResetNext;
     private long _sendWindow = Http2Settings.DefaultInitialWindowSize;
     private int _receiveWindow = ConnectionWindow;
     private int _connectionUncredited;
@@ -283,7 +285,8 @@ internal sealed partial class Http2Connection : WriteCompletion
         if (!_streams.TryGetValue(header.StreamId, out Http2Stream? stream) || stream.RemoteClosed || stream.Reset)
         {
             CreditConnection(data.Length); // dropped: the connection's window is given back at once
-            return Http2Error.Stream(Http2ErrorCode.StreamClosed); // §5.1: closed, or half closed (remote)
+            // §5.1: frames in flight when we reset the stream are ignored; otherwise closed, or half closed (remote).
+            return WasResetByUs(header.StreamId) ? Http2Error.None : Http2Error.Stream(Http2ErrorCode.StreamClosed);
         }
         if (header.Length > stream.ReceiveWindow)
         {
@@ -397,6 +400,14 @@ internal sealed partial class Http2Connection : WriteCompletion
             return OnTrailers(existing, block, endStream);
         if ((id & 1) == 0)
             return Http2Error.Connection(Http2ErrorCode.ProtocolError); // §5.1.1: a client's stream ids are odd
+        if (id <= _lastStreamId && WasResetByUs(id))
+        {
+            // §5.1: trailers in flight when we reset the stream are ignored, once decoded for HPACK's table.
+            var ignored = new Http2RequestFields(new HttpRequestHead(), trailers: true, _authorityScratch);
+            return _decoder.Decode(block, ref ignored) is HpackError.None or HpackError.HeaderListTooLarge
+                ? Http2Error.None
+                : Http2Error.Connection(Http2ErrorCode.CompressionError);
+        }
         if (id <= _lastStreamId)
         {
             // §5.1: HEADERS on a closed stream is STREAM_CLOSED; an id below one already used and never seen is a
@@ -612,12 +623,22 @@ internal sealed partial class Http2Connection : WriteCompletion
 
     private bool WasRecentlyClosed(int id) => Array.IndexOf(_recentlyClosed, id) >= 0;
 
+    /// <summary>Writes RST_STREAM for <paramref name="id"/>, remembering that we reset it (RFC 9113 §5.1: what the client had in flight is then ignored).</summary>
+    private void WriteReset(int id, Http2ErrorCode code)
+    {
+        Output.Advance(Http2FrameWriter.WriteRstStream(Output.GetSpan(Http2FrameHeader.Size + 4), id, code));
+        _recentlyReset[_recentlyResetNext] = id;
+        _recentlyResetNext = (_recentlyResetNext + 1) % _recentlyReset.Length;
+    }
+
+    private bool WasResetByUs(int id) => Array.IndexOf(_recentlyReset, id) >= 0;
+
     /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream is closed.</summary>
     private void StreamError(int id, Http2ErrorCode code)
     {
         if (id == 0)
             return;
-        Output.Advance(Http2FrameWriter.WriteRstStream(Output.GetSpan(Http2FrameHeader.Size + 4), id, code));
+        WriteReset(id, code);
         if (_streams.TryGetValue(id, out Http2Stream? stream))
             Close(stream, reset: true);
     }
