@@ -10,9 +10,6 @@ namespace Uvnet.Http.Tests.Http2;
 /// <summary>Request and response features over HTTP/2: trailers both ways, 100-continue, and the graceful GOAWAY of a closing server.</summary>
 public class Http2ExchangeTests
 {
-    private static (string, string)[] Post(string path, params (string, string)[] extra) =>
-        [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"), .. extra];
-
     [Fact]
     public void Request_trailers_arrive_in_req_Trailers_not_in_its_headers()
     {

@@ -13,9 +13,6 @@ public class Http2ReviewTests
 {
     private static readonly byte[] PingData = [1, 2, 3, 4, 5, 6, 7, 8];
 
-    private static (string, string)[] Post(string path, params (string, string)[] extra) =>
-        [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"), .. extra];
-
     /// <summary>The frames read up to the PING's ACK (RFC 9113 §5.1: after our RST_STREAM, frames in flight on the stream are ignored).</summary>
     private static async Task<List<(Http2FrameHeader Header, byte[] Payload)>> UntilPingAckAsync(Http2Wire wire)
     {

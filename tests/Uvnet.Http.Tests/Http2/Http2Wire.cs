@@ -95,6 +95,10 @@ internal sealed class Http2Wire : IDisposable
     public static (string, string)[] Get(string path = "/", params (string, string)[] extra) =>
         [(":method", "GET"), (":scheme", "http"), (":path", path), (":authority", "localhost"), .. extra];
 
+    /// <summary>The pseudo-headers of a POST, then <paramref name="extra"/>.</summary>
+    public static (string, string)[] Post(string path, params (string, string)[] extra) =>
+        [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", "localhost"), .. extra];
+
     public static byte[] Headers(int streamId, bool endStream, params (string, string)[] fields) =>
         Frame(Http2FrameType.Headers, Http2FrameFlags.EndHeaders | (endStream ? Http2FrameFlags.EndStream : 0), streamId, Block(fields));
 
