@@ -41,7 +41,9 @@ public sealed class ProxyServer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Listener = listener ?? new ProxyListenerOptions();
-        serverOptions ??= new HttpServerOptions { ServerHeader = null };
+        // HTTP/1.1 to clients unless the caller's options say otherwise: the proxy's forwarding (hop-by-hop fields,
+        // upgrades, its metrics) has not been reviewed over HTTP/2 streams yet.
+        serverOptions ??= new HttpServerOptions { ServerHeader = null, Http2 = false };
         // Both create the server only after checking their arguments (the TLS options too): nothing is made before.
         _server = Listener.Tls is { } tls ? Http.Https.CreateServer(loop, tls, OnRequest, serverOptions) : Http.Http.CreateServer(loop, OnRequest, serverOptions);
         Loop = loop;
