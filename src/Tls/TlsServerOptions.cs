@@ -84,7 +84,26 @@ public sealed class TlsServerOptions
     internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The ticket keys of the servers made with these options.</summary>
-    internal TicketKeyRing Tickets { get; } = new();
+    internal TicketKeyRing Tickets { get; private init; } = new();
+
+    /// <summary>
+    /// These options with <paramref name="protocol"/> first in the ALPN list; every other setting is the same, and the
+    /// ticket keys are these options' own (a server made with either resumes the other's tickets).
+    /// </summary>
+    internal TlsServerOptions WithAlpnFirst(string protocol) => new()
+    {
+        Context = Context,
+        SniContexts = SniContexts,
+        AlpnProtocols = [protocol, .. AlpnProtocols],
+        HandshakeTimeout = HandshakeTimeout,
+        RequestCert = RequestCert,
+        RejectUnauthorized = RejectUnauthorized,
+        CaCertificates = CaCertificates,
+        CaFile = CaFile,
+        TicketKeyRotation = TicketKeyRotation,
+        TimeProvider = TimeProvider,
+        Tickets = Tickets,
+    };
 
     /// <summary>The verification store of client certificates, once validated with <see cref="RequestCert"/>.</summary>
     internal ClientCertificateStore? ClientCas => _clientCas;

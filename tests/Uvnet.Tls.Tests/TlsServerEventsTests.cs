@@ -24,9 +24,9 @@ public sealed class TlsServerEventsTests
         internal readonly List<(NetException Error, Socket Socket)> ClientErrors = [];
         internal readonly List<string> Order = [];
 
-        internal HttpsFixture(Action<Socket>? onSecure = null)
+        internal HttpsFixture(Action<Socket>? onSecure = null, TlsServerOptions? options = null)
         {
-            Server = Https.CreateServer(Loop, TlsEchoTests.ServerOptions(), (req, res) =>
+            Server = Https.CreateServer(Loop, options ?? TlsEchoTests.ServerOptions(), (req, res) =>
             {
                 Order.Add("request " + req.Url);
                 res.End("secure " + req.Url);
@@ -50,14 +50,14 @@ public sealed class TlsServerEventsTests
         }
     }
 
-    private static string Get(Loop loop, Agent agent, int port, string path)
+    private static string Get(Loop loop, Agent agent, int port, string path, TlsClientOptions? tls = null)
     {
         string body = "";
         bool done = false;
         var request = Uvnet.Http.Http.Get(loop, new RequestOptions
         {
             Host = "localhost", Port = port, Path = path, Agent = agent,
-            Tls = s_trustTestCa,
+            Tls = tls ?? s_trustTestCa,
         }, res =>
         {
             res.Data += (_, d) => body += Encoding.UTF8.GetString(d);
@@ -78,6 +78,29 @@ public sealed class TlsServerEventsTests
         Assert.Equal(["secure", "request /1", "request /2"], f.Order);
         Assert.True(f.Secure.Single().GetTlsConnection()!.IsEstablished);
         Assert.Empty(f.ClientErrors);
+        agent.Destroy();
+        f.Finish();
+    }
+
+    [Fact]
+    public void An_HTTPS_server_that_also_speaks_HTTP2_still_requires_the_client_certificate_its_options_ask_for()
+    {
+        // Https.CreateServer puts h2 first in a copy of the caller's ALPN list: the copy once dropped RequestCert (and the
+        // CA, and the ticket keys), so a server that required client certificates let anyone in.
+        var f = new HttpsFixture(options: new TlsServerOptions
+        {
+            Context = SecureContext.FromCertificate(TestCertificates.Localhost),
+            RequestCert = true,
+            CaCertificates = TestCertificates.CaCollection,
+        });
+        Assert.True(f.Server.Options.Http2);
+        var agent = new Agent(f.Loop);
+        Assert.Equal("", Get(f.Loop, agent, f.Server.Port, "/anonymous", new TlsClientOptions { CaCertificates = TestCertificates.CaCollection }));
+        LoopDriver.RunUntil(f.Loop, () => f.ClientErrors.Count == 1);
+        Assert.Empty(f.Order);
+        var withCertificate = new TlsClientOptions { CaCertificates = TestCertificates.CaCollection, ClientCertificate = TestCertificates.Client };
+        Assert.Equal("secure /signed", Get(f.Loop, agent, f.Server.Port, "/signed", withCertificate));
+        Assert.Equal("CN=client", f.Secure.Single().GetTlsConnection()!.GetPeerCertificate()!.Subject);
         agent.Destroy();
         f.Finish();
     }

@@ -27,19 +27,14 @@ public static class Http
 
     /// <summary>
     /// The TLS options with <c>h2</c> first in the ALPN list (a client that offers it gets HTTP/2), unless the list
-    /// names it already (the caller's order then stands). The caller's options are not changed.
+    /// names it already (the caller's order then stands). The caller's options are not changed; every other setting,
+    /// client certificates and ticket keys included, is theirs.
     /// </summary>
     private static TlsServerOptions WithH2(TlsServerOptions tls)
     {
         if (tls.AlpnProtocols.Contains("h2"))
             return tls;
-        var withH2 = new TlsServerOptions
-        {
-            Context = tls.Context,
-            SniContexts = tls.SniContexts,
-            AlpnProtocols = ["h2", .. tls.AlpnProtocols],
-            HandshakeTimeout = tls.HandshakeTimeout,
-        };
+        TlsServerOptions withH2 = tls.WithAlpnFirst("h2");
         withH2.Validate();
         return withH2;
     }
