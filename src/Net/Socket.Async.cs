@@ -51,12 +51,19 @@ public sealed partial class Socket
     /// Connects as <see cref="Connect(int, string, Action?)"/>; the task completes once connected, or fails with the
     /// <see cref="NetException"/>. Allocates nothing when the socket's previous connect task was awaited.
     /// </summary>
-    public ValueTask ConnectAsync(int port, string host = "localhost") =>
-        Start(ref Async.ConnectOperation, static (socket, s, operation) => socket.Connect(s.port, s.host, null, operation), (port, host));
+    public ValueTask ConnectAsync(int port, string host = "localhost")
+    {
+        // Refused off the loop before the async state is made: made there, it would race the loop thread's own.
+        Loop.VerifyAccess();
+        return Start(ref Async.ConnectOperation, static (socket, s, operation) => socket.Connect(s.port, s.host, null, operation), (port, host));
+    }
 
     /// <summary>Connects to the Unix socket at <paramref name="path"/>; see <see cref="ConnectAsync(int, string)"/>.</summary>
-    public ValueTask ConnectAsync(string path) =>
-        Start(ref Async.ConnectOperation, static (socket, p, operation) => socket.Connect(p, null, operation), path);
+    public ValueTask ConnectAsync(string path)
+    {
+        Loop.VerifyAccess(); // see ConnectAsync(int, string)
+        return Start(ref Async.ConnectOperation, static (socket, p, operation) => socket.Connect(p, null, operation), path);
+    }
 
     /// <summary>Claims an operation from <paramref name="slot"/> and starts it; a start that throws (a refused call) gives it back.</summary>
     private ValueTask Start<TState>(ref SocketOperation? slot, Action<Socket, TState, SocketOperation> start, TState state)

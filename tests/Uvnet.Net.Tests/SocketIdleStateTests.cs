@@ -38,6 +38,28 @@ public class SocketIdleStateTests
         server.Close();
         LoopDriver.CloseLoop(loop);
     }
+
+    [Fact]
+    public void A_refused_async_connect_makes_no_async_state()
+    {
+        // ConnectAsync off the loop is refused, and a refused call changes nothing: it must not make the socket's async
+        // state, which the loop thread may be making at that moment for a read of its own (one would replace the other,
+        // and the pending read with it).
+        var loop = new Loop();
+        var (server, client, peer) = NetTestKit.ConnectedPair(loop);
+        var socket = new Socket(loop);
+
+        List<Exception?> errors = LoopDriver.ExceptionsOffTheLoop(loop,
+            () => socket.ConnectAsync(server.Port, "127.0.0.1"), () => socket.ConnectAsync("/nowhere"));
+        Assert.All(errors, e => Assert.IsType<InvalidOperationException>(e));
+        Assert.False(socket.HoldsAsyncState);
+
+        socket.Destroy();
+        peer.Destroy();
+        client.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
 }
 
 /// <summary>An accepted connection keeps its IPv4 peer packed, the endpoint made when asked, and reads as before.</summary>
