@@ -148,13 +148,15 @@ internal sealed unsafe partial class TlsTransform
 
     /// <summary>
     /// The verification error of the peer's certificate once the handshake is done; no certificate is Node's
-    /// UNABLE_TO_GET_ISSUER_CERT (its VerifyPeerCertificate), but for a resumed TLS 1.3 session, verified when issued.
+    /// UNABLE_TO_GET_ISSUER_CERT (its VerifyPeerCertificate). A resumed session keeps its peer's certificate and
+    /// verification result, so it is judged as its full handshake was. Node takes a TLS 1.3 resumption without a
+    /// certificate as verified (its allowance for external PSKs, which Uvnet does not offer); but such a session is
+    /// one whose client sent no certificate, and its ticket records "OK" only because nothing was verified.
     /// </summary>
     private NetException? PeerVerifyError()
     {
         const nint unableToGetIssuerCert = 2; // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-        bool resumed13 = Connection.SessionReused && Connection.Protocol == "TLSv1.3";
-        nint result = Connection.HasPeerCertificate || resumed13 ? OpenSsl.SSL_get_verify_result(_ssl) : unableToGetIssuerCert;
+        nint result = Connection.HasPeerCertificate ? OpenSsl.SSL_get_verify_result(_ssl) : unableToGetIssuerCert;
         return TlsErrors.FromVerifyResult(result, Connection.ServerName);
     }
 

@@ -84,6 +84,30 @@ public sealed class TlsClientCertificateTests
         f.Finish();
     }
 
+    /// <summary>
+    /// A TLS 1.3 ticket of a client that sent no certificate records "verified" (nothing was verified), and a resumed
+    /// session carries no certificate: the resumed connection is no more authorized than the full handshake was. (Node
+    /// reports such a connection authorized, its allowance for TLS 1.3 PSK, which Uvnet does not offer.)
+    /// </summary>
+    [Fact]
+    public void A_client_without_a_certificate_is_not_authorized_when_it_resumes_its_session()
+    {
+        var f = new TlsFixture(options: Requiring(reject: false));
+        var sessions = new TlsSessionCache(10);
+        TlsClientOptions[] clients = [WithCertificate(null), WithCertificate(TestCertificates.SelfSignedClient), WithCertificate(TestCertificates.Client)];
+        foreach (TlsClientOptions client in clients)
+            Assert.Equal([false, true], new[] { TlsSessionTests.ConnectResuming(f.Loop, f.Server.Port, sessions, client), TlsSessionTests.ConnectResuming(f.Loop, f.Server.Port, sessions, client) });
+        LoopDriver.RunUntil(f.Loop, () => f.Secure.Count == 6);
+        Assert.Empty(f.ClientErrors);
+        TlsConnection[] server = [.. f.Secure.Select(s => s.GetTlsConnection()!)];
+        Assert.Equal([false, false, false, false, true, true], server.Select(c => c.Authorized));
+        Assert.Equal(["UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT", "DEPTH_ZERO_SELF_SIGNED_CERT", "DEPTH_ZERO_SELF_SIGNED_CERT", null, null],
+            server.Select(c => c.AuthorizationError));
+        Assert.Equal([null, null, "CN=stranger", "CN=stranger", "CN=client", "CN=client"], server.Select(c => c.GetPeerCertificate()?.Subject));
+        sessions.Clear();
+        f.Finish();
+    }
+
     [Fact]
     public void A_server_that_does_not_request_a_certificate_gets_none_and_reports_nothing_authorized()
     {

@@ -69,12 +69,15 @@ public sealed class TlsSessionTests
         }
     }
 
-    /// <summary>A bare TLS connection that resumes from, and saves to, <paramref name="sessions"/>; whether it resumed.</summary>
-    private static bool ConnectResuming(Loop loop, int port, TlsSessionCache sessions)
+    /// <summary>
+    /// A bare TLS connection (of <paramref name="options"/>, else trusting the test CA) that resumes from, and saves
+    /// to, <paramref name="sessions"/>; whether it resumed.
+    /// </summary>
+    internal static bool ConnectResuming(Loop loop, int port, TlsSessionCache sessions, TlsClientOptions? options = null)
     {
         var client = new Socket(loop);
         bool resumed = false, closed = false;
-        Tls.Attach(client, s_trustTestCa, "localhost", s =>
+        Tls.Attach(client, options ?? s_trustTestCa, "localhost", s =>
         {
             resumed = s.GetTlsConnection()!.SessionReused;
             s.End(); // the server's tickets and close_notify still come in: the client reads to the end
