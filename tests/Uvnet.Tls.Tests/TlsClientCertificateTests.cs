@@ -85,6 +85,45 @@ public sealed class TlsClientCertificateTests
     }
 
     /// <summary>
+    /// Client certificates out of their validity period, or for servers only (no clientAuth usage), are refused with
+    /// their verification code, and reported with it when not required (Node's test-tls-client-verify codes); and a CA
+    /// file replaces the roots: a client signed by a CA outside it is refused.
+    /// </summary>
+    [Fact]
+    public void Expired_not_yet_valid_and_server_only_client_certificates_and_ones_outside_the_CA_file_are_refused_with_their_code()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        X509Certificate2[] certificates =
+        [
+            TestCertificates.Leaf("client", [], [], now.AddDays(-30), now.AddDays(-1), clientAuth: true),
+            TestCertificates.Leaf("client", [], [], now.AddDays(1), now.AddDays(30), clientAuth: true),
+            TestCertificates.Leaf("client", [], [], clientAuth: false),
+        ];
+        string[] codes = ["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "INVALID_PURPOSE"];
+        var required = new TlsFixture(options: Requiring());
+        foreach (X509Certificate2 certificate in certificates)
+            Assert.NotNull(required.Run(WithCertificate(certificate)).Error);
+        LoopDriver.RunUntil(required.Loop, () => required.ClientErrors.Count == 3);
+        Assert.Equal(codes, required.ClientErrors.Select(e => e.Code));
+        Assert.Empty(required.Secure);
+        required.Finish();
+        var requested = new TlsFixture(options: Requiring(reject: false));
+        foreach (X509Certificate2 certificate in certificates)
+            Assert.Null(requested.Run(WithCertificate(certificate)).Error);
+        Assert.Equal(codes, requested.Secure.Select(s => s.GetTlsConnection()!.AuthorizationError));
+        requested.Finish();
+        // A CA file of another issuer only (the stranger's self-signed certificate): the test CA's client is not trusted.
+        string otherCa = Path.GetTempFileName();
+        File.WriteAllText(otherCa, TestCertificates.SelfSignedClient.ExportCertificatePem() + "\n");
+        var strangers = new TlsFixture(options: Requiring(caFile: otherCa));
+        Assert.NotNull(strangers.Run(WithCertificate(TestCertificates.Client)).Error);
+        LoopDriver.RunUntil(strangers.Loop, () => strangers.ClientErrors.Count == 1);
+        Assert.Equal("SELF_SIGNED_CERT_IN_CHAIN", strangers.ClientErrors[0].Code); // the client sends its chain up to its own trusted CA
+        strangers.Finish();
+        File.Delete(otherCa);
+    }
+
+    /// <summary>
     /// A TLS 1.3 ticket of a client that sent no certificate records "verified" (nothing was verified), and a resumed
     /// session carries no certificate: the resumed connection is no more authorized than the full handshake was. (Node
     /// reports such a connection authorized, its allowance for TLS 1.3 PSK, which Uvnet does not offer.)
