@@ -14,7 +14,10 @@ public sealed unsafe class TlsClientOptions
     private SecureContext? _context;
     private byte[]? _alpnWire;
 
-    /// <summary>The name sent by SNI and checked against the certificate (Node's <c>servername</c>); null: the host connected to.</summary>
+    /// <summary>
+    /// The name sent by SNI and checked against the certificate (Node's <c>servername</c>); null: the host connected to.
+    /// Empty: no SNI, and the certificate checked against the host connected to (as Node's <c>servername: ''</c>).
+    /// </summary>
     public string? ServerName { get; init; }
 
     /// <summary>The protocols offered by ALPN, in preference order; none by default (the HTTP client offers <c>http/1.1</c>).</summary>

@@ -94,7 +94,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
     private void ConfigureClient(TlsClientOptions options, string host)
     {
         OpenSsl.SSL_set_connect_state(_ssl);
-        string? serverName = options.ServerName ?? host;
+        string serverName = options.ServerName ?? host;
         bool isAddress = System.Net.IPAddress.TryParse(serverName, out _);
         if (!isAddress && serverName.Length > 0)
         {
@@ -115,8 +115,10 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
                 OpenSsl.ERR_clear_error(); // over 255 bytes: sent without SNI, as Node does; the queue is the loop thread's
         }
         // The name the certificate must carry (OpenSSL 3 checks an address against the IP SANs), checked in the
-        // handshake: a mismatch fails it unless verification is off.
-        if (serverName.Length > 0 && OpenSsl.SSL_set1_host(_ssl, serverName) != 1)
+        // handshake: a mismatch fails it unless verification is off. An empty server name only turns SNI off: the
+        // host connected to is checked then (Node's servername || host), never nothing.
+        string checkedName = serverName.Length > 0 ? serverName : host;
+        if (OpenSsl.SSL_set1_host(_ssl, checkedName) != 1)
             throw OpenSslError.Take("SSL_set1_host");
         if (options.AlpnWire is { Length: > 0 } alpn)
         {

@@ -39,6 +39,21 @@ public sealed class TlsClientVerificationTests
         Assert.Equal("ERR_TLS_CERT_ALTNAME_INVALID", error?.Code);
     }
 
+    /// <summary>
+    /// An empty server name sends no SNI but is no leave to skip the host name check: the host connected to is checked,
+    /// as Node's <c>servername || host</c> (test-tls-check-server-identity).
+    /// </summary>
+    [Fact]
+    public void An_empty_ServerName_checks_the_host_connected_to()
+    {
+        var other = TestCertificates.Leaf("example.test", ["example.test"], []);
+        var emptyName = new TlsClientOptions { CaCertificates = TestCertificates.CaCollection, ServerName = "" };
+        NetException? error = ConnectTo(other, "localhost", emptyName, out _);
+        Assert.Equal("ERR_TLS_CERT_ALTNAME_INVALID", error?.Code);
+        Assert.Null(ConnectTo(TestCertificates.Localhost, "localhost", emptyName, out TlsConnection? connection));
+        Assert.Null(connection!.ServerName); // no SNI sent
+    }
+
     [Fact]
     public void An_address_not_in_the_IP_SANs_fails_with_ERR_TLS_CERT_ALTNAME_INVALID()
     {
