@@ -13,11 +13,28 @@ internal sealed unsafe class ClientCertificateStore
 {
     private readonly nint _store;
     private readonly nint[] _cas;
+    // The session id contexts of a server that requires, and one that only requests, certificates of these CAs: a
+    // session resumes only where it was made with the same settings (OpenSSL refuses another context's), so a ticket
+    // of a server with the same ticket keys but other client certificate settings cannot skip this one's check (nginx
+    // puts its client CA into the context likewise).
+    private readonly byte[] _requireId, _requestId;
 
     private ClientCertificateStore(nint store, nint[] cas)
     {
         _store = store;
         _cas = cas;
+        _requireId = SessionIdContext(cas, reject: true);
+        _requestId = SessionIdContext(cas, reject: false);
+    }
+
+    /// <summary>SHA-256 of the settings and of each CA certificate (DER): 32 bytes, OpenSSL's most.</summary>
+    private static byte[] SessionIdContext(nint[] cas, bool reject)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(reject ? "uvnet client certificate required"u8 : "uvnet client certificate requested"u8);
+        foreach (nint ca in cas)
+            hash.AppendData(SecureContext.ToDer(ca) ?? []);
+        return hash.GetHashAndReset();
     }
 
     /// <summary>A store of <paramref name="certificates"/> and the certificates of <paramref name="pem"/>; the system's roots when both are empty.</summary>
@@ -57,6 +74,8 @@ internal sealed unsafe class ClientCertificateStore
         OpenSsl.SSL_ctrl(ssl, OpenSsl.SSL_CTRL_SET_VERIFY_CERT_STORE, 1, _store); // set1: the SSL takes a reference
         if (!first)
             return;
+        fixed (byte* id = reject ? _requireId : _requestId)
+            OpenSsl.SSL_set_session_id_context(ssl, id, 32); // kept through an SNI switch, as it is not the context's
         if (reject)
             OpenSsl.SSL_set_verify(ssl, OpenSsl.SSL_VERIFY_PEER | OpenSsl.SSL_VERIFY_FAIL_IF_NO_PEER_CERT, 0);
         else

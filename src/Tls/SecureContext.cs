@@ -172,6 +172,21 @@ public sealed unsafe class SecureContext : IDisposable
         return found;
     }
 
+    /// <summary>The DER encoding of an X509 certificate, or null when OpenSSL cannot encode it.</summary>
+    internal static byte[]? ToDer(nint x509)
+    {
+        int size = OpenSsl.i2d_X509(x509, null);
+        if (size <= 0)
+            return null;
+        byte[] der = new byte[size];
+        fixed (byte* p = der)
+        {
+            byte* cursor = p; // i2d moves the pointer it is given past what it wrote
+            OpenSsl.i2d_X509(x509, &cursor);
+        }
+        return der;
+    }
+
     /// <summary>Every object <paramref name="read"/> finds in <paramref name="pem"/>, in order.</summary>
     internal static List<nint> ReadPem(string pem, Func<nint, nint> read)
     {

@@ -80,16 +80,7 @@ public sealed class TlsConnection
         nint peer = OpenSsl.SSL_get1_peer_certificate(ssl);
         if (peer != 0)
         {
-            int size = OpenSsl.i2d_X509(peer, null);
-            if (size > 0)
-            {
-                _peerCertificate = new byte[size];
-                fixed (byte* p = _peerCertificate)
-                {
-                    byte* cursor = p; // i2d moves the pointer it is given past what it wrote
-                    OpenSsl.i2d_X509(peer, &cursor);
-                }
-            }
+            _peerCertificate = SecureContext.ToDer(peer);
             OpenSsl.X509_free(peer);
         }
         IsEstablished = true;

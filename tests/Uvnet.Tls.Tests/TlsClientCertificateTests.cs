@@ -147,6 +147,50 @@ public sealed class TlsClientCertificateTests
         f.Finish();
     }
 
+    /// <summary>
+    /// Servers given the same ticket keys (Node's test-tls-ticket-cluster) but other client certificate settings: a
+    /// ticket of the one that does not require a certificate must not let a client without one into the one that
+    /// does (a resumption skips the certificate request), so each setting resumes only its own sessions, as nginx
+    /// puts its client CA into the session id context.
+    /// </summary>
+    [Fact]
+    public void A_ticket_of_a_server_that_requires_no_certificate_does_not_resume_on_one_with_the_same_keys_that_does()
+    {
+        byte[] keys = Enumerable.Range(0, 48).Select(i => (byte)i).ToArray();
+        TlsServerOptions open = new() { Context = SecureContext.FromCertificate(TestCertificates.Localhost) }, lax = Requiring(reject: false);
+        foreach (TlsServerOptions first in new[] { open, lax })
+        {
+            TlsServerOptions strict = Requiring();
+            first.TicketKeys = keys;
+            strict.TicketKeys = keys;
+            var a = new TlsFixture(options: first);
+            var b = new TlsFixture(options: strict);
+            var sessions = new TlsSessionCache(10);
+            TlsClientOptions client = WithCertificate(null);
+            Assert.False(TlsSessionTests.ConnectResuming(a.Loop, a.Server.Port, sessions, client));
+            Assert.True(TlsSessionTests.ConnectResuming(a.Loop, a.Server.Port, sessions, client)); // its ticket is good there
+            Assert.False(TlsSessionTests.ConnectResuming(b.Loop, b.Server.Port, sessions, client));
+            LoopDriver.RunUntil(b.Loop, () => b.ClientErrors.Count == 1);
+            Assert.Empty(b.Secure);
+            sessions.Clear();
+            a.Finish();
+            b.Finish();
+        }
+        // The same settings still resume each other's tickets.
+        TlsServerOptions one = Requiring(reject: false), other = Requiring(reject: false);
+        one.TicketKeys = keys;
+        other.TicketKeys = keys;
+        var x = new TlsFixture(options: one);
+        var y = new TlsFixture(options: other);
+        var shared = new TlsSessionCache(10);
+        TlsClientOptions certified = WithCertificate(TestCertificates.Client);
+        Assert.False(TlsSessionTests.ConnectResuming(x.Loop, x.Server.Port, shared, certified));
+        Assert.True(TlsSessionTests.ConnectResuming(y.Loop, y.Server.Port, shared, certified));
+        shared.Clear();
+        x.Finish();
+        y.Finish();
+    }
+
     [Fact]
     public void A_server_that_does_not_request_a_certificate_gets_none_and_reports_nothing_authorized()
     {

@@ -45,6 +45,7 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl)] internal static partial void SSL_CTX_set_verify(SafeSslContextHandle ctx, int mode, nint callback);
     [LibraryImport(Ssl)] internal static partial void SSL_CTX_set_alpn_select_cb(SafeSslContextHandle ctx, nint callback, nint arg);
     [LibraryImport(Ssl)] internal static partial int SSL_CTX_set_session_id_context(SafeSslContextHandle ctx, byte* id, uint length);
+    [LibraryImport(Ssl)] internal static partial int SSL_set_session_id_context(SafeSslHandle ssl, byte* id, uint length);
 
     [LibraryImport(Ssl)] internal static partial nint SSL_new(SafeSslContextHandle ctx);
     [LibraryImport(Ssl)] internal static partial void SSL_free(nint ssl);
