@@ -472,7 +472,8 @@ public sealed class IncomingMessage
         _heldBody.Write(data);
     }
 
-    private bool IsDestroyed => Live.Socket.Destroyed;
+    // On HTTP/2 the request ends with its stream: a reset one (Destroy, the client's RST_STREAM) hears nothing more.
+    private bool IsDestroyed => Stream is { } stream ? stream.Reset : Live.Socket.Destroyed;
 
     internal void OnComplete()
     {

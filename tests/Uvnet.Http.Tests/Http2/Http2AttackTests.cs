@@ -1,0 +1,69 @@
+using Uvnet.Http.Http2;
+using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Server;
+using static Uvnet.Http.Tests.Http2.Http2Wire;
+using Code = Uvnet.Http.Http2.Http2ErrorCode;
+using F = Uvnet.Http.Http2.Http2FrameFlags;
+using T = Uvnet.Http.Http2.Http2FrameType;
+
+namespace Uvnet.Http.Tests.Http2;
+
+/// <summary>A second review of the HTTP/2 server, as an attacker: destroys inside handlers, request targets that HTTP/1.1 refuses.</summary>
+public class Http2AttackTests
+{
+    [Fact]
+    public void Request_destroyed_in_its_handler_raises_no_End_and_the_next_stream_is_served()
+    {
+        var events = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url != "/destroy")
+            {
+                res.End("next");
+                return;
+            }
+            req.End += _ => events.Add("end");
+            req.Error += (_, _) => events.Add("error");
+            req.Close += _ => events.Add("close");
+            req.Destroy();
+        });
+        string next = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get("/destroy")));
+            Assert.Equal(((Code?)Code.Cancel, false), await wire.ReadErrorAsync(1));
+            await wire.SendAsync(Headers(3, true, Get("/next")));
+            return (await wire.ReadResponseAsync(3)).Text;
+        });
+        Assert.Equal("next", next);
+        Assert.DoesNotContain("end", events);
+        Assert.Equal("close", events[^1]);
+    }
+
+    [Fact]
+    public void Request_destroyed_in_its_Data_handler_on_the_last_DATA_raises_no_End()
+    {
+        var events = new List<string>();
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url != "/destroy")
+            {
+                res.End("next");
+                return;
+            }
+            req.Data += (r, _) => r.Destroy();
+            req.End += _ => events.Add("end");
+            req.Close += _ => events.Add("close");
+        });
+        string next = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/destroy")), .. Data(1, new byte[10], true)]);
+            Assert.Equal(((Code?)Code.Cancel, false), await wire.ReadErrorAsync(1));
+            await wire.SendAsync(Headers(3, true, Get("/next")));
+            return (await wire.ReadResponseAsync(3)).Text;
+        });
+        Assert.Equal("next", next);
+        Assert.Equal(["close"], events);
+    }
+}
