@@ -19,6 +19,7 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
     private Pseudo _seen;
     private bool _regularSeen;
     private bool _hostSeen;
+    private bool _asteriskPath;
     private readonly byte[] _scratch;
     private int _authorityLength;
 
@@ -128,6 +129,10 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
         {
             Fault = "no :scheme or no :path";
         }
+        else if (_asteriskPath && Method != HttpRequestMethod.Options)
+        {
+            Fault = "a :path of \"*\" for another method than OPTIONS";
+        }
         if (Fault is null && (_seen & Pseudo.Authority) != 0 && !_hostSeen)
         {
             _head.AppendHeaderName("host"u8);
@@ -165,8 +170,11 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
                 _head.AppendMethod(value);
                 break;
             case Pseudo.Path:
-                // §8.3.1: not empty; origin-form, or "*" for OPTIONS (checked as the HTTP/1.1 target is, by its start).
-                if (value.IsEmpty || (value[0] != (byte)'/' && !value.SequenceEqual("*"u8)))
+                // §8.3.1: not empty; origin-form, or "*" (for OPTIONS: checked once the method is known). No
+                // whitespace or control character, as no HTTP/1.1 request line holds one (nghttp2 refuses them too).
+                _asteriskPath = value.SequenceEqual("*"u8);
+                if (value.IsEmpty || (value[0] != (byte)'/' && !_asteriskPath) || value.IndexOfAnyInRange((byte)0, (byte)' ') >= 0
+                    || value.Contains((byte)0x7F))
                 {
                     Fault = "an empty or invalid :path";
                     return;

@@ -66,4 +66,50 @@ public class Http2AttackTests
         Assert.Equal("next", next);
         Assert.Equal(["close"], events);
     }
+
+    [Fact]
+    public void Path_of_an_asterisk_is_malformed_but_for_OPTIONS()
+    {
+        // RFC 9113 §8.3.1: "*" is the :path of an OPTIONS request only (nghttp2, and so Node, refuse it otherwise).
+        using var fixture = ServerFixture.Start((req, res) => res.End($"{req.Method} {req.Url}"));
+        var (error, options) = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get("*")));
+            var error = await wire.ReadErrorAsync(1);
+            await wire.SendAsync(Headers(3, true, (":method", "OPTIONS"), (":scheme", "http"), (":path", "*"), (":authority", "localhost")));
+            return (error, (await wire.ReadResponseAsync(3)).Text);
+        });
+        Assert.Equal(((Code?)Code.ProtocolError, false), error);
+        Assert.Equal("OPTIONS *", options);
+    }
+
+    [Theory]
+    [InlineData("/a b")]
+    [InlineData("/a\tb")]
+    [InlineData("/a\u0001b")]
+    [InlineData("/a\u007f")]
+    public void Path_with_whitespace_or_a_control_character_is_malformed(string escaped)
+    {
+        // No HTTP/1.1 request line can carry such a target (the HTTP/1.1 parser refuses it); nghttp2 (Node) refuses
+        // it in :path too. Let through, it reaches req.Url, and any code that writes it into a request line.
+        string path = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        bool served = false;
+        using var fixture = ServerFixture.Start((_, res) =>
+        {
+            served = true;
+            res.End();
+        });
+        var (error, next) = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get(path)));
+            var error = await wire.ReadErrorAsync(1);
+            await wire.SendAsync(Headers(3, true, Get("/next")));
+            return (error, (await wire.ReadResponseAsync(3)).Status);
+        });
+        Assert.Equal(((Code?)Code.ProtocolError, false), error);
+        Assert.Equal("200", next);
+        Assert.True(served); // the next one only
+    }
 }
