@@ -9,8 +9,10 @@ namespace Uvnet.Http.Http2;
 /// the target, <c>:authority</c> as a Host field (when no Host came). A malformed block (a stream error of type
 /// PROTOCOL_ERROR, §8.1.1) is one with an uppercase or invalid name, a connection-specific field, a value holding
 /// NUL, CR or LF or starting or ending with whitespace, a pseudo-header unknown, repeated, missing or after a
-/// regular field, or a Host that names another authority than <c>:authority</c>. The checks matter beyond this
-/// server: a CR LF let through here becomes request smuggling when a proxy forwards the request over HTTP/1.1.
+/// regular field, a <c>:path</c> that is not origin-form (or <c>*</c> for OPTIONS), an authority or Host outside
+/// <c>uri-host [ ":" port ]</c>, or a Host that names another authority than <c>:authority</c>. The checks matter
+/// beyond this server: a CR LF let through here becomes request smuggling when a proxy forwards the request over
+/// HTTP/1.1, and a target or Host the HTTP/1.1 server refuses would reach the same handler through HTTP/2.
 /// </summary>
 internal ref struct Http2RequestFields : IHpackHeaderHandler
 {
@@ -86,9 +88,10 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
         }
         if (name.SequenceEqual("host"u8))
         {
-            if (_hostSeen || (_seen & Pseudo.Authority) != 0 && !Ascii.EqualsIgnoreCase(value, Authority))
+            // The HTTP/1.1 server's rule (RFC 9112 §3.2): a Host outside the grammar is refused there, and here.
+            if (_hostSeen || !HostSyntax.IsValid(value) || (_seen & Pseudo.Authority) != 0 && !Ascii.EqualsIgnoreCase(value, Authority))
             {
-                Fault = "Host repeated, or naming another authority than :authority";
+                Fault = "Host repeated, invalid, or naming another authority than :authority";
                 return;
             }
             _hostSeen = true;
@@ -182,8 +185,9 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
                 _head.AppendUrl(value);
                 break;
             case Pseudo.Authority:
-                // Kept aside: a Host field is made of it after the block, unless a Host came (and matched it).
-                if (value.IsEmpty || value.Length > _scratch.Length)
+                // Kept aside: a Host field is made of it after the block, unless a Host came (and matched it). It is
+                // uri-host [ ":" port ], with a host and no userinfo (§8.3.1), as the Host field it becomes must be.
+                if (value.Length > _scratch.Length || !HostSyntax.IsValidAbsoluteAuthority(value))
                 {
                     Fault = "an invalid :authority";
                     return;

@@ -112,4 +112,36 @@ public class Http2AttackTests
         Assert.Equal("200", next);
         Assert.True(served); // the next one only
     }
+
+    [Theory]
+    [InlineData(":authority", "evil.example/x")]
+    [InlineData(":authority", "a b")]
+    [InlineData(":authority", "user@localhost")]
+    [InlineData("host", "evil.example/x")]
+    [InlineData("host", "a b")]
+    public void Authority_or_Host_outside_the_host_grammar_is_malformed(string name, string value)
+    {
+        // The HTTP/1.1 server answers such a Host 400 (RFC 9112 §3.2); over HTTP/2 it would reach req.Headers["host"]
+        // (links and caches keyed on it). RFC 9113 §8.3.1: no userinfo in :authority; nghttp2 (Node) checks both.
+        bool served = false;
+        using var fixture = ServerFixture.Start((_, res) =>
+        {
+            served = true;
+            res.End();
+        });
+        (string, string)[] fields = name == "host"
+            ? [(":method", "GET"), (":scheme", "http"), (":path", "/"), ("host", value)]
+            : [(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", value)];
+        var (error, next) = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, fields));
+            var error = await wire.ReadErrorAsync(1);
+            await wire.SendAsync(Headers(3, true, Get("/next")));
+            return (error, (await wire.ReadResponseAsync(3)).Status);
+        });
+        Assert.Equal(((Code?)Code.ProtocolError, false), error);
+        Assert.Equal("200", next);
+        Assert.True(served); // the next one only
+    }
 }
