@@ -84,33 +84,38 @@ public class Http2AttackTests
         Assert.Equal("OPTIONS *", options);
     }
 
-    [Theory]
-    [InlineData("/a b")]
-    [InlineData("/a\tb")]
-    [InlineData("/a\u0001b")]
-    [InlineData("/a\u007f")]
-    public void Path_with_whitespace_or_a_control_character_is_malformed(string escaped)
+    /// <summary>Sends <paramref name="fields"/> on stream 1, then a GET on stream 3: the first must be reset PROTOCOL_ERROR unseen, the second served.</summary>
+    private static void AssertMalformed((string, string)[] fields)
     {
-        // No HTTP/1.1 request line can carry such a target (the HTTP/1.1 parser refuses it); nghttp2 (Node) refuses
-        // it in :path too. Let through, it reaches req.Url, and any code that writes it into a request line.
-        string path = System.Text.RegularExpressions.Regex.Unescape(escaped);
-        bool served = false;
+        int handled = 0;
         using var fixture = ServerFixture.Start((_, res) =>
         {
-            served = true;
+            handled++;
             res.End();
         });
         var (error, next) = fixture.Run(async () =>
         {
             using var wire = await OpenAsync(fixture.Port);
-            await wire.SendAsync(Headers(1, true, Get(path)));
+            await wire.SendAsync(Headers(1, true, fields));
             var error = await wire.ReadErrorAsync(1);
             await wire.SendAsync(Headers(3, true, Get("/next")));
             return (error, (await wire.ReadResponseAsync(3)).Status);
         });
         Assert.Equal(((Code?)Code.ProtocolError, false), error);
         Assert.Equal("200", next);
-        Assert.True(served); // the next one only
+        Assert.Equal(1, handled); // the next one only
+    }
+
+    [Theory]
+    [InlineData("/a b")]
+    [InlineData("/a\tb")]
+    [InlineData("/a\u0001b")]
+    [InlineData("/a\u007f")]
+    public void Path_with_whitespace_or_a_control_character_is_malformed(string path)
+    {
+        // No HTTP/1.1 request line can carry such a target (the HTTP/1.1 parser refuses it); nghttp2 (Node) refuses
+        // it in :path too. Let through, it reaches req.Url, and any code that writes it into a request line.
+        AssertMalformed(Get(path));
     }
 
     [Theory]
@@ -123,25 +128,6 @@ public class Http2AttackTests
     {
         // The HTTP/1.1 server answers such a Host 400 (RFC 9112 §3.2); over HTTP/2 it would reach req.Headers["host"]
         // (links and caches keyed on it). RFC 9113 §8.3.1: no userinfo in :authority; nghttp2 (Node) checks both.
-        bool served = false;
-        using var fixture = ServerFixture.Start((_, res) =>
-        {
-            served = true;
-            res.End();
-        });
-        (string, string)[] fields = name == "host"
-            ? [(":method", "GET"), (":scheme", "http"), (":path", "/"), ("host", value)]
-            : [(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", value)];
-        var (error, next) = fixture.Run(async () =>
-        {
-            using var wire = await OpenAsync(fixture.Port);
-            await wire.SendAsync(Headers(1, true, fields));
-            var error = await wire.ReadErrorAsync(1);
-            await wire.SendAsync(Headers(3, true, Get("/next")));
-            return (error, (await wire.ReadResponseAsync(3)).Status);
-        });
-        Assert.Equal(((Code?)Code.ProtocolError, false), error);
-        Assert.Equal("200", next);
-        Assert.True(served); // the next one only
+        AssertMalformed([(":method", "GET"), (":scheme", "http"), (":path", "/"), (name, value)]);
     }
 }
