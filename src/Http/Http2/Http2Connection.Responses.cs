@@ -299,6 +299,8 @@ internal sealed partial class Http2Connection
     /// <summary>The socket drained: responses told to wait may write again.</summary>
     internal void OnDrain()
     {
+        if (_inputHeld)
+            OnData(default);
         foreach (Http2Stream stream in _streams.Values)
         {
             if (stream.NeedsDrain && !IsBackedUp(stream))

@@ -71,6 +71,8 @@ internal sealed partial class Http2Connection : WriteCompletion
     private bool _goingAway;         // GOAWAY sent: no new stream
     private bool _peerGoingAway;
     private bool _closing;           // a connection error: nothing more is read
+    private bool _inputHeld;         // a new stream's HEADERS waits in _input until responses drain
+    private bool _readPaused;
     private int _lastStreamId;
     private int _recentlyClosedNext;
     private int _recentlyResetNext;
@@ -130,6 +132,30 @@ internal sealed partial class Http2Connection : WriteCompletion
     {
         if (_closing || Socket.Destroyed)
             return;
+        Consume(data);
+        // New streams held back while responses backed up go on as far as the socket took those (see Process).
+        while (_inputHeld && !OutputBackedUp && !_closing && !Socket.Destroyed)
+        {
+            _inputHeld = false;
+            Consume(default);
+        }
+        if (_inputHeld != _readPaused && !Socket.Destroyed)
+        {
+            _readPaused = _inputHeld;
+            if (_readPaused)
+                Socket.Pause();
+            else
+                Socket.Resume();
+        }
+        FinishIfGoingAway();
+    }
+
+    /// <summary>Whether the responses not yet taken by the kernel reach the socket's high-water mark: no new stream is read then.</summary>
+    private bool OutputBackedUp => Socket.WritableLength + Output.Length >= Socket.WritableHighWaterMark;
+
+    /// <summary>Processes <paramref name="data"/> after what is held, keeps what is left, and writes what it produced.</summary>
+    private void Consume(ReadOnlySpan<byte> data)
+    {
         _inRead = true;
         try
         {
@@ -156,7 +182,6 @@ internal sealed partial class Http2Connection : WriteCompletion
             _inRead = false;
         }
         Flush();
-        FinishIfGoingAway();
     }
 
     private void Keep(ReadOnlySpan<byte> rest)
@@ -202,6 +227,14 @@ internal sealed partial class Http2Connection : WriteCompletion
             }
             if (data.Length - used - Http2FrameHeader.Size < header.Length)
                 break;
+            if (header.Type == Http2FrameType.Headers && header.StreamId > _lastStreamId && OutputBackedUp)
+            {
+                // A client that sends requests without reading their responses (each finishes at once, so the
+                // concurrency limit never binds) would have them queued without bound: as HTTP/1.1 stops parsing
+                // pipelined requests, the next stream waits, and reading stops, until the socket drains.
+                _inputHeld = true;
+                break;
+            }
             ReadOnlySpan<byte> payload = data.Slice(used + Http2FrameHeader.Size, header.Length);
             used += Http2FrameHeader.Size + header.Length;
             Http2Error error = _sequence.OnFrame(header);

@@ -130,4 +130,43 @@ public class Http2AttackTests
         // (links and caches keyed on it). RFC 9113 §8.3.1: no userinfo in :authority; nghttp2 (Node) checks both.
         AssertMalformed([(":method", "GET"), (":scheme", "http"), (":path", "/"), (name, value)]);
     }
+
+    [Fact]
+    public void Requests_from_a_client_that_does_not_read_wait_while_its_responses_back_up() => AssertBackedUpRequestsWait(endSending: false);
+
+    [Fact]
+    public void Requests_held_back_when_the_client_ends_its_side_are_still_answered() => AssertBackedUpRequestsWait(endSending: true);
+
+    private static void AssertBackedUpRequestsWait(bool endSending)
+    {
+        // A client opens every window and sends request after request without reading: each response finishes at
+        // once (so MAX_CONCURRENT_STREAMS never binds) and nothing but the socket's buffer held them, without bound.
+        // As HTTP/1.1 stops parsing pipelined requests while responses back up (and Node's http2 refuses streams past
+        // maxSessionMemory), new streams wait until the client reads.
+        const int Requests = 32;
+        byte[] body = new byte[1 << 20];
+        long maxBacklog = 0;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            Http2Connection h2 = req.Stream!.Owner;
+            maxBacklog = Math.Max(maxBacklog, h2.Output.Length + h2.Socket.WritableLength);
+            res.End(body);
+        });
+        int answered = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port, settings: Setting(Http2SettingId.InitialWindowSize, int.MaxValue));
+            var requests = new List<byte>(WindowUpdate(0, int.MaxValue - 65_535));
+            for (int i = 0; i < Requests; i++)
+                requests.AddRange(Headers(1 + (2 * i), true, Get("/big")));
+            await wire.SendAsync([.. requests]);
+            if (endSending)
+                wire.EndSending(); // as a client that writes its requests, then its FIN, then reads
+            int answered = 0;
+            for (int i = 0; i < Requests; i++)
+                answered += (await wire.ReadResponseAsync(1 + (2 * i))).Body.Count == body.Length ? 1 : 0;
+            return answered;
+        });
+        Assert.Equal(Requests, answered);
+        Assert.True(maxBacklog < 4 << 20, $"{maxBacklog} bytes of responses were queued for a client that did not read");
+    }
 }

@@ -64,6 +64,9 @@ internal sealed class Http2Wire : IDisposable
 
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes).WaitAsync(Bound);
 
+    /// <summary>Ends our sending side (a FIN); the server's frames can still be read.</summary>
+    public void EndSending() => _socket.Shutdown(SocketShutdown.Send);
+
     /// <summary>Any frame, as given.</summary>
     public static byte[] Frame(Http2FrameType type, Http2FrameFlags flags, int streamId, byte[] payload)
     {
