@@ -66,7 +66,8 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
 
     /// <summary>
     /// The value of the field <paramref name="name"/> (any case), or null. Repeated fields are joined with
-    /// ", " (RFC 9110 §5.3), except <c>Set-Cookie</c>, whose first value is returned (use <see cref="GetAll"/>).
+    /// ", " (RFC 9110 §5.3), <c>Cookie</c> with "; " (the crumbs HTTP/2 clients split it into, RFC 9113 §8.2.3; as
+    /// Node), except <c>Set-Cookie</c>, whose first value is returned (use <see cref="GetAll"/>).
     /// </summary>
     public string? this[string name] => Get(name);
 
@@ -94,6 +95,8 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
                 continue;
             if (found is null)
                 found = v;
+            else if (name.Equals("cookie", StringComparison.OrdinalIgnoreCase))
+                found = $"{found}; {v}"; // RFC 9113 §8.2.3: HTTP/2 splits Cookie into crumbs, joined so (as Node does)
             else if (!name.Equals("set-cookie", StringComparison.OrdinalIgnoreCase))
                 found = $"{found}, {v}"; // RFC 9110 §5.3; Set-Cookie values cannot be joined (RFC 6265 §3)
         }

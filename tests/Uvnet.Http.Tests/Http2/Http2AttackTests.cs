@@ -169,4 +169,19 @@ public class Http2AttackTests
         Assert.Equal(Requests, answered);
         Assert.True(maxBacklog < 4 << 20, $"{maxBacklog} bytes of responses were queued for a client that did not read");
     }
+
+    [Fact]
+    public void Cookie_crumbs_are_joined_with_a_semicolon()
+    {
+        // RFC 9113 §8.2.3: clients (browsers) send each cookie as its own field for HPACK; joined with ", " they
+        // would read as one cookie "a" worth "1, b=2". Node joins them with "; ".
+        using var fixture = ServerFixture.Start((req, res) => res.End(req.Headers["cookie"] ?? "none"));
+        string text = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get("/", ("cookie", "a=1"), ("cookie", "b=2"))));
+            return (await wire.ReadResponseAsync(1)).Text;
+        });
+        Assert.Equal("a=1; b=2", text);
+    }
 }
