@@ -499,7 +499,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private void Start(Http2Stream stream, HttpRequestMethod method, bool expectsContinue, bool tooLarge)
     {
         IncomingMessage request = stream.Request;
-        ServerResponse response = _owner.RentResponse(request);
+        ServerResponse response = _owner.RentResponse(request, keepAlive: true);
         stream.Response = response;
         request.BeginHttp2(stream, method);
         response.BeginHttp2(stream);

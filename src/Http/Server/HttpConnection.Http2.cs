@@ -78,11 +78,11 @@ internal sealed partial class HttpConnection
         Server.FreeRequests.Push(request);
     }
 
-    /// <summary>The response to a new stream's request, from the pool.</summary>
-    internal ServerResponse RentResponse(IncomingMessage request)
+    /// <summary>The response to <paramref name="request"/> (an HTTP/1.1 one or a new stream's), from the server's pool.</summary>
+    internal ServerResponse RentResponse(IncomingMessage request, bool keepAlive)
     {
         ServerResponse response = Server.FreeResponses.TryPop(out ServerResponse? free) ? free : new ServerResponse();
-        response.Begin(this, request, keepAlive: true);
+        response.Begin(this, request, keepAlive);
         return response;
     }
 

@@ -8,8 +8,7 @@ internal sealed partial class HttpConnection
     /// <summary>Queues the response to <paramref name="request"/>; the first in the queue writes to the socket.</summary>
     private ServerResponse Enqueue(IncomingMessage request, bool keepAlive)
     {
-        ServerResponse response = Server.FreeResponses.TryPop(out ServerResponse? free) ? free : new ServerResponse();
-        response.Begin(this, request, keepAlive);
+        ServerResponse response = RentResponse(request, keepAlive);
         _waiting++;
         Server.WaitingResponses++;
         if (_tail is null)
