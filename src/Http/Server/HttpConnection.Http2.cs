@@ -71,7 +71,7 @@ internal sealed partial class HttpConnection
         _h2.OnData(rest);
     }
 
-    /// <summary>A request that never reached a handler (a refused or malformed stream) goes back to the pool.</summary>
+    /// <summary>A request done with (or a refused or malformed stream's, which never reached a handler) goes back to the pool.</summary>
     internal void ReturnRequest(IncomingMessage request)
     {
         request.Recycle();

@@ -411,8 +411,7 @@ internal sealed partial class HttpConnection
         // A request goes back to the pool once its body has been read, its response has finished, and no handler holds it.
         if (!request.BodyDone || !request.Answered || request.Held || request.Connection is null)
             return;
-        request.Recycle();
-        Server.FreeRequests.Push(request);
+        ReturnRequest(request);
     }
 
     private void ReturnResponse(ServerResponse response)
