@@ -455,22 +455,19 @@ internal sealed partial class Http2Connection : WriteCompletion
         HpackError hpack = _decoder.Decode(block, ref fields);
         if (hpack is not (HpackError.None or HpackError.HeaderListTooLarge))
         {
-            _owner.ReturnRequest(request);
-            _freeStreams.Push(stream);
+            Abandon(stream, request);
             return Http2Error.Connection(Http2ErrorCode.CompressionError);
         }
         fields.Complete();
         if (_goingAway)
         {
             // §6.8: streams the client opened after our GOAWAY are ignored (it retries them elsewhere).
-            _owner.ReturnRequest(request);
-            _freeStreams.Push(stream);
+            Abandon(stream, request);
             return Http2Error.None;
         }
         if (selfDependent || fields.Fault is not null || _streams.Count >= _maxConcurrentStreams)
         {
-            _owner.ReturnRequest(request);
-            _freeStreams.Push(stream);
+            Abandon(stream, request);
             RememberClosed(id);
             bool refused = fields.Fault is null && !selfDependent;
             if (refused && !CountReset())
@@ -483,8 +480,7 @@ internal sealed partial class Http2Connection : WriteCompletion
         stream.RemoteClosed = endStream;
         if (endStream && fields.ContentLength > 0)
         {
-            _owner.ReturnRequest(request);
-            _freeStreams.Push(stream);
+            Abandon(stream, request);
             RememberClosed(id);
             return Http2Error.Stream(Http2ErrorCode.ProtocolError); // §8.1.1: a Content-Length no DATA can match
         }
@@ -493,6 +489,13 @@ internal sealed partial class Http2Connection : WriteCompletion
             GoAway(Http2ErrorCode.NoError); // stream ids exhausted (§5.1.1): this one is served, the client reconnects for more
         Start(stream, fields.Method, fields.ExpectsContinue, tooLarge: hpack == HpackError.HeaderListTooLarge);
         return Http2Error.None;
+    }
+
+    /// <summary>A stream refused before it was opened: its request and the stream go back to their pools.</summary>
+    private void Abandon(Http2Stream stream, IncomingMessage request)
+    {
+        _owner.ReturnRequest(request);
+        _freeStreams.Push(stream);
     }
 
     /// <summary>A stream's request goes to the handler with its response; one whose client side closed completes.</summary>
