@@ -89,10 +89,20 @@ internal sealed partial class Http2Connection
             Flush();
     }
 
-    private void WriteEnd(Http2Stream stream)
+    internal void WriteEnd(Http2Stream stream)
     {
         if (stream.Reset || stream.LocalClosed || Socket.Destroyed)
             return;
+        if (stream.Trailers is Http2TrailerState.Wanted or Http2TrailerState.Ready)
+        {
+            // Node's waitForTrailers: the last DATA went without END_STREAM; the trailers (SendTrailers) will end it.
+            if (stream.Trailers == Http2TrailerState.Wanted)
+            {
+                stream.Trailers = Http2TrailerState.Ready;
+                stream.Api?.RaiseWantTrailers();
+            }
+            return;
+        }
         if (stream.Response.TrailerFields is { Count: > 0 } trailers)
         {
             stream.Response.WriteHttp2Fields(trailers, status: 0, endStream: true);
@@ -330,6 +340,7 @@ internal sealed partial class Http2Connection
     internal void OnClosed()
     {
         _closing = true;
+        CancelPings();
         foreach (Http2Stream stream in _streams.Values.ToArray())
         {
             stream.ReleasePending();

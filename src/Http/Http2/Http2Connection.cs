@@ -272,8 +272,8 @@ internal sealed partial class Http2Connection : WriteCompletion
             case Http2FrameType.Priority:
                 return Http2FrameParser.ParsePriority(header, payload); // accepted, then ignored (RFC 9113 §5.3.2)
             case Http2FrameType.RstStream:
-                error = Http2FrameParser.ParseRstStream(header, payload, out _);
-                return error.IsError ? error : OnRstStream(header.StreamId);
+                error = Http2FrameParser.ParseRstStream(header, payload, out Http2ErrorCode resetCode);
+                return error.IsError ? error : OnRstStream(header.StreamId, resetCode);
             case Http2FrameType.Settings:
                 error = Http2FrameParser.ParseSettings(header, payload);
                 return error.IsError ? error : OnSettings(header, payload);
@@ -281,6 +281,8 @@ internal sealed partial class Http2Connection : WriteCompletion
                 return Http2FrameParser.ParsePushPromise(header);
             case Http2FrameType.Ping:
                 error = Http2FrameParser.ParsePing(header, payload, out ReadOnlySpan<byte> opaque);
+                if (!error.IsError && header.Has(Http2FrameFlags.Ack))
+                    OnPingAck(opaque);
                 if (error.IsError || header.Has(Http2FrameFlags.Ack))
                     return error;
                 if (!CountControlFrame())
@@ -342,7 +344,7 @@ internal sealed partial class Http2Connection : WriteCompletion
             CreditConnection(data.Length);
             // The stream's window is given back only for bytes read or held within bounds: an unread body stops the
             // client at its window, not at the server's memory.
-            if (request.HoldsTooMuch)
+            if (request.HoldsTooMuch || stream.ReadPaused)
                 stream.Withheld += data.Length;
             else
                 stream.Uncredited += data.Length;
@@ -511,6 +513,17 @@ internal sealed partial class Http2Connection : WriteCompletion
             // §8.2.2's suggestion: 431, rather than a reset the client cannot explain.
             HttpConnection.Answer(response, 431);
         }
+        else if (Server.HandlesStream)
+        {
+            // Node's rule: every stream goes to 'stream'; the compatibility API ('request') is one more listener of it,
+            // there only when a request handler is.
+            request.Dispatched = true;
+            ServerHttp2Stream api = new(stream, request, response);
+            stream.Api = api;
+            if (Server.HandlesRequest)
+                _owner.DispatchHttp2(request, response, expectsContinue);
+            Server.RaiseStream(api, request, response, api.EndAfterHeaders);
+        }
         else
         {
             _owner.DispatchHttp2(request, response, expectsContinue);
@@ -566,13 +579,14 @@ internal sealed partial class Http2Connection : WriteCompletion
         return Http2Error.None;
     }
 
-    private Http2Error OnRstStream(int id)
+    private Http2Error OnRstStream(int id, Http2ErrorCode code)
     {
         if (IsIdleStream(id))
             return Http2Error.Connection(Http2ErrorCode.ProtocolError); // §6.4: RST_STREAM on an idle stream
         if (!_streams.TryGetValue(id, out Http2Stream? stream))
             return Http2Error.None; // closed already
         bool unfinished = !stream.LocalClosed;
+        stream.ResetCode = code;
         Close(stream, reset: true);
         // CVE-2023-44487: a client that opens and cancels streams makes the server start work it never finishes.
         if (unfinished && !CountReset())
@@ -676,7 +690,10 @@ internal sealed partial class Http2Connection : WriteCompletion
             return;
         WriteReset(id, code);
         if (_streams.TryGetValue(id, out Http2Stream? stream))
+        {
+            stream.ResetCode = code;
             Close(stream, reset: true);
+        }
     }
 
     /// <summary>

@@ -132,14 +132,17 @@ internal static class Http2FrameWriter
     }
 
     /// <summary>PING with ACK, echoing the 8 opaque octets of the PING received (§6.7).</summary>
-    public static int WritePingAck(Span<byte> destination, ReadOnlySpan<byte> opaque)
+    public static int WritePingAck(Span<byte> destination, ReadOnlySpan<byte> opaque) => WritePing(destination, opaque, ack: true);
+
+    /// <summary>PING (§6.7) with its 8 opaque octets: ours (<paramref name="ack"/> false), or the answer to the peer's.</summary>
+    public static int WritePing(Span<byte> destination, ReadOnlySpan<byte> opaque, bool ack)
     {
         if (opaque.Length != 8)
         {
             throw new ArgumentException("A PING carries 8 octets.", nameof(opaque));
         }
 
-        new Http2FrameHeader(8, Http2FrameType.Ping, Http2FrameFlags.Ack, 0).Write(destination);
+        new Http2FrameHeader(8, Http2FrameType.Ping, ack ? Http2FrameFlags.Ack : Http2FrameFlags.None, 0).Write(destination);
         opaque.CopyTo(destination[Http2FrameHeader.Size..]);
         return Http2FrameHeader.Size + 8;
     }

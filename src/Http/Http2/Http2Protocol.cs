@@ -57,8 +57,8 @@ internal enum Http2FrameFlags : byte
     Priority = 0x20,
 }
 
-/// <summary>The error codes of RFC 9113 §7, carried by RST_STREAM and GOAWAY.</summary>
-internal enum Http2ErrorCode : uint
+/// <summary>The error codes of RFC 9113 §7, carried by RST_STREAM and GOAWAY (Node's <c>http2.constants.NGHTTP2_*</c> codes).</summary>
+public enum Http2ErrorCode : uint
 {
     /// <summary>NO_ERROR: graceful shutdown.</summary>
     NoError = 0x0,

@@ -70,6 +70,18 @@ internal sealed class Http2Stream
 
     internal long FlagsBuffer { get; set; }
 
+    /// <summary>The stream-level API's view of this stream (the server has a Stream handler), or null.</summary>
+    internal ServerHttp2Stream? Api { get; set; }
+
+    /// <summary>The code of the RST_STREAM that closed the stream (sent or received).</summary>
+    internal Http2ErrorCode ResetCode { get; set; }
+
+    /// <summary>The stream-level reader paused: received DATA is not credited back (no WINDOW_UPDATE) until it resumes.</summary>
+    internal bool ReadPaused { get; set; }
+
+    /// <summary>Where the trailers of a response that asked to wait for them stand (Node's <c>waitForTrailers</c>).</summary>
+    internal Http2TrailerState Trailers { get; set; }
+
     /// <summary>Since when (loop time) DATA has waited for a window the peer does not open, or -1.</summary>
     internal long StalledSince { get; set; } = -1;
 
@@ -91,6 +103,10 @@ internal sealed class Http2Stream
         Received = 0;
         FlagsAt = -1;
         StalledSince = -1;
+        Api = null;
+        ResetCode = Http2ErrorCode.NoError;
+        ReadPaused = false;
+        Trailers = Http2TrailerState.None;
     }
 
     /// <summary>Keeps response bytes that the windows do not let out yet.</summary>
@@ -131,4 +147,20 @@ internal sealed class Http2Stream
         _pending = null;
         _pendingStart = _pendingEnd = 0;
     }
+}
+
+/// <summary>The trailers of a response that waits for them: END_STREAM is held back until they are sent.</summary>
+internal enum Http2TrailerState : byte
+{
+    /// <summary>The response ends with its last DATA (or an empty one).</summary>
+    None,
+
+    /// <summary>The response asked to wait for trailers: its end raises WantTrailers instead of END_STREAM.</summary>
+    Wanted,
+
+    /// <summary>WantTrailers was raised: the stream stays open until SendTrailers (or Close).</summary>
+    Ready,
+
+    /// <summary>SendTrailers was called: they end the stream.</summary>
+    Sent,
 }

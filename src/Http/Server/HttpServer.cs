@@ -29,7 +29,7 @@ namespace Uvnet.Http.Server;
 /// and <see cref="ServerResponse.EndAsync(ReadOnlyMemory{byte})"/>, which may be called from any thread and post
 /// themselves to the loop.</para>
 /// </remarks>
-public sealed class HttpServer : IDisposable
+public sealed partial class HttpServer : IDisposable
 {
     /// <summary>
     /// How long a connection whose last response has been sent (and our side ended) waits for the client's FIN
