@@ -135,8 +135,14 @@ public sealed class ServerHttp2Stream
     /// <summary>Whether the request is a HEAD: the response carries no body.</summary>
     public bool HeadRequest { get; }
 
-    /// <summary>Whether the response's HEADERS were sent.</summary>
-    public bool HeadersSent { get; private set; }
+    /// <summary>Whether the response's HEADERS were sent (by this stream, or by the compatibility API's response).</summary>
+    public bool HeadersSent
+    {
+        get => _headersSent || (_response?.HeadersSent ?? false);
+        private set => _headersSent = value;
+    }
+
+    private bool _headersSent;
 
     /// <summary>Whether the stream is closed: reset by either side (<see cref="Close"/>), or ended both ways.</summary>
     public bool IsClosed { get; private set; }
@@ -525,6 +531,7 @@ public sealed class ServerHttp2Stream
         if (stream.Reset && RstCode == Http2ErrorCode.NoError)
             RstCode = stream.ResetCode;
         _endedAtClose = response.WritableEnded;
+        _headersSent = response.HeadersSent;
         if (!response.Finished && !response.WritableEnded)
             Abort();
         stream.Api = null;

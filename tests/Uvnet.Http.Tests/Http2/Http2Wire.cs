@@ -64,6 +64,13 @@ internal sealed class Http2Wire : IDisposable
 
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes).WaitAsync(Bound);
 
+    /// <summary>Drops the connection with a TCP reset (not a FIN, which the server takes as a client done sending).</summary>
+    public void Reset()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Dispose();
+    }
+
     /// <summary>Ends our sending side (a FIN); the server's frames can still be read.</summary>
     public void EndSending() => _socket.Shutdown(SocketShutdown.Send);
 
