@@ -400,11 +400,11 @@ public sealed class ServerHttp2Stream
         Http2Stream stream = _stream!;
         bool ended = _response!.WritableEnded;
         IsClosed = true;
-        RstCode = code;
         if (!ended)
             Abort();
         if (stream.LocalClosed && (stream.RemoteClosed || stream.Reset))
-            return; // both sides ended already: the stream closes when its last bytes are written
+            return; // both sides ended already: nothing to reset, the stream closes when its last bytes are written
+        RstCode = code;
         stream.Owner.ResetStream(stream, code); // raises the response's and the request's Close: ours follows
     }
 
@@ -523,9 +523,12 @@ public sealed class ServerHttp2Stream
     /// </summary>
     private void CloseIfDone()
     {
-        if (Destroyed || !_responseClosed || !_requestClosed || _endPending)
+        if (Destroyed || !_responseClosed || !_requestClosed)
             return;
         ServerResponse response = _response!;
+        if (_endPending && response.Finished)
+            return; // as Node's: a stream that ended well waits for its reader to take what it holds (Resume)
+        _endPending = false; // reset, or the connection lost: what was held is dropped
         Http2Stream stream = _stream!;
         Destroyed = IsClosed = true;
         if (stream.Reset && RstCode == Http2ErrorCode.NoError)
@@ -576,6 +579,8 @@ public sealed class ServerHttp2Stream
             _server.ReportHandlerError(e, _request);
             if (_response is { } response)
                 HttpServer.FailHandler(response);
+            if (_stream is { Trailers: Http2TrailerState.Ready })
+                Close(Http2ErrorCode.InternalError); // its response ended: nothing else would end a stream waiting for trailers
         }
     }
 

@@ -676,4 +676,104 @@ public class Http2StreamApiTests
         });
         Assert.All(refused, e => Assert.IsType<InvalidOperationException>(e));
     }
+
+    // doc/api/http2.md http2stream.destroy(error): RST_STREAM INTERNAL_ERROR, the error given raised as 'error', then 'close'.
+    [Fact]
+    public void Destroy_with_an_error_resets_INTERNAL_ERROR_and_raises_that_error()
+    {
+        var events = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            stream.Error += (_, e) => events.Add($"error {e.Message}");
+            stream.Closed += s => events.Add($"close {s.RstCode}");
+            stream.Respond();
+            stream.Destroy(new TimeoutException("mine"));
+            stream.Destroy(); // destroyed already: nothing
+        });
+        var reset = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get()));
+            return await wire.ReadErrorAsync(1);
+        });
+        Assert.Equal((Code.InternalError, false), reset);
+        Assert.Equal(["error mine", "close InternalError"], events);
+    }
+
+    // kMaybeDestroy's case in Node's core.js: a response ended while nobody reads the request body closes the stream
+    // (RST_STREAM NO_ERROR), and the stream is closed, not left waiting for a body nobody takes.
+    [Fact]
+    public void A_response_ended_before_an_unread_body_resets_NO_ERROR_and_the_stream_closes()
+    {
+        ServerHttp2Stream? kept = null;
+        int closes = 0;
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            kept = stream;
+            stream.Closed += _ => closes++;
+            stream.End("early");
+        });
+        var (body, code) = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, false, Post("/")));
+            var response = await wire.ReadResponseAsync(1);
+            return (response.Text, (await wire.ReadErrorAsync(1)).Code);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => closes > 0);
+        Assert.Equal("early", body);
+        Assert.Equal(Code.NoError, code);
+        Assert.Equal(1, closes);
+        Assert.False(kept!.IsAborted);
+    }
+
+    // onStreamClose in Node's core.js: a stream reset while paused with its end held drops what it held and closes now.
+    [Fact]
+    public void A_paused_stream_reset_with_its_end_held_still_closes()
+    {
+        var events = new List<string>();
+        var ended = Signal();
+        ServerHttp2Stream? kept = null;
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            kept = stream;
+            stream.Data += (_, _) => events.Add("data");
+            stream.Ended += _ => events.Add("end");
+            stream.Closed += _ => events.Add("close");
+            stream.Pause();
+            stream.Respond();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1, 2], true)]);
+            await wire.WaitForAsync((h, _) => h.Type == T.Headers && h.StreamId == 1);
+            await wire.SendAsync(RstStream(1, Code.Cancel));
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        Assert.Equal(["close"], events);
+        Assert.Equal(Code.Cancel, kept!.RstCode);
+    }
+
+    // A throwing 'wantTrailers' handler: its response has ended, so the stream is reset rather than left open forever.
+    [Fact]
+    public void A_throwing_WantTrailers_handler_resets_the_stream()
+    {
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            stream.WantTrailers += _ => throw new InvalidOperationException("boom");
+            stream.Respond(null, new Http2RespondOptions { WaitForTrailers = true });
+            stream.End("x");
+        });
+        fixture.Server.HandlerError += (_, _) => { };
+        var code = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get()));
+            return (await wire.ReadErrorAsync(1)).Code;
+        });
+        Assert.Equal(Code.InternalError, code);
+    }
 }
