@@ -272,32 +272,42 @@ public sealed class ServerHttp2Stream
         ServerResponse response = Live();
         if (HeadersSent || response.HeadersSent)
             throw new InvalidOperationException("Response has already been initiated (ERR_HTTP2_HEADERS_SENT).");
+        var fields = CheckFields(headers, statusAllowed: true, out string? statusText);
         int status = 200;
-        var fields = new List<KeyValuePair<string, string>>();
-        if (headers is not null)
-        {
-            foreach (var (name, value) in headers)
-            {
-                ArgumentNullException.ThrowIfNull(name, nameof(headers));
-                if (name.Equals(":status", StringComparison.Ordinal))
-                {
-                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out status) || status < 200 || status > 599)
-                        throw new ArgumentOutOfRangeException(nameof(headers), value, $"Invalid status code: {value} (ERR_HTTP2_STATUS_INVALID).");
-                    continue;
-                }
-                if (name.StartsWith(':'))
-                    throw new ArgumentException($"\"{name}\" is an invalid pseudoheader or is used incorrectly (ERR_HTTP2_INVALID_PSEUDOHEADER).", nameof(headers));
-                if (IsConnectionSpecific(name, value))
-                    throw new ArgumentException($"HTTP/1 Connection specific headers are forbidden: \"{name}\" (ERR_HTTP2_INVALID_CONNECTION_HEADERS).", nameof(headers));
-                fields.Add(new(name, value));
-            }
-        }
-        response.WriteHead(status, null, fields); // checks every name and value before sending anything
+        if (statusText is not null && (!TryParseStatus(statusText, out status) || status < 200 || status > 599))
+            throw new ArgumentOutOfRangeException(nameof(headers), statusText, $"Invalid status code: {statusText} (ERR_HTTP2_STATUS_INVALID).");
+        response.WriteHead(status, null, fields);
         HeadersSent = true;
         if (options?.WaitForTrailers == true)
             _stream!.Trailers = Http2TrailerState.Wanted;
         if (options?.EndStream == true || status is 204 or 205 or 304 || HeadRequest)
             response.End();
+    }
+
+    /// <summary>
+    /// Sends an informational (1xx) HEADERS block before the response's, as Node's <c>additionalHeaders</c>:
+    /// <c>:status</c> 100 to 199 but 101, and fields.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The stream is closed (ERR_HTTP2_INVALID_STREAM) or its response's HEADERS were sent (ERR_HTTP2_HEADERS_AFTER_RESPOND).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><c>:status</c> is missing or not 1xx (ERR_HTTP2_INVALID_INFO_STATUS).</exception>
+    /// <exception cref="ArgumentException">
+    /// <c>:status</c> is 101 (ERR_HTTP2_STATUS_101), another pseudo-header or a connection-specific field is there, or a
+    /// name or value is invalid. Nothing is sent.
+    /// </exception>
+    public void AdditionalHeaders(IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        Verify();
+        ArgumentNullException.ThrowIfNull(headers);
+        ServerResponse response = Live();
+        if (HeadersSent)
+            throw new InvalidOperationException("Cannot send informational headers after the HTTP message has been sent (ERR_HTTP2_HEADERS_AFTER_RESPOND).");
+        var fields = CheckFields(headers, statusAllowed: true, out string? statusText);
+        if (statusText == "101")
+            throw new ArgumentException("HTTP status code 101 (Switching Protocols) is forbidden in HTTP/2 (ERR_HTTP2_STATUS_101).", nameof(headers));
+        if (statusText is null || !TryParseStatus(statusText, out int status) || status < 100 || status > 199)
+            throw new ArgumentOutOfRangeException(nameof(headers), statusText, $"Invalid informational status code: {statusText} (ERR_HTTP2_INVALID_INFO_STATUS).");
+        response.WriteHttp2Fields(fields, status, endStream: false);
+        _stream!.Owner.OnResponseOutput();
     }
 
     /// <summary>
@@ -370,15 +380,8 @@ public sealed class ServerHttp2Stream
             throw new InvalidOperationException("Trailing headers have already been sent (ERR_HTTP2_TRAILERS_ALREADY_SENT).");
         if (stream.Trailers != Http2TrailerState.Ready)
             throw new InvalidOperationException("Trailing headers cannot be sent until after the wantTrailers event is emitted (ERR_HTTP2_TRAILERS_NOT_READY).");
-        var fields = new List<KeyValuePair<string, string>>();
-        foreach (var (name, value) in headers)
-        {
-            ArgumentNullException.ThrowIfNull(name, nameof(headers));
-            if (name.StartsWith(':'))
-                throw new ArgumentException($"\"{name}\" is an invalid pseudoheader or is used incorrectly (ERR_HTTP2_INVALID_PSEUDOHEADER).", nameof(headers));
-            fields.Add(new(name, value));
-        }
-        response.AddTrailers(fields); // checks every field before keeping any
+        var fields = CheckFields(headers, statusAllowed: false, out _);
+        response.AddTrailers(fields);
         stream.Trailers = Http2TrailerState.Sent;
         stream.Owner.WriteEnd(stream);
         stream.Owner.OnResponseOutput();
@@ -590,6 +593,41 @@ public sealed class ServerHttp2Stream
         : throw new InvalidOperationException("The stream has been destroyed (ERR_HTTP2_INVALID_STREAM).");
 
     private void Verify([CallerMemberName] string member = "") => LoopThread.Verify(_loop, nameof(ServerHttp2Stream), member);
+
+    /// <summary>
+    /// Reads <paramref name="headers"/> once, checking every field before anything is sent: <c>:status</c> (when
+    /// allowed) is handed back apart, another pseudo-header (ERR_HTTP2_INVALID_PSEUDOHEADER) or a connection-specific
+    /// field (ERR_HTTP2_INVALID_CONNECTION_HEADERS) is refused, as is a name that is not a token or a value with CR, LF
+    /// or NUL.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> CheckFields(IEnumerable<KeyValuePair<string, string>>? headers, bool statusAllowed, out string? status)
+    {
+        status = null;
+        var fields = new List<KeyValuePair<string, string>>();
+        if (headers is null)
+            return fields;
+        foreach (var (name, value) in headers)
+        {
+            ArgumentNullException.ThrowIfNull(name, nameof(headers));
+            ArgumentNullException.ThrowIfNull(value, nameof(headers));
+            if (statusAllowed && name.Equals(":status", StringComparison.Ordinal))
+            {
+                status = value;
+                continue;
+            }
+            if (name.StartsWith(':'))
+                throw new ArgumentException($"\"{name}\" is an invalid pseudoheader or is used incorrectly (ERR_HTTP2_INVALID_PSEUDOHEADER).", nameof(headers));
+            if (IsConnectionSpecific(name, value))
+                throw new ArgumentException($"HTTP/1 Connection specific headers are forbidden: \"{name}\" (ERR_HTTP2_INVALID_CONNECTION_HEADERS).", nameof(headers));
+            FieldValidation.ValidateName(name, "Header");
+            FieldValidation.ValidateValue(name, value, "header");
+            fields.Add(new(name, value));
+        }
+        return fields;
+    }
+
+    private static bool TryParseStatus(string text, out int status) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out status);
 
     /// <summary>Node's isIllegalConnectionSpecificHeader: fields of HTTP/1.1 connections, which HTTP/2 forbids (RFC 9113 §8.2.2).</summary>
     private static bool IsConnectionSpecific(string name, string value) =>

@@ -618,6 +618,8 @@ public class Http2StreamApiTests
     [InlineData("wantTrailers")]
     [InlineData("aborted")]
     [InlineData("closed")]
+    [InlineData("ended")]
+    [InlineData("stream")]
     public void Close_inside_a_handler_closes_once(string where)
     {
         int closes = 0, aborts = 0;
@@ -627,6 +629,12 @@ public class Http2StreamApiTests
             stream.Aborted += s => { aborts++; if (where == "aborted") s.Close(Code.InternalError); };
             stream.Data += (s, _) => { if (where == "data") s.Close(Code.Cancel); };
             stream.WantTrailers += s => { if (where == "wantTrailers") s.Close(Code.Cancel); };
+            stream.Ended += s => { if (where == "ended") s.Close(Code.Cancel); };
+            if (where == "stream")
+            {
+                stream.Close(Code.Cancel);
+                return;
+            }
             stream.Respond(null, new Http2RespondOptions { WaitForTrailers = true });
             if (where is "aborted" or "closed")
                 stream.Close(Code.Cancel);
@@ -636,7 +644,7 @@ public class Http2StreamApiTests
         var code = fixture.Run(async () =>
         {
             using var wire = await OpenAsync(fixture.Port);
-            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1], false)]);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1], where == "ended")]);
             return (await wire.ReadErrorAsync(1)).Code;
         });
         LoopDriver.RunUntil(fixture.Loop, () => closes > 0);
@@ -775,5 +783,38 @@ public class Http2StreamApiTests
             return (await wire.ReadErrorAsync(1)).Code;
         });
         Assert.Equal(Code.InternalError, code);
+    }
+
+    // test-http2-info-headers.js: additionalHeaders sends 1xx blocks before the response; 101, non-1xx and after respond() refused.
+    [Fact]
+    public void AdditionalHeaders_sends_an_interim_block_first_and_refuses_101_non_1xx_and_after_Respond()
+    {
+        var errors = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            errors.Add(Assert.Throws<ArgumentException>(() => stream.AdditionalHeaders([new(":status", "101")])).Message);
+            errors.Add(Assert.Throws<ArgumentOutOfRangeException>(() => stream.AdditionalHeaders([new(":status", "200")])).Message);
+            errors.Add(Assert.Throws<ArgumentOutOfRangeException>(() => stream.AdditionalHeaders([new("a", "b")])).Message);
+            stream.AdditionalHeaders([new(":status", "103"), new("link", "</a.css>; rel=preload")]);
+            stream.Respond();
+            errors.Add(Assert.Throws<InvalidOperationException>(() => stream.AdditionalHeaders([new(":status", "100")])).Message);
+            stream.End();
+        });
+        var blocks = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get()));
+            var first = await wire.WaitForAsync((h, _) => h.Type == T.Headers && h.StreamId == 1);
+            var fields = HpackFields.Create();
+            new HpackDecoder().Decode(first!.Value.Payload, ref fields);
+            await wire.WaitForAsync((h, _) => h.Type == T.Headers && h.StreamId == 1 && h.Has(Http2FrameFlags.EndStream));
+            return fields.Fields.Select(f => (f.Name, f.Value)).ToList();
+        });
+        Assert.Equal([(":status", "103"), ("link", "</a.css>; rel=preload")], blocks);
+        Assert.Collection(errors,
+            e => Assert.Contains("ERR_HTTP2_STATUS_101", e),
+            e => Assert.Contains("ERR_HTTP2_INVALID_INFO_STATUS", e),
+            e => Assert.Contains("ERR_HTTP2_INVALID_INFO_STATUS", e),
+            e => Assert.Contains("ERR_HTTP2_HEADERS_AFTER_RESPOND", e));
     }
 }
