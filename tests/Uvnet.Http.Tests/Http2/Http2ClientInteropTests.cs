@@ -11,7 +11,7 @@ namespace Uvnet.Http.Tests.Http2;
 /// </summary>
 public class Http2ClientInteropTests
 {
-    private static async Task<string?> RunTool(string file, params string[] args)
+    internal static async Task<string?> RunTool(string file, params string[] args)
     {
         Process process;
         try

@@ -817,4 +817,42 @@ public class Http2StreamApiTests
             e => Assert.Contains("ERR_HTTP2_INVALID_INFO_STATUS", e),
             e => Assert.Contains("ERR_HTTP2_HEADERS_AFTER_RESPOND", e));
     }
+
+    // test-http2-trailers.js end to end with Node's own http2 client: its body and trailers reach Data/Trailers/Ended, and
+    // the response's trailers (waitForTrailers) reach its 'trailers'.
+    [Fact]
+    public void Node_http2_client_talks_to_the_stream_API_with_trailers_both_ways()
+    {
+        const string script = """
+            const http2 = require('http2');
+            const session = http2.connect('http://127.0.0.1:' + process.argv[1]);
+            session.on('error', e => { console.error(e); process.exit(2); });
+            const req = session.request({ ':path': '/up', ':method': 'POST' }, { waitForTrailers: true });
+            req.on('wantTrailers', () => req.sendTrailers({ 'x-sent': 'abc' }));
+            let out = '';
+            req.on('response', h => out += h[':status'] + ' ');
+            req.setEncoding('utf8');
+            req.on('data', d => out += d);
+            req.on('trailers', t => out += ' ' + t['x-got']);
+            req.on('end', () => { console.log(out); session.close(); });
+            req.end('z'.repeat(100000));
+            """;
+        using var fixture = StartStreams((stream, headers, _) =>
+        {
+            long length = 0;
+            string? trailer = null;
+            stream.Data += (_, data) => length += data.Length;
+            stream.Trailers += (_, t) => trailer = t["x-sent"];
+            stream.WantTrailers += s => s.SendTrailers([new("x-got", $"{length} {trailer}")]);
+            stream.Ended += s =>
+            {
+                s.Respond([new(":status", "202")], new Http2RespondOptions { WaitForTrailers = true });
+                s.End("ok");
+            };
+        });
+        string? output = fixture.Run(() => Http2ClientInteropTests.RunTool("node", "-e", script, fixture.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (output is null)
+            return; // no node
+        Assert.Equal("202 ok 100000 abc", output.TrimEnd('\n'));
+    }
 }
