@@ -194,6 +194,30 @@ public sealed class ExamplesTests
     }
 
     [Fact]
+    public async Task Http2Stream_AnswersEachStreamWithItsBodyCountAndATrailerOverH2cPriorKnowledge()
+    {
+        using RunningUvnet example = await Example.StartAsync("11-http2-stream");
+        // HTTP/2 exactly, over plaintext: .NET's HttpClient then speaks h2c with prior knowledge (no Upgrade).
+        using var h2c = new HttpClient
+        {
+            Timeout = RunningUvnet.Bound,
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using HttpResponseMessage upload = await h2c.PostAsync(example.Url("/upload"), new ByteArrayContent(new byte[70_000]));
+        string body = await upload.Content.ReadAsStringAsync(); // trailers are read after the body
+        using HttpResponseMessage get = await h2c.GetAsync(example.Url("/two"));
+        string second = await get.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpVersion.Version20, upload.Version);
+        Assert.Equal("stream 1: POST /upload, 70000 bytes received\n", body); // beyond the 65,535-byte initial window
+        Assert.Equal("70000", upload.TrailingHeaders.GetValues("x-bytes-received").Single());
+        Assert.Equal("stream 3: GET /two, 0 bytes received\n", second); // the same connection's next stream
+        Assert.Equal("0", get.TrailingHeaders.GetValues("x-bytes-received").Single());
+    }
+
+    [Fact]
     public async Task GracefulShutdown_AnswersTheRequestInFlightThenExitsWithZero()
     {
         using RunningUvnet example = await Example.StartAsync("08-graceful-shutdown");
