@@ -16,12 +16,21 @@ internal sealed class TlsSessionCache(int capacity)
 
     internal int Count => _sessions.Count;
 
+    /// <summary>
+    /// Counts <see cref="Clear"/>s: a connection notes it when it starts, and the sessions it receives after a clear
+    /// are not kept (a handshake still running when the agent was destroyed would put one back).
+    /// </summary>
+    internal int Generation { get; private set; }
+
     internal SafeSslSessionHandle? Get((string Host, int Port, TlsClientOptions Options) key) => _sessions.GetValueOrDefault(key);
 
-    /// <summary>Keeps <paramref name="session"/> for its key, replacing the one before (a later ticket is the fresher).</summary>
-    internal void Put((string Host, int Port, TlsClientOptions Options) key, SafeSslSessionHandle session)
+    /// <summary>
+    /// Keeps <paramref name="session"/> for its key, replacing the one before (a later ticket is the fresher), unless
+    /// it comes from a connection started before the last <see cref="Clear"/> (<paramref name="generation"/>).
+    /// </summary>
+    internal void Put((string Host, int Port, TlsClientOptions Options) key, SafeSslSessionHandle session, int generation)
     {
-        if (Capacity == 0)
+        if (Capacity == 0 || generation != Generation)
         {
             session.Dispose();
             return;
@@ -54,5 +63,6 @@ internal sealed class TlsSessionCache(int capacity)
             session.Dispose();
         _sessions.Clear();
         _order.Clear();
+        Generation++;
     }
 }

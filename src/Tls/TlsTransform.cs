@@ -25,6 +25,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
     private TlsState _state;
     private TlsSessionCache? _sessions; // a client's: where the session it offers came from and the ones it receives go
     private (string Host, int Port, TlsClientOptions Options) _sessionKey;
+    private int _sessionGeneration; // the cache's when this connection started: a Clear since drops what it receives
     private bool _shutdownWanted; // End came while writes were held: the close_notify and FIN follow them
 
     private TlsTransform(Socket socket, SecureContext context, TlsServerOptions? server, TlsClientOptions? client, Action<Socket>? onSecure)
@@ -84,6 +85,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
         {
             transform._sessions = sessions;
             transform._sessionKey = (host, port, options);
+            transform._sessionGeneration = sessions.Generation;
             if (sessions.Get(transform._sessionKey) is { } session)
                 transform.Offer(session);
         }
@@ -224,7 +226,7 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
             return 0;
         nint copy = OpenSsl.SSL_SESSION_dup(session);
         if (copy != 0)
-            sessions.Put(transform._sessionKey, new SafeSslSessionHandle(copy));
+            sessions.Put(transform._sessionKey, new SafeSslSessionHandle(copy), transform._sessionGeneration);
         return 0; // OpenSSL keeps (and frees) its own reference
     }
 

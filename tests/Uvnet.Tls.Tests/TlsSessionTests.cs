@@ -146,21 +146,40 @@ public sealed class TlsSessionTests
     }
 
     [Fact]
+    public void A_connection_still_handshaking_when_its_agent_is_destroyed_puts_no_session_back()
+    {
+        var server = new ResumingServer();
+        var agent = new Agent(server.Loop, new AgentOptions { KeepAlive = false });
+        bool done = false;
+        var request = Uvnet.Http.Http.Get(server.Loop, new RequestOptions { Host = "localhost", Port = server.Server.Port, Path = "/", Tls = s_trustTestCa, Agent = agent }, res =>
+        {
+            res.Resume();
+            res.End += _ => done = true;
+        });
+        request.Socket += (_, _) => agent.Destroy(); // the connection is made, its handshake not begun
+        request.Error += (_, _) => done = true;
+        LoopDriver.RunUntil(server.Loop, () => done && server.Server.ConnectionCount == 0);
+        Assert.False(server.Get(agent)); // nothing kept to resume: a full handshake, whose session is kept again
+        Assert.True(server.Get(agent));
+        server.Finish(agent);
+    }
+
+    [Fact]
     public void The_session_cache_drops_its_oldest_key_beyond_its_capacity_and_forgets_an_evicted_one()
     {
         var cache = new TlsSessionCache(2);
         var a = ("a", 1, s_trustTestCa);
         var b = ("b", 1, s_trustTestCa);
         var c = ("c", 1, s_trustTestCa);
-        cache.Put(a, new SafeSslSessionHandle());
-        cache.Put(b, new SafeSslSessionHandle());
-        cache.Put(a, new SafeSslSessionHandle()); // replaced: still the oldest key
-        cache.Put(c, new SafeSslSessionHandle());
+        cache.Put(a, new SafeSslSessionHandle(), 0);
+        cache.Put(b, new SafeSslSessionHandle(), 0);
+        cache.Put(a, new SafeSslSessionHandle(), 0); // replaced: still the oldest key
+        cache.Put(c, new SafeSslSessionHandle(), 0);
         Assert.Null(cache.Get(a));
         Assert.NotNull(cache.Get(b));
         Assert.NotNull(cache.Get(c));
         cache.Evict(b);
-        cache.Put(a, new SafeSslSessionHandle()); // room again: nothing else goes
+        cache.Put(a, new SafeSslSessionHandle(), 0); // room again: nothing else goes
         Assert.Equal(2, cache.Count);
         Assert.NotNull(cache.Get(c));
     }
