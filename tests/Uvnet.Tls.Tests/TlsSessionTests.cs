@@ -165,6 +165,34 @@ public sealed class TlsSessionTests
     }
 
     [Fact]
+    public void A_TLS12_session_without_a_ticket_is_not_kept_in_OpenSSLs_server_cache_and_one_with_a_ticket_resumes()
+    {
+        // Node's contexts turn OpenSSL's internal server cache off (SSL_SESS_CACHE_NO_INTERNAL): a client that takes
+        // no ticket leaves nothing behind for five minutes; tickets still resume.
+        var loop = new Loop();
+        TlsServerOptions options = TlsEchoTests.ServerOptions();
+        var server = Tls.CreateServer(loop, options, socket => socket.End());
+        server.Listen(0, "127.0.0.1");
+        LoopDriver.RunUntil(loop, () => server.Port > 0);
+        string session = Path.Combine(Path.GetTempPath(), $"uvnet-tls12-session-{Guid.NewGuid():N}.pem");
+        try
+        {
+            string connect = $"s_client -connect 127.0.0.1:{server.Port} -tls1_2";
+            Assert.Contains("New, TLSv1.2", HttpsServerTests.RunTool(loop, "openssl", $"{connect} -no_ticket", "", mustSucceed: false).Output);
+            Assert.Equal(0, OpenSsl.SSL_CTX_ctrl(options.Context.Handle, OpenSsl.SSL_CTRL_SESS_NUMBER, 0, 0));
+            Assert.Contains("New, TLSv1.2", HttpsServerTests.RunTool(loop, "openssl", $"{connect} -sess_out {session}", "", mustSucceed: false).Output);
+            Assert.Contains("Reused, TLSv1.2", HttpsServerTests.RunTool(loop, "openssl", $"{connect} -sess_in {session}", "", mustSucceed: false).Output);
+        }
+        finally
+        {
+            File.Delete(session);
+        }
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
+
+    [Fact]
     public void The_session_cache_drops_its_oldest_key_beyond_its_capacity_and_forgets_an_evicted_one()
     {
         var cache = new TlsSessionCache(2);
