@@ -96,6 +96,9 @@ public sealed unsafe class SecureContext : IDisposable
         OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_SET_MAX_PROTO_VERSION, OpenSsl.TLS1_3_VERSION, 0);
         OpenSsl.SSL_CTX_set_options(ctx, OpenSsl.SSL_OP_NO_COMPRESSION | OpenSsl.SSL_OP_NO_RENEGOTIATION);
         // Writes always complete whole (a memory BIO takes everything); idle connections give their record buffers back.
+        // Release costs two 16 KiB mallocs and frees per keep-alive request (about 1.5% of its CPU in the profile);
+        // keeping them while a connection is busy would hold 33 KiB on each of a burst of connections, which glibc
+        // keeps in the process's memory after they go idle (bench/FINDINGS.md).
         OpenSsl.SSL_CTX_ctrl(ctx, OpenSsl.SSL_CTRL_MODE, (nint)(OpenSsl.SSL_MODE_RELEASE_BUFFERS | OpenSsl.SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER), 0);
         if (OpenSsl.SSL_CTX_set_cipher_list(ctx, Tls12Ciphers) != 1 || OpenSsl.SSL_CTX_set_ciphersuites(ctx, Tls13Suites) != 1
             || SetGroups(ctx, "X25519:P-256:P-384") != 1)

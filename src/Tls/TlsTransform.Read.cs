@@ -93,7 +93,7 @@ internal sealed unsafe partial class TlsTransform
         {
             int n;
             fixed (byte* p = buffer.Span)
-                n = OpenSsl.SSL_read(_ssl, p, buffer.Length);
+                n = OpenSsl.SSL_read(_ssl.DangerousGetHandle(), p, buffer.Length); // see Ssl's lifetime in OnClosed
             if (n > 0)
             {
                 try
@@ -107,6 +107,11 @@ internal sealed unsafe partial class TlsTransform
                     _socket.Loop.Post(static t => t.ResumeClearOut(), this);
                     throw;
                 }
+                // A read shorter than the buffer ended its record; with no ciphertext left in the BIO, another
+                // SSL_read would only answer WANT_READ, at the price of a pass through the record layer and an
+                // SSL_get_error: a keep-alive request is one record, so this halves the calls per request.
+                if (n < buffer.Length && _state != TlsState.Closed && OpenSsl.BIO_ctrl_pending(_ssl.ReadBio) == 0)
+                    break;
                 continue;
             }
             int error = OpenSsl.SSL_get_error(_ssl, n);

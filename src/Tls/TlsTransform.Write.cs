@@ -62,15 +62,18 @@ internal sealed unsafe partial class TlsTransform
         int staged = 0;
         try
         {
-            foreach (ReadOnlyMemory<byte> memory in buffers)
+            for (int i = 0; i < buffers.Length; i++)
             {
-                ReadOnlySpan<byte> data = memory.Span;
+                ReadOnlySpan<byte> data = buffers[i].Span;
+                bool last = i == buffers.Length - 1;
                 while (!data.IsEmpty)
                 {
-                    if (staged == 0 && data.Length >= MaxRecordPlaintext)
+                    if (staged == 0 && (last || data.Length >= MaxRecordPlaintext))
                     {
-                        // Whole records straight from the caller's memory, no copy.
-                        int whole = data.Length - data.Length % MaxRecordPlaintext;
+                        // Whole records straight from the caller's memory, no copy; and all of the last buffer when
+                        // nothing is staged before it (an HTTP flush: one buffer), which SSL_write cuts into the
+                        // same records gathering would have made.
+                        int whole = last ? data.Length : data.Length - data.Length % MaxRecordPlaintext;
                         if (!SslWrite(data[..whole]))
                             return false;
                         data = data[whole..];
@@ -101,7 +104,7 @@ internal sealed unsafe partial class TlsTransform
     {
         int n;
         fixed (byte* p = data)
-            n = OpenSsl.SSL_write(_ssl, p, data.Length);
+            n = OpenSsl.SSL_write(_ssl.DangerousGetHandle(), p, data.Length); // see Ssl's lifetime in OnClosed
         if (n == data.Length)
             return true;
         Fail(OpenSslError.TakeNet("ERR_SSL_WRITE", "TLS write failed"));

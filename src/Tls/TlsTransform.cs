@@ -196,6 +196,8 @@ internal sealed unsafe partial class TlsTransform : SocketTransform
         StopHandshakeTimer();
         FailParkedWrites();
         ReturnStaging();
+        // The SSL (and its BIOs) go here, on the loop thread, after which every path checks the state first: so the
+        // per-record calls pass its pointer as it is, without the SafeHandle's reference counting on each.
         _ssl.Dispose();
         if (_self.IsAllocated)
             _self.Free();

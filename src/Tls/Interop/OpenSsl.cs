@@ -56,8 +56,8 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Ssl)] internal static partial void SSL_set_accept_state(SafeSslHandle ssl);
     [LibraryImport(Ssl)] internal static partial void SSL_set_connect_state(SafeSslHandle ssl);
     [LibraryImport(Ssl)] internal static partial int SSL_do_handshake(SafeSslHandle ssl);
-    [LibraryImport(Ssl)] internal static partial int SSL_read(SafeSslHandle ssl, byte* buffer, int count);
-    [LibraryImport(Ssl)] internal static partial int SSL_write(SafeSslHandle ssl, byte* buffer, int count);
+    [LibraryImport(Ssl)] internal static partial int SSL_read(nint ssl, byte* buffer, int count);
+    [LibraryImport(Ssl)] internal static partial int SSL_write(nint ssl, byte* buffer, int count);
     [LibraryImport(Ssl)] internal static partial int SSL_get_error(SafeSslHandle ssl, int ret);
     [LibraryImport(Ssl)] internal static partial int SSL_shutdown(SafeSslHandle ssl);
     [LibraryImport(Ssl)] internal static partial int SSL_get_shutdown(SafeSslHandle ssl);
@@ -90,7 +90,8 @@ internal static unsafe partial class OpenSsl
     [LibraryImport(Crypto)] internal static partial int BIO_free(nint bio);
     [LibraryImport(Crypto)] internal static partial int BIO_read(nint bio, byte* buffer, int count);
     [LibraryImport(Crypto)] internal static partial int BIO_write(nint bio, byte* buffer, int count);
-    [LibraryImport(Crypto)] internal static partial nuint BIO_ctrl_pending(nint bio);
+    // Reads a counter: short enough to skip the GC transition (it is called after every read and write).
+    [LibraryImport(Crypto), SuppressGCTransition] internal static partial nuint BIO_ctrl_pending(nint bio);
     [LibraryImport(Crypto)] internal static partial nint BIO_ctrl(nint bio, int cmd, nint larg, nint parg);
     [LibraryImport(Crypto)] internal static partial nint PEM_read_bio_X509(nint bio, nint x, nint callback, nint userdata);
     [LibraryImport(Crypto)] internal static partial nint PEM_read_bio_PrivateKey(nint bio, nint x, nint callback, nint userdata);
