@@ -23,17 +23,23 @@ internal static unsafe class SockAddr
     };
 
     /// <summary>Writes <paramref name="endpoint"/> as a sockaddr; returns its length.</summary>
+    /// <remarks>
+    /// Only the sockaddr's own bytes are cleared (a datagram's destination is written for each send), though
+    /// <paramref name="destination"/> must hold <see cref="MaxSize"/>.
+    /// </remarks>
     internal static int Write(EndPoint endpoint, Span<byte> destination)
     {
-        destination[..MaxSize].Clear();
+        destination = destination[..MaxSize];
         switch (endpoint)
         {
             case IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetwork:
+                destination[..16].Clear();
                 WriteFamily(destination, SocketConstants.AF_INET, 16);
                 BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)ip.Port);
                 ip.Address.TryWriteBytes(destination[4..8], out _);
                 return 16;
             case IPEndPoint ip:
+                destination[..28].Clear();
                 WriteFamily(destination, SocketConstants.AF_INET6, 28);
                 BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)ip.Port);
                 ip.Address.TryWriteBytes(destination[8..24], out _);
@@ -44,6 +50,7 @@ internal static unsafe class SockAddr
                 // ("\0name") as "@name", which bind would take for a file of that name. A file path ends with a NUL;
                 // an abstract name has none, and the length says where it ends. The endpoint's constructor
                 // refused paths longer than sun_path, so it fits.
+                destination.Clear();
                 SocketAddress address = unix.Serialize();
                 address.Buffer.Span[2..address.Size].CopyTo(destination[2..]);
                 WriteFamily(destination, SocketConstants.AF_UNIX, address.Size);

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Uvnet.Interop;
 
 namespace Uvnet;
@@ -86,6 +88,7 @@ public sealed unsafe partial class UdpHandle
         UpdateInterest();
     }
 
+    [SkipLocalsInit]
     private void ReceiveAvailable()
     {
         // With the loop's buffers on Linux: a batch per recvmmsg, as libuv's UV_UDP_RECVMMSG (the other systems, and a
@@ -139,9 +142,12 @@ public sealed unsafe partial class UdpHandle
     /// set then, the rest go to the new callback, into the buffers of its alloc if it has one. Returns the receives
     /// left of this wakeup's budget for the one-at-a-time loop: none unless a restart brought an alloc.
     /// </summary>
+    [SkipLocalsInit]
     private int ReceiveBatches()
     {
-        const int nameSize = SockAddr.MaxSize;
+        // Room for sockaddr_in6, the largest sender, rounded to keep the names 8-byte aligned; with SkipLocalsInit
+        // none of these arrays is cleared for each wakeup, as each entry is written before the call that reads it.
+        const int nameSize = 32;
         Memory<byte> buffers = Loop.SharedDatagramBuffers;
         Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[ReceiveBatchSize];
         Libc.IoVec* vectors = stackalloc Libc.IoVec[ReceiveBatchSize];
@@ -221,14 +227,11 @@ public sealed unsafe partial class UdpHandle
     }
 
     /// <summary>The sender's endpoint: the one handed out before for the same address, so steady peers allocate nothing.</summary>
+    [SkipLocalsInit]
     private IPEndPoint? Sender(ReadOnlySpan<byte> address)
     {
-        // FNV-1a over the address's bytes (at most 28): cheap, and the port and the address's low bytes spread it.
-        uint hash = 2166136261;
-        foreach (byte b in address)
-            hash = (hash ^ b) * 16777619;
+        uint hash = HashAddress(address);
         KnownSender?[] senders = _senders ??= new KnownSender?[SenderCacheSize];
-        Span<byte> scratch = stackalloc byte[SockAddr.MaxSize];
         int free = -1;
         for (int probe = 0; probe < SenderProbes; probe++)
         {
@@ -240,12 +243,13 @@ public sealed unsafe partial class UdpHandle
             else if (address.SequenceEqual(known.Address.AsSpan(0, known.Length)))
             {
                 // An IPEndPoint can be changed: one whose holder changed it is no longer this sender's.
-                if (known.IsUnchanged(scratch))
+                if (known.IsUnchanged())
                     return known.EndPoint;
                 free = index;
                 break;
             }
         }
+        Span<byte> scratch = stackalloc byte[SockAddr.MaxSize];
         scratch.Clear();
         address.CopyTo(scratch);
         if (SockAddr.Read(scratch) is not { } sender)
@@ -254,33 +258,58 @@ public sealed unsafe partial class UdpHandle
         // outside its probes, where it is never found again.
         if (free < 0)
             free = (int)((hash + (uint)_senderEvictions++ % SenderProbes) % SenderCacheSize);
-        (senders[free] ??= new KnownSender()).Set(address, sender, scratch);
+        (senders[free] ??= new KnownSender()).Set(address, sender);
         return sender;
     }
 
-    /// <summary>A sender's raw address, the endpoint handed out for it, and that endpoint as it was written then.</summary>
+    /// <summary>
+    /// A hash of a sender's raw address (16 or 28 bytes), eight bytes at a time: each word is mixed in by a multiply
+    /// whose high half is kept, so the port's and the address's bits reach the bits the cache's index takes.
+    /// </summary>
+    private static uint HashAddress(ReadOnlySpan<byte> address)
+    {
+        const ulong mix = 0x9E3779B97F4A7C15;
+        ulong hash = 0;
+        int i = 0;
+        for (; i + sizeof(ulong) <= address.Length; i += sizeof(ulong))
+            hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(address[i..])) * mix;
+        ulong tail = 0;
+        for (int shift = 0; i < address.Length; i++, shift += 8)
+            tail |= (ulong)address[i] << shift;
+        return (uint)(((hash ^ tail) * mix) >> 32);
+    }
+
+    /// <summary>
+    /// A sender's raw address, the endpoint handed out for it, and what that endpoint said then: its port and the
+    /// address object with the only value of it a holder can change (an IPv4 address's number, an IPv6 one's scope).
+    /// Comparing those is how a changed endpoint is told, without encoding it again for every datagram.
+    /// </summary>
     private sealed class KnownSender
     {
         public readonly byte[] Address = new byte[MaxSenderSize];
         public int Length;
         public IPEndPoint EndPoint = null!;
-        private readonly byte[] _written = new byte[MaxSenderSize];
-        private int _writtenLength;
+        private IPAddress _address = null!;
+        private int _port;
+        private long _value;
 
-        public void Set(ReadOnlySpan<byte> address, IPEndPoint endPoint, Span<byte> scratch)
+        public void Set(ReadOnlySpan<byte> address, IPEndPoint endPoint)
         {
             address.CopyTo(Address);
             Length = address.Length;
             EndPoint = endPoint;
-            _writtenLength = SockAddr.Write(endPoint, scratch);
-            scratch[.._writtenLength].CopyTo(_written);
+            _address = endPoint.Address;
+            _port = endPoint.Port;
+            _value = MutableValue(_address);
         }
 
         /// <summary>Whether the endpoint still says what it said when handed out (its address, scope and port).</summary>
-        public bool IsUnchanged(Span<byte> scratch)
-        {
-            int length = SockAddr.Write(EndPoint, scratch);
-            return scratch[..length].SequenceEqual(_written.AsSpan(0, _writtenLength));
-        }
+        public bool IsUnchanged() =>
+            EndPoint.Port == _port && ReferenceEquals(EndPoint.Address, _address) && MutableValue(_address) == _value;
+
+#pragma warning disable CS0618 // IPAddress.Address is obsolete, but it is what a holder may set on an IPv4 address
+        private static long MutableValue(IPAddress address) =>
+            address.AddressFamily == AddressFamily.InterNetwork ? address.Address : address.ScopeId;
+#pragma warning restore CS0618
     }
 }

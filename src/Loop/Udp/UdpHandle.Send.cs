@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Uvnet.Interop;
 
 namespace Uvnet;
@@ -79,6 +80,7 @@ public sealed unsafe partial class UdpHandle
     /// refuses, or as the system fails the send: EMSGSIZE, ENOBUFS for a datagram the kernel can never buffer, ECONNREFUSED...).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The handle is closing or closed.</exception>
+    [SkipLocalsInit]
     public int TrySend(ReadOnlySpan<byte> data, IPEndPoint? destination)
     {
         VerifyUsable();
