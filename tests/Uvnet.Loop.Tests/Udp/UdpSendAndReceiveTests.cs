@@ -268,6 +268,35 @@ public sealed class UdpSendAndReceiveTests
         scope.Finish();
     }
 
+    // The cache tells a changed endpoint by its port, its address object and the one value of that object a holder can
+    // set (IPv4: the number, IPv6: the scope), not by encoding it again: each change made in place must still be seen.
+    [Theory]
+    [InlineData("number")]
+    [InlineData("scope")]
+    public void A_sender_address_the_user_changed_in_place_is_not_handed_out_again(string change)
+    {
+        using var scope = new LoopScope();
+        IPAddress loopback = change == "scope" ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var server = UdpTestKit.Bound(scope.Loop, new IPEndPoint(loopback, 0));
+        var client = UdpTestKit.Bound(scope.Loop, new IPEndPoint(loopback, 0));
+        var received = UdpTestKit.Record(server);
+
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("a"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 1);
+        IPAddress kept = received[0].Sender!.Address;
+        if (change == "scope")
+            kept.ScopeId = 7;
+        else
+#pragma warning disable CS0618 // the obsolete setter is the way a holder changes an IPv4 address in place
+            kept.Address = 0x0302010A;
+#pragma warning restore CS0618
+        Assert.Equal(0, client.Send(UdpTestKit.Bytes("b"), server.LocalEndPoint));
+        scope.RunUntil(() => received.Count == 2);
+        Assert.NotSame(received[0].Sender, received[1].Sender);
+        Assert.Equal(client.LocalEndPoint, received[1].Sender);
+        scope.CloseAllAndFinish();
+    }
+
     [Fact]
     public void The_sender_cache_still_finds_a_sender_placed_after_its_eviction_counter_wrapped()
     {
