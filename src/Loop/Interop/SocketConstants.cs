@@ -48,4 +48,7 @@ internal static class SocketConstants
     internal static readonly int MCAST_JOIN_SOURCE_GROUP = s_linux ? 46 : 82;
     internal static readonly int MCAST_LEAVE_SOURCE_GROUP = s_linux ? 47 : 83;
     internal const int SHUT_WR = 1;
+
+    // UDP segmentation offload (Linux only): a send's size of each datagram of a run (GSO), and receiving runs whole (GRO).
+    internal const int SOL_UDP = 17, UDP_SEGMENT = 103;
 }

@@ -57,6 +57,10 @@ public sealed unsafe class UdpSendRequest : Request<UdpSendRequest>
         return sent;
     }
 
+    /// <summary>Whether this datagram goes where <paramref name="other"/>'s goes (the same address, or both to the connected peer).</summary>
+    internal bool SameDestination(UdpSendRequest other) =>
+        _addressLength == other._addressLength && _address.AsSpan(0, _addressLength).SequenceEqual(other._address.AsSpan(0, _addressLength));
+
     /// <summary>Buffers this datagram gathers (one iovec each).</summary>
     internal int BufferCount => _count;
 

@@ -14,7 +14,13 @@ public sealed unsafe partial class UdpHandle
     private const int SendBatchSize = 20;
     private const int SendBatchBuffers = 64;
 
+    // A run of datagrams one segmented send (UDP_SEGMENT) may carry: Linux's UDP_MAX_SEGMENTS before 6.14 raised it
+    // to 128, and an IPv4 datagram's largest payload for them all.
+    private const int MaxSegments = 64;
+    private const int MaxSegmentedBytes = 65507;
+
     private UdpSendRequest? _sendHead, _sendTail;
+    private bool _segmentationRefused;
     private UdpSendRequest? _doneHead, _doneTail;
     private bool _runningSendCallbacks;
 
@@ -173,7 +179,8 @@ public sealed unsafe partial class UdpHandle
     {
         while (_sendHead is { } head)
         {
-            int sent = head.Next is not null && OperatingSystem.IsLinux() ? SendBatch(head) : head.SendTo(Fd) < 0 ? -1 : 1;
+            int sent = head.Next is null || !OperatingSystem.IsLinux() ? head.SendTo(Fd) < 0 ? -1 : 1
+                : SendSegmented(head) is not 0 and int segmented ? segmented : SendBatch(head);
             if (sent > 0)
             {
                 for (; sent > 0; sent--)
@@ -188,6 +195,71 @@ public sealed unsafe partial class UdpHandle
             // This datagram fails (EMSGSIZE, ECONNREFUSED...); those behind it are datagrams of their own and go on.
             CompleteSend(DequeueSend(), status);
         }
+    }
+
+    /// <summary>
+    /// Sends the run of queued datagrams from <paramref name="head"/> that go to one destination in equal sizes (the
+    /// last may be shorter) as one sendmsg with UDP_SEGMENT, where the kernel supports it (GSO): the kernel cuts the
+    /// run back into those datagrams, each with its own UDP header, so each arrives as one datagram as before. Returns
+    /// how many went (all of the run); -1 (errno set) when none did, for a reason that is the first datagram's (the
+    /// socket is full, a pending ECONNREFUSED...), as <see cref="SendBatch"/> says it; or 0 when the run is shorter
+    /// than two or was refused as a whole (EMSGSIZE, or EINVAL and EIO: no UDP_SEGMENT, a segment above the path's
+    /// MTU, no checksum offload; those are not tried again on this handle): the datagrams then go by sendmmsg, which
+    /// tells each its own status.
+    /// </summary>
+    [SkipLocalsInit]
+    private int SendSegmented(UdpSendRequest head)
+    {
+        long segment = head.Size;
+        if (_segmentationRefused || segment == 0)
+            return 0;
+        int count = 1, buffers = head.BufferCount;
+        long total = segment;
+        for (UdpSendRequest? r = head.Next; r is not null && count < MaxSegments; r = r.Next)
+        {
+            // Only the last datagram of a run may be shorter than the segment size.
+            if (r.Size == 0 || r.Size > segment || total + r.Size > MaxSegmentedBytes || buffers + r.BufferCount > SendBatchBuffers
+                || !r.SameDestination(head))
+                break;
+            count++;
+            buffers += r.BufferCount;
+            total += r.Size;
+            if (r.Size < segment)
+                break;
+        }
+        if (count < 2)
+            return 0;
+        Libc.IoVec* vectors = stackalloc Libc.IoVec[SendBatchBuffers];
+        // struct cmsghdr (a size_t length, then level and type) and the segment size, padded to CMSG_SPACE(2).
+        ulong* control = stackalloc ulong[3];
+        control[0] = 16 + sizeof(ushort);
+        ((int*)control)[2] = SocketConstants.SOL_UDP;
+        ((int*)control)[3] = SocketConstants.UDP_SEGMENT;
+        control[2] = (ushort)segment;
+        Libc.MsgHdr message = head.Message(vectors);
+        int used = head.BufferCount;
+        for (UdpSendRequest next = head; used < buffers;)
+        {
+            next = next.Next!;
+            next.Message(vectors + used);
+            used += next.BufferCount;
+        }
+        message.IovLength = used;
+        message.Control = control;
+        message.ControlLength = 3 * sizeof(ulong);
+        nint sent = Libc.SendMsg(Fd, &message, 0);
+        UdpSendRequest? pinned = head;
+        for (int i = 0; i < count; i++, pinned = pinned.Next)
+            pinned!.Unpin();
+        if (sent >= 0)
+            return count;
+        // Refused for the run as a whole (by the kernel, or for its size): its datagrams go one by one. Any other
+        // failure (EAGAIN, or a pending error such as ECONNREFUSED, which the call took from the socket) is the first
+        // datagram's, as sendmmsg reports it: the caller reads it from errno.
+        int status = Libc.LastStatus();
+        if (status == UvError.EINVAL || status == UvError.EIO)
+            _segmentationRefused = true;
+        return status == UvError.EINVAL || status == UvError.EIO || status == UvError.EMSGSIZE ? 0 : -1;
     }
 
     /// <summary>

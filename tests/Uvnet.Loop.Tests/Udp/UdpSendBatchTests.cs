@@ -20,10 +20,7 @@ public sealed class UdpSendBatchTests
     public void Queued_sends_keep_their_destination_buffers_status_and_order()
     {
         using var scope = new LoopScope();
-        var first = UdpTestKit.Bound(scope.Loop);
-        var second = UdpTestKit.Bound(scope.Loop);
-        var atFirst = UdpTestKit.Record(first);
-        var atSecond = UdpTestKit.Record(second);
+        var (first, second, atFirst, atSecond) = UdpTestKit.TwoRecording(scope.Loop);
         var client = UdpTestKit.Bound(scope.Loop);
         var statuses = new List<(int, int)>();
         const int count = 45;

@@ -32,6 +32,13 @@ internal static class UdpTestKit
         return received;
     }
 
+    /// <summary>Two bound handles, each recording what it receives (<see cref="Record"/>): destinations for one client's sends.</summary>
+    internal static (UdpHandle First, UdpHandle Second, List<Datagram> AtFirst, List<Datagram> AtSecond) TwoRecording(Loop loop)
+    {
+        UdpHandle first = Bound(loop), second = Bound(loop);
+        return (first, second, Record(first), Record(second));
+    }
+
     internal static byte[] Bytes(string text) => System.Text.Encoding.ASCII.GetBytes(text);
 
     internal static string Text(Datagram d) => System.Text.Encoding.ASCII.GetString(d.Data);
