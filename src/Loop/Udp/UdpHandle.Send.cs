@@ -21,6 +21,9 @@ public sealed unsafe partial class UdpHandle
 
     private UdpSendRequest? _sendHead, _sendTail;
     private bool _segmentationRefused;
+
+    // Linux before 4.18 ignores a control message of SOL_UDP: a run would leave as one datagram of all its bytes.
+    private static readonly bool s_segmentation = OperatingSystem.IsLinux() && Environment.OSVersion.Version >= new Version(4, 18);
     private UdpSendRequest? _doneHead, _doneTail;
     private bool _runningSendCallbacks;
 
@@ -211,7 +214,7 @@ public sealed unsafe partial class UdpHandle
     private int SendSegmented(UdpSendRequest head)
     {
         long segment = head.Size;
-        if (_segmentationRefused || segment == 0)
+        if (!s_segmentation || _segmentationRefused || segment == 0)
             return 0;
         int count = 1, buffers = head.BufferCount;
         long total = segment;
