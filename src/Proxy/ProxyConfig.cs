@@ -36,8 +36,14 @@ public sealed record ProxyConfig
     /// <summary>The admin listener's address (default 127.0.0.1: metrics are not for the network unless asked).</summary>
     public string AdminHost { get; init; } = "127.0.0.1";
 
-    /// <summary>The proxy's listener: TLS (its certificate and key read from their PEM files) and the PROXY protocol.</summary>
+    /// <summary>The proxy's first listener (on <c>--port</c>): TLS (its certificate and key read from their PEM files) and the PROXY protocol.</summary>
     public ProxyListenerOptions Listener { get; init; } = new();
+
+    /// <summary>
+    /// The listeners beside the first (<c>"listeners"</c>: each with its <c>port</c>, and optionally <c>host</c>,
+    /// <c>name</c>, <c>tls</c> and <c>proxyProtocol</c>), for <see cref="ProxyServer.Reload(ProxyOptions, IReadOnlyList{ProxyListenerOptions}, TlsServerOptions?)"/>.
+    /// </summary>
+    public IReadOnlyList<ProxyListenerOptions> Listeners { get; init; } = [];
 
     /// <summary>
     /// Reads <paramref name="json"/>; every error names its field. Certificate, key and CA files are PEM, read now;
@@ -60,7 +66,7 @@ public sealed record ProxyConfig
         using (document)
         {
             JsonElement root = Object(document.RootElement, "(root)");
-            Keys(root, "", "admin", "listener", "timeouts", "maxRetries", "viaName", "clusters", "routes");
+            Keys(root, "", "admin", "listener", "listeners", "timeouts", "maxRetries", "viaName", "clusters", "routes");
             var options = new ProxyOptions
             {
                 Timeouts = root.TryGetProperty("timeouts", out JsonElement t) ? Timeouts(t, "Timeouts") : new ProxyTimeouts(),
@@ -81,15 +87,21 @@ public sealed record ProxyConfig
                     throw new ArgumentException($"Admin.Port: {adminPort} is not a port.", nameof(json));
                 adminHost = String(admin, "host", "Admin.Host") ?? adminHost;
             }
-            ProxyListenerOptions listener = root.TryGetProperty("listener", out JsonElement l) ? ReadListener(l, "Listener", directory) : new();
-            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost, Listener = listener };
+            ProxyListenerOptions listener = root.TryGetProperty("listener", out JsonElement l) ? ReadListener(l, "Listener", directory, placed: false) : new();
+            ProxyListenerOptions[] listeners = [.. Array(root, "listeners", "Listeners").Select((e, i) => ReadListener(e, $"Listeners[{i}]", directory, placed: true))];
+            ProxyListenerOptions.ValidateAll(listeners);
+            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost, Listener = listener, Listeners = listeners };
         }
     }
 
-    private static ProxyListenerOptions ReadListener(JsonElement e, string field, string? directory)
+    /// <summary>A listener's settings; <paramref name="placed"/>: one of "listeners", whose address is its own (the first's is the command line's).</summary>
+    private static ProxyListenerOptions ReadListener(JsonElement e, string field, string? directory, bool placed)
     {
         Object(e, field);
-        Keys(e, field + ".", "tls", "proxyProtocol");
+        if (placed)
+            Keys(e, field + ".", "name", "host", "port", "tls", "proxyProtocol");
+        else
+            Keys(e, field + ".", "tls", "proxyProtocol");
         TlsServerOptions? tls = null;
         if (e.TryGetProperty("tls", out JsonElement t) && t.ValueKind != JsonValueKind.Null)
         {
@@ -103,7 +115,16 @@ public sealed record ProxyConfig
             SecureContext context = ReadFile(field + ".Tls.Cert", () => SecureContext.FromPemFiles(PathOf(cert, directory), PathOf(key, directory)));
             tls = new TlsServerOptions { Context = context, HandshakeTimeout = handshakeTimeout };
         }
-        return new ProxyListenerOptions { Tls = tls, ProxyProtocol = Bool(e, "proxyProtocol", field + ".ProxyProtocol") ?? false };
+        var options = new ProxyListenerOptions
+        {
+            Name = placed ? String(e, "name", field + ".Name") : null,
+            Host = placed ? String(e, "host", field + ".Host") : null,
+            Port = placed ? Int(e, "port", field + ".Port") ?? throw new ArgumentException($"{field}.Port: required.") : 0,
+            Tls = tls,
+            ProxyProtocol = Bool(e, "proxyProtocol", field + ".ProxyProtocol") ?? false,
+        };
+        options.Validate(field);
+        return options;
     }
 
     private static TlsClientOptions ClusterTls(JsonElement e, string field, string? directory)

@@ -14,9 +14,10 @@ public sealed class ProxyConnection
     private int _holds;
     private bool _accepting, _accepted, _secure;
 
-    internal ProxyConnection(ProxyServer proxy, Socket socket)
+    internal ProxyConnection(ProxyServer proxy, ProxyListener listener, Socket socket)
     {
         Proxy = proxy;
+        Listener = listener;
         Socket = socket;
         ClientAddress = socket.RemoteAddress;
         ClientPort = socket.RemotePort;
@@ -25,6 +26,9 @@ public sealed class ProxyConnection
 
     /// <summary>The proxy.</summary>
     public ProxyServer Proxy { get; }
+
+    /// <summary>The listener that accepted it.</summary>
+    public ProxyListener Listener { get; }
 
     /// <summary>The client's socket.</summary>
     public Socket Socket { get; }
@@ -131,6 +135,7 @@ public sealed class ProxyConnection
 
     internal void OnClosed()
     {
+        Listener.ConnectionsOpen--;
         _waiting.Clear(); // their requests closed with the socket: each has run its RequestFinished already
         if (!_accepting)
             return; // closed before its PROXY header was read: Accept never ran, so neither does ConnectionFinished

@@ -122,7 +122,7 @@ public sealed partial class ProxyExchange
         List<KeyValuePair<string, string>> headers = _upstreamHeadersStore;
         headers.Clear();
         HopByHop.CopyEndToEnd(request.Headers.Raw, headers);
-        ForwardedHeaders.Add(headers, request, Connection.ClientAddress, Proxy.Scheme, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.ViaHop(request.HttpVersionMinor));
+        ForwardedHeaders.Add(headers, request, Connection.ClientAddress, Connection.Listener.Scheme, _authority ?? request.Headers.Get("host"), Route.HostRewrite ?? _authority, _config.ViaHop(request.HttpVersionMinor));
         if (_upgradeSocket is not null && request.Headers.Get("upgrade") is { } upgrade)
         {
             headers.Add(new("Connection", "upgrade"));

@@ -7,10 +7,11 @@ namespace Uvnet.Proxy;
 
 /// <summary>
 /// Counts shared by the proxies of every loop (updated with interlocked adds, read from any thread), written in
-/// Prometheus' text format by <see cref="WritePrometheus"/>: requests by status class and the upstream's response-head
-/// latency, in all and per route and cluster; forwarding errors by kind; each cluster's retries, retry-budget
-/// overflows, ejections and health checks. A route or cluster is counted under its name from its first configuration
-/// on, across reloads.
+/// Prometheus' text format by <see cref="WritePrometheus(TextWriter, ProxyGauges?)"/>: requests by status class and
+/// the upstream's response-head latency, in all and per route and cluster; forwarding errors by kind; each cluster's
+/// retries, retry-budget overflows, ejections and health checks. A route or cluster is counted under its name from its
+/// first configuration on, across reloads. Gauges (pools, health, open connections) are read from each loop's proxy
+/// on its thread by <see cref="CollectGauges"/>.
 /// </summary>
 public sealed class ProxyMetrics
 {
@@ -18,6 +19,7 @@ public sealed class ProxyMetrics
     private readonly long[] _errors = new long[Enum.GetValues<ForwardError>().Length];
     private readonly ConcurrentDictionary<string, RequestCounters> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ClusterCounters> _clusters = new(StringComparer.Ordinal);
+    private readonly List<ProxyServer> _proxies = []; // every loop's proxy adding to these counts, for the gauges; locked
 
     /// <summary>Requests ended so far (every status class, and those cut without a response).</summary>
     public long Requests => _total.Requests;
@@ -71,8 +73,67 @@ public sealed class ProxyMetrics
         cluster?.Requests.OnResponseHead(milliseconds);
     }
 
-    /// <summary>Writes every metric in Prometheus' text exposition format (version 0.0.4).</summary>
-    public void WritePrometheus(TextWriter output)
+    internal void Register(ProxyServer proxy)
+    {
+        lock (_proxies)
+            _proxies.Add(proxy);
+    }
+
+    internal void Unregister(ProxyServer proxy)
+    {
+        lock (_proxies)
+            _proxies.Remove(proxy);
+    }
+
+    /// <summary>
+    /// Reads the gauges of every open proxy adding to these counts, each on its own loop's thread, and hands their sum
+    /// (<see cref="ClusterGauges"/> says how loops combine) to <paramref name="done"/> on <paramref name="loop"/>'s
+    /// thread. A proxy whose loop has ended is left out.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The call is off <paramref name="loop"/>'s thread.</exception>
+    public void CollectGauges(Loop loop, Action<ProxyGauges> done)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        ArgumentNullException.ThrowIfNull(done);
+        loop.VerifyAccess();
+        ProxyServer[] proxies;
+        lock (_proxies)
+            proxies = [.. _proxies];
+        var clusters = new Dictionary<string, ClusterGauges>(StringComparer.Ordinal);
+        var listeners = new Dictionary<string, int>(StringComparer.Ordinal);
+        int left = proxies.Length + 1; // one more for this call, so that done never runs inside it
+        void Add(ProxyGauges? gauges)
+        {
+            lock (clusters)
+            {
+                gauges?.MergeInto(clusters, listeners);
+                if (--left > 0)
+                    return;
+            }
+            loop.Post(() => done(new ProxyGauges(clusters, listeners)));
+        }
+        foreach (ProxyServer proxy in proxies)
+        {
+            try
+            {
+                proxy.Loop.Post(() => Add(proxy.IsClosed ? null : proxy.ReadGauges()));
+            }
+            catch (ObjectDisposedException)
+            {
+                Add(null); // its loop has ended: nothing of it is open
+            }
+        }
+        Add(null);
+    }
+
+    /// <summary>Writes every counter in Prometheus' text exposition format (version 0.0.4).</summary>
+    public void WritePrometheus(TextWriter output) => WritePrometheus(output, null);
+
+    /// <summary>
+    /// Writes every counter, and <paramref name="gauges"/> (from <see cref="CollectGauges"/>, or one loop's
+    /// <see cref="ProxyServer.ReadGauges"/>) when given, in Prometheus' text exposition format (version 0.0.4).
+    /// </summary>
+    public void WritePrometheus(TextWriter output, ProxyGauges? gauges)
     {
         ArgumentNullException.ThrowIfNull(output);
         CultureInfo c = CultureInfo.InvariantCulture;
@@ -93,6 +154,32 @@ public sealed class ProxyMetrics
         ClusterFamily(output, clusters, "ejections_total", "Destinations ejected after consecutive failures.", static k => k.Ejections);
         ClusterFamily(output, clusters, "health_check_failures_total", "Active health checks that failed.", static k => k.HealthCheckFailures);
         ClusterFamily(output, clusters, "marked_unhealthy_total", "Times a destination became unhealthy by its health checks.", static k => k.MarkedUnhealthy);
+        if (gauges is not null)
+            WriteGauges(output, gauges);
+    }
+
+    private static void WriteGauges(TextWriter output, ProxyGauges gauges)
+    {
+        CultureInfo c = CultureInfo.InvariantCulture;
+        var clusters = gauges.Clusters.OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        void ClusterGauge(string name, string help, Func<ClusterGauges, int> value)
+        {
+            Family(output, "uvnet_proxy_cluster_" + name, "gauge", help);
+            foreach (var (cluster, g) in clusters)
+                output.Write(string.Create(c, $"uvnet_proxy_cluster_{name}{{cluster=\"{Escape(cluster)}\"}} {value(g)}\n"));
+        }
+        ClusterGauge("upstream_connections", "Upstream connections open or connecting, busy or idle, across loops.", static g => g.ConnectionsOpen);
+        ClusterGauge("upstream_connections_idle", "Upstream connections idle in the pool, across loops.", static g => g.ConnectionsIdle);
+        ClusterGauge("requests_pending", "Requests waiting for an upstream connection, across loops.", static g => g.RequestsPending);
+        Family(output, "uvnet_proxy_cluster_destinations", "gauge", "Destinations by health: healthy on every loop, or unhealthy or ejected on one.");
+        foreach (var (cluster, g) in clusters)
+        {
+            output.Write(string.Create(c, $"uvnet_proxy_cluster_destinations{{cluster=\"{Escape(cluster)}\",state=\"healthy\"}} {g.HealthyDestinations}\n"));
+            output.Write(string.Create(c, $"uvnet_proxy_cluster_destinations{{cluster=\"{Escape(cluster)}\",state=\"unhealthy\"}} {g.UnhealthyDestinations}\n"));
+        }
+        Family(output, "uvnet_proxy_listener_connections", "gauge", "Downstream connections open on a listener, across loops.");
+        foreach (var (listener, open) in gauges.ListenerConnections.OrderBy(p => p.Key, StringComparer.Ordinal))
+            output.Write(string.Create(c, $"uvnet_proxy_listener_connections{{listener=\"{Escape(listener)}\"}} {open}\n"));
     }
 
     /// <summary>The request counts and the latency histogram of each of <paramref name="sets"/>, one family after the other.</summary>

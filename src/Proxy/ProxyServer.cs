@@ -7,6 +7,7 @@ using Uvnet.Proxy.Hooks;
 using Uvnet.Proxy.Listeners;
 using Uvnet.Proxy.Metrics;
 using Uvnet.Proxy.Routing;
+using Uvnet.Tls;
 
 namespace Uvnet.Proxy;
 
@@ -17,7 +18,9 @@ namespace Uvnet.Proxy;
 /// </summary>
 public sealed class ProxyServer : IDisposable
 {
-    private readonly HttpServer _server;
+    private readonly HttpServerOptions _serverOptions;
+    private readonly List<ProxyListener> _listeners = [];
+    private readonly List<ProxyListener> _draining = []; // closed listeners whose connections are still open
     private readonly Dictionary<IncomingMessage, ProxyExchange> _byRequest = [];
     private readonly Dictionary<ClientRequest, ProxyExchange> _byUpstream = [];
     private readonly Dictionary<Socket, ProxyExchange> _connecting = [];
@@ -31,59 +34,62 @@ public sealed class ProxyServer : IDisposable
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
     /// <param name="loop">The loop.</param>
     /// <param name="options">Routes, clusters, filters and timeouts; validated here, every error naming its field.</param>
-    /// <param name="serverOptions">The downstream server's settings (no Server header is added by default: the upstream's passes).</param>
+    /// <param name="serverOptions">The downstream servers' settings, every listener's (no Server header is added by default: the upstream's passes).</param>
     /// <param name="metrics">Counts to add to, shared with the proxies of other loops; null: counts of its own.</param>
-    /// <param name="listener">TLS and the PROXY protocol on the listener; null: plain HTTP, no PROXY protocol.</param>
+    /// <param name="listener">The first listener's TLS and PROXY protocol (its address is <see cref="Listen(int, string?, Action?)"/>'s); null: plain HTTP, no PROXY protocol.</param>
     /// <exception cref="ArgumentException">An option is invalid (the message names the field, e.g. "Routes[0].Cluster").</exception>
     public ProxyServer(Loop loop, ProxyOptions options, HttpServerOptions? serverOptions = null, ProxyMetrics? metrics = null, ProxyListenerOptions? listener = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        Listener = listener ?? new ProxyListenerOptions();
+        listener?.Validate("Listener");
+        Loop = loop;
         // HTTP/1.1 to clients unless the caller's options say otherwise: the proxy's forwarding (hop-by-hop fields,
         // upgrades, its metrics) has not been reviewed over HTTP/2 streams yet.
-        serverOptions ??= new HttpServerOptions { ServerHeader = null, Http2 = false };
-        // Both create the server only after checking their arguments (the TLS options too): nothing is made before.
-        _server = Listener.Tls is { } tls ? Http.Https.CreateServer(loop, tls, OnRequest, serverOptions) : Http.Http.CreateServer(loop, OnRequest, serverOptions);
-        Loop = loop;
+        _serverOptions = serverOptions ?? new HttpServerOptions { ServerHeader = null, Http2 = false };
+        First = new ProxyListener(this, listener ?? new ProxyListenerOptions(), _serverOptions);
+        _listeners.Add(First);
         Metrics = metrics ?? new ProxyMetrics();
         _current = ProxySnapshot.Build(loop, options, Metrics, previous: null);
         Handlers = new ProxyHandlers(this);
         _uncork = new CheckHandle(loop) { Data = this }; // made once the server is (it checks the listener's options first)
         _uncork.Unref(); // it waits for output, never for anything else
-        _server.CheckContinue += OnRequest; // the upstream answers the Expect: its 100 (or its refusal) is passed on
-        _server.Upgrade += OnUpgrade;
-        _server.Connection += OnConnection;
-        _server.SecureConnection += OnSecureConnection;
+        Metrics.Register(this);
     }
 
     /// <summary>The loop.</summary>
     public Loop Loop { get; }
 
-    /// <summary>The settings new requests are served by (the last <see cref="Reload"/>'s, or the constructor's).</summary>
+    /// <summary>The settings new requests are served by (the last <see cref="Reload(ProxyOptions)"/>'s, or the constructor's).</summary>
     public ProxyOptions Options => _current.Options;
 
-    /// <summary>The listener's settings (TLS, PROXY protocol).</summary>
-    public ProxyListenerOptions Listener { get; }
+    /// <summary>The first listener's settings (TLS, PROXY protocol): the constructor's, or the last <see cref="ProxyListener.SetTls"/>'s.</summary>
+    public ProxyListenerOptions Listener => First.Options;
 
-    /// <summary>"https" on a TLS listener, else "http": the X-Forwarded-Proto of its requests.</summary>
-    internal string Scheme => Listener.Tls is null ? "http" : "https";
+    /// <summary>
+    /// The listeners open: the constructor's first (until it is closed), then those of <see cref="AddListener"/> and
+    /// <see cref="Reload(ProxyOptions, IReadOnlyList{ProxyListenerOptions}, TlsServerOptions?)"/>, in the order they were added.
+    /// </summary>
+    public IReadOnlyList<ProxyListener> Listeners => _listeners;
 
     /// <summary>The counts this proxy adds to.</summary>
     public ProxyMetrics Metrics { get; }
 
-    /// <summary>The downstream server (its events, timeouts and counts).</summary>
-    public HttpServer Server => _server;
+    /// <summary>The first listener's server (its events, timeouts and counts).</summary>
+    public HttpServer Server => First.Server;
 
     /// <summary>The clusters' state on this loop, as new requests find them.</summary>
     public IReadOnlyList<Cluster> Clusters => _current.Clusters;
 
-    /// <summary>The port listened on.</summary>
-    public int Port => _server.Port;
+    /// <summary>The port the first listener listens on.</summary>
+    public int Port => First.Port;
 
-    /// <summary>The address listened on.</summary>
-    public EndPoint? Address => _server.Address;
+    /// <summary>The address the first listener listens on.</summary>
+    public EndPoint? Address => First.Address;
+
+    /// <summary>Whether <see cref="Close"/> (or <see cref="Dispose"/>) was called.</summary>
+    public bool IsClosed => _closed;
 
     /// <summary>Exchanges in progress.</summary>
     public int ActiveExchanges => _byRequest.Count;
@@ -94,16 +100,124 @@ public sealed class ProxyServer : IDisposable
     /// </summary>
     public event Action<Exception, ProxyExchange>? FilterError;
 
+    /// <summary>
+    /// A listener added by <see cref="AddListener"/> or a reload could not listen (its address taken, or not this host's):
+    /// it is closed and has left <see cref="Listeners"/>. Without a handler the error is thrown, as an
+    /// <see cref="HttpServer"/>'s without an Error handler.
+    /// </summary>
+    public event Action<ProxyListener, NetException>? ListenerError;
+
+    /// <summary>The constructor's listener (kept here once it closed: <see cref="Server"/> and <see cref="Port"/> still name it).</summary>
+    private ProxyListener First { get; }
+
     /// <summary>The configuration new connections and requests take (each keeps the one it started with).</summary>
     internal ProxySnapshot Current => _current;
 
     internal ProxyHandlers Handlers { get; }
 
-    /// <summary>Listens on <paramref name="port"/> (0: any free one) and <paramref name="host"/> (null: every interface).</summary>
+    /// <summary>The first listener listens on <paramref name="port"/> (0: any free one) and <paramref name="host"/> (null: every interface).</summary>
     public ProxyServer Listen(int port = 0, string? host = null, Action? callback = null)
     {
-        _server.Listen(port, host, callback);
+        First.Listen(port, host, callback);
         return this;
+    }
+
+    /// <summary>
+    /// Adds a listener on <paramref name="options"/>' <see cref="ProxyListenerOptions.Host"/> and
+    /// <see cref="ProxyListenerOptions.Port"/>, listening now, its requests routed as the others' (envoy's listeners,
+    /// nginx's several <c>listen</c> lines). <paramref name="listening"/> runs once it listens; a failure to listen is
+    /// <see cref="ListenerError"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names the field): nothing is made.</exception>
+    /// <exception cref="InvalidOperationException">The proxy is closed, or the call is off the loop's thread.</exception>
+    public ProxyListener AddListener(ProxyListenerOptions options, Action<ProxyListener>? listening = null)
+    {
+        VerifyLoop(nameof(AddListener));
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate("Listener");
+        if (_closed)
+            throw new InvalidOperationException("The proxy is closed.");
+        return Add(options, listening);
+    }
+
+    private ProxyListener Add(ProxyListenerOptions options, Action<ProxyListener>? listening)
+    {
+        var listener = new ProxyListener(this, options, _serverOptions);
+        listener.Server.Error += (_, e) => OnListenerError(listener, e);
+        _listeners.Add(listener);
+        listener.Listen(options.Port, options.Host, listening is null ? null : () => listening(listener));
+        return listener;
+    }
+
+    private void OnListenerError(ProxyListener listener, NetException error)
+    {
+        listener.Close();
+        (ListenerError ?? throw error)(listener, error);
+    }
+
+    /// <summary>A listener closed: it leaves <see cref="Listeners"/>; its connections count in the gauges until they close.</summary>
+    internal void Forget(ProxyListener listener)
+    {
+        _listeners.Remove(listener);
+        _draining.Add(listener);
+    }
+
+    /// <summary>
+    /// <see cref="Reload(ProxyOptions)"/>, and the listeners beside the constructor's become <paramref name="listeners"/>,
+    /// matched to those open by <see cref="ProxyListenerOptions.Name"/> (else host and port): one that stays where it is,
+    /// with the same PROXY protocol setting and TLS or not as before, stays open (its connections untouched) and takes
+    /// the new TLS settings for its new handshakes; one left out closes as <see cref="ProxyListener.Close"/> does (its
+    /// requests in flight finish); a new one, or one whose address or kind changed, is added (the old one closed first).
+    /// <paramref name="firstListenerTls"/>, when given, is the constructor's listener's new TLS settings (a renewed
+    /// certificate; see <see cref="ProxyListener.SetTls"/>). Everything is validated first: on an error nothing changes.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid, two listeners have one key, or <paramref name="firstListenerTls"/>
+    /// is given for a plain first listener (the message names the field).</exception>
+    /// <exception cref="InvalidOperationException">The proxy is closed, or the call is off the loop's thread.</exception>
+    public void Reload(ProxyOptions options, IReadOnlyList<ProxyListenerOptions> listeners, TlsServerOptions? firstListenerTls = null)
+    {
+        VerifyLoop(nameof(Reload));
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(listeners);
+        options.Validate();
+        if (firstListenerTls is not null)
+        {
+            if (First.Options.Tls is null)
+                throw new ArgumentException("Listener.Tls: the first listener is a plain one (TLS is set when a listener is made).", nameof(firstListenerTls));
+            (First.Options with { Tls = firstListenerTls }).Validate("Listener");
+        }
+        ProxyListenerOptions.ValidateAll(listeners);
+        Reload(options);
+        if (firstListenerTls is not null && firstListenerTls != First.Options.Tls && !First.IsClosed)
+            First.SetTls(firstListenerTls);
+        ProxyListener[] open = [.. _listeners.Where(l => l != First)];
+        foreach (ProxyListener old in open)
+        {
+            ProxyListenerOptions? wanted = listeners.FirstOrDefault(l => l.Key == old.Options.Key);
+            if (wanted is not null && SamePlace(old.Options, wanted))
+            {
+                if (wanted.Tls is { } tls && tls != old.Options.Tls)
+                    old.SetTls(tls);
+            }
+            else
+                old.Close();
+        }
+        foreach (ProxyListenerOptions l in listeners)
+        {
+            if (!_listeners.Any(open => open != First && open.Options.Key == l.Key))
+                Add(l, null);
+        }
+    }
+
+    /// <summary>Whether a listener on <paramref name="a"/> can go on serving <paramref name="b"/> (its TLS settings apart).</summary>
+    private static bool SamePlace(ProxyListenerOptions a, ProxyListenerOptions b) =>
+        a.Host == b.Host && a.Port == b.Port && a.ProxyProtocol == b.ProxyProtocol && (a.Tls is null) == (b.Tls is null);
+
+    /// <summary>The loop's thread, or any before the loop first ran (as the constructor): the proxy's state is the loop's.</summary>
+    private void VerifyLoop(string member)
+    {
+        if (Loop.OwnerThreadId != 0 && Loop.OwnerThreadId != Environment.CurrentManagedThreadId)
+            throw new InvalidOperationException($"ProxyServer.{member} is called on the loop's thread: post it with Loop.Post.");
     }
 
     /// <summary>
@@ -116,9 +230,7 @@ public sealed class ProxyServer : IDisposable
     /// <exception cref="InvalidOperationException">The proxy is closed, or the call is off the loop's thread.</exception>
     public void Reload(ProxyOptions options)
     {
-        // The loop's thread, or any before the loop first ran (as the constructor): the snapshot is the loop's state.
-        if (Loop.OwnerThreadId != 0 && Loop.OwnerThreadId != Environment.CurrentManagedThreadId)
-            throw new InvalidOperationException("ProxyServer.Reload is called on the loop's thread: post it with Loop.Post.");
+        VerifyLoop(nameof(Reload));
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (_closed)
@@ -136,12 +248,18 @@ public sealed class ProxyServer : IDisposable
         }
     }
 
-    /// <summary>Stops listening; responses in flight finish, then idle connections close. Idle upstream connections close now, health checks and lookups stop.</summary>
+    /// <summary>Stops listening on every listener; responses in flight finish, then idle connections close. Idle upstream connections close now, health checks and lookups stop.</summary>
     public void Close(Action? callback = null)
     {
         _closed = true;
-        _server.Close(callback);
-        _server.CloseIdleConnections();
+        Metrics.Unregister(this);
+        // Every listener's server closes; the callback runs once the last has (each Closed comes on a later turn).
+        ProxyListener[] listeners = [.. _listeners];
+        int left = listeners.Length;
+        foreach (ProxyListener listener in listeners)
+            listener.Close(callback is null ? null : () => { if (--left == 0) callback(); });
+        if (listeners.Length == 0 && callback is not null)
+            Loop.Post(callback);
         foreach (Cluster cluster in _current.Clusters.Concat(_retired))
         {
             cluster.Stop();
@@ -157,8 +275,33 @@ public sealed class ProxyServer : IDisposable
     /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
     public void Dispose()
     {
-        _server.CloseAllConnections();
+        foreach (ProxyListener listener in _listeners)
+            listener.Server.CloseAllConnections();
         Close();
+    }
+
+    /// <summary>
+    /// This loop's gauges: each cluster's pool and health (a retired cluster's pool, still draining, counts under its
+    /// name), and each listener's open connections.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The call is off the loop's thread.</exception>
+    public ProxyGauges ReadGauges()
+    {
+        Loop.VerifyAccess();
+        var clusters = new Dictionary<string, ClusterGauges>(StringComparer.Ordinal);
+        foreach (Cluster cluster in _current.Clusters)
+            clusters[cluster.Name] = cluster.ReadGauges();
+        foreach (Cluster cluster in _retired)
+        {
+            ClusterGauges pool = cluster.ReadGauges() with { HealthyDestinations = 0, UnhealthyDestinations = 0 };
+            if (pool.ConnectionsOpen + pool.RequestsPending > 0)
+                clusters[cluster.Name] = clusters.TryGetValue(cluster.Name, out ClusterGauges current) ? current.WithPoolOf(pool) : pool;
+        }
+        var listeners = new Dictionary<string, int>(StringComparer.Ordinal);
+        _draining.RemoveAll(l => l.ConnectionsOpen == 0);
+        foreach (ProxyListener listener in _listeners.Concat(_draining))
+            listeners[listener.Name] = listeners.GetValueOrDefault(listener.Name) + listener.ConnectionsOpen;
+        return new ProxyGauges(clusters, listeners);
     }
 
     internal ProxyExchange? Of(IncomingMessage request) => _byRequest.GetValueOrDefault(request);
@@ -235,21 +378,20 @@ public sealed class ProxyServer : IDisposable
         }
     }
 
-    private void OnConnection(Socket socket)
+    internal void OnConnection(ProxyListener listener, Socket socket)
     {
-        var connection = new ProxyConnection(this, socket);
+        var connection = new ProxyConnection(this, listener, socket);
         socket.UserData = connection;
         socket.Closed += Handlers.SocketClosed;
         socket.Ended += Handlers.SocketEnded;
-        if (Listener.ProxyProtocol)
+        listener.ConnectionsOpen++;
+        if (listener.Options.ProxyProtocol)
             socket.StartPreamble(new ProxyProtocolReader(connection)); // Accept runs once the header named the client
         else
             connection.Accept();
     }
 
-    private void OnSecureConnection(Socket socket) => ((ProxyConnection)socket.UserData!).Secured();
-
-    private void OnRequest(IncomingMessage request, ServerResponse response)
+    internal void OnRequest(IncomingMessage request, ServerResponse response)
     {
         var connection = (ProxyConnection)request.Socket.UserData!;
         ProxyExchange exchange;
@@ -267,7 +409,7 @@ public sealed class ProxyServer : IDisposable
         connection.Admit(exchange);
     }
 
-    private void OnUpgrade(IncomingMessage request, Socket socket, byte[] head)
+    internal void OnUpgrade(IncomingMessage request, Socket socket, byte[] head)
     {
         socket.Pause(); // nothing of the new protocol is read until both sides are joined
         var connection = (ProxyConnection)socket.UserData!;

@@ -9,7 +9,7 @@ namespace Uvnet.Tls;
 /// </summary>
 internal sealed class TlsAcceptor
 {
-    private readonly TlsServerOptions _options;
+    private TlsServerOptions _options;
     private readonly Action<Socket> _secureConnection;
     private readonly Action<NetException, Socket> _tlsClientError;
     private readonly Action<Socket> _onSecure;
@@ -22,6 +22,16 @@ internal sealed class TlsAcceptor
         _tlsClientError = tlsClientError;
         _onSecure = OnSecure;
         _onError = OnError;
+    }
+
+    /// <summary>
+    /// The options new connections take (Node's <c>server.setSecureContext</c>): connections already accepted keep the
+    /// ones they began with. Set validated.
+    /// </summary>
+    internal TlsServerOptions Options
+    {
+        get => _options;
+        set => _options = value;
     }
 
     /// <summary>Puts TLS under a socket just accepted, before anything reads it.</summary>

@@ -17,8 +17,8 @@ public partial class CommandLineTests
     [InlineData("options '--cert' and '--key' go together", "--cert", "c.pem")]
     [InlineData("options '--cert' and '--key' go together", "--key", "k.pem")]
     [InlineData("option '--tls-dev' makes its own certificate: give it without --cert and --key", "--tls-dev", "--cert", "c.pem", "--key", "k.pem")]
-    [InlineData("option '--tls-dev' is for serve and hello only", "echo", "--tls-dev")]
-    [InlineData("option '--cert' is for serve and hello only", "echo", "--cert", "c.pem", "--key", "k.pem")]
+    [InlineData("option '--tls-dev' is for serve, hello and proxy only", "echo", "--tls-dev")]
+    [InlineData("option '--cert' is for serve, hello and proxy only", "echo", "--cert", "c.pem", "--key", "k.pem")]
     [InlineData("option '--tls-dev' takes no value", "--tls-dev=yes")]
     [InlineData("option '--cert' needs a value", "--cert")]
     public void Bad_tls_flags_are_refused_with_the_reason(string error, params string[] args) => Assert.Equal(error, Error(args));

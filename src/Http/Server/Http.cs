@@ -30,7 +30,7 @@ public static class Http
     /// names it already (the caller's order then stands). The caller's options are not changed; every other setting,
     /// client certificates and ticket keys included, is theirs.
     /// </summary>
-    private static TlsServerOptions WithH2(TlsServerOptions tls)
+    internal static TlsServerOptions WithH2(TlsServerOptions tls)
     {
         if (tls.AlpnProtocols.Contains("h2"))
             return tls;

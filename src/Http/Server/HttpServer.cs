@@ -324,6 +324,24 @@ public sealed partial class HttpServer : IDisposable
         StartStopCheck();
     }
 
+    /// <summary>
+    /// Replaces the TLS settings of an HTTPS server (Node's <c>server.setSecureContext(options)</c>): handshakes that
+    /// start from now use <paramref name="tlsOptions"/> (a renewed certificate), connections already open keep theirs.
+    /// Session tickets issued under the old options' keys do not resume under the new ones unless both share
+    /// <see cref="TlsServerOptions.TicketKeys"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is invalid: the server keeps the settings it has.</exception>
+    /// <exception cref="InvalidOperationException">The server is not an HTTPS one, or the call is off the loop's thread.</exception>
+    public void SetSecureContext(TlsServerOptions tlsOptions)
+    {
+        Loop.VerifyAccess();
+        ArgumentNullException.ThrowIfNull(tlsOptions);
+        if (_tls is null)
+            throw new InvalidOperationException("SetSecureContext is for an HTTPS server (Https.CreateServer).");
+        tlsOptions.Validate();
+        _tls.Options = Options.Http2 ? Http.WithH2(tlsOptions) : tlsOptions;
+    }
+
     /// <summary>Destroys every connection now, in flight or not.</summary>
     public void CloseAllConnections()
     {

@@ -169,6 +169,23 @@ public sealed class Cluster
         return picked;
     }
 
+    /// <summary>The cluster's gauges on this loop: its pool (every origin's, an address a lookup left included) and its destinations' health.</summary>
+    /// <exception cref="InvalidOperationException">The call is off the loop's thread.</exception>
+    public ClusterGauges ReadGauges()
+    {
+        int idle = 0, pending = 0, healthy = 0;
+        long now = Loop.Now;
+        foreach (Destination d in _destinations)
+        {
+            PoolStats stats = Agent.GetStats(d.ConnectHost, d.Port, d.Tls);
+            idle += stats.Free;
+            pending += stats.Pending;
+            if (d.Healthy && (d.EjectedUntil == 0 || d.EjectedUntil <= now))
+                healthy++;
+        }
+        return new ClusterGauges(Agent.TotalSockets, idle, pending, healthy, _destinations.Length - healthy);
+    }
+
     /// <summary>Whether a request to <paramref name="destination"/> would wait beyond <see cref="ProxyCluster.MaxPending"/>.</summary>
     internal bool IsOverloaded(Destination destination)
     {

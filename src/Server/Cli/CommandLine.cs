@@ -261,8 +261,8 @@ public static partial class CommandLine
         {
             if (_certFile is null && _keyFile is null && !_tlsDev)
                 return null;
-            if (command is UvnetCommand.Echo or UvnetCommand.Proxy)
-                return $"option '{(_tlsDev ? "--tls-dev" : _certFile is not null ? "--cert" : "--key")}' is for serve and hello only";
+            if (command is UvnetCommand.Echo)
+                return $"option '{(_tlsDev ? "--tls-dev" : _certFile is not null ? "--cert" : "--key")}' is for serve, hello and proxy only";
             if (_tlsDev && (_certFile is not null || _keyFile is not null))
                 return "option '--tls-dev' makes its own certificate: give it without --cert and --key";
             if ((_certFile is null) != (_keyFile is null))

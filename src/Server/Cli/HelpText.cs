@@ -31,11 +31,11 @@ public static class HelpText
               --to URL     proxy: the upstream, http://HOST:PORT or https://HOST:PORT
                            (kept-alive connections, X-Forwarded-For/-Proto/-Host and Via
                            added; 502, 503 or 504 when it fails, refuses or stalls)
-              --config F   proxy: routes, clusters (TLS too), timeouts, the listener's TLS
-                           and PROXY protocol, and an admin listener (/healthz, /metrics)
-                           from the JSON file F, instead of --to;
-                           SIGHUP reloads it (an invalid file is refused, the old one stays)
-              --watch      proxy: also reload the --config file when it changes
+              --config F   proxy: listeners (TLS, PROXY protocol), routes, clusters (TLS too),
+                           timeouts, and an admin listener (/healthz, /metrics) from the
+                           JSON file F, instead of --to; SIGHUP reloads it with its
+                           certificates (an invalid file is refused, the old one stays)
+              --watch      proxy: also reload when the --config file (or --cert/--key) changes
               --cors       serve: let any origin read the files from a browser
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking
@@ -46,9 +46,10 @@ public static class HelpText
                            (a single-page app's routes)
               --auth U:P   serve: ask every request for this user and password (HTTP Basic;
                            over HTTPS, or only on localhost, 127.0.0.1 or ::1)
-              --cert FILE  serve, hello: HTTPS with this PEM certificate chain (leaf first)
-              --key FILE   serve, hello: the PEM private key of --cert
-              --tls-dev    serve, hello: HTTPS with a self-signed certificate for localhost,
+              --cert FILE  serve, hello, proxy: HTTPS with this PEM certificate chain (leaf
+                           first); proxy: read again on SIGHUP (a renewed certificate)
+              --key FILE   serve, hello, proxy: the PEM private key of --cert
+              --tls-dev    serve, hello, proxy: HTTPS with a self-signed certificate for localhost,
                            made at start-up (its SHA-256 fingerprint is printed)
               --http1-only serve, hello: HTTP/1.1 only (by default HTTP/2 too: h2 by ALPN
                            over TLS, h2c with prior knowledge or Upgrade on plaintext)

@@ -3,48 +3,58 @@ using Uvnet.Proxy;
 namespace Uvnet.Server.Commands;
 
 /// <summary>
-/// Reloads <c>uvnet proxy</c>'s configuration file (on SIGHUP, or when <c>--watch</c> sees it change): read and
-/// validated whole once, then posted to every loop's proxy, each swapping it in for its new requests. An invalid file
-/// is refused, its error written, and every loop keeps the configuration it has. Called on the first loop's thread.
+/// Reloads <c>uvnet proxy</c>'s configuration file and certificates (on SIGHUP, or when <c>--watch</c> sees one of
+/// the files change): read and validated whole once, then posted to every loop's proxy, each swapping it in for its new
+/// requests, connections and handshakes. An invalid file or certificate is refused, its error written, and every loop
+/// keeps the configuration it has. Called on the first loop's thread.
 /// </summary>
 internal sealed class ProxyReloader
 {
     private readonly string _file;
+    private readonly Func<ProxyConfig> _load;
     private readonly ProxyConfig _started;
     private readonly TextWriter _error;
-    private readonly List<(Loop Loop, Action<ProxyOptions> Apply)> _proxies = [];
-    private (DateTime Written, long Length) _stamp;
+    private readonly string[] _watched;
+    private readonly List<(Loop Loop, Action<ProxyConfig> Apply)> _proxies = [];
+    private (DateTime Written, long Length)[] _stamps;
 
-    internal ProxyReloader(string file, ProxyConfig started, TextWriter error)
+    /// <param name="file">The name errors are reported under (the configuration file, or --cert's).</param>
+    /// <param name="load">Reads and validates the configuration (throws ArgumentException or IOException).</param>
+    /// <param name="started">The configuration the proxy started with.</param>
+    /// <param name="error">Where reloads are reported.</param>
+    /// <param name="watched">The files --watch looks at.</param>
+    internal ProxyReloader(string file, Func<ProxyConfig> load, ProxyConfig started, TextWriter error, string[] watched)
     {
         _file = file;
+        _load = load;
         _started = started;
         _error = error;
-        _stamp = Stamp(file);
+        _watched = watched;
+        _stamps = Stamps();
     }
 
     /// <summary>Adds a loop's proxy; <paramref name="apply"/> runs on <paramref name="loop"/>'s thread.</summary>
-    internal void Add(Loop loop, Action<ProxyOptions> apply)
+    internal void Add(Loop loop, Action<ProxyConfig> apply)
     {
         lock (_proxies)
             _proxies.Add((loop, apply));
     }
 
-    /// <summary>Reloads when the file's time or length changed since it was last read (--watch, polled).</summary>
+    /// <summary>Reloads when a watched file's time or length changed since they were last read (--watch, polled).</summary>
     internal void ReloadIfChanged()
     {
-        if (Stamp(_file) != _stamp)
+        if (!Stamps().SequenceEqual(_stamps))
             Reload();
     }
 
     /// <summary>Reads and validates the file, then hands it to every loop; "reloaded" is written once each has taken it.</summary>
     internal void Reload()
     {
-        _stamp = Stamp(_file);
+        _stamps = Stamps();
         ProxyConfig config;
         try
         {
-            config = ProxyConfig.Load(File.ReadAllText(_file), Path.GetDirectoryName(Path.GetFullPath(_file)));
+            config = _load();
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -54,8 +64,8 @@ internal sealed class ProxyReloader
         if (config.AdminPort != _started.AdminPort || config.AdminHost != _started.AdminHost)
             _error.WriteLine($"uvnet: {_file}: the admin listener stays where it is until the next start");
         if (config.Listener.ProxyProtocol != _started.Listener.ProxyProtocol || (config.Listener.Tls is null) != (_started.Listener.Tls is null))
-            _error.WriteLine($"uvnet: {_file}: the listener keeps its TLS and PROXY protocol settings (and certificate) until the next start");
-        (Loop Loop, Action<ProxyOptions> Apply)[] proxies;
+            _error.WriteLine($"uvnet: {_file}: the --port listener stays plain or TLS, and keeps its PROXY protocol setting, until the next start (a new certificate is taken)");
+        (Loop Loop, Action<ProxyConfig> Apply)[] proxies;
         lock (_proxies)
             proxies = [.. _proxies];
         int left = proxies.Length;
@@ -65,9 +75,9 @@ internal sealed class ProxyReloader
             {
                 loop.Post(() =>
                 {
-                    apply(config.Options);
+                    apply(config);
                     if (Interlocked.Decrement(ref left) == 0)
-                        _error.WriteLine($"uvnet: {_file}: reloaded ({config.Options.Routes.Count} routes, {config.Options.Clusters.Count} clusters)");
+                        _error.WriteLine($"uvnet: {_file}: reloaded ({config.Options.Routes.Count} routes, {config.Options.Clusters.Count} clusters, {config.Listeners.Count + 1} listeners)");
                 });
             }
             catch (ObjectDisposedException)
@@ -77,10 +87,10 @@ internal sealed class ProxyReloader
         }
     }
 
-    /// <summary>The file's last write time and length (both: a rewrite within the clock's resolution changes the length, mostly).</summary>
-    private static (DateTime, long) Stamp(string file)
+    /// <summary>Each watched file's last write time and length (both: a rewrite within the clock's resolution changes the length, mostly).</summary>
+    private (DateTime, long)[] Stamps() => [.. _watched.Select(file =>
     {
         var info = new FileInfo(file);
         return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;
-    }
+    })];
 }

@@ -100,7 +100,7 @@ public sealed class ProxyEndToEndTests
 
             File.WriteAllText(file, Routes(upstream, "/v2/"));
             Signal(proxy, "HUP");
-            await proxy.WaitForErrorAsync(line => line.Contains("reloaded (1 routes, 1 clusters)", StringComparison.Ordinal));
+            await proxy.WaitForErrorAsync(line => line.Contains("reloaded (1 routes, 1 clusters, 1 listeners)", StringComparison.Ordinal));
             for (int i = 0; i < 4; i++) // new connections, spread over both loops
             {
                 Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/v2/plaintext")).BodyText);
