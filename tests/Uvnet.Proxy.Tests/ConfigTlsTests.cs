@@ -1,4 +1,5 @@
 using Uvnet.Proxy.Clusters;
+using Uvnet.Tls;
 using Uvnet.Tls.Tests;
 
 namespace Uvnet.Proxy.Tests;
@@ -15,6 +16,9 @@ public sealed class ConfigTlsTests : IDisposable
         File.Copy(key, Path.Join(_directory, "proxy.key"));
         File.Copy(TestCertificates.WriteCaPem(), Path.Join(_directory, "ca.pem"));
         File.WriteAllText(Path.Join(_directory, "empty.pem"), "nothing here\n");
+        var (otherCert, otherKey) = TestCertificates.WritePem(TestCertificates.SelfSigned);
+        File.Copy(otherCert, Path.Join(_directory, "other.pem"));
+        File.Copy(otherKey, Path.Join(_directory, "other.key"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -63,6 +67,54 @@ public sealed class ConfigTlsTests : IDisposable
     {
         var error = Assert.ThrowsAny<ArgumentException>(() => ProxyConfig.Load(json, _directory));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Listeners_load_with_their_names_addresses_TLS_and_PROXY_protocol()
+    {
+        ProxyConfig config = ProxyConfig.Load("""
+            { "listeners": [ { "name": "public", "host": "0.0.0.0", "port": 8443, "tls": { "cert": "proxy.pem", "key": "proxy.key" } },
+                             { "port": 8081, "proxyProtocol": true } ] }
+            """, _directory);
+
+        Assert.Equal(2, config.Listeners.Count);
+        Assert.Equal(("public", "0.0.0.0", 8443, false), (config.Listeners[0].Name, config.Listeners[0].Host, config.Listeners[0].Port, config.Listeners[0].ProxyProtocol));
+        Assert.NotNull(config.Listeners[0].Tls);
+        Assert.Equal((null, null, 8081, true, null), (config.Listeners[1].Name, config.Listeners[1].Host, config.Listeners[1].Port, config.Listeners[1].ProxyProtocol, config.Listeners[1].Tls));
+        Assert.Empty(ProxyConfig.Load("{}").Listeners);
+    }
+
+    [Theory]
+    [InlineData("""{ "listeners": [ { "host": "127.0.0.1" } ] }""", "Listeners[0].Port: required")]
+    [InlineData("""{ "listeners": [ { "port": 70000 } ] }""", "Listeners[0].Port: 70000 is not a port")]
+    [InlineData("""{ "listeners": [ { "port": 1, "name": "" } ] }""", "Listeners[0].Name: empty")]
+    [InlineData("""{ "listeners": [ { "port": 1 }, { "port": 2, "name": "a" }, { "port": 3, "name": "a" } ] }""", "Listeners[2]: another listener is named \"a\"")]
+    [InlineData("""{ "listeners": [ { "port": 1 }, { "port": 1 } ] }""", "Listeners[1]: another listener is named \"*:1\"")]
+    [InlineData("""{ "listeners": [ { "port": 1, "ssl": true } ] }""", "Listeners[0].ssl: not a known field")]
+    [InlineData("""{ "listeners": [ { "port": 1, "tls": { "cert": "proxy.pem", "key": "other.key" } } ] }""", "Listeners[0].Tls.Cert:")]
+    [InlineData("""{ "listeners": { "port": 1 } }""", "Listeners: a list")]
+    public void A_bad_listener_is_refused_naming_the_field(string json, string expected)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => ProxyConfig.Load(json, _directory));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_certificate_file_replaced_by_one_that_does_not_match_its_key_fails_the_load_and_the_proxy_keeps_the_old()
+    {
+        using var kit = new ProxyKit();
+        int upstream = kit.StartUpstream((_, res) => res.End("up"));
+        string json = """{ "listener": { "tls": { "cert": "proxy.pem", "key": "proxy.key" } }, "clusters": [ { "name": "app", "destinations": ["127.0.0.1:UP"] } ], "routes": [ { "cluster": "app" } ] }""".Replace("UP", upstream.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        ProxyConfig started = ProxyConfig.Load(json, _directory);
+        kit.StartProxy(started.Options, started.Listener);
+        File.Copy(Path.Join(_directory, "other.pem"), Path.Join(_directory, "proxy.pem"), overwrite: true); // the key stays the old one's
+
+        var error = Assert.ThrowsAny<ArgumentException>(() => ProxyConfig.Load(json, _directory));
+
+        Assert.Contains("Listener.Tls.Cert:", error.Message, StringComparison.Ordinal);
+        Assert.Same(started.Listener.Tls, kit.Proxy!.Listener.Tls);
+        Outcome o = kit.Exchange(kit.ToProxy() with { Tls = new Tls.TlsClientOptions { DangerousAcceptAnyServerCertificate = true } });
+        Assert.Equal(TestCertificates.Localhost.Thumbprint, o.Response!.Socket.GetTlsConnection()!.GetPeerCertificate()!.Thumbprint);
     }
 
     [Fact]
