@@ -159,6 +159,7 @@ public sealed class ProxyServer : IDisposable
     internal void Forget(ProxyListener listener)
     {
         _listeners.Remove(listener);
+        _draining.RemoveAll(l => l.ConnectionsOpen == 0);
         _draining.Add(listener);
     }
 
@@ -275,7 +276,8 @@ public sealed class ProxyServer : IDisposable
     /// <summary>Closes at once: the listener, every downstream connection and every idle upstream one.</summary>
     public void Dispose()
     {
-        foreach (ProxyListener listener in _listeners)
+        // The closed listeners' connections too: Close (a graceful stop first) moved every listener to the draining ones.
+        foreach (ProxyListener listener in _listeners.Concat(_draining).ToArray())
             listener.Server.CloseAllConnections();
         Close();
     }

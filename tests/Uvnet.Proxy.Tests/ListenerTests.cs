@@ -282,4 +282,25 @@ public sealed class ListenerTests
         LoopDriver.RunUntil(kit.Loop, () => inFlight.Closed);
         Assert.Equal((200, "late"), (inFlight.Status, inFlight.Text));
     }
+
+    [Fact]
+    public void Dispose_after_a_graceful_Close_destroys_the_connections_still_busy_on_every_listener()
+    {
+        using var kit = new ProxyKit();
+        var held = new List<ServerResponse>();
+        int upstream = StartHolding(kit, held);
+        kit.StartProxy(ProxyKit.Simple(null, null, upstream));
+        ProxyListener extra = Add(kit, At("extra"));
+        Outcome onFirst = kit.Send(kit.ToProxy("/hold"));
+        Outcome onExtra = kit.Send(kit.ToProxy("/hold") with { Port = extra.Port });
+        LoopDriver.RunUntil(kit.Loop, () => held.Count == 2);
+        bool closed = false;
+
+        kit.Proxy!.Close(() => closed = true);
+        kit.Proxy.Dispose(); // the grace period is over
+
+        LoopDriver.RunUntil(kit.Loop, () => onFirst.Closed && onExtra.Closed && closed);
+        Assert.NotNull(onFirst.Error);
+        Assert.NotNull(onExtra.Error);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Uvnet.Server.Cli;
 
 namespace Uvnet.Server.Tests;
@@ -56,5 +57,43 @@ public partial class CommandLineTests
         Assert.False(Run("proxy", "--config", "p.json").ProxyWatch);
         Assert.Contains("'--watch' is for proxy --config only", Error("proxy", "--to", "http://127.0.0.1:1", "--watch"));
         Assert.Contains("'--watch' is for proxy --config only", Error("hello", "--watch"));
+    }
+
+    [Fact]
+    public void Proxy_takes_cert_and_key_or_tls_dev_for_its_first_listener()
+    {
+        CommandLineOptions options = Run("proxy", "--to", "http://127.0.0.1:1", "--cert", "c.pem", "--key", "k.pem");
+        Assert.Equal(("c.pem", "k.pem", true), (options.CertFile, options.KeyFile, options.Tls));
+        Assert.True(Run("proxy", "--config", "p.json", "--tls-dev").TlsDev);
+        Assert.Equal("options '--cert' and '--key' go together", Error("proxy", "--to", "http://127.0.0.1:1", "--cert", "c.pem"));
+    }
+
+    [Fact]
+    public void Proxy_refuses_the_first_listener_s_TLS_from_both_the_file_and_cert_and_names_a_bad_cert_file()
+    {
+        string directory = Directory.CreateTempSubdirectory("uvnet-proxy-cli-").FullName;
+        try
+        {
+            using var certificate = Uvnet.Server.Commands.TlsSetup.CreateDevCertificate();
+            string cert = Path.Join(directory, "c.pem"), key = Path.Join(directory, "k.pem");
+            File.WriteAllText(cert, certificate.ExportCertificatePem());
+            File.WriteAllText(key, certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            string file = Path.Join(directory, "p.json");
+            File.WriteAllText(file, $$"""{ "listener": { "tls": { "cert": "{{cert}}", "key": "{{key}}" } } }""");
+            var both = Run("proxy", "--config", file, "--cert", cert, "--key", key);
+            var error = Assert.ThrowsAny<ArgumentException>(() => Uvnet.Server.Commands.ProxyCommand.Load(both, new Uvnet.Tls.TlsServerOptions { Context = Uvnet.Tls.SecureContext.FromPemFiles(cert, key) }));
+            Assert.Contains("Listener.Tls: the first listener's TLS comes from --cert and --key", error.Message, StringComparison.Ordinal);
+
+            File.WriteAllText(file, "{}");
+            var fromCert = Uvnet.Server.Commands.ProxyCommand.Load(Run("proxy", "--config", file, "--cert", cert, "--key", key), new Uvnet.Tls.TlsServerOptions { Context = Uvnet.Tls.SecureContext.FromPemFiles(cert, key) });
+            Assert.NotNull(fromCert.Listener.Tls);
+            File.WriteAllText(cert, "not a certificate\n"); // a renewal gone wrong: the reload is refused, naming the option
+            error = Assert.ThrowsAny<ArgumentException>(() => Uvnet.Server.Commands.ProxyCommand.Load(Run("proxy", "--config", file, "--cert", cert, "--key", key), fromCert.Listener.Tls));
+            Assert.StartsWith($"--cert {cert}:", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

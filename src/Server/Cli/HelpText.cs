@@ -35,7 +35,8 @@ public static class HelpText
                            timeouts, and an admin listener (/healthz, /metrics) from the
                            JSON file F, instead of --to; SIGHUP reloads it with its
                            certificates (an invalid file is refused, the old one stays)
-              --watch      proxy: also reload when the --config file (or --cert/--key) changes
+              --watch      proxy: also reload when the --config file (or --cert, --key)
+                           changes
               --cors       serve: let any origin read the files from a browser
                            (Access-Control-Allow-Origin: *, OPTIONS preflights answered)
               --cache N    serve: let caches use a file for N seconds without asking
@@ -49,8 +50,8 @@ public static class HelpText
               --cert FILE  serve, hello, proxy: HTTPS with this PEM certificate chain (leaf
                            first); proxy: read again on SIGHUP (a renewed certificate)
               --key FILE   serve, hello, proxy: the PEM private key of --cert
-              --tls-dev    serve, hello, proxy: HTTPS with a self-signed certificate for localhost,
-                           made at start-up (its SHA-256 fingerprint is printed)
+              --tls-dev    serve, hello, proxy: HTTPS with a self-signed certificate for
+                           localhost, made at start-up (its SHA-256 fingerprint is printed)
               --http1-only serve, hello: HTTP/1.1 only (by default HTTP/2 too: h2 by ALPN
                            over TLS, h2c with prior knowledge or Upgrade on plaintext)
           -o, --open       serve: open the URL in a browser once listening ($BROWSER if set)

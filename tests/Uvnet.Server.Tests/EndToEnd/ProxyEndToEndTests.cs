@@ -177,6 +177,112 @@ public sealed class ProxyEndToEndTests
         });
     }
 
+    [Fact]
+    public async Task Proxy_serves_https_with_cert_and_key_and_SIGHUP_takes_a_renewed_certificate_but_refuses_a_bad_one()
+    {
+        string directory = Directory.CreateTempSubdirectory("uvnet-proxy-cert-").FullName;
+        string certFile = Path.Join(directory, "proxy.pem"), keyFile = Path.Join(directory, "proxy.key");
+        using X509Certificate2 first = TlsSetup.CreateDevCertificate(), renewed = TlsSetup.CreateDevCertificate();
+        WritePem(first, certFile, keyFile);
+        using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
+        try
+        {
+            using RunningUvnet proxy = await RunningUvnet.StartAsync("proxy", "--to", $"http://127.0.0.1:{upstream.Port}", "--cert", certFile, "--key", keyFile, "--loops", "2", "--quiet");
+            Assert.Equal(("Hello, World!", TlsSetup.Fingerprint(first)), await HttpsGetAsync(proxy.Port));
+
+            WritePem(renewed, certFile, keyFile);
+            Signal(proxy, "HUP");
+            await proxy.WaitForErrorAsync(line => line.Contains("reloaded", StringComparison.Ordinal));
+            for (int i = 0; i < 4; i++) // new connections, over both loops
+                Assert.Equal(("Hello, World!", TlsSetup.Fingerprint(renewed)), await HttpsGetAsync(proxy.Port));
+
+            File.WriteAllText(certFile, "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n");
+            Signal(proxy, "HUP");
+            await proxy.WaitForErrorAsync(line => line.Contains($"reload refused, the configuration in use stays: --cert {certFile}:", StringComparison.Ordinal));
+            Assert.Equal(("Hello, World!", TlsSetup.Fingerprint(renewed)), await HttpsGetAsync(proxy.Port));
+            Assert.Equal(0, await proxy.StopAsync());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+            Assert.Equal(0, await upstream.StopAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Proxy_with_tls_dev_serves_https_with_its_own_certificate()
+    {
+        using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
+        using RunningUvnet proxy = await RunningUvnet.StartAsync("proxy", "--to", $"http://127.0.0.1:{upstream.Port}", "--tls-dev", "--loops", "1", "--quiet");
+        string printed = await proxy.WaitForOutputAsync(line => line.Contains("SHA-256 fingerprint", StringComparison.Ordinal));
+
+        var (body, fingerprint) = await HttpsGetAsync(proxy.Port);
+
+        Assert.Equal("Hello, World!", body);
+        Assert.EndsWith(fingerprint, printed, StringComparison.Ordinal);
+        Assert.Equal(0, await proxy.StopAsync());
+        Assert.Equal(0, await upstream.StopAsync());
+    }
+
+    [Fact]
+    public async Task Listeners_in_the_config_file_are_added_and_removed_by_SIGHUP_and_the_admin_metrics_show_the_gauges()
+    {
+        int admin = ClosedPorts.Next().Port, second = ClosedPorts.Next().Port, third = ClosedPorts.Next().Port; // free when probed
+        string Config(int upstream, int listener) => $$"""
+            {
+              "admin": { "port": {{admin}} },
+              "listeners": [ { "name": "second", "host": "127.0.0.1", "port": {{listener}} } ],
+              "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
+              "routes": [ { "cluster": "hello" } ]
+            }
+            """;
+        await WithConfigAsync(upstream => Config(upstream, second), ["--loops", "2"], async (proxy, upstream, file) =>
+        {
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(second, "/plaintext")).BodyText);
+            using var open = new System.Net.Sockets.TcpClient();
+            await open.ConnectAsync(System.Net.IPAddress.Loopback, second);
+            string metrics = "";
+            for (int i = 0; i < 200 && !metrics.Contains("uvnet_proxy_listener_connections{listener=\"second\"} 1\n", StringComparison.Ordinal); i++)
+                metrics = (await RawHttp.GetAsync(admin, "/metrics")).BodyText; // until the proxy has accepted it
+            Assert.Contains("uvnet_proxy_listener_connections{listener=\"second\"} 1\n", metrics);
+            Assert.Contains("uvnet_proxy_cluster_upstream_connections{cluster=\"hello\"} 1\n", metrics); // kept alive in the pool
+            Assert.Contains("uvnet_proxy_cluster_upstream_connections_idle{cluster=\"hello\"} 1\n", metrics);
+            Assert.Contains("uvnet_proxy_cluster_destinations{cluster=\"hello\",state=\"healthy\"} 1\n", metrics);
+
+            File.WriteAllText(file, Config(upstream, third));
+            Signal(proxy, "HUP");
+            await proxy.WaitForErrorAsync(line => line.Contains("reloaded (1 routes, 1 clusters, 2 listeners)", StringComparison.Ordinal));
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(third, "/plaintext")).BodyText);
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => RawHttp.GetAsync(second, "/plaintext")); // that listener closed
+            Assert.Equal("Hello, World!", (await RawHttp.GetAsync(proxy.Port, "/plaintext")).BodyText); // the --port one stays
+        });
+    }
+
+    private static void WritePem(X509Certificate2 certificate, string certFile, string keyFile)
+    {
+        File.WriteAllText(certFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>A GET of /plaintext over HTTPS on a connection of its own: the body, and the fingerprint of the certificate served.</summary>
+    private static async Task<(string Body, string Fingerprint)> HttpsGetAsync(int port)
+    {
+        string served = "";
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (_, c, _, _) =>
+                {
+                    served = c is X509Certificate2 certificate ? TlsSetup.Fingerprint(certificate) : "";
+                    return true;
+                },
+            },
+        }) { Timeout = RunningUvnet.Bound };
+        string body = await client.GetStringAsync($"https://127.0.0.1:{port}/plaintext");
+        return (body, served);
+    }
+
     /// <summary>Writes <paramref name="request"/> on a new connection and reads until the proxy closes it.</summary>
     private static async Task<string> RawExchangeAsync(int port, string request)
     {
