@@ -18,6 +18,7 @@ namespace Uvnet.Proxy;
 /// {
 ///   "admin": { "port": 9901, "host": "127.0.0.1" },
 ///   "listener": { "tls": { "cert": "proxy.pem", "key": "proxy.key" }, "proxyProtocol": true },
+///   "listeners": [ { "name": "internal", "host": "10.0.0.1", "port": 8081 } ],
 ///   "timeouts": { "connect": 2000, "responseHead": 10000, "activity": 60000 },
 ///   "clusters": [ { "name": "app", "destinations": ["127.0.0.1:3000", "127.0.0.1:3001"], "loadBalancing": "roundRobin" },
 ///                 { "name": "secure", "destinations": ["api.internal:443"], "tls": { "ca": "internal-ca.pem" } } ],
@@ -45,6 +46,9 @@ public sealed record ProxyConfig
     /// </summary>
     public IReadOnlyList<ProxyListenerOptions> Listeners { get; init; } = [];
 
+    /// <summary>The files <see cref="Load"/> read beside the JSON (certificates, keys, CAs), as full paths: a reload on their change picks up a renewed certificate.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
     /// <summary>
     /// Reads <paramref name="json"/>; every error names its field. Certificate, key and CA files are PEM, read now;
     /// a relative path is taken from <paramref name="directory"/> (the configuration file's; null: the current one).
@@ -63,6 +67,7 @@ public sealed record ProxyConfig
         {
             throw new ArgumentException($"The configuration is not JSON: {e.Message}", nameof(json), e);
         }
+        var files = new FileSource(directory);
         using (document)
         {
             JsonElement root = Object(document.RootElement, "(root)");
@@ -72,7 +77,7 @@ public sealed record ProxyConfig
                 Timeouts = root.TryGetProperty("timeouts", out JsonElement t) ? Timeouts(t, "Timeouts") : new ProxyTimeouts(),
                 MaxRetries = Int(root, "maxRetries", "MaxRetries") ?? 1,
                 ViaName = String(root, "viaName", "ViaName") ?? "uvnet",
-                Clusters = [.. Array(root, "clusters", "Clusters").Select((c, i) => Cluster(c, $"Clusters[{i}]", directory))],
+                Clusters = [.. Array(root, "clusters", "Clusters").Select((c, i) => Cluster(c, $"Clusters[{i}]", files))],
                 Routes = [.. Array(root, "routes", "Routes").Select((r, i) => Route(r, $"Routes[{i}]"))],
             };
             options.Validate();
@@ -87,15 +92,15 @@ public sealed record ProxyConfig
                     throw new ArgumentException($"Admin.Port: {adminPort} is not a port.", nameof(json));
                 adminHost = String(admin, "host", "Admin.Host") ?? adminHost;
             }
-            ProxyListenerOptions listener = root.TryGetProperty("listener", out JsonElement l) ? ReadListener(l, "Listener", directory, placed: false) : new();
-            ProxyListenerOptions[] listeners = [.. Array(root, "listeners", "Listeners").Select((e, i) => ReadListener(e, $"Listeners[{i}]", directory, placed: true))];
+            ProxyListenerOptions listener = root.TryGetProperty("listener", out JsonElement l) ? ReadListener(l, "Listener", files, placed: false) : new();
+            ProxyListenerOptions[] listeners = [.. Array(root, "listeners", "Listeners").Select((e, i) => ReadListener(e, $"Listeners[{i}]", files, placed: true))];
             ProxyListenerOptions.ValidateAll(listeners);
-            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost, Listener = listener, Listeners = listeners };
+            return new ProxyConfig { Options = options, AdminPort = adminPort, AdminHost = adminHost, Listener = listener, Listeners = listeners, Files = files.Named };
         }
     }
 
     /// <summary>A listener's settings; <paramref name="placed"/>: one of "listeners", whose address is its own (the first's is the command line's).</summary>
-    private static ProxyListenerOptions ReadListener(JsonElement e, string field, string? directory, bool placed)
+    private static ProxyListenerOptions ReadListener(JsonElement e, string field, FileSource files, bool placed)
     {
         Object(e, field);
         if (placed)
@@ -112,7 +117,7 @@ public sealed record ProxyConfig
             long handshakeTimeout = Long(t, "handshakeTimeout", field + ".Tls.HandshakeTimeout") ?? 120_000;
             if (handshakeTimeout < 0)
                 throw new ArgumentException($"{field}.Tls.HandshakeTimeout: 0 (none) or more.");
-            SecureContext context = ReadFile(field + ".Tls.Cert", () => SecureContext.FromPemFiles(PathOf(cert, directory), PathOf(key, directory)));
+            SecureContext context = ReadFile(field + ".Tls.Cert", () => SecureContext.FromPemFiles(files.PathOf(cert), files.PathOf(key)));
             tls = new TlsServerOptions { Context = context, HandshakeTimeout = handshakeTimeout };
         }
         var options = new ProxyListenerOptions
@@ -127,7 +132,7 @@ public sealed record ProxyConfig
         return options;
     }
 
-    private static TlsClientOptions ClusterTls(JsonElement e, string field, string? directory)
+    private static TlsClientOptions ClusterTls(JsonElement e, string field, FileSource files)
     {
         Object(e, field);
         Keys(e, field + ".", "ca", "serverName", "rejectUnauthorized", "handshakeTimeout");
@@ -137,7 +142,7 @@ public sealed record ProxyConfig
             CaCertificates = ca is null ? null : ReadFile(field + ".Ca", () =>
             {
                 var roots = new X509Certificate2Collection();
-                roots.ImportFromPemFile(PathOf(ca, directory));
+                roots.ImportFromPemFile(files.PathOf(ca));
                 return roots.Count > 0 ? roots : throw new CryptographicException("no certificate in it");
             }),
             ServerName = String(e, "serverName", field + ".ServerName"),
@@ -146,7 +151,18 @@ public sealed record ProxyConfig
         };
     }
 
-    private static string PathOf(string path, string? directory) => Path.GetFullPath(path, directory ?? Directory.GetCurrentDirectory());
+    /// <summary>The folder relative paths are taken from, and the files named so far (for <see cref="Files"/>).</summary>
+    private sealed class FileSource(string? directory)
+    {
+        internal List<string> Named { get; } = [];
+
+        internal string PathOf(string path)
+        {
+            string full = Path.GetFullPath(path, directory ?? Directory.GetCurrentDirectory());
+            Named.Add(full);
+            return full;
+        }
+    }
 
     /// <summary>Reads a file by <paramref name="read"/>, its failure the field's error.</summary>
     private static T ReadFile<T>(string field, Func<T> read)
@@ -161,7 +177,7 @@ public sealed record ProxyConfig
         }
     }
 
-    private static ProxyCluster Cluster(JsonElement e, string field, string? directory)
+    private static ProxyCluster Cluster(JsonElement e, string field, FileSource files)
     {
         Object(e, field);
         Keys(e, field + ".", "name", "destinations", "loadBalancing", "hashOn", "consecutiveFailures", "ejectionTime", "maxConnections", "maxPending",
@@ -184,7 +200,7 @@ public sealed record ProxyConfig
             ResolveInterval = Long(e, "resolveInterval", field + ".ResolveInterval") ?? defaults.ResolveInterval,
             RetryBudgetPercent = Double(e, "retryBudgetPercent", field + ".RetryBudgetPercent") ?? defaults.RetryBudgetPercent,
             RetryBudgetMinConcurrency = Int(e, "retryBudgetMinConcurrency", field + ".RetryBudgetMinConcurrency") ?? defaults.RetryBudgetMinConcurrency,
-            Tls = e.TryGetProperty("tls", out JsonElement tls) && tls.ValueKind != JsonValueKind.Null ? ClusterTls(tls, field + ".Tls", directory) : null,
+            Tls = e.TryGetProperty("tls", out JsonElement tls) && tls.ValueKind != JsonValueKind.Null ? ClusterTls(tls, field + ".Tls", files) : null,
         };
     }
 

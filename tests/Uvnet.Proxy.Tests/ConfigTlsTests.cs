@@ -82,6 +82,8 @@ public sealed class ConfigTlsTests : IDisposable
         Assert.NotNull(config.Listeners[0].Tls);
         Assert.Equal((null, null, 8081, true, null), (config.Listeners[1].Name, config.Listeners[1].Host, config.Listeners[1].Port, config.Listeners[1].ProxyProtocol, config.Listeners[1].Tls));
         Assert.Empty(ProxyConfig.Load("{}").Listeners);
+        Assert.Equal([Path.Join(_directory, "proxy.pem"), Path.Join(_directory, "proxy.key")], config.Files); // what a reload on their change reads again
+        Assert.Equal([Path.Join(_directory, "ca.pem")], ProxyConfig.Load("{" + Clusters + "}", _directory).Files);
     }
 
     [Theory]

@@ -15,6 +15,7 @@ internal sealed class ProxyReloader
     private readonly ProxyConfig _started;
     private readonly TextWriter _error;
     private readonly string[] _watched;
+    private IReadOnlyList<string> _named; // the files the configuration in use names (certificates, keys, CAs)
     private readonly List<(Loop Loop, Action<ProxyConfig> Apply)> _proxies = [];
     private (DateTime Written, long Length)[] _stamps;
 
@@ -22,7 +23,7 @@ internal sealed class ProxyReloader
     /// <param name="load">Reads and validates the configuration (throws ArgumentException or IOException).</param>
     /// <param name="started">The configuration the proxy started with.</param>
     /// <param name="error">Where reloads are reported.</param>
-    /// <param name="watched">The files --watch looks at.</param>
+    /// <param name="watched">The files --watch looks at, beside those the configuration names (<see cref="ProxyConfig.Files"/>).</param>
     internal ProxyReloader(string file, Func<ProxyConfig> load, ProxyConfig started, TextWriter error, string[] watched)
     {
         _file = file;
@@ -30,6 +31,7 @@ internal sealed class ProxyReloader
         _started = started;
         _error = error;
         _watched = watched;
+        _named = started.Files;
         _stamps = Stamps();
     }
 
@@ -61,6 +63,12 @@ internal sealed class ProxyReloader
             _error.WriteLine($"uvnet: {_file}: reload refused, the configuration in use stays: {e.Message}");
             return;
         }
+        if (!config.Files.SequenceEqual(_named))
+        {
+            // Files named anew are stamped now (those named before kept their stamps from before the read).
+            _named = config.Files;
+            _stamps = Stamps();
+        }
         if (config.AdminPort != _started.AdminPort || config.AdminHost != _started.AdminHost)
             _error.WriteLine($"uvnet: {_file}: the admin listener stays where it is until the next start");
         if (config.Listener.ProxyProtocol != _started.Listener.ProxyProtocol || (config.Listener.Tls is null) != (_started.Listener.Tls is null))
@@ -88,7 +96,7 @@ internal sealed class ProxyReloader
     }
 
     /// <summary>Each watched file's last write time and length (both: a rewrite within the clock's resolution changes the length, mostly).</summary>
-    private (DateTime, long)[] Stamps() => [.. _watched.Select(file =>
+    private (DateTime, long)[] Stamps() => [.. _watched.Concat(_named).Select(file =>
     {
         var info = new FileInfo(file);
         return info.Exists ? (info.LastWriteTimeUtc, info.Length) : default;

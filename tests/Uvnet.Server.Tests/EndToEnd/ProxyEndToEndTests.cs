@@ -210,6 +210,36 @@ public sealed class ProxyEndToEndTests
     }
 
     [Fact]
+    public async Task Watch_reloads_when_a_certificate_the_config_file_names_is_renewed()
+    {
+        string directory = Directory.CreateTempSubdirectory("uvnet-proxy-watch-").FullName;
+        using X509Certificate2 first = TlsSetup.CreateDevCertificate(), renewed = TlsSetup.CreateDevCertificate();
+        WritePem(first, Path.Join(directory, "proxy.pem"), Path.Join(directory, "proxy.key"));
+        try
+        {
+            await WithConfigAsync(upstream => $$"""
+                {
+                  "listener": { "tls": { "cert": "{{Path.Join(directory, "proxy.pem")}}", "key": "{{Path.Join(directory, "proxy.key")}}" } },
+                  "clusters": [ { "name": "hello", "destinations": ["127.0.0.1:{{upstream}}"] } ],
+                  "routes": [ { "cluster": "hello" } ]
+                }
+                """, ["--watch", "--loops", "1"], async (proxy, _, _) =>
+            {
+                Assert.Equal(TlsSetup.Fingerprint(first), (await HttpsGetAsync(proxy.Port)).Fingerprint);
+
+                WritePem(renewed, Path.Join(directory, "proxy.pem"), Path.Join(directory, "proxy.key")); // the config file itself unchanged
+                await proxy.WaitForErrorAsync(line => line.Contains("reloaded", StringComparison.Ordinal));
+
+                Assert.Equal(("Hello, World!", TlsSetup.Fingerprint(renewed)), await HttpsGetAsync(proxy.Port));
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Proxy_with_tls_dev_serves_https_with_its_own_certificate()
     {
         using RunningUvnet upstream = await RunningUvnet.StartAsync("hello", "--loops", "1", "--quiet");
