@@ -45,6 +45,19 @@ internal static class Catalog
         new("cpu_pct", "server CPU %", false),
     ];
 
+    // The h2 suite: CPU per request is charted beside the rate, since it is what a shared machine moves least.
+    private static readonly Metric[] Http2 =
+    [
+        new("requests_per_sec", "requests/s", true),
+        new("cpu_us_per_req", "server CPU µs/request", false, Format: "N2"),
+        new("cpu_pct", "server CPU %", false),
+        new("header_bytes_per_resp", "response header bytes", false, Format: "N1"),
+        new("peak_rss_kb", "peak RSS MiB", false, 1024, "N1"),
+    ];
+
+    private const string Http2Peers =
+        " Peers: Kestrel (HTTP/2 only on plaintext, HTTP/1.1 and HTTP/2 with TLS), nginx (one worker), Node (node:http2's stream API), uvnet (`uvnet hello`); uvnet-http1 is the same `uvnet hello` under `wrk` pipelining as many requests per connection as h2load's streams (bench/pipeline.lua), Uvnet's own HTTP/1.1 on the same core. Response header bytes are h2load's (HEADERS frames as received: what HPACK saved shows there).";
+
     public static IReadOnlyList<Workload> Workloads { get; } =
     [
         new("pingpong-1", "reactor", "Ping-pong, 1 connection",
@@ -116,12 +129,24 @@ internal static class Catalog
                 new("rss_idle_kb", "RSS idle MiB", false, 1024, "N1"),
                 new("rss_conns_kb", "RSS with connections MiB", false, 1024, "N1"),
             ]),
+        new("h2c-64x16", "h2", "HTTP/2 plaintext (h2c), 64 connections x 16 streams",
+            "h2load -c64 -m16 GETs /plaintext over h2c with prior knowledge, with the Accept field the http suite's wrk sends." + Http2Peers, "kestrel",
+            Http2, ChartedMetrics: 2),
+        new("h2c-64x100", "h2", "HTTP/2 plaintext (h2c), 64 connections x 100 streams",
+            "The same with 100 streams per connection (-m100; Uvnet, Kestrel and Node advertise 100 concurrent streams, nginx 128); uvnet-http1 pipelines 100 deep.", "kestrel",
+            Http2, ChartedMetrics: 2),
+        new("h2-tls-64x16", "h2", "HTTP/2 over TLS (h2 by ALPN), 64 connections x 16 streams",
+            "h2c-64x16 over TLS: every server serves the tls suite's ECDSA P-256 certificate and h2 is chosen by ALPN; uvnet-http1 is `wrk` over TLS (HTTP/1.1) against `uvnet hello --cert`.", "kestrel",
+            Http2, ChartedMetrics: 2),
+        new("h2-tls-64x100", "h2", "HTTP/2 over TLS (h2 by ALPN), 64 connections x 100 streams",
+            "The same with 100 streams per connection.", "kestrel", Http2, ChartedMetrics: 2),
     ];
 
     /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
     public static IReadOnlyList<string> PeerOrder { get; } =
         ["libuv", "libuv-ceiling", "nginx", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
-         "uvnet-plain", "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "haproxy", "yarp"];
+         "uvnet-plain", "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "haproxy", "yarp",
+         "uvnet-http1"];
 
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
     {
@@ -132,5 +157,6 @@ internal static class Catalog
         ["client"] = "HTTP client (against the libuv canned-response server)",
         ["proxy"] = "Reverse proxy (to the libuv canned-response server)",
         ["tls"] = "TLS (HTTPS servers, the same certificate)",
+        ["h2"] = "HTTP/2 (h2load, plaintext h2c and TLS)",
     };
 }

@@ -50,7 +50,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary, string bench
            .AppendLine($"| .NET SDK, ASP.NET Core | {m.GetValueOrDefault("dotnet")}, {m.GetValueOrDefault("aspnetcore")} |")
            .AppendLine($"| Node | {m.GetValueOrDefault("node")} |")
            .AppendLine($"| libuv (Debian libuv1-dev), gcc | {m.GetValueOrDefault("libuv")}, {m.GetValueOrDefault("gcc")} |")
-           .AppendLine($"| wrk | {m.GetValueOrDefault("wrk")} |")
+           .AppendLine($"| wrk, h2load | {m.GetValueOrDefault("wrk")}, {m.GetValueOrDefault("h2load", "–")} |")
            .AppendLine($"| nginx, OpenSSL | {m.GetValueOrDefault("nginx", "–")}, {m.GetValueOrDefault("openssl", "–")} |")
            .AppendLine($"| load average at the start (1, 5, 15 min) | {m.GetValueOrDefault("loadavg", "–")} |")
            .AppendLine($"| Uvnet commit | {m.GetValueOrDefault("uvnet")} |").AppendLine();
@@ -144,6 +144,7 @@ internal sealed class MarkdownReport(RunData data, Summary summary, string bench
            .AppendLine("- Reactor workloads: one process per run (client and server on one loop where the runtime allows), pinned to CPU 0 with `taskset`. Each peer prints its own figure (bench/FINDINGS.md has the contract).")
            .AppendLine("- HTTP: the server pinned to CPU 0, `wrk -t1` pinned to CPU 1, a warm-up run first, then the measured run with `--latency`. Server CPU % is utime+stime from /proc/<pid>/stat over the measured run (100% = one core); peak RSS is VmHWM at its end. A server well under 100% CPU was waiting for wrk: on two cores, the libuv ceiling shows what one core of wrk can drive.")
            .AppendLine("- TLS: the same pinning; handshakes from `openssl s_time -new` (full) and bench/peers/node/tlsclient.js (resumed), HTTPS with `wrk` over TLS; every peer serves the same certificate, made by the script with openssl. Server CPU is the process tree's (nginx's master and worker).")
+           .AppendLine("- HTTP/2: the same pinning; `h2load -t1 -c64 -m16` or `-m100` for the warm-up and the measured run (the same durations as HTTP), every server one worker; over TLS every peer serves the tls suite's certificate and h2 is chosen by ALPN. Server CPU is the process tree's; CPU µs per request is that CPU over the requests h2load saw succeed.")
            .AppendLine("- Memory: after a short warm-up, RSS idle (VmRSS), then `memclient` (libuv, CPU 1) opens the connections, sends one request on each, reads the responses and holds them; RSS again one second after the last response.")
            .AppendLine("- Everything runs against 127.0.0.1 only and every process is bounded with `timeout`.");
     }

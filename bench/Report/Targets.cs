@@ -52,5 +52,17 @@ internal static class Targets
         new("tls-keepalive-64", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
         new("tls-keepalive-64", "requests_per_sec", "uvnet", "uvnet-plain", 0.75, Bound.AtLeast),
         new("tls-idle-1k", "kb_per_conn", "uvnet", null, 16, Bound.AtMost),
+        new("h2c-64x16", "requests_per_sec", "uvnet", "kestrel", 3.0, Bound.AtLeast),
+        new("h2c-64x16", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
+        new("h2c-64x16", "requests_per_sec", "uvnet", "uvnet-http1", 1.0, Bound.AtLeast),
+        new("h2c-64x100", "requests_per_sec", "uvnet", "kestrel", 3.0, Bound.AtLeast),
+        new("h2c-64x100", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
+        new("h2c-64x100", "requests_per_sec", "uvnet", "uvnet-http1", 1.0, Bound.AtLeast),
+        new("h2-tls-64x16", "requests_per_sec", "uvnet", "kestrel", 3.0, Bound.AtLeast),
+        new("h2-tls-64x16", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
+        new("h2-tls-64x16", "requests_per_sec", "uvnet", "uvnet-http1", 1.0, Bound.AtLeast),
+        new("h2-tls-64x100", "requests_per_sec", "uvnet", "kestrel", 3.0, Bound.AtLeast),
+        new("h2-tls-64x100", "requests_per_sec", "uvnet", "nginx", 1.0, Bound.AtLeast),
+        new("h2-tls-64x100", "requests_per_sec", "uvnet", "uvnet-http1", 1.0, Bound.AtLeast),
     ];
 }

@@ -38,9 +38,12 @@ define_peers() {
   )
   # The tls suite's peers (bench/lib/tls.sh starts each with the run's certificate); nginx is the reference.
   TLS_PEERS=(nginx node kestrel)
+  # The h2 suite's peers (bench/lib/h2.sh starts each); Kestrel is the reference, uvnet-http1 Uvnet's own HTTP/1.1.
+  H2_PEERS=(kestrel nginx node)
   if [[ -n ${UVNET_SERVER_DLL:-} ]]; then
     HTTP_PEERS+=(uvnet)
     TLS_PEERS+=(uvnet)
+    H2_PEERS+=(uvnet uvnet-http1)
     HTTP_COMMAND[uvnet]="dotnet $UVNET_SERVER_DLL ${UVNET_HELLO_ARGS[*]}"
     # Load generators as clients (issue 24: uvnet load's requests/s beside wrk -t1's), only with --load-generators:
     # they add two peers' runs to every round.

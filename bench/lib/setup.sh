@@ -2,19 +2,21 @@
 # machine and versions the report names.
 
 # wrk, libuv1-dev and ss (iproute2: which process listens on a port) come from Debian, nginx and openssl for the
-# tls suite, nginx and HAProxy for the proxy suite; the rest (gcc, node, dotnet,
+# tls suite, nginx and HAProxy for the proxy suite, h2load (nghttp2-client), nginx and openssl for the h2 suite; the
+# rest (gcc, node, dotnet,
 # taskset) must already be there. ensure_tools <suite...>: the suites about to run.
 ensure_tools() {
   local missing=()
   command -v wrk > /dev/null || missing+=(wrk)
   [[ -f /usr/include/uv.h ]] || missing+=(libuv1-dev)
   command -v ss > /dev/null || missing+=(iproute2)
-  if [[ " $* " == *" tls "* || " $* " == *" proxy "* ]]; then
+  if [[ " $* " == *" tls "* || " $* " == *" proxy "* || " $* " == *" h2 "* ]]; then
     # Debian's nginx package starts its own service (port 80) where services run; the bench never uses it: it
     # runs nginx with a configuration of its own per run, on its own ports.
     command -v nginx > /dev/null || missing+=(nginx)
   fi
-  [[ " $* " == *" tls "* ]] && ! command -v openssl > /dev/null && missing+=(openssl)
+  [[ " $* " == *" tls "* || " $* " == *" h2 "* ]] && ! command -v openssl > /dev/null && missing+=(openssl)
+  [[ " $* " == *" h2 "* ]] && ! command -v h2load > /dev/null && missing+=(nghttp2-client)
   [[ " $* " == *" proxy "* ]] && ! command -v haproxy > /dev/null && missing+=(haproxy)
   if ((${#missing[@]} > 0)); then
     say "installing ${missing[*]} with apt-get"
@@ -84,6 +86,7 @@ machine_info() {
   echo "undici=$(node -p "require('$BUILD_DIR/undici/node_modules/undici/package.json').version" 2>/dev/null)"
   echo "libuv=$(dpkg-query -W -f '${Version}' libuv1-dev 2>/dev/null)"
   echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
+  echo "h2load=$(h2load --version 2>/dev/null | sed -n 's|.*nghttp2/||p' | head -n 1)"
   echo "nginx=$(nginx -v 2>&1 | sed -n 's|.*nginx/||p')"
   echo "openssl=$(openssl version 2>/dev/null | awk '{print $2}')"
   echo "gcc=$(gcc -dumpfullversion)"

@@ -28,10 +28,23 @@ make_tls_files() {
   head -c "$TLS_BULK_BYTES" /dev/urandom > "$TLS_DIR/www/bulk"
 }
 
-# nginx_conf <port> <key type>: an nginx.conf for one run (master and one worker, no daemon, files in the raw folder).
+# nginx_conf <port> <key type|plain> [h2]: an nginx.conf for one run (master and one worker, no daemon, files in the
+# raw folder); "plain" serves without TLS, "h2" serves HTTP/2 (by ALPN with TLS, h2c with prior knowledge without).
+# keepalive_requests bounds an HTTP/2 connection's requests too (nginx 1.19.7+): raised, so no run's load is cut off.
 nginx_conf() {
-  local port=$1 key=$2 dir=$RAW_DIR/nginx-$1
+  local port=$1 key=$2 h2=${3:-} dir=$RAW_DIR/nginx-$1 listen="listen 127.0.0.1:$1" tls= http2=
   mkdir -p "$dir"
+  [[ $key != plain ]] && listen+=" ssl" tls="ssl_certificate $TLS_DIR/$key.pem;
+    ssl_certificate_key $TLS_DIR/$key.key;
+    ssl_protocols TLSv1.2 TLSv1.3;"
+  if [[ -n $h2 ]]; then
+    # `http2 on` came with nginx 1.25.1; before it (Debian 12 has 1.22) HTTP/2 is a parameter of listen.
+    if printf '%s\n' 1.25.1 "$(nginx -v 2>&1 | sed -n 's|.*nginx/||p')" | sort -VC; then
+      http2="http2 on;"
+    else
+      listen+=" http2"
+    fi
+  fi
   cat > "$dir/nginx.conf" << EOF
 worker_processes 1;
 daemon off;
@@ -48,10 +61,9 @@ http {
   keepalive_requests 1000000000;
   keepalive_timeout 130s;
   server {
-    listen 127.0.0.1:$port ssl;
-    ssl_certificate $TLS_DIR/$key.pem;
-    ssl_certificate_key $TLS_DIR/$key.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
+    $listen;
+    $http2
+    $tls
     root $TLS_DIR/www;
     location = /plaintext { default_type text/plain; return 200 "Hello, World!"; }
     location = /bulk { default_type application/octet-stream; }

@@ -1,26 +1,32 @@
 // The Kestrel HTTP peer: TechEmpower plaintext ("Hello, World!", text/plain) written as pre-encoded
 // bytes from a single app.Run, on 127.0.0.1. Kestrel adds the Server and Date headers TechEmpower asks for.
 // With --cert and --key (PEM files) it serves HTTPS (SslStream, ASP.NET Core's TLS defaults), for the tls suite.
-//   usage: Uvnet.Bench.KestrelPeer [--cert FILE --key FILE] --port P
+// With --http2 it speaks HTTP/2 for the h2 suite: h2c with prior knowledge only on plaintext (Kestrel cannot tell
+// HTTP/1.1 from h2c on one plaintext endpoint), h2 by ALPN with --cert.
+//   usage: Uvnet.Bench.KestrelPeer [--cert FILE --key FILE] [--http2] --port P
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 int port = 0;
 string? certFile = null, keyFile = null;
-for (int i = 0; i + 1 < args.Length; i += 2)
+bool http2 = false;
+for (int i = 0; i < args.Length; i++)
 {
+    string? value = i + 1 < args.Length ? args[i + 1] : null;
     switch (args[i])
     {
-        case "--port": port = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        case "--cert": certFile = args[i + 1]; break;
-        case "--key": keyFile = args[i + 1]; break;
+        case "--http2": http2 = true; break;
+        case "--port" when value is not null: port = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+        case "--cert" when value is not null: certFile = value; i++; break;
+        case "--key" when value is not null: keyFile = value; i++; break;
         default: port = 0; i = args.Length; break;
     }
 }
 if (port <= 0 || (certFile is null) != (keyFile is null))
 {
-    Console.Error.WriteLine("usage: Uvnet.Bench.KestrelPeer [--cert FILE --key FILE] --port P");
+    Console.Error.WriteLine("usage: Uvnet.Bench.KestrelPeer [--cert FILE --key FILE] [--http2] --port P");
     return 2;
 }
 
@@ -31,6 +37,8 @@ builder.Logging.ClearProviders();
 X509Certificate2? certificate = certFile is null ? null : X509Certificate2.CreateFromPemFile(certFile, keyFile);
 builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, port, listen =>
 {
+    if (http2)
+        listen.Protocols = certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
     if (certificate is not null)
         listen.UseHttps(certificate);
 }));
@@ -61,6 +69,6 @@ app.Run(context =>
     return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
 });
 
-Console.Error.WriteLine($"kestrel: listening on {(certificate is null ? "http" : "https")}://127.0.0.1:{port}");
+Console.Error.WriteLine($"kestrel: listening on {(certificate is null ? "http" : "https")}://127.0.0.1:{port}{(http2 ? " (HTTP/2)" : "")}");
 await app.RunAsync();
 return 0;
