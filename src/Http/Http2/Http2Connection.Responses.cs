@@ -17,10 +17,19 @@ internal sealed partial class Http2Connection
         return _encodeScratch;
     }
 
-    /// <summary>A field block (the response's head, an interim 1xx, or trailers) as HEADERS and CONTINUATION frames.</summary>
+    /// <summary>The response encoder: its dynamic table is the connection's, shared by every stream's blocks in the order sent.</summary>
+    internal HpackFieldEncoder FieldEncoder { get; } = new();
+
+    /// <summary>Whether a frame written for <paramref name="stream"/> now would be sent (neither side ended it by reset or END_STREAM).</summary>
+    internal bool CanWrite(Http2Stream stream) => !(stream.Reset || stream.LocalClosed || Socket.Destroyed);
+
+    /// <summary>
+    /// A field block (the response's head, an interim 1xx, or trailers) as HEADERS and CONTINUATION frames. The
+    /// caller encoded it only when <see cref="CanWrite"/>: it goes out whole.
+    /// </summary>
     internal void WriteFieldBlock(Http2Stream stream, ReadOnlySpan<byte> block, bool endStream)
     {
-        if (stream.Reset || stream.LocalClosed || Socket.Destroyed)
+        if (!CanWrite(stream))
             return;
         int maxFrame = (int)_peer.MaxFrameSize;
         Span<byte> destination = Output.GetSpan(Http2FrameWriter.GetHeadersLength(block.Length, maxFrame));

@@ -542,6 +542,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     internal void AcceptUpgrade(IncomingMessage request, ReadOnlySpan<byte> settings)
     {
         _peer.TryApply(settings);
+        FieldEncoder.SetPeerTableSize(_peer.HeaderTableSize);
         _lastStreamId = 1;
         Http2Stream stream = new(this) { Request = request };
         stream.Begin(1, _peer.InitialWindowSize, OurInitialWindow);
@@ -604,6 +605,7 @@ internal sealed partial class Http2Connection : WriteCompletion
         Http2Error error = _peer.TryApply(payload);
         if (error.IsError)
             return error;
+        FieldEncoder.SetPeerTableSize(_peer.HeaderTableSize);
         long delta = (long)_peer.InitialWindowSize - before;
         if (delta != 0)
         {

@@ -27,32 +27,37 @@ public sealed partial class ServerResponse
     {
         Http2Stream stream = Stream!;
         stream.HeadersSent = true;
+        // The encoder's dynamic table follows the client's only through blocks that are sent: none is encoded for a
+        // stream that can no longer write.
+        if (!stream.Owner.CanWrite(stream))
+            return;
         HttpServer server = Connection.Server;
+        HpackFieldEncoder encoder = stream.Owner.FieldEncoder;
         int estimate = 64;
         foreach (var (name, value) in _headers)
             estimate += name.Length + value.Length + 12;
         Span<byte> block = stream.Owner.EncodeScratch(estimate + 128);
-        int length = 0;
-        HpackEncoder.TryEncodeStatus(StatusCode, block, out int written);
+        int length = encoder.BeginBlock(block);
+        HpackEncoder.TryEncodeStatus(StatusCode, block[length..], out int written);
         length += written;
         bool skipSome = (plan.Present & plan.Skip) != 0;
         foreach (var (name, value) in _headers)
         {
             if ((!skipSome || (Classify(name) & plan.Skip) == 0) && !IsConnectionSpecific(name))
-                length += EncodeField(name, value, block[length..]);
+                length += EncodeField(encoder, name, value, block[length..]);
         }
         if ((plan.Add & SpecialHeaders.Date) != 0)
         {
             ReadOnlySpan<byte> line = server.Date.Line(server.Loop);
-            length += EncodeBytes("date"u8, line["Date: ".Length..^2], block[length..]);
+            length += EncodeBytes(encoder, "date"u8, line["Date: ".Length..^2], block[length..]);
         }
         if ((plan.Add & SpecialHeaders.Server) != 0 && server.ServerHeaderLine is { } serverLine)
-            length += EncodeBytes("server"u8, serverLine.AsSpan("Server: ".Length..^2), block[length..]);
+            length += EncodeBytes(encoder, "server"u8, serverLine.AsSpan("Server: ".Length..^2), block[length..]);
         if ((plan.Add & SpecialHeaders.ContentLength) != 0)
         {
             Span<byte> digits = stackalloc byte[20];
             plan.Length.TryFormat(digits, out int count, default, System.Globalization.CultureInfo.InvariantCulture);
-            length += EncodeBytes("content-length"u8, digits[..count], block[length..]);
+            length += EncodeBytes(encoder, "content-length"u8, digits[..count], block[length..]);
         }
         stream.Owner.WriteFieldBlock(stream, block[..length], endStream: false);
     }
@@ -61,24 +66,28 @@ public sealed partial class ServerResponse
     internal void WriteHttp2Fields(List<KeyValuePair<string, string>>? fields, int status, bool endStream)
     {
         Http2Stream stream = Stream!;
-        int estimate = 16;
+        if (!stream.Owner.CanWrite(stream))
+            return; // as in WriteHeadHttp2: nothing encoded that is not sent
+        HpackFieldEncoder encoder = stream.Owner.FieldEncoder;
+        int estimate = 24;
         if (fields is not null)
         {
             foreach (var (name, value) in fields)
                 estimate += name.Length + value.Length + 12;
         }
         Span<byte> block = stream.Owner.EncodeScratch(estimate);
-        int length = 0;
+        int length = encoder.BeginBlock(block);
         if (status != 0)
         {
-            HpackEncoder.TryEncodeStatus(status, block, out length);
+            HpackEncoder.TryEncodeStatus(status, block[length..], out int written);
+            length += written;
         }
         if (fields is not null)
         {
             foreach (var (name, value) in fields)
             {
                 if (!IsConnectionSpecific(name))
-                    length += EncodeField(name, value, block[length..]);
+                    length += EncodeField(encoder, name, value, block[length..]);
             }
         }
         stream.Owner.WriteFieldBlock(stream, block[..length], endStream);
@@ -95,21 +104,21 @@ public sealed partial class ServerResponse
     };
 
     /// <summary>A field whose name and value were validated when set (a token; no CR, LF or character above 0xFF): lowercased, Latin-1.</summary>
-    private static int EncodeField(string name, string value, Span<byte> destination)
+    private static int EncodeField(HpackFieldEncoder encoder, string name, string value, Span<byte> destination)
     {
         Span<byte> nameBytes = name.Length <= 256 ? stackalloc byte[name.Length] : new byte[name.Length];
         Encoding.Latin1.GetBytes(name, nameBytes);
         Ascii.ToLowerInPlace(nameBytes, out _);
         Span<byte> valueBytes = value.Length <= 1024 ? stackalloc byte[value.Length] : new byte[value.Length];
         Encoding.Latin1.GetBytes(value, valueBytes);
-        return EncodeBytes(nameBytes, valueBytes, destination);
+        return EncodeBytes(encoder, nameBytes, valueBytes, destination);
     }
 
-    private static int EncodeBytes(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, Span<byte> destination)
+    private static int EncodeBytes(HpackFieldEncoder encoder, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, Span<byte> destination)
     {
         // Secrets are never indexed by any intermediary (RFC 7541 §7.1.3).
         bool secret = name.SequenceEqual("set-cookie"u8) || name.SequenceEqual("authorization"u8);
-        HpackEncoder.TryEncodeField(name, value, secret, destination, out int written);
+        encoder.TryEncode(name, value, secret, destination, out int written);
         return written;
     }
 

@@ -16,6 +16,8 @@ internal sealed class Http2Wire : IDisposable
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
     private readonly Socket _socket;
     private readonly HpackDecoder _decoder = new();
+    private readonly List<byte> _block = [];
+    private List<(string Name, string Value, bool NeverIndexed)>? _lastBlock;
     private byte[] _buffer = new byte[1 << 20];
     private int _length;
 
@@ -182,6 +184,7 @@ internal sealed class Http2Wire : IDisposable
                 int used = Http2FrameHeader.Size + header.Length;
                 _buffer.AsSpan(used, _length - used).CopyTo(_buffer);
                 _length -= used;
+                TrackFieldBlock(header, payload);
                 return (header, payload);
             }
             if (_length == _buffer.Length)
@@ -221,11 +224,27 @@ internal sealed class Http2Wire : IDisposable
         return (null, true);
     }
 
+    /// <summary>
+    /// Decodes every field block the server sends as it passes, whichever reader skips it: the server's HPACK dynamic
+    /// table changes with each, so a block left undecoded would make the later ones name entries this side lacks.
+    /// </summary>
+    private void TrackFieldBlock(Http2FrameHeader header, byte[] payload)
+    {
+        if (header.Type is not (Http2FrameType.Headers or Http2FrameType.Continuation))
+            return;
+        _block.AddRange(payload);
+        if (!header.Has(Http2FrameFlags.EndHeaders))
+            return;
+        var fields = HpackFields.Create();
+        Assert.Equal(HpackError.None, _decoder.Decode(_block.ToArray(), ref fields));
+        _block.Clear();
+        _lastBlock = fields.Fields;
+    }
+
     /// <summary>A response on <paramref name="streamId"/>: its fields (interim ones skipped) and body, read to END_STREAM.</summary>
     public async Task<Http2Response> ReadResponseAsync(int streamId)
     {
         var response = new Http2Response();
-        var block = new List<byte>();
         while (await ReadFrameAsync() is { } frame)
         {
             var (header, payload) = frame;
@@ -237,13 +256,8 @@ internal sealed class Http2Wire : IDisposable
                 throw new InvalidOperationException($"RST_STREAM {(Http2ErrorCode)BinaryPrimitives.ReadUInt32BigEndian(payload)}");
             if (header.Type is Http2FrameType.Headers or Http2FrameType.Continuation)
             {
-                block.AddRange(payload);
-                if (!header.Has(Http2FrameFlags.EndHeaders))
-                    continue;
-                var fields = HpackFields.Create();
-                Assert.Equal(HpackError.None, _decoder.Decode(block.ToArray(), ref fields));
-                block.Clear();
-                response.Blocks.Add(fields.Fields.Select(f => (f.Name, f.Value)).ToList());
+                if (header.Has(Http2FrameFlags.EndHeaders))
+                    response.Blocks.Add(_lastBlock!.Select(f => (f.Name, f.Value)).ToList());
             }
             else if (header.Type == Http2FrameType.Data)
             {
