@@ -77,6 +77,11 @@ internal static class HpackStaticTable
     /// <summary>The longest name in the table (27 octets: <c>access-control-allow-origin</c>).</summary>
     public static readonly int LongestNameLength = s_entries.Max(entry => entry.Name.Length);
 
+    // Per name length, the entries (0-based, in table order) whose name is that long: a lookup compares a handful of
+    // names, not 61 (the encoder looks up every field it does not find indexed, Content-Length on every response).
+    private static readonly int[][] s_byNameLength = [.. Enumerable.Range(0, LongestNameLength + 1)
+        .Select(length => Enumerable.Range(0, s_entries.Length).Where(i => s_entries[i].Name.Length == length).ToArray())];
+
     /// <summary>The name of entry <paramref name="index"/> (1 to <see cref="Count"/>).</summary>
     public static ReadOnlySpan<byte> Name(int index) => s_entries[index - 1].Name;
 
@@ -90,7 +95,13 @@ internal static class HpackStaticTable
     public static int Find(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, out bool valueMatches)
     {
         int nameIndex = 0;
-        for (int i = 0; i < s_entries.Length; i++)
+        valueMatches = false;
+        if (name.Length > LongestNameLength)
+        {
+            return 0;
+        }
+
+        foreach (int i in s_byNameLength[name.Length])
         {
             if (!name.SequenceEqual(s_entries[i].Name))
             {
@@ -109,7 +120,6 @@ internal static class HpackStaticTable
             }
         }
 
-        valueMatches = false;
         return nameIndex;
     }
 }

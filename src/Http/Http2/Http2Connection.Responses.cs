@@ -307,13 +307,27 @@ internal sealed partial class Http2Connection
             HttpConnection.FinishRequest(response.AnsweredRequest);
             response.RaiseClose();
             _owner.RetireHttp2(response);
-            if (!_streams.ContainsKey(stream.Id) || _streams[stream.Id] != stream)
+            if (!_streams.TryGetValue(stream.Id, out Http2Stream? current) || current != stream)
                 _freeStreams.Push(stream);
         }
-        foreach (Http2Stream stream in _streams.Values)
-            stream.Response.CompleteWriteCallbacks(_writesCompleted);
+        if (_writeCallbacksWaiting)
+        {
+            // Cleared first: a callback that writes with a callback of its own sets it again.
+            _writeCallbacksWaiting = false;
+            foreach (Http2Stream stream in _streams.Values)
+            {
+                stream.Response.CompleteWriteCallbacks(_writesCompleted);
+                _writeCallbacksWaiting |= stream.Response.HasWriteCallbacks;
+            }
+        }
         FinishIfGoingAway();
     }
+
+    /// <summary>
+    /// A response on this connection waits for a write with a callback: completed writes look for such callbacks only
+    /// then, not through every open stream on every write.
+    /// </summary>
+    internal void NoteWriteCallback() => _writeCallbacksWaiting = true;
 
     /// <summary>The socket drained: responses told to wait may write again.</summary>
     internal void OnDrain()

@@ -73,6 +73,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private bool _closing;           // a connection error: nothing more is read
     private bool _inputHeld;         // a new stream's HEADERS waits in _input until responses drain
     private bool _readPaused;
+    private bool _writeCallbacksWaiting; // some open stream's response has a write callback (NoteWriteCallback)
     private int _lastStreamId;
     private int _recentlyClosedNext;
     private int _recentlyResetNext;

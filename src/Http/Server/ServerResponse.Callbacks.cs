@@ -83,7 +83,10 @@ public sealed partial class ServerResponse
         if (write >= 0 && write <= completed && !HasWriteCallbacks)
             ReportLater(null, callback, raiseError: false); // nothing of it is on its way (an empty write, a body HEAD does not carry)
         else
+        {
             (_callbacks ??= []).Add((callback, write));
+            Stream?.Owner.NoteWriteCallback();
+        }
     }
 
     /// <summary>
@@ -100,7 +103,7 @@ public sealed partial class ServerResponse
             _endCallback += callback;
     }
 
-    private bool HasWriteCallbacks => _callbacks is { Count: > 0 };
+    internal bool HasWriteCallbacks => _callbacks is { Count: > 0 };
 
     /// <summary>The response got its turn: the callbacks of what it buffered wait for the write that now carries it.</summary>
     private void AssignWriteCallbacks()
