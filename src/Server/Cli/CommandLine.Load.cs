@@ -28,12 +28,12 @@ public static partial class CommandLine
 
     private sealed partial class Parser
     {
-        private int? _connections, _threads, _pipeline, _timeoutMs, _expectStatus;
+        private int? _connections, _threads, _pipeline, _streams, _timeoutMs, _expectStatus;
         private long? _expectBodyBytes;
         private double? _rate;
         private TimeSpan? _duration;
         private string? _method, _bodyFile, _latencyCsv;
-        private bool _json, _insecure;
+        private bool _json, _insecure, _h2;
 
         /// <summary>The first load-only option given, for the error when another command has it.</summary>
         private string? _loadOptionGiven;
@@ -51,6 +51,13 @@ public static partial class CommandLine
                     break;
                 case "--pipeline":
                     _pipeline = TakeLoadNumber(args, ref i, name, value, 1, LoadOptions.MaxPipeline) ?? _pipeline;
+                    break;
+                case "--streams":
+                    _streams = TakeLoadNumber(args, ref i, name, value, 1, LoadOptions.MaxPipeline) ?? _streams;
+                    break;
+                case "--h2":
+                    _loadOptionGiven ??= name;
+                    _h2 = TakeFlag(name, value);
                     break;
                 case "--timeout":
                     _timeoutMs = TakeLoadNumber(args, ref i, name, value, 1, MaxLoadTimeoutMs) ?? _timeoutMs;
@@ -155,9 +162,15 @@ public static partial class CommandLine
             if (threads > connections)
                 return CommandLineResult.Fail($"-t {threads} needs at least as many connections (-c {connections}): each thread has its own");
             string method = _method ?? (_bodyFile is null ? "GET" : "POST");
+            if (_h2 && _pipeline is not null)
+                return CommandLineResult.Fail("option '--pipeline' is for HTTP/1.1: with --h2, --streams N keeps N requests in flight on each connection");
+            if (!_h2 && _streams is not null)
+                return CommandLineResult.Fail("option '--streams' is for HTTP/2: add --h2 (HTTP/1.1 has --pipeline)");
             int pipeline = _pipeline ?? 1;
-            if ((long)connections * pipeline > LoadOptions.MaxInFlight)
-                return CommandLineResult.Fail($"-c {connections} with --pipeline {pipeline} keeps more than {LoadOptions.MaxInFlight} requests in flight");
+            int streams = _streams ?? 1;
+            int perConnection = _h2 ? streams : pipeline;
+            if ((long)connections * perConnection > LoadOptions.MaxInFlight)
+                return CommandLineResult.Fail($"-c {connections} with {(_h2 ? "--streams" : "--pipeline")} {perConnection} keeps more than {LoadOptions.MaxInFlight} requests in flight");
             if (pipeline > 1 && (_bodyFile is not null || method is not ("GET" or "HEAD")))
                 return CommandLineResult.Fail("option '--pipeline' is for GET and HEAD without a body (only those are safe to send again when a connection fails)");
             byte[]? body = null;
@@ -188,11 +201,14 @@ public static partial class CommandLine
                     Headers = [.. _headers],
                     Body = body,
                     // The host (a name: also sent by SNI) is the one the certificate must carry, as curl and Node check it.
-                    Tls = !https ? null : new TlsClientOptions { AlpnProtocols = ["http/1.1"], DangerousAcceptAnyServerCertificate = _insecure },
+                    // ALPN offers the one protocol loaded: a server choosing another fails the connection (--h2: a tls error).
+                    Tls = !https ? null : new TlsClientOptions { AlpnProtocols = [_h2 ? "h2" : "http/1.1"], DangerousAcceptAnyServerCertificate = _insecure },
                     Connections = connections,
                     Threads = threads,
                     Duration = duration,
                     Pipeline = pipeline,
+                    Http2 = _h2,
+                    Streams = streams,
                     Rate = _rate,
                     TimeoutMs = _timeoutMs ?? LoadOptions.DefaultTimeoutMs,
                     ExpectStatus = _expectStatus,

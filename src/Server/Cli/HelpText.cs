@@ -72,6 +72,10 @@ public static class HelpText
                            flight then are waited for
           -t N             threads, each with its own loop (default: 1; at most -c)
               --pipeline N keep N GET/HEAD requests in flight on each connection
+              --h2         HTTP/2: h2c (prior knowledge) for http://, h2 by ALPN for https://
+              --streams N  with --h2: keep N requests in flight on each connection, each
+                           on its own stream (h2load's -m; default: 1), fewer if the
+                           server's SETTINGS_MAX_CONCURRENT_STREAMS is lower
               --rate R     open loop: R requests/s in all, latency timed from each request's
                            intended send time (coordinated omission corrected, as wrk2)
           -H 'Name: value' add this field to every request (repeatable)
@@ -88,6 +92,8 @@ public static class HelpText
           Without --expect-status, 4xx and 5xx responses count as errors. An https:// URL
           verifies the server's certificate against the system's trusted roots and the
           URL's host name (sent by SNI); a failed handshake counts as a tls error.
+          With --h2, a stream the server resets counts as a reset error, one its GOAWAY
+          left unanswered as a goaway error.
 
         serve answers GET and HEAD: index.html for a directory, else a listing of it;
         ETag and Last-Modified, with 304 for conditional requests; byte ranges (206,
@@ -112,6 +118,7 @@ public static class HelpText
           uvnet proxy --to http://127.0.0.1:3000   proxy port 8080 to an app on port 3000
           uvnet load http://127.0.0.1:8080/ -c 64 -d 10s --rate 20000
           uvnet load https://localhost:8443/plaintext -k   against a --tls-dev server
+          uvnet load http://127.0.0.1:8080/ --h2 -c 4 --streams 32   HTTP/2, 128 in flight
 
         """;
 

@@ -26,13 +26,19 @@ public enum LoadError
 
     /// <summary>An https connection whose TLS handshake failed: the server's certificate not verified (without <c>--insecure</c>), no common protocol or cipher.</summary>
     Tls,
+
+    /// <summary>HTTP/2: the server's GOAWAY ended the request unanswered (its stream above the GOAWAY's last stream id, or still open when the connection closed after it).</summary>
+    GoAway,
+
+    /// <summary>HTTP/2: the server reset the request's stream (RST_STREAM, any code, REFUSED_STREAM included).</summary>
+    Reset,
 }
 
 /// <summary>Names of <see cref="LoadError"/>s as reports print them.</summary>
 public static class LoadErrors
 {
     /// <summary>How many kinds there are.</summary>
-    public const int KindCount = (int)LoadError.Tls + 1;
+    public const int KindCount = (int)LoadError.Reset + 1;
 
     /// <summary>The report's name of <paramref name="kind"/>.</summary>
     public static string Name(LoadError kind) => kind switch
@@ -45,6 +51,8 @@ public static class LoadErrors
         LoadError.ExpectStatus => "expect_status",
         LoadError.ExpectBodyBytes => "expect_body_bytes",
         LoadError.Tls => "tls",
+        LoadError.GoAway => "goaway",
+        LoadError.Reset => "reset",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown error kind"),
     };
 }

@@ -60,8 +60,23 @@ public sealed record LoadOptions
     /// <summary>How long requests are started (<c>-d</c>); the requests in flight then are waited for.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Requests kept in flight on each connection (<c>--pipeline</c>; 1: none pipelined).</summary>
+    /// <summary>Requests kept in flight on each connection (<c>--pipeline</c>; 1: none pipelined). HTTP/1.1 only.</summary>
     public int Pipeline { get; init; } = 1;
+
+    /// <summary>
+    /// Whether the requests go over HTTP/2 (<c>--h2</c>): h2c with prior knowledge for http://, h2 chosen by ALPN for
+    /// https:// (<see cref="Tls"/> then offers h2 only).
+    /// </summary>
+    public bool Http2 { get; init; }
+
+    /// <summary>
+    /// HTTP/2: requests kept in flight on each connection, each on its own stream (<c>--streams</c>, h2load's
+    /// <c>-m</c>), fewer when the server's SETTINGS_MAX_CONCURRENT_STREAMS is lower. At most <see cref="MaxPipeline"/>.
+    /// </summary>
+    public int Streams { get; init; } = 1;
+
+    /// <summary>Requests each connection keeps in flight: <see cref="Streams"/> over HTTP/2, else <see cref="Pipeline"/>.</summary>
+    public int PerConnection => Http2 ? Streams : Pipeline;
 
     /// <summary>
     /// The total rate in requests per second (<c>--rate</c>, open loop), or null: closed loop, each connection

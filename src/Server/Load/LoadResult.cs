@@ -75,7 +75,9 @@ public sealed class LoadResult
         var text = new StringBuilder();
         var o = Options;
         text.Append(CultureInfo.InvariantCulture, $"uvnet load {o.Url}: {o.Connections} connections on {o.Threads} thread(s)");
-        if (o.Pipeline > 1)
+        if (o.Http2)
+            text.Append(CultureInfo.InvariantCulture, $", HTTP/2 with {o.Streams} stream(s) each");
+        else if (o.Pipeline > 1)
             text.Append(CultureInfo.InvariantCulture, $", pipelined x{o.Pipeline}");
         text.Append(o.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $", open loop at {rate:0.##} requests/s") : ", closed loop");
         text.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:0.00} s\n");
@@ -112,6 +114,8 @@ public sealed class LoadResult
             json.WriteNumber("connections", o.Connections);
             json.WriteNumber("threads", o.Threads);
             json.WriteNumber("pipeline", o.Pipeline);
+            json.WriteString("protocol", o.Http2 ? "h2" : "http/1.1");
+            json.WriteNumber("streams", o.Http2 ? o.Streams : 1);
             if (o.Rate is { } rate)
                 json.WriteNumber("rate", rate);
             else

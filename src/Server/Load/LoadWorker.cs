@@ -13,12 +13,13 @@ namespace Uvnet.Server.Load;
 /// or after that time; its latency is measured from that intended time, so a stalled server's backlog shows in the
 /// percentiles (wrk2's coordinated-omission correction). At the end of the duration no request is started; those in
 /// flight are waited for, for up to the timeout more (then abandoned as timeouts), so the count is what the server answered.
+/// Over HTTP/2 (<see cref="LoadOptions.Http2"/>) a slot is a stream of one of the worker's connections instead.
 /// </summary>
-public sealed class LoadWorker
+public sealed partial class LoadWorker
 {
     private readonly Loop _loop;
-    private readonly Agent _agent;
-    private readonly RequestOptions _request;
+    private readonly Agent? _agent; // HTTP/1.1
+    private readonly RequestOptions? _request;
     private readonly byte[] _body;
     private readonly LoadOptions _options;
     private readonly Slot[] _slots;
@@ -43,9 +44,28 @@ public sealed class LoadWorker
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(planned);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)connections * options.Pipeline, LoadOptions.MaxInFlight, nameof(connections));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)connections * options.PerConnection, LoadOptions.MaxInFlight, nameof(connections));
         _loop = loop;
         _options = options;
+        _body = options.Body ?? [];
+        _slots = new Slot[connections * options.PerConnection];
+        _free = new Slot[_slots.Length];
+        _onSocketClosed = (socket, _) =>
+        {
+            _sockets.Remove(socket);
+            _closedBytesRead += socket.BytesRead;
+        };
+        _planned = planned;
+        if (options.Rate is not null && planned > 0)
+            _ticksPerRequest = options.Duration.TotalSeconds * Stopwatch.Frequency / planned;
+        if (options.Http2)
+        {
+            _http2 = new Http2LoadConnection?[connections];
+            _template = new Http2LoadRequestTemplate(options);
+            for (int i = 0; i < _slots.Length; i++)
+                _slots[i] = new Http2Slot(this, i / options.Streams);
+            return;
+        }
         _agent = new Agent(loop, new AgentOptions
         {
             RecycleRequests = true,
@@ -67,19 +87,8 @@ public sealed class LoadWorker
             Tls = options.Tls,
             Timeout = options.TimeoutMs,
         };
-        _body = options.Body ?? [];
-        _slots = new Slot[connections * options.Pipeline];
-        _free = new Slot[_slots.Length];
         for (int i = 0; i < _slots.Length; i++)
-            _slots[i] = new Slot(this);
-        _onSocketClosed = (socket, _) =>
-        {
-            _sockets.Remove(socket);
-            _closedBytesRead += socket.BytesRead;
-        };
-        _planned = planned;
-        if (options.Rate is not null && planned > 0)
-            _ticksPerRequest = options.Duration.TotalSeconds * Stopwatch.Frequency / planned;
+            _slots[i] = new Http1Slot(this);
     }
 
     /// <summary>Complete responses so far, errors by status included (read from any thread, for progress).</summary>
@@ -113,6 +122,8 @@ public sealed class LoadWorker
         _deadline = new TimerHandle(_loop);
         _deadline.Data = this;
         _deadline.Start(static t => ((LoadWorker)t.Data!).DeadlinePassed(), (long)Math.Ceiling(_options.Duration.TotalMilliseconds));
+        if (_options.Http2)
+            StartHttp2Timeouts();
         if (_options.Rate is null)
         {
             foreach (Slot slot in _slots)
@@ -212,7 +223,8 @@ public sealed class LoadWorker
         Finished = true;
         FinishedTicks = Stopwatch.GetTimestamp();
         _deadline!.Close();
-        _agent.Destroy();
+        _agent?.Destroy();
+        FinishHttp2();
     }
 
     private void Completed(Slot slot, long endTicks)
@@ -245,10 +257,79 @@ public sealed class LoadWorker
 
     private void Failed(LoadError kind) => _errors[(int)kind]++;
 
-    /// <summary>One request at a time, its handlers made once and reused with every recycled request.</summary>
-    private sealed class Slot
+    /// <summary>
+    /// Counts <paramref name="socket"/>'s bytes. Once per connection (a connection serves many requests): a closed one
+    /// is counted and dropped, so a run against a dead port does not keep every attempt.
+    /// </summary>
+    private void Track(Socket socket)
     {
-        private readonly LoadWorker _worker;
+        if (_sockets.Add(socket))
+            socket.Closed += _onSocketClosed;
+    }
+
+    /// <summary>
+    /// One request at a time: its outcome counted once (a timeout's destroy, or an aborted response, raises more), then
+    /// its close sends the next.
+    /// </summary>
+    private abstract class Slot(LoadWorker worker)
+    {
+        private bool _settled;
+
+        protected LoadWorker Worker { get; } = worker;
+
+        internal long StartTicks { get; private set; }
+
+        internal int Status { get; private protected set; }
+
+        internal long BodyBytes { get; private set; }
+
+        internal void Send(long startTicks)
+        {
+            StartTicks = startTicks;
+            Status = 0;
+            BodyBytes = 0;
+            _settled = false;
+            Worker._inFlight++;
+            SendRequest();
+        }
+
+        /// <summary>Sends the request, the slot's state reset.</summary>
+        private protected abstract void SendRequest();
+
+        /// <summary>The run is over: a request still in flight counts as a timeout and is dropped.</summary>
+        internal abstract void Abandon();
+
+        private protected void CountBody(int length)
+        {
+            BodyBytes += length;
+            Volatile.Write(ref Worker._bodyBytes, Worker._bodyBytes + length);
+        }
+
+        /// <summary>The response ended: timed and checked, unless the request was counted already.</summary>
+        private protected void Complete()
+        {
+            if (_settled)
+                return;
+            _settled = true; // an error raised after the end (the connection failing as it closes) is not this request's
+            Worker.Completed(this, Stopwatch.GetTimestamp());
+        }
+
+        /// <summary>Counts the first outcome of a request only.</summary>
+        private protected void Fail(LoadError kind)
+        {
+            if (_settled)
+                return;
+            _settled = true;
+            Worker.Failed(kind);
+        }
+
+        /// <summary>The request is over: the next is sent (or the slot parked). Nothing of the request is kept.</summary>
+        private protected void Closed() => Worker.Closed(this);
+    }
+
+    /// <summary>An HTTP/1.1 slot: its handlers made once and reused with every recycled request of the agent.</summary>
+    private sealed class Http1Slot : Slot
+    {
         private readonly Action<ClientRequest, ClientResponse> _onResponse;
         private readonly ResponseDataHandler _onData;
         private readonly Action<ClientResponse> _onEnd;
@@ -256,13 +337,13 @@ public sealed class LoadWorker
         private readonly Action<ClientRequest, Exception> _onError;
         private readonly Action<ClientRequest> _onTimeout, _onClose;
         private readonly Action<ClientRequest, Socket> _onSocket;
-        private bool _responded, _settled;
+        private bool _responded;
         private ClientRequest? _current; // from the send to the close: the request is recycled after
         private Socket? _socket; // the connection of the current request, once assigned (an error has left it by then)
 
-        internal Slot(LoadWorker worker)
+        internal Http1Slot(LoadWorker worker)
+            : base(worker)
         {
-            _worker = worker;
             _onResponse = OnResponse;
             _onData = OnData;
             _onEnd = OnEnd;
@@ -273,35 +354,22 @@ public sealed class LoadWorker
             _onSocket = (_, socket) =>
             {
                 _socket = socket;
-                // Once per connection (a connection serves many requests): a refused one is counted and dropped at its
-                // close, so a run against a dead port does not keep every attempt.
-                if (worker._sockets.Add(socket))
-                    socket.Closed += worker._onSocketClosed;
+                worker.Track(socket);
             };
         }
 
-        internal long StartTicks { get; private set; }
-
-        internal int Status { get; private set; }
-
-        internal long BodyBytes { get; private set; }
-
-        internal void Send(long startTicks)
+        private protected override void SendRequest()
         {
-            StartTicks = startTicks;
-            Status = 0;
-            BodyBytes = 0;
-            _responded = _settled = false;
+            _responded = false;
             _socket = null;
-            _worker._inFlight++;
-            ClientRequest request = Uvnet.Http.Http.Request(_worker._loop, _worker._request);
+            ClientRequest request = Uvnet.Http.Http.Request(Worker._loop, Worker._request!);
             _current = request;
             request.Response += _onResponse;
             request.Socket += _onSocket;
             request.Error += _onError;
             request.Timeout += _onTimeout;
             request.Close += _onClose;
-            request.End(_worker._body);
+            request.End(Worker._body);
         }
 
         private void OnResponse(ClientRequest request, ClientResponse response)
@@ -313,19 +381,9 @@ public sealed class LoadWorker
             response.Error += _onResponseError;
         }
 
-        private void OnData(ClientResponse response, ReadOnlySpan<byte> data)
-        {
-            BodyBytes += data.Length;
-            Volatile.Write(ref _worker._bodyBytes, _worker._bodyBytes + data.Length);
-        }
+        private void OnData(ClientResponse response, ReadOnlySpan<byte> data) => CountBody(data.Length);
 
-        private void OnEnd(ClientResponse response)
-        {
-            if (_settled)
-                return;
-            _settled = true; // an error raised after the end (the connection failing as it closes) is not this request's
-            _worker.Completed(this, Stopwatch.GetTimestamp());
-        }
+        private void OnEnd(ClientResponse response) => Complete();
 
         private void OnError(ClientRequest request, Exception error) =>
             Fail(_responded ? LoadError.Read
@@ -339,17 +397,7 @@ public sealed class LoadWorker
             request.Destroy();
         }
 
-        /// <summary>Counts the first outcome of a request only: a timeout's destroy, or an aborted response, raises more.</summary>
-        private void Fail(LoadError kind)
-        {
-            if (_settled)
-                return;
-            _settled = true;
-            _worker.Failed(kind);
-        }
-
-        /// <summary>The run is over: a request still in flight counts as a timeout and is destroyed.</summary>
-        internal void Abandon()
+        internal override void Abandon()
         {
             if (_current is not { } request)
                 return;
@@ -361,7 +409,7 @@ public sealed class LoadWorker
         private void OnClose(ClientRequest request)
         {
             _current = null;
-            _worker.Closed(this);
+            Closed();
         }
     }
 }

@@ -30,16 +30,26 @@ internal sealed class LoadServer : IDisposable
 
     internal int Port { get; }
 
+    /// <summary>The server, for a handler that closes it (on the server's loop only).</summary>
+    internal HttpServer Server => _server!;
+
     /// <summary>The requests the server has received.</summary>
     internal long Requests => Interlocked.Read(ref _requests);
 
     public void Dispose()
     {
-        _loop!.Post(() =>
+        try
         {
-            _server!.CloseAllConnections();
-            _server.Close();
-        });
+            _loop!.Post(() =>
+            {
+                _server!.CloseAllConnections();
+                _server.Close();
+            });
+        }
+        catch (ObjectDisposedException)
+        {
+            // The server was closed by its handler, and its loop has ended.
+        }
         Assert.True(_thread.Join(TimeSpan.FromSeconds(20)), "the server's loop did not end");
     }
 }
