@@ -61,6 +61,11 @@ public partial class CommandLineTests
     [InlineData("'--pipeline' takes a whole number from 1", "load", "http://127.0.0.1/", "--pipeline", "0")]
     [InlineData("-c 100000 with --pipeline 1024 keeps more than 100000 requests in flight", "load", "http://127.0.0.1/", "-c", "100000", "--pipeline", "1024")]
     [InlineData("'--pipeline' is for GET and HEAD", "load", "http://127.0.0.1/", "--pipeline", "4", "-m", "POST")]
+    [InlineData("'--pipeline' is for HTTP/1.1: with --h2, --streams N", "load", "http://127.0.0.1/", "--h2", "--pipeline", "4")]
+    [InlineData("'--streams' is for HTTP/2: add --h2", "load", "http://127.0.0.1/", "--streams", "4")]
+    [InlineData("'--streams' takes a whole number from 1", "load", "http://127.0.0.1/", "--h2", "--streams", "0")]
+    [InlineData("-c 1000 with --streams 101 keeps more than 100000 requests in flight", "load", "http://127.0.0.1/", "--h2", "-c", "1000", "--streams", "101")]
+    [InlineData("'--h2' is for load only", "hello", "--h2")]
     [InlineData("'--timeout' takes a whole number from 1", "load", "http://127.0.0.1/", "--timeout", "0")]
     [InlineData("'--expect-status' takes a whole number from 100 to 999", "load", "http://127.0.0.1/", "--expect-status", "42")]
     [InlineData("'--expect-body-bytes' takes a whole number of bytes", "load", "http://127.0.0.1/", "--expect-body-bytes", "-1")]
@@ -89,6 +94,18 @@ public partial class CommandLineTests
         Assert.Equal("https://localhost:8443/plaintext", load.Url);
         Assert.Equal(443, Run("load", "https://localhost/").Load!.Port);
         Assert.Null(Run("load", "http://localhost/").Load!.Tls);
+    }
+
+    [Fact]
+    public void Load_h2_takes_streams_and_offers_only_h2_by_alpn()
+    {
+        LoadOptions h2c = Run("load", "http://127.0.0.1:9000/", "--h2", "--streams", "16", "-c", "4", "-m", "POST", "--body", "/dev/null").Load!;
+        Assert.Equal((true, 16, 1, 16, "POST"), (h2c.Http2, h2c.Streams, h2c.Pipeline, h2c.PerConnection, h2c.Method));
+        Assert.Null(h2c.Tls);
+        LoadOptions h2 = Run("load", "https://localhost:8443/", "--h2").Load!;
+        Assert.Equal((true, 1), (h2.Http2, h2.Streams));
+        Assert.Equal(["h2"], h2.Tls!.AlpnProtocols);
+        Assert.False(Run("load", "http://127.0.0.1/").Load!.Http2);
     }
 
     [Theory]
