@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Uvnet's side-by-side benchmark: builds every peer, runs each workload with every peer in interleaved
 # rounds (A B C A B C), and writes bench/results/README.md with one SVG chart per workload.
-#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls|h2] [--rounds N] [--load-generators]
+#   bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls|h2|load] [--rounds N] [--load-generators]
 #   (--load-generators adds uvnet load and wrk -t1 to the client suite's peers; a full run with --only writes its
 #   report to bench/results/only-<suite>/, never over the full run's bench/results/README.md)
 # Every run is bounded in time and talks only to 127.0.0.1. See bench/README.md.
@@ -19,21 +19,22 @@ source "$BENCH_DIR/lib/client.sh"
 source "$BENCH_DIR/lib/proxy.sh"
 source "$BENCH_DIR/lib/tls.sh"
 source "$BENCH_DIR/lib/h2.sh"
+source "$BENCH_DIR/lib/load.sh"
 
 usage() {
-  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls|h2] [--rounds N] [--load-generators]"
+  say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls|h2|load] [--rounds N] [--load-generators]"
   exit 2
 }
 
 use_full_settings
-SUITES=(reactor udp http memory client proxy tls h2)
+SUITES=(reactor udp http memory client proxy tls h2 load)
 rounds_override=
 only=
 while (($# > 0)); do
   case $1 in
     --quick) use_quick_settings ;;
     --only)
-      [[ ${2:-} =~ ^(reactor|udp|http|memory|client|proxy|tls|h2)$ ]] || usage
+      [[ ${2:-} =~ ^(reactor|udp|http|memory|client|proxy|tls|h2|load)$ ]] || usage
       SUITES=("$2")
       only=$2
       shift
@@ -72,6 +73,7 @@ for suite in "${SUITES[@]}"; do
     proxy) RUN_TOTAL=$((RUN_TOTAL + ${#PROXY_WORKLOADS[@]} * ROUNDS * ${#PROXY_PEERS[@]})) ;;
     tls) RUN_TOTAL=$((RUN_TOTAL + (${#TLS_WORKLOADS[@]} + 1) * ROUNDS * ${#TLS_PEERS[@]} + ROUNDS)) ;;
     h2) RUN_TOTAL=$((RUN_TOTAL + ${#H2_WORKLOADS[@]} * ROUNDS * ${#H2_PEERS[@]})) ;;
+    load) RUN_TOTAL=$((RUN_TOTAL + ${#LOAD_WORKLOADS[@]} * ROUNDS * ${#LOAD_PEERS[@]})) ;;
   esac
 done
 say "$MODE run, $ROUNDS round(s), suites: ${SUITES[*]}, $RUN_TOTAL runs planned"

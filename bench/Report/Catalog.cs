@@ -102,6 +102,12 @@ internal static class Catalog
         new("proxy-pipelined-64", "proxy", "Reverse proxy, pipelined x16, 64 connections",
             "The same with wrk writing 16 requests at once (bench/pipeline.lua); wrk times each batch of 16 and gives no usable p99.", "direct",
             [.. Proxied.Select(m => m.Key == "p99_ms" ? m with { Measured = false } : m)]),
+        new("load-keepalive-64", "load", "Load generator, keep-alive, 64 connections",
+            "Each load generator (pinned to one core, one thread) GETs /plaintext from the libuv canned-response server (the other core) on 64 keep-alive connections, one request at a time per connection: `uvnet load` against `wrk -t1`. Client CPU is the generator's user + system time (100 = one core).", "wrk",
+            [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
+        new("load-pipelined-64", "load", "Load generator, pipelined x16, 64 connections",
+            "The same with 16 requests in flight per connection (`uvnet load --pipeline 16`, wrk with bench/pipeline.lua).", "wrk",
+            [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
         new("idle-10k", "memory", "Memory per idle keep-alive connection",
             "10,000 connections, one plaintext request each, then held open: (RSS with them - RSS idle) / connections.", "kestrel",
             [
@@ -145,7 +151,7 @@ internal static class Catalog
     /// <summary>Peers in the order the harness runs them; a peer not listed sorts last.</summary>
     public static IReadOnlyList<string> PeerOrder { get; } =
         ["libuv", "libuv-ceiling", "nginx", "kestrel", "node", "dotnet-async", "dotnet-saea", "dotnet-timer", "uvnet",
-         "uvnet-plain", "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "direct", "uvnet-proxy", "haproxy", "yarp",
+         "uvnet-plain", "dotnet-httpclient", "node-agent", "undici", "uvnet-client", "wrk", "uvnet-load", "direct", "uvnet-proxy", "haproxy", "yarp",
          "uvnet-http1"];
 
     public static IReadOnlyDictionary<string, string> SuiteTitles { get; } = new Dictionary<string, string>
@@ -158,5 +164,6 @@ internal static class Catalog
         ["proxy"] = "Reverse proxy (to the libuv canned-response server)",
         ["tls"] = "TLS (HTTPS servers, the same certificate)",
         ["h2"] = "HTTP/2 (h2load, plaintext h2c and TLS)",
+        ["load"] = "Load generators (against the libuv canned-response server)",
     };
 }

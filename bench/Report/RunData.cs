@@ -8,7 +8,7 @@ internal sealed record Sample(string Suite, string Workload, string Peer, int Ro
 /// <summary>What the harness left in bench/results/raw: per suite a CSV and its settings, and the machine.</summary>
 internal sealed class RunData
 {
-    private static readonly string[] Suites = ["reactor", "udp", "http", "memory", "client", "proxy", "tls", "h2"];
+    private static readonly string[] Suites = ["reactor", "udp", "http", "memory", "client", "proxy", "tls", "h2", "load"];
 
     private RunData(IReadOnlyList<Sample> samples, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> suiteSettings,
         IReadOnlyDictionary<string, string> machine)

@@ -3,10 +3,11 @@
 
 CLIENT_WORKLOADS=(client-keepalive-64 client-pipelined-64)
 
-# run_client_once <workload> <round> <peer>: the server pinned to $SERVER_CPU, the client to $LOAD_CPU.
+# run_client_once <workload> <round> <peer>: the server pinned to $SERVER_CPU, the client to $LOAD_CPU (the load
+# suite's too: <suite>-<keepalive|pipelined>-<connections>).
 run_client_once() {
   local workload=$1 round=$2 peer=$3
-  local log=$RAW_DIR/logs/$workload-$peer-$round mode=${1#client-}
+  local log=$RAW_DIR/logs/$workload-$peer-$round mode=${1#*-}
   fresh_port
   if ! start_pinned "$SERVER_CPU" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)) "$log.server.log" \
     "$BUILD_DIR/http-ceiling" --port "$PORT" || ! wait_for_port "$PORT" "$CHILD_PID" 30; then

@@ -40,18 +40,20 @@ define_peers() {
   TLS_PEERS=(nginx node kestrel)
   # The h2 suite's peers (bench/lib/h2.sh starts each); Kestrel is the reference, uvnet-http1 Uvnet's own HTTP/1.1.
   H2_PEERS=(kestrel nginx node)
+  # The load suite's peers (issue 24): wrk -t1 is the reference uvnet load is held to; the client suite's harness
+  # runs them, so their commands are client commands.
+  LOAD_PEERS=(wrk)
+  CLIENT_COMMAND[wrk]="$BENCH_DIR/peers/load-client.sh wrk"
   if [[ -n ${UVNET_SERVER_DLL:-} ]]; then
     HTTP_PEERS+=(uvnet)
     TLS_PEERS+=(uvnet)
     H2_PEERS+=(uvnet uvnet-http1)
     HTTP_COMMAND[uvnet]="dotnet $UVNET_SERVER_DLL ${UVNET_HELLO_ARGS[*]}"
-    # Load generators as clients (issue 24: uvnet load's requests/s beside wrk -t1's), only with --load-generators:
-    # they add two peers' runs to every round.
-    if [[ -n ${BENCH_LOAD_GENERATORS:-} ]]; then
-      CLIENT_PEERS+=(uvnet-load wrk)
-      CLIENT_COMMAND[uvnet-load]="$BENCH_DIR/peers/load-client.sh $UVNET_SERVER_DLL"
-      CLIENT_COMMAND[wrk]="$BENCH_DIR/peers/load-client.sh wrk"
-    fi
+    LOAD_PEERS+=(uvnet-load)
+    CLIENT_COMMAND[uvnet-load]="$BENCH_DIR/peers/load-client.sh $UVNET_SERVER_DLL"
+    # The load generators among the client suite's peers too, only with --load-generators: they add two peers' runs
+    # to every round.
+    [[ -n ${BENCH_LOAD_GENERATORS:-} ]] && CLIENT_PEERS+=(uvnet-load wrk)
   else
     say "note: src/Server does not exist yet: the HTTP and memory suites run without uvnet"
   fi
