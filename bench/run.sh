@@ -20,6 +20,7 @@ source "$BENCH_DIR/lib/proxy.sh"
 source "$BENCH_DIR/lib/tls.sh"
 source "$BENCH_DIR/lib/h2.sh"
 source "$BENCH_DIR/lib/load.sh"
+source "$BENCH_DIR/lib/latency.sh"
 
 usage() {
   say "usage: bench/run.sh [--quick] [--only reactor|udp|http|memory|client|proxy|tls|h2|load] [--rounds N] [--load-generators]"

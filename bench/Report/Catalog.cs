@@ -38,6 +38,14 @@ internal static class Catalog
         new("cpu_us_per_req", "proxy CPU µs/request", false, Format: "N2"),
     ];
 
+    // Issue 24: uvnet load --rate after wrk's run, open loop at bench/lib/latency.sh's LATENCY_RATE (coordinated
+    // omission corrected): the keep-alive rows' honest latencies, wrk keeping their throughput.
+    private static readonly Metric[] RateLatency =
+    [
+        new("rate_p50_ms", "p50 ms at 5,000 req/s", false, Format: "N2"),
+        new("rate_p99_ms", "p99 ms at 5,000 req/s", false, Format: "N2"),
+    ];
+
     private static readonly Metric[] Handshakes =
     [
         new("handshakes_per_sec", "handshakes/s", true),
@@ -97,8 +105,8 @@ internal static class Catalog
             "The same with 16 requests in flight per connection (undici's pipelining; the other clients do not pipeline).", "undici",
             [new("requests_per_sec", "requests/s", true), new("cpu_pct", "client CPU %", false)]),
         new("proxy-keepalive-64", "proxy", "Reverse proxy, keep-alive, 64 connections",
-            "wrk GETs /plaintext through each proxy (pinned to one core, one worker, upstream keep-alive) from the libuv canned-response server; wrk and that server share the other core. direct: wrk against the server alone. CPU is the proxy's user + system time per request.", "direct",
-            Proxied),
+            "wrk GETs /plaintext through each proxy (pinned to one core, one worker, upstream keep-alive) from the libuv canned-response server; wrk and that server share the other core. direct: wrk against the server alone. CPU is the proxy's user + system time per request. The latencies at 5,000 req/s are `uvnet load --rate 5000` after wrk's run (open loop, timed from each request's intended send time).", "direct",
+            [.. Proxied, .. RateLatency]),
         new("proxy-pipelined-64", "proxy", "Reverse proxy, pipelined x16, 64 connections",
             "The same with wrk writing 16 requests at once (bench/pipeline.lua); wrk times each batch of 16 and gives no usable p99.", "direct",
             [.. Proxied.Select(m => m.Key == "p99_ms" ? m with { Measured = false } : m)]),
@@ -124,7 +132,7 @@ internal static class Catalog
             "bench/peers/node/tlsclient.js: 32 connections at a time resume the newest session ticket the server sent, and close once secure. The share resumed says whether the server resumed at all (a full handshake counts too).", "nginx",
             [.. Handshakes, new("resumed_pct", "resumed %", true)], ChartedMetrics: 2),
         new("tls-keepalive-64", "tls", "HTTPS plaintext, keep-alive, 64 connections",
-            "TechEmpower plaintext over TLS with wrk, one request at a time per connection. uvnet-plain is `uvnet hello` without TLS in the same run, for the cost of TLS itself.", "nginx", Http),
+            "TechEmpower plaintext over TLS with wrk, one request at a time per connection. uvnet-plain is `uvnet hello` without TLS in the same run, for the cost of TLS itself. The latencies at 5,000 req/s are `uvnet load --rate 5000 -k` after wrk's run (open loop, timed from each request's intended send time).", "nginx", [.. Http, .. RateLatency]),
         new("tls-bulk", "tls", "HTTPS bulk, one connection",
             "wrk -c1 fetching a 1 MiB body over and over on one keep-alive connection: nginx and uvnet (`uvnet serve`) read it from a file in the page cache, Node and Kestrel from memory.", "nginx",
             [Throughput, new("cpu_pct", "server CPU %", false)]),

@@ -33,6 +33,7 @@ use_full_settings() {
   TLS_WARMUP_CPU_SECONDS=2
   TLS_WARMUP_MAX_SECONDS=30
   TLS_SECONDS=5
+  LATENCY_SECONDS=10       # uvnet load --rate after wrk, for the proxy and TLS keep-alive latency columns
 }
 
 # A quick run is a smoke test: its report goes to bench/results-quick/ (git-ignored, beside results/ so the
@@ -50,6 +51,7 @@ use_quick_settings() {
   TLS_WARMUP_CPU_SECONDS=0.5
   TLS_WARMUP_MAX_SECONDS=5
   TLS_SECONDS=2
+  LATENCY_SECONDS=2
 }
 
 # A full run of some suites only (--only) writes its own report beside the full one, never over it: the full

@@ -115,6 +115,8 @@ run_proxy_once() {
   [[ -n $proxy_pid ]] && before=$(cpu_ticks "$proxy_pid")
   wrk_run "$mode" "$HTTP_SECONDS" > "$log.wrk.log" 2>&1
   [[ -n $proxy_pid ]] && after=$(cpu_ticks "$proxy_pid" 2> /dev/null)
+  local rate_words=
+  [[ $workload == proxy-keepalive-* ]] && rate_words=$(rate_latency_words "http://127.0.0.1:$PORT/plaintext" "$log.rate.log")
   [[ -n $proxy_wrapper ]] && stop_started "$proxy_wrapper"
   stop_started "$upstream_wrapper"
   if [[ -n $proxy_pid && (-z $before || -z $after) ]]; then
@@ -136,8 +138,8 @@ run_proxy_once() {
   local tail_latency="p99_ms=$p99" tail_shown="p99 ${p99} ms"
   [[ $workload == *pipelined-* ]] && tail_latency= tail_shown="p99 not measured"
   record_result_line "$workload" "$peer" "$round" \
-    "RESULT requests_per_sec=$rps p50_ms=$p50 $tail_latency ${cpu:+cpu_us_per_req=$cpu} errors=$errors"
-  progress_end "$rps req/s  p50 ${p50} ms  $tail_shown$cpu_shown$( ((errors > 0)) && echo "  ERRORS $errors")"
+    "RESULT requests_per_sec=$rps p50_ms=$p50 $tail_latency ${cpu:+cpu_us_per_req=$cpu} errors=$errors $rate_words"
+  progress_end "$rps req/s  p50 ${p50} ms  $tail_shown$cpu_shown${rate_words:+  at $LATENCY_RATE/s: $rate_words}$( ((errors > 0)) && echo "  ERRORS $errors")"
 }
 
 run_proxy_suite() {

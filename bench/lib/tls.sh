@@ -219,6 +219,10 @@ run_tls_once() {
   elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
   after=$(tree_cpu_ticks "$server" 2> /dev/null)
   hwm=$(status_kb "$server" VmHWM 2> /dev/null)
+  local rate_words= scheme=https insecure=-k
+  [[ $peer == uvnet-plain ]] && scheme=http insecure=
+  [[ $workload == tls-keepalive-64 && -n $after ]] &&
+    rate_words=$(rate_latency_words "$scheme://127.0.0.1:$PORT/plaintext" "$log.rate.log" $insecure)
   stop_started "$server_wrapper"
   local count
   count=$(word count "$words")
@@ -250,8 +254,8 @@ run_tls_once() {
       local errors
       errors=$(word errors "$words")
       record_result_line "$workload" "$peer" "$round" \
-        "RESULT requests_per_sec=$rate p50_ms=$(word p50_ms "$words") p99_ms=$(word p99_ms "$words") cpu_pct=$cpu_pct peak_rss_kb=$hwm errors=$errors"
-      progress_end "$rate req/s  p50 $(word p50_ms "$words") ms  p99 $(word p99_ms "$words") ms  cpu ${cpu_pct}%$( ((errors > 0)) && echo "  ERRORS $errors")"
+        "RESULT requests_per_sec=$rate p50_ms=$(word p50_ms "$words") p99_ms=$(word p99_ms "$words") cpu_pct=$cpu_pct peak_rss_kb=$hwm errors=$errors $rate_words"
+      progress_end "$rate req/s  p50 $(word p50_ms "$words") ms  p99 $(word p99_ms "$words") ms  cpu ${cpu_pct}%${rate_words:+  at $LATENCY_RATE/s: $rate_words}$( ((errors > 0)) && echo "  ERRORS $errors")"
       ;;
     tls-bulk)
       local bytes
