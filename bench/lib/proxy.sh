@@ -1,8 +1,9 @@
 # The proxy suite (issue 20): reverse proxies, each pinned to one core with one worker, forwarding wrk's requests to
 # the libuv canned-response server; wrk and that upstream share the other core. "direct" is wrk against the upstream
-# alone, the reference every proxy is a fraction of. Each proxy keeps its upstream connections alive.
+# alone, the reference every proxy is a fraction of. Each proxy keeps its upstream connections alive. The body1k and
+# body100k workloads are keep-alive with the upstream's body 1 KiB or 100 KiB in place of "Hello, World!".
 
-PROXY_WORKLOADS=(proxy-keepalive-64 proxy-pipelined-64)
+PROXY_WORKLOADS=(proxy-keepalive-64 proxy-pipelined-64 proxy-body1k-64 proxy-body100k-64)
 PROXY_PEERS=(direct uvnet-proxy nginx haproxy yarp)
 
 # YARP from NuGet, in an app of the bench's own.
@@ -88,8 +89,12 @@ run_proxy_once() {
   local dir=$RAW_DIR/proxy/$peer-$round
   mkdir -p "$dir"
   fresh_port
-  local upstream_port=$PORT upstream_wrapper
-  if ! start_pinned "$LOAD_CPU" "$bound" "$log.upstream.log" "$BUILD_DIR/http-ceiling" --port "$upstream_port" ||
+  local upstream_port=$PORT upstream_wrapper body=()
+  case $workload in
+    proxy-body1k-*) body=(--body 1024) ;;
+    proxy-body100k-*) body=(--body 102400) ;;
+  esac
+  if ! start_pinned "$LOAD_CPU" "$bound" "$log.upstream.log" "$BUILD_DIR/http-ceiling" --port "$upstream_port" "${body[@]}" ||
     ! wait_for_port "$upstream_port" "$CHILD_PID" 30; then
     stop_started "$WRAPPER_PID"
     fail_run "$workload" "$peer" "$round" "the upstream did not listen" "$log.upstream.log"
@@ -109,7 +114,7 @@ run_proxy_once() {
     fi
     proxy_wrapper=$WRAPPER_PID proxy_pid=$CHILD_PID
   fi
-  local mode=${workload#proxy-}
+  local mode=${workload#proxy-} # keep-alive unless pipelined-*; the connections follow the last "-"
   wrk_run "$mode" "$HTTP_WARMUP_SECONDS" > "$log.warmup.log" 2>&1
   local before= after=
   [[ -n $proxy_pid ]] && before=$(cpu_ticks "$proxy_pid")

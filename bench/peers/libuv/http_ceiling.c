@@ -1,6 +1,7 @@
 /* The HTTP ceiling: a libuv server that answers each read with as many canned plaintext responses as
  * the read holds requests, found by counting "\r\n\r\n" (no parsing). It bounds what any real server
- * can reach on this machine.   usage: http-ceiling --port P */
+ * can reach on this machine; with --body N each response carries N bytes of 'x' in place of
+ * "Hello, World!" (the proxy suite's 1 KiB and 100 KiB workloads).   usage: http-ceiling --port P [--body N] */
 #include "peer.h"
 
 #include <stdio.h>
@@ -13,10 +14,12 @@
 #define READ_BUFFER_SIZE 65536
 #define LISTEN_BACKLOG 4096
 
+#define MAX_BODY (16 * 1024 * 1024)
+
 /* "Date: " + an IMF-fixdate is always 29 characters; the value is refreshed once a second, as Kestrel does. */
-#define RESPONSE_FORMAT                                                                            \
-  "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\nServer: libuv\r\n" \
-  "Date: %s\r\n\r\nHello, World!"
+#define HEAD_FORMAT                                                                             \
+  "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\nContent-Type: text/plain\r\nServer: libuv\r\n" \
+  "Date: %s\r\n\r\n"
 
 typedef struct {
   uv_tcp_t tcp;
@@ -25,13 +28,16 @@ typedef struct {
 
 static uv_tcp_t server;
 static uv_timer_t date_timer;
-static char block[RESPONSES_PER_BLOCK * 256];
+static const char* body = "Hello, World!";
+static size_t body_len = 13;
+static char* block; /* RESPONSES_PER_BLOCK responses back to back */
 static size_t response_len;
 static char read_buffer[READ_BUFFER_SIZE];
 
 static void refresh_block(uv_timer_t* timer) {
   char date[64];
-  char response[256];
+  char head[256];
+  size_t head_len;
   time_t now = time(NULL);
   struct tm tm;
   int i;
@@ -39,9 +45,14 @@ static void refresh_block(uv_timer_t* timer) {
   (void) timer;
   gmtime_r(&now, &tm);
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  response_len = (size_t) snprintf(response, sizeof response, RESPONSE_FORMAT, date);
-  for (i = 0; i < RESPONSES_PER_BLOCK; i++)
-    memcpy(block + i * response_len, response, response_len);
+  head_len = (size_t) snprintf(head, sizeof head, HEAD_FORMAT, body_len, date);
+  response_len = head_len + body_len;
+  if (block == NULL)
+    block = malloc(RESPONSES_PER_BLOCK * response_len);
+  for (i = 0; i < RESPONSES_PER_BLOCK; i++) {
+    memcpy(block + i * response_len, head, head_len);
+    memcpy(block + i * response_len + head_len, body, body_len);
+  }
 }
 
 /* Counts request ends in data, carrying a partial "\r\n\r\n" over from the previous read. */
@@ -127,12 +138,22 @@ int main(int argc, char** argv) {
   uv_loop_t* loop = uv_default_loop();
   struct sockaddr_in addr;
   int port = 0;
+  long body_arg = -1;
+  char* filled;
 
-  if (argc == 3 && strcmp(argv[1], "--port") == 0)
+  if ((argc == 3 || argc == 5) && strcmp(argv[1], "--port") == 0)
     port = atoi(argv[2]);
-  if (port <= 0) {
-    fprintf(stderr, "usage: %s --port P\n", argv[0]);
+  if (argc == 5 && strcmp(argv[3], "--body") == 0)
+    body_arg = atol(argv[4]);
+  if (port <= 0 || (argc == 5 && (body_arg < 0 || body_arg > MAX_BODY))) {
+    fprintf(stderr, "usage: %s --port P [--body BYTES]\n", argv[0]);
     return 2;
+  }
+  if (body_arg >= 0) {
+    body_len = (size_t) body_arg;
+    filled = malloc(body_len + 1);
+    memset(filled, 'x', body_len);
+    body = filled;
   }
   refresh_block(NULL);
   peer_check(uv_timer_init(loop, &date_timer), "uv_timer_init");
