@@ -128,10 +128,13 @@ public sealed partial class ProxyExchange
             UpstreamResponse!.Pause();
     }
 
-    /// <summary>The downstream socket drained: the upstream response may flow again.</summary>
+    /// <summary>
+    /// The downstream socket drained: the upstream response may flow again. Also once its body is all off the wire
+    /// (<see cref="ClientResponse.Complete"/>): the rest may be held in the response, and only flowing delivers it.
+    /// </summary>
     internal void OnDownstreamDrain()
     {
-        if (UpstreamResponse is { IsPaused: true, Complete: false } upstream && _upstream is not null && _responseStarted)
+        if (UpstreamResponse is { IsPaused: true } upstream && _upstream is not null && _responseStarted)
             upstream.Resume();
     }
 
