@@ -363,7 +363,7 @@ public sealed class ProxyServer : IDisposable
             return;
         // By index: an uncork that fails a socket may run code that corks another connection, which joins this pass.
         for (int i = 0; i < _corked.Count; i++)
-            _corked[i].Uncork();
+            _corked[i].UncorkFromLoop();
         _corked.Clear();
         _uncork.Stop();
     }

@@ -44,10 +44,36 @@ internal sealed partial class HttpConnection
     internal void Cork() => _corks++;
 
     /// <summary>Ends a <see cref="Cork"/>: the last one sends what waited.</summary>
-    internal void Uncork()
+    internal void Uncork() => EndCork(fromLoop: false);
+
+    /// <summary>
+    /// <see cref="Uncork"/> from the loop itself, where no user code is under way (the proxy's check handle): a response
+    /// that ended while corked leaves the queue now rather than from a posted callback, which would cost an eventfd wake
+    /// (a write, a poll event and a read) per proxied request.
+    /// </summary>
+    internal void UncorkFromLoop() => EndCork(fromLoop: true);
+
+    private void EndCork(bool fromLoop)
     {
-        if (--_corks == 0 && !_inRead)
+        if (--_corks != 0)
+            return;
+        bool ended = _continueAtUncork;
+        _continueAtUncork = false;
+        if (_inRead)
+        {
+            if (ended)
+                ContinueLater();
+            return; // the read sends at its end
+        }
+        if (!ended)
             Flush();
+        else if (fromLoop)
+            Advance(); // flushes, then the queue moves on as the posted continuation would
+        else
+        {
+            Flush();
+            ContinueLater(); // an Uncork inside user code: the next request must not start before that code returns
+        }
     }
 
     /// <summary>
@@ -71,8 +97,12 @@ internal sealed partial class HttpConnection
                 Flush();
             return;
         }
-        if (_corks == 0)
-            Flush(); // else at Uncork, which comes before the continuation posted here
+        if (_corks > 0)
+        {
+            _continueAtUncork = true; // sent, and the queue advanced, at the last Uncork
+            return;
+        }
+        Flush();
         ContinueLater();
     }
 

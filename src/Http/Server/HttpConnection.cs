@@ -39,6 +39,7 @@ internal sealed partial class HttpConnection : WriteCompletion
     private bool _dropped; // bytes of the head response were dropped after the user ended the socket: it never finishes
     private bool _peerEnded;
     private bool _continuePosted;
+    private bool _continueAtUncork; // the head response ended while corked: the queue advances at the Uncork
     private int _restOfRead;
     private IncomingMessage? _pendingUpgrade;
     private int _requestCount;
