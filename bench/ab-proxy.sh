@@ -15,6 +15,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 pipeline=$here/pipeline.lua upstream_bin=$here/peers/build/http-ceiling
 [ -x "$upstream_bin" ] || { echo "build the upstream first: make -C bench/peers/libuv" >&2; exit 2; }
 body=(); [ -n "${BODY:-}" ] && body=(--body "$BODY")
+started=() # the upstream and proxy of the run under way: stopped however the script ends
+trap '[ ${#started[@]} -gt 0 ] && kill "${started[@]}" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 cpu() { awk '{print $14+$15}' /proc/$1/stat; }
 loopcpu() { for t in /proc/$1/task/*; do grep -q '^uvnet loop' $t/comm && sed 's/.*) //' $t/stat | awk '{s+=$12+$13} END{print s}'; done | awk '{s+=$1} END{print s+0}'; }
 per_request() { awk -v c=$1 -v n=$2 'BEGIN{printf "%.2f", c*1000000/100/n}'; } # clock ticks are 10 ms
@@ -25,6 +28,7 @@ run() {
   local upstream=$!
   timeout -k 5 $((warm + dur + 60)) taskset -c 0 dotnet "$dir/uvnet.dll" proxy --to http://127.0.0.1:$up --port $port --loops 1 --quiet >/dev/null 2>&1 &
   local pid=$!
+  started=($upstream $pid)
   for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$port/plaintext && break; sleep 0.1; done
   local server; server=$(pgrep -P $pid) # timeout's child: the proxy (taskset execs it)
   local script=(); [ $mode = pipelined ] && script=(-s "$pipeline")
@@ -35,6 +39,7 @@ run() {
   c1=$(cpu $server); l1=$(loopcpu $server)
   kill -TERM $server; wait $pid 2>/dev/null
   kill -TERM $upstream; wait $upstream 2>/dev/null
+  started=()
   local n; n=$(awk '/requests in/ {print $1}' <<< "$out")
   echo "$mode $name rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out") us_cpu_per_req=$(per_request $((c1-c0)) $n)" \
     "loop_thread=$(per_request $((l1-l0)) $n) other_threads=$(per_request $((c1-c0-l1+l0)) $n)" \

@@ -109,7 +109,12 @@ public sealed class ProxyConnection
             next.Start();
     }
 
-    /// <summary>Starts <paramref name="exchange"/> now, or once the holds end.</summary>
+    /// <summary>
+    /// Starts <paramref name="exchange"/> now, or once the holds end. A started request holds the connection until its
+    /// upstream response has all come (or it ended): a pipelining client's requests are forwarded one at a time, as
+    /// nginx does, each over the upstream connection the one before released, instead of each taking an upstream
+    /// connection of its own.
+    /// </summary>
     internal void Admit(ProxyExchange exchange)
     {
         Requests++;

@@ -147,6 +147,7 @@ public sealed partial class ProxyExchange
             socket.End();
         else
             Response!.End();
+        EndTurn();
     }
 
     internal void OnUpstreamBodyError()
@@ -319,6 +320,7 @@ public sealed partial class ProxyExchange
             Cluster!.ActiveRetries -= _retries; // out of the retry budget's count
         Connection.Active--;
         Connection.Hold(); // released when the RequestFinished chain goes on
+        EndTurn(); // after that hold: the next request waits for this one's RequestFinished chain
         Apply(HookPoint.RequestFinished, _chain.Run(this, HookPoint.RequestFinished, 0));
     }
 }

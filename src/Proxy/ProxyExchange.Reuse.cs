@@ -75,7 +75,7 @@ public sealed partial class ProxyExchange
         _path = "";
         _point = default;
         _index = 0;
-        _inFilter = _pauseTaken = _paused = _hasEarly = _started = _finished = false;
+        _inFilter = _pauseTaken = _paused = _hasEarly = _started = _finished = _holdsTurn = false;
         _early = default;
         _items?.Clear();
         _authority = null;

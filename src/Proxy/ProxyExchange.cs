@@ -25,6 +25,7 @@ public sealed partial class ProxyExchange
     private HookPoint _point;
     private int _index, _token;
     private bool _inFilter, _pauseTaken, _paused, _hasEarly, _started, _finished;
+    private bool _holdsTurn; // the connection's turn to forward (see ProxyConnection.Admit), until EndTurn
     private bool _handedOut; // a filter took a ResumeHandle: it may hold the exchange past RequestFinished (see Retire)
     private HookResult _early;
     private Dictionary<string, object?>? _items;
@@ -295,6 +296,11 @@ public sealed partial class ProxyExchange
         if (_started || _finished)
             return;
         _started = true;
+        if (Response is not null)
+        {
+            _holdsTurn = true;
+            Connection.Hold(); // the connection's next request waits for EndTurn
+        }
         if (Connection.Verdict is { } verdict)
         {
             AnsweredByFilter = true;
@@ -302,6 +308,18 @@ public sealed partial class ProxyExchange
             return;
         }
         RunPoint(HookPoint.RequestHead);
+    }
+
+    /// <summary>
+    /// The connection's next request may start: this one has its whole response from upstream (the upstream connection
+    /// it used is back in the pool, for that next request), or it ended.
+    /// </summary>
+    private void EndTurn()
+    {
+        if (!_holdsTurn)
+            return;
+        _holdsTurn = false;
+        Connection.Release();
     }
 
     private void FindRoute()

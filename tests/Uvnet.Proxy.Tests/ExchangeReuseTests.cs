@@ -95,24 +95,22 @@ public sealed class ExchangeReuseTests
     }
 
     [Fact]
-    public void Pipelined_requests_get_their_own_responses_when_the_upstream_answers_out_of_order()
+    public void Pipelined_requests_are_forwarded_one_at_a_time_over_one_upstream_connection()
     {
-        // Each pipelined request goes up on a connection of its own; the upstream answers the last first. Pooled
-        // exchanges and upstream requests must still pair each response with its request, in the client's order.
+        // nginx's way with a pipelining client: the next request goes up once the one before has its whole response,
+        // over the upstream connection that one released (each took a connection of its own before: 16 upstream
+        // connections per client connection pipelining 16 deep). Pooled exchanges still pair each response with its
+        // request, in the client's order.
         using var kit = new ProxyKit();
-        var waiting = new List<(Socket Socket, string Path)>();
+        var accepted = new List<Socket>();
+        var paths = new List<string>();
         int port = kit.StartCanned((s, head) =>
         {
-            waiting.Add((s, head.Split(' ')[1]));
-            if (waiting.Count < 3)
-                return;
-            for (int i = waiting.Count - 1; i >= 0; i--)
-            {
-                string body = "body of " + waiting[i].Path;
-                waiting[i].Socket.Write(Encoding.Latin1.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
-            }
-            waiting.Clear();
-        });
+            string path = head.Split(' ')[1];
+            paths.Add(path);
+            string body = "body of " + path;
+            s.Write(Encoding.Latin1.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\n\r\n{body}"));
+        }, accepted);
         kit.StartProxy(ports: port);
 
         RawClient client = kit.Raw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -122,6 +120,42 @@ public sealed class ExchangeReuseTests
         int b = client.Text.IndexOf("body of /b", StringComparison.Ordinal);
         int c = client.Text.IndexOf("body of /c", StringComparison.Ordinal);
         Assert.True(a >= 0 && a < b && b < c, client.Text);
+        Assert.Equal(["/a", "/b", "/c"], paths);
+        Assert.Single(accepted);
+    }
+
+    [Fact]
+    public void A_pipelined_request_goes_up_only_once_the_response_before_it_has_all_come()
+    {
+        using var kit = new ProxyKit();
+        var paths = new List<string>();
+        Socket? first = null;
+        int port = kit.StartCanned((s, head) =>
+        {
+            string path = head.Split(' ')[1];
+            paths.Add(path);
+            if (path == "/a")
+            {
+                first = s; // answered by the test, once it has seen that /b waits
+                return;
+            }
+            s.Write(Encoding.Latin1.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"));
+        });
+        kit.StartProxy(ports: port);
+
+        RawClient client = kit.Raw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(kit.Loop, () => first is not null);
+        for (int i = 0; i < 20; i++)
+            kit.Loop.Run(RunMode.NoWait); // time for /b to go up, were it not held
+        Assert.Equal(["/a"], paths);
+
+        first!.Write(Encoding.Latin1.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"));
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed);
+
+        Assert.Equal(["/a", "/b"], paths);
+        int a = client.Text.IndexOf("\r\n\r\na", StringComparison.Ordinal);
+        int b = client.Text.IndexOf("\r\n\r\nb", StringComparison.Ordinal);
+        Assert.True(a >= 0 && a < b, client.Text);
     }
 
     [Fact]
