@@ -238,6 +238,9 @@ public sealed partial class HttpServer : IDisposable
         return _url = Encoding.Latin1.GetString(url);
     }
 
+    /// <summary>The header lines responses wrote last (see <see cref="FieldLineCache"/>).</summary>
+    internal FieldLineCache FieldLines { get; } = new();
+
     /// <summary>Parsers between requests, lent to a connection from its first byte of a request to the end of the read that completes it.</summary>
     internal Stack<Parsing.HttpRequestParser> FreeParsers { get; } = new();
 

@@ -510,10 +510,12 @@ public sealed partial class ServerResponse
 
         // The plan knows which kinds are present: when none is to be skipped, no name needs classifying again.
         bool skipSome = (plan.Present & plan.Skip) != 0;
+        FieldLineCache lines = Connection.Server.FieldLines;
+        int written = 0;
         foreach (var (name, value) in _headers)
         {
             if (!skipSome || (Classify(name) & plan.Skip) == 0)
-                sink.WriteField(name, value);
+                lines.WriteField(sink, written++, name, value);
         }
         if ((plan.Add & SpecialHeaders.Date) != 0)
             sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
