@@ -255,6 +255,9 @@ public sealed partial class ProxyExchange
                 break;
             default:
                 AbortUpstream();
+                // The response before this one (pipelined) may have ended while corked (CorkUntilPolled): it is whole, and
+                // leaves before the close rather than being cut with this request.
+                Response?.Connection.Flush();
                 DownstreamSocket.Destroy();
                 break;
         }
