@@ -223,4 +223,34 @@ public sealed class PipelineTurnTests
         client.Socket!.Destroy();
         LoopDriver.RunUntil(kit.Loop, () => kit.Finished.Count == 2 && proxy.ActiveExchanges == 0);
     }
+    [Fact]
+    public void A_pipelined_request_waiting_its_turn_across_a_reload_that_retired_its_cluster_is_still_answered()
+    {
+        // The first request's end closes the retired cluster's pool (its last request is over); the second, queued
+        // behind it since before the reload, must not go up through that pool as it closes.
+        using var kit = new ProxyKit();
+        var paths = new List<string>();
+        Socket? held = null;
+        int port = Canned(kit, paths, (s, path) =>
+        {
+            if (path != "/a")
+                return false;
+            held = s;
+            return true;
+        });
+        ProxyOptions options = ProxyKit.Simple(null, null, port);
+        ProxyServer proxy = kit.StartProxy(options);
+
+        RawClient client = kit.Raw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(kit.Loop, () => held is not null);
+        proxy.Reload(proxy.Options with { Clusters = [proxy.Options.Clusters[0] with { EjectionTime = 12_345 }] }); // "app" changed: retired
+        held!.Write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nbody of /a"u8.ToArray());
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed && kit.Finished.Count == 2);
+
+        string text = client.Text;
+        int a = text.IndexOf("body of /a", StringComparison.Ordinal);
+        int b = text.IndexOf("body of /b", StringComparison.Ordinal);
+        Assert.True(a >= 0 && a < b, text);
+        Assert.Equal(["/a", "/b"], paths);
+    }
 }
