@@ -121,6 +121,7 @@ public sealed partial class ProxyExchange
                 Headers = _upstreamHeadersStore,
                 Agent = agent,
                 Tls = destination.Tls,
+                RetryIdempotentOnly = true, // a client's POST is never sent upstream twice (MaxRetries governs idempotent ones)
             };
         }
         return options;

@@ -150,6 +150,33 @@ public sealed class PipelineTurnTests
     }
 
     [Fact]
+    public void A_bodyless_POST_whose_reused_upstream_connection_resets_is_not_sent_up_again()
+    {
+        // The HTTP client resends a request that sent no body byte when a reused connection closes under it (undici's
+        // rule); through the proxy that would send a client's POST twice, which MaxRetries = 0 forbids and nginx never does.
+        using var kit = new ProxyKit();
+        var paths = new List<string>();
+        int port = Canned(kit, paths, (s, path) =>
+        {
+            if (path != "/b")
+                return false;
+            s.ResetAndDestroy();
+            return true;
+        });
+        ProxyServer proxy = kit.StartProxy(ProxyKit.Simple(null, null, port) with { MaxRetries = 0 });
+
+        RawClient client = kit.Raw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        LoopDriver.RunUntil(kit.Loop, () => client.Closed && kit.Finished.Count == 2);
+
+        Assert.Equal(["/a", "/b"], paths);
+        string text = client.Text;
+        int a = text.IndexOf("body of /a", StringComparison.Ordinal);
+        int b = text.IndexOf(" 502 ", StringComparison.Ordinal);
+        Assert.True(a >= 0 && a < b, text);
+        Assert.Equal(0, proxy.ActiveExchanges);
+    }
+
+    [Fact]
     public void A_client_reset_during_the_second_pipelined_response_never_sends_the_third_up()
     {
         using var kit = new ProxyKit();

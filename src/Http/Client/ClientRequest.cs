@@ -34,7 +34,7 @@ public sealed class ClientRequest
     private OutputBuffer? _replay;
     private OutputBuffer? _replayBytes; // what the retry sends first, until its fresh connection is assigned
     private ClientConnection? _connection;
-    private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried;
+    private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried, _retryIdempotentOnly;
     private long _timeout, _declaredLength = -1, _bodyBytes;
     private bool _live, _recyclable, _recyclePosted, _retained;
     private ClientResponse? _pairedResponse; // made once, reused with the request
@@ -99,6 +99,7 @@ public sealed class ClientRequest
         if (HttpHeaders.Join(_headers, "Host") is null)
             _headers.Add(new("Host", HostField()));
         _timeout = options.Timeout > 0 ? options.Timeout : agent?.Options.Timeout ?? 0;
+        _retryIdempotentOnly = options.RetryIdempotentOnly;
     }
 
     /// <summary>The default Host field, made again only when the request's origin is not the previous use's.</summary>
@@ -417,8 +418,8 @@ public sealed class ClientRequest
         ReusedSocket = reused;
         // A request sent on a reused connection may meet the server's close of it, and one pipelined may meet the
         // failure of a request before it: kept for one retry, when the retry is safe (RFC 9110 §9.2.2: idempotent, or
-        // nothing of a body sent).
-        if ((reused || pipelined) && !_retried && (IsIdempotent || _bodyBytes == 0))
+        // nothing of a body sent, unless the options ask for idempotent methods only).
+        if ((reused || pipelined) && !_retried && (IsIdempotent || (_bodyBytes == 0 && !_retryIdempotentOnly)))
             _replay = _replayStore;
         _socket?.Invoke(this, connection.Socket);
         if (_replayBytes is { } replay)

@@ -36,6 +36,13 @@ public sealed record RequestOptions
     public bool NoAgent { get; init; }
 
     /// <summary>
+    /// Whether the one automatic resend of a request that met a reused connection's close (the stale keep-alive race)
+    /// is kept for idempotent methods only. By default a request that sent no body byte is resent too, whatever its
+    /// method (undici's rule); a proxy, which must never send a client's POST twice, sets this (nginx's rule).
+    /// </summary>
+    public bool RetryIdempotentOnly { get; init; }
+
+    /// <summary>
     /// Milliseconds without activity on the socket, connecting included, after which <see cref="ClientRequest.Timeout"/>
     /// is raised (0: none; the agent's <see cref="AgentOptions.Timeout"/> otherwise). As in Node it does not end
     /// the request: a Timeout handler calls <see cref="ClientRequest.Destroy"/>.

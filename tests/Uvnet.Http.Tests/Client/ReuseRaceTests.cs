@@ -64,6 +64,28 @@ public class ReuseRaceTests
     }
 
     [Fact]
+    public void Post_without_a_body_is_not_retried_when_the_options_ask_for_idempotent_methods_only()
+    {
+        using var kit = new ClientKit();
+        int port = ClosingAtSecondRequest(kit, reset: false);
+        kit.Exchange(kit.To(port));
+        var o = kit.Exchange(kit.To(port, method: "POST") with { RetryIdempotentOnly = true });
+        Assert.Equal("ECONNRESET", Assert.IsType<NetException>(o.Error).Code);
+        Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Created);
+    }
+
+    [Fact]
+    public void Get_is_still_retried_when_the_options_ask_for_idempotent_methods_only()
+    {
+        using var kit = new ClientKit();
+        int port = ClosingAtSecondRequest(kit, reset: false);
+        kit.Exchange(kit.To(port));
+        var o = kit.Exchange(kit.To(port) with { RetryIdempotentOnly = true });
+        Assert.Null(o.Error);
+        Assert.Equal("ok", o.Text);
+    }
+
+    [Fact]
     public void A_second_failure_is_reported_not_retried_again()
     {
         using var kit = new ClientKit();
