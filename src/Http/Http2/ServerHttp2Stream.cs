@@ -529,19 +529,15 @@ public sealed class ServerHttp2Stream
         if (Destroyed || !_responseClosed || !_requestClosed)
             return;
         ServerResponse response = _response!;
+        Detach();
         if (_endPending && response.Finished)
-            return; // as Node's: a stream that ended well waits for its reader to take what it holds (Resume)
+            return; // as Node's: a stream that ended well (closed, as Node's stream.closed) waits for its reader to take what it holds (Resume)
         _endPending = false; // reset, or the connection lost: what was held is dropped
-        Http2Stream stream = _stream!;
-        Destroyed = IsClosed = true;
-        if (stream.Reset && RstCode == Http2ErrorCode.NoError)
-            RstCode = stream.ResetCode;
+        Destroyed = true;
         _endedAtClose = response.WritableEnded;
         _headersSent = response.HeadersSent;
         if (!response.Finished && !response.WritableEnded)
             Abort();
-        stream.Api = null;
-        _stream = null;
         _request = null;
         _response = null;
         _paused = null;
@@ -552,6 +548,21 @@ public sealed class ServerHttp2Stream
             RaiseError(error);
         Raise(_close);
         response.LetGo();
+    }
+
+    /// <summary>
+    /// Both sides are done with: the connection has forgotten the internal stream and pools it for its next stream, so
+    /// nothing here may reach it past this point (a stream waiting for Resume would pause or credit another one).
+    /// </summary>
+    private void Detach()
+    {
+        if (_stream is not { } stream)
+            return;
+        IsClosed = true;
+        if (stream.Reset && RstCode == Http2ErrorCode.NoError)
+            RstCode = stream.ResetCode;
+        stream.Api = null;
+        _stream = null;
     }
 
     private void RaiseError(Exception error)

@@ -855,4 +855,52 @@ public class Http2StreamApiTests
             return; // no node
         Assert.Equal("202 ok 100000 abc", output.TrimEnd('\n'));
     }
+
+    // Review: a stream whose response finished while its ended body waits for Resume keeps no hold on the pooled internal
+    // stream, which the next stream on the connection takes: resuming it later must not reach that stream (here, its
+    // WantTrailers, which the stale one would silence).
+    [Fact]
+    public void A_finished_stream_waiting_for_Resume_does_not_reach_the_next_stream_through_the_pooled_internals()
+    {
+        ServerHttp2Stream? first = null, second = null;
+        var events = new List<string>();
+        var opened = Signal();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            if (first is null)
+            {
+                first = stream;
+                stream.Data += (_, data) => events.Add($"data {data.Length}");
+                stream.Ended += _ => events.Add("end");
+                stream.Closed += _ => events.Add("close 1");
+                stream.Pause();
+                return;
+            }
+            second = stream;
+            stream.WantTrailers += s => { events.Add("want 3"); s.SendTrailers([new("x-t", "1")]); };
+            stream.Respond(null, new Http2RespondOptions { WaitForTrailers = true });
+            opened.SetResult();
+        });
+        var bodies = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1, 2], true)]);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            fixture.Loop.Post(() => first!.End("one"));
+            string one = (await wire.ReadResponseAsync(1)).Text;
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            await wire.SendAsync(Headers(3, true, Get()));
+            await opened.Task;
+            fixture.Loop.Post(() =>
+            {
+                first!.Resume();
+                second!.End("three");
+            });
+            return one + " " + (await wire.ReadResponseAsync(3)).Text;
+        });
+        Assert.Equal("one three", bodies);
+        Assert.Equal(["data 2", "end", "close 1", "want 3"], events);
+    }
 }
