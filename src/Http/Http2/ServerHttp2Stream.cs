@@ -89,6 +89,7 @@ public sealed class ServerHttp2Stream
     private bool _endPending;          // the request ended while paused: End follows the bytes held
     private bool _reading;             // the request's body events are hooked
     private bool _requestClosed, _responseClosed;
+    private bool _watchingSocket;      // waiting for Resume with both sides ended: the connection's end destroys the stream
     private Exception? _destroyError;
 
     internal ServerHttp2Stream(Http2Stream stream, IncomingMessage request, ServerResponse response)
@@ -421,7 +422,10 @@ public sealed class ServerHttp2Stream
         if (Destroyed)
             return;
         _destroyError = error;
-        Close(error is null ? Http2ErrorCode.NoError : Http2ErrorCode.InternalError);
+        if (_responseClosed && _requestClosed)
+            DropHeld(); // both sides ended, the end waiting for Resume: nothing to reset
+        else
+            Close(error is null ? Http2ErrorCode.NoError : Http2ErrorCode.InternalError);
     }
 
     /// <summary>
@@ -451,6 +455,8 @@ public sealed class ServerHttp2Stream
             foreach (byte[] chunk in held)
             {
                 OnData(chunk);
+                if (Destroyed)
+                    return; // destroyed by a handler: what it held is dropped
                 if (IsPaused)
                 {
                     // Paused again by a handler: what is left waits, in order.
@@ -531,9 +537,22 @@ public sealed class ServerHttp2Stream
         ServerResponse response = _response!;
         Detach();
         if (_endPending && response.Finished)
-            return; // as Node's: a stream that ended well (closed, as Node's stream.closed) waits for its reader to take what it holds (Resume)
+        {
+            // As Node's: a stream that ended well (closed, as Node's stream.closed) waits for its reader to take what
+            // it holds (Resume), or for its session's end, which destroys it.
+            if (_connection!.Socket.Destroyed)
+                DropHeld();
+            else if (!_watchingSocket)
+            {
+                _watchingSocket = true;
+                _connection.Socket.Closed += OnSocketClosed;
+            }
+            return;
+        }
         _endPending = false; // reset, or the connection lost: what was held is dropped
         Destroyed = true;
+        if (_watchingSocket)
+            _connection!.Socket.Closed -= OnSocketClosed;
         _endedAtClose = response.WritableEnded;
         _headersSent = response.HeadersSent;
         if (!response.Finished && !response.WritableEnded)
@@ -548,6 +567,15 @@ public sealed class ServerHttp2Stream
             RaiseError(error);
         Raise(_close);
         response.LetGo();
+    }
+
+    private void OnSocketClosed(Socket socket, bool hadError) => DropHeld();
+
+    /// <summary>Destroys a stream whose both sides ended while its end waits for Resume: what it holds is dropped.</summary>
+    private void DropHeld()
+    {
+        _endPending = false;
+        CloseIfDone();
     }
 
     /// <summary>

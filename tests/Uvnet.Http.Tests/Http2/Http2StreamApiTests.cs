@@ -903,4 +903,69 @@ public class Http2StreamApiTests
         Assert.Equal("one three", bodies);
         Assert.Equal(["data 2", "end", "close 1", "want 3"], events);
     }
+
+    // Node's session.destroy() destroys every stream, and stream.destroy() one: a stream whose both sides ended while
+    // its body waits for Resume is closed by either (what it held dropped), not left open for good.
+    [Theory]
+    [InlineData("destroy")]
+    [InlineData("connection lost")]
+    public void A_finished_stream_waiting_for_Resume_closes_when_destroyed_or_its_connection_is_lost(string how)
+    {
+        ServerHttp2Stream? kept = null;
+        var events = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            kept = stream;
+            stream.Data += (_, _) => events.Add("data");
+            stream.Ended += _ => events.Add("end");
+            stream.Aborted += _ => events.Add("aborted");
+            stream.Closed += _ => events.Add("close");
+            stream.Pause();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1, 2], true)]);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            fixture.Loop.Post(() => kept!.End("one"));
+            await wire.ReadResponseAsync(1);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            if (how == "destroy")
+                fixture.Loop.Post(() => kept!.Destroy());
+            else
+                wire.Reset();
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        Assert.Equal(["close"], events);
+        Assert.True(kept!.Destroyed);
+        Assert.Equal(Code.NoError, kept.RstCode);
+    }
+
+    // Node's destroy() inside a 'data' listener: no 'data' follows it, even for bytes held while paused.
+    [Fact]
+    public void Destroy_inside_Data_while_resuming_held_bytes_raises_no_Data_after_Closed()
+    {
+        ServerHttp2Stream? kept = null;
+        var events = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            kept = stream;
+            stream.Data += (s, _) => { events.Add("data"); s.Destroy(); };
+            stream.Closed += _ => events.Add("close");
+            stream.Pause();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1], false), .. Data(1, [2], false)]);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            fixture.Loop.Post(() => kept!.Resume());
+            await wire.ReadErrorAsync(1);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        Assert.Equal(["data", "close"], events);
+    }
 }
