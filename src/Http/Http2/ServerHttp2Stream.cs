@@ -88,6 +88,7 @@ public sealed class ServerHttp2Stream
     private List<byte[]>? _paused;     // DATA received while paused, in order
     private bool _endPending;          // the request ended while paused: End follows the bytes held
     private bool _reading;             // the request's body events are hooked
+    private bool _resuming;            // Resume is handing over what was held
     private bool _requestClosed, _responseClosed;
     private bool _watchingSocket;      // waiting for Resume with both sides ended: the connection's end destroys the stream
     private Exception? _destroyError;
@@ -449,20 +450,30 @@ public sealed class ServerHttp2Stream
         IsPaused = false;
         if (_stream is { } stream)
             stream.ReadPaused = false;
+        if (_resuming)
+            return; // paused and resumed by a Data handler of this Resume: its loop goes on with what is held, in order
         if (_paused is { } held)
         {
             _paused = null;
-            foreach (byte[] chunk in held)
+            _resuming = true;
+            try
             {
-                OnData(chunk);
-                if (Destroyed)
-                    return; // destroyed by a handler: what it held is dropped
-                if (IsPaused)
+                foreach (byte[] chunk in held)
                 {
-                    // Paused again by a handler: what is left waits, in order.
-                    _paused = [.. held.SkipWhile(c => c != chunk).Skip(1), .. _paused ?? []];
-                    return;
+                    OnData(chunk);
+                    if (Destroyed)
+                        return; // destroyed by a handler: what it held is dropped
+                    if (IsPaused)
+                    {
+                        // Paused again by a handler: what is left waits, in order.
+                        _paused = [.. held.SkipWhile(c => c != chunk).Skip(1), .. _paused ?? []];
+                        return;
+                    }
                 }
+            }
+            finally
+            {
+                _resuming = false;
             }
         }
         if (_endPending)
@@ -502,7 +513,7 @@ public sealed class ServerHttp2Stream
             return;
         }
         if (_request is { } request && _trailers is { } trailers && request.Trailers.Count > 0)
-            trailers(this, request.Trailers);
+            trailers(this, request.Trailers.Snapshot()); // a copy, as the headers: the request is pooled
         _end?.Invoke(this);
         CloseIfDone();
     }

@@ -44,6 +44,18 @@ public sealed class HttpHeaders : IEnumerable<KeyValuePair<string, string>>
     // is just made again.
     private static bool Same(string text, ReadOnlySpan<byte> bytes) => text.Length == bytes.Length && Ascii.Equals(bytes, text);
 
+    /// <summary>
+    /// A copy of these fields that no later load changes: for the HTTP/2 stream-level API, whose handlers may keep
+    /// the headers past the stream while this object is reloaded for the pooled request's next use.
+    /// </summary>
+    internal HttpHeaders Snapshot()
+    {
+        VerifyLoopThread();
+        var copy = new HttpHeaders { _loop = _loop };
+        copy._raw.AddRange(_raw);
+        return copy;
+    }
+
     /// <summary>Number of fields, repeats included.</summary>
     public int Count
     {

@@ -28,7 +28,8 @@ public sealed partial class HttpServer
     {
         try
         {
-            Stream?.Invoke(stream, request.Headers, Http2HeadersFlags.EndHeaders | (endStream ? Http2HeadersFlags.EndStream : 0));
+            // A copy: the request's own headers are reloaded when the pooled pair serves a later request.
+            Stream?.Invoke(stream, request.Headers.Snapshot(), Http2HeadersFlags.EndHeaders | (endStream ? Http2HeadersFlags.EndStream : 0));
         }
         catch (Exception e)
         {

@@ -968,4 +968,94 @@ public class Http2StreamApiTests
         LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
         Assert.Equal(["data", "close"], events);
     }
+
+    // Node's 'stream' hands each stream its own headers object: one kept past the stream's close still reads that
+    // stream's fields, never those of the next stream that reuses the pooled request.
+    [Fact]
+    public void Headers_kept_past_the_streams_close_keep_its_fields_not_the_next_streams()
+    {
+        HttpHeaders? kept = null;
+        var seen = new List<string?>();
+        using var fixture = StartStreams((stream, headers, _) =>
+        {
+            seen.Add(headers["x-a"]);
+            if (kept is null)
+                kept = headers;
+            else
+                seen.Add(kept["x-a"]);
+            stream.End();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get("/", ("x-a", "1"))));
+            await wire.ReadResponseAsync(1);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            await wire.SendAsync(Headers(3, true, Get("/", ("x-a", "2"))));
+            await wire.ReadResponseAsync(3);
+        });
+        Assert.Equal(["1", "2", "1"], seen);
+    }
+
+    // As the headers: request trailers kept past the stream's close keep its fields, not the next stream's.
+    [Fact]
+    public void Trailers_kept_past_the_streams_close_keep_its_fields_not_the_next_streams()
+    {
+        HttpHeaders? kept = null;
+        var seen = new List<string?>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            stream.Trailers += (_, trailers) =>
+            {
+                seen.Add(trailers["x-t"]);
+                if (kept is null)
+                    kept = trailers;
+                else
+                    seen.Add(kept["x-t"]);
+            };
+            stream.Ended += s => s.End();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Headers(1, true, ("x-t", "1"))]);
+            await wire.ReadResponseAsync(1);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            await wire.SendAsync([.. Headers(3, false, Post("/")), .. Headers(3, true, ("x-t", "2"))]);
+            await wire.ReadResponseAsync(3);
+        });
+        Assert.Equal(["1", "2", "1"], seen);
+    }
+
+    // Node's resume() inside a 'data' listener that paused: the bytes still held come before 'end', in order.
+    [Fact]
+    public void Pause_and_Resume_inside_Data_while_resuming_keeps_the_held_bytes_before_Ended()
+    {
+        ServerHttp2Stream? kept = null;
+        var events = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            kept = stream;
+            stream.Data += (s, data) =>
+            {
+                events.Add($"data {data[0]}");
+                s.Pause();
+                s.Resume();
+            };
+            stream.Ended += s => { events.Add("end"); s.End(); };
+            stream.Pause();
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1], false), .. Data(1, [2], false), .. Data(1, [3], true)]);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+            fixture.Loop.Post(() => kept!.Resume());
+            await wire.ReadResponseAsync(1);
+        });
+        Assert.Equal(["data 1", "data 2", "data 3", "end"], events);
+    }
 }
