@@ -324,13 +324,13 @@ public sealed class ServerHttp2Stream
         if (IsClosed || Destroyed)
             return false;
         ServerResponse response = Live();
+        if (!HeadersSent)
+            Respond(); // which ends a HEAD request's stream: this write comes after that end
         if (response.WritableEnded)
         {
             RaiseError(new NetException("ERR_STREAM_WRITE_AFTER_END", "write after end"));
             return false;
         }
-        if (!HeadersSent)
-            Respond();
         return response.Write(data);
     }
 

@@ -1058,4 +1058,31 @@ public class Http2StreamApiTests
         });
         Assert.Equal(["data 1", "data 2", "data 3", "end"], events);
     }
+
+    // Node's respond() ends a HEAD stream with its HEADERS; a write() after it is a write after end on the stream
+    // ('error' ERR_STREAM_WRITE_AFTER_END), not a failure of the handler.
+    [Fact]
+    public void Write_to_a_HEAD_stream_is_a_write_after_end_raised_on_the_stream()
+    {
+        var errors = new List<string>();
+        var reported = new List<Exception>();
+        bool? written = null;
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            stream.Error += (_, e) => errors.Add(((Uvnet.Net.NetException)e).Code);
+            written = stream.Write("body");
+        });
+        fixture.Server.HandlerError += (e, _) => reported.Add(e);
+        var response = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, [(":method", "HEAD"), (":scheme", "http"), (":path", "/"), (":authority", "localhost")]));
+            return await wire.ReadResponseAsync(1);
+        });
+        Assert.Equal("200", response.Status);
+        Assert.Equal("", response.Text);
+        Assert.False(written);
+        Assert.Equal(["ERR_STREAM_WRITE_AFTER_END"], errors);
+        Assert.Empty(reported);
+    }
 }
