@@ -513,7 +513,11 @@ public sealed class ServerHttp2Stream
             return;
         }
         if (_request is { } request && _trailers is { } trailers && request.Trailers.Count > 0)
+        {
             trailers(this, request.Trailers.Snapshot()); // a copy, as the headers: the request is pooled
+            if (Destroyed)
+                return; // destroyed by its Trailers handler: no Ended after Closed
+        }
         _end?.Invoke(this);
         CloseIfDone();
     }

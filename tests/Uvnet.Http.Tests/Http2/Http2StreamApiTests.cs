@@ -1085,4 +1085,25 @@ public class Http2StreamApiTests
         Assert.Equal(["ERR_STREAM_WRITE_AFTER_END"], errors);
         Assert.Empty(reported);
     }
+
+    // Node's destroy() inside a 'trailers' listener: the stream closes and no 'end' follows its 'close'.
+    [Fact]
+    public void Destroy_inside_Trailers_raises_no_Ended_after_Closed()
+    {
+        var events = new List<string>();
+        using var fixture = StartStreams((stream, _, _) =>
+        {
+            stream.Trailers += (s, _) => { events.Add("trailers"); s.Destroy(); };
+            stream.Ended += _ => events.Add("end");
+            stream.Closed += _ => events.Add("close");
+        });
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync([.. Headers(1, false, Post("/")), .. Data(1, [1], false), .. Headers(1, true, ("x-t", "1"))]);
+            await wire.ReadErrorAsync(1);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        Assert.Equal(["trailers", "close"], events);
+    }
 }
