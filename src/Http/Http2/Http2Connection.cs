@@ -523,7 +523,7 @@ internal sealed partial class Http2Connection : WriteCompletion
             stream.Api = api;
             if (Server.HandlesRequest)
                 _owner.DispatchHttp2(request, response, expectsContinue);
-            Server.RaiseStream(api, request, response, api.EndAfterHeaders);
+            api.Announce();
         }
         else
         {

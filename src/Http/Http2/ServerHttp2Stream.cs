@@ -90,6 +90,7 @@ public sealed class ServerHttp2Stream
     private bool _reading;             // the request's body events are hooked
     private bool _resuming;            // Resume is handing over what was held
     private bool _requestClosed, _responseClosed;
+    private bool _announcing = true;   // the Stream event is not raised yet: a close waits for it (Announce)
     private bool _watchingSocket;      // waiting for Resume with both sides ended: the connection's end destroys the stream
     private Exception? _destroyError;
 
@@ -522,6 +523,18 @@ public sealed class ServerHttp2Stream
         CloseIfDone();
     }
 
+    /// <summary>
+    /// Raises the server's Stream event for this stream. The compatibility handler runs first and may close it
+    /// (Destroy): it is destroyed only after the Stream handler, whose subscribers hear Aborted and Closed then, as
+    /// Node's listeners hear them on the next tick.
+    /// </summary>
+    internal void Announce()
+    {
+        _announcing = false;
+        _server.RaiseStream(this, _request!, _response!, EndAfterHeaders);
+        CloseIfDone();
+    }
+
     /// <summary>The response was ended (or its last DATA sent) on a stream that waits for trailers.</summary>
     internal void RaiseWantTrailers()
     {
@@ -551,6 +564,8 @@ public sealed class ServerHttp2Stream
             return;
         ServerResponse response = _response!;
         Detach();
+        if (_announcing)
+            return; // closed by the compatibility handler, before the Stream event: Announce destroys it after that
         if (_endPending && response.Finished)
         {
             // As Node's: a stream that ended well (closed, as Node's stream.closed) waits for its reader to take what

@@ -1106,4 +1106,28 @@ public class Http2StreamApiTests
         LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
         Assert.Equal(["trailers", "close"], events);
     }
+
+    // Node's compatibility handler is a 'stream' listener before the user's: when it destroys the request, the next
+    // listener still gets the stream and hears its 'close' (emitted after, on the next tick), once.
+    [Fact]
+    public void A_stream_destroyed_by_the_Request_handler_still_raises_Closed_to_the_Stream_handler()
+    {
+        var events = new List<string>();
+        using var fixture = ServerFixture.Start((req, _) => req.Destroy());
+        fixture.Server.Stream += (stream, _, _) =>
+        {
+            events.Add($"stream {stream.IsClosed}");
+            stream.Closed += _ => events.Add("close");
+        };
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get()));
+            await wire.ReadErrorAsync(1);
+            await wire.SendAsync(Frame(T.Ping, 0, 0, new byte[8]));
+            await wire.WaitForAsync((h, _) => h.Type == T.Ping);
+        });
+        LoopDriver.RunUntil(fixture.Loop, () => events.Contains("close"));
+        Assert.Equal(["stream True", "close"], events);
+    }
 }
