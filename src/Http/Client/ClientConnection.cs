@@ -22,10 +22,13 @@ internal sealed class ClientConnection
     private static readonly Action<Socket, NetException> s_onError = static (s, e) => Of(s)._socketError ??= e;
     private static readonly Action<Socket> s_onTimeout = static s => Of(s).OnTimeout();
     private static readonly Action<Socket> s_onDrain = static s => Of(s).Writer?.OnDrain();
+    private static readonly Action<ClientConnection> s_flushBatch = static c => c.FlushBatch();
 
     private readonly HttpResponseParser _parser = new();
     private HttpRequestHead _head = new(); // exchanged with each response's own (ClientResponse.Begin)
-    private readonly Queue<(byte[] Array, ClientRequest Owner)> _inFlight = new();
+    // The writes not yet completed, in order: a request's own write (its array and itself), or a batch (see Batch):
+    // an entry per request without an array, then the batch's array without an owner.
+    private readonly Queue<(byte[]? Array, ClientRequest? Owner)> _inFlight = new();
     private readonly Queue<ClientRequest> _behind = new(); // pipelined after _request, answered in this order
     private readonly Action<NetException?> _onWritten;
     private HttpRequestHead? _trailerHead;
@@ -36,7 +39,9 @@ internal sealed class ClientConnection
     private ClientRequest? _finishing; // answered, its body still being written: the connection waits for it
     private ClientResponse? _response;
     private NetException? _socketError;
-    private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny;
+    private byte[]? _batch; // this turn's pipelined requests, written together at its end (Batch)
+    private int _batchLength;
+    private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny, _batchPosted;
 
     /// <summary>A connection of <paramref name="pool"/>'s origin.</summary>
     internal ClientConnection(ConnectionPool pool)
@@ -138,8 +143,64 @@ internal sealed class ClientConnection
     /// <summary>Writes <paramref name="owner"/>'s bytes rented from the shared pool; the array goes back when the write completes.</summary>
     internal void Write(ArraySegment<byte> bytes, ClientRequest owner)
     {
+        // A connecting socket holds its writes and sends them together once connected: nothing to batch then.
+        if (Pool is { Agent.Options.Pipelining: > 1 } && !Socket.Pending && owner.CanPipeline)
+        {
+            Batch(bytes, owner);
+            return;
+        }
+        FlushBatch(); // what was batched goes first: the bytes keep their order
         _inFlight.Enqueue((bytes.Array!, owner));
         Socket.Write(bytes.AsMemory(), _onWritten);
+    }
+
+    /// <summary>
+    /// Adds a whole request to the turn's batch, which leaves in one write once the turn's posted work has run (as
+    /// wrk's pipelined batch): the requests a read's responses let out, each started from its own posted callback,
+    /// reach the server in one segment instead of a send(2) each, and the server reads them together. Copied into one
+    /// pooled array, so the batch is one write with one completion (the socket's own cork would allocate the list of
+    /// a batch's callbacks).
+    /// </summary>
+    private void Batch(ArraySegment<byte> bytes, ClientRequest owner)
+    {
+        int length = _batchLength + bytes.Count;
+        if (_batch is null || _batch.Length < length)
+        {
+            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+            if (_batch is not null)
+            {
+                _batch.AsSpan(0, _batchLength).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_batch);
+            }
+            _batch = bigger;
+        }
+        bytes.AsSpan().CopyTo(_batch.AsSpan(_batchLength));
+        _batchLength = length;
+        ArrayPool<byte>.Shared.Return(bytes.Array!);
+        _inFlight.Enqueue((null, owner));
+        if (!_batchPosted)
+        {
+            _batchPosted = true;
+            Socket.Loop.Post(s_flushBatch, this);
+        }
+    }
+
+    /// <summary>Writes the batch, if any; one whose connection is gone (closed, or handed over by an upgrade) is dropped.</summary>
+    private void FlushBatch()
+    {
+        _batchPosted = false;
+        if (_batch is not { } batch)
+            return;
+        int length = _batchLength;
+        _batch = null;
+        _batchLength = 0;
+        if (_destroyed || _detached)
+        {
+            ArrayPool<byte>.Shared.Return(batch); // its requests learn of the close (OnClosed, EndPipeline)
+            return;
+        }
+        _inFlight.Enqueue((batch, null));
+        Socket.Write(batch.AsMemory(0, length), _onWritten);
     }
 
     /// <summary>Stops reading while a response holds 64 KiB nobody has taken, and reads again once it is taken.</summary>
@@ -191,23 +252,34 @@ internal sealed class ClientConnection
         Socket.Destroy();
     }
 
+    /// <summary>A socket write completed: a request's own, or a batch, whose requests' entries come before its array's.</summary>
     private void OnWritten(NetException? error)
     {
-        if (!_inFlight.TryDequeue(out var written))
-            return;
-        ArrayPool<byte>.Shared.Return(written.Array);
+        while (_inFlight.TryDequeue(out var written))
+        {
+            if (written.Array is { } array)
+                ArrayPool<byte>.Shared.Return(array);
+            if (written.Owner is { } owner)
+                OnWritten(owner, error);
+            if (written.Array is not null)
+                return; // the write's last entry
+        }
+    }
+
+    private void OnWritten(ClientRequest owner, NetException? error)
+    {
         // A request's writes are queued together: its last one completed when the next write is another's.
-        if (error is not null || _inFlight.TryPeek(out var next) && next.Owner == written.Owner)
+        if (error is not null || _inFlight.TryPeek(out var next) && next.Owner == owner)
             return;
-        if (_finishing == written.Owner)
+        if (_finishing == owner)
         {
             _finishing = null;
-            written.Owner.OnWritesFlushed();
+            owner.OnWritesFlushed();
             if (IsUsable)
                 Pool!.Release(this);
             return;
         }
-        written.Owner.OnWritesFlushed(); // also for a request answered before its last write completed: its Finish is still due
+        owner.OnWritesFlushed(); // also for a request answered before its last write completed: its Finish is still due
     }
 
     private void OnData(ReadOnlySpan<byte> data)
@@ -277,7 +349,11 @@ internal sealed class ClientConnection
             return;
         _destroyed = true;
         while (_inFlight.TryDequeue(out var written))
-            ArrayPool<byte>.Shared.Return(written.Array);
+        {
+            if (written.Array is { } array)
+                ArrayPool<byte>.Shared.Return(array);
+        }
+        FlushBatch(); // drops it: the connection is gone
         _finishing = null;
         Pool?.Remove(this);
         ClientRequest? request = _request;

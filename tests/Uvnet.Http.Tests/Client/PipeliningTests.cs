@@ -59,6 +59,30 @@ public class PipeliningTests
         Assert.Equal(1, kit.Agent.GetStats("127.0.0.1", port).Created);
     }
 
+    /// <summary>
+    /// The requests a turn pipelines on a connection leave in one write at the turn's end, as wrk's pipelined batch
+    /// (not a send(2) each, which a server then reads one by one): when each request is given the connection, nothing of
+    /// those before it has gone to the kernel yet. (No Node or undici test: neither batches, this is uvnet load's need.)
+    /// </summary>
+    [Fact]
+    public void Requests_pipelined_in_one_turn_leave_in_one_write()
+    {
+        using var kit = new ClientKit(new AgentOptions { Pipelining = 4 });
+        int port = kit.StartCanned((s, head, _) => Answer(s, head));
+        ClientKit.Outcome first = kit.Exchange(kit.To(port, "/first")); // the connection is open and idle
+        long before = first.Socket!.BytesSent;
+
+        var sentWhenAssigned = new List<long>();
+        ClientKit.Outcome[] o = SendAll(kit, port, "/a", "/b", "/c");
+        foreach (ClientKit.Outcome x in o)
+            x.Request!.Socket += (_, socket) => sentWhenAssigned.Add(socket.BytesSent);
+        LoopDriver.RunUntil(kit.Loop, () => o.All(x => x.Closed));
+
+        Assert.Equal([before, before, before], sentWhenAssigned);
+        Assert.Equal(["/a", "/b", "/c"], o.Select(x => x.Text));
+        Assert.All(o, x => Assert.Same(first.Socket, x.Socket));
+    }
+
     /// <summary>Responses to HEAD have no body whatever their Content-Length: each pipelined one ends at its head.</summary>
     [Fact]
     public void Pipelined_HEAD_requests_are_matched_to_their_bodiless_responses()
