@@ -37,6 +37,7 @@ public sealed class ClientRequest
     private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried, _retryIdempotentOnly;
     private long _timeout, _declaredLength = -1, _bodyBytes;
     private bool _live, _recyclable, _recyclePosted, _retained;
+    private bool _pipelinableHead; // no Expect or Upgrade field: set with the head, when the fields are final
     private ClientResponse? _pairedResponse; // made once, reused with the request
     private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
     private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort and _hostFieldSecure)
@@ -442,8 +443,7 @@ public sealed class ClientRequest
     /// answer) nor <c>Upgrade</c> (the server may switch before answering those before it).
     /// </summary>
     internal bool CanPipeline =>
-        _method is "GET" or "HEAD" && _ended && _bodyBytes == 0 && KeepAlive && !_destroyed
-        && HttpHeaders.Join(_headers, "Expect") is null && HttpHeaders.Join(_headers, "Upgrade") is null;
+        _method is "GET" or "HEAD" && _ended && _bodyBytes == 0 && KeepAlive && !_destroyed && _pipelinableHead;
 
     /// <summary>Whether the connection's close before any response byte may be retried once on a fresh connection.</summary>
     internal bool CanRetry => _replay is not null && !_destroyed;
@@ -580,6 +580,8 @@ public sealed class ClientRequest
     private void WriteHead(long contentLength)
     {
         _headSent = true;
+        // Asked for every request on a busy connection each time one is placed behind them: the fields are read once.
+        _pipelinableHead = HttpHeaders.Join(_headers, "Expect") is null && HttpHeaders.Join(_headers, "Upgrade") is null;
         _out.WriteLatin1(_method);
         _out.Write(" "u8);
         _out.WriteLatin1(Path);
