@@ -141,4 +141,41 @@ public class PipeliningTests
         Assert.Equal(50, RawClient.Count(raw, "HTTP/1.1 200"));
         client.Dispose();
     }
+
+    [Fact]
+    public void A_connection_close_response_behind_a_queued_write_ends_the_connection_once_it_is_sent()
+    {
+        // The first response is larger than the kernel takes at once (the client's receive buffer is small), so the
+        // second, which closes the connection, leaves the queue while the socket still has bytes queued. The server
+        // must still end its side after them: a client reading to the close gets both, and the keep-alive timeout
+        // (long here) must not be what closes the connection (under TLS its destroy sends no close_notify).
+        const int Big = 8 << 20;
+        long queuedAtClose = -1;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            if (req.Url == "/big")
+            {
+                res.End(new string('b', Big));
+                return;
+            }
+            // Ended after the read that brought both requests, once the first response's write was handed over.
+            req.Socket.Loop.Post(() =>
+            {
+                queuedAtClose = req.Socket.WritableLength;
+                res.SetHeader("Connection", "close");
+                res.End("last");
+            });
+        }, new HttpServerOptions { KeepAliveTimeout = 600_000 });
+        string raw = fixture.Run(async () =>
+        {
+            using var socket = await RawClient.ConnectAsync(fixture.Port, receiveBuffer: 16 * 1024);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /last HTTP/1.1\r\nHost: x\r\n\r\n"));
+            return await RawClient.ReadToCloseAsync(socket);
+        }, TimeSpan.FromSeconds(20));
+        Assert.True(queuedAtClose > 0, "the first response was still queued: " + queuedAtClose);
+        int body = raw.IndexOf(new string('b', Big), StringComparison.Ordinal);
+        Assert.True(body > 0, "the first body, whole: " + raw.Length);
+        Assert.EndsWith("Connection: close\r\n\r\nlast", raw);
+        Assert.Equal(2, RawClient.Count(raw, "HTTP/1.1 200 OK"));
+    }
 }
