@@ -121,11 +121,9 @@ public sealed class PipelineTurnTests
         Assert.Equal(0, proxy.ActiveExchanges);
     }
 
-    [Fact]
-    public void An_upstream_reset_before_the_second_pipelined_response_answers_it_and_the_third_goes_up_once()
+    /// <summary>A proxy with no retries in front of an upstream that resets the connection /b arrives on.</summary>
+    private static ProxyServer StartResettingAtB(ProxyKit kit, List<string> paths)
     {
-        using var kit = new ProxyKit();
-        var paths = new List<string>();
         int port = Canned(kit, paths, (s, path) =>
         {
             if (path != "/b")
@@ -133,7 +131,15 @@ public sealed class PipelineTurnTests
             s.ResetAndDestroy();
             return true;
         });
-        ProxyServer proxy = kit.StartProxy(ProxyKit.Simple(null, null, port) with { MaxRetries = 0 });
+        return kit.StartProxy(ProxyKit.Simple(null, null, port) with { MaxRetries = 0 });
+    }
+
+    [Fact]
+    public void An_upstream_reset_before_the_second_pipelined_response_answers_it_and_the_third_goes_up_once()
+    {
+        using var kit = new ProxyKit();
+        var paths = new List<string>();
+        ProxyServer proxy = StartResettingAtB(kit, paths);
 
         RawClient client = kit.Raw(Three);
         LoopDriver.RunUntil(kit.Loop, () => client.Closed && kit.Finished.Count == 3);
@@ -156,14 +162,7 @@ public sealed class PipelineTurnTests
         // rule); through the proxy that would send a client's POST twice, which MaxRetries = 0 forbids and nginx never does.
         using var kit = new ProxyKit();
         var paths = new List<string>();
-        int port = Canned(kit, paths, (s, path) =>
-        {
-            if (path != "/b")
-                return false;
-            s.ResetAndDestroy();
-            return true;
-        });
-        ProxyServer proxy = kit.StartProxy(ProxyKit.Simple(null, null, port) with { MaxRetries = 0 });
+        ProxyServer proxy = StartResettingAtB(kit, paths);
 
         RawClient client = kit.Raw("GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         LoopDriver.RunUntil(kit.Loop, () => client.Closed && kit.Finished.Count == 2);
