@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -18,20 +17,10 @@ public sealed unsafe partial class UdpHandle
     /// </summary>
     internal const int ReceiveBatchSize = 20;
 
-    // sockaddr_in6, the largest sender address.
-    private const int MaxSenderSize = 28;
-
-    // Senders whose endpoints are handed out again, by a hash of their address: a server answering a few dozen
-    // peers allocates no endpoint per datagram. A sender may sit in any of SenderProbes slots from its hash's, so that
-    // two senders of one hash do not take turns; past that, a newcomer takes one of those slots in turn.
-    private const int SenderCacheSize = 64;
-    private const int SenderProbes = 4;
-
     private bool _receiving;
     private UdpAllocCallback? _alloc;
     private UdpRecvCallback? _receive;
-    private KnownSender?[]? _senders;
-    private int _senderEvictions;
+    private readonly UdpSenderCache _senders = new();
 
     /// <summary>Whether <see cref="ReceiveStart(UdpAllocCallback?, UdpRecvCallback)"/> is in effect.</summary>
     public bool IsReceiving => _receiving;
@@ -128,7 +117,7 @@ public sealed unsafe partial class UdpHandle
                 return;
             }
             UdpRecvFlags flags = (message.ReceivedFlags & SocketConstants.MSG_TRUNC) != 0 ? UdpRecvFlags.Partial : UdpRecvFlags.None;
-            receive(this, (int)n, buffer, Sender(new ReadOnlySpan<byte>(name, Math.Min(message.NameLength, MaxSenderSize))), flags);
+            receive(this, (int)n, buffer, _senders.Find(new ReadOnlySpan<byte>(name, Math.Min(message.NameLength, UdpSenderCache.MaxAddressSize))), flags);
         }
     }
 
@@ -179,7 +168,7 @@ public sealed unsafe partial class UdpHandle
                     return 0;
                 Libc.MsgHdr* message = &messages[i].Header;
                 UdpRecvFlags flags = (message->Flags & SocketConstants.MSG_TRUNC) != 0 ? UdpRecvFlags.Partial : UdpRecvFlags.None;
-                IPEndPoint? sender = Sender(new ReadOnlySpan<byte>(message->Name, Math.Min(message->NameLength, MaxSenderSize)));
+                IPEndPoint? sender = _senders.Find(new ReadOnlySpan<byte>(message->Name, Math.Min(message->NameLength, UdpSenderCache.MaxAddressSize)));
                 Memory<byte> chunk = buffers.Slice(i * SuggestedReceiveSize, SuggestedReceiveSize);
                 if (_alloc is null)
                     _receive!(this, messages[i].Length, chunk, sender, flags);
@@ -224,92 +213,5 @@ public sealed unsafe partial class UdpHandle
         datagram.Span.CopyTo(own.Span);
         receive(this, datagram.Length, own, sender, flags);
         return true;
-    }
-
-    /// <summary>The sender's endpoint: the one handed out before for the same address, so steady peers allocate nothing.</summary>
-    [SkipLocalsInit]
-    private IPEndPoint? Sender(ReadOnlySpan<byte> address)
-    {
-        uint hash = HashAddress(address);
-        KnownSender?[] senders = _senders ??= new KnownSender?[SenderCacheSize];
-        int free = -1;
-        for (int probe = 0; probe < SenderProbes; probe++)
-        {
-            int index = (int)((hash + probe) % SenderCacheSize);
-            if (senders[index] is not { } known)
-            {
-                free = free < 0 ? index : free;
-            }
-            else if (address.SequenceEqual(known.Address.AsSpan(0, known.Length)))
-            {
-                // An IPEndPoint can be changed: one whose holder changed it is no longer this sender's.
-                if (known.IsUnchanged())
-                    return known.EndPoint;
-                free = index;
-                break;
-            }
-        }
-        Span<byte> scratch = stackalloc byte[SockAddr.MaxSize];
-        scratch.Clear();
-        address.CopyTo(scratch);
-        if (SockAddr.Read(scratch) is not { } sender)
-            return null;
-        // The count is taken unsigned: it wraps on a busy server, and a negative remainder would place the sender
-        // outside its probes, where it is never found again.
-        if (free < 0)
-            free = (int)((hash + (uint)_senderEvictions++ % SenderProbes) % SenderCacheSize);
-        (senders[free] ??= new KnownSender()).Set(address, sender);
-        return sender;
-    }
-
-    /// <summary>
-    /// A hash of a sender's raw address (16 or 28 bytes), eight bytes at a time: each word is mixed in by a multiply
-    /// whose high half is kept, so the port's and the address's bits reach the bits the cache's index takes.
-    /// </summary>
-    private static uint HashAddress(ReadOnlySpan<byte> address)
-    {
-        const ulong mix = 0x9E3779B97F4A7C15;
-        ulong hash = 0;
-        int i = 0;
-        for (; i + sizeof(ulong) <= address.Length; i += sizeof(ulong))
-            hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(address[i..])) * mix;
-        ulong tail = 0;
-        for (int shift = 0; i < address.Length; i++, shift += 8)
-            tail |= (ulong)address[i] << shift;
-        return (uint)(((hash ^ tail) * mix) >> 32);
-    }
-
-    /// <summary>
-    /// A sender's raw address, the endpoint handed out for it, and what that endpoint said then: its port and the
-    /// address object with the only value of it a holder can change (an IPv4 address's number, an IPv6 one's scope).
-    /// Comparing those is how a changed endpoint is told, without encoding it again for every datagram.
-    /// </summary>
-    private sealed class KnownSender
-    {
-        public readonly byte[] Address = new byte[MaxSenderSize];
-        public int Length;
-        public IPEndPoint EndPoint = null!;
-        private IPAddress _address = null!;
-        private int _port;
-        private long _value;
-
-        public void Set(ReadOnlySpan<byte> address, IPEndPoint endPoint)
-        {
-            address.CopyTo(Address);
-            Length = address.Length;
-            EndPoint = endPoint;
-            _address = endPoint.Address;
-            _port = endPoint.Port;
-            _value = MutableValue(_address);
-        }
-
-        /// <summary>Whether the endpoint still says what it said when handed out (its address, scope and port).</summary>
-        public bool IsUnchanged() =>
-            EndPoint.Port == _port && ReferenceEquals(EndPoint.Address, _address) && MutableValue(_address) == _value;
-
-#pragma warning disable CS0618 // IPAddress.Address is obsolete, but it is what a holder may set on an IPv4 address
-        private static long MutableValue(IPAddress address) =>
-            address.AddressFamily == AddressFamily.InterNetwork ? address.Address : address.ScopeId;
-#pragma warning restore CS0618
     }
 }
