@@ -9,7 +9,8 @@ namespace Uvnet.Tls;
 /// thread. Ciphertext read from the handle goes into the read BIO (<see cref="OnRead"/>); the handshake and
 /// <c>SSL_read</c> run at once (<see cref="Cycle"/>, <see cref="ClearOut"/>) and the plaintext goes to the socket
 /// in the loop's read buffer; the socket's writes go through <c>SSL_write</c> (<see cref="ClearIn"/>) and what the
-/// write BIO then holds leaves as one handle write (<see cref="EncOut"/>). Methods name the side they touch, as
+/// write BIO then holds goes to the kernel at once, or what it does not take as one queued handle write
+/// (<see cref="EncOut"/>). Methods name the side they touch, as
 /// TLSWrap's do.
 /// </summary>
 internal sealed unsafe partial class TlsTransform : SocketTransform
