@@ -15,7 +15,7 @@ internal sealed unsafe partial class TlsTransform
     private static readonly object s_ownWrite = new();
 
     // Ciphertext up to this size is read out of the write BIO into the loop thread's scratch array and offered to
-    // the kernel at once (see EncOut); more (a file's 64 KiB chunk, a large body) is queued in a rented array, as
+    // the kernel at once (see TakeCipher); more (a file's 64 KiB chunk, a large body) is queued in a rented array, as
     // the kernel would rarely take it whole.
     private const int CipherScratchSize = 32 * 1024;
 
@@ -130,10 +130,9 @@ internal sealed unsafe partial class TlsTransform
 
     /// <summary>
     /// Sends what the write BIO holds, carrying <paramref name="callbacks"/> (the socket's, or
-    /// <see cref="s_ownWrite"/>): straight to the kernel when nothing is queued before it and it fits
-    /// <see cref="t_cipherScratch"/>, else (and whatever the kernel did not take) as one queued handle write. A socket
-    /// write always reaches the handle, even empty, so it completes from the loop, in order, as any write. Returns 0
-    /// or the handle's refusal.
+    /// <see cref="s_ownWrite"/>): to the kernel at once when it can (<see cref="TakeCipher"/>), and what it did not take
+    /// as one queued handle write. A socket write always reaches the handle, even empty, so it completes from the
+    /// loop, in order, as any write. Returns 0 or the handle's refusal.
     /// </summary>
     private int EncOut(object? callbacks)
     {
@@ -144,40 +143,20 @@ internal sealed unsafe partial class TlsTransform
         if (handle is null || handle.IsClosing)
             return UvError.EPIPE;
         int sent = 0;
-        byte[]? cipher = null;
-        if (pending > 0 && pending <= CipherScratchSize)
+        byte[]? cipher = pending > 0 ? TakeCipher(handle, pending, out sent) : null;
+        if (sent == pending && callbacks == s_ownWrite)
         {
-            // Tried at once, as the handle would: a keep-alive response leaves with no array rented and held until its
-            // write callback. The shared pool keeps 32 arrays per size and CPU, fewer than the writes of one busy
-            // iteration (wrk's 64 connections), and each miss allocated an array for the GC.
-            byte[] scratch = t_cipherScratch ??= GC.AllocateUninitializedArray<byte>(CipherScratchSize);
-            fixed (byte* p = scratch)
-                OpenSsl.BIO_read(_ssl.WriteBio, p, pending);
-            int tried = handle.TryWrite(scratch.AsSpan(0, pending));
-            sent = tried > 0 ? tried : 0; // EAGAIN (writes queued, socket full) or a failure: the queued write meets it
-            _cipherHanded += sent;
-            if (sent == pending && callbacks == s_ownWrite)
-                return 0;
-            if (sent < pending)
-            {
-                cipher = ArrayPool<byte>.Shared.Rent(pending - sent);
-                scratch.AsSpan(sent, pending - sent).CopyTo(cipher);
-            }
+            _cipherHanded += pending;
+            return 0;
         }
-        else if (pending > 0)
-        {
-            cipher = ArrayPool<byte>.Shared.Rent(pending);
-            fixed (byte* p = cipher)
-                OpenSsl.BIO_read(_ssl.WriteBio, p, pending);
-        }
-        int queued = pending - sent;
         var request = WriteRequest.Rent();
         request.Data = callbacks;
-        ReadOnlyMemory<byte> memory = cipher is null ? ReadOnlyMemory<byte>.Empty : cipher.AsMemory(0, queued);
+        ReadOnlyMemory<byte> memory = cipher is null ? ReadOnlyMemory<byte>.Empty : cipher.AsMemory(0, pending - sent);
         int status = handle.Write(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in memory), s_onCipherWritten);
         if (status < 0)
         {
             request.Data = null;
+            _cipherHanded += sent;
             if (cipher is not null)
                 ArrayPool<byte>.Shared.Return(cipher);
             if (callbacks == s_ownWrite)
@@ -185,8 +164,38 @@ internal sealed unsafe partial class TlsTransform
             return status;
         }
         _inFlight.Enqueue(cipher);
-        _cipherHanded += queued;
+        _cipherHanded += pending;
         return 0;
+    }
+
+    /// <summary>
+    /// Takes the <paramref name="pending"/> bytes out of the write BIO. Up to <see cref="CipherScratchSize"/>, into the
+    /// loop thread's scratch array and offered to the kernel at once, as the handle would: a keep-alive response
+    /// leaves with no array rented and held until its write callback (the shared pool keeps 32 arrays per size and
+    /// CPU, fewer than the writes of one busy turn under wrk's 64 connections, and each miss allocated). Returns
+    /// what the kernel did not take (writes queued before it, the socket full, a failure the queued write meets) in a
+    /// rented array, or null when it took everything.
+    /// </summary>
+    private byte[]? TakeCipher(StreamHandle handle, int pending, out int sent)
+    {
+        sent = 0;
+        byte[] cipher;
+        if (pending <= CipherScratchSize)
+        {
+            byte[] scratch = t_cipherScratch ??= GC.AllocateUninitializedArray<byte>(CipherScratchSize);
+            fixed (byte* p = scratch)
+                OpenSsl.BIO_read(_ssl.WriteBio, p, pending);
+            sent = Math.Max(handle.TryWrite(scratch.AsSpan(0, pending)), 0);
+            if (sent == pending)
+                return null;
+            cipher = ArrayPool<byte>.Shared.Rent(pending - sent);
+            scratch.AsSpan(sent, pending - sent).CopyTo(cipher);
+            return cipher;
+        }
+        cipher = ArrayPool<byte>.Shared.Rent(pending);
+        fixed (byte* p = cipher)
+            OpenSsl.BIO_read(_ssl.WriteBio, p, pending);
+        return cipher;
     }
 
     private void OnCipherWritten(int status, object? callbacks)
