@@ -63,6 +63,49 @@ public sealed class TlsEchoTests
         LoopDriver.AssertNothingLeft(loop);
         TlsLeaks.AssertNone();
     }
+
+    /// <summary>
+    /// Small writes go to the kernel at once while it takes them, then, once the socket is full, queue behind what it
+    /// did not take (a part of a record, or all of it): a reader that was paused meanwhile gets every byte, in order.
+    /// </summary>
+    [Fact]
+    public void Small_writes_into_a_socket_that_fills_arrive_whole_and_in_order()
+    {
+        const int Chunks = 4000, ChunkSize = 1500; // 6 MB: more than loopback's socket buffers take unread
+        var loop = new Loop();
+        int completed = 0;
+        Net.Socket? sender = null;
+        var server = Tls.CreateServer(loop, ServerOptions(), socket =>
+        {
+            sender = socket;
+            for (int i = 0; i < Chunks; i++)
+            {
+                var chunk = new byte[ChunkSize];
+                chunk.AsSpan().Fill((byte)(i % 251));
+                socket.Write(chunk, _ => completed++);
+            }
+            socket.End();
+        });
+        server.Listen(0, "127.0.0.1");
+        var received = new MemoryStream();
+        bool ended = false;
+        var client = Tls.Connect(loop, server.Port, "localhost", ClientOptions(), s => s.Pause());
+        client.Data += (_, data) => received.Write(data);
+        client.Ended += _ => ended = true;
+        LoopDriver.RunUntil(loop, () => sender is not null);
+        Assert.True(sender!.WritableLength > 0, "the socket took everything: nothing was queued behind a full socket");
+        client.Resume();
+        LoopDriver.RunUntil(loop, () => ended, 60);
+        Assert.Equal(Chunks, completed);
+        byte[] bytes = received.ToArray();
+        Assert.Equal(Chunks * ChunkSize, bytes.Length);
+        for (int i = 0; i < Chunks; i++)
+            Assert.True(bytes.AsSpan(i * ChunkSize, ChunkSize).IndexOfAnyExcept((byte)(i % 251)) < 0, $"chunk {i} is not whole or out of order");
+        client.End();
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        TlsLeaks.AssertNone();
+    }
 }
 
 [CollectionDefinition(nameof(Sequential), DisableParallelization = true)]
