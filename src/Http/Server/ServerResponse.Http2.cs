@@ -33,10 +33,12 @@ public sealed partial class ServerResponse
             return;
         HttpServer server = Connection.Server;
         HpackFieldEncoder encoder = stream.Owner.FieldEncoder;
-        int estimate = 64;
+        // 192 octets cover the size updates, :status, Date and Content-Length; the handler's fields and the Server
+        // the server adds are as long as they are (a long ServerHeader found no room and was dropped).
+        int estimate = 192 + (server.ServerHeaderLine?.Length ?? 0);
         foreach (var (name, value) in _headers)
             estimate += name.Length + value.Length + 12;
-        Span<byte> block = stream.Owner.EncodeScratch(estimate + 128);
+        Span<byte> block = stream.Owner.EncodeScratch(estimate);
         int length = encoder.BeginBlock(block);
         HpackEncoder.TryEncodeStatus(StatusCode, block[length..], out int written);
         length += written;

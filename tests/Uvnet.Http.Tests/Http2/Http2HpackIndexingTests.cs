@@ -107,4 +107,22 @@ public class Http2HpackIndexingTests
         Assert.Equal(LongValue, response.Field("x-app"));
         Assert.Equal("ok", response.Text);
     }
+
+    [Fact]
+    public void A_server_header_longer_than_the_encode_scratch_is_sent_not_dropped()
+    {
+        // The block's size estimate counted the handler's fields only: the Server, Date and Content-Length the server
+        // adds had a fixed 128 octets, so a long ServerHeader found no room and went out as nothing (HTTP/1.1 sends it).
+        string serverName = "uvnet/" + new string('s', 10_000);
+        using var fixture = ServerFixture.Start((req, res) => res.End("ok"), new HttpServerOptions { ServerHeader = serverName });
+        var response = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            await wire.SendAsync(Headers(1, true, Get()));
+            return await wire.ReadResponseAsync(1);
+        });
+        Assert.Equal(serverName, response.Field("server"));
+        Assert.Equal("2", response.Field("content-length"));
+        Assert.NotNull(response.Field("date"));
+    }
 }
