@@ -48,7 +48,7 @@ internal sealed class Http2LoadStream(IHttp2LoadRequest request)
     /// <summary>Whether the final (non-1xx) response head came.</summary>
     internal bool FinalHeaders { get; set; }
 
-    /// <summary>Loop time of the last frame for the stream (or of its start): the idle timeout counts from it.</summary>
+    /// <summary>Loop time of the last frame for the stream (or of its opening): the idle timeout counts from it.</summary>
     internal long LastActivity { get; set; }
 }
 
@@ -218,7 +218,6 @@ internal sealed class Http2LoadConnection
     internal void Start(Http2LoadStream stream)
     {
         stream.Connection = this;
-        stream.LastActivity = _loop.Now;
         _waiting.Enqueue(stream);
         OpenWaiting();
         if (!_inRead)
@@ -307,6 +306,8 @@ internal sealed class Http2LoadConnection
         int id = _nextStreamId;
         _nextStreamId += 2;
         stream.Id = id;
+        // Idle from its sending: the wait for the server's stream limit is no silence of the server's on it.
+        stream.LastActivity = _loop.Now;
         stream.SendWindow = _peer.InitialWindowSize;
         stream.ReceiveWindow = StreamWindow;
         stream.Uncredited = 0;
