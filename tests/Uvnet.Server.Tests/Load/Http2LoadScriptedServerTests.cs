@@ -1,3 +1,4 @@
+using Uvnet.Net;
 using Uvnet.Server.Load;
 
 namespace Uvnet.Server.Tests.Load;
@@ -56,5 +57,73 @@ public class Http2LoadScriptedServerTests
         foreach (TimerHandle timer in timers)
             timer.Close();
         LoopDriver.AssertNothingLeft(loop);
+    }
+    /// <summary>
+    /// Runs a closed loop of two connections of four streams against <paramref name="answer"/> until
+    /// <paramref name="enough"/> requests reached the server, stops it, and returns the worker once every request closed.
+    /// </summary>
+    private static (LoadWorker Worker, int Requests) RunAgainst(Action<Socket, int> answer, int enough = 40)
+    {
+        var loop = new Loop();
+        int requests = 0;
+        var server = new RawHttp2Server(loop, [], (socket, streamId) =>
+        {
+            requests++;
+            answer(socket, streamId);
+        });
+        var worker = new LoadWorker(loop, Options(server.Port, streams: 4, timeoutMs: 5000) with { Connections = 2 }, connections: 2, planned: 0);
+        worker.Start();
+        LoopDriver.RunUntil(loop, () => requests >= enough);
+        StopAndFinish(loop, worker);
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+        return (worker, requests);
+    }
+
+    private static long Total(LoadWorker worker) => worker.Errors.ToArray().Sum();
+
+    [Fact]
+    public void Every_stream_the_server_resets_is_one_reset_error()
+    {
+        var (worker, requests) = RunAgainst((socket, id) => socket.Write(RawHttp2Server.Reset(id, 7))); // REFUSED_STREAM
+        Assert.Equal(0, worker.Responses);
+        Assert.Equal(requests, worker.Errors[(int)LoadError.Reset]);
+        Assert.Equal(requests, Total(worker));
+    }
+
+    [Fact]
+    public void A_goaway_after_each_connection_s_first_answer_counts_the_streams_above_it_as_goaway_errors()
+    {
+        var (worker, requests) = RunAgainst((socket, id) =>
+        {
+            if (id == 1)
+                socket.Write((byte[])[.. RawHttp2Server.Ok(1), .. RawHttp2Server.GoAway(1)]);
+        });
+        Assert.True(worker.Responses > 0);
+        Assert.Equal(requests, worker.Responses + worker.Errors[(int)LoadError.GoAway]);
+        Assert.Equal(worker.Errors[(int)LoadError.GoAway], Total(worker));
+    }
+
+    [Fact]
+    public void A_stream_window_pushed_past_2_31_is_a_read_error_of_that_stream_only()
+    {
+        var (worker, requests) = RunAgainst((socket, id) =>
+        {
+            if (id % 4 == 1)
+                socket.Write((byte[])[.. RawHttp2Server.WindowUpdate(id, int.MaxValue), .. RawHttp2Server.WindowUpdate(id, int.MaxValue)]);
+            else
+                socket.Write(RawHttp2Server.Ok(id));
+        });
+        Assert.Equal(requests, worker.Responses + worker.Errors[(int)LoadError.Read]);
+        Assert.Equal(worker.Errors[(int)LoadError.Read], Total(worker));
+        Assert.True(worker.Errors[(int)LoadError.Read] > 0);
+    }
+
+    [Fact]
+    public void Pings_and_heads_split_into_continuation_frames_are_answered_and_counted()
+    {
+        var (worker, requests) = RunAgainst((socket, id) => socket.Write((byte[])[.. RawHttp2Server.Ping(), .. RawHttp2Server.OkInTwoFrames(id)]));
+        Assert.Equal(0, Total(worker));
+        Assert.Equal(requests, worker.Responses);
     }
 }

@@ -68,6 +68,29 @@ internal sealed class RawHttp2Server
     /// <summary>A 200 response without a body: HEADERS (<c>:status 200</c>, static index 8) with END_STREAM.</summary>
     internal static byte[] Ok(int streamId) => Frame(Headers, EndHeaders | EndStream, streamId, [0x88]);
 
+    /// <summary>GOAWAY naming <paramref name="lastStreamId"/> as the last stream processed, NO_ERROR.</summary>
+    internal static byte[] GoAway(int lastStreamId) => Frame(7, 0, 0, [.. U32((uint)lastStreamId), .. U32(0)]);
+
+    /// <summary>RST_STREAM with <paramref name="code"/>.</summary>
+    internal static byte[] Reset(int streamId, uint code) => Frame(3, 0, streamId, U32(code));
+
+    /// <summary>WINDOW_UPDATE of <paramref name="increment"/> on <paramref name="streamId"/> (0: the connection).</summary>
+    internal static byte[] WindowUpdate(int streamId, uint increment) => Frame(8, 0, streamId, U32(increment));
+
+    /// <summary>A PING to be acknowledged.</summary>
+    internal static byte[] Ping() => Frame(6, 0, 0, new byte[8]);
+
+    /// <summary>A 200 response whose field block is split: HEADERS with END_STREAM but not END_HEADERS, then CONTINUATION.</summary>
+    internal static byte[] OkInTwoFrames(int streamId) =>
+        [.. Frame(Headers, EndStream, streamId, []), .. Frame(9, EndHeaders, streamId, [0x88])];
+
+    private static byte[] U32(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
     /// <summary>One frame: its 9-octet header and payload.</summary>
     internal static byte[] Frame(byte type, byte flags, int streamId, byte[] payload)
     {
