@@ -146,6 +146,7 @@ internal sealed class Http2LoadConnection
     private byte[] _block = [];  // a field block split across HEADERS and CONTINUATION
     private int _blockLength;
     private Http2FrameFlags _blockFlags;
+    private bool _blockSelfDependent; // its stream depends on itself (§5.3.1): a stream error once the block is decoded
     private Http2FrameSequence _sequence = new();
     private Http2Settings _peer = new();
     private int _nextStreamId = 1;
@@ -424,10 +425,11 @@ internal sealed class Http2LoadConnection
                 return error.IsError ? error : OnData(header, data.Length);
             case Http2FrameType.Headers:
                 error = Http2FrameParser.ParseHeaders(header, payload, out Http2HeadersPayload headers);
-                if (error.IsError)
+                if (error.IsConnectionError)
                     return error;
                 _blockLength = 0;
                 _blockFlags = header.Flags;
+                _blockSelfDependent = error.IsError;
                 return header.Has(Http2FrameFlags.EndHeaders) ? OnFieldBlock(header.StreamId, header.Flags, headers.Fragment) : AppendBlock(headers.Fragment);
             case Http2FrameType.Continuation:
                 error = Http2FrameParser.ParseContinuation(header, payload, out ReadOnlySpan<byte> fragment);
@@ -476,7 +478,10 @@ internal sealed class Http2LoadConnection
         return Http2Error.None;
     }
 
-    /// <summary>A whole field block: a response head (interim or final) or trailers. Decoded in every case, to keep HPACK's table in step.</summary>
+    /// <summary>
+    /// A whole field block: a response head (interim or final) or trailers. Decoded in every case, to keep HPACK's table
+    /// in step (§4.3), that of a self-dependent stream too, whose stream error comes after.
+    /// </summary>
     private Http2Error OnFieldBlock(int id, Http2FrameFlags flags, ReadOnlySpan<byte> block)
     {
         var fields = new ResponseFields();
@@ -488,6 +493,8 @@ internal sealed class Http2LoadConnection
             // §5.1: HEADERS on an idle stream is a PROTOCOL_ERROR; on one we reset, it was in flight (ignored).
             return IsIdle(id) ? Http2Error.Connection(Http2ErrorCode.ProtocolError) : Http2Error.None;
         }
+        if (_blockSelfDependent)
+            return Http2Error.Stream(Http2ErrorCode.ProtocolError);
         stream.LastActivity = _loop.Now;
         bool end = (flags & Http2FrameFlags.EndStream) != 0;
         if (!stream.FinalHeaders)

@@ -62,7 +62,10 @@ public class Http2LoadScriptedServerTests
     /// Runs a closed loop of two connections of four streams against <paramref name="answer"/> until
     /// <paramref name="enough"/> requests reached the server, stops it, and returns the worker once every request closed.
     /// </summary>
-    private static (LoadWorker Worker, int Requests) RunAgainst(Action<Socket, int> answer, int enough = 40)
+    private static (LoadWorker Worker, int Requests) RunAgainst(Action<Socket, int> answer, int enough = 40) =>
+        RunAgainst(answer, out _, enough);
+
+    private static (LoadWorker Worker, int Requests) RunAgainst(Action<Socket, int> answer, out int connections, int enough = 40)
     {
         var loop = new Loop();
         int requests = 0;
@@ -75,6 +78,7 @@ public class Http2LoadScriptedServerTests
         worker.Start();
         LoopDriver.RunUntil(loop, () => requests >= enough);
         StopAndFinish(loop, worker);
+        connections = server.Sockets.Count;
         server.Close();
         LoopDriver.AssertNothingLeft(loop);
         return (worker, requests);
@@ -125,5 +129,23 @@ public class Http2LoadScriptedServerTests
         var (worker, requests) = RunAgainst((socket, id) => socket.Write((byte[])[.. RawHttp2Server.Ping(), .. RawHttp2Server.OkInTwoFrames(id)]));
         Assert.Equal(0, Total(worker));
         Assert.Equal(requests, worker.Responses);
+    }
+    [Fact]
+    public void A_self_dependent_head_fails_its_stream_only_and_its_fields_still_reach_the_hpack_table()
+    {
+        // §5.3.1: a stream depending on itself is a stream error, but §4.3 wants every field block decoded, or the
+        // dynamic table stops following the server's. Each connection's first head is self-dependent and indexes
+        // x-a: 1; every later head names that entry (index 62). Skipping the first block made every later one a
+        // COMPRESSION_ERROR that failed the whole connection, again and again.
+        var (worker, requests) = RunAgainst((socket, id) =>
+        {
+            byte[] indexing = [0x88, 0x40, 3, (byte)'x', (byte)'-', (byte)'a', 1, (byte)'1'];
+            socket.Write(id == 1
+                ? RawHttp2Server.Frame(1, 0x25, id, [0, 0, 0, 1, 15, .. indexing]) // PRIORITY on itself, END_HEADERS, END_STREAM
+                : RawHttp2Server.Frame(1, 0x5, id, [0x88, 0xBE]));
+        }, out int connections);
+        Assert.Equal(connections, worker.Errors[(int)LoadError.Read]);
+        Assert.Equal(connections, Total(worker));
+        Assert.Equal(requests - connections, worker.Responses);
     }
 }
