@@ -152,7 +152,7 @@ public sealed partial class Socket
         _connected = true;
         KeepEndpoints();
         _transform?.OnConnected(); // TLS says hello before the writes held while connecting, which it holds in turn
-        FlushPendingWrites();
+        FlushWritesHeldWhileConnecting();
         if (_writableEnded && !_destroyed)
             ShutdownWhenFlushed(); // End was called while connecting
         StartReading();

@@ -346,6 +346,25 @@ public sealed partial class Socket
         return true;
     }
 
+    /// <summary>
+    /// Sends the writes held while connecting, as Node: the first on its own, the others together behind it. The
+    /// first's callback then runs once its bytes are sent, not once the last held write's are (an End's data the peer
+    /// is slow to read): in Node the first write waits for the connect and the stream buffers the rest behind it.
+    /// </summary>
+    private void FlushWritesHeldWhileConnecting()
+    {
+        if (_pendingData is { Count: > 1 } data && _corked == 0 && !_destroyed && _handle is not null)
+        {
+            ReadOnlyMemory<byte> first = data[0];
+            if (!WriteToHandle(new ReadOnlySpan<ReadOnlyMemory<byte>>(in first), first.Length, _pendingCallbacks![0]))
+                return; // kept for the close, which fails them with the cause
+            data.RemoveAt(0);
+            _pendingCallbacks.RemoveAt(0);
+            _pendingBytes -= first.Length;
+        }
+        FlushPendingWrites();
+    }
+
     /// <summary>Sends the writes held while connecting or corked, in one request, once neither holds them.</summary>
     private void FlushPendingWrites()
     {

@@ -110,6 +110,37 @@ public class SocketConnectTests
     }
 
     [Fact]
+    public void A_write_held_while_connecting_calls_back_once_its_own_bytes_are_sent_not_with_the_end_behind_it()
+    {
+        // As Node: the first write held during the connect leaves on its own (lib/net.js _writeGeneric), so its
+        // callback does not wait for an End's data the peer has not read yet; End's callback follows Finish.
+        var loop = new Loop();
+        Socket? peer = null;
+        var server = NetTestKit.ListeningServer(loop, p =>
+        {
+            peer = p;
+            p.Pause(); // reads nothing yet: the end's 16 MiB cannot all leave
+        });
+        var client = new Socket(loop);
+        var log = new List<string>();
+        client.Finish += _ => log.Add("finish");
+        client.Connect(server.Port, "127.0.0.1");
+        client.Write("A", e => log.Add($"A {e?.Code}"));
+        client.End(new byte[16 * 1024 * 1024], () => log.Add("end"));
+        LoopDriver.RunUntil(loop, () => log.Count > 0);
+        Assert.Equal(["A "], log);
+
+        peer!.Data += (_, _) => { };
+        peer.Resume();
+        LoopDriver.RunUntil(loop, () => log.Contains("end"));
+        Assert.Equal(["A ", "finish", "end"], log);
+        client.Destroy();
+        peer.Destroy();
+        server.Close();
+        LoopDriver.CloseLoop(loop);
+    }
+
+    [Fact]
     public void Unix_socket_server_and_client()
     {
         var loop = new Loop();
