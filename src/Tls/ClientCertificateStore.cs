@@ -37,17 +37,20 @@ internal sealed unsafe class ClientCertificateStore
         return hash.GetHashAndReset();
     }
 
-    /// <summary>A store of <paramref name="certificates"/> and the certificates of <paramref name="pem"/>; the system's roots when both are empty.</summary>
-    /// <exception cref="ArgumentException">The PEM text holds no certificate.</exception>
-    internal static ClientCertificateStore Create(X509Certificate2Collection? certificates, string? pem)
+    /// <summary>
+    /// A store of <paramref name="certificates"/> and the certificates of <paramref name="caFile"/> (its path and the
+    /// PEM text read from it); the system's roots when both are empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">The CA file holds no certificate.</exception>
+    internal static ClientCertificateStore Create(X509Certificate2Collection? certificates, (string Path, string Pem)? caFile)
     {
         OpenSsl.EnsureLoaded();
         var text = new StringBuilder();
         foreach (X509Certificate2 certificate in certificates ?? [])
             text.Append(certificate.ExportCertificatePem()).Append('\n');
-        List<nint> fromFile = pem is null ? [] : SecureContext.ReadCertificates(pem);
-        if (pem is not null && fromFile.Count == 0)
-            throw new ArgumentException("No PEM certificate found in the CA file.", nameof(TlsServerOptions.CaFile));
+        List<nint> fromFile = caFile is { Pem: var pem } ? SecureContext.ReadCertificates(pem) : [];
+        if (caFile is { Path: var path } && fromFile.Count == 0)
+            throw new ArgumentException($"{nameof(TlsServerOptions.CaFile)} '{path}' holds no PEM certificate.", nameof(TlsServerOptions.CaFile));
         List<nint> all = [.. SecureContext.ReadCertificates(text.ToString()), .. fromFile];
         nint store = OpenSsl.X509_STORE_new();
         if (store == 0)

@@ -56,7 +56,11 @@ public sealed class TlsServerOptions
     /// <summary>The roots (and intermediates) client certificates are verified against (Node's <c>ca</c>), with <see cref="CaFile"/>.</summary>
     public X509Certificate2Collection? CaCertificates { get; init; }
 
-    /// <summary>A PEM file of roots client certificates are verified against (a CA bundle), read when the server is made.</summary>
+    /// <summary>
+    /// A PEM file of roots client certificates are verified against (a CA bundle), read when the server is made (or
+    /// the options set by <c>SetSecureContext</c>): a file that cannot be read, or that holds no certificate when
+    /// <see cref="RequestCert"/> is set, is an <see cref="ArgumentException"/> naming the option and the path.
+    /// </summary>
     public string? CaFile { get; init; }
 
     /// <summary>
@@ -111,15 +115,18 @@ public sealed class TlsServerOptions
     /// <summary>The ALPN list in its wire format (length-prefixed names), checked once.</summary>
     internal byte[] AlpnWire => _alpnWire ??= EncodeAlpn(AlpnProtocols);
 
-    /// <summary>Checks every setting, so a server refuses bad options before it listens.</summary>
+    /// <summary>
+    /// Checks every setting, so a server refuses bad options before it listens, and a server given new options keeps
+    /// its own on any error: every check (the CA file read once, its certificates parsed) comes before anything is set.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid, or <see cref="CaFile"/> cannot be used.</exception>
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Context);
         ArgumentNullException.ThrowIfNull(SniContexts);
         ArgumentOutOfRangeException.ThrowIfNegative(HandshakeTimeout);
         ArgumentOutOfRangeException.ThrowIfNegative(TicketKeyRotation);
-        if (CaFile is { } file && !File.Exists(file))
-            throw new FileNotFoundException("The CA file does not exist.", file);
+        (string, string)? caFile = CaFile is { } path && _clientCas is null ? (path, ReadOptionFile(path, nameof(CaFile))) : null;
         KeyValuePair<string, SecureContext>[] table = _sniTable ?? [.. SniContexts];
         foreach (var (name, context) in table)
         {
@@ -128,9 +135,23 @@ public sealed class TlsServerOptions
         }
         _ = AlpnWire;
         if (RequestCert && _clientCas is null)
-            _clientCas = ClientCertificateStore.Create(CaCertificates, CaFile is null ? null : File.ReadAllText(CaFile));
+            _clientCas = ClientCertificateStore.Create(CaCertificates, caFile);
         _sniTable = table;
         Tickets.Configure(TicketKeyRotation, TimeProvider);
+    }
+
+    /// <summary>The text of the file an option names; an <see cref="ArgumentException"/> naming both when it cannot be read.</summary>
+    private static string ReadOptionFile(string path, string option)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // A missing file is a bad argument here, as the options' callers document, not an I/O condition.
+            throw new ArgumentException($"{option} '{path}' cannot be read: {e.Message}", option, e);
+        }
     }
 
     /// <summary>The context for the host name a client sent, or null for the default.</summary>

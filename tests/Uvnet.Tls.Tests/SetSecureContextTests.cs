@@ -98,4 +98,38 @@ public sealed class SetSecureContextTests
         plain.Close();
         LoopDriver.AssertNothingLeft(loop);
     }
+
+    [Fact]
+    public void A_CA_file_that_cannot_be_used_is_an_ArgumentException_naming_the_option_and_path_and_changes_nothing()
+    {
+        var loop = new Loop();
+        var server = Https.CreateServer(loop, Trusted(), (_, res) => res.End("ok"));
+        server.Listen(0, "127.0.0.1");
+        string missing = Path.Combine(Path.GetTempPath(), $"uvnet-no-such-ca-{Guid.NewGuid():N}.pem");
+        string directory = Directory.CreateTempSubdirectory("uvnet-ca-dir-").FullName;
+        string noCertificate = Path.GetTempFileName();
+        try
+        {
+            foreach (string caFile in new[] { missing, directory, noCertificate })
+            {
+                foreach (bool requestCert in new[] { false, true })
+                {
+                    var options = new TlsServerOptions { Context = Untrusted().Context, RequestCert = requestCert, CaFile = caFile };
+                    if (caFile == noCertificate && !requestCert)
+                        continue; // read, but its certificates are only looked for when client certificates are asked for
+                    var error = Assert.Throws<ArgumentException>(() => server.SetSecureContext(options));
+                    Assert.Equal(nameof(TlsServerOptions.CaFile), error.ParamName);
+                    Assert.Contains(caFile, error.Message);
+                }
+            }
+            Assert.Equal(("ok", null), Get(loop, server.Port, "1")); // still the trusted certificate
+        }
+        finally
+        {
+            Directory.Delete(directory);
+            File.Delete(noCertificate);
+        }
+        server.Close();
+        LoopDriver.AssertNothingLeft(loop);
+    }
 }

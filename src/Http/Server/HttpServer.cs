@@ -333,7 +333,10 @@ public sealed partial class HttpServer : IDisposable
     /// Session tickets issued under the old options' keys do not resume under the new ones unless both share
     /// <see cref="TlsServerOptions.TicketKeys"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">An option is invalid: the server keeps the settings it has.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid (a <see cref="TlsServerOptions.CaFile"/> that cannot be read included: the message names the
+    /// option and the path): the server keeps the settings it has.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The server is not an HTTPS one, or the call is off the loop's thread.</exception>
     public void SetSecureContext(TlsServerOptions tlsOptions)
     {
