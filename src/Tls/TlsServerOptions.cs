@@ -12,6 +12,7 @@ namespace Uvnet.Tls;
 /// </summary>
 public sealed class TlsServerOptions
 {
+    private IReadOnlyList<string> _alpnProtocols = ["http/1.1"];
     private byte[]? _alpnWire;
     // SniContexts as Validate read it: OpenSSL's SNI callback looks names up here, so no code of the caller's
     // dictionary (whose exception would end the process inside a native callback) runs during a handshake.
@@ -29,7 +30,7 @@ public sealed class TlsServerOptions
     public IReadOnlyDictionary<string, SecureContext> SniContexts { get; init; } = new Dictionary<string, SecureContext>();
 
     /// <summary>The protocols offered by ALPN, in preference order (Node's <c>ALPNProtocols</c>): <c>http/1.1</c>.</summary>
-    public IReadOnlyList<string> AlpnProtocols { get; init; } = ["http/1.1"];
+    public IReadOnlyList<string> AlpnProtocols { get => _alpnProtocols; init => _alpnProtocols = value; }
 
     /// <summary>
     /// Milliseconds a connection may take to finish its handshake before it is destroyed with
@@ -88,26 +89,22 @@ public sealed class TlsServerOptions
     internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>The ticket keys of the servers made with these options.</summary>
-    internal TicketKeyRing Tickets { get; private init; } = new();
+    internal TicketKeyRing Tickets { get; } = new();
 
     /// <summary>
     /// These options with <paramref name="protocol"/> first in the ALPN list; every other setting is the same, and the
     /// ticket keys are these options' own (a server made with either resumes the other's tickets).
     /// </summary>
-    internal TlsServerOptions WithAlpnFirst(string protocol) => new()
+    internal TlsServerOptions WithAlpnFirst(string protocol)
     {
-        Context = Context,
-        SniContexts = SniContexts,
-        AlpnProtocols = [protocol, .. AlpnProtocols],
-        HandshakeTimeout = HandshakeTimeout,
-        RequestCert = RequestCert,
-        RejectUnauthorized = RejectUnauthorized,
-        CaCertificates = CaCertificates,
-        CaFile = CaFile,
-        TicketKeyRotation = TicketKeyRotation,
-        TimeProvider = TimeProvider,
-        Tickets = Tickets,
-    };
+        // A field-by-field copy, so a setting added later is carried without a line here (a hand-written copy dropped
+        // what it did not list). Only the ALPN list and its wire form change; what Validate made of the other settings
+        // (the SNI table, the client CA store) and the ticket keys stay shared, as those settings are.
+        var copy = (TlsServerOptions)MemberwiseClone();
+        copy._alpnProtocols = [protocol, .. AlpnProtocols];
+        copy._alpnWire = null;
+        return copy;
+    }
 
     /// <summary>The verification store of client certificates, once validated with <see cref="RequestCert"/>.</summary>
     internal ClientCertificateStore? ClientCas => _clientCas;
