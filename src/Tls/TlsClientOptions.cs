@@ -10,18 +10,20 @@ namespace Uvnet.Tls;
 /// </summary>
 public sealed unsafe class TlsClientOptions
 {
-    private readonly Lock _contextLock = new();
+    private readonly Lock _contextLock = new(); // a copy (WithServerNameAndAlpn) shares it: it only guards making a context
     private SecureContext? _context;
+    private string? _serverName;
+    private IReadOnlyList<string>? _alpnProtocols;
     private byte[]? _alpnWire;
 
     /// <summary>
     /// The name sent by SNI and checked against the certificate (Node's <c>servername</c>); null: the host connected to.
     /// Empty: no SNI, and the certificate checked against the host connected to (as Node's <c>servername: ''</c>).
     /// </summary>
-    public string? ServerName { get; init; }
+    public string? ServerName { get => _serverName; init => _serverName = value; }
 
     /// <summary>The protocols offered by ALPN, in preference order; none by default (the HTTP client offers <c>http/1.1</c>).</summary>
-    public IReadOnlyList<string>? AlpnProtocols { get; init; }
+    public IReadOnlyList<string>? AlpnProtocols { get => _alpnProtocols; init => _alpnProtocols = value; }
 
     /// <summary>
     /// Roots to trust instead of the system's (Node's <c>ca</c>): a private CA, or a self-signed server certificate.
@@ -48,6 +50,21 @@ public sealed unsafe class TlsClientOptions
     public long HandshakeTimeout { get; init; }
 
     internal byte[] AlpnWire => _alpnWire ??= TlsServerOptions.EncodeAlpn(AlpnProtocols);
+
+    /// <summary>
+    /// These options with <paramref name="serverName"/> and <paramref name="alpnProtocols"/>, every other setting the
+    /// same: a field-by-field copy, so a setting added later is carried without a line here (a hand-written copy dropped
+    /// the client certificate). What these options made of their settings, the copy makes again.
+    /// </summary>
+    internal TlsClientOptions WithServerNameAndAlpn(string? serverName, IReadOnlyList<string>? alpnProtocols)
+    {
+        var copy = (TlsClientOptions)MemberwiseClone();
+        copy._serverName = serverName;
+        copy._alpnProtocols = alpnProtocols;
+        copy._alpnWire = null;
+        copy._context = null;
+        return copy;
+    }
 
     /// <summary>
     /// Checks every setting and makes the OpenSSL context, so that what OpenSSL refuses (a client certificate below its

@@ -44,18 +44,13 @@ public sealed class Cluster
     /// The TLS settings of connections to <paramref name="host"/>: the cluster's, offering http/1.1 by ALPN, and naming
     /// the host for SNI and verification when it is a name (a lookup's address would otherwise be checked instead).
     /// </summary>
-    private static TlsClientOptions? UpstreamTls(TlsClientOptions? tls, string host)
+    internal static TlsClientOptions? UpstreamTls(TlsClientOptions? tls, string host)
     {
         if (tls is null || (tls.AlpnProtocols is { Count: > 0 } && (tls.ServerName is not null || IPAddress.TryParse(host, out _))))
             return tls;
-        return new TlsClientOptions
-        {
-            ServerName = tls.ServerName ?? (IPAddress.TryParse(host, out _) ? null : host),
-            AlpnProtocols = tls.AlpnProtocols is { Count: > 0 } alpn ? alpn : ["http/1.1"],
-            CaCertificates = tls.CaCertificates,
-            DangerousAcceptAnyServerCertificate = tls.DangerousAcceptAnyServerCertificate,
-            HandshakeTimeout = tls.HandshakeTimeout,
-        };
+        return tls.WithServerNameAndAlpn(
+            tls.ServerName ?? (IPAddress.TryParse(host, out _) ? null : host),
+            tls.AlpnProtocols is { Count: > 0 } alpn ? alpn : ["http/1.1"]);
     }
 
     /// <summary>

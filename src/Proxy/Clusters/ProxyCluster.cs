@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Uvnet.Tls;
 
 namespace Uvnet.Proxy.Clusters;
@@ -74,12 +75,20 @@ public sealed record ProxyCluster
         this with { Destinations = other.Destinations, Tls = other.Tls } == other && Destinations.SequenceEqual(other.Destinations, StringComparer.Ordinal)
         && SameTls(Tls, other.Tls);
 
-    /// <summary>TLS settings alike by value: a reloaded file makes new objects of the same settings, which keep the cluster.</summary>
+    /// <summary>
+    /// TLS settings alike by value: a reloaded file makes new objects of the same settings, which keep the cluster (and
+    /// its pooled connections, so every setting must be compared; a reflection test checks each public one is).
+    /// </summary>
     private static bool SameTls(TlsClientOptions? a, TlsClientOptions? b) =>
         a == b || a is not null && b is not null
             && a.ServerName == b.ServerName && a.DangerousAcceptAnyServerCertificate == b.DangerousAcceptAnyServerCertificate && a.HandshakeTimeout == b.HandshakeTimeout
             && (a.AlpnProtocols ?? []).SequenceEqual(b.AlpnProtocols ?? [], StringComparer.Ordinal)
-            && (a.CaCertificates ?? []).Select(c => c.Thumbprint).SequenceEqual((b.CaCertificates ?? []).Select(c => c.Thumbprint), StringComparer.Ordinal);
+            && SameCertificates(a.CaCertificates, b.CaCertificates)
+            && a.ClientCertificate?.Thumbprint == b.ClientCertificate?.Thumbprint
+            && SameCertificates(a.ClientCertificateChain, b.ClientCertificateChain);
+
+    private static bool SameCertificates(X509Certificate2Collection? a, X509Certificate2Collection? b) =>
+        (a ?? []).Select(c => c.Thumbprint).SequenceEqual((b ?? []).Select(c => c.Thumbprint), StringComparer.Ordinal);
 
     internal void Validate(string field)
     {
