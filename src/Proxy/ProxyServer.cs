@@ -29,6 +29,7 @@ public sealed class ProxyServer : IDisposable
     private readonly Stack<ProxyExchange> _free = new(); // exchanges whose request ended, for the next requests
     private readonly CheckHandle _uncork; // after the poll's callbacks, sends what the exchanges corked (see CorkUntilPolled)
     private readonly List<HttpConnection> _corked = [];
+    private bool _uncorking; // an UncorkAll pass is under way
     private bool _closed;
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
@@ -359,13 +360,27 @@ public sealed class ProxyServer : IDisposable
 
     private void UncorkAll()
     {
-        if (_corked.Count == 0)
+        // An uncork runs code: the next pipelined request starts, and its filters may close the proxy (which uncorks all
+        // again) or cork another connection. The pass under way serves both, so a nested call returns at once: a
+        // connection uncorked twice would have its cork count below zero, and its output would stop. By index, so a
+        // connection corked during the pass joins it.
+        if (_uncorking || _corked.Count == 0)
             return;
-        // By index: an uncork that fails a socket may run code that corks another connection, which joins this pass.
-        for (int i = 0; i < _corked.Count; i++)
-            _corked[i].UncorkFromLoop();
-        _corked.Clear();
-        _uncork.Stop();
+        _uncorking = true;
+        int uncorked = 0;
+        try
+        {
+            while (uncorked < _corked.Count)
+                _corked[uncorked++].UncorkFromLoop();
+        }
+        finally
+        {
+            // Only those uncorked leave the list: after one that threw, the rest wait for the next pass, never uncorked twice.
+            _corked.RemoveRange(0, uncorked);
+            _uncorking = false;
+            if (_corked.Count == 0)
+                _uncork.Stop();
+        }
     }
 
     internal void ReportFilterError(Exception error, ProxyExchange exchange)

@@ -104,9 +104,9 @@ internal sealed class ProxyKit : IDisposable
     internal List<FinishedExchange> Finished { get; } = [];
 
     /// <summary>A proxy of <paramref name="options"/>, listening on 127.0.0.1, whose finished exchanges <see cref="Finished"/> records.</summary>
-    internal ProxyServer StartProxy(ProxyOptions options, ProxyListenerOptions? listener = null)
+    internal ProxyServer StartProxy(ProxyOptions options, ProxyListenerOptions? listener = null, HttpServerOptions? serverOptions = null)
     {
-        var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] }, listener: listener);
+        var proxy = new ProxyServer(Loop, options with { Filters = [.. options.Filters, new FinishRecorder(Finished)] }, serverOptions, listener: listener);
         Proxy = proxy;
         bool listening = false;
         proxy.Listen(0, "127.0.0.1", () => listening = true);
