@@ -9,12 +9,8 @@ run_client_once() {
   local workload=$1 round=$2 peer=$3
   local log=$RAW_DIR/logs/$workload-$peer-$round mode=${1#*-}
   fresh_port
-  if ! start_pinned "$SERVER_CPU" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)) "$log.server.log" \
-    "$BUILD_DIR/http-ceiling" --port "$PORT" || ! wait_for_port "$PORT" "$CHILD_PID" 30; then
-    stop_started "$WRAPPER_PID"
-    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
-    return
-  fi
+  start_run_server "$workload" "$round" "$peer" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)) "$log.server.log" \
+    "$BUILD_DIR/http-ceiling" --port "$PORT" || return
   local line
   line=$(UNDICI_PATH=$UNDICI_PATH timeout -k 5 $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 60)) taskset -c "$LOAD_CPU" \
     ${CLIENT_COMMAND[$peer]} "${mode%-*}" --port "$PORT" --conns "${workload##*-}" \

@@ -144,6 +144,32 @@ fail_run() {
   show_log_tail "$5"
 }
 
+# measured_run_ok <workload> <round> <peer> <log> <cpu before> <cpu after> <count> <what was counted>: a measured run
+# whose server's CPU was read on both sides (it did not exit) and that counted something; else the run is recorded as
+# failed with the server's or the load's log (<log>.server.log, <log>.load.log) and the call fails.
+measured_run_ok() {
+  if [[ -z $5 || -z $6 ]]; then
+    fail_run "$1" "$3" "$2" "the server exited during the run" "$4.server.log"
+    return 1
+  fi
+  if [[ -z $7 || $7 == 0 ]]; then
+    fail_run "$1" "$3" "$2" "no $8 completed" "$4.load.log"
+    return 1
+  fi
+}
+
+# start_run_server <workload> <round> <peer> <bound seconds> <log> <command...>: one run's server, pinned to
+# SERVER_CPU and bounded in time (WRAPPER_PID and CHILD_PID as start_pinned sets them), waited for on $PORT. One that
+# never listens is stopped and the run recorded as failed with its log; the call then fails.
+start_run_server() {
+  local workload=$1 round=$2 peer=$3 bound=$4 log=$5
+  shift 5
+  start_pinned "$SERVER_CPU" "$bound" "$log" "$@" && wait_for_port "$PORT" "$CHILD_PID" 30 && return
+  stop_started "$WRAPPER_PID"
+  fail_run "$workload" "$peer" "$round" "the server did not listen" "$log"
+  return 1
+}
+
 # interleave <run function> <workload...> -- <peer...>: for each workload, round after round, every
 # peer in turn (A B C A B C), so drift on the machine spreads over all peers. The run function gets
 # <workload> <round> <peer>; peers that printed UNSUPPORTED for a workload are skipped after that.

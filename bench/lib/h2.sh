@@ -36,42 +36,56 @@ h2_server_command() {
   esac
 }
 
-# h2_load <workload> <seconds> <log>: one load run against $PORT on the load CPU: h2load, or wrk pipelining for
-# uvnet-http1 ($H2_PEER). Prints "count=N errors=E" and, from h2load, header_bytes=B (response header bytes received).
+# h2_url <workload>: what the load asks for.
+h2_url() {
+  echo "$(h2_scheme "$1")://127.0.0.1:$PORT/plaintext"
+}
+
+# h2_warm <workload> <log>: HTTP_WARMUP_SECONDS of load; for h2load, sets H2_RATE, the rate that sizes the measured run
+# (h2load runs by request count: see lib/h2load.sh).
+h2_warm() {
+  local workload=$1 log=$2
+  if [[ $H2_PEER == uvnet-http1 ]]; then
+    h2_load "$workload" "$HTTP_WARMUP_SECONDS" "$log" > /dev/null
+    return
+  fi
+  H2_RATE=$(h2load_warm "$HTTP_WARMUP_SECONDS" "$log" "$LOAD_CPU" "$(h2_streams "$workload")" "$(h2_url "$workload")" \
+    -H "accept: $H2_ACCEPT")
+}
+
+# h2_load <workload> <seconds> <log>: one load run of about <seconds> against $PORT on the load CPU: h2load (sized by
+# H2_RATE), or wrk pipelining for uvnet-http1 ($H2_PEER). Prints "count=N errors=E seconds=T" (T: the run's own
+# duration) and, from h2load, header_bytes=B (response header bytes received).
 h2_load() {
   local workload=$1 seconds=$2 log=$3 streams url
   streams=$(h2_streams "$workload")
-  url=$(h2_scheme "$workload")://127.0.0.1:$PORT/plaintext
+  url=$(h2_url "$workload")
   if [[ $H2_PEER == uvnet-http1 ]]; then
     timeout -k 5 $((seconds + 30)) taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${seconds}s" "${WRK_HEADERS[@]}" \
       -s "$BENCH_DIR/pipeline.lua" "$url" -- "$streams" > "$log" 2>&1
-    echo "count=$(awk '/requests in/ {print $1}' "$log") errors=$(wrk_errors "$log")"
+    echo "count=$(awk '/requests in/ {print $1}' "$log") errors=$(wrk_errors "$log") seconds=$seconds"
     return
   fi
-  timeout -k 5 $((seconds + 30)) taskset -c "$LOAD_CPU" h2load -t1 -c64 -m"$streams" -D"$seconds" -H "accept: $H2_ACCEPT" \
-    "$url" > "$log" 2>&1
+  h2load_for "$seconds" "${H2_RATE:-0}" "$log" "$LOAD_CPU" "$streams" "$url" -H "accept: $H2_ACCEPT"
   # "requests: N total, N started, N done, N succeeded, F failed, E errored, T timeout"; "status codes: N 2xx, ..."
   # "traffic: ... total, X (B) headers (space savings S%), ...": what failed or was not a 2xx counts as an error.
-  awk '/^requests:/ {gsub(",", ""); done = $8; bad = $10 + $12 + $14}
+  awk -v t="$(h2load_seconds "$log")" '/^requests:/ {gsub(",", ""); done = $8; bad = $10 + $12 + $14}
     /^status codes:/ {gsub(",", ""); bad += $5 + $7 + $9}
     /^traffic:/ {for (i = 1; i <= NF; i++) if ($(i + 1) == "headers") {h = $i; gsub(/[()]/, "", h)}}
-    END {printf "count=%d errors=%d header_bytes=%d\n", done, bad, h}' "$log"
+    END {printf "count=%d errors=%d seconds=%s header_bytes=%d\n", done, bad, t, h}' "$log"
 }
 
 run_h2_once() {
   local workload=$1 round=$2 peer=$3
   local log=$RAW_DIR/logs/$workload-$peer-$round
   fresh_port
-  H2_PEER=$peer
+  H2_PEER=$peer H2_RATE=
+  # The warm-up's slices may end a slice late, and the measured run is bounded at three times its length.
   # shellcheck disable=SC2046 # the command is words
-  if ! start_pinned "$SERVER_CPU" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 120)) "$log.server.log" \
-    $(h2_server_command "$peer" "$workload" "$PORT") || ! wait_for_port "$PORT" "$CHILD_PID" 30; then
-    stop_started "$WRAPPER_PID"
-    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
-    return
-  fi
+  start_run_server "$workload" "$round" "$peer" $((2 * HTTP_WARMUP_SECONDS + 3 * HTTP_SECONDS + 150)) "$log.server.log" \
+    $(h2_server_command "$peer" "$workload" "$PORT") || return
   local server_wrapper=$WRAPPER_PID server=$CHILD_PID
-  h2_load "$workload" "$HTTP_WARMUP_SECONDS" "$log.warmup.log" > /dev/null
+  h2_warm "$workload" "$log.warmup.log"
   local before after hwm words started elapsed
   before=$(tree_cpu_ticks "$server")
   started=$(date +%s.%N)
@@ -80,21 +94,15 @@ run_h2_once() {
   after=$(tree_cpu_ticks "$server" 2> /dev/null)
   hwm=$(status_kb "$server" VmHWM 2> /dev/null)
   stop_started "$server_wrapper"
-  local count errors header_bytes
+  local count errors header_bytes seconds
   count=$(word count "$words")
   errors=$(word errors "$words")
   header_bytes=$(word header_bytes "$words")
-  if [[ -z $before || -z $after ]]; then
-    fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
-    return
-  fi
-  if [[ -z $count || $count == 0 ]]; then
-    fail_run "$workload" "$peer" "$round" "no request completed" "$log.load.log"
-    return
-  fi
+  seconds=$(word seconds "$words")
+  measured_run_ok "$workload" "$round" "$peer" "$log" "$before" "$after" "$count" request || return
   local cpu_seconds rate us cpu_pct headers_each=
   cpu_seconds=$(ticks_to_seconds $((after - before)))
-  rate=$(awk -v n="$count" -v s="$HTTP_SECONDS" 'BEGIN {printf "%.0f", n / s}')
+  rate=$(awk -v n="$count" -v s="$seconds" 'BEGIN {printf "%.0f", n / s}')
   us=$(awk -v c="$cpu_seconds" -v n="$count" 'BEGIN {printf "%.2f", 1e6 * c / n}')
   cpu_pct=$(awk -v c="$cpu_seconds" -v s="$elapsed" 'BEGIN {printf "%.0f", 100 * c / s}')
   [[ -n $header_bytes ]] && headers_each=$(awk -v b="$header_bytes" -v n="$count" 'BEGIN {printf "%.1f", b / n}')

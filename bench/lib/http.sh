@@ -48,21 +48,18 @@ wrk_figures() {
   [[ -n $WRK_RPS && $WRK_RPS != 0 ]]
 }
 
-# start_server <peer> <log> <bound>: sets WRAPPER_PID/CHILD_PID and PORT; returns non-zero if it never listened.
-start_server() {
+# start_http_server <workload> <round> <peer> <bound seconds> <log>: the peer's HTTP server on a fresh $PORT (see
+# start_run_server: a server that never listens fails the run and the call).
+start_http_server() {
   fresh_port
-  start_pinned "$SERVER_CPU" "$3" "$2" ${HTTP_COMMAND[$1]} --port "$PORT" || return 1
-  wait_for_port "$PORT" "$CHILD_PID" 30
+  # shellcheck disable=SC2086 # the command is words
+  start_run_server "$1" "$2" "$3" "$4" "$5" ${HTTP_COMMAND[$3]} --port "$PORT"
 }
 
 run_http_once() {
   local workload=$1 round=$2 peer=$3
   local log=$RAW_DIR/logs/$workload-$peer-$round
-  if ! start_server "$peer" "$log.server.log" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)); then
-    stop_started "$WRAPPER_PID"
-    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
-    return
-  fi
+  start_http_server "$workload" "$round" "$peer" $((HTTP_WARMUP_SECONDS + HTTP_SECONDS + 90)) "$log.server.log" || return
   wrk_run "$workload" "$HTTP_WARMUP_SECONDS" > "$log.warmup.log" 2>&1
   local before after hwm
   before=$(cpu_ticks "$CHILD_PID")

@@ -18,11 +18,7 @@ wait_for_line() {
 run_memory_once() {
   local workload=$1 round=$2 peer=$3
   local log=$RAW_DIR/logs/$workload-$peer-$round
-  if ! start_server "$peer" "$log.server.log" $((MEMORY_HOLD_SECONDS + 90)); then
-    stop_started "$WRAPPER_PID"
-    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
-    return
-  fi
+  start_http_server "$workload" "$round" "$peer" $((MEMORY_HOLD_SECONDS + 90)) "$log.server.log" || return
   local server_wrapper=$WRAPPER_PID server=$CHILD_PID
   # Warm the request path first, so JIT and pools count as idle memory, not as the connections'.
   wrk_run keepalive-16 1 > "$log.warmup.log" 2>&1

@@ -198,12 +198,8 @@ run_tls_once() {
   fresh_port
   TLS_PEER=$peer
   # shellcheck disable=SC2046 # the command is words
-  if ! start_pinned "$SERVER_CPU" $((TLS_WARMUP_MAX_SECONDS + TLS_SECONDS + 150)) "$log.server.log" \
-    $(tls_server_command "$peer" "$workload" "$PORT") || ! wait_for_port "$PORT" "$CHILD_PID" 30; then
-    stop_started "$WRAPPER_PID"
-    fail_run "$workload" "$peer" "$round" "the server did not listen" "$log.server.log"
-    return
-  fi
+  start_run_server "$workload" "$round" "$peer" $((TLS_WARMUP_MAX_SECONDS + TLS_SECONDS + 150)) "$log.server.log" \
+    $(tls_server_command "$peer" "$workload" "$PORT") || return
   local server_wrapper=$WRAPPER_PID server=$CHILD_PID
   if [[ $workload == tls-idle-* ]]; then
     run_tls_idle "$workload" "$round" "$peer" "$log" "$server"
@@ -226,14 +222,7 @@ run_tls_once() {
   stop_started "$server_wrapper"
   local count
   count=$(word count "$words")
-  if [[ -z $before || -z $after ]]; then
-    fail_run "$workload" "$peer" "$round" "the server exited during the run" "$log.server.log"
-    return
-  fi
-  if [[ -z $count || $count == 0 ]]; then
-    fail_run "$workload" "$peer" "$round" "no handshake or request completed" "$log.load.log"
-    return
-  fi
+  measured_run_ok "$workload" "$round" "$peer" "$log" "$before" "$after" "$count" "handshake or request" || return
   local cpu_seconds rate cpu_pct
   cpu_seconds=$(ticks_to_seconds $((after - before)))
   cpu_pct=$(awk -v c="$cpu_seconds" -v s="$elapsed" 'BEGIN {printf "%.0f", 100 * c / s}')
