@@ -43,8 +43,9 @@ public sealed partial class Socket
         : _pendingBytes + (_transform is { } transform ? transform.WriteQueueSize : _handle is { } handle ? _handedBytes - handle.BytesSent : 0);
 
     /// <summary>
-    /// Whether a write returned false and <see cref="Drain"/> has not been raised yet; false once ended or destroyed,
-    /// as Node's <c>writableNeedDrain</c> (no Drain comes then).
+    /// Whether a write returned false (or the queue reached <see cref="WritableHighWaterMark"/> when writes held by
+    /// <see cref="Cork"/> or a transform such as TLS's left) and <see cref="Drain"/> has not been raised yet; false once
+    /// ended or destroyed, as Node's <c>writableNeedDrain</c> (no Drain comes then).
     /// </summary>
     public bool WritableNeedDrain => _needDrain && !_writableEnded && !_destroyed;
 
@@ -74,8 +75,9 @@ public sealed partial class Socket
     /// Queues <paramref name="data"/> for writing, without copying: the memory must not change until
     /// <paramref name="callback"/> runs (with null, or the error). Returns false, as Node, when the bytes not yet
     /// taken by the kernel, this write's included, reach <see cref="WritableHighWaterMark"/> (so a single write of
-    /// that size returns false): stop writing until <see cref="Drain"/>. Writes the kernel takes at once count
-    /// nothing afterwards, however many a loop turn makes.
+    /// that size returns false), or when what the write queued does (under TLS, records larger than the bytes given):
+    /// stop writing until <see cref="Drain"/>. Writes the kernel takes at once count nothing afterwards, however many
+    /// a loop turn makes.
     /// Writing after <see cref="End(ReadOnlyMemory{byte}, Action?)"/> is an error, as in Node: nothing is written, the
     /// socket is destroyed at once, and the callback gets ERR_STREAM_WRITE_AFTER_END (EPIPE once the peer has ended
     /// too and the socket is not half-open: "This socket has been ended by the other party") before
@@ -124,7 +126,7 @@ public sealed partial class Socket
             return !_needDrain;
         BytesWritten += data.Length;
         RestartTimer();
-        long queued = WritableLength + data.Length; // counted before the kernel is offered the bytes, as Node
+        long counted = WritableLength + data.Length; // counted before the kernel is offered the bytes, as Node
         if (_corked > 0 || _connecting || _handle is null
             || !WriteToHandle(new ReadOnlySpan<ReadOnlyMemory<byte>>(in data), data.Length, callback))
         {
@@ -133,7 +135,7 @@ public sealed partial class Socket
             _pendingBytes += data.Length;
         }
         // Node's write returns false for a stream it destroyed, to break a while (write(...)) loop.
-        return BelowHighWaterMark(queued) && !_destroyed;
+        return BelowHighWaterMark(counted) && !_destroyed;
     }
 
     /// <summary>
@@ -166,7 +168,7 @@ public sealed partial class Socket
             Loop.Post(static cb => cb?.Invoke(StreamDestroyed()), callback);
             return false;
         }
-        long queued = WritableLength + count;
+        long counted = WritableLength + count;
         // The handle (or the transform) checks the arguments and the file before it queues anything: the socket
         // counts and restarts its timer only for a send that started.
         int status;
@@ -187,7 +189,7 @@ public sealed partial class Socket
         _writesInFlight++;
         BytesWritten += count;
         RestartTimer();
-        return BelowHighWaterMark(queued);
+        return BelowHighWaterMark(counted);
     }
 
     /// <summary>Writes <paramref name="text"/> encoded as UTF-8.</summary>
@@ -292,12 +294,48 @@ public sealed partial class Socket
             _destroySoon = true;
     }
 
-    private bool BelowHighWaterMark(long queued)
+    /// <summary>
+    /// Whether a write that <paramref name="counted"/> the queue with its bytes, before offering them, left it below
+    /// the mark; Drain is owed when not. The larger of that count and the queue now decides: the count is Node's
+    /// (bytes the kernel took at once still count for this write), and a transform may have queued more than it was
+    /// given (TLS's record headers and tags), which a writer that waits for Drain whenever the queue is at the mark
+    /// (HTTP/2, HTTP/1.1) must be owed, or it would wait forever.
+    /// </summary>
+    private bool BelowHighWaterMark(long counted)
     {
-        bool below = queued < WritableHighWaterMark;
+        bool below = Math.Max(counted, WritableLength) < WritableHighWaterMark;
         if (!below)
             _needDrain = true;
         return below;
+    }
+
+    /// <summary>Drain is owed when bytes queued without a write's count (released by an uncork or by the transform) reached the mark.</summary>
+    private void OweDrainIfFull()
+    {
+        if (WritableLength >= WritableHighWaterMark)
+            _needDrain = true;
+    }
+
+    /// <summary>
+    /// The transform queued bytes on its own (writes it held, its own records): as after a write, Drain is owed when
+    /// they brought the queue to the mark.
+    /// </summary>
+    internal void OnTransformQueued() => OweDrainIfFull();
+
+    /// <summary>A handle write of the transform's own (no socket write's) completed: the Drain owed may be due now.</summary>
+    internal void OnTransformWritten() => RaiseDrainIfDrained();
+
+    /// <summary>
+    /// Raises the Drain owed once the kernel took everything and the last write's callback ran, as Node's afterWrite;
+    /// not once ended (nothing may be written then).
+    /// </summary>
+    private void RaiseDrainIfDrained()
+    {
+        if (_needDrain && _writesInFlight == 0 && WritableLength == 0 && !_destroyed && !_writableEnded)
+        {
+            _needDrain = false;
+            Drain?.Invoke(this);
+        }
     }
 
     private void RefuseWriteAfterEnd(Action<NetException?>? callback)
@@ -379,6 +417,7 @@ public sealed partial class Socket
         _pendingBytes = 0;
         data.Clear();
         callbacks.Clear();
+        OweDrainIfFull(); // each write counted them as given: a transform may have queued more
     }
 
     // Inlined at each write's completion: a single callback (every write but a corked batch) is called directly.
@@ -434,13 +473,7 @@ public sealed partial class Socket
         }
         finally
         {
-            // Even when the callback threw: a writer waiting for Drain would wait forever. After the last callback
-            // of what the kernel took, and not once ended (nothing may be written then), as Node's afterWrite.
-            if (_needDrain && _writesInFlight == 0 && WritableLength == 0 && !_destroyed && !_writableEnded)
-            {
-                _needDrain = false;
-                Drain?.Invoke(this);
-            }
+            RaiseDrainIfDrained(); // even when the callback threw: a writer waiting for Drain would wait forever
         }
     }
 

@@ -5,6 +5,13 @@ namespace Uvnet.Net;
 /// socket and the TCP handle: the socket's reads, writes and shutdown pass through it, everything else (close,
 /// endpoints, ref, events, backpressure) stays the socket's. The only implementation is TLS (Uvnet.Tls); Net itself
 /// knows nothing of it. Every member runs on the loop thread.
+/// <para>
+/// Backpressure counts what the transform queued (<see cref="WriteQueueSize"/>), which may be more than it was given.
+/// Bytes it queues on the handle on its own, outside <see cref="Write"/> and <see cref="SendFile"/> (writes it held,
+/// its own records), it reports with <see cref="Socket.OnTransformQueued"/>; and the completion of a handle write of
+/// its own (which completes no socket write) with <see cref="Socket.OnTransformWritten"/>: the socket owes and raises
+/// Drain by them.
+/// </para>
 /// </summary>
 internal abstract class SocketTransform
 {

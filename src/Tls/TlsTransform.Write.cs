@@ -165,6 +165,7 @@ internal sealed unsafe partial class TlsTransform
         }
         _inFlight.Enqueue(cipher);
         _cipherHanded += pending;
+        _socket.OnTransformQueued(); // records are larger than their plaintext, and some are our own: Drain may be owed
         return 0;
     }
 
@@ -208,6 +209,8 @@ internal sealed unsafe partial class TlsTransform
             _socket.CompleteWrite(status, callbacks);
         else if (status < 0 && status != UvError.ECANCELED)
             Fail(new NetException(status, "write"));
+        else
+            _socket.OnTransformWritten(); // the last bytes queued may have been ours: the Drain owed is due then
     }
 
     /// <summary>
