@@ -29,7 +29,7 @@ public sealed class Http2TlsTests
         return (loop, server);
     }
 
-    private static void Stop(Loop loop, HttpServer server)
+    internal static void Stop(Loop loop, HttpServer server)
     {
         server.CloseAllConnections();
         server.Close();
