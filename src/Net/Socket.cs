@@ -93,7 +93,10 @@ public sealed partial class Socket : IDisposable
     /// <summary>Raised when our side has ended and every write was flushed (Node's <c>'finish'</c>).</summary>
     public event Action<Socket>? Finish;
 
-    /// <summary>Raised when the write buffer has emptied after a write returned false; not once the socket has ended (Node's afterWrite).</summary>
+    /// <summary>
+    /// Raised when the write buffer has emptied after a write returned false (or after it reached the high-water mark
+    /// when writes held by <see cref="Cork"/> or by TLS left); not once the socket has ended (Node's afterWrite).
+    /// </summary>
     public event Action<Socket>? Drain;
 
     /// <summary>Raised after <see cref="SetTimeout"/>'s milliseconds without a read or a write. The socket stays open.</summary>
