@@ -118,6 +118,16 @@ public sealed partial class Socket
     /// </summary>
     internal bool WriteHeldBack(ReadOnlyMemory<byte> data, WriteCompletion completion) => WriteCore(data, completion);
 
+    /// <summary>
+    /// Whether nothing reads the memory of the writes made so far again, though their completions may be still to
+    /// come: the socket holds none back and the kernel has taken every byte (<see cref="WritableLength"/> is 0). With
+    /// readiness-based I/O the kernel copies what it takes during the call and keeps no pointer, and the TLS transform
+    /// encrypts what it does not hold back at once, so a write taken whole leaves its memory free when the call returns
+    /// (a completion-based backend would count its bytes taken only at their completion). A layer built on the socket
+    /// reuses its output arrays then, instead of holding one per connection until the next turn's completions.
+    /// </summary>
+    internal bool AllWrittenTaken => WritableLength == 0;
+
     /// <param name="data">The bytes.</param>
     /// <param name="callback">A callback, a <see cref="WriteCompletion"/> or null.</param>
     private bool WriteCore(ReadOnlyMemory<byte> data, object? callback)

@@ -285,18 +285,17 @@ internal sealed partial class Http2Connection
             return;
         }
         ArraySegment<byte> bytes = Output.Detach();
-        _inFlight.Enqueue(bytes.Array!);
         _writesIssued++;
         Server.WritesIssued++;
         Socket.WriteHeldBack(bytes.AsMemory(), this); // OnWriteDone follows
+        _arraysInFlight.Handed(Socket, bytes.Array!, _writesIssued);
     }
 
     /// <summary>A flush reached the kernel (or failed): streams whose last bytes it carried finish.</summary>
     internal override void OnWriteDone(NetException? error)
     {
-        if (_inFlight.TryDequeue(out byte[]? array))
-            ArrayPool<byte>.Shared.Return(array);
         _writesCompleted++;
+        _arraysInFlight.Completed(_writesCompleted);
         if (error is not null)
             return; // the socket is destroyed: its close fails what waits
         while (_finishing.TryPeek(out Http2Stream? stream) && stream.Response.FinishWrite <= _writesCompleted && !Socket.Destroyed)

@@ -52,7 +52,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private readonly Stack<Http2Stream> _freeStreams = new();
     private readonly List<Http2Stream> _blocked = [];
     private readonly Queue<Http2Stream> _finishing = new();
-    private readonly Queue<byte[]> _inFlight = new();
+    private OutputArraysInFlight _arraysInFlight; // the output arrays handed to the socket whose bytes it has not all taken
     private readonly int[] _recentlyClosed = new int[2 * DefaultMaxConcurrentStreams];
     private readonly int[] _recentlyReset = new int[2 * DefaultMaxConcurrentStreams]; // by us: what follows is ignored
     private readonly byte[] _authorityScratch = new byte[HpackDecoder.DefaultMaxFieldSize];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Uvnet.Net;
 
 namespace Uvnet.Http.Server;
@@ -369,13 +368,10 @@ internal sealed partial class HttpConnection
             return;
         }
         ArraySegment<byte> bytes = Output.Detach();
-        if (_inFlight is null)
-            _inFlight = bytes.Array!;
-        else
-            (_inFlightMore ??= new()).Enqueue(bytes.Array!);
         Server.WritesIssued++;
         _writesIssued++;
         Socket.WriteHeldBack(bytes.AsMemory(), this); // what BeforeOutput would hand over is this very write; OnWriteDone follows
+        _arraysInFlight.Handed(Socket, bytes.Array!, _writesIssued);
     }
 
     /// <summary>The head response's file body: what is written before it leaves first, then the file (sendfile).</summary>
@@ -392,14 +388,10 @@ internal sealed partial class HttpConnection
         Socket.SendFile(file, offset, count, _onFileSent ??= OnFileSent);
     }
 
-    /// <summary>A write completed (writes complete in order): its array goes back to the pool.</summary>
+    /// <summary>A write completed (writes complete in order): its array goes back to the pool, unless it went when the write was taken.</summary>
     internal override void OnWriteDone(NetException? error)
     {
-        if (_inFlight is { } array)
-        {
-            _inFlight = _inFlightMore is not null && _inFlightMore.TryDequeue(out byte[]? next) ? next : null;
-            ArrayPool<byte>.Shared.Return(array);
-        }
+        _arraysInFlight.Completed(_writesCompleted + 1);
         OnWriteCompleted(error);
     }
 

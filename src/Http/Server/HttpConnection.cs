@@ -18,10 +18,7 @@ namespace Uvnet.Http.Server;
 internal sealed partial class HttpConnection : WriteCompletion
 {
     private Action<NetException?>? _onFileSent; // made on the first file body: most connections send none
-    // The arrays of the writes in flight, to return to the pool as they complete (in order): the first in a field,
-    // the rest (pipelined batches, backpressure) in a queue made only when more than one is in flight.
-    private byte[]? _inFlight;
-    private Queue<byte[]>? _inFlightMore;
+    private OutputArraysInFlight _arraysInFlight; // the output arrays handed to the socket whose bytes it has not all taken
     private HttpRequestParser? _parser; // lent by the server while a request arrives (see ReturnParserIfIdle)
 
     private ServerResponse? _head, _tail;

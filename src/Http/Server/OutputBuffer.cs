@@ -5,8 +5,8 @@ namespace Uvnet.Http.Server;
 
 /// <summary>
 /// Bytes waiting to be written, in an array rented from the shared pool. A flush hands the array to the
-/// socket (it goes back to the pool when the write completes) and the buffer rents a fresh one: the steady
-/// state allocates nothing.
+/// socket (it goes back to the pool once the socket has taken its bytes, see <see cref="OutputArraysInFlight"/>)
+/// and the buffer rents a fresh one: the steady state allocates nothing.
 /// </summary>
 internal sealed class OutputBuffer
 {
