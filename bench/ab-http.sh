@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B of two or more uvnet builds, interleaved: `uvnet hello --loops 1` on CPU 0 under wrk (64 connections, CPU 1),
+# A/B of two or more uvnet builds, interleaved: `uvnet hello --loops 1` on CPU 0 under wrk (64 connections, or CONNS; CPU 1),
 # keep-alive and pipelined x16. Prints requests/s and the server's CPU time per request, split into the loop
 # thread and the runtime's other threads.
 #   bench/ab-http.sh ROUNDS SECONDS old=/path/to/uvnet-build new=/path/to/other-build

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # A/B of two uvnet builds with both servers started once and warmed, then measured in many short alternating
 # runs (A B A B ...), so the host's drifting CPU speed and each process's JIT luck weigh on both sides alike.
-# `uvnet hello --loops 1` on CPU 0 under wrk (64 connections, CPU 1). Prints, per pair, each server's loop-thread
+# `uvnet hello --loops 1` on CPU 0 under wrk (64 connections, or CONNS; CPU 1). Prints, per pair, each server's loop-thread
 # CPU time per request (from /proc/.../schedstat, nanoseconds) and the ratio B/A; then the median ratio.
 #   bench/ab-warm.sh PAIRS SECONDS MODE old=/path/to/build new=/path/to/build     (MODE: keepalive | pipelined)
 # Build each with `dotnet build -c Release src/Server -o DIR`. WARM (seconds, default 15) must outlast tiered JIT.
 set -u
 pairs=${1:?pairs}; dur=${2:?seconds}; mode=${3:?mode}; a=${4:?old=dir}; b=${5:?new=dir}
-warm=${WARM:-15}; port=${PORT:-18700}
+warm=${WARM:-15}; port=${PORT:-18700}; conns=${CONNS:-64}
 pipeline=$(cd "$(dirname "$0")" && pwd)/pipeline.lua
 script=(); [ "$mode" = pipelined ] && script=(-s "$pipeline")
 pids=()
@@ -18,7 +18,7 @@ start() {
   for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$p/plaintext && break; sleep 0.1; done
 }
 loop_tid() { for t in /proc/$1/task/*; do grep -q '^uvnet loop' $t/comm && basename $t; done | head -1; }
-load() { taskset -c 1 wrk -t1 -c64 -d${2}s "${script[@]}" http://127.0.0.1:$1/plaintext -- 16 2>/dev/null; }
+load() { taskset -c 1 wrk -t1 -c$conns -d${2}s "${script[@]}" http://127.0.0.1:$1/plaintext -- 16 2>/dev/null; }
 measure() { # port server-pid -> "ns requests"
   local tid ns0 ns1 out; tid=$(loop_tid $2)
   ns0=$(awk '{print $1}' /proc/$2/task/$tid/schedstat)

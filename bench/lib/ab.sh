@@ -31,7 +31,7 @@ ab_server_of() { pgrep -P $1; }
 ab_wrk() {
   local script=()
   [ $1 = pipelined ] && script=(-s "$AB_PIPELINE")
-  taskset -c 1 wrk -t1 -c64 -d$2s "${script[@]}" "$3" -- 16
+  taskset -c 1 wrk -t1 -c${CONNS:-64} -d$2s "${script[@]}" "$3" -- 16
 }
 
 # ab_measure <server pid> <command...>: runs the command (its output in AB_OUT, its errors dropped) and sets AB_TICKS and
