@@ -19,6 +19,18 @@ public class Http2AllocationTests
     [Fact]
     public void Sixteen_concurrent_streams_allocate_nothing_on_the_loop_thread() => AssertNoAllocationPerRequest(batch: 16);
 
+    /// <summary>
+    /// One stream at a time on many connections at once, all read in one poll: as for HTTP/1.1, the turn's output
+    /// arrays must not each wait for their write's completion in the next turn (see <see cref="LockstepClients"/>).
+    /// </summary>
+    [Fact]
+    public void Many_connections_at_once_allocate_nothing_on_the_loop_thread()
+    {
+        using var fixture = LockstepClients.StartPlaintextServer();
+        using var clients = new LockstepHttp2Clients(fixture, LockstepClients.MoreThanPooled);
+        clients.AssertNoAllocationPerRequest(fixture.Loop);
+    }
+
     private static void AssertNoAllocationPerRequest(int batch)
     {
         using var fixture = ServerFixture.Start((req, res) =>

@@ -28,78 +28,9 @@ public class AllocationTests
     [Fact]
     public void Keep_alive_requests_on_many_connections_at_once_allocate_nothing_on_the_loop_thread()
     {
-        int connections = Math.Max(256, 32 * Environment.ProcessorCount + 64);
-        using var fixture = ServerFixture.Start(static (_, res) =>
-        {
-            res.SendDate = false; // a new Date string once a second would be counted in a window
-            res.SetHeader("Content-Type", "text/plain");
-            res.End("Hello, World!"u8);
-        });
-        using var clients = new LockstepClients(fixture, connections);
-        int measured = 20 * connections;
-        clients.SendAll();
-        LoopDriver.RunUntil(fixture.Loop, () => clients.Exchange() >= measured); // warm up: pools, JIT tiers
-        long allocated = LoopDriver.LeastAllocated(fixture.Loop, clients.Exchange, measured);
-        Assert.True(allocated == 0, $"{allocated / (double)measured} bytes per request");
-    }
-
-    /// <summary>
-    /// Blocking sockets driven from the loop's thread between turns: each connection's next request is sent once its
-    /// response has come, so the next poll finds every connection readable. Their calls allocate nothing.
-    /// </summary>
-    private sealed class LockstepClients : IDisposable
-    {
-        // Connections made before the loop accepts them: no more than its listen queue holds (511).
-        private const int AcceptedAtOnce = 128;
-
-        private static readonly byte[] s_request = "GET /plaintext HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
-        private readonly List<Socket> _sockets = [];
-        private readonly byte[] _buffer = new byte[4096];
-        private int _answered;
-
-        internal LockstepClients(ServerFixture fixture, int count)
-        {
-            while (_sockets.Count < count)
-            {
-                for (int i = 0; i < AcceptedAtOnce && _sockets.Count < count; i++)
-                {
-                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    _sockets.Add(socket);
-                    socket.Connect(System.Net.IPAddress.Loopback, fixture.Port); // the listen queue holds it until accepted
-                }
-                LoopDriver.RunUntil(fixture.Loop, () => fixture.Server.ConnectionCount == _sockets.Count);
-            }
-        }
-
-        internal void SendAll()
-        {
-            foreach (Socket socket in _sockets)
-                socket.Send(s_request);
-        }
-
-        /// <summary>Takes the responses that came, sends each answered connection its next request, and returns the responses so far.</summary>
-        internal int Exchange()
-        {
-            foreach (Socket socket in _sockets)
-            {
-                if (socket.Available == 0)
-                    continue;
-                // Every body ends with '!', and a response comes whole (the next request waits for it).
-                int n = socket.Receive(_buffer);
-                if (_buffer.AsSpan(0, n).Contains((byte)'!'))
-                {
-                    _answered++;
-                    socket.Send(s_request);
-                }
-            }
-            return _answered;
-        }
-
-        public void Dispose()
-        {
-            foreach (Socket socket in _sockets)
-                socket.Dispose();
-        }
+        using var fixture = LockstepClients.StartPlaintextServer();
+        using var clients = new LockstepHttp1Clients(fixture, LockstepClients.MoreThanPooled);
+        clients.AssertNoAllocationPerRequest(fixture.Loop);
     }
 
     private static void AssertNoAllocationPerRequest(int batch)
