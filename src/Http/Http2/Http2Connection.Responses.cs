@@ -65,10 +65,10 @@ internal sealed partial class Http2Connection
         int sent = 0;
         while (sent < data.Length)
         {
-            long window = Math.Min(stream.SendWindow, _sendWindow);
+            long window = Math.Min(stream.SendWindow.Size, _sendWindow.Size);
             if (window <= 0)
             {
-                if (_sendWindow <= 0 && stream.SendWindow > 0 && !stream.Blocked)
+                if (_sendWindow.Size <= 0 && stream.SendWindow.Size > 0 && !stream.Blocked)
                 {
                     stream.Blocked = true;
                     _blocked.Add(stream);
@@ -81,8 +81,8 @@ internal sealed partial class Http2Connection
             stream.FlagsAt = Output.Length + 4;
             stream.FlagsBuffer = _writesIssued;
             Output.Advance(Http2FrameWriter.WriteData(destination, stream.Id, data.Slice(sent, length), last));
-            stream.SendWindow -= length;
-            _sendWindow -= length;
+            stream.SendWindow.Consume(length);
+            _sendWindow.Consume(length);
             sent += length;
         }
         return sent;
@@ -181,7 +181,7 @@ internal sealed partial class Http2Connection
     /// <summary>The connection's window opened: the streams that waited for it go on, in the order they began waiting.</summary>
     private void PumpBlocked()
     {
-        while (_blocked.Count > 0 && _sendWindow > 0)
+        while (_blocked.Count > 0 && _sendWindow.Size > 0)
         {
             Http2Stream stream = _blocked[0];
             _blocked.RemoveAt(0);

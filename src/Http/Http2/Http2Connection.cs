@@ -77,9 +77,8 @@ internal sealed partial class Http2Connection : WriteCompletion
     private int _lastStreamId;
     private int _recentlyClosedNext;
     private int _recentlyResetNext;
-    private long _sendWindow = Http2Settings.DefaultInitialWindowSize;
-    private int _receiveWindow = ConnectionWindow;
-    private int _connectionUncredited;
+    private Http2FlowWindow _sendWindow = new(Http2Settings.DefaultInitialWindowSize);
+    private Http2FlowWindow _receiveWindow = new(ConnectionWindow);
     private long _writesIssued;
     private long _writesCompleted;
     private long _floodWindowStart;
@@ -312,9 +311,8 @@ internal sealed partial class Http2Connection : WriteCompletion
     private Http2Error OnDataFrame(in Http2FrameHeader header, ReadOnlySpan<byte> data)
     {
         // The whole frame, padding included, counts against both windows (§6.9.1), whatever the stream's state.
-        if (header.Length > _receiveWindow)
+        if (!_receiveWindow.TryReceive(header.Length))
             return Http2Error.Connection(Http2ErrorCode.FlowControlError);
-        _receiveWindow -= header.Length;
         if (IsIdleStream(header.StreamId))
             return Http2Error.Connection(Http2ErrorCode.ProtocolError); // §5.1: DATA on an idle stream
         CreditConnection(header.Length - data.Length); // the padding: nobody reads it
@@ -324,13 +322,12 @@ internal sealed partial class Http2Connection : WriteCompletion
             // §5.1: frames in flight when we reset the stream are ignored; otherwise closed, or half closed (remote).
             return WasResetByUs(header.StreamId) ? Http2Error.None : Http2Error.Stream(Http2ErrorCode.StreamClosed);
         }
-        if (header.Length > stream.ReceiveWindow)
+        if (!stream.ReceiveWindow.TryReceive(header.Length))
         {
             CreditConnection(data.Length);
             return Http2Error.Stream(Http2ErrorCode.FlowControlError);
         }
-        stream.ReceiveWindow -= header.Length;
-        stream.Uncredited += header.Length - data.Length;
+        stream.ReceiveWindow.Release(header.Length - data.Length);
         stream.Received += data.Length;
         bool end = header.Has(Http2FrameFlags.EndStream);
         if (stream.ContentLength >= 0 && (stream.Received > stream.ContentLength || (end && stream.Received != stream.ContentLength)))
@@ -348,7 +345,7 @@ internal sealed partial class Http2Connection : WriteCompletion
             if (request.HoldsTooMuch || stream.ReadPaused)
                 stream.Withheld += data.Length;
             else
-                stream.Uncredited += data.Length;
+                stream.ReceiveWindow.Release(data.Length);
         }
         if (end)
         {
@@ -366,21 +363,19 @@ internal sealed partial class Http2Connection : WriteCompletion
     /// <summary>Gives the connection's window back by WINDOW_UPDATE once half of it is used (fewer frames than one per DATA).</summary>
     private void CreditConnection(int count)
     {
-        _connectionUncredited += count;
-        if (_connectionUncredited < ConnectionWindow / 2)
-            return;
-        WriteWindowUpdate(0, _connectionUncredited);
-        _receiveWindow += _connectionUncredited;
-        _connectionUncredited = 0;
+        _receiveWindow.Release(count);
+        int increment = _receiveWindow.TakeUpdate();
+        if (increment > 0)
+            WriteWindowUpdate(0, increment);
     }
 
     private void CreditStream(Http2Stream stream)
     {
-        if (stream.Uncredited < OurInitialWindow / 2 || stream.RemoteClosed || stream.Reset)
+        if (stream.RemoteClosed || stream.Reset)
             return;
-        WriteWindowUpdate(stream.Id, stream.Uncredited);
-        stream.ReceiveWindow += stream.Uncredited;
-        stream.Uncredited = 0;
+        int increment = stream.ReceiveWindow.TakeUpdate();
+        if (increment > 0)
+            WriteWindowUpdate(stream.Id, increment);
     }
 
     /// <summary>A reader came for a body whose bytes were withheld from the window: the client may send on.</summary>
@@ -388,7 +383,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     {
         if (stream.Withheld == 0)
             return;
-        stream.Uncredited += stream.Withheld;
+        stream.ReceiveWindow.Release(stream.Withheld);
         stream.Withheld = 0;
         CreditStream(stream);
         if (!_inRead)
@@ -613,8 +608,7 @@ internal sealed partial class Http2Connection : WriteCompletion
             // §6.9.2: the change applies to every open stream's window; one pushed past 2^31-1 is a connection error.
             foreach (Http2Stream stream in _streams.Values)
             {
-                stream.SendWindow += delta;
-                if (stream.SendWindow > Http2Settings.MaxWindowSize)
+                if (!stream.SendWindow.TryGrow(delta))
                     return Http2Error.Connection(Http2ErrorCode.FlowControlError);
             }
         }
@@ -628,8 +622,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     {
         if (id == 0)
         {
-            _sendWindow += increment;
-            if (_sendWindow > Http2Settings.MaxWindowSize)
+            if (!_sendWindow.TryGrow(increment))
                 return Http2Error.Connection(Http2ErrorCode.FlowControlError); // §6.9.1
             PumpBlocked();
             return Http2Error.None;
@@ -638,8 +631,7 @@ internal sealed partial class Http2Connection : WriteCompletion
             return Http2Error.Connection(Http2ErrorCode.ProtocolError); // §5.1: WINDOW_UPDATE on an idle stream
         if (!_streams.TryGetValue(id, out Http2Stream? stream) || stream.Reset)
             return Http2Error.None; // closed: a WINDOW_UPDATE may still be on its way (§6.9)
-        stream.SendWindow += increment;
-        if (stream.SendWindow > Http2Settings.MaxWindowSize)
+        if (!stream.SendWindow.TryGrow(increment))
             return Http2Error.Stream(Http2ErrorCode.FlowControlError);
         Pump(stream);
         return Http2Error.None;

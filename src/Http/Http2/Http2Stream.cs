@@ -30,13 +30,10 @@ internal sealed class Http2Stream
     internal bool Reset { get; set; }
 
     /// <summary>What the peer lets this stream send (may go negative when its initial window shrinks, §6.9.2).</summary>
-    internal long SendWindow { get; set; }
+    internal Http2FlowWindow SendWindow;
 
-    /// <summary>What this stream may still receive.</summary>
-    internal int ReceiveWindow { get; set; }
-
-    /// <summary>Bytes received and read (or held within bounds) that WINDOW_UPDATE has not given back yet.</summary>
-    internal int Uncredited { get; set; }
+    /// <summary>What this stream may still receive, and the bytes read (or held within bounds) that WINDOW_UPDATE has not given back yet.</summary>
+    internal Http2FlowWindow ReceiveWindow;
 
     /// <summary>Bytes received but not given back because nobody reads the body yet (given back on the first read).</summary>
     internal int Withheld { get; set; }
@@ -96,9 +93,9 @@ internal sealed class Http2Stream
     {
         Id = id;
         RemoteClosed = LocalClosed = Reset = EndQueued = HeadersSent = Blocked = NeedsDrain = false;
-        SendWindow = sendWindow;
-        ReceiveWindow = receiveWindow;
-        Uncredited = Withheld = 0;
+        SendWindow = new Http2FlowWindow(sendWindow);
+        ReceiveWindow = new Http2FlowWindow(receiveWindow);
+        Withheld = 0;
         ContentLength = -1;
         Received = 0;
         FlagsAt = -1;

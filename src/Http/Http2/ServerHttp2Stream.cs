@@ -182,7 +182,7 @@ public sealed class ServerHttp2Stream
                 (false, true) => Http2StreamStateKind.HalfClosedRemote,
                 _ => Http2StreamStateKind.Open,
             };
-            return new Http2StreamState(kind, stream.ReceiveWindow, stream.LocalClosed, stream.RemoteClosed);
+            return new Http2StreamState(kind, (int)stream.ReceiveWindow.Size, stream.LocalClosed, stream.RemoteClosed);
         }
     }
 

@@ -35,12 +35,11 @@ internal sealed class Http2LoadStream(IHttp2LoadRequest request)
 
     internal int Id { get; set; }
 
-    internal long SendWindow { get; set; }
+    /// <summary>What the server lets the request body send on this stream.</summary>
+    internal Http2FlowWindow SendWindow;
 
-    internal int ReceiveWindow { get; set; }
-
-    /// <summary>Bytes received since the last WINDOW_UPDATE for the stream.</summary>
-    internal int Uncredited { get; set; }
+    /// <summary>What the server may still send on this stream, and the bytes received since its last WINDOW_UPDATE.</summary>
+    internal Http2FlowWindow ReceiveWindow;
 
     /// <summary>Request body bytes sent so far (the rest waits for the server's window).</summary>
     internal int BodySent { get; set; }
@@ -150,9 +149,8 @@ internal sealed class Http2LoadConnection
     private Http2FrameSequence _sequence = new();
     private Http2Settings _peer = new();
     private int _nextStreamId = 1;
-    private long _sendWindow = Http2Settings.DefaultInitialWindowSize;
-    private int _receiveWindow = ConnectionWindow;
-    private int _connectionUncredited;
+    private Http2FlowWindow _sendWindow = new(Http2Settings.DefaultInitialWindowSize);
+    private Http2FlowWindow _receiveWindow = new(ConnectionWindow);
     private bool _ready, _goingAway, _closed, _inRead, _connectFailed, _noH2;
 
     /// <summary>Connects to <paramref name="options"/>' server (over TLS for https, h2 offered by ALPN) and sends the preface.</summary>
@@ -309,9 +307,8 @@ internal sealed class Http2LoadConnection
         stream.Id = id;
         // Idle from its sending: the wait for the server's stream limit is no silence of the server's on it.
         stream.LastActivity = _loop.Now;
-        stream.SendWindow = _peer.InitialWindowSize;
-        stream.ReceiveWindow = StreamWindow;
-        stream.Uncredited = 0;
+        stream.SendWindow = new Http2FlowWindow(_peer.InitialWindowSize);
+        stream.ReceiveWindow = new Http2FlowWindow(StreamWindow);
         stream.BodySent = 0;
         stream.FinalHeaders = false;
         _streams.Add(id, stream);
@@ -332,14 +329,14 @@ internal sealed class Http2LoadConnection
         int maxFrame = (int)_peer.MaxFrameSize;
         while (stream.BodySent < body.Length)
         {
-            long window = Math.Min(stream.SendWindow, _sendWindow);
+            long window = Math.Min(stream.SendWindow.Size, _sendWindow.Size);
             if (window <= 0)
                 return false;
             int length = (int)Math.Min(Math.Min(window, maxFrame), body.Length - stream.BodySent);
             bool last = stream.BodySent + length == body.Length;
             _output.Advance(Http2FrameWriter.WriteData(_output.GetSpan(Http2FrameHeader.Size + length), stream.Id, body.Slice(stream.BodySent, length), last));
-            stream.SendWindow -= length;
-            _sendWindow -= length;
+            stream.SendWindow.Consume(length);
+            _sendWindow.Consume(length);
             stream.BodySent += length;
         }
         return true;
@@ -519,17 +516,15 @@ internal sealed class Http2LoadConnection
     private Http2Error OnData(in Http2FrameHeader header, int dataLength)
     {
         // The whole frame, padding included, counts against both windows (§6.9.1).
-        if (header.Length > _receiveWindow)
+        if (!_receiveWindow.TryReceive(header.Length))
             return Http2Error.Connection(Http2ErrorCode.FlowControlError);
-        _receiveWindow -= header.Length;
         CreditConnection(header.Length); // nothing is kept: the window is given back as the bytes are counted
         if (!_streams.TryGetValue(header.StreamId, out Http2LoadStream? stream))
             return IsIdle(header.StreamId) ? Http2Error.Connection(Http2ErrorCode.ProtocolError) : Http2Error.None;
         if (!stream.FinalHeaders)
             return Http2Error.Stream(Http2ErrorCode.ProtocolError); // §8.1: DATA before the response's head
-        if (header.Length > stream.ReceiveWindow)
+        if (!stream.ReceiveWindow.TryReceive(header.Length))
             return Http2Error.Stream(Http2ErrorCode.FlowControlError);
-        stream.ReceiveWindow -= header.Length;
         stream.LastActivity = _loop.Now;
         if (dataLength > 0)
             stream.Request.OnBody(dataLength);
@@ -538,25 +533,20 @@ internal sealed class Http2LoadConnection
             Complete(stream);
             return Http2Error.None;
         }
-        stream.Uncredited += header.Length;
-        if (stream.Uncredited >= StreamWindow / 2)
-        {
-            WriteWindowUpdate(stream.Id, stream.Uncredited);
-            stream.ReceiveWindow += stream.Uncredited;
-            stream.Uncredited = 0;
-        }
+        stream.ReceiveWindow.Release(header.Length);
+        int increment = stream.ReceiveWindow.TakeUpdate();
+        if (increment > 0)
+            WriteWindowUpdate(stream.Id, increment);
         return Http2Error.None;
     }
 
     /// <summary>Gives the connection's window back by one WINDOW_UPDATE once half of it is used.</summary>
     private void CreditConnection(int count)
     {
-        _connectionUncredited += count;
-        if (_connectionUncredited < ConnectionWindow / 2)
-            return;
-        WriteWindowUpdate(0, _connectionUncredited);
-        _receiveWindow += _connectionUncredited;
-        _connectionUncredited = 0;
+        _receiveWindow.Release(count);
+        int increment = _receiveWindow.TakeUpdate();
+        if (increment > 0)
+            WriteWindowUpdate(0, increment);
     }
 
     private Http2Error OnReset(int id)
@@ -578,8 +568,7 @@ internal sealed class Http2LoadConnection
         foreach (Http2LoadStream stream in _streams.Values)
         {
             // §6.9.2: the change applies to every open stream's window.
-            stream.SendWindow += delta;
-            if (stream.SendWindow > Http2Settings.MaxWindowSize)
+            if (!stream.SendWindow.TryGrow(delta))
                 return Http2Error.Connection(Http2ErrorCode.FlowControlError);
         }
         _output.Advance(Http2FrameWriter.WriteSettingsAck(_output.GetSpan(Http2FrameHeader.Size)));
@@ -594,8 +583,7 @@ internal sealed class Http2LoadConnection
     {
         if (id == 0)
         {
-            _sendWindow += increment;
-            if (_sendWindow > Http2Settings.MaxWindowSize)
+            if (!_sendWindow.TryGrow(increment))
                 return Http2Error.Connection(Http2ErrorCode.FlowControlError); // §6.9.1
             SendBodies();
             return Http2Error.None;
@@ -604,8 +592,7 @@ internal sealed class Http2LoadConnection
             return Http2Error.Connection(Http2ErrorCode.ProtocolError);
         if (!_streams.TryGetValue(id, out Http2LoadStream? stream))
             return Http2Error.None; // closed: a WINDOW_UPDATE may still be on its way
-        stream.SendWindow += increment;
-        if (stream.SendWindow > Http2Settings.MaxWindowSize)
+        if (!stream.SendWindow.TryGrow(increment))
             return Http2Error.Stream(Http2ErrorCode.FlowControlError);
         if (_sending.Contains(stream) && SendBody(stream))
             _sending.Remove(stream);
