@@ -66,6 +66,7 @@ internal sealed partial class Http2Connection : WriteCompletion
     private Http2FrameFlags _blockFlags;
     private bool _blockSelfDependent;
     private byte[] _encodeScratch = new byte[4096];
+    private Http2Stream? _dispatching; // the stream whose handler runs now (see OnEndStreamWritten)
     private bool _prefaceDone;
     private bool _inRead;
     private bool _goingAway;         // GOAWAY sent: no new stream
@@ -504,6 +505,7 @@ internal sealed partial class Http2Connection : WriteCompletion
         stream.Response = response;
         request.BeginHttp2(stream, method);
         response.BeginHttp2(stream);
+        _dispatching = stream;
         if (tooLarge)
         {
             // §8.2.2's suggestion: 431, rather than a reset the client cannot explain.
@@ -524,11 +526,14 @@ internal sealed partial class Http2Connection : WriteCompletion
         {
             _owner.DispatchHttp2(request, response, expectsContinue);
         }
+        _dispatching = null;
         if (stream.RemoteClosed && !request.BodyDone)
         {
             request.OnComplete();
             AfterRemoteClosed(stream);
         }
+        if (stream.EndedInDispatch)
+            FinishDispatched(stream);
     }
 
     /// <summary>

@@ -53,6 +53,9 @@ internal sealed class Http2Stream
     /// <summary>The response's head went out (its HEADERS frame).</summary>
     internal bool HeadersSent { get; set; }
 
+    /// <summary>END_STREAM was written while the stream's handler ran: the connection finishes it once the handler returned.</summary>
+    internal bool EndedInDispatch { get; set; }
+
     /// <summary>In the connection's list of streams waiting for the connection's window.</summary>
     internal bool Blocked { get; set; }
 
@@ -92,7 +95,7 @@ internal sealed class Http2Stream
     internal void Begin(int id, long sendWindow, int receiveWindow)
     {
         Id = id;
-        RemoteClosed = LocalClosed = Reset = EndQueued = HeadersSent = Blocked = NeedsDrain = false;
+        RemoteClosed = LocalClosed = Reset = EndQueued = HeadersSent = Blocked = NeedsDrain = EndedInDispatch = false;
         SendWindow = new Http2FlowWindow(sendWindow);
         ReceiveWindow = new Http2FlowWindow(receiveWindow);
         Withheld = 0;
