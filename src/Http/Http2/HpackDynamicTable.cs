@@ -51,6 +51,12 @@ internal sealed class HpackDynamicTable
     /// <summary>The number of entries.</summary>
     public int Count { get; private set; }
 
+    /// <summary>
+    /// Counts the changes that can move or drop entries (an insert, a new size or capacity): two equal versions mean
+    /// every index names the same field, so what was encoded against the table encodes to the same octets again.
+    /// </summary>
+    public long Version { get; private set; }
+
     /// <summary>The name of entry <paramref name="index"/>, 1 (newest) to <see cref="Count"/>.</summary>
     public ReadOnlySpan<byte> Name(int index)
     {
@@ -87,6 +93,7 @@ internal sealed class HpackDynamicTable
         }
 
         Capacity = capacity;
+        Version++;
         if (MaxSize > capacity)
         {
             SetMaxSize(capacity);
@@ -99,6 +106,7 @@ internal sealed class HpackDynamicTable
         ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSize, Capacity);
         MaxSize = maxSize;
+        Version++;
         EvictUntilFits(0);
     }
 
@@ -110,6 +118,7 @@ internal sealed class HpackDynamicTable
     public void Insert(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         int size = name.Length + value.Length + EntryOverhead;
+        Version++;
         if (size > MaxSize)
         {
             EvictUntilFits(MaxSize + 1);

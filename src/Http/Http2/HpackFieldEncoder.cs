@@ -27,6 +27,9 @@ internal sealed class HpackFieldEncoder
     /// <summary>The table, for inspection.</summary>
     public HpackDynamicTable Table => _table;
 
+    /// <summary>Whether the next block begins with a table size update (<see cref="BeginBlock"/> writes it).</summary>
+    public bool UpdatePending => _pending >= 0;
+
     /// <summary>
     /// The peer's SETTINGS_HEADER_TABLE_SIZE changed: the table uses at most that much (never more than
     /// <see cref="MaxTableSize"/>), evicting now, and the next block begins with the update that says so.

@@ -20,6 +20,9 @@ internal sealed partial class Http2Connection
     /// <summary>The response encoder: its dynamic table is the connection's, shared by every stream's blocks in the order sent.</summary>
     internal HpackFieldEncoder FieldEncoder { get; } = new();
 
+    /// <summary>The start of the last response head encoded, copied when the next would encode the same (see <see cref="Http2HeadCache"/>).</summary>
+    internal Http2HeadCache HeadCache { get; } = new();
+
     /// <summary>Whether a frame written for <paramref name="stream"/> now would be sent (neither side ended it by reset or END_STREAM).</summary>
     internal bool CanWrite(Http2Stream stream) => !(stream.Reset || stream.LocalClosed || Socket.Destroyed);
 

@@ -11,6 +11,9 @@ internal sealed class DateHeader
     private readonly byte[] _line = [.. "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n"u8]; // "Date: " + IMF-fixdate + CRLF
     private long _second = -1;
 
+    /// <summary>The second (of loop time) the line last returned by <see cref="Line"/> was formatted for.</summary>
+    internal long Second => _second;
+
     internal ReadOnlySpan<byte> Line(Loop loop)
     {
         long second = loop.Now / 1000;

@@ -39,22 +39,23 @@ public sealed partial class ServerResponse
         foreach (var (name, value) in _headers)
             estimate += name.Length + value.Length + 12;
         Span<byte> block = stream.Owner.EncodeScratch(estimate);
-        int length = encoder.BeginBlock(block);
-        HpackEncoder.TryEncodeStatus(StatusCode, block[length..], out int written);
-        length += written;
-        bool skipSome = (plan.Present & plan.Skip) != 0;
-        foreach (var (name, value) in _headers)
+        // The start (status, the handler's fields, Date, Server) is copied when the last head on this connection
+        // encoded the same; Content-Length, which changes per response, is encoded after it either way.
+        SpecialHeaders added = plan.Add & (SpecialHeaders.Date | SpecialHeaders.Server);
+        ReadOnlySpan<byte> date = (added & SpecialHeaders.Date) != 0 ? server.Date.Line(server.Loop)["Date: ".Length..^2] : default;
+        long dateSecond = date.IsEmpty ? -1 : server.Date.Second;
+        int variant = ((int)(plan.Present & plan.Skip) << 8) | (int)added;
+        long tableVersion = encoder.Table.Version;
+        Http2HeadCache cache = stream.Owner.HeadCache;
+        int length = encoder.UpdatePending ? -1 : cache.TryCopy(StatusCode, _headers, variant, dateSecond, tableVersion, block);
+        if (length < 0)
         {
-            if ((!skipSome || (Classify(name) & plan.Skip) == 0) && !IsConnectionSpecific(name))
-                length += EncodeField(encoder, name, value, block[length..]);
+            length = encoder.BeginBlock(block);
+            bool update = length > 0;
+            length += EncodeStart(encoder, plan, date, block[length..]);
+            if (!update && encoder.Table.Version == tableVersion)
+                cache.Keep(StatusCode, _headers, variant, dateSecond, tableVersion, block[..length]);
         }
-        if ((plan.Add & SpecialHeaders.Date) != 0)
-        {
-            ReadOnlySpan<byte> line = server.Date.Line(server.Loop);
-            length += EncodeBytes(encoder, "date"u8, line["Date: ".Length..^2], block[length..]);
-        }
-        if ((plan.Add & SpecialHeaders.Server) != 0 && server.ServerHeaderLine is { } serverLine)
-            length += EncodeBytes(encoder, "server"u8, serverLine.AsSpan("Server: ".Length..^2), block[length..]);
         if ((plan.Add & SpecialHeaders.ContentLength) != 0)
         {
             Span<byte> digits = stackalloc byte[20];
@@ -62,6 +63,23 @@ public sealed partial class ServerResponse
             length += EncodeBytes(encoder, "content-length"u8, digits[..count], block[length..]);
         }
         stream.Owner.WriteFieldBlock(stream, block[..length], endStream: false);
+    }
+
+    /// <summary>The head's start: <c>:status</c>, the handler's fields (but those skipped and the connection-specific ones), Date and Server.</summary>
+    private int EncodeStart(HpackFieldEncoder encoder, in HeadPlan plan, ReadOnlySpan<byte> date, Span<byte> block)
+    {
+        HpackEncoder.TryEncodeStatus(StatusCode, block, out int length);
+        bool skipSome = (plan.Present & plan.Skip) != 0;
+        foreach (var (name, value) in _headers)
+        {
+            if ((!skipSome || (Classify(name) & plan.Skip) == 0) && !IsConnectionSpecific(name))
+                length += EncodeField(encoder, name, value, block[length..]);
+        }
+        if (!date.IsEmpty)
+            length += EncodeBytes(encoder, "date"u8, date, block[length..]);
+        if ((plan.Add & SpecialHeaders.Server) != 0 && Connection.Server.ServerHeaderLine is { } serverLine)
+            length += EncodeBytes(encoder, "server"u8, serverLine.AsSpan("Server: ".Length..^2), block[length..]);
+        return length;
     }
 
     /// <summary>An interim (1xx) head, or the trailers (<paramref name="status"/> 0) that end the stream.</summary>

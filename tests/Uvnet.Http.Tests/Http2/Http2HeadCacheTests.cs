@@ -1,0 +1,82 @@
+using Uvnet.Http.Server;
+using Uvnet.Http.Tests.Server;
+using static Uvnet.Http.Tests.Http2.Http2Wire;
+
+namespace Uvnet.Http.Tests.Http2;
+
+/// <summary>
+/// The start of a response head copied from the last one on the connection (<see cref="Http2HeadCache"/>): only when
+/// it would encode to the same octets, so that every head still decodes to its own fields.
+/// </summary>
+public class Http2HeadCacheTests
+{
+    private static readonly byte[] Start = [0x88, 0xbf, 0xbe];
+
+    private static (Http2HeadCache Cache, List<KeyValuePair<string, string>> Fields) Kept()
+    {
+        var cache = new Http2HeadCache();
+        List<KeyValuePair<string, string>> fields = [new("Content-Type", "text/plain")];
+        cache.Keep(200, fields, variant: 1, dateSecond: 7, tableVersion: 3, Start);
+        return (cache, fields);
+    }
+
+    [Fact]
+    public void The_same_status_strings_date_second_and_table_version_copy_the_kept_start()
+    {
+        var (cache, fields) = Kept();
+        var destination = new byte[16];
+        Assert.Equal(Start.Length, cache.TryCopy(200, fields, 1, 7, 3, destination));
+        Assert.Equal(Start, destination[..Start.Length]);
+    }
+
+    [Fact]
+    public void Any_other_input_or_table_state_copies_nothing()
+    {
+        var (cache, fields) = Kept();
+        var destination = new byte[16];
+        Assert.Equal(-1, cache.TryCopy(404, fields, 1, 7, 3, destination));
+        Assert.Equal(-1, cache.TryCopy(200, fields, 3, 7, 3, destination)); // another field skipped or added
+        Assert.Equal(-1, cache.TryCopy(200, fields, 1, 8, 3, destination)); // the next second's Date
+        Assert.Equal(-1, cache.TryCopy(200, fields, 1, 7, 4, destination)); // the table changed since
+        // Equal text in another string object: not known to be the same field without comparing it.
+        Assert.Equal(-1, cache.TryCopy(200, [new("Content-Type", new string("text/plain".AsSpan()))], 1, 7, 3, destination));
+        Assert.Equal(-1, cache.TryCopy(200, [.. fields, new("X-More", "1")], 1, 7, 3, destination));
+    }
+
+    [Fact]
+    public void Heads_that_change_from_response_to_response_on_one_connection_each_decode_to_their_own_fields()
+    {
+        string[] kinds = ["text/plain", "application/json"];
+        int served = 0;
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            int n = served++;
+            // Two alike, then another value, status or field: each change must be encoded, not copied.
+            res.SetHeader("Content-Type", kinds[n / 2 % 2]);
+            if (n % 5 == 4)
+                res.SetHeader("X-Extra", "yes");
+            res.StatusCode = n % 7 == 6 ? 201 : 200;
+            res.End("ok");
+        });
+        var responses = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            var responses = new List<Http2Response>();
+            for (int i = 0; i < 20; i++)
+            {
+                await wire.SendAsync(Headers(1 + (2 * i), true, Get()));
+                responses.Add(await wire.ReadResponseAsync(1 + (2 * i)));
+            }
+            return responses;
+        });
+        for (int n = 0; n < responses.Count; n++)
+        {
+            Http2Response response = responses[n];
+            Assert.Equal(n % 7 == 6 ? "201" : "200", response.Status);
+            Assert.Equal(kinds[n / 2 % 2], response.Field("content-type"));
+            Assert.Equal(n % 5 == 4 ? "yes" : null, response.Field("x-extra"));
+            Assert.Equal("2", response.Field("content-length"));
+            Assert.NotNull(response.Field("date"));
+        }
+    }
+}
