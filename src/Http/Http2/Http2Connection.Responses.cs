@@ -162,13 +162,14 @@ internal sealed partial class Http2Connection
     /// A stream whose response ended inside its handler's call, once the handler returned: as HTTP/1.1 does, a
     /// response nobody can tell the finish of (no handler, callback or task; its handler let go) is done now, and the
     /// pair and the stream go back to their pools at once, so that the streams of one read take turns with one pair
-    /// (warm in the cache) rather than each holding its own until the write completes. Any other waits for its write.
+    /// (warm in the cache) rather than each holding its own until the write completes. Any other waits for its write,
+    /// as does a stream still open (a request body still coming to a reader): its pair stays its own until then.
     /// </summary>
     private void FinishDispatched(Http2Stream stream)
     {
         stream.EndedInDispatch = false;
         ServerResponse response = stream.Response;
-        if (response.Observed || stream.Api is not null || Socket.Destroyed)
+        if (response.Observed || stream.Api is not null || Socket.Destroyed || _streams.ContainsKey(stream.Id))
         {
             _finishing.Enqueue(stream);
             return;
@@ -176,8 +177,7 @@ internal sealed partial class Http2Connection
         response.FinishUnobserved();
         HttpConnection.FinishRequest(response.AnsweredRequest);
         _owner.RetireHttp2(response);
-        if (!_streams.TryGetValue(stream.Id, out Http2Stream? current) || current != stream)
-            _freeStreams.Push(stream);
+        _freeStreams.Push(stream);
     }
 
     /// <summary>Sends what a stream holds as far as its windows now allow; Drain when its buffer emptied enough.</summary>

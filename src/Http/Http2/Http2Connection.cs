@@ -109,8 +109,11 @@ internal sealed partial class Http2Connection : WriteCompletion
     /// <summary>The write that will carry what is in <see cref="Output"/> now.</summary>
     internal long NextWrite => Output.IsEmpty ? _writesIssued : _writesIssued + 1;
 
-    /// <summary>Whether no stream is active and nothing is being written (the keep-alive timeout and CloseIdleConnections apply).</summary>
-    internal bool IsIdle => _streams.Count == 0 && _finishing.Count == 0 && Socket.WritableLength == 0;
+    /// <summary>
+    /// Whether no stream is active and nothing is being written (the keep-alive timeout and CloseIdleConnections apply).
+    /// The output counts: responses finished in a read (see FinishDispatched) wait there for the write at its end.
+    /// </summary>
+    internal bool IsIdle => _streams.Count == 0 && _finishing.Count == 0 && Output.IsEmpty && Socket.WritableLength == 0;
 
     /// <summary>Since when (loop time) no stream has been active.</summary>
     internal long IdleSince { get; private set; }
