@@ -4,25 +4,36 @@
 # ratio. Prints requests/s, the load process's CPU time per request (user + system, startup and JIT included) and its
 # loop thread's ("uvnet load 0", sampled every 0.2 s until it exits: without the runtime's JIT and GC threads).
 #   bench/ab-load.sh ROUNDS SECONDS old=/path/to/uvnet-build new=/path/to/other-build
-# MODE=pipelined (default; 16 deep, bench/pipeline.lua for wrk) or keepalive. Build each with
-# `dotnet build -c Release src/Server -o DIR`.
+# MODE=pipelined (default; 16 deep, bench/pipeline.lua for wrk) or keepalive. SERVER=libuv loads the libuv
+# canned-response server (bench/peers/build/http-ceiling, `make -C bench/peers/libuv`: the load suite's) instead.
+# LOAD_ARGS are added to every `uvnet load` (as --warmup 1s: its requests/s is then of the measured part only, and
+# wrk's of its whole run; the CPU per request includes the warm-up's requests). A build may be given as
+# name=dir@VAR=value,VAR=value to run it with those environment variables (runtime knobs: DOTNET_TieredPGO=0).
+# Build each with `dotnet build -c Release src/Server -o DIR`.
 set -u
 rounds=${1:?rounds}; dur=${2:?seconds}; shift 2; builds=("$@")
 [ ${#builds[@]} -ge 2 ] || { echo "name=dir for at least two builds" >&2; exit 2; }
 mode=${MODE:-pipelined}; port=${PORT:-18700}; warm=${WARM:-8}
 pipeline=$(cd "$(dirname "$0")" && pwd)/pipeline.lua
 first=${builds[0]#*=}
-timeout -k 5 $((warm + rounds * (${#builds[@]} + 1) * (dur + 15) + 30)) taskset -c 0 dotnet "$first/uvnet.dll" hello --port $port --loops 1 --quiet >/dev/null 2>&1 &
+first=${first%%@*}
+bound=$((warm + rounds * (${#builds[@]} + 1) * (dur + 15) + 30))
+if [ "${SERVER:-uvnet}" = libuv ]; then
+  timeout -k 5 $bound taskset -c 0 "$(cd "$(dirname "$0")" && pwd)/peers/build/http-ceiling" --port $port >/dev/null 2>&1 &
+else
+  timeout -k 5 $bound taskset -c 0 dotnet "$first/uvnet.dll" hello --port $port --loops 1 --quiet >/dev/null 2>&1 &
+fi
 pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:$port/plaintext && break; sleep 0.1; done
 url=http://127.0.0.1:$port/plaintext
-wrkargs=(); loadargs=(); [ $mode = pipelined ] && { wrkargs=(-s "$pipeline"); loadargs=(--pipeline 16); }
+wrkargs=(); loadargs=(${LOAD_ARGS:-}); [ $mode = pipelined ] && { wrkargs=(-s "$pipeline"); loadargs+=(--pipeline 16); }
 taskset -c 1 wrk -t1 -c64 -d${warm}s "${wrkargs[@]}" $url -- 16 >/dev/null 2>&1 # the server's JIT settles
 for _ in $(seq $rounds); do
   out=$(taskset -c 1 wrk -t1 -c64 -d${dur}s "${wrkargs[@]}" $url -- 16 2>/dev/null)
   echo "$mode wrk rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")"
   for b in "${builds[@]}"; do
-    /usr/bin/time -o /tmp/ab-load.$$.time -f 'cpu %U %S' taskset -c 1 dotnet "${b#*=}/uvnet.dll" load $url -c 64 -d ${dur}s "${loadargs[@]}" >/tmp/ab-load.$$.out 2>&1 &
+    spec=${b#*=}; envs=(); [[ $spec == *@* ]] && IFS=, read -ra envs <<< "${spec#*@}"
+    /usr/bin/time -o /tmp/ab-load.$$.time -f 'cpu %U %S' env "${envs[@]}" taskset -c 1 dotnet "${spec%%@*}/uvnet.dll" load $url -c 64 -d ${dur}s "${loadargs[@]}" >/tmp/ab-load.$$.out 2>&1 &
     lp=$!; loop=0
     while kill -0 $lp 2>/dev/null; do
       for t in $(pgrep -P $lp 2>/dev/null) ; do

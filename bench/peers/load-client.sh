@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A load generator as a client peer: load-client.sh <uvnet DLL|wrk> <keepalive|pipelined> --port P --conns N
-# --seconds S --warmup W. A warm-up run of W seconds (discarded), then a measured run of S seconds; prints
+# --seconds S --warmup W. wrk: a warm-up run of W seconds (discarded), then a measured run of S seconds. uvnet load:
+# one run, --warmup W then S seconds measured (a separate run would warm a process that then exits). Prints
 # "RESULT requests_per_sec=<n> cpu_pct=<client CPU, 100 = one core> errors=<n> p99_us=<n>" (p99 from uvnet load only:
 # wrk's closed-loop percentiles are not comparable). Pipelined means 16 requests in flight per connection (uvnet load
-# --pipeline 16; wrk with bench/pipeline.lua). uvnet load's JIT warms up inside its measured run: its own first
-# fraction of a second runs tier-0 code.
+# --pipeline 16; wrk with bench/pipeline.lua). cpu_pct is over the whole process, uvnet load's warm-up included.
 set -euo pipefail
 generator=$1 mode=$2
 shift 2
@@ -25,7 +25,7 @@ times=$(mktemp)
 out=$(mktemp)
 trap 'rm -f "$times" "$out"' EXIT
 
-run() { # run <seconds> <output file>
+run() { # run <seconds> <output file> [<warm-up seconds, uvnet load only>]
   if [[ $generator == wrk ]]; then
     local script=()
     [[ $mode == pipelined ]] && script=(-s "$bench_dir/pipeline.lua")
@@ -34,12 +34,16 @@ run() { # run <seconds> <output file>
     local pipeline=()
     [[ $mode == pipelined ]] && pipeline=(--pipeline 16)
     /usr/bin/time -f '%e %U %S' -o "$times" dotnet "$generator" load "$url" -c "$conns" -d "${1}s" "${pipeline[@]}" \
-      --expect-status 200 --json > "$2"
+      --warmup "${3:-0}" --expect-status 200 --json > "$2"
   fi
 }
 
-[[ ${warmup:-0} -gt 0 ]] && run "$warmup" /dev/null
-run "$seconds" "$out"
+if [[ $generator == wrk ]]; then
+  [[ ${warmup:-0} -gt 0 ]] && run "$warmup" /dev/null
+  run "$seconds" "$out"
+else
+  run "$seconds" "$out" "${warmup:-0}"
+fi
 cpu=$(awk '{ printf "%d", ($2 + $3) * 100 / $1 }' "$times")
 if [[ $generator == wrk ]]; then
   rps=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out")

@@ -40,7 +40,20 @@ public partial class CommandLineTests
         }
     }
 
+    [Fact]
+    public void Load_warms_up_for_a_second_unless_told()
+    {
+        Assert.Equal(LoadOptions.DefaultWarmup, Run("load", "http://127.0.0.1/").Load!.Warmup);
+        Assert.Equal(TimeSpan.FromSeconds(1), LoadOptions.DefaultWarmup);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Run("load", "http://127.0.0.1/", "--warmup", "250ms").Load!.Warmup);
+        Assert.Equal(TimeSpan.Zero, Run("load", "http://127.0.0.1/", "--warmup", "0").Load!.Warmup); // as wrk: counted from the start
+        Assert.Equal(TimeSpan.Zero, new LoadOptions { Host = "h", Port = 1 }.Warmup); // the library runs none unless told
+    }
+
     [Theory]
+    [InlineData("'--warmup' takes a duration", "load", "http://127.0.0.1/", "--warmup", "soon")]
+    [InlineData("'--warmup' takes a duration", "load", "http://127.0.0.1/", "--warmup", "25h")]
+    [InlineData("'--warmup' is for load only", "hello", "--warmup", "1s")]
     [InlineData("load needs a URL", "load")]
     [InlineData("takes an http:// or https:// URL", "load", "ftp://127.0.0.1/")]
     [InlineData("takes an http[s]://HOST[:PORT]/PATH URL", "load", "127.0.0.1:80")]

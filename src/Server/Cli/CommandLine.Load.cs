@@ -31,7 +31,7 @@ public static partial class CommandLine
         private int? _connections, _threads, _pipeline, _streams, _timeoutMs, _expectStatus;
         private long? _expectBodyBytes;
         private double? _rate;
-        private TimeSpan? _duration;
+        private TimeSpan? _duration, _warmup;
         private string? _method, _bodyFile, _latencyCsv;
         private bool _json, _insecure, _h2;
 
@@ -77,6 +77,10 @@ public static partial class CommandLine
                 case "-d" or "--duration":
                     if (TakeLoadValue(args, ref i, name, value) is { } duration)
                         _duration = ParseDuration(name, duration) ?? _duration;
+                    break;
+                case "--warmup":
+                    if (TakeLoadValue(args, ref i, name, value) is { } warmup)
+                        _warmup = warmup == "0" ? TimeSpan.Zero : ParseDuration(name, warmup) ?? _warmup; // 0: none, as wrk
                     break;
                 case "--rate" or "-R":
                     if (TakeLoadValue(args, ref i, name, value) is { } rate)
@@ -206,6 +210,7 @@ public static partial class CommandLine
                     Connections = connections,
                     Threads = threads,
                     Duration = duration,
+                    Warmup = _warmup ?? LoadOptions.DefaultWarmup,
                     Pipeline = pipeline,
                     Http2 = _h2,
                     Streams = streams,

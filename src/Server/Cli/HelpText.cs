@@ -70,6 +70,8 @@ public static class HelpText
           -c N             connections in all, spread over the threads (default: 64)
           -d T             how long to send: 10s, 500ms, 2m (default: 10s); requests in
                            flight then are waited for
+              --warmup T   send for T first, not counted: the runtime optimises the hot
+                           path meanwhile (default: 1s; 0 for none, as wrk)
           -t N             threads, each with its own loop (default: 1; at most -c)
               --pipeline N keep N GET/HEAD requests in flight on each connection
               --h2         HTTP/2: h2c (prior knowledge) for http://, h2 by ALPN for https://

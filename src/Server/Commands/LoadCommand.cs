@@ -50,7 +50,7 @@ public static class LoadCommand
     {
         ArgumentNullException.ThrowIfNull(options);
         int threads = options.Threads;
-        long planned = options.Rate is { } rate ? (long)Math.Round(rate * options.Duration.TotalSeconds) : 0;
+        long planned = options.Rate is { } rate ? (long)Math.Round(rate * (options.Warmup + options.Duration).TotalSeconds) : 0;
         var workers = new LoadWorker[threads];
         var loops = new Loop[threads];
         using var ready = new CountdownEvent(threads);
@@ -118,7 +118,7 @@ public static class LoadCommand
             progress.Write("\r\x1b[K"); // the progress line is erased: the report follows on stdout
         if (!failures.IsEmpty)
             throw new AggregateException("a load thread failed", failures);
-        return new LoadResult(options, workers, startTicks);
+        return new LoadResult(options, workers);
     }
 
     /// <summary>Worker <paramref name="index"/>'s part of <paramref name="total"/> split over <paramref name="parts"/>, the first ones taking the remainder.</summary>
@@ -130,6 +130,7 @@ public static class LoadCommand
     {
         long responses = workers.Sum(w => w.Responses);
         double seconds = Stopwatch.GetElapsedTime(startTicks).TotalSeconds;
-        return string.Create(CultureInfo.InvariantCulture, $"\r\x1b[K{seconds:0} s: {responses} responses, {responses / seconds:0} requests/s");
+        double measured = Stopwatch.GetElapsedTime(workers.Min(w => w.MeasuredFromTicks)).TotalSeconds; // the warm-up's counts were dropped
+        return string.Create(CultureInfo.InvariantCulture, $"\r\x1b[K{seconds:0} s: {responses} responses, {responses / measured:0} requests/s");
     }
 }

@@ -43,6 +43,14 @@ public sealed class LatencyHistogram
         Count++;
     }
 
+    /// <summary>Forgets every value recorded.</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        Count = Max = Min = 0;
+        _sum = 0;
+    }
+
     /// <summary>Adds every value of <paramref name="other"/> to this histogram.</summary>
     public void Add(LatencyHistogram other)
     {

@@ -57,7 +57,21 @@ public sealed record LoadOptions
     /// <summary>Threads, each with its own loop (<c>-t</c>); at most <see cref="Connections"/>.</summary>
     public int Threads { get; init; } = 1;
 
-    /// <summary>How long requests are started (<c>-d</c>); the requests in flight then are waited for.</summary>
+    /// <summary>
+    /// The warm-up <c>uvnet load</c> runs unless told (<c>--warmup</c>): long enough for the runtime to replace the
+    /// hot path's first, unoptimised code (tiered compilation) on a loaded core.
+    /// </summary>
+    public static readonly TimeSpan DefaultWarmup = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long requests are sent before the measurement starts (<c>--warmup</c>; none here, <see cref="DefaultWarmup"/>
+    /// from the command line), as the run goes: its responses, bytes and errors are then dropped and the clock
+    /// restarted, so the figures are of optimised code. Responses in flight across the end of the warm-up count in the
+    /// measurement, timed from their send.
+    /// </summary>
+    public TimeSpan Warmup { get; init; }
+
+    /// <summary>How long requests are started (<c>-d</c>), after the warm-up; the requests in flight then are waited for.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Requests kept in flight on each connection (<c>--pipeline</c>; 1: none pipelined). HTTP/1.1 only.</summary>

@@ -10,15 +10,17 @@ public sealed class LoadResult
 {
     private readonly long[] _errors = new long[LoadErrors.KindCount];
 
-    /// <summary>Merges <paramref name="workers"/>, which ran from <paramref name="startTicks"/> (<see cref="Stopwatch"/> ticks).</summary>
-    public LoadResult(LoadOptions options, IReadOnlyList<LoadWorker> workers, long startTicks)
+    /// <summary>Merges <paramref name="workers"/>, timed from the first one's measurement start (the end of its warm-up).</summary>
+    public LoadResult(LoadOptions options, IReadOnlyList<LoadWorker> workers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(workers);
         Options = options;
-        long end = startTicks;
+        long start = workers.Count == 0 ? 0 : workers.Min(w => w.MeasuredFromTicks);
+        long end = start;
         foreach (LoadWorker worker in workers)
         {
+            WarmupResponses += worker.WarmupResponses;
             Latency.Add(worker.Latency);
             Responses += worker.Responses;
             BodyBytes += worker.BodyBytes;
@@ -28,17 +30,23 @@ public sealed class LoadResult
             Unsent += worker.Unsent;
             end = Math.Max(end, worker.FinishedTicks);
         }
-        Elapsed = Stopwatch.GetElapsedTime(startTicks, end);
+        Elapsed = Stopwatch.GetElapsedTime(start, end);
     }
 
     /// <summary>The options of the run.</summary>
     public LoadOptions Options { get; }
 
-    /// <summary>From the start to the close of the last request (the duration, and the wait for the requests then in flight).</summary>
+    /// <summary>
+    /// From the start of the measurement (the end of the warm-up) to the close of the last request (the duration, and
+    /// the wait for the requests then in flight).
+    /// </summary>
     public TimeSpan Elapsed { get; }
 
     /// <summary>Complete responses, those counted as status errors included.</summary>
     public long Responses { get; }
+
+    /// <summary>Complete responses of the warm-up, counted in nothing else.</summary>
+    public long WarmupResponses { get; }
 
     /// <summary>Open loop: requests of the schedule still waiting for a connection when the run ended (see <see cref="LoadWorker.Unsent"/>).</summary>
     public long Unsent { get; }
@@ -80,7 +88,10 @@ public sealed class LoadResult
         else if (o.Pipeline > 1)
             text.Append(CultureInfo.InvariantCulture, $", pipelined x{o.Pipeline}");
         text.Append(o.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $", open loop at {rate:0.##} requests/s") : ", closed loop");
-        text.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:0.00} s\n");
+        text.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:0.00} s");
+        if (o.Warmup > TimeSpan.Zero)
+            text.Append(CultureInfo.InvariantCulture, $" after a {o.Warmup.TotalSeconds:0.###} s warm-up ({WarmupResponses} responses, not counted)");
+        text.Append('\n');
         // With no response there is no latency: 0 ms percentiles would read as a fast server instead of a dead one.
         if (Latency.Count == 0)
             text.Append("  latency   none: no response completed\n");
@@ -120,6 +131,8 @@ public sealed class LoadResult
                 json.WriteNumber("rate", rate);
             else
                 json.WriteNull("rate");
+            json.WriteNumber("warmup_s", o.Warmup.TotalSeconds);
+            json.WriteNumber("warmup_responses", WarmupResponses);
             json.WriteNumber("duration_s", o.Duration.TotalSeconds);
             json.WriteNumber("elapsed_s", Elapsed.TotalSeconds);
             json.WriteNumber("responses", Responses);

@@ -13,6 +13,8 @@ namespace Uvnet.Server.Load;
 /// or after that time; its latency is measured from that intended time, so a stalled server's backlog shows in the
 /// percentiles (wrk2's coordinated-omission correction). At the end of the duration no request is started; those in
 /// flight are waited for, for up to the timeout more (then abandoned as timeouts), so the count is what the server answered.
+/// A warm-up (<see cref="LoadOptions.Warmup"/>) runs first as the rest does; at its end the counters and the histogram
+/// start again from zero (<see cref="WarmupResponses"/> keeps its count, <see cref="MeasuredFromTicks"/> its end).
 /// Over HTTP/2 (<see cref="LoadOptions.Http2"/>) a slot is a stream of one of the worker's connections instead.
 /// </summary>
 public sealed partial class LoadWorker
@@ -29,14 +31,14 @@ public sealed partial class LoadWorker
     private readonly long[] _errors = new long[LoadErrors.KindCount];
     private readonly long _planned; // open loop: requests this worker sends in all
     private readonly double _ticksPerRequest; // open loop: Stopwatch ticks between intended sends
-    private TimerHandle? _pacer, _deadline;
+    private TimerHandle? _pacer, _deadline, _warmup;
     private int _freeCount, _inFlight;
-    private long _startTicks, _scheduled, _responses, _bodyBytes, _closedBytesRead;
+    private long _startTicks, _scheduled, _responses, _bodyBytes, _closedBytesRead, _warmupBytesRead;
     private bool _started, _stopping, _overtime;
 
     /// <summary>
     /// A worker on <paramref name="loop"/> with <paramref name="connections"/> of <paramref name="options"/>'s
-    /// connections and, in the open loop, <paramref name="planned"/> requests spread evenly over the duration.
+    /// connections and, in the open loop, <paramref name="planned"/> requests spread evenly over the warm-up and the duration.
     /// </summary>
     public LoadWorker(Loop loop, LoadOptions options, int connections, long planned)
     {
@@ -57,7 +59,7 @@ public sealed partial class LoadWorker
         };
         _planned = planned;
         if (options.Rate is not null && planned > 0)
-            _ticksPerRequest = options.Duration.TotalSeconds * Stopwatch.Frequency / planned;
+            _ticksPerRequest = (options.Warmup + options.Duration).TotalSeconds * Stopwatch.Frequency / planned;
         if (options.Http2)
         {
             _http2 = new Http2LoadConnection?[connections];
@@ -103,8 +105,16 @@ public sealed partial class LoadWorker
     /// <summary>Errors by kind (see <see cref="LoadErrors"/>).</summary>
     public ReadOnlySpan<long> Errors => _errors;
 
-    /// <summary>Bytes read from every connection the worker used, heads included (complete once it has finished).</summary>
-    public long SocketBytesRead => _closedBytesRead + _sockets.Sum(s => s.BytesRead);
+    /// <summary>Bytes read from every connection the worker used after the warm-up, heads included (complete once it has finished).</summary>
+    public long SocketBytesRead => AllBytesRead - _warmupBytesRead;
+
+    private long AllBytesRead => _closedBytesRead + _sockets.Sum(s => s.BytesRead);
+
+    /// <summary>Complete responses of the warm-up, not counted in <see cref="Responses"/> (0 until the warm-up has ended).</summary>
+    public long WarmupResponses { get; private set; }
+
+    /// <summary>When the measurement started, in <see cref="Stopwatch"/> ticks: the end of the warm-up, else the start.</summary>
+    public long MeasuredFromTicks { get; private set; }
 
     /// <summary>Whether every request has closed after the duration ended (or <see cref="Stop"/>).</summary>
     public bool Finished { get; private set; }
@@ -118,10 +128,16 @@ public sealed partial class LoadWorker
         if (_started)
             throw new InvalidOperationException("the worker has started already");
         _started = true;
-        _startTicks = Stopwatch.GetTimestamp();
+        _startTicks = MeasuredFromTicks = Stopwatch.GetTimestamp();
+        long warmupMs = (long)Math.Ceiling(_options.Warmup.TotalMilliseconds);
         _deadline = new TimerHandle(_loop);
         _deadline.Data = this;
-        _deadline.Start(static t => ((LoadWorker)t.Data!).DeadlinePassed(), (long)Math.Ceiling(_options.Duration.TotalMilliseconds));
+        _deadline.Start(static t => ((LoadWorker)t.Data!).DeadlinePassed(), warmupMs + (long)Math.Ceiling(_options.Duration.TotalMilliseconds));
+        if (warmupMs > 0)
+        {
+            _warmup = new TimerHandle(_loop) { Data = this };
+            _warmup.Start(static t => ((LoadWorker)t.Data!).EndWarmup(), warmupMs);
+        }
         if (_options.Http2)
             StartHttp2Timeouts();
         if (_options.Rate is null)
@@ -138,13 +154,31 @@ public sealed partial class LoadWorker
         _pacer.Start(static t => ((LoadWorker)t.Data!).SendDue(), 0, 1);
     }
 
-    /// <summary>Starts no more requests; the worker finishes once those in flight have closed.</summary>
+    /// <summary>
+    /// The warm-up is over: what it counted is dropped (its responses kept apart), and the measurement starts now. The
+    /// requests in flight go on, and count when they complete.
+    /// </summary>
+    private void EndWarmup()
+    {
+        _warmup!.Close();
+        _warmup = null;
+        WarmupResponses = _responses;
+        Volatile.Write(ref _responses, 0);
+        Volatile.Write(ref _bodyBytes, 0);
+        Array.Clear(_errors);
+        Latency.Clear();
+        _warmupBytesRead = AllBytesRead;
+        MeasuredFromTicks = Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Starts no more requests; the worker finishes once those in flight have closed (stopped in the warm-up, what it counted is reported).</summary>
     public void Stop()
     {
         if (_stopping || !_started)
             return;
         _stopping = true;
         _pacer?.Close();
+        _warmup?.Close();
         if (_inFlight == 0)
         {
             Finish();

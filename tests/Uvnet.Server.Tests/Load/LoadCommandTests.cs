@@ -59,6 +59,60 @@ public class LoadCommandTests
     }
 
     [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 8)]
+    [InlineData(true, 1)]
+    public void A_warm_up_is_sent_but_not_counted(bool h2, int pipeline)
+    {
+        using var server = new LoadServer(Hello);
+        LoadResult result = LoadCommand.Measure(Options(server.Port, h2: h2) with
+        {
+            Connections = 2,
+            Pipeline = h2 ? 1 : pipeline,
+            Warmup = TimeSpan.FromMilliseconds(300),
+            Duration = TimeSpan.FromMilliseconds(500),
+            ExpectStatus = 200,
+            ExpectBodyBytes = 13,
+        });
+        Assert.True(result.WarmupResponses > 0);
+        Assert.True(result.Responses > 0);
+        // Every request the server answered is in one count or the other, never both.
+        Assert.Equal(server.Requests, result.WarmupResponses + result.Responses);
+        Assert.Equal(result.Responses, result.Latency.Count);
+        Assert.Equal(13 * result.Responses, result.BodyBytes);
+        Assert.Equal(0, result.TotalErrors);
+        Assert.True(result.Elapsed < TimeSpan.FromMilliseconds(300 + 500 + 2000), $"elapsed {result.Elapsed}: timed from the end of the warm-up");
+        using var json = JsonDocument.Parse(result.ToJson());
+        Assert.Equal(result.WarmupResponses, json.RootElement.GetProperty("warmup_responses").GetInt64());
+        Assert.Equal(0.3, json.RootElement.GetProperty("warmup_s").GetDouble());
+        Assert.Contains($"after a 0.3 s warm-up ({result.WarmupResponses} responses, not counted)", result.ToText());
+    }
+
+    [Fact]
+    public void Errors_of_the_warm_up_are_not_counted()
+    {
+        // 404 to every request until the worker has ended its warm-up (its own count says when), 200 after.
+        int warm = 0;
+        using var server = new LoadServer((loop, index, req, res) =>
+        {
+            res.StatusCode = Volatile.Read(ref warm) == 1 ? 200 : 404;
+            res.End("Hello, World!"u8);
+        });
+        var loop = new Loop();
+        var worker = new LoadWorker(loop, Options(server.Port) with { Warmup = TimeSpan.FromMilliseconds(200), Duration = TimeSpan.FromMilliseconds(300) }, 1, 0);
+        var watch = new TimerHandle(loop);
+        watch.Start(_ => Volatile.Write(ref warm, worker.WarmupResponses > 0 ? 1 : 0), 0, 1);
+        worker.Start();
+        LoopDriver.RunUntil(loop, () => worker.Finished);
+        watch.Close();
+        LoopDriver.CloseLoop(loop);
+        Assert.True(worker.WarmupResponses > 0);
+        Assert.True(worker.Responses > 0);
+        // Only the few answered between the warm-up's end and the next check of the timer can be 404s.
+        Assert.True(worker.Errors[(int)LoadError.Status4xx] < worker.Responses, $"{worker.Errors[(int)LoadError.Status4xx]} of {worker.Responses}: the warm-up's 404s were counted");
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Open_loop_sends_rate_times_duration_requests(bool h2)
@@ -68,6 +122,18 @@ public class LoadCommandTests
         Assert.InRange(result.Responses, 495, 505); // within 1% of 500 × 1 s
         Assert.Equal(0, result.Unsent);
         Assert.Equal(server.Requests, result.Responses);
+        Assert.Equal(0, result.TotalErrors);
+    }
+
+    [Fact]
+    public void Open_loop_keeps_its_rate_through_the_warm_up_and_counts_the_duration_only()
+    {
+        using var server = new LoadServer(Hello);
+        LoadResult result = LoadCommand.Measure(Options(server.Port) with { Rate = 500, Warmup = TimeSpan.FromMilliseconds(500) });
+        Assert.InRange(result.Responses, 495, 505); // within 1% of 500 × 1 s
+        Assert.InRange(result.WarmupResponses, 245, 255);
+        Assert.Equal(server.Requests, result.WarmupResponses + result.Responses);
+        Assert.Equal(0, result.Unsent);
         Assert.Equal(0, result.TotalErrors);
     }
 
