@@ -90,7 +90,7 @@ public sealed class LoadResult
         text.Append(o.Rate is { } rate ? string.Create(CultureInfo.InvariantCulture, $", open loop at {rate:0.##} requests/s") : ", closed loop");
         text.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:0.00} s");
         if (o.Warmup > TimeSpan.Zero)
-            text.Append(CultureInfo.InvariantCulture, $" after a {o.Warmup.TotalSeconds:0.###} s warm-up ({WarmupResponses} responses, not counted)");
+            text.Append(CultureInfo.InvariantCulture, $" after a {o.Warmup.TotalSeconds:0.###} s warm-up, whose {WarmupResponses} responses are not counted");
         text.Append('\n');
         // With no response there is no latency: 0 ms percentiles would read as a fast server instead of a dead one.
         if (Latency.Count == 0)

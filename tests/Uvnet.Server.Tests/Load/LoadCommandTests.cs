@@ -85,7 +85,7 @@ public class LoadCommandTests
         using var json = JsonDocument.Parse(result.ToJson());
         Assert.Equal(result.WarmupResponses, json.RootElement.GetProperty("warmup_responses").GetInt64());
         Assert.Equal(0.3, json.RootElement.GetProperty("warmup_s").GetDouble());
-        Assert.Contains($"after a 0.3 s warm-up ({result.WarmupResponses} responses, not counted)", result.ToText());
+        Assert.Contains($"after a 0.3 s warm-up, whose {result.WarmupResponses} responses are not counted", result.ToText());
     }
 
     [Fact]
