@@ -8,7 +8,8 @@
 # canned-response server (bench/peers/build/http-ceiling, `make -C bench/peers/libuv`: the load suite's) instead.
 # LOAD_ARGS are added to every `uvnet load` (as --warmup 1s: its requests/s is then of the measured part only, and
 # wrk's of its whole run; the CPU per request includes the warm-up's requests). A build may be given as
-# name=dir@VAR=value,VAR=value to run it with those environment variables (runtime knobs: DOTNET_TieredPGO=0).
+# name=dir@VAR=value,--option=value,... to run it with those environment variables (runtime knobs:
+# DOTNET_TieredPGO=0) and load options of its own (--warmup=0): one build twice, with and without.
 # Build each with `dotnet build -c Release src/Server -o DIR`.
 set -u
 rounds=${1:?rounds}; dur=${2:?seconds}; shift 2; builds=("$@")
@@ -32,8 +33,10 @@ for _ in $(seq $rounds); do
   out=$(taskset -c 1 wrk -t1 -c64 -d${dur}s "${wrkargs[@]}" $url -- 16 2>/dev/null)
   echo "$mode wrk rps=$(awk '/Requests\/sec/ {print $2}' <<< "$out")"
   for b in "${builds[@]}"; do
-    spec=${b#*=}; envs=(); [[ $spec == *@* ]] && IFS=, read -ra envs <<< "${spec#*@}"
-    /usr/bin/time -o /tmp/ab-load.$$.time -f 'cpu %U %S' env "${envs[@]}" taskset -c 1 dotnet "${spec%%@*}/uvnet.dll" load $url -c 64 -d ${dur}s "${loadargs[@]}" >/tmp/ab-load.$$.out 2>&1 &
+    spec=${b#*=}; extras=(); envs=(); args=()
+    [[ $spec == *@* ]] && IFS=, read -ra extras <<< "${spec#*@}"
+    for x in "${extras[@]}"; do if [[ $x == --* ]]; then args+=("$x"); else envs+=("$x"); fi; done
+    /usr/bin/time -o /tmp/ab-load.$$.time -f 'cpu %U %S' env "${envs[@]}" taskset -c 1 dotnet "${spec%%@*}/uvnet.dll" load $url -c 64 -d ${dur}s "${loadargs[@]}" "${args[@]}" >/tmp/ab-load.$$.out 2>&1 &
     lp=$!; loop=0
     while kill -0 $lp 2>/dev/null; do
       for t in $(pgrep -P $lp 2>/dev/null) ; do
