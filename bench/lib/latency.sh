@@ -2,7 +2,8 @@
 # throughput rows, comparable with earlier runs), `uvnet load --rate` sends LATENCY_RATE requests/s in all over 64
 # connections for LATENCY_SECONDS, open loop, each request timed from its intended send time (coordinated omission
 # corrected, as wrk2), pinned to the load CPU. The same offered load for every peer, below what each sustains here.
-# uvnet load has no warm-up phase: its first fraction of a second runs tier-0 code, for every peer alike.
+# uvnet load's default 1 s warm-up (--warmup) runs first, not measured; pinned to one core, its JIT may still be
+# tiering after it (README, "The JIT on one core"), for every peer alike.
 
 LATENCY_RATE=5000
 

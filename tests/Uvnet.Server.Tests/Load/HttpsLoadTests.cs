@@ -63,7 +63,7 @@ public class HttpsLoadTests
         string url = $"https://127.0.0.1:{server.Port}/plaintext";
 
         // Self-signed, not in the system's roots: every connection fails its handshake, none is counted as a response.
-        LoadOptions verified = CommandLine.Parse(["load", url, "-c", "2", "-d", "300ms"]).Options!.Load!;
+        LoadOptions verified = CommandLine.Parse(["load", url, "-c", "2", "-d", "300ms", "--warmup", "0"]).Options!.Load!;
         LoadResult refused = LoadCommand.Measure(verified);
         Assert.Equal(0, refused.Responses);
         Assert.True(refused.Errors(LoadError.Tls) > 0);
@@ -74,7 +74,8 @@ public class HttpsLoadTests
         Assert.True(loaded.Responses > 0);
         Assert.Equal(0, loaded.TotalErrors);
         Assert.Equal(0, await server.StopAsync());
-        Assert.Equal(Logged(server), loaded.Responses);
+        Assert.True(loaded.WarmupResponses > 0); // the command line's default warm-up: sent, answered, not counted
+        Assert.Equal(Logged(server), loaded.WarmupResponses + loaded.Responses);
     }
 
     [Fact]
