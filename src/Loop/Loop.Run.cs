@@ -68,9 +68,13 @@ public sealed partial class Loop
             Poll(timeout);
             // As libuv's uv_run: the callbacks the poll's I/O made ready at once (a write finished inside a read
             // callback) run in this iteration, a few passes at most so that a callback that always queues
-            // another cannot starve the poll.
-            for (int pass = 0; pass < MaxPendingPassesAfterPoll && _pendingHead is not null; pass++)
+            // another cannot starve the poll. Deferred work runs in the same passes, after the pending callbacks,
+            // so that what it makes ready (a write it sent that finished at once) runs in the next pass.
+            for (int pass = 0; pass < MaxPendingPassesAfterPoll && (_pendingHead is not null || !_deferred.IsEmpty); pass++)
+            {
                 RunPending();
+                _deferred.RunQueued();
+            }
 
             CheckQueue.Run();
             RunClosing();
@@ -94,7 +98,7 @@ public sealed partial class Loop
     {
         if (_stopRequested || (ActiveHandles == 0 && ActiveRequests == 0))
             return 0;
-        if (_pendingHead is not null || IdleQueue.ActiveCount > 0 || _closingCount > 0 || !_posted.IsEmpty)
+        if (_pendingHead is not null || IdleQueue.ActiveCount > 0 || _closingCount > 0 || !_posted.IsEmpty || !_deferred.IsEmpty)
             return 0;
         TimerHandle? next = Timers.Min;
         if (next is null)

@@ -103,9 +103,9 @@ public sealed partial class Loop : IDisposable
     /// </summary>
     public long Now => _now;
 
-    /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted work.</summary>
+    /// <summary>Whether anything keeps the loop alive: an active referenced handle, an active request, a closing handle, pending callbacks, or posted or deferred work.</summary>
     public bool IsAlive =>
-        ActiveHandles > 0 || ActiveRequests > 0 || _closingCount > 0 || _pendingHead is not null || !_posted.IsEmpty;
+        ActiveHandles > 0 || ActiveRequests > 0 || _closingCount > 0 || _pendingHead is not null || !_posted.IsEmpty || !_deferred.IsEmpty;
 
     /// <summary>Number of handles on the loop that are not closed yet, closing ones included.</summary>
     public int HandleCount { get; private set; }
@@ -171,7 +171,7 @@ public sealed partial class Loop : IDisposable
         if (_closed)
             return 0;
         // The post queue closes last, and only when empty: from then on a post throws instead of being lost.
-        if (HandleCount > 0 || ActiveRequests > 0 || _runningThreadId != 0 || !_posted.TryClose())
+        if (HandleCount > 0 || ActiveRequests > 0 || _runningThreadId != 0 || !_deferred.IsEmpty || !_posted.TryClose())
             return UvError.EBUSY;
         _closed = true;
         // A closed default loop is forgotten, so Default makes a new one, as uv_loop_close does for uv_default_loop.

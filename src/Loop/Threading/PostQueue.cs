@@ -3,9 +3,8 @@ using System.Collections.Concurrent;
 namespace Uvnet.Threading;
 
 /// <summary>
-/// Work posted to the loop from any thread, run on the loop thread in posting order. Entries are structs
-/// holding the user's delegate and state with a cached static invoker, so a post with a reference-type
-/// state allocates nothing in the steady state.
+/// Work posted to the loop from any thread, run on the loop thread in posting order. Entries are
+/// <see cref="LoopCallback"/> structs, so a post with a reference-type state allocates nothing in the steady state.
 /// </summary>
 /// <remarks>
 /// The queue closes with the loop, and only when empty, without a lock on the posting path: posters count
@@ -17,28 +16,23 @@ internal sealed class PostQueue
 {
     private const int Closing = 1 << 30, Closed = int.MinValue;
 
-    private readonly ConcurrentQueue<Entry> _queue = new();
+    private readonly ConcurrentQueue<LoopCallback> _queue = new();
 
     // Posters between their check and their enqueue, plus the Closing or Closed flag.
     private int _state;
 
-    private readonly record struct Entry(Delegate Callback, object? State, Action<Delegate, object?> Invoke);
-
     internal bool IsEmpty => _queue.IsEmpty;
 
     /// <summary>Queues <paramref name="callback"/>; false, and nothing queued, once the queue closed.</summary>
-    internal bool TryEnqueue(Action callback) =>
-        TryEnqueue(new Entry(callback, null, static (d, _) => ((Action)d)()));
+    internal bool TryEnqueue(Action callback) => TryEnqueue(LoopCallback.Of(callback));
 
     /// <inheritdoc cref="TryEnqueue(Action)"/>
-    internal bool TryEnqueue<TState>(Action<TState> callback, TState state) =>
-        TryEnqueue(new Entry(callback, state, Invoker<TState>.Invoke));
+    internal bool TryEnqueue<TState>(Action<TState> callback, TState state) => TryEnqueue(LoopCallback.Of(callback, state));
 
     /// <inheritdoc cref="TryEnqueue(Action)"/>
-    internal bool TryEnqueue(SendOrPostCallback callback, object? state) =>
-        TryEnqueue(new Entry(callback, state, static (d, s) => ((SendOrPostCallback)d)(s)));
+    internal bool TryEnqueue(SendOrPostCallback callback, object? state) => TryEnqueue(LoopCallback.Of(callback, state));
 
-    private bool TryEnqueue(Entry entry)
+    private bool TryEnqueue(LoopCallback entry)
     {
         SpinWait spin = default;
         int state;
@@ -79,12 +73,7 @@ internal sealed class PostQueue
     /// </summary>
     internal void RunQueued()
     {
-        for (int n = _queue.Count; n > 0 && _queue.TryDequeue(out Entry e); n--)
-            e.Invoke(e.Callback, e.State);
-    }
-
-    private static class Invoker<TState>
-    {
-        internal static readonly Action<Delegate, object?> Invoke = static (d, s) => ((Action<TState>)d)((TState)s!);
+        for (int n = _queue.Count; n > 0 && _queue.TryDequeue(out LoopCallback e); n--)
+            e.Run();
     }
 }

@@ -13,6 +13,7 @@ internal sealed unsafe class Wakeup : IDisposable
     private readonly int _writeFd;
     private int _signalled;
     private bool _closed;
+    private long _writes;
 
     internal Wakeup()
     {
@@ -36,6 +37,9 @@ internal sealed unsafe class Wakeup : IDisposable
     /// <summary>Whether a signal arrived that the loop has not answered: lets a non-blocking iteration skip the poll.</summary>
     internal bool IsSignalled => Volatile.Read(ref _signalled) != 0;
 
+    /// <summary>How many times the descriptor was written: the system calls signalling cost, and a wakeup's poll and read each.</summary>
+    internal long Writes => Volatile.Read(ref _writes);
+
     /// <summary>Wakes the loop. Any thread; the descriptor is written only by the first signal since the last answer.</summary>
     internal void Signal()
     {
@@ -49,6 +53,7 @@ internal sealed unsafe class Wakeup : IDisposable
                 return;
             ulong one = 1;
             Libc.Write(_writeFd, (byte*)&one, OperatingSystem.IsLinux() ? 8 : 1);
+            _writes++; // under the lock: signallers on several threads count every write
         }
     }
 

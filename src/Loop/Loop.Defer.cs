@@ -1,0 +1,33 @@
+using Uvnet.Threading;
+
+namespace Uvnet;
+
+public sealed partial class Loop
+{
+    private readonly DeferQueue _deferred = new();
+
+    /// <summary>
+    /// Runs <paramref name="callback"/>(<paramref name="state"/>) on the loop thread later in this iteration: once the
+    /// poll's callbacks (and the pending ones they made ready) have returned, before the check phase; deferred from the
+    /// check or closing phase, or outside <see cref="Run(RunMode)"/>, in the next iteration, whose poll does not block.
+    /// For work the loop's thread leaves for after the call under way (a request started once its caller subscribed, an
+    /// object recycled once every call that raised its events returned): from that thread nothing is locked and the
+    /// wakeup descriptor is not written, as libuv's code would continue its callback chain or use a check handle rather
+    /// than an async handle. From any other thread (or before the loop first ran), as <see cref="Post{TState}(Action{TState}, TState)"/>.
+    /// Callbacks run in the order deferred; a deferred callback keeps the loop alive until it ran.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The loop is closed: the callback could never run.</exception>
+    internal void Defer<TState>(Action<TState> callback, TState state)
+    {
+        if (OwnerThreadId != Environment.CurrentManagedThreadId)
+        {
+            Post(callback, state);
+            return;
+        }
+        ThrowIfClosed();
+        _deferred.Enqueue(LoopCallback.Of(callback, state));
+    }
+
+    /// <summary>How many times a post, an async send or a completed task wrote the loop's wakeup descriptor: the loop's own work should not.</summary>
+    internal long WakeupWrites => Wakeup.Writes;
+}

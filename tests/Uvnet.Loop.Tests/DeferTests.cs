@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+
+namespace Uvnet.Tests;
+
+/// <summary>
+/// Loop.Defer: work the loop's own thread leaves for later in the iteration, run once the poll's callbacks returned and
+/// before the check phase, without writing the wakeup descriptor that Post writes.
+/// </summary>
+public sealed class DeferTests
+{
+    [Fact]
+    public void A_callback_deferred_by_a_poll_callback_runs_after_it_returns_and_before_check()
+    {
+        using var scope = new LoopScope();
+        using var pipe = new TestPipe();
+        var order = new List<string>();
+        var check = new CheckHandle(scope.Loop);
+        check.Start(_ => order.Add("check"));
+        var poll = scope.StartPoll(pipe.ReadFd, PollEvents.Readable, (p, _, _) =>
+        {
+            p.Stop();
+            scope.Loop.Defer(static list => list.Add("deferred"), order);
+            order.Add("poll returns");
+        });
+        Assert.Equal(1, pipe.Write());
+
+        scope.Loop.Run(RunMode.NoWait);
+
+        Assert.Equal(["poll returns", "deferred", "check"], order);
+        check.Close();
+        poll.Close();
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Deferring_from_the_loop_thread_writes_no_wakeup_while_posting_does()
+    {
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait); // the loop has run on this thread: it is the loop's
+        long before = scope.Loop.WakeupWrites;
+        var ran = new StrongBox<int>();
+
+        scope.Loop.Defer(static r => r.Value++, ran);
+        long afterDefer = scope.Loop.WakeupWrites;
+        scope.Loop.Post(static r => r.Value++, ran);
+
+        Assert.Equal(before, afterDefer);
+        Assert.Equal(before + 1, scope.Loop.WakeupWrites);
+        Assert.False(scope.Loop.Run());
+        Assert.Equal(2, ran.Value);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Deferred_callbacks_run_in_order_and_keep_the_loop_alive()
+    {
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait);
+        var order = new List<int>();
+
+        for (int i = 0; i < 100; i++)
+            scope.Loop.Defer(static s => s.Order.Add(s.N), (Order: order, N: i));
+
+        Assert.True(scope.Loop.IsAlive);
+        Assert.Equal(UvError.EBUSY, scope.Loop.Close());
+        Assert.False(scope.Loop.Run());
+        Assert.Equal(Enumerable.Range(0, 100), order);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void A_callback_that_always_defers_again_lets_the_iteration_end()
+    {
+        // Each pass runs what was deferred before it began, and an iteration runs a few passes: the poll comes round.
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait);
+        var runs = new StrongBox<int>();
+        Action<StrongBox<int>>? again = null;
+        again = box =>
+        {
+            box.Value++;
+            if (box.Value < 1_000)
+                scope.Loop.Defer(again!, box);
+        };
+        scope.Loop.Defer(again, runs);
+
+        scope.Loop.Run(RunMode.NoWait);
+
+        Assert.InRange(runs.Value, 1, 100);
+        scope.RunUntil(() => runs.Value == 1_000, RunMode.NoWait);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void A_deferral_from_another_thread_is_posted()
+    {
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait);
+        var ranOn = new StrongBox<int>();
+        var keepAlive = new AsyncHandle(scope.Loop, _ => { });
+        var other = new Thread(() => scope.Loop.Defer(static s =>
+        {
+            s.RanOn.Value = Environment.CurrentManagedThreadId;
+            s.KeepAlive.Close();
+        }, (RanOn: ranOn, KeepAlive: keepAlive)));
+
+        other.Start();
+        Assert.False(scope.Loop.Run()); // blocks in its poll until the post wakes it
+
+        Assert.Equal(Environment.CurrentManagedThreadId, ranOn.Value);
+        Assert.True(other.Join(LoopScope.DeadlineMs));
+        scope.Finish();
+    }
+}
