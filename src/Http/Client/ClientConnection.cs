@@ -41,7 +41,7 @@ internal sealed class ClientConnection
     private NetException? _socketError;
     private byte[]? _batch; // this turn's pipelined requests, written together at its end (Batch)
     private int _batchLength;
-    private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny, _batchPosted;
+    private bool _interim, _inTrailers, _messageDone, _upgrade, _destroyed, _detached, _keepAlive, _receivedAny, _batchDeferred;
 
     /// <summary>A connection of <paramref name="pool"/>'s origin.</summary>
     internal ClientConnection(ConnectionPool pool)
@@ -155,8 +155,8 @@ internal sealed class ClientConnection
     }
 
     /// <summary>
-    /// Adds a whole request to the turn's batch, which leaves in one write once the turn's posted work has run (as
-    /// wrk's pipelined batch): the requests a read's responses let out, each started from its own posted callback,
+    /// Adds a whole request to the turn's batch, which leaves in one write once the turn's deferred work has run (as
+    /// wrk's pipelined batch): the requests a read's responses let out, each started from its own deferred callback,
     /// reach the server in one segment instead of a send(2) each, and the server reads them together. Copied into one
     /// pooled array, so the batch is one write with one completion (the socket's own cork would allocate the list of
     /// a batch's callbacks).
@@ -178,17 +178,17 @@ internal sealed class ClientConnection
         _batchLength = length;
         ArrayPool<byte>.Shared.Return(bytes.Array!);
         _inFlight.Enqueue((null, owner));
-        if (!_batchPosted)
+        if (!_batchDeferred)
         {
-            _batchPosted = true;
-            Socket.Loop.Post(s_flushBatch, this);
+            _batchDeferred = true;
+            Socket.Loop.Defer(s_flushBatch, this);
         }
     }
 
     /// <summary>Writes the batch, if any; one whose connection is gone (closed, or handed over by an upgrade) is dropped.</summary>
     private void FlushBatch()
     {
-        _batchPosted = false;
+        _batchDeferred = false;
         if (_batch is not { } batch)
             return;
         int length = _batchLength;

@@ -36,7 +36,7 @@ public sealed class ClientRequest
     private ClientConnection? _connection;
     private bool _headSent, _chunked, _ended, _finished, _destroyed, _closed, _needDrain, _retried, _retryIdempotentOnly;
     private long _timeout, _declaredLength = -1, _bodyBytes;
-    private bool _live, _recyclable, _recyclePosted, _retained;
+    private bool _live, _recyclable, _recycleDeferred, _retained;
     private bool _pipelinableHead; // no Expect or Upgrade field: set with the head, when the fields are final
     private ClientResponse? _pairedResponse; // made once, reused with the request
     private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
@@ -151,11 +151,11 @@ public sealed class ClientRequest
     /// </summary>
     internal void Retain() => _retained = true;
 
-    /// <summary>Ends <see cref="Retain"/>: the pair is recycled (on a later turn) once it has closed, or when it closes.</summary>
+    /// <summary>Ends <see cref="Retain"/>: the pair is recycled (later in the loop's iteration) once it has closed, or when it closes.</summary>
     internal void Unretain()
     {
         _retained = false;
-        PostRecycle();
+        DeferRecycle();
     }
 
     /// <summary>The loop the request runs on.</summary>
@@ -402,7 +402,7 @@ public sealed class ClientRequest
         return this;
     }
 
-    /// <summary>Takes a connection: posted by Http.Request, so handlers subscribed after it see every event.</summary>
+    /// <summary>Takes a connection: deferred by Http.Request, so handlers subscribed after it see every event.</summary>
     internal void Start()
     {
         if (_destroyed)
@@ -519,7 +519,7 @@ public sealed class ClientRequest
             return;
         _finished = true;
         _finish?.Invoke(this);
-        PostRecycle(); // a request that closed before its last write went out is recycled now
+        DeferRecycle(); // a request that closed before its last write went out is recycled now
     }
 
     /// <summary>The response is off the wire: its connection goes on without this request (a Destroy now destroys nothing of it).</summary>
@@ -558,24 +558,27 @@ public sealed class ClientRequest
         _closed = true;
         _destroyed = true; // as Node's: its connection is gone or serves others, so what is written next would go nowhere
         _close?.Invoke(this);
-        PostRecycle();
+        DeferRecycle();
     }
 
     /// <summary>
-    /// Recycles the request on a later turn, outside every call that raised its events (a response's body pump, the
-    /// connection's parser), which still read the pair as they return.
+    /// Recycles the request later in the loop's iteration, outside every call that raised its events (a response's body
+    /// pump, the connection's parser), which still read the pair as they return. Deferred, not posted: a post from the
+    /// loop's own thread would write its wakeup descriptor, and cost a poll and a read to answer, once per request.
     /// </summary>
-    private void PostRecycle()
+    private void DeferRecycle()
     {
-        if (!_recyclable || !_closed || _recyclePosted)
+        if (!_recyclable || !_closed || _recycleDeferred)
             return;
-        _recyclePosted = true;
-        Loop.Post(static r =>
-        {
-            r._recyclePosted = false;
-            r.Recycle();
-        }, this);
+        _recycleDeferred = true;
+        Loop.Defer(s_recycleDeferred, this);
     }
+
+    private static readonly Action<ClientRequest> s_recycleDeferred = static r =>
+    {
+        r._recycleDeferred = false;
+        r.Recycle();
+    };
 
     private void WriteHead(long contentLength)
     {

@@ -64,7 +64,7 @@ public static class Http
         return server;
     }
     /// <summary>
-    /// Makes a request, as Node's <c>http.request</c>: it takes a connection from its agent on the next loop turn and
+    /// Makes a request, as Node's <c>http.request</c>: it takes a connection from its agent once the calling code has returned to the loop, and
     /// sends nothing before <see cref="ClientRequest.Write(ReadOnlySpan{byte})"/>, <see cref="ClientRequest.End(ReadOnlySpan{byte})"/>
     /// or <see cref="ClientRequest.FlushHeaders"/>. <paramref name="callback"/> is a <see cref="ClientRequest.Response"/> handler.
     /// </summary>
@@ -88,9 +88,13 @@ public static class Http
         if (agent is not null && agent.Loop != loop)
             throw new ArgumentException("The agent belongs to another loop.", nameof(options));
         ClientRequest request = ClientRequest.Make(loop, options, agent, method, callback, recyclable);
-        loop.Post(static r => r.Start(), request); // on the next turn: the caller subscribes its handlers first
+        // Later in the loop's iteration: the caller subscribes its handlers first. Deferred rather than posted, which from
+        // the loop's thread would cost a wakeup (a write, a poll and a read) per request.
+        loop.Defer(s_start, request);
         return request;
     }
+
+    private static readonly Action<ClientRequest> s_start = static r => r.Start();
 
     /// <summary>Makes a request to an absolute <c>http:</c> URL (see <see cref="Request(Loop, RequestOptions, Action{ClientResponse}?)"/>).</summary>
     public static ClientRequest Request(Loop loop, string url, Action<ClientResponse>? callback = null) =>

@@ -19,7 +19,7 @@ public class RecycledRequestTests
         ClientKit.Outcome o = kit.Exchange(kit.To(port));
         ClientRequest request = o.Request!;
         ClientResponse response = o.Response!;
-        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.RecycledCount == 1); // recycled on a turn after its Close
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.RecycledCount == 1); // recycled once its Close handlers returned
 
         Assert.Throws<ObjectDisposedException>(() => request.Method);
         Assert.Throws<ObjectDisposedException>(() => request.Res);
@@ -63,9 +63,14 @@ public class RecycledRequestTests
         ClientKit.Outcome first = kit.Exchange(kit.To(port, "/one"));
         LoopDriver.RunUntil(kit.Loop, () => kit.Agent.RecycledCount == 1);
         string? header = null;
+        bool reused = false;
         ClientKit.Outcome second = kit.Send(kit.To(port, "/two"), r =>
         {
-            r.Response += (_, res) => header = res.Headers["x-path"]; // read lazily from this response's own head
+            r.Response += (request, res) =>
+            {
+                header = res.Headers["x-path"]; // read lazily from this response's own head
+                reused = request.ReusedSocket; // read before its Close: the pair is recycled once that has returned
+            };
             r.End();
         });
         LoopDriver.RunUntil(kit.Loop, () => second.Closed);
@@ -74,7 +79,7 @@ public class RecycledRequestTests
         Assert.Same(first.Response, second.Response);
         Assert.Equal("/two", header);
         Assert.Equal("/two", second.Text);
-        Assert.True(second.Request!.ReusedSocket);
+        Assert.True(reused);
     }
 
     [Fact]
