@@ -7,9 +7,10 @@ public sealed partial class Loop
     private readonly DeferQueue _deferred = new();
 
     /// <summary>
-    /// Runs <paramref name="callback"/>(<paramref name="state"/>) on the loop thread later in this iteration: once the
-    /// poll's callbacks (and the pending ones they made ready) have returned, before the check phase; deferred from the
-    /// check or closing phase, or outside <see cref="Run(RunMode)"/>, in the next iteration, whose poll does not block.
+    /// Runs <paramref name="callback"/>(<paramref name="state"/>) on the loop thread later in this iteration, once the
+    /// phase's callbacks have returned: deferred by a timer or pending callback, before the idle phase; by the poll's
+    /// callbacks (or the pending ones they made ready), before the check phase; by a check or close callback, or outside
+    /// <see cref="Run(RunMode)"/>, at the start of the next iteration, before its poll.
     /// For work the loop's thread leaves for after the call under way (a request started once its caller subscribed, an
     /// object recycled once every call that raised its events returned): from that thread nothing is locked and the
     /// wakeup descriptor is not written, as libuv's code would continue its callback chain or use a check handle rather

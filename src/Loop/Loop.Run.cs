@@ -14,7 +14,8 @@ public sealed partial class Loop
     /// <summary>
     /// Runs the loop, as <c>uv_run</c>. Each iteration: update the time, run due timers, run pending I/O
     /// callbacks, idle, prepare, poll for I/O, check, then close callbacks. Returns whether the loop is
-    /// still alive (<see cref="IsAlive"/>).
+    /// still alive (<see cref="IsAlive"/>). Work the loop's thread deferred runs after the pending callbacks
+    /// and again after the poll's.
     /// </summary>
     /// <remarks>
     /// The poll waits 0 ms when anything is pending, an idle handle is active or <see cref="Stop"/> was
@@ -59,6 +60,9 @@ public sealed partial class Loop
             bool canSleep = _pendingHead is null && IdleQueue.ActiveCount == 0;
             bool ranTimers = RunTimers();
             RunPending();
+            // What the timers and pending callbacks deferred (a write's completion ending an exchange), before the poll:
+            // left queued, it would make the poll return at once, and cost an empty epoll_wait.
+            _deferred.RunQueued();
             IdleQueue.Run();
             PrepareQueue.Run();
 

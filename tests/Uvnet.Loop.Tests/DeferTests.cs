@@ -33,6 +33,29 @@ public sealed class DeferTests
     }
 
     [Fact]
+    public void A_callback_deferred_by_a_timer_runs_before_the_poll()
+    {
+        // Left for after the poll, it would make that poll return at once, an empty epoll_wait every time.
+        using var scope = new LoopScope();
+        var order = new List<string>();
+        var timer = new TimerHandle(scope.Loop);
+        var prepare = new PrepareHandle(scope.Loop);
+        prepare.Start(_ => order.Add("prepare"));
+        timer.Start(_ =>
+        {
+            scope.Loop.Defer(static list => list.Add("deferred"), order);
+            order.Add("timer returns");
+        }, 0);
+
+        scope.Loop.Run(RunMode.NoWait);
+
+        Assert.Equal(["timer returns", "deferred", "prepare"], order);
+        prepare.Close();
+        timer.Close();
+        scope.Finish();
+    }
+
+    [Fact]
     public void Deferring_from_the_loop_thread_writes_no_wakeup_while_posting_does()
     {
         using var scope = new LoopScope();
