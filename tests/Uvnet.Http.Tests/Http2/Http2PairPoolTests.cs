@@ -1,3 +1,5 @@
+using System.Text;
+using Uvnet.Http.Http2;
 using Uvnet.Http.Tests.Server;
 using static Uvnet.Http.Tests.Http2.Http2Wire;
 
@@ -28,6 +30,45 @@ public class Http2PairPoolTests
         var (requests, responses) = PairsMadeFor(watch: true);
         Assert.True(requests > 1, $"{requests} requests made");
         Assert.True(responses > 1, $"{responses} responses made");
+    }
+
+    [Fact]
+    public void Responses_ended_in_their_handlers_but_held_by_a_zero_window_keep_their_pairs_and_each_stream_gets_its_own_body()
+    {
+        // Ended in its handler, but its body waits for a window the peer has not opened: the response has not finished,
+        // so its pair is not given back when the handler returns, and the next stream of the read takes another.
+        using var fixture = ServerFixture.Start((req, res) => res.End(Encoding.ASCII.GetBytes("body of " + req.Url)));
+        var bodies = new Dictionary<int, StringBuilder>();
+        fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port, settings: Setting(Http2SettingId.InitialWindowSize, 0));
+            var frames = new List<byte>();
+            for (int s = 0; s < Streams; s++)
+                frames.AddRange(Headers(1 + (2 * s), true, Get("/" + s)));
+            await wire.SendAsync([.. frames]);
+            // The windows open after every HEADERS (so after every handler returned), the last stream's first.
+            var opened = new List<byte>();
+            for (int s = Streams - 1; s >= 0; s--)
+                opened.AddRange(WindowUpdate(1 + (2 * s), 1000));
+            await wire.SendAsync([.. opened]);
+            int ended = 0;
+            while (ended < Streams && await wire.ReadFrameAsync() is { } frame)
+            {
+                var (header, payload) = frame;
+                Assert.NotEqual(Http2FrameType.RstStream, header.Type);
+                if (header.Type == Http2FrameType.Data)
+                {
+                    if (!bodies.TryGetValue(header.StreamId, out StringBuilder? body))
+                        bodies[header.StreamId] = body = new StringBuilder();
+                    body.Append(Encoding.ASCII.GetString(payload));
+                }
+                if (header.Has(Http2FrameFlags.EndStream) && header.Type is Http2FrameType.Data or Http2FrameType.Headers)
+                    ended++;
+            }
+            Assert.Equal(Streams, ended);
+        });
+        for (int s = 0; s < Streams; s++)
+            Assert.Equal("body of /" + s, bodies[1 + (2 * s)].ToString());
     }
 
     /// <summary>Sends <see cref="Streams"/> GETs in one write and reads every response; returns the pairs the pools then hold.</summary>
