@@ -1,3 +1,4 @@
+using Uvnet.Http.Http2;
 using Uvnet.Http.Server;
 using Uvnet.Http.Tests.Server;
 using static Uvnet.Http.Tests.Http2.Http2Wire;
@@ -77,6 +78,42 @@ public class Http2HeadCacheTests
             Assert.Equal(n % 5 == 4 ? "yes" : null, response.Field("x-extra"));
             Assert.Equal("2", response.Field("content-length"));
             Assert.NotNull(response.Field("date"));
+        }
+    }
+
+    [Fact]
+    public void A_head_after_the_peer_shrinks_or_grows_its_header_table_decodes_to_its_own_fields()
+    {
+        // The same strings at every response, so only the table's state tells a kept start from a stale one: after
+        // SETTINGS_HEADER_TABLE_SIZE 0 the entries the kept start names are gone (and the next block begins with the
+        // size update); after 4096 again they are inserted anew.
+        using var fixture = ServerFixture.Start((req, res) =>
+        {
+            res.SetHeader("Content-Type", "text/plain");
+            res.SetHeader("X-Served-By", "review");
+            res.End("ok");
+        });
+        uint[] sizes = [4096, 4096, 0, 0, 4096, 4096, 128, 128];
+        var responses = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            var responses = new List<Http2Response>();
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                if (i > 0 && sizes[i] != sizes[i - 1])
+                    await wire.SendAsync(Setting(Http2SettingId.HeaderTableSize, sizes[i]));
+                await wire.SendAsync(Headers(1 + (2 * i), true, Get()));
+                responses.Add(await wire.ReadResponseAsync(1 + (2 * i)));
+            }
+            return responses;
+        });
+        foreach (Http2Response response in responses)
+        {
+            Assert.Equal("200", response.Status);
+            Assert.Equal("text/plain", response.Field("content-type"));
+            Assert.Equal("review", response.Field("x-served-by"));
+            Assert.Equal("2", response.Field("content-length"));
+            Assert.Equal("ok", response.Text);
         }
     }
 }
