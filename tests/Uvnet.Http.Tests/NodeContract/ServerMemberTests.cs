@@ -251,7 +251,9 @@ public class ServerMemberTests
     {
         int timeouts = 0;
         using var fixture = ServerFixture.Start((req, res) => res.End("ok"));
-        fixture.Server.SetTimeout(30, socket =>
+        // The idle clock runs from the accept: the timeout must outlast the client thread's request on a loaded
+        // machine (30 ms did not), or the connection is destroyed before it is answered.
+        fixture.Server.SetTimeout(1_000, socket =>
         {
             timeouts++;
             socket.Destroy();
