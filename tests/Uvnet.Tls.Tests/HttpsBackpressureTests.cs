@@ -20,15 +20,15 @@ public sealed class HttpsBackpressureTests
     // Small writes: each is one record with its header and tag, so the queue crosses the mark often and by little.
     private const int SmallestWrite = 100;
     private const int WriteSpread = 300;
-    // The client's pace: this many bytes, then a pause, so the server's queue fills between its reads.
+    // The client's pace: this many bytes, then it reads on only once the server's queue has reached the mark again
+    // (a Write returned false) or every response has ended, so the queue fills between its reads.
     private const int ReadBurst = 64 * 1024;
-    private const int ReadPauseMs = 5;
     // Small kernel buffers on both sides (Linux autotunes the server's send buffer to megabytes): the server's queue
     // reaches the mark and drains again every few dozen KiB, not every megabyte.
     private const int ClientReceiveBuffer = 16 * 1024;
     private const int ServerSendBuffer = 16 * 1024;
 
-    private static (Loop Loop, HttpServer Server) Start(int bodySize)
+    private static (Loop Loop, HttpServer Server) Start(int bodySize, SemaphoreSlim backedUp)
     {
         var loop = new Loop();
         var server = Https.CreateServer(loop, TlsEchoTests.ServerOptions(), (_, res) =>
@@ -42,9 +42,13 @@ public sealed class HttpsBackpressureTests
                     int size = Math.Min(bodySize - sent, SmallestWrite + writes++ * 97 % WriteSpread);
                     sent += size;
                     if (!r.Write(new byte[size]))
+                    {
+                        backedUp.Release();
                         return; // on Drain
+                    }
                 }
                 r.End();
+                backedUp.Release(1 << 20); // nothing more will back up: the reader reads on freely
             }
             res.Drain += WriteUntilFull;
             WriteUntilFull(res);
@@ -63,8 +67,9 @@ public sealed class HttpsBackpressureTests
     public async Task Http2_streams_written_until_false_and_on_Drain_all_complete_to_a_slow_reader()
     {
         const int streams = 16, bodySize = 256 * 1024;
-        var (loop, server) = Start(bodySize);
-        var client = Task.Run(() => GetOverHttp2Async(server.Port, streams));
+        using var backedUp = new SemaphoreSlim(0);
+        var (loop, server) = Start(bodySize, backedUp);
+        var client = Task.Run(() => GetOverHttp2Async(server.Port, streams, backedUp));
         LoopDriver.RunUntil(loop, () => client.IsCompleted, seconds: 60);
         long[] received = await client;
         Assert.All(received, r => Assert.Equal(bodySize, r));
@@ -75,14 +80,15 @@ public sealed class HttpsBackpressureTests
     public async Task Https1_response_written_until_false_and_on_Drain_completes_to_a_slow_reader()
     {
         const int bodySize = 4 * 1024 * 1024;
-        var (loop, server) = Start(bodySize);
-        var client = Task.Run(() => GetOverHttp1Async(server.Port, bodySize));
+        using var backedUp = new SemaphoreSlim(0);
+        var (loop, server) = Start(bodySize, backedUp);
+        var client = Task.Run(() => GetOverHttp1Async(server.Port, bodySize, backedUp));
         LoopDriver.RunUntil(loop, () => client.IsCompleted, seconds: 60);
         Assert.Equal(bodySize, await client);
         Http2TlsTests.Stop(loop, server);
     }
 
-    private static async Task<SlowReader> ConnectAsync(int port, SslApplicationProtocol protocol)
+    private static async Task<SlowReader> ConnectAsync(int port, SslApplicationProtocol protocol, SemaphoreSlim backedUp)
     {
         var tcp = new TcpClient { ReceiveBufferSize = ClientReceiveBuffer }; // a small window: the server's kernel fills soon
         await tcp.ConnectAsync(IPAddress.Loopback, port);
@@ -93,13 +99,13 @@ public sealed class HttpsBackpressureTests
             ApplicationProtocols = [protocol],
         });
         Assert.Equal(protocol, tls.NegotiatedApplicationProtocol);
-        return new SlowReader(tcp, tls);
+        return new SlowReader(tcp, tls, backedUp);
     }
 
     /// <summary>GETs / on <paramref name="streams"/> streams at once, with windows so large that only the reading paces the server.</summary>
-    private static async Task<long[]> GetOverHttp2Async(int port, int streams)
+    private static async Task<long[]> GetOverHttp2Async(int port, int streams, SemaphoreSlim backedUp)
     {
-        using SlowReader reader = await ConnectAsync(port, SslApplicationProtocol.Http2);
+        using SlowReader reader = await ConnectAsync(port, SslApplicationProtocol.Http2, backedUp);
         var request = new MemoryStream();
         request.Write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8);
         var settings = new byte[6];
@@ -145,9 +151,9 @@ public sealed class HttpsBackpressureTests
     }
 
     /// <summary>GETs / over HTTPS/1.1; the body's length, announced as <paramref name="bodySize"/>.</summary>
-    private static async Task<long> GetOverHttp1Async(int port, int bodySize)
+    private static async Task<long> GetOverHttp1Async(int port, int bodySize, SemaphoreSlim backedUp)
     {
-        using SlowReader reader = await ConnectAsync(port, SslApplicationProtocol.Http11);
+        using SlowReader reader = await ConnectAsync(port, SslApplicationProtocol.Http11, backedUp);
         await reader.Tls.WriteAsync("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray());
         var head = new List<byte>();
         var one = new byte[1];
@@ -184,8 +190,11 @@ public sealed class HttpsBackpressureTests
         to.Write(payload);
     }
 
-    /// <summary>A TLS client that pauses after every <see cref="ReadBurst"/> bytes: a slow reader, not a synchronisation.</summary>
-    private sealed class SlowReader(TcpClient tcp, SslStream tls) : IDisposable
+    /// <summary>
+    /// A TLS client that, after every <see cref="ReadBurst"/> bytes, waits until the server has backed up again
+    /// (<paramref name="backedUp"/>, released by each Write that returned false and by each response's end), within a bound.
+    /// </summary>
+    private sealed class SlowReader(TcpClient tcp, SslStream tls, SemaphoreSlim backedUp) : IDisposable
     {
         private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
         private int _sinceBreak;
@@ -204,7 +213,7 @@ public sealed class HttpsBackpressureTests
                 if (_sinceBreak >= ReadBurst)
                 {
                     _sinceBreak = 0;
-                    await Task.Delay(ReadPauseMs);
+                    Assert.True(await backedUp.WaitAsync(Bound), "the server neither backed up nor ended its responses");
                 }
             }
         }
