@@ -361,7 +361,7 @@ public sealed class ClientRequest
 
     /// <summary>
     /// Destroys the request and its connection (never reused). <see cref="Error"/> is raised with
-    /// <paramref name="error"/> when one is given, then <see cref="Close"/>, on a later turn; a response in progress is
+    /// <paramref name="error"/> when one is given, then <see cref="Close"/>, once the calling code has returned to the loop; a response in progress is
     /// aborted. Calls after the first do nothing.
     /// </summary>
     public void Destroy(Exception? error = null)
@@ -378,10 +378,12 @@ public sealed class ClientRequest
         connection?.DestroyFor(this);
         if (Res is { } res && !res.Complete)
             res.OnAborted(error ?? new NetException("ECONNRESET", "aborted"));
-        // The aborted response closed the request already, which recycles it on the next turn: a Fail queued now
-        // would run on the recycled pair and close its next use (or leave it destroyed before it begins).
+        // The aborted response closed the request already, which recycles it later in the iteration: a Fail queued now
+        // would run on the recycled pair and close its next use (or leave it destroyed before it begins). Deferred, not
+        // posted: a close that comes before it (a complete response's, read to its end) defers the recycling behind it,
+        // where a posted Fail would run after the recycling, in the next poll.
         if (!_closed)
-            Loop.Post(static s => s.request.Fail(s.error), (request: this, error));
+            Loop.Defer(static s => s.request.Fail(s.error), (request: this, error));
     }
 
     /// <summary>Node's <c>abort()</c>: <see cref="Destroy"/> without an error.</summary>
