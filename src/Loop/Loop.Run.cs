@@ -56,8 +56,9 @@ public sealed partial class Loop
         {
             UpdateTime();
             // libuv's can_sleep, taken before the callbacks run: Run(Once) waits in the poll only when the
-            // iteration found nothing to do, so an idle handle that stops itself does not make it block.
-            bool canSleep = _pendingHead is null && IdleQueue.ActiveCount == 0;
+            // iteration found nothing to do, so an idle handle that stops itself does not make it block. Work deferred
+            // by the last iteration's check or close callbacks (or between runs) is such work, as a pending callback.
+            bool canSleep = _pendingHead is null && IdleQueue.ActiveCount == 0 && _deferred.IsEmpty;
             bool ranTimers = RunTimers();
             RunPending();
             // What the timers and pending callbacks deferred (a write's completion ending an exchange), before the poll:

@@ -8,7 +8,7 @@ public enum RunMode
 
     /// <summary>
     /// One iteration; waits for I/O (or the next timer) if the iteration found nothing to do before the poll: no
-    /// pending callback, no active idle handle, no timer that fired. A timer fires at most once per call.
+    /// pending callback or deferred work, no active idle handle, no timer that fired. A timer fires at most once per call.
     /// </summary>
     Once,
 

@@ -134,4 +134,26 @@ public sealed class DeferTests
         Assert.True(other.Join(LoopScope.DeadlineMs));
         scope.Finish();
     }
+
+    [Fact]
+    public void Run_once_that_ran_work_deferred_by_a_close_callback_does_not_wait_in_the_poll()
+    {
+        // The deferred work was this iteration's to do before the poll, as a pending callback is (libuv's can_sleep):
+        // Run(Once) waited for the next I/O or timer after running it, here a minute, so a caller driving the loop
+        // with Run(Once) until the work's effect shows stalled.
+        using var scope = new LoopScope();
+        var far = new TimerHandle(scope.Loop);
+        far.Start(static _ => { }, 60_000);
+        var ran = new StrongBox<bool>();
+        var closing = new CheckHandle(scope.Loop);
+        closing.Close(_ => scope.Loop.Defer(static r => r.Value = true, ran));
+
+        Assert.True(scope.Loop.Run(RunMode.Once)); // its close callback defers
+        Assert.False(ran.Value);
+        Assert.True(scope.Loop.Run(RunMode.Once)); // runs the deferred work, and returns without waiting for the timer
+
+        Assert.True(ran.Value);
+        far.Close();
+        scope.Finish();
+    }
 }
