@@ -156,4 +156,59 @@ public sealed class DeferTests
         far.Close();
         scope.Finish();
     }
+
+    [Fact]
+    public void A_deferred_callback_that_throws_leaves_those_after_it_queued_in_order()
+    {
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait);
+        var order = new List<int>();
+        scope.Loop.Defer(static list => list.Add(1), order);
+        scope.Loop.Defer(static _ => throw new InvalidOperationException("deferred"), order);
+        scope.Loop.Defer(static list => list.Add(3), order);
+
+        Assert.Throws<InvalidOperationException>(() => scope.Loop.Run(RunMode.NoWait));
+        Assert.Equal([1], order);
+        Assert.True(scope.Loop.IsAlive);
+        Assert.False(scope.Loop.Run());
+
+        Assert.Equal([1, 3], order);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Callbacks_deferred_while_the_ring_drains_and_grows_keep_their_order()
+    {
+        // The ring (16 at first) wraps, then grows while a pass takes from it: the pass reads the new ring.
+        using var scope = new LoopScope();
+        scope.Loop.Run(RunMode.NoWait);
+        var order = new List<int>();
+        for (int i = 0; i < 10; i++)
+            scope.Loop.Defer(static s => s.Order.Add(s.N), (Order: order, N: i));
+        scope.Loop.Run(RunMode.NoWait); // the ring's start is now past its middle
+        for (int i = 10; i < 20; i++)
+        {
+            scope.Loop.Defer(static s =>
+            {
+                s.Order.Add(s.N);
+                for (int j = 0; j < 5; j++)
+                    s.Loop.Defer(static t => t.Order.Add(t.N), (Order: s.Order, N: 100 * s.N + j));
+            }, (Loop: scope.Loop, Order: order, N: i));
+        }
+
+        Assert.False(scope.Loop.Run());
+
+        int[] expected = [.. Enumerable.Range(0, 20), .. Enumerable.Range(10, 10).SelectMany(n => Enumerable.Range(0, 5).Select(j => 100 * n + j))];
+        Assert.Equal(expected, order);
+        scope.Finish();
+    }
+
+    [Fact]
+    public void Deferring_on_a_closed_loop_throws()
+    {
+        var loop = new Loop();
+        loop.Run(RunMode.NoWait);
+        Assert.Equal(0, loop.Close());
+        Assert.Throws<ObjectDisposedException>(() => loop.Defer(static _ => { }, 0));
+    }
 }
