@@ -3,9 +3,11 @@
 #   bench/ab-udp.sh PAIRS SIZE SECONDS name=command ...
 #   e.g. bench/ab-udp.sh 5 1200 5 old=DIR1/Uvnet.Bench.UvnetPeer new=DIR2/Uvnet.Bench.UvnetPeer libuv=bench/peers/build/libuv-reactor
 # WORKLOAD=udp-echo (default) or udp-burst (Uvnet only); CONNS=16 by default. Per run: datagrams per second (wall) and
-# datagrams per CPU second (their count over the process's task-clock from `perf stat`, so that the share of CPU 0
-# other processes take counts less on a shared machine). Prints the median of each and the median of the per-pair
-# ratios to the first peer.
+# datagrams per CPU second (their count over the process's CPU time, so that the share of CPU 0 other processes take
+# counts less on a shared machine). That CPU time is the peer's own figure over the measured window (cpu_ms= in its
+# RESULT line) unless CPU=process, or the peer has none: then the whole process's task-clock from `perf stat`, which
+# counts a runtime's start-up too (for .NET 0.1 to 0.3 s of CPU, most of what a 5 s run gets of a loaded CPU). Prints
+# the median of each and the median of the per-pair ratios to the first peer.
 set -u
 pairs=${1:?pairs}; size=${2:?size}; secs=${3:?seconds}; shift 3
 [ $# -ge 2 ] || { echo "name=command for at least two peers" >&2; exit 2; }
@@ -14,10 +16,13 @@ trap 'rm -f "$out"' EXIT
 for ((r = 0; r < pairs; r++)); do
   for spec in "$@"; do
     stat=$(mktemp)
-    rate=$(timeout -k 5 $((secs + 60)) perf stat -x, -e task-clock -o "$stat" taskset -c 0 ${spec#*=} "${WORKLOAD:-udp-echo}" \
-      --conns "${CONNS:-16}" --size "$size" --seconds "$secs" 2>/dev/null | sed -n 's/.*datagrams_per_sec=\([0-9]*\).*/\1/p')
-    cpu=$(grep task-clock "$stat" | cut -d, -f1); rm -f "$stat"
-    echo "pair $r ${spec%%=*}: ${rate:-failed} datagrams/s, ${cpu:-?} ms CPU" >&2
+    result=$(timeout -k 5 $((secs + 60)) perf stat -x, -e task-clock -o "$stat" taskset -c 0 ${spec#*=} "${WORKLOAD:-udp-echo}" \
+      --conns "${CONNS:-16}" --size "$size" --seconds "$secs" 2>/dev/null | grep '^RESULT')
+    rate=$(sed -n 's/.*datagrams_per_sec=\([0-9]*\).*/\1/p' <<< "$result")
+    cpu=$(sed -n 's/.*cpu_ms=\([0-9.]*\).*/\1/p' <<< "$result") counted="in the window"
+    [[ ${CPU:-window} == window && -n $cpu ]] || cpu=$(grep task-clock "$stat" | cut -d, -f1) counted="in the process"
+    rm -f "$stat"
+    echo "pair $r ${spec%%=*}: ${rate:-failed} datagrams/s, ${cpu:-?} ms CPU $counted" >&2
     [[ -n $rate && -n $cpu ]] && echo "$r ${spec%%=*} $rate $cpu" >> "$out"
   done
 done

@@ -23,6 +23,7 @@ static client_t* clients;
 static int conns;
 static int stopping;
 static uint64_t start_ns, stop_ns;
+static double start_cpu_ms, stop_cpu_ms;
 static char recv_buffer[RECV_BUFFER_SIZE];
 static char* payload;
 static size_t payload_size;
@@ -88,6 +89,7 @@ static void close_walk(uv_handle_t* handle, void* arg) {
 static void stop(uv_timer_t* timer) {
   stopping = 1;
   stop_ns = uv_hrtime();
+  stop_cpu_ms = peer_cpu_ms();
   uv_walk(timer->loop, close_walk, NULL);
 }
 
@@ -114,6 +116,7 @@ int run_udp_echo(const peer_args_t* args) {
   peer_progress("udp-echo: %d client(s), %zu B datagrams, for %d s on one loop", conns, payload_size, args->seconds);
 
   start_ns = uv_hrtime();
+  start_cpu_ms = peer_cpu_ms();
   for (i = 0; i < conns; i++) {
     clients[i].udp.data = &clients[i];
     bind_loopback(loop, &clients[i].udp, client_recv);
@@ -123,10 +126,12 @@ int run_udp_echo(const peer_args_t* args) {
   peer_check(uv_timer_start(&stop_timer, stop, (uint64_t) args->seconds * 1000, 0), "uv_timer_start");
   uv_run(loop, UV_RUN_DEFAULT);
 
-  /* The stop timer ends the measurement; what ran after it (closing) is not counted. */
+  /* The stop timer ends the measurement; what ran after it (closing) is not counted, nor what ran before the start
+   * (cpu_ms: the process's CPU time over the same window). */
   for (i = 0; i < conns; i++)
     echoes += clients[i].echoes;
-  peer_result("datagrams_per_sec=%.0f conns=%d size=%zu", echoes / ((stop_ns - start_ns) / 1e9), conns, payload_size);
+  peer_result("datagrams_per_sec=%.0f conns=%d size=%zu cpu_ms=%.1f", echoes / ((stop_ns - start_ns) / 1e9), conns, payload_size,
+              stop_cpu_ms - start_cpu_ms);
   free(clients);
   free(payload);
   return 0;

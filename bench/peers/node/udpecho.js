@@ -11,12 +11,14 @@ module.exports = function udpEcho(args) {
   let echoes = 0;
   let stopping = false;
   let startNs;
+  let startCpuMs;
 
   server.on('message', (msg, rinfo) => server.send(msg, rinfo.port, rinfo.address));
   server.bind(0, '127.0.0.1', () => {
     const port = server.address().port;
     peer.progress(`udp-echo: ${args.conns} client(s), ${args.size} B datagrams, for ${args.seconds} s on one loop`);
     startNs = process.hrtime.bigint();
+    startCpuMs = peer.cpuMs();
     for (let i = 0; i < args.conns; i++) {
       const client = dgram.createSocket('udp4');
       client.on('message', () => {
@@ -29,8 +31,10 @@ module.exports = function udpEcho(args) {
     setTimeout(() => {
       stopping = true;
       const elapsed = peer.seconds(startNs);
-      // The stop ends the measurement; what runs after it (closing) is not counted.
-      peer.result({ datagrams_per_sec: Math.round(echoes / elapsed), conns: args.conns, size: args.size });
+      const cpuMs = peer.cpuMs() - startCpuMs;
+      // The stop ends the measurement; what runs after it (closing) is not counted, nor what ran before the start
+      // (cpu_ms: the process's CPU time over the same window).
+      peer.result({ datagrams_per_sec: Math.round(echoes / elapsed), conns: args.conns, size: args.size, cpu_ms: cpuMs.toFixed(1) });
       for (const c of clients) c.close();
       server.close();
     }, args.seconds * 1000);
