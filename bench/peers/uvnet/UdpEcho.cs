@@ -9,9 +9,12 @@ namespace Uvnet.Bench.UvnetPeer;
 /// sends the next when the echo arrives, for --seconds.
 /// </summary>
 /// <remarks>
-/// As the libuv peer: every socket receives into one shared buffer (here the loop's default one) and sends at once
-/// with <see cref="UdpHandle.TrySend"/>, queuing a copy (a request from the loop's pool) only when the socket is full.
-/// Every callback is a delegate made once: nothing is allocated per datagram.
+/// As the libuv peer: every socket receives into one shared buffer (here the loop's default one), and the clients
+/// send at once with <see cref="UdpHandle.TrySend"/>, queuing a copy (a request from the loop's pool) only when the
+/// socket is full. The server answers with <see cref="UdpHandle.Send(UdpSendRequest, ReadOnlySpan{ReadOnlyMemory{byte}}, IPEndPoint?, Action{UdpSendRequest, int}?)"/>
+/// from a copy of each datagram instead (a request of its own, reused): the replies to one wakeup's datagrams then
+/// leave together by one sendmmsg, where the libuv peer's uv_udp_try_send makes a sendmsg for each. Every callback is
+/// a delegate made once: nothing is allocated per datagram.
 /// </remarks>
 internal sealed class UdpEcho
 {
@@ -24,6 +27,8 @@ internal sealed class UdpEcho
     private readonly UdpRecvCallback _serverReceive;
     private readonly UdpRecvCallback _clientReceive;
     private readonly Action<UdpSendRequest, int> _copySent = static (_, _) => { };
+    private readonly Action<UdpSendRequest, int> _replySent;
+    private readonly Stack<UdpSendRequest> _idleReplies = new();
     private readonly Client[] _clients;
     private readonly byte[] _payload;
     private IPEndPoint _server = null!;
@@ -38,6 +43,7 @@ internal sealed class UdpEcho
         _payload = new byte[size];
         _serverReceive = ServerReceive;
         _clientReceive = ClientReceive;
+        _replySent = (request, _) => _idleReplies.Push(request); // ECANCELED for those the stop's close finds queued
     }
 
     public static int Run(PeerArgs args)
@@ -103,7 +109,19 @@ internal sealed class UdpEcho
     {
         Loopback.Check(Math.Min(nread, 0), "receive (server)");
         if (sender is not null)
-            Send(udp, buffer.Span[..nread], sender);
+            Reply(udp, buffer.Span[..nread], sender);
+    }
+
+    /// <summary>Sends a copy of <paramref name="datagram"/> back: the receive buffer is the loop's, reused once the callback returns.</summary>
+    private void Reply(UdpHandle udp, ReadOnlySpan<byte> datagram, IPEndPoint to)
+    {
+        if (!_idleReplies.TryPop(out UdpSendRequest? request))
+            request = new UdpSendRequest();
+        if (request.Data is not byte[] copy || copy.Length < datagram.Length)
+            request.Data = copy = new byte[datagram.Length];
+        datagram.CopyTo(copy);
+        ReadOnlyMemory<byte> reply = copy.AsMemory(0, datagram.Length);
+        Loopback.Check(udp.Send(request, new ReadOnlySpan<ReadOnlyMemory<byte>>(in reply), to, _replySent), "send (server)");
     }
 
     private void ClientReceive(UdpHandle udp, int nread, Memory<byte> buffer, IPEndPoint? sender, UdpRecvFlags flags)

@@ -42,8 +42,10 @@ public sealed unsafe partial class UdpHandle
     /// <summary>
     /// Sends <paramref name="buffers"/> as one datagram, as <c>uv_udp_send</c>: to <paramref name="destination"/>, or,
     /// with null, to the connected peer. Tried at once when nothing is queued, otherwise queued and sent when the
-    /// socket is writable; sends complete in order. The callback runs once with 0 or a negative status (EMSGSIZE for a
-    /// datagram too large, ENOBUFS for one the kernel can never buffer (a difference from libuv, which waits for ever:
+    /// socket is writable; sends complete in order. A send from a receive callback of this handle is tried when the
+    /// datagrams that wakeup read have all been handed out (or the handle closes), with the other sends those
+    /// callbacks made: a server's replies to a batch go by one sendmmsg. The callback runs once with 0 or a negative
+    /// status (EMSGSIZE for a datagram too large, ENOBUFS for one the kernel can never buffer (a difference from libuv, which waits for ever:
     /// see <see cref="LastSendStatus"/>), ECONNREFUSED on a connected socket whose peer's port was found closed,
     /// ECANCELED when the handle closes first), never inside this call. Binds to a free port first when the socket is not bound.
     /// Returns 0, or a negative status when the send cannot start (then the callback does not run): EISCONN with a
@@ -67,8 +69,20 @@ public sealed unsafe partial class UdpHandle
         bool tryNow = SendQueueCount == 0 && !_runningSendCallbacks;
         SendQueueCount++;
         UdpSendRequest.Enqueue(ref _sendHead, ref _sendTail, request);
+        if (DeferredToBatchEnd(tryNow))
+            return 0;
         if (tryNow)
             Flush();
+        WatchQueue();
+        return 0;
+    }
+
+    /// <summary>
+    /// After sends were queued and those that could go were sent: watches for the socket to be writable while any
+    /// wait, and queues the callbacks of those finished for the pending phase.
+    /// </summary>
+    private void WatchQueue()
+    {
         int watch = UpdateInterest();
         if (watch < 0)
         {
@@ -80,7 +94,6 @@ public sealed unsafe partial class UdpHandle
         }
         if (_doneHead is not null)
             Loop.QueuePending(this);
-        return 0;
     }
 
     /// <summary>

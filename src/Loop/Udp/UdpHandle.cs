@@ -226,7 +226,17 @@ public sealed unsafe partial class UdpHandle : IoHandle, SharedPorts.IMember
     {
         // An error (a port unreachable on a connected socket) is found by the receive, as libuv does on POLLERR.
         if (_receiving && (events & (IoEvents.Read | IoEvents.Error | IoEvents.Hangup)) != 0)
-            ReceiveAvailable();
+        {
+            BeginDeferringSends();
+            try
+            {
+                ReceiveAvailable();
+            }
+            finally
+            {
+                EndDeferringSends();
+            }
+        }
         if (Fd >= 0 && _sendHead is not null && (events & (IoEvents.Write | IoEvents.Error | IoEvents.Hangup)) != 0)
         {
             Flush();
@@ -256,6 +266,8 @@ public sealed unsafe partial class UdpHandle : IoHandle, SharedPorts.IMember
 
     private protected override void OnClosing()
     {
+        // Replies a receive callback sent before closing go as they would have gone at once; the rest are cancelled.
+        EndDeferringSends();
         _receiving = false;
         _alloc = null;
         _receive = null;
