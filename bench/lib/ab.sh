@@ -7,9 +7,12 @@ AB_PIPELINE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/pipeline.lua
 # ab_cpu <pid>: user + system clock ticks (10 ms) of a process.
 ab_cpu() { awk '{print $14+$15}' /proc/$1/stat; }
 
-# ab_loop_cpu <pid>: the same for its threads named "uvnet loop...".
+# ab_loop_cpu <pid>: the same for its threads named "uvnet loop...", or for its one thread (a C peer's loop).
 ab_loop_cpu() {
-  for t in /proc/$1/task/*; do grep -q '^uvnet loop' $t/comm && sed 's/.*) //' $t/stat | awk '{s+=$12+$13} END{print s}'; done |
+  local tasks=(/proc/$1/task/*)
+  for t in "${tasks[@]}"; do
+    { ((${#tasks[@]} == 1)) || grep -q '^uvnet loop' $t/comm; } && sed 's/.*) //' $t/stat | awk '{s+=$12+$13} END{print s}'
+  done |
     awk '{s+=$1} END{print s+0}'
 }
 
