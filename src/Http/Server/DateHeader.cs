@@ -16,6 +16,16 @@ internal sealed class DateHeader
 
     internal ReadOnlySpan<byte> Line(Loop loop)
     {
+        Refresh(loop);
+        return _line;
+    }
+
+    /// <summary>
+    /// Brings the line up to the loop's second; returns that second, which names the line's text (it is formatted once
+    /// per second, and the loop's clock never goes back).
+    /// </summary>
+    internal long Refresh(Loop loop)
+    {
         long second = loop.Now / 1000;
         if (second != _second)
         {
@@ -23,6 +33,6 @@ internal sealed class DateHeader
             // Formatted in place, with no string: a server that allocates nothing per request allocates nothing per second either.
             DateTimeOffset.UtcNow.TryFormat(_line.AsSpan(6, 29), out _, "r", CultureInfo.InvariantCulture);
         }
-        return _line;
+        return second;
     }
 }

@@ -241,6 +241,9 @@ public sealed partial class HttpServer : IDisposable
     /// <summary>The header lines responses wrote last (see <see cref="FieldLineCache"/>).</summary>
     internal FieldLineCache FieldLines { get; } = new();
 
+    /// <summary>The HTTP/1.1 head responses wrote last (see <see cref="ResponseHeadCache"/>).</summary>
+    internal ResponseHeadCache Heads { get; } = new();
+
     /// <summary>Parsers between requests, lent to a connection from its first byte of a request to the end of the read that completes it.</summary>
     internal Stack<Parsing.HttpRequestParser> FreeParsers { get; } = new();
 

@@ -321,7 +321,7 @@ public sealed partial class ServerResponse
 
     /// <summary>Headers the head writer treats specially, recognised by <see cref="Classify"/>.</summary>
     [Flags]
-    private enum SpecialHeaders : byte
+    internal enum SpecialHeaders : byte
     {
         None = 0,
         Date = 1,
@@ -495,6 +495,16 @@ public sealed partial class ServerResponse
 
         OutputBuffer sink = Sink;
         int status = StatusCode;
+        HttpServer server = Connection.Server;
+        // A handler that answers alike at every request gets its last head again, as one copy (see ResponseHeadCache);
+        // a head with its own reason phrase is rendered each time.
+        bool cacheable = StatusMessage is null;
+        var key = new ResponseHeadCache.Key(status, plan.Skip, plan.Add, KeepAlive,
+            (plan.Add & SpecialHeaders.ContentLength) != 0 ? plan.Length : 0,
+            (plan.Add & SpecialHeaders.Date) != 0 ? server.Date.Refresh(server.Loop) : -1);
+        if (cacheable && server.Heads.TryWrite(sink, key, _headers))
+            return;
+        int start = sink.Length;
         if (StatusMessage is null && StatusCodes.EncodedStatusLine(status) is { } line)
         {
             sink.Write(line);
@@ -510,7 +520,7 @@ public sealed partial class ServerResponse
 
         // The plan knows which kinds are present: when none is to be skipped, no name needs classifying again.
         bool skipSome = (plan.Present & plan.Skip) != 0;
-        FieldLineCache lines = Connection.Server.FieldLines;
+        FieldLineCache lines = server.FieldLines;
         int written = 0;
         foreach (var (name, value) in _headers)
         {
@@ -518,8 +528,8 @@ public sealed partial class ServerResponse
                 lines.WriteField(sink, written++, name, value);
         }
         if ((plan.Add & SpecialHeaders.Date) != 0)
-            sink.Write(Connection.Server.Date.Line(Connection.Server.Loop));
-        if ((plan.Add & SpecialHeaders.Server) != 0 && Connection.Server.ServerHeaderLine is { } serverLine)
+            sink.Write(server.Date.Line(server.Loop));
+        if ((plan.Add & SpecialHeaders.Server) != 0 && server.ServerHeaderLine is { } serverLine)
             sink.Write(serverLine);
         if ((plan.Add & SpecialHeaders.ContentLength) != 0)
         {
@@ -538,8 +548,10 @@ public sealed partial class ServerResponse
             else if ((plan.Present & SpecialHeaders.KeepAlive) != 0)
                 sink.Write("Connection: keep-alive\r\n"u8); // the handler's Keep-Alive field says the rest
             else
-                sink.Write(Connection.Server.KeepAliveLines);
+                sink.Write(server.KeepAliveLines);
         }
         sink.Write("\r\n"u8);
+        if (cacheable)
+            server.Heads.Remember(sink.Written[start..], key, _headers);
     }
 }

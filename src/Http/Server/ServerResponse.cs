@@ -38,6 +38,7 @@ public sealed partial class ServerResponse
     private long _bodyBytes;             // body bytes written so far (BodyBytesWritten)
     private int _statusCode = 200;
     private string? _statusMessage;
+    private bool _sendDate = true;
     private (Microsoft.Win32.SafeHandles.SafeFileHandle File, long Offset, long Count, int At)? _file; // At: its place in _held
 
     // The events' handlers: subscribed on the loop only, since Recycle clears them for the next request there.
@@ -92,13 +93,13 @@ public sealed partial class ServerResponse
     /// <summary>Whether a <c>Date</c> header is added (unless one was set). TechEmpower and RFC 9110 §6.6.1 want it.</summary>
     public bool SendDate
     {
-        get;
+        get => _sendDate;
         set
         {
             VerifyLoopThread();
-            field = value;
+            _sendDate = value;
         }
-    } = true;
+    }
 
     /// <summary>Whether the head has been written; headers can no longer change.</summary>
     public bool HeadersSent { get; private set; }
@@ -215,9 +216,10 @@ public sealed partial class ServerResponse
         request.Response = this;
         BeginUse();
         KeepAlive = keepAlive;
-        StatusCode = 200;
-        StatusMessage = null;
-        SendDate = true;
+        // The fields, not the public setters: the connection resets them on the loop, and the defaults need no check.
+        _statusCode = 200;
+        _statusMessage = null;
+        _sendDate = true;
         HeadersSent = WritableEnded = Finished = Closed = NeedsDrain = false;
         FinishWrite = 0;
         _attached = _chunked = false;
