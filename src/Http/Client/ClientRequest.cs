@@ -20,7 +20,7 @@ namespace Uvnet.Http.Client;
 /// <see cref="Information"/> for each interim response, <see cref="Response"/>, then <see cref="Close"/> once the
 /// response has closed; or <see cref="Error"/> then <see cref="Close"/>.
 /// </remarks>
-public sealed class ClientRequest
+public sealed partial class ClientRequest
 {
     // The high-water mark of what a request holds before its connection is assigned, as a socket's.
     private const int HighWaterMark = 16 * 1024;

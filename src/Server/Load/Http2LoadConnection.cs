@@ -6,29 +6,10 @@ using Uvnet.Tls;
 
 namespace Uvnet.Server.Load;
 
-/// <summary>What an <see cref="Http2LoadConnection"/> tells the request on one of its streams; exactly one of the last three ends it.</summary>
-internal interface IHttp2LoadRequest
-{
-    /// <summary>The final response's <c>:status</c> (interim 1xx responses are skipped).</summary>
-    void OnStatus(int status);
-
-    /// <summary>DATA: <paramref name="length"/> body bytes (padding excluded).</summary>
-    void OnBody(int length);
-
-    /// <summary>The response ended (END_STREAM), after its headers, body and any trailers.</summary>
-    void OnEnd();
-
-    /// <summary>The request failed: the stream was reset, refused by GOAWAY, timed out, or its connection failed.</summary>
-    void OnFailed(LoadError kind);
-
-    /// <summary>The connection went away before the request was sent: it goes out on another, its start time kept.</summary>
-    void OnUnsent();
-}
-
 /// <summary>A request's place on an HTTP/2 connection, made once per load slot and reused for each of its requests.</summary>
-internal sealed class Http2LoadStream(IHttp2LoadRequest request)
+internal sealed class Http2LoadStream(ILoadRequest request)
 {
-    internal IHttp2LoadRequest Request { get; } = request;
+    internal ILoadRequest Request { get; } = request;
 
     /// <summary>The connection carrying (or about to carry) the request, or null between requests.</summary>
     internal Http2LoadConnection? Connection { get; set; }

@@ -6,22 +6,9 @@ public sealed partial class LoadWorker
     private readonly Http2LoadConnection?[]? _http2; // by index: the connection its slots use now (null: none yet, or gone)
     private readonly List<Http2LoadConnection> _http2Open = []; // every connection not closed yet, gone ones included
     private readonly Http2LoadRequestTemplate? _template;
-    private TimerHandle? _streamTimeouts;
 
-    /// <summary>
-    /// A stream's idle timeout is checked four times per <see cref="LoadOptions.TimeoutMs"/> (a quarter late at most):
-    /// HTTP/2 requests share a socket, whose own timeout would see only the busiest stream.
-    /// </summary>
-    private void StartHttp2Timeouts()
+    private void CheckHttp2Timeouts(long now)
     {
-        long interval = Math.Max(1, _options.TimeoutMs / 4);
-        _streamTimeouts = new TimerHandle(_loop) { Data = this };
-        _streamTimeouts.Start(static t => ((LoadWorker)t.Data!).CheckHttp2Timeouts(), interval, interval);
-    }
-
-    private void CheckHttp2Timeouts()
-    {
-        long now = _loop.Now;
         for (int i = _http2Open.Count - 1; i >= 0; i--)
         {
             if (i < _http2Open.Count)
@@ -52,13 +39,12 @@ public sealed partial class LoadWorker
     /// <summary>The run is over, every request closed: the connections go.</summary>
     private void FinishHttp2()
     {
-        _streamTimeouts?.Close();
         foreach (Http2LoadConnection connection in _http2Open.ToArray())
             connection.Destroy();
     }
 
     /// <summary>An HTTP/2 slot: a stream of connection <c>index</c>, made once and reused for each of its requests.</summary>
-    private sealed class Http2Slot : Slot, IHttp2LoadRequest
+    private sealed class Http2Slot : Slot, ILoadRequest
     {
         private readonly int _connection;
         private readonly Http2LoadStream _stream;

@@ -1,13 +1,12 @@
 using System.Diagnostics;
-using Uvnet.Http.Client;
 using Uvnet.Net;
-using Uvnet.Tls;
 
 namespace Uvnet.Server.Load;
 
 /// <summary>
-/// One loop's share of <c>uvnet load</c>: its connections, each carrying one request at a time per pipeline slot, on
-/// an agent that recycles requests (so the keep-alive path allocates nothing), with its own histogram and counters.
+/// One loop's share of <c>uvnet load</c>: its connections, each carrying one request at a time per pipeline slot
+/// (<see cref="Http1LoadConnection"/>: pre-built requests, responses parsed without request or response objects, so
+/// nothing is allocated per request), with its own histogram and counters.
 /// Closed loop: a slot sends its next request when the previous one closes, latency from the send. Open loop
 /// (<see cref="LoadOptions.Rate"/>): request k is due at start + k × interval and goes out on the first free slot at
 /// or after that time; its latency is measured from that intended time, so a stalled server's backlog shows in the
@@ -20,9 +19,6 @@ namespace Uvnet.Server.Load;
 public sealed partial class LoadWorker
 {
     private readonly Loop _loop;
-    private readonly Agent? _agent; // HTTP/1.1
-    private readonly RequestOptions? _request;
-    private readonly byte[] _body;
     private readonly LoadOptions _options;
     private readonly Slot[] _slots;
     private readonly Slot[] _free;
@@ -31,7 +27,7 @@ public sealed partial class LoadWorker
     private readonly long[] _errors = new long[LoadErrors.KindCount];
     private readonly long _planned; // open loop: requests this worker sends in all
     private readonly double _ticksPerRequest; // open loop: Stopwatch ticks between intended sends
-    private TimerHandle? _pacer, _deadline, _warmup;
+    private TimerHandle? _pacer, _deadline, _warmup, _timeouts;
     private int _freeCount, _inFlight;
     private long _startTicks, _scheduled, _responses, _bodyBytes, _closedBytesRead, _warmupBytesRead;
     private bool _started, _stopping, _overtime;
@@ -49,7 +45,6 @@ public sealed partial class LoadWorker
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)connections * options.PerConnection, LoadOptions.MaxInFlight, nameof(connections));
         _loop = loop;
         _options = options;
-        _body = options.Body ?? [];
         _slots = new Slot[connections * options.PerConnection];
         _free = new Slot[_slots.Length];
         _onSocketClosed = (socket, _) =>
@@ -68,29 +63,10 @@ public sealed partial class LoadWorker
                 _slots[i] = new Http2Slot(this, i / options.Streams);
             return;
         }
-        _agent = new Agent(loop, new AgentOptions
-        {
-            RecycleRequests = true,
-            MaxSockets = connections,
-            MaxFreeSockets = connections,
-            Pipelining = options.Pipeline,
-            // The idle lifetime of a pooled connection: a load generator keeps them busy; the request timeout is
-            // per request below.
-            Timeout = 0,
-        });
-        _request = new RequestOptions
-        {
-            Host = options.Host,
-            Port = options.Port,
-            Path = options.Path,
-            Method = options.Method,
-            Headers = options.Headers,
-            Agent = _agent,
-            Tls = options.Tls,
-            Timeout = options.TimeoutMs,
-        };
+        _http1 = new Http1LoadConnection?[connections];
+        _http1Template = new Http1LoadRequestTemplate(loop, options);
         for (int i = 0; i < _slots.Length; i++)
-            _slots[i] = new Http1Slot(this);
+            _slots[i] = new Http1Slot(this, i / options.Pipeline);
     }
 
     /// <summary>Complete responses so far, errors by status included (read from any thread, for progress).</summary>
@@ -128,6 +104,9 @@ public sealed partial class LoadWorker
         if (_started)
             throw new InvalidOperationException("the worker has started already");
         _started = true;
+        // The loop's clock was read when the loop was made, maybe long ago (JIT, other threads): the connections' idle
+        // times count from it, and would time out early.
+        _loop.UpdateTime();
         _startTicks = MeasuredFromTicks = Stopwatch.GetTimestamp();
         long warmupMs = (long)Math.Ceiling(_options.Warmup.TotalMilliseconds);
         _deadline = new TimerHandle(_loop);
@@ -138,8 +117,7 @@ public sealed partial class LoadWorker
             _warmup = new TimerHandle(_loop) { Data = this };
             _warmup.Start(static t => ((LoadWorker)t.Data!).EndWarmup(), warmupMs);
         }
-        if (_options.Http2)
-            StartHttp2Timeouts();
+        StartTimeouts();
         if (_options.Rate is null)
         {
             foreach (Slot slot in _slots)
@@ -152,6 +130,22 @@ public sealed partial class LoadWorker
         // Loop timers tick in milliseconds: the pacer sends what has come due since its last turn, each timed from
         // its own intended instant, so the lateness of a tick is in the latencies (as it is in wrk2's).
         _pacer.Start(static t => ((LoadWorker)t.Data!).SendDue(), 0, 1);
+    }
+
+    /// <summary>
+    /// The idle timeout is checked four times per <see cref="LoadOptions.TimeoutMs"/> (a quarter late at most), by one
+    /// timer for every connection: no timer is restarted per request or per read.
+    /// </summary>
+    private void StartTimeouts()
+    {
+        long interval = Math.Max(1, _options.TimeoutMs / 4);
+        _timeouts = new TimerHandle(_loop) { Data = this };
+        _timeouts.Start(static t =>
+        {
+            var worker = (LoadWorker)t.Data!;
+            worker.CheckHttp1Timeouts(worker._loop.Now);
+            worker.CheckHttp2Timeouts(worker._loop.Now);
+        }, interval, interval);
     }
 
     /// <summary>
@@ -257,7 +251,8 @@ public sealed partial class LoadWorker
         Finished = true;
         FinishedTicks = Stopwatch.GetTimestamp();
         _deadline!.Close();
-        _agent?.Destroy();
+        _timeouts?.Close();
+        FinishHttp1();
         FinishHttp2();
     }
 
@@ -359,91 +354,5 @@ public sealed partial class LoadWorker
 
         /// <summary>The request is over: the next is sent (or the slot parked). Nothing of the request is kept.</summary>
         private protected void Closed() => Worker.Closed(this);
-    }
-
-    /// <summary>An HTTP/1.1 slot: its handlers made once and reused with every recycled request of the agent.</summary>
-    private sealed class Http1Slot : Slot
-    {
-        private readonly Action<ClientRequest, ClientResponse> _onResponse;
-        private readonly ResponseDataHandler _onData;
-        private readonly Action<ClientResponse> _onEnd;
-        private readonly Action<ClientResponse, Exception> _onResponseError;
-        private readonly Action<ClientRequest, Exception> _onError;
-        private readonly Action<ClientRequest> _onTimeout, _onClose;
-        private readonly Action<ClientRequest, Socket> _onSocket;
-        private bool _responded;
-        private ClientRequest? _current; // from the send to the close: the request is recycled after
-        private Socket? _socket; // the connection of the current request, once assigned (an error has left it by then)
-
-        internal Http1Slot(LoadWorker worker)
-            : base(worker)
-        {
-            _onResponse = OnResponse;
-            _onData = OnData;
-            _onEnd = OnEnd;
-            _onResponseError = (_, error) => Fail(LoadError.Read);
-            _onError = OnError;
-            _onTimeout = OnTimeout;
-            _onClose = OnClose;
-            _onSocket = (_, socket) =>
-            {
-                _socket = socket;
-                worker.Track(socket);
-            };
-        }
-
-        private protected override void SendRequest()
-        {
-            _responded = false;
-            _socket = null;
-            ClientRequest request = Uvnet.Http.Http.Request(Worker._loop, Worker._request!);
-            _current = request;
-            request.Response += _onResponse;
-            request.Socket += _onSocket;
-            request.Error += _onError;
-            request.Timeout += _onTimeout;
-            request.Close += _onClose;
-            request.End(Worker._body);
-        }
-
-        private void OnResponse(ClientRequest request, ClientResponse response)
-        {
-            _responded = true;
-            Status = response.StatusCode;
-            response.Data += _onData;
-            response.End += _onEnd;
-            response.Error += _onResponseError;
-        }
-
-        private void OnData(ClientResponse response, ReadOnlySpan<byte> data) => CountBody(data.Length);
-
-        private void OnEnd(ClientResponse response) => Complete();
-
-        private void OnError(ClientRequest request, Exception error) =>
-            Fail(_responded ? LoadError.Read
-                : error is NetException { Syscall: "connect" or "getaddrinfo" } ? LoadError.Connect
-                : _socket?.GetTlsConnection() is { IsEstablished: false } ? LoadError.Tls // the handshake or the server's certificate failed
-                : LoadError.Read);
-
-        private void OnTimeout(ClientRequest request)
-        {
-            Fail(LoadError.Timeout);
-            request.Destroy();
-        }
-
-        internal override void Abandon()
-        {
-            if (_current is not { } request)
-                return;
-            Fail(LoadError.Timeout);
-            request.Destroy();
-        }
-
-        // The request is recycled once this returns: nothing of it is kept.
-        private void OnClose(ClientRequest request)
-        {
-            _current = null;
-            Closed();
-        }
     }
 }
