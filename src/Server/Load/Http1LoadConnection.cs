@@ -17,8 +17,10 @@ namespace Uvnet.Server.Load;
 /// or unasked, a 101 switches protocol, or the server closes before answering them all (a response's
 /// <c>Connection: close</c> fails those pipelined behind it); <see cref="LoadError.Connect"/> or
 /// <see cref="LoadError.Tls"/> when the connection or its handshake could not be made; <see cref="LoadError.Timeout"/>
-/// from <see cref="CheckTimeouts"/>. One exception, the keep-alive race (RFC 9112 §9.3.1): requests sent on a
-/// connection that was idle after serving, cut before any byte of a response, go out again on another.
+/// from <see cref="CheckTimeouts"/>. One exception, the keep-alive race (RFC 9112 §9.3.1), as the HTTP client retries it:
+/// a request sent on a connection with nothing in flight after serving, cut before any byte of a response, goes out
+/// again on another, once (the fresh connection has served nothing), when it is safe to repeat. A request pipelined
+/// behind another is never in that race: a close then is the server's failure.
 /// Nothing is allocated per request.
 /// </remarks>
 internal sealed class Http1LoadConnection
@@ -32,7 +34,7 @@ internal sealed class Http1LoadConnection
     private int _unwritten; // the last requests of _sent, started during a read: written together at its end
     private int _served;
     private bool _final; // the response being parsed is final (not an interim 1xx)
-    private bool _raceable; // requests went to a connection idle after serving, and no byte has come since
+    private bool _raceable; // a request went to a connection idle after serving, and no byte has come since
     private bool _started, _closed, _inRead, _connectFailed;
 
     /// <summary>Connects to <paramref name="options"/>' server (over TLS for https, http/1.1 offered by ALPN).</summary>
@@ -74,8 +76,8 @@ internal sealed class Http1LoadConnection
         if (_sent.Count == 0)
         {
             // Idle until now: the idle timeout counts from this send; and a server's keep-alive close may cross it.
+            _raceable = _served > 0 && _template.Retryable;
             _lastActivity = _loop.Now;
-            _raceable = _served > 0;
         }
         _sent.Enqueue(request);
         _unwritten++;

@@ -25,6 +25,8 @@ internal sealed class Http1LoadRequestTemplate
         }, options.Body, out bool keepAlive);
         KeepAlive = keepAlive;
         IsHead = options.Method == "HEAD";
+        // As the HTTP client's retry of the keep-alive race: an idempotent method, or nothing of a body sent (RFC 9110 §9.2.2).
+        Retryable = options.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE" || options.Body is not { Length: > 0 };
         MaxBatch = keepAlive ? options.Pipeline : 1;
         _length = one.Length;
         _requests = new byte[one.Length * MaxBatch];
@@ -37,6 +39,9 @@ internal sealed class Http1LoadRequestTemplate
 
     /// <summary>Whether the responses have no body whatever their framing fields say (RFC 9110 §9.3.2).</summary>
     internal bool IsHead { get; }
+
+    /// <summary>Whether a request the server's keep-alive close crossed may be sent again.</summary>
+    internal bool Retryable { get; }
 
     /// <summary>The most requests one write carries.</summary>
     internal int MaxBatch { get; }
