@@ -29,6 +29,10 @@ internal sealed class HpackDecoder
     private readonly byte[] _scratch;
     private readonly int _nameScratchLength;
 
+    // The memos of the static table's fields (see IHpackHeaderHandler.OnHeader), by index; the handler's, so the
+    // decoder's own rather than shared.
+    private readonly byte[] _staticMemos = new byte[HpackStaticTable.Count + 1];
+
     // Our SETTINGS_HEADER_TABLE_SIZE was lowered below the table's maximum size: the next block must begin with an
     // update (RFC 7541 §4.2).
     private bool _updateRequired;
@@ -134,11 +138,18 @@ internal sealed class HpackDecoder
             ReadOnlySpan<byte> name;
             ReadOnlySpan<byte> value;
             bool neverIndexed = false;
+            byte literalMemo = 0; // a literal not indexed: nothing to remember it by
+            ref byte memo = ref literalMemo;
             if ((first & 0x80) != 0)
             {
                 // 1xxxxxxx: indexed field (§6.1).
-                if ((error = ReadIndex(block, ref pos, 7, out int index)) != HpackError.None
-                    || (error = Lookup(index, out name, out value)) != HpackError.None)
+                if ((error = ReadIndex(block, ref pos, 7, out int index)) != HpackError.None)
+                {
+                    return error;
+                }
+
+                memo = ref Lookup(index, out name, out value, out error);
+                if (error != HpackError.None)
                 {
                     return error;
                 }
@@ -160,7 +171,7 @@ internal sealed class HpackDecoder
                 }
                 else
                 {
-                    error = Lookup(index, out name, out _);
+                    Lookup(index, out name, out _, out error);
                     if (error == HpackError.None && indexing && index > HpackStaticTable.Count)
                     {
                         // Inserting may evict or move the entry the name comes from (§4.4): copy it first.
@@ -174,9 +185,9 @@ internal sealed class HpackDecoder
                     return error;
                 }
 
-                if (indexing)
+                if (indexing && Table.Insert(name, value))
                 {
-                    Table.Insert(name, value);
+                    memo = ref Table.Field(1, out _, out _);
                 }
             }
 
@@ -184,7 +195,7 @@ internal sealed class HpackDecoder
             listSize += name.Length + value.Length + HpackDynamicTable.EntryOverhead;
             if (listSize <= MaxHeaderListSize)
             {
-                handler.OnHeader(name, value, neverIndexed);
+                handler.OnHeader(name, value, neverIndexed, ref memo);
             }
         }
 
@@ -197,25 +208,26 @@ internal sealed class HpackDecoder
         return error == HpackError.None && index == 0 && !allowZero ? HpackError.IndexZero : error;
     }
 
-    private HpackError Lookup(int index, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    /// <summary>Field <paramref name="index"/> of the static or dynamic table, and its memo.</summary>
+    private ref byte Lookup(int index, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, out HpackError error)
     {
+        error = HpackError.None;
         if (index <= HpackStaticTable.Count)
         {
             name = HpackStaticTable.Name(index);
             value = HpackStaticTable.Value(index);
-            return HpackError.None;
+            return ref _staticMemos[index];
         }
 
         int dynamicIndex = index - HpackStaticTable.Count;
         if (dynamicIndex > Table.Count)
         {
             name = value = default;
-            return HpackError.IndexOutOfRange;
+            error = HpackError.IndexOutOfRange;
+            return ref _staticMemos[0]; // no field has index 0: the caller stops at the error
         }
 
-        name = Table.Name(dynamicIndex);
-        value = Table.Value(dynamicIndex);
-        return HpackError.None;
+        return ref Table.Field(dynamicIndex, out name, out value);
     }
 
     private HpackError ReadString(ReadOnlySpan<byte> block, scoped ref int pos, Span<byte> scratch, out ReadOnlySpan<byte> result)

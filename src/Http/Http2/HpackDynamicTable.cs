@@ -72,6 +72,21 @@ internal sealed class HpackDynamicTable
     }
 
     /// <summary>
+    /// Entry <paramref name="index"/> (1, newest, to <see cref="Count"/>) whole: its name, its value, and its memo,
+    /// a byte the decoder's handler keeps about this field (see <see cref="IHpackHeaderHandler.OnHeader"/>). The
+    /// memo is 0 when the entry is inserted and goes with it: an entry evicted takes its memo along, so one inserted
+    /// later, even in the same slot, starts at 0.
+    /// </summary>
+    public ref byte Field(int index, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        ref Entry entry = ref At(index);
+        int start = (int)(entry.Offset - _base);
+        name = _bytes.AsSpan(start, entry.NameLength);
+        value = _bytes.AsSpan(start + entry.NameLength, entry.ValueLength);
+        return ref entry.Memo;
+    }
+
+    /// <summary>
     /// Changes the capacity (a new SETTINGS_HEADER_TABLE_SIZE took effect). The maximum size follows it down; it
     /// rises only through an update from the peer's encoder. Allocates when the capacity grows.
     /// </summary>
@@ -113,16 +128,17 @@ internal sealed class HpackDynamicTable
     /// <summary>
     /// Adds a field as the newest entry, evicting the oldest until it fits; a field larger than the maximum size
     /// empties the table and is not added (RFC 7541 §4.4). The spans must not point into this table (the decoder
-    /// copies a name it takes from the table first): moving entries could overwrite them.
+    /// copies a name it takes from the table first): moving entries could overwrite them. Returns whether it was
+    /// added.
     /// </summary>
-    public void Insert(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public bool Insert(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         int size = name.Length + value.Length + EntryOverhead;
         Version++;
         if (size > MaxSize)
         {
             EvictUntilFits(MaxSize + 1);
-            return;
+            return false;
         }
 
         EvictUntilFits(size);
@@ -140,6 +156,7 @@ internal sealed class HpackDynamicTable
         _end += length;
         Count++;
         Size += size;
+        return true;
     }
 
     private ref Entry At(int index)
@@ -179,5 +196,6 @@ internal sealed class HpackDynamicTable
         public long Offset;
         public int NameLength;
         public int ValueLength;
+        public byte Memo;
     }
 }

@@ -25,6 +25,21 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
     private readonly byte[] _scratch;
     private int _authorityLength;
 
+    /// <summary>What a field is, by its own bytes (kept in its HPACK memo); the pseudo-headers first.</summary>
+    private enum FieldKind : byte
+    {
+        Unchecked = 0, // the memo's initial value: not checked yet
+        Method,
+        Scheme,
+        Path,
+        AsteriskPath,
+        Authority,
+        Regular,
+        Host,
+        ContentLength,
+        ExpectContinue,
+    }
+
     [Flags]
     private enum Pseudo : byte
     {
@@ -61,53 +76,54 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
     public bool ExpectsContinue { get; private set; }
 
     /// <inheritdoc/>
-    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed)
+    /// <remarks>
+    /// What a field is, once its own bytes checked out, is kept in its memo: a field the client sends again by index
+    /// (every request's method, path, authority and user-agent, as h2load and browsers do) skips the checks of its
+    /// bytes. What depends on the rest of the block (order, repetition, Host against :authority, trailers) is
+    /// checked every time.
+    /// </remarks>
+    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, ref byte memo)
     {
         if (Fault is not null)
             return;
-        if (!ValidValue(value))
+        var kind = (FieldKind)memo;
+        if (kind == FieldKind.Unchecked)
         {
-            Fault = "a field value holds NUL, CR or LF, or starts or ends with whitespace";
-            return;
+            kind = Check(name, value, out string? fault);
+            if (fault is not null)
+            {
+                Fault = fault;
+                return;
+            }
+            memo = (byte)kind;
         }
-        if (!name.IsEmpty && name[0] == (byte)':')
+        if (kind < FieldKind.Regular)
         {
-            OnPseudo(name, value);
+            OnPseudo(kind, value);
             return;
         }
         _regularSeen = true;
-        if (!ValidName(name))
+        switch (kind)
         {
-            Fault = "a field name is empty, uppercase or not a token";
-            return;
-        }
-        if (IsConnectionSpecific(name, value))
-        {
-            Fault = "a connection-specific field";
-            return;
-        }
-        if (name.SequenceEqual("host"u8))
-        {
-            // The HTTP/1.1 server's rule (RFC 9112 §3.2): a Host outside the grammar is refused there, and here.
-            if (_hostSeen || !HostSyntax.IsValid(value) || (_seen & Pseudo.Authority) != 0 && !Ascii.EqualsIgnoreCase(value, Authority))
-            {
-                Fault = "Host repeated, invalid, or naming another authority than :authority";
-                return;
-            }
-            _hostSeen = true;
-        }
-        else if (name.SequenceEqual("content-length"u8))
-        {
-            if (_trailers || !TryParseLength(value, out long length) || (ContentLength >= 0 && ContentLength != length))
-            {
-                Fault = "an invalid Content-Length";
-                return;
-            }
-            ContentLength = length;
-        }
-        else if (name.SequenceEqual("expect"u8) && Ascii.EqualsIgnoreCase(value, "100-continue"u8))
-        {
-            ExpectsContinue = true;
+            case FieldKind.Host:
+                if (_hostSeen || (_seen & Pseudo.Authority) != 0 && !Ascii.EqualsIgnoreCase(value, Authority))
+                {
+                    Fault = "Host repeated, or naming another authority than :authority";
+                    return;
+                }
+                _hostSeen = true;
+                break;
+            case FieldKind.ContentLength:
+                if (_trailers || !TryParseLength(value, out long length) || (ContentLength >= 0 && ContentLength != length))
+                {
+                    Fault = "an invalid Content-Length";
+                    return;
+                }
+                ContentLength = length;
+                break;
+            case FieldKind.ExpectContinue:
+                ExpectsContinue = true;
+                break;
         }
         _head.AppendHeaderName(name);
         _head.AppendHeaderValue(value);
@@ -145,49 +161,111 @@ internal ref struct Http2RequestFields : IHpackHeaderHandler
 
     private readonly ReadOnlySpan<byte> Authority => _scratch.AsSpan(0, _authorityLength);
 
-    private void OnPseudo(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    /// <summary>
+    /// What a field is by its own bytes, those checked (§8.2.1, §8.2.2, §8.3.1): the same field is the same kind in
+    /// any block. A malformed one is <see cref="FieldKind.Unchecked"/> with <paramref name="fault"/> saying why.
+    /// </summary>
+    private static FieldKind Check(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, out string? fault)
     {
-        Pseudo which = name switch
+        fault = null;
+        if (!ValidValue(value))
         {
-            _ when name.SequenceEqual(":method"u8) => Pseudo.Method,
-            _ when name.SequenceEqual(":scheme"u8) => Pseudo.Scheme,
-            _ when name.SequenceEqual(":path"u8) => Pseudo.Path,
-            _ when name.SequenceEqual(":authority"u8) => Pseudo.Authority,
-            _ => Pseudo.None,
+            fault = "a field value holds NUL, CR or LF, or starts or ends with whitespace";
+            return FieldKind.Unchecked;
+        }
+        if (!name.IsEmpty && name[0] == (byte)':')
+            return CheckPseudo(name, value, out fault);
+        if (!ValidName(name))
+        {
+            fault = "a field name is empty, uppercase or not a token";
+            return FieldKind.Unchecked;
+        }
+        if (IsConnectionSpecific(name, value))
+        {
+            fault = "a connection-specific field";
+            return FieldKind.Unchecked;
+        }
+        if (name.SequenceEqual("host"u8))
+        {
+            // The HTTP/1.1 server's rule (RFC 9112 §3.2): a Host outside the grammar is refused there, and here.
+            if (!HostSyntax.IsValid(value))
+            {
+                fault = "an invalid Host";
+                return FieldKind.Unchecked;
+            }
+            return FieldKind.Host;
+        }
+        if (name.SequenceEqual("content-length"u8))
+            return FieldKind.ContentLength;
+        if (name.SequenceEqual("expect"u8) && Ascii.EqualsIgnoreCase(value, "100-continue"u8))
+            return FieldKind.ExpectContinue;
+        return FieldKind.Regular;
+    }
+
+    private static FieldKind CheckPseudo(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, out string? fault)
+    {
+        fault = null;
+        if (name.SequenceEqual(":method"u8))
+        {
+            if (value.IsEmpty || !ValidName(value, allowUpper: true))
+                fault = "an invalid :method";
+            return FieldKind.Method;
+        }
+        if (name.SequenceEqual(":scheme"u8))
+            return FieldKind.Scheme;
+        if (name.SequenceEqual(":path"u8))
+        {
+            // §8.3.1: not empty; origin-form, or "*" (for OPTIONS: checked once the method is known). No whitespace
+            // or control character, as no HTTP/1.1 request line holds one (nghttp2 refuses them too).
+            bool asterisk = value.SequenceEqual("*"u8);
+            if (value.IsEmpty || (value[0] != (byte)'/' && !asterisk) || value.IndexOfAnyInRange((byte)0, (byte)' ') >= 0
+                || value.Contains((byte)0x7F))
+            {
+                fault = "an empty or invalid :path";
+            }
+            return asterisk ? FieldKind.AsteriskPath : FieldKind.Path;
+        }
+        if (name.SequenceEqual(":authority"u8))
+        {
+            // It becomes a Host field after the block (unless a Host came, and matched it): uri-host [ ":" port ],
+            // with a host and no userinfo (§8.3.1), as that Host field must be.
+            if (!HostSyntax.IsValidAbsoluteAuthority(value))
+                fault = "an invalid :authority";
+            return FieldKind.Authority;
+        }
+        fault = "an unknown pseudo-header";
+        return FieldKind.Unchecked;
+    }
+
+    /// <summary>A pseudo-header whose bytes checked out: where it came, and whether it came before, are checked here.</summary>
+    private void OnPseudo(FieldKind kind, ReadOnlySpan<byte> value)
+    {
+        Pseudo which = kind switch
+        {
+            FieldKind.Method => Pseudo.Method,
+            FieldKind.Scheme => Pseudo.Scheme,
+            FieldKind.Authority => Pseudo.Authority,
+            _ => Pseudo.Path,
         };
-        if (_trailers || _regularSeen || which == Pseudo.None || (_seen & which) != 0)
+        if (_trailers || _regularSeen || (_seen & which) != 0)
         {
-            Fault = "a pseudo-header unknown, repeated, after a regular field or in trailers";
+            Fault = "a pseudo-header repeated, after a regular field or in trailers";
             return;
         }
         _seen |= which;
-        switch (which)
+        switch (kind)
         {
-            case Pseudo.Method:
-                if (value.IsEmpty || !ValidName(value, allowUpper: true))
-                {
-                    Fault = "an invalid :method";
-                    return;
-                }
+            case FieldKind.Method:
                 Method = KnownMethods.Classify(value);
                 _head.AppendMethod(value);
                 break;
-            case Pseudo.Path:
-                // §8.3.1: not empty; origin-form, or "*" (for OPTIONS: checked once the method is known). No
-                // whitespace or control character, as no HTTP/1.1 request line holds one (nghttp2 refuses them too).
-                _asteriskPath = value.SequenceEqual("*"u8);
-                if (value.IsEmpty || (value[0] != (byte)'/' && !_asteriskPath) || value.IndexOfAnyInRange((byte)0, (byte)' ') >= 0
-                    || value.Contains((byte)0x7F))
-                {
-                    Fault = "an empty or invalid :path";
-                    return;
-                }
+            case FieldKind.Path or FieldKind.AsteriskPath:
+                _asteriskPath = kind == FieldKind.AsteriskPath;
                 _head.AppendUrl(value);
                 break;
-            case Pseudo.Authority:
-                // Kept aside: a Host field is made of it after the block, unless a Host came (and matched it). It is
-                // uri-host [ ":" port ], with a host and no userinfo (§8.3.1), as the Host field it becomes must be.
-                if (value.Length > _scratch.Length || !HostSyntax.IsValidAbsoluteAuthority(value))
+            case FieldKind.Authority:
+                // Kept aside: a Host field is made of it after the block, unless a Host came.
+                if (value.Length > _scratch.Length)
                 {
                     Fault = "an invalid :authority";
                     return;

@@ -17,5 +17,13 @@ internal interface IHpackHeaderHandler
     /// <param name="neverIndexed">
     /// The field came as "never indexed" (RFC 7541 §6.2.3): an intermediary forwarding it must keep that form.
     /// </param>
-    void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed);
+    /// <param name="memo">
+    /// A byte the handler may keep about this very field, for the next time the client refers to it: the memo of
+    /// the static or dynamic table entry the field is (an indexed field), or becomes (a literal with incremental
+    /// indexing); a fresh 0 for any other literal. An entry's memo starts at 0 and goes with the entry, so what a
+    /// handler notes about a field's bytes (checks passed, what it is) holds whenever the memo comes back: a
+    /// client repeats the same fields by index at every request, and they need not be checked again. What it means
+    /// is the handler's: a decoder's handlers must agree on it (the server's decoder has one kind).
+    /// </param>
+    void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, ref byte memo);
 }

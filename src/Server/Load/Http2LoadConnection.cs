@@ -764,7 +764,7 @@ internal sealed class Http2LoadConnection
 
         private bool _regularSeen;
 
-        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed)
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, ref byte memo)
         {
             if (name.IsEmpty || name[0] != (byte)':')
             {

@@ -10,7 +10,7 @@ public class HpackAllocationTests
         public int Fields;
         public long Octets;
 
-        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed)
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, ref byte memo)
         {
             Fields++;
             Octets += name.Length + value.Length;

@@ -10,7 +10,7 @@ internal readonly struct HpackFields(List<(string Name, string Value, bool Never
 
     public static HpackFields Create() => new([]);
 
-    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed) =>
+    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool neverIndexed, ref byte memo) =>
         Fields.Add((Encoding.Latin1.GetString(name), Encoding.Latin1.GetString(value), neverIndexed));
 
     /// <summary>Decodes <paramref name="hex"/> (spaces allowed) and returns the error and the fields.</summary>

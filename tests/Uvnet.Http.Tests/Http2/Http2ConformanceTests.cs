@@ -752,6 +752,29 @@ public class Http2ConformanceTests
     // ---- beyond h2spec ----
 
     [Fact]
+    public void A_table_entry_that_replaced_an_evicted_one_is_checked_by_its_own_bytes()
+    {
+        // The server remembers what a dynamic table entry's field is once checked, so that later references skip
+        // the checks: x-a: 1 enters the table (index 62) on stream 1 and is referred to on stream 3. Stream 5's
+        // block empties the table (size 0, then 4096 again) and inserts x-a: "1 " (trailing whitespace, malformed)
+        // as the new index 62; stream 7 refers to it, and must be refused as stream 5 was.
+        byte[] literalIndexed(string value) => [0x40, 3, .. "x-a"u8, (byte)value.Length, .. System.Text.Encoding.Latin1.GetBytes(value)];
+        const F Flags = F.EndHeaders | F.EndStream;
+        var outcomes = Exchange(async wire =>
+        {
+            await wire.SendAsync(HeadersOf(1, Flags, [.. Block(Get()), .. literalIndexed("1")]));
+            string? first = (await wire.ReadResponseAsync(1)).Status;
+            await wire.SendAsync(HeadersOf(3, Flags, [.. Block(Get()), 0xBE]));
+            string? second = (await wire.ReadResponseAsync(3)).Status;
+            await wire.SendAsync(HeadersOf(5, Flags, [0x20, 0x3F, 0xE1, 0x1F, .. Block(Get()), .. literalIndexed("1 ")]));
+            var third = await wire.ReadErrorAsync(5);
+            await wire.SendAsync(HeadersOf(7, Flags, [.. Block(Get()), 0xBE]));
+            return (first, second, third, await wire.ReadErrorAsync(7));
+        });
+        Assert.Equal(("200", "200", ((Code?)Code.ProtocolError, false), ((Code?)Code.ProtocolError, false)), outcomes);
+    }
+
+    [Fact]
     public void Malformed_stream_is_reset_and_the_next_stream_on_the_connection_is_served()
     {
         var (error, response) = Exchange(async wire =>
