@@ -28,6 +28,15 @@ internal sealed class Http2HeadCache
     private long _tableVersion;
     private int _length;
 
+    // The Content-Length field the last head encoded, and for which length (-1: none).
+    private readonly byte[] _contentLengthOctets = new byte[MaxContentLengthOctets];
+    private long _contentLength = -1;
+    private int _contentLengthOctetsLength;
+
+    // A Content-Length field is a literal with the static name index (2 octets) and a value of at most 19 digits
+    // (Huffman-coded, shorter still; a length prefix of 1).
+    private const int MaxContentLengthOctets = 2 + 1 + 19;
+
     /// <summary>
     /// Copies the kept start into <paramref name="destination"/> when it is what this head would encode to; returns
     /// the octets copied, or -1.
@@ -52,6 +61,32 @@ internal sealed class Http2HeadCache
         }
         _octets.AsSpan(0, _length).CopyTo(destination);
         return _length;
+    }
+
+    /// <summary>
+    /// Copies the Content-Length field the last head encoded when it was for <paramref name="length"/> (handlers that
+    /// send the same body send the same length); returns the octets copied, or -1. The field is never indexed (see
+    /// <see cref="Uvnet.Http.Http2.HpackFieldEncoder"/>): its octets do not depend on the dynamic table, nor change it.
+    /// </summary>
+    internal int TryCopyContentLength(long length, Span<byte> destination)
+    {
+        if (_contentLength != length || destination.Length < _contentLengthOctetsLength)
+            return -1;
+        _contentLengthOctets.AsSpan(0, _contentLengthOctetsLength).CopyTo(destination);
+        return _contentLengthOctetsLength;
+    }
+
+    /// <summary>Keeps <paramref name="octets"/>, the Content-Length field encoded for <paramref name="length"/>, for the next head.</summary>
+    internal void KeepContentLength(long length, ReadOnlySpan<byte> octets)
+    {
+        if (octets.Length > MaxContentLengthOctets)
+        {
+            _contentLength = -1;
+            return;
+        }
+        octets.CopyTo(_contentLengthOctets);
+        _contentLengthOctetsLength = octets.Length;
+        _contentLength = length;
     }
 
     /// <summary>Keeps <paramref name="octets"/>, a start encoded from these inputs without changing the table, for the next head.</summary>

@@ -58,9 +58,15 @@ public sealed partial class ServerResponse
         }
         if ((plan.Add & SpecialHeaders.ContentLength) != 0)
         {
-            Span<byte> digits = stackalloc byte[20];
-            plan.Length.TryFormat(digits, out int count, default, System.Globalization.CultureInfo.InvariantCulture);
-            length += EncodeBytes(encoder, "content-length"u8, digits[..count], block[length..]);
+            int copied = cache.TryCopyContentLength(plan.Length, block[length..]);
+            if (copied < 0)
+            {
+                Span<byte> digits = stackalloc byte[20];
+                plan.Length.TryFormat(digits, out int count, default, System.Globalization.CultureInfo.InvariantCulture);
+                copied = EncodeBytes(encoder, "content-length"u8, digits[..count], block[length..]);
+                cache.KeepContentLength(plan.Length, block.Slice(length, copied));
+            }
+            length += copied;
         }
         stream.Owner.WriteFieldBlock(stream, block[..length], endStream: false);
     }

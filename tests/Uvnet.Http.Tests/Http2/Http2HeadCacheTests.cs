@@ -82,6 +82,40 @@ public class Http2HeadCacheTests
     }
 
     [Fact]
+    public void The_kept_Content_Length_is_copied_only_for_the_same_length()
+    {
+        var cache = new Http2HeadCache();
+        var destination = new byte[32];
+        Assert.Equal(-1, cache.TryCopyContentLength(13, destination)); // nothing kept yet
+        cache.KeepContentLength(13, [0x0f, 0x0d, 0x82, 0x08, 0x7f]);
+        Assert.Equal(5, cache.TryCopyContentLength(13, destination));
+        Assert.Equal([0x0f, 0x0d, 0x82, 0x08, 0x7f], destination[..5]);
+        Assert.Equal(-1, cache.TryCopyContentLength(14, destination));
+        Assert.Equal(-1, cache.TryCopyContentLength(13, new byte[4])); // no room
+    }
+
+    [Fact]
+    public void Bodies_of_changing_lengths_on_one_connection_each_get_their_own_Content_Length()
+    {
+        string[] bodies = ["ok", "ok", "hello, world", "hello, world", "ok", "", "ok"];
+        int served = 0;
+        using var fixture = ServerFixture.Start((req, res) => res.End(bodies[served++]));
+        var responses = fixture.Run(async () =>
+        {
+            using var wire = await OpenAsync(fixture.Port);
+            var responses = new List<Http2Response>();
+            for (int i = 0; i < bodies.Length; i++)
+            {
+                await wire.SendAsync(Headers(1 + (2 * i), true, Get()));
+                responses.Add(await wire.ReadResponseAsync(1 + (2 * i)));
+            }
+            return responses;
+        });
+        Assert.Equal(bodies.Select(b => b.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), responses.Select(r => r.Field("content-length")));
+        Assert.Equal(bodies, responses.Select(r => r.Text));
+    }
+
+    [Fact]
     public void A_head_after_the_peer_shrinks_or_grows_its_header_table_decodes_to_its_own_fields()
     {
         // The same strings at every response, so only the table's state tells a kept start from a stale one: after
