@@ -33,6 +33,8 @@ internal sealed class HpackDecoder
     // decoder's own rather than shared.
     private readonly byte[] _staticMemos = new byte[HpackStaticTable.Count + 1];
 
+    private readonly HpackRepeatedLiteral _repeated = new();
+
     // Our SETTINGS_HEADER_TABLE_SIZE was lowered below the table's maximum size: the next block must begin with an
     // update (RFC 7541 §4.2).
     private bool _updateRequired;
@@ -180,7 +182,24 @@ internal sealed class HpackDecoder
                     }
                 }
 
-                if (error != HpackError.None || (error = ReadString(block, ref pos, valueScratch, out value)) != HpackError.None)
+                if (error != HpackError.None)
+                {
+                    return error;
+                }
+
+                if (!indexing && !neverIndexed && index is > 0 and <= HpackStaticTable.Count)
+                {
+                    if ((error = ReadRepeatable(block, ref pos, index, valueScratch, out value, out bool kept)) != HpackError.None)
+                    {
+                        return error;
+                    }
+
+                    if (kept)
+                    {
+                        memo = ref _repeated.Memo;
+                    }
+                }
+                else if ((error = ReadString(block, ref pos, valueScratch, out value)) != HpackError.None)
                 {
                     return error;
                 }
@@ -230,15 +249,55 @@ internal sealed class HpackDecoder
         return ref Table.Field(dynamicIndex, out name, out value);
     }
 
+    /// <summary>
+    /// The value of a literal not indexed whose name is static <paramref name="nameIndex"/>: the one kept when it is
+    /// the same octets again, else decoded and kept (<paramref name="kept"/>: whether <see cref="_repeated"/> holds it
+    /// now, with its memo).
+    /// </summary>
+    private HpackError ReadRepeatable(ReadOnlySpan<byte> block, scoped ref int pos, int nameIndex, Span<byte> scratch, out ReadOnlySpan<byte> result, out bool kept)
+    {
+        kept = false;
+        HpackError error = ReadEncoded(block, ref pos, out bool huffman, out ReadOnlySpan<byte> raw);
+        if (error != HpackError.None)
+        {
+            result = default;
+            return error;
+        }
+
+        if (_repeated.TryGet(nameIndex, huffman, raw, out result))
+        {
+            kept = true;
+            return HpackError.None;
+        }
+
+        error = DecodeString(huffman, raw, scratch, out result);
+        kept = error == HpackError.None && _repeated.Keep(nameIndex, huffman, raw, result);
+        return error;
+    }
+
     private HpackError ReadString(ReadOnlySpan<byte> block, scoped ref int pos, Span<byte> scratch, out ReadOnlySpan<byte> result)
     {
-        result = default;
+        HpackError error = ReadEncoded(block, ref pos, out bool huffman, out ReadOnlySpan<byte> raw);
+        if (error != HpackError.None)
+        {
+            result = default;
+            return error;
+        }
+
+        return DecodeString(huffman, raw, scratch, out result);
+    }
+
+    /// <summary>A string literal's octets as sent (§5.2), and whether they are Huffman-coded.</summary>
+    private static HpackError ReadEncoded(ReadOnlySpan<byte> block, scoped ref int pos, out bool huffman, out ReadOnlySpan<byte> raw)
+    {
+        raw = default;
+        huffman = false;
         if (pos >= block.Length)
         {
             return HpackError.Truncated;
         }
 
-        bool huffman = (block[pos] & 0x80) != 0;
+        huffman = (block[pos] & 0x80) != 0;
         HpackError error = HpackInteger.TryDecode(block, ref pos, 7, out int length);
         if (error != HpackError.None)
         {
@@ -250,20 +309,20 @@ internal sealed class HpackDecoder
             return HpackError.Truncated;
         }
 
-        ReadOnlySpan<byte> raw = block.Slice(pos, length);
+        raw = block.Slice(pos, length);
         pos += length;
+        return HpackError.None;
+    }
+
+    private HpackError DecodeString(bool huffman, ReadOnlySpan<byte> raw, Span<byte> scratch, out ReadOnlySpan<byte> result)
+    {
         if (!huffman)
         {
-            if (length > MaxFieldSize)
-            {
-                return HpackError.FieldTooLarge;
-            }
-
             result = raw;
-            return HpackError.None;
+            return raw.Length > MaxFieldSize ? HpackError.FieldTooLarge : HpackError.None;
         }
 
-        error = HpackHuffman.Decode(raw, scratch, out int written);
+        HpackError error = HpackHuffman.Decode(raw, scratch, out int written);
         result = scratch[..written];
         return error;
     }

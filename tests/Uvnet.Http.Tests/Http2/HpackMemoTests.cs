@@ -66,4 +66,37 @@ public class HpackMemoTests
         Assert.Equal([("x-b", 0)], Decode(decoder, "20 3fe11f 40 03 782d62 01 32"));
         Assert.Equal([("x-b", 1)], Decode(decoder, "be"));
     }
+
+    [Fact]
+    public void A_literal_not_indexed_with_a_static_name_brings_back_its_memo_when_the_same_octets_come_again()
+    {
+        var decoder = new HpackDecoder();
+        // :path /plaintext, a literal without indexing (nghttp2 never indexes :path), three times; another path; the
+        // first again: only the last one is kept.
+        Assert.Equal([(":path", 0)], Decode(decoder, "04 0a 2f706c61696e74657874"));
+        Assert.Equal([(":path", 1), (":path", 1)], Decode(decoder, "04 0a 2f706c61696e74657874 04 0a 2f706c61696e74657874"));
+        Assert.Equal([(":path", 0)], Decode(decoder, "04 02 2f61"));
+        Assert.Equal([(":path", 0)], Decode(decoder, "04 0a 2f706c61696e74657874"));
+    }
+
+    [Fact]
+    public void The_same_octets_with_another_name_Huffman_flag_or_representation_are_another_field()
+    {
+        const string Huffman = "8c f1e3 c2e5 f23a 6ba0 ab90 f4ff"; // www.example.com (RFC 7541 C.4.1)
+        const string Raw = "0c f1e3 c2e5 f23a 6ba0 ab90 f4ff"; // the same twelve octets, as they are
+        var decoder = new HpackDecoder();
+        Assert.Equal([(":authority", 0)], Decode(decoder, "01 " + Huffman));
+        Assert.Equal([(":authority", 1)], Decode(decoder, "01 " + Huffman));
+        Assert.Equal([("accept", 0)], Decode(decoder, "0f04 " + Huffman)); // name index 19
+        Assert.Equal([(":authority", 0)], Decode(decoder, "01 " + Raw));
+        Assert.Equal([(":authority", 0)], Decode(decoder, "11 " + Huffman)); // never indexed: not kept
+        Assert.Equal([(":authority", 0)], Decode(decoder, "01 " + Huffman));
+
+        // Each decodes to its own value, kept or not.
+        Assert.Equal([(":authority", "www.example.com", false)], HpackFields.Decode(decoder, "01 " + Huffman).Fields);
+        Assert.Equal([(":authority", "www.example.com", false)], HpackFields.Decode(decoder, "01 " + Huffman).Fields);
+        Assert.Equal([(":authority", "\u00f1\u00e3\u00c2\u00e5\u00f2:k\u00a0\u00ab\u0090\u00f4\u00ff", false)],
+            HpackFields.Decode(decoder, "01 " + Raw).Fields);
+        Assert.Equal([(":authority", "www.example.com", false)], HpackFields.Decode(decoder, "01 " + Huffman).Fields);
+    }
 }
