@@ -26,9 +26,11 @@ internal sealed class ClientConnection
 
     private readonly HttpResponseParser _parser = new();
     private HttpRequestHead _head = new(); // exchanged with each response's own (ClientResponse.Begin)
-    // The writes not yet completed, in order: a request's own write (its array and itself), or a batch (see Batch):
-    // an entry per request without an array, then the batch's array without an owner.
-    private readonly Queue<(byte[]? Array, ClientRequest? Owner)> _inFlight = new();
+    // The writes not yet completed, in order: a request's own write (itself, ending the write), or a batch (see
+    // Batch): an entry per request, then one without an owner that ends it.
+    private readonly Queue<(ClientRequest? Owner, bool EndsWrite)> _inFlight = new();
+    private OutputArraysInFlight _arraysInFlight; // the arrays written whose bytes the socket has not all taken
+    private long _writesIssued, _writesCompleted;
     private readonly Queue<ClientRequest> _behind = new(); // pipelined after _request, answered in this order
     private readonly Action<NetException?> _onWritten;
     private HttpRequestHead? _trailerHead;
@@ -140,7 +142,10 @@ internal sealed class ClientConnection
         Socket.SetTimeout(idleTimeout);
     }
 
-    /// <summary>Writes <paramref name="owner"/>'s bytes rented from the shared pool; the array goes back when the write completes.</summary>
+    /// <summary>
+    /// Writes <paramref name="owner"/>'s bytes rented from the shared pool; the array goes back once the socket has
+    /// taken them (see <see cref="OutputArraysInFlight"/>).
+    /// </summary>
     internal void Write(ArraySegment<byte> bytes, ClientRequest owner)
     {
         // A connecting socket holds its writes and sends them together once connected: nothing to batch then.
@@ -150,8 +155,15 @@ internal sealed class ClientConnection
             return;
         }
         FlushBatch(); // what was batched goes first: the bytes keep their order
-        _inFlight.Enqueue((bytes.Array!, owner));
+        _inFlight.Enqueue((owner, true));
+        WriteArray(bytes);
+    }
+
+    /// <summary>Hands <paramref name="bytes"/>, rented from the shared pool, to the socket in one write.</summary>
+    private void WriteArray(ArraySegment<byte> bytes)
+    {
         Socket.Write(bytes.AsMemory(), _onWritten);
+        _arraysInFlight.Handed(Socket, bytes.Array!, ++_writesIssued);
     }
 
     /// <summary>
@@ -177,7 +189,7 @@ internal sealed class ClientConnection
         bytes.AsSpan().CopyTo(_batch.AsSpan(_batchLength));
         _batchLength = length;
         ArrayPool<byte>.Shared.Return(bytes.Array!);
-        _inFlight.Enqueue((null, owner));
+        _inFlight.Enqueue((owner, false));
         if (!_batchDeferred)
         {
             _batchDeferred = true;
@@ -199,8 +211,8 @@ internal sealed class ClientConnection
             ArrayPool<byte>.Shared.Return(batch); // its requests learn of the close (OnClosed, EndPipeline)
             return;
         }
-        _inFlight.Enqueue((batch, null));
-        Socket.Write(batch.AsMemory(0, length), _onWritten);
+        _inFlight.Enqueue((null, true));
+        WriteArray(new ArraySegment<byte>(batch, 0, length));
     }
 
     /// <summary>Stops reading while a response holds 64 KiB nobody has taken, and reads again once it is taken.</summary>
@@ -252,17 +264,19 @@ internal sealed class ClientConnection
         Socket.Destroy();
     }
 
-    /// <summary>A socket write completed: a request's own, or a batch, whose requests' entries come before its array's.</summary>
+    /// <summary>
+    /// A socket write completed (they complete in order): a request's own, or a batch, whose requests' entries come
+    /// before the one that ends it. Its array goes back, unless it went when the socket took its bytes.
+    /// </summary>
     private void OnWritten(NetException? error)
     {
+        _arraysInFlight.Completed(++_writesCompleted);
         while (_inFlight.TryDequeue(out var written))
         {
-            if (written.Array is { } array)
-                ArrayPool<byte>.Shared.Return(array);
             if (written.Owner is { } owner)
                 OnWritten(owner, error);
-            if (written.Array is not null)
-                return; // the write's last entry
+            if (written.EndsWrite)
+                return;
         }
     }
 
@@ -348,11 +362,8 @@ internal sealed class ClientConnection
         if (_detached)
             return;
         _destroyed = true;
-        while (_inFlight.TryDequeue(out var written))
-        {
-            if (written.Array is { } array)
-                ArrayPool<byte>.Shared.Return(array);
-        }
+        _inFlight.Clear();
+        _arraysInFlight.Completed(_writesIssued); // the destroyed socket reads none of them again
         FlushBatch(); // drops it: the connection is gone
         _finishing = null;
         Pool?.Remove(this);

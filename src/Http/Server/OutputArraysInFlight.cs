@@ -4,12 +4,12 @@ using Uvnet.Net;
 namespace Uvnet.Http.Server;
 
 /// <summary>
-/// The output arrays a connection has handed to its socket (see <see cref="OutputBuffer.Detach"/>), each going back to
-/// the pool once nothing reads it again: at once when the kernel took every byte during the write (the common case,
-/// see <see cref="Socket.AllWrittenTaken"/>), else when its write completes. Held to the completions instead, a turn
-/// that answers many connections would hold an array per connection until the next turn, more than the shared pool
-/// keeps (32 a core and one a thread), and the rest would be allocated anew each turn; returned at once, the turn
-/// reuses one array, warm in the cache.
+/// The output arrays a connection (the server's, or the client's) has handed to its socket (see
+/// <see cref="OutputBuffer.Detach"/>), each going back to the pool once nothing reads it again: at once when the kernel
+/// took every byte during the write (the common case, see <see cref="Socket.AllWrittenTaken"/>), else when its write
+/// completes. Held to the completions instead, a turn that answers many connections (or sends requests on many) would
+/// hold an array per connection until the next turn, more than the shared pool keeps (32 a core and one a thread), and
+/// the rest would be allocated anew each turn; returned at once, the turn reuses one array, warm in the cache.
 /// </summary>
 internal struct OutputArraysInFlight
 {
