@@ -1,6 +1,5 @@
 using Uvnet.Http.Client;
 using Uvnet.Http.Server;
-using Uvnet.Http.Tests.Server;
 
 namespace Uvnet.Http.Tests.Client;
 
@@ -28,7 +27,7 @@ public class ClientAllocationTests
     /// </summary>
     [Fact]
     public void Keep_alive_requests_on_many_connections_at_once_allocate_nothing_on_the_loop_thread() =>
-        AssertNoAllocationPerRequest(withGet: false, connections: LockstepClients.MoreThanPooled);
+        AssertNoAllocationPerRequest(withGet: false, connections: ManyConnections.MoreThanPooled);
 
     private static void AssertNoAllocationPerRequest(bool withGet, int connections = 1)
     {

@@ -27,7 +27,7 @@ public class Http2AllocationTests
     public void Many_connections_at_once_allocate_nothing_on_the_loop_thread()
     {
         using var fixture = LockstepClients.StartPlaintextServer();
-        using var clients = new LockstepHttp2Clients(fixture, LockstepClients.MoreThanPooled);
+        using var clients = new LockstepHttp2Clients(fixture, ManyConnections.MoreThanPooled);
         clients.AssertNoAllocationPerRequest(fixture.Loop);
     }
 

@@ -29,7 +29,7 @@ public class AllocationTests
     public void Keep_alive_requests_on_many_connections_at_once_allocate_nothing_on_the_loop_thread()
     {
         using var fixture = LockstepClients.StartPlaintextServer();
-        using var clients = new LockstepHttp1Clients(fixture, LockstepClients.MoreThanPooled);
+        using var clients = new LockstepHttp1Clients(fixture, ManyConnections.MoreThanPooled);
         clients.AssertNoAllocationPerRequest(fixture.Loop);
     }
 

@@ -13,12 +13,6 @@ internal abstract class LockstepClients : IDisposable
     // Connections made before the loop accepts them: fewer than its listen queue holds (511).
     private const int AcceptedAtOnce = 128;
 
-    /// <summary>
-    /// More connections than <c>ArrayPool.Shared</c> keeps arrays of a size for (32 a core, one a thread): a server that
-    /// holds a buffer per connection answered in a turn until the next turn allocates the rest anew every turn.
-    /// </summary>
-    internal static int MoreThanPooled => Math.Max(256, 32 * Environment.ProcessorCount + 64);
-
     private readonly List<Socket> _sockets = [];
     private readonly byte[] _buffer = new byte[16 * 1024];
     private int _answered;
