@@ -7,9 +7,9 @@ namespace Uvnet.Proxy.Tests;
 
 /// <summary>
 /// A steady proxied load on one loop, for the per-request cost tests: Uvnet's server as the upstream, the proxy, and a
-/// client that sends small GETs one after another on one kept-alive connection (<paramref name="pipelined"/> at once),
-/// without the kit's recorders (they allocate per request). Disposing stops the client and checks that every request
-/// went through one connection each side.
+/// client that sends small GETs one after another on <paramref name="connections"/> kept-alive connections
+/// (<paramref name="pipelined"/> at once on each), without the kit's recorders (they allocate per request). Disposing
+/// stops the client and checks that every request went through those connections, as many each side.
 /// </summary>
 internal sealed class ProxiedLoad : IDisposable
 {
@@ -17,8 +17,9 @@ internal sealed class ProxiedLoad : IDisposable
     private readonly ProxyServer _proxy;
     private readonly Agent _client;
     private readonly Driver _driver;
+    private readonly int _connections;
 
-    internal ProxiedLoad(ProxyFilter[] filters, int pipelined)
+    internal ProxiedLoad(ProxyFilter[] filters, int pipelined, int connections = 1)
     {
         Loop = new Loop();
         // The upstream sends no Date: its value changes once a second, and each pooled upstream response makes that new
@@ -34,10 +35,11 @@ internal sealed class ProxiedLoad : IDisposable
         _proxy = new ProxyServer(Loop, ProxyKit.Simple(filters, null, _upstream.Port));
         _proxy.Listen(0, "127.0.0.1", () => listening++);
         LoopDriver.RunUntil(Loop, () => listening == 2);
-        _client = new Agent(Loop, new AgentOptions { RecycleRequests = true, Pipelining = pipelined, MaxSockets = 1 });
+        _connections = connections;
+        _client = new Agent(Loop, new AgentOptions { RecycleRequests = true, Pipelining = pipelined, MaxSockets = connections });
         var options = new RequestOptions { Host = "127.0.0.1", Port = _proxy.Port, Path = "/plaintext", Agent = _client, Headers = [new("Accept", "text/plain")] };
         _driver = new Driver(Loop, options);
-        for (int i = 0; i < pipelined; i++)
+        for (int i = 0; i < pipelined * connections; i++)
             _driver.Next();
     }
 
@@ -58,9 +60,9 @@ internal sealed class ProxiedLoad : IDisposable
         try
         {
             Assert.Equal(0, _driver.Failed);
-            Assert.Equal(1, _client.GetStats("127.0.0.1", _proxy.Port).Created);
+            Assert.Equal(_connections, _client.GetStats("127.0.0.1", _proxy.Port).Created);
             // The proxy forwards a connection's pipelined requests one at a time, over one upstream connection kept alive.
-            Assert.Equal(1, _proxy.Clusters[0].Agent.GetStats("127.0.0.1", _upstream.Port).Created);
+            Assert.Equal(_connections, _proxy.Clusters[0].Agent.GetStats("127.0.0.1", _upstream.Port).Created);
         }
         finally
         {

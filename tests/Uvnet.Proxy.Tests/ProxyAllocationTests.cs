@@ -22,9 +22,18 @@ public class ProxyAllocationTests
     [Fact]
     public void Pipelined_proxied_requests_allocate_nothing() => AssertNoAllocationPerRequest(filters: [], pipelined: 8);
 
-    private static void AssertNoAllocationPerRequest(ProxyFilter[] filters, int pipelined)
+    /// <summary>
+    /// 64 client connections at once, each with its own upstream connection: each turn holds an output array per
+    /// connection and leg (a corked response, an upstream request's write and its replay copy), more than the shared
+    /// pool keeps of a size, so they come from the loop thread's own stash (OutputArrays) instead of being allocated.
+    /// </summary>
+    [Fact]
+    public void Proxied_requests_on_many_connections_at_once_allocate_nothing() =>
+        AssertNoAllocationPerRequest(filters: [], pipelined: 1, connections: 64);
+
+    private static void AssertNoAllocationPerRequest(ProxyFilter[] filters, int pipelined, int connections = 1)
     {
-        using var load = new ProxiedLoad(filters, pipelined);
+        using var load = new ProxiedLoad(filters, pipelined, connections);
         load.Run(3000); // warm up: pools, JIT tiers, buffers
         long allocated = LoopDriver.LeastAllocated(load.Loop, () => load.Completed, 5000);
         Assert.True(allocated == 0, $"{allocated / 5000.0} bytes per request");

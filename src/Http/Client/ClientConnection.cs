@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Uvnet.Http.Parsing;
 using Uvnet.Http.Server;
@@ -178,17 +177,17 @@ internal sealed class ClientConnection
         int length = _batchLength + bytes.Count;
         if (_batch is null || _batch.Length < length)
         {
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+            byte[] bigger = OutputArrays.Rent(length);
             if (_batch is not null)
             {
                 _batch.AsSpan(0, _batchLength).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_batch);
+                OutputArrays.Return(_batch);
             }
             _batch = bigger;
         }
         bytes.AsSpan().CopyTo(_batch.AsSpan(_batchLength));
         _batchLength = length;
-        ArrayPool<byte>.Shared.Return(bytes.Array!);
+        OutputArrays.Return(bytes.Array!);
         _inFlight.Enqueue((owner, false));
         if (!_batchDeferred)
         {
@@ -208,7 +207,7 @@ internal sealed class ClientConnection
         _batchLength = 0;
         if (_destroyed || _detached)
         {
-            ArrayPool<byte>.Shared.Return(batch); // its requests learn of the close (OnClosed, EndPipeline)
+            OutputArrays.Return(batch); // its requests learn of the close (OnClosed, EndPipeline)
             return;
         }
         _inFlight.Enqueue((null, true));

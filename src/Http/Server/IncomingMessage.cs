@@ -627,7 +627,7 @@ public sealed class IncomingMessage
         ArraySegment<byte> held = _heldBody.Detach();
         byte[] body = held.AsSpan().ToArray();
         if (held.Array is { Length: > 0 } array)
-            System.Buffers.ArrayPool<byte>.Shared.Return(array);
+            OutputArrays.Return(array);
         return body;
     }
 }

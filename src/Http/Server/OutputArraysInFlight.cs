@@ -1,4 +1,3 @@
-using System.Buffers;
 using Uvnet.Net;
 
 namespace Uvnet.Http.Server;
@@ -29,7 +28,7 @@ internal struct OutputArraysInFlight
         if (socket.AllWrittenTaken)
         {
             Completed(write);
-            ArrayPool<byte>.Shared.Return(array);
+            OutputArrays.Return(array);
             return;
         }
         if (_first is null)
@@ -43,7 +42,7 @@ internal struct OutputArraysInFlight
     {
         while (_first is { } array && _firstWrite <= write)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            OutputArrays.Return(array);
             if (_more is not null && _more.TryDequeue(out var next))
                 (_first, _firstWrite) = next;
             else

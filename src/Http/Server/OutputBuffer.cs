@@ -1,18 +1,14 @@
-using System.Buffers;
 using System.Text;
 
 namespace Uvnet.Http.Server;
 
 /// <summary>
-/// Bytes waiting to be written, in an array rented from the shared pool. A flush hands the array to the
-/// socket (it goes back to the pool once the socket has taken its bytes, see <see cref="OutputArraysInFlight"/>)
+/// Bytes waiting to be written, in an array rented from <see cref="OutputArrays"/>. A flush hands the array to the
+/// socket (it goes back once the socket has taken its bytes, see <see cref="OutputArraysInFlight"/>)
 /// and the buffer rents a fresh one: the steady state allocates nothing.
 /// </summary>
 internal sealed class OutputBuffer
 {
-    // Large enough for a pipelined batch of small responses in one write, small enough to rent cheaply.
-    private const int InitialSize = 4096;
-
     private byte[] _array = [];
     private int _length;
 
@@ -83,17 +79,18 @@ internal sealed class OutputBuffer
     internal void Release()
     {
         if (_array.Length > 0)
-            ArrayPool<byte>.Shared.Return(_array);
+            OutputArrays.Return(_array);
         _array = [];
         _length = 0;
     }
 
     private void Grow(int size)
     {
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(InitialSize, Math.Max(_length + size, _array.Length * 2)));
+        // The first array is large enough for a pipelined batch of small responses in one write (OutputArrays.Size).
+        byte[] bigger = OutputArrays.Rent(Math.Max(_length + size, _array.Length * 2));
         _array.AsSpan(0, _length).CopyTo(bigger);
         if (_array.Length > 0)
-            ArrayPool<byte>.Shared.Return(_array);
+            OutputArrays.Return(_array);
         _array = bigger;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Uvnet.Http.Http2;
 using Uvnet.Http.Server;
 using Uvnet.Net;
@@ -750,7 +749,7 @@ internal sealed class Http2LoadConnection
     private void OnWritten(NetException? error)
     {
         if (_writes.TryDequeue(out byte[]? array))
-            ArrayPool<byte>.Shared.Return(array);
+            OutputArrays.Return(array);
     }
 
     /// <summary>The fields of a response head or trailers: <c>:status</c> kept, any other pseudo-header or a second :status malformed.</summary>
