@@ -201,7 +201,7 @@ public sealed partial class ProxyExchange
         upstream.Continue += handlers.UpstreamContinue;
         upstream.Upgrade += handlers.UpstreamUpgrade;
         upstream.Socket += handlers.UpstreamSocket;
-        Proxy.Track(upstream, this);
+        ProxyServer.Track(upstream, this);
         StartTimer(Stage.Connecting);
         SendBody(upstream);
     }
@@ -282,7 +282,7 @@ public sealed partial class ProxyExchange
             _connecting = null;
             Proxy.UntrackConnecting(socket);
         }
-        Proxy.Untrack(_upstream);
+        ProxyServer.Untrack(_upstream);
         _upstream = null;
         ResumeDownstream(); // a body still arriving is dropped now, not held back behind a Drain that will not come
         Destination!.InFlight--;

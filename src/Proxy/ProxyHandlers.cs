@@ -12,26 +12,26 @@ internal sealed class ProxyHandlers
 {
     internal ProxyHandlers(ProxyServer proxy)
     {
-        RequestData = (req, data) => proxy.Of(req)?.OnRequestData(data);
-        RequestEnd = req => proxy.Of(req)?.OnRequestEnd();
-        ResponseClose = res => proxy.Of(res.Request)?.Finish();
-        ResponseDrain = res => proxy.Of(res.Request)?.OnDownstreamDrain();
-        UpstreamResponse = (up, res) => proxy.Of(up)?.OnUpstreamResponse(res);
-        UpstreamError = (up, e) => proxy.Of(up)?.OnUpstreamError(up, e);
-        UpstreamDrain = up => proxy.Of(up)?.ResumeDownstream();
-        UpstreamContinue = up => proxy.Of(up)?.Response?.WriteContinue();
+        RequestData = (req, data) => ProxyServer.Of(req)?.OnRequestData(data);
+        RequestEnd = req => ProxyServer.Of(req)?.OnRequestEnd();
+        ResponseClose = res => ProxyServer.Of(res.Request)?.Finish();
+        ResponseDrain = res => ProxyServer.Of(res.Request)?.OnDownstreamDrain();
+        UpstreamResponse = (up, res) => ProxyServer.Of(up)?.OnUpstreamResponse(res);
+        UpstreamError = (up, e) => ProxyServer.Of(up)?.OnUpstreamError(up, e);
+        UpstreamDrain = up => ProxyServer.Of(up)?.ResumeDownstream();
+        UpstreamContinue = up => ProxyServer.Of(up)?.Response?.WriteContinue();
         UpstreamUpgrade = (up, res, socket, head) =>
         {
-            if (proxy.Of(up) is { } exchange)
+            if (ProxyServer.Of(up) is { } exchange)
                 exchange.OnUpstreamUpgrade(res, socket, head);
             else
                 socket.Destroy();
         };
-        UpstreamSocket = (up, socket) => proxy.Of(up)?.OnUpstreamAssigned(socket);
-        UpstreamData = (res, data) => proxy.Of(res.Request)?.OnUpstreamData(data);
-        UpstreamDataRaw = (res, data) => proxy.Of(res.Request)?.OnUpstreamDataRaw(data);
-        UpstreamEnd = res => proxy.Of(res.Request)?.OnUpstreamEnd();
-        UpstreamBodyError = (res, _) => proxy.Of(res.Request)?.OnUpstreamBodyError();
+        UpstreamSocket = (up, socket) => ProxyServer.Of(up)?.OnUpstreamAssigned(socket);
+        UpstreamData = (res, data) => ProxyServer.Of(res.Request)?.OnUpstreamData(data);
+        UpstreamDataRaw = (res, data) => ProxyServer.Of(res.Request)?.OnUpstreamDataRaw(data);
+        UpstreamEnd = res => ProxyServer.Of(res.Request)?.OnUpstreamEnd();
+        UpstreamBodyError = (res, _) => ProxyServer.Of(res.Request)?.OnUpstreamBodyError();
         UpstreamConnected = socket =>
         {
             socket.Connected -= UpstreamConnected;

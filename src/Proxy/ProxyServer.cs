@@ -21,8 +21,6 @@ public sealed class ProxyServer : IDisposable
     private readonly HttpServerOptions _serverOptions;
     private readonly List<ProxyListener> _listeners = [];
     private readonly List<ProxyListener> _draining = []; // closed listeners whose connections are still open
-    private readonly Dictionary<IncomingMessage, ProxyExchange> _byRequest = [];
-    private readonly Dictionary<ClientRequest, ProxyExchange> _byUpstream = [];
     private readonly Dictionary<Socket, ProxyExchange> _connecting = [];
     private readonly List<Cluster> _retired = [];
     private ProxySnapshot _current;
@@ -31,6 +29,7 @@ public sealed class ProxyServer : IDisposable
     private readonly List<HttpConnection> _corked = [];
     private bool _uncorking; // an UncorkAll pass is under way
     private bool _closed;
+    private int _activeExchanges; // requests whose Handler is their exchange (see Of)
 
     /// <summary>A proxy on <paramref name="loop"/> (not listening yet: see <see cref="Listen(int, string?, Action?)"/>).</summary>
     /// <param name="loop">The loop.</param>
@@ -93,7 +92,7 @@ public sealed class ProxyServer : IDisposable
     public bool IsClosed => _closed;
 
     /// <summary>Exchanges in progress.</summary>
-    public int ActiveExchanges => _byRequest.Count;
+    public int ActiveExchanges => _activeExchanges;
 
     /// <summary>
     /// A filter threw, paused wrongly, answered where it cannot, or left a field that cannot be sent: the exchange got a
@@ -307,13 +306,15 @@ public sealed class ProxyServer : IDisposable
         return new ProxyGauges(clusters, listeners);
     }
 
-    internal ProxyExchange? Of(IncomingMessage request) => _byRequest.GetValueOrDefault(request);
+    // An exchange is found from its requests' events through their Handler, set while it is theirs (no table lookup per
+    // event); a request no exchange has, one finished or an upstream request let go, finds none, and its event is ignored.
+    internal static ProxyExchange? Of(IncomingMessage request) => request.Handler as ProxyExchange;
 
-    internal ProxyExchange? Of(ClientRequest upstream) => _byUpstream.GetValueOrDefault(upstream);
+    internal static ProxyExchange? Of(ClientRequest upstream) => upstream.Handler as ProxyExchange;
 
-    internal void Track(ClientRequest upstream, ProxyExchange exchange) => _byUpstream[upstream] = exchange;
+    internal static void Track(ClientRequest upstream, ProxyExchange exchange) => upstream.Handler = exchange;
 
-    internal void Untrack(ClientRequest upstream) => _byUpstream.Remove(upstream);
+    internal static void Untrack(ClientRequest upstream) => upstream.Handler = null;
 
     internal ProxyExchange? Of(Socket connecting) => _connecting.Remove(connecting, out ProxyExchange? exchange) ? exchange : null;
 
@@ -329,7 +330,20 @@ public sealed class ProxyServer : IDisposable
         socket.Connected -= Handlers.UpstreamConnected;
     }
 
-    internal void Untrack(ProxyExchange exchange) => _byRequest.Remove(exchange.Request!);
+    internal void Untrack(ProxyExchange exchange)
+    {
+        IncomingMessage request = exchange.Request!;
+        if (request.Handler is null)
+            return;
+        request.Handler = null;
+        _activeExchanges--;
+    }
+
+    private void Track(IncomingMessage request, ProxyExchange exchange)
+    {
+        request.Handler = exchange;
+        _activeExchanges++;
+    }
 
     /// <summary>
     /// An exchange whose request has ended (its RequestFinished filters returned) serves a later request, so that a
@@ -419,7 +433,7 @@ public sealed class ProxyServer : IDisposable
         }
         else
             exchange = new ProxyExchange(this, connection, request, response, null, null);
-        _byRequest[request] = exchange;
+        Track(request, exchange);
         exchange.TakeRequestBody();
         response.Close += Handlers.ResponseClose;
         response.Drain += Handlers.ResponseDrain;
@@ -431,7 +445,7 @@ public sealed class ProxyServer : IDisposable
         socket.Pause(); // nothing of the new protocol is read until both sides are joined
         var connection = (ProxyConnection)socket.UserData!;
         var exchange = new ProxyExchange(this, connection, request, null, socket, head);
-        _byRequest[request] = exchange;
+        Track(request, exchange);
         connection.Upgrading = exchange;
         socket.Drain += Handlers.SocketDrain;
         connection.Admit(exchange);

@@ -24,6 +24,7 @@ public sealed class Agent
     // connections, nor one verified otherwise. The options object is the key: one per distinct setting.
     private readonly Dictionary<(string Host, int Port, TlsClientOptions? Tls), ConnectionPool> _pools = [];
     private readonly Stack<ClientRequest> _recycled = new();
+    private ConnectionPool? _lastPool; // the pool PoolOf found last
     private TlsSessionCache? _sessions;
     private int _totalSockets;
 
@@ -98,12 +99,23 @@ public sealed class Agent
             _recycled.Push(request);
     }
 
-    internal void AddRequest(ClientRequest request, bool fresh)
+    internal void AddRequest(ClientRequest request, bool fresh) => PoolOf(request).Add(request, fresh);
+
+    /// <summary>
+    /// The pool of <paramref name="request"/>'s origin, made on first use. The last one found is tried first: a proxy's
+    /// cluster sends request after request to one origin, and its host is one string, compared by reference at once
+    /// (the table would hash it each time). Pools are never removed, so the one kept stays valid.
+    /// </summary>
+    private ConnectionPool PoolOf(ClientRequest request)
     {
-        var key = (request.Host, request.Port, request.Tls);
-        if (!_pools.TryGetValue(key, out ConnectionPool? pool))
-            _pools[key] = pool = new ConnectionPool(this, request.Host, request.Port, request.Tls);
-        pool.Add(request, fresh);
+        string host = request.Host;
+        int port = request.Port;
+        TlsClientOptions? tls = request.Tls;
+        if (_lastPool is { } last && last.Port == port && last.Tls == tls && last.Host == host)
+            return last;
+        if (!_pools.TryGetValue((host, port, tls), out ConnectionPool? pool))
+            _pools[(host, port, tls)] = pool = new ConnectionPool(this, host, port, tls);
+        return _lastPool = pool;
     }
 
     /// <summary>A request destroyed while it waited for a connection leaves its origin's queue.</summary>

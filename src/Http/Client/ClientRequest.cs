@@ -38,6 +38,7 @@ public sealed partial class ClientRequest
     private long _timeout, _declaredLength = -1, _bodyBytes;
     private bool _live, _recyclable, _recycleDeferred, _retained;
     private bool _pipelinableHead; // no Expect or Upgrade field: set with the head, when the fields are final
+    private bool _framingChecked; // FramingProblem found none in the fields as they are (_declaredLength is theirs)
     private ClientResponse? _pairedResponse; // made once, reused with the request
     private Action<ClientResponse>? _callback; // Http.Request's callback, a Response handler that needs no closure
     private string? _hostField, _hostFieldFor; // the default Host field and the host it was made for (with _hostFieldPort and _hostFieldSecure)
@@ -64,6 +65,7 @@ public sealed partial class ClientRequest
         string host = options.Hostname ?? options.Host;
         Validate(method, options.Path, host, options.Port);
         options.Tls?.Validate(); // and its OpenSSL context made: a refused certificate throws here, not in the agent
+        long declaredLength = -1;
         if (options.Headers is { } headers)
         {
             for (int i = 0; i < headers.Count; i++)
@@ -72,33 +74,41 @@ public sealed partial class ClientRequest
                 FieldValidation.ValidateName(name, "Header");
                 FieldValidation.ValidateValue(name, value, "header");
             }
-            if (FramingProblem(headers, out _) is { } problem)
+            if (FramingProblem(headers, out declaredLength) is { } problem)
                 throw new ArgumentException(problem, nameof(options));
         }
         recyclable &= agent is { Options.RecycleRequests: true };
         ClientRequest request = (recyclable ? agent!.RentRequest() : null) ?? new ClientRequest(loop);
-        request.Begin(options, agent, method, host, callback, recyclable);
+        request.Begin(options, agent, method, host, callback, recyclable, declaredLength);
         return request;
     }
 
-    private void Begin(RequestOptions options, Agent? agent, string method, string host, Action<ClientResponse>? callback, bool recyclable)
+    /// <summary>This use's settings, validated by <see cref="Make"/>: <paramref name="declaredLength"/> is the Content-Length its <see cref="FramingProblem"/> found, or -1.</summary>
+    private void Begin(RequestOptions options, Agent? agent, string method, string host, Action<ClientResponse>? callback, bool recyclable, long declaredLength)
     {
         _live = true;
         _recyclable = recyclable;
         Agent = agent;
         _callback = callback;
-        _method = method.ToUpperInvariant(); // as Node's: a "head" must skip the body of its response as HEAD does
+        // As Node's: a "head" must skip the body of its response as HEAD does. A token is ASCII: no lowercase letter, no new string.
+        _method = method.AsSpan().ContainsAnyInRange('a', 'z') ? method.ToUpperInvariant() : method;
         Path = options.Path;
         Host = host;
         Port = options.Port;
         Tls = options.Tls;
+        bool hasHost = false;
         if (options.Headers is { } headers)
         {
             for (int i = 0; i < headers.Count; i++)
+            {
                 _headers.Add(headers[i]);
+                hasHost |= IsField(headers[i].Key, "Host");
+            }
         }
-        if (HttpHeaders.Join(_headers, "Host") is null)
+        if (!hasHost)
             _headers.Add(new("Host", HostField()));
+        _declaredLength = declaredLength;
+        _framingChecked = true; // by Make, and the Host added changes nothing of it
         _timeout = options.Timeout > 0 ? options.Timeout : agent?.Options.Timeout ?? 0;
         _retryIdempotentOnly = options.RetryIdempotentOnly;
     }
@@ -130,7 +140,7 @@ public sealed partial class ClientRequest
         _pairedResponse?.Recycle();
         _headers.Clear();
         ReleaseOutput();
-        _headSent = _chunked = _ended = _finished = _destroyed = _closed = _needDrain = _retried = false;
+        _headSent = _chunked = _ended = _finished = _destroyed = _closed = _needDrain = _retried = _framingChecked = false;
         _declaredLength = -1;
         _bodyBytes = 0;
         _response = null;
@@ -140,6 +150,7 @@ public sealed partial class ClientRequest
         _socket = null;
         _error = null;
         _callback = null;
+        Handler = null;
         Res = null;
         ReusedSocket = KeepAlive = false;
         agent.ReturnRequest(this);
@@ -157,6 +168,12 @@ public sealed partial class ClientRequest
         _retained = false;
         DeferRecycle();
     }
+
+    /// <summary>
+    /// The object of Uvnet's own that handles this request's events (the proxy's exchange), found by its handlers
+    /// without a table; whoever sets it clears it when done (the request is recycled).
+    /// </summary>
+    internal object? Handler { get; set; }
 
     /// <summary>The loop the request runs on.</summary>
     public Loop Loop { get; }
@@ -285,6 +302,7 @@ public sealed partial class ClientRequest
         VerifyHeadNotSent("set");
         _headers.RemoveAll(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
         _headers.Add(new(name, value));
+        _framingChecked = false;
     }
 
     /// <summary>The value of a header field set on the request, or null.</summary>
@@ -306,6 +324,7 @@ public sealed partial class ClientRequest
         ArgumentNullException.ThrowIfNull(name);
         VerifyHeadNotSent("remove");
         _headers.RemoveAll(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        _framingChecked = false;
     }
 
     /// <summary>Sends the head now, with a chunked body to follow unless a Content-Length was set.</summary>
@@ -585,23 +604,38 @@ public sealed partial class ClientRequest
     private void WriteHead(long contentLength)
     {
         _headSent = true;
-        // Asked for every request on a busy connection each time one is placed behind them: the fields are read once.
-        _pipelinableHead = HttpHeaders.Join(_headers, "Expect") is null && HttpHeaders.Join(_headers, "Upgrade") is null;
         _out.WriteLatin1(_method);
         _out.Write(" "u8);
         _out.WriteLatin1(Path);
         _out.Write(" HTTP/1.1\r\n"u8);
+        // The fields the framing depends on are noted as they are written: one reading of the list.
+        bool expect = false, upgrade = false, length = false, coding = false;
+        string? connection = null;
         foreach (var (name, value) in _headers)
+        {
             _out.WriteField(name, value);
-        if (GetHeader("Connection") is { } connection)
+            if (IsField(name, "Connection"))
+                connection = connection is null ? value : $"{connection}, {value}";
+            else if (IsField(name, "Content-Length"))
+                length = true;
+            else if (IsField(name, "Transfer-Encoding"))
+                coding = true;
+            else if (IsField(name, "Expect"))
+                expect = true;
+            else if (IsField(name, "Upgrade"))
+                upgrade = true;
+        }
+        // Asked for every request on a busy connection each time one is placed behind them: noted once, here.
+        _pipelinableHead = !expect && !upgrade;
+        if (connection is not null)
             KeepAlive = !HasCloseToken(connection);
         else
         {
             KeepAlive = Agent is { Options.KeepAlive: true };
             _out.Write(KeepAlive ? "Connection: keep-alive\r\n"u8 : "Connection: close\r\n"u8);
         }
-        if (HasHeader("Content-Length") || HasHeader("Transfer-Encoding"))
-            _chunked = HasHeader("Transfer-Encoding"); // ending with chunked: FramingProblem refused any other
+        if (length || coding)
+            _chunked = coding; // ending with chunked: FramingProblem refused any other
         else if (contentLength < 0)
         {
             _chunked = true;
@@ -679,8 +713,12 @@ public sealed partial class ClientRequest
     /// </summary>
     private void VerifyLength(int length, bool ending)
     {
-        if (!_headSent && FramingProblem(_headers, out _declaredLength) is { } problem)
-            throw new InvalidOperationException(problem);
+        if (!_headSent && !_framingChecked)
+        {
+            if (FramingProblem(_headers, out _declaredLength) is { } problem)
+                throw new InvalidOperationException(problem);
+            _framingChecked = true;
+        }
         if (_chunked || _declaredLength < 0)
             return;
         long total = _bodyBytes + length;
@@ -722,6 +760,8 @@ public sealed partial class ClientRequest
             return $"Invalid value \"{length}\" for header \"Content-Length\" (ERR_HTTP_INVALID_HEADER_VALUE).";
         return null;
     }
+
+    private static bool IsField(string name, string field) => name.Equals(field, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether a Connection field's value lists the close option (Node's RE_CONN_CLOSE).</summary>
     private static bool HasCloseToken(string value)

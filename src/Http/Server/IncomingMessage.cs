@@ -372,6 +372,12 @@ public sealed class IncomingMessage
     /// <summary>The HTTP/2 stream the request came on, or null on HTTP/1.1.</summary>
     internal Http2.Http2Stream? Stream { get; private set; }
 
+    /// <summary>
+    /// The object of Uvnet's own that handles this request's events (the proxy's exchange), found by its handlers
+    /// without a table; whoever sets it clears it when done (the request is pooled).
+    /// </summary>
+    internal object? Handler { get; set; }
+
     internal void Begin(HttpConnection connection)
     {
         Connection = connection;
@@ -616,6 +622,7 @@ public sealed class IncomingMessage
         Connection = null;
         Response = null;
         Stream = null;
+        Handler = null;
     }
 
     /// <summary>Bytes of the body were discarded: it can no longer be read whole.</summary>

@@ -23,6 +23,20 @@ public class AgentTests
         Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", port));
     }
 
+    // The agent tries the pool it found last first (a proxy's requests go to one origin after another): requests that
+    // alternate between origins on one host must still each find their own origin's pool.
+    [Fact]
+    public void Requests_alternating_between_origins_each_reuse_their_own_pool()
+    {
+        using var kit = new ClientKit();
+        int a = kit.StartServer((_, res) => res.End("a"u8));
+        int b = kit.StartServer((_, res) => res.End("b"u8));
+        foreach (int port in new[] { a, b, a, b, a })
+            Assert.Equal(port == a ? "a" : "b", kit.Exchange(kit.To(port)).Text);
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 2), kit.Agent.GetStats("127.0.0.1", a));
+        Assert.Equal(new PoolStats(1, 1, 0, 1, 1), kit.Agent.GetStats("127.0.0.1", b));
+    }
+
     // Node's Agent sets noDelay true: a request pipelined behind an unacknowledged one must not wait for the
     // server's delayed ACK (Nagle), nor a body written after its head.
     [Fact]

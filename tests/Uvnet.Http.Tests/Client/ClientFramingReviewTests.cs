@@ -60,6 +60,25 @@ public class ClientFramingReviewTests
         LoopDriver.RunUntil(kit.Loop, () => kit.Agent.TotalSockets == 0);
     }
 
+    // The framing the request was made with is checked once (Make) and kept: a field set or removed since must be
+    // checked again, or the body would be held to the length the request no longer declares.
+    [Fact]
+    public void A_content_length_changed_after_the_request_was_made_is_the_one_held_to()
+    {
+        using var kit = new ClientKit();
+        var request = Http.Request(kit.Loop, kit.To(ClosedPorts.Next().Port, method: "PUT") with { Headers = [new("Content-Length", "4")] });
+        request.Error += (_, _) => { };
+        request.SetHeader("Content-Length", "2");
+        Assert.Throws<InvalidOperationException>(() => request.End("abcd"u8));
+        request.RemoveHeader("Content-Length");
+        request.SetHeader("Transfer-Encoding", "chunked");
+        Assert.True(request.Write("abcd"u8)); // chunked now: no length to hold it to
+        request.End();
+        Assert.True(request.WritableEnded);
+        request.Destroy();
+        LoopDriver.RunUntil(kit.Loop, () => kit.Agent.TotalSockets == 0);
+    }
+
     // RFC 9112 §6.3: Content-Length beside Transfer-Encoding, a Content-Length that is not one decimal, a
     // Transfer-Encoding that does not end with chunked, or two Host fields (RFC 9112 §3.2) are framed differently by
     // different servers: never sent.
