@@ -7,9 +7,9 @@ namespace Uvnet.Proxy.Tests;
 
 /// <summary>
 /// A steady proxied load on one loop, for the per-request cost tests: Uvnet's server as the upstream, the proxy, and a
-/// client that sends small GETs one after another on <paramref name="connections"/> kept-alive connections
+/// client that sends small GETs one after another on each of <paramref name="connections"/> kept-alive connections
 /// (<paramref name="pipelined"/> at once on each), without the kit's recorders (they allocate per request). Disposing
-/// stops the client and checks that every request went through those connections, as many each side.
+/// stops the client and checks that every request went through the connections it opened first, each side.
 /// </summary>
 internal sealed class ProxiedLoad : IDisposable
 {
@@ -21,6 +21,7 @@ internal sealed class ProxiedLoad : IDisposable
 
     internal ProxiedLoad(ProxyFilter[] filters, int pipelined, int connections = 1)
     {
+        _connections = connections;
         Loop = new Loop();
         // The upstream sends no Date: its value changes once a second, and each pooled upstream response makes that new
         // value's string once (per second, not per request), which a window of these would count.
@@ -32,11 +33,17 @@ internal sealed class ProxiedLoad : IDisposable
         int listening = 0;
         _upstream.Listen(0, "127.0.0.1", () => listening++);
         LoopDriver.RunUntil(Loop, () => listening == 1);
-        _proxy = new ProxyServer(Loop, ProxyKit.Simple(filters, null, _upstream.Port));
+        // Every connection kept idle between its requests, each side (256 by default).
+        _proxy = new ProxyServer(Loop, ProxyKit.Simple(filters, null, _upstream.Port) with
+        {
+            Agent = new AgentOptions { Timeout = 0, MaxFreeSockets = connections },
+        });
         _proxy.Listen(0, "127.0.0.1", () => listening++);
         LoopDriver.RunUntil(Loop, () => listening == 2);
-        _connections = connections;
-        _client = new Agent(Loop, new AgentOptions { RecycleRequests = true, Pipelining = pipelined, MaxSockets = connections });
+        _client = new Agent(Loop, new AgentOptions
+        {
+            RecycleRequests = true, Pipelining = pipelined, MaxSockets = connections, MaxFreeSockets = connections,
+        });
         var options = new RequestOptions { Host = "127.0.0.1", Port = _proxy.Port, Path = "/plaintext", Agent = _client, Headers = [new("Accept", "text/plain")] };
         _driver = new Driver(Loop, options);
         for (int i = 0; i < pipelined * connections; i++)
@@ -61,8 +68,9 @@ internal sealed class ProxiedLoad : IDisposable
         {
             Assert.Equal(0, _driver.Failed);
             Assert.Equal(_connections, _client.GetStats("127.0.0.1", _proxy.Port).Created);
-            // The proxy forwards a connection's pipelined requests one at a time, over one upstream connection kept alive.
-            Assert.Equal(_connections, _proxy.Clusters[0].Agent.GetStats("127.0.0.1", _upstream.Port).Created);
+            // The proxy forwards a connection's pipelined requests one at a time, over an upstream connection kept alive
+            // (one per client connection at most: a request's is free again before the client sends the next).
+            Assert.InRange(_proxy.Clusters[0].Agent.GetStats("127.0.0.1", _upstream.Port).Created, 1, _connections);
         }
         finally
         {
