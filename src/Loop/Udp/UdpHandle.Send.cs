@@ -189,7 +189,7 @@ public sealed unsafe partial class UdpHandle
 
     /// <summary>
     /// Sends queued datagrams until the socket is full; each sent or failed one moves to the done queue. Two or more
-    /// queued go by sendmmsg on Linux, as libuv's uv__udp_sendmsgv sends its write queue.
+    /// queued go by sendmmsg on Linux (unless connected: see <see cref="SendBatch"/>), as libuv's uv__udp_sendmsgv sends its write queue.
     /// </summary>
     private void Flush()
     {
@@ -282,10 +282,15 @@ public sealed unsafe partial class UdpHandle
     /// Sends up to <see cref="SendBatchSize"/> queued datagrams from <paramref name="head"/> with one sendmmsg: how many
     /// went (the first of the others failed or found the socket full: the next call starts with it and says which), or
     /// -1 (errno set) when the first did not go. A batch gathers at most <see cref="SendBatchBuffers"/> buffers, so its iovecs fit on the
-    /// stack; a datagram of more buffers starts a batch of its own.
+    /// stack; a datagram of more buffers starts a batch of its own. On a connected socket each datagram goes by a
+    /// sendmsg of its own: a refusal (ECONNREFUSED) that an earlier datagram of a sendmmsg drew (at once on loopback)
+    /// is taken from the socket by the later one that meets it, and sendmmsg, reporting only the datagrams sent before,
+    /// loses it, where the sendmsg reports it on that datagram, as libuv's send of a reply does.
     /// </summary>
     private int SendBatch(UdpSendRequest head)
     {
+        if (_connected)
+            return head.SendTo(Fd) < 0 ? -1 : 1;
         Libc.MMsgHdr* messages = stackalloc Libc.MMsgHdr[SendBatchSize];
         Libc.IoVec* vectors = stackalloc Libc.IoVec[SendBatchBuffers];
         int count = 0, used = 0;

@@ -88,4 +88,33 @@ public sealed class UdpBatchedReplyTests
             server.Close();
         scope.Finish();
     }
+    // libuv sends a reply with an empty queue at once, so on a connected socket whose peer's port closed, the ICMP one
+    // reply draws fails the next reply with ECONNREFUSED. Replies that leave together must keep that: a sendmmsg in
+    // which a later datagram meets the refusal takes it from the socket, then reports only the datagrams before it,
+    // and the refusal is lost (the datagram, retried, goes).
+    [Fact]
+    public void On_a_connected_socket_a_refusal_a_reply_meets_fails_that_reply()
+    {
+        using var scope = new LoopScope();
+        var client = UdpTestKit.Bound(scope.Loop);
+        using (var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            peer.Bind(UdpTestKit.AnyLoopback4);
+            Assert.Equal(0, client.Connect((IPEndPoint)peer.LocalEndPoint!));
+            for (int i = 0; i < 3; i++)
+                peer.SendTo(UdpTestKit.Bytes(i.ToString()), client.LocalEndPoint!);
+        }
+        var statuses = new List<int>();
+        Assert.Equal(0, client.ReceiveStart((udp, n, buffer, sender, _) =>
+        {
+            // Replies of different sizes: not a run for one segmented send.
+            if (sender is not null)
+                Assert.Equal(0, udp.Send(new UdpSendRequest(), [new byte[1 + int.Parse(buffer.Span[..n])]], null, (_, s) => statuses.Add(s)));
+        }));
+        scope.RunUntil(() => statuses.Count == 3);
+
+        Assert.Equal([0, UvError.ECONNREFUSED, 0], statuses);
+        client.Close();
+        scope.Finish();
+    }
 }
