@@ -117,4 +117,32 @@ public sealed class UdpBatchedReplyTests
         client.Close();
         scope.Finish();
     }
+    // A reply waiting for the end of the wakeup is in flight: its request, reused for the next reply, is refused, and
+    // the reply it carries leaves as it was.
+    [Fact]
+    public void A_request_reused_while_its_reply_waits_is_refused_and_the_reply_goes_unchanged()
+    {
+        using var scope = new LoopScope();
+        var server = UdpTestKit.Bound(scope.Loop);
+        using Socket client = Asking(server.LocalEndPoint!, 2);
+        var request = new UdpSendRequest();
+        var statuses = new List<int>();
+        var refusals = new List<Exception>();
+        Assert.Equal(0, server.ReceiveStart((udp, n, buffer, sender, _) =>
+        {
+            if (sender is null)
+                return;
+            byte[] reply = UdpTestKit.Bytes("r" + System.Text.Encoding.ASCII.GetString(buffer.Span[..n]));
+            refusals.Add(Record.Exception(() => udp.Send(request, [reply], sender, (_, s) => statuses.Add(s)))!);
+        }));
+        scope.RunUntil(() => statuses.Count == 1 && refusals.Count == 2);
+
+        Assert.Null(refusals[0]);
+        Assert.IsType<InvalidOperationException>(refusals[1]);
+        Assert.Equal([0], statuses);
+        Assert.Equal("r0", Next(client));
+        Assert.Equal(0, server.SendQueueCount);
+        server.Close();
+        scope.Finish();
+    }
 }
