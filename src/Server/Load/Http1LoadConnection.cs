@@ -178,14 +178,23 @@ internal sealed class Http1LoadConnection
         Gone?.Invoke(this);
     }
 
-    /// <summary>Every request on the connection fails with <paramref name="kind"/>.</summary>
+    /// <summary>
+    /// Every request written on the connection fails with <paramref name="kind"/>; those started during the read that
+    /// failed it, never written, go out on another connection (the connection is closed first, so none comes back).
+    /// </summary>
     private void FailAll(LoadError kind)
     {
+        int written = _sent.Count - _unwritten;
         _scratch.AddRange(_sent);
         _sent.Clear();
         _unwritten = 0;
-        foreach (ILoadRequest request in _scratch)
-            request.OnFailed(kind);
+        for (int i = 0; i < _scratch.Count; i++)
+        {
+            if (i < written)
+                _scratch[i].OnFailed(kind);
+            else
+                _scratch[i].OnUnsent();
+        }
         _scratch.Clear();
     }
 
@@ -236,7 +245,9 @@ internal sealed class Http1LoadConnection
     {
         public void OnMessageBegin()
         {
-            if (connection._sent.Count > 0 || connection._closed)
+            // Only a request written can be answered: one started during this read (the next of a slot whose
+            // request just ended) goes out at its end, so a response for it now is one nothing asked for.
+            if (connection._sent.Count > connection._unwritten || connection._closed)
                 return;
             connection._parser.Pause(); // a response nothing asked for: Execute returns Paused, an error here
         }

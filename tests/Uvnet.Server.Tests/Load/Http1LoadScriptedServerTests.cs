@@ -133,6 +133,23 @@ public class Http1LoadScriptedServerTests
     }
 
     [Fact]
+    public void A_response_nobody_asked_for_is_not_given_to_the_request_started_as_the_previous_one_ended()
+    {
+        // Closed loop: the slot's next request starts while the read that ended its previous one is handled, and goes
+        // out at the end of that read. A second answer in the same read asked for nothing: it must not be counted as
+        // the answer of that request, not sent yet, which goes out on another connection instead (no error: it failed
+        // nowhere).
+        var loop = new Loop();
+        var server = new RawHttp1Server(loop, (socket, n) =>
+            socket.Write(System.Text.Encoding.Latin1.GetBytes(n == 1 ? Hello + Hello : Hello)));
+        LoadWorker worker = Run(loop, Options(server.Port, pipeline: 1), connections: 1, w => w.Responses >= 50);
+        Assert.Equal("", ErrorsOf(worker));
+        Assert.Equal(server.Requests, worker.Responses);
+        Assert.True(server.Sockets.Count > 1, "the connection that answered twice was kept");
+        Close(loop, server);
+    }
+
+    [Fact]
     public void An_idle_connection_closed_as_a_request_crosses_it_sends_the_request_again_on_another()
     {
         // The keep-alive race: the server answers each connection's first request and closes on the second (as its
