@@ -24,9 +24,11 @@ internal sealed class Http1LoadRequestTemplate
             Tls = options.Tls,
         }, options.Body, out bool keepAlive);
         KeepAlive = keepAlive;
-        IsHead = options.Method == "HEAD";
+        // The method as sent: the HTTP client upper-cases it (a "head" is HEAD on the wire, its responses bodiless).
+        string method = options.Method.ToUpperInvariant();
+        IsHead = method == "HEAD";
         // As the HTTP client's retry of the keep-alive race: an idempotent method, or nothing of a body sent (RFC 9110 §9.2.2).
-        Retryable = options.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE" || options.Body is not { Length: > 0 };
+        Retryable = method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE" || options.Body is not { Length: > 0 };
         MaxBatch = keepAlive ? options.Pipeline : 1;
         _length = one.Length;
         _requests = new byte[one.Length * MaxBatch];

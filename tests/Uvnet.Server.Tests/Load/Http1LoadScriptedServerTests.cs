@@ -72,6 +72,18 @@ public class Http1LoadScriptedServerTests
         Close(loop, server);
     }
 
+    [Fact]
+    public void A_lowercase_head_is_sent_as_head_and_its_responses_read_without_a_body()
+    {
+        // The HTTP client upper-cases the method it sends (as Node): the responses must be read as HEAD's too.
+        var loop = new Loop();
+        var server = new RawHttp1Server(loop, (socket, _) => RawHttp1Server.WriteInPieces(socket, "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n"));
+        LoadWorker worker = Run(loop, Options(server.Port, pipeline: 4) with { Method = "head", ExpectBodyBytes = 0 }, connections: 1, w => w.Responses >= 100 || w.Errors.ToArray().Sum() > 0);
+        Assert.Equal("", ErrorsOf(worker));
+        Assert.Equal(server.Requests, worker.Responses);
+        Close(loop, server);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
