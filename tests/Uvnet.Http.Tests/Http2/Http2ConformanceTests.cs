@@ -775,6 +775,26 @@ public class Http2ConformanceTests
     }
 
     [Fact]
+    public void A_malformed_literal_path_sent_again_in_the_same_octets_is_refused_again()
+    {
+        // The decoder keeps the last literal not indexed with a static name (nghttp2's :path), and the handler's memo
+        // with it: a :path that failed its checks must leave no memo behind, so the same octets are refused again;
+        // then a good path in another literal is served.
+        byte[] block(string path) => [0x82, 0x86, 0x04, (byte)path.Length, .. System.Text.Encoding.Latin1.GetBytes(path)];
+        const F Flags = F.EndHeaders | F.EndStream;
+        var outcomes = Exchange(async wire =>
+        {
+            await wire.SendAsync(HeadersOf(1, Flags, block("/a b")));
+            var first = await wire.ReadErrorAsync(1);
+            await wire.SendAsync(HeadersOf(3, Flags, block("/a b")));
+            var second = await wire.ReadErrorAsync(3);
+            await wire.SendAsync(HeadersOf(5, Flags, block("/")));
+            return (first, second, (await wire.ReadResponseAsync(5)).Status);
+        });
+        Assert.Equal((((Code?)Code.ProtocolError, false), ((Code?)Code.ProtocolError, false), "200"), outcomes);
+    }
+
+    [Fact]
     public void Malformed_stream_is_reset_and_the_next_stream_on_the_connection_is_served()
     {
         var (error, response) = Exchange(async wire =>
