@@ -35,8 +35,31 @@ public sealed partial class UdpHandle
     private void EndDeferringSends()
     {
         _deferringSends = false;
-        if (!_deferredFlushDue)
-            return;
+        SendDeferred();
+    }
+
+    /// <summary>
+    /// The next datagram goes into a buffer of the user's alloc callback, which may well be the one a waiting reply
+    /// was sent from (an echo receiving into one buffer, as the README's dgram loop does): the replies waiting go
+    /// first, so each carries the bytes it was sent with. Only the loop's own buffers keep replies waiting.
+    /// </summary>
+    private Memory<byte> AllocOwnBuffer()
+    {
+        // Every send queued, not only one that found the queue empty: one queued behind a send whose callback has
+        // not run yet would wait for the socket's next writable event, long after the buffer is reused.
+        if (_deferringSends && _sendHead is not null)
+            SendQueued();
+        return _alloc!(this, SuggestedReceiveSize);
+    }
+
+    private void SendDeferred()
+    {
+        if (_deferredFlushDue)
+            SendQueued();
+    }
+
+    private void SendQueued()
+    {
         _deferredFlushDue = false;
         if (Fd < 0)
             return;

@@ -88,7 +88,7 @@ public sealed unsafe partial class UdpHandle
         for (int count = budget; count > 0 && _receiving; count--)
         {
             UdpRecvCallback receive = _receive!;
-            Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : _alloc(this, SuggestedReceiveSize);
+            Memory<byte> buffer = _alloc is null ? Loop.SharedReadBuffer : AllocOwnBuffer();
             // The alloc callback closed the handle or stopped receiving: nothing is received, no callback runs.
             if (!_receiving || _receive != receive)
                 return;
@@ -197,7 +197,7 @@ public sealed unsafe partial class UdpHandle
     private bool HandToOwnBuffer(Memory<byte> datagram, IPEndPoint? sender, UdpRecvFlags flags)
     {
         UdpRecvCallback receive = _receive!;
-        Memory<byte> own = _alloc!(this, SuggestedReceiveSize);
+        Memory<byte> own = AllocOwnBuffer();
         if (!_receiving || _receive != receive)
             return false;
         if (own.IsEmpty)

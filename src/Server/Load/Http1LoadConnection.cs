@@ -19,8 +19,9 @@ namespace Uvnet.Server.Load;
 /// <see cref="LoadError.Tls"/> when the connection or its handshake could not be made; <see cref="LoadError.Timeout"/>
 /// from <see cref="CheckTimeouts"/>. One exception, the keep-alive race (RFC 9112 §9.3.1), as the HTTP client retries it:
 /// a request sent on a connection with nothing in flight after serving, cut before any byte of a response, goes out
-/// again on another, once (the fresh connection has served nothing), when it is safe to repeat. A request pipelined
-/// behind another is never in that race: a close then is the server's failure.
+/// again on another, once (the fresh connection has served nothing), when it is safe to repeat; so do the requests
+/// pipelined with it in that write. A request sent behind one already in flight is never in that race: a close then
+/// is the server's failure.
 /// Nothing is allocated per request.
 /// </remarks>
 internal sealed class Http1LoadConnection

@@ -162,4 +162,51 @@ public sealed class DgramReceiveAsyncTests
         DgramTestKit.CloseAll(loop, client);
         LoopDriver.AssertNothingLeft(loop);
     }
+
+    /// <summary>
+    /// The README's echo loop: receive into one buffer, send a slice of it, receive into it again. Replies sent from a
+    /// receive callback wait for the end of the wakeup's receives (to leave by one sendmmsg), so a receive into the
+    /// caller's buffer must first send those still waiting on it, or each would carry the last datagram's bytes.
+    /// </summary>
+    [Fact]
+    public void An_echo_loop_reusing_its_buffer_answers_each_of_a_burst_with_its_own_bytes()
+    {
+        var loop = new Loop();
+        var server = DgramTestKit.Bound(loop);
+        var buffer = new byte[64];
+        loop.Post(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var r = await server.ReceiveAsync(buffer);
+                    server.Send(buffer.AsMemory(0, r.Size), r.RemoteEndPoint);
+                }
+            }
+            catch (NetException) { } // closed at the end
+        });
+        loop.Run(RunMode.NoWait);
+        using (var burst = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp))
+        {
+            // All sent before the server's loop polls again: one wakeup reads them all.
+            burst.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            var to = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.Address().Port);
+            string[] sent = ["one", "two", "three", "four"];
+            foreach (string text in sent)
+                burst.SendTo(DgramTestKit.Bytes(text), to);
+            var received = new List<string>();
+            var answer = new byte[64];
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (received.Count < sent.Length && DateTime.UtcNow < deadline)
+            {
+                loop.Run(RunMode.NoWait);
+                if (burst.Available > 0)
+                    received.Add(System.Text.Encoding.UTF8.GetString(answer, 0, burst.Receive(answer)));
+            }
+            Assert.Equal(sent, received);
+        }
+        DgramTestKit.CloseAll(loop, server);
+        LoopDriver.AssertNothingLeft(loop);
+    }
 }
