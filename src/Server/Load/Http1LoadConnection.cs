@@ -24,7 +24,7 @@ namespace Uvnet.Server.Load;
 /// is the server's failure.
 /// Nothing is allocated per request.
 /// </remarks>
-internal sealed class Http1LoadConnection
+internal sealed class Http1LoadConnection : ILoadConnection<Http1LoadConnection>
 {
     private readonly Loop _loop;
     private readonly Http1LoadRequestTemplate _template;
@@ -59,13 +59,13 @@ internal sealed class Http1LoadConnection
     }
 
     /// <summary>The connection's socket.</summary>
-    internal Socket Socket { get; }
+    public Socket Socket { get; }
 
     /// <summary>Raised once when the connection takes no new request (closing, or failed): the worker makes another.</summary>
-    internal event Action<Http1LoadConnection>? Gone;
+    public event Action<Http1LoadConnection>? Gone;
 
     /// <summary>Whether a new request can be given to <see cref="Start"/>: open, and keep-alive or not used yet.</summary>
-    internal bool IsUsable => !_closed && (_template.KeepAlive || !_started);
+    public bool IsUsable => !_closed && (_template.KeepAlive || !_started);
 
     /// <summary>
     /// Sends <paramref name="request"/>: at once, or with the others started during the read being handled. Only while
@@ -87,7 +87,7 @@ internal sealed class Http1LoadConnection
     }
 
     /// <summary>Closes the connection now (the run is over, or a request on it was abandoned); its requests are not told.</summary>
-    internal void Destroy()
+    public void Destroy()
     {
         Close();
         _sent.Clear();
@@ -99,7 +99,7 @@ internal sealed class Http1LoadConnection
     /// Ends every request as a timeout, the connection destroyed, when none of its response bytes came for
     /// <paramref name="timeoutMs"/> (or the connection was not made in that time).
     /// </summary>
-    internal void CheckTimeouts(long now, long timeoutMs)
+    public void CheckTimeouts(long now, long timeoutMs)
     {
         if (_closed || _sent.Count == 0 || now - _lastActivity < timeoutMs)
             return;

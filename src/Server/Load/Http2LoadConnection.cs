@@ -99,7 +99,7 @@ internal sealed class Http2LoadRequestTemplate
 /// the loop; frames produced while a read is handled leave in one write at its end. Nothing is allocated per request:
 /// the stream objects are the slots', the output arrays are pooled.
 /// </remarks>
-internal sealed class Http2LoadConnection
+internal sealed class Http2LoadConnection : ILoadConnection<Http2LoadConnection>
 {
     /// <summary>SETTINGS_INITIAL_WINDOW_SIZE advertised: each stream may receive 1 MiB before its WINDOW_UPDATE.</summary>
     internal const int StreamWindow = 1 << 20;
@@ -165,13 +165,13 @@ internal sealed class Http2LoadConnection
     }
 
     /// <summary>The connection's socket.</summary>
-    internal Socket Socket { get; }
+    public Socket Socket { get; }
 
     /// <summary>Raised once when the connection takes no new request (GOAWAY, failure, stream ids used up): the worker makes another.</summary>
-    internal event Action<Http2LoadConnection>? Gone;
+    public event Action<Http2LoadConnection>? Gone;
 
     /// <summary>Whether a new request can be given to <see cref="Start"/>.</summary>
-    internal bool IsUsable => !_closed && !_goingAway && _nextStreamId < int.MaxValue - 1;
+    public bool IsUsable => !_closed && !_goingAway && _nextStreamId < int.MaxValue - 1;
 
     /// <summary>Requests open or waiting on the connection.</summary>
     internal int Count => _streams.Count + _waiting.Count;
@@ -230,7 +230,7 @@ internal sealed class Http2LoadConnection
     }
 
     /// <summary>Closes the connection now (the run is over); its requests are not told.</summary>
-    internal void Destroy()
+    public void Destroy()
     {
         _closed = true;
         _streams.Clear();
@@ -243,7 +243,7 @@ internal sealed class Http2LoadConnection
     /// Ends the requests idle for <paramref name="timeoutMs"/> as timeouts (each stream reset with CANCEL), or all of
     /// them when the connection has not become ready in that time (not connected, or no SETTINGS from the server).
     /// </summary>
-    internal void CheckTimeouts(long now, long timeoutMs)
+    public void CheckTimeouts(long now, long timeoutMs)
     {
         if (_closed)
             return;

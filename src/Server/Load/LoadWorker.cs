@@ -22,6 +22,8 @@ public sealed partial class LoadWorker
     private readonly LoadOptions _options;
     private readonly Slot[] _slots;
     private readonly Slot[] _free;
+    private readonly LoadConnections<Http1LoadConnection>? _http1; // HTTP/1.1: each carries LoadOptions.Pipeline slots' requests
+    private readonly LoadConnections<Http2LoadConnection>? _http2; // --h2: each carries LoadOptions.Streams slots' requests
     private readonly HashSet<Socket> _sockets = []; // the open connections; a closed one's bytes go to _closedBytesRead
     private readonly Action<Socket, bool> _onSocketClosed;
     private readonly long[] _errors = new long[LoadErrors.KindCount];
@@ -57,14 +59,14 @@ public sealed partial class LoadWorker
             _ticksPerRequest = (options.Warmup + options.Duration).TotalSeconds * Stopwatch.Frequency / planned;
         if (options.Http2)
         {
-            _http2 = new Http2LoadConnection?[connections];
-            _template = new Http2LoadRequestTemplate(options);
+            var template = new Http2LoadRequestTemplate(options);
+            _http2 = new(connections, () => new Http2LoadConnection(loop, options, template), Track);
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = new Http2Slot(this, i / options.Streams);
             return;
         }
-        _http1 = new Http1LoadConnection?[connections];
-        _http1Template = new Http1LoadRequestTemplate(loop, options);
+        var http1Template = new Http1LoadRequestTemplate(loop, options);
+        _http1 = new(connections, () => new Http1LoadConnection(loop, options, http1Template), Track);
         for (int i = 0; i < _slots.Length; i++)
             _slots[i] = new Http1Slot(this, i / options.Pipeline);
     }
@@ -143,8 +145,8 @@ public sealed partial class LoadWorker
         _timeouts.Start(static t =>
         {
             var worker = (LoadWorker)t.Data!;
-            worker.CheckHttp1Timeouts(worker._loop.Now);
-            worker.CheckHttp2Timeouts(worker._loop.Now);
+            worker._http1?.CheckTimeouts(worker._loop.Now, worker._options.TimeoutMs);
+            worker._http2?.CheckTimeouts(worker._loop.Now, worker._options.TimeoutMs);
         }, interval, interval);
     }
 
@@ -252,8 +254,8 @@ public sealed partial class LoadWorker
         FinishedTicks = Stopwatch.GetTimestamp();
         _deadline!.Close();
         _timeouts?.Close();
-        FinishHttp1();
-        FinishHttp2();
+        _http1?.DestroyAll();
+        _http2?.DestroyAll();
     }
 
     private void Completed(Slot slot, long endTicks)
