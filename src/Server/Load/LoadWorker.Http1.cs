@@ -4,29 +4,13 @@ namespace Uvnet.Server.Load;
 public sealed partial class LoadWorker
 {
     /// <summary>An HTTP/1.1 slot: one of connection <c>index</c>'s pipelined requests, answered in the order sent.</summary>
-    private sealed class Http1Slot(LoadWorker worker, int connection) : Slot(worker), ILoadRequest
+    private sealed class Http1Slot(LoadWorker worker, int connection) : Slot(worker)
     {
         private Http1LoadConnection? _carrier; // from the send to the request's end
 
         private protected override void SendRequest() => OnUnsent();
 
-        public void OnStatus(int status) => Status = status;
-
-        public void OnBody(int length) => CountBody(length);
-
-        public void OnEnd()
-        {
-            Complete();
-            Close();
-        }
-
-        public void OnFailed(LoadError kind)
-        {
-            Fail(kind);
-            Close();
-        }
-
-        public void OnUnsent()
+        public override void OnUnsent()
         {
             _carrier = Worker._http1!.For(connection);
             _carrier.Start(this);
@@ -42,10 +26,10 @@ public sealed partial class LoadWorker
             Close();
         }
 
-        private void Close()
+        private protected override void Close()
         {
             _carrier = null;
-            Closed();
+            base.Close();
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Uvnet.Server.Load;
 public sealed partial class LoadWorker
 {
     /// <summary>An HTTP/2 slot: a stream of connection <c>index</c>, made once and reused for each of its requests.</summary>
-    private sealed class Http2Slot : Slot, ILoadRequest
+    private sealed class Http2Slot : Slot
     {
         private readonly int _connection;
         private readonly Http2LoadStream _stream;
@@ -23,23 +23,7 @@ public sealed partial class LoadWorker
             Worker._http2!.For(_connection).Start(_stream);
         }
 
-        public void OnStatus(int status) => Status = status;
-
-        public void OnBody(int length) => CountBody(length);
-
-        public void OnEnd()
-        {
-            Complete();
-            Close();
-        }
-
-        public void OnFailed(LoadError kind)
-        {
-            Fail(kind);
-            Close();
-        }
-
-        public void OnUnsent() => Worker._http2!.For(_connection).Start(_stream);
+        public override void OnUnsent() => Worker._http2!.For(_connection).Start(_stream);
 
         internal override void Abandon()
         {
@@ -50,10 +34,10 @@ public sealed partial class LoadWorker
             Close();
         }
 
-        private void Close()
+        private protected override void Close()
         {
             _open = false;
-            Closed();
+            base.Close();
         }
     }
 }

@@ -302,7 +302,7 @@ public sealed partial class LoadWorker
     /// One request at a time: its outcome counted once (a timeout's destroy, or an aborted response, raises more), then
     /// its close sends the next.
     /// </summary>
-    private abstract class Slot(LoadWorker worker)
+    private abstract class Slot(LoadWorker worker) : ILoadRequest
     {
         private bool _settled;
 
@@ -310,7 +310,7 @@ public sealed partial class LoadWorker
 
         internal long StartTicks { get; private set; }
 
-        internal int Status { get; private protected set; }
+        internal int Status { get; private set; }
 
         internal long BodyBytes { get; private set; }
 
@@ -330,7 +330,7 @@ public sealed partial class LoadWorker
         /// <summary>The run is over: a request still in flight counts as a timeout and is dropped.</summary>
         internal abstract void Abandon();
 
-        private protected void CountBody(int length)
+        private void CountBody(int length)
         {
             BodyBytes += length;
             Volatile.Write(ref Worker._bodyBytes, Worker._bodyBytes + length);
@@ -354,7 +354,25 @@ public sealed partial class LoadWorker
             Worker.Failed(kind);
         }
 
+        public void OnStatus(int status) => Status = status;
+
+        public void OnBody(int length) => CountBody(length);
+
+        public void OnEnd()
+        {
+            Complete();
+            Close();
+        }
+
+        public void OnFailed(LoadError kind)
+        {
+            Fail(kind);
+            Close();
+        }
+
+        public abstract void OnUnsent();
+
         /// <summary>The request is over: the next is sent (or the slot parked). Nothing of the request is kept.</summary>
-        private protected void Closed() => Worker.Closed(this);
+        private protected virtual void Close() => Worker.Closed(this);
     }
 }
